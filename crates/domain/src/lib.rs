@@ -1,0 +1,15 @@
+//! Pure business rules of Emporium: value types that can only hold valid data, and the
+//! rules that decide what is allowed. Nothing here performs I/O, so every rule is tested
+//! without a database or a network (see `docs/ARCHITECTURE.md`).
+//!
+//! Raw input stops at the edge: the HTTP layer parses strings into these types
+//! ("parse, don't validate"), and everything below it only ever sees valid values.
+
+pub mod account;
+pub mod address;
+pub mod text;
+pub mod throttle;
+pub mod time;
+pub mod validation;
+
+pub use validation::{FieldError, Invalid};

@@ -1,0 +1,478 @@
+//! Accounts: users, login sessions, login-failure records and address books.
+
+use emporium_domain::account::{DisplayName, Email, Phone, Role, Username};
+use emporium_domain::address::{MAX_ADDRESSES_PER_USER, NewAddress};
+use emporium_domain::time::Timestamp;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+use crate::{Store, StoreError};
+
+/// A user as the rest of the system sees it: never the password hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    /// Primary key.
+    pub id: i64,
+    /// The name as registered.
+    pub username: String,
+    /// Contact address, if given.
+    pub email: Option<String>,
+    /// Name shown on pages, if given.
+    pub display_name: Option<String>,
+    /// Phone number, if given.
+    pub phone: Option<String>,
+    /// What the user may do.
+    pub role: Role,
+    /// When the account was created.
+    pub created_at: Timestamp,
+}
+
+/// The columns [`user_from`] reads, as a macro so queries stay `&'static str` literals.
+macro_rules! user_columns {
+    () => {
+        "u.id, u.username, u.email, u.display_name, u.phone, u.role, u.created_at"
+    };
+}
+
+fn user_from(row: &AnyRow) -> Result<User, StoreError> {
+    let role: String = row.try_get("role")?;
+    Ok(User {
+        id: row.try_get("id")?,
+        username: row.try_get("username")?,
+        email: row.try_get("email")?,
+        display_name: row.try_get("display_name")?,
+        phone: row.try_get("phone")?,
+        role: role
+            .parse()
+            .map_err(|e: String| StoreError::Database(sqlx::Error::Decode(e.into())))?,
+        created_at: Timestamp::from_millis(row.try_get("created_at")?),
+    })
+}
+
+/// A new account, with its password already hashed.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    /// Login name.
+    pub username: Username,
+    /// bcrypt hash of the password.
+    pub password_hash: String,
+    /// Optional contact address.
+    pub email: Option<Email>,
+    /// Initial role.
+    pub role: Role,
+}
+
+/// A session to open at login: the token's hash and its lifetime.
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    /// SHA-256 of the bearer token, hex.
+    pub token_hash: String,
+    /// When it was issued.
+    pub created_at: Timestamp,
+    /// When it stops working.
+    pub expires_at: Timestamp,
+}
+
+/// An authenticated request's identity: the user and the session it came with.
+#[derive(Debug, Clone)]
+pub struct Session {
+    /// The session's primary key (to revoke it, or to keep it while revoking others).
+    pub id: i64,
+    /// Its owner.
+    pub user: User,
+}
+
+/// Changes to a profile; `None` leaves a field alone, `Some(None)` clears it.
+#[derive(Debug, Clone, Default)]
+pub struct ProfileChanges {
+    /// New display name.
+    pub display_name: Option<Option<DisplayName>>,
+    /// New e-mail address.
+    pub email: Option<Option<Email>>,
+    /// New phone number.
+    pub phone: Option<Option<Phone>>,
+}
+
+/// A stored address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Address {
+    /// Primary key.
+    pub id: i64,
+    /// The fields.
+    pub fields: AddressFields,
+    /// When it was added.
+    pub created_at: Timestamp,
+}
+
+/// The stored fields of an address (already validated when written).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AddressFields {
+    /// Who receives the parcel.
+    pub recipient: String,
+    /// A number the carrier can call.
+    pub phone: String,
+    /// Street and number.
+    pub line1: String,
+    /// Flat, floor, building.
+    pub line2: Option<String>,
+    /// City.
+    pub city: String,
+    /// Province, state or region.
+    pub region: Option<String>,
+    /// Postal code.
+    pub postal_code: Option<String>,
+    /// ISO 3166-1 alpha-2 code.
+    pub country: String,
+}
+
+fn address_from(row: &AnyRow) -> Result<Address, StoreError> {
+    Ok(Address {
+        id: row.try_get("id")?,
+        fields: AddressFields {
+            recipient: row.try_get("recipient")?,
+            phone: row.try_get("phone")?,
+            line1: row.try_get("line1")?,
+            line2: row.try_get("line2")?,
+            city: row.try_get("city")?,
+            region: row.try_get("region")?,
+            postal_code: row.try_get("postal_code")?,
+            country: row.try_get("country")?,
+        },
+        created_at: Timestamp::from_millis(row.try_get("created_at")?),
+    })
+}
+
+impl Store {
+    /// Registers an account. Fails with [`StoreError::UsernameTaken`] if the name is in
+    /// use in any letter case.
+    pub async fn create_user(&self, user: NewUser, now: Timestamp) -> Result<User, StoreError> {
+        self.write(move |conn| {
+            Box::pin(async move {
+                let row = sqlx::query(
+                    "INSERT INTO users (username, username_key, password_hash, email, role, created_at, updated_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $6)
+                     RETURNING id",
+                )
+                .bind(user.username.as_str())
+                .bind(user.username.key())
+                .bind(&user.password_hash)
+                .bind(user.email.as_ref().map(Email::as_str))
+                .bind(user.role.as_str())
+                .bind(now.millis())
+                .fetch_one(&mut *conn)
+                .await
+                .map_err(|e| match StoreError::from(e) {
+                    e if e.is_unique_violation() => StoreError::UsernameTaken,
+                    e => e,
+                })?;
+                user_by_id(conn, row.try_get("id")?).await
+            })
+        })
+        .await
+    }
+
+    /// The user and password hash for a login name (compared case-insensitively).
+    pub async fn credentials(&self, username: &str) -> Result<Option<(User, String)>, StoreError> {
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            user_columns!(),
+            ", u.password_hash FROM users u WHERE u.username_key = $1"
+        ))
+        .bind(Username::key_of(username))
+        .fetch_optional(self.reader())
+        .await?;
+        row.map(|r| Ok((user_from(&r)?, r.try_get("password_hash")?)))
+            .transpose()
+    }
+
+    /// The user with this id.
+    pub async fn user(&self, id: i64) -> Result<User, StoreError> {
+        let mut conn = self.reader().acquire().await?;
+        user_by_id(&mut conn, id).await
+    }
+
+    /// The password hash of a user, to check a password change.
+    pub async fn password_hash(&self, user_id: i64) -> Result<String, StoreError> {
+        sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_optional(self.reader())
+            .await?
+            .ok_or(StoreError::NotFound)
+    }
+
+    /// How many logins failed for a username since `since`, and when the oldest of them was.
+    pub async fn login_failures_since(
+        &self,
+        username: &str,
+        since: Timestamp,
+    ) -> Result<(u32, Option<Timestamp>), StoreError> {
+        let row = sqlx::query("SELECT COUNT(*) AS n, MIN(at) AS oldest FROM login_failures WHERE username_key = $1 AND at > $2")
+            .bind(Username::key_of(username))
+            .bind(since.millis())
+            .fetch_one(self.reader())
+            .await?;
+        let n: i64 = row.try_get("n")?;
+        let oldest: Option<i64> = row.try_get("oldest")?;
+        Ok((
+            u32::try_from(n).unwrap_or(u32::MAX),
+            oldest.map(Timestamp::from_millis),
+        ))
+    }
+
+    /// Records a failed login and forgets failures older than `forget_before`.
+    pub async fn record_login_failure(
+        &self,
+        username: &str,
+        now: Timestamp,
+        forget_before: Timestamp,
+    ) -> Result<(), StoreError> {
+        let key = Username::key_of(username);
+        self.write(move |conn| {
+            Box::pin(async move {
+                sqlx::query("DELETE FROM login_failures WHERE username_key = $1 AND at <= $2")
+                    .bind(&key)
+                    .bind(forget_before.millis())
+                    .execute(&mut *conn)
+                    .await?;
+                sqlx::query("INSERT INTO login_failures (username_key, at) VALUES ($1, $2)")
+                    .bind(&key)
+                    .bind(now.millis())
+                    .execute(&mut *conn)
+                    .await?;
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    /// Opens a session after a successful login: clears the user's failure record and
+    /// drops their expired sessions.
+    pub async fn create_session(
+        &self,
+        user: &User,
+        session: NewSession,
+    ) -> Result<i64, StoreError> {
+        let user_id = user.id;
+        let key = Username::key_of(&user.username);
+        self.write(move |conn| {
+            Box::pin(async move {
+                sqlx::query("DELETE FROM login_failures WHERE username_key = $1")
+                    .bind(&key)
+                    .execute(&mut *conn)
+                    .await?;
+                sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND expires_at <= $2")
+                    .bind(user_id)
+                    .bind(session.created_at.millis())
+                    .execute(&mut *conn)
+                    .await?;
+                let id = sqlx::query_scalar(
+                    "INSERT INTO sessions (user_id, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4) RETURNING id",
+                )
+                .bind(user_id)
+                .bind(&session.token_hash)
+                .bind(session.created_at.millis())
+                .bind(session.expires_at.millis())
+                .fetch_one(&mut *conn)
+                .await?;
+                Ok(id)
+            })
+        })
+        .await
+    }
+
+    /// The live session a token hash belongs to, with its user.
+    pub async fn session(
+        &self,
+        token_hash: &str,
+        now: Timestamp,
+    ) -> Result<Option<Session>, StoreError> {
+        let row = sqlx::query(concat!(
+            "SELECT s.id AS session_id, ",
+            user_columns!(),
+            " FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.expires_at > $2"
+        ))
+        .bind(token_hash)
+        .bind(now.millis())
+        .fetch_optional(self.reader())
+        .await?;
+        row.map(|r| {
+            Ok(Session {
+                id: r.try_get("session_id")?,
+                user: user_from(&r)?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Ends one session (logout).
+    pub async fn delete_session(&self, session_id: i64) -> Result<(), StoreError> {
+        self.write(move |conn| {
+            Box::pin(async move {
+                sqlx::query("DELETE FROM sessions WHERE id = $1")
+                    .bind(session_id)
+                    .execute(&mut *conn)
+                    .await?;
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    /// Sets a new password hash and ends every other session of the user, so a stolen
+    /// session does not outlive a password change.
+    pub async fn change_password(
+        &self,
+        user_id: i64,
+        keep_session: i64,
+        password_hash: String,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        self.write(move |conn| {
+            Box::pin(async move {
+                sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
+                    .bind(&password_hash)
+                    .bind(now.millis())
+                    .bind(user_id)
+                    .execute(&mut *conn)
+                    .await?;
+                sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id <> $2")
+                    .bind(user_id)
+                    .bind(keep_session)
+                    .execute(&mut *conn)
+                    .await?;
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    /// Applies profile changes and returns the updated user.
+    pub async fn update_profile(
+        &self,
+        user_id: i64,
+        changes: ProfileChanges,
+        now: Timestamp,
+    ) -> Result<User, StoreError> {
+        self.write(move |conn| {
+            Box::pin(async move {
+                // Each field is "keep" (flag 0) or "set to $n" (flag 1, value possibly NULL),
+                // so one statement serves every combination of fields.
+                fn split<T>(
+                    change: Option<Option<T>>,
+                    f: impl Fn(&T) -> &str,
+                ) -> (i64, Option<String>) {
+                    match change {
+                        None => (0, None),
+                        Some(v) => (1, v.as_ref().map(|v| f(v).to_owned())),
+                    }
+                }
+                let (set_name, name) = split(changes.display_name, DisplayName::as_str);
+                let (set_email, email) = split(changes.email, Email::as_str);
+                let (set_phone, phone) = split(changes.phone, Phone::as_str);
+                let updated = sqlx::query(
+                    "UPDATE users SET
+                        display_name = CASE WHEN $1 = 1 THEN $2 ELSE display_name END,
+                        email        = CASE WHEN $3 = 1 THEN $4 ELSE email END,
+                        phone        = CASE WHEN $5 = 1 THEN $6 ELSE phone END,
+                        updated_at   = $7
+                     WHERE id = $8",
+                )
+                .bind(set_name)
+                .bind(name)
+                .bind(set_email)
+                .bind(email)
+                .bind(set_phone)
+                .bind(phone)
+                .bind(now.millis())
+                .bind(user_id)
+                .execute(&mut *conn)
+                .await?;
+                if updated.rows_affected() == 0 {
+                    return Err(StoreError::NotFound);
+                }
+                user_by_id(conn, user_id).await
+            })
+        })
+        .await
+    }
+
+    /// A user's addresses, oldest first.
+    pub async fn addresses(&self, user_id: i64) -> Result<Vec<Address>, StoreError> {
+        let rows = sqlx::query("SELECT * FROM addresses WHERE user_id = $1 ORDER BY id")
+            .bind(user_id)
+            .fetch_all(self.reader())
+            .await?;
+        rows.iter().map(address_from).collect()
+    }
+
+    /// Adds an address to a user's book, up to [`MAX_ADDRESSES_PER_USER`].
+    pub async fn add_address(
+        &self,
+        user_id: i64,
+        address: NewAddress,
+        now: Timestamp,
+    ) -> Result<Address, StoreError> {
+        self.write(move |conn| {
+            Box::pin(async move {
+                let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM addresses WHERE user_id = $1")
+                    .bind(user_id)
+                    .fetch_one(&mut *conn)
+                    .await?;
+                if count >= MAX_ADDRESSES_PER_USER {
+                    return Err(StoreError::LimitReached("an account holds at most 20 addresses"));
+                }
+                let row = sqlx::query(
+                    "INSERT INTO addresses (user_id, recipient, phone, line1, line2, city, region, postal_code, country, created_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                     RETURNING *",
+                )
+                .bind(user_id)
+                .bind(&address.recipient)
+                .bind(address.phone.as_str())
+                .bind(&address.line1)
+                .bind(&address.line2)
+                .bind(&address.city)
+                .bind(&address.region)
+                .bind(&address.postal_code)
+                .bind(&address.country)
+                .bind(now.millis())
+                .fetch_one(&mut *conn)
+                .await?;
+                address_from(&row)
+            })
+        })
+        .await
+    }
+
+    /// Removes one of the user's addresses; someone else's is [`StoreError::NotFound`].
+    pub async fn delete_address(&self, user_id: i64, address_id: i64) -> Result<(), StoreError> {
+        self.write(move |conn| {
+            Box::pin(async move {
+                let done = sqlx::query("DELETE FROM addresses WHERE id = $1 AND user_id = $2")
+                    .bind(address_id)
+                    .bind(user_id)
+                    .execute(&mut *conn)
+                    .await?;
+                if done.rows_affected() == 0 {
+                    Err(StoreError::NotFound)
+                } else {
+                    Ok(())
+                }
+            })
+        })
+        .await
+    }
+}
+
+async fn user_by_id(conn: &mut AnyConnection, id: i64) -> Result<User, StoreError> {
+    let row = sqlx::query(concat!(
+        "SELECT ",
+        user_columns!(),
+        " FROM users u WHERE u.id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(conn)
+    .await?
+    .ok_or(StoreError::NotFound)?;
+    user_from(&row)
+}

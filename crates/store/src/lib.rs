@@ -1,0 +1,257 @@
+//! Emporium's storage layer: one [`Store`] over SQLite (the embedded default) or
+//! PostgreSQL, chosen by the URL scheme.
+//!
+//! Every query is written once, in SQL both engines accept (`$1` placeholders,
+//! `RETURNING`, `ON CONFLICT`), and runs through `sqlx::Any`; to keep that possible the
+//! schema holds only BIGINT and TEXT (money in minor units, time in epoch milliseconds).
+//! Engine-specific SQL lives in `migrations/<engine>/` and in the few places marked
+//! `ENGINE-SPECIFIC`.
+//!
+//! Operations are use-case sized (`create_user`, `create_session`) and each owns its
+//! transaction. Reads go to a pool; writes go through [`writer::Writer`], which on
+//! SQLite funnels every write through one connection and commits concurrent operations
+//! together (group commit), and on PostgreSQL runs each in its own transaction.
+
+pub mod accounts;
+mod error;
+mod writer;
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyConnection, AnyPool, Connection};
+
+pub use error::StoreError;
+pub use sqlx::AnyConnection as Conn;
+pub use writer::{BoxFuture, Writer};
+
+/// Which database engine a [`Store`] talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    /// An SQLite file: zero setup, one machine.
+    Sqlite,
+    /// A PostgreSQL server: several stateless instances can share it.
+    Postgres,
+}
+
+/// How to reach the database.
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    /// `sqlite://path/to/file.db` or `postgres://…`.
+    pub url: String,
+    /// Upper bound on pooled connections (readers on SQLite, all on PostgreSQL).
+    pub max_connections: u32,
+}
+
+impl StoreOptions {
+    /// Options for `url` with a pool sized for this machine.
+    pub fn new(url: impl Into<String>) -> Self {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get() as u32);
+        Self {
+            url: url.into(),
+            max_connections: (cores * 4).clamp(4, 32),
+        }
+    }
+}
+
+/// The database: a read pool and a write path, plus the engine they run on.
+#[derive(Clone, Debug)]
+pub struct Store {
+    engine: Engine,
+    read: AnyPool,
+    writer: Writer,
+}
+
+impl Store {
+    /// Opens the database named by `options.url`, creating an SQLite file (and its folder)
+    /// if needed, and applies pending migrations.
+    pub async fn open(options: &StoreOptions) -> Result<Self, StoreError> {
+        sqlx::any::install_default_drivers();
+        let engine = engine_of(&options.url)?;
+        let store = match engine {
+            Engine::Sqlite => {
+                let path = sqlite_path(&options.url)?;
+                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(dir).map_err(|e| {
+                        StoreError::Config(format!("cannot create {}: {e}", dir.display()))
+                    })?;
+                }
+                let mut conn = connect_sqlite(&path, "rwc").await?;
+                // ENGINE-SPECIFIC: WAL lets readers proceed beside the writer; FULL
+                // synchronous makes every commit durable before it is acknowledged.
+                sqlx::raw_sql("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;")
+                    .execute(&mut conn)
+                    .await?;
+                migrator(engine).run(&mut conn).await?;
+                let read_options = any_options(&sqlite_url(&path, "ro"))?;
+                let read = AnyPoolOptions::new()
+                    .max_connections(options.max_connections)
+                    .min_connections(1)
+                    .connect_with(read_options)
+                    .await?;
+                Store {
+                    engine,
+                    read,
+                    writer: Writer::single_connection(conn),
+                }
+            }
+            Engine::Postgres => {
+                let pool = AnyPoolOptions::new()
+                    .max_connections(options.max_connections)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect_with(any_options(&options.url)?)
+                    .await?;
+                migrator(engine).run(&pool).await?;
+                Store {
+                    engine,
+                    read: pool.clone(),
+                    writer: Writer::pool(pool),
+                }
+            }
+        };
+        Ok(store)
+    }
+
+    /// The engine in use.
+    pub fn engine(&self) -> Engine {
+        self.engine
+    }
+
+    /// The pool for reads. On SQLite its connections are read-only.
+    pub fn reader(&self) -> &AnyPool {
+        &self.read
+    }
+
+    /// Runs `op` as one write transaction and returns its result once committed.
+    ///
+    /// On SQLite `op` may share a commit with other concurrent operations; it runs inside
+    /// a savepoint, so its own failure undoes only its own changes. `op` must do all its
+    /// work through the connection it is given.
+    pub async fn write<T, F>(&self, op: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c mut AnyConnection) -> BoxFuture<'c, Result<T, StoreError>>
+            + Send
+            + 'static,
+    {
+        self.writer.run(op).await
+    }
+
+    /// Whether the database answers a trivial query (for `/readyz`).
+    pub async fn ping(&self) -> bool {
+        sqlx::query("SELECT 1").execute(&self.read).await.is_ok()
+    }
+
+    /// Closes every connection, letting queued writes finish first.
+    pub async fn close(&self) {
+        self.writer.close().await;
+        self.read.close().await;
+    }
+}
+
+/// Applies pending migrations to the database at `url` without keeping it open
+/// (`emporium migrate`). Returns how many migrations the database now has applied.
+pub async fn migrate(options: &StoreOptions) -> Result<usize, StoreError> {
+    let store = Store::open(options).await?;
+    let count: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations WHERE success = TRUE")
+            .fetch_one(store.reader())
+            .await
+            .or_else(|_| Ok::<i64, StoreError>(0))?;
+    store.close().await;
+    Ok(usize::try_from(count).unwrap_or(0))
+}
+
+fn migrator(engine: Engine) -> sqlx::migrate::Migrator {
+    match engine {
+        Engine::Sqlite => sqlx::migrate!("./migrations/sqlite"),
+        Engine::Postgres => sqlx::migrate!("./migrations/postgres"),
+    }
+}
+
+fn engine_of(url: &str) -> Result<Engine, StoreError> {
+    if url.starts_with("sqlite:") {
+        Ok(Engine::Sqlite)
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Engine::Postgres)
+    } else {
+        Err(StoreError::Config(format!(
+            "unsupported database URL {:?}: use sqlite://<file> or postgres://…",
+            redact(url)
+        )))
+    }
+}
+
+/// The file path of an `sqlite:` URL; query parameters are ignored because the store
+/// sets the modes and pragmas it relies on itself.
+fn sqlite_path(url: &str) -> Result<PathBuf, StoreError> {
+    let rest = url.trim_start_matches("sqlite:").trim_start_matches("//");
+    let path = rest.split('?').next().unwrap_or_default();
+    if path.is_empty() || path.contains(":memory:") {
+        return Err(StoreError::Config(
+            "an SQLite database must be a file (sqlite://path/to/emporium.db)".into(),
+        ));
+    }
+    Ok(PathBuf::from(path))
+}
+
+fn sqlite_url(path: &Path, mode: &str) -> String {
+    format!("sqlite://{}?mode={mode}", path.display())
+}
+
+async fn connect_sqlite(path: &Path, mode: &str) -> Result<AnyConnection, StoreError> {
+    Ok(AnyConnection::connect_with(&any_options(&sqlite_url(path, mode))?).await?)
+}
+
+fn any_options(url: &str) -> Result<AnyConnectOptions, StoreError> {
+    AnyConnectOptions::from_str(url)
+        .map_err(|e| StoreError::Config(format!("bad database URL {:?}: {e}", redact(url))))
+}
+
+/// A database URL with any password replaced, fit for logs and error messages.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let creds = &url[scheme_end + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => {
+                    format!("{}://{user}:***@{}", &url[..scheme_end], &url[at + 1..])
+                }
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn engines_follow_the_url_scheme() {
+        assert_eq!(engine_of("sqlite://x.db").ok(), Some(Engine::Sqlite));
+        assert_eq!(engine_of("postgres://u@h/db").ok(), Some(Engine::Postgres));
+        assert!(engine_of("mysql://h/db").is_err());
+        assert!(sqlite_path("sqlite::memory:").is_err());
+        assert_eq!(
+            sqlite_path("sqlite:///tmp/a.db?mode=rwc").ok(),
+            Some(PathBuf::from("/tmp/a.db"))
+        );
+        assert_eq!(
+            sqlite_path("sqlite://data/a.db").ok(),
+            Some(PathBuf::from("data/a.db"))
+        );
+    }
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(
+            redact("postgres://u:secret@h:5432/db"),
+            "postgres://u:***@h:5432/db"
+        );
+        assert_eq!(redact("postgres://u@h/db"), "postgres://u@h/db");
+    }
+}
