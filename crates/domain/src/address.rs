@@ -3,7 +3,7 @@
 use crate::FieldError;
 use crate::account::Phone;
 use crate::text::{optional_line, single_line};
-use crate::validation::{Collector, Invalid};
+use crate::validation::Invalid;
 
 /// How many addresses one account may keep (a cap against abuse, not a business rule).
 pub const MAX_ADDRESSES_PER_USER: i64 = 20;
@@ -53,47 +53,38 @@ pub struct AddressInput<'a> {
 impl NewAddress {
     /// Parses every field, reporting all the bad ones together.
     pub fn parse(input: AddressInput<'_>) -> Result<Self, Invalid> {
-        let mut c = Collector::new();
-        let recipient = c.take(single_line("recipient", input.recipient, 1, 64));
-        let phone = c.take(Phone::parse("phone", input.phone));
-        let line1 = c.take(single_line("line1", input.line1, 1, 200));
-        let line2 = c.take(optional_line("line2", input.line2, 200));
-        let city = c.take(single_line("city", input.city, 1, 100));
-        let region = c.take(optional_line("region", input.region, 100));
-        let postal_code = c.take(optional_line("postal_code", input.postal_code, 20));
-        let country = c.take(country_code(input.country));
-        c.finish()?;
-        // Every `take` above succeeded, or `finish` would have returned the errors.
         match (
-            recipient,
-            phone,
-            line1,
-            line2,
-            city,
-            region,
-            postal_code,
-            country,
+            single_line("recipient", input.recipient, 1, 64),
+            Phone::parse("phone", input.phone),
+            single_line("line1", input.line1, 1, 200),
+            optional_line("line2", input.line2, 200),
+            single_line("city", input.city, 1, 100),
+            optional_line("region", input.region, 100),
+            optional_line("postal_code", input.postal_code, 20),
+            country_code(input.country),
         ) {
-            (
-                Some(recipient),
-                Some(phone),
-                Some(line1),
-                Some(line2),
-                Some(city),
-                Some(region),
-                Some(postal_code),
-                Some(country),
-            ) => Ok(Self {
-                recipient,
-                phone,
-                line1,
-                line2,
-                city,
-                region,
-                postal_code,
-                country,
-            }),
-            _ => Err(Invalid(vec![FieldError::new("address", "is invalid")])),
+            (Ok(recipient), Ok(phone), Ok(line1), Ok(line2), Ok(city), Ok(region), Ok(postal_code), Ok(country)) => {
+                Ok(Self {
+                    recipient,
+                    phone,
+                    line1,
+                    line2,
+                    city,
+                    region,
+                    postal_code,
+                    country,
+                })
+            }
+            (a, b, c, d, e, f, g, h) => Err(Invalid::of([
+                a.err(),
+                b.err(),
+                c.err(),
+                d.err(),
+                e.err(),
+                f.err(),
+                g.err(),
+                h.err(),
+            ])),
         }
     }
 }

@@ -15,26 +15,16 @@ pub fn single_line(field: &str, raw: &str, min: usize, max: usize) -> Result<Str
         });
     }
     if len > max {
-        return Err(FieldError::new(
-            field,
-            format!("must be at most {max} characters"),
-        ));
+        return Err(FieldError::new(field, format!("must be at most {max} characters")));
     }
     if value.chars().any(char::is_control) {
-        return Err(FieldError::new(
-            field,
-            "must not contain control characters",
-        ));
+        return Err(FieldError::new(field, "must not contain control characters"));
     }
     Ok(value.to_owned())
 }
 
 /// Like [`single_line`] for an optional field: an empty or blank value means absent.
-pub fn optional_line(
-    field: &str,
-    raw: Option<&str>,
-    max: usize,
-) -> Result<Option<String>, FieldError> {
+pub fn optional_line(field: &str, raw: Option<&str>, max: usize) -> Result<Option<String>, FieldError> {
     match raw.map(str::trim) {
         None | Some("") => Ok(None),
         Some(v) => single_line(field, v, 1, max).map(Some),
@@ -47,10 +37,7 @@ mod tests {
 
     #[test]
     fn trims_and_counts_characters_not_bytes() {
-        assert_eq!(
-            single_line("f", "  华为手机 ", 1, 4).as_deref(),
-            Ok("华为手机")
-        );
+        assert_eq!(single_line("f", "  华为手机 ", 1, 4).as_deref(), Ok("华为手机"));
         assert!(single_line("f", "华为手机!", 1, 4).is_err());
     }
 
@@ -58,10 +45,7 @@ mod tests {
     fn rejects_control_characters_and_empty() {
         assert!(single_line("f", "a\u{0}b", 1, 10).is_err());
         assert!(single_line("f", "a\nb", 1, 10).is_err());
-        assert_eq!(
-            single_line("f", "   ", 1, 10).unwrap_err().message,
-            "must not be empty"
-        );
+        assert_eq!(single_line("f", "   ", 1, 10).unwrap_err().message, "must not be empty");
         assert_eq!(optional_line("f", Some("  "), 10), Ok(None));
     }
 }

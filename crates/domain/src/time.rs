@@ -25,18 +25,12 @@ impl Timestamp {
 
     /// This instant moved forward by `d` (saturating).
     pub fn plus(self, d: Duration) -> Self {
-        Self(
-            self.0
-                .saturating_add(i64::try_from(d.as_millis()).unwrap_or(i64::MAX)),
-        )
+        Self(self.0.saturating_add(i64::try_from(d.as_millis()).unwrap_or(i64::MAX)))
     }
 
     /// This instant moved back by `d` (saturating).
     pub fn minus(self, d: Duration) -> Self {
-        Self(
-            self.0
-                .saturating_sub(i64::try_from(d.as_millis()).unwrap_or(i64::MAX)),
-        )
+        Self(self.0.saturating_sub(i64::try_from(d.as_millis()).unwrap_or(i64::MAX)))
     }
 
     /// RFC 3339 in UTC with millisecond precision, as the API shows time.
@@ -48,9 +42,7 @@ impl Timestamp {
 
     /// Parses RFC 3339 (any offset) into a timestamp.
     pub fn parse_rfc3339(s: &str) -> Option<Self> {
-        DateTime::parse_from_rfc3339(s)
-            .ok()
-            .map(|t| Self(t.timestamp_millis()))
+        DateTime::parse_from_rfc3339(s).ok().map(|t| Self(t.timestamp_millis()))
     }
 }
 

@@ -38,42 +38,21 @@ impl From<FieldError> for Invalid {
     }
 }
 
-/// Collects field errors while a request is parsed field by field, so that the answer
-/// names every bad field rather than only the first.
-#[derive(Debug, Default)]
-pub struct Collector(Vec<FieldError>);
-
-impl Collector {
-    /// An empty collector.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Keeps the value of a successful parse, or records its error and yields `None`.
-    pub fn take<T>(&mut self, result: Result<T, FieldError>) -> Option<T> {
-        match result {
-            Ok(v) => Some(v),
-            Err(e) => {
-                self.0.push(e);
-                None
-            }
-        }
-    }
-
-    /// Like [`Collector::take`] for a field that may be absent.
-    pub fn take_opt<T>(&mut self, result: Option<Result<T, FieldError>>) -> Option<Option<T>> {
-        match result {
-            None => Some(None),
-            Some(r) => self.take(r).map(Some),
-        }
-    }
-
-    /// Ends collection: `Ok(())` if nothing was recorded.
-    pub fn finish(self) -> Result<(), Invalid> {
-        if self.0.is_empty() {
-            Ok(())
-        } else {
-            Err(Invalid(self.0))
-        }
+impl Invalid {
+    /// The errors among the results of parsing several fields. Used after a match on the
+    /// results has found at least one `Err`:
+    ///
+    /// ```
+    /// # use emporium_domain::{FieldError, Invalid};
+    /// let a: Result<u8, FieldError> = Err(FieldError::new("a", "bad"));
+    /// let b: Result<u8, FieldError> = Ok(1);
+    /// let (a, b) = match (a, b) {
+    ///     (Ok(a), Ok(b)) => (a, b),
+    ///     (a, b) => return assert_eq!(Invalid::of([a.err(), b.err()]).0.len(), 1),
+    /// };
+    /// # unreachable!("{a}{b}");
+    /// ```
+    pub fn of(errors: impl IntoIterator<Item = Option<FieldError>>) -> Self {
+        Self(errors.into_iter().flatten().collect())
     }
 }

@@ -206,17 +206,16 @@ impl Store {
         username: &str,
         since: Timestamp,
     ) -> Result<(u32, Option<Timestamp>), StoreError> {
-        let row = sqlx::query("SELECT COUNT(*) AS n, MIN(at) AS oldest FROM login_failures WHERE username_key = $1 AND at > $2")
-            .bind(Username::key_of(username))
-            .bind(since.millis())
-            .fetch_one(self.reader())
-            .await?;
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS n, MIN(at) AS oldest FROM login_failures WHERE username_key = $1 AND at > $2",
+        )
+        .bind(Username::key_of(username))
+        .bind(since.millis())
+        .fetch_one(self.reader())
+        .await?;
         let n: i64 = row.try_get("n")?;
         let oldest: Option<i64> = row.try_get("oldest")?;
-        Ok((
-            u32::try_from(n).unwrap_or(u32::MAX),
-            oldest.map(Timestamp::from_millis),
-        ))
+        Ok((u32::try_from(n).unwrap_or(u32::MAX), oldest.map(Timestamp::from_millis)))
     }
 
     /// Records a failed login and forgets failures older than `forget_before`.
@@ -247,11 +246,7 @@ impl Store {
 
     /// Opens a session after a successful login: clears the user's failure record and
     /// drops their expired sessions.
-    pub async fn create_session(
-        &self,
-        user: &User,
-        session: NewSession,
-    ) -> Result<i64, StoreError> {
+    pub async fn create_session(&self, user: &User, session: NewSession) -> Result<i64, StoreError> {
         let user_id = user.id;
         let key = Username::key_of(&user.username);
         self.write(move |conn| {
@@ -281,11 +276,7 @@ impl Store {
     }
 
     /// The live session a token hash belongs to, with its user.
-    pub async fn session(
-        &self,
-        token_hash: &str,
-        now: Timestamp,
-    ) -> Result<Option<Session>, StoreError> {
+    pub async fn session(&self, token_hash: &str, now: Timestamp) -> Result<Option<Session>, StoreError> {
         let row = sqlx::query(concat!(
             "SELECT s.id AS session_id, ",
             user_columns!(),
@@ -357,10 +348,7 @@ impl Store {
             Box::pin(async move {
                 // Each field is "keep" (flag 0) or "set to $n" (flag 1, value possibly NULL),
                 // so one statement serves every combination of fields.
-                fn split<T>(
-                    change: Option<Option<T>>,
-                    f: impl Fn(&T) -> &str,
-                ) -> (i64, Option<String>) {
+                fn split<T>(change: Option<Option<T>>, f: impl Fn(&T) -> &str) -> (i64, Option<String>) {
                     match change {
                         None => (0, None),
                         Some(v) => (1, v.as_ref().map(|v| f(v).to_owned())),
@@ -406,12 +394,7 @@ impl Store {
     }
 
     /// Adds an address to a user's book, up to [`MAX_ADDRESSES_PER_USER`].
-    pub async fn add_address(
-        &self,
-        user_id: i64,
-        address: NewAddress,
-        now: Timestamp,
-    ) -> Result<Address, StoreError> {
+    pub async fn add_address(&self, user_id: i64, address: NewAddress, now: Timestamp) -> Result<Address, StoreError> {
         self.write(move |conn| {
             Box::pin(async move {
                 let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM addresses WHERE user_id = $1")
@@ -465,14 +448,10 @@ impl Store {
 }
 
 async fn user_by_id(conn: &mut AnyConnection, id: i64) -> Result<User, StoreError> {
-    let row = sqlx::query(concat!(
-        "SELECT ",
-        user_columns!(),
-        " FROM users u WHERE u.id = $1"
-    ))
-    .bind(id)
-    .fetch_optional(conn)
-    .await?
-    .ok_or(StoreError::NotFound)?;
+    let row = sqlx::query(concat!("SELECT ", user_columns!(), " FROM users u WHERE u.id = $1"))
+        .bind(id)
+        .fetch_optional(conn)
+        .await?
+        .ok_or(StoreError::NotFound)?;
     user_from(&row)
 }

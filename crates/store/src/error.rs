@@ -30,6 +30,16 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// Whether the database is out of reach for now (pool exhausted, connection lost,
+    /// store closing), as opposed to a fault in the operation itself.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Closed
+                | StoreError::Database(sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_))
+        )
+    }
+
     /// Whether the database refused a row because it broke a UNIQUE constraint.
     pub fn is_unique_violation(&self) -> bool {
         matches!(self, StoreError::Database(sqlx::Error::Database(e)) if e.is_unique_violation())

@@ -74,9 +74,8 @@ impl Store {
             Engine::Sqlite => {
                 let path = sqlite_path(&options.url)?;
                 if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                    std::fs::create_dir_all(dir).map_err(|e| {
-                        StoreError::Config(format!("cannot create {}: {e}", dir.display()))
-                    })?;
+                    std::fs::create_dir_all(dir)
+                        .map_err(|e| StoreError::Config(format!("cannot create {}: {e}", dir.display())))?;
                 }
                 let mut conn = connect_sqlite(&path, "rwc").await?;
                 // ENGINE-SPECIFIC: WAL lets readers proceed beside the writer; FULL
@@ -132,9 +131,7 @@ impl Store {
     pub async fn write<T, F>(&self, op: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
-        F: for<'c> FnOnce(&'c mut AnyConnection) -> BoxFuture<'c, Result<T, StoreError>>
-            + Send
-            + 'static,
+        F: for<'c> FnOnce(&'c mut AnyConnection) -> BoxFuture<'c, Result<T, StoreError>> + Send + 'static,
     {
         self.writer.run(op).await
     }
@@ -155,11 +152,10 @@ impl Store {
 /// (`emporium migrate`). Returns how many migrations the database now has applied.
 pub async fn migrate(options: &StoreOptions) -> Result<usize, StoreError> {
     let store = Store::open(options).await?;
-    let count: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations WHERE success = TRUE")
-            .fetch_one(store.reader())
-            .await
-            .or_else(|_| Ok::<i64, StoreError>(0))?;
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations WHERE success = TRUE")
+        .fetch_one(store.reader())
+        .await
+        .or_else(|_| Ok::<i64, StoreError>(0))?;
     store.close().await;
     Ok(usize::try_from(count).unwrap_or(0))
 }
@@ -206,8 +202,7 @@ async fn connect_sqlite(path: &Path, mode: &str) -> Result<AnyConnection, StoreE
 }
 
 fn any_options(url: &str) -> Result<AnyConnectOptions, StoreError> {
-    AnyConnectOptions::from_str(url)
-        .map_err(|e| StoreError::Config(format!("bad database URL {:?}: {e}", redact(url))))
+    AnyConnectOptions::from_str(url).map_err(|e| StoreError::Config(format!("bad database URL {:?}: {e}", redact(url))))
 }
 
 /// A database URL with any password replaced, fit for logs and error messages.
@@ -240,18 +235,12 @@ mod tests {
             sqlite_path("sqlite:///tmp/a.db?mode=rwc").ok(),
             Some(PathBuf::from("/tmp/a.db"))
         );
-        assert_eq!(
-            sqlite_path("sqlite://data/a.db").ok(),
-            Some(PathBuf::from("data/a.db"))
-        );
+        assert_eq!(sqlite_path("sqlite://data/a.db").ok(), Some(PathBuf::from("data/a.db")));
     }
 
     #[test]
     fn passwords_are_redacted() {
-        assert_eq!(
-            redact("postgres://u:secret@h:5432/db"),
-            "postgres://u:***@h:5432/db"
-        );
+        assert_eq!(redact("postgres://u:secret@h:5432/db"), "postgres://u:***@h:5432/db");
         assert_eq!(redact("postgres://u@h/db"), "postgres://u@h/db");
     }
 }

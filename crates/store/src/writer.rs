@@ -56,9 +56,7 @@ impl Writer {
     pub(crate) async fn run<T, F>(&self, op: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
-        F: for<'c> FnOnce(&'c mut AnyConnection) -> BoxFuture<'c, Result<T, StoreError>>
-            + Send
-            + 'static,
+        F: for<'c> FnOnce(&'c mut AnyConnection) -> BoxFuture<'c, Result<T, StoreError>> + Send + 'static,
     {
         match &self.0 {
             Inner::Pool(pool) => {
@@ -74,10 +72,7 @@ impl Writer {
                     outcome: None,
                     done,
                 });
-                queue
-                    .send(Msg::Job(job))
-                    .await
-                    .map_err(|_| StoreError::Closed)?;
+                queue.send(Msg::Job(job)).await.map_err(|_| StoreError::Closed)?;
                 answer.await.map_err(|_| StoreError::Closed)?
             }
         }
@@ -130,9 +125,7 @@ struct Pending<T, F> {
 impl<T, F> Job for Pending<T, F>
 where
     T: Send + 'static,
-    F: for<'c> FnOnce(&'c mut AnyConnection) -> BoxFuture<'c, Result<T, StoreError>>
-        + Send
-        + 'static,
+    F: for<'c> FnOnce(&'c mut AnyConnection) -> BoxFuture<'c, Result<T, StoreError>> + Send + 'static,
 {
     fn run<'c>(&'c mut self, conn: &'c mut AnyConnection) -> BoxFuture<'c, bool> {
         Box::pin(async move {

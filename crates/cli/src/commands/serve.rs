@@ -1,0 +1,125 @@
+//! `emporium serve`: open the database, optionally seed the demo, serve until SIGINT or
+//! SIGTERM, then drain requests in flight and close the database cleanly.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use emporium_domain::account::{Password, Role, Username};
+use emporium_domain::time::{Clock, SystemClock};
+use emporium_server::passwords::Passwords;
+use emporium_server::{AppState, ServerConfig};
+use emporium_store::accounts::NewUser;
+use emporium_store::{Store, StoreError};
+use tokio::net::TcpListener;
+
+use super::open_store;
+use crate::settings::Settings;
+
+/// Runs the server.
+pub async fn run(settings: &Settings, demo: bool) -> anyhow::Result<()> {
+    tracing::debug!(?settings, "starting");
+    let store = open_store(settings).await?;
+    if demo {
+        seed_demo_accounts(&store, settings.bcrypt_cost).await?;
+    }
+    if settings.redis_url.is_some() {
+        tracing::warn!("EMPORIUM_REDIS_URL is set but nothing uses Redis yet; it is ignored");
+    }
+    let config = ServerConfig {
+        bcrypt_cost: settings.bcrypt_cost,
+        session_ttl: settings.session_ttl,
+    };
+    let state = AppState::new(store.clone(), config);
+    let listener = TcpListener::bind(settings.addr)
+        .await
+        .with_context(|| format!("binding {}", settings.addr))?;
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, engine = ?store.engine(), "listening");
+    println!("Emporium is listening on http://{addr} (API docs: http://{addr}/api/docs)");
+
+    // The exporter folds histogram samples in the background; without upkeep they grow.
+    let upkeep = tokio::spawn(async {
+        let mut tick = tokio::time::interval(Duration::from_secs(5));
+        loop {
+            tick.tick().await;
+            emporium_server::metrics::handle().run_upkeep();
+        }
+    });
+    emporium_server::serve(listener, emporium_server::router(state), shutdown_signal()).await?;
+    upkeep.abort();
+    store.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+/// The demo accounts, created once; their passwords are printed for the person trying it.
+const DEMO_ACCOUNTS: [(&str, &str, Role); 2] = [
+    ("demo", "demo-password", Role::Customer),
+    ("staff", "staff-password", Role::Staff),
+];
+
+async fn seed_demo_accounts(store: &Store, cost: u32) -> anyhow::Result<()> {
+    let passwords = Passwords::new(cost);
+    for (name, password, role) in DEMO_ACCOUNTS {
+        if store.credentials(name).await?.is_some() {
+            println!(
+                "demo {} account: username {name:?}, password {password:?}",
+                role.as_str()
+            );
+            continue;
+        }
+        let username = Username::parse(name).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let password_parsed = Password::parse("password", password).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let password_hash = passwords.hash(&password_parsed).await?;
+        match store
+            .create_user(
+                NewUser {
+                    username,
+                    password_hash,
+                    email: None,
+                    role,
+                },
+                SystemClock.now(),
+            )
+            .await
+        {
+            Ok(_) | Err(StoreError::UsernameTaken) => {}
+            Err(e) => return Err(e).context("creating demo accounts"),
+        }
+        println!(
+            "demo {} account: username {name:?}, password {password:?}",
+            role.as_str()
+        );
+    }
+    println!("(the demo catalogue arrives with the catalogue issue; for now --demo creates these accounts)");
+    Ok(())
+}

@@ -1,0 +1,112 @@
+//! Settings shared by every command: flags override environment variables, which
+//! override defaults (clap's `env` support gives exactly that order).
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, ValueEnum};
+
+/// Where Emporium listens and keeps its data.
+#[derive(Clone, Args)]
+pub struct Settings {
+    /// Address to listen on.
+    #[arg(long, global = true, env = "EMPORIUM_ADDR", default_value = "127.0.0.1:8080")]
+    pub addr: SocketAddr,
+
+    /// Folder for the SQLite database, the search index and generated secrets.
+    #[arg(long, global = true, env = "EMPORIUM_DATA_DIR", default_value = "./emporium-data")]
+    pub data_dir: PathBuf,
+
+    /// Database URL: `sqlite://<file>` (default: `<data-dir>/emporium.db`) or `postgres://…`.
+    #[arg(long, global = true, env = "EMPORIUM_DATABASE_URL")]
+    pub database_url: Option<String>,
+
+    /// Redis URL for the shared order cache when several instances run (not used yet).
+    #[arg(long, global = true, env = "EMPORIUM_REDIS_URL")]
+    pub redis_url: Option<String>,
+
+    /// bcrypt cost for password hashes (10–31; each step doubles the time).
+    #[arg(long, global = true, env = "EMPORIUM_BCRYPT_COST", default_value_t = 12, value_parser = clap::value_parser!(u32).range(10..=31))]
+    pub bcrypt_cost: u32,
+
+    /// How long a login session lasts, e.g. `30d`, `12h`.
+    #[arg(long, global = true, env = "EMPORIUM_SESSION_TTL", default_value = "30d", value_parser = parse_duration)]
+    pub session_ttl: Duration,
+
+    /// Log format.
+    #[arg(long, global = true, env = "EMPORIUM_LOG_FORMAT", value_enum, default_value_t = LogFormat::Human)]
+    pub log_format: LogFormat,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Readable lines for a terminal.
+    Human,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+impl Settings {
+    /// The database URL in force: the explicit one, or the SQLite file in the data dir.
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.clone(),
+            None => format!("sqlite://{}", self.data_dir.join("emporium.db").display()),
+        }
+    }
+}
+
+// Settings reach logs and error messages; secrets in URLs must not.
+impl fmt::Debug for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Settings")
+            .field("addr", &self.addr)
+            .field("data_dir", &self.data_dir)
+            .field("database_url", &emporium_store::redact(&self.database_url()))
+            .field("redis_url", &self.redis_url.as_deref().map(emporium_store::redact))
+            .field("bcrypt_cost", &self.bcrypt_cost)
+            .field("session_ttl", &self.session_ttl)
+            .field("log_format", &self.log_format)
+            .finish()
+    }
+}
+
+/// Parses `90s`, `30m`, `12h`, `7d` (or plain seconds).
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (digits, unit) = s.split_at(split);
+    let n: u64 = digits
+        .parse()
+        .map_err(|_| format!("{s:?} is not a duration like 30m, 12h or 7d"))?;
+    let seconds = match unit {
+        "" | "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => return Err(format!("unknown unit {unit:?} in {s:?}: use s, m, h or d")),
+    };
+    n.checked_mul(seconds)
+        .map(Duration::from_secs)
+        .filter(|d| !d.is_zero())
+        .ok_or_else(|| format!("{s:?} is out of range"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("30m"), Ok(Duration::from_secs(1800)));
+        assert_eq!(parse_duration("7d"), Ok(Duration::from_secs(7 * 86_400)));
+        assert_eq!(parse_duration("45"), Ok(Duration::from_secs(45)));
+        assert!(parse_duration("0s").is_err());
+        assert!(parse_duration("3w").is_err());
+        assert!(parse_duration("m").is_err());
+        assert!(parse_duration("99999999999999999999d").is_err());
+    }
+}

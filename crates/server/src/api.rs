@@ -1,0 +1,70 @@
+//! The JSON API under `/api/v1`, one module per resource. Each handler is a short recipe:
+//! extract → parse into domain types → one store call → respond. The OpenAPI document is
+//! collected from the handlers' `#[utoipa::path]` attributes as the routes are added, so
+//! the served description cannot drift from the router.
+
+pub mod accounts;
+pub mod me;
+pub mod ops;
+
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::state::AppState;
+
+/// The document's fixed parts; paths and schemas are added by [`routes`].
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Emporium API", description = "The e-commerce transaction API: accounts, catalogue, orders, payments. Errors are RFC 9457 problem+json documents with a stable `code`."),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "accounts", description = "Registration, login and sessions"),
+        (name = "me", description = "The logged-in user's profile and address book"),
+        (name = "operations", description = "Health, readiness and metrics"),
+    )
+)]
+struct ApiDoc;
+
+/// Declares the `bearer` security scheme the handlers refer to.
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("A token from POST /api/v1/auth/login"))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// Every API route, with its OpenAPI description.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(accounts::register_user))
+        .routes(routes!(accounts::log_in))
+        .routes(routes!(accounts::log_out))
+        .routes(routes!(me::get_profile, me::update_profile))
+        .routes(routes!(me::change_password))
+        .routes(routes!(me::list_addresses, me::add_address))
+        .routes(routes!(me::delete_address))
+        .routes(routes!(ops::healthz))
+        .routes(routes!(ops::readyz))
+        .routes(routes!(ops::metrics))
+}
+
+/// The `{data, next_cursor}` envelope every list answers with (API.md §2).
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct Page<T> {
+    /// The items on this page.
+    pub data: Vec<T>,
+    /// Pass as `?cursor=` for the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+}

@@ -1,0 +1,292 @@
+//! The logged-in user's own data: profile, password and address book. Every query is
+//! scoped to the session's user, so nobody reaches another's data through these routes.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use emporium_domain::FieldError;
+use emporium_domain::Invalid;
+use emporium_domain::account::{DisplayName, Email, Password, Phone};
+use emporium_domain::address::{AddressInput, NewAddress};
+use emporium_domain::throttle::{self, Verdict};
+use emporium_store::accounts::{Address, ProfileChanges};
+use serde::{Deserialize, Deserializer, Serialize};
+use utoipa::ToSchema;
+
+use super::Page;
+use super::accounts::UserView;
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::extract::{Auth, JsonBody, Path};
+use crate::state::AppState;
+
+/// The caller's profile.
+#[utoipa::path(get, path = "/api/v1/me", tag = "me", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The profile", body = UserView),
+        (status = 401, description = "Not logged in", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn get_profile(Auth(session): Auth) -> Json<UserView> {
+    Json(session.user.into())
+}
+
+/// Profile changes. An absent field stays as it is; `null` or `""` clears it.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateProfileRequest {
+    /// 1–64 characters.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub display_name: Option<Option<String>>,
+    /// An e-mail address.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub email: Option<Option<String>>,
+    /// A phone number.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub phone: Option<Option<String>>,
+}
+
+/// Marks a field that was present in the body (`Some(None)` for an explicit `null`);
+/// `#[serde(default)]` leaves an absent one `None`.
+fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
+}
+
+/// Parses a clearable field: absent → keep, null or blank → clear, else parse.
+fn change<T>(
+    value: Option<Option<String>>,
+    parse: impl Fn(&str) -> Result<T, FieldError>,
+) -> Result<Option<Option<T>>, FieldError> {
+    match value {
+        None => Ok(None),
+        Some(v) => match v.as_deref().map(str::trim) {
+            None | Some("") => Ok(Some(None)),
+            Some(v) => parse(v).map(|t| Some(Some(t))),
+        },
+    }
+}
+
+/// Updates the caller's display name, e-mail or phone. Other fields (role, username) are
+/// refused as unknown.
+#[utoipa::path(patch, path = "/api/v1/me", tag = "me", security(("bearer" = [])), request_body = UpdateProfileRequest,
+    responses(
+        (status = 200, description = "The updated profile", body = UserView),
+        (status = 401, description = "Not logged in", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn update_profile(
+    State(state): State<AppState>,
+    Auth(session): Auth,
+    JsonBody(req): JsonBody<UpdateProfileRequest>,
+) -> ApiResult<Json<UserView>> {
+    let changes = match (
+        change(req.display_name, DisplayName::parse),
+        change(req.email, Email::parse),
+        change(req.phone, |v| Phone::parse("phone", v)),
+    ) {
+        (Ok(display_name), Ok(email), Ok(phone)) => ProfileChanges {
+            display_name,
+            email,
+            phone,
+        },
+        (a, b, c) => return Err(Invalid::of([a.err(), b.err(), c.err()]).into()),
+    };
+    let user = state
+        .store()
+        .update_profile(session.user.id, changes, state.now())
+        .await?;
+    Ok(Json(user.into()))
+}
+
+/// Password change form.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChangePasswordRequest {
+    /// The password in use now.
+    pub current_password: String,
+    /// 8–72 bytes.
+    pub new_password: String,
+}
+
+/// Changes the caller's password and ends every other session of theirs.
+///
+/// A wrong current password counts as a failed login for the account (so a stolen
+/// session cannot be used to guess the password faster than the login form allows).
+#[utoipa::path(post, path = "/api/v1/me/password", tag = "me", security(("bearer" = [])), request_body = ChangePasswordRequest,
+    responses(
+        (status = 204, description = "Changed; other sessions revoked"),
+        (status = 401, description = "Not logged in", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Wrong current password or invalid new one", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many wrong passwords", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn change_password(
+    State(state): State<AppState>,
+    Auth(session): Auth,
+    JsonBody(req): JsonBody<ChangePasswordRequest>,
+) -> ApiResult<StatusCode> {
+    let new_password = Password::parse("new_password", &req.new_password)?;
+    let now = state.now();
+    let username = &session.user.username;
+    let (failures, oldest) = state
+        .store()
+        .login_failures_since(username, now.minus(throttle::WINDOW))
+        .await?;
+    if let Verdict::Locked { retry_after } = throttle::verdict(now, failures, oldest) {
+        return Err(ApiError::RateLimited(retry_after));
+    }
+    let current_hash = state.store().password_hash(session.user.id).await?;
+    let passwords = state.passwords();
+    if !passwords
+        .verify(&req.current_password, Some(&current_hash))
+        .await
+        .map_err(|e| ApiError::Internal(e.into()))?
+    {
+        state
+            .store()
+            .record_login_failure(username, now, now.minus(throttle::WINDOW))
+            .await?;
+        return Err(FieldError::new("current_password", "does not match the password in use").into());
+    }
+    let hash = passwords
+        .hash(&new_password)
+        .await
+        .map_err(|e| ApiError::Internal(e.into()))?;
+    state
+        .store()
+        .change_password(session.user.id, session.id, hash, now)
+        .await?;
+    tracing::info!(user.id = session.user.id, "password changed; other sessions revoked");
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// An address in the book.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct AddressView {
+    /// Address id.
+    pub id: i64,
+    /// Who receives the parcel.
+    pub recipient: String,
+    /// A number the carrier can call.
+    pub phone: String,
+    /// Street and number.
+    pub line1: String,
+    /// Flat, floor, building.
+    pub line2: Option<String>,
+    /// City.
+    pub city: String,
+    /// Province, state or region.
+    pub region: Option<String>,
+    /// Postal code.
+    pub postal_code: Option<String>,
+    /// ISO 3166-1 alpha-2 country code.
+    pub country: String,
+    /// RFC 3339 UTC.
+    pub created_at: String,
+}
+
+impl From<Address> for AddressView {
+    fn from(a: Address) -> Self {
+        let f = a.fields;
+        Self {
+            id: a.id,
+            recipient: f.recipient,
+            phone: f.phone,
+            line1: f.line1,
+            line2: f.line2,
+            city: f.city,
+            region: f.region,
+            postal_code: f.postal_code,
+            country: f.country,
+            created_at: a.created_at.to_rfc3339(),
+        }
+    }
+}
+
+/// A new address.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AddAddressRequest {
+    /// 1–64 characters.
+    pub recipient: String,
+    /// Digits with optional `+`, spaces, `-`, parentheses.
+    pub phone: String,
+    /// 1–200 characters.
+    pub line1: String,
+    /// Up to 200 characters.
+    pub line2: Option<String>,
+    /// 1–100 characters.
+    pub city: String,
+    /// Up to 100 characters.
+    pub region: Option<String>,
+    /// Up to 20 characters.
+    pub postal_code: Option<String>,
+    /// ISO 3166-1 alpha-2 code, e.g. `CN`.
+    pub country: String,
+}
+
+/// The caller's addresses, oldest first (at most 20, so always one page).
+#[utoipa::path(get, path = "/api/v1/me/addresses", tag = "me", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The address book", body = Page<AddressView>),
+        (status = 401, description = "Not logged in", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn list_addresses(State(state): State<AppState>, Auth(session): Auth) -> ApiResult<Json<Page<AddressView>>> {
+    let addresses = state.store().addresses(session.user.id).await?;
+    Ok(Json(Page {
+        data: addresses.into_iter().map(Into::into).collect(),
+        next_cursor: None,
+    }))
+}
+
+/// Adds an address to the caller's book.
+#[utoipa::path(post, path = "/api/v1/me/addresses", tag = "me", security(("bearer" = [])), request_body = AddAddressRequest,
+    responses(
+        (status = 201, description = "Added", body = AddressView),
+        (status = 401, description = "Not logged in", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The book is full (20)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn add_address(
+    State(state): State<AppState>,
+    Auth(session): Auth,
+    JsonBody(req): JsonBody<AddAddressRequest>,
+) -> ApiResult<(StatusCode, Json<AddressView>)> {
+    let address = NewAddress::parse(AddressInput {
+        recipient: &req.recipient,
+        phone: &req.phone,
+        line1: &req.line1,
+        line2: req.line2.as_deref(),
+        city: &req.city,
+        region: req.region.as_deref(),
+        postal_code: req.postal_code.as_deref(),
+        country: &req.country,
+    })?;
+    let stored = state.store().add_address(session.user.id, address, state.now()).await?;
+    Ok((StatusCode::CREATED, Json(stored.into())))
+}
+
+/// Removes one of the caller's addresses. Another user's address is 404.
+#[utoipa::path(delete, path = "/api/v1/me/addresses/{id}", tag = "me", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Address id")),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 400, description = "Malformed id", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not logged in", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such address of yours", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn delete_address(
+    State(state): State<AppState>,
+    Auth(session): Auth,
+    Path(id): Path<i64>,
+) -> ApiResult<StatusCode> {
+    state
+        .store()
+        .delete_address(session.user.id, id)
+        .await
+        .map_err(|e| match e {
+            emporium_store::StoreError::NotFound => ApiError::NotFound("address"),
+            e => e.into(),
+        })?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,140 @@
+//! Test support shared by the store and API suites: a fresh database per test, on SQLite
+//! always and on PostgreSQL when `EMPORIUM_TEST_POSTGRES_URL` is set.
+//!
+//! [`engine_test!`] turns one test body into two tests, `<name>::sqlite` and
+//! `<name>::postgres`, so a suite is written once and proven on both engines. Without the
+//! PostgreSQL URL the `postgres` variants pass as skipped, except under `CI=true`, where a
+//! skipped engine is a failure: CI must not go green without running it.
+
+use emporium_store::{Engine, Store, StoreOptions};
+
+/// The variable naming the PostgreSQL server for tests (a database the tests may create
+/// schemas in), e.g. `postgres://postgres@127.0.0.1:5432/test`.
+pub const POSTGRES_URL_VAR: &str = "EMPORIUM_TEST_POSTGRES_URL";
+
+/// A database that exists for one test and is removed afterwards.
+#[derive(Debug)]
+pub struct TestDb {
+    /// The URL to open it with.
+    pub url: String,
+    cleanup: Cleanup,
+}
+
+#[derive(Debug)]
+enum Cleanup {
+    /// The temporary folder holding the SQLite file; removed on drop.
+    Dir(#[expect(dead_code, reason = "held only to delete the folder on drop")] tempfile::TempDir),
+    /// A PostgreSQL schema to drop, and the URL of its database.
+    Schema { admin_url: String, schema: String },
+}
+
+impl TestDb {
+    /// A fresh database on `engine`, or `None` for PostgreSQL when no server is configured
+    /// (which panics under `CI=true`).
+    pub async fn new(engine: Engine) -> Option<Self> {
+        match engine {
+            Engine::Sqlite => Some(Self::sqlite()),
+            Engine::Postgres => Self::postgres().await,
+        }
+    }
+
+    /// A new SQLite file in a temporary folder.
+    pub fn sqlite() -> Self {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let url = format!("sqlite://{}", dir.path().join("emporium.db").display());
+        Self {
+            url,
+            cleanup: Cleanup::Dir(dir),
+        }
+    }
+
+    /// A new schema in the configured PostgreSQL database, made the connections'
+    /// `search_path` so the store's unqualified table names land in it.
+    pub async fn postgres() -> Option<Self> {
+        let Ok(admin_url) = std::env::var(POSTGRES_URL_VAR) else {
+            assert!(
+                std::env::var("CI").as_deref() != Ok("true"),
+                "{POSTGRES_URL_VAR} is not set under CI=true: the PostgreSQL suite must run in CI"
+            );
+            eprintln!("skipped: {POSTGRES_URL_VAR} is not set");
+            return None;
+        };
+        let mut suffix = [0u8; 8];
+        getrandom::fill(&mut suffix).expect("random schema name");
+        let schema = format!("t_{}", hex::encode(suffix));
+        let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&admin_url)
+            .await
+            .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at {admin_url}: {e}"));
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
+            .execute(&mut conn)
+            .await
+            .expect("create test schema");
+        let separator = if admin_url.contains('?') { '&' } else { '?' };
+        let url = format!("{admin_url}{separator}options=-c%20search_path%3D{schema}");
+        Some(Self {
+            url,
+            cleanup: Cleanup::Schema { admin_url, schema },
+        })
+    }
+
+    /// Opens (and migrates) the store on this database.
+    pub async fn open(&self) -> Store {
+        Store::open(&StoreOptions::new(&self.url))
+            .await
+            .expect("open test store")
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Cleanup::Schema { admin_url, schema } = &self.cleanup {
+            let (admin_url, schema) = (admin_url.clone(), schema.clone());
+            // Drop runs inside the test's runtime, where blocking on async work is not
+            // allowed; a short-lived thread with its own runtime does the cleanup.
+            let done = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+                rt.block_on(async {
+                    let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&admin_url).await?;
+                    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP SCHEMA IF EXISTS {schema} CASCADE")))
+                        .execute(&mut conn)
+                        .await
+                        .map(drop)
+                })
+                .map_err(std::io::Error::other)
+            });
+            let _ = done.join();
+        }
+    }
+}
+
+/// Writes a test once and runs it on both engines. The body sees `$db: TestDb`.
+///
+/// ```ignore
+/// engine_test! {
+///     async fn users_are_unique(db) {
+///         let store = db.open().await;
+///         /* … */
+///     }
+/// }
+/// ```
+#[macro_export]
+macro_rules! engine_test {
+    ($(async fn $name:ident($db:ident) $body:block)*) => {$(
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let $db = $crate::TestDb::sqlite();
+                $body
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                let Some($db) = $crate::TestDb::postgres().await else { return };
+                $body
+            }
+        }
+    )*};
+}
