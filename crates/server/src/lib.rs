@@ -35,6 +35,8 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The whole application: API routes, docs, fallbacks and the middleware stack.
 pub fn router(state: AppState) -> Router {
+    // Install the recorder before the first request, or its samples would be dropped.
+    metrics::handle();
     let (api, openapi) = api::routes().split_for_parts();
     let docs = SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi);
     Router::new()

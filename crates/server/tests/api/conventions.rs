@@ -1,0 +1,98 @@
+//! The conventions every route follows (API.md §2): problem+json errors, body and content
+//! type rules, request ids, health, metrics and the OpenAPI document.
+
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+
+use crate::app_test;
+use crate::support::expect_problem;
+
+app_test! {
+    async fn bodies_over_one_mebibyte_are_refused(app) {
+        let big = format!("{{\"username\": \"{}\", \"password\": \"password123\"}}", "a".repeat(1024 * 1024));
+        let response = app.request(Method::POST, "/api/v1/auth/register").header("content-type", "application/json").body(big).send().await.unwrap();
+        expect_problem(response, StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large").await;
+    }
+
+    async fn only_json_bodies_are_accepted(app) {
+        let form = app.request(Method::POST, "/api/v1/auth/login").header("content-type", "application/x-www-form-urlencoded").body("username=a&password=b").send().await.unwrap();
+        expect_problem(form, StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type").await;
+        let none = app.request(Method::POST, "/api/v1/auth/login").body("{}").send().await.unwrap();
+        expect_problem(none, StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type").await;
+    }
+
+    async fn malformed_json_is_a_400_never_a_500(app) {
+        for body in ["{", "[1,2", "nul", "{\"username\": \"a\"} extra", "\u{0}", "{\"username\": \"\\ud800\"}", ""] {
+            let response = app.request(Method::POST, "/api/v1/auth/register").header("content-type", "application/json").body(body).send().await.unwrap();
+            assert!(response.status().is_client_error(), "{body:?} gave {}", response.status());
+            assert_eq!(response.headers()["content-type"], "application/problem+json");
+        }
+        let response = app.request(Method::POST, "/api/v1/auth/register").header("content-type", "application/json").body("{").send().await.unwrap();
+        expect_problem(response, StatusCode::BAD_REQUEST, "invalid_request").await;
+        let response = app.request(Method::POST, "/api/v1/auth/register").header("content-type", "application/json").body(vec![0xff, 0xfe, b'{']).send().await.unwrap();
+        expect_problem(response, StatusCode::BAD_REQUEST, "invalid_request").await;
+    }
+
+    async fn unknown_routes_and_methods_are_problems(app) {
+        expect_problem(app.send(Method::GET, "/api/v1/nothing-here", None, None).await, StatusCode::NOT_FOUND, "not_found").await;
+        expect_problem(app.send(Method::DELETE, "/api/v1/auth/login", None, None).await, StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed").await;
+    }
+
+    async fn every_response_carries_a_request_id(app) {
+        let response = app.send(Method::GET, "/healthz", None, None).await;
+        let generated = response.headers()["x-request-id"].to_str().unwrap().to_owned();
+        assert_eq!(generated.len(), 36, "a UUID: {generated}");
+        let response = app.request(Method::GET, "/api/v1/me").header("x-request-id", "trace-me-42").send().await.unwrap();
+        assert_eq!(response.headers()["x-request-id"], "trace-me-42");
+    }
+
+    async fn health_and_readiness(app) {
+        let health = app.send(Method::GET, "/healthz", None, None).await;
+        assert_eq!((health.status(), health.text().await.unwrap()), (StatusCode::OK, "ok".to_owned()));
+        let ready = app.send(Method::GET, "/readyz", None, None).await;
+        assert_eq!(ready.status(), StatusCode::OK);
+        app.store.close().await;
+        expect_problem(app.send(Method::GET, "/readyz", None, None).await, StatusCode::SERVICE_UNAVAILABLE, "unavailable").await;
+    }
+
+    async fn metrics_count_requests_by_route_and_status(app) {
+        app.login("nobody", "password123").await;
+        let text = app.send(Method::GET, "/metrics", None, None).await.text().await.unwrap();
+        assert!(text.contains(r#"emporium_http_requests_total{method="POST",route="/api/v1/auth/login",status="401"}"#), "{text}");
+        assert!(text.contains("emporium_http_request_duration_seconds_bucket"), "{text}");
+    }
+
+    async fn the_openapi_document_describes_every_route(app) {
+        let doc: Value = app.send(Method::GET, "/api/openapi.json", None, None).await.json().await.unwrap();
+        let paths = doc["paths"].as_object().unwrap();
+        for (path, method) in [
+            ("/api/v1/auth/register", "post"),
+            ("/api/v1/auth/login", "post"),
+            ("/api/v1/auth/logout", "post"),
+            ("/api/v1/me", "get"),
+            ("/api/v1/me", "patch"),
+            ("/api/v1/me/password", "post"),
+            ("/api/v1/me/addresses", "get"),
+            ("/api/v1/me/addresses", "post"),
+            ("/api/v1/me/addresses/{id}", "delete"),
+            ("/healthz", "get"),
+            ("/readyz", "get"),
+            ("/metrics", "get"),
+        ] {
+            assert!(paths.get(path).and_then(|p| p.get(method)).is_some(), "{method} {path} missing");
+        }
+        assert!(doc["components"]["schemas"]["Problem"].is_object());
+        assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+    }
+
+    async fn the_docs_page_works_offline(app) {
+        let page = app.send(Method::GET, "/api/docs/", None, None).await;
+        assert_eq!(page.status(), StatusCode::OK);
+        let html = page.text().await.unwrap();
+        assert!(html.contains("swagger-ui"), "{html}");
+        // Every script and stylesheet comes from this server.
+        assert!(!html.contains("http://") && !html.contains("https://"), "external asset in {html}");
+        let config = app.send(Method::GET, "/api/docs/swagger-initializer.js", None, None).await.text().await.unwrap();
+        assert!(config.contains("/api/openapi.json"), "{config}");
+    }
+}

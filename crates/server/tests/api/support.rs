@@ -1,0 +1,153 @@
+//! `TestApp`: a real server on a real socket over a fresh database, and a client with
+//! helpers that make each test read like a user story.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use emporium_domain::time::ManualClock;
+use emporium_server::error::Problem;
+use emporium_server::{AppState, ServerConfig};
+use emporium_store::Store;
+use emporium_testkit::TestDb;
+use reqwest::{Method, RequestBuilder, Response, StatusCode};
+use serde_json::{Value, json};
+
+/// A running server and what a test needs to drive it.
+pub struct TestApp {
+    /// Where the server listens.
+    pub addr: SocketAddr,
+    /// The server's clock: tests move it instead of sleeping.
+    pub clock: ManualClock,
+    /// Direct access to the database, for assertions.
+    #[allow(dead_code)]
+    pub store: Store,
+    client: reqwest::Client,
+    _db: TestDb,
+}
+
+/// bcrypt's lowest cost keeps the suite fast; production settings require at least 10.
+const TEST_BCRYPT_COST: u32 = 4;
+
+impl TestApp {
+    /// Starts a server over `db` with test settings.
+    pub async fn spawn(db: TestDb) -> Self {
+        Self::spawn_with(
+            db,
+            ServerConfig {
+                bcrypt_cost: TEST_BCRYPT_COST,
+                ..ServerConfig::default()
+            },
+        )
+        .await
+    }
+
+    /// Starts a server over `db` with the given settings.
+    pub async fn spawn_with(db: TestDb, config: ServerConfig) -> Self {
+        let store = db.open().await;
+        let clock = ManualClock::starting_now();
+        let state = AppState::with_clock(store.clone(), config, Arc::new(clock.clone()));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        tokio::spawn(emporium_server::serve(
+            listener,
+            emporium_server::router(state),
+            std::future::pending(),
+        ));
+        Self {
+            addr,
+            clock,
+            store,
+            client: reqwest::Client::new(),
+            _db: db,
+        }
+    }
+
+    /// A request to `path` on this server.
+    pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        self.client.request(method, format!("http://{}{path}", self.addr))
+    }
+
+    /// Sends a JSON body, optionally with a bearer token.
+    pub async fn send(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Response {
+        let mut req = self.request(method, path);
+        if let Some(token) = token {
+            req = req.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        req.send().await.expect("request sent")
+    }
+
+    /// `POST` JSON without a token.
+    pub async fn post(&self, path: &str, body: Value) -> Response {
+        self.send(Method::POST, path, None, Some(body)).await
+    }
+
+    /// Registers an account; answers the raw response.
+    pub async fn register(&self, username: &str, password: &str) -> Response {
+        self.post(
+            "/api/v1/auth/register",
+            json!({ "username": username, "password": password }),
+        )
+        .await
+    }
+
+    /// Logs in; answers the raw response.
+    pub async fn login(&self, username: &str, password: &str) -> Response {
+        self.post(
+            "/api/v1/auth/login",
+            json!({ "username": username, "password": password }),
+        )
+        .await
+    }
+
+    /// Registers and logs in a customer; answers their token.
+    pub async fn customer(&self, username: &str) -> String {
+        assert_eq!(
+            self.register(username, "password123").await.status(),
+            StatusCode::CREATED
+        );
+        let body: Value = self
+            .login(username, "password123")
+            .await
+            .json()
+            .await
+            .expect("login json");
+        body["token"].as_str().expect("token").to_owned()
+    }
+}
+
+/// Asserts the response is a problem document with `status` and `code`, and returns it.
+pub async fn expect_problem(response: Response, status: StatusCode, code: &str) -> Problem {
+    assert_eq!(response.status(), status, "status");
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    assert_eq!(content_type, "application/problem+json");
+    let problem: Problem = response.json().await.expect("problem json");
+    assert_eq!(problem.code, code, "code (detail: {})", problem.detail);
+    assert_eq!(problem.status, status.as_u16());
+    problem
+}
+
+/// The fields a problem names.
+pub fn fields(problem: &Problem) -> Vec<&str> {
+    problem.errors.iter().map(|e| e.field.as_str()).collect()
+}
+
+/// Runs one story on a fresh app for each engine (see `emporium_testkit::engine_test`).
+#[macro_export]
+macro_rules! app_test {
+    ($(async fn $name:ident($app:ident) $body:block)*) => {
+        emporium_testkit::engine_test! {$(
+            async fn $name(db) {
+                let $app = $crate::support::TestApp::spawn(db).await;
+                $body
+            }
+        )*}
+    };
+}
