@@ -1,6 +1,8 @@
 //! The API suite: every endpoint over real HTTP, on SQLite and (when configured)
 //! PostgreSQL. Each endpoint has a happy path, an auth failure and a validation failure.
 
+#![allow(clippy::unwrap_used, reason = "a failed unwrap is a failed test")]
+
 mod accounts;
 mod conventions;
 mod me;
