@@ -40,11 +40,19 @@ fn text(bytes: &[u8]) -> String {
 /// Starts `serve` on a free port; returns the child and its base URL.
 fn serve(db: &TestDb, data_dir: &Path) -> (Child, String) {
     let mut cmd = emporium(db, data_dir);
-    cmd.args(["serve", "--addr", "127.0.0.1:0"]).stdout(Stdio::piped()).stderr(Stdio::null());
+    cmd.args(["serve", "--addr", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
     let mut child = cmd.spawn().unwrap();
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let url = line.split_whitespace().find(|w| w.starts_with("http://")).unwrap_or_else(|| panic!("no URL in {line:?}")).to_owned();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap_or_else(|| panic!("no URL in {line:?}"))
+        .to_owned();
     (child, url)
 }
 
@@ -106,11 +114,36 @@ engine_test! {
 }
 
 #[test]
+fn json_logs_are_one_object_per_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = Command::new(env!("CARGO_BIN_EXE_emporium"));
+    c.env("EMPORIUM_DATA_DIR", dir.path())
+        .env("RUST_LOG", "info")
+        .args(["--log-format", "json", "serve", "--addr", "127.0.0.1:0"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    let mut child = c.spawn().unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stderr.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let entry: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line:?}"));
+    assert_eq!(entry["level"], "INFO", "{entry}");
+    assert!(entry["timestamp"].is_string(), "{entry}");
+}
+
+#[test]
 fn the_embedded_default_lives_in_the_data_dir_and_flags_beat_the_environment() {
     let env_dir = tempfile::tempdir().unwrap();
     let flag_dir = tempfile::tempdir().unwrap();
     let mut c = Command::new(env!("CARGO_BIN_EXE_emporium"));
-    c.env_remove("EMPORIUM_DATABASE_URL").env("EMPORIUM_DATA_DIR", env_dir.path()).arg("--data-dir").arg(flag_dir.path()).arg("migrate");
+    c.env_remove("EMPORIUM_DATABASE_URL")
+        .env("EMPORIUM_DATA_DIR", env_dir.path())
+        .arg("--data-dir")
+        .arg(flag_dir.path())
+        .arg("migrate");
     let out = run(c, None);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(flag_dir.path().join("emporium.db").exists());
@@ -121,7 +154,9 @@ fn the_embedded_default_lives_in_the_data_dir_and_flags_beat_the_environment() {
 fn a_bcrypt_cost_below_ten_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let mut c = Command::new(env!("CARGO_BIN_EXE_emporium"));
-    c.env("EMPORIUM_DATA_DIR", dir.path()).env("EMPORIUM_BCRYPT_COST", "9").arg("migrate");
+    c.env("EMPORIUM_DATA_DIR", dir.path())
+        .env("EMPORIUM_BCRYPT_COST", "9")
+        .arg("migrate");
     let out = run(c, None);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
     assert!(text(&out.stderr).contains("bcrypt-cost"), "{}", text(&out.stderr));
@@ -134,5 +169,9 @@ fn commands_of_later_capabilities_say_so() {
     c.env("EMPORIUM_DATA_DIR", dir.path()).arg("reindex");
     let out = run(c, None);
     assert!(!out.status.success());
-    assert!(text(&out.stderr).contains("not available in this build yet"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("not available in this build yet"),
+        "{}",
+        text(&out.stderr)
+    );
 }

@@ -24,6 +24,9 @@ pub enum StoreError {
     /// The write path has shut down (the process is stopping).
     #[error("the store is closed")]
     Closed,
+    /// The operation panicked (a bug); its changes were rolled back.
+    #[error("the operation panicked")]
+    Panicked,
     /// The shared commit failed after this operation succeeded; nothing was kept.
     #[error("commit failed: {0}")]
     CommitFailed(String),

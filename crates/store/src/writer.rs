@@ -14,8 +14,10 @@
 //! The code above the store is the same either way: `store.write(|conn| …)`.
 
 use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 
+use futures_util::FutureExt;
 use sqlx::{AnyConnection, AnyPool, Connection};
 use tokio::sync::{mpsc, oneshot};
 
@@ -61,7 +63,11 @@ impl Writer {
         match &self.0 {
             Inner::Pool(pool) => {
                 let mut tx = pool.begin().await?;
-                let out = op(&mut tx).await?;
+                // Dropping `tx` on any error (or panic) rolls the transaction back.
+                let out = AssertUnwindSafe(op(&mut tx))
+                    .catch_unwind()
+                    .await
+                    .map_err(|_| StoreError::Panicked)??;
                 tx.commit().await?;
                 Ok(out)
             }
@@ -132,7 +138,12 @@ where
             let Some(op) = self.op.take() else {
                 return false;
             };
-            let outcome = op(conn).await;
+            // A panicking operation must not take the only write connection down with
+            // it: it becomes this operation's error and its savepoint is rolled back.
+            let outcome = AssertUnwindSafe(op(conn))
+                .catch_unwind()
+                .await
+                .unwrap_or(Err(StoreError::Panicked));
             let ok = outcome.is_ok();
             self.outcome = Some(outcome);
             ok

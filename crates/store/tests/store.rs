@@ -174,3 +174,23 @@ engine_test! {
         assert_eq!(n, 0);
     }
 }
+
+engine_test! {
+    async fn a_panicking_operation_does_not_break_the_write_path(db) {
+        let store = db.open().await;
+        let result: Result<(), StoreError> = store
+            .write(|conn| {
+                Box::pin(async move {
+                    sqlx::query("INSERT INTO login_failures (username_key, at) VALUES ('x', 1)").execute(&mut *conn).await?;
+                    panic!("a bug in an operation");
+                })
+            })
+            .await;
+        // The panic becomes the operation's error, its changes are undone, and the write
+        // path (on SQLite, the single writer task) carries on.
+        assert!(matches!(result, Err(StoreError::Panicked)), "{result:?}");
+        store.create_user(new_user("after_the_panic"), NOW).await.expect("writes still work");
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM login_failures").fetch_one(store.reader()).await.expect("count");
+        assert_eq!(n, 0);
+    }
+}

@@ -119,8 +119,11 @@ app_test! {
         let missing = json!({"recipient": "Heidi"});
         let problem = expect_problem(app.send(Method::POST, "/api/v1/me/addresses", Some(&token), Some(missing)).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
         assert_eq!(fields(&problem).len(), 1);
-        let problem = expect_problem(app.send(Method::DELETE, "/api/v1/me/addresses/abc", Some(&token), None).await, StatusCode::BAD_REQUEST, "invalid_request").await;
-        assert_eq!(fields(&problem), ["path"]);
+        for id in ["abc", "99999999999999999999", "1.5"] {
+            let path = format!("/api/v1/me/addresses/{id}");
+            let problem = expect_problem(app.send(Method::DELETE, &path, Some(&token), None).await, StatusCode::BAD_REQUEST, "invalid_request").await;
+            assert_eq!(fields(&problem), ["path"], "{id}");
+        }
     }
 
     async fn the_address_book_holds_twenty(app) {
