@@ -7,6 +7,9 @@
 
 pub mod account;
 pub mod address;
+pub mod catalog;
+pub mod inventory;
+pub mod money;
 pub mod text;
 pub mod throttle;
 pub mod time;

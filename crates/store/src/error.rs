@@ -9,6 +9,20 @@ pub enum StoreError {
     /// The username is registered already (compared case-insensitively).
     #[error("username is taken")]
     UsernameTaken,
+    /// Another product has this SKU.
+    #[error("SKU is taken")]
+    SkuTaken,
+    /// Not enough units on hand for a draw.
+    #[error("insufficient stock for product {product_id}: {available} available")]
+    InsufficientStock {
+        /// The product short of stock.
+        product_id: i64,
+        /// Units on hand.
+        available: i64,
+    },
+    /// Stored data breaks an invariant the code relies on (a bug or manual edit).
+    #[error("stored data is inconsistent: {0}")]
+    Corrupt(String),
     /// A per-account cap was reached.
     #[error("limit reached: {0}")]
     LimitReached(&'static str),

@@ -13,7 +13,10 @@
 //! together (group commit), and on PostgreSQL runs each in its own transaction.
 
 pub mod accounts;
+pub mod catalog;
 mod error;
+pub mod inventory;
+mod sql;
 mod writer;
 
 use std::path::{Path, PathBuf};

@@ -1,0 +1,474 @@
+//! The catalogue: products, their listing with filters, sorts and keyset pagination,
+//! categories, and the change feed search indexes follow.
+
+use emporium_domain::catalog::{CategoryName, Description, Images, ProductName, ProductStatus, Sku};
+use emporium_domain::money::{Currency, Price};
+use emporium_domain::time::Timestamp;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+use crate::inventory::{NewLot, insert_lot};
+use crate::sql::{Bind, Sql};
+use crate::{Store, StoreError};
+
+/// A product as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Product {
+    /// Primary key.
+    pub id: i64,
+    /// Display name.
+    pub name: String,
+    /// Long text.
+    pub description: String,
+    /// Selling price in minor units.
+    pub price: i64,
+    /// ISO 4217 code.
+    pub currency: String,
+    /// Category, if any.
+    pub category: Option<String>,
+    /// Stock-keeping unit, unique when present.
+    pub sku: Option<String>,
+    /// Image URLs.
+    pub images: Vec<String>,
+    /// Where it is in its life.
+    pub status: ProductStatus,
+    /// Units on hand (sum of the lots' remaining units).
+    pub stock_available: i64,
+    /// Mean review rating, 0 when unrated.
+    pub rating_average: f64,
+    /// Number of counted reviews.
+    pub rating_count: i64,
+    /// The average × 1000 as stored: the key the rating sort uses.
+    pub rating_milli: i64,
+    /// When it was created.
+    pub created_at: Timestamp,
+    /// When it last changed.
+    pub updated_at: Timestamp,
+}
+
+macro_rules! product_columns {
+    () => {
+        "id, name, description, price, currency, category, sku, images, status, stock_available, rating_sum, rating_count, rating_milli, created_at, updated_at"
+    };
+}
+
+fn product_from(row: &AnyRow) -> Result<Product, StoreError> {
+    let images: String = row.try_get("images")?;
+    let status: String = row.try_get("status")?;
+    let rating_sum: i64 = row.try_get("rating_sum")?;
+    let rating_count: i64 = row.try_get("rating_count")?;
+    Ok(Product {
+        id: row.try_get("id")?,
+        name: row.try_get("name")?,
+        description: row.try_get("description")?,
+        price: row.try_get("price")?,
+        currency: row.try_get("currency")?,
+        category: row.try_get("category")?,
+        sku: row.try_get("sku")?,
+        images: images.lines().map(str::to_owned).collect(),
+        status: status
+            .parse()
+            .map_err(|()| StoreError::Corrupt(format!("product status {status:?}")))?,
+        stock_available: row.try_get("stock_available")?,
+        rating_average: if rating_count > 0 {
+            rating_sum as f64 / rating_count as f64
+        } else {
+            0.0
+        },
+        rating_count,
+        rating_milli: row.try_get("rating_milli")?,
+        created_at: Timestamp::from_millis(row.try_get("created_at")?),
+        updated_at: Timestamp::from_millis(row.try_get("updated_at")?),
+    })
+}
+
+/// A product to create, already validated.
+#[derive(Debug, Clone)]
+pub struct NewProduct {
+    /// Display name.
+    pub name: ProductName,
+    /// Long text.
+    pub description: Description,
+    /// Selling price.
+    pub price: Price,
+    /// Currency of the price.
+    pub currency: Currency,
+    /// Category.
+    pub category: Option<CategoryName>,
+    /// Stock-keeping unit.
+    pub sku: Option<Sku>,
+    /// Image URLs.
+    pub images: Images,
+    /// Initial status.
+    pub status: ProductStatus,
+    /// A first lot received together with the product.
+    pub initial_stock: Option<NewLot>,
+}
+
+/// Changes to a product; `None` leaves a field alone.
+#[derive(Debug, Clone, Default)]
+pub struct ProductChanges {
+    /// New name.
+    pub name: Option<ProductName>,
+    /// New description.
+    pub description: Option<Description>,
+    /// New price.
+    pub price: Option<Price>,
+    /// New currency.
+    pub currency: Option<Currency>,
+    /// New category (`Some(None)` clears it).
+    pub category: Option<Option<CategoryName>>,
+    /// New SKU (`Some(None)` clears it).
+    pub sku: Option<Option<Sku>>,
+    /// New images.
+    pub images: Option<Images>,
+    /// New status.
+    pub status: Option<ProductStatus>,
+}
+
+/// How a listing is ordered. Every order ends in the id, so it is total and keyset
+/// pagination never repeats or skips a product that keeps its sort key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ProductOrder {
+    /// Newest first.
+    #[default]
+    Newest,
+    /// Cheapest first.
+    PriceAsc,
+    /// Dearest first.
+    PriceDesc,
+    /// Best rated first.
+    Rating,
+}
+
+impl ProductOrder {
+    /// The sort key of `p` under this order, as the cursor carries it.
+    pub fn key_of(self, p: &Product) -> i64 {
+        match self {
+            Self::Newest => p.created_at.millis(),
+            Self::PriceAsc | Self::PriceDesc => p.price,
+            Self::Rating => p.rating_milli,
+        }
+    }
+}
+
+/// Which products a listing holds.
+#[derive(Debug, Clone, Default)]
+pub struct ProductFilter {
+    /// Only this status (customers: always `Active`); `None` means every status.
+    pub status: Option<ProductStatus>,
+    /// Only this category.
+    pub category: Option<String>,
+    /// Price at least this.
+    pub min_price: Option<i64>,
+    /// Price at most this.
+    pub max_price: Option<i64>,
+}
+
+/// A category and how many active products it holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CategoryCount {
+    /// The category.
+    pub name: String,
+    /// Active products in it.
+    pub product_count: i64,
+}
+
+/// One entry of the product change feed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProductChange {
+    /// Position in the feed.
+    pub seq: i64,
+    /// The product that changed.
+    pub product_id: i64,
+}
+
+impl Store {
+    /// Creates a product (and its first lot, if given) in one transaction.
+    pub async fn create_product(&self, new: NewProduct, now: Timestamp) -> Result<Product, StoreError> {
+        self.write(move |conn| {
+            Box::pin(async move {
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO products (name, description, price, currency, category, sku, images, status, created_at, updated_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id",
+                )
+                .bind(new.name.as_str())
+                .bind(new.description.as_str())
+                .bind(new.price.minor())
+                .bind(new.currency.code())
+                .bind(new.category.as_ref().map(CategoryName::as_str))
+                .bind(new.sku.as_ref().map(Sku::as_str))
+                .bind(new.images.as_slice().join("\n"))
+                .bind(new.status.as_str())
+                .bind(now.millis())
+                .fetch_one(&mut *conn)
+                .await
+                .map_err(sku_taken)?;
+                if let Some(lot) = new.initial_stock {
+                    insert_lot(conn, id, &lot, now).await?;
+                }
+                record_change(conn, id, now).await?;
+                product_in(conn, id).await
+            })
+        })
+        .await
+    }
+
+    /// Applies changes to a product.
+    pub async fn update_product(
+        &self,
+        id: i64,
+        changes: ProductChanges,
+        now: Timestamp,
+    ) -> Result<Product, StoreError> {
+        self.write(move |conn| {
+            Box::pin(async move {
+                // Each field is "keep" (flag 0) or "set" (flag 1), so one statement serves
+                // every combination of changed fields.
+                fn flag<T>(v: &Option<T>) -> i64 {
+                    i64::from(v.is_some())
+                }
+                let c = &changes;
+                let done = sqlx::query(
+                    "UPDATE products SET
+                        name        = CASE WHEN $1 = 1 THEN $2 ELSE name END,
+                        description = CASE WHEN $3 = 1 THEN $4 ELSE description END,
+                        price       = CASE WHEN $5 = 1 THEN $6 ELSE price END,
+                        currency    = CASE WHEN $7 = 1 THEN $8 ELSE currency END,
+                        category    = CASE WHEN $9 = 1 THEN $10 ELSE category END,
+                        sku         = CASE WHEN $11 = 1 THEN $12 ELSE sku END,
+                        images      = CASE WHEN $13 = 1 THEN $14 ELSE images END,
+                        status      = CASE WHEN $15 = 1 THEN $16 ELSE status END,
+                        updated_at  = $17
+                     WHERE id = $18",
+                )
+                .bind(flag(&c.name))
+                .bind(c.name.as_ref().map(|v| v.as_str().to_owned()))
+                .bind(flag(&c.description))
+                .bind(c.description.as_ref().map(|v| v.as_str().to_owned()))
+                .bind(flag(&c.price))
+                .bind(c.price.map(Price::minor))
+                .bind(flag(&c.currency))
+                .bind(c.currency.map(Currency::code))
+                .bind(flag(&c.category))
+                .bind(
+                    c.category
+                        .as_ref()
+                        .and_then(|v| v.as_ref().map(|v| v.as_str().to_owned())),
+                )
+                .bind(flag(&c.sku))
+                .bind(c.sku.as_ref().and_then(|v| v.as_ref().map(|v| v.as_str().to_owned())))
+                .bind(flag(&c.images))
+                .bind(c.images.as_ref().map(|v| v.as_slice().join("\n")))
+                .bind(flag(&c.status))
+                .bind(c.status.map(ProductStatus::as_str))
+                .bind(now.millis())
+                .bind(id)
+                .execute(&mut *conn)
+                .await
+                .map_err(sku_taken)?;
+                if done.rows_affected() == 0 {
+                    return Err(StoreError::NotFound);
+                }
+                record_change(conn, id, now).await?;
+                product_in(conn, id).await
+            })
+        })
+        .await
+    }
+
+    /// The product with this id, whatever its status.
+    pub async fn product(&self, id: i64) -> Result<Option<Product>, StoreError> {
+        let row = sqlx::query(concat!("SELECT ", product_columns!(), " FROM products WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(self.reader())
+            .await?;
+        row.as_ref().map(product_from).transpose()
+    }
+
+    /// The products with these ids, in the order given (missing ids are skipped).
+    pub async fn products_by_ids(&self, ids: &[i64]) -> Result<Vec<Product>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut sql = Sql::new(concat!("SELECT ", product_columns!(), " FROM products WHERE id IN ("));
+        for (i, id) in ids.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.bind(Bind::Int(*id));
+        }
+        sql.push(")");
+        let rows = sql.build().fetch_all(self.reader()).await?;
+        let mut found: Vec<Product> = rows.iter().map(product_from).collect::<Result<_, _>>()?;
+        found.sort_by_key(|p| ids.iter().position(|id| *id == p.id));
+        Ok(found)
+    }
+
+    /// One page of products: those after `after` (a `(sort key, id)` from the previous
+    /// page's last product) in `order`, at most `limit`.
+    pub async fn list_products(
+        &self,
+        filter: &ProductFilter,
+        order: ProductOrder,
+        after: Option<(i64, i64)>,
+        limit: i64,
+    ) -> Result<Vec<Product>, StoreError> {
+        let mut sql = Sql::new(concat!("SELECT ", product_columns!(), " FROM products WHERE 1 = 1"));
+        if let Some(status) = filter.status {
+            sql.push(" AND status = ").bind(Bind::Text(status.as_str().into()));
+        }
+        if let Some(category) = &filter.category {
+            sql.push(" AND category = ").bind(Bind::Text(category.clone()));
+        }
+        if let Some(min) = filter.min_price {
+            sql.push(" AND price >= ").bind(Bind::Int(min));
+        }
+        if let Some(max) = filter.max_price {
+            sql.push(" AND price <= ").bind(Bind::Int(max));
+        }
+        let (column, descending) = match order {
+            ProductOrder::Newest => ("created_at", true),
+            ProductOrder::PriceAsc => ("price", false),
+            ProductOrder::PriceDesc => ("price", true),
+            ProductOrder::Rating => ("rating_milli", true),
+        };
+        if let Some((key, id)) = after {
+            // Row values compare lexicographically on both engines and use the index.
+            sql.push(" AND (")
+                .push(column)
+                .push(", id)")
+                .push(if descending { " < (" } else { " > (" });
+            sql.bind(Bind::Int(key)).push(", ").bind(Bind::Int(id)).push(")");
+        }
+        sql.push(" ORDER BY ")
+            .push(column)
+            .push(if descending { " DESC, id DESC" } else { " ASC, id ASC" });
+        sql.push(" LIMIT ").bind(Bind::Int(limit));
+        let rows = sql.build().fetch_all(self.reader()).await?;
+        rows.iter().map(product_from).collect()
+    }
+
+    /// Categories with their number of active products, by name.
+    pub async fn categories(&self) -> Result<Vec<CategoryCount>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT category, COUNT(*) AS n FROM products WHERE status = 'active' AND category IS NOT NULL
+             GROUP BY category ORDER BY category",
+        )
+        .fetch_all(self.reader())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(CategoryCount {
+                    name: r.try_get("category")?,
+                    product_count: r.try_get("n")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Products in id order after `after_id`, for rebuilding derived data (the search
+    /// index) page by page.
+    pub async fn products_after(&self, after_id: i64, limit: i64) -> Result<Vec<Product>, StoreError> {
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            product_columns!(),
+            " FROM products WHERE id > $1 ORDER BY id LIMIT $2"
+        ))
+        .bind(after_id)
+        .bind(limit)
+        .fetch_all(self.reader())
+        .await?;
+        rows.iter().map(product_from).collect()
+    }
+
+    /// Feed entries after `seq`, oldest first.
+    pub async fn product_changes_after(&self, seq: i64, limit: i64) -> Result<Vec<ProductChange>, StoreError> {
+        let rows = sqlx::query("SELECT seq, product_id FROM product_changes WHERE seq > $1 ORDER BY seq LIMIT $2")
+            .bind(seq)
+            .bind(limit)
+            .fetch_all(self.reader())
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ProductChange {
+                    seq: r.try_get("seq")?,
+                    product_id: r.try_get("product_id")?,
+                })
+            })
+            .collect()
+    }
+
+    /// The newest feed position (0 when empty).
+    pub async fn last_product_change(&self) -> Result<i64, StoreError> {
+        let seq: Option<i64> = sqlx::query_scalar("SELECT MAX(seq) FROM product_changes")
+            .fetch_one(self.reader())
+            .await?;
+        Ok(seq.unwrap_or(0))
+    }
+
+    /// Forgets feed entries older than `before` (every follower has long applied them).
+    pub async fn prune_product_changes(&self, before: Timestamp) -> Result<u64, StoreError> {
+        self.write(move |conn| {
+            Box::pin(async move {
+                // Keep the newest entry so positions never go backwards on SQLite.
+                let done = sqlx::query(
+                    "DELETE FROM product_changes WHERE changed_at < $1 AND seq < (SELECT MAX(seq) FROM product_changes)",
+                )
+                .bind(before.millis())
+                .execute(&mut *conn)
+                .await?;
+                Ok(done.rows_affected())
+            })
+        })
+        .await
+    }
+
+    /// A named setting, set to `candidate` if it has none yet. Every instance sharing the
+    /// database gets the same value (used for signing secrets).
+    pub async fn setting_or_insert(&self, key: &str, candidate: String) -> Result<String, StoreError> {
+        let key = key.to_owned();
+        self.write(move |conn| {
+            Box::pin(async move {
+                sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
+                    .bind(&key)
+                    .bind(&candidate)
+                    .execute(&mut *conn)
+                    .await?;
+                let value: String = sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
+                    .bind(&key)
+                    .fetch_one(&mut *conn)
+                    .await?;
+                Ok(value)
+            })
+        })
+        .await
+    }
+}
+
+/// Appends to the change feed; call inside every transaction that changes a product.
+pub(crate) async fn record_change(conn: &mut AnyConnection, product_id: i64, now: Timestamp) -> Result<(), StoreError> {
+    sqlx::query("INSERT INTO product_changes (product_id, changed_at) VALUES ($1, $2)")
+        .bind(product_id)
+        .bind(now.millis())
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Reads a product inside a transaction.
+pub(crate) async fn product_in(conn: &mut AnyConnection, id: i64) -> Result<Product, StoreError> {
+    let row = sqlx::query(concat!("SELECT ", product_columns!(), " FROM products WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    product_from(&row)
+}
+
+fn sku_taken(e: sqlx::Error) -> StoreError {
+    match StoreError::from(e) {
+        e if e.is_unique_violation() => StoreError::SkuTaken,
+        e => e,
+    }
+}

@@ -1,0 +1,375 @@
+//! FIFO stock: lots received, units drawn from the oldest lot first (the rule is
+//! `emporium_domain::inventory::allocate`), units returned to the lots they left, and the
+//! valuation of what is on hand.
+//!
+//! Concurrency: a draw first decrements `products.stock_available` with a conditional
+//! `UPDATE … WHERE stock_available >= n`. That single statement both refuses an
+//! oversell and, on PostgreSQL, takes the product's row lock, so concurrent draws of one
+//! product run one after another while the lots are read and decremented; on SQLite the
+//! single writer serialises them anyway. The lots' own `CHECK (remaining >= 0)` is the
+//! last line of defence.
+
+use emporium_domain::inventory::{self, LotBalance, Units};
+use emporium_domain::money::UnitCost;
+use emporium_domain::time::Timestamp;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+use crate::catalog::record_change;
+use crate::{Store, StoreError};
+
+/// Stock arriving: how many units, at what cost each, when.
+#[derive(Debug, Clone)]
+pub struct NewLot {
+    /// Units received.
+    pub quantity: Units,
+    /// What each unit cost.
+    pub unit_cost: UnitCost,
+    /// When they arrived (FIFO order follows this, then the lot id).
+    pub received_at: Timestamp,
+    /// Free text (supplier, invoice).
+    pub note: Option<String>,
+}
+
+/// A stored lot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lot {
+    /// Primary key.
+    pub id: i64,
+    /// The product.
+    pub product_id: i64,
+    /// Units received.
+    pub quantity: i64,
+    /// Units still on hand.
+    pub remaining: i64,
+    /// Cost per unit, minor units.
+    pub unit_cost: i64,
+    /// When it arrived.
+    pub received_at: Timestamp,
+    /// Free text.
+    pub note: Option<String>,
+}
+
+fn lot_from(row: &AnyRow) -> Result<Lot, StoreError> {
+    Ok(Lot {
+        id: row.try_get("id")?,
+        product_id: row.try_get("product_id")?,
+        quantity: row.try_get("quantity")?,
+        remaining: row.try_get("remaining")?,
+        unit_cost: row.try_get("unit_cost")?,
+        received_at: Timestamp::from_millis(row.try_get("received_at")?),
+        note: row.try_get("note")?,
+    })
+}
+
+/// Units taken from one lot by a draw, with their cost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DrawnUnits {
+    /// The lot.
+    pub lot_id: i64,
+    /// Units taken.
+    pub quantity: i64,
+    /// Cost per unit.
+    pub unit_cost: i64,
+}
+
+/// A stock adjustment (units written off: damaged, lost, samples) and what it drew.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Adjustment {
+    /// Primary key.
+    pub id: i64,
+    /// The product.
+    pub product_id: i64,
+    /// Units removed.
+    pub quantity: i64,
+    /// Why.
+    pub reason: String,
+    /// The lots they came from.
+    pub draws: Vec<DrawnUnits>,
+    /// Their FIFO cost.
+    pub cost: i64,
+    /// When.
+    pub created_at: Timestamp,
+}
+
+/// A product's stock on hand and its FIFO value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValuationLine {
+    /// The product.
+    pub product_id: i64,
+    /// Its name.
+    pub name: String,
+    /// Its currency (the unit costs' currency).
+    pub currency: String,
+    /// Units on hand.
+    pub units_on_hand: i64,
+    /// Sum over lots of remaining × unit cost.
+    pub value: i64,
+}
+
+// PostgreSQL sums BIGINTs into NUMERIC, which `sqlx::Any` cannot decode: every SUM is
+// cast back to BIGINT (harmless on SQLite).
+
+impl Store {
+    /// Receives a lot of stock for a product.
+    pub async fn receive_stock(&self, product_id: i64, lot: NewLot, now: Timestamp) -> Result<Lot, StoreError> {
+        self.write(move |conn| Box::pin(async move { insert_lot(conn, product_id, &lot, now).await }))
+            .await
+    }
+
+    /// A product's lots, oldest first, after `after` (a `(received_at, id)` cursor).
+    pub async fn lots(&self, product_id: i64, after: Option<(i64, i64)>, limit: i64) -> Result<Vec<Lot>, StoreError> {
+        let (at, id) = after.unwrap_or((i64::MIN, i64::MIN));
+        let rows = sqlx::query(
+            "SELECT * FROM stock_lots WHERE product_id = $1 AND (received_at, id) > ($2, $3)
+             ORDER BY received_at, id LIMIT $4",
+        )
+        .bind(product_id)
+        .bind(at)
+        .bind(id)
+        .bind(limit)
+        .fetch_all(self.reader())
+        .await?;
+        rows.iter().map(lot_from).collect()
+    }
+
+    /// Removes units from stock outside any order (write-off), FIFO.
+    pub async fn adjust_stock(
+        &self,
+        product_id: i64,
+        quantity: Units,
+        reason: String,
+        user_id: Option<i64>,
+        now: Timestamp,
+    ) -> Result<Adjustment, StoreError> {
+        self.write(move |conn| {
+            Box::pin(async move {
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO stock_adjustments (product_id, quantity, reason, user_id, created_at)
+                     VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                )
+                .bind(product_id)
+                .bind(quantity.get())
+                .bind(&reason)
+                .bind(user_id)
+                .bind(now.millis())
+                .fetch_one(&mut *conn)
+                .await
+                .map_err(|e| match StoreError::from(e) {
+                    // The product reference failed: no such product.
+                    StoreError::Database(sqlx::Error::Database(d)) if d.is_foreign_key_violation() => {
+                        StoreError::NotFound
+                    }
+                    e => e,
+                })?;
+                let draws = draw_fifo(conn, product_id, quantity, &format!("adjustment:{id}"), now).await?;
+                let cost = draws.iter().map(|d| d.quantity * d.unit_cost).sum();
+                Ok(Adjustment {
+                    id,
+                    product_id,
+                    quantity: quantity.get(),
+                    reason,
+                    draws,
+                    cost,
+                    created_at: now,
+                })
+            })
+        })
+        .await
+    }
+
+    /// Units on hand and their FIFO value per product with stock, by product id after
+    /// `after_id`; and the totals over all products.
+    pub async fn valuation(&self, after_id: i64, limit: i64) -> Result<(Vec<ValuationLine>, i64, i64), StoreError> {
+        let rows = sqlx::query(
+            "SELECT p.id, p.name, p.currency, CAST(SUM(l.remaining) AS BIGINT) AS units,
+                    CAST(SUM(l.remaining * l.unit_cost) AS BIGINT) AS value
+             FROM products p JOIN stock_lots l ON l.product_id = p.id
+             WHERE p.id > $1 AND l.remaining > 0
+             GROUP BY p.id, p.name, p.currency ORDER BY p.id LIMIT $2",
+        )
+        .bind(after_id)
+        .bind(limit)
+        .fetch_all(self.reader())
+        .await?;
+        let lines = rows
+            .iter()
+            .map(|r| {
+                Ok(ValuationLine {
+                    product_id: r.try_get("id")?,
+                    name: r.try_get("name")?,
+                    currency: r.try_get("currency")?,
+                    units_on_hand: r.try_get("units")?,
+                    value: r.try_get("value")?,
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        let totals = sqlx::query(
+            "SELECT CAST(COALESCE(SUM(remaining), 0) AS BIGINT) AS units,
+                    CAST(COALESCE(SUM(remaining * unit_cost), 0) AS BIGINT) AS value FROM stock_lots",
+        )
+        .fetch_one(self.reader())
+        .await?;
+        Ok((lines, totals.try_get("units")?, totals.try_get("value")?))
+    }
+}
+
+/// Inserts a lot and adds its units to the product's stock. Inside a transaction.
+pub(crate) async fn insert_lot(
+    conn: &mut AnyConnection,
+    product_id: i64,
+    lot: &NewLot,
+    now: Timestamp,
+) -> Result<Lot, StoreError> {
+    let updated =
+        sqlx::query("UPDATE products SET stock_available = stock_available + $1, updated_at = $2 WHERE id = $3")
+            .bind(lot.quantity.get())
+            .bind(now.millis())
+            .bind(product_id)
+            .execute(&mut *conn)
+            .await?;
+    if updated.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
+    let row = sqlx::query(
+        "INSERT INTO stock_lots (product_id, quantity, remaining, unit_cost, received_at, note, created_at)
+         VALUES ($1, $2, $2, $3, $4, $5, $6) RETURNING *",
+    )
+    .bind(product_id)
+    .bind(lot.quantity.get())
+    .bind(lot.unit_cost.minor())
+    .bind(lot.received_at.millis())
+    .bind(&lot.note)
+    .bind(now.millis())
+    .fetch_one(&mut *conn)
+    .await?;
+    record_change(conn, product_id, now).await?;
+    lot_from(&row)
+}
+
+/// Draws `quantity` units of a product, oldest lot first, recording each draw under
+/// `reference` so the units can be returned. All or nothing: too little stock is
+/// [`StoreError::InsufficientStock`] and changes nothing. Inside a transaction.
+pub async fn draw_fifo(
+    conn: &mut AnyConnection,
+    product_id: i64,
+    quantity: Units,
+    reference: &str,
+    now: Timestamp,
+) -> Result<Vec<DrawnUnits>, StoreError> {
+    let n = quantity.get();
+    let reserved = sqlx::query(
+        "UPDATE products SET stock_available = stock_available - $1, updated_at = $2 WHERE id = $3 AND stock_available >= $1",
+    )
+    .bind(n)
+    .bind(now.millis())
+    .bind(product_id)
+    .execute(&mut *conn)
+    .await?;
+    if reserved.rows_affected() == 0 {
+        let available: Option<i64> = sqlx::query_scalar("SELECT stock_available FROM products WHERE id = $1")
+            .bind(product_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+        return Err(match available {
+            None => StoreError::NotFound,
+            Some(available) => StoreError::InsufficientStock { product_id, available },
+        });
+    }
+    let rows = sqlx::query(
+        "SELECT id, remaining, unit_cost FROM stock_lots WHERE product_id = $1 AND remaining > 0 ORDER BY received_at, id",
+    )
+    .bind(product_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut lots = Vec::with_capacity(rows.len());
+    for r in &rows {
+        lots.push((
+            LotBalance {
+                lot_id: r.try_get("id")?,
+                remaining: r.try_get("remaining")?,
+            },
+            r.try_get::<i64, _>("unit_cost")?,
+        ));
+    }
+    let balances: Vec<LotBalance> = lots.iter().map(|(b, _)| *b).collect();
+    let plan = inventory::allocate(&balances, quantity).map_err(|s| {
+        StoreError::Corrupt(format!(
+            "product {product_id}: stock_available exceeds its lots ({} in lots)",
+            s.available
+        ))
+    })?;
+    let mut drawn = Vec::with_capacity(plan.len());
+    for draw in plan {
+        let unit_cost = lots
+            .iter()
+            .find(|(b, _)| b.lot_id == draw.lot_id)
+            .map_or(0, |(_, c)| *c);
+        let taken = sqlx::query("UPDATE stock_lots SET remaining = remaining - $1 WHERE id = $2 AND remaining >= $1")
+            .bind(draw.quantity)
+            .bind(draw.lot_id)
+            .execute(&mut *conn)
+            .await?;
+        if taken.rows_affected() != 1 {
+            return Err(StoreError::Corrupt(format!(
+                "lot {} changed during a draw",
+                draw.lot_id
+            )));
+        }
+        sqlx::query(
+            "INSERT INTO stock_draws (lot_id, product_id, quantity, unit_cost, reference, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(draw.lot_id)
+        .bind(product_id)
+        .bind(draw.quantity)
+        .bind(unit_cost)
+        .bind(reference)
+        .bind(now.millis())
+        .execute(&mut *conn)
+        .await?;
+        drawn.push(DrawnUnits {
+            lot_id: draw.lot_id,
+            quantity: draw.quantity,
+            unit_cost,
+        });
+    }
+    record_change(conn, product_id, now).await?;
+    Ok(drawn)
+}
+
+/// Returns every unit drawn under `reference` (and not yet returned) to the lot it came
+/// from. Answers how many units came back. Inside a transaction.
+pub async fn return_drawn(conn: &mut AnyConnection, reference: &str, now: Timestamp) -> Result<i64, StoreError> {
+    let rows = sqlx::query("SELECT id, lot_id, product_id, quantity - returned AS open FROM stock_draws WHERE reference = $1 AND returned < quantity")
+        .bind(reference)
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut total = 0;
+    for r in &rows {
+        let (draw_id, lot_id, product_id, open): (i64, i64, i64, i64) = (
+            r.try_get("id")?,
+            r.try_get("lot_id")?,
+            r.try_get("product_id")?,
+            r.try_get("open")?,
+        );
+        sqlx::query("UPDATE stock_draws SET returned = quantity WHERE id = $1")
+            .bind(draw_id)
+            .execute(&mut *conn)
+            .await?;
+        sqlx::query("UPDATE stock_lots SET remaining = remaining + $1 WHERE id = $2")
+            .bind(open)
+            .bind(lot_id)
+            .execute(&mut *conn)
+            .await?;
+        sqlx::query("UPDATE products SET stock_available = stock_available + $1, updated_at = $2 WHERE id = $3")
+            .bind(open)
+            .bind(now.millis())
+            .bind(product_id)
+            .execute(&mut *conn)
+            .await?;
+        record_change(conn, product_id, now).await?;
+        total += open;
+    }
+    Ok(total)
+}

@@ -1,0 +1,57 @@
+//! A small builder for the few queries whose shape depends on the request (listing
+//! filters and sorts). sqlx's `QueryBuilder` writes `?` placeholders for `Any`, which
+//! PostgreSQL rejects; this one writes `$1, $2, …`, which both engines accept.
+
+use sqlx::any::AnyArguments;
+use sqlx::query::Query;
+use sqlx::{Any, AssertSqlSafe};
+
+/// A value bound to a placeholder.
+#[derive(Debug, Clone)]
+pub(crate) enum Bind {
+    Int(i64),
+    Text(String),
+}
+
+/// SQL text with numbered placeholders and their values. Only fixed fragments written in
+/// this crate are ever pushed as text; every value goes through a placeholder.
+#[derive(Debug, Default)]
+pub(crate) struct Sql {
+    text: String,
+    binds: Vec<Bind>,
+}
+
+impl Sql {
+    pub(crate) fn new(text: &'static str) -> Self {
+        Self {
+            text: text.to_owned(),
+            binds: Vec::new(),
+        }
+    }
+
+    /// Appends a fixed fragment.
+    pub(crate) fn push(&mut self, fragment: &'static str) -> &mut Self {
+        self.text.push_str(fragment);
+        self
+    }
+
+    /// Appends a placeholder for `value`.
+    pub(crate) fn bind(&mut self, value: Bind) -> &mut Self {
+        self.binds.push(value);
+        self.text.push('$');
+        self.text.push_str(&self.binds.len().to_string());
+        self
+    }
+
+    /// The query, ready to run.
+    pub(crate) fn build(self) -> Query<'static, Any, AnyArguments> {
+        let mut query = sqlx::query(AssertSqlSafe(self.text));
+        for bind in self.binds {
+            query = match bind {
+                Bind::Int(v) => query.bind(v),
+                Bind::Text(v) => query.bind(v),
+            };
+        }
+        query
+    }
+}

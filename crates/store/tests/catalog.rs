@@ -1,0 +1,234 @@
+//! The catalogue and FIFO inventory suite, on SQLite and (when configured) PostgreSQL.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use emporium_domain::catalog::{CategoryName, Description, Images, ProductName, ProductStatus, Sku};
+use emporium_domain::inventory::Units;
+use emporium_domain::money::{Currency, Price, UnitCost};
+use emporium_domain::time::Timestamp;
+use emporium_store::catalog::{NewProduct, ProductChanges, ProductFilter, ProductOrder};
+use emporium_store::inventory::NewLot;
+use emporium_store::{Store, StoreError};
+use emporium_testkit::engine_test;
+
+const NOW: Timestamp = Timestamp::from_millis(1_764_000_000_000);
+
+fn product(name: &str, price: i64, category: Option<&str>) -> NewProduct {
+    NewProduct {
+        name: ProductName::parse(name).expect("name"),
+        description: Description::default(),
+        price: Price::parse("price", price).expect("price"),
+        currency: Currency::CNY,
+        category: category.map(|c| CategoryName::parse("category", c).expect("category")),
+        sku: None,
+        images: Images::default(),
+        status: ProductStatus::Active,
+        initial_stock: None,
+    }
+}
+
+fn lot(quantity: i64, unit_cost: i64, days_ago: u64) -> NewLot {
+    NewLot {
+        quantity: Units::parse("quantity", quantity).expect("units"),
+        unit_cost: UnitCost::parse("unit_cost", unit_cost).expect("cost"),
+        received_at: NOW.minus(Duration::from_secs(days_ago * 86_400)),
+        note: None,
+    }
+}
+
+fn units(n: i64) -> Units {
+    Units::parse("quantity", n).expect("units")
+}
+
+/// Pages through a listing and returns the ids in order.
+async fn all_pages(store: &Store, filter: &ProductFilter, order: ProductOrder, page: i64) -> Vec<i64> {
+    let mut ids = Vec::new();
+    let mut after = None;
+    loop {
+        let rows = store.list_products(filter, order, after, page).await.expect("page");
+        ids.extend(rows.iter().map(|p| p.id));
+        match rows.last() {
+            Some(last) if rows.len() as i64 == page => after = Some((order.key_of(last), last.id)),
+            _ => return ids,
+        }
+    }
+}
+
+engine_test! {
+    async fn products_are_created_changed_and_archived(db) {
+        let store = db.open().await;
+        let mut new = product("华为 Mate 60 手机", 599_900, Some("Phones"));
+        new.sku = Some(Sku::parse("HW-M60").expect("sku"));
+        new.images = Images::parse(&["/a.png".into(), "/b.png".into()]).expect("images");
+        new.initial_stock = Some(lot(10, 400_000, 1));
+        let p = store.create_product(new.clone(), NOW).await.expect("created");
+        assert_eq!((p.stock_available, p.images.len(), p.sku.as_deref()), (10, 2, Some("HW-M60")));
+        assert!(matches!(store.create_product(new, NOW).await, Err(StoreError::SkuTaken)));
+
+        let later = NOW.plus(Duration::from_secs(60));
+        let changes = ProductChanges { price: Some(Price::parse("price", 549_900).expect("price")), category: Some(None), ..Default::default() };
+        let changed = store.update_product(p.id, changes, later).await.expect("updated");
+        assert_eq!((changed.price, changed.category.clone(), changed.name.clone()), (549_900, None, p.name.clone()));
+        assert_eq!(changed.updated_at, later);
+
+        let archived = store
+            .update_product(p.id, ProductChanges { status: Some(ProductStatus::Archived), ..Default::default() }, later)
+            .await
+            .expect("archived");
+        assert_eq!(archived.status, ProductStatus::Archived);
+        let active = ProductFilter { status: Some(ProductStatus::Active), ..Default::default() };
+        assert!(store.list_products(&active, ProductOrder::Newest, None, 10).await.expect("list").is_empty());
+        assert!(matches!(store.update_product(9999, ProductChanges::default(), later).await, Err(StoreError::NotFound)));
+    }
+
+    async fn listings_filter_sort_and_paginate_without_gaps_while_products_arrive(db) {
+        let store = db.open().await;
+        for i in 0..23i64 {
+            let category = if i % 2 == 0 { "Tea" } else { "Snacks" };
+            // Several equal prices, so the id tie-break matters.
+            store.create_product(product(&format!("p{i}"), 1000 + (i % 5) * 100, Some(category)), NOW.plus(Duration::from_millis(i as u64 % 7))).await.expect("created");
+        }
+        let every = ProductFilter::default();
+        for order in [ProductOrder::Newest, ProductOrder::PriceAsc, ProductOrder::PriceDesc, ProductOrder::Rating] {
+            let ids = all_pages(&store, &every, order, 4).await;
+            assert_eq!(ids.len(), 23, "{order:?}");
+            assert_eq!(ids.iter().collect::<HashSet<_>>().len(), 23, "{order:?}: no duplicates");
+        }
+        let asc = store.list_products(&every, ProductOrder::PriceAsc, None, 100).await.expect("list");
+        assert!(asc.windows(2).all(|w| (w[0].price, w[0].id) < (w[1].price, w[1].id)));
+
+        let tea = ProductFilter { category: Some("Tea".into()), min_price: Some(1100), max_price: Some(1300), ..Default::default() };
+        let rows = store.list_products(&tea, ProductOrder::PriceAsc, None, 100).await.expect("list");
+        assert!(!rows.is_empty());
+        assert!(rows.iter().all(|p| p.category.as_deref() == Some("Tea") && (1100..=1300).contains(&p.price)));
+
+        // New products arriving between pages never duplicate or hide the ones listed.
+        let first = store.list_products(&every, ProductOrder::PriceAsc, None, 10).await.expect("page 1");
+        for i in 0..5 {
+            store.create_product(product(&format!("late{i}"), 1000 + i * 100, Some("Tea")), NOW).await.expect("created");
+        }
+        let last = first.last().expect("a full page");
+        let mut seen: Vec<i64> = first.iter().map(|p| p.id).collect();
+        let mut after = Some((ProductOrder::PriceAsc.key_of(last), last.id));
+        loop {
+            let rows = store.list_products(&every, ProductOrder::PriceAsc, after, 10).await.expect("page");
+            seen.extend(rows.iter().map(|p| p.id));
+            match rows.last() {
+                Some(l) if rows.len() == 10 => after = Some((l.price, l.id)),
+                _ => break,
+            }
+        }
+        assert_eq!(seen.iter().collect::<HashSet<_>>().len(), seen.len(), "no duplicates");
+        assert!(first.iter().chain(asc.iter()).all(|p| seen.contains(&p.id)), "no gaps");
+    }
+
+    async fn categories_count_active_products(db) {
+        let store = db.open().await;
+        store.create_product(product("a", 100, Some("Tea")), NOW).await.expect("created");
+        store.create_product(product("b", 100, Some("Tea")), NOW).await.expect("created");
+        let mut draft = product("c", 100, Some("Snacks"));
+        draft.status = ProductStatus::Draft;
+        store.create_product(draft, NOW).await.expect("created");
+        let counts = store.categories().await.expect("categories");
+        assert_eq!(counts.iter().map(|c| (c.name.as_str(), c.product_count)).collect::<Vec<_>>(), [("Tea", 2)]);
+    }
+
+    async fn draws_take_the_oldest_lot_first_and_returns_go_back(db) {
+        let store = db.open().await;
+        let p = store.create_product(product("龙井", 10_000, Some("Tea")), NOW).await.expect("created");
+        let newest = store.receive_stock(p.id, lot(5, 3_000, 1), NOW).await.expect("lot");
+        let oldest = store.receive_stock(p.id, lot(3, 1_000, 30), NOW).await.expect("lot");
+        let middle = store.receive_stock(p.id, lot(4, 2_000, 10), NOW).await.expect("lot");
+        let lots = store.lots(p.id, None, 10).await.expect("lots");
+        assert_eq!(lots.iter().map(|l| l.id).collect::<Vec<_>>(), [oldest.id, middle.id, newest.id], "oldest first");
+
+        let adj = store.adjust_stock(p.id, units(5), "damaged".into(), None, NOW).await.expect("drawn");
+        assert_eq!(adj.draws.iter().map(|d| (d.lot_id, d.quantity)).collect::<Vec<_>>(), [(oldest.id, 3), (middle.id, 2)]);
+        assert_eq!(adj.cost, 3 * 1_000 + 2 * 2_000);
+        let (lines, units_total, value) = store.valuation(0, 10).await.expect("valuation");
+        assert_eq!((units_total, value), (7, 2 * 2_000 + 5 * 3_000));
+        assert_eq!(lines[0].units_on_hand, 7);
+        assert_eq!(store.product(p.id).await.expect("read").expect("exists").stock_available, 7);
+
+        let too_many = store.adjust_stock(p.id, units(8), "lost".into(), None, NOW).await;
+        assert!(matches!(too_many, Err(StoreError::InsufficientStock { available: 7, .. })), "{too_many:?}");
+        assert_eq!(store.valuation(0, 10).await.expect("valuation").1, 7, "a refused draw changes nothing");
+
+        let reference = format!("adjustment:{}", adj.id);
+        let back = store
+            .write(move |conn| Box::pin(async move { emporium_store::inventory::return_drawn(conn, &reference, NOW).await }))
+            .await
+            .expect("returned");
+        assert_eq!(back, 5);
+        let lots = store.lots(p.id, None, 10).await.expect("lots");
+        assert_eq!(lots.iter().map(|l| l.remaining).collect::<Vec<_>>(), [3, 4, 5], "units went back to their lots");
+        assert!(matches!(store.adjust_stock(9999, units(1), "x".into(), None, NOW).await, Err(StoreError::NotFound)));
+    }
+
+    async fn concurrent_draws_never_oversell(db) {
+        // 200 concurrent single-unit draws against 50 units in three lots.
+        let store = Arc::new(db.open().await);
+        let p = store.create_product(product("flash sale", 100, None), NOW).await.expect("created");
+        for (q, days) in [(20, 3), (20, 2), (10, 1)] {
+            store.receive_stock(p.id, lot(q, 10 * days as i64, days), NOW).await.expect("lot");
+        }
+        let tasks: Vec<_> = (0..200)
+            .map(|_| {
+                let store = Arc::clone(&store);
+                tokio::spawn(async move { store.adjust_stock(p.id, units(1), "sale".into(), None, NOW).await })
+            })
+            .collect();
+        let (mut sold, mut refused) = (0, 0);
+        for task in tasks {
+            match task.await.expect("task") {
+                Ok(_) => sold += 1,
+                Err(StoreError::InsufficientStock { available: 0, .. }) => refused += 1,
+                Err(other) => panic!("unexpected: {other}"),
+            }
+        }
+        assert_eq!((sold, refused), (50, 150));
+        let lots = store.lots(p.id, None, 10).await.expect("lots");
+        assert!(lots.iter().all(|l| l.remaining == 0));
+        let drawn: i64 = sqlx::query_scalar("SELECT CAST(SUM(quantity) AS BIGINT) FROM stock_draws").fetch_one(store.reader()).await.expect("sum");
+        assert_eq!(drawn, 50);
+        assert_eq!(store.product(p.id).await.expect("read").expect("exists").stock_available, 0);
+    }
+
+    async fn the_database_refuses_a_lot_below_zero(db) {
+        let store = db.open().await;
+        let p = store.create_product(product("x", 100, None), NOW).await.expect("created");
+        let l = store.receive_stock(p.id, lot(2, 10, 1), NOW).await.expect("lot");
+        let result = store
+            .write(move |conn| {
+                Box::pin(async move {
+                    sqlx::query("UPDATE stock_lots SET remaining = -1 WHERE id = $1").bind(l.id).execute(&mut *conn).await?;
+                    Ok(())
+                })
+            })
+            .await;
+        assert!(result.is_err());
+    }
+
+    async fn every_change_lands_in_the_feed(db) {
+        let store = db.open().await;
+        assert_eq!(store.last_product_change().await.expect("seq"), 0);
+        let p = store.create_product(product("x", 100, None), NOW).await.expect("created");
+        store.receive_stock(p.id, lot(1, 1, 1), NOW).await.expect("lot");
+        store.update_product(p.id, ProductChanges { name: Some(ProductName::parse("y").expect("name")), ..Default::default() }, NOW).await.expect("updated");
+        let feed = store.product_changes_after(0, 100).await.expect("feed");
+        assert_eq!(feed.len(), 3);
+        assert!(feed.iter().all(|c| c.product_id == p.id));
+        assert!(feed.windows(2).all(|w| w[0].seq < w[1].seq));
+        assert_eq!(store.product_changes_after(feed[1].seq, 100).await.expect("feed").len(), 1);
+        assert_eq!(store.prune_product_changes(NOW.plus(Duration::from_secs(1))).await.expect("pruned"), 2);
+        assert_eq!(store.last_product_change().await.expect("seq"), feed[2].seq, "the newest entry stays");
+    }
+
+    async fn settings_are_set_once(db) {
+        let store = db.open().await;
+        assert_eq!(store.setting_or_insert("secret", "first".into()).await.expect("set"), "first");
+        assert_eq!(store.setting_or_insert("secret", "second".into()).await.expect("kept"), "first");
+    }
+}
