@@ -472,3 +472,109 @@ fn sku_taken(e: sqlx::Error) -> StoreError {
         e => e,
     }
 }
+
+/// A product to import with the lots it arrives in. Imports are keyed by SKU.
+#[derive(Debug, Clone)]
+pub struct ImportProduct {
+    /// The product; its `sku` must be set and its `initial_stock` is ignored.
+    pub product: NewProduct,
+    /// Its lots.
+    pub lots: Vec<NewLot>,
+}
+
+impl Store {
+    /// Inserts many products and their lots in one transaction, with multi-row statements
+    /// (a bulk load of a catalogue). Products whose SKU already exists are skipped, so a
+    /// repeated import adds only what is new. Answers how many products were inserted.
+    pub async fn import_products(&self, items: Vec<ImportProduct>, now: Timestamp) -> Result<u64, StoreError> {
+        if items.iter().any(|i| i.product.sku.is_none()) {
+            return Err(StoreError::Config("every imported product needs a SKU".into()));
+        }
+        self.write(move |conn| {
+            Box::pin(async move {
+                let mut inserted = 0;
+                // Stay far below both engines' limits on bound parameters per statement.
+                for chunk in items.chunks(500) {
+                    inserted += import_chunk(conn, chunk, now).await?;
+                }
+                Ok(inserted)
+            })
+        })
+        .await
+    }
+}
+
+async fn import_chunk(conn: &mut AnyConnection, items: &[ImportProduct], now: Timestamp) -> Result<u64, StoreError> {
+    let mut sql = Sql::new(
+        "INSERT INTO products (name, description, price, currency, category, sku, images, status, stock_available, created_at, updated_at) VALUES ",
+    );
+    for (i, item) in items.iter().enumerate() {
+        let p = &item.product;
+        let stock: i64 = item.lots.iter().map(|l| l.quantity.get()).sum();
+        sql.push(if i == 0 { "(" } else { ", (" });
+        sql.bind(Bind::Text(p.name.as_str().into())).push(", ");
+        sql.bind(Bind::Text(p.description.as_str().into())).push(", ");
+        sql.bind(Bind::Int(p.price.minor())).push(", ");
+        sql.bind(Bind::Text(p.currency.code().into())).push(", ");
+        match &p.category {
+            Some(c) => sql.bind(Bind::Text(c.as_str().into())),
+            None => sql.push("NULL"),
+        };
+        sql.push(", ");
+        sql.bind(Bind::Text(
+            p.sku.as_ref().map(|s| s.as_str().to_owned()).unwrap_or_default(),
+        ))
+        .push(", ");
+        sql.bind(Bind::Text(p.images.as_slice().join("\n"))).push(", ");
+        sql.bind(Bind::Text(p.status.as_str().into())).push(", ");
+        sql.bind(Bind::Int(stock)).push(", ");
+        sql.bind(Bind::Int(now.millis())).push(", ");
+        sql.bind(Bind::Int(now.millis())).push(")");
+    }
+    sql.push(" ON CONFLICT (sku) DO NOTHING RETURNING id, sku");
+    let rows = sql.build().fetch_all(&mut *conn).await?;
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    let mut ids = std::collections::HashMap::with_capacity(rows.len());
+    for r in &rows {
+        ids.insert(r.try_get::<String, _>("sku")?, r.try_get::<i64, _>("id")?);
+    }
+    let mut lots = Sql::new(
+        "INSERT INTO stock_lots (product_id, quantity, remaining, unit_cost, received_at, note, created_at) VALUES ",
+    );
+    let mut feed = Sql::new("INSERT INTO product_changes (product_id, changed_at) VALUES ");
+    let (mut any_lot, mut any_feed) = (false, false);
+    for item in items {
+        let Some(&id) = item.product.sku.as_ref().and_then(|s| ids.get(s.as_str())) else {
+            continue;
+        };
+        for lot in &item.lots {
+            lots.push(if any_lot { ", (" } else { "(" });
+            lots.bind(Bind::Int(id)).push(", ");
+            lots.bind(Bind::Int(lot.quantity.get())).push(", ");
+            lots.bind(Bind::Int(lot.quantity.get())).push(", ");
+            lots.bind(Bind::Int(lot.unit_cost.minor())).push(", ");
+            lots.bind(Bind::Int(lot.received_at.millis())).push(", ");
+            match &lot.note {
+                Some(n) => lots.bind(Bind::Text(n.clone())),
+                None => lots.push("NULL"),
+            };
+            lots.push(", ").bind(Bind::Int(now.millis())).push(")");
+            any_lot = true;
+        }
+        feed.push(if any_feed { ", (" } else { "(" });
+        feed.bind(Bind::Int(id))
+            .push(", ")
+            .bind(Bind::Int(now.millis()))
+            .push(")");
+        any_feed = true;
+    }
+    if any_lot {
+        lots.build().execute(&mut *conn).await?;
+    }
+    if any_feed {
+        feed.build().execute(&mut *conn).await?;
+    }
+    Ok(rows.len() as u64)
+}

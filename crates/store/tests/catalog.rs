@@ -8,7 +8,7 @@ use emporium_domain::catalog::{CategoryName, Description, Images, ProductName, P
 use emporium_domain::inventory::Units;
 use emporium_domain::money::{Currency, Price, UnitCost};
 use emporium_domain::time::Timestamp;
-use emporium_store::catalog::{NewProduct, ProductChanges, ProductFilter, ProductOrder};
+use emporium_store::catalog::{ImportProduct, NewProduct, ProductChanges, ProductFilter, ProductOrder};
 use emporium_store::inventory::NewLot;
 use emporium_store::{Store, StoreError};
 use emporium_testkit::engine_test;
@@ -230,5 +230,28 @@ engine_test! {
         let store = db.open().await;
         assert_eq!(store.setting_or_insert("secret", "first".into()).await.expect("set"), "first");
         assert_eq!(store.setting_or_insert("secret", "second".into()).await.expect("kept"), "first");
+    }
+}
+
+engine_test! {
+    async fn bulk_imports_are_keyed_by_sku(db) {
+        let store = db.open().await;
+        let items: Vec<ImportProduct> = (0..1200)
+            .map(|i| {
+                let mut p = product(&format!("item {i}"), 100 + i, Some("Bulk"));
+                p.sku = Some(Sku::parse(&format!("BULK-{i}")).expect("sku"));
+                ImportProduct { product: p, lots: vec![lot(5, 10, 3), lot(2, 12, 1)] }
+            })
+            .collect();
+        assert_eq!(store.import_products(items[..700].to_vec(), NOW).await.expect("import"), 700);
+        // Again with overlap: only the new ones go in.
+        assert_eq!(store.import_products(items.clone(), NOW).await.expect("import"), 500);
+        let (_, units, value) = store.valuation(0, 1).await.expect("valuation");
+        assert_eq!((units, value), (1200 * 7, 1200 * (5 * 10 + 2 * 12)));
+        let p = store.products_after(0, 1).await.expect("first")[0].clone();
+        assert_eq!(p.stock_available, 7);
+        let lots = store.lots(p.id, None, 10).await.expect("lots");
+        assert_eq!(lots.iter().map(|l| l.unit_cost).collect::<Vec<_>>(), [10, 12], "oldest first");
+        assert_eq!(store.product_changes_after(0, 10_000).await.expect("feed").len(), 1200);
     }
 }
