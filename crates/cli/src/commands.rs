@@ -1,5 +1,7 @@
 //! One module per command. Each opens what it needs from the shared settings.
 
+pub mod demo;
+pub mod reindex;
 pub mod serve;
 pub mod user;
 
@@ -14,6 +16,18 @@ pub async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
     Store::open(&StoreOptions::new(&url))
         .await
         .with_context(|| format!("opening the database {}", emporium_store::redact(&url)))
+}
+
+/// Opens (or creates) the search index in the data dir. A running server holds the
+/// index's write lock, so this fails while one runs on the same data dir.
+pub fn open_search(settings: &Settings) -> anyhow::Result<(emporium_search::SearchIndex, emporium_search::Opened)> {
+    let dir = settings.data_dir.join("search");
+    emporium_search::SearchIndex::open(&dir).with_context(|| {
+        format!(
+            "opening the search index in {} (is `emporium serve` running on this data dir?)",
+            dir.display()
+        )
+    })
 }
 
 /// `emporium migrate`: apply pending migrations and exit.

@@ -76,8 +76,8 @@ fn main() -> ExitCode {
             Command::Serve { demo } => commands::serve::run(&cli.settings, demo).await,
             Command::Migrate => commands::migrate(&cli.settings).await,
             Command::User(UserCommand::Create(args)) => commands::user::create(&cli.settings, args).await,
-            Command::Demo { .. } => commands::not_yet("demo", "the catalogue issue"),
-            Command::Reindex => commands::not_yet("reindex", "the catalogue issue"),
+            Command::Demo { products } => commands::demo::run(&cli.settings, products).await,
+            Command::Reindex => commands::reindex::run(&cli.settings).await,
             Command::Recommendations(RecommendationsCommand::Rebuild) => {
                 commands::not_yet("recommendations rebuild", "the recommendations issue")
             }

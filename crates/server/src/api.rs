@@ -4,8 +4,11 @@
 //! the served description cannot drift from the router.
 
 pub mod accounts;
+pub mod catalog;
+pub mod inventory;
 pub mod me;
 pub mod ops;
+mod params;
 
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -22,6 +25,8 @@ use crate::state::AppState;
     tags(
         (name = "accounts", description = "Registration, login and sessions"),
         (name = "me", description = "The logged-in user's profile and address book"),
+        (name = "catalogue", description = "Products, categories and search"),
+        (name = "inventory", description = "FIFO stock lots, adjustments and valuation (staff)"),
         (name = "operations", description = "Health, readiness and metrics"),
     )
 )]
@@ -55,6 +60,16 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(me::change_password))
         .routes(routes!(me::list_addresses, me::add_address))
         .routes(routes!(me::delete_address))
+        .routes(routes!(catalog::list_products, catalog::create_product))
+        .routes(routes!(
+            catalog::get_product,
+            catalog::update_product,
+            catalog::archive_product
+        ))
+        .routes(routes!(catalog::list_categories))
+        .routes(routes!(inventory::receive_stock, inventory::list_lots))
+        .routes(routes!(inventory::adjust_stock))
+        .routes(routes!(inventory::valuation))
         .routes(routes!(ops::healthz))
         .routes(routes!(ops::readyz))
         .routes(routes!(ops::metrics))
@@ -67,4 +82,14 @@ pub struct Page<T> {
     pub data: Vec<T>,
     /// Pass as `?cursor=` for the next page; `null` on the last page.
     pub next_cursor: Option<String>,
+}
+
+/// For PATCH bodies: marks a field that was present (`Some(None)` for an explicit `null`);
+/// with `#[serde(default)]` an absent field stays `None`.
+pub(crate) fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    <Option<T> as serde::Deserialize>::deserialize(d).map(Some)
 }

@@ -118,6 +118,14 @@ impl From<StoreError> for ApiError {
         match e {
             StoreError::NotFound => Self::NotFound("resource"),
             StoreError::UsernameTaken => Self::username_taken(),
+            StoreError::SkuTaken => Self::Conflict {
+                code: "sku_taken",
+                detail: "another product has that SKU".into(),
+            },
+            StoreError::InsufficientStock { product_id, available } => Self::Conflict {
+                code: "insufficient_stock",
+                detail: format!("product {product_id} has only {available} units available"),
+            },
             StoreError::LimitReached(what) => Self::Conflict {
                 code: "limit_reached",
                 detail: what.into(),

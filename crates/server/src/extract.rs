@@ -7,6 +7,7 @@ use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::header;
 use axum::http::request::Parts;
+use emporium_domain::account::Role;
 use emporium_store::accounts::Session;
 use serde::de::DeserializeOwned;
 
@@ -146,6 +147,49 @@ impl FromRequestParts<AppState> for Auth {
             .await?
             .ok_or(ApiError::Unauthenticated("the token is unknown, expired or revoked"))?;
         Ok(Auth(session))
+    }
+}
+
+/// The caller if logged in, or nobody. A token that is sent but invalid is still a 401:
+/// a client with a stale token should learn so rather than silently see less.
+#[derive(Debug, Clone)]
+pub struct MaybeAuth(pub Option<Session>);
+
+impl MaybeAuth {
+    /// Whether the caller is logged-in staff.
+    pub fn is_staff(&self) -> bool {
+        self.0.as_ref().is_some_and(|s| s.user.role == Role::Staff)
+    }
+}
+
+impl FromRequestParts<AppState> for MaybeAuth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        if parts.headers.contains_key(header::AUTHORIZATION) {
+            Auth::from_request_parts(parts, state)
+                .await
+                .map(|Auth(s)| MaybeAuth(Some(s)))
+        } else {
+            Ok(MaybeAuth(None))
+        }
+    }
+}
+
+/// Logged-in staff: 401 without a valid session, 403 for a customer.
+#[derive(Debug, Clone)]
+pub struct Staff(pub Session);
+
+impl FromRequestParts<AppState> for Staff {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let Auth(session) = Auth::from_request_parts(parts, state).await?;
+        if session.user.role == Role::Staff {
+            Ok(Staff(session))
+        } else {
+            Err(ApiError::Forbidden)
+        }
     }
 }
 

@@ -4,10 +4,12 @@
 //! `emporium-domain` and the data in `emporium-store`.
 
 pub mod api;
+pub mod cursor;
 pub mod error;
 pub mod extract;
 pub mod metrics;
 pub mod passwords;
+pub mod search_sync;
 pub mod state;
 pub mod tokens;
 

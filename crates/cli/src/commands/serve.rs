@@ -12,7 +12,7 @@ use emporium_store::accounts::NewUser;
 use emporium_store::{Store, StoreError};
 use tokio::net::TcpListener;
 
-use super::open_store;
+use super::{open_search, open_store};
 use crate::settings::Settings;
 
 /// Runs the server.
@@ -20,8 +20,12 @@ pub async fn run(settings: &Settings, demo: bool) -> anyhow::Result<()> {
     tracing::debug!(?settings, "starting");
     let store = open_store(settings).await?;
     if demo {
-        seed_demo_accounts(&store, settings.bcrypt_cost).await?;
+        seed_demo(&store, settings.bcrypt_cost).await?;
     }
+    let (index, opened) = open_search(settings)?;
+    emporium_server::search_sync::prepare(&store, &index, &opened)
+        .await
+        .context("preparing the search index")?;
     if settings.redis_url.is_some() {
         tracing::warn!("EMPORIUM_REDIS_URL is set but nothing uses Redis yet; it is ignored");
     }
@@ -29,7 +33,14 @@ pub async fn run(settings: &Settings, demo: bool) -> anyhow::Result<()> {
         bcrypt_cost: settings.bcrypt_cost,
         session_ttl: settings.session_ttl,
     };
-    let state = AppState::new(store.clone(), config);
+    let state = AppState::new(store.clone(), index.clone(), config)
+        .await
+        .context("loading secrets")?;
+    let follower = tokio::spawn(emporium_server::search_sync::follow(
+        store.clone(),
+        index,
+        state.search_nudge(),
+    ));
     let listener = TcpListener::bind(settings.addr)
         .await
         .with_context(|| format!("binding {}", settings.addr))?;
@@ -47,6 +58,7 @@ pub async fn run(settings: &Settings, demo: bool) -> anyhow::Result<()> {
     });
     emporium_server::serve(listener, emporium_server::router(state), shutdown_signal()).await?;
     upkeep.abort();
+    follower.abort();
     store.close().await;
     tracing::info!("stopped");
     Ok(())
@@ -87,6 +99,18 @@ const DEMO_ACCOUNTS: [(&str, &str, Role); 2] = [
     ("staff", "staff-password", Role::Staff),
 ];
 
+/// How many products `serve --demo` loads into an empty catalogue.
+const DEMO_PRODUCTS: usize = 1000;
+
+/// The demo catalogue (when there are no products yet) and accounts.
+async fn seed_demo(store: &Store, cost: u32) -> anyhow::Result<()> {
+    if store.products_after(0, 1).await?.is_empty() {
+        let n = super::demo::load(store, DEMO_PRODUCTS).await?;
+        println!("loaded {n} demo products with their stock lots");
+    }
+    seed_demo_accounts(store, cost).await
+}
+
 async fn seed_demo_accounts(store: &Store, cost: u32) -> anyhow::Result<()> {
     let passwords = Passwords::new(cost);
     for (name, password, role) in DEMO_ACCOUNTS {
@@ -120,6 +144,5 @@ async fn seed_demo_accounts(store: &Store, cost: u32) -> anyhow::Result<()> {
             role.as_str()
         );
     }
-    println!("(the demo catalogue arrives with the catalogue issue; for now --demo creates these accounts)");
     Ok(())
 }

@@ -10,7 +10,7 @@ use emporium_domain::account::{DisplayName, Email, Password, Phone};
 use emporium_domain::address::{AddressInput, NewAddress};
 use emporium_domain::throttle::{self, Verdict};
 use emporium_store::accounts::{Address, ProfileChanges};
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::Page;
@@ -34,23 +34,17 @@ pub async fn get_profile(Auth(session): Auth) -> Json<UserView> {
 #[serde(deny_unknown_fields)]
 pub struct UpdateProfileRequest {
     /// 1–64 characters.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "super::present")]
     #[schema(value_type = Option<String>)]
     pub display_name: Option<Option<String>>,
     /// An e-mail address.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "super::present")]
     #[schema(value_type = Option<String>)]
     pub email: Option<Option<String>>,
     /// A phone number.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "super::present")]
     #[schema(value_type = Option<String>)]
     pub phone: Option<Option<String>>,
-}
-
-/// Marks a field that was present in the body (`Some(None)` for an explicit `null`);
-/// `#[serde(default)]` leaves an absent one `None`.
-fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
-    Option::<String>::deserialize(d).map(Some)
 }
 
 /// Parses a clearable field: absent → keep, null or blank → clear, else parse.

@@ -4,6 +4,8 @@
 #![allow(clippy::unwrap_used, reason = "a failed unwrap is a failed test")]
 
 mod accounts;
+mod catalog;
 mod conventions;
+mod inventory;
 mod me;
 mod support;

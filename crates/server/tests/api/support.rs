@@ -4,10 +4,14 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use emporium_domain::time::ManualClock;
+use emporium_domain::account::{Password, Role, Username};
+use emporium_domain::time::{Clock, ManualClock};
+use emporium_search::{Opened, SearchIndex};
 use emporium_server::error::Problem;
-use emporium_server::{AppState, ServerConfig};
+use emporium_server::passwords::Passwords;
+use emporium_server::{AppState, ServerConfig, search_sync};
 use emporium_store::Store;
+use emporium_store::accounts::NewUser;
 use emporium_testkit::TestDb;
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde_json::{Value, json};
@@ -19,10 +23,11 @@ pub struct TestApp {
     /// The server's clock: tests move it instead of sleeping.
     pub clock: ManualClock,
     /// Direct access to the database, for assertions.
-    #[allow(dead_code)]
     pub store: Store,
+    /// This instance's search index.
+    pub index: SearchIndex,
     client: reqwest::Client,
-    _db: TestDb,
+    _db: Option<TestDb>,
 }
 
 /// bcrypt's lowest cost keeps the suite fast; production settings require at least 10.
@@ -43,9 +48,26 @@ impl TestApp {
 
     /// Starts a server over `db` with the given settings.
     pub async fn spawn_with(db: TestDb, config: ServerConfig) -> Self {
-        let store = db.open().await;
+        let mut app = Self::spawn_on(&db.url, config).await;
+        app._db = Some(db);
+        app
+    }
+
+    /// Starts another instance on the database of `db` (several instances behind a load
+    /// balancer), with its own search index following the shared change feed.
+    pub async fn spawn_on(url: &str, config: ServerConfig) -> Self {
+        let store = Store::open(&emporium_store::StoreOptions::new(url))
+            .await
+            .expect("open store");
+        let index = SearchIndex::in_memory().expect("search index");
+        search_sync::prepare(&store, &index, &Opened::Created)
+            .await
+            .expect("index built");
         let clock = ManualClock::starting_now();
-        let state = AppState::with_clock(store.clone(), config, Arc::new(clock.clone()));
+        let state = AppState::with_clock(store.clone(), index.clone(), config, Arc::new(clock.clone()))
+            .await
+            .expect("state");
+        tokio::spawn(search_sync::follow(store.clone(), index.clone(), state.search_nudge()));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         tokio::spawn(emporium_server::serve(
@@ -57,9 +79,17 @@ impl TestApp {
             addr,
             clock,
             store,
+            index,
             client: reqwest::Client::new(),
-            _db: db,
+            _db: None,
         }
+    }
+
+    /// Brings the search index up to date with the database now.
+    pub async fn catch_up_search(&self) {
+        search_sync::catch_up(&self.store, &self.index)
+            .await
+            .expect("search caught up");
     }
 
     /// A request to `path` on this server.
@@ -100,6 +130,31 @@ impl TestApp {
             json!({ "username": username, "password": password }),
         )
         .await
+    }
+
+    /// Creates a staff account (as `emporium user create --role staff` does) and logs it
+    /// in; answers the token.
+    pub async fn staff(&self, username: &str) -> String {
+        let password = Password::parse("password", "staff-password").expect("password");
+        let password_hash = Passwords::new(TEST_BCRYPT_COST).hash(&password).await.expect("hash");
+        let username_parsed = Username::parse(username).expect("username");
+        let user = NewUser {
+            username: username_parsed,
+            password_hash,
+            email: None,
+            role: Role::Staff,
+        };
+        self.store
+            .create_user(user, self.clock.now())
+            .await
+            .expect("staff created");
+        let body: Value = self
+            .login(username, "staff-password")
+            .await
+            .json()
+            .await
+            .expect("login json");
+        body["token"].as_str().expect("token").to_owned()
     }
 
     /// Registers and logs in a customer; answers their token.

@@ -1,0 +1,99 @@
+//! `emporium demo` and `serve --demo`: a realistic bilingual catalogue with FIFO stock,
+//! generated deterministically from a seed (see `emporium-demo`) and bulk-loaded.
+
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use emporium_domain::catalog::{CategoryName, Description, Images, ProductName, ProductStatus, Sku};
+use emporium_domain::inventory::Units;
+use emporium_domain::money::{Currency, Price, UnitCost};
+use emporium_domain::time::{Clock, SystemClock, Timestamp};
+use emporium_store::Store;
+use emporium_store::catalog::{ImportProduct, NewProduct};
+use emporium_store::inventory::NewLot;
+use indicatif::{ProgressBar, ProgressStyle};
+
+use super::open_store;
+use crate::settings::Settings;
+
+/// The seed of the demo catalogue: the same products on every machine.
+pub const SEED: u64 = 42;
+/// Products sent to the store per transaction.
+const BATCH: usize = 2000;
+
+/// `emporium demo --products N`.
+pub async fn run(settings: &Settings, products: u32) -> anyhow::Result<()> {
+    let store = open_store(settings).await?;
+    let started = Instant::now();
+    let inserted = load(&store, products as usize).await;
+    store.close().await;
+    let inserted = inserted?;
+    println!(
+        "loaded {inserted} new demo products (of {products}) in {:.1?}; the search index catches up when `emporium serve` runs",
+        started.elapsed()
+    );
+    Ok(())
+}
+
+/// Loads the first `n` products of the demo catalogue (skipping any already there) with a
+/// progress bar on a terminal. Answers how many were new.
+pub async fn load(store: &Store, n: usize) -> anyhow::Result<u64> {
+    let now = SystemClock.now();
+    let bar = ProgressBar::new(n as u64).with_style(
+        ProgressStyle::with_template(
+            "{spinner} loading demo catalogue {bar:30} {pos}/{len} products ({per_sec}, eta {eta})",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let mut inserted = 0;
+    let mut batch = Vec::with_capacity(BATCH);
+    for demo in emporium_demo::catalogue(SEED, n) {
+        batch.push(to_import(demo, now)?);
+        if batch.len() == BATCH {
+            inserted += store
+                .import_products(std::mem::take(&mut batch), now)
+                .await
+                .context("loading demo products")?;
+            bar.inc(BATCH as u64);
+        }
+    }
+    let rest = batch.len() as u64;
+    if rest > 0 {
+        inserted += store
+            .import_products(batch, now)
+            .await
+            .context("loading demo products")?;
+        bar.inc(rest);
+    }
+    bar.finish_and_clear();
+    Ok(inserted)
+}
+
+/// A demo product through the same validation as any product.
+fn to_import(demo: emporium_demo::DemoProduct, now: Timestamp) -> anyhow::Result<ImportProduct> {
+    let invalid = |e: emporium_domain::FieldError| anyhow::anyhow!("demo product {}: {e}", demo.sku);
+    let product = NewProduct {
+        name: ProductName::parse(&demo.name).map_err(invalid)?,
+        description: Description::parse(&demo.description).map_err(invalid)?,
+        price: Price::parse("price", demo.price).map_err(invalid)?,
+        currency: Currency::CNY,
+        category: Some(CategoryName::parse("category", demo.category).map_err(invalid)?),
+        sku: Some(Sku::parse(&demo.sku).map_err(invalid)?),
+        images: Images::default(),
+        status: ProductStatus::Active,
+        initial_stock: None,
+    };
+    let lots = demo
+        .lots
+        .iter()
+        .map(|lot| {
+            Ok(NewLot {
+                quantity: Units::parse("quantity", lot.quantity).map_err(invalid)?,
+                unit_cost: UnitCost::parse("unit_cost", lot.unit_cost).map_err(invalid)?,
+                received_at: now.minus(Duration::from_secs(u64::from(lot.received_days_ago) * 86_400)),
+                note: None,
+            })
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    Ok(ImportProduct { product, lots })
+}

@@ -1,0 +1,118 @@
+//! Running a [`SearchQuery`]: the relaxation tiers, sorting with a deterministic tie-break, and
+//! paging.
+
+use std::fmt::Debug;
+use std::ops::Range;
+
+use tantivy::collector::sort_key::{SortBySimilarityScore, SortByStaticFastValue};
+use tantivy::collector::{Count, SortKeyComputer, TopDocs};
+use tantivy::query::Query;
+use tantivy::{Order, Searcher};
+
+use crate::analysis::query_words;
+use crate::error::SearchError;
+use crate::index::Inner;
+use crate::query::{TextQuery, with_filters};
+use crate::schema::{CREATED_AT, ID, PRICE, RATING};
+use crate::types::{SearchHits, SearchQuery, SearchSort};
+
+/// Largest page size.
+pub const MAX_LIMIT: usize = 100;
+/// Only the first this-many results of a query are served: collecting the top N costs memory and
+/// time in N, so (like Elasticsearch's `max_result_window`) deeper pages come back empty and the
+/// page reaching this depth reports no further page.
+pub const MAX_RESULT_WINDOW: usize = 10_000;
+
+/// See [`crate::SearchIndex::search`].
+pub(crate) fn run(inner: &Inner, request: &SearchQuery) -> Result<SearchHits, SearchError> {
+    let (offset, limit) = (request.offset, request.limit);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(SearchError::InvalidLimit { limit });
+    }
+    if offset >= MAX_RESULT_WINDOW {
+        return Ok(SearchHits::default());
+    }
+    if let (Some(min), Some(max)) = (request.min_price, request.max_price)
+        && min > max
+    {
+        return Ok(SearchHits::default());
+    }
+    let searcher = inner.reader.searcher();
+    // One more than the page, to learn whether another page exists (within the window).
+    let window = offset..(offset + limit + 1).min(MAX_RESULT_WINDOW);
+    let words = query_words(
+        &mut inner.query_analyzer.clone(),
+        &mut inner.index_analyzer.clone(),
+        &request.text,
+    );
+
+    if words.is_empty() {
+        let sort = match request.sort {
+            SearchSort::Relevance => SearchSort::Newest,
+            sort => sort,
+        };
+        let query = with_filters(&inner.fields, None, request);
+        return Ok(page(top_ids(&searcher, &*query, sort, window)?, limit));
+    }
+
+    let text = TextQuery::new(&inner.fields, &words);
+    let scored = request.sort == SearchSort::Relevance;
+    for tier in text.tiers() {
+        let query = with_filters(&inner.fields, Some(text.build(tier, scored)), request);
+        let ids = top_ids(&searcher, &*query, request.sort, window.clone())?;
+        // An empty page past the end of a non-empty tier is still that tier's answer: falling
+        // through would splice another tier's results into the pagination.
+        if !ids.is_empty() || (offset > 0 && searcher.search(&*query, &Count)? > 0) {
+            tracing::debug!(?tier, words = words.len(), hits = ids.len(), "search answered");
+            return Ok(page(ids, limit));
+        }
+    }
+    Ok(SearchHits::default())
+}
+
+fn page(mut ids: Vec<i64>, limit: usize) -> SearchHits {
+    let has_more = ids.len() > limit;
+    ids.truncate(limit);
+    SearchHits { ids, has_more }
+}
+
+/// Ids of the documents in `window` of the sorted matches.
+///
+/// Every order ends with the product id, so equal keys (same price, same score) always come out
+/// in the same order and offset pagination over an unchanged index neither repeats nor skips.
+/// The id is also the last sort key's value, so hits need no document-store lookup.
+fn top_ids(
+    searcher: &Searcher,
+    query: &dyn Query,
+    sort: SearchSort,
+    window: Range<usize>,
+) -> tantivy::Result<Vec<i64>> {
+    let id_asc = (SortByStaticFastValue::<i64>::for_field(ID), Order::Asc);
+    let by_i64 = |field: &str, order| (SortByStaticFastValue::<i64>::for_field(field), order);
+    match sort {
+        SearchSort::Relevance => collect(searcher, query, window, ((SortBySimilarityScore, Order::Desc), id_asc)),
+        SearchSort::PriceAsc => collect(searcher, query, window, (by_i64(PRICE, Order::Asc), id_asc)),
+        SearchSort::PriceDesc => collect(searcher, query, window, (by_i64(PRICE, Order::Desc), id_asc)),
+        // Among products created in the same millisecond, the later id is the newer one.
+        SearchSort::Newest => collect(
+            searcher,
+            query,
+            window,
+            (by_i64(CREATED_AT, Order::Desc), by_i64(ID, Order::Desc)),
+        ),
+        SearchSort::Rating => {
+            let rating = (SortByStaticFastValue::<f64>::for_field(RATING), Order::Desc);
+            collect(searcher, query, window, (rating, id_asc))
+        }
+    }
+}
+
+fn collect<K, C>(searcher: &Searcher, query: &dyn Query, window: Range<usize>, key: C) -> tantivy::Result<Vec<i64>>
+where
+    K: 'static + Clone + Send + Sync + Debug,
+    C: SortKeyComputer<SortKey = (K, Option<i64>)> + Send + 'static,
+{
+    let hits = searcher.search(query, &TopDocs::for_doc_range(window).order_by(key))?;
+    // Every document has an id; `None` could only come from a foreign index and is skipped.
+    Ok(hits.into_iter().filter_map(|((_, id), _)| id).collect())
+}

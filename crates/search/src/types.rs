@@ -1,0 +1,107 @@
+//! The plain data the index takes in and hands back.
+
+/// One product as the index needs it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProductDoc {
+    /// Product id (positive); the key `upsert` and `delete` replace by.
+    pub id: i64,
+    /// Display name; matches weigh three times a description match.
+    pub name: String,
+    /// Free-text description.
+    pub description: String,
+    /// Category name, both searchable as text and usable as an exact filter.
+    pub category: Option<String>,
+    /// Price in minor units.
+    pub price: i64,
+    /// Publication status; customers only see [`ProductStatus::Active`] products.
+    pub status: ProductStatus,
+    /// Average review rating, `0.0` when unrated.
+    pub rating_average: f64,
+    /// Creation time, epoch milliseconds.
+    pub created_at: i64,
+}
+
+/// Publication status of a product.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProductStatus {
+    /// On sale and visible to customers.
+    Active,
+    /// Being prepared; visible to staff only.
+    Draft,
+    /// Withdrawn; visible to staff only.
+    Archived,
+}
+
+impl ProductStatus {
+    /// The keyword stored in the index (a raw, untokenized field).
+    pub(crate) fn keyword(self) -> &'static str {
+        match self {
+            ProductStatus::Active => "active",
+            ProductStatus::Draft => "draft",
+            ProductStatus::Archived => "archived",
+        }
+    }
+}
+
+/// Order of the results.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SearchSort {
+    /// Best text match first; without search words this behaves as [`SearchSort::Newest`].
+    #[default]
+    Relevance,
+    /// Cheapest first.
+    PriceAsc,
+    /// Most expensive first.
+    PriceDesc,
+    /// Most recently created first.
+    Newest,
+    /// Best average rating first.
+    Rating,
+}
+
+/// One search request.
+#[derive(Debug, Clone, Default)]
+pub struct SearchQuery {
+    /// The user's words, in any language; untrusted and never rejected.
+    pub text: String,
+    /// Exact category filter (case-sensitive, whole value).
+    pub category: Option<String>,
+    /// Inclusive lower price bound, minor units.
+    pub min_price: Option<i64>,
+    /// Inclusive upper price bound, minor units.
+    pub max_price: Option<i64>,
+    /// Result order.
+    pub sort: SearchSort,
+    /// Number of results to skip.
+    pub offset: usize,
+    /// Page size, `1..=`[`crate::MAX_LIMIT`].
+    pub limit: usize,
+    /// `true` for customers: only [`ProductStatus::Active`] products.
+    pub active_only: bool,
+}
+
+/// One page of results.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SearchHits {
+    /// Product ids of the requested page, in order.
+    pub ids: Vec<i64>,
+    /// Whether another page follows this one.
+    pub has_more: bool,
+}
+
+/// How [`crate::SearchIndex::open`] found the index folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Opened {
+    /// A usable index was there; resume the change feed after `feed_position`.
+    Existing {
+        /// What the last commit recorded (`None` if nothing was ever applied).
+        feed_position: Option<i64>,
+    },
+    /// There was no index: a new, empty one was created; rebuild it from the database.
+    Created,
+    /// The index could not be used and was replaced by an empty one; rebuild it.
+    Recreated {
+        /// Why the old index was discarded (for the log).
+        reason: String,
+    },
+}

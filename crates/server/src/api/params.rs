@@ -1,0 +1,91 @@
+//! Query-string parameters, parsed by hand so every bad value is a 422 that names its
+//! parameter (`limit`, `min_price`, `sort`) rather than a generic 400.
+
+use emporium_domain::{FieldError, Invalid};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use crate::cursor::{Cursors, Position};
+use crate::error::ApiError;
+
+/// Default page size.
+pub const DEFAULT_LIMIT: i64 = 20;
+/// Largest page size.
+pub const MAX_LIMIT: i64 = 100;
+
+/// `?limit=&cursor=` for lists without other parameters.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageParams {
+    /// Page size, 1–100 (default 20).
+    pub limit: Option<String>,
+    /// `next_cursor` from the previous page.
+    pub cursor: Option<String>,
+}
+
+impl PageParams {
+    /// The page size and the position to start after, checked against `query`.
+    pub fn parse(&self, cursors: &Cursors, query: &str) -> Result<(i64, Option<Position>), ApiError> {
+        match (
+            limit(self.limit.as_deref()),
+            self.cursor.as_deref().map(|c| cursors.decode(query, c)).transpose(),
+        ) {
+            (Ok(limit), Ok(position)) => Ok((limit, position)),
+            (l, p) => Err(Invalid::of([l.err(), p.err()]).into()),
+        }
+    }
+}
+
+/// A page size: 1–100, default 20.
+pub fn limit(raw: Option<&str>) -> Result<i64, FieldError> {
+    match raw {
+        None => Ok(DEFAULT_LIMIT),
+        Some(v) => match v.trim().parse::<i64>() {
+            Ok(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
+            _ => Err(FieldError::new(
+                "limit",
+                format!("must be a whole number from 1 to {MAX_LIMIT}"),
+            )),
+        },
+    }
+}
+
+/// An optional whole number in `min..=max`.
+pub fn int(field: &str, raw: Option<&str>, min: i64, max: i64) -> Result<Option<i64>, FieldError> {
+    match raw.map(str::trim).filter(|v| !v.is_empty()) {
+        None => Ok(None),
+        Some(v) => match v.parse::<i64>() {
+            Ok(n) if (min..=max).contains(&n) => Ok(Some(n)),
+            _ => Err(FieldError::new(
+                field,
+                format!("must be a whole number from {min} to {max}"),
+            )),
+        },
+    }
+}
+
+/// The Position a keyset listing may continue from: an offset cursor is refused.
+pub fn keyset(position: Option<Position>) -> Result<Option<(i64, i64)>, ApiError> {
+    match position {
+        None => Ok(None),
+        Some(Position::After(key, id)) => Ok(Some((key, id))),
+        Some(Position::Offset(_)) => Err(FieldError::new("cursor", "belongs to another listing").into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limits() {
+        assert_eq!(limit(None), Ok(20));
+        assert_eq!(limit(Some("100")), Ok(100));
+        for bad in ["0", "101", "-1", "ten", "1.5", ""] {
+            assert!(limit(Some(bad)).is_err(), "{bad:?}");
+        }
+        assert_eq!(int("min_price", Some(" 5 "), 0, 10), Ok(Some(5)));
+        assert_eq!(int("min_price", Some(""), 0, 10), Ok(None));
+        assert!(int("min_price", Some("99999999999999999999"), 0, i64::MAX).is_err());
+    }
+}
