@@ -97,6 +97,37 @@ engine_test! {
         assert!(status.success(), "graceful shutdown exits 0, got {status}");
     }
 
+    async fn the_demo_loads_once_and_the_index_rebuilds_from_it(db) {
+        let dir = tempfile::tempdir().unwrap();
+        let demo = || {
+            let mut c = emporium(&db, dir.path());
+            c.args(["demo", "--products", "300"]);
+            c
+        };
+        let out = run(demo(), None);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        assert!(text(&out.stdout).contains("loaded 300 new demo products"), "{}", text(&out.stdout));
+        let again = run(demo(), None);
+        assert!(text(&again.stdout).contains("loaded 0 new demo products"), "{}", text(&again.stdout));
+
+        let mut c = emporium(&db, dir.path());
+        c.arg("reindex");
+        let out = run(c, None);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        assert!(text(&out.stdout).contains("search index rebuilt: 300 products"), "{}", text(&out.stdout));
+        assert!(dir.path().join("search").join("meta.json").exists());
+
+        // A served instance finds demo products in Chinese and English.
+        let (mut child, url) = serve(&db, dir.path());
+        let client = reqwest::Client::new();
+        for q in ["手机", "tea"] {
+            let page: Value = client.get(format!("{url}/api/v1/products?q={q}")).send().await.unwrap().json().await.unwrap();
+            assert!(!page["data"].as_array().unwrap().is_empty(), "{q}: {page}");
+        }
+        child.kill().unwrap();
+        child.wait().unwrap();
+    }
+
     async fn bad_accounts_are_refused_with_a_reason(db) {
         let dir = tempfile::tempdir().unwrap();
         let mut c = emporium(&db, dir.path());

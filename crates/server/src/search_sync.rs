@@ -16,6 +16,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use emporium_domain::catalog::ProductStatus;
+use emporium_domain::time::{Clock, SystemClock};
 use emporium_search::{Opened, ProductDoc, SearchIndex};
 use emporium_store::catalog::Product;
 use emporium_store::{Store, StoreError};
@@ -27,6 +28,10 @@ pub const POLL: Duration = Duration::from_millis(250);
 const GAP_TIMEOUT: Duration = Duration::from_secs(5);
 /// Feed entries read at a time.
 const BATCH: i64 = 1000;
+/// How long feed entries are kept.
+const FEED_RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
+/// How often the follower prunes the feed.
+const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 /// A backlog this long at start-up is cheaper to rebuild than to follow.
 const REBUILD_BACKLOG: i64 = 5000;
 
@@ -126,9 +131,19 @@ pub async fn catch_up(store: &Store, index: &SearchIndex) -> Result<(), SyncErro
 /// Follows the feed until the task is dropped. `nudge` wakes it early.
 pub async fn follow(store: Store, index: SearchIndex, nudge: Arc<Notify>) {
     let mut state = Follower::new(index.feed_position().unwrap_or(0));
+    let mut last_prune = Instant::now();
     loop {
         if let Err(e) = state.step(&store, &index).await {
             tracing::warn!(error = %e, "search index follower: will retry");
+        }
+        if last_prune.elapsed() >= PRUNE_EVERY {
+            last_prune = Instant::now();
+            // Any instance may prune: one that was down longer than this rebuilds at start.
+            match store.prune_product_changes(SystemClock.now().minus(FEED_RETENTION)).await {
+                Ok(n) if n > 0 => tracing::info!(entries = n, "pruned the product change feed"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "pruning the product change feed failed"),
+            }
         }
         tokio::select! {
             () = nudge.notified() => {},

@@ -19,10 +19,14 @@ CREATE TABLE products (
     created_at       BIGINT  NOT NULL,
     updated_at       BIGINT  NOT NULL
 );
-CREATE INDEX products_by_newest   ON products (status, created_at, id);
-CREATE INDEX products_by_price    ON products (status, price, id);
-CREATE INDEX products_by_rating   ON products (status, rating_milli, id);
-CREATE INDEX products_by_category ON products (category, status, created_at, id);
+-- One index per listing order, with and without the category filter, so every page is
+-- an index range scan that stops after LIMIT rows.
+CREATE INDEX products_by_newest          ON products (status, created_at, id);
+CREATE INDEX products_by_price           ON products (status, price, id);
+CREATE INDEX products_by_rating          ON products (status, rating_milli, id);
+CREATE INDEX products_by_category_newest ON products (status, category, created_at, id);
+CREATE INDEX products_by_category_price  ON products (status, category, price, id);
+CREATE INDEX products_by_category_rating ON products (status, category, rating_milli, id);
 
 CREATE TABLE stock_lots (
     id           INTEGER PRIMARY KEY,
