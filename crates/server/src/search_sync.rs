@@ -139,7 +139,10 @@ pub async fn follow(store: Store, index: SearchIndex, nudge: Arc<Notify>) {
         if last_prune.elapsed() >= PRUNE_EVERY {
             last_prune = Instant::now();
             // Any instance may prune: one that was down longer than this rebuilds at start.
-            match store.prune_product_changes(SystemClock.now().minus(FEED_RETENTION)).await {
+            match store
+                .prune_product_changes(SystemClock.now().minus(FEED_RETENTION))
+                .await
+            {
                 Ok(n) if n > 0 => tracing::info!(entries = n, "pruned the product change feed"),
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "pruning the product change feed failed"),
