@@ -9,7 +9,7 @@
 //! PostgreSQL may commit feed rows out of sequence order (a transaction that took seq 9
 //! can commit after the one that took seq 10). The follower therefore remembers the seqs
 //! it has seen above its contiguous position and re-reads from that position, and treats
-//! a hole that stays open for [`GAP_TIMEOUT`] as a rolled-back transaction.
+//! a hole that stays open for five seconds as a rolled-back transaction.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
