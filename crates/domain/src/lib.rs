@@ -10,6 +10,7 @@ pub mod address;
 pub mod catalog;
 pub mod inventory;
 pub mod money;
+pub mod order;
 pub mod text;
 pub mod throttle;
 pub mod time;

@@ -23,6 +23,33 @@ pub enum StoreError {
     /// Stored data breaks an invariant the code relies on (a bug or manual edit).
     #[error("stored data is inconsistent: {0}")]
     Corrupt(String),
+    /// The order is not in a state that allows this (or a concurrent request moved it first).
+    #[error(transparent)]
+    InvalidTransition(#[from] emporium_domain::order::InvalidTransition),
+    /// The `Idempotency-Key` was used before with a different request.
+    #[error("the Idempotency-Key was used with a different request")]
+    IdempotencyConflict,
+    /// Two requests with one `Idempotency-Key` ran at once; the loser should retry to replay.
+    #[error("a concurrent request holds this Idempotency-Key")]
+    IdempotencyRace,
+    /// Ordering from an empty cart.
+    #[error("the cart is empty")]
+    EmptyCart,
+    /// The cart holds products priced in different currencies.
+    #[error("the cart mixes currencies; order each currency separately")]
+    MixedCurrencies,
+    /// The product cannot be bought (archived or draft).
+    #[error("product {0} is not for sale")]
+    ProductUnavailable(i64),
+    /// A refund larger than what is left to refund.
+    #[error("at most {remaining} can still be refunded")]
+    RefundTooLarge {
+        /// What may still be refunded.
+        remaining: i64,
+    },
+    /// A payment notification that does not match the payment (amount, currency, order).
+    #[error("notification does not match the payment: {0}")]
+    PaymentMismatch(String),
     /// A per-account cap was reached.
     #[error("limit reached: {0}")]
     LimitReached(&'static str),

@@ -16,6 +16,8 @@ pub mod accounts;
 pub mod catalog;
 mod error;
 pub mod inventory;
+pub mod orders;
+pub mod payments;
 mod sql;
 mod writer;
 

@@ -1,0 +1,803 @@
+//! Payments, provider notifications, refunds, the durable job queue, and the sandbox
+//! provider's own ledger.
+//!
+//! Provider calls happen outside database transactions (a network call must not hold the
+//! single SQLite writer), so money operations come in two steps around the call: a first
+//! transaction claims the work with a conditional update (exactly one caller wins), the
+//! provider is called, and a second transaction records the outcome.
+
+use emporium_domain::order::{self, OrderEvent, OrderStatus};
+use emporium_domain::time::Timestamp;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+use crate::orders::{
+    IdempotencyKey, Idempotent, Render, idempotency_lookup, idempotency_record, move_order, order_in, record_event,
+    return_order_stock,
+};
+use crate::{Store, StoreError};
+
+/// A payment attempt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Payment {
+    /// Payment id.
+    pub id: i64,
+    /// The order paid for.
+    pub order_id: i64,
+    /// Provider name.
+    pub provider: String,
+    /// The provider's reference.
+    pub provider_ref: Option<String>,
+    /// Amount.
+    pub amount: i64,
+    /// Currency.
+    pub currency: String,
+    /// `pending`, `succeeded`, `failed`.
+    pub status: String,
+    /// Where the buyer pays.
+    pub pay_url: Option<String>,
+    /// Created.
+    pub created_at: Timestamp,
+}
+
+fn payment_from(r: &AnyRow) -> Result<Payment, StoreError> {
+    Ok(Payment {
+        id: r.try_get("id")?,
+        order_id: r.try_get("order_id")?,
+        provider: r.try_get("provider")?,
+        provider_ref: r.try_get("provider_ref")?,
+        amount: r.try_get("amount")?,
+        currency: r.try_get("currency")?,
+        status: r.try_get("status")?,
+        pay_url: r.try_get("pay_url")?,
+        created_at: Timestamp::from_millis(r.try_get("created_at")?),
+    })
+}
+
+/// What starting a payment found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PaymentStart {
+    /// The idempotency key was used before: its first response.
+    Replay {
+        /// Status.
+        status: u16,
+        /// Body.
+        body: String,
+    },
+    /// A pending payment with a pay page exists for this order: reuse it, so a buyer who
+    /// clicks twice cannot be charged twice.
+    Existing(Payment),
+    /// A new payment row; ask the provider for a pay page, then [`Store::finish_payment`].
+    New(Payment),
+}
+
+/// A verified provider notification, as the store applies it.
+#[derive(Debug, Clone)]
+pub struct NotificationFacts {
+    /// Provider name.
+    pub provider: String,
+    /// The provider's event id (applied at most once).
+    pub event_id: String,
+    /// The shop's payment id.
+    pub payment_id: i64,
+    /// The order, as the provider believes.
+    pub order_id: i64,
+    /// The amount collected.
+    pub amount: i64,
+    /// Its currency.
+    pub currency: String,
+    /// Whether the payment succeeded.
+    pub succeeded: bool,
+}
+
+/// What applying a notification did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotificationOutcome {
+    /// This event was applied before: nothing changed now.
+    Duplicate,
+    /// Applied; the order moved (or the payment failed and the order still awaits payment).
+    Applied {
+        /// The order.
+        order_id: i64,
+    },
+    /// The money arrived after the order was cancelled: a refund was opened and must be
+    /// paid back through the provider.
+    LateRefundDue {
+        /// The order.
+        order_id: i64,
+        /// The refund to execute.
+        refund_id: i64,
+    },
+}
+
+/// A refund.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refund {
+    /// Refund id.
+    pub id: i64,
+    /// The order.
+    pub order_id: i64,
+    /// The payment refunded.
+    pub payment_id: i64,
+    /// Amount.
+    pub amount: i64,
+    /// Why.
+    pub reason: String,
+    /// `requested`, `processing`, `refunded`, `rejected`, `failed`.
+    pub status: String,
+    /// Who asked (0 for the system).
+    pub requested_by: i64,
+    /// Created.
+    pub created_at: Timestamp,
+    /// Decided.
+    pub decided_at: Option<Timestamp>,
+}
+
+fn refund_from(r: &AnyRow) -> Result<Refund, StoreError> {
+    Ok(Refund {
+        id: r.try_get("id")?,
+        order_id: r.try_get("order_id")?,
+        payment_id: r.try_get("payment_id")?,
+        amount: r.try_get("amount")?,
+        reason: r.try_get("reason")?,
+        status: r.try_get("status")?,
+        requested_by: r.try_get("requested_by")?,
+        created_at: Timestamp::from_millis(r.try_get("created_at")?),
+        decided_at: r.try_get::<Option<i64>, _>("decided_at")?.map(Timestamp::from_millis),
+    })
+}
+
+/// A claimed job.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Job {
+    /// Job id.
+    pub id: i64,
+    /// What to do.
+    pub kind: String,
+    /// With what.
+    pub payload: String,
+    /// Attempts made before this one.
+    pub attempts: i64,
+}
+
+/// The sandbox provider's record of a payment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SandboxPayment {
+    /// The shop's payment id.
+    pub merchant_payment: i64,
+    /// The order.
+    pub order_id: i64,
+    /// Amount.
+    pub amount: i64,
+    /// Currency.
+    pub currency: String,
+    /// `pending`, `succeeded`, `failed`.
+    pub status: String,
+    /// Paid back so far.
+    pub refunded: i64,
+}
+
+fn sandbox_from(r: &AnyRow) -> Result<SandboxPayment, StoreError> {
+    Ok(SandboxPayment {
+        merchant_payment: r.try_get("merchant_payment")?,
+        order_id: r.try_get("order_id")?,
+        amount: r.try_get("amount")?,
+        currency: r.try_get("currency")?,
+        status: r.try_get("status")?,
+        refunded: r.try_get("refunded")?,
+    })
+}
+
+impl Store {
+    /// Starts paying for an order the caller owns: it must await payment.
+    pub async fn begin_payment(
+        &self,
+        order_id: i64,
+        owner: i64,
+        provider: String,
+        idempotency: Option<IdempotencyKey>,
+        now: Timestamp,
+    ) -> Result<PaymentStart, StoreError> {
+        self.write(move |conn| {
+            Box::pin(async move {
+                if let Some(key) = &idempotency
+                    && let Some(Idempotent::Replay { status, body }) = idempotency_lookup::<()>(conn, key).await?
+                {
+                    return Ok(PaymentStart::Replay { status, body });
+                }
+                let order = order_in(conn, order_id).await?.filter(|o| o.user_id == owner).ok_or(StoreError::NotFound)?;
+                if order.status != OrderStatus::PendingPayment {
+                    return Err(order::InvalidTransition { from: order.status, event: OrderEvent::Pay }.into());
+                }
+                let existing = sqlx::query(
+                    "SELECT * FROM payments WHERE order_id = $1 AND provider = $2 AND status = 'pending' AND pay_url IS NOT NULL ORDER BY id DESC LIMIT 1",
+                )
+                .bind(order_id)
+                .bind(&provider)
+                .fetch_optional(&mut *conn)
+                .await?;
+                if let Some(row) = existing {
+                    return Ok(PaymentStart::Existing(payment_from(&row)?));
+                }
+                let row = sqlx::query(
+                    "INSERT INTO payments (order_id, provider, amount, currency, status, created_at, updated_at)
+                     VALUES ($1, $2, $3, $4, 'pending', $5, $5) RETURNING *",
+                )
+                .bind(order_id)
+                .bind(&provider)
+                .bind(order.total)
+                .bind(&order.currency)
+                .bind(now.millis())
+                .fetch_one(&mut *conn)
+                .await?;
+                Ok(PaymentStart::New(payment_from(&row)?))
+            })
+        })
+        .await
+    }
+
+    /// Records the provider's pay page for a new payment, and the idempotency key.
+    pub async fn finish_payment(
+        &self,
+        payment_id: i64,
+        provider_ref: String,
+        pay_url: String,
+        idempotency: Option<IdempotencyKey>,
+        render: Render<Payment>,
+        now: Timestamp,
+    ) -> Result<Payment, StoreError> {
+        self.write(move |conn| {
+            Box::pin(async move {
+                let row = sqlx::query(
+                    "UPDATE payments SET provider_ref = $1, pay_url = $2, updated_at = $3 WHERE id = $4 RETURNING *",
+                )
+                .bind(&provider_ref)
+                .bind(&pay_url)
+                .bind(now.millis())
+                .bind(payment_id)
+                .fetch_one(&mut *conn)
+                .await?;
+                let payment = payment_from(&row)?;
+                if let Some(key) = &idempotency {
+                    let (status, body) = render(&payment);
+                    idempotency_record(conn, key, status, &body, now).await?;
+                }
+                Ok(payment)
+            })
+        })
+        .await
+    }
+
+    /// A payment by id.
+    pub async fn payment(&self, id: i64) -> Result<Option<Payment>, StoreError> {
+        let row = sqlx::query("SELECT * FROM payments WHERE id = $1")
+            .bind(id)
+            .fetch_optional(self.reader())
+            .await?;
+        row.as_ref().map(payment_from).transpose()
+    }
+
+    /// Pending payments older than `before` (for reconciliation with the provider).
+    pub async fn stale_pending_payments(&self, before: Timestamp, limit: i64) -> Result<Vec<Payment>, StoreError> {
+        let rows =
+            sqlx::query("SELECT * FROM payments WHERE status = 'pending' AND created_at <= $1 ORDER BY id LIMIT $2")
+                .bind(before.millis())
+                .bind(limit)
+                .fetch_all(self.reader())
+                .await?;
+        rows.iter().map(payment_from).collect()
+    }
+
+    /// Applies a verified notification exactly once: the event id is recorded in the same
+    /// transaction as its effect, so a duplicate changes nothing, and a mismatch (amount,
+    /// currency, order) rolls everything back.
+    pub async fn apply_notification(
+        &self,
+        n: NotificationFacts,
+        now: Timestamp,
+    ) -> Result<NotificationOutcome, StoreError> {
+        self.write(move |conn| Box::pin(async move { apply_notification_in(conn, &n, now).await }))
+            .await
+    }
+
+    /// Asks for a refund of a paid order the caller owns; `amount` defaults to all that
+    /// may still be refunded.
+    pub async fn request_refund(
+        &self,
+        order_id: i64,
+        owner: i64,
+        amount: Option<i64>,
+        reason: String,
+        idempotency: Option<IdempotencyKey>,
+        render: Render<Refund>,
+        now: Timestamp,
+    ) -> Result<Idempotent<Refund>, StoreError> {
+        self.write(move |conn| {
+            Box::pin(async move {
+                if let Some(key) = &idempotency
+                    && let Some(replay) = idempotency_lookup(conn, key).await?
+                {
+                    return Ok(replay);
+                }
+                let order = order_in(conn, order_id).await?.filter(|o| o.user_id == owner).ok_or(StoreError::NotFound)?;
+                if !order.status.is_paid() {
+                    return Err(order::InvalidTransition { from: order.status, event: OrderEvent::RefundInFull }.into());
+                }
+                let payment_id: i64 = sqlx::query_scalar("SELECT id FROM payments WHERE order_id = $1 AND status = 'succeeded'")
+                    .bind(order_id)
+                    .fetch_one(&mut *conn)
+                    .await?;
+                let pending: i64 = sqlx::query_scalar(
+                    "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM refunds WHERE order_id = $1 AND status IN ('requested', 'processing')",
+                )
+                .bind(order_id)
+                .fetch_one(&mut *conn)
+                .await?;
+                let remaining = order::refundable(order.paid_amount, order.refunded_amount, pending);
+                let amount = amount.unwrap_or(remaining);
+                if amount <= 0 || amount > remaining {
+                    return Err(StoreError::RefundTooLarge { remaining });
+                }
+                let row = sqlx::query(
+                    "INSERT INTO refunds (order_id, payment_id, amount, reason, status, requested_by, created_at)
+                     VALUES ($1, $2, $3, $4, 'requested', $5, $6) RETURNING *",
+                )
+                .bind(order_id)
+                .bind(payment_id)
+                .bind(amount)
+                .bind(&reason)
+                .bind(owner)
+                .bind(now.millis())
+                .fetch_one(&mut *conn)
+                .await?;
+                let refund = refund_from(&row)?;
+                let detail = format!("refund {} of {amount} requested: {reason}", refund.id);
+                record_event(conn, order_id, Some(order.status), order.status, &format!("user:{owner}"), Some(&detail), now).await?;
+                sqlx::query("UPDATE orders SET version = version + 1 WHERE id = $1").bind(order_id).execute(&mut *conn).await?;
+                if let Some(key) = &idempotency {
+                    let (status, body) = render(&refund);
+                    idempotency_record(conn, key, status, &body, now).await?;
+                }
+                Ok(Idempotent::Fresh(refund))
+            })
+        })
+        .await
+    }
+
+    /// Claims a requested refund for execution (staff approval): `requested → processing`.
+    /// Of two concurrent approvals exactly one gets the refund; the other gets
+    /// [`StoreError::InvalidTransition`]-like conflict via `Ok(None)`.
+    pub async fn claim_refund(&self, refund_id: i64, now: Timestamp) -> Result<Option<(Refund, Payment)>, StoreError> {
+        self.write(move |conn| {
+            Box::pin(async move {
+                let claimed = sqlx::query(
+                    "UPDATE refunds SET status = 'processing', decided_at = $1 WHERE id = $2 AND status = 'requested'",
+                )
+                .bind(now.millis())
+                .bind(refund_id)
+                .execute(&mut *conn)
+                .await?;
+                if claimed.rows_affected() == 0 {
+                    return Ok(None);
+                }
+                let refund = refund_from(
+                    &sqlx::query("SELECT * FROM refunds WHERE id = $1")
+                        .bind(refund_id)
+                        .fetch_one(&mut *conn)
+                        .await?,
+                )?;
+                let payment = payment_from(
+                    &sqlx::query("SELECT * FROM payments WHERE id = $1")
+                        .bind(refund.payment_id)
+                        .fetch_one(&mut *conn)
+                        .await?,
+                )?;
+                Ok(Some((refund, payment)))
+            })
+        })
+        .await
+    }
+
+    /// Records the provider's answer to a claimed refund. On success the order's refunded
+    /// amount grows (the database refuses more than was paid); when everything paid has
+    /// come back the order becomes `refunded`, and if it had not shipped its units return
+    /// to their lots.
+    pub async fn finish_refund(
+        &self,
+        refund_id: i64,
+        outcome: Result<String, String>,
+        actor: String,
+        now: Timestamp,
+    ) -> Result<Refund, StoreError> {
+        self.write(move |conn| {
+            Box::pin(async move {
+                let refund = refund_from(&sqlx::query("SELECT * FROM refunds WHERE id = $1").bind(refund_id).fetch_one(&mut *conn).await?)?;
+                if refund.status != "processing" {
+                    return Ok(refund);
+                }
+                match outcome {
+                    Err(reason) => {
+                        sqlx::query("UPDATE refunds SET status = 'failed', provider_ref = $1 WHERE id = $2")
+                            .bind(format!("failed: {reason}"))
+                            .bind(refund_id)
+                            .execute(&mut *conn)
+                            .await?;
+                    }
+                    Ok(provider_ref) => {
+                        sqlx::query("UPDATE refunds SET status = 'refunded', provider_ref = $1 WHERE id = $2")
+                            .bind(&provider_ref)
+                            .bind(refund_id)
+                            .execute(&mut *conn)
+                            .await?;
+                        let row = sqlx::query(
+                            "UPDATE orders SET refunded_amount = refunded_amount + $1, version = version + 1 WHERE id = $2
+                             RETURNING status, paid_amount, refunded_amount",
+                        )
+                        .bind(refund.amount)
+                        .bind(refund.order_id)
+                        .fetch_one(&mut *conn)
+                        .await?;
+                        let (status, paid, refunded): (String, i64, i64) =
+                            (row.try_get("status")?, row.try_get("paid_amount")?, row.try_get("refunded_amount")?);
+                        let detail = format!("refund {refund_id} of {} paid back", refund.amount);
+                        let status = OrderStatus::parse("status", &status).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                        if refunded == paid && status.is_paid() {
+                            move_order(conn, refund.order_id, None, OrderEvent::RefundInFull, &actor, Some(&detail), now).await?;
+                            if status == OrderStatus::Paid {
+                                // Not shipped: the goods are still here.
+                                return_order_stock(conn, refund.order_id, now).await?;
+                            }
+                        } else {
+                            record_event(conn, refund.order_id, Some(status), status, &actor, Some(&detail), now).await?;
+                        }
+                    }
+                }
+                refund_from(&sqlx::query("SELECT * FROM refunds WHERE id = $1").bind(refund_id).fetch_one(&mut *conn).await?)
+            })
+        })
+        .await
+    }
+
+    /// Rejects a requested refund (staff).
+    pub async fn reject_refund(
+        &self,
+        refund_id: i64,
+        actor: String,
+        now: Timestamp,
+    ) -> Result<Option<Refund>, StoreError> {
+        self.write(move |conn| {
+            Box::pin(async move {
+                let done = sqlx::query(
+                    "UPDATE refunds SET status = 'rejected', decided_at = $1 WHERE id = $2 AND status = 'requested'",
+                )
+                .bind(now.millis())
+                .bind(refund_id)
+                .execute(&mut *conn)
+                .await?;
+                if done.rows_affected() == 0 {
+                    return Ok(None);
+                }
+                let refund = refund_from(
+                    &sqlx::query("SELECT * FROM refunds WHERE id = $1")
+                        .bind(refund_id)
+                        .fetch_one(&mut *conn)
+                        .await?,
+                )?;
+                let status: String = sqlx::query_scalar("SELECT status FROM orders WHERE id = $1")
+                    .bind(refund.order_id)
+                    .fetch_one(&mut *conn)
+                    .await?;
+                let status = OrderStatus::parse("status", &status).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                record_event(
+                    conn,
+                    refund.order_id,
+                    Some(status),
+                    status,
+                    &actor,
+                    Some(&format!("refund {refund_id} rejected")),
+                    now,
+                )
+                .await?;
+                Ok(Some(refund))
+            })
+        })
+        .await
+    }
+
+    /// A refund by id.
+    pub async fn refund(&self, id: i64) -> Result<Option<Refund>, StoreError> {
+        let row = sqlx::query("SELECT * FROM refunds WHERE id = $1")
+            .bind(id)
+            .fetch_optional(self.reader())
+            .await?;
+        row.as_ref().map(refund_from).transpose()
+    }
+
+    /// Refunds newest first, optionally in one status, after id `before`.
+    pub async fn refunds(
+        &self,
+        status: Option<String>,
+        before: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<Refund>, StoreError> {
+        let rows =
+            sqlx::query("SELECT * FROM refunds WHERE ($1 = '' OR status = $1) AND id < $2 ORDER BY id DESC LIMIT $3")
+                .bind(status.unwrap_or_default())
+                .bind(before.unwrap_or(i64::MAX))
+                .bind(limit)
+                .fetch_all(self.reader())
+                .await?;
+        rows.iter().map(refund_from).collect()
+    }
+
+    /// Queues a job to run at `run_at`.
+    pub async fn enqueue_job(
+        &self,
+        kind: &str,
+        payload: String,
+        run_at: Timestamp,
+        now: Timestamp,
+    ) -> Result<i64, StoreError> {
+        let kind = kind.to_owned();
+        self.write(move |conn| {
+            Box::pin(async move {
+                Ok(sqlx::query_scalar(
+                    "INSERT INTO jobs (kind, payload, run_at, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+                )
+                .bind(&kind)
+                .bind(&payload)
+                .bind(run_at.millis())
+                .bind(now.millis())
+                .fetch_one(&mut *conn)
+                .await?)
+            })
+        })
+        .await
+    }
+
+    /// Claims up to `limit` due jobs for `lease`: each is locked with a conditional
+    /// update, so of several instances exactly one runs a job; a crashed instance's lock
+    /// expires and another picks the job up.
+    pub async fn claim_jobs(&self, now: Timestamp, lease_until: Timestamp, limit: i64) -> Result<Vec<Job>, StoreError> {
+        let due: Vec<i64> = sqlx::query_scalar(
+            "SELECT id FROM jobs WHERE run_at <= $1 AND (locked_until IS NULL OR locked_until <= $1) ORDER BY run_at LIMIT $2",
+        )
+        .bind(now.millis())
+        .bind(limit)
+        .fetch_all(self.reader())
+        .await?;
+        let mut claimed = Vec::new();
+        for id in due {
+            let job = self
+                .write(move |conn| {
+                    Box::pin(async move {
+                        let row = sqlx::query(
+                            "UPDATE jobs SET locked_until = $1 WHERE id = $2 AND run_at <= $3 AND (locked_until IS NULL OR locked_until <= $3)
+                             RETURNING id, kind, payload, attempts",
+                        )
+                        .bind(lease_until.millis())
+                        .bind(id)
+                        .bind(now.millis())
+                        .fetch_optional(&mut *conn)
+                        .await?;
+                        row.map(|r| Ok(Job { id: r.try_get("id")?, kind: r.try_get("kind")?, payload: r.try_get("payload")?, attempts: r.try_get("attempts")? }))
+                            .transpose()
+                    })
+                })
+                .await?;
+            claimed.extend(job);
+        }
+        Ok(claimed)
+    }
+
+    /// Finishes a job: done (`None`) deletes it; `Some(run_at)` schedules another attempt.
+    pub async fn finish_job(
+        &self,
+        id: i64,
+        retry_at: Option<Timestamp>,
+        error: Option<String>,
+    ) -> Result<(), StoreError> {
+        self.write(move |conn| {
+            Box::pin(async move {
+                match retry_at {
+                    None => sqlx::query("DELETE FROM jobs WHERE id = $1").bind(id).execute(&mut *conn).await?,
+                    Some(at) => sqlx::query("UPDATE jobs SET run_at = $1, attempts = attempts + 1, locked_until = NULL, last_error = $2 WHERE id = $3")
+                        .bind(at.millis())
+                        .bind(&error)
+                        .bind(id)
+                        .execute(&mut *conn)
+                        .await?,
+                };
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    /// The sandbox provider opens its record of a payment (idempotent by the shop's id).
+    pub async fn sandbox_open(
+        &self,
+        merchant_payment: i64,
+        order_id: i64,
+        amount: i64,
+        currency: String,
+        now: Timestamp,
+    ) -> Result<SandboxPayment, StoreError> {
+        self.write(move |conn| {
+            Box::pin(async move {
+                sqlx::query(
+                    "INSERT INTO sandbox_payments (merchant_payment, order_id, amount, currency, status, created_at)
+                     VALUES ($1, $2, $3, $4, 'pending', $5) ON CONFLICT (merchant_payment) DO NOTHING",
+                )
+                .bind(merchant_payment)
+                .bind(order_id)
+                .bind(amount)
+                .bind(&currency)
+                .bind(now.millis())
+                .execute(&mut *conn)
+                .await?;
+                sandbox_from(
+                    &sqlx::query("SELECT * FROM sandbox_payments WHERE merchant_payment = $1")
+                        .bind(merchant_payment)
+                        .fetch_one(&mut *conn)
+                        .await?,
+                )
+            })
+        })
+        .await
+    }
+
+    /// The sandbox's record of a payment.
+    pub async fn sandbox_payment(&self, merchant_payment: i64) -> Result<Option<SandboxPayment>, StoreError> {
+        let row = sqlx::query("SELECT * FROM sandbox_payments WHERE merchant_payment = $1")
+            .bind(merchant_payment)
+            .fetch_optional(self.reader())
+            .await?;
+        row.as_ref().map(sandbox_from).transpose()
+    }
+
+    /// The buyer finishes on the sandbox's pay page: `pending → succeeded|failed` once.
+    /// Answers the record and whether this call completed it.
+    pub async fn sandbox_complete(
+        &self,
+        merchant_payment: i64,
+        succeeded: bool,
+        now: Timestamp,
+    ) -> Result<(SandboxPayment, bool), StoreError> {
+        self.write(move |conn| {
+            Box::pin(async move {
+                let done = sqlx::query("UPDATE sandbox_payments SET status = $1, completed_at = $2 WHERE merchant_payment = $3 AND status = 'pending'")
+                    .bind(if succeeded { "succeeded" } else { "failed" })
+                    .bind(now.millis())
+                    .bind(merchant_payment)
+                    .execute(&mut *conn)
+                    .await?;
+                let row = sqlx::query("SELECT * FROM sandbox_payments WHERE merchant_payment = $1")
+                    .bind(merchant_payment)
+                    .fetch_optional(&mut *conn)
+                    .await?
+                    .ok_or(StoreError::NotFound)?;
+                Ok((sandbox_from(&row)?, done.rows_affected() == 1))
+            })
+        })
+        .await
+    }
+
+    /// The sandbox pays money back: refused beyond what it collected.
+    pub async fn sandbox_refund(&self, merchant_payment: i64, amount: i64) -> Result<bool, StoreError> {
+        self.write(move |conn| {
+            Box::pin(async move {
+                let done = sqlx::query(
+                    "UPDATE sandbox_payments SET refunded = refunded + $1 WHERE merchant_payment = $2 AND status = 'succeeded' AND refunded + $1 <= amount",
+                )
+                .bind(amount)
+                .bind(merchant_payment)
+                .execute(&mut *conn)
+                .await?;
+                Ok(done.rows_affected() == 1)
+            })
+        })
+        .await
+    }
+}
+
+async fn apply_notification_in(
+    conn: &mut AnyConnection,
+    n: &NotificationFacts,
+    now: Timestamp,
+) -> Result<NotificationOutcome, StoreError> {
+    let fresh = sqlx::query(
+        "INSERT INTO payment_notifications (provider, event_id, payment_id, received_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (provider, event_id) DO NOTHING",
+    )
+    .bind(&n.provider)
+    .bind(&n.event_id)
+    .bind(n.payment_id)
+    .bind(now.millis())
+    .execute(&mut *conn)
+    .await?;
+    if fresh.rows_affected() == 0 {
+        return Ok(NotificationOutcome::Duplicate);
+    }
+    let payment = sqlx::query("SELECT * FROM payments WHERE id = $1")
+        .bind(n.payment_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    let payment =
+        payment_from(&payment.ok_or_else(|| StoreError::PaymentMismatch(format!("no payment {}", n.payment_id)))?)?;
+    if payment.provider != n.provider || payment.order_id != n.order_id {
+        return Err(StoreError::PaymentMismatch(
+            "payment and order do not belong together".into(),
+        ));
+    }
+    if payment.amount != n.amount || payment.currency != n.currency {
+        return Err(StoreError::PaymentMismatch(format!(
+            "amount {} {} differs from the payment's {} {}",
+            n.amount, n.currency, payment.amount, payment.currency
+        )));
+    }
+    let actor = format!("provider:{}", n.provider);
+    if !n.succeeded {
+        sqlx::query("UPDATE payments SET status = 'failed', updated_at = $1 WHERE id = $2 AND status = 'pending'")
+            .bind(now.millis())
+            .bind(payment.id)
+            .execute(&mut *conn)
+            .await?;
+        return Ok(NotificationOutcome::Applied {
+            order_id: payment.order_id,
+        });
+    }
+    let marked =
+        sqlx::query("UPDATE payments SET status = 'succeeded', updated_at = $1 WHERE id = $2 AND status = 'pending'")
+            .bind(now.millis())
+            .bind(payment.id)
+            .execute(&mut *conn)
+            .await?;
+    if marked.rows_affected() == 0 {
+        // Already settled by an earlier event with another id: nothing more to do.
+        return Ok(NotificationOutcome::Applied {
+            order_id: payment.order_id,
+        });
+    }
+    sqlx::query("UPDATE orders SET paid_amount = paid_amount + $1, version = version + 1 WHERE id = $2")
+        .bind(payment.amount)
+        .bind(payment.order_id)
+        .execute(&mut *conn)
+        .await?;
+    match move_order(
+        conn,
+        payment.order_id,
+        None,
+        OrderEvent::Pay,
+        &actor,
+        Some(&format!("payment {}", payment.id)),
+        now,
+    )
+    .await
+    {
+        Ok(_) => Ok(NotificationOutcome::Applied {
+            order_id: payment.order_id,
+        }),
+        Err(StoreError::InvalidTransition(t)) => {
+            // The money came after the order was cancelled (payment timeout): keep the
+            // record straight and pay it back.
+            let refund_id: i64 = sqlx::query_scalar(
+                "INSERT INTO refunds (order_id, payment_id, amount, reason, status, requested_by, created_at, decided_at)
+                 VALUES ($1, $2, $3, 'payment arrived after the order was cancelled', 'processing', 0, $4, $4) RETURNING id",
+            )
+            .bind(payment.order_id)
+            .bind(payment.id)
+            .bind(payment.amount)
+            .bind(now.millis())
+            .fetch_one(&mut *conn)
+            .await?;
+            let detail = format!("payment {} arrived late; refund {refund_id} opened", payment.id);
+            record_event(conn, payment.order_id, Some(t.from), t.from, &actor, Some(&detail), now).await?;
+            Ok(NotificationOutcome::LateRefundDue {
+                order_id: payment.order_id,
+                refund_id,
+            })
+        }
+        Err(e) => Err(e),
+    }
+}
