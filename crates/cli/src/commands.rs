@@ -43,6 +43,22 @@ pub async fn migrate(settings: &Settings) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `emporium check`: the stock and money invariants; fails when any is broken.
+pub async fn check(settings: &Settings) -> anyhow::Result<()> {
+    let store = open_store(settings).await?;
+    let result = store.check_invariants().await;
+    store.close().await;
+    let (checks, violations) = result.context("checking invariants")?;
+    if violations.is_empty() {
+        println!("clean: {checks} invariants hold");
+        return Ok(());
+    }
+    for v in &violations {
+        println!("VIOLATION {}: {} ({})", v.invariant, v.subject, v.detail);
+    }
+    anyhow::bail!("{} violations of {checks} invariants", violations.len())
+}
+
 /// A command whose capability has not landed yet: say so plainly and fail.
 pub fn not_yet(command: &str, arrives_with: &str) -> anyhow::Result<()> {
     anyhow::bail!("`emporium {command}` is not available in this build yet; it arrives with {arrives_with}")

@@ -81,7 +81,7 @@ fn main() -> ExitCode {
             Command::Recommendations(RecommendationsCommand::Rebuild) => {
                 commands::not_yet("recommendations rebuild", "the recommendations issue")
             }
-            Command::Check => commands::not_yet("check", "the order issue"),
+            Command::Check => commands::check(&cli.settings).await,
         }
     });
     match result {

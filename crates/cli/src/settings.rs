@@ -35,6 +35,23 @@ pub struct Settings {
     #[arg(long, global = true, env = "EMPORIUM_SESSION_TTL", default_value = "30d", value_parser = parse_duration)]
     pub session_ttl: Duration,
 
+    /// How long an order may stay unpaid before it is cancelled and its stock released.
+    #[arg(long, global = true, env = "EMPORIUM_ORDER_PAYMENT_TIMEOUT", default_value = "30m", value_parser = parse_duration)]
+    pub order_payment_timeout: Duration,
+
+    /// The sandbox payment provider's signing secret (default: random, kept in the database).
+    #[arg(long, global = true, env = "EMPORIUM_SANDBOX_SECRET", hide_env_values = true)]
+    pub sandbox_secret: Option<String>,
+
+    /// Orders the in-process hot-order cache holds (ignored with --redis-url).
+    #[arg(long, global = true, env = "EMPORIUM_ORDER_CACHE_CAPACITY", default_value_t = 10_000)]
+    pub order_cache_capacity: usize,
+
+    /// The URL this server is reached at (the sandbox provider sends its notifications
+    /// there); default: http://<addr>.
+    #[arg(long, global = true, env = "EMPORIUM_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
     /// Log format.
     #[arg(long, global = true, env = "EMPORIUM_LOG_FORMAT", value_enum, default_value_t = LogFormat::Human)]
     pub log_format: LogFormat,
@@ -69,6 +86,10 @@ impl fmt::Debug for Settings {
             .field("redis_url", &self.redis_url.as_deref().map(emporium_store::redact))
             .field("bcrypt_cost", &self.bcrypt_cost)
             .field("session_ttl", &self.session_ttl)
+            .field("order_payment_timeout", &self.order_payment_timeout)
+            .field("sandbox_secret", &self.sandbox_secret.as_ref().map(|_| "***"))
+            .field("order_cache_capacity", &self.order_cache_capacity)
+            .field("public_url", &self.public_url)
             .field("log_format", &self.log_format)
             .finish()
     }

@@ -197,7 +197,8 @@ fn a_bcrypt_cost_below_ten_is_refused() {
 fn commands_of_later_capabilities_say_so() {
     let dir = tempfile::tempdir().unwrap();
     let mut c = Command::new(env!("CARGO_BIN_EXE_emporium"));
-    c.env("EMPORIUM_DATA_DIR", dir.path()).arg("check");
+    c.env("EMPORIUM_DATA_DIR", dir.path())
+        .args(["recommendations", "rebuild"]);
     let out = run(c, None);
     assert!(!out.status.success());
     assert!(

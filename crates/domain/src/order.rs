@@ -35,8 +35,14 @@ pub enum OrderStatus {
 
 impl OrderStatus {
     /// Every status.
-    pub const ALL: [OrderStatus; 6] =
-        [Self::PendingPayment, Self::Paid, Self::Cancelled, Self::Shipped, Self::Received, Self::Refunded];
+    pub const ALL: [OrderStatus; 6] = [
+        Self::PendingPayment,
+        Self::Paid,
+        Self::Cancelled,
+        Self::Shipped,
+        Self::Received,
+        Self::Refunded,
+    ];
 
     /// The stored and serialized name.
     pub fn as_str(self) -> &'static str {
@@ -53,7 +59,10 @@ impl OrderStatus {
     /// Parses a stored or requested status.
     pub fn parse(field: &str, raw: &str) -> Result<Self, FieldError> {
         Self::ALL.into_iter().find(|s| s.as_str() == raw).ok_or_else(|| {
-            FieldError::new(field, "must be one of pending_payment, paid, cancelled, shipped, received, refunded")
+            FieldError::new(
+                field,
+                "must be one of pending_payment, paid, cancelled, shipped, received, refunded",
+            )
         })
     }
 
@@ -123,12 +132,19 @@ pub fn transition(from: OrderStatus, event: OrderEvent) -> Result<OrderStatus, I
 
 /// Every status an event may move an order from (for conditional updates in SQL).
 pub fn sources(event: OrderEvent) -> Vec<OrderStatus> {
-    OrderStatus::ALL.into_iter().filter(|s| transition(*s, event).is_ok()).collect()
+    OrderStatus::ALL
+        .into_iter()
+        .filter(|s| transition(*s, event).is_ok())
+        .collect()
 }
 
 /// The shipping fee for a subtotal.
 pub fn shipping_fee(subtotal: i64) -> i64 {
-    if subtotal >= FREE_SHIPPING_FROM { 0 } else { SHIPPING_FEE }
+    if subtotal >= FREE_SHIPPING_FROM {
+        0
+    } else {
+        SHIPPING_FEE
+    }
 }
 
 /// A cart quantity: 1–999.
@@ -141,7 +157,10 @@ impl CartQuantity {
         if (1..=999).contains(&n) {
             Ok(Self(n))
         } else {
-            Err(FieldError::new("quantity", "must be a whole number from 0 (remove) to 999"))
+            Err(FieldError::new(
+                "quantity",
+                "must be a whole number from 0 (remove) to 999",
+            ))
         }
     }
 
@@ -184,14 +203,25 @@ mod tests {
         }
         assert_eq!(sources(E::RefundInFull), [S::Paid, S::Shipped, S::Received]);
         assert_eq!(
-            InvalidTransition { from: S::Shipped, event: E::Cancel }.to_string(),
+            InvalidTransition {
+                from: S::Shipped,
+                event: E::Cancel
+            }
+            .to_string(),
             "an order that is shipped cannot be cancelled"
         );
     }
 
     #[test]
     fn terminal_states_have_no_way_out() {
-        for event in [OrderEvent::Pay, OrderEvent::Cancel, OrderEvent::Expire, OrderEvent::Ship, OrderEvent::ConfirmReceipt, OrderEvent::RefundInFull] {
+        for event in [
+            OrderEvent::Pay,
+            OrderEvent::Cancel,
+            OrderEvent::Expire,
+            OrderEvent::Ship,
+            OrderEvent::ConfirmReceipt,
+            OrderEvent::RefundInFull,
+        ] {
             assert!(transition(OrderStatus::Cancelled, event).is_err());
             assert!(transition(OrderStatus::Refunded, event).is_err());
         }

@@ -77,6 +77,11 @@ impl ManualClock {
         Self::new(SystemClock.now())
     }
 
+    /// The time in whole seconds since the epoch.
+    pub fn now_unix(&self) -> i64 {
+        self.0.load(Ordering::SeqCst) / 1000
+    }
+
     /// Moves the clock forward by `d`.
     pub fn advance(&self, d: Duration) {
         let ms = i64::try_from(d.as_millis()).unwrap_or(i64::MAX);

@@ -4,11 +4,14 @@
 //! the served description cannot drift from the router.
 
 pub mod accounts;
+pub mod cart;
 pub mod catalog;
 pub mod inventory;
 pub mod me;
 pub mod ops;
+pub mod orders;
 mod params;
+pub mod payments;
 
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -27,6 +30,9 @@ use crate::state::AppState;
         (name = "me", description = "The logged-in user's profile and address book"),
         (name = "catalogue", description = "Products, categories and search"),
         (name = "inventory", description = "FIFO stock lots, adjustments and valuation (staff)"),
+        (name = "cart", description = "The caller's cart"),
+        (name = "orders", description = "Orders through their whole life"),
+        (name = "payments", description = "Payments, provider notifications and refunds"),
         (name = "operations", description = "Health, readiness and metrics"),
     )
 )]
@@ -70,6 +76,22 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(inventory::receive_stock, inventory::list_lots))
         .routes(routes!(inventory::adjust_stock))
         .routes(routes!(inventory::valuation))
+        .routes(routes!(cart::get_cart, cart::clear_cart))
+        .routes(routes!(cart::set_cart_item, cart::remove_cart_item))
+        .routes(routes!(orders::place_order, orders::list_orders))
+        .routes(routes!(orders::get_order))
+        .routes(routes!(orders::cancel_order))
+        .routes(routes!(orders::ship_order))
+        .routes(routes!(orders::add_tracking_event))
+        .routes(routes!(orders::confirm_receipt))
+        .routes(routes!(orders::order_events))
+        .routes(routes!(payments::pay_order))
+        .routes(routes!(payments::notify_sandbox))
+        .routes(routes!(payments::get_payment))
+        .routes(routes!(payments::request_refund))
+        .routes(routes!(payments::approve_refund))
+        .routes(routes!(payments::reject_refund))
+        .routes(routes!(payments::list_refunds))
         .routes(routes!(ops::healthz))
         .routes(routes!(ops::readyz))
         .routes(routes!(ops::metrics))

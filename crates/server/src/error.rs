@@ -126,6 +126,34 @@ impl From<StoreError> for ApiError {
                 code: "insufficient_stock",
                 detail: format!("product {product_id} has only {available} units available"),
             },
+            StoreError::InvalidTransition(t) => Self::Conflict {
+                code: "invalid_transition",
+                detail: t.to_string(),
+            },
+            StoreError::IdempotencyConflict | StoreError::IdempotencyRace => Self::Conflict {
+                code: "idempotency_conflict",
+                detail: "this Idempotency-Key was used with a different request".into(),
+            },
+            StoreError::EmptyCart => Self::Conflict {
+                code: "cart_empty",
+                detail: "the cart is empty".into(),
+            },
+            StoreError::MixedCurrencies => Self::Conflict {
+                code: "mixed_currencies",
+                detail: StoreError::MixedCurrencies.to_string(),
+            },
+            StoreError::ProductUnavailable(id) => Self::Conflict {
+                code: "product_unavailable",
+                detail: format!("product {id} is not for sale"),
+            },
+            StoreError::RefundTooLarge { remaining } => Self::Validation(vec![FieldError::new(
+                "amount",
+                format!("must be between 1 and {remaining}, what is left to refund"),
+            )]),
+            StoreError::PaymentMismatch(why) => Self::BadRequest {
+                detail: why,
+                field: None,
+            },
             StoreError::LimitReached(what) => Self::Conflict {
                 code: "limit_reached",
                 detail: what.into(),

@@ -132,6 +132,27 @@ impl From<QueryRejection> for ApiError {
     }
 }
 
+/// The optional `Idempotency-Key` header (1–255 visible ASCII characters).
+#[derive(Debug, Clone, Default)]
+pub struct IdempotencyHeader(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for IdempotencyHeader {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let Some(value) = parts.headers.get("idempotency-key") else {
+            return Ok(Self(None));
+        };
+        let key = value
+            .to_str()
+            .ok()
+            .filter(|k| (1..=255).contains(&k.len()) && k.bytes().all(|b| b.is_ascii_graphic()));
+        key.map(|k| Self(Some(k.to_owned()))).ok_or_else(|| {
+            emporium_domain::FieldError::new("Idempotency-Key", "must be 1–255 visible ASCII characters").into()
+        })
+    }
+}
+
 /// The logged-in caller; a handler that takes it answers 401 to everyone else.
 #[derive(Debug, Clone)]
 pub struct Auth(pub Session);

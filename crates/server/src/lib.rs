@@ -7,8 +7,11 @@ pub mod api;
 pub mod cursor;
 pub mod error;
 pub mod extract;
+pub mod jobs;
 pub mod metrics;
+pub mod order_cache;
 pub mod passwords;
+pub mod sandbox;
 pub mod search_sync;
 pub mod state;
 pub mod tokens;
@@ -44,6 +47,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(api)
         .merge(docs)
+        .merge(sandbox::routes())
         // Metrics per matched route; added before the fallbacks so unknown paths do not
         // create a label each.
         .route_layer(axum::middleware::from_fn(metrics::track))

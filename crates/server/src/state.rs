@@ -8,8 +8,12 @@ use emporium_search::SearchIndex;
 use emporium_store::{Store, StoreError};
 use tokio::sync::Notify;
 
+use emporium_payments::Providers;
+
 use crate::cursor::Cursors;
+use crate::order_cache::OrderCache;
 use crate::passwords::Passwords;
+use crate::sandbox::SandboxProvider;
 
 /// Server settings that are not about where to listen or which database to use.
 #[derive(Debug, Clone)]
@@ -18,6 +22,14 @@ pub struct ServerConfig {
     pub bcrypt_cost: u32,
     /// How long a login session lasts.
     pub session_ttl: Duration,
+    /// How long an order may stay unpaid before it is cancelled.
+    pub payment_timeout: Duration,
+    /// Orders the in-process cache holds (when Redis is not used).
+    pub order_cache_capacity: usize,
+    /// Where this server is reached, for the sandbox provider's notifications.
+    pub public_url: String,
+    /// The sandbox provider's signing secret; `None` keeps one in the database.
+    pub sandbox_secret: Option<String>,
 }
 
 impl Default for ServerConfig {
@@ -25,6 +37,10 @@ impl Default for ServerConfig {
         Self {
             bcrypt_cost: 12,
             session_ttl: Duration::from_secs(30 * 24 * 3600),
+            payment_timeout: Duration::from_secs(30 * 60),
+            order_cache_capacity: 10_000,
+            public_url: "http://127.0.0.1:8080".into(),
+            sandbox_secret: None,
         }
     }
 }
@@ -38,6 +54,10 @@ struct Inner {
     search: SearchIndex,
     search_nudge: Arc<Notify>,
     cursors: Cursors,
+    providers: Providers,
+    sandbox_secret: Vec<u8>,
+    order_cache: OrderCache,
+    http: reqwest::Client,
     passwords: Passwords,
     clock: Arc<dyn Clock>,
     config: ServerConfig,
@@ -60,12 +80,27 @@ impl AppState {
     ) -> Result<Self, StoreError> {
         let candidate = crate::tokens::generate().map_err(|e| StoreError::Config(format!("no randomness: {e}")))?;
         let secret = store.setting_or_insert("cursor_secret", candidate).await?;
+        // The sandbox's secret is shared by every instance (they verify each other's
+        // notifications), so it lives in the database unless the settings name one.
+        let sandbox_secret = match &config.sandbox_secret {
+            Some(s) => s.clone(),
+            None => {
+                let candidate =
+                    crate::tokens::generate().map_err(|e| StoreError::Config(format!("no randomness: {e}")))?;
+                store.setting_or_insert("sandbox_secret", candidate).await?
+            }
+        };
+        let providers = Providers::new().with(Arc::new(SandboxProvider::new(store.clone(), sandbox_secret.as_bytes())));
         let passwords = Passwords::new(config.bcrypt_cost);
         Ok(Self(Arc::new(Inner {
             store,
             search,
             search_nudge: Arc::new(Notify::new()),
             cursors: Cursors::new(secret.as_bytes()),
+            providers,
+            sandbox_secret: sandbox_secret.into_bytes(),
+            order_cache: OrderCache::local(config.order_cache_capacity),
+            http: reqwest::Client::new(),
             passwords,
             clock,
             config,
@@ -86,6 +121,37 @@ impl AppState {
     /// The notifier [`crate::search_sync::follow`] listens on.
     pub fn search_nudge(&self) -> Arc<Notify> {
         Arc::clone(&self.0.search_nudge)
+    }
+
+    /// Replaces the order cache (e.g. with the shared Redis one). Call before serving.
+    pub fn with_order_cache(self, cache: OrderCache) -> Self {
+        match Arc::try_unwrap(self.0) {
+            Ok(mut inner) => {
+                inner.order_cache = cache;
+                Self(Arc::new(inner))
+            }
+            Err(shared) => Self(shared),
+        }
+    }
+
+    /// The payment providers, by name.
+    pub fn providers(&self) -> &Providers {
+        &self.0.providers
+    }
+
+    /// The sandbox provider's signing secret.
+    pub fn sandbox_secret(&self) -> &[u8] {
+        &self.0.sandbox_secret
+    }
+
+    /// The hot-order cache.
+    pub fn order_cache(&self) -> &OrderCache {
+        &self.0.order_cache
+    }
+
+    /// An HTTP client for outgoing calls (the sandbox's notifications).
+    pub fn http(&self) -> &reqwest::Client {
+        &self.0.http
     }
 
     /// Cursor signing.

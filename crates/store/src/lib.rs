@@ -14,6 +14,7 @@
 
 pub mod accounts;
 pub mod catalog;
+pub mod check;
 mod error;
 pub mod inventory;
 pub mod orders;

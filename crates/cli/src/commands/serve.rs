@@ -6,6 +6,7 @@ use std::time::Duration;
 use anyhow::Context;
 use emporium_domain::account::{Password, Role, Username};
 use emporium_domain::time::{Clock, SystemClock};
+use emporium_server::order_cache::OrderCache;
 use emporium_server::passwords::Passwords;
 use emporium_server::{AppState, ServerConfig};
 use emporium_store::accounts::NewUser;
@@ -26,26 +27,34 @@ pub async fn run(settings: &Settings, demo: bool) -> anyhow::Result<()> {
     emporium_server::search_sync::prepare(&store, &index, &opened)
         .await
         .context("preparing the search index")?;
-    if settings.redis_url.is_some() {
-        tracing::warn!("EMPORIUM_REDIS_URL is set but nothing uses Redis yet; it is ignored");
-    }
+    let listener = TcpListener::bind(settings.addr)
+        .await
+        .with_context(|| format!("binding {}", settings.addr))?;
+    let addr = listener.local_addr()?;
     let config = ServerConfig {
         bcrypt_cost: settings.bcrypt_cost,
         session_ttl: settings.session_ttl,
+        payment_timeout: settings.order_payment_timeout,
+        order_cache_capacity: settings.order_cache_capacity,
+        public_url: settings.public_url.clone().unwrap_or_else(|| format!("http://{addr}")),
+        sandbox_secret: settings.sandbox_secret.clone(),
     };
-    let state = AppState::new(store.clone(), index.clone(), config)
+    let mut state = AppState::new(store.clone(), index.clone(), config)
         .await
         .context("loading secrets")?;
+    if let Some(url) = &settings.redis_url {
+        let cache = OrderCache::redis(url, "emporium:", Duration::from_secs(600))
+            .await
+            .with_context(|| format!("connecting to Redis at {}", emporium_store::redact(url)))?;
+        state = state.with_order_cache(cache);
+    }
     let follower = tokio::spawn(emporium_server::search_sync::follow(
         store.clone(),
         index,
         state.search_nudge(),
     ));
-    let listener = TcpListener::bind(settings.addr)
-        .await
-        .with_context(|| format!("binding {}", settings.addr))?;
-    let addr = listener.local_addr()?;
-    tracing::info!(%addr, engine = ?store.engine(), "listening");
+    let jobs = tokio::spawn(emporium_server::jobs::run_forever(state.clone()));
+    tracing::info!(%addr, engine = ?store.engine(), cache = state.order_cache().backend(), "listening");
     println!("Emporium is listening on http://{addr} (API docs: http://{addr}/api/docs)");
 
     // The exporter folds histogram samples in the background; without upkeep they grow.
@@ -59,6 +68,7 @@ pub async fn run(settings: &Settings, demo: bool) -> anyhow::Result<()> {
     emporium_server::serve(listener, emporium_server::router(state), shutdown_signal()).await?;
     upkeep.abort();
     follower.abort();
+    jobs.abort();
     store.close().await;
     tracing::info!("stopped");
     Ok(())

@@ -8,4 +8,5 @@ mod catalog;
 mod conventions;
 mod inventory;
 mod me;
+mod orders;
 mod support;

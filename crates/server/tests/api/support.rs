@@ -26,6 +26,8 @@ pub struct TestApp {
     pub store: Store,
     /// This instance's search index.
     pub index: SearchIndex,
+    /// The server's state (for jobs and secrets).
+    pub state: AppState,
     client: reqwest::Client,
     _db: Option<TestDb>,
 }
@@ -63,16 +65,20 @@ impl TestApp {
         search_sync::prepare(&store, &index, &Opened::Created)
             .await
             .expect("index built");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let config = ServerConfig {
+            public_url: format!("http://{addr}"),
+            ..config
+        };
         let clock = ManualClock::starting_now();
         let state = AppState::with_clock(store.clone(), index.clone(), config, Arc::new(clock.clone()))
             .await
             .expect("state");
         tokio::spawn(search_sync::follow(store.clone(), index.clone(), state.search_nudge()));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let addr = listener.local_addr().expect("addr");
         tokio::spawn(emporium_server::serve(
             listener,
-            emporium_server::router(state),
+            emporium_server::router(state.clone()),
             std::future::pending(),
         ));
         Self {
@@ -80,9 +86,21 @@ impl TestApp {
             clock,
             store,
             index,
+            state,
             client: reqwest::Client::new(),
             _db: None,
         }
+    }
+
+    /// Runs the background jobs that are due now (tests move the clock, then call this).
+    pub async fn run_jobs(&self) -> emporium_server::jobs::Report {
+        emporium_server::jobs::run_due(&self.state).await.expect("jobs ran")
+    }
+
+    /// Runs `emporium check`'s invariants and fails the test on any violation.
+    pub async fn assert_clean(&self) {
+        let (_, violations) = self.store.check_invariants().await.expect("check ran");
+        assert!(violations.is_empty(), "invariants broken: {violations:#?}");
     }
 
     /// Brings the search index up to date with the database now.

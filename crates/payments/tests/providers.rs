@@ -1,0 +1,212 @@
+//! The provider registry and the trait as the shop uses it (through `Arc<dyn …>`), and the
+//! delivery retry schedule.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use emporium_payments::{
+    BoxFuture, Checkout, MAX_ATTEMPTS, MAX_RETRY_DELAY, Notification, NotificationError, PaymentProvider,
+    PaymentRequest, ProviderError, Providers, RefundOutcome, RefundRequest, RemoteStatus, notification_body,
+    parse_notification, retry_delay, signature,
+};
+use futures_util::FutureExt;
+
+/// A stand-in provider that answers from memory, as a test double in the server would.
+struct Fake {
+    name: &'static str,
+    secret: &'static [u8],
+}
+
+impl PaymentProvider for Fake {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+
+    fn create_payment<'a>(&'a self, request: &'a PaymentRequest) -> BoxFuture<'a, Result<Checkout, ProviderError>> {
+        Box::pin(async move {
+            Ok(Checkout {
+                provider_ref: format!("{}-{}", self.name, request.payment_id),
+                pay_url: format!("/{}/pay/{}", self.name, request.payment_id),
+            })
+        })
+    }
+
+    fn refund<'a>(&'a self, request: &'a RefundRequest) -> BoxFuture<'a, Result<RefundOutcome, ProviderError>> {
+        Box::pin(async move {
+            match &request.provider_ref {
+                Some(reference) => Ok(RefundOutcome::Succeeded {
+                    provider_ref: format!("{reference}-r{}", request.refund_id),
+                }),
+                None => Err(ProviderError::Refused("unknown payment".into())),
+            }
+        })
+    }
+
+    fn query<'a>(
+        &'a self,
+        payment_id: i64,
+        _provider_ref: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<RemoteStatus, ProviderError>> {
+        Box::pin(async move {
+            match payment_id {
+                1 => Ok(RemoteStatus::Succeeded {
+                    amount: 1999,
+                    currency: "CNY".into(),
+                }),
+                2 => Ok(RemoteStatus::Pending),
+                _ => Err(ProviderError::Unavailable("try later".into())),
+            }
+        })
+    }
+
+    fn verify_notification(
+        &self,
+        signature: Option<&str>,
+        body: &[u8],
+        now_unix: i64,
+    ) -> Result<Notification, NotificationError> {
+        signature::verify(self.secret, signature, body, now_unix)?;
+        parse_notification(body)
+    }
+}
+
+fn registry() -> Providers {
+    Providers::new()
+        .with(Arc::new(Fake {
+            name: "sandbox",
+            secret: b"s1",
+        }))
+        .with(Arc::new(Fake {
+            name: "alipay",
+            secret: b"s2",
+        }))
+}
+
+#[test]
+fn providers_are_found_by_exact_name() {
+    let providers = registry();
+    assert_eq!(providers.get("sandbox").map(|p| p.name()), Some("sandbox"));
+    assert_eq!(providers.get("alipay").map(|p| p.name()), Some("alipay"));
+    assert!(providers.get("Sandbox").is_none());
+    assert!(providers.get("stripe").is_none());
+    assert!(providers.get("").is_none());
+    assert_eq!(providers.names(), ["alipay", "sandbox"]);
+    assert_eq!(
+        format!("{providers:?}"),
+        r#"Providers { names: ["alipay", "sandbox"] }"#
+    );
+}
+
+#[test]
+fn an_empty_registry_knows_nothing() {
+    let providers = Providers::default();
+    assert!(providers.names().is_empty());
+    assert!(providers.get("sandbox").is_none());
+}
+
+#[test]
+fn registering_a_name_again_replaces_the_provider() {
+    let providers = registry().with(Arc::new(Fake {
+        name: "sandbox",
+        secret: b"replacement",
+    }));
+    assert_eq!(providers.names(), ["alipay", "sandbox"]);
+    let sandbox = providers.get("sandbox").unwrap();
+    let body = br#"{"event_id":"e","payment_id":1,"order_id":1,"amount":1,"currency":"CNY","status":"failed"}"#;
+    let header = signature::sign(b"replacement", 100, body);
+    assert!(sandbox.verify_notification(Some(&header), body, 100).is_ok());
+}
+
+#[test]
+fn the_shop_drives_a_provider_through_the_trait_object() {
+    let provider = registry().get("sandbox").unwrap();
+    let request = PaymentRequest {
+        payment_id: 9,
+        order_id: 3,
+        amount: 1999,
+        currency: "CNY".into(),
+    };
+    let checkout = provider.create_payment(&request).now_or_never().unwrap().unwrap();
+    assert_eq!(
+        checkout,
+        Checkout {
+            provider_ref: "sandbox-9".into(),
+            pay_url: "/sandbox/pay/9".into()
+        }
+    );
+
+    let refund = RefundRequest {
+        refund_id: 4,
+        payment_id: 9,
+        provider_ref: Some(checkout.provider_ref),
+        amount: 500,
+        currency: "CNY".into(),
+    };
+    let outcome = provider.refund(&refund).now_or_never().unwrap();
+    assert_eq!(
+        outcome,
+        Ok(RefundOutcome::Succeeded {
+            provider_ref: "sandbox-9-r4".into()
+        })
+    );
+    let orphan = RefundRequest {
+        provider_ref: None,
+        ..refund
+    };
+    let refused = provider.refund(&orphan).now_or_never().unwrap();
+    assert_eq!(refused.unwrap_err().to_string(), "provider refused: unknown payment");
+
+    assert_eq!(
+        provider.query(2, None).now_or_never().unwrap(),
+        Ok(RemoteStatus::Pending)
+    );
+    let unavailable = provider.query(3, Some("x")).now_or_never().unwrap().unwrap_err();
+    assert_eq!(unavailable.to_string(), "provider unavailable: try later");
+}
+
+#[test]
+fn a_notification_signed_for_one_provider_is_refused_by_another() {
+    let providers = registry();
+    let n = parse_notification(
+        br#"{"event_id":"evt_9","payment_id":9,"order_id":3,"amount":1999,"currency":"CNY","status":"succeeded"}"#,
+    )
+    .unwrap();
+    let body = notification_body(&n);
+    let header = signature::sign(b"s1", 1_000, &body);
+    let sandbox = providers.get("sandbox").unwrap();
+    assert_eq!(sandbox.verify_notification(Some(&header), &body, 1_000), Ok(n));
+    let alipay = providers.get("alipay").unwrap();
+    assert_eq!(
+        alipay.verify_notification(Some(&header), &body, 1_000),
+        Err(NotificationError::BadSignature)
+    );
+}
+
+#[test]
+fn retries_double_from_one_second() {
+    let secs: Vec<u64> = (1..=12)
+        .map(|attempt| retry_delay(attempt).unwrap().as_secs())
+        .collect();
+    assert_eq!(secs, [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048]);
+}
+
+#[test]
+fn retries_are_capped_at_an_hour_then_stop() {
+    assert_eq!(MAX_RETRY_DELAY, Duration::from_secs(3600));
+    assert_eq!(MAX_ATTEMPTS, 15);
+    assert_eq!(retry_delay(13), Some(MAX_RETRY_DELAY));
+    assert_eq!(retry_delay(MAX_ATTEMPTS - 1), Some(MAX_RETRY_DELAY));
+    for attempt in [MAX_ATTEMPTS, MAX_ATTEMPTS + 1, 64, 65, u32::MAX] {
+        assert_eq!(retry_delay(attempt), None, "attempt {attempt}");
+    }
+    // Never above the cap, never decreasing, before giving up.
+    let delays: Vec<Duration> = (1..MAX_ATTEMPTS).map(|a| retry_delay(a).unwrap()).collect();
+    assert!(delays.windows(2).all(|w| w[0] <= w[1] && w[1] <= MAX_RETRY_DELAY));
+    let total: u64 = delays.iter().map(Duration::as_secs).sum();
+    assert_eq!(total, 4095 + 2 * 3600);
+}
+
+#[test]
+fn the_first_delivery_is_immediate() {
+    assert_eq!(retry_delay(0), Some(Duration::ZERO));
+}

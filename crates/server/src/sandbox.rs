@@ -1,0 +1,291 @@
+//! The sandbox payment provider: a stand-in for a real third party that behaves like one.
+//!
+//! - The shop side ([`SandboxProvider`]) implements `PaymentProvider` like any adapter:
+//!   it opens a payment in the sandbox's own ledger and hands out the sandbox's pay page,
+//!   refunds through the ledger, answers status queries, and verifies notifications.
+//! - The provider side ([`routes`]) serves the pay page, and when the buyer pays or fails
+//!   it queues a signed notification to the shop's notify endpoint: delivered by the job
+//!   runner, retried with backoff until answered 2xx, and delivered a second time a few
+//!   seconds later, because real providers do send duplicates.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use emporium_domain::time::Timestamp;
+use emporium_payments::{
+    BoxFuture, Checkout, Notification, NotificationError, NotifiedStatus, PaymentProvider, PaymentRequest,
+    ProviderError, RefundOutcome, RefundRequest, RemoteStatus, notification_body, parse_notification, signature,
+};
+use emporium_store::Store;
+use serde::{Deserialize, Serialize};
+
+use crate::error::ApiError;
+use crate::extract::Path;
+use crate::state::AppState;
+
+/// The job kind that delivers a sandbox notification.
+pub const NOTIFY_JOB: &str = "sandbox_notify";
+/// When the duplicate delivery follows the first.
+const DUPLICATE_AFTER: Duration = Duration::from_secs(3);
+
+/// The shop's adapter for the sandbox provider.
+pub struct SandboxProvider {
+    store: Store,
+    secret: Arc<[u8]>,
+}
+
+impl SandboxProvider {
+    /// An adapter over the sandbox ledger in `store`, verifying with `secret`.
+    pub fn new(store: Store, secret: &[u8]) -> Self {
+        Self {
+            store,
+            secret: Arc::from(secret),
+        }
+    }
+}
+
+fn unavailable(e: impl std::fmt::Display) -> ProviderError {
+    ProviderError::Unavailable(e.to_string())
+}
+
+impl PaymentProvider for SandboxProvider {
+    fn name(&self) -> &'static str {
+        "sandbox"
+    }
+
+    fn create_payment<'a>(&'a self, request: &'a PaymentRequest) -> BoxFuture<'a, Result<Checkout, ProviderError>> {
+        Box::pin(async move {
+            let now = Timestamp::from_millis(chrono_now());
+            let opened = self
+                .store
+                .sandbox_open(
+                    request.payment_id,
+                    request.order_id,
+                    request.amount,
+                    request.currency.clone(),
+                    now,
+                )
+                .await
+                .map_err(unavailable)?;
+            Ok(Checkout {
+                provider_ref: format!("sbx_{}", opened.merchant_payment),
+                pay_url: format!("/sandbox/pay/{}", opened.merchant_payment),
+            })
+        })
+    }
+
+    fn refund<'a>(&'a self, request: &'a RefundRequest) -> BoxFuture<'a, Result<RefundOutcome, ProviderError>> {
+        Box::pin(async move {
+            let ok = self
+                .store
+                .sandbox_refund(request.payment_id, request.amount)
+                .await
+                .map_err(unavailable)?;
+            Ok(if ok {
+                RefundOutcome::Succeeded {
+                    provider_ref: format!("sbx_refund_{}", request.refund_id),
+                }
+            } else {
+                RefundOutcome::Failed {
+                    reason: "the sandbox holds no such paid amount".into(),
+                }
+            })
+        })
+    }
+
+    fn query<'a>(
+        &'a self,
+        payment_id: i64,
+        _provider_ref: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<RemoteStatus, ProviderError>> {
+        Box::pin(async move {
+            let record = self.store.sandbox_payment(payment_id).await.map_err(unavailable)?;
+            Ok(match record {
+                None => RemoteStatus::Unknown,
+                Some(p) if p.status == "succeeded" => RemoteStatus::Succeeded {
+                    amount: p.amount,
+                    currency: p.currency,
+                },
+                Some(p) if p.status == "failed" => RemoteStatus::Failed,
+                Some(_) => RemoteStatus::Pending,
+            })
+        })
+    }
+
+    fn verify_notification(
+        &self,
+        header: Option<&str>,
+        body: &[u8],
+        now_unix: i64,
+    ) -> Result<Notification, NotificationError> {
+        signature::verify(&self.secret, header, body, now_unix)?;
+        parse_notification(body)
+    }
+}
+
+/// The wall clock in epoch milliseconds, for the provider side, which plays an outside
+/// party and so does not share the shop's injected clock.
+fn chrono_now() -> i64 {
+    emporium_domain::time::Clock::now(&emporium_domain::time::SystemClock).millis()
+}
+
+/// What a queued delivery carries.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Delivery {
+    /// The notification to send.
+    pub notification: Notification,
+}
+
+/// The provider side's pages.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/sandbox/pay/{payment_id}", get(pay_page))
+        .route("/sandbox/pay/{payment_id}/complete", post(complete))
+}
+
+async fn pay_page(State(state): State<AppState>, Path(payment_id): Path<i64>) -> Result<Response, ApiError> {
+    let payment = state
+        .store()
+        .sandbox_payment(payment_id)
+        .await?
+        .ok_or(ApiError::NotFound("payment"))?;
+    let amount = format!("{}.{:02}", payment.amount / 100, payment.amount % 100);
+    let done = payment.status != "pending";
+    let body = format!(
+        r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>Sandbox Pay · 沙盒支付</title><style>body{{font-family:system-ui,sans-serif;max-width:28rem;margin:3rem auto;padding:0 1rem}}
+button{{font-size:1.1rem;padding:.6rem 1.2rem;margin-right:.5rem}}</style></head><body>
+<h1>Sandbox Pay · 沙盒支付</h1>
+<p>Order {order} · payment {payment_id}</p><p><strong>{amount} {currency}</strong></p>
+<p>Status · 状态: <span id="status">{status}</span></p>
+{buttons}
+</body></html>"#,
+        order = payment.order_id,
+        currency = payment.currency,
+        status = payment.status,
+        buttons = if done {
+            String::new()
+        } else {
+            format!(
+                r#"<form method="post" action="/sandbox/pay/{payment_id}/complete"><button name="outcome" value="succeeded">Pay · 支付</button><button name="outcome" value="failed">Fail · 失败</button></form>"#
+            )
+        },
+    );
+    Ok(Html(body).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CompleteRequest {
+    outcome: String,
+}
+
+/// The buyer's choice on the pay page: JSON from API clients, a form from the page.
+async fn complete(
+    State(state): State<AppState>,
+    Path(payment_id): Path<i64>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let is_form = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    let request: CompleteRequest = if is_form {
+        let outcome = String::from_utf8_lossy(&body)
+            .split('&')
+            .find_map(|kv| kv.strip_prefix("outcome=").map(str::to_owned));
+        CompleteRequest {
+            outcome: outcome.unwrap_or_default(),
+        }
+    } else {
+        crate::extract::parse_json(&body)?
+    };
+    let succeeded = match request.outcome.as_str() {
+        "succeeded" => true,
+        "failed" => false,
+        _ => return Err(ApiError::bad_field("outcome", "must be succeeded or failed")),
+    };
+    let now = Timestamp::from_millis(chrono_now());
+    let (payment, completed_now) = state
+        .store()
+        .sandbox_complete(payment_id, succeeded, now)
+        .await
+        .map_err(|e| match e {
+            emporium_store::StoreError::NotFound => ApiError::NotFound("payment"),
+            e => e.into(),
+        })?;
+    if completed_now {
+        let notification = Notification {
+            event_id: format!(
+                "evt_{}",
+                crate::tokens::generate()
+                    .map_err(|e| ApiError::Internal(e.into()))?
+                    .get(..24)
+                    .unwrap_or("x")
+            ),
+            payment_id,
+            order_id: payment.order_id,
+            amount: payment.amount,
+            currency: payment.currency.clone(),
+            status: if payment.status == "succeeded" {
+                NotifiedStatus::Succeeded
+            } else {
+                NotifiedStatus::Failed
+            },
+        };
+        let payload = serde_json::to_string(&Delivery { notification }).map_err(|e| ApiError::Internal(e.into()))?;
+        // Jobs run on the shop's clock, so tests can move deliveries forward in time.
+        let shop_now = state.now();
+        state
+            .store()
+            .enqueue_job(NOTIFY_JOB, payload.clone(), shop_now, shop_now)
+            .await?;
+        state
+            .store()
+            .enqueue_job(NOTIFY_JOB, payload, shop_now.plus(DUPLICATE_AFTER), shop_now)
+            .await?;
+    }
+    if is_form {
+        // Back to where the buyer came from: the shop's order page (the web pages serve it).
+        let location = format!("/orders/{}", payment.order_id);
+        return Ok((StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response());
+    }
+    Ok((
+        StatusCode::ACCEPTED,
+        axum::Json(serde_json::json!({"payment_id": payment_id, "status": payment.status})),
+    )
+        .into_response())
+}
+
+/// Delivers one queued notification to the shop: signs the body with the shared secret and
+/// POSTs it. Answers whether the shop acknowledged it with a 2xx.
+pub async fn deliver(
+    client: &reqwest::Client,
+    notify_url: &str,
+    secret: &[u8],
+    delivery: &Delivery,
+    now_unix: i64,
+) -> Result<(), String> {
+    let body = notification_body(&delivery.notification);
+    let response = client
+        .post(notify_url)
+        .header(header::CONTENT_TYPE.as_str(), "application/json")
+        .header(signature::HEADER, signature::sign(secret, now_unix, &body))
+        .body(body)
+        .timeout(Duration::from_secs(10))
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    if response.status().is_success() {
+        Ok(())
+    } else {
+        Err(format!("the shop answered {}", response.status()))
+    }
+}

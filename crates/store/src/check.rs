@@ -1,0 +1,104 @@
+//! `emporium check`: the stock and money invariants over the whole database. Each check
+//! is one query that returns the rows breaking it, so a clean database returns nothing.
+
+use sqlx::Row;
+
+use crate::{Store, StoreError};
+
+/// The invariants, each as a name and a query returning `(subject, detail)` for every
+/// violation. Sums are cast to BIGINT for PostgreSQL (see `inventory.rs`).
+const CHECKS: &[(&str, &str)] = &[
+    (
+        "every lot holds what it received less what was drawn and not returned",
+        "SELECT 'lot ' || CAST(l.id AS TEXT) AS subject,
+                'remaining ' || CAST(l.remaining AS TEXT) || ' but received ' || CAST(l.quantity AS TEXT) || ' and drew ' ||
+                CAST(CAST(COALESCE(SUM(d.quantity - d.returned), 0) AS BIGINT) AS TEXT) AS detail
+         FROM stock_lots l LEFT JOIN stock_draws d ON d.lot_id = l.id
+         GROUP BY l.id, l.remaining, l.quantity
+         HAVING l.remaining <> l.quantity - CAST(COALESCE(SUM(d.quantity - d.returned), 0) AS BIGINT)",
+    ),
+    (
+        "every product's stock is the sum of its lots",
+        "SELECT 'product ' || CAST(p.id AS TEXT) AS subject,
+                'stock_available ' || CAST(p.stock_available AS TEXT) || ' but lots hold ' ||
+                CAST(CAST(COALESCE(SUM(l.remaining), 0) AS BIGINT) AS TEXT) AS detail
+         FROM products p LEFT JOIN stock_lots l ON l.product_id = p.id
+         GROUP BY p.id, p.stock_available
+         HAVING p.stock_available <> CAST(COALESCE(SUM(l.remaining), 0) AS BIGINT)",
+    ),
+    (
+        "every order line drew exactly its units, unless they went back",
+        "SELECT 'order ' || CAST(o.id AS TEXT) || ' line ' || CAST(i.id AS TEXT) AS subject,
+                'quantity ' || CAST(i.quantity AS TEXT) || ', drawn ' ||
+                CAST(CAST(COALESCE(SUM(d.quantity), 0) AS BIGINT) AS TEXT) || ', still out ' ||
+                CAST(CAST(COALESCE(SUM(d.quantity - d.returned), 0) AS BIGINT) AS TEXT) AS detail
+         FROM order_items i JOIN orders o ON o.id = i.order_id
+         LEFT JOIN stock_draws d ON d.reference = 'order_item:' || CAST(i.id AS TEXT)
+         GROUP BY o.id, o.status, o.shipped_at, i.id, i.quantity
+         HAVING CAST(COALESCE(SUM(d.quantity), 0) AS BIGINT) <> i.quantity
+             OR (o.status = 'cancelled' AND CAST(COALESCE(SUM(d.quantity - d.returned), 0) AS BIGINT) <> 0)
+             OR (o.status IN ('pending_payment', 'paid', 'shipped', 'received') AND CAST(COALESCE(SUM(d.returned), 0) AS BIGINT) <> 0)",
+    ),
+    (
+        "every order's totals add up",
+        "SELECT 'order ' || CAST(o.id AS TEXT) AS subject, 'subtotal ' || CAST(o.subtotal AS TEXT) || ', lines ' ||
+                CAST(CAST(COALESCE(SUM(i.line_total), 0) AS BIGINT) AS TEXT) AS detail
+         FROM orders o LEFT JOIN order_items i ON i.order_id = o.id
+         GROUP BY o.id, o.subtotal, o.shipping_fee, o.total
+         HAVING o.subtotal <> CAST(COALESCE(SUM(i.line_total), 0) AS BIGINT) OR o.total <> o.subtotal + o.shipping_fee",
+    ),
+    (
+        "refunds never exceed what was paid, and match the refunds paid out",
+        "SELECT 'order ' || CAST(o.id AS TEXT) AS subject, 'paid ' || CAST(o.paid_amount AS TEXT) || ', refunded ' ||
+                CAST(o.refunded_amount AS TEXT) || ', refunds paid out ' ||
+                CAST(CAST(COALESCE(SUM(r.amount), 0) AS BIGINT) AS TEXT) AS detail
+         FROM orders o LEFT JOIN refunds r ON r.order_id = o.id AND r.status = 'refunded'
+         GROUP BY o.id, o.paid_amount, o.refunded_amount
+         HAVING o.refunded_amount > o.paid_amount OR o.refunded_amount <> CAST(COALESCE(SUM(r.amount), 0) AS BIGINT)",
+    ),
+    (
+        "every paid order is backed by exactly one succeeded payment of its amount",
+        "SELECT 'order ' || CAST(o.id AS TEXT) AS subject, o.status || ', paid ' || CAST(o.paid_amount AS TEXT) || ', ' ||
+                CAST(COUNT(p.id) AS TEXT) || ' succeeded payments of ' ||
+                CAST(CAST(COALESCE(SUM(p.amount), 0) AS BIGINT) AS TEXT) AS detail
+         FROM orders o LEFT JOIN payments p ON p.order_id = o.id AND p.status = 'succeeded'
+         GROUP BY o.id, o.status, o.paid_amount, o.total
+         HAVING (o.status IN ('paid', 'shipped', 'received', 'refunded') AND (COUNT(p.id) <> 1 OR o.paid_amount <> o.total))
+             OR (o.status = 'pending_payment' AND COUNT(p.id) <> 0)
+             OR CAST(COALESCE(SUM(p.amount), 0) AS BIGINT) <> o.paid_amount",
+    ),
+    (
+        "a refunded order has paid everything back",
+        "SELECT 'order ' || CAST(id AS TEXT) AS subject, 'paid ' || CAST(paid_amount AS TEXT) || ', refunded ' ||
+                CAST(refunded_amount AS TEXT) AS detail
+         FROM orders WHERE status = 'refunded' AND refunded_amount <> paid_amount",
+    ),
+];
+
+/// One broken invariant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    /// Which invariant.
+    pub invariant: &'static str,
+    /// What breaks it (`lot 7`, `order 12`).
+    pub subject: String,
+    /// The numbers.
+    pub detail: String,
+}
+
+impl Store {
+    /// Runs every invariant check; an empty answer means the database is clean.
+    pub async fn check_invariants(&self) -> Result<(usize, Vec<Violation>), StoreError> {
+        let mut violations = Vec::new();
+        for (invariant, sql) in CHECKS {
+            for row in sqlx::query(*sql).fetch_all(self.reader()).await? {
+                violations.push(Violation {
+                    invariant,
+                    subject: row.try_get("subject")?,
+                    detail: row.try_get("detail")?,
+                });
+            }
+        }
+        Ok((CHECKS.len(), violations))
+    }
+}
