@@ -117,6 +117,12 @@ engine_test! {
         assert!(text(&out.stdout).contains("search index rebuilt: 300 products"), "{}", text(&out.stdout));
         assert!(dir.path().join("search").join("meta.json").exists());
 
+        let mut c = emporium(&db, dir.path());
+        c.arg("check");
+        let out = run(c, None);
+        assert!(out.status.success(), "{}{}", text(&out.stdout), text(&out.stderr));
+        assert!(text(&out.stdout).starts_with("clean:"), "{}", text(&out.stdout));
+
         // A served instance finds demo products in Chinese and English.
         let (mut child, url) = serve(&db, dir.path());
         let client = reqwest::Client::new();

@@ -49,6 +49,7 @@ impl Default for ServerConfig {
 #[derive(Clone)]
 pub struct AppState(Arc<Inner>);
 
+#[derive(Clone)]
 struct Inner {
     store: Store,
     search: SearchIndex,
@@ -125,13 +126,9 @@ impl AppState {
 
     /// Replaces the order cache (e.g. with the shared Redis one). Call before serving.
     pub fn with_order_cache(self, cache: OrderCache) -> Self {
-        match Arc::try_unwrap(self.0) {
-            Ok(mut inner) => {
-                inner.order_cache = cache;
-                Self(Arc::new(inner))
-            }
-            Err(shared) => Self(shared),
-        }
+        let mut inner = Arc::unwrap_or_clone(self.0);
+        inner.order_cache = cache;
+        Self(Arc::new(inner))
     }
 
     /// The payment providers, by name.

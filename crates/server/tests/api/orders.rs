@@ -364,3 +364,79 @@ app_test! {
         app.assert_clean().await;
     }
 }
+
+/// The hot-order cache never serves an order older than its last change: two instances
+/// share a Redis cache and one changes an order the other has cached.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shared_redis_cache_never_serves_a_stale_order() {
+    let Ok(redis_url) = std::env::var("EMPORIUM_TEST_REDIS_URL") else {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "EMPORIUM_TEST_REDIS_URL must be set under CI=true"
+        );
+        eprintln!("skipped: EMPORIUM_TEST_REDIS_URL is not set");
+        return;
+    };
+    let db = emporium_testkit::TestDb::sqlite();
+    let prefix = format!(
+        "emporium-test-{}-{}:",
+        std::process::id(),
+        emporium_server::tokens::generate()
+            .unwrap()
+            .get(..8)
+            .unwrap()
+            .to_owned()
+    );
+    let cache = || async {
+        emporium_server::order_cache::OrderCache::redis(&redis_url, &prefix, Duration::from_secs(60))
+            .await
+            .unwrap()
+    };
+    let config = emporium_server::ServerConfig {
+        bcrypt_cost: 4,
+        ..Default::default()
+    };
+    let a = TestApp::spawn_with_cache(&db.url, config.clone(), Some(cache().await)).await;
+    let b = TestApp::spawn_with_cache(&db.url, config, Some(cache().await)).await;
+    assert_eq!(a.state.order_cache().backend(), "redis");
+    let staff = a.staff("boss").await;
+    let item = product(&a, &staff, 1_000, 5).await;
+    let (token, address) = shopper(&a, "alice", item, 1).await;
+    let order = json_of(
+        a.send(
+            Method::POST,
+            "/api/v1/orders",
+            Some(&token),
+            Some(json!({"address_id": address})),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let id = order["id"].as_i64().unwrap();
+    let hits = || metric(r#"emporium_order_cache_hits_total{backend="redis"}"#);
+    assert_eq!(order_status(&a, &token, id).await, "pending_payment"); // a miss, now cached
+    let before = hits();
+    assert_eq!(order_status(&b, &token, id).await, "pending_payment"); // B hits A's entry
+    assert!(hits() > before, "instance B was served from the shared cache");
+    json_of(
+        b.send(Method::POST, &format!("/api/v1/orders/{id}/cancel"), Some(&token), None)
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(
+        order_status(&a, &token, id).await,
+        "cancelled",
+        "A never serves the stale copy"
+    );
+}
+
+/// A counter's value in this process's metrics (0 when absent).
+fn metric(series: &str) -> f64 {
+    emporium_server::metrics::handle()
+        .render()
+        .lines()
+        .find_map(|l| l.strip_prefix(series).and_then(|v| v.trim().parse().ok()))
+        .unwrap_or(0.0)
+}

@@ -58,6 +58,15 @@ impl TestApp {
     /// Starts another instance on the database of `db` (several instances behind a load
     /// balancer), with its own search index following the shared change feed.
     pub async fn spawn_on(url: &str, config: ServerConfig) -> Self {
+        Self::spawn_with_cache(url, config, None).await
+    }
+
+    /// Like [`TestApp::spawn_on`], with the given order cache (e.g. a shared Redis one).
+    pub async fn spawn_with_cache(
+        url: &str,
+        config: ServerConfig,
+        cache: Option<emporium_server::order_cache::OrderCache>,
+    ) -> Self {
         let store = Store::open(&emporium_store::StoreOptions::new(url))
             .await
             .expect("open store");
@@ -72,9 +81,12 @@ impl TestApp {
             ..config
         };
         let clock = ManualClock::starting_now();
-        let state = AppState::with_clock(store.clone(), index.clone(), config, Arc::new(clock.clone()))
+        let mut state = AppState::with_clock(store.clone(), index.clone(), config, Arc::new(clock.clone()))
             .await
             .expect("state");
+        if let Some(cache) = cache {
+            state = state.with_order_cache(cache);
+        }
         tokio::spawn(search_sync::follow(store.clone(), index.clone(), state.search_nudge()));
         tokio::spawn(emporium_server::serve(
             listener,
