@@ -110,6 +110,19 @@ pub enum NotificationOutcome {
     },
 }
 
+/// A buyer's request for money back.
+#[derive(Debug, Clone)]
+pub struct RefundAsk {
+    /// The order.
+    pub order_id: i64,
+    /// Who asks (must own the order).
+    pub owner: i64,
+    /// How much; `None` for everything still refundable.
+    pub amount: Option<i64>,
+    /// Why.
+    pub reason: String,
+}
+
 /// A refund.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refund {
@@ -304,14 +317,17 @@ impl Store {
     /// may still be refunded.
     pub async fn request_refund(
         &self,
-        order_id: i64,
-        owner: i64,
-        amount: Option<i64>,
-        reason: String,
+        ask: RefundAsk,
         idempotency: Option<IdempotencyKey>,
         render: Render<Refund>,
         now: Timestamp,
     ) -> Result<Idempotent<Refund>, StoreError> {
+        let RefundAsk {
+            order_id,
+            owner,
+            amount,
+            reason,
+        } = ask;
         self.write(move |conn| {
             Box::pin(async move {
                 if let Some(key) = &idempotency

@@ -10,7 +10,7 @@ use emporium_domain::text::single_line;
 use emporium_payments::{NotifiedStatus, PaymentRequest, RefundOutcome, RefundRequest, signature};
 use emporium_store::StoreError;
 use emporium_store::orders::Idempotent;
-use emporium_store::payments::{NotificationFacts, NotificationOutcome, Payment, PaymentStart, Refund};
+use emporium_store::payments::{NotificationFacts, NotificationOutcome, Payment, PaymentStart, Refund, RefundAsk};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -300,7 +300,17 @@ pub async fn request_refund(
     let render = Box::new(|r: &Refund| (201, to_json(&RefundView::from(r))));
     let outcome = state
         .store()
-        .request_refund(order_id, session.user.id, req.amount, reason, key, render, state.now())
+        .request_refund(
+            RefundAsk {
+                order_id,
+                owner: session.user.id,
+                amount: req.amount,
+                reason,
+            },
+            key,
+            render,
+            state.now(),
+        )
         .await
         .map_err(order_not_found)?;
     Ok(match outcome {
