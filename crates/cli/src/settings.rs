@@ -48,7 +48,7 @@ pub struct Settings {
     pub order_cache_capacity: usize,
 
     /// The URL this server is reached at (the sandbox provider sends its notifications
-    /// there); default: http://<addr>.
+    /// there); default: `http://<addr>`.
     #[arg(long, global = true, env = "EMPORIUM_PUBLIC_URL")]
     pub public_url: Option<String>,
 
