@@ -440,3 +440,96 @@ fn metric(series: &str) -> f64 {
         .find_map(|l| l.strip_prefix(series).and_then(|v| v.trim().parse().ok()))
         .unwrap_or(0.0)
 }
+
+/// A notification the shop never acknowledges is retried with backoff; a payment left
+/// pending is settled by asking the provider (reconciliation), exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unanswered_notifications_are_retried_and_pending_payments_reconciled() {
+    for db in [
+        Some(emporium_testkit::TestDb::sqlite()),
+        emporium_testkit::TestDb::postgres().await,
+    ]
+    .into_iter()
+    .flatten()
+    {
+        // The provider is told to notify an address where nobody listens.
+        let config = emporium_server::ServerConfig {
+            bcrypt_cost: 4,
+            ..Default::default()
+        };
+        let app = TestApp::spawn_with_cache(&db.url, config, None).await;
+        let app = app.with_public_url("http://127.0.0.1:1").await;
+        let staff = app.staff("boss").await;
+        let item = product(&app, &staff, 1_500, 3).await;
+        let (token, address) = shopper(&app, "judy", item, 1).await;
+        let order = json_of(
+            app.send(
+                Method::POST,
+                "/api/v1/orders",
+                Some(&token),
+                Some(json!({"address_id": address})),
+            )
+            .await,
+            StatusCode::CREATED,
+        )
+        .await;
+        let id = order["id"].as_i64().unwrap();
+        let payment = json_of(
+            app.send(
+                Method::POST,
+                &format!("/api/v1/orders/{id}/pay"),
+                Some(&token),
+                Some(json!({"provider": "sandbox"})),
+            )
+            .await,
+            StatusCode::CREATED,
+        )
+        .await;
+        app.post(
+            &format!("{}/complete", payment["pay_url"].as_str().unwrap()),
+            json!({"outcome": "succeeded"}),
+        )
+        .await;
+        let report = app.run_jobs().await;
+        assert_eq!(
+            (report.jobs_done, report.jobs_retried),
+            (0, 1),
+            "delivery failed and was rescheduled"
+        );
+        assert_eq!(order_status(&app, &token, id).await, "pending_payment");
+        app.clock.advance(Duration::from_secs(2));
+        assert_eq!(app.run_jobs().await.jobs_retried, 1, "retried after its backoff");
+        // Fifteen minutes on, the shop asks the provider, which says it was paid.
+        app.clock.advance(Duration::from_secs(15 * 60));
+        let report = app.run_jobs().await;
+        assert_eq!(report.reconciled, 1);
+        assert_eq!(order_status(&app, &token, id).await, "paid");
+        assert_eq!(app.run_jobs().await.reconciled, 0, "settled once");
+        app.assert_clean().await;
+    }
+}
+
+app_test! {
+    async fn two_approvals_of_one_refund_pay_back_once(app) {
+        let staff = app.staff("boss").await;
+        let item = product(&app, &staff, 10_000, 2).await;
+        let (token, address) = shopper(&app, "kim", item, 1).await;
+        let order = json_of(app.send(Method::POST, "/api/v1/orders", Some(&token), Some(json!({"address_id": address}))).await, StatusCode::CREATED).await;
+        let id = order["id"].as_i64().unwrap();
+        pay(&app, &token, id).await;
+        let refund = json_of(app.send(Method::POST, &format!("/api/v1/orders/{id}/refunds"), Some(&token), Some(json!({"reason": "duplicate gift"}))).await, StatusCode::CREATED).await;
+        let path = format!("/api/v1/refunds/{}/approve", refund["id"]);
+        let approvals: Vec<_> = (0..4).map(|_| tokio::spawn(app.request(Method::POST, &path).bearer_auth(&staff).send())).collect();
+        let mut statuses = Vec::new();
+        for a in approvals {
+            statuses.push(a.await.unwrap().unwrap().status());
+        }
+        assert_eq!(statuses.iter().filter(|s| **s == StatusCode::OK).count(), 1, "{statuses:?}");
+        assert!(statuses.iter().all(|s| *s == StatusCode::OK || *s == StatusCode::CONFLICT), "{statuses:?}");
+        let o = json_of(app.send(Method::GET, &format!("/api/v1/orders/{id}"), Some(&token), None).await, StatusCode::OK).await;
+        assert_eq!((o["status"].as_str(), o["refunded_amount"].as_i64()), (Some("refunded"), Some(10_000)));
+        let p: Value = app.send(Method::GET, &format!("/api/v1/products/{item}"), None, None).await.json().await.unwrap();
+        assert_eq!(p["stock_available"], 2, "refunded before shipping: the unit went back");
+        app.assert_clean().await;
+    }
+}

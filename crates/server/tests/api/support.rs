@@ -115,6 +115,19 @@ impl TestApp {
         assert!(violations.is_empty(), "invariants broken: {violations:#?}");
     }
 
+    /// The same app with another public URL (where the sandbox sends notifications).
+    pub async fn with_public_url(mut self, url: &str) -> Self {
+        let config = ServerConfig {
+            public_url: url.to_owned(),
+            ..self.state.config().clone()
+        };
+        let clock: Arc<dyn Clock> = Arc::new(self.clock.clone());
+        self.state = AppState::with_clock(self.store.clone(), self.index.clone(), config, clock)
+            .await
+            .expect("state");
+        self
+    }
+
     /// Brings the search index up to date with the database now.
     pub async fn catch_up_search(&self) {
         search_sync::catch_up(&self.store, &self.index)
