@@ -61,7 +61,7 @@ impl PaymentProvider for SandboxProvider {
 
     fn create_payment<'a>(&'a self, request: &'a PaymentRequest) -> BoxFuture<'a, Result<Checkout, ProviderError>> {
         Box::pin(async move {
-            let now = Timestamp::from_millis(chrono_now());
+            let now = Timestamp::from_millis(wall_clock_millis());
             let opened = self
                 .store
                 .sandbox_open(
@@ -131,7 +131,7 @@ impl PaymentProvider for SandboxProvider {
 
 /// The wall clock in epoch milliseconds, for the provider side, which plays an outside
 /// party and so does not share the shop's injected clock.
-fn chrono_now() -> i64 {
+fn wall_clock_millis() -> i64 {
     emporium_domain::time::Clock::now(&emporium_domain::time::SystemClock).millis()
 }
 
@@ -212,7 +212,7 @@ async fn complete(
         "failed" => false,
         _ => return Err(ApiError::bad_field("outcome", "must be succeeded or failed")),
     };
-    let now = Timestamp::from_millis(chrono_now());
+    let now = Timestamp::from_millis(wall_clock_millis());
     let (payment, completed_now) = state
         .store()
         .sandbox_complete(payment_id, succeeded, now)

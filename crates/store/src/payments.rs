@@ -146,6 +146,16 @@ pub struct Refund {
     pub decided_at: Option<Timestamp>,
 }
 
+/// Reads a refund inside a transaction.
+async fn refund_in(conn: &mut AnyConnection, id: i64) -> Result<Refund, StoreError> {
+    refund_from(
+        &sqlx::query("SELECT * FROM refunds WHERE id = $1")
+            .bind(id)
+            .fetch_one(&mut *conn)
+            .await?,
+    )
+}
+
 fn refund_from(r: &AnyRow) -> Result<Refund, StoreError> {
     Ok(Refund {
         id: r.try_get("id")?,
@@ -396,12 +406,7 @@ impl Store {
                 if claimed.rows_affected() == 0 {
                     return Ok(None);
                 }
-                let refund = refund_from(
-                    &sqlx::query("SELECT * FROM refunds WHERE id = $1")
-                        .bind(refund_id)
-                        .fetch_one(&mut *conn)
-                        .await?,
-                )?;
+                let refund = refund_in(conn, refund_id).await?;
                 let payment = payment_from(
                     &sqlx::query("SELECT * FROM payments WHERE id = $1")
                         .bind(refund.payment_id)
@@ -427,7 +432,7 @@ impl Store {
     ) -> Result<Refund, StoreError> {
         self.write(move |conn| {
             Box::pin(async move {
-                let refund = refund_from(&sqlx::query("SELECT * FROM refunds WHERE id = $1").bind(refund_id).fetch_one(&mut *conn).await?)?;
+                let refund = refund_in(conn, refund_id).await?;
                 if refund.status != "processing" {
                     return Ok(refund);
                 }
@@ -468,7 +473,7 @@ impl Store {
                         }
                     }
                 }
-                refund_from(&sqlx::query("SELECT * FROM refunds WHERE id = $1").bind(refund_id).fetch_one(&mut *conn).await?)
+                refund_in(conn, refund_id).await
             })
         })
         .await
@@ -493,12 +498,7 @@ impl Store {
                 if done.rows_affected() == 0 {
                     return Ok(None);
                 }
-                let refund = refund_from(
-                    &sqlx::query("SELECT * FROM refunds WHERE id = $1")
-                        .bind(refund_id)
-                        .fetch_one(&mut *conn)
-                        .await?,
-                )?;
+                let refund = refund_in(conn, refund_id).await?;
                 let status: String = sqlx::query_scalar("SELECT status FROM orders WHERE id = $1")
                     .bind(refund.order_id)
                     .fetch_one(&mut *conn)

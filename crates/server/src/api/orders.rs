@@ -337,11 +337,12 @@ pub async fn list_orders(
     Query(p): Query<ListOrdersParams>,
 ) -> ApiResult<Json<Page<OrderView>>> {
     let staff = session.user.role == emporium_domain::account::Role::Staff;
-    let status = match (p.status.as_deref().filter(|s| !s.is_empty()), staff) {
-        (None, _) => Ok(None),
-        (Some(s), true) => OrderStatus::parse("status", s).map(Some),
-        (Some(s), false) => OrderStatus::parse("status", s).map(Some),
-    };
+    let status = p
+        .status
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .map(|s| OrderStatus::parse("status", s))
+        .transpose();
     let fingerprint = format!("orders|{}|{:?}", if staff { 0 } else { session.user.id }, p.status);
     let page = params::PageParams {
         limit: p.limit.clone(),
