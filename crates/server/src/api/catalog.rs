@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::Page;
-use super::params::{self, keyset};
+use super::params::{self, cut_page, keyset};
 use crate::cursor::Position;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{JsonBody, MaybeAuth, Path, Query, Staff};
@@ -214,17 +214,11 @@ pub async fn list_products(
                 SearchSort::Newest | SearchSort::Relevance => ProductOrder::Newest,
             };
             let after = keyset(listing.position)?;
-            let mut rows = state
+            let rows = state
                 .store()
                 .list_products(&listing.filter, order, after, listing.limit + 1)
                 .await?;
-            let more = rows.len() as i64 > listing.limit;
-            rows.truncate(listing.limit as usize);
-            let next = rows
-                .last()
-                .filter(|_| more)
-                .map(|p| Position::After(order.key_of(p), p.id));
-            (rows, next)
+            cut_page(rows, listing.limit, |p| Position::After(order.key_of(p), p.id))
         }
     };
     Ok(Json(Page {

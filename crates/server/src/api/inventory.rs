@@ -17,7 +17,7 @@ use utoipa::ToSchema;
 
 use super::Page;
 use super::catalog::product_not_found;
-use super::params::{PageParams, keyset};
+use super::params::{PageParams, cut_page, keyset};
 use crate::cursor::Position;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{JsonBody, Path, Query, Staff};
@@ -145,13 +145,8 @@ pub async fn list_lots(
     if state.store().product(id).await?.is_none() {
         return Err(ApiError::NotFound("product"));
     }
-    let mut lots = state.store().lots(id, keyset(position)?, limit + 1).await?;
-    let more = lots.len() as i64 > limit;
-    lots.truncate(limit as usize);
-    let next = lots
-        .last()
-        .filter(|_| more)
-        .map(|l| Position::After(l.received_at.millis(), l.id));
+    let rows = state.store().lots(id, keyset(position)?, limit + 1).await?;
+    let (lots, next) = cut_page(rows, limit, |l| Position::After(l.received_at.millis(), l.id));
     Ok(Json(Page {
         data: lots.into_iter().map(Into::into).collect(),
         next_cursor: next.map(|p| state.cursors().encode(&fingerprint, p)),
@@ -316,10 +311,8 @@ pub async fn valuation(
     let fingerprint = "valuation";
     let (limit, position) = page.parse(state.cursors(), fingerprint)?;
     let after = keyset(position)?.map_or(0, |(_, id)| id);
-    let (mut lines, total_units, total_value) = state.store().valuation(after, limit + 1).await?;
-    let more = lines.len() as i64 > limit;
-    lines.truncate(limit as usize);
-    let next = lines.last().filter(|_| more).map(|l| Position::After(0, l.product_id));
+    let (rows, total_units, total_value) = state.store().valuation(after, limit + 1).await?;
+    let (lines, next) = cut_page(rows, limit, |l| Position::After(0, l.product_id));
     Ok(Json(ValuationView {
         data: lines.into_iter().map(Into::into).collect(),
         next_cursor: next.map(|p| state.cursors().encode(fingerprint, p)),

@@ -18,7 +18,7 @@ use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, ToSchema};
 
 use super::Page;
-use super::params::{self, keyset};
+use super::params::{self, cut_page, keyset};
 use crate::cursor::Position;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{Auth, IdempotencyHeader, JsonBody, Path, Query, Staff};
@@ -355,13 +355,9 @@ pub async fn list_orders(
     };
     let before = keyset(position)?.map(|(_, id)| id);
     let owner = if staff { None } else { Some(session.user.id) };
-    let mut orders = state.store().orders(owner, status, before, limit + 1).await?;
-    let more = orders.len() as i64 > limit;
-    orders.truncate(limit as usize);
-    let next = orders
-        .last()
-        .filter(|_| more)
-        .map(|o| state.cursors().encode(&fingerprint, Position::After(0, o.id)));
+    let rows = state.store().orders(owner, status, before, limit + 1).await?;
+    let (orders, next) = cut_page(rows, limit, |o| Position::After(0, o.id));
+    let next = next.map(|p| state.cursors().encode(&fingerprint, p));
     Ok(Json(Page {
         data: orders.iter().map(OrderView::from).collect(),
         next_cursor: next,

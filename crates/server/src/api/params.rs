@@ -64,6 +64,15 @@ pub fn int(field: &str, raw: Option<&str>, min: i64, max: i64) -> Result<Option<
     }
 }
 
+/// Cuts a page fetched with `limit + 1` rows (the extra row only tells that more exist)
+/// down to `limit`, and answers where the next page starts, if there is one.
+pub fn cut_page<T>(mut rows: Vec<T>, limit: i64, position_of: impl Fn(&T) -> Position) -> (Vec<T>, Option<Position>) {
+    let more = rows.len() as i64 > limit;
+    rows.truncate(usize::try_from(limit).unwrap_or(0));
+    let next = rows.last().filter(|_| more).map(position_of);
+    (rows, next)
+}
+
 /// The Position a keyset listing may continue from: an offset cursor is refused.
 pub fn keyset(position: Option<Position>) -> Result<Option<(i64, i64)>, ApiError> {
     match position {

@@ -16,7 +16,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::Page;
 use super::orders::{idempotency, order_not_found, raw_json, to_json};
-use super::params::{self, keyset};
+use super::params::{self, cut_page, keyset};
 use crate::cursor::Position;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{Auth, IdempotencyHeader, JsonBody, Path, Query, Staff};
@@ -438,13 +438,9 @@ pub async fn list_refunds(
     }
     .parse(state.cursors(), &fingerprint)?;
     let before = keyset(position)?.map(|(_, id)| id);
-    let mut refunds = state.store().refunds(status, before, limit + 1).await?;
-    let more = refunds.len() as i64 > limit;
-    refunds.truncate(limit as usize);
-    let next = refunds
-        .last()
-        .filter(|_| more)
-        .map(|r| state.cursors().encode(&fingerprint, Position::After(0, r.id)));
+    let rows = state.store().refunds(status, before, limit + 1).await?;
+    let (refunds, next) = cut_page(rows, limit, |r| Position::After(0, r.id));
+    let next = next.map(|p| state.cursors().encode(&fingerprint, p));
     Ok(Json(Page {
         data: refunds.iter().map(RefundView::from).collect(),
         next_cursor: next,
