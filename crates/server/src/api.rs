@@ -106,6 +106,21 @@ pub struct Page<T> {
     pub next_cursor: Option<String>,
 }
 
+/// Parses a PATCH field that may be cleared: absent → keep (`None`), `null` or blank →
+/// clear (`Some(None)`), anything else → parsed.
+pub(crate) fn clearable<T>(
+    value: Option<Option<String>>,
+    parse: impl Fn(&str) -> Result<T, emporium_domain::FieldError>,
+) -> Result<Option<Option<T>>, emporium_domain::FieldError> {
+    match value {
+        None => Ok(None),
+        Some(v) => match v.as_deref().map(str::trim) {
+            None | Some("") => Ok(Some(None)),
+            Some(v) => parse(v).map(|t| Some(Some(t))),
+        },
+    }
+}
+
 /// For PATCH bodies: marks a field that was present (`Some(None)` for an explicit `null`);
 /// with `#[serde(default)]` an absent field stays `None`.
 pub(crate) fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>

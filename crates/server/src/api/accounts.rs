@@ -6,6 +6,7 @@ use axum::http::StatusCode;
 use emporium_domain::Invalid;
 use emporium_domain::account::{Email, Password, Role, Username};
 use emporium_domain::throttle::{self, Verdict};
+use emporium_domain::time::Timestamp;
 use emporium_store::accounts::{NewSession, NewUser, User};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -148,13 +149,7 @@ pub async fn log_in(
     // keep junk out of the failure record) but still pay for a decoy hash check.
     let plausible = Username::parse(&req.username).is_ok() && req.password.len() <= Password::MAX_BYTES;
     let credentials = if plausible {
-        let (failures, oldest) = state
-            .store()
-            .login_failures_since(&req.username, now.minus(throttle::WINDOW))
-            .await?;
-        if let Verdict::Locked { retry_after } = throttle::verdict(now, failures, oldest) {
-            return Err(ApiError::RateLimited(retry_after));
-        }
+        refuse_if_locked(&state, &req.username, now).await?;
         state.store().credentials(&req.username).await?
     } else {
         None
@@ -188,6 +183,19 @@ pub async fn log_in(
         expires_at: expires_at.to_rfc3339(),
         user: user.into(),
     }))
+}
+
+/// 429 while `username` has had too many failed password checks in the window (login
+/// and password change share the record).
+pub(crate) async fn refuse_if_locked(state: &AppState, username: &str, now: Timestamp) -> ApiResult<()> {
+    let (failures, oldest) = state
+        .store()
+        .login_failures_since(username, now.minus(throttle::WINDOW))
+        .await?;
+    match throttle::verdict(now, failures, oldest) {
+        Verdict::Locked { retry_after } => Err(ApiError::RateLimited(retry_after)),
+        Verdict::Allowed => Ok(()),
+    }
 }
 
 /// Ends the current session; its token stops working at once.

@@ -15,8 +15,8 @@ use emporium_store::inventory::NewLot;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::Page;
 use super::params::{self, cut_page, keyset};
+use super::{Page, clearable};
 use crate::cursor::Position;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{JsonBody, MaybeAuth, Path, Query, Staff};
@@ -434,17 +434,6 @@ pub async fn update_product(
     Path(id): Path<i64>,
     JsonBody(req): JsonBody<UpdateProductRequest>,
 ) -> ApiResult<Json<ProductView>> {
-    fn clearable<T>(
-        v: Option<Option<String>>,
-        parse: impl Fn(&str) -> Result<T, FieldError>,
-    ) -> Result<Option<Option<T>>, FieldError> {
-        match v {
-            None => Ok(None),
-            Some(None) => Ok(Some(None)),
-            Some(Some(s)) if s.trim().is_empty() => Ok(Some(None)),
-            Some(Some(s)) => parse(&s).map(|t| Some(Some(t))),
-        }
-    }
     let parsed = (
         req.name.as_deref().map(ProductName::parse).transpose(),
         req.description.as_deref().map(Description::parse).transpose(),

@@ -8,13 +8,13 @@ use emporium_domain::FieldError;
 use emporium_domain::Invalid;
 use emporium_domain::account::{DisplayName, Email, Password, Phone};
 use emporium_domain::address::{AddressInput, NewAddress};
-use emporium_domain::throttle::{self, Verdict};
+use emporium_domain::throttle;
 use emporium_store::accounts::{Address, ProfileChanges};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::Page;
 use super::accounts::UserView;
+use super::{Page, clearable};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{Auth, JsonBody, Path};
 use crate::state::AppState;
@@ -47,20 +47,6 @@ pub struct UpdateProfileRequest {
     pub phone: Option<Option<String>>,
 }
 
-/// Parses a clearable field: absent → keep, null or blank → clear, else parse.
-fn change<T>(
-    value: Option<Option<String>>,
-    parse: impl Fn(&str) -> Result<T, FieldError>,
-) -> Result<Option<Option<T>>, FieldError> {
-    match value {
-        None => Ok(None),
-        Some(v) => match v.as_deref().map(str::trim) {
-            None | Some("") => Ok(Some(None)),
-            Some(v) => parse(v).map(|t| Some(Some(t))),
-        },
-    }
-}
-
 /// Updates the caller's display name, e-mail or phone. Other fields (role, username) are
 /// refused as unknown.
 #[utoipa::path(patch, path = "/api/v1/me", tag = "me", security(("bearer" = [])), request_body = UpdateProfileRequest,
@@ -75,9 +61,9 @@ pub async fn update_profile(
     JsonBody(req): JsonBody<UpdateProfileRequest>,
 ) -> ApiResult<Json<UserView>> {
     let changes = match (
-        change(req.display_name, DisplayName::parse),
-        change(req.email, Email::parse),
-        change(req.phone, |v| Phone::parse("phone", v)),
+        clearable(req.display_name, DisplayName::parse),
+        clearable(req.email, Email::parse),
+        clearable(req.phone, |v| Phone::parse("phone", v)),
     ) {
         (Ok(display_name), Ok(email), Ok(phone)) => ProfileChanges {
             display_name,
@@ -122,13 +108,7 @@ pub async fn change_password(
     let new_password = Password::parse("new_password", &req.new_password)?;
     let now = state.now();
     let username = &session.user.username;
-    let (failures, oldest) = state
-        .store()
-        .login_failures_since(username, now.minus(throttle::WINDOW))
-        .await?;
-    if let Verdict::Locked { retry_after } = throttle::verdict(now, failures, oldest) {
-        return Err(ApiError::RateLimited(retry_after));
-    }
+    super::accounts::refuse_if_locked(&state, username, now).await?;
     let current_hash = state.store().password_hash(session.user.id).await?;
     let passwords = state.passwords();
     if !passwords
