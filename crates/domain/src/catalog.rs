@@ -33,23 +33,7 @@ impl Description {
 
     /// Parses a description.
     pub fn parse(raw: &str) -> Result<Self, FieldError> {
-        let value = raw.trim();
-        if value.chars().count() > Self::MAX {
-            return Err(FieldError::new(
-                "description",
-                format!("must be at most {} characters", Self::MAX),
-            ));
-        }
-        if value
-            .chars()
-            .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
-        {
-            return Err(FieldError::new(
-                "description",
-                "must not contain control characters other than line breaks and tabs",
-            ));
-        }
-        Ok(Self(value.to_owned()))
+        crate::text::multi_line("description", raw, Self::MAX).map(Self)
     }
 
     /// The text.

@@ -11,6 +11,7 @@ pub mod catalog;
 pub mod inventory;
 pub mod money;
 pub mod order;
+pub mod review;
 pub mod text;
 pub mod throttle;
 pub mod time;

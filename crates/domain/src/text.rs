@@ -31,6 +31,25 @@ pub fn optional_line(field: &str, raw: Option<&str>, max: usize) -> Result<Optio
     }
 }
 
+/// Checks a multi-line text field (a description, a review): trimmed, at most `max`
+/// characters; line breaks and tabs allowed, other control characters not.
+pub fn multi_line(field: &str, raw: &str, max: usize) -> Result<String, FieldError> {
+    let value = raw.trim();
+    if value.chars().count() > max {
+        return Err(FieldError::new(field, format!("must be at most {max} characters")));
+    }
+    if value
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
+        return Err(FieldError::new(
+            field,
+            "must not contain control characters other than line breaks and tabs",
+        ));
+    }
+    Ok(value.to_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -47,5 +66,12 @@ mod tests {
         assert!(single_line("f", "a\nb", 1, 10).is_err());
         assert_eq!(single_line("f", "   ", 1, 10).unwrap_err().message, "must not be empty");
         assert_eq!(optional_line("f", Some("  "), 10), Ok(None));
+    }
+
+    #[test]
+    fn multi_line_keeps_line_breaks_only() {
+        assert_eq!(multi_line("f", " a\n\tb ", 10).as_deref(), Ok("a\n\tb"));
+        assert!(multi_line("f", "a\u{7}b", 10).is_err());
+        assert!(multi_line("f", "好好好", 2).is_err());
     }
 }

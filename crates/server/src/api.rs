@@ -12,6 +12,8 @@ pub mod ops;
 pub mod orders;
 mod params;
 pub mod payments;
+pub mod recommendations;
+pub mod reviews;
 
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -23,7 +25,7 @@ use crate::state::AppState;
 /// The document's fixed parts; paths and schemas are added by [`routes`].
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Emporium API", description = "The e-commerce transaction API: accounts, catalogue, orders, payments. Errors are RFC 9457 problem+json documents with a stable `code`."),
+    info(title = "Emporium API", description = "The e-commerce transaction API: accounts, catalogue, orders, payments, reviews, recommendations. Errors are RFC 9457 problem+json documents with a stable `code`."),
     modifiers(&BearerAuth),
     tags(
         (name = "accounts", description = "Registration, login and sessions"),
@@ -33,6 +35,8 @@ use crate::state::AppState;
         (name = "cart", description = "The caller's cart"),
         (name = "orders", description = "Orders through their whole life"),
         (name = "payments", description = "Payments, provider notifications and refunds"),
+        (name = "reviews", description = "Reviews by verified buyers, and their moderation"),
+        (name = "recommendations", description = "Collaborative filtering: also bought, and for you"),
         (name = "operations", description = "Health, readiness and metrics"),
     )
 )]
@@ -92,6 +96,10 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(payments::approve_refund))
         .routes(routes!(payments::reject_refund))
         .routes(routes!(payments::list_refunds))
+        .routes(routes!(reviews::add_review, reviews::list_reviews))
+        .routes(routes!(reviews::moderate_review))
+        .routes(routes!(recommendations::also_bought))
+        .routes(routes!(recommendations::for_you))
         .routes(routes!(ops::healthz))
         .routes(routes!(ops::readyz))
         .routes(routes!(ops::metrics))

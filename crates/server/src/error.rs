@@ -34,6 +34,9 @@ pub enum ApiError {
     /// Logged in, but not allowed to do this.
     #[error("not allowed")]
     Forbidden,
+    /// Logged in, but not allowed to do this, for a reason worth telling.
+    #[error("{0}")]
+    NotAllowed(String),
     /// No such resource, or it belongs to someone else.
     #[error("{0} not found")]
     NotFound(&'static str),
@@ -88,7 +91,7 @@ impl ApiError {
             Self::Validation(_) => (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"),
             Self::Unauthenticated(_) => (StatusCode::UNAUTHORIZED, "unauthenticated"),
             Self::InvalidCredentials => (StatusCode::UNAUTHORIZED, "invalid_credentials"),
-            Self::Forbidden => (StatusCode::FORBIDDEN, "forbidden"),
+            Self::Forbidden | Self::NotAllowed(_) => (StatusCode::FORBIDDEN, "forbidden"),
             Self::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             Self::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
             Self::Conflict { code, .. } => (StatusCode::CONFLICT, code),
@@ -154,6 +157,11 @@ impl From<StoreError> for ApiError {
                 detail: why,
                 field: None,
             },
+            StoreError::AlreadyReviewed => Self::Conflict {
+                code: "already_reviewed",
+                detail: StoreError::AlreadyReviewed.to_string(),
+            },
+            StoreError::NotReviewable(why) => Self::NotAllowed(why.to_string()),
             StoreError::LimitReached(what) => Self::Conflict {
                 code: "limit_reached",
                 detail: what.into(),

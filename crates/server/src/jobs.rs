@@ -6,7 +6,10 @@
 //! - orders shipped ten days ago are confirmed received;
 //! - queued jobs run: the sandbox's notification deliveries (retried with backoff) and
 //!   refunds owed for payments that arrived after their order was cancelled;
-//! - payments left pending are reconciled by asking their provider.
+//! - payments left pending are reconciled by asking their provider;
+//! - the recommendation model is rebuilt when orders moved (one instance at a time), and
+//!   every instance loads the newest stored model. This runs in its own loop, so a
+//!   rebuild that takes seconds never delays the jobs above.
 //!
 //! Time comes from the state's clock, so tests move it forward and call [`run_due`]
 //! instead of sleeping through a timeout.
@@ -106,15 +109,41 @@ pub async fn run_due(state: &AppState) -> Result<Report, StoreError> {
     Ok(report)
 }
 
-/// Runs [`run_due`] every second until the task is dropped.
+/// Runs [`run_due`] every second, and the recommender's
+/// [`refresh`](crate::recommendations::refresh) every few seconds beside it, until the task
+/// is dropped.
 pub async fn run_forever(state: AppState) {
-    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    let recommender = tokio::spawn(every(Duration::from_secs(5), state.clone(), |state| async move {
+        crate::recommendations::refresh(&state).await.map(drop)
+    }));
+    // Abort the recommender's loop when this task is dropped (the server stopping).
+    let _guard = AbortOnDrop(recommender);
+    every(Duration::from_secs(1), state, |state| async move {
+        run_due(&state).await.map(drop)
+    })
+    .await;
+}
+
+async fn every<F, Fut>(period: Duration, state: AppState, pass: F)
+where
+    F: Fn(AppState) -> Fut,
+    Fut: std::future::Future<Output = Result<(), StoreError>>,
+{
+    let mut tick = tokio::time::interval(period);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
-        if let Err(e) = run_due(&state).await {
+        if let Err(e) = pass(state.clone()).await {
             tracing::warn!(error = %e, "background jobs: will retry");
         }
+    }
+}
+
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 

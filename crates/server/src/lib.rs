@@ -11,6 +11,7 @@ pub mod jobs;
 pub mod metrics;
 pub mod order_cache;
 pub mod passwords;
+pub mod recommendations;
 pub mod sandbox;
 pub mod search_sync;
 pub mod state;

@@ -13,6 +13,7 @@ use emporium_payments::Providers;
 use crate::cursor::Cursors;
 use crate::order_cache::OrderCache;
 use crate::passwords::Passwords;
+use crate::recommendations::Recommender;
 use crate::sandbox::SandboxProvider;
 
 /// Server settings that are not about where to listen or which database to use.
@@ -30,6 +31,9 @@ pub struct ServerConfig {
     pub public_url: String,
     /// The sandbox provider's signing secret; `None` keeps one in the database.
     pub sandbox_secret: Option<String>,
+    /// The shortest time between two rebuilds of the recommendation model (it is rebuilt
+    /// only when orders have moved since).
+    pub recommendations_refresh: Duration,
 }
 
 impl Default for ServerConfig {
@@ -41,6 +45,7 @@ impl Default for ServerConfig {
             order_cache_capacity: 10_000,
             public_url: "http://127.0.0.1:8080".into(),
             sandbox_secret: None,
+            recommendations_refresh: Duration::from_secs(60),
         }
     }
 }
@@ -58,6 +63,7 @@ struct Inner {
     providers: Providers,
     sandbox_secret: Vec<u8>,
     order_cache: OrderCache,
+    recommender: Arc<Recommender>,
     http: reqwest::Client,
     passwords: Passwords,
     clock: Arc<dyn Clock>,
@@ -93,7 +99,7 @@ impl AppState {
         };
         let providers = Providers::new().with(Arc::new(SandboxProvider::new(store.clone(), sandbox_secret.as_bytes())));
         let passwords = Passwords::new(config.bcrypt_cost);
-        Ok(Self(Arc::new(Inner {
+        let state = Self(Arc::new(Inner {
             store,
             search,
             search_nudge: Arc::new(Notify::new()),
@@ -101,11 +107,15 @@ impl AppState {
             providers,
             sandbox_secret: sandbox_secret.into_bytes(),
             order_cache: OrderCache::local(config.order_cache_capacity),
+            recommender: Arc::new(Recommender::default()),
             http: reqwest::Client::new(),
             passwords,
             clock,
             config,
-        })))
+        }));
+        // Serve the stored model from the first request on, not from the first job pass.
+        crate::recommendations::load_latest(&state).await?;
+        Ok(state)
     }
 
     /// The search index.
@@ -129,6 +139,11 @@ impl AppState {
         let mut inner = Arc::unwrap_or_clone(self.0);
         inner.order_cache = cache;
         Self(Arc::new(inner))
+    }
+
+    /// The recommendation model in use.
+    pub fn recommender(&self) -> &Recommender {
+        &self.0.recommender
     }
 
     /// The payment providers, by name.

@@ -73,6 +73,15 @@ const CHECKS: &[(&str, &str)] = &[
                 CAST(refunded_amount AS TEXT) AS detail
          FROM orders WHERE status = 'refunded' AND refunded_amount <> paid_amount",
     ),
+    (
+        "every product's rating is the sum over its visible reviews",
+        "SELECT 'product ' || CAST(p.id AS TEXT) AS subject, 'rating ' || CAST(p.rating_sum AS TEXT) || '/' ||
+                CAST(p.rating_count AS TEXT) || ' but visible reviews ' ||
+                CAST(CAST(COALESCE(SUM(r.rating), 0) AS BIGINT) AS TEXT) || '/' || CAST(COUNT(r.id) AS TEXT) AS detail
+         FROM products p LEFT JOIN reviews r ON r.product_id = p.id AND r.status = 'visible'
+         GROUP BY p.id, p.rating_sum, p.rating_count
+         HAVING p.rating_sum <> CAST(COALESCE(SUM(r.rating), 0) AS BIGINT) OR p.rating_count <> COUNT(r.id)",
+    ),
 ];
 
 /// One broken invariant.

@@ -50,6 +50,12 @@ pub enum StoreError {
     /// A payment notification that does not match the payment (amount, currency, order).
     #[error("notification does not match the payment: {0}")]
     PaymentMismatch(String),
+    /// This order and product were reviewed already.
+    #[error("this order's product has been reviewed already")]
+    AlreadyReviewed,
+    /// The buyer may not review this product with this order.
+    #[error(transparent)]
+    NotReviewable(#[from] crate::reviews::NotReviewable),
     /// A per-account cap was reached.
     #[error("limit reached: {0}")]
     LimitReached(&'static str),

@@ -19,6 +19,8 @@ mod error;
 pub mod inventory;
 pub mod orders;
 pub mod payments;
+pub mod recommendations;
+pub mod reviews;
 mod sql;
 mod writer;
 

@@ -9,4 +9,6 @@ mod conventions;
 mod inventory;
 mod me;
 mod orders;
+mod recommendations;
+mod reviews;
 mod support;

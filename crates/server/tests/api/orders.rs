@@ -11,7 +11,7 @@ use crate::app_test;
 use crate::support::{TestApp, expect_problem, fields};
 
 /// A product with `stock` units at unit cost 1,000; answers its id.
-async fn product(app: &TestApp, staff: &str, price: i64, stock: i64) -> i64 {
+pub(crate) async fn product(app: &TestApp, staff: &str, price: i64, stock: i64) -> i64 {
     let body = json!({"name": format!("商品 {price}"), "price": price, "initial_stock": {"quantity": stock, "unit_cost": 1_000}});
     let p: Value = app
         .send(Method::POST, "/api/v1/products", Some(staff), Some(body))
@@ -22,7 +22,7 @@ async fn product(app: &TestApp, staff: &str, price: i64, stock: i64) -> i64 {
     p["id"].as_i64().unwrap()
 }
 
-async fn address(app: &TestApp, token: &str) -> i64 {
+pub(crate) async fn address(app: &TestApp, token: &str) -> i64 {
     let body = json!({"recipient": "王小明", "phone": "+86 138 0013 8000", "line1": "建国路 88 号", "city": "北京", "country": "CN"});
     let a: Value = app
         .send(Method::POST, "/api/v1/me/addresses", Some(token), Some(body))
@@ -33,7 +33,7 @@ async fn address(app: &TestApp, token: &str) -> i64 {
     a["id"].as_i64().unwrap()
 }
 
-async fn put_cart(app: &TestApp, token: &str, product: i64, quantity: i64) -> reqwest::Response {
+pub(crate) async fn put_cart(app: &TestApp, token: &str, product: i64, quantity: i64) -> reqwest::Response {
     app.send(
         Method::PUT,
         &format!("/api/v1/cart/items/{product}"),
@@ -43,13 +43,13 @@ async fn put_cart(app: &TestApp, token: &str, product: i64, quantity: i64) -> re
     .await
 }
 
-async fn json_of(response: reqwest::Response, status: StatusCode) -> Value {
+pub(crate) async fn json_of(response: reqwest::Response, status: StatusCode) -> Value {
     assert_eq!(response.status(), status);
     response.json().await.unwrap()
 }
 
 /// A customer with an address and `quantity` of `product` in the cart; answers (token, address id).
-async fn shopper(app: &TestApp, name: &str, product: i64, quantity: i64) -> (String, i64) {
+pub(crate) async fn shopper(app: &TestApp, name: &str, product: i64, quantity: i64) -> (String, i64) {
     let token = app.customer(name).await;
     let address = address(app, &token).await;
     assert_eq!(put_cart(app, &token, product, quantity).await.status(), StatusCode::OK);
@@ -67,7 +67,7 @@ async fn order_status(app: &TestApp, token: &str, order: i64) -> String {
 }
 
 /// Pays an order through the sandbox: pay, the buyer's click, the notification delivered.
-async fn pay(app: &TestApp, token: &str, order: i64) -> Value {
+pub(crate) async fn pay(app: &TestApp, token: &str, order: i64) -> Value {
     let payment = json_of(
         app.send(
             Method::POST,

@@ -1,0 +1,165 @@
+//! Recommendations: "also bought" (item-based) and "for you" (user-based), answered from
+//! the in-memory model (see `crate::recommendations`), never from a scan of the orders.
+
+use std::collections::{HashMap, HashSet};
+
+use axum::Json;
+use axum::extract::State;
+use emporium_domain::catalog::ProductStatus;
+use emporium_recommend::{Basis, Scored};
+use emporium_store::catalog::Product;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::catalog::ProductView;
+use super::params;
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::extract::{Auth, MaybeAuth, Path, Query};
+use crate::state::AppState;
+
+/// Default list length.
+const DEFAULT_LIMIT: i64 = 10;
+/// Longest list.
+const MAX_LIMIT: i64 = 50;
+
+/// `?limit=`.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct LimitParams {
+    /// How many products, 1–50 (default 10).
+    pub limit: Option<String>,
+}
+
+impl LimitParams {
+    fn parse(&self) -> Result<usize, ApiError> {
+        let limit = params::int("limit", self.limit.as_deref(), 1, MAX_LIMIT)?.unwrap_or(DEFAULT_LIMIT);
+        Ok(usize::try_from(limit).unwrap_or(0))
+    }
+}
+
+/// A recommended product.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Recommended {
+    /// The product, as `GET /products/{id}` shows it.
+    pub product: ProductView,
+    /// Why it ranks where it does: a similarity (also bought), a sum of similar users'
+    /// similarities (for you), or a number of buyers (popular).
+    pub score: f64,
+}
+
+/// "Also bought" products.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct AlsoBought {
+    /// Best first.
+    pub data: Vec<Recommended>,
+}
+
+/// A "for you" list.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ForYou {
+    /// Best first.
+    pub data: Vec<Recommended>,
+    /// `personal` when similar buyers contributed, `popular` when the caller has no (or
+    /// too little) history and the list is what sells best.
+    pub basis: String,
+}
+
+/// Products bought by the buyers of this one, ranked by
+/// `common buyers / sqrt(buyers of this × buyers of that)`. Never an archived product.
+#[utoipa::path(get, path = "/api/v1/products/{id}/also-bought", tag = "recommendations",
+    params(("id" = i64, Path, description = "Product id"), LimitParams),
+    responses(
+        (status = 200, description = "Best first; empty when nobody bought it yet", body = AlsoBought),
+        (status = 404, description = "No such product", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Bad `limit`", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn also_bought(
+    State(state): State<AppState>,
+    caller: MaybeAuth,
+    Path(id): Path<i64>,
+    Query(p): Query<LimitParams>,
+) -> ApiResult<Json<AlsoBought>> {
+    let limit = p.parse()?;
+    state
+        .store()
+        .product(id)
+        .await?
+        .filter(|p| p.status == ProductStatus::Active || caller.is_staff())
+        .ok_or(ApiError::NotFound("product"))?;
+    let model = state.recommender().model();
+    let data = on_sale(&state, limit, |n| model.also_bought(id, n, |_| true)).await?;
+    Ok(Json(AlsoBought { data }))
+}
+
+/// Products that users who bought like the caller bought too, scored by those users'
+/// similarity, minus what the caller bought; popular products (first in the categories
+/// the caller buys from) when that gives too few. Never an archived product.
+#[utoipa::path(get, path = "/api/v1/me/recommendations", tag = "recommendations", security(("bearer" = [])),
+    params(LimitParams),
+    responses(
+        (status = 200, description = "Best first", body = ForYou),
+        (status = 401, description = "Not logged in", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Bad `limit`", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn for_you(
+    State(state): State<AppState>,
+    Auth(session): Auth,
+    Query(p): Query<LimitParams>,
+) -> ApiResult<Json<ForYou>> {
+    let limit = p.parse()?;
+    // The model may predate the caller's latest orders: exclude those purchases too.
+    let bought: HashSet<i64> = state.store().purchased_by(session.user.id).await?.into_iter().collect();
+    let model = state.recommender().model();
+    let mut basis = Basis::Popular;
+    let data = on_sale(&state, limit, |n| {
+        let (list, b) = model.for_user(session.user.id, n, |item| !bought.contains(&item));
+        basis = b;
+        list
+    })
+    .await?;
+    let basis = match basis {
+        Basis::Personal => "personal",
+        Basis::Popular => "popular",
+    };
+    Ok(Json(ForYou {
+        data,
+        basis: basis.into(),
+    }))
+}
+
+/// Takes candidates from `ranked(n)` (the model's best `n`) and keeps those on sale now,
+/// asking for more when products archived since the model was built thinned the list.
+async fn on_sale(
+    state: &AppState,
+    limit: usize,
+    mut ranked: impl FnMut(usize) -> Vec<Scored>,
+) -> ApiResult<Vec<Recommended>> {
+    let mut want = limit + limit / 2 + 4;
+    loop {
+        let candidates = ranked(want);
+        let ids: Vec<i64> = candidates.iter().map(|s| s.item).collect();
+        let mut active: HashMap<i64, Product> = state
+            .store()
+            .products_by_ids(&ids)
+            .await?
+            .into_iter()
+            .filter(|p| p.status == ProductStatus::Active)
+            .map(|p| (p.id, p))
+            .collect();
+        let mut out: Vec<Recommended> = candidates
+            .iter()
+            .filter_map(|s| {
+                active.remove(&s.item).map(|p| Recommended {
+                    product: p.into(),
+                    score: (s.score * 10_000.0).round() / 10_000.0,
+                })
+            })
+            .collect();
+        // Enough, or the model has nothing more to offer, or enough asked for.
+        if out.len() >= limit || candidates.len() < want || want >= 1_000 {
+            out.truncate(limit);
+            return Ok(out);
+        }
+        want *= 4;
+    }
+}
