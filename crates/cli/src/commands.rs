@@ -1,6 +1,7 @@
 //! One module per command. Each opens what it needs from the shared settings.
 
 pub mod demo;
+pub mod recommendations;
 pub mod reindex;
 pub mod serve;
 pub mod user;
@@ -57,9 +58,4 @@ pub async fn check(settings: &Settings) -> anyhow::Result<()> {
         println!("VIOLATION {}: {} ({})", v.invariant, v.subject, v.detail);
     }
     anyhow::bail!("{} violations of {checks} invariants", violations.len())
-}
-
-/// A command whose capability has not landed yet: say so plainly and fail.
-pub fn not_yet(command: &str, arrives_with: &str) -> anyhow::Result<()> {
-    anyhow::bail!("`emporium {command}` is not available in this build yet; it arrives with {arrives_with}")
 }

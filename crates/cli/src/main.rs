@@ -57,8 +57,10 @@ enum UserCommand {
 
 #[derive(Debug, Subcommand)]
 enum RecommendationsCommand {
-    /// Recompute the recommendation model.
+    /// Recompute the recommendation model from every purchase and store it.
     Rebuild,
+    /// Evaluate the recommendation models offline on a purchase log (CSV/TSV).
+    Evaluate(commands::recommendations::EvaluateArgs),
 }
 
 fn main() -> ExitCode {
@@ -79,7 +81,10 @@ fn main() -> ExitCode {
             Command::Demo { products } => commands::demo::run(&cli.settings, products).await,
             Command::Reindex => commands::reindex::run(&cli.settings).await,
             Command::Recommendations(RecommendationsCommand::Rebuild) => {
-                commands::not_yet("recommendations rebuild", "the recommendations issue")
+                commands::recommendations::rebuild(&cli.settings).await
+            }
+            Command::Recommendations(RecommendationsCommand::Evaluate(args)) => {
+                commands::recommendations::evaluate(&args)
             }
             Command::Check => commands::check(&cli.settings).await,
         }

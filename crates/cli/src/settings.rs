@@ -47,6 +47,11 @@ pub struct Settings {
     #[arg(long, global = true, env = "EMPORIUM_ORDER_CACHE_CAPACITY", default_value_t = 10_000)]
     pub order_cache_capacity: usize,
 
+    /// The shortest time between two rebuilds of the recommendation model (it is rebuilt
+    /// only when orders have moved since), e.g. `60s`, `10m`.
+    #[arg(long, global = true, env = "EMPORIUM_RECOMMENDATIONS_REFRESH", default_value = "60s", value_parser = parse_duration)]
+    pub recommendations_refresh: Duration,
+
     /// The URL this server is reached at (the sandbox provider sends its notifications
     /// there); default: `http://<addr>`.
     #[arg(long, global = true, env = "EMPORIUM_PUBLIC_URL")]
@@ -89,6 +94,7 @@ impl fmt::Debug for Settings {
             .field("order_payment_timeout", &self.order_payment_timeout)
             .field("sandbox_secret", &self.sandbox_secret.as_ref().map(|_| "***"))
             .field("order_cache_capacity", &self.order_cache_capacity)
+            .field("recommendations_refresh", &self.recommendations_refresh)
             .field("public_url", &self.public_url)
             .field("log_format", &self.log_format)
             .finish()

@@ -38,6 +38,7 @@ pub async fn run(settings: &Settings, demo: bool) -> anyhow::Result<()> {
         order_cache_capacity: settings.order_cache_capacity,
         public_url: settings.public_url.clone().unwrap_or_else(|| format!("http://{addr}")),
         sandbox_secret: settings.sandbox_secret.clone(),
+        recommendations_refresh: settings.recommendations_refresh,
     };
     let mut state = AppState::new(store.clone(), index.clone(), config)
         .await
