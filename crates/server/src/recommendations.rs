@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use emporium_domain::time::Timestamp;
 use emporium_recommend::{Interactions, Model, Params};
-use emporium_store::recommendations::NewModel;
+use emporium_store::recommendations::{ModelInfo, NewModel};
 use emporium_store::{Store, StoreError};
 
 use crate::state::AppState;
@@ -30,6 +30,8 @@ pub struct Recommender {
 struct Loaded {
     /// The stored model's id; 0 before any was loaded.
     id: i64,
+    /// The last order event the model had seen.
+    watermark: i64,
     model: Arc<Model>,
 }
 
@@ -38,6 +40,7 @@ impl Default for Recommender {
         Self {
             loaded: RwLock::new(Loaded {
                 id: 0,
+                watermark: 0,
                 model: Arc::new(Model::empty()),
             }),
         }
@@ -45,9 +48,11 @@ impl Default for Recommender {
 }
 
 impl Recommender {
-    /// The model to answer a request with (cheap: one `Arc`).
-    pub fn model(&self) -> Arc<Model> {
-        Arc::clone(&self.read().model)
+    /// The model to answer a request with (cheap: one `Arc`), and the last order event
+    /// it had seen.
+    pub fn model(&self) -> (Arc<Model>, i64) {
+        let loaded = self.read();
+        (Arc::clone(&loaded.model), loaded.watermark)
     }
 
     /// The stored id of the model in use (0 when none is).
@@ -61,10 +66,11 @@ impl Recommender {
         self.loaded.read().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    fn swap(&self, id: i64, model: Model) {
+    fn swap(&self, info: &ModelInfo, model: Model) {
         let mut loaded = self.loaded.write().unwrap_or_else(std::sync::PoisonError::into_inner);
         *loaded = Loaded {
-            id,
+            id: info.id,
+            watermark: info.watermark,
             model: Arc::new(model),
         };
     }
@@ -193,7 +199,7 @@ pub async fn load_latest(state: &AppState) -> Result<(), StoreError> {
         .await
         .map_err(|_| StoreError::Panicked)?;
     match decoded {
-        Ok(model) => state.recommender().swap(latest.id, model),
+        Ok(model) => state.recommender().swap(&latest, model),
         Err(e) => {
             tracing::warn!(model.id = latest.id, error = %e, "stored recommendation model does not decode; keeping the old one")
         }

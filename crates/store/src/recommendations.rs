@@ -7,6 +7,7 @@
 //! database, serves the same model without rebuilding it.
 
 use emporium_domain::time::Timestamp;
+use futures_util::TryStreamExt;
 use sqlx::Row;
 
 use crate::{Store, StoreError};
@@ -55,25 +56,32 @@ pub struct NewModel {
 const KEEP_MODELS: i64 = 2;
 
 impl Store {
-    /// Every distinct purchase, as `(user_id, product_id)`.
+    /// Every distinct purchase, as `(user_id, product_id)`. Rows are streamed into the
+    /// answer, so memory stays at 16 bytes a purchase however many there are.
     pub async fn purchases(&self) -> Result<Vec<(i64, i64)>, StoreError> {
         let sql = format!(
             "SELECT DISTINCT o.user_id, i.product_id FROM orders o JOIN order_items i ON i.order_id = o.id
              WHERE o.status IN {PURCHASED}"
         );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(self.reader()).await?;
-        rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
+        let mut rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch(self.reader());
+        let mut pairs = Vec::new();
+        while let Some(row) = rows.try_next().await? {
+            pairs.push((row.try_get(0)?, row.try_get(1)?));
+        }
+        Ok(pairs)
     }
 
-    /// The products one user has bought (for "not what you already bought" when the
-    /// model predates their latest orders).
-    pub async fn purchased_by(&self, user_id: i64) -> Result<Vec<i64>, StoreError> {
+    /// The products one user bought in orders that moved after order event `after` (a
+    /// model's watermark): what a model built then does not know yet.
+    pub async fn purchased_since(&self, user_id: i64, after: i64) -> Result<Vec<i64>, StoreError> {
         let sql = format!(
             "SELECT DISTINCT i.product_id FROM orders o JOIN order_items i ON i.order_id = o.id
-             WHERE o.user_id = $1 AND o.status IN {PURCHASED}"
+             WHERE o.user_id = $1 AND o.status IN {PURCHASED}
+               AND EXISTS (SELECT 1 FROM order_events e WHERE e.order_id = o.id AND e.id > $2)"
         );
         Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
             .bind(user_id)
+            .bind(after)
             .fetch_all(self.reader())
             .await?)
     }

@@ -86,7 +86,7 @@ pub async fn also_bought(
         .await?
         .filter(|p| p.status == ProductStatus::Active || caller.is_staff())
         .ok_or(ApiError::NotFound("product"))?;
-    let model = state.recommender().model();
+    let (model, _) = state.recommender().model();
     let data = on_sale(&state, limit, |n| model.also_bought(id, n, |_| true)).await?;
     Ok(Json(AlsoBought { data }))
 }
@@ -107,9 +107,15 @@ pub async fn for_you(
     Query(p): Query<LimitParams>,
 ) -> ApiResult<Json<ForYou>> {
     let limit = p.parse()?;
-    // The model may predate the caller's latest orders: exclude those purchases too.
-    let bought: HashSet<i64> = state.store().purchased_by(session.user.id).await?.into_iter().collect();
-    let model = state.recommender().model();
+    // The model may predate the caller's latest orders: exclude those purchases too (the
+    // model itself excludes the ones it knows).
+    let (model, watermark) = state.recommender().model();
+    let bought: HashSet<i64> = state
+        .store()
+        .purchased_since(session.user.id, watermark)
+        .await?
+        .into_iter()
+        .collect();
     let mut basis = Basis::Popular;
     let data = on_sale(&state, limit, |n| {
         let (list, b) = model.for_user(session.user.id, n, |item| !bought.contains(&item));
