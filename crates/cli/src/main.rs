@@ -39,6 +39,9 @@ enum Command {
         /// How many products.
         #[arg(long, default_value_t = 1000)]
         products: u32,
+        /// How many demo shoppers with a purchase history (orders, reviews).
+        #[arg(long, default_value_t = 200)]
+        shoppers: u32,
     },
     /// Rebuild the search index from the database.
     Reindex,
@@ -78,7 +81,7 @@ fn main() -> ExitCode {
             Command::Serve { demo } => commands::serve::run(&cli.settings, demo).await,
             Command::Migrate => commands::migrate(&cli.settings).await,
             Command::User(UserCommand::Create(args)) => commands::user::create(&cli.settings, args).await,
-            Command::Demo { products } => commands::demo::run(&cli.settings, products).await,
+            Command::Demo { products, shoppers } => commands::demo::run(&cli.settings, products, shoppers).await,
             Command::Reindex => commands::reindex::run(&cli.settings).await,
             Command::Recommendations(RecommendationsCommand::Rebuild) => {
                 commands::recommendations::rebuild(&cli.settings).await

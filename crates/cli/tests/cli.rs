@@ -101,14 +101,16 @@ engine_test! {
         let dir = tempfile::tempdir().unwrap();
         let demo = || {
             let mut c = emporium(&db, dir.path());
-            c.args(["demo", "--products", "300"]);
+            c.args(["demo", "--products", "300", "--shoppers", "20"]);
             c
         };
         let out = run(demo(), None);
         assert!(out.status.success(), "{}", text(&out.stderr));
         assert!(text(&out.stdout).contains("loaded 300 new demo products"), "{}", text(&out.stdout));
+        let orders: usize = text(&out.stdout).split(" new demo products (of 300) and ").nth(1).and_then(|r| r.split(' ').next()).and_then(|n| n.parse().ok()).unwrap();
+        assert!((20..=80).contains(&orders), "each of 20 shoppers orders 1-4 times: {orders}");
         let again = run(demo(), None);
-        assert!(text(&again.stdout).contains("loaded 0 new demo products"), "{}", text(&again.stdout));
+        assert!(text(&again.stdout).contains("loaded 0 new demo products (of 300) and 0 orders"), "{}", text(&again.stdout));
 
         let mut c = emporium(&db, dir.path());
         c.arg("reindex");
@@ -123,13 +125,20 @@ engine_test! {
         assert!(out.status.success(), "{}{}", text(&out.stdout), text(&out.stderr));
         assert!(text(&out.stdout).starts_with("clean:"), "{}", text(&out.stdout));
 
-        // A served instance finds demo products in Chinese and English.
+        // A served instance finds demo products in Chinese and English, and serves the
+        // model the demo history built.
         let (mut child, url) = serve(&db, dir.path());
         let client = reqwest::Client::new();
         for q in ["手机", "tea"] {
             let page: Value = client.get(format!("{url}/api/v1/products?q={q}")).send().await.unwrap().json().await.unwrap();
             assert!(!page["data"].as_array().unwrap().is_empty(), "{q}: {page}");
         }
+        let mut recommended = 0;
+        for id in 1..=300 {
+            let list: Value = client.get(format!("{url}/api/v1/products/{id}/also-bought")).send().await.unwrap().json().await.unwrap();
+            recommended += list["data"].as_array().unwrap().len();
+        }
+        assert!(recommended > 0, "the demo's orders give some product an also-bought list");
         child.kill().unwrap();
         child.wait().unwrap();
     }

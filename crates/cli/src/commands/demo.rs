@@ -1,5 +1,8 @@
 //! `emporium demo` and `serve --demo`: a realistic bilingual catalogue with FIFO stock,
-//! generated deterministically from a seed (see `emporium-demo`) and bulk-loaded.
+//! generated deterministically from a seed (see `emporium-demo`) and bulk-loaded, and
+//! demo shoppers whose orders and reviews feed the recommendations (`history`).
+
+mod history;
 
 use std::time::{Duration, Instant};
 
@@ -21,18 +24,34 @@ pub const SEED: u64 = 42;
 /// Products sent to the store per transaction.
 const BATCH: usize = 2000;
 
-/// `emporium demo --products N`.
-pub async fn run(settings: &Settings, products: u32) -> anyhow::Result<()> {
+/// `emporium demo --products N --shoppers M`.
+pub async fn run(settings: &Settings, products: u32, shoppers: u32) -> anyhow::Result<()> {
     let store = open_store(settings).await?;
     let started = Instant::now();
-    let inserted = load(&store, products as usize).await;
+    let result = async {
+        let inserted = load(&store, products as usize).await?;
+        let orders = load_history(&store, shoppers as usize, settings.bcrypt_cost).await?;
+        anyhow::Ok((inserted, orders))
+    }
+    .await;
     store.close().await;
-    let inserted = inserted?;
+    let (inserted, orders) = result?;
     println!(
-        "loaded {inserted} new demo products (of {products}) in {:.1?}; the search index catches up when `emporium serve` runs",
+        "loaded {inserted} new demo products (of {products}) and {orders} orders of {shoppers} demo shoppers in {:.1?}; the search index catches up when `emporium serve` runs",
         started.elapsed()
     );
     Ok(())
+}
+
+/// Demo shoppers and their orders (see [`history`]), then the recommendation model built
+/// on them so the first page shows it. Answers how many orders were placed.
+pub async fn load_history(store: &Store, shoppers: usize, bcrypt_cost: u32) -> anyhow::Result<usize> {
+    let now = SystemClock.now();
+    let orders = history::load(store, shoppers, bcrypt_cost, now).await?;
+    emporium_server::recommendations::rebuild(store, &emporium_recommend::Params::default(), now)
+        .await
+        .context("building the recommendation model")?;
+    Ok(orders)
 }
 
 /// Loads the first `n` products of the demo catalogue (skipping any already there) with a

@@ -112,12 +112,17 @@ const DEMO_ACCOUNTS: [(&str, &str, Role); 2] = [
 
 /// How many products `serve --demo` loads into an empty catalogue.
 const DEMO_PRODUCTS: usize = 1000;
+/// How many demo shoppers with orders and reviews it adds alongside.
+const DEMO_SHOPPERS: usize = 200;
 
 /// The demo catalogue (when there are no products yet) and accounts.
 async fn seed_demo(store: &Store, cost: u32) -> anyhow::Result<()> {
     if store.products_after(0, 1).await?.is_empty() {
         let n = super::demo::load(store, DEMO_PRODUCTS).await?;
-        println!("loaded {n} demo products with their stock lots");
+        let orders = super::demo::load_history(store, DEMO_SHOPPERS, cost).await?;
+        println!(
+            "loaded {n} demo products with their stock lots, and {orders} orders of {DEMO_SHOPPERS} demo shoppers"
+        );
     }
     seed_demo_accounts(store, cost).await
 }
