@@ -19,6 +19,7 @@ mod error;
 pub mod inventory;
 pub mod orders;
 pub mod payments;
+pub mod reports;
 mod sql;
 mod writer;
 
