@@ -10,3 +10,4 @@ mod inventory;
 mod me;
 mod orders;
 mod support;
+mod web;
