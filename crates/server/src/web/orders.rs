@@ -348,11 +348,14 @@ pub struct OrderDetail {
     pub refundable: bool,
     /// What is left to refund, formatted in major units (the form's default hint).
     pub refundable_left: String,
+    /// The order's refunds: (id, amount, reason, raw status, asked at).
+    pub refunds: Vec<(i64, String, String, String, String)>,
 }
 
 /// Loads an order's page data.
 pub async fn order_detail(state: &AppState, order: &Order) -> Result<OrderDetail, WebError> {
     let events = state.store().order_events(order.id).await?;
+    let refunds = state.store().order_refunds(order.id).await?;
     let a = &order.address;
     let address = a
         .iter()
@@ -421,6 +424,18 @@ pub async fn order_detail(state: &AppState, order: &Order) -> Result<OrderDetail
             .collect(),
         refundable,
         refundable_left: money(order.paid_amount - order.refunded_amount, &order.currency),
+        refunds: refunds
+            .iter()
+            .map(|r| {
+                (
+                    r.id,
+                    money(r.amount, &order.currency),
+                    r.reason.clone(),
+                    r.status.clone(),
+                    time(r.created_at),
+                )
+            })
+            .collect(),
     })
 }
 

@@ -249,6 +249,11 @@ async fn shopper_searches_buys_pays_and_asks_for_a_refund() -> Result<()> {
         j.fill("#f-reason", "Box arrived dented").await?;
         j.click("#request-refund").await?;
         ensure!(j.path().await? == order_path);
+        let refunds = j.text("#refunds").await?;
+        ensure!(
+            refunds.contains("¥50.00") && refunds.contains("Requested"),
+            "refunds: {refunds}"
+        );
         Ok(())
     }
     .await;
