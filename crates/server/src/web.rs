@@ -11,6 +11,7 @@ mod account;
 mod admin;
 mod assets;
 mod chart;
+mod checkout;
 mod csrf;
 mod i18n;
 mod orders;
@@ -39,7 +40,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/products/{id}", get(shop::product))
         .route("/cart", get(shop::cart))
         .route("/cart/items/{id}", post(shop::set_cart_item))
-        .route("/checkout", get(orders::checkout).post(orders::place_order))
+        .route("/checkout", get(checkout::checkout).post(checkout::place_order))
         .route("/orders", get(orders::list))
         .route("/orders/{id}", get(orders::detail))
         .route("/orders/{id}/pay", post(orders::pay))

@@ -355,7 +355,7 @@ pub async fn add_address(State(state): State<AppState>, Posted { visitor, form }
         Err(e) => {
             let errors = form_errors(e)?;
             if form.next == "/checkout" {
-                super::orders::checkout_with(&state, &visitor, form, errors).await
+                super::checkout::checkout_with(&state, &visitor, form, errors).await
             } else {
                 account(&state, &visitor, None, Some((form, errors)), false).await
             }

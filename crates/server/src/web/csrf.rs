@@ -46,16 +46,22 @@ fn mac(state: &AppState, subject: &str) -> Hmac<Sha256> {
 }
 
 /// Whether a state-changing request comes from another origin: its `Origin` header (when
-/// the browser sends one) must name this server's own host.
-pub fn is_cross_origin(headers: &HeaderMap) -> bool {
+/// the browser sends one) must name the host the request was sent to, or the shop's
+/// public URL (behind a proxy that rewrites `Host`).
+pub fn is_cross_origin(headers: &HeaderMap, public_url: &str) -> bool {
     let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
         return false;
     };
     let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
-    let origin_host = origin
-        .split_once("://")
-        .map_or("", |(_, rest)| rest.split('/').next().unwrap_or(""));
-    origin == "null" || !origin_host.eq_ignore_ascii_case(host)
+    let authority = |url: &str| {
+        url.split_once("://")
+            .map_or("", |(_, rest)| rest.split('/').next().unwrap_or(""))
+            .to_ascii_lowercase()
+    };
+    let origin_host = authority(origin);
+    let same =
+        !origin_host.is_empty() && (origin_host == host.to_ascii_lowercase() || origin_host == authority(public_url));
+    origin == "null" || !same
 }
 
 #[cfg(test)]
@@ -73,11 +79,14 @@ mod tests {
 
     #[test]
     fn only_foreign_origins_are_cross_origin() {
-        assert!(!is_cross_origin(&headers(None)));
-        assert!(!is_cross_origin(&headers(Some("http://shop.example:8080"))));
-        assert!(!is_cross_origin(&headers(Some("https://SHOP.example:8080"))));
-        assert!(is_cross_origin(&headers(Some("http://evil.example"))));
-        assert!(is_cross_origin(&headers(Some("http://shop.example:9999"))));
-        assert!(is_cross_origin(&headers(Some("null"))));
+        let public = "https://www.shop.example";
+        assert!(!is_cross_origin(&headers(None), public));
+        assert!(!is_cross_origin(&headers(Some("http://shop.example:8080")), public));
+        assert!(!is_cross_origin(&headers(Some("https://SHOP.example:8080")), public));
+        assert!(!is_cross_origin(&headers(Some("https://www.shop.example")), public));
+        assert!(is_cross_origin(&headers(Some("http://evil.example")), public));
+        assert!(is_cross_origin(&headers(Some("http://shop.example:9999")), public));
+        assert!(is_cross_origin(&headers(Some("null")), public));
+        assert!(is_cross_origin(&headers(Some("garbage")), public));
     }
 }

@@ -321,7 +321,7 @@ impl<T: DeserializeOwned> FromRequest<AppState> for Posted<T> {
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         let (mut parts, body) = req.into_parts();
-        if csrf::is_cross_origin(&parts.headers) {
+        if csrf::is_cross_origin(&parts.headers, &state.config().public_url) {
             return Err(WebError::Csrf);
         }
         let visitor = Visitor::from_request_parts(&mut parts, state).await?;

@@ -318,4 +318,46 @@ app_test! {
         other.register("frank").await;
         assert_eq!(other.get(&order_path).await.status, StatusCode::NOT_FOUND);
     }
+
+    async fn staff_create_edit_stock_and_archive_products_from_the_pages(app) {
+        app.staff("boss").await;
+        let mut staff = Browser::new(&app);
+        staff.submit("/login", "/login", &[("username", "boss"), ("password", "staff-password")]).await;
+        // Bad input is shown next to each field, and nothing is created.
+        let bad = staff
+            .submit("/admin/products/new", "/admin/products", &[("name", ""), ("price", "12.345"), ("currency", "CNY"), ("status", "active")])
+            .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(bad.body.contains(r#"id="e-price""#), "price error shown");
+        let created = staff
+            .submit(
+                "/admin/products/new",
+                "/admin/products",
+                &[("name", "Pu'er 普洱 <b>"), ("price", "88.5"), ("currency", "CNY"), ("category", "Tea"), ("status", "active"),
+                  ("initial_quantity", "4"), ("initial_unit_cost", "30")],
+            )
+            .await;
+        let path = created.location.clone().expect("to the product's page");
+        let page = staff.get(&path).await;
+        assert!(page.body.contains(r#"value="88.50""#), "the price is shown in major units");
+        assert!(page.body.contains(r#"<span id="stock-available">4</span>"#));
+        assert!(page.body.contains("普洱 &#60;b&#62;") && !page.body.contains("普洱 <b>"), "the name is escaped");
+        // Receiving stock: a bad quantity is named; a good lot adds to the stock.
+        let bad_lot = staff.submit(&path, &format!("{path}/lots"), &[("quantity", "many"), ("unit_cost", "31")]).await;
+        assert_eq!(bad_lot.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(bad_lot.body.contains(r#"id="e-quantity""#));
+        staff.submit(&path, &format!("{path}/lots"), &[("quantity", "6"), ("unit_cost", "31.00"), ("note", "batch 2")]).await;
+        assert!(staff.get(&path).await.body.contains(r#"<span id="stock-available">10</span>"#));
+        // Editing, then archiving: customers no longer see it.
+        let edited = staff
+            .submit(&path, &path, &[("name", "Pu'er 普洱"), ("price", "90"), ("currency", "CNY"), ("category", "Tea"), ("status", "active")])
+            .await;
+        assert_eq!(edited.status, StatusCode::SEE_OTHER);
+        let id = path.trim_start_matches("/admin/products/");
+        let mut visitor = Browser::new(&app);
+        assert!(visitor.get(&format!("/products/{id}")).await.body.contains("¥90.00"));
+        staff.submit(&path, &format!("{path}/archive"), &[]).await;
+        assert_eq!(visitor.get(&format!("/products/{id}")).await.status, StatusCode::NOT_FOUND);
+        assert!(staff.get("/admin/inventory").await.body.contains("¥306.00"), "4 × 30 + 6 × 31 on hand");
+    }
 }
