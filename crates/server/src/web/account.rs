@@ -130,7 +130,7 @@ pub async fn log_in(
             StatusCode::TOO_MANY_REQUESTS,
         ),
         Err(e) => {
-            let errors = form_errors(e)?;
+            let errors = form_errors(e, visitor.lang)?;
             credentials_page(&visitor, false, form, errors, StatusCode::UNPROCESSABLE_ENTITY)
         }
     }
@@ -159,7 +159,7 @@ pub async fn register(
             credentials_page(&visitor, true, form, errors, StatusCode::CONFLICT)
         }
         Err(e) => {
-            let errors = form_errors(e)?;
+            let errors = form_errors(e, visitor.lang)?;
             credentials_page(&visitor, true, form, errors, StatusCode::UNPROCESSABLE_ENTITY)
         }
     }
@@ -337,7 +337,7 @@ pub async fn update_profile(State(state): State<AppState>, Posted { visitor, for
     match crate::api::me::update(&state, session.user.id, request).await {
         Ok(_) => Ok(see_other("/account?saved=1")),
         Err(e) => {
-            let errors = form_errors(e)?;
+            let errors = form_errors(e, visitor.lang)?;
             account(&state, &visitor, Some((form, errors)), None, false).await
         }
     }
@@ -353,7 +353,7 @@ pub async fn add_address(State(state): State<AppState>, Posted { visitor, form }
             "/account?saved=1"
         })),
         Err(e) => {
-            let errors = form_errors(e)?;
+            let errors = form_errors(e, visitor.lang)?;
             if form.next == "/checkout" {
                 super::checkout::checkout_with(&state, &visitor, form, errors).await
             } else {

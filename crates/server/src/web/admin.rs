@@ -79,7 +79,7 @@ pub async fn dashboard(State(state): State<AppState>, visitor: Visitor, Query(p)
     let ctx = Ctx::new(&visitor);
     let (stats, errors) = match load_stats(&state, &p).await {
         Ok(stats) => (Some(stats), FieldErrors::default()),
-        Err(e) => (None, form_errors(e)?),
+        Err(e) => (None, form_errors(e, visitor.lang)?),
     };
     let Some(stats) = stats else {
         return Ok(render(

@@ -173,7 +173,7 @@ pub async fn place_order(State(state): State<AppState>, Posted { visitor, form }
             } else {
                 StatusCode::UNPROCESSABLE_ENTITY
             };
-            let errors = form_errors(e)?;
+            let errors = form_errors(e, visitor.lang)?;
             checkout_page(
                 &state,
                 &visitor,

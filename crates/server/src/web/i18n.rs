@@ -88,6 +88,67 @@ impl Lang {
     }
 }
 
+/// A field error from the shared validation rules (written in English) in the page's
+/// language. Known messages are translated; anything else is shown as it is.
+pub fn localize(lang: Lang, message: &str) -> String {
+    if lang == Lang::En {
+        return message.to_owned();
+    }
+    // The number inside "must be at least 8 bytes" and the like.
+    let number = |prefix: &str, suffix: &str| -> Option<String> {
+        message
+            .strip_prefix(prefix)
+            .and_then(|rest| rest.split(suffix).next())
+            .filter(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit() || c == '–'))
+            .map(str::to_owned)
+    };
+    if let Some(n) = number("must be at least ", " characters") {
+        return format!("至少需要 {n} 个字符");
+    }
+    if let Some(n) = number("must be at most ", " characters") {
+        return format!("最多 {n} 个字符");
+    }
+    if let Some(n) = number("must be at least ", " bytes") {
+        return format!("至少需要 {n} 字节");
+    }
+    if let Some(n) = number("must be at most ", " bytes") {
+        return format!("最多 {n} 字节（不会被截断）");
+    }
+    if let Some(n) = number("must be ", " characters") {
+        return format!("长度须为 {n} 个字符");
+    }
+    let known: &[(&str, &str)] = &[
+        ("must not be empty", "不能为空"),
+        ("may hold only letters", "只能包含字母、数字和 _ . -"),
+        (
+            "must be an e-mail address",
+            "请输入有效的电子邮箱，例如 name@example.com",
+        ),
+        ("must be a phone number", "请输入有效的电话号码"),
+        (
+            "must be a two-letter ISO 3166-1 country code",
+            "请输入两位国家代码，例如 CN 或 US",
+        ),
+        ("must be greater than 0", "必须大于 0"),
+        ("must not be negative", "不能为负数"),
+        ("must be a whole number", "请输入整数"),
+        ("must be an amount such as", "请输入金额，例如 12.50"),
+        ("must not contain", "不能包含控制字符"),
+        ("must be an http(s) URL", "须为 http(s) 地址或以 / 开头的路径"),
+        ("must be between 1 and", "金额超出可退款范围"),
+        (
+            "is not an ISO 4217 currency code",
+            "不是有效的货币代码（如 CNY、USD、EUR）",
+        ),
+        ("must be a date such as", "请输入日期，例如 2026-11-25"),
+        ("must not be after to", "开始日期不能晚于结束日期"),
+    ];
+    known
+        .iter()
+        .find(|(en, _)| message.starts_with(en) || message.contains(en))
+        .map_or_else(|| message.to_owned(), |(_, zh)| (*zh).to_owned())
+}
+
 /// Every message the pages show, in one language.
 #[derive(Debug)]
 pub struct Texts {
@@ -151,6 +212,7 @@ pub struct Texts {
     pub new_address: &'static str,
     pub no_addresses: &'static str,
     pub note: &'static str,
+    pub remark: &'static str,
     pub place_order: &'static str,
     pub recipient: &'static str,
     pub phone: &'static str,
@@ -357,6 +419,7 @@ pub static EN: Texts = Texts {
     new_address: "New address",
     no_addresses: "Add an address to ship to.",
     note: "Note for the shop",
+    remark: "Note",
     place_order: "Place order",
     recipient: "Recipient",
     phone: "Phone",
@@ -522,6 +585,7 @@ pub static ZH: Texts = Texts {
     new_address: "新增地址",
     no_addresses: "请先添加收货地址。",
     note: "订单备注",
+    remark: "备注",
     place_order: "提交订单",
     recipient: "收货人",
     phone: "手机号码",
@@ -653,6 +717,22 @@ mod tests {
             Lang::negotiate(&headers(&[("accept-language", "zh-CN"), ("cookie", "a=1; lang=en")])),
             Lang::En
         );
+    }
+
+    #[test]
+    fn field_errors_speak_chinese_on_chinese_pages() {
+        assert_eq!(localize(Lang::Zh, "must be at least 8 bytes"), "至少需要 8 字节");
+        assert_eq!(localize(Lang::Zh, "must be 3–32 characters"), "长度须为 3–32 个字符");
+        assert_eq!(localize(Lang::Zh, "must not be empty"), "不能为空");
+        assert_eq!(
+            localize(
+                Lang::Zh,
+                "\"XX\" is not an ISO 4217 currency code such as CNY, USD or EUR"
+            ),
+            "不是有效的货币代码（如 CNY、USD、EUR）"
+        );
+        assert_eq!(localize(Lang::Zh, "something new"), "something new");
+        assert_eq!(localize(Lang::En, "must not be empty"), "must not be empty");
     }
 
     #[test]

@@ -406,7 +406,7 @@ pub async fn refund(
         match parse_money(&form.amount, &order.currency) {
             Some(minor) => Some(minor),
             None => {
-                let errors = FieldErrors::one("amount", "must be an amount such as 12.50");
+                let errors = FieldErrors::one("amount", "must be an amount such as 12.50").localized(visitor.lang);
                 return order_page_for(
                     &state,
                     &visitor,
@@ -426,7 +426,7 @@ pub async fn refund(
     match ask_refund(&state, session.user.id, id, &request, IdempotencyHeader(None)).await {
         Ok(_) => Ok(see_other(&format!("/orders/{id}"))),
         Err(e) => {
-            let errors = form_errors(e)?;
+            let errors = form_errors(e, visitor.lang)?;
             order_page_for(
                 &state,
                 &visitor,

@@ -157,11 +157,12 @@ pub async fn products(State(state): State<AppState>, visitor: Visitor, Query(for
         limit: Some("24".into()),
         cursor: form.cursor.clone().filter(|c| !c.is_empty()),
     };
+    errors = errors.localized(visitor.lang);
     let (found, next) = if errors.is_empty() {
         match find_products(&state, &params, false).await {
             Ok(page) => page,
             Err(e) => {
-                errors = form_errors(e)?;
+                errors = form_errors(e, visitor.lang)?;
                 (Vec::new(), None)
             }
         }
@@ -291,7 +292,7 @@ pub async fn set_cart_item(
     };
     let adding = form.mode == "add";
     let Ok(mut quantity) = form.quantity.trim().parse::<i64>() else {
-        let errors = FieldErrors::one("quantity", "must be a whole number from 1 to 999");
+        let errors = FieldErrors::one("quantity", "must be a whole number from 1 to 999").localized(visitor.lang);
         return if adding {
             product_page(&state, &visitor, id, form.quantity, errors).await
         } else {
@@ -307,7 +308,7 @@ pub async fn set_cart_item(
             .find(|l| l.product_id == id)
             .map_or(0, |l| l.quantity);
         if quantity < 1 {
-            let errors = FieldErrors::one("quantity", "must be a whole number from 1 to 999");
+            let errors = FieldErrors::one("quantity", "must be a whole number from 1 to 999").localized(visitor.lang);
             return product_page(&state, &visitor, id, form.quantity, errors).await;
         }
         quantity += held;
@@ -315,7 +316,7 @@ pub async fn set_cart_item(
     match crate::api::cart::set_quantity(&state, session.user.id, id, quantity).await {
         Ok(()) => Ok(see_other(if adding { "/cart?added=1" } else { "/cart" })),
         Err(e) => {
-            let errors = form_errors(e)?;
+            let errors = form_errors(e, visitor.lang)?;
             product_page(&state, &visitor, id, form.quantity, errors).await
         }
     }

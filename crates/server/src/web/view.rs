@@ -152,20 +152,29 @@ impl FieldErrors {
     pub fn one(field: &str, message: impl Into<String>) -> Self {
         Self(vec![FieldError::new(field, message)])
     }
+
+    /// The same errors in `lang` (the shared rules word them in English).
+    pub fn localized(mut self, lang: Lang) -> Self {
+        for e in &mut self.0 {
+            e.message = super::i18n::localize(lang, &e.message);
+        }
+        self
+    }
 }
 
 /// Turns a failed action into field errors to show on the form again, or into an error
 /// page when it is not about the form's input.
-pub fn form_errors(e: ApiError) -> Result<FieldErrors, WebError> {
-    match e {
-        ApiError::Validation(errors) => Ok(FieldErrors(errors)),
+pub fn form_errors(e: ApiError, lang: Lang) -> Result<FieldErrors, WebError> {
+    let errors = match e {
+        ApiError::Validation(errors) => FieldErrors(errors),
         ApiError::BadRequest {
             detail,
             field: Some(field),
-        } => Ok(FieldErrors::one(&field, detail)),
-        ApiError::Conflict { detail, .. } => Ok(FieldErrors::one("form", detail)),
-        other => Err(WebError::Api(other)),
-    }
+        } => FieldErrors::one(&field, detail),
+        ApiError::Conflict { detail, .. } => FieldErrors::one("form", detail),
+        other => return Err(WebError::Api(other)),
+    };
+    Ok(errors.localized(lang))
 }
 
 /// Renders a template as an HTML response with `status`.

@@ -265,6 +265,11 @@ app_test! {
         let page = browser.get("/").await;
         assert!(page.body.contains(r#"<html lang="en">"#) && page.body.contains("Cart"));
         assert!(page.body.contains(r#"href="/?lang=zh""#), "the switch offers the other language");
+        // Field errors follow the page's language too.
+        browser.get("/?lang=zh").await;
+        let page = browser.submit("/register", "/register", &[("username", "zhang"), ("password", "short")]).await;
+        assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(page.body.contains("至少需要 8 字节"), "the password error in Chinese");
     }
 
     async fn unknown_pages_are_html_for_browsers_and_problems_for_the_api(app) {

@@ -281,7 +281,14 @@ pub async fn create(State(state): State<AppState>, Posted { visitor, form }: Pos
         Some(InitialStock { quantity, unit_cost })
     };
     if !errors.is_empty() {
-        return product_page(&state, &visitor, None, Some((form, FieldErrors(errors))), None).await;
+        return product_page(
+            &state,
+            &visitor,
+            None,
+            Some((form, FieldErrors(errors).localized(visitor.lang))),
+            None,
+        )
+        .await;
     }
     let request = CreateProductRequest {
         name: form.name.clone(),
@@ -297,7 +304,7 @@ pub async fn create(State(state): State<AppState>, Posted { visitor, form }: Pos
     match crate::api::catalog::create(&state, request).await {
         Ok(product) => Ok(see_other(&format!("/admin/products/{}", product.id))),
         Err(e) => {
-            let errors = rename_initial(form_errors(e)?);
+            let errors = rename_initial(form_errors(e, visitor.lang)?);
             product_page(&state, &visitor, None, Some((form, errors)), None).await
         }
     }
@@ -330,7 +337,14 @@ pub async fn update(
     let mut errors = Vec::new();
     let price = price_of(&form, &mut errors);
     if !errors.is_empty() {
-        return product_page(&state, &visitor, Some(id), Some((form, FieldErrors(errors))), None).await;
+        return product_page(
+            &state,
+            &visitor,
+            Some(id),
+            Some((form, FieldErrors(errors).localized(visitor.lang))),
+            None,
+        )
+        .await;
     }
     let request = UpdateProductRequest {
         name: Some(form.name.clone()),
@@ -346,7 +360,7 @@ pub async fn update(
         Ok(_) => Ok(see_other(&format!("/admin/products/{id}"))),
         Err(crate::ApiError::NotFound(_)) => Err(WebError::NotFound),
         Err(e) => {
-            let errors = form_errors(e)?;
+            let errors = form_errors(e, visitor.lang)?;
             product_page(&state, &visitor, Some(id), Some((form, errors)), None).await
         }
     }
@@ -381,7 +395,14 @@ pub async fn receive(
         0
     });
     if !errors.is_empty() {
-        return product_page(&state, &visitor, Some(id), None, Some((form, FieldErrors(errors)))).await;
+        return product_page(
+            &state,
+            &visitor,
+            Some(id),
+            None,
+            Some((form, FieldErrors(errors).localized(visitor.lang))),
+        )
+        .await;
     }
     let request = ReceiveStockRequest {
         quantity,
@@ -392,7 +413,7 @@ pub async fn receive(
     match crate::api::inventory::receive(&state, id, &request).await {
         Ok(_) => Ok(see_other(&format!("/admin/products/{id}#lots"))),
         Err(e) => {
-            let errors = form_errors(e)?;
+            let errors = form_errors(e, visitor.lang)?;
             product_page(&state, &visitor, Some(id), None, Some((form, errors))).await
         }
     }

@@ -152,7 +152,7 @@ pub async fn ship(
         Ok(_) => Ok(see_other(&format!("/admin/orders/{id}"))),
         Err(crate::ApiError::NotFound(_)) => Err(WebError::NotFound),
         Err(e) => {
-            let errors = form_errors(e)?;
+            let errors = form_errors(e, visitor.lang)?;
             order_page_for(&state, &visitor, id, Some((form, errors)), None).await
         }
     }
@@ -176,7 +176,7 @@ pub async fn track(
         Ok(_) => Ok(see_other(&format!("/admin/orders/{id}"))),
         Err(crate::ApiError::NotFound(_)) => Err(WebError::NotFound),
         Err(e) => {
-            let errors = form_errors(e)?;
+            let errors = form_errors(e, visitor.lang)?;
             order_page_for(&state, &visitor, id, None, Some((form, errors))).await
         }
     }
