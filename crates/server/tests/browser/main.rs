@@ -139,6 +139,24 @@ async fn shopper_searches_buys_pays_and_asks_for_a_refund() -> Result<()> {
     j.step("search", r).await?;
 
     let r = async {
+        // Browse a category, cheapest first, with the filter form.
+        j.open("/products").await?;
+        let category = j.client.find(fantoccini::Locator::Css("#f-category")).await?;
+        category.select_by_value("Tea").await?;
+        let sort = j.client.find(fantoccini::Locator::Css("#f-sort")).await?;
+        sort.select_by_value("price_asc").await?;
+        j.click("form.filters button[type=submit]").await?;
+        let first = j.text("#results .card a.name").await?;
+        ensure!(first.contains("Oolong"), "cheapest tea first: {first}");
+        ensure!(!j.html().await?.contains("Teapot"), "only the Tea category");
+        Ok(())
+    }
+    .await;
+    j.step("browse-category", r).await?;
+
+    let r = async {
+        j.fill("#site-q", "Longjing").await?;
+        j.click("header form.search button").await?;
         j.click("#results .card a.name").await?;
         let price = j.text("#product-price").await?;
         ensure!(price == "¥128.00", "price shown as {price}");
