@@ -261,17 +261,21 @@ impl IntoResponse for WebError {
             Self::NotFound => (StatusCode::NOT_FOUND, "Page not found", "页面不存在", String::new()),
             Self::BadRequest(detail) => (StatusCode::BAD_REQUEST, "Bad request", "请求有误", detail),
             Self::Api(e) => {
-                let detail = match &e {
+                let (status, detail) = match e {
+                    // Logged once, here; the visitor sees no internals.
                     ApiError::Internal(cause) => {
                         tracing::error!(error = ?cause, "internal error on a page");
-                        String::new()
+                        (StatusCode::INTERNAL_SERVER_ERROR, String::new())
                     }
-                    ApiError::Validation(errors) => {
-                        errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+                    ApiError::Validation(errors) => (
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "),
+                    ),
+                    other => {
+                        let detail = other.to_string();
+                        (other.into_response().status(), detail)
                     }
-                    other => other.to_string(),
                 };
-                let status = e.into_response().status();
                 let (en, zh) = match status {
                     StatusCode::NOT_FOUND => ("Not found", "找不到该内容"),
                     StatusCode::CONFLICT => ("That cannot be done now", "当前无法执行该操作"),

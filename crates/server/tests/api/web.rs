@@ -316,6 +316,10 @@ app_test! {
         assert_eq!(browser.post("/checkout", &form).await.location.as_deref(), Some(order_path.as_str()));
         let order = browser.get(&order_path).await;
         assert!(order.body.contains(r#"data-status="pending_payment""#) && order.body.contains("¥25.00"));
+        // A move the order cannot make now is a friendly 409 page, never a 5xx.
+        let early = browser.submit(&order_path, &format!("{order_path}/confirm"), &[]).await;
+        assert_eq!(early.status, StatusCode::CONFLICT);
+        assert!(early.body.contains("That cannot be done now"));
         let pay = browser.submit(&order_path, &format!("{order_path}/pay"), &[]).await;
         assert!(pay.location.as_deref().is_some_and(|l| l.starts_with("/sandbox/pay/")), "{:?}", pay.location);
         // Another customer cannot see it.
