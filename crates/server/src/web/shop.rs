@@ -176,6 +176,23 @@ pub async fn products(State(state): State<AppState>, visitor: Visitor, Query(for
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
+    // Without a query the default order is newest first; with one, relevance.
+    let sorts = if form.q.trim().is_empty() {
+        vec![
+            ("", t.sort_newest),
+            ("price_asc", t.sort_price_asc),
+            ("price_desc", t.sort_price_desc),
+            ("rating", t.sort_rating),
+        ]
+    } else {
+        vec![
+            ("", t.sort_relevance),
+            ("newest", t.sort_newest),
+            ("price_asc", t.sort_price_asc),
+            ("price_desc", t.sort_price_desc),
+            ("rating", t.sort_rating),
+        ]
+    };
     Ok(render(
         status,
         &ProductsPage {
@@ -183,13 +200,7 @@ pub async fn products(State(state): State<AppState>, visitor: Visitor, Query(for
             paged: form.cursor.as_deref().is_some_and(|c| !c.is_empty()),
             form,
             categories,
-            sorts: vec![
-                ("", t.sort_relevance),
-                ("newest", t.sort_newest),
-                ("price_asc", t.sort_price_asc),
-                ("price_desc", t.sort_price_desc),
-                ("rating", t.sort_rating),
-            ],
+            sorts,
             products: found.iter().map(Card::from).collect(),
             next_url,
             errors,
