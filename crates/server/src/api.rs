@@ -4,6 +4,7 @@
 //! the served description cannot drift from the router.
 
 pub mod accounts;
+pub mod admin;
 pub mod cart;
 pub mod catalog;
 pub mod inventory;
@@ -37,7 +38,7 @@ use crate::state::AppState;
         (name = "payments", description = "Payments, provider notifications and refunds"),
         (name = "reviews", description = "Reviews by verified buyers, and their moderation"),
         (name = "recommendations", description = "Collaborative filtering: also bought, and for you"),
-        (name = "operations", description = "Health, readiness and metrics"),
+        (name = "operations", description = "Health, readiness, metrics and staff reports"),
     )
 )]
 struct ApiDoc;
@@ -103,6 +104,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(ops::healthz))
         .routes(routes!(ops::readyz))
         .routes(routes!(ops::metrics))
+        .routes(routes!(admin::get_stats))
 }
 
 /// The `{data, next_cursor}` envelope every list answers with (API.md §2).

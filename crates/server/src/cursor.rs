@@ -44,6 +44,12 @@ impl Cursors {
         Self { key: secret.to_vec() }
     }
 
+    /// The signing secret, for other MACs that derive from it under their own label (the
+    /// web pages' CSRF tokens).
+    pub(crate) fn key(&self) -> &[u8] {
+        &self.key
+    }
+
     /// A cursor for `position` within the query described by `query` (any stable text
     /// naming the filters and sort).
     pub fn encode(&self, query: &str, position: Position) -> String {

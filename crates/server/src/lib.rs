@@ -1,6 +1,7 @@
 //! Emporium's HTTP layer: the JSON API under `/api/v1`, the conventions every route
 //! follows (problem+json errors, body limits, request ids, metrics, tracing), and the
-//! OpenAPI description with its docs page. Handlers are thin; the rules live in
+//! OpenAPI description with its docs page, and the web pages (`web/`) of the shop and
+//! its admin. Handlers are thin; the rules live in
 //! `emporium-domain` and the data in `emporium-store`.
 
 pub mod api;
@@ -16,6 +17,7 @@ pub mod sandbox;
 pub mod search_sync;
 pub mod state;
 pub mod tokens;
+mod web;
 
 use std::future::Future;
 use std::time::Duration;
@@ -49,10 +51,12 @@ pub fn router(state: AppState) -> Router {
         .merge(api)
         .merge(docs)
         .merge(sandbox::routes())
+        .merge(web::routes(state.clone()))
         // Metrics per matched route; added before the fallbacks so unknown paths do not
         // create a label each.
         .route_layer(axum::middleware::from_fn(metrics::track))
-        .fallback(|| async { ApiError::NotFound("route") })
+        // Unknown paths: an HTML page for browsers, problem+json for everyone else.
+        .fallback(web::fallback)
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(
             ServiceBuilder::new()

@@ -20,6 +20,7 @@ pub mod inventory;
 pub mod orders;
 pub mod payments;
 pub mod recommendations;
+pub mod reports;
 pub mod reviews;
 mod sql;
 mod writer;

@@ -529,6 +529,15 @@ impl Store {
         row.as_ref().map(refund_from).transpose()
     }
 
+    /// An order's refunds, oldest first (an order has a handful at most).
+    pub async fn order_refunds(&self, order_id: i64) -> Result<Vec<Refund>, StoreError> {
+        let rows = sqlx::query("SELECT * FROM refunds WHERE order_id = $1 ORDER BY id")
+            .bind(order_id)
+            .fetch_all(self.reader())
+            .await?;
+        rows.iter().map(refund_from).collect()
+    }
+
     /// Refunds newest first, optionally in one status, after id `before`.
     pub async fn refunds(
         &self,

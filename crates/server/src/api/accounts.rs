@@ -73,6 +73,12 @@ pub async fn register_user(
     State(state): State<AppState>,
     JsonBody(req): JsonBody<RegisterRequest>,
 ) -> ApiResult<(StatusCode, Json<UserView>)> {
+    let user = register(&state, &req).await?;
+    Ok((StatusCode::CREATED, Json(user.into())))
+}
+
+/// Registers a customer account (shared by the API and the register page).
+pub(crate) async fn register(state: &AppState, req: &RegisterRequest) -> ApiResult<User> {
     let (username, password, email) = match (
         Username::parse(&req.username),
         Password::parse("password", &req.password),
@@ -103,7 +109,7 @@ pub async fn register_user(
         )
         .await?;
     tracing::info!(user.id = user.id, "user registered");
-    Ok((StatusCode::CREATED, Json(user.into())))
+    Ok(user)
 }
 
 /// Login form.
@@ -144,12 +150,24 @@ pub async fn log_in(
     State(state): State<AppState>,
     JsonBody(req): JsonBody<LoginRequest>,
 ) -> ApiResult<Json<LoginResponse>> {
+    let (token, expires_at, user) = authenticate(&state, &req).await?;
+    Ok(Json(LoginResponse {
+        token,
+        expires_at: expires_at.to_rfc3339(),
+        user: user.into(),
+    }))
+}
+
+/// Checks a username and password (with the login throttle) and opens a session; answers
+/// the new token, its expiry and the user. Shared by the API and the login page, so both
+/// are throttled alike.
+pub(crate) async fn authenticate(state: &AppState, req: &LoginRequest) -> ApiResult<(String, Timestamp, User)> {
     let now = state.now();
     // A name that could never have registered matches nobody: skip the look-ups (and
     // keep junk out of the failure record) but still pay for a decoy hash check.
     let plausible = Username::parse(&req.username).is_ok() && req.password.len() <= Password::MAX_BYTES;
     let credentials = if plausible {
-        refuse_if_locked(&state, &req.username, now).await?;
+        refuse_if_locked(state, &req.username, now).await?;
         state.store().credentials(&req.username).await?
     } else {
         None
@@ -178,11 +196,7 @@ pub async fn log_in(
     };
     state.store().create_session(&user, session).await?;
     tracing::info!(user.id = user.id, "logged in");
-    Ok(Json(LoginResponse {
-        token,
-        expires_at: expires_at.to_rfc3339(),
-        user: user.into(),
-    }))
+    Ok((token, expires_at, user))
 }
 
 /// 429 while `username` has had too many failed password checks in the window (login

@@ -95,20 +95,25 @@ pub async fn set_cart_item(
     Path(product_id): Path<i64>,
     JsonBody(req): JsonBody<SetQuantityRequest>,
 ) -> ApiResult<Json<CartView>> {
-    let quantity = if req.quantity == 0 {
+    set_quantity(&state, session.user.id, product_id, req.quantity).await?;
+    Ok(Json(view(state.store().cart(session.user.id).await?)))
+}
+
+/// Sets a cart line's quantity, 0 removing it (shared by the API and the cart page).
+pub(crate) async fn set_quantity(state: &AppState, user_id: i64, product_id: i64, quantity: i64) -> ApiResult<()> {
+    let quantity = if quantity == 0 {
         None
     } else {
-        Some(CartQuantity::parse(req.quantity)?)
+        Some(CartQuantity::parse(quantity)?)
     };
     state
         .store()
-        .set_cart_item(session.user.id, product_id, quantity, state.now())
+        .set_cart_item(user_id, product_id, quantity, state.now())
         .await
         .map_err(|e| match e {
             StoreError::NotFound => ApiError::NotFound("product"),
             e => e.into(),
-        })?;
-    Ok(Json(view(state.store().cart(session.user.id).await?)))
+        })
 }
 
 /// Removes a product from the cart.

@@ -201,11 +201,24 @@ pub async fn list_products(
     caller: MaybeAuth,
     Query(params): Query<ListProductsParams>,
 ) -> ApiResult<Json<Page<ProductView>>> {
-    let staff = caller.is_staff();
-    let listing = parse_listing(&params, staff, &state)?;
+    let (products, next_cursor) = find_products(&state, &params, caller.is_staff()).await?;
+    Ok(Json(Page {
+        data: products.into_iter().map(Into::into).collect(),
+        next_cursor,
+    }))
+}
+
+/// One page of a listing or search and the cursor of the next (shared by the API and the
+/// shop's search pages).
+pub(crate) async fn find_products(
+    state: &AppState,
+    params: &ListProductsParams,
+    staff: bool,
+) -> ApiResult<(Vec<Product>, Option<String>)> {
+    let listing = parse_listing(params, staff, state)?;
     let fingerprint = fingerprint(&listing, staff);
     let (products, next) = match &listing.text {
-        Some(text) => search(&state, &listing, text).await?,
+        Some(text) => search(state, &listing, text).await?,
         None => {
             let order = match listing.sort {
                 SearchSort::PriceAsc => ProductOrder::PriceAsc,
@@ -221,10 +234,7 @@ pub async fn list_products(
             cut_page(rows, listing.limit, |p| Position::After(order.key_of(p), p.id))
         }
     };
-    Ok(Json(Page {
-        data: products.into_iter().map(Into::into).collect(),
-        next_cursor: next.map(|p| state.cursors().encode(&fingerprint, p)),
-    }))
+    Ok((products, next.map(|p| state.cursors().encode(&fingerprint, p))))
 }
 
 /// Runs a full-text query on the index, then reads the products themselves from the
@@ -327,6 +337,12 @@ pub async fn create_product(
     _staff: Staff,
     JsonBody(req): JsonBody<CreateProductRequest>,
 ) -> ApiResult<(StatusCode, Json<ProductView>)> {
+    let product = create(&state, req).await?;
+    Ok((StatusCode::CREATED, Json(product.into())))
+}
+
+/// Validates and creates a product (shared by the API and the admin pages).
+pub(crate) async fn create(state: &AppState, req: CreateProductRequest) -> ApiResult<Product> {
     let now = state.now();
     let initial_stock = req.initial_stock.map(|s| {
         match (
@@ -388,7 +404,7 @@ pub async fn create_product(
     let product = state.store().create_product(new, now).await?;
     state.nudge_search();
     tracing::info!(product.id = product.id, "product created");
-    Ok((StatusCode::CREATED, Json(product.into())))
+    Ok(product)
 }
 
 /// Changes to a product: any writable field; absent fields stay as they are.
@@ -434,6 +450,11 @@ pub async fn update_product(
     Path(id): Path<i64>,
     JsonBody(req): JsonBody<UpdateProductRequest>,
 ) -> ApiResult<Json<ProductView>> {
+    Ok(Json(update(&state, id, req).await?.into()))
+}
+
+/// Validates and applies changes to a product (shared by the API and the admin pages).
+pub(crate) async fn update(state: &AppState, id: i64, req: UpdateProductRequest) -> ApiResult<Product> {
     let parsed = (
         req.name.as_deref().map(ProductName::parse).transpose(),
         req.description.as_deref().map(Description::parse).transpose(),
@@ -473,7 +494,7 @@ pub async fn update_product(
         .await
         .map_err(product_not_found)?;
     state.nudge_search();
-    Ok(Json(product.into()))
+    Ok(product)
 }
 
 /// Archives a product (staff): it leaves listings, search and carts, and stays in past
@@ -491,6 +512,11 @@ pub async fn archive_product(
     _staff: Staff,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<ProductView>> {
+    Ok(Json(archive(&state, id).await?.into()))
+}
+
+/// Archives a product (shared by the API and the admin pages).
+pub(crate) async fn archive(state: &AppState, id: i64) -> ApiResult<Product> {
     let changes = ProductChanges {
         status: Some(ProductStatus::Archived),
         ..Default::default()
@@ -502,7 +528,7 @@ pub async fn archive_product(
         .map_err(product_not_found)?;
     state.nudge_search();
     tracing::info!(product.id = id, "product archived");
-    Ok(Json(product.into()))
+    Ok(product)
 }
 
 /// A category and its number of active products.

@@ -89,6 +89,12 @@ pub async fn receive_stock(
     Path(id): Path<i64>,
     JsonBody(req): JsonBody<ReceiveStockRequest>,
 ) -> ApiResult<(StatusCode, Json<LotView>)> {
+    let lot = receive(&state, id, &req).await?;
+    Ok((StatusCode::CREATED, Json(lot.into())))
+}
+
+/// Validates and receives a lot (shared by the API and the admin pages).
+pub(crate) async fn receive(state: &AppState, id: i64, req: &ReceiveStockRequest) -> ApiResult<Lot> {
     let now = state.now();
     let received_at = match req.received_at.as_deref() {
         None => Ok(now),
@@ -121,7 +127,7 @@ pub async fn receive_stock(
         .await
         .map_err(product_not_found)?;
     tracing::info!(product.id = id, lot.id = lot.id, units = lot.quantity, "stock received");
-    Ok((StatusCode::CREATED, Json(lot.into())))
+    Ok(lot)
 }
 
 /// A product's lots, oldest first (staff).

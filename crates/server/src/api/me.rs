@@ -9,7 +9,7 @@ use emporium_domain::Invalid;
 use emporium_domain::account::{DisplayName, Email, Password, Phone};
 use emporium_domain::address::{AddressInput, NewAddress};
 use emporium_domain::throttle;
-use emporium_store::accounts::{Address, ProfileChanges};
+use emporium_store::accounts::{Address, ProfileChanges, User};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -60,6 +60,11 @@ pub async fn update_profile(
     Auth(session): Auth,
     JsonBody(req): JsonBody<UpdateProfileRequest>,
 ) -> ApiResult<Json<UserView>> {
+    Ok(Json(update(&state, session.user.id, req).await?.into()))
+}
+
+/// Validates and applies profile changes (shared by the API and the account page).
+pub(crate) async fn update(state: &AppState, user_id: i64, req: UpdateProfileRequest) -> ApiResult<User> {
     let changes = match (
         clearable(req.display_name, DisplayName::parse),
         clearable(req.email, Email::parse),
@@ -72,11 +77,7 @@ pub async fn update_profile(
         },
         (a, b, c) => return Err(Invalid::of([a.err(), b.err(), c.err()]).into()),
     };
-    let user = state
-        .store()
-        .update_profile(session.user.id, changes, state.now())
-        .await?;
-    Ok(Json(user.into()))
+    Ok(state.store().update_profile(user_id, changes, state.now()).await?)
 }
 
 /// Password change form.
@@ -226,6 +227,12 @@ pub async fn add_address(
     Auth(session): Auth,
     JsonBody(req): JsonBody<AddAddressRequest>,
 ) -> ApiResult<(StatusCode, Json<AddressView>)> {
+    let stored = add(&state, session.user.id, &req).await?;
+    Ok((StatusCode::CREATED, Json(stored.into())))
+}
+
+/// Validates and stores a new address (shared by the API and the account pages).
+pub(crate) async fn add(state: &AppState, user_id: i64, req: &AddAddressRequest) -> ApiResult<Address> {
     let address = NewAddress::parse(AddressInput {
         recipient: &req.recipient,
         phone: &req.phone,
@@ -236,8 +243,7 @@ pub async fn add_address(
         postal_code: req.postal_code.as_deref(),
         country: &req.country,
     })?;
-    let stored = state.store().add_address(session.user.id, address, state.now()).await?;
-    Ok((StatusCode::CREATED, Json(stored.into())))
+    Ok(state.store().add_address(user_id, address, state.now()).await?)
 }
 
 /// Removes one of the caller's addresses. Another user's address is 404.

@@ -270,9 +270,24 @@ pub async fn place_order(
     key: IdempotencyHeader,
     JsonBody(req): JsonBody<PlaceOrderRequest>,
 ) -> ApiResult<Response> {
+    match place(&state, session.user.id, &req, key).await? {
+        Idempotent::Replay { status, body } => {
+            Ok(raw_json(StatusCode::from_u16(status).unwrap_or(StatusCode::OK), body))
+        }
+        Idempotent::Fresh(order) => Ok((StatusCode::CREATED, Json(OrderView::from(&order))).into_response()),
+    }
+}
+
+/// Places an order from the user's cart, idempotently when a key is given (shared by the
+/// API and the checkout page). A replay carries the first answer's JSON body.
+pub(crate) async fn place(
+    state: &AppState,
+    user_id: i64,
+    req: &PlaceOrderRequest,
+    key: IdempotencyHeader,
+) -> ApiResult<Idempotent<Order>> {
     let note = optional_line("note", req.note.as_deref(), 500)?;
-    let user_id = session.user.id;
-    let key = idempotency(key, user_id, "POST /orders".into(), &req);
+    let key = idempotency(key, user_id, "POST /orders".into(), req);
     let now = state.now();
     let request = PlaceOrder {
         user_id,
@@ -293,23 +308,19 @@ pub async fn place_order(
             other => break other,
         }
     };
-    match outcome.map_err(|e| match e {
+    let outcome = outcome.map_err(|e| match e {
         StoreError::NotFound => ApiError::NotFound("address"),
         e => e.into(),
-    })? {
-        Idempotent::Replay { status, body } => {
-            Ok(raw_json(StatusCode::from_u16(status).unwrap_or(StatusCode::OK), body))
-        }
-        Idempotent::Fresh(order) => {
-            tracing::info!(
-                order.id = order.id,
-                user.id = user_id,
-                total = order.total,
-                "order placed"
-            );
-            Ok((StatusCode::CREATED, Json(OrderView::from(&order))).into_response())
-        }
+    })?;
+    if let Idempotent::Fresh(order) = &outcome {
+        tracing::info!(
+            order.id = order.id,
+            user.id = user_id,
+            total = order.total,
+            "order placed"
+        );
     }
+    Ok(outcome)
 }
 
 /// Order listing parameters.
@@ -443,6 +454,11 @@ pub async fn ship_order(
     Path(id): Path<i64>,
     JsonBody(req): JsonBody<ShipRequest>,
 ) -> ApiResult<Json<OrderView>> {
+    Ok(Json(OrderView::from(&ship(&state, staff.user.id, id, &req).await?)))
+}
+
+/// Ships a paid order (shared by the API and the admin pages).
+pub(crate) async fn ship(state: &AppState, staff_id: i64, id: i64, req: &ShipRequest) -> ApiResult<Order> {
     let (carrier, tracking) = match (
         single_line("carrier", &req.carrier, 1, 64),
         single_line("tracking_number", &req.tracking_number, 1, 64),
@@ -450,13 +466,12 @@ pub async fn ship_order(
         (Ok(c), Ok(t)) => (c, t),
         (c, t) => return Err(Invalid::of([c.err(), t.err()]).into()),
     };
-    let actor = format!("staff:{}", staff.user.id);
-    let order = state
+    let actor = format!("staff:{staff_id}");
+    state
         .store()
         .ship_order(id, carrier, tracking, actor, state.now())
         .await
-        .map_err(order_not_found)?;
-    Ok(Json(OrderView::from(&order)))
+        .map_err(order_not_found)
 }
 
 /// A carrier's tracking event.
@@ -490,6 +505,12 @@ pub async fn add_tracking_event(
     Path(id): Path<i64>,
     JsonBody(req): JsonBody<TrackingEventRequest>,
 ) -> ApiResult<(StatusCode, Json<OrderView>)> {
+    let order = track(&state, id, &req).await?;
+    Ok((StatusCode::CREATED, Json(OrderView::from(&order))))
+}
+
+/// Records a tracking event on a shipped order (shared by the API and the admin pages).
+pub(crate) async fn track(state: &AppState, id: i64, req: &TrackingEventRequest) -> ApiResult<Order> {
     let now = state.now();
     let occurred_at = match req.occurred_at.as_deref() {
         None => Ok(now),
@@ -511,12 +532,11 @@ pub async fn add_tracking_event(
         },
         (a, b, c, d) => return Err(Invalid::of([a.err(), b.err(), c.err(), d.err()]).into()),
     };
-    let order = state
+    state
         .store()
         .add_tracking_event(id, event, now)
         .await
-        .map_err(order_not_found)?;
-    Ok((StatusCode::CREATED, Json(OrderView::from(&order))))
+        .map_err(order_not_found)
 }
 
 /// Confirms receipt of the caller's shipped order.

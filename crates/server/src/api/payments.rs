@@ -85,23 +85,38 @@ pub async fn pay_order(
     key: IdempotencyHeader,
     JsonBody(req): JsonBody<PayRequest>,
 ) -> ApiResult<Response> {
+    match start_payment(&state, session.user.id, order_id, &req, key).await? {
+        Idempotent::Replay { status, body } => {
+            Ok(raw_json(StatusCode::from_u16(status).unwrap_or(StatusCode::OK), body))
+        }
+        Idempotent::Fresh(payment) => Ok((StatusCode::CREATED, Json(PaymentView::from(&payment))).into_response()),
+    }
+}
+
+/// Starts (or resumes) paying for the user's order and answers the payment with its pay
+/// page (shared by the API and the order page). A replay carries the first answer's JSON.
+pub(crate) async fn start_payment(
+    state: &AppState,
+    user_id: i64,
+    order_id: i64,
+    req: &PayRequest,
+    key: IdempotencyHeader,
+) -> ApiResult<Idempotent<Payment>> {
     let provider = state.providers().get(&req.provider).ok_or_else(|| {
         ApiError::Validation(vec![emporium_domain::FieldError::new(
             "provider",
             format!("must be one of: {}", state.providers().names().join(", ")),
         )])
     })?;
-    let key = idempotency(key, session.user.id, format!("POST /orders/{order_id}/pay"), &req);
+    let key = idempotency(key, user_id, format!("POST /orders/{order_id}/pay"), req);
     let now = state.now();
     let start = state
         .store()
-        .begin_payment(order_id, session.user.id, req.provider.clone(), key.clone(), now)
+        .begin_payment(order_id, user_id, req.provider.clone(), key.clone(), now)
         .await
         .map_err(order_not_found)?;
     let payment = match start {
-        PaymentStart::Replay { status, body } => {
-            return Ok(raw_json(StatusCode::from_u16(status).unwrap_or(StatusCode::OK), body));
-        }
+        PaymentStart::Replay { status, body } => return Ok(Idempotent::Replay { status, body }),
         PaymentStart::Existing(payment) => payment,
         PaymentStart::New(payment) => {
             let request = PaymentRequest {
@@ -128,7 +143,7 @@ pub async fn pay_order(
                 })?
         }
     };
-    Ok((StatusCode::CREATED, Json(PaymentView::from(&payment))).into_response())
+    Ok(Idempotent::Fresh(payment))
 }
 
 /// The body of a sandbox notification (as documented in the OpenAPI description).
@@ -295,15 +310,29 @@ pub async fn request_refund(
     key: IdempotencyHeader,
     JsonBody(req): JsonBody<RefundRequestBody>,
 ) -> ApiResult<Response> {
+    Ok(match ask_refund(&state, session.user.id, order_id, &req, key).await? {
+        Idempotent::Replay { status, body } => raw_json(StatusCode::from_u16(status).unwrap_or(StatusCode::OK), body),
+        Idempotent::Fresh(refund) => (StatusCode::CREATED, Json(RefundView::from(&refund))).into_response(),
+    })
+}
+
+/// Opens a refund request on the user's order (shared by the API and the order page).
+pub(crate) async fn ask_refund(
+    state: &AppState,
+    user_id: i64,
+    order_id: i64,
+    req: &RefundRequestBody,
+    key: IdempotencyHeader,
+) -> ApiResult<Idempotent<Refund>> {
     let reason = single_line("reason", &req.reason, 1, 500)?;
-    let key = idempotency(key, session.user.id, format!("POST /orders/{order_id}/refunds"), &req);
+    let key = idempotency(key, user_id, format!("POST /orders/{order_id}/refunds"), req);
     let render = Box::new(|r: &Refund| (201, to_json(&RefundView::from(r))));
     let outcome = state
         .store()
         .request_refund(
             RefundAsk {
                 order_id,
-                owner: session.user.id,
+                owner: user_id,
                 amount: req.amount,
                 reason,
             },
@@ -313,10 +342,7 @@ pub async fn request_refund(
         )
         .await
         .map_err(order_not_found)?;
-    Ok(match outcome {
-        Idempotent::Replay { status, body } => raw_json(StatusCode::from_u16(status).unwrap_or(StatusCode::OK), body),
-        Idempotent::Fresh(refund) => (StatusCode::CREATED, Json(RefundView::from(&refund))).into_response(),
-    })
+    Ok(outcome)
 }
 
 /// Approves a requested refund (staff): the money goes back through the provider; when
@@ -335,9 +361,15 @@ pub async fn approve_refund(
     Staff(staff): Staff,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<RefundView>> {
+    Ok(Json(RefundView::from(&approve(&state, staff.user.id, id).await?)))
+}
+
+/// Approves a refund and pays it back through the provider (shared by the API and the
+/// admin pages).
+pub(crate) async fn approve(state: &AppState, staff_id: i64, id: i64) -> ApiResult<Refund> {
     let now = state.now();
     let Some((refund, payment)) = state.store().claim_refund(id, now).await? else {
-        return Err(refund_undecidable(&state, id).await);
+        return Err(refund_undecidable(state, id).await);
     };
     let provider = state.providers().get(&payment.provider).ok_or(ApiError::Unavailable)?;
     let request = RefundRequest {
@@ -354,10 +386,10 @@ pub async fn approve_refund(
     };
     let refund = state
         .store()
-        .finish_refund(id, outcome, format!("staff:{}", staff.user.id), state.now())
+        .finish_refund(id, outcome, format!("staff:{staff_id}"), state.now())
         .await?;
     tracing::info!(refund.id = id, status = %refund.status, "refund decided");
-    Ok(Json(RefundView::from(&refund)))
+    Ok(refund)
 }
 
 /// Rejects a requested refund (staff).
@@ -375,13 +407,18 @@ pub async fn reject_refund(
     Staff(staff): Staff,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<RefundView>> {
+    Ok(Json(RefundView::from(&reject(&state, staff.user.id, id).await?)))
+}
+
+/// Rejects a requested refund (shared by the API and the admin pages).
+pub(crate) async fn reject(state: &AppState, staff_id: i64, id: i64) -> ApiResult<Refund> {
     match state
         .store()
-        .reject_refund(id, format!("staff:{}", staff.user.id), state.now())
+        .reject_refund(id, format!("staff:{staff_id}"), state.now())
         .await?
     {
-        Some(refund) => Ok(Json(RefundView::from(&refund))),
-        None => Err(refund_undecidable(&state, id).await),
+        Some(refund) => Ok(refund),
+        None => Err(refund_undecidable(state, id).await),
     }
 }
 

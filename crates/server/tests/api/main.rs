@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, reason = "a failed unwrap is a failed test")]
 
 mod accounts;
+mod admin;
 mod catalog;
 mod conventions;
 mod inventory;
@@ -12,3 +13,4 @@ mod orders;
 mod recommendations;
 mod reviews;
 mod support;
+mod web;
