@@ -15,6 +15,7 @@ mod checkout;
 mod csrf;
 mod i18n;
 mod orders;
+mod reviews;
 mod session;
 mod shop;
 mod view;
@@ -47,6 +48,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/orders/{id}/cancel", post(orders::cancel))
         .route("/orders/{id}/confirm", post(orders::confirm))
         .route("/orders/{id}/refunds", post(orders::refund))
+        .route("/orders/{order}/reviews/{product}", post(reviews::write_review))
         .route("/login", get(account::login_page).post(account::log_in))
         .route("/register", get(account::register_page).post(account::register))
         .route("/logout", post(account::log_out))

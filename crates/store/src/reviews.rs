@@ -190,6 +190,14 @@ impl Store {
         rows.iter().map(review_from).collect()
     }
 
+    /// The products of an order its buyer has reviewed (for the order page).
+    pub async fn reviewed_in_order(&self, order_id: i64) -> Result<Vec<i64>, StoreError> {
+        Ok(sqlx::query_scalar("SELECT product_id FROM reviews WHERE order_id = $1")
+            .bind(order_id)
+            .fetch_all(self.reader())
+            .await?)
+    }
+
     /// One review, hidden or not.
     pub async fn review(&self, id: i64) -> Result<Option<Review>, StoreError> {
         let row = sqlx::query(concat!("SELECT ", review_columns!(), " WHERE r.id = $1"))

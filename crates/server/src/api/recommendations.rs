@@ -86,9 +86,18 @@ pub async fn also_bought(
         .await?
         .filter(|p| p.status == ProductStatus::Active || caller.is_staff())
         .ok_or(ApiError::NotFound("product"))?;
-    let (model, _) = state.recommender().model();
-    let data = on_sale(&state, limit, |n| model.also_bought(id, n, |_| true)).await?;
+    let data = also_bought_of(&state, id, limit)
+        .await?
+        .into_iter()
+        .map(Recommended::from)
+        .collect();
     Ok(Json(AlsoBought { data }))
+}
+
+/// The products bought with `id`, on sale, best first (the API and the product page).
+pub(crate) async fn also_bought_of(state: &AppState, id: i64, limit: usize) -> ApiResult<Vec<(Product, f64)>> {
+    let (model, _) = state.recommender().model();
+    on_sale(state, limit, |n| model.also_bought(id, n, |_| true)).await
 }
 
 /// Products that users who bought like the caller bought too, scored by those users'
@@ -107,30 +116,51 @@ pub async fn for_you(
     Query(p): Query<LimitParams>,
 ) -> ApiResult<Json<ForYou>> {
     let limit = p.parse()?;
-    // The model may predate the caller's latest orders: exclude those purchases too (the
-    // model itself excludes the ones it knows).
-    let (model, watermark) = state.recommender().model();
-    let bought: HashSet<i64> = state
-        .store()
-        .purchased_since(session.user.id, watermark)
-        .await?
-        .into_iter()
-        .collect();
-    let mut basis = Basis::Popular;
-    let data = on_sale(&state, limit, |n| {
-        let (list, b) = model.for_user(session.user.id, n, |item| !bought.contains(&item));
-        basis = b;
-        list
-    })
-    .await?;
+    let (list, basis) = for_user(&state, session.user.id, limit).await?;
     let basis = match basis {
         Basis::Personal => "personal",
         Basis::Popular => "popular",
     };
     Ok(Json(ForYou {
-        data,
+        data: list.into_iter().map(Recommended::from).collect(),
         basis: basis.into(),
     }))
+}
+
+/// A user's "for you" list, on sale, best first (the API and the home page).
+pub(crate) async fn for_user(state: &AppState, user_id: i64, limit: usize) -> ApiResult<(Vec<(Product, f64)>, Basis)> {
+    // The model may predate the user's latest orders: exclude those purchases too (the
+    // model itself excludes the ones it knows).
+    let (model, watermark) = state.recommender().model();
+    let bought: HashSet<i64> = state
+        .store()
+        .purchased_since(user_id, watermark)
+        .await?
+        .into_iter()
+        .collect();
+    let mut basis = Basis::Popular;
+    let list = on_sale(state, limit, |n| {
+        let (list, b) = model.for_user(user_id, n, |item| !bought.contains(&item));
+        basis = b;
+        list
+    })
+    .await?;
+    Ok((list, basis))
+}
+
+/// What sells best, on sale (the home page for visitors who are not logged in).
+pub(crate) async fn popular(state: &AppState, limit: usize) -> ApiResult<Vec<(Product, f64)>> {
+    let (model, _) = state.recommender().model();
+    on_sale(state, limit, |n| model.popular(n, |_| true)).await
+}
+
+impl From<(Product, f64)> for Recommended {
+    fn from((product, score): (Product, f64)) -> Self {
+        Self {
+            product: product.into(),
+            score: (score * 10_000.0).round() / 10_000.0,
+        }
+    }
 }
 
 /// Takes candidates from `ranked(n)` (the model's best `n`) and keeps those on sale now,
@@ -139,7 +169,7 @@ async fn on_sale(
     state: &AppState,
     limit: usize,
     mut ranked: impl FnMut(usize) -> Vec<Scored>,
-) -> ApiResult<Vec<Recommended>> {
+) -> ApiResult<Vec<(Product, f64)>> {
     let mut want = limit + limit / 2 + 4;
     loop {
         let candidates = ranked(want);
@@ -152,14 +182,9 @@ async fn on_sale(
             .filter(|p| p.status == ProductStatus::Active)
             .map(|p| (p.id, p))
             .collect();
-        let mut out: Vec<Recommended> = candidates
+        let mut out: Vec<(Product, f64)> = candidates
             .iter()
-            .filter_map(|s| {
-                active.remove(&s.item).map(|p| Recommended {
-                    product: p.into(),
-                    score: (s.score * 10_000.0).round() / 10_000.0,
-                })
-            })
+            .filter_map(|s| active.remove(&s.item).map(|p| (p, s.score)))
             .collect();
         // Enough, or the model has nothing more to offer, or enough asked for.
         if out.len() >= limit || candidates.len() < want || want >= 1_000 {

@@ -87,6 +87,12 @@ pub async fn add_review(
     Path(product_id): Path<i64>,
     JsonBody(body): JsonBody<NewReviewBody>,
 ) -> ApiResult<(StatusCode, Json<ReviewView>)> {
+    let review = write(&state, session.user.id, product_id, &body).await?;
+    Ok((StatusCode::CREATED, Json(review.into())))
+}
+
+/// Writes a review (the API and the order page): validates, checks the buyer may, stores.
+pub(crate) async fn write(state: &AppState, user_id: i64, product_id: i64, body: &NewReviewBody) -> ApiResult<Review> {
     let (rating, text) = match (Rating::parse(body.rating), ReviewBody::parse(&body.body)) {
         (Ok(r), Ok(t)) => (r, t),
         (r, t) => return Err(Invalid::of([r.err(), t.err()]).into()),
@@ -99,14 +105,14 @@ pub async fn add_review(
     let new = NewReview {
         product_id,
         order_id: body.order_id,
-        user_id: session.user.id,
+        user_id,
         rating,
         body: text,
     };
     match state.store().add_review(new, state.now()).await {
         Ok(review) => {
             state.nudge_search();
-            Ok((StatusCode::CREATED, Json(review.into())))
+            Ok(review)
         }
         // Unknown and another user's orders look the same.
         Err(StoreError::NotFound) => Err(ApiError::NotFound("order")),
@@ -175,14 +181,15 @@ pub async fn moderate_review(
     Path(id): Path<i64>,
     JsonBody(body): JsonBody<ModerateReview>,
 ) -> ApiResult<Json<ReviewView>> {
-    match state
-        .store()
-        .set_review_hidden(id, body.hidden, staff.user.id, state.now())
-        .await
-    {
+    Ok(Json(moderate(&state, staff.user.id, id, body.hidden).await?.into()))
+}
+
+/// Hides or shows a review (the API and the product page's staff buttons).
+pub(crate) async fn moderate(state: &AppState, staff_id: i64, id: i64, hidden: bool) -> ApiResult<Review> {
+    match state.store().set_review_hidden(id, hidden, staff_id, state.now()).await {
         Ok(review) => {
             state.nudge_search();
-            Ok(Json(review.into()))
+            Ok(review)
         }
         Err(StoreError::NotFound) => Err(ApiError::NotFound("review")),
         Err(e) => Err(e.into()),

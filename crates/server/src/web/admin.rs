@@ -35,6 +35,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/refunds", get(sales::refunds))
         .route("/admin/refunds/{id}/approve", post(sales::approve))
         .route("/admin/refunds/{id}/reject", post(sales::reject))
+        .route("/admin/reviews/{id}", post(super::reviews::moderate_review))
 }
 
 /// The dashboard's summary figures, formatted.

@@ -275,18 +275,42 @@ struct OrderPage {
     errors: FieldErrors,
     /// Whether to refresh the page by itself (a payment is under way).
     refresh: bool,
-    /// The lines the buyer may review (a received order). The reviews issue fills the
-    /// form behind each (`POST /products/{id}/reviews` with this order's id).
-    reviewable: Vec<(i64, String)>,
+    /// The lines of a received order, each with a review form or "reviewed".
+    reviewable: Vec<Reviewable>,
+    /// The review form that failed, with what was typed, and its errors.
+    draft: ReviewDraft,
+    review_errors: FieldErrors,
+    /// The rating choices, best first.
+    stars: [i64; 5],
 }
 
-async fn order_page_for(
+/// A line of a received order, as the review section shows it.
+struct Reviewable {
+    product_id: i64,
+    name: String,
+    reviewed: bool,
+}
+
+/// A review form as typed, to show again with its errors.
+#[derive(Debug, Default)]
+pub struct ReviewDraft {
+    /// The product the form was for (0: none).
+    pub product_id: i64,
+    /// The rating as typed.
+    pub rating: String,
+    /// The text as typed.
+    pub body: String,
+}
+
+/// The order page; `review` re-shows a review form that failed.
+pub(super) async fn order_page_for(
     state: &AppState,
     visitor: &Visitor,
     id: i64,
     refund: (String, String),
     errors: FieldErrors,
     status: StatusCode,
+    review: Option<(ReviewDraft, FieldErrors)>,
 ) -> WebResult {
     let session = visitor.user()?;
     let order = state
@@ -297,12 +321,22 @@ async fn order_page_for(
         .ok_or(WebError::NotFound)?;
     let detail = order_detail(state, &order).await?;
     let refresh = order.status == OrderStatus::PendingPayment && order.payment.is_some();
-    // TODO(reviews issue): offer the review form per line; the hook is this list.
-    let reviewable = if order.status == OrderStatus::Received {
-        order.items.iter().map(|i| (i.product_id, i.name.clone())).collect()
+    // Only the buyer reviews, once per line of a received order.
+    let reviewable = if order.status == OrderStatus::Received && order.user_id == session.user.id {
+        let reviewed = state.store().reviewed_in_order(order.id).await?;
+        order
+            .items
+            .iter()
+            .map(|i| Reviewable {
+                product_id: i.product_id,
+                name: i.name.clone(),
+                reviewed: reviewed.contains(&i.product_id),
+            })
+            .collect()
     } else {
         Vec::new()
     };
+    let (draft, review_errors) = review.unwrap_or_default();
     Ok(render(
         status,
         &OrderPage {
@@ -313,6 +347,9 @@ async fn order_page_for(
             errors,
             refresh,
             reviewable,
+            draft,
+            review_errors,
+            stars: [5, 4, 3, 2, 1],
         },
     ))
 }
@@ -326,6 +363,7 @@ pub async fn detail(State(state): State<AppState>, visitor: Visitor, Path(id): P
         Default::default(),
         FieldErrors::default(),
         StatusCode::OK,
+        None,
     )
     .await
 }
@@ -414,6 +452,7 @@ pub async fn refund(
                     (form.amount, form.reason),
                     errors,
                     StatusCode::UNPROCESSABLE_ENTITY,
+                    None,
                 )
                 .await;
             }
@@ -434,6 +473,7 @@ pub async fn refund(
                 (form.amount, form.reason),
                 errors,
                 StatusCode::UNPROCESSABLE_ENTITY,
+                None,
             )
             .await
         }

@@ -10,11 +10,13 @@ use serde::Deserialize;
 
 use super::session::Visitor;
 use super::view::{
-    Ctx, FieldErrors, Posted, WebError, WebResult, form_errors, money, page, parse_money, render, see_other,
+    Ctx, FieldErrors, Posted, WebError, WebResult, form_errors, money, page, parse_money, render, see_other, time,
 };
 use crate::api::catalog::{ListProductsParams, find_products};
+use crate::api::recommendations::{also_bought_of, for_user, popular};
 use crate::extract::Path;
 use crate::state::AppState;
+use emporium_recommend::Basis;
 
 /// A product as a card in a grid.
 #[derive(Debug, Clone)]
@@ -68,12 +70,13 @@ struct HomePage {
     featured: Vec<Card>,
     top_rated: Vec<Card>,
     categories: Vec<(String, i64)>,
-    /// Filled by the recommendations issue (`/me/recommendations`); empty until then, and
-    /// the section is hidden while empty.
+    /// "For you" for a logged-in shopper with history, else what sells; hidden while
+    /// nothing was ever bought.
     recommendations: Vec<Card>,
+    recommendations_title: &'static str,
 }
 
-/// `GET /`: new arrivals, top rated, categories, and (later) recommendations.
+/// `GET /`: recommendations, categories, new arrivals, top rated.
 pub async fn home(State(state): State<AppState>, visitor: Visitor) -> WebResult {
     let active = ProductFilter {
         status: Some(ProductStatus::Active),
@@ -88,13 +91,21 @@ pub async fn home(State(state): State<AppState>, visitor: Visitor) -> WebResult 
         .list_products(&active, ProductOrder::Rating, None, 4)
         .await?;
     let categories = state.store().categories().await?;
+    let t = visitor.t();
+    let (recommended, recommendations_title) = match &visitor.session {
+        Some(session) => match for_user(&state, session.user.id, 8).await? {
+            (list, Basis::Personal) => (list, t.recommended),
+            (list, Basis::Popular) => (list, t.popular_now),
+        },
+        None => (popular(&state, 8).await?, t.popular_now),
+    };
     Ok(page(&HomePage {
         ctx: Ctx::new(&visitor),
         featured: featured.iter().map(Card::from).collect(),
         top_rated: top.iter().filter(|p| p.rating_count > 0).map(Card::from).collect(),
         categories: categories.into_iter().map(|c| (c.name, c.product_count)).collect(),
-        // filled by the recommendations issue
-        recommendations: Vec::new(),
+        recommendations: recommended.iter().map(|(p, _)| Card::from(p)).collect(),
+        recommendations_title,
     }))
 }
 
@@ -208,9 +219,13 @@ pub async fn products(State(state): State<AppState>, visitor: Visitor, Query(for
     ))
 }
 
-/// A review as the product page shows it (filled by the reviews issue).
+/// A review as the product page shows it.
 #[derive(Debug, Clone)]
 pub struct ReviewItem {
+    /// Review id (the anchor, and staff's buttons).
+    pub id: i64,
+    /// Hidden by staff (only staff see it).
+    pub hidden: bool,
     /// Who wrote it.
     pub author: String,
     /// 1–5.
@@ -231,10 +246,22 @@ struct ProductPage {
     rating: String,
     quantity: String,
     errors: FieldErrors,
-    /// Filled by the reviews issue (`GET /products/{id}/reviews`); empty until then.
+    /// A page of reviews, newest first (staff also see hidden ones).
     reviews: Vec<ReviewItem>,
-    /// Filled by the recommendations issue (`/products/{id}/also-bought`); hidden while empty.
+    /// The next page of reviews, when there is one.
+    older_reviews: Option<String>,
+    /// Products bought with this one; hidden while empty.
     also_bought: Vec<Card>,
+}
+
+/// Reviews shown per page on the product page.
+const REVIEWS_PER_PAGE: i64 = 10;
+
+/// The product page's query: where the review list continues.
+#[derive(Debug, Default, Deserialize)]
+pub struct ProductQuery {
+    #[serde(default)]
+    reviews_before: Option<String>,
 }
 
 async fn product_page(
@@ -243,6 +270,7 @@ async fn product_page(
     id: i64,
     quantity: String,
     errors: FieldErrors,
+    reviews_before: Option<i64>,
 ) -> WebResult {
     let product = state
         .store()
@@ -255,6 +283,16 @@ async fn product_page(
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
+    let mut reviews = state
+        .store()
+        .reviews(product.id, visitor.is_staff(), reviews_before, REVIEWS_PER_PAGE + 1)
+        .await?;
+    let older_reviews = (reviews.len() as i64 > REVIEWS_PER_PAGE).then(|| {
+        reviews.truncate(REVIEWS_PER_PAGE as usize);
+        let last = reviews.last().map_or(0, |r| r.id);
+        format!("/products/{}?reviews_before={last}#reviews", product.id)
+    });
+    let also_bought = also_bought_of(state, product.id, 8).await?;
     Ok(render(
         status,
         &ProductPage {
@@ -269,17 +307,33 @@ async fn product_page(
             product,
             quantity,
             errors,
-            // filled by the reviews issue
-            reviews: Vec::new(),
-            // filled by the recommendations issue
-            also_bought: Vec::new(),
+            reviews: reviews
+                .into_iter()
+                .map(|r| ReviewItem {
+                    id: r.id,
+                    hidden: r.hidden,
+                    author: r.author,
+                    rating: r.rating,
+                    body: r.body,
+                    at: time(r.created_at),
+                })
+                .collect(),
+            older_reviews,
+            also_bought: also_bought.iter().map(|(p, _)| Card::from(p)).collect(),
         },
     ))
 }
 
-/// `GET /products/{id}`.
-pub async fn product(State(state): State<AppState>, visitor: Visitor, Path(id): Path<i64>) -> WebResult {
-    product_page(&state, &visitor, id, "1".into(), FieldErrors::default()).await
+/// `GET /products/{id}[?reviews_before=]`.
+pub async fn product(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<i64>,
+    Query(q): Query<ProductQuery>,
+) -> WebResult {
+    // A malformed position just starts the list from the newest.
+    let before = q.reviews_before.as_deref().and_then(|v| v.trim().parse::<i64>().ok());
+    product_page(&state, &visitor, id, "1".into(), FieldErrors::default(), before).await
 }
 
 /// The add-to-cart and cart-line forms.
@@ -305,7 +359,7 @@ pub async fn set_cart_item(
     let Ok(mut quantity) = form.quantity.trim().parse::<i64>() else {
         let errors = FieldErrors::one("quantity", "must be a whole number from 1 to 999").localized(visitor.lang);
         return if adding {
-            product_page(&state, &visitor, id, form.quantity, errors).await
+            product_page(&state, &visitor, id, form.quantity, errors, None).await
         } else {
             Err(WebError::BadRequest("quantity must be a whole number".into()))
         };
@@ -320,7 +374,7 @@ pub async fn set_cart_item(
             .map_or(0, |l| l.quantity);
         if quantity < 1 {
             let errors = FieldErrors::one("quantity", "must be a whole number from 1 to 999").localized(visitor.lang);
-            return product_page(&state, &visitor, id, form.quantity, errors).await;
+            return product_page(&state, &visitor, id, form.quantity, errors, None).await;
         }
         quantity += held;
     }
@@ -328,7 +382,7 @@ pub async fn set_cart_item(
         Ok(()) => Ok(see_other(if adding { "/cart?added=1" } else { "/cart" })),
         Err(e) => {
             let errors = form_errors(e, visitor.lang)?;
-            product_page(&state, &visitor, id, form.quantity, errors).await
+            product_page(&state, &visitor, id, form.quantity, errors, None).await
         }
     }
 }

@@ -30,7 +30,7 @@ pub(crate) async fn paid_order(app: &TestApp, token: &str, address: i64, lines: 
 }
 
 /// Ships an order and confirms its receipt.
-async fn deliver(app: &TestApp, staff: &str, token: &str, order: i64) {
+pub(crate) async fn deliver(app: &TestApp, staff: &str, token: &str, order: i64) {
     let ship = json!({"carrier": "SF Express", "tracking_number": format!("SF{order:010}")});
     json_of(
         app.send(

@@ -370,3 +370,62 @@ app_test! {
         assert!(staff.get("/admin/inventory").await.body.contains("¥306.00"), "4 × 30 + 6 × 31 on hand");
     }
 }
+
+app_test! {
+    async fn reviews_and_recommendations_on_the_pages(app) {
+        let staff = app.staff("boss").await;
+        let tea = product(&app, &staff, "Longjing 龙井", 10).await;
+        let cup = product(&app, &staff, "Teacup 茶杯", 10).await;
+        // Another buyer bought both, so the cup is "also bought" with the tea.
+        let other = app.customer("olga").await;
+        let home = crate::orders::address(&app, &other).await;
+        crate::reviews::paid_order(&app, &other, home, &[(tea, 1), (cup, 1)]).await;
+        let erin = app.customer("erin").await;
+        let home = crate::orders::address(&app, &erin).await;
+        let order = crate::reviews::paid_order(&app, &erin, home, &[(tea, 1)]).await;
+        let mut browser = Browser::new(&app);
+        browser.submit("/login", "/login", &[("username", "erin"), ("password", "password123")]).await;
+        let order_path = format!("/orders/{order}");
+        assert!(!browser.get(&order_path).await.body.contains("submit-review-"), "no review form before receipt");
+        crate::reviews::deliver(&app, &staff, &erin, order).await;
+
+        // A bad rating is shown next to its field, and what was typed is kept.
+        let action = format!("{order_path}/reviews/{tea}");
+        let bad = browser.submit(&order_path, &action, &[("rating", "6"), ("body", "typed text")]).await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(bad.body.contains("must be a whole number from 1 to 5") && bad.body.contains(">typed text</textarea>"), "{}", bad.body);
+        let posted = browser.submit(&order_path, &action, &[("rating", "4"), ("body", "<script>alert(1)</script> 好茶")]).await;
+        assert_eq!(posted.location.as_deref(), Some(format!("{order_path}#review-{tea}").as_str()));
+        assert!(browser.get(&order_path).await.body.contains("✓ Reviewed"));
+        let again = browser.submit(&order_path, &action, &[("rating", "1")]).await;
+        assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY, "a second review is refused on the page");
+
+        // The product page shows it escaped, with the new average.
+        let page = browser.get(&format!("/products/{tea}")).await;
+        let shown = page.body.split(r#"class="pre-line">"#).last().and_then(|s| s.split("</p>").next()).unwrap_or_default();
+        assert!(shown.contains("好茶") && !page.body.contains("<script>alert(1)"), "{shown}");
+        assert!(page.body.contains("4.0 ★ (1)"));
+        assert!(!page.body.contains(r#"id="also-bought""#), "no model yet");
+        emporium_server::recommendations::refresh(&app.state).await.unwrap();
+        let page = browser.get(&format!("/products/{tea}")).await;
+        let also = page.body.split(r#"id="also-bought""#).nth(1).expect("also bought shown");
+        assert!(also.contains(&format!("/products/{cup}")));
+        // Home: erin has history, so the list is personal and leaves out what she bought.
+        let home_page = browser.get("/").await;
+        let recommended = home_page.body.split(r#"id="rec-h""#).nth(1).expect("recommendations shown");
+        assert!(recommended.starts_with(">Recommended for you<") && recommended.split("</section>").next().unwrap().contains(&format!("/products/{cup}\"")), "{recommended}");
+
+        // Staff hide the review from the product page; shoppers no longer see it.
+        let mut boss = Browser::new(&app);
+        boss.submit("/login", "/login", &[("username", "boss"), ("password", "staff-password")]).await;
+        let review_id = page.body.split(r#"id="review-"#).nth(1).and_then(|s| s.split('"').next()).unwrap().to_owned();
+        let hidden = boss.submit(&format!("/products/{tea}"), &format!("/admin/reviews/{review_id}"), &[("hidden", "true")]).await;
+        assert_eq!(hidden.status, StatusCode::SEE_OTHER);
+        assert!(!browser.get(&format!("/products/{tea}")).await.body.contains("好茶"));
+        assert!(boss.get(&format!("/products/{tea}")).await.body.contains("Hidden by staff"));
+        // Customers cannot moderate.
+        let refused = browser.submit(&format!("/products/{tea}"), &format!("/admin/reviews/{review_id}"), &[("hidden", "false")]).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN);
+        app.assert_clean().await;
+    }
+}
