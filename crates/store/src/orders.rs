@@ -356,7 +356,7 @@ impl Store {
         order_in(&mut conn, id).await
     }
 
-    /// The owner, version and status of an order (a cheap look-up for the cache).
+    /// The owner and version of an order (a cheap look-up for the cache and for access checks).
     pub async fn order_head(&self, id: i64) -> Result<Option<(i64, i64)>, StoreError> {
         let row = sqlx::query("SELECT user_id, version FROM orders WHERE id = $1")
             .bind(id)

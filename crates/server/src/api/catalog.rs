@@ -107,7 +107,9 @@ struct Listing {
     position: Option<Position>,
 }
 
-fn parse_listing(params: &ListProductsParams, staff: bool, state: &AppState) -> Result<Listing, ApiError> {
+/// Parses the listing parameters; answers the listing and its fingerprint, the string its
+/// cursors are bound to (everything that shapes the listing).
+fn parse_listing(params: &ListProductsParams, staff: bool, state: &AppState) -> Result<(Listing, String), ApiError> {
     let text = match params.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
         Some(q) if q.chars().count() > 200 => Err(FieldError::new("q", "must be at most 200 characters")),
         q => Ok(q.map(str::to_owned)),
@@ -168,14 +170,13 @@ fn parse_listing(params: &ListProductsParams, staff: bool, state: &AppState) -> 
         limit,
         position: None,
     };
-    // The cursor is bound to everything that shapes the listing.
     let fingerprint = fingerprint(&listing, staff);
     listing.position = params
         .cursor
         .as_deref()
         .map(|c| state.cursors().decode(&fingerprint, c))
         .transpose()?;
-    Ok(listing)
+    Ok((listing, fingerprint))
 }
 
 fn fingerprint(listing: &Listing, staff: bool) -> String {
@@ -215,8 +216,7 @@ pub(crate) async fn find_products(
     params: &ListProductsParams,
     staff: bool,
 ) -> ApiResult<(Vec<Product>, Option<String>)> {
-    let listing = parse_listing(params, staff, state)?;
-    let fingerprint = fingerprint(&listing, staff);
+    let (listing, fingerprint) = parse_listing(params, staff, state)?;
     let (products, next) = match &listing.text {
         Some(text) => search(state, &listing, text).await?,
         None => {
