@@ -2,16 +2,25 @@
 //! Zipf-like popularity (exponent 1) and user activity, from a fixed seed. Prints fit
 //! time, serialized size, peak RSS and serving latencies.
 //!
-//! `cargo run --release -p emporium-recommend --example scale [users items purchases]`
+//! `cargo run --release -p emporium-recommend --example scale [users items purchases [budget]]`
+//!
+//! `budget` is the user-neighbour search's scan budget ([`Params::scan_budget`]): a number
+//! of co-buyer entries, or `exact` for no cap; the server's default when left out.
 
 #![allow(clippy::unwrap_used, reason = "a benchmark: a failure should stop it loudly")]
 
 use std::time::{Duration, Instant};
 
-use emporium_recommend::{Interactions, Model, Params};
+use emporium_recommend::{DEFAULT_SCAN_BUDGET, EXACT_SCAN, Interactions, Model, Params};
 
 fn main() {
-    let args: Vec<usize> = std::env::args().skip(1).map(|a| a.parse().unwrap()).collect();
+    let raw: Vec<String> = std::env::args().skip(1).collect();
+    let budget = match raw.get(3).map(String::as_str) {
+        None => DEFAULT_SCAN_BUDGET,
+        Some("exact") => EXACT_SCAN,
+        Some(n) => n.parse().unwrap(),
+    };
+    let args: Vec<usize> = raw.iter().take(3).map(|a| a.parse().unwrap()).collect();
     let users = args.first().copied().unwrap_or(100_000);
     let items = args.get(1).copied().unwrap_or(10_000);
     let purchases = args.get(2).copied().unwrap_or(1_000_000);
@@ -63,13 +72,21 @@ fn main() {
     let bytes = model.to_bytes();
     let encode = started.elapsed();
     let started = Instant::now();
-    let model = Model::from_bytes(&bytes).unwrap();
+    let mut model = Model::from_bytes(&bytes).unwrap();
+    // The budget is a serving parameter, not stored in the bytes.
+    model.set_scan_budget(budget);
     println!(
         "serialized: {:.1} MB (encode {:.0} ms, decode {:.0} ms)",
         bytes.len() as f64 / 1e6,
         encode.as_secs_f64() * 1e3,
         started.elapsed().as_secs_f64() * 1e3
     );
+
+    if budget == EXACT_SCAN {
+        println!("user-neighbour search: exact (no scan budget)");
+    } else {
+        println!("user-neighbour search: at most {budget} co-buyer entries per request");
+    }
 
     let n = 20_000;
     let random_users: Vec<i64> = (0..n).map(|_| rng.i64(0..users as i64)).collect();

@@ -104,6 +104,8 @@ impl Model {
             category_popular: Vec::new(),
             item_neighbours: s.item_neighbours,
             user_neighbours: s.user_neighbours,
+            // A serving parameter, not part of the stored format (which is unchanged).
+            scan_budget: crate::DEFAULT_SCAN_BUDGET,
         };
         model.derive_item_lists();
         Ok(model)

@@ -25,7 +25,8 @@ pub type UserId = i64;
 /// A product's id as the store knows it.
 pub type ItemId = i64;
 
-/// How many neighbours the model keeps and uses.
+/// How many neighbours the model keeps and uses, and how far a "for you" request may
+/// search for them.
 #[derive(Clone, Debug)]
 pub struct Params {
     /// Neighbours kept per item (the top-k lists behind "also bought" and the item-based
@@ -33,13 +34,31 @@ pub struct Params {
     pub item_neighbours: usize,
     /// Most similar users whose purchases make up a "for you" list.
     pub user_neighbours: usize,
+    /// Most co-buyer entries one "for you" request scans to find the user's neighbours
+    /// ([`DEFAULT_SCAN_BUDGET`] by default; [`EXACT_SCAN`] = no cap, an exact search).
+    ///
+    /// A user whose items have more buyers than this in all gets each item's scan cut to
+    /// its `scan_budget / |items|` (at least 32) buyers with the fewest items, and the
+    /// best `4 × user_neighbours` candidates of that scan re-scored exactly. A serving
+    /// parameter: [`Model::to_bytes`] does not store it, and a model read back by
+    /// [`Model::from_bytes`] serves with the default until
+    /// [`Model::set_scan_budget`] says otherwise.
+    pub scan_budget: usize,
 }
+
+/// The default [`Params::scan_budget`]: keeps a request for the heaviest buyers of a
+/// shop of 100,000 users under a millisecond (see `BENCHMARKS.md`).
+pub const DEFAULT_SCAN_BUDGET: usize = 25_000;
+
+/// A [`Params::scan_budget`] that never cuts: the user-neighbour search is exact.
+pub const EXACT_SCAN: usize = usize::MAX;
 
 impl Default for Params {
     fn default() -> Self {
         Params {
             item_neighbours: 50,
             user_neighbours: 50,
+            scan_budget: DEFAULT_SCAN_BUDGET,
         }
     }
 }

@@ -45,6 +45,8 @@ pub struct Model {
     pub(crate) category_popular: Vec<u32>,
     pub(crate) item_neighbours: u32,
     pub(crate) user_neighbours: u32,
+    /// [`Params::scan_budget`]: a serving parameter, not stored in the bytes.
+    pub(crate) scan_budget: usize,
 }
 
 impl Model {
@@ -107,6 +109,7 @@ impl Model {
             category_popular: Vec::new(),
             item_neighbours: u32::try_from(params.item_neighbours).unwrap_or(u32::MAX),
             user_neighbours: u32::try_from(params.user_neighbours).unwrap_or(u32::MAX),
+            scan_budget: params.scan_budget,
         };
         model.derive_item_lists();
         let (offsets, neighbours, common) = build::item_neighbours(&model, model.item_neighbours as usize);
@@ -136,12 +139,21 @@ impl Model {
         self.user_items.len()
     }
 
-    /// The parameters it was fitted with.
+    /// The parameters it was fitted with (the scan budget as it serves now).
     pub fn params(&self) -> Params {
         Params {
             item_neighbours: self.item_neighbours as usize,
             user_neighbours: self.user_neighbours as usize,
+            scan_budget: self.scan_budget,
         }
+    }
+
+    /// Sets how many co-buyer entries a "for you" request may scan (see
+    /// [`Params::scan_budget`]; [`crate::EXACT_SCAN`] for an exact search). The budget is
+    /// not stored in the bytes, so a model read back by [`Model::from_bytes`] needs this
+    /// to serve with anything but the default.
+    pub fn set_scan_budget(&mut self, budget: usize) {
+        self.scan_budget = budget;
     }
 
     /// The items `user` bought, as the model knows them, ascending.

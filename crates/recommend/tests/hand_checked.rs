@@ -22,7 +22,7 @@
 //! sim(2,3) = 1/√6 = 0.4082, sim(2,4) = 1/√4 = 0.5, sim(3,4) = 1/√6 = 0.4082;
 //! user 5 shares nothing with anyone.
 
-use emporium_recommend::{Basis, DecodeError, Interactions, Model, Params, Scored};
+use emporium_recommend::{Basis, DecodeError, EXACT_SCAN, Interactions, Model, Params, Scored};
 
 const S6: f64 = 2.449_489_742_783_178; // √6
 
@@ -117,6 +117,7 @@ fn item_neighbour_lists_are_cut_at_k() {
     let model = fit(&Params {
         item_neighbours: 1,
         user_neighbours: 50,
+        ..Params::default()
     });
     assert_list(&model.also_bought(10, 10, all), &[(11, 2.0 / 3.0)]);
     // User 2 = {10, 11}: 10's only neighbour is 11 (bought), 11's is 12.
@@ -139,6 +140,7 @@ fn for_user_sums_neighbour_similarities_and_skips_what_was_bought() {
     let one = fit(&Params {
         item_neighbours: 50,
         user_neighbours: 1,
+        ..Params::default()
     });
     let (list, basis) = one.for_user(2, 4, all);
     assert_list(&list, &[(12, 2.0 / S6), (13, 2.0), (14, 1.0)]);
@@ -211,4 +213,67 @@ fn garbage_bytes_are_an_error_not_a_panic() {
     let mut trailing = bytes.clone();
     trailing.push(0);
     assert!(Model::from_bytes(&trailing).is_err());
+}
+
+/// 300 users over 40 items with skewed popularity (seeded): the best sellers have far
+/// more than the 32 buyers a per-item scan is cut to at least.
+fn skewed_shop() -> Interactions {
+    let mut rng = fastrand::Rng::with_seed(7);
+    let mut pairs = Vec::new();
+    for user in 0..300i64 {
+        for _ in 0..rng.usize(1..15) {
+            let item = (rng.f64().powi(2) * 40.0) as i64;
+            pairs.push((user, 1000 + item));
+        }
+    }
+    Interactions::from_pairs(pairs)
+}
+
+#[test]
+fn the_scan_budget_is_exact_when_generous_and_safe_when_tiny() {
+    let shop = skewed_shop();
+    let params = |scan_budget| Params {
+        scan_budget,
+        ..Params::default()
+    };
+    let exact = Model::fit(&shop, |_| None, &params(EXACT_SCAN));
+    let generous = Model::fit(&shop, |_| None, &params(shop.len()));
+    let tiny = Model::fit(&shop, |_| None, &params(1));
+    assert_eq!(Params::default().scan_budget, 25_000);
+    assert_eq!(tiny.params().scan_budget, 1);
+
+    // Every user's items have at most `shop.len()` buyers in all: nothing is cut.
+    let mut cut_differs = 0;
+    for user in 0..300 {
+        let want = exact.for_user(user, 10, all);
+        assert_eq!(generous.for_user(user, 10, all), want, "user {user}");
+
+        // A budget of 1 cuts every scan to 32 buyers per item: still a full list of
+        // distinct items the user did not buy, none that `keep` rejects.
+        let keep = |i: i64| i != 1000;
+        let (list, _) = tiny.for_user(user, 10, keep);
+        let bought = tiny.bought(user);
+        let available = tiny.items() - bought.len() - usize::from(!bought.contains(&1000));
+        assert_eq!(list.len(), 10.min(available), "user {user}: {list:?}");
+        let mut items: Vec<i64> = list.iter().map(|s| s.item).collect();
+        assert!(
+            items.iter().all(|i| !bought.contains(i) && keep(*i)),
+            "user {user}: {list:?}"
+        );
+        assert!(list.iter().all(|s| s.score.is_finite() && s.score > 0.0));
+        items.sort_unstable();
+        items.dedup();
+        assert_eq!(items.len(), list.len(), "duplicates for user {user}: {list:?}");
+        if tiny.for_user(user, 10, all) != want {
+            cut_differs += 1;
+        }
+    }
+    // The cut is real here (otherwise this test would not exercise it).
+    assert!(cut_differs > 0, "a budget of 1 changed no list");
+
+    // The budget is not in the bytes: a decoded model serves with the default until set.
+    let mut back = Model::from_bytes(&tiny.to_bytes()).unwrap();
+    assert_eq!(back.params().scan_budget, Params::default().scan_budget);
+    back.set_scan_budget(1);
+    assert_eq!(back, tiny);
 }

@@ -36,7 +36,7 @@ fn shop() -> impl Strategy<Value = Vec<(i64, i64)>> {
 proptest! {
     #[test]
     fn scores_match_brute_force(pairs in shop(), k in 1usize..12, neighbours in 1usize..12) {
-        let params = Params { item_neighbours: k, user_neighbours: neighbours };
+        let params = Params { item_neighbours: k, user_neighbours: neighbours, ..Params::default() };
         let model = Model::fit(&Interactions::from_pairs(pairs.clone()), |_| None, &params);
         let mut users = Sets::new();
         for &(u, i) in &pairs {

@@ -5,8 +5,8 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Args, ValueEnum};
-use emporium_recommend::Params;
 use emporium_recommend::eval::{self, Split};
+use emporium_recommend::{DEFAULT_SCAN_BUDGET, EXACT_SCAN, Params};
 
 use super::open_store;
 use crate::settings::Settings;
@@ -53,6 +53,10 @@ pub struct EvaluateArgs {
     /// Neighbours per item and per user.
     #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..))]
     pub neighbours: u32,
+    /// Most co-buyer entries the user-based list scans per user to find its neighbours,
+    /// as the server does; `exact` scans them all (no cap).
+    #[arg(long, default_value_t = DEFAULT_SCAN_BUDGET, value_parser = parse_scan_budget)]
+    pub scan_budget: usize,
     /// Also write the split as `train.tsv` and `test.tsv` into this folder.
     #[arg(long)]
     pub save_split: Option<PathBuf>,
@@ -77,6 +81,7 @@ pub fn evaluate(args: &EvaluateArgs) -> anyhow::Result<()> {
     let params = Params {
         item_neighbours: k,
         user_neighbours: k,
+        scan_budget: args.scan_budget,
     };
     let report = eval::evaluate(&train, &test, &params);
     println!(
@@ -86,8 +91,32 @@ pub fn evaluate(args: &EvaluateArgs) -> anyhow::Result<()> {
         data.time_column.as_deref().unwrap_or("none (file order)"),
         how
     );
+    if args.scan_budget == EXACT_SCAN {
+        println!("User-based neighbour search: exact (no scan budget).");
+    } else {
+        println!(
+            "User-based neighbour search: at most {} co-buyer entries per user{}.",
+            args.scan_budget,
+            if args.scan_budget == DEFAULT_SCAN_BUDGET {
+                " (the server's default)"
+            } else {
+                ""
+            }
+        );
+    }
     print!("{report}");
     Ok(())
+}
+
+/// A scan budget: a positive number of co-buyer entries, or `exact` for no cap.
+fn parse_scan_budget(s: &str) -> Result<usize, String> {
+    if s.eq_ignore_ascii_case("exact") {
+        return Ok(EXACT_SCAN);
+    }
+    match s.parse::<usize>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(format!("{s:?} is neither a positive number of entries nor \"exact\"")),
+    }
 }
 
 fn parse_fraction(s: &str) -> Result<f64, String> {

@@ -18,9 +18,6 @@ struct Scratch {
     touched: Vec<u32>,
 }
 
-/// Most co-buyer entries a "for you" request counts before it cuts popular items
-/// buyer lists (see [`Model::user_neighbours_of`]).
-pub(crate) const SCAN_BUDGET: usize = 25_000;
 /// Buyers scanned per item at least, however many items the user bought.
 const MIN_SCAN_PER_ITEM: usize = 32;
 
@@ -127,9 +124,10 @@ impl Model {
     /// The user's most similar users (dense index, similarity), best first: found by
     /// counting common items over the co-buyers of the user's items.
     ///
-    /// Exact while the user's items have at most [`SCAN_BUDGET`] buyers in all. Beyond
-    /// that (a user of several best sellers) each item's scan is cut to its
-    /// `SCAN_BUDGET / |items|` buyers with the fewest items — those to whom one common
+    /// Exact while the user's items have at most the model's scan budget
+    /// ([`crate::Params::scan_budget`]) of buyers in all. Beyond that (a user of several
+    /// best sellers) each item's scan is cut to its `budget / |items|` (at least
+    /// 32) buyers with the fewest items — those to whom one common
     /// item counts most — so a request stays well under a millisecond; the best
     /// `4 × user_neighbours` candidates of that scan then get their exact similarity
     /// from a merge of the two item lists, and are ranked by it.
@@ -138,10 +136,10 @@ impl Model {
         let size = to_u32(bought.len());
         let wanted = self.user_neighbours as usize;
         let total: usize = bought.iter().map(|&i| self.buyers_of(i).len()).sum();
-        let cap = if total <= SCAN_BUDGET {
+        let cap = if total <= self.scan_budget {
             usize::MAX
         } else {
-            (SCAN_BUDGET / bought.len()).max(MIN_SCAN_PER_ITEM)
+            (self.scan_budget / bought.len()).max(MIN_SCAN_PER_ITEM)
         };
         let mut cut = false;
         let mut neighbours = with_scratch(|s| {
