@@ -8,9 +8,9 @@ use emporium_store::orders::Idempotent;
 use serde::Deserialize;
 
 use super::account::{AddressForm, address_line};
-use super::orders::Line;
+use super::orders::{Line, cart_subtotal};
 use super::session::Visitor;
-use super::view::{Ctx, FieldErrors, Posted, WebError, WebResult, form_errors, money, render, see_other};
+use super::view::{Ctx, FieldErrors, Posted, WebError, WebResult, form_errors, render, see_other};
 use crate::api::orders::{PlaceOrderRequest, place};
 use crate::extract::IdempotencyHeader;
 use crate::state::AppState;
@@ -57,7 +57,6 @@ async fn checkout_page(
     if lines.is_empty() {
         return Ok(see_other("/cart"));
     }
-    let currency = lines[0].currency.clone();
     let addresses = state.store().addresses(session.user.id).await?;
     let selected = form
         .address_id
@@ -69,17 +68,8 @@ async fn checkout_page(
         status,
         &CheckoutPage {
             ctx: Ctx::new(visitor),
-            subtotal: money(lines.iter().map(|l| l.unit_price * l.quantity).sum(), &currency),
-            lines: lines
-                .iter()
-                .map(|l| Line {
-                    product_id: l.product_id,
-                    name: l.name.clone(),
-                    unit_price: money(l.unit_price, &l.currency),
-                    quantity: l.quantity,
-                    line_total: money(l.unit_price * l.quantity, &l.currency),
-                })
-                .collect(),
+            subtotal: cart_subtotal(&lines),
+            lines: lines.iter().map(Line::from).collect(),
             addresses: addresses.iter().map(|a| (a.id, address_line(a))).collect(),
             selected,
             note: form.note,
@@ -124,21 +114,26 @@ pub async fn checkout(State(state): State<AppState>, visitor: Visitor) -> WebRes
     .await
 }
 
+/// The checkout again, asking for an address of the buyer's own.
+async fn no_address(state: &AppState, visitor: &Visitor, form: CheckoutForm) -> WebResult {
+    let errors = FieldErrors::one("address_id", visitor.t().no_addresses);
+    checkout_page(
+        state,
+        visitor,
+        form,
+        errors,
+        AddressForm::default(),
+        FieldErrors::default(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await
+}
+
 /// `POST /checkout`: places the order, then shows it (where the buyer pays).
 pub async fn place_order(State(state): State<AppState>, Posted { visitor, form }: Posted<CheckoutForm>) -> WebResult {
     let session = visitor.user()?;
     let Ok(address_id) = form.address_id.parse::<i64>() else {
-        let errors = FieldErrors::one("address_id", visitor.t().no_addresses);
-        return checkout_page(
-            &state,
-            &visitor,
-            form,
-            errors,
-            AddressForm::default(),
-            FieldErrors::default(),
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
+        return no_address(&state, &visitor, form).await;
     };
     let request = PlaceOrderRequest {
         address_id,
@@ -154,19 +149,8 @@ pub async fn place_order(State(state): State<AppState>, Posted { visitor, form }
                 .ok_or(WebError::NotFound)?;
             Ok(see_other(&format!("/orders/{id}")))
         }
-        Err(crate::ApiError::NotFound(_)) => {
-            let errors = FieldErrors::one("address_id", visitor.t().no_addresses);
-            checkout_page(
-                &state,
-                &visitor,
-                form,
-                errors,
-                AddressForm::default(),
-                FieldErrors::default(),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
+        // Not one of the buyer's addresses (deleted meanwhile, or someone else's).
+        Err(crate::ApiError::NotFound(_)) => no_address(&state, &visitor, form).await,
         Err(e) => {
             let status = if matches!(e, crate::ApiError::Conflict { .. }) {
                 StatusCode::CONFLICT

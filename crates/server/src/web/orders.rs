@@ -5,7 +5,7 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use emporium_domain::order::{OrderEvent, OrderStatus};
-use emporium_store::orders::{Idempotent, Order};
+use emporium_store::orders::{CartLine, Idempotent, Order};
 use serde::Deserialize;
 
 use super::account::Empty;
@@ -31,6 +31,25 @@ pub struct Line {
     pub quantity: i64,
     /// Line total.
     pub line_total: String,
+}
+
+impl From<&CartLine> for Line {
+    /// A cart line as the cart and checkout pages show it.
+    fn from(l: &CartLine) -> Self {
+        Self {
+            product_id: l.product_id,
+            name: l.name.clone(),
+            unit_price: money(l.unit_price, &l.currency),
+            quantity: l.quantity,
+            line_total: money(l.unit_price * l.quantity, &l.currency),
+        }
+    }
+}
+
+/// What a cart's lines add up to (before shipping), and their currency.
+pub fn cart_subtotal(lines: &[CartLine]) -> String {
+    let currency = lines.first().map_or("CNY", |l| l.currency.as_str());
+    money(lines.iter().map(|l| l.unit_price * l.quantity).sum(), currency)
 }
 
 /// An order in a list.

@@ -8,6 +8,7 @@ use emporium_domain::catalog::ProductStatus;
 use emporium_store::catalog::{Product, ProductFilter, ProductOrder};
 use serde::Deserialize;
 
+use super::orders::{Line, cart_subtotal};
 use super::session::Visitor;
 use super::view::{
     Ctx, FieldErrors, Posted, WebError, WebResult, form_errors, money, page, parse_money, render, see_other, time,
@@ -387,14 +388,10 @@ pub async fn set_cart_item(
     }
 }
 
-/// A cart line for the page.
+/// A cart line for the page: the line as checkout shows it, and what is in stock.
 #[derive(Debug)]
 pub struct CartRow {
-    product_id: i64,
-    name: String,
-    unit_price: String,
-    quantity: i64,
-    line_total: String,
+    line: Line,
     stock_available: i64,
 }
 
@@ -416,8 +413,6 @@ pub struct AddedFlag {
 pub async fn cart(State(state): State<AppState>, visitor: Visitor, Query(flag): Query<AddedFlag>) -> WebResult {
     let session = visitor.user()?;
     let lines = state.store().cart(session.user.id).await?;
-    let currency = lines.first().map_or("CNY", |l| l.currency.as_str()).to_owned();
-    let subtotal: i64 = lines.iter().map(|l| l.unit_price * l.quantity).sum();
     let mut ctx = Ctx::new(&visitor);
     if flag.added.is_some() {
         ctx.notice = Some(ctx.t.added_to_cart);
@@ -427,14 +422,10 @@ pub async fn cart(State(state): State<AppState>, visitor: Visitor, Query(flag): 
         rows: lines
             .iter()
             .map(|l| CartRow {
-                product_id: l.product_id,
-                name: l.name.clone(),
-                unit_price: money(l.unit_price, &l.currency),
-                quantity: l.quantity,
-                line_total: money(l.unit_price * l.quantity, &l.currency),
+                line: Line::from(l),
                 stock_available: l.stock_available,
             })
             .collect(),
-        subtotal: money(subtotal, &currency),
+        subtotal: cart_subtotal(&lines),
     }))
 }

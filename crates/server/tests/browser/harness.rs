@@ -139,14 +139,18 @@ impl Journey {
         Ok(())
     }
 
-    /// Types into the field with CSS selector `css` (clearing it first).
-    pub async fn fill(&self, css: &str, text: &str) -> Result<()> {
-        let field = self
-            .client
+    /// Waits for the element with CSS selector `css` to appear.
+    async fn element(&self, css: &str) -> Result<fantoccini::elements::Element> {
+        self.client
             .wait()
             .for_element(Locator::Css(css))
             .await
-            .with_context(|| css.to_owned())?;
+            .with_context(|| css.to_owned())
+    }
+
+    /// Types into the field with CSS selector `css` (clearing it first).
+    pub async fn fill(&self, css: &str, text: &str) -> Result<()> {
+        let field = self.element(css).await?;
         field.clear().await?;
         field.send_keys(text).await?;
         Ok(())
@@ -156,12 +160,7 @@ impl Journey {
     /// until the browser has left the current page for the next one.
     pub async fn click(&self, css: &str) -> Result<()> {
         let old = self.client.find(Locator::Css("html")).await?;
-        let element = self
-            .client
-            .wait()
-            .for_element(Locator::Css(css))
-            .await
-            .with_context(|| css.to_owned())?;
+        let element = self.element(css).await?;
         element.click().await?;
         // The old document's root goes stale once the next page has replaced it.
         for _ in 0..100 {
@@ -176,12 +175,7 @@ impl Journey {
 
     /// The text of the element with CSS selector `css`.
     pub async fn text(&self, css: &str) -> Result<String> {
-        let element = self
-            .client
-            .wait()
-            .for_element(Locator::Css(css))
-            .await
-            .with_context(|| css.to_owned())?;
+        let element = self.element(css).await?;
         Ok(element.text().await?)
     }
 
