@@ -1,6 +1,7 @@
 //! One module per command. Each opens what it needs from the shared settings.
 
 pub mod demo;
+pub mod keys;
 pub mod recommendations;
 pub mod reindex;
 pub mod serve;
@@ -14,7 +15,8 @@ use crate::settings::Settings;
 /// Opens (and migrates) the database named by the settings.
 pub async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
     let url = settings.database_url();
-    Store::open(&StoreOptions::new(&url))
+    let keys = settings.keyring().context("loading the data keys")?;
+    Store::open(&StoreOptions::new(&url).with_keys(keys))
         .await
         .with_context(|| format!("opening the database {}", emporium_store::redact(&url)))
 }
@@ -34,7 +36,8 @@ pub fn open_search(settings: &Settings) -> anyhow::Result<(emporium_search::Sear
 /// `emporium migrate`: apply pending migrations and exit.
 pub async fn migrate(settings: &Settings) -> anyhow::Result<()> {
     let url = settings.database_url();
-    let applied = emporium_store::migrate(&StoreOptions::new(&url))
+    let keys = settings.keyring().context("loading the data keys")?;
+    let applied = emporium_store::migrate(&StoreOptions::new(&url).with_keys(keys))
         .await
         .with_context(|| format!("migrating {}", emporium_store::redact(&url)))?;
     println!(
@@ -48,14 +51,23 @@ pub async fn migrate(settings: &Settings) -> anyhow::Result<()> {
 pub async fn check(settings: &Settings) -> anyhow::Result<()> {
     let store = open_store(settings).await?;
     let result = store.check_invariants().await;
+    let unreadable = store.unreadable_sealed_values().await;
     store.close().await;
     let (checks, violations) = result.context("checking invariants")?;
-    if violations.is_empty() {
-        println!("clean: {checks} invariants hold");
-        return Ok(());
-    }
+    let unreadable = unreadable.context("opening sealed personal data")?;
     for v in &violations {
         println!("VIOLATION {}: {} ({})", v.invariant, v.subject, v.detail);
     }
-    anyhow::bail!("{} violations of {checks} invariants", violations.len())
+    if unreadable > 0 {
+        println!("VIOLATION sealed personal data: {unreadable} values open with no key in the keyring");
+    }
+    if violations.is_empty() && unreadable == 0 {
+        println!("clean: {} invariants hold", checks + 1);
+        return Ok(());
+    }
+    anyhow::bail!(
+        "{} violations of {} invariants",
+        violations.len() + usize::from(unreadable > 0),
+        checks + 1
+    )
 }

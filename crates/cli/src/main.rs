@@ -50,6 +50,18 @@ enum Command {
     Recommendations(RecommendationsCommand),
     /// Verify the stock and money invariants over the whole database.
     Check,
+    /// Manage the keys personal data is sealed with.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum KeysCommand {
+    /// Add a new key that seals from the next start on (older keys still open).
+    Rotate,
+    /// Seal every phone number and address that is plain or under an older key with the
+    /// newest key.
+    Reseal,
 }
 
 #[derive(Debug, Subcommand)]
@@ -83,6 +95,8 @@ fn main() -> ExitCode {
             Command::User(UserCommand::Create(args)) => commands::user::create(&cli.settings, args).await,
             Command::Demo { products, shoppers } => commands::demo::run(&cli.settings, products, shoppers).await,
             Command::Reindex => commands::reindex::run(&cli.settings).await,
+            Command::Keys(KeysCommand::Rotate) => commands::keys::rotate(&cli.settings),
+            Command::Keys(KeysCommand::Reseal) => commands::keys::reseal(&cli.settings).await,
             Command::Recommendations(RecommendationsCommand::Rebuild) => {
                 commands::recommendations::rebuild(&cli.settings).await
             }

@@ -57,6 +57,35 @@ pub struct Settings {
     #[arg(long, global = true, env = "EMPORIUM_PUBLIC_URL")]
     pub public_url: Option<String>,
 
+    /// Writes (POST, PUT, PATCH, DELETE) per second one client address may make, with
+    /// bursts of twice that; 0 turns the limit off (load tests only).
+    #[arg(long, global = true, env = "EMPORIUM_WRITE_LIMIT_PER_ADDRESS", default_value_t = 50)]
+    pub write_limit_per_address: u32,
+
+    /// Writes per second one session (token or cookie) may make, with bursts of twice
+    /// that; 0 turns the limit off.
+    #[arg(long, global = true, env = "EMPORIUM_WRITE_LIMIT_PER_SESSION", default_value_t = 10)]
+    pub write_limit_per_session: u32,
+
+    /// Take the client address for the write limits from the last `X-Forwarded-For`
+    /// entry: set it only when every request comes through your load balancer.
+    #[arg(long, global = true, env = "EMPORIUM_TRUST_FORWARDED_FOR")]
+    pub trust_forwarded_for: bool,
+
+    /// Serve https with this PEM certificate chain (needs --tls-key).
+    #[arg(long, global = true, env = "EMPORIUM_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// The PEM private key of --tls-cert.
+    #[arg(long, global = true, env = "EMPORIUM_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+
+    /// The keys customers' phone numbers and addresses are sealed with, as
+    /// `<id> <base64 key>` entries separated by commas (the first seals); default: the
+    /// file `<data-dir>/data-keys`, created with a new key on first use.
+    #[arg(long, global = true, env = "EMPORIUM_DATA_KEYS", hide_env_values = true)]
+    pub data_keys: Option<String>,
+
     /// Log format.
     #[arg(long, global = true, env = "EMPORIUM_LOG_FORMAT", value_enum, default_value_t = LogFormat::Human)]
     pub log_format: LogFormat,
@@ -72,6 +101,16 @@ pub enum LogFormat {
 }
 
 impl Settings {
+    /// Where the data keys are kept when `--data-keys` is not given.
+    pub fn data_keys_file(&self) -> PathBuf {
+        self.data_dir.join("data-keys")
+    }
+
+    /// The keyring in force.
+    pub fn keyring(&self) -> Result<emporium_store::Keyring, emporium_store::sealed::KeyError> {
+        emporium_store::Keyring::from_env_or_file(self.data_keys.as_deref(), &self.data_keys_file())
+    }
+
     /// The database URL in force: the explicit one, or the SQLite file in the data dir.
     pub fn database_url(&self) -> String {
         match &self.database_url {
@@ -96,6 +135,12 @@ impl fmt::Debug for Settings {
             .field("order_cache_capacity", &self.order_cache_capacity)
             .field("recommendations_refresh", &self.recommendations_refresh)
             .field("public_url", &self.public_url)
+            .field("write_limit_per_address", &self.write_limit_per_address)
+            .field("write_limit_per_session", &self.write_limit_per_session)
+            .field("trust_forwarded_for", &self.trust_forwarded_for)
+            .field("tls_cert", &self.tls_cert)
+            .field("tls_key", &self.tls_key)
+            .field("data_keys", &self.data_keys.as_ref().map(|_| "***"))
             .field("log_format", &self.log_format)
             .finish()
     }

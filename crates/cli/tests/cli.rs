@@ -222,3 +222,185 @@ fn recommendations_rebuild_stores_a_model() {
         text(&out.stdout)
     );
 }
+
+/// With `--tls-cert` and `--tls-key` the binary serves https itself: the handshake
+/// verifies against the certificate, answers carry HSTS, cookies are `Secure`, and plain
+/// http on the same port gets no answer. A missing key file stops start-up, naming it.
+#[test]
+fn serves_https_with_a_certificate_and_key() {
+    let db = TestDb::sqlite();
+    let dir = tempfile::tempdir().unwrap();
+    let generated = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    std::fs::write(&cert, generated.cert.pem()).unwrap();
+    std::fs::write(&key, generated.signing_key.serialize_pem()).unwrap();
+
+    let missing = run(
+        {
+            let mut c = emporium(&db, dir.path());
+            c.args(["serve", "--addr", "127.0.0.1:0", "--tls-cert"]).arg(&cert);
+            c.arg("--tls-key").arg(dir.path().join("nope.pem"));
+            c
+        },
+        None,
+    );
+    assert!(!missing.status.success());
+    assert!(text(&missing.stderr).contains("nope.pem"), "{}", text(&missing.stderr));
+
+    let mut cmd = emporium(&db, dir.path());
+    cmd.args(["serve", "--addr", "127.0.0.1:0", "--tls-cert"]).arg(&cert);
+    cmd.arg("--tls-key")
+        .arg(&key)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    let mut child = cmd.spawn().unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("https://"))
+        .unwrap_or_else(|| panic!("no https URL in {line:?}"))
+        .to_owned();
+    let port: u16 = addr.rsplit(':').next().unwrap().parse().unwrap();
+
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let (health, page) = runtime.block_on(async {
+        let health = https_get(port, "/healthz", generated.cert.der()).await;
+        let page = https_get(port, "/login", generated.cert.der()).await;
+        (health, page)
+    });
+    assert!(health.starts_with("HTTP/1.1 200"), "{health}");
+    assert!(
+        health
+            .to_ascii_lowercase()
+            .contains("strict-transport-security: max-age="),
+        "{health}"
+    );
+    let cookie = page
+        .lines()
+        .find(|l| l.to_ascii_lowercase().starts_with("set-cookie: emporium_anon="))
+        .unwrap_or_else(|| panic!("no anonymous cookie in {page}"));
+    assert!(cookie.contains("; Secure"), "{cookie}");
+
+    let plain = plain_http_answer(port);
+    assert!(plain.is_none(), "plain http answered {plain:?}");
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+/// One `GET` over TLS trusting only `cert`; answers the raw response head and body.
+async fn https_get(port: u16, path: &str, cert: &rustls::pki_types::CertificateDer<'static>) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(cert.clone()).unwrap();
+    let config = rustls::ClientConfig::builder()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let tcp = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+    let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
+    let mut tls = tokio_rustls::TlsConnector::from(std::sync::Arc::new(config))
+        .connect(name, tcp)
+        .await
+        .unwrap();
+    let request = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nAccept: text/html\r\nConnection: close\r\n\r\n");
+    tls.write_all(request.as_bytes()).await.unwrap();
+    let mut response = Vec::new();
+    tls.read_to_end(&mut response).await.unwrap();
+    String::from_utf8_lossy(&response).into_owned()
+}
+
+/// Plain http against the TLS port: `Some(answer)` only if it was answered 200.
+fn plain_http_answer(port: u16) -> Option<String> {
+    use std::io::Read;
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream.set_read_timeout(Some(std::time::Duration::from_secs(5))).ok()?;
+    stream
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        .ok()?;
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    let text = String::from_utf8_lossy(&answer);
+    text.starts_with("HTTP/1.1 200").then(|| text.into_owned())
+}
+
+/// Key rotation as an operator does it: data sealed under the first key, a new key added,
+/// everything re-sealed, the old key removed, and the data still reads. An instance with
+/// a key of its own is refused at start instead of writing what the others cannot read.
+#[test]
+fn data_keys_rotate_reseal_and_a_foreign_keyring_is_refused() {
+    let db = TestDb::sqlite();
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, url) = serve(&db, dir.path());
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let http = reqwest::Client::new();
+        let body = json!({"username": "mei", "password": "password123"});
+        http.post(format!("{url}/api/v1/auth/register")).json(&body).send().await.unwrap();
+        let login: Value = http.post(format!("{url}/api/v1/auth/login")).json(&body).send().await.unwrap().json().await.unwrap();
+        let token = login["token"].as_str().unwrap();
+        let address = json!({"recipient": "李梅", "phone": "13912345678", "line1": "世纪大道 100 号", "city": "上海", "country": "CN"});
+        let r = http.post(format!("{url}/api/v1/me/addresses")).bearer_auth(token).json(&address).send().await.unwrap();
+        assert_eq!(r.status(), 201);
+    });
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let keys_file = dir.path().join("data-keys");
+    let first = std::fs::read_to_string(&keys_file).unwrap();
+
+    let out = run(
+        {
+            let mut c = emporium(&db, dir.path());
+            c.args(["keys", "rotate"]);
+            c
+        },
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let rotated = std::fs::read_to_string(&keys_file).unwrap();
+    let key_lines: Vec<&str> = rotated.lines().filter(|l| !l.starts_with('#')).collect();
+    assert_eq!(key_lines.len(), 2, "{rotated}");
+    assert!(first.contains(key_lines[1]), "the old key stays, after the new one");
+
+    let out = run(
+        {
+            let mut c = emporium(&db, dir.path());
+            c.args(["keys", "reseal"]);
+            c
+        },
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("re-sealed 4 values"),
+        "{}",
+        text(&out.stdout)
+    );
+
+    // Retire the old key: everything still opens, and `check` says so.
+    std::fs::write(&keys_file, format!("{}\n", key_lines[0])).unwrap();
+    let out = run(
+        {
+            let mut c = emporium(&db, dir.path());
+            c.arg("check");
+            c
+        },
+        None,
+    );
+    assert!(out.status.success(), "{}{}", text(&out.stdout), text(&out.stderr));
+
+    // A keyring that never sealed this database: refused before serving, with the way out.
+    let foreign = "other AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+    let out = run(
+        {
+            let mut c = emporium(&db, dir.path());
+            c.env("EMPORIUM_DATA_KEYS", foreign).arg("check");
+            c
+        },
+        None,
+    );
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("same keys"), "{}", text(&out.stderr));
+}

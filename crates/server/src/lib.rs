@@ -9,6 +9,7 @@ pub mod cursor;
 pub mod error;
 pub mod extract;
 pub mod jobs;
+pub mod limits;
 pub mod metrics;
 pub mod order_cache;
 pub mod passwords;
@@ -16,6 +17,7 @@ pub mod recommendations;
 pub mod sandbox;
 pub mod search_sync;
 pub mod state;
+pub mod tls;
 pub mod tokens;
 mod web;
 
@@ -58,6 +60,10 @@ pub fn router(state: AppState) -> Router {
         // Unknown paths: an HTML page for browsers, problem+json for everyone else.
         .fallback(web::fallback)
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+        // Inside the tracing and body-limit layers, so a 429 is logged with its request
+        // id, yet before any handler touches the database.
+        .layer(axum::middleware::from_fn_with_state(state.clone(), limits::limit_writes))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), security_headers))
         .layer(
             ServiceBuilder::new()
                 .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
@@ -77,6 +83,29 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// Headers every answer carries (pages add their content policy in `web`): no MIME
+/// sniffing, and, when the shop is served over https, HSTS so browsers never fall back
+/// to plain http.
+async fn security_headers(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let mut response = next.run(req).await;
+    let headers = response.headers_mut();
+    headers.insert(
+        axum::http::header::X_CONTENT_TYPE_OPTIONS,
+        axum::http::HeaderValue::from_static("nosniff"),
+    );
+    if state.config().public_url.starts_with("https://") {
+        headers.insert(
+            axum::http::header::STRICT_TRANSPORT_SECURITY,
+            axum::http::HeaderValue::from_static("max-age=31536000"),
+        );
+    }
+    response
+}
+
 /// A panic is a bug; the client still gets a problem document, never a stack trace.
 fn panic_response() -> Response {
     ApiError::Internal(anyhow::anyhow!("handler panicked")).into_response()
@@ -89,5 +118,11 @@ pub async fn serve(
     router: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router).with_graceful_shutdown(shutdown).await
+    // The peer address feeds the per-address write limits (`limits`).
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }

@@ -11,6 +11,7 @@ use tokio::sync::Notify;
 use emporium_payments::Providers;
 
 use crate::cursor::Cursors;
+use crate::limits::{Limiters, WriteLimits};
 use crate::order_cache::OrderCache;
 use crate::passwords::Passwords;
 use crate::recommendations::Recommender;
@@ -34,6 +35,8 @@ pub struct ServerConfig {
     /// The shortest time between two rebuilds of the recommendation model (it is rebuilt
     /// only when orders have moved since).
     pub recommendations_refresh: Duration,
+    /// Write rate limits per client address and per session.
+    pub write_limits: WriteLimits,
 }
 
 impl Default for ServerConfig {
@@ -46,6 +49,7 @@ impl Default for ServerConfig {
             public_url: "http://127.0.0.1:8080".into(),
             sandbox_secret: None,
             recommendations_refresh: Duration::from_secs(60),
+            write_limits: WriteLimits::default(),
         }
     }
 }
@@ -64,6 +68,7 @@ struct Inner {
     sandbox_secret: Vec<u8>,
     order_cache: OrderCache,
     recommender: Arc<Recommender>,
+    limiters: Arc<Limiters>,
     http: reqwest::Client,
     passwords: Passwords,
     clock: Arc<dyn Clock>,
@@ -108,6 +113,7 @@ impl AppState {
             sandbox_secret: sandbox_secret.into_bytes(),
             order_cache: OrderCache::local(config.order_cache_capacity),
             recommender: Arc::new(Recommender::default()),
+            limiters: Limiters::new(config.write_limits),
             http: reqwest::Client::new(),
             passwords,
             clock,
@@ -144,6 +150,11 @@ impl AppState {
     /// The recommendation model in use.
     pub fn recommender(&self) -> &Recommender {
         &self.0.recommender
+    }
+
+    /// The write rate limiters.
+    pub fn limiters(&self) -> &Limiters {
+        &self.0.limiters
     }
 
     /// The payment providers, by name.

@@ -61,6 +61,11 @@ pub fn routes(state: AppState) -> Router<AppState> {
     pages.merge(assets::routes())
 }
 
+/// The session token a page request carries in its cookie, if any.
+pub(crate) fn session_token(headers: &HeaderMap) -> Option<String> {
+    session::cookie(headers, session::SESSION_COOKIE)
+}
+
 /// The fallback for paths no route serves: an HTML page for browsers, problem+json for
 /// the API and other clients.
 pub async fn fallback(method: Method, headers: HeaderMap, uri: axum::http::Uri) -> Response {

@@ -6,7 +6,8 @@ use emporium_domain::time::Timestamp;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
-use crate::{Store, StoreError};
+use crate::sealed::context;
+use crate::{Sealer, Store, StoreError};
 
 /// A user as the rest of the system sees it: never the password hash.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,14 +35,15 @@ macro_rules! user_columns {
     };
 }
 
-fn user_from(row: &AnyRow) -> Result<User, StoreError> {
+fn user_from(row: &AnyRow, sealer: &Sealer) -> Result<User, StoreError> {
     let role: String = row.try_get("role")?;
+    let id: i64 = row.try_get("id")?;
     Ok(User {
-        id: row.try_get("id")?,
+        id,
         username: row.try_get("username")?,
         email: row.try_get("email")?,
         display_name: row.try_get("display_name")?,
-        phone: row.try_get("phone")?,
+        phone: sealer.open_opt(&context("users.phone", id), row.try_get("phone")?)?,
         role: role
             .parse()
             .map_err(|e: String| StoreError::Database(sqlx::Error::Decode(e.into())))?,
@@ -125,17 +127,21 @@ pub struct AddressFields {
     pub country: String,
 }
 
-fn address_from(row: &AnyRow) -> Result<Address, StoreError> {
+fn address_from(row: &AnyRow, sealer: &Sealer) -> Result<Address, StoreError> {
+    let user_id: i64 = row.try_get("user_id")?;
+    let open = |column: &str| sealer.open(&context(&format!("addresses.{column}"), user_id), row.try_get(column)?);
+    let open_opt =
+        |column: &str| sealer.open_opt(&context(&format!("addresses.{column}"), user_id), row.try_get(column)?);
     Ok(Address {
         id: row.try_get("id")?,
         fields: AddressFields {
-            recipient: row.try_get("recipient")?,
-            phone: row.try_get("phone")?,
-            line1: row.try_get("line1")?,
-            line2: row.try_get("line2")?,
-            city: row.try_get("city")?,
-            region: row.try_get("region")?,
-            postal_code: row.try_get("postal_code")?,
+            recipient: open("recipient")?,
+            phone: open("phone")?,
+            line1: open("line1")?,
+            line2: open_opt("line2")?,
+            city: open("city")?,
+            region: open_opt("region")?,
+            postal_code: open_opt("postal_code")?,
             country: row.try_get("country")?,
         },
         created_at: Timestamp::from_millis(row.try_get("created_at")?),
@@ -146,6 +152,7 @@ impl Store {
     /// Registers an account. Fails with [`StoreError::UsernameTaken`] if the name is in
     /// use in any letter case.
     pub async fn create_user(&self, user: NewUser, now: Timestamp) -> Result<User, StoreError> {
+        let sealer = self.sealer().clone();
         self.write(move |conn| {
             Box::pin(async move {
                 let row = sqlx::query(
@@ -165,7 +172,7 @@ impl Store {
                     e if e.is_unique_violation() => StoreError::UsernameTaken,
                     e => e,
                 })?;
-                user_by_id(conn, row.try_get("id")?).await
+                user_by_id(conn, row.try_get("id")?, &sealer).await
             })
         })
         .await
@@ -181,14 +188,14 @@ impl Store {
         .bind(Username::key_of(username))
         .fetch_optional(self.reader())
         .await?;
-        row.map(|r| Ok((user_from(&r)?, r.try_get("password_hash")?)))
+        row.map(|r| Ok((user_from(&r, self.sealer())?, r.try_get("password_hash")?)))
             .transpose()
     }
 
     /// The user with this id.
     pub async fn user(&self, id: i64) -> Result<User, StoreError> {
         let mut conn = self.reader().acquire().await?;
-        user_by_id(&mut conn, id).await
+        user_by_id(&mut conn, id, self.sealer()).await
     }
 
     /// The password hash of a user, to check a password change.
@@ -289,7 +296,7 @@ impl Store {
         row.map(|r| {
             Ok(Session {
                 id: r.try_get("session_id")?,
-                user: user_from(&r)?,
+                user: user_from(&r, self.sealer())?,
             })
         })
         .transpose()
@@ -344,6 +351,7 @@ impl Store {
         changes: ProfileChanges,
         now: Timestamp,
     ) -> Result<User, StoreError> {
+        let sealer = self.sealer().clone();
         self.write(move |conn| {
             Box::pin(async move {
                 // Each field is "keep" (flag 0) or "set to $n" (flag 1, value possibly NULL),
@@ -357,6 +365,9 @@ impl Store {
                 let (set_name, name) = split(changes.display_name, DisplayName::as_str);
                 let (set_email, email) = split(changes.email, Email::as_str);
                 let (set_phone, phone) = split(changes.phone, Phone::as_str);
+                let phone = phone
+                    .map(|p| sealer.seal(&context("users.phone", user_id), &p))
+                    .transpose()?;
                 let updated = sqlx::query(
                     "UPDATE users SET
                         display_name = CASE WHEN $1 = 1 THEN $2 ELSE display_name END,
@@ -378,7 +389,7 @@ impl Store {
                 if updated.rows_affected() == 0 {
                     return Err(StoreError::NotFound);
                 }
-                user_by_id(conn, user_id).await
+                user_by_id(conn, user_id, &sealer).await
             })
         })
         .await
@@ -390,11 +401,24 @@ impl Store {
             .bind(user_id)
             .fetch_all(self.reader())
             .await?;
-        rows.iter().map(address_from).collect()
+        rows.iter().map(|row| address_from(row, self.sealer())).collect()
     }
 
     /// Adds an address to a user's book, up to [`MAX_ADDRESSES_PER_USER`].
     pub async fn add_address(&self, user_id: i64, address: NewAddress, now: Timestamp) -> Result<Address, StoreError> {
+        let sealer = self.sealer().clone();
+        let seal = |column: &str, value: &str| sealer.seal(&context(&format!("addresses.{column}"), user_id), value);
+        let recipient = seal("recipient", &address.recipient)?;
+        let phone = seal("phone", address.phone.as_str())?;
+        let line1 = seal("line1", &address.line1)?;
+        let line2 = address.line2.as_deref().map(|v| seal("line2", v)).transpose()?;
+        let city = seal("city", &address.city)?;
+        let region = address.region.as_deref().map(|v| seal("region", v)).transpose()?;
+        let postal_code = address
+            .postal_code
+            .as_deref()
+            .map(|v| seal("postal_code", v))
+            .transpose()?;
         self.write(move |conn| {
             Box::pin(async move {
                 let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM addresses WHERE user_id = $1")
@@ -410,18 +434,18 @@ impl Store {
                      RETURNING *",
                 )
                 .bind(user_id)
-                .bind(&address.recipient)
-                .bind(address.phone.as_str())
-                .bind(&address.line1)
-                .bind(&address.line2)
-                .bind(&address.city)
-                .bind(&address.region)
-                .bind(&address.postal_code)
+                .bind(&recipient)
+                .bind(&phone)
+                .bind(&line1)
+                .bind(&line2)
+                .bind(&city)
+                .bind(&region)
+                .bind(&postal_code)
                 .bind(&address.country)
                 .bind(now.millis())
                 .fetch_one(&mut *conn)
                 .await?;
-                address_from(&row)
+                address_from(&row, &sealer)
             })
         })
         .await
@@ -447,11 +471,11 @@ impl Store {
     }
 }
 
-async fn user_by_id(conn: &mut AnyConnection, id: i64) -> Result<User, StoreError> {
+async fn user_by_id(conn: &mut AnyConnection, id: i64, sealer: &Sealer) -> Result<User, StoreError> {
     let row = sqlx::query(concat!("SELECT ", user_columns!(), " FROM users u WHERE u.id = $1"))
         .bind(id)
         .fetch_optional(conn)
         .await?
         .ok_or(StoreError::NotFound)?;
-    user_from(&row)
+    user_from(&row, sealer)
 }

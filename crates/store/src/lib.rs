@@ -22,6 +22,7 @@ pub mod payments;
 pub mod recommendations;
 pub mod reports;
 pub mod reviews;
+pub mod sealed;
 mod sql;
 mod writer;
 
@@ -33,6 +34,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyConnection, AnyPool, Connection};
 
 pub use error::StoreError;
+pub use sealed::{Keyring, Sealer};
 pub use sqlx::AnyConnection as Conn;
 pub use writer::{BoxFuture, Writer};
 
@@ -52,6 +54,8 @@ pub struct StoreOptions {
     pub url: String,
     /// Upper bound on pooled connections (readers on SQLite, all on PostgreSQL).
     pub max_connections: u32,
+    /// The keys customers' phone numbers and addresses are sealed with.
+    pub sealer: Sealer,
 }
 
 impl StoreOptions {
@@ -61,7 +65,14 @@ impl StoreOptions {
         Self {
             url: url.into(),
             max_connections: (cores * 4).clamp(4, 32),
+            sealer: Sealer::default(),
         }
+    }
+
+    /// These options, sealing personal data with `keyring`.
+    pub fn with_keys(mut self, keyring: Keyring) -> Self {
+        self.sealer = Sealer::new(keyring);
+        self
     }
 }
 
@@ -71,6 +82,7 @@ pub struct Store {
     engine: Engine,
     read: AnyPool,
     writer: Writer,
+    sealer: Sealer,
 }
 
 impl Store {
@@ -103,6 +115,7 @@ impl Store {
                     engine,
                     read,
                     writer: Writer::single_connection(conn),
+                    sealer: options.sealer.clone(),
                 }
             }
             Engine::Postgres => {
@@ -116,15 +129,22 @@ impl Store {
                     engine,
                     read: pool.clone(),
                     writer: Writer::pool(pool),
+                    sealer: options.sealer.clone(),
                 }
             }
         };
+        store.verify_keys().await?;
         Ok(store)
     }
 
     /// The engine in use.
     pub fn engine(&self) -> Engine {
         self.engine
+    }
+
+    /// What personal data is sealed with.
+    pub fn sealer(&self) -> &Sealer {
+        &self.sealer
     }
 
     /// The pool for reads. On SQLite its connections are read-only.

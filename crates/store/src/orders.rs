@@ -9,8 +9,9 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 use crate::inventory::{draw_fifo, return_drawn};
+use crate::sealed::context;
 use crate::sql::{Bind, Sql};
-use crate::{Store, StoreError};
+use crate::{Sealer, Store, StoreError};
 
 /// A cart line with the product as it is now.
 #[derive(Debug, Clone, PartialEq)]
@@ -200,11 +201,27 @@ fn ts(row: &AnyRow, column: &str) -> Result<Option<Timestamp>, StoreError> {
     Ok(row.try_get::<Option<i64>, _>(column)?.map(Timestamp::from_millis))
 }
 
+/// The eight lines of an address snapshot.
+fn address_parts(text: &str) -> [String; 8] {
+    let mut parts = text.split('\n').map(str::to_owned);
+    std::array::from_fn(|_| parts.next().unwrap_or_default())
+}
+
+/// Opens an order's sealed address snapshot; every order leaving the store passes here.
+/// (Reads inside transactions that only check amounts and states leave it sealed.)
+fn unseal(sealer: &Sealer, mut order: Order) -> Result<Order, StoreError> {
+    if order.address[1..].iter().all(String::is_empty) {
+        let stored = std::mem::take(&mut order.address[0]);
+        let plain = sealer.open(&context("orders.address", order.user_id), stored)?;
+        order.address = address_parts(&plain);
+    }
+    Ok(order)
+}
+
 fn order_from(row: &AnyRow) -> Result<Order, StoreError> {
     let status: String = row.try_get("status")?;
-    let address: String = row.try_get("address")?;
-    let mut parts = address.split('\n').map(str::to_owned);
-    let address: [String; 8] = std::array::from_fn(|_| parts.next().unwrap_or_default());
+    // Still sealed (the first part then holds the whole value): see `Store::unseal`.
+    let address = address_parts(&row.try_get::<String, _>("address")?);
     Ok(Order {
         id: row.try_get("id")?,
         user_id: row.try_get("user_id")?,
@@ -332,28 +349,44 @@ impl Store {
         render: Render<Order>,
         now: Timestamp,
     ) -> Result<Idempotent<Order>, StoreError> {
-        self.write(move |conn| {
-            Box::pin(async move {
-                if let Some(key) = &idempotency
-                    && let Some(replay) = idempotency_lookup(conn, key).await?
-                {
-                    return Ok(replay);
-                }
-                let order = place_order_in(conn, &request, now).await?;
-                if let Some(key) = &idempotency {
-                    let (status, body) = render(&order);
-                    idempotency_record(conn, key, status, &body, now).await?;
-                }
-                Ok(Idempotent::Fresh(order))
+        let sealer = self.sealer().clone();
+        // The remembered answer holds the address, so it is sealed like the address.
+        let body_context = context("idempotency_keys.body", request.user_id);
+        let replay_context = body_context.clone();
+        let answer = self
+            .write(move |conn| {
+                Box::pin(async move {
+                    if let Some(key) = &idempotency
+                        && let Some(replay) = idempotency_lookup(conn, key).await?
+                    {
+                        return Ok(replay);
+                    }
+                    let order = unseal(&sealer, place_order_in(conn, &request, &sealer, now).await?)?;
+                    if let Some(key) = &idempotency {
+                        let (status, body) = render(&order);
+                        let body = sealer.seal(&body_context, &body)?;
+                        idempotency_record(conn, key, status, &body, now).await?;
+                    }
+                    Ok(Idempotent::Fresh(order))
+                })
             })
+            .await?;
+        Ok(match answer {
+            Idempotent::Replay { status, body } => Idempotent::Replay {
+                status,
+                body: self.sealer().open(&replay_context, body)?,
+            },
+            fresh => fresh,
         })
-        .await
     }
 
     /// The order with everything in it.
     pub async fn order(&self, id: i64) -> Result<Option<Order>, StoreError> {
         let mut conn = self.reader().acquire().await?;
-        order_in(&mut conn, id).await
+        order_in(&mut conn, id)
+            .await?
+            .map(|o| unseal(self.sealer(), o))
+            .transpose()
     }
 
     /// The owner and version of an order (a cheap look-up for the cache and for access checks).
@@ -392,7 +425,7 @@ impl Store {
         for row in &rows {
             let mut order = order_from(row)?;
             complete(&mut conn, &mut order).await?;
-            orders.push(order);
+            orders.push(unseal(self.sealer(), order)?);
         }
         Ok(orders)
     }
@@ -428,14 +461,16 @@ impl Store {
         actor: String,
         now: Timestamp,
     ) -> Result<Order, StoreError> {
-        self.write(move |conn| {
-            Box::pin(async move {
-                move_order(conn, order_id, owner, event, &actor, None, now).await?;
-                return_order_stock(conn, order_id, now).await?;
-                order_in(conn, order_id).await?.ok_or(StoreError::NotFound)
+        let order = self
+            .write(move |conn| {
+                Box::pin(async move {
+                    move_order(conn, order_id, owner, event, &actor, None, now).await?;
+                    return_order_stock(conn, order_id, now).await?;
+                    order_in(conn, order_id).await?.ok_or(StoreError::NotFound)
+                })
             })
-        })
-        .await
+            .await?;
+        unseal(self.sealer(), order)
     }
 
     /// Ships a paid order (staff).
@@ -447,11 +482,12 @@ impl Store {
         actor: String,
         now: Timestamp,
     ) -> Result<Order, StoreError> {
-        self.write(move |conn| {
-            Box::pin(async move {
-                let detail = format!("{carrier} {tracking_number}");
-                move_order(conn, order_id, None, OrderEvent::Ship, &actor, Some(&detail), now).await?;
-                sqlx::query(
+        let order = self
+            .write(move |conn| {
+                Box::pin(async move {
+                    let detail = format!("{carrier} {tracking_number}");
+                    move_order(conn, order_id, None, OrderEvent::Ship, &actor, Some(&detail), now).await?;
+                    sqlx::query(
                     "INSERT INTO shipments (order_id, carrier, tracking_number, shipped_at) VALUES ($1, $2, $3, $4)",
                 )
                 .bind(order_id)
@@ -460,10 +496,11 @@ impl Store {
                 .bind(now.millis())
                 .execute(&mut *conn)
                 .await?;
-                order_in(conn, order_id).await?.ok_or(StoreError::NotFound)
+                    order_in(conn, order_id).await?.ok_or(StoreError::NotFound)
+                })
             })
-        })
-        .await
+            .await?;
+        unseal(self.sealer(), order)
     }
 
     /// Adds a carrier tracking event to a shipped order (staff).
@@ -473,22 +510,24 @@ impl Store {
         event: TrackingEvent,
         now: Timestamp,
     ) -> Result<Order, StoreError> {
-        self.write(move |conn| {
-            Box::pin(async move {
-                let status: Option<String> = sqlx::query_scalar("SELECT status FROM orders WHERE id = $1")
-                    .bind(order_id)
-                    .fetch_optional(&mut *conn)
-                    .await?;
-                let status = status.ok_or(StoreError::NotFound)?;
-                if status != "shipped" && status != "received" {
-                    let from = OrderStatus::parse("status", &status).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                    return Err(emporium_domain::order::InvalidTransition {
-                        from,
-                        event: OrderEvent::Ship,
+        let order = self
+            .write(move |conn| {
+                Box::pin(async move {
+                    let status: Option<String> = sqlx::query_scalar("SELECT status FROM orders WHERE id = $1")
+                        .bind(order_id)
+                        .fetch_optional(&mut *conn)
+                        .await?;
+                    let status = status.ok_or(StoreError::NotFound)?;
+                    if status != "shipped" && status != "received" {
+                        let from =
+                            OrderStatus::parse("status", &status).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                        return Err(emporium_domain::order::InvalidTransition {
+                            from,
+                            event: OrderEvent::Ship,
+                        }
+                        .into());
                     }
-                    .into());
-                }
-                sqlx::query(
+                    sqlx::query(
                     "INSERT INTO tracking_events (order_id, status, location, description, occurred_at, recorded_at)
                      VALUES ($1, $2, $3, $4, $5, $6)",
                 )
@@ -500,14 +539,15 @@ impl Store {
                 .bind(now.millis())
                 .execute(&mut *conn)
                 .await?;
-                sqlx::query("UPDATE orders SET version = version + 1 WHERE id = $1")
-                    .bind(order_id)
-                    .execute(&mut *conn)
-                    .await?;
-                order_in(conn, order_id).await?.ok_or(StoreError::NotFound)
+                    sqlx::query("UPDATE orders SET version = version + 1 WHERE id = $1")
+                        .bind(order_id)
+                        .execute(&mut *conn)
+                        .await?;
+                    order_in(conn, order_id).await?.ok_or(StoreError::NotFound)
+                })
             })
-        })
-        .await
+            .await?;
+        unseal(self.sealer(), order)
     }
 
     /// Confirms receipt of a shipped order (the buyer, or the auto-confirm job).
@@ -518,13 +558,15 @@ impl Store {
         actor: String,
         now: Timestamp,
     ) -> Result<Order, StoreError> {
-        self.write(move |conn| {
-            Box::pin(async move {
-                move_order(conn, order_id, owner, OrderEvent::ConfirmReceipt, &actor, None, now).await?;
-                order_in(conn, order_id).await?.ok_or(StoreError::NotFound)
+        let order = self
+            .write(move |conn| {
+                Box::pin(async move {
+                    move_order(conn, order_id, owner, OrderEvent::ConfirmReceipt, &actor, None, now).await?;
+                    order_in(conn, order_id).await?.ok_or(StoreError::NotFound)
+                })
             })
-        })
-        .await
+            .await?;
+        unseal(self.sealer(), order)
     }
 
     /// Orders unpaid past their deadline, oldest first (for the timeout job).
@@ -552,7 +594,12 @@ impl Store {
     }
 }
 
-async fn place_order_in(conn: &mut AnyConnection, request: &PlaceOrder, now: Timestamp) -> Result<Order, StoreError> {
+async fn place_order_in(
+    conn: &mut AnyConnection,
+    request: &PlaceOrder,
+    sealer: &Sealer,
+    now: Timestamp,
+) -> Result<Order, StoreError> {
     let address = sqlx::query(
         "SELECT recipient, phone, line1, line2, city, region, postal_code, country FROM addresses WHERE id = $1 AND user_id = $2",
     )
@@ -572,8 +619,14 @@ async fn place_order_in(conn: &mut AnyConnection, request: &PlaceOrder, now: Tim
         "postal_code",
         "country",
     ] {
-        snapshot.push(address.try_get::<Option<String>, _>(column)?.unwrap_or_default());
+        let stored = address.try_get::<Option<String>, _>(column)?.unwrap_or_default();
+        snapshot.push(if column == "country" {
+            stored
+        } else {
+            sealer.open(&context(&format!("addresses.{column}"), request.user_id), stored)?
+        });
     }
+    let snapshot = sealer.seal(&context("orders.address", request.user_id), &snapshot.join("\n"))?;
     let lines = sqlx::query(
         "SELECT c.product_id, c.quantity, p.name, p.price, p.currency FROM cart_items c JOIN products p ON p.id = c.product_id
          WHERE c.user_id = $1 AND p.status = 'active' ORDER BY c.product_id",
@@ -602,7 +655,7 @@ async fn place_order_in(conn: &mut AnyConnection, request: &PlaceOrder, now: Tim
     .bind(subtotal)
     .bind(shipping)
     .bind(subtotal + shipping)
-    .bind(snapshot.join("\n"))
+    .bind(snapshot)
     .bind(&request.note)
     .bind(request.pay_deadline.millis())
     .bind(now.millis())

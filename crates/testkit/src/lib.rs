@@ -77,9 +77,9 @@ impl TestDb {
         })
     }
 
-    /// Opens (and migrates) the store on this database.
+    /// Opens (and migrates) the store on this database, sealing with [`test_keys`].
     pub async fn open(&self) -> Store {
-        Store::open(&StoreOptions::new(&self.url))
+        Store::open(&StoreOptions::new(&self.url).with_keys(test_keys()))
             .await
             .expect("open test store")
     }
@@ -137,4 +137,11 @@ macro_rules! engine_test {
             }
         }
     )*};
+}
+
+/// The data keys every test store seals personal data with, so the suites run sealed as
+/// production does, and several test instances on one database share keys as they must.
+pub fn test_keys() -> emporium_store::Keyring {
+    // 32 bytes of 0x2a; a test key, never used outside tests.
+    emporium_store::Keyring::parse("test KioqKioqKioqKioqKioqKioqKioqKioqKioqKioqKio=").expect("test keyring")
 }

@@ -6,6 +6,7 @@ use std::time::Duration;
 use anyhow::Context;
 use emporium_domain::account::{Password, Role, Username};
 use emporium_domain::time::{Clock, SystemClock};
+use emporium_server::limits::WriteLimits;
 use emporium_server::order_cache::OrderCache;
 use emporium_server::passwords::Passwords;
 use emporium_server::{AppState, ServerConfig};
@@ -31,14 +32,27 @@ pub async fn run(settings: &Settings, demo: bool) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("binding {}", settings.addr))?;
     let addr = listener.local_addr()?;
+    let tls = match (&settings.tls_cert, &settings.tls_key) {
+        (Some(cert), Some(key)) => Some(emporium_server::tls::load(cert, key).await?),
+        _ => None,
+    };
+    let scheme = if tls.is_some() { "https" } else { "http" };
     let config = ServerConfig {
         bcrypt_cost: settings.bcrypt_cost,
         session_ttl: settings.session_ttl,
         payment_timeout: settings.order_payment_timeout,
         order_cache_capacity: settings.order_cache_capacity,
-        public_url: settings.public_url.clone().unwrap_or_else(|| format!("http://{addr}")),
+        public_url: settings
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("{scheme}://{addr}")),
         sandbox_secret: settings.sandbox_secret.clone(),
         recommendations_refresh: settings.recommendations_refresh,
+        write_limits: WriteLimits {
+            per_address: settings.write_limit_per_address,
+            per_session: settings.write_limit_per_session,
+            trust_forwarded_for: settings.trust_forwarded_for,
+        },
     };
     let mut state = AppState::new(store.clone(), index.clone(), config)
         .await
@@ -56,17 +70,24 @@ pub async fn run(settings: &Settings, demo: bool) -> anyhow::Result<()> {
     ));
     let jobs = tokio::spawn(emporium_server::jobs::run_forever(state.clone()));
     tracing::info!(%addr, engine = ?store.engine(), cache = state.order_cache().backend(), "listening");
-    println!("Emporium is listening on http://{addr} (API docs: http://{addr}/api/docs)");
+    println!("Emporium is listening on {scheme}://{addr} (API docs: {scheme}://{addr}/api/docs)");
 
     // The exporter folds histogram samples in the background; without upkeep they grow.
-    let upkeep = tokio::spawn(async {
+    // Idle rate-limit entries are dropped so the tables follow the active clients.
+    let limiters = state.clone();
+    let upkeep = tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(5));
         loop {
             tick.tick().await;
             emporium_server::metrics::handle().run_upkeep();
+            limiters.limiters().forget_idle();
         }
     });
-    emporium_server::serve(listener, emporium_server::router(state), shutdown_signal()).await?;
+    let router = emporium_server::router(state);
+    match tls {
+        Some(tls) => emporium_server::tls::serve(listener, tls, router, shutdown_signal()).await?,
+        None => emporium_server::serve(listener, router, shutdown_signal()).await?,
+    }
     upkeep.abort();
     follower.abort();
     jobs.abort();

@@ -5,9 +5,11 @@
 
 mod accounts;
 mod admin;
+mod at_rest;
 mod catalog;
 mod conventions;
 mod inventory;
+mod limits;
 mod me;
 mod orders;
 mod recommendations;

@@ -8,6 +8,7 @@ use emporium_domain::account::{Password, Role, Username};
 use emporium_domain::time::{Clock, ManualClock};
 use emporium_search::{Opened, SearchIndex};
 use emporium_server::error::Problem;
+use emporium_server::limits::WriteLimits;
 use emporium_server::passwords::Passwords;
 use emporium_server::{AppState, ServerConfig, search_sync};
 use emporium_store::Store;
@@ -42,6 +43,8 @@ impl TestApp {
             db,
             ServerConfig {
                 bcrypt_cost: TEST_BCRYPT_COST,
+                // Stories make writes faster than any person; the limits have their own test.
+                write_limits: WriteLimits::OFF,
                 ..ServerConfig::default()
             },
         )
@@ -67,7 +70,7 @@ impl TestApp {
         config: ServerConfig,
         cache: Option<emporium_server::order_cache::OrderCache>,
     ) -> Self {
-        let store = Store::open(&emporium_store::StoreOptions::new(url))
+        let store = Store::open(&emporium_store::StoreOptions::new(url).with_keys(emporium_testkit::test_keys()))
             .await
             .expect("open store");
         let index = SearchIndex::in_memory().expect("search index");

@@ -1,0 +1,507 @@
+//! Encryption at rest for customers' personal data: phone numbers and addresses (in the
+//! address book and in each order's address snapshot) are stored sealed with
+//! XChaCha20-Poly1305 under a key kept outside the database, so a copied database file,
+//! dump or backup does not give them away.
+//!
+//! A sealed value is text: `enc1:<key id>:<base64 of nonce and ciphertext>`. The
+//! associated data names the column and the owning user (`addresses.phone/42`), so a
+//! value copied into another column or another user's row fails to open instead of
+//! being shown there. Keys live in a keyring, one per line as `<id> <base64 key>`: the
+//! first line seals, every line opens, which is what rotation needs (add a key first,
+//! re-seal with [`Store::reseal_all`], then drop the old line; docs/SECURITY.md).
+//!
+//! Values written before encryption existed are plain text; they are read as they are
+//! and sealed by the next re-seal.
+
+use std::fmt;
+use std::path::Path;
+use std::sync::Arc;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as B64;
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use sqlx::Row;
+
+use crate::{Store, StoreError};
+
+const PREFIX: &str = "enc1:";
+const NONCE_LEN: usize = 24;
+
+/// The keys personal data is sealed with: the first seals, all open.
+#[derive(Clone)]
+pub struct Keyring {
+    keys: Vec<(String, XChaCha20Poly1305)>,
+}
+
+// Keys must never reach a log line.
+impl fmt::Debug for Keyring {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let ids: Vec<&str> = self.keys.iter().map(|(id, _)| id.as_str()).collect();
+        f.debug_struct("Keyring").field("key_ids", &ids).finish()
+    }
+}
+
+/// A keyring that cannot be read or used.
+#[derive(Debug, thiserror::Error)]
+#[error("data keys: {0}")]
+pub struct KeyError(String);
+
+impl Keyring {
+    /// Parses keyring text: entries `<id> <base64 of 32 bytes>` separated by new lines or
+    /// commas (so one environment variable can hold several); `#` starts a comment.
+    pub fn parse(text: &str) -> Result<Self, KeyError> {
+        let mut keys = Vec::new();
+        let entries = text
+            .lines()
+            .map(|line| line.split('#').next().unwrap_or(""))
+            .flat_map(|line| line.split(','))
+            .map(str::trim);
+        for entry in entries {
+            if entry.is_empty() {
+                continue;
+            }
+            let (id, key) = entry.split_once([' ', ':']).ok_or_else(|| {
+                KeyError(format!(
+                    "expected `<id> <base64 key>`, found {} characters",
+                    entry.len()
+                ))
+            })?;
+            let id = id.trim();
+            if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+                return Err(KeyError(format!("key id {id:?} must be letters, digits, - or _")));
+            }
+            let bytes = B64
+                .decode(key.trim())
+                .map_err(|_| KeyError(format!("key {id:?} is not base64")))?;
+            let cipher = XChaCha20Poly1305::new_from_slice(&bytes)
+                .map_err(|_| KeyError(format!("key {id:?} must be 32 bytes, found {}", bytes.len())))?;
+            if keys.iter().any(|(known, _)| known == id) {
+                return Err(KeyError(format!("key id {id:?} appears twice")));
+            }
+            keys.push((id.to_owned(), cipher));
+        }
+        if keys.is_empty() {
+            return Err(KeyError("no key found".into()));
+        }
+        Ok(Self { keys })
+    }
+
+    /// A new keyring entry `<id> <base64 key>` from the system's randomness.
+    pub fn generate_entry() -> Result<String, KeyError> {
+        let mut key = [0u8; 32];
+        let mut id = [0u8; 4];
+        getrandom::fill(&mut key).map_err(|e| KeyError(format!("no randomness: {e}")))?;
+        getrandom::fill(&mut id).map_err(|e| KeyError(format!("no randomness: {e}")))?;
+        Ok(format!("k{} {}", hex_of(&id), B64.encode(key)))
+    }
+
+    /// The keyring from `env` when set (e.g. `EMPORIUM_DATA_KEYS`), else from the file at
+    /// `path`, which is created with a new key (readable by its owner only) when missing.
+    pub fn from_env_or_file(env: Option<&str>, path: &Path) -> Result<Self, KeyError> {
+        if let Some(text) = env.filter(|t| !t.trim().is_empty()) {
+            return Self::parse(text);
+        }
+        match std::fs::read_to_string(path) {
+            Ok(text) => Self::parse(&text),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let text = format!(
+                    "# Emporium data keys: the first line seals, every line opens. Keep a copy\n\
+                     # outside the database's backups; without it sealed data is lost.\n{}\n",
+                    Self::generate_entry()?
+                );
+                write_private(path, &text).map_err(|e| KeyError(format!("creating {}: {e}", path.display())))?;
+                Self::parse(&text)
+            }
+            Err(e) => Err(KeyError(format!("reading {}: {e}", path.display()))),
+        }
+    }
+
+    /// The id of the key that seals.
+    pub fn current_id(&self) -> &str {
+        &self.keys[0].0
+    }
+
+    fn seal(&self, context: &str, plain: &str) -> Result<String, StoreError> {
+        let (id, cipher) = &self.keys[0];
+        let mut nonce = [0u8; NONCE_LEN];
+        getrandom::fill(&mut nonce).map_err(|e| StoreError::Config(format!("no randomness: {e}")))?;
+        let sealed = cipher
+            .encrypt(
+                &XNonce::from(nonce),
+                Payload {
+                    msg: plain.as_bytes(),
+                    aad: context.as_bytes(),
+                },
+            )
+            .map_err(|_| StoreError::Config("sealing failed".into()))?;
+        let mut bytes = nonce.to_vec();
+        bytes.extend_from_slice(&sealed);
+        Ok(format!("{PREFIX}{id}:{}", B64.encode(bytes)))
+    }
+
+    fn open(&self, context: &str, stored: &str) -> Result<String, StoreError> {
+        let unreadable = |why: &str| StoreError::Config(format!("sealed {context}: {why}"));
+        let rest = &stored[PREFIX.len()..];
+        let (id, body) = rest.split_once(':').ok_or_else(|| unreadable("malformed"))?;
+        let (_, cipher) = self
+            .keys
+            .iter()
+            .find(|(known, _)| known == id)
+            .ok_or_else(|| unreadable(&format!("sealed with key {id:?}, which is not in the keyring")))?;
+        let bytes = B64.decode(body).map_err(|_| unreadable("malformed"))?;
+        if bytes.len() < NONCE_LEN {
+            return Err(unreadable("malformed"));
+        }
+        let (nonce, sealed) = bytes.split_at(NONCE_LEN);
+        let nonce: [u8; NONCE_LEN] = nonce.try_into().map_err(|_| unreadable("malformed"))?;
+        let plain = cipher
+            .decrypt(
+                &XNonce::from(nonce),
+                Payload {
+                    msg: sealed,
+                    aad: context.as_bytes(),
+                },
+            )
+            .map_err(|_| unreadable("does not open (wrong key, or moved from another row)"))?;
+        String::from_utf8(plain).map_err(|_| unreadable("not text"))
+    }
+}
+
+fn hex_of(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(unix)]
+fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    // create_new: two processes starting at once must not both write a different key.
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
+    file.write_all(text.as_bytes())?;
+    file.sync_all()
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write as _;
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    let mut file = std::fs::OpenOptions::new().write(true).create_new(true).open(path)?;
+    file.write_all(text.as_bytes())?;
+    file.sync_all()
+}
+
+/// What the store seals with: a keyring, or none (values are then written in plain text;
+/// only library users and old tests run so — the binary always has keys).
+#[derive(Clone, Debug, Default)]
+pub struct Sealer(Option<Arc<Keyring>>);
+
+impl Sealer {
+    /// Seals with `keyring`.
+    pub fn new(keyring: Keyring) -> Self {
+        Self(Some(Arc::new(keyring)))
+    }
+
+    /// `plain` as it is stored for `context` (`"<table>.<column>/<user id>"`).
+    pub fn seal(&self, context: &str, plain: &str) -> Result<String, StoreError> {
+        match &self.0 {
+            Some(keys) => keys.seal(context, plain),
+            None => Ok(plain.to_owned()),
+        }
+    }
+
+    /// The plain text of a stored value.
+    pub fn open(&self, context: &str, stored: String) -> Result<String, StoreError> {
+        if !stored.starts_with(PREFIX) {
+            return Ok(stored);
+        }
+        match &self.0 {
+            Some(keys) => keys.open(context, &stored),
+            None => Err(StoreError::Config(format!(
+                "{context} is sealed but no data keys are configured"
+            ))),
+        }
+    }
+
+    /// [`Sealer::open`] for a nullable column.
+    pub fn open_opt(&self, context: &str, stored: Option<String>) -> Result<Option<String>, StoreError> {
+        stored.map(|s| self.open(context, s)).transpose()
+    }
+
+    /// Whether `stored` is sealed under the current key already (or there are no keys).
+    fn is_current(&self, stored: &str) -> bool {
+        match &self.0 {
+            None => true,
+            Some(keys) => stored
+                .strip_prefix(PREFIX)
+                .is_some_and(|rest| rest.split(':').next() == Some(keys.current_id())),
+        }
+    }
+}
+
+/// The context string of a sealed column of a user's row.
+pub(crate) fn context(column: &str, user_id: i64) -> String {
+    format!("{column}/{user_id}")
+}
+
+/// The sealed columns of `addresses`.
+pub(crate) const ADDRESS_COLUMNS: [&str; 7] = ["recipient", "phone", "line1", "line2", "city", "region", "postal_code"];
+
+/// What a re-seal did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct ResealReport {
+    /// Values sealed again under the current key (plain ones included).
+    pub resealed: u64,
+    /// Values already under the current key.
+    pub current: u64,
+}
+
+/// The setting holding a value sealed under the current key, so an instance started with
+/// a different keyring notices before it writes anything.
+const KEY_CHECK: &str = "data_key_check";
+const KEY_CHECK_CONTEXT: &str = "settings.data_key_check/0";
+
+impl Store {
+    /// Refuses a keyring that cannot open what this database was sealed with (say, a
+    /// second instance that made its own key file instead of sharing the first one's).
+    pub(crate) async fn verify_keys(&self) -> Result<(), StoreError> {
+        if self.sealer().0.is_none() {
+            return Ok(());
+        }
+        let candidate = self.sealer().seal(KEY_CHECK_CONTEXT, "emporium")?;
+        let stored = self.setting_or_insert(KEY_CHECK, candidate).await?;
+        self.sealer().open(KEY_CHECK_CONTEXT, stored).map(drop).map_err(|e| {
+            StoreError::Config(format!(
+                "this database's personal data was sealed with a key this instance does not have ({e}); \
+                 give every instance the same keys (the first instance's data-keys file, or EMPORIUM_DATA_KEYS)"
+            ))
+        })
+    }
+
+    /// Seals every personal value that is plain or under an older key with the current
+    /// key, in batches of one transaction each, so it can run beside a serving shop and be
+    /// run again after an interruption. Fails, changing nothing more, on a value no key in
+    /// the keyring opens.
+    pub async fn reseal_all(&self) -> Result<ResealReport, StoreError> {
+        let mut report = ResealReport::default();
+        self.reseal_table("users", "id", &["phone"], &mut report).await?;
+        self.reseal_table("addresses", "user_id", &ADDRESS_COLUMNS, &mut report)
+            .await?;
+        self.reseal_table("orders", "user_id", &["address"], &mut report)
+            .await?;
+        let check = self.sealer().seal(KEY_CHECK_CONTEXT, "emporium")?;
+        self.write(move |conn| {
+            Box::pin(async move {
+                sqlx::query("UPDATE settings SET value = $1 WHERE key = $2")
+                    .bind(&check)
+                    .bind(KEY_CHECK)
+                    .execute(&mut *conn)
+                    .await?;
+                Ok(())
+            })
+        })
+        .await?;
+        Ok(report)
+    }
+
+    /// Counts the personal values that no key in the keyring opens (for `emporium check`).
+    pub async fn unreadable_sealed_values(&self) -> Result<u64, StoreError> {
+        let mut unreadable = 0;
+        for (table, owner, columns) in [
+            ("users", "id", &["phone"][..]),
+            ("addresses", "user_id", &ADDRESS_COLUMNS[..]),
+            ("orders", "user_id", &["address"][..]),
+        ] {
+            let mut after = 0i64;
+            loop {
+                let rows = self.sealed_batch(table, owner, columns, after).await?;
+                let Some(last) = rows.last() else { break };
+                after = last.0;
+                for (_, user_id, values) in &rows {
+                    for (column, value) in columns.iter().zip(values) {
+                        if let Some(value) = value
+                            && self
+                                .sealer()
+                                .open(&context(&format!("{table}.{column}"), *user_id), value.clone())
+                                .is_err()
+                        {
+                            unreadable += 1;
+                        }
+                    }
+                }
+            }
+        }
+        Ok(unreadable)
+    }
+
+    async fn sealed_batch(
+        &self,
+        table: &str,
+        owner: &str,
+        columns: &[&str],
+        after: i64,
+    ) -> Result<Vec<(i64, i64, Vec<Option<String>>)>, StoreError> {
+        // Table and column names come from the constants above, never from input.
+        let sql = format!(
+            "SELECT id, {owner} AS owner, {} FROM {table} WHERE id > $1 ORDER BY id LIMIT 500",
+            columns.join(", ")
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(after)
+            .fetch_all(self.reader())
+            .await?;
+        rows.iter()
+            .map(|row| {
+                let values = columns
+                    .iter()
+                    .map(|c| row.try_get::<Option<String>, _>(*c))
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok((row.try_get("id")?, row.try_get("owner")?, values))
+            })
+            .collect()
+    }
+
+    async fn reseal_table(
+        &self,
+        table: &'static str,
+        owner: &'static str,
+        columns: &'static [&'static str],
+        report: &mut ResealReport,
+    ) -> Result<(), StoreError> {
+        let sealer = self.sealer().clone();
+        let mut after = 0i64;
+        loop {
+            let rows = self.sealed_batch(table, owner, columns, after).await?;
+            let Some(last) = rows.last() else { break };
+            after = last.0;
+            let mut updates = Vec::new();
+            for (id, user_id, values) in rows {
+                for (column, value) in columns.iter().zip(values) {
+                    let Some(value) = value else { continue };
+                    if sealer.is_current(&value) {
+                        report.current += 1;
+                        continue;
+                    }
+                    let ctx = context(&format!("{table}.{column}"), user_id);
+                    let plain = sealer.open(&ctx, value.clone())?;
+                    updates.push((id, *column, value, sealer.seal(&ctx, &plain)?));
+                }
+            }
+            report.resealed += updates.len() as u64;
+            self.write(move |conn| {
+                Box::pin(async move {
+                    for (id, column, old, new) in &updates {
+                        // Only if unchanged since read: a concurrent edit wins, and is
+                        // already sealed under the current key by the serving instance.
+                        let sql = format!("UPDATE {table} SET {column} = $1 WHERE id = $2 AND {column} = $3");
+                        sqlx::query(sqlx::AssertSqlSafe(sql))
+                            .bind(new)
+                            .bind(id)
+                            .bind(old)
+                            .execute(&mut *conn)
+                            .await?;
+                    }
+                    Ok(())
+                })
+            })
+            .await?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keyring(text: &str) -> Keyring {
+        Keyring::parse(text).expect("keyring")
+    }
+
+    #[test]
+    fn sealed_values_open_only_in_their_own_context() {
+        let keys = Sealer::new(keyring(&Keyring::generate_entry().expect("entry")));
+        let sealed = keys.seal("users.phone/1", "13800000000").expect("seal");
+        assert!(sealed.starts_with("enc1:k"), "{sealed}");
+        assert!(!sealed.contains("13800000000"));
+        assert_eq!(keys.open("users.phone/1", sealed.clone()).expect("open"), "13800000000");
+        assert!(
+            keys.open("users.phone/2", sealed.clone()).is_err(),
+            "another user's row"
+        );
+        assert!(keys.open("addresses.phone/1", sealed).is_err(), "another column");
+        // The same value sealed twice differs (random nonces): equal phones do not show.
+        let (a, b) = (keys.seal("c/1", "x").expect("a"), keys.seal("c/1", "x").expect("b"));
+        assert_ne!(a, b);
+    }
+
+    #[test]
+    fn an_old_key_still_opens_and_a_removed_one_does_not() {
+        let old = Keyring::generate_entry().expect("old");
+        let new = Keyring::generate_entry().expect("new");
+        let sealed_old = Sealer::new(keyring(&old)).seal("c/1", "secret").expect("seal");
+        let rotated = Sealer::new(keyring(&format!("{new}\n{old}")));
+        assert_eq!(rotated.open("c/1", sealed_old.clone()).expect("open"), "secret");
+        assert!(!rotated.is_current(&sealed_old));
+        assert!(rotated.is_current(&rotated.seal("c/1", "secret").expect("seal")));
+        let err = Sealer::new(keyring(&new))
+            .open("c/1", sealed_old)
+            .expect_err("retired key");
+        assert!(err.to_string().contains("not in the keyring"), "{err}");
+    }
+
+    #[test]
+    fn plain_legacy_values_read_as_they_are() {
+        let keys = Sealer::new(keyring(&Keyring::generate_entry().expect("entry")));
+        assert_eq!(keys.open("c/1", "1 Main St".into()).expect("plain"), "1 Main St");
+        assert!(Sealer::default().open("c/1", "enc1:k1:AAAA".into()).is_err());
+    }
+
+    #[test]
+    fn malformed_keyrings_are_refused_with_the_reason() {
+        for (text, why) in [
+            ("", "no key"),
+            ("k1", "expected"),
+            ("k1 not-base64!", "not base64"),
+            ("k1 AAAA", "32 bytes"),
+            ("k/1 AAAA", "letters"),
+        ] {
+            let err = Keyring::parse(text).expect_err(text);
+            assert!(err.to_string().contains(why), "{text:?}: {err}");
+        }
+        let entry = Keyring::generate_entry().expect("entry");
+        assert!(Keyring::parse(&format!("{entry},{entry}")).is_err(), "duplicate id");
+        let two = format!(
+            "# a comment, with a comma\n{entry}\n\n{}",
+            Keyring::generate_entry().expect("b")
+        );
+        assert_eq!(keyring(&two).keys.len(), 2);
+    }
+
+    #[test]
+    fn the_key_file_is_created_once_private_and_then_reused() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("data-keys");
+        let first = Keyring::from_env_or_file(None, &path).expect("created");
+        let again = Keyring::from_env_or_file(None, &path).expect("read");
+        assert_eq!(first.current_id(), again.current_id());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let mode = std::fs::metadata(&path).expect("meta").permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        let env = Keyring::generate_entry().expect("env");
+        let from_env = Keyring::from_env_or_file(Some(&env), &path).expect("env wins");
+        assert_ne!(from_env.current_id(), first.current_id());
+    }
+}
