@@ -34,6 +34,9 @@ pub struct ServerConfig {
     /// The shortest time between two rebuilds of the recommendation model (it is rebuilt
     /// only when orders have moved since).
     pub recommendations_refresh: Duration,
+    /// How long a refund may stay `processing` before the jobs ask its provider again
+    /// (with the same idempotency key): the claimant's grace to record the answer itself.
+    pub refund_retry_after: Duration,
 }
 
 impl Default for ServerConfig {
@@ -46,6 +49,7 @@ impl Default for ServerConfig {
             public_url: "http://127.0.0.1:8080".into(),
             sandbox_secret: None,
             recommendations_refresh: Duration::from_secs(60),
+            refund_retry_after: Duration::from_secs(60),
         }
     }
 }

@@ -73,6 +73,48 @@ const CHECKS: &[(&str, &str)] = &[
                 CAST(refunded_amount AS TEXT) AS detail
          FROM orders WHERE status = 'refunded' AND refunded_amount <> paid_amount",
     ),
+    // The sandbox provider's ledger against the shop's books: money it collected or paid
+    // back that the shop does not know of (or the reverse) is a double or lost charge or
+    // refund. Its refunds are keyed `emporium-refund-<refund id>` (the shop's idempotency
+    // key, `RefundRequest::key_for` in crates/payments); a refund still `processing` may
+    // already be paid at the provider (the answer not yet recorded), never the reverse.
+    (
+        "the sandbox's refunds add up to what it paid back per payment",
+        "SELECT 'sandbox payment ' || CAST(s.merchant_payment AS TEXT) AS subject,
+                'refunded ' || CAST(s.refunded AS TEXT) || ' but its refunds sum to ' ||
+                CAST(CAST(COALESCE(SUM(f.amount), 0) AS BIGINT) AS TEXT) AS detail
+         FROM sandbox_payments s LEFT JOIN sandbox_refunds f ON f.merchant_payment = s.merchant_payment AND f.status = 'succeeded'
+         GROUP BY s.merchant_payment, s.refunded
+         HAVING s.refunded <> CAST(COALESCE(SUM(f.amount), 0) AS BIGINT)",
+    ),
+    (
+        "every refund the sandbox paid is one shop refund, paid back or being recorded, of its amount",
+        "SELECT 'sandbox refund ' || f.idempotency_key AS subject,
+                'paid ' || CAST(f.amount AS TEXT) || ' on payment ' || CAST(f.merchant_payment AS TEXT) || '; the shop has ' ||
+                COALESCE(r.status || ' ' || CAST(r.amount AS TEXT) || ' on payment ' || CAST(r.payment_id AS TEXT), 'no such refund') AS detail
+         FROM sandbox_refunds f LEFT JOIN refunds r ON 'emporium-refund-' || CAST(r.id AS TEXT) = f.idempotency_key
+         WHERE f.status = 'succeeded'
+           AND (r.id IS NULL OR r.status NOT IN ('refunded', 'processing') OR r.amount <> f.amount OR r.payment_id <> f.merchant_payment)",
+    ),
+    (
+        "every sandbox refund the shop recorded as paid back was paid by the sandbox",
+        "SELECT 'refund ' || CAST(r.id AS TEXT) AS subject,
+                'refunded ' || CAST(r.amount AS TEXT) || ' but the sandbox ' ||
+                COALESCE('answered ' || f.status, 'has no refund of that key') AS detail
+         FROM refunds r JOIN payments p ON p.id = r.payment_id AND p.provider = 'sandbox'
+         LEFT JOIN sandbox_refunds f ON f.idempotency_key = 'emporium-refund-' || CAST(r.id AS TEXT)
+         WHERE r.status = 'refunded' AND (f.idempotency_key IS NULL OR f.status <> 'succeeded')",
+    ),
+    (
+        "the shop counts a sandbox payment as collected exactly when the sandbox collected it",
+        "SELECT 'payment ' || CAST(p.id AS TEXT) AS subject,
+                'shop ' || p.status || ' ' || CAST(p.amount AS TEXT) || ', sandbox ' ||
+                COALESCE(s.status || ' ' || CAST(s.amount AS TEXT), 'has no record') AS detail
+         FROM payments p LEFT JOIN sandbox_payments s ON s.merchant_payment = p.id
+         WHERE p.provider = 'sandbox'
+           AND ((p.status = 'succeeded' AND (s.merchant_payment IS NULL OR s.status <> 'succeeded' OR s.amount <> p.amount))
+             OR (p.status = 'failed' AND s.status = 'succeeded'))",
+    ),
     (
         "every product's rating is the sum over its visible reviews",
         "SELECT 'product ' || CAST(p.id AS TEXT) AS subject, 'rating ' || CAST(p.rating_sum AS TEXT) || '/' ||

@@ -39,6 +39,7 @@ pub async fn run(settings: &Settings, demo: bool) -> anyhow::Result<()> {
         public_url: settings.public_url.clone().unwrap_or_else(|| format!("http://{addr}")),
         sandbox_secret: settings.sandbox_secret.clone(),
         recommendations_refresh: settings.recommendations_refresh,
+        refund_retry_after: settings.refund_retry_after,
     };
     let mut state = AppState::new(store.clone(), index.clone(), config)
         .await

@@ -11,6 +11,7 @@ mod inventory;
 mod me;
 mod orders;
 mod recommendations;
+mod refund_recovery;
 mod reviews;
 mod support;
 mod web;
