@@ -38,7 +38,7 @@ const SECRET: &str = "crash-harness-sandbox-secret";
 const PAYMENT_TIMEOUT_SECS: u64 = 4;
 /// Products on sale, and units received of each: few enough that the shoppers run out.
 const PRODUCTS: usize = 5;
-const UNITS_EACH: i64 = 40;
+const UNITS_EACH: i64 = 30;
 
 /// The binary under test, with settings pointing at `db` and a scratch data dir.
 fn emporium(db: &TestDb, data_dir: &Path) -> Command {
@@ -52,7 +52,8 @@ fn emporium(db: &TestDb, data_dir: &Path) -> Command {
         .env("EMPORIUM_ORDER_PAYMENT_TIMEOUT", format!("{PAYMENT_TIMEOUT_SECS}s"))
         // Refunds a killed instance left `processing` are re-asked for after a second.
         .env("EMPORIUM_REFUND_RETRY_AFTER", "1s")
-        .env("RUST_LOG", "warn");
+        // The recovery job's decisions are counted from the log.
+        .env("RUST_LOG", "warn,emporium_server::jobs=info");
     cmd
 }
 
@@ -574,12 +575,17 @@ async fn crash_run(db: TestDb, engine: &str) {
 
     // The kills: let the load run a random while, SIGKILL, check the wreck, restart.
     let mut invariant_checks = 0;
+    let (mut checking, mut restarting) = (Duration::ZERO, Duration::ZERO);
     for _ in 0..rounds {
         tokio::time::sleep(Duration::from_millis(rng.u64(200..2_000))).await;
         server.kill().unwrap(); // SIGKILL on Unix: no shutdown, no flush, no goodbye
         server.wait().unwrap();
+        let t = Instant::now();
         invariant_checks += check(&db, data.path());
+        checking += t.elapsed();
+        let t = Instant::now();
         let (next, url) = serve(&db, data.path(), &log);
+        restarting += t.elapsed();
         server = next;
         *shared.url.write().unwrap() = url;
     }
@@ -803,12 +809,17 @@ async fn crash_run(db: TestDb, engine: &str) {
     harness_checks += 1;
     store.close().await;
 
+    let redriven = std::fs::read_to_string(&log)
+        .unwrap_or_default()
+        .matches("stalled refund decided")
+        .count();
     let f = &shared.figures;
     let n = |c: &AtomicU64| c.load(Ordering::Relaxed);
     println!(
         "crash[{engine}]: {rounds} SIGKILLs in {:.1} s; {} requests ({} retried across kills); {} orders acknowledged ({} replays, {} refused for stock); \
-         {} payments completed ({} late), {} paid orders; {} signed notifications + {} forged; {} refunds requested ({} approvals, {} rejections), {} paid back ({} money units, {} late payments returned); \
-         {} `emporium check` invariant checks and {harness_checks} harness checks passed",
+         {} payments completed ({} late), {} paid orders; {} signed notifications + {} forged; {} refunds requested ({} approvals, {} rejections), {} paid back ({} money units, {} late payments returned, \
+         {redriven} finished by the recovery job); {} `emporium check` invariant checks and {harness_checks} harness checks passed; \
+         check took {:.2} s and restart {:.2} s on average",
         started.elapsed().as_secs_f64(),
         n(&f.requests),
         n(&f.retried),
@@ -827,6 +838,8 @@ async fn crash_run(db: TestDb, engine: &str) {
         refunded_money,
         late_refunded,
         invariant_checks,
+        checking.as_secs_f64() / rounds.max(1) as f64,
+        restarting.as_secs_f64() / rounds.max(1) as f64,
     );
 }
 
