@@ -230,6 +230,9 @@ pub struct NewJob {
     pub created_at: Timestamp,
 }
 
+/// Makes the jobs to queue from a payment the sandbox just completed (its notifications).
+pub type Notify = Box<dyn FnOnce(&SandboxPayment) -> Vec<NewJob> + Send>;
+
 fn sandbox_from(r: &AnyRow) -> Result<SandboxPayment, StoreError> {
     Ok(SandboxPayment {
         merchant_payment: r.try_get("merchant_payment")?,
@@ -778,7 +781,7 @@ impl Store {
         merchant_payment: i64,
         succeeded: bool,
         now: Timestamp,
-        notify: Box<dyn FnOnce(&SandboxPayment) -> Vec<NewJob> + Send>,
+        notify: Notify,
     ) -> Result<(SandboxPayment, bool), StoreError> {
         self.write(move |conn| {
             Box::pin(async move {
