@@ -52,6 +52,11 @@ pub struct Settings {
     #[arg(long, global = true, env = "EMPORIUM_RECOMMENDATIONS_REFRESH", default_value = "60s", value_parser = parse_duration)]
     pub recommendations_refresh: Duration,
 
+    /// How long a refund may stay `processing` (its provider's answer unrecorded, e.g.
+    /// after a crash) before the background jobs ask the provider again, e.g. `60s`.
+    #[arg(long, global = true, env = "EMPORIUM_REFUND_RETRY_AFTER", default_value = "60s", value_parser = parse_duration)]
+    pub refund_retry_after: Duration,
+
     /// The URL this server is reached at (the sandbox provider sends its notifications
     /// there); default: `http://<addr>`.
     #[arg(long, global = true, env = "EMPORIUM_PUBLIC_URL")]
@@ -134,6 +139,7 @@ impl fmt::Debug for Settings {
             .field("sandbox_secret", &self.sandbox_secret.as_ref().map(|_| "***"))
             .field("order_cache_capacity", &self.order_cache_capacity)
             .field("recommendations_refresh", &self.recommendations_refresh)
+            .field("refund_retry_after", &self.refund_retry_after)
             .field("public_url", &self.public_url)
             .field("write_limit_per_address", &self.write_limit_per_address)
             .field("write_limit_per_session", &self.write_limit_per_session)

@@ -29,7 +29,8 @@
 //!         })
 //!     }
 //!     fn refund<'a>(&'a self, request: &'a RefundRequest) -> BoxFuture<'a, Result<RefundOutcome, ProviderError>> {
-//!         Box::pin(async move { Ok(RefundOutcome::Succeeded { provider_ref: format!("ref-{}", request.refund_id) }) })
+//!         // Generous pays nothing, so every attempt with a key has the same outcome.
+//!         Box::pin(async move { Ok(RefundOutcome::Succeeded { provider_ref: format!("ref-{}", request.idempotency_key) }) })
 //!     }
 //!     fn query<'a>(&'a self, _: i64, _: Option<&'a str>) -> BoxFuture<'a, Result<RemoteStatus, ProviderError>> {
 //!         Box::pin(async { Ok(RemoteStatus::Unknown) })

@@ -32,10 +32,20 @@ pub struct Checkout {
 }
 
 /// What the shop asks a provider to pay back.
+///
+/// The shop may send the same request more than once: after a timeout, or when it
+/// restarts with a refund it had claimed but whose answer it never recorded. Every
+/// attempt carries the same [`idempotency_key`](Self::idempotency_key), and a provider
+/// must pay back at most once per key, answering a repeated key with the outcome of the
+/// first attempt (Stripe's `Idempotency-Key` header, Alipay's `out_request_no`,
+/// WeChat Pay's `out_refund_no`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RefundRequest {
-    /// The shop's refund id; a provider may use it to make retried refunds idempotent.
+    /// The shop's refund id.
     pub refund_id: i64,
+    /// Names this refund at the provider across retries and restarts; see
+    /// [`RefundRequest::key_for`].
+    pub idempotency_key: String,
     /// The shop's id of the payment being refunded.
     pub payment_id: i64,
     /// The provider's reference for that payment, when it gave one.
@@ -44,6 +54,15 @@ pub struct RefundRequest {
     pub amount: i64,
     /// ISO 4217 code of `amount`.
     pub currency: String,
+}
+
+impl RefundRequest {
+    /// The idempotency key of the shop's refund `refund_id`: derived from the id alone, so
+    /// whoever drives the refund (the approving request, a job, a restarted instance)
+    /// sends the same key without having to store one.
+    pub fn key_for(refund_id: i64) -> String {
+        format!("emporium-refund-{refund_id}")
+    }
 }
 
 /// How a refund ended, as the provider reports it.
@@ -103,6 +122,12 @@ pub trait PaymentProvider: Send + Sync + 'static {
     fn create_payment<'a>(&'a self, request: &'a PaymentRequest) -> BoxFuture<'a, Result<Checkout, ProviderError>>;
 
     /// Pays money back (never more than was paid: the shop checks; a provider may also refuse).
+    ///
+    /// Must be idempotent by `request.idempotency_key`: a key seen before pays nothing
+    /// more and answers the first attempt's outcome, so the shop can always ask again
+    /// when it does not know whether an earlier attempt went through. An
+    /// [`Unavailable`](ProviderError::Unavailable) error means exactly that: the shop
+    /// keeps the refund open and asks again later with the same key.
     fn refund<'a>(&'a self, request: &'a RefundRequest) -> BoxFuture<'a, Result<RefundOutcome, ProviderError>>;
 
     /// Asks the provider what became of a payment (for reconciliation of payments left pending).

@@ -137,6 +137,7 @@ fn the_shop_drives_a_provider_through_the_trait_object() {
 
     let refund = RefundRequest {
         refund_id: 4,
+        idempotency_key: RefundRequest::key_for(4),
         payment_id: 9,
         provider_ref: Some(checkout.provider_ref),
         amount: 500,
@@ -209,4 +210,13 @@ fn retries_are_capped_at_an_hour_then_stop() {
 #[test]
 fn the_first_delivery_is_immediate() {
     assert_eq!(retry_delay(0), Some(Duration::ZERO));
+}
+
+#[test]
+fn a_refund_is_named_by_one_key_however_often_it_is_asked_for() {
+    // The key comes from the refund id alone, so a restarted instance re-asking for a
+    // refund it claimed before the crash sends what the first attempt sent.
+    assert_eq!(RefundRequest::key_for(42), RefundRequest::key_for(42));
+    assert_eq!(RefundRequest::key_for(42), "emporium-refund-42");
+    assert_ne!(RefundRequest::key_for(42), RefundRequest::key_for(421));
 }

@@ -7,6 +7,8 @@
 //! - queued jobs run: the sandbox's notification deliveries (retried with backoff) and
 //!   refunds owed for payments that arrived after their order was cancelled;
 //! - payments left pending are reconciled by asking their provider;
+//! - refunds left `processing` (the instance that claimed them died, or the provider did
+//!   not answer) are asked for again with the same idempotency key, with backoff;
 //! - the recommendation model is rebuilt when orders moved (one instance at a time), and
 //!   every instance loads the newest stored model. This runs in its own loop, so a
 //!   rebuild that takes seconds never delays the jobs above.
@@ -17,10 +19,11 @@
 use std::time::Duration;
 
 use emporium_domain::order::{AUTO_CONFIRM_AFTER, OrderEvent};
-use emporium_payments::{RefundOutcome, RefundRequest, RemoteStatus, retry_delay};
+use emporium_payments::{MAX_RETRY_DELAY, RemoteStatus, retry_delay};
 use emporium_store::StoreError;
 use emporium_store::payments::NotificationFacts;
 
+use crate::api::payments::{Driven, drive_refund};
 use crate::sandbox::{Delivery, NOTIFY_JOB};
 use crate::state::AppState;
 
@@ -46,6 +49,8 @@ pub struct Report {
     pub jobs_retried: usize,
     /// Pending payments settled by asking the provider.
     pub reconciled: usize,
+    /// Refunds left `processing` that a second (or later) attempt decided.
+    pub refunds_redriven: usize,
 }
 
 /// Runs everything that is due now, once.
@@ -106,6 +111,7 @@ pub async fn run_due(state: &AppState) -> Result<Report, StoreError> {
         }
     }
     report.reconciled = reconcile(state).await?;
+    report.refunds_redriven = redrive_refunds(state).await?;
     Ok(report)
 }
 
@@ -166,30 +172,55 @@ async fn execute_refund(state: &AppState, payload: &str) -> Result<(), String> {
         .await
         .map_err(|e| e.to_string())?
         .ok_or("no such refund")?;
+    if refund.status != "processing" {
+        // Decided already (by an earlier run of this job, or by the re-drive below).
+        return Ok(());
+    }
     let payment = state
         .store()
         .payment(refund.payment_id)
         .await
         .map_err(|e| e.to_string())?
         .ok_or("no such payment")?;
-    let provider = state.providers().get(&payment.provider).ok_or("unknown provider")?;
-    let request = RefundRequest {
-        refund_id,
-        payment_id: payment.id,
-        provider_ref: payment.provider_ref.clone(),
-        amount: refund.amount,
-        currency: payment.currency.clone(),
-    };
-    let outcome = match provider.refund(&request).await.map_err(|e| e.to_string())? {
-        RefundOutcome::Succeeded { provider_ref } => Ok(provider_ref),
-        RefundOutcome::Failed { reason } => Err(reason),
-    };
-    state
-        .store()
-        .finish_refund(refund_id, outcome, "system".into(), state.now())
+    match drive_refund(state, &refund, &payment, "system".into())
         .await
-        .map_err(|e| e.to_string())?;
-    Ok(())
+        .map_err(|e| e.to_string())?
+    {
+        Driven::Decided(_) => Ok(()),
+        Driven::Unanswered { error, .. } => Err(error),
+    }
+}
+
+/// Asks again about refunds left `processing` past the grace period: their claimant
+/// crashed or its provider did not answer. The same idempotency key goes out each time,
+/// so each refund ends `refunded` or `failed` once and the money goes back once. While
+/// the provider stays unavailable the refund waits longer and longer between attempts
+/// (the notification schedule, capped at an hour), and is never given up: money is owed.
+async fn redrive_refunds(state: &AppState) -> Result<usize, StoreError> {
+    let now = state.now();
+    let grace = state.config().refund_retry_after;
+    let mut decided = 0;
+    for (refund, attempts) in state.store().refunds_to_redrive(now.minus(grace), now, BATCH).await? {
+        let Some(payment) = state.store().payment(refund.payment_id).await? else {
+            return Err(StoreError::Corrupt(format!(
+                "refund {} names missing payment {}",
+                refund.id, refund.payment_id
+            )));
+        };
+        match drive_refund(state, &refund, &payment, "system".into()).await? {
+            Driven::Decided(refund) => {
+                tracing::info!(refund.id = refund.id, status = %refund.status, attempts, "stalled refund decided");
+                decided += 1;
+            }
+            Driven::Unanswered { refund, error } => {
+                let attempt = u32::try_from(attempts + 1).unwrap_or(u32::MAX);
+                let delay = retry_delay(attempt).unwrap_or(MAX_RETRY_DELAY).max(grace);
+                tracing::warn!(refund.id = refund.id, attempt, %error, "refund provider did not answer; will ask again");
+                state.store().postpone_refund(refund.id, now.plus(delay)).await?;
+            }
+        }
+    }
+    Ok(decided)
 }
 
 /// Asks providers about payments left pending for a while, and applies what they say as

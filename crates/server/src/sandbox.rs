@@ -23,6 +23,7 @@ use emporium_payments::{
     ProviderError, RefundOutcome, RefundRequest, RemoteStatus, notification_body, parse_notification, signature,
 };
 use emporium_store::Store;
+use emporium_store::payments::{NewJob, SandboxPayment};
 use serde::{Deserialize, Serialize};
 
 use crate::error::ApiError;
@@ -82,18 +83,27 @@ impl PaymentProvider for SandboxProvider {
 
     fn refund<'a>(&'a self, request: &'a RefundRequest) -> BoxFuture<'a, Result<RefundOutcome, ProviderError>> {
         Box::pin(async move {
-            let ok = self
+            let now = Timestamp::from_millis(wall_clock_millis());
+            let record = self
                 .store
-                .sandbox_refund(request.payment_id, request.amount)
+                .sandbox_refund(request.idempotency_key.clone(), request.payment_id, request.amount, now)
                 .await
                 .map_err(unavailable)?;
-            Ok(if ok {
+            // A key reused for another refund is the caller's bug: refuse, as Stripe does,
+            // rather than answer an outcome that belongs to something else.
+            if record.merchant_payment != request.payment_id || record.amount != request.amount {
+                return Err(ProviderError::Refused(format!(
+                    "idempotency key {} was used for another refund",
+                    request.idempotency_key
+                )));
+            }
+            Ok(if record.succeeded {
                 RefundOutcome::Succeeded {
                     provider_ref: format!("sbx_refund_{}", request.refund_id),
                 }
             } else {
                 RefundOutcome::Failed {
-                    reason: "the sandbox holds no such paid amount".into(),
+                    reason: record.reason.unwrap_or_else(|| "the sandbox refused the refund".into()),
                 }
             })
         })
@@ -213,23 +223,20 @@ async fn complete(
         _ => return Err(ApiError::bad_field("outcome", "must be succeeded or failed")),
     };
     let now = Timestamp::from_millis(wall_clock_millis());
-    let (payment, completed_now) = state
-        .store()
-        .sandbox_complete(payment_id, succeeded, now)
-        .await
-        .map_err(|e| match e {
-            emporium_store::StoreError::NotFound => ApiError::NotFound("payment"),
-            e => e.into(),
-        })?;
-    if completed_now {
+    let event_id = format!(
+        "evt_{}",
+        crate::tokens::generate()
+            .map_err(|e| ApiError::Internal(e.into()))?
+            .get(..24)
+            .unwrap_or("x")
+    );
+    // Jobs run on the shop's clock, so tests can move deliveries forward in time.
+    let shop_now = state.now();
+    // The notification (and its duplicate) is queued in the transaction that completes
+    // the payment, so a crash cannot leave money collected that the shop never hears of.
+    let notify = Box::new(move |payment: &SandboxPayment| {
         let notification = Notification {
-            event_id: format!(
-                "evt_{}",
-                crate::tokens::generate()
-                    .map_err(|e| ApiError::Internal(e.into()))?
-                    .get(..24)
-                    .unwrap_or("x")
-            ),
+            event_id,
             payment_id,
             order_id: payment.order_id,
             amount: payment.amount,
@@ -240,18 +247,29 @@ async fn complete(
                 NotifiedStatus::Failed
             },
         };
-        let payload = serde_json::to_string(&Delivery { notification }).map_err(|e| ApiError::Internal(e.into()))?;
-        // Jobs run on the shop's clock, so tests can move deliveries forward in time.
-        let shop_now = state.now();
-        state
-            .store()
-            .enqueue_job(NOTIFY_JOB, payload.clone(), shop_now, shop_now)
-            .await?;
-        state
-            .store()
-            .enqueue_job(NOTIFY_JOB, payload, shop_now.plus(DUPLICATE_AFTER), shop_now)
-            .await?;
-    }
+        let Ok(payload) = serde_json::to_string(&Delivery { notification }) else {
+            // Serialising plain strings and integers cannot fail; were it to, the shop's
+            // reconciliation would still find the payment by asking.
+            return Vec::new();
+        };
+        [shop_now, shop_now.plus(DUPLICATE_AFTER)]
+            .into_iter()
+            .map(|run_at| NewJob {
+                kind: NOTIFY_JOB.into(),
+                payload: payload.clone(),
+                run_at,
+                created_at: shop_now,
+            })
+            .collect()
+    });
+    let (payment, _completed_now) = state
+        .store()
+        .sandbox_complete_notifying(payment_id, succeeded, now, notify)
+        .await
+        .map_err(|e| match e {
+            emporium_store::StoreError::NotFound => ApiError::NotFound("payment"),
+            e => e.into(),
+        })?;
     if is_form {
         // Back to where the buyer came from: the shop's order page (the web pages serve it).
         let location = format!("/orders/{}", payment.order_id);

@@ -37,6 +37,9 @@ pub struct ServerConfig {
     pub recommendations_refresh: Duration,
     /// Write rate limits per client address and per session.
     pub write_limits: WriteLimits,
+    /// How long a refund may stay `processing` before the jobs ask its provider again
+    /// (with the same idempotency key): the claimant's grace to record the answer itself.
+    pub refund_retry_after: Duration,
 }
 
 impl Default for ServerConfig {
@@ -50,6 +53,7 @@ impl Default for ServerConfig {
             sandbox_secret: None,
             recommendations_refresh: Duration::from_secs(60),
             write_limits: WriteLimits::default(),
+            refund_retry_after: Duration::from_secs(60),
         }
     }
 }

@@ -73,6 +73,56 @@ const CHECKS: &[(&str, &str)] = &[
                 CAST(refunded_amount AS TEXT) AS detail
          FROM orders WHERE status = 'refunded' AND refunded_amount <> paid_amount",
     ),
+    // The sandbox provider's ledger against the shop's books: money it collected or paid
+    // back that the shop does not know of (or the reverse) is a double or lost charge or
+    // refund. Its refunds are keyed `emporium-refund-<refund id>` (the shop's idempotency
+    // key, `RefundRequest::key_for` in crates/payments); a refund still `processing` may
+    // already be paid at the provider (the answer not yet recorded), never the reverse.
+    (
+        "the sandbox's refunds add up to what it paid back per payment",
+        "SELECT 'sandbox payment ' || CAST(s.merchant_payment AS TEXT) AS subject,
+                'refunded ' || CAST(s.refunded AS TEXT) || ' but its refunds sum to ' ||
+                CAST(CAST(COALESCE(SUM(f.amount), 0) AS BIGINT) AS TEXT) AS detail
+         FROM sandbox_payments s LEFT JOIN sandbox_refunds f ON f.merchant_payment = s.merchant_payment AND f.status = 'succeeded'
+         GROUP BY s.merchant_payment, s.refunded
+         HAVING s.refunded <> CAST(COALESCE(SUM(f.amount), 0) AS BIGINT)",
+    ),
+    (
+        "every refund the sandbox paid is one shop refund, paid back or being recorded, of its amount",
+        "SELECT 'sandbox refund ' || f.idempotency_key AS subject,
+                'paid ' || CAST(f.amount AS TEXT) || ' on payment ' || CAST(f.merchant_payment AS TEXT) || '; the shop has ' ||
+                COALESCE(r.status || ' ' || CAST(r.amount AS TEXT) || ' on payment ' || CAST(r.payment_id AS TEXT), 'no such refund') AS detail
+         FROM sandbox_refunds f LEFT JOIN refunds r ON 'emporium-refund-' || CAST(r.id AS TEXT) = f.idempotency_key
+         WHERE f.status = 'succeeded'
+           AND (r.id IS NULL OR r.status NOT IN ('refunded', 'processing') OR r.amount <> f.amount OR r.payment_id <> f.merchant_payment)",
+    ),
+    (
+        "every sandbox refund the shop recorded as paid back was paid by the sandbox",
+        "SELECT 'refund ' || CAST(r.id AS TEXT) AS subject,
+                'refunded ' || CAST(r.amount AS TEXT) || ' but the sandbox ' ||
+                COALESCE('answered ' || f.status, 'has no refund of that key') AS detail
+         FROM refunds r JOIN payments p ON p.id = r.payment_id AND p.provider = 'sandbox'
+         LEFT JOIN sandbox_refunds f ON f.idempotency_key = 'emporium-refund-' || CAST(r.id AS TEXT)
+         WHERE r.status = 'refunded' AND (f.idempotency_key IS NULL OR f.status <> 'succeeded')",
+    ),
+    // The shop may count a payment the sandbox never saw completed (a notification signed
+    // with the shared secret by someone else, as the API tests do); that is not checked
+    // here. Money the sandbox took that the shop does not count is.
+    (
+        "every payment the sandbox collected is the shop's, of its amount, and not failed",
+        "SELECT 'sandbox payment ' || CAST(s.merchant_payment AS TEXT) AS subject,
+                'collected ' || CAST(s.amount AS TEXT) || '; the shop has ' ||
+                COALESCE(p.status || ' ' || CAST(p.amount AS TEXT), 'no such payment') AS detail
+         FROM sandbox_payments s LEFT JOIN payments p ON p.id = s.merchant_payment
+         WHERE s.status = 'succeeded' AND (p.id IS NULL OR p.status = 'failed' OR p.amount <> s.amount OR p.order_id <> s.order_id)",
+    ),
+    (
+        "the sandbox collected at most once per order",
+        "SELECT 'order ' || CAST(s.order_id AS TEXT) AS subject,
+                CAST(COUNT(*) AS TEXT) || ' payments collected, ' || CAST(CAST(SUM(s.amount) AS BIGINT) AS TEXT) || ' in all' AS detail
+         FROM sandbox_payments s WHERE s.status = 'succeeded'
+         GROUP BY s.order_id HAVING COUNT(*) > 1",
+    ),
     (
         "every product's rating is the sum over its visible reviews",
         "SELECT 'product ' || CAST(p.id AS TEXT) AS subject, 'rating ' || CAST(p.rating_sum AS TEXT) || '/' ||

@@ -200,6 +200,39 @@ pub struct SandboxPayment {
     pub refunded: i64,
 }
 
+/// The sandbox provider's record of a refund, under the shop's idempotency key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SandboxRefund {
+    /// The shop's key for the refund.
+    pub key: String,
+    /// The shop's payment id it pays back.
+    pub merchant_payment: i64,
+    /// Amount.
+    pub amount: i64,
+    /// Whether the money went back (else the sandbox refused).
+    pub succeeded: bool,
+    /// Why it was refused.
+    pub reason: Option<String>,
+    /// Whether this call was the key's first (a later one only answered the record).
+    pub first_attempt: bool,
+}
+
+/// A job to queue inside another operation's transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewJob {
+    /// What to do.
+    pub kind: String,
+    /// With what.
+    pub payload: String,
+    /// When.
+    pub run_at: Timestamp,
+    /// Queued at.
+    pub created_at: Timestamp,
+}
+
+/// Makes the jobs to queue from a payment the sandbox just completed (its notifications).
+pub type Notify = Box<dyn FnOnce(&SandboxPayment) -> Vec<NewJob> + Send>;
+
 fn sandbox_from(r: &AnyRow) -> Result<SandboxPayment, StoreError> {
     Ok(SandboxPayment {
         merchant_payment: r.try_get("merchant_payment")?,
@@ -345,6 +378,11 @@ impl Store {
                 {
                     return Ok(replay);
                 }
+                // Bump the version first: on PostgreSQL the update takes the order's row
+                // lock, so two concurrent requests for one order queue here and the second
+                // sees the first's refund when it sums what is pending (otherwise both
+                // could ask for the whole remainder). On SQLite the writer is alone anyway.
+                sqlx::query("UPDATE orders SET version = version + 1 WHERE id = $1").bind(order_id).execute(&mut *conn).await?;
                 let order = order_in(conn, order_id).await?.filter(|o| o.user_id == owner).ok_or(StoreError::NotFound)?;
                 if !order.status.is_paid() {
                     return Err(order::InvalidTransition { from: order.status, event: OrderEvent::RefundInFull }.into());
@@ -379,7 +417,6 @@ impl Store {
                 let refund = refund_from(&row)?;
                 let detail = format!("refund {} of {amount} requested: {reason}", refund.id);
                 record_event(conn, order_id, Some(order.status), order.status, &format!("user:{owner}"), Some(&detail), now).await?;
-                sqlx::query("UPDATE orders SET version = version + 1 WHERE id = $1").bind(order_id).execute(&mut *conn).await?;
                 if let Some(key) = &idempotency {
                     let (status, body) = render(&refund);
                     idempotency_record(conn, key, status, &body, now).await?;
@@ -515,6 +552,48 @@ impl Store {
                 )
                 .await?;
                 Ok(Some(refund))
+            })
+        })
+        .await
+    }
+
+    /// Refunds left `processing` that are due to be asked for again: never retried and
+    /// claimed at or before `claimed_before` (the grace period for the claimant to
+    /// finish), or retried and past their `retry_at`. Oldest first.
+    pub async fn refunds_to_redrive(
+        &self,
+        claimed_before: Timestamp,
+        now: Timestamp,
+        limit: i64,
+    ) -> Result<Vec<(Refund, i64)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT * FROM refunds WHERE status = 'processing'
+               AND ((retry_at IS NULL AND decided_at <= $1) OR retry_at <= $2)
+             ORDER BY id LIMIT $3",
+        )
+        .bind(claimed_before.millis())
+        .bind(now.millis())
+        .bind(limit)
+        .fetch_all(self.reader())
+        .await?;
+        rows.iter()
+            .map(|r| Ok((refund_from(r)?, r.try_get("attempts")?)))
+            .collect()
+    }
+
+    /// Schedules another attempt at a refund still `processing` (its provider could not
+    /// answer); a refund decided meanwhile is left alone.
+    pub async fn postpone_refund(&self, refund_id: i64, retry_at: Timestamp) -> Result<(), StoreError> {
+        self.write(move |conn| {
+            Box::pin(async move {
+                sqlx::query(
+                    "UPDATE refunds SET attempts = attempts + 1, retry_at = $1 WHERE id = $2 AND status = 'processing'",
+                )
+                .bind(retry_at.millis())
+                .bind(refund_id)
+                .execute(&mut *conn)
+                .await?;
+                Ok(())
             })
         })
         .await
@@ -689,6 +768,21 @@ impl Store {
         succeeded: bool,
         now: Timestamp,
     ) -> Result<(SandboxPayment, bool), StoreError> {
+        self.sandbox_complete_notifying(merchant_payment, succeeded, now, Box::new(|_| Vec::new()))
+            .await
+    }
+
+    /// Like [`sandbox_complete`](Self::sandbox_complete), and queues the jobs that
+    /// `notify` makes from the completed record (the notifications to the shop) in the
+    /// same transaction: a crash cannot leave a payment completed at the provider that
+    /// the shop will never hear about.
+    pub async fn sandbox_complete_notifying(
+        &self,
+        merchant_payment: i64,
+        succeeded: bool,
+        now: Timestamp,
+        notify: Notify,
+    ) -> Result<(SandboxPayment, bool), StoreError> {
         self.write(move |conn| {
             Box::pin(async move {
                 let done = sqlx::query("UPDATE sandbox_payments SET status = $1, completed_at = $2 WHERE merchant_payment = $3 AND status = 'pending'")
@@ -702,24 +796,78 @@ impl Store {
                     .fetch_optional(&mut *conn)
                     .await?
                     .ok_or(StoreError::NotFound)?;
-                Ok((sandbox_from(&row)?, done.rows_affected() == 1))
+                let record = sandbox_from(&row)?;
+                let completed_now = done.rows_affected() == 1;
+                if completed_now {
+                    for job in notify(&record) {
+                        sqlx::query("INSERT INTO jobs (kind, payload, run_at, created_at) VALUES ($1, $2, $3, $4)")
+                            .bind(&job.kind)
+                            .bind(&job.payload)
+                            .bind(job.run_at.millis())
+                            .bind(job.created_at.millis())
+                            .execute(&mut *conn)
+                            .await?;
+                    }
+                }
+                Ok((record, completed_now))
             })
         })
         .await
     }
 
-    /// The sandbox pays money back: refused beyond what it collected.
-    pub async fn sandbox_refund(&self, merchant_payment: i64, amount: i64) -> Result<bool, StoreError> {
+    /// The sandbox pays money back at most once per `key`: the first call with a key pays
+    /// (or is refused beyond what was collected) and records the outcome under the key in
+    /// the same transaction; every later call with that key answers that record and pays
+    /// nothing. The caller compares the record with what it asked for.
+    pub async fn sandbox_refund(
+        &self,
+        key: String,
+        merchant_payment: i64,
+        amount: i64,
+        now: Timestamp,
+    ) -> Result<SandboxRefund, StoreError> {
         self.write(move |conn| {
             Box::pin(async move {
-                let done = sqlx::query(
-                    "UPDATE sandbox_payments SET refunded = refunded + $1 WHERE merchant_payment = $2 AND status = 'succeeded' AND refunded + $1 <= amount",
+                // On PostgreSQL a concurrent first call with the same key makes this insert
+                // wait for it, then do nothing; the read below sees its committed outcome.
+                let first = sqlx::query(
+                    "INSERT INTO sandbox_refunds (idempotency_key, merchant_payment, amount, status, reason, created_at)
+                     VALUES ($1, $2, $3, 'failed', 'the sandbox holds no such paid amount', $4)
+                     ON CONFLICT (idempotency_key) DO NOTHING",
                 )
-                .bind(amount)
+                .bind(&key)
                 .bind(merchant_payment)
+                .bind(amount)
+                .bind(now.millis())
                 .execute(&mut *conn)
                 .await?;
-                Ok(done.rows_affected() == 1)
+                if first.rows_affected() == 1 {
+                    let paid = sqlx::query(
+                        "UPDATE sandbox_payments SET refunded = refunded + $1 WHERE merchant_payment = $2 AND status = 'succeeded' AND refunded + $1 <= amount",
+                    )
+                    .bind(amount)
+                    .bind(merchant_payment)
+                    .execute(&mut *conn)
+                    .await?;
+                    if paid.rows_affected() == 1 {
+                        sqlx::query("UPDATE sandbox_refunds SET status = 'succeeded', reason = NULL WHERE idempotency_key = $1")
+                            .bind(&key)
+                            .execute(&mut *conn)
+                            .await?;
+                    }
+                }
+                let row = sqlx::query("SELECT * FROM sandbox_refunds WHERE idempotency_key = $1")
+                    .bind(&key)
+                    .fetch_one(&mut *conn)
+                    .await?;
+                Ok(SandboxRefund {
+                    key: row.try_get("idempotency_key")?,
+                    merchant_payment: row.try_get("merchant_payment")?,
+                    amount: row.try_get("amount")?,
+                    succeeded: row.try_get::<String, _>("status")? == "succeeded",
+                    reason: row.try_get("reason")?,
+                    first_attempt: first.rows_affected() == 1,
+                })
             })
         })
         .await

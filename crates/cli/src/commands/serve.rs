@@ -53,6 +53,7 @@ pub async fn run(settings: &Settings, demo: bool) -> anyhow::Result<()> {
             per_session: settings.write_limit_per_session,
             trust_forwarded_for: settings.trust_forwarded_for,
         },
+        refund_retry_after: settings.refund_retry_after,
     };
     let mut state = AppState::new(store.clone(), index.clone(), config)
         .await

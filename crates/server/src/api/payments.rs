@@ -7,7 +7,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use emporium_domain::account::Role;
 use emporium_domain::text::single_line;
-use emporium_payments::{NotifiedStatus, PaymentRequest, RefundOutcome, RefundRequest, signature};
+use emporium_payments::{NotifiedStatus, PaymentRequest, ProviderError, RefundOutcome, RefundRequest, signature};
 use emporium_store::StoreError;
 use emporium_store::orders::Idempotent;
 use emporium_store::payments::{NotificationFacts, NotificationOutcome, Payment, PaymentStart, Refund, RefundAsk};
@@ -371,9 +371,58 @@ pub(crate) async fn approve(state: &AppState, staff_id: i64, id: i64) -> ApiResu
     let Some((refund, payment)) = state.store().claim_refund(id, now).await? else {
         return Err(refund_undecidable(state, id).await);
     };
-    let provider = state.providers().get(&payment.provider).ok_or(ApiError::Unavailable)?;
+    let refund = match drive_refund(state, &refund, &payment, format!("staff:{staff_id}")).await? {
+        Driven::Decided(refund) => refund,
+        // The money may or may not have gone back: the refund stays `processing` and the
+        // jobs ask again with the same key, so it ends once, either way.
+        Driven::Unanswered { refund, error } => {
+            tracing::warn!(refund.id = id, %error, "refund provider did not answer; the jobs will ask again");
+            refund
+        }
+    };
+    tracing::info!(refund.id = id, status = %refund.status, "refund decided");
+    Ok(refund)
+}
+
+/// What asking a provider for a claimed refund came to.
+#[derive(Debug)]
+pub(crate) enum Driven {
+    /// The provider answered and the refund is now `refunded` or `failed` (or was
+    /// already decided by another attempt).
+    Decided(Refund),
+    /// The provider could not answer; the refund is still `processing`.
+    Unanswered {
+        /// The refund as it stands.
+        refund: Refund,
+        /// Why there was no answer.
+        error: String,
+    },
+}
+
+/// Asks the provider to pay back a `processing` refund and records a definite answer.
+///
+/// Every attempt for one refund carries the same idempotency key
+/// ([`RefundRequest::key_for`]), so this is safe to call again whenever an earlier
+/// attempt's outcome is unknown (a timeout, a crash after the claim): the provider pays
+/// at most once and repeats its first answer, and [`Store::finish_refund`] applies only
+/// to a refund still `processing`, so the order's refunded amount moves once.
+///
+/// [`Store::finish_refund`]: emporium_store::Store::finish_refund
+pub(crate) async fn drive_refund(
+    state: &AppState,
+    refund: &Refund,
+    payment: &Payment,
+    actor: String,
+) -> Result<Driven, StoreError> {
+    let Some(provider) = state.providers().get(&payment.provider) else {
+        return Ok(Driven::Unanswered {
+            refund: refund.clone(),
+            error: format!("no provider {:?} is configured", payment.provider),
+        });
+    };
     let request = RefundRequest {
         refund_id: refund.id,
+        idempotency_key: RefundRequest::key_for(refund.id),
         payment_id: payment.id,
         provider_ref: payment.provider_ref.clone(),
         amount: refund.amount,
@@ -382,14 +431,20 @@ pub(crate) async fn approve(state: &AppState, staff_id: i64, id: i64) -> ApiResu
     let outcome = match provider.refund(&request).await {
         Ok(RefundOutcome::Succeeded { provider_ref }) => Ok(provider_ref),
         Ok(RefundOutcome::Failed { reason }) => Err(reason),
-        Err(e) => Err(e.to_string()),
+        // Refused: the provider understood and said no, so nothing was paid back.
+        Err(ProviderError::Refused(reason)) => Err(reason),
+        Err(ProviderError::Unavailable(error)) => {
+            return Ok(Driven::Unanswered {
+                refund: refund.clone(),
+                error,
+            });
+        }
     };
     let refund = state
         .store()
-        .finish_refund(id, outcome, format!("staff:{staff_id}"), state.now())
+        .finish_refund(refund.id, outcome, actor, state.now())
         .await?;
-    tracing::info!(refund.id = id, status = %refund.status, "refund decided");
-    Ok(refund)
+    Ok(Driven::Decided(refund))
 }
 
 /// Rejects a requested refund (staff).

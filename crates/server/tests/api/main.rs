@@ -13,6 +13,7 @@ mod limits;
 mod me;
 mod orders;
 mod recommendations;
+mod refund_recovery;
 mod reviews;
 mod support;
 mod web;
