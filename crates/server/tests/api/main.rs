@@ -8,6 +8,7 @@ mod admin;
 mod catalog;
 mod conventions;
 mod inventory;
+mod matrix;
 mod me;
 mod orders;
 mod recommendations;
