@@ -188,28 +188,30 @@ async fn created(app: &TestApp, token: &str, method: Method, path: &str, body: V
     response.json().await.unwrap()
 }
 
+/// The `Idempotency-Key` A sends with her first order, payment and refund, and that B
+/// sends with every request: a key must never replay another user's answer.
+const KEY: &str = "matrix-key-1";
+
+/// Like [`created`], with A's idempotency key.
+async fn keyed(app: &TestApp, token: &str, path: &str, body: Value) -> Value {
+    let response = app
+        .request(Method::POST, path)
+        .bearer_auth(token)
+        .header("idempotency-key", KEY)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_success(), "{path}: {}", response.status());
+    response.json().await.unwrap()
+}
+
 async fn new_product(app: &TestApp, staff: &str, name: &str, price: i64) -> i64 {
     let body =
         json!({"name": name, "price": price, "category": "Tea", "initial_stock": {"quantity": 100, "unit_cost": 700}});
     created(app, staff, Method::POST, "/api/v1/products", body).await["id"]
         .as_i64()
         .unwrap()
-}
-
-/// Places an order from `lines` without paying.
-async fn placed_order(app: &TestApp, token: &str, address: i64, lines: &[(i64, i64)]) -> i64 {
-    for &(product, quantity) in lines {
-        assert_eq!(put_cart(app, token, product, quantity).await.status(), StatusCode::OK);
-    }
-    let order = created(
-        app,
-        token,
-        Method::POST,
-        "/api/v1/orders",
-        json!({"address_id": address}),
-    )
-    .await;
-    order["id"].as_i64().unwrap()
 }
 
 async fn fixture(app: &TestApp) -> Fixture {
@@ -232,9 +234,12 @@ async fn fixture(app: &TestApp) -> Fixture {
         .as_i64()
         .unwrap();
 
-    let pending = placed_order(app, &alice, address, &[(tea, 1)]).await;
+    assert_eq!(put_cart(app, &alice, tea, 1).await.status(), StatusCode::OK);
+    let pending = keyed(app, &alice, "/api/v1/orders", json!({"address_id": address})).await["id"]
+        .as_i64()
+        .unwrap();
     let pay = json!({"provider": "sandbox"});
-    let pending_payment = created(app, &alice, Method::POST, &format!("/api/v1/orders/{pending}/pay"), pay).await;
+    let pending_payment = keyed(app, &alice, &format!("/api/v1/orders/{pending}/pay"), pay).await;
 
     let paid = paid_order(app, &alice, address, &[(tea, 2)]).await;
     let order = json_of(
@@ -245,14 +250,7 @@ async fn fixture(app: &TestApp) -> Fixture {
     .await;
     let payment = order["payment"]["id"].as_i64().unwrap();
     let ask = json!({"amount": 1_000, "reason": "one box arrived crushed"});
-    let refund = created(
-        app,
-        &alice,
-        Method::POST,
-        &format!("/api/v1/orders/{paid}/refunds"),
-        ask.clone(),
-    )
-    .await;
+    let refund = keyed(app, &alice, &format!("/api/v1/orders/{paid}/refunds"), ask.clone()).await;
     let refund2 = created(
         app,
         &alice,
@@ -470,6 +468,9 @@ async fn send(app: &TestApp, fx: &Fixture, who: Who, method: &str, template: &st
     if let Some(token) = &token {
         request = request.bearer_auth(token);
     }
+    if who == Who::Intruder {
+        request = request.header("idempotency-key", KEY);
+    }
     if let Some(body) = &call.body {
         let raw = body.to_string();
         if signed {
@@ -673,6 +674,16 @@ app_test! {
                 assert_eq!(page["data"], json!([]), "B sees none of A's orders");
             }
         }
+        // Parameters cannot widen B's view: a status filter still shows only B's orders, and
+        // a cursor from staff's listing of everyone's orders is refused.
+        let mine = json_of(app.send(Method::GET, "/api/v1/orders?status=paid", Some(&fx.bob), None).await, StatusCode::OK).await;
+        assert_eq!(mine["data"], json!([]));
+        let all = json_of(app.send(Method::GET, "/api/v1/orders?limit=1", Some(&fx.staff), None).await, StatusCode::OK).await;
+        let cursor = all["next_cursor"].as_str().unwrap();
+        let replayed = app.send(Method::GET, &format!("/api/v1/orders?limit=1&cursor={cursor}"), Some(&fx.bob), None).await;
+        assert_eq!(replayed.status(), StatusCode::UNPROCESSABLE_ENTITY, "staff's cursor in B's hands");
+        let drafts = app.send(Method::GET, "/api/v1/products?status=draft", Some(&fx.bob), None).await;
+        assert_eq!(drafts.status(), StatusCode::UNPROCESSABLE_ENTITY, "only staff list by status");
         assert_unchanged(&before, &snapshot(&app, &fx).await, "B's attempts");
 
         // Mass assignment: every JSON body, plus one field it does not declare at a time,
