@@ -21,7 +21,8 @@ pub struct Review {
     pub order_id: i64,
     /// The reviewer.
     pub user_id: i64,
-    /// The reviewer's display name, or username when they set none.
+    /// The reviewer's display name, or their username masked (`a***7`) when they set
+    /// none: a login name is half a credential and must not be published.
     pub author: String,
     /// 1–5 stars.
     pub rating: i64,
@@ -61,7 +62,7 @@ pub enum NotReviewable {
 
 macro_rules! review_columns {
     () => {
-        "r.id, r.product_id, r.order_id, r.user_id, COALESCE(u.display_name, u.username) AS author, r.rating, r.body, r.status, r.created_at
+        "r.id, r.product_id, r.order_id, r.user_id, u.display_name, u.username, r.rating, r.body, r.status, r.created_at
          FROM reviews r JOIN users u ON u.id = r.user_id"
     };
 }
@@ -73,12 +74,27 @@ fn review_from(row: &AnyRow) -> Result<Review, StoreError> {
         product_id: row.try_get("product_id")?,
         order_id: row.try_get("order_id")?,
         user_id: row.try_get("user_id")?,
-        author: row.try_get("author")?,
+        author: match row.try_get::<Option<String>, _>("display_name")? {
+            Some(name) => name,
+            None => masked(&row.try_get::<String, _>("username")?),
+        },
         rating: row.try_get("rating")?,
         body: row.try_get("body")?,
         hidden: status == "hidden",
         created_at: Timestamp::from_millis(row.try_get("created_at")?),
     })
+}
+
+/// A username as shown to others: its first and last characters around `***`. Reviews
+/// are public, and a published login name would let anyone aim the login throttle (ten
+/// failures lock the account) at a reviewer, or start guessing their password.
+fn masked(username: &str) -> String {
+    let mut chars = username.chars();
+    match (chars.next(), chars.next_back()) {
+        (Some(first), Some(last)) => format!("{first}***{last}"),
+        (Some(first), None) => format!("{first}***"),
+        _ => "***".to_owned(),
+    }
 }
 
 async fn review_in(conn: &mut AnyConnection, id: i64) -> Result<Review, StoreError> {
@@ -243,5 +259,18 @@ impl Store {
             })
         })
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::masked;
+
+    #[test]
+    fn usernames_are_masked_to_their_ends() {
+        assert_eq!(masked("alice_a7"), "a***7");
+        assert_eq!(masked("王小明"), "王***明");
+        assert_eq!(masked("x"), "x***");
+        assert_eq!(masked(""), "***");
     }
 }

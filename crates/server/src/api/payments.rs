@@ -147,6 +147,12 @@ pub(crate) async fn start_payment(
 }
 
 /// The body of a sandbox notification (as documented in the OpenAPI description).
+///
+/// Unlike the request bodies that clients send, this schema does not deny unknown fields:
+/// it is written by the payment provider, whose signature already proves who wrote it, and
+/// a provider may add fields to its notifications at any time; describing it as closed
+/// would tell integrators that such an addition is an error. (Mass assignment is no concern
+/// here: nothing in the body is copied onto a row; each fact is compared with the payment.)
 #[derive(Debug, Deserialize, ToSchema)]
 #[expect(
     dead_code,

@@ -27,7 +27,7 @@ pub struct ReviewView {
     pub product_id: i64,
     /// The order the product was bought in.
     pub order_id: i64,
-    /// The reviewer's display name (or username).
+    /// The reviewer's display name, or their username masked (`a***e`).
     pub author: String,
     /// 1–5 stars.
     pub rating: i64,

@@ -10,6 +10,7 @@ mod catalog;
 mod conventions;
 mod inventory;
 mod limits;
+mod matrix;
 mod me;
 mod orders;
 mod recommendations;

@@ -1,0 +1,831 @@
+//! The access-control matrix. Every API route listed in the served OpenAPI document is
+//! called with no token, as another customer with the owner's ids, as a customer on staff
+//! routes, and as the owner (or staff); every JSON body is sent again with protected
+//! fields added (mass assignment); and no response may carry another user's data or a
+//! secret. The web pages that take ids are checked the same way with a session cookie.
+//!
+//! The table [`ROUTES`] says who may call each route. The routes themselves come from
+//! `/api/openapi.json`, so a route added later without a row here fails the test.
+
+use std::collections::BTreeSet;
+
+use emporium_payments::signature;
+use emporium_server::error::Problem;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::app_test;
+use crate::orders::{json_of, put_cart};
+use crate::reviews::{deliver, paid_order};
+use crate::support::TestApp;
+use crate::web::Browser;
+
+/// Who may call a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Access {
+    /// Anyone, with or without a token.
+    Public,
+    /// Any logged-in user, acting on their own things (the path names nobody else's).
+    Caller,
+    /// A logged-in user, on one of their own things named by id (in the path, or for
+    /// `POST /orders` and reviews in the body): anyone else's id is a 404.
+    Owned,
+    /// Staff only: 401 without a token, 403 for customers.
+    Staff,
+    /// The payment provider: no token, a signed body; anything unsigned is a 400.
+    Provider,
+}
+
+use Access::{Caller, Owned, Provider, Public, Staff};
+
+/// Every route and who may call it. Order matters only for the owner's pass, which runs
+/// the calls in this order (pay before the notification before cancel, …).
+const ROUTES: &[(&str, &str, Access)] = &[
+    ("POST", "/api/v1/auth/register", Public),
+    ("POST", "/api/v1/auth/login", Public),
+    ("POST", "/api/v1/auth/logout", Caller),
+    ("GET", "/api/v1/me", Caller),
+    ("PATCH", "/api/v1/me", Caller),
+    ("POST", "/api/v1/me/password", Caller),
+    ("GET", "/api/v1/me/addresses", Caller),
+    ("POST", "/api/v1/me/addresses", Caller),
+    ("DELETE", "/api/v1/me/addresses/{id}", Owned),
+    ("GET", "/api/v1/products", Public),
+    ("POST", "/api/v1/products", Staff),
+    ("GET", "/api/v1/products/{id}", Public),
+    ("PATCH", "/api/v1/products/{id}", Staff),
+    ("DELETE", "/api/v1/products/{id}", Staff),
+    ("GET", "/api/v1/categories", Public),
+    ("POST", "/api/v1/products/{id}/stock-lots", Staff),
+    ("GET", "/api/v1/products/{id}/stock-lots", Staff),
+    ("POST", "/api/v1/products/{id}/stock-adjustments", Staff),
+    ("GET", "/api/v1/inventory/valuation", Staff),
+    ("GET", "/api/v1/cart", Caller),
+    ("DELETE", "/api/v1/cart", Caller),
+    ("DELETE", "/api/v1/cart/items/{product_id}", Caller),
+    ("PUT", "/api/v1/cart/items/{product_id}", Caller),
+    ("POST", "/api/v1/orders", Owned),
+    ("GET", "/api/v1/orders", Caller),
+    ("GET", "/api/v1/orders/{id}", Owned),
+    ("POST", "/api/v1/orders/{id}/pay", Owned),
+    ("POST", "/api/v1/payments/notify/sandbox", Provider),
+    ("POST", "/api/v1/orders/{id}/cancel", Owned),
+    ("POST", "/api/v1/orders/{id}/ship", Staff),
+    ("POST", "/api/v1/orders/{id}/tracking-events", Staff),
+    ("POST", "/api/v1/orders/{id}/confirm-receipt", Owned),
+    ("GET", "/api/v1/orders/{id}/events", Owned),
+    ("GET", "/api/v1/payments/{id}", Owned),
+    ("POST", "/api/v1/orders/{id}/refunds", Owned),
+    ("POST", "/api/v1/refunds/{id}/approve", Staff),
+    ("POST", "/api/v1/refunds/{id}/reject", Staff),
+    ("GET", "/api/v1/refunds", Staff),
+    ("POST", "/api/v1/products/{id}/reviews", Owned),
+    ("GET", "/api/v1/products/{id}/reviews", Public),
+    ("PATCH", "/api/v1/reviews/{id}", Staff),
+    ("GET", "/api/v1/products/{id}/also-bought", Public),
+    ("GET", "/api/v1/me/recommendations", Caller),
+    ("GET", "/api/v1/admin/stats", Staff),
+    ("GET", "/healthz", Public),
+    ("GET", "/readyz", Public),
+    ("GET", "/metrics", Public),
+];
+
+/// Fields a client must never set through a body that does not declare them.
+const PROTECTED: &[&str] = &[
+    "id",
+    "user_id",
+    "role",
+    "status",
+    "price",
+    "unit_price",
+    "total",
+    "subtotal",
+    "shipping_fee",
+    "stock",
+    "stock_available",
+    "unit_cost",
+    "cost",
+    "paid_at",
+    "refunded_amount",
+    "rating_average",
+    "rating_count",
+    "created_at",
+    "password_hash",
+    "hidden",
+];
+
+const PASSWORD: &str = "password123";
+
+/// The identities of the matrix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Who {
+    /// No token at all.
+    Anonymous,
+    /// Customer B, holding customer A's ids.
+    Intruder,
+    /// Customer A, who owns everything in the fixture.
+    Owner,
+    /// Staff.
+    Staff,
+}
+
+/// Customer A's things (and staff's), created through the API.
+struct Fixture {
+    staff: String,
+    alice: String,
+    bob: String,
+    tea: i64,
+    cup: i64,
+    spare: i64,
+    address: i64,
+    spare_address: i64,
+    /// Awaiting payment, with a pending payment.
+    pending: i64,
+    pending_payment: Value,
+    /// Paid, with two refunds requested.
+    paid: i64,
+    payment: i64,
+    refund: i64,
+    refund2: i64,
+    /// Paid, not shipped.
+    to_ship: i64,
+    shipped: i64,
+    /// Received, holding tea (reviewed) and cup (not yet).
+    received: i64,
+    review: i64,
+    /// Strings only A's own answers (or staff's) may contain.
+    alice_private: Vec<String>,
+    /// Strings only B's own answers (or staff's) may contain.
+    bob_private: Vec<String>,
+    /// Every token issued in the fixture, by whom.
+    tokens: Vec<(Who, String)>,
+    /// The users' bcrypt hashes and the server's secrets.
+    secrets: Vec<String>,
+}
+
+impl Fixture {
+    fn token(&self, who: Who) -> Option<&str> {
+        match who {
+            Who::Anonymous => None,
+            Who::Intruder => Some(&self.bob),
+            Who::Owner => Some(&self.alice),
+            Who::Staff => Some(&self.staff),
+        }
+    }
+
+    fn username(who: Who) -> &'static str {
+        match who {
+            Who::Anonymous | Who::Intruder => "bob_b7",
+            Who::Owner => "alice_a7",
+            Who::Staff => "boss_s7",
+        }
+    }
+}
+
+async fn created(app: &TestApp, token: &str, method: Method, path: &str, body: Value) -> Value {
+    let response = app.send(method, path, Some(token), Some(body)).await;
+    assert!(response.status().is_success(), "{path}: {}", response.status());
+    response.json().await.unwrap()
+}
+
+/// The `Idempotency-Key` A sends with her first order, payment and refund, and that B
+/// sends with every request: a key must never replay another user's answer.
+const KEY: &str = "matrix-key-1";
+
+/// Like [`created`], with A's idempotency key.
+async fn keyed(app: &TestApp, token: &str, path: &str, body: Value) -> Value {
+    let response = app
+        .request(Method::POST, path)
+        .bearer_auth(token)
+        .header("idempotency-key", KEY)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_success(), "{path}: {}", response.status());
+    response.json().await.unwrap()
+}
+
+async fn new_product(app: &TestApp, staff: &str, name: &str, price: i64) -> i64 {
+    let body =
+        json!({"name": name, "price": price, "category": "Tea", "initial_stock": {"quantity": 100, "unit_cost": 700}});
+    created(app, staff, Method::POST, "/api/v1/products", body).await["id"]
+        .as_i64()
+        .unwrap()
+}
+
+async fn fixture(app: &TestApp) -> Fixture {
+    let staff = app.staff("boss_s7").await;
+    let tea = new_product(app, &staff, "Longjing 龙井", 3_000).await;
+    let cup = new_product(app, &staff, "Teacup 茶杯", 1_500).await;
+    let spare = new_product(app, &staff, "Spare 备用", 800).await;
+
+    let alice = app.customer("alice_a7").await;
+    let profile = json!({"email": "alice@a7.example", "phone": "+86 131 0000 7777"});
+    let me = created(app, &alice, Method::PATCH, "/api/v1/me", profile).await;
+    let bob = app.customer("bob_b7").await;
+    let profile = json!({"email": "bob@b7.example", "phone": "+86 132 0000 8888"});
+    let bob_me = created(app, &bob, Method::PATCH, "/api/v1/me", profile).await;
+    let home = json!({"recipient": "Alice Recipient", "phone": "+86 131 0000 7777", "line1": "7 Aliceweg", "city": "Alicetown", "country": "CN"});
+    let home = created(app, &alice, Method::POST, "/api/v1/me/addresses", home).await;
+    let address = home["id"].as_i64().unwrap();
+    let other = json!({"recipient": "Alice Second", "phone": "+86 131 0000 7777", "line1": "9 Aliceweg", "city": "Alicetown", "country": "CN"});
+    let spare_address = created(app, &alice, Method::POST, "/api/v1/me/addresses", other).await["id"]
+        .as_i64()
+        .unwrap();
+
+    assert_eq!(put_cart(app, &alice, tea, 1).await.status(), StatusCode::OK);
+    let pending = keyed(app, &alice, "/api/v1/orders", json!({"address_id": address})).await["id"]
+        .as_i64()
+        .unwrap();
+    let pay = json!({"provider": "sandbox"});
+    let pending_payment = keyed(app, &alice, &format!("/api/v1/orders/{pending}/pay"), pay).await;
+
+    let paid = paid_order(app, &alice, address, &[(tea, 2)]).await;
+    let order = json_of(
+        app.send(Method::GET, &format!("/api/v1/orders/{paid}"), Some(&alice), None)
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    let payment = order["payment"]["id"].as_i64().unwrap();
+    let ask = json!({"amount": 1_000, "reason": "one box arrived crushed"});
+    let refund = keyed(app, &alice, &format!("/api/v1/orders/{paid}/refunds"), ask.clone()).await;
+    let refund2 = created(
+        app,
+        &alice,
+        Method::POST,
+        &format!("/api/v1/orders/{paid}/refunds"),
+        ask,
+    )
+    .await;
+
+    let to_ship = paid_order(app, &alice, address, &[(cup, 1)]).await;
+    let shipped = paid_order(app, &alice, address, &[(tea, 1)]).await;
+    let ship = json!({"carrier": "SF Express", "tracking_number": "SF0000000001"});
+    created(
+        app,
+        &staff,
+        Method::POST,
+        &format!("/api/v1/orders/{shipped}/ship"),
+        ship,
+    )
+    .await;
+    let received = paid_order(app, &alice, address, &[(tea, 1), (cup, 1)]).await;
+    deliver(app, &staff, &alice, received).await;
+    let words = json!({"order_id": received, "rating": 5, "body": "Fragrant and fresh"});
+    let review = created(
+        app,
+        &alice,
+        Method::POST,
+        &format!("/api/v1/products/{tea}/reviews"),
+        words,
+    )
+    .await;
+    assert_eq!(put_cart(app, &alice, tea, 3).await.status(), StatusCode::OK);
+
+    // What identifies A (or B) as a person: as stored, so a normalised form is caught too.
+    let strings = |v: &Value, keys: &[&str]| -> Vec<String> {
+        keys.iter().filter_map(|k| v[*k].as_str().map(str::to_owned)).collect()
+    };
+    let mut alice_private = strings(&me, &["username", "email", "phone"]);
+    alice_private.extend(strings(&home, &["recipient", "phone", "line1", "city"]));
+    alice_private.push("9 Aliceweg".into());
+    let mut bob_private = strings(&bob_me, &["username", "email", "phone"]);
+    bob_private.extend(["Bob Recipient".to_owned(), "8 Bobweg".to_owned(), "Bobtown".to_owned()]);
+
+    let mut secrets = vec![
+        String::from_utf8_lossy(app.state.sandbox_secret()).into_owned(),
+        app.store
+            .setting_or_insert("cursor_secret", "unused".into())
+            .await
+            .unwrap(),
+    ];
+    for token in [&staff, &alice, &bob] {
+        secrets.push(emporium_server::tokens::hash(token));
+    }
+    for user in [&me, &bob_me] {
+        let hash = app.store.password_hash(user["id"].as_i64().unwrap()).await.unwrap();
+        secrets.push(hash);
+    }
+    Fixture {
+        tokens: vec![
+            (Who::Staff, staff.clone()),
+            (Who::Owner, alice.clone()),
+            (Who::Intruder, bob.clone()),
+        ],
+        staff,
+        alice,
+        bob,
+        tea,
+        cup,
+        spare,
+        address,
+        spare_address,
+        pending,
+        pending_payment,
+        paid,
+        payment,
+        refund: refund["id"].as_i64().unwrap(),
+        refund2: refund2["id"].as_i64().unwrap(),
+        to_ship,
+        shipped,
+        received,
+        review: review["id"].as_i64().unwrap(),
+        alice_private,
+        bob_private,
+        secrets,
+    }
+}
+
+/// One concrete request.
+struct Call {
+    path: String,
+    body: Option<Value>,
+}
+
+/// The request `who` makes on a route: always with A's ids, so that B's call is the
+/// owner's call with another token.
+fn call_for(fx: &Fixture, who: Who, method: &str, template: &str) -> Call {
+    let who_name = format!("{who:?}").to_lowercase();
+    let (path, body) = match (method, template) {
+        ("POST", "/api/v1/auth/register") => (
+            template.to_owned(),
+            Some(json!({"username": format!("new_{who_name}"), "password": PASSWORD})),
+        ),
+        ("POST", "/api/v1/auth/login") => (
+            template.to_owned(),
+            Some(
+                json!({"username": Fixture::username(who), "password": if who == Who::Staff { "staff-password" } else { PASSWORD }}),
+            ),
+        ),
+        ("PATCH", "/api/v1/me") => (
+            template.to_owned(),
+            Some(json!({"display_name": format!("{who_name} shown")})),
+        ),
+        ("POST", "/api/v1/me/password") => (
+            template.to_owned(),
+            Some(json!({"current_password": PASSWORD, "new_password": PASSWORD})),
+        ),
+        ("POST", "/api/v1/me/addresses") => {
+            let body = if who == Who::Intruder {
+                json!({"recipient": "Bob Recipient", "phone": "+86 132 0000 8888", "line1": "8 Bobweg", "city": "Bobtown", "country": "CN"})
+            } else {
+                json!({"recipient": "Alice Recipient", "phone": "+86 131 0000 7777", "line1": "7 Aliceweg", "city": "Alicetown", "country": "CN"})
+            };
+            (template.to_owned(), Some(body))
+        }
+        (_, "/api/v1/me/addresses/{id}") => (format!("/api/v1/me/addresses/{}", fx.spare_address), None),
+        ("POST", "/api/v1/products") => (
+            template.to_owned(),
+            Some(json!({"name": "New 新品", "price": 999, "initial_stock": {"quantity": 3, "unit_cost": 400}})),
+        ),
+        ("PATCH", "/api/v1/products/{id}") => (format!("/api/v1/products/{}", fx.spare), Some(json!({"price": 850}))),
+        ("DELETE", "/api/v1/products/{id}") => (format!("/api/v1/products/{}", fx.spare), None),
+        ("POST", "/api/v1/products/{id}/stock-lots") => (
+            format!("/api/v1/products/{}/stock-lots", fx.tea),
+            Some(json!({"quantity": 5, "unit_cost": 650, "note": "matrix"})),
+        ),
+        ("POST", "/api/v1/products/{id}/stock-adjustments") => (
+            format!("/api/v1/products/{}/stock-adjustments", fx.tea),
+            Some(json!({"quantity": 1, "reason": "damaged"})),
+        ),
+        ("PUT", "/api/v1/cart/items/{product_id}") => {
+            (format!("/api/v1/cart/items/{}", fx.tea), Some(json!({"quantity": 2})))
+        }
+        ("DELETE", "/api/v1/cart/items/{product_id}") => (format!("/api/v1/cart/items/{}", fx.cup), None),
+        ("POST", "/api/v1/orders") => (template.to_owned(), Some(json!({"address_id": fx.address}))),
+        ("GET", "/api/v1/orders/{id}") => (format!("/api/v1/orders/{}", fx.paid), None),
+        ("POST", "/api/v1/orders/{id}/pay") => (
+            format!("/api/v1/orders/{}/pay", fx.pending),
+            Some(json!({"provider": "sandbox"})),
+        ),
+        ("POST", "/api/v1/payments/notify/sandbox") => {
+            let p = &fx.pending_payment;
+            let body = json!({"event_id": "evt_matrix_1", "payment_id": p["payment_id"], "order_id": fx.pending, "amount": p["amount"], "currency": p["currency"], "status": "failed"});
+            (template.to_owned(), Some(body))
+        }
+        ("POST", "/api/v1/orders/{id}/cancel") => (format!("/api/v1/orders/{}/cancel", fx.pending), None),
+        ("POST", "/api/v1/orders/{id}/ship") => (
+            format!("/api/v1/orders/{}/ship", fx.to_ship),
+            Some(json!({"carrier": "SF Express", "tracking_number": "SF0000000002"})),
+        ),
+        ("POST", "/api/v1/orders/{id}/tracking-events") => (
+            format!("/api/v1/orders/{}/tracking-events", fx.shipped),
+            Some(json!({"status": "in_transit", "location": "杭州"})),
+        ),
+        ("POST", "/api/v1/orders/{id}/confirm-receipt") => {
+            (format!("/api/v1/orders/{}/confirm-receipt", fx.shipped), None)
+        }
+        ("GET", "/api/v1/orders/{id}/events") => (format!("/api/v1/orders/{}/events", fx.paid), None),
+        ("GET", "/api/v1/payments/{id}") => (format!("/api/v1/payments/{}", fx.payment), None),
+        ("POST", "/api/v1/orders/{id}/refunds") => (
+            format!("/api/v1/orders/{}/refunds", fx.paid),
+            Some(json!({"amount": 500, "reason": "lid missing"})),
+        ),
+        ("POST", "/api/v1/refunds/{id}/approve") => (format!("/api/v1/refunds/{}/approve", fx.refund), None),
+        ("POST", "/api/v1/refunds/{id}/reject") => (format!("/api/v1/refunds/{}/reject", fx.refund2), None),
+        ("POST", "/api/v1/products/{id}/reviews") => (
+            format!("/api/v1/products/{}/reviews", fx.cup),
+            Some(json!({"order_id": fx.received, "rating": 4, "body": "A fine cup"})),
+        ),
+        ("PATCH", "/api/v1/reviews/{id}") => (format!("/api/v1/reviews/{}", fx.review), Some(json!({"hidden": true}))),
+        (_, t) if t.contains("{id}") => (t.replace("{id}", &fx.tea.to_string()), None),
+        (_, t) if t.contains('{') => panic!("no ids for {method} {t}: add them to call_for"),
+        (_, t) => (t.to_owned(), None),
+    };
+    Call { path, body }
+}
+
+/// An answer, read whole.
+struct Reply {
+    status: StatusCode,
+    content_type: String,
+    body: String,
+}
+
+impl Reply {
+    fn problem(&self) -> Problem {
+        assert_eq!(self.content_type, "application/problem+json", "{}", self.body);
+        serde_json::from_str(&self.body).unwrap()
+    }
+}
+
+async fn exchange(app: &TestApp, fx: &Fixture, who: Who, method: &str, template: &str, signed: bool) -> Reply {
+    let call = call_for(fx, who, method, template);
+    send(app, fx, who, method, template, &call, signed).await
+}
+
+async fn send(app: &TestApp, fx: &Fixture, who: Who, method: &str, template: &str, call: &Call, signed: bool) -> Reply {
+    let mut token = fx.token(who).map(str::to_owned);
+    if template == "/api/v1/auth/logout" && token.is_some() {
+        // Logging out ends the session it is sent with: use a throwaway one.
+        let password = if who == Who::Staff { "staff-password" } else { PASSWORD };
+        let login: Value = app.login(Fixture::username(who), password).await.json().await.unwrap();
+        token = login["token"].as_str().map(str::to_owned);
+    }
+    let mut request = app.request(Method::from_bytes(method.as_bytes()).unwrap(), &call.path);
+    if let Some(token) = &token {
+        request = request.bearer_auth(token);
+    }
+    if who == Who::Intruder {
+        request = request.header("idempotency-key", KEY);
+    }
+    if let Some(body) = &call.body {
+        let raw = body.to_string();
+        if signed {
+            let header = signature::sign(app.state.sandbox_secret(), app.clock.now_unix(), raw.as_bytes());
+            request = request.header(signature::HEADER, header);
+        } else if template == "/api/v1/payments/notify/sandbox" && who == Who::Anonymous {
+            // A forged signature: the right shape, the wrong secret.
+            let header = signature::sign(b"guessed secret", app.clock.now_unix(), raw.as_bytes());
+            request = request.header(signature::HEADER, header);
+        }
+        request = request.header("content-type", "application/json").body(raw);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    let reply = Reply {
+        status,
+        content_type,
+        body: response.text().await.unwrap(),
+    };
+    assert!(
+        !status.is_server_error(),
+        "{who:?} {method} {}: {status} {}",
+        call.path,
+        reply.body
+    );
+    assert_no_leak(fx, who, &format!("{method} {}", call.path), &reply);
+    reply
+}
+
+/// No answer carries a password hash, a password or a field named after one, a secret,
+/// someone else's token, any token's stored hash, or another user's personal data.
+fn assert_no_leak(fx: &Fixture, who: Who, what: &str, reply: &Reply) {
+    let body = &reply.body;
+    assert!(!body.contains("$2"), "{who:?} {what}: a bcrypt hash: {body}");
+    for password in [PASSWORD, "staff-password"] {
+        assert!(!body.contains(password), "{who:?} {what}: a password in {body}");
+    }
+    if reply.content_type.contains("json") {
+        let value: Value = serde_json::from_str(body).unwrap();
+        assert!(!has_password_key(&value), "{who:?} {what}: a password field in {body}");
+    }
+    for secret in &fx.secrets {
+        assert!(
+            !body.contains(secret.as_str()),
+            "{who:?} {what}: a secret or hash leaked"
+        );
+    }
+    for (owner, token) in &fx.tokens {
+        if *owner != who {
+            assert!(
+                !body.contains(token.as_str()),
+                "{who:?} {what}: {owner:?}'s token leaked"
+            );
+        }
+    }
+    let foreign = match who {
+        Who::Anonymous | Who::Intruder => &fx.alice_private,
+        Who::Owner => &fx.bob_private,
+        Who::Staff => return,
+    };
+    for s in foreign {
+        assert!(
+            !body.contains(s.as_str()),
+            "{who:?} {what}: another user's {s:?} in {body}"
+        );
+    }
+}
+
+/// Whether any object in `value` has a key naming a password (`password`, `password_hash`…).
+/// Problem details may still name the `password` field of a request.
+fn has_password_key(value: &Value) -> bool {
+    match value {
+        Value::Object(map) => map
+            .iter()
+            .any(|(k, v)| k.to_lowercase().contains("password") || has_password_key(v)),
+        Value::Array(items) => items.iter().any(has_password_key),
+        _ => false,
+    }
+}
+
+/// A's data (and what staff see of it), to prove nothing changed.
+async fn snapshot(app: &TestApp, fx: &Fixture) -> Vec<(String, String)> {
+    let mut paths = vec![
+        ("alice", "/api/v1/me".to_owned()),
+        ("alice", "/api/v1/me/addresses".to_owned()),
+        ("alice", "/api/v1/cart".to_owned()),
+        ("alice", "/api/v1/orders".to_owned()),
+        ("alice", format!("/api/v1/payments/{}", fx.payment)),
+        (
+            "alice",
+            format!("/api/v1/payments/{}", fx.pending_payment["payment_id"]),
+        ),
+        ("staff", "/api/v1/refunds".to_owned()),
+        ("staff", "/api/v1/products".to_owned()),
+        ("staff", format!("/api/v1/products/{}/reviews", fx.tea)),
+        ("staff", format!("/api/v1/products/{}/reviews", fx.cup)),
+        ("staff", format!("/api/v1/products/{}/stock-lots", fx.tea)),
+        ("staff", "/api/v1/inventory/valuation".to_owned()),
+    ];
+    for order in [fx.pending, fx.paid, fx.to_ship, fx.shipped, fx.received] {
+        paths.push(("alice", format!("/api/v1/orders/{order}")));
+        paths.push(("alice", format!("/api/v1/orders/{order}/events")));
+    }
+    let mut shot = Vec::new();
+    for (who, path) in paths {
+        let token = if who == "alice" { &fx.alice } else { &fx.staff };
+        let response = app.send(Method::GET, &path, Some(token), None).await;
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        shot.push((path, response.text().await.unwrap()));
+    }
+    shot
+}
+
+fn assert_unchanged(before: &[(String, String)], after: &[(String, String)], phase: &str) {
+    for ((path, a), (_, b)) in before.iter().zip(after) {
+        assert_eq!(a, b, "{phase} changed {path}");
+    }
+}
+
+/// The routes the served document describes, as `(METHOD, path)`.
+fn documented(doc: &Value) -> BTreeSet<(String, String)> {
+    let mut routes = BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            if ["get", "post", "put", "patch", "delete"].contains(&method.as_str()) {
+                routes.insert((method.to_uppercase(), path.clone()));
+            }
+        }
+    }
+    routes
+}
+
+/// The request body schema's name and its declared properties, if the route takes one.
+fn body_schema(doc: &Value, method: &str, path: &str) -> Option<(String, Value)> {
+    let op = &doc["paths"][path][method.to_lowercase()];
+    let reference = op["requestBody"]["content"]["application/json"]["schema"]["$ref"].as_str()?;
+    let name = reference.rsplit('/').next().unwrap().to_owned();
+    let schema = doc["components"]["schemas"][&name].clone();
+    Some((name, schema))
+}
+
+app_test! {
+    async fn every_route_refuses_strangers_other_customers_and_customers_on_staff_routes(app) {
+        let fx = fixture(&app).await;
+        let doc: Value = app.send(Method::GET, "/api/openapi.json", None, None).await.json().await.unwrap();
+
+        // The table covers exactly the served routes: a new route needs a row.
+        let table: BTreeSet<(String, String)> = ROUTES.iter().map(|(m, p, _)| ((*m).to_owned(), (*p).to_owned())).collect();
+        let served = documented(&doc);
+        let missing: Vec<_> = served.difference(&table).collect();
+        assert!(missing.is_empty(), "routes without an access rule in matrix.rs: {missing:?}");
+        let stale: Vec<_> = table.difference(&served).collect();
+        assert!(stale.is_empty(), "rules for routes the document no longer has: {stale:?}");
+
+        let before = snapshot(&app, &fx).await;
+        let mut checked = 0;
+
+        // No token: every route that needs one is a 401; public ones answer.
+        for &(method, template, access) in ROUTES {
+            let reply = exchange(&app, &fx, Who::Anonymous, method, template, false).await;
+            checked += 1;
+            match access {
+                Public => assert!(reply.status.is_success(), "anonymous {method} {template}: {}", reply.status),
+                Caller | Owned | Staff => {
+                    assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "anonymous {method} {template}");
+                    assert_eq!(reply.problem().code, "unauthenticated");
+                }
+                Provider => assert_eq!(reply.status, StatusCode::BAD_REQUEST, "a forged notification"),
+            }
+        }
+
+        // B with A's ids: 404 on A's things (never 403, never A's data), 403 on staff routes;
+        // A on staff routes: 403 too.
+        for &(method, template, access) in ROUTES {
+            let reply = exchange(&app, &fx, Who::Intruder, method, template, false).await;
+            checked += 1;
+            match access {
+                Public | Caller => assert!(reply.status.is_success(), "B {method} {template}: {} {}", reply.status, reply.body),
+                Owned => {
+                    assert_eq!(reply.status, StatusCode::NOT_FOUND, "B {method} {template}: {}", reply.body);
+                    assert_eq!(reply.problem().code, "not_found");
+                }
+                Staff => {
+                    assert_eq!(reply.status, StatusCode::FORBIDDEN, "B {method} {template}");
+                    assert_eq!(reply.problem().code, "forbidden");
+                    let reply = exchange(&app, &fx, Who::Owner, method, template, false).await;
+                    checked += 1;
+                    assert_eq!(reply.status, StatusCode::FORBIDDEN, "A {method} {template}");
+                    assert_eq!(reply.problem().code, "forbidden");
+                }
+                Provider => assert_eq!(reply.status, StatusCode::BAD_REQUEST, "an unsigned notification"),
+            }
+            if (method, template) == ("GET", "/api/v1/orders") {
+                let page: Value = serde_json::from_str(&reply.body).unwrap();
+                assert_eq!(page["data"], json!([]), "B sees none of A's orders");
+            }
+        }
+        // Parameters cannot widen B's view: a status filter still shows only B's orders, and
+        // a cursor from staff's listing of everyone's orders is refused.
+        let mine = json_of(app.send(Method::GET, "/api/v1/orders?status=paid", Some(&fx.bob), None).await, StatusCode::OK).await;
+        assert_eq!(mine["data"], json!([]));
+        let all = json_of(app.send(Method::GET, "/api/v1/orders?limit=1", Some(&fx.staff), None).await, StatusCode::OK).await;
+        let cursor = all["next_cursor"].as_str().unwrap();
+        let replayed = app.send(Method::GET, &format!("/api/v1/orders?limit=1&cursor={cursor}"), Some(&fx.bob), None).await;
+        assert_eq!(replayed.status(), StatusCode::UNPROCESSABLE_ENTITY, "staff's cursor in B's hands");
+        let drafts = app.send(Method::GET, "/api/v1/products?status=draft", Some(&fx.bob), None).await;
+        assert_eq!(drafts.status(), StatusCode::UNPROCESSABLE_ENTITY, "only staff list by status");
+        assert_unchanged(&before, &snapshot(&app, &fx).await, "B's attempts");
+
+        // Mass assignment: every JSON body, plus one field it does not declare at a time,
+        // is refused with the field named, and changes nothing.
+        let mut refused = 0;
+        for &(method, template, access) in ROUTES {
+            let Some((name, schema)) = body_schema(&doc, method, template) else { continue };
+            if access == Provider {
+                // A real provider may add fields to its notifications: that body stays lenient.
+                continue;
+            }
+            assert_eq!(schema["additionalProperties"], json!(false), "{name} must declare additionalProperties: false");
+            let who = if access == Staff { Who::Staff } else { Who::Owner };
+            let declared = schema["properties"].as_object().unwrap();
+            let extras: Vec<&str> = PROTECTED.iter().copied().filter(|f| !declared.contains_key(*f)).collect();
+            let mut call = call_for(&fx, who, method, template);
+            let normal = call.body.clone().unwrap_or_else(|| panic!("{method} {template} takes {name}: give it a body in call_for"));
+            // Register gets a fresh name per attempt, so a wrongly created user would show.
+            for field in extras {
+                let mut body = normal.clone();
+                body[field] = json!(if field == "role" { json!("staff") } else { json!(1) });
+                call.body = Some(body);
+                let reply = send(&app, &fx, who, method, template, &call, false).await;
+                assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{method} {template} with {field}: {}", reply.body);
+                let problem = reply.problem();
+                assert_eq!(problem.code, "validation_failed");
+                assert!(problem.errors.iter().any(|e| e.field == field), "{method} {template}: {field} not named: {problem:?}");
+                refused += 1;
+            }
+        }
+        // A nested protected field is named with its path.
+        let nested = json!({"name": "Sneaky", "price": 100, "initial_stock": {"quantity": 1, "unit_cost": 1, "remaining": 999}});
+        let reply = send(&app, &fx, Who::Staff, "POST", "/api/v1/products", &Call { path: "/api/v1/products".into(), body: Some(nested) }, false).await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(reply.problem().errors[0].field, "initial_stock.remaining");
+        // No account was created with a role: the name is still free.
+        assert_eq!(app.register("new_owner", PASSWORD).await.status(), StatusCode::CREATED);
+        assert_eq!(app.register("new_owner", PASSWORD).await.status(), StatusCode::CONFLICT);
+        assert_unchanged(&before, &snapshot(&app, &fx).await, "mass assignment");
+        assert!(refused >= 200, "mass-assignment attempts: {refused}");
+
+        // A (and staff on staff routes) get their way, in the table's order.
+        for &(method, template, access) in ROUTES {
+            let who = if access == Staff { Who::Staff } else { Who::Owner };
+            if (method, template) == ("POST", "/api/v1/auth/register") {
+                continue; // "new_owner" was taken above on purpose
+            }
+            let reply = exchange(&app, &fx, who, method, template, access == Provider).await;
+            checked += 1;
+            assert!(reply.status.is_success(), "{who:?} {method} {template}: {} {}", reply.status, reply.body);
+        }
+        let order: Value = app.send(Method::GET, &format!("/api/v1/orders/{}", fx.shipped), Some(&fx.alice), None).await.json().await.unwrap();
+        assert_eq!(order["status"], "received", "A's own confirmation went through");
+        app.assert_clean().await;
+        eprintln!("matrix: {} routes, {checked} access checks, {refused} mass-assignment refusals", ROUTES.len());
+    }
+
+    async fn web_pages_with_ids_refuse_other_customers(app) {
+        let fx = fixture(&app).await;
+        let before = snapshot(&app, &fx).await;
+        let mut bob = Browser::new(&app);
+        bob.submit("/login", "/login", &[("username", "bob_b7"), ("password", PASSWORD)]).await;
+        let csrf = bob.get("/account").await.csrf();
+        let mut stranger = Browser::new(&app);
+        let stranger_csrf = stranger.get("/login").await.csrf();
+        let (o, p) = (fx.pending, fx.spare);
+        let pages: Vec<(&str, String, StatusCode)> = vec![
+            ("GET", format!("/orders/{}", fx.paid), StatusCode::NOT_FOUND),
+            ("GET", format!("/orders/{o}"), StatusCode::NOT_FOUND),
+            ("POST", format!("/orders/{o}/pay"), StatusCode::NOT_FOUND),
+            ("POST", format!("/orders/{o}/cancel"), StatusCode::NOT_FOUND),
+            ("POST", format!("/orders/{}/confirm", fx.shipped), StatusCode::NOT_FOUND),
+            ("POST", format!("/orders/{}/refunds", fx.paid), StatusCode::NOT_FOUND),
+            ("POST", format!("/orders/{}/reviews/{}", fx.received, fx.cup), StatusCode::NOT_FOUND),
+            ("POST", format!("/account/addresses/{}/delete", fx.spare_address), StatusCode::NOT_FOUND),
+            ("GET", "/admin".into(), StatusCode::FORBIDDEN),
+            ("GET", "/admin/products".into(), StatusCode::FORBIDDEN),
+            ("POST", "/admin/products".into(), StatusCode::FORBIDDEN),
+            ("GET", "/admin/products/new".into(), StatusCode::FORBIDDEN),
+            ("GET", format!("/admin/products/{p}"), StatusCode::FORBIDDEN),
+            ("POST", format!("/admin/products/{p}"), StatusCode::FORBIDDEN),
+            ("POST", format!("/admin/products/{p}/archive"), StatusCode::FORBIDDEN),
+            ("POST", format!("/admin/products/{p}/lots"), StatusCode::FORBIDDEN),
+            ("GET", "/admin/inventory".into(), StatusCode::FORBIDDEN),
+            ("GET", "/admin/orders".into(), StatusCode::FORBIDDEN),
+            ("GET", format!("/admin/orders/{}", fx.paid), StatusCode::FORBIDDEN),
+            ("POST", format!("/admin/orders/{}/ship", fx.to_ship), StatusCode::FORBIDDEN),
+            ("POST", format!("/admin/orders/{}/tracking", fx.shipped), StatusCode::FORBIDDEN),
+            ("GET", "/admin/refunds".into(), StatusCode::FORBIDDEN),
+            ("POST", format!("/admin/refunds/{}/approve", fx.refund), StatusCode::FORBIDDEN),
+            ("POST", format!("/admin/refunds/{}/reject", fx.refund2), StatusCode::FORBIDDEN),
+            ("POST", format!("/admin/reviews/{}", fx.review), StatusCode::FORBIDDEN),
+            // Public pages that show A's review and purchases: never A's name or address.
+            ("GET", format!("/products/{}", fx.tea), StatusCode::OK),
+            ("GET", "/".into(), StatusCode::OK),
+            ("GET", "/orders".into(), StatusCode::OK),
+            ("GET", "/account".into(), StatusCode::OK),
+        ];
+        // What a form might carry; the handlers read only their own fields.
+        let form = [("reason", "mine now"), ("rating", "1"), ("body", "x"), ("hidden", "true"), ("carrier", "X"), ("tracking_number", "1"), ("status", "lost"), ("name", "Hijacked"), ("price", "1"), ("currency", "CNY"), ("quantity", "1"), ("unit_cost", "1")];
+        for (method, path, expected) in &pages {
+            let page = if *method == "GET" {
+                bob.get(path).await
+            } else {
+                let mut fields = vec![("csrf", csrf.as_str())];
+                fields.extend_from_slice(&form);
+                bob.post(path, &fields).await
+            };
+            assert_eq!(page.status, *expected, "B {method} {path}");
+            let reply = Reply { status: page.status, content_type: "text/html".into(), body: page.body };
+            assert_no_leak(&fx, Who::Intruder, &format!("page {method} {path}"), &reply);
+            // Without a session: to the login page (or refused), never the page.
+            let page = if *method == "GET" {
+                stranger.get(path).await
+            } else {
+                stranger.post(path, &[("csrf", stranger_csrf.as_str())]).await
+            };
+            if *expected != StatusCode::OK {
+                let to_login = page.status == StatusCode::SEE_OTHER && page.location.as_deref().is_some_and(|l| l.starts_with("/login"));
+                assert!(to_login || page.status == StatusCode::FORBIDDEN, "anonymous {method} {path}: {}", page.status);
+            }
+            let reply = Reply { status: page.status, content_type: "text/html".into(), body: page.body };
+            assert_no_leak(&fx, Who::Anonymous, &format!("page {method} {path}"), &reply);
+        }
+        // The provider's pay page is public by nature: it shows the amount, nobody's details.
+        let pay_page = stranger.get(&format!("/sandbox/pay/{}", fx.pending_payment["payment_id"])).await;
+        assert_eq!(pay_page.status, StatusCode::OK);
+        let reply = Reply { status: pay_page.status, content_type: "text/html".into(), body: pay_page.body };
+        assert_no_leak(&fx, Who::Anonymous, "the sandbox pay page", &reply);
+
+        // A form cannot set what its page does not offer: a role sent to the profile form is ignored.
+        let profile = bob.post("/account/profile", &[("csrf", csrf.as_str()), ("display_name", "Bob"), ("role", "staff"), ("user_id", "1")]).await;
+        assert_eq!(profile.status, StatusCode::SEE_OTHER);
+        let me: Value = app.send(Method::GET, "/api/v1/me", Some(&fx.bob), None).await.json().await.unwrap();
+        assert_eq!((me["role"].as_str(), me["display_name"].as_str()), (Some("customer"), Some("Bob")));
+        assert_unchanged(&before, &snapshot(&app, &fx).await, "B's page attempts");
+
+        // A sees her own order page.
+        let mut alice = Browser::new(&app);
+        alice.submit("/login", "/login", &[("username", "alice_a7"), ("password", PASSWORD)]).await;
+        let page = alice.get(&format!("/orders/{}", fx.paid)).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains("7 Aliceweg"));
+    }
+}
