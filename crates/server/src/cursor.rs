@@ -147,4 +147,27 @@ mod tests {
             assert!(c.decode("q", junk).is_err(), "{junk:?}");
         }
     }
+
+    proptest::proptest! {
+        /// A cursor is client input: any string is refused or, if it is one we signed,
+        /// decoded; never a panic.
+        #[test]
+        fn any_string_as_a_cursor_never_panics(cursor in proptest::prelude::any::<String>()) {
+            proptest::prop_assert!(Cursors::new(b"secret").decode("q", &cursor).is_err());
+        }
+
+        /// A signed cursor with one byte changed is refused.
+        #[test]
+        fn tampered_cursors_are_refused(after in proptest::prelude::any::<i64>(), id in proptest::prelude::any::<i64>(), index in 0usize..64, byte in proptest::prelude::any::<u8>()) {
+            let c = Cursors::new(b"secret");
+            let good = c.encode("q", Position::After(after, id));
+            let mut bytes = good.clone().into_bytes();
+            let index = index % bytes.len();
+            bytes[index] = byte;
+            let tampered = String::from_utf8_lossy(&bytes).into_owned();
+            if tampered != good {
+                proptest::prop_assert!(c.decode("q", &tampered).is_err());
+            }
+        }
+    }
 }

@@ -287,4 +287,25 @@ mod tests {
         assert!(!is_json(v("text/plain").as_ref()));
         assert!(!is_json(None));
     }
+
+    proptest::proptest! {
+        /// Any bytes at all: an error naming the problem (400 or 422) or a value, never a
+        /// panic. Request bodies reach this parser before anything else looks at them.
+        #[test]
+        fn any_bytes_parse_or_fail_cleanly(body in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..400)) {
+            match parse_json::<Probe>(&body) {
+                Ok(_) | Err(ApiError::BadRequest { .. } | ApiError::Validation(_)) => {}
+                Err(other) => proptest::prop_assert!(false, "unexpected {other:?}"),
+            }
+        }
+
+        /// JSON-shaped noise, which gets past the syntax check more often.
+        #[test]
+        fn json_shaped_noise_fails_cleanly(body in r#"[{}\[\]":,0-9a-z_ .\-e]{0,200}"#) {
+            match parse_json::<Probe>(body.as_bytes()) {
+                Ok(_) | Err(ApiError::BadRequest { .. } | ApiError::Validation(_)) => {}
+                Err(other) => proptest::prop_assert!(false, "unexpected {other:?}"),
+            }
+        }
+    }
 }

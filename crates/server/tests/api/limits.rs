@@ -155,5 +155,6 @@ async fn health_stays_prompt_under_a_write_flood() {
     }
     assert!(limited > 0, "the flood was throttled");
     assert!(probes > 10, "health was probed throughout");
+    eprintln!("health under flood: {probes} probes, slowest {worst:?}, {limited} writes limited");
     assert!(worst < Duration::from_secs(1), "slowest health answer {worst:?}");
 }
