@@ -27,6 +27,7 @@ const MAX_LIMIT: i64 = 50;
 #[into_params(parameter_in = Query)]
 pub struct LimitParams {
     /// How many products, 1–50 (default 10).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 50)]
     pub limit: Option<String>,
 }
 
