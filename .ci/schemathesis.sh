@@ -89,9 +89,11 @@ print(total, errors)'
 #   a refund above what is left, an order that does not hold the reviewed product, a
 #   wrong current password), so schema-valid input may still be a 422; the document lists
 #   that 422 for each operation that takes input.
+# - use_after_free: DELETE /products/{id} archives (API.md: "kept in past orders"), and
+#   staff still read an archived product by id, as documented; customers get the 404.
 # - object_level_authorization needs two identities in one run; one user's data being a
 #   404 to another is tested in crates/server/tests/api (the role × route matrix).
-EXCLUDED_CHECKS=positive_data_acceptance,object_level_authorization
+EXCLUDED_CHECKS=positive_data_acceptance,use_after_free,object_level_authorization
 
 failures=0
 summary=()
