@@ -33,6 +33,10 @@ say() { printf '\n== schemathesis: %s\n' "$*"; }
 say "virtualenv $VENV (schemathesis $SCHEMATHESIS_VERSION)"
 if ! "$VENV/bin/schemathesis" --version 2>/dev/null | grep -q "version $SCHEMATHESIS_VERSION\$"; then
   rm -rf "$VENV"
+  # Debian's python3 keeps venv in a package of its own.
+  python3 -m venv --help >/dev/null 2>&1 || {
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv
+  }
   python3 -m venv "$VENV"
   "$VENV/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
 fi
@@ -95,6 +99,7 @@ print(total, errors)'
 #   404 to another is tested in crates/server/tests/api (the role × route matrix).
 EXCLUDED_CHECKS=positive_data_acceptance,use_after_free,object_level_authorization
 
+runs=0
 failures=0
 summary=()
 
@@ -148,6 +153,7 @@ fuzz_engine() {
     read -r after errors < <(server_counts "$base")
     local sent=$((after - before))
     summary+=("$engine $identity: exit $status, $sent API requests, server 5xx so far: $errors")
+    runs=$((runs + 1))
     if [ "$status" -ne 0 ] || [ "$errors" -ne 0 ]; then failures=$((failures + 1)); fi
   done
 
@@ -159,6 +165,7 @@ fuzz_engine() {
     --checks all --exclude-checks "$EXCLUDED_CHECKS" --max-examples 10 --seed "$SEED" --no-color \
     >"$OUT/$engine-logout.log" 2>&1 || status=$?
   summary+=("$engine logout: exit $status")
+  runs=$((runs + 1))
   [ "$status" -eq 0 ] || { tail -n 25 "$OUT/$engine-logout.log"; failures=$((failures + 1)); }
 
   stop_server
@@ -171,8 +178,5 @@ done
 
 say "summary (logs and reports in $OUT)"
 printf '  %s\n' "${summary[@]}"
-if [ "$failures" -ne 0 ]; then
-  echo "schemathesis: $failures run(s) failed" >&2
-  exit 1
-fi
-echo "schemathesis: every run passed"
+echo "schemathesis: $((runs - failures)) passed, $failures failed"
+[ "$failures" -eq 0 ]

@@ -28,8 +28,8 @@ pub struct StatsParams {
     /// Last day, `YYYY-MM-DD` (UTC), inclusive; default: today.
     #[param(pattern = r"^\s*([+-]?[0-9]+-[0-9]{1,2}-[0-9]{1,2})?\s*$")]
     pub to: Option<String>,
-    /// How many best sellers, 1–50 (default 10).
-    #[param(value_type = Option<i64>, minimum = 1, maximum = 50)]
+    /// How many best sellers, 1–50 (default 10; empty means the default).
+    #[param(pattern = r"^\s*([+-]?[0-9]+)?\s*$")]
     pub top: Option<String>,
 }
 

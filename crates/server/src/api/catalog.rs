@@ -84,11 +84,12 @@ pub struct ListProductsParams {
     pub q: Option<String>,
     /// Only this category (up to 64 characters; empty means any).
     pub category: Option<String>,
-    /// Lowest price, minor units.
-    #[param(value_type = Option<i64>, minimum = 0, maximum = 100_000_000_000_i64)]
+    /// Lowest price, minor units, 0–100,000,000,000; empty means none (the shop's search
+    /// form sends empty fields).
+    #[param(pattern = r"^\s*([+-]?[0-9]+)?\s*$")]
     pub min_price: Option<String>,
-    /// Highest price, minor units; not below `min_price`.
-    #[param(value_type = Option<i64>, minimum = 0, maximum = 100_000_000_000_i64)]
+    /// Highest price, minor units, 0–100,000,000,000, not below `min_price`; empty means none.
+    #[param(pattern = r"^\s*([+-]?[0-9]+)?\s*$")]
     pub max_price: Option<String>,
     /// `relevance` (default with `q`), `newest` (default without), `price_asc`, `price_desc`, `rating`.
     #[param(pattern = r"^\s*(relevance|newest|price_asc|price_desc|rating)?\s*$")]

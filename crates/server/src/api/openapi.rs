@@ -168,7 +168,6 @@ fn links() -> Vec<LinkSpec> {
             "list_lots",
             "adjust_stock",
             "list_reviews",
-            "add_review",
             "also_bought",
         ] {
             links.push(to(path, method, status, operation_id, id));

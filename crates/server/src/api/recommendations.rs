@@ -33,7 +33,14 @@ pub struct LimitParams {
 
 impl LimitParams {
     fn parse(&self) -> Result<usize, ApiError> {
-        let limit = params::int("limit", self.limit.as_deref(), 1, MAX_LIMIT)?.unwrap_or(DEFAULT_LIMIT);
+        // Present but empty is not a number, as for the lists' `limit` (found by
+        // schemathesis: `?limit=` was taken as the default).
+        let limit = match self.limit.as_deref() {
+            None => DEFAULT_LIMIT,
+            Some(raw) => params::int("limit", Some(raw), 1, MAX_LIMIT)?.ok_or_else(|| {
+                emporium_domain::FieldError::new("limit", format!("must be a whole number from 1 to {MAX_LIMIT}"))
+            })?,
+        };
         Ok(usize::try_from(limit).unwrap_or(0))
     }
 }
