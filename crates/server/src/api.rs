@@ -9,6 +9,7 @@ pub mod cart;
 pub mod catalog;
 pub mod inventory;
 pub mod me;
+mod openapi;
 pub mod ops;
 pub mod orders;
 mod params;
@@ -61,9 +62,10 @@ impl Modify for BearerAuth {
     }
 }
 
-/// Every API route, with its OpenAPI description.
+/// Every API route, with its OpenAPI description (completed by [`openapi::complete`]
+/// with the answers every handler's extractors can give, and the links between calls).
 pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let mut router = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(accounts::register_user))
         .routes(routes!(accounts::log_in))
         .routes(routes!(accounts::log_out))
@@ -104,7 +106,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(ops::healthz))
         .routes(routes!(ops::readyz))
         .routes(routes!(ops::metrics))
-        .routes(routes!(admin::get_stats))
+        .routes(routes!(admin::get_stats));
+    openapi::complete(router.get_openapi_mut());
+    router
 }
 
 /// The `{data, next_cursor}` envelope every list answers with (API.md §2).

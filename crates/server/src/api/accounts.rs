@@ -55,8 +55,10 @@ impl From<User> for UserView {
 #[serde(deny_unknown_fields)]
 pub struct RegisterRequest {
     /// 3–32 letters (any script), digits, `_`, `.` or `-`.
+    #[schema(min_length = 3, max_length = 32)]
     pub username: String,
     /// 8–72 bytes.
+    #[schema(min_length = 8, max_length = 72)]
     pub password: String,
     /// Optional contact address.
     pub email: Option<String>,

@@ -23,10 +23,13 @@ pub const DEFAULT_DAYS: i64 = 30;
 #[into_params(parameter_in = Query)]
 pub struct StatsParams {
     /// First day, `YYYY-MM-DD` (UTC), inclusive; default: 29 days before `to`.
+    #[param(pattern = r"^\s*([+-]?[0-9]+-[0-9]{1,2}-[0-9]{1,2})?\s*$")]
     pub from: Option<String>,
     /// Last day, `YYYY-MM-DD` (UTC), inclusive; default: today.
+    #[param(pattern = r"^\s*([+-]?[0-9]+-[0-9]{1,2}-[0-9]{1,2})?\s*$")]
     pub to: Option<String>,
-    /// How many best sellers, 1–50 (default 10).
+    /// How many best sellers, 1–50 (default 10; empty means the default).
+    #[param(pattern = r"^\s*([+-]?[0-9]+)?\s*$")]
     pub top: Option<String>,
 }
 

@@ -76,6 +76,7 @@ pub async fn get_cart(State(state): State<AppState>, Auth(session): Auth) -> Api
 #[serde(deny_unknown_fields)]
 pub struct SetQuantityRequest {
     /// 0 removes the line; 1–999 sets it.
+    #[schema(minimum = 0, maximum = 999)]
     pub quantity: i64,
 }
 

@@ -80,19 +80,25 @@ impl From<Product> for ProductView {
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ListProductsParams {
-    /// Full-text search, Chinese or English.
+    /// Full-text search, Chinese or English; up to 200 characters (after trimming).
     pub q: Option<String>,
-    /// Only this category.
+    /// Only this category (up to 64 characters; empty means any).
     pub category: Option<String>,
-    /// Lowest price, minor units.
+    /// Lowest price, minor units, 0–100,000,000,000; empty means none (the shop's search
+    /// form sends empty fields).
+    #[param(pattern = r"^\s*([+-]?[0-9]+)?\s*$")]
     pub min_price: Option<String>,
-    /// Highest price, minor units.
+    /// Highest price, minor units, 0–100,000,000,000, not below `min_price`; empty means none.
+    #[param(pattern = r"^\s*([+-]?[0-9]+)?\s*$")]
     pub max_price: Option<String>,
     /// `relevance` (default with `q`), `newest` (default without), `price_asc`, `price_desc`, `rating`.
+    #[param(pattern = r"^\s*(relevance|newest|price_asc|price_desc|rating)?\s*$")]
     pub sort: Option<String>,
     /// Staff only: `active`, `draft` or `archived` (default: all for staff, active for everyone else).
+    #[param(pattern = "^(active|draft|archived)?$")]
     pub status: Option<String>,
     /// Page size, 1–100 (default 20).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 100)]
     pub limit: Option<String>,
     /// `next_cursor` from the previous page.
     pub cursor: Option<String>,
@@ -293,9 +299,11 @@ pub async fn get_product(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InitialStock {
-    /// Units, > 0.
+    /// Units, 1–1,000,000,000.
+    #[schema(minimum = 1, maximum = 1_000_000_000)]
     pub quantity: i64,
     /// Cost per unit, minor units, ≥ 0.
+    #[schema(minimum = 0, maximum = 100_000_000_000_i64)]
     pub unit_cost: i64,
 }
 
@@ -304,10 +312,12 @@ pub struct InitialStock {
 #[serde(deny_unknown_fields)]
 pub struct CreateProductRequest {
     /// 1–200 characters.
+    #[schema(min_length = 1)]
     pub name: String,
     /// Up to 10,000 characters.
     pub description: Option<String>,
     /// Minor units, > 0.
+    #[schema(minimum = 1, maximum = 100_000_000_000_i64)]
     pub price: i64,
     /// ISO 4217 (default CNY).
     pub currency: Option<String>,

@@ -60,9 +60,11 @@ impl From<Lot> for LotView {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReceiveStockRequest {
-    /// Units, > 0.
+    /// Units, 1–1,000,000,000.
+    #[schema(minimum = 1, maximum = 1_000_000_000)]
     pub quantity: i64,
     /// Cost per unit, minor units, ≥ 0.
+    #[schema(minimum = 0, maximum = 100_000_000_000_i64)]
     pub unit_cost: i64,
     /// RFC 3339; defaults to now; not in the future.
     pub received_at: Option<String>,
@@ -164,8 +166,10 @@ pub async fn list_lots(
 #[serde(deny_unknown_fields)]
 pub struct AdjustStockRequest {
     /// Units to remove, > 0.
+    #[schema(minimum = 1, maximum = 1_000_000_000)]
     pub quantity: i64,
     /// Why (damaged, lost, samples…), 1–200 characters.
+    #[schema(min_length = 1)]
     pub reason: String,
 }
 

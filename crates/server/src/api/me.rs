@@ -87,6 +87,7 @@ pub struct ChangePasswordRequest {
     /// The password in use now.
     pub current_password: String,
     /// 8–72 bytes.
+    #[schema(min_length = 8, max_length = 72)]
     pub new_password: String,
 }
 
@@ -183,20 +184,25 @@ impl From<Address> for AddressView {
 #[serde(deny_unknown_fields)]
 pub struct AddAddressRequest {
     /// 1–64 characters.
+    #[schema(min_length = 1)]
     pub recipient: String,
-    /// Digits with optional `+`, spaces, `-`, parentheses.
+    /// Digits with optional `+`, spaces, `-`, parentheses; 3–32 characters, 3 digits at least.
+    #[schema(min_length = 3, pattern = r"^[\s0-9+()-]*$")]
     pub phone: String,
     /// 1–200 characters.
+    #[schema(min_length = 1)]
     pub line1: String,
     /// Up to 200 characters.
     pub line2: Option<String>,
     /// 1–100 characters.
+    #[schema(min_length = 1)]
     pub city: String,
     /// Up to 100 characters.
     pub region: Option<String>,
     /// Up to 20 characters.
     pub postal_code: Option<String>,
-    /// ISO 3166-1 alpha-2 code, e.g. `CN`.
+    /// ISO 3166-1 alpha-2 code, e.g. `CN` (either letter case).
+    #[schema(pattern = r"^\s*[A-Za-z]{2}\s*$")]
     pub country: String,
 }
 

@@ -327,9 +327,11 @@ pub(crate) async fn place(
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ListOrdersParams {
-    /// Staff only: one status.
+    /// One status: `pending_payment`, `paid`, `cancelled`, `shipped`, `received` or `refunded`.
+    #[param(pattern = "^(pending_payment|paid|cancelled|shipped|received|refunded)?$")]
     pub status: Option<String>,
-    /// Page size, 1–100.
+    /// Page size, 1–100 (default 20).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 100)]
     pub limit: Option<String>,
     /// `next_cursor` from the previous page.
     pub cursor: Option<String>,
@@ -432,8 +434,10 @@ pub async fn cancel_order(
 #[serde(deny_unknown_fields)]
 pub struct ShipRequest {
     /// 1–64 characters.
+    #[schema(min_length = 1)]
     pub carrier: String,
     /// 1–64 characters.
+    #[schema(min_length = 1)]
     pub tracking_number: String,
 }
 
@@ -479,12 +483,14 @@ pub(crate) async fn ship(state: &AppState, staff_id: i64, id: i64, req: &ShipReq
 #[serde(deny_unknown_fields)]
 pub struct TrackingEventRequest {
     /// 1–64 characters, e.g. `in_transit`.
+    #[schema(min_length = 1)]
     pub status: String,
     /// Up to 200 characters.
     pub location: Option<String>,
     /// Up to 500 characters.
     pub description: Option<String>,
     /// RFC 3339 (default: now).
+    #[schema(format = DateTime)]
     pub occurred_at: Option<String>,
 }
 

@@ -61,6 +61,7 @@ impl From<&Payment> for PaymentView {
 #[serde(deny_unknown_fields)]
 pub struct PayRequest {
     /// A provider name: `sandbox`.
+    #[schema(pattern = "^sandbox$")]
     pub provider: String,
 }
 
@@ -293,8 +294,10 @@ impl From<&Refund> for RefundView {
 #[serde(deny_unknown_fields)]
 pub struct RefundRequestBody {
     /// Minor units; default: everything not yet refunded.
+    #[schema(minimum = 1)]
     pub amount: Option<i64>,
     /// 1–500 characters.
+    #[schema(min_length = 1)]
     pub reason: String,
 }
 
@@ -499,8 +502,10 @@ async fn refund_undecidable(state: &AppState, id: i64) -> ApiError {
 #[into_params(parameter_in = Query)]
 pub struct ListRefundsParams {
     /// `requested`, `processing`, `refunded`, `rejected` or `failed`.
+    #[param(pattern = "^(requested|processing|refunded|rejected|failed)?$")]
     pub status: Option<String>,
-    /// Page size, 1–100.
+    /// Page size, 1–100 (default 20).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 100)]
     pub limit: Option<String>,
     /// `next_cursor` from the previous page.
     pub cursor: Option<String>,

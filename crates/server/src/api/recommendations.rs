@@ -27,12 +27,20 @@ const MAX_LIMIT: i64 = 50;
 #[into_params(parameter_in = Query)]
 pub struct LimitParams {
     /// How many products, 1–50 (default 10).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 50)]
     pub limit: Option<String>,
 }
 
 impl LimitParams {
     fn parse(&self) -> Result<usize, ApiError> {
-        let limit = params::int("limit", self.limit.as_deref(), 1, MAX_LIMIT)?.unwrap_or(DEFAULT_LIMIT);
+        // Present but empty is not a number, as for the lists' `limit` (found by
+        // schemathesis: `?limit=` was taken as the default).
+        let limit = match self.limit.as_deref() {
+            None => DEFAULT_LIMIT,
+            Some(raw) => params::int("limit", Some(raw), 1, MAX_LIMIT)?.ok_or_else(|| {
+                emporium_domain::FieldError::new("limit", format!("must be a whole number from 1 to {MAX_LIMIT}"))
+            })?,
+        };
         Ok(usize::try_from(limit).unwrap_or(0))
     }
 }

@@ -33,6 +33,23 @@ app_test! {
         expect_problem(response, StatusCode::BAD_REQUEST, "invalid_request").await;
     }
 
+    // Found by schemathesis: serde fills a struct from an array by position, so
+    // `PATCH /me [null, null]` was a 200 that cleared the display name and e-mail.
+    async fn a_body_that_is_not_an_object_is_refused(app) {
+        let token = app.customer("arrays").await;
+        let named = app.send(Method::PATCH, "/api/v1/me", Some(&token), Some(serde_json::json!({"display_name": "Ann", "email": "ann@example.com"}))).await;
+        assert_eq!(named.status(), StatusCode::OK);
+        for body in [serde_json::json!([null, null]), serde_json::json!(["Bob"]), Value::Null, serde_json::json!(7)] {
+            let response = app.send(Method::PATCH, "/api/v1/me", Some(&token), Some(body.clone())).await;
+            let problem = expect_problem(response, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+            assert_eq!(crate::support::fields(&problem), ["body"], "{body}");
+        }
+        let me: Value = app.send(Method::GET, "/api/v1/me", Some(&token), None).await.json().await.unwrap();
+        assert_eq!((me["display_name"].as_str(), me["email"].as_str()), (Some("Ann"), Some("ann@example.com")));
+        let response = app.send(Method::POST, "/api/v1/auth/register", None, Some(serde_json::json!(["someone", "password123"]))).await;
+        expect_problem(response, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    }
+
     async fn unknown_routes_and_methods_are_problems(app) {
         expect_problem(app.send(Method::GET, "/api/v1/nothing-here", None, None).await, StatusCode::NOT_FOUND, "not_found").await;
         expect_problem(app.send(Method::DELETE, "/api/v1/auth/login", None, None).await, StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed").await;

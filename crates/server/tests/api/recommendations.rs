@@ -137,7 +137,7 @@ app_test! {
         expect_problem(app.send(Method::GET, &format!("/api/v1/products/{c}/also-bought"), None, None).await, StatusCode::NOT_FOUND, "not_found").await;
 
         // Bad input.
-        for bad in ["limit=0", "limit=51", "limit=x"] {
+        for bad in ["limit=0", "limit=51", "limit=x", "limit="] {
             let p = expect_problem(app.send(Method::GET, &format!("/api/v1/products/{a}/also-bought?{bad}"), None, None).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
             assert_eq!(fields(&p), ["limit"]);
             expect_problem(app.send(Method::GET, &format!("/api/v1/me/recommendations?{bad}"), Some(&u3), None).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
