@@ -19,9 +19,23 @@ const PROBLEM: &str = "application/problem+json";
 
 /// Adds the extractor-driven error answers to every operation, and the links.
 pub(crate) fn complete(doc: &mut OpenApi) {
-    for item in doc.paths.paths.values_mut() {
+    for (path, item) in doc.paths.paths.iter_mut() {
         for operation in operations(item) {
             add_extractor_problems(operation);
+        }
+        // The write rate limits (`crate::limits`) answer before any handler; provider
+        // notifications are exempt.
+        if !path.starts_with("/api/v1/payments/notify/") {
+            for operation in [&mut item.put, &mut item.post, &mut item.delete, &mut item.patch]
+                .into_iter()
+                .filter_map(Option::as_mut)
+            {
+                add_problem(
+                    operation,
+                    429,
+                    "Too many writes from this client or session; wait `Retry-After` seconds (`rate_limited`)",
+                );
+            }
         }
     }
     add_links(doc);
