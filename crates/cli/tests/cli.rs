@@ -39,8 +39,15 @@ fn text(bytes: &[u8]) -> String {
 
 /// Starts `serve` on a free port; returns the child and its base URL.
 fn serve(db: &TestDb, data_dir: &Path) -> (Child, String) {
+    serve_with(db, data_dir, &[])
+}
+
+/// Starts `serve` on a free port with extra arguments; returns the child and its base URL
+/// (`http://` or, with a certificate, `https://`).
+fn serve_with(db: &TestDb, data_dir: &Path, extra: &[&std::ffi::OsStr]) -> (Child, String) {
     let mut cmd = emporium(db, data_dir);
     cmd.args(["serve", "--addr", "127.0.0.1:0"])
+        .args(extra)
         .stdout(Stdio::piped())
         .stderr(Stdio::null());
     let mut child = cmd.spawn().unwrap();
@@ -50,7 +57,7 @@ fn serve(db: &TestDb, data_dir: &Path) -> (Child, String) {
         .unwrap();
     let url = line
         .split_whitespace()
-        .find(|w| w.starts_with("http://"))
+        .find(|w| w.starts_with("http://") || w.starts_with("https://"))
         .unwrap_or_else(|| panic!("no URL in {line:?}"))
         .to_owned();
     (child, url)
@@ -247,22 +254,19 @@ fn serves_https_with_a_certificate_and_key() {
     assert!(!missing.status.success());
     assert!(text(&missing.stderr).contains("nope.pem"), "{}", text(&missing.stderr));
 
-    let mut cmd = emporium(&db, dir.path());
-    cmd.args(["serve", "--addr", "127.0.0.1:0", "--tls-cert"]).arg(&cert);
-    cmd.arg("--tls-key")
-        .arg(&key)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null());
-    let mut child = cmd.spawn().unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addr = line
-        .split_whitespace()
-        .find_map(|w| w.strip_prefix("https://"))
-        .unwrap_or_else(|| panic!("no https URL in {line:?}"))
-        .to_owned();
+    let (mut child, url) = serve_with(
+        &db,
+        dir.path(),
+        &[
+            "--tls-cert".as_ref(),
+            cert.as_os_str(),
+            "--tls-key".as_ref(),
+            key.as_os_str(),
+        ],
+    );
+    let addr = url
+        .strip_prefix("https://")
+        .unwrap_or_else(|| panic!("not https: {url}"));
     let port: u16 = addr.rsplit(':').next().unwrap().parse().unwrap();
 
     let runtime = tokio::runtime::Runtime::new().unwrap();

@@ -118,7 +118,9 @@ pub trait PaymentProvider: Send + Sync + 'static {
     /// The name clients use (`{"provider": "sandbox"}`).
     fn name(&self) -> &'static str;
 
-    /// Starts collecting a payment: where to send the buyer.
+    /// Starts collecting a payment: where to send the buyer. Called again for the same
+    /// `payment_id` (two clicks at once, or a crash before the answer was recorded), it must
+    /// answer the same checkout rather than open a second one the buyer could also pay.
     fn create_payment<'a>(&'a self, request: &'a PaymentRequest) -> BoxFuture<'a, Result<Checkout, ProviderError>>;
 
     /// Pays money back (never more than was paid: the shop checks; a provider may also refuse).

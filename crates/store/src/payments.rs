@@ -261,19 +261,32 @@ impl Store {
                 {
                     return Ok(PaymentStart::Replay { status, body });
                 }
+                // ENGINE-SPECIFIC in effect: a no-op update takes the order's row lock on
+                // PostgreSQL, so two pay clicks at once (with different keys) queue here and
+                // the second finds the first's payment instead of opening a second one the
+                // buyer could also pay. SQLite's single writer already serialises them.
+                sqlx::query("UPDATE orders SET version = version WHERE id = $1").bind(order_id).execute(&mut *conn).await?;
                 let order = order_in(conn, order_id).await?.filter(|o| o.user_id == owner).ok_or(StoreError::NotFound)?;
                 if order.status != OrderStatus::PendingPayment {
                     return Err(order::InvalidTransition { from: order.status, event: OrderEvent::Pay }.into());
                 }
                 let existing = sqlx::query(
-                    "SELECT * FROM payments WHERE order_id = $1 AND provider = $2 AND status = 'pending' AND pay_url IS NOT NULL ORDER BY id DESC LIMIT 1",
+                    "SELECT * FROM payments WHERE order_id = $1 AND provider = $2 AND status = 'pending' ORDER BY id DESC LIMIT 1",
                 )
                 .bind(order_id)
                 .bind(&provider)
                 .fetch_optional(&mut *conn)
                 .await?;
                 if let Some(row) = existing {
-                    return Ok(PaymentStart::Existing(payment_from(&row)?));
+                    let payment = payment_from(&row)?;
+                    // No pay page yet: another request is asking the provider for one, or a
+                    // crash came between; ask again for the same payment (providers open
+                    // one checkout per payment id, see `PaymentProvider::create_payment`).
+                    return Ok(if payment.pay_url.is_some() {
+                        PaymentStart::Existing(payment)
+                    } else {
+                        PaymentStart::New(payment)
+                    });
                 }
                 let row = sqlx::query(
                     "INSERT INTO payments (order_id, provider, amount, currency, status, created_at, updated_at)

@@ -533,3 +533,46 @@ app_test! {
         app.assert_clean().await;
     }
 }
+
+app_test! {
+    // Eight pay clicks at once, each with its own idempotency key, open one payment and
+    // one pay page: the buyer cannot be charged twice for one order.
+    async fn concurrent_pay_clicks_open_one_payment(app) {
+        let staff = app.staff("boss").await;
+        let item = product(&app, &staff, 2_500, 3).await;
+        let (token, address) = shopper(&app, "quick", item, 1).await;
+        let order = json_of(
+            app.send(Method::POST, "/api/v1/orders", Some(&token), Some(json!({"address_id": address}))).await,
+            StatusCode::CREATED,
+        )
+        .await;
+        let id = order["id"].as_i64().unwrap();
+        let clicks: Vec<_> = (0..8)
+            .map(|n| {
+                tokio::spawn(
+                    app.request(Method::POST, &format!("/api/v1/orders/{id}/pay"))
+                        .bearer_auth(&token)
+                        .header("Idempotency-Key", format!("click-{n}"))
+                        .json(&json!({"provider": "sandbox"}))
+                        .send(),
+                )
+            })
+            .collect();
+        let mut payments = std::collections::BTreeSet::new();
+        let mut pages = std::collections::BTreeSet::new();
+        for click in clicks {
+            let answer = click.await.unwrap().unwrap();
+            assert!(answer.status().is_success(), "{}", answer.status());
+            let body: Value = answer.json().await.unwrap();
+            payments.insert(body["payment_id"].as_i64().unwrap());
+            pages.insert(body["pay_url"].as_str().unwrap().to_owned());
+        }
+        assert_eq!((payments.len(), pages.len()), (1, 1), "{payments:?} {pages:?}");
+        let opened: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sandbox_payments WHERE order_id = $1")
+            .bind(id)
+            .fetch_one(app.store.reader())
+            .await
+            .unwrap();
+        assert_eq!(opened, 1, "the provider opened one checkout");
+    }
+}
