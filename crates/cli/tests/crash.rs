@@ -345,7 +345,7 @@ async fn shopper(
         let (status, _) = shared
             .send(
                 Method::POST,
-                &format!("/sandbox/pay/{payment_id}/complete"),
+                &format!("{}/complete", payment["pay_url"].as_str().unwrap()),
                 None,
                 None,
                 Some(&json!({"outcome": outcome})),

@@ -7,6 +7,9 @@
 //!   it queues a signed notification to the shop's notify endpoint: delivered by the job
 //!   runner, retried with backoff until answered 2xx, and delivered a second time a few
 //!   seconds later, because real providers do send duplicates.
+//! - The pay page's address carries a MAC of the payment id (`/sandbox/pay/12.3f9a…`), as
+//!   a real provider's checkout link carries a secret: knowing a payment's number is not
+//!   enough to pay or fail someone else's payment.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -76,7 +79,7 @@ impl PaymentProvider for SandboxProvider {
                 .map_err(unavailable)?;
             Ok(Checkout {
                 provider_ref: format!("sbx_{}", opened.merchant_payment),
-                pay_url: format!("/sandbox/pay/{}", opened.merchant_payment),
+                pay_url: pay_page_path(&self.secret, opened.merchant_payment),
             })
         })
     }
@@ -155,11 +158,44 @@ pub struct Delivery {
 /// The provider side's pages.
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/sandbox/pay/{payment_id}", get(pay_page))
-        .route("/sandbox/pay/{payment_id}/complete", post(complete))
+        .route("/sandbox/pay/{page}", get(pay_page))
+        .route("/sandbox/pay/{page}/complete", post(complete))
 }
 
-async fn pay_page(State(state): State<AppState>, Path(payment_id): Path<i64>) -> Result<Response, ApiError> {
+/// The MAC that makes a pay page's address unguessable: HMAC-SHA256 of the payment id,
+/// cut to 128 bits (hex).
+fn pay_page_mac(secret: &[u8], payment_id: i64) -> hmac::Hmac<sha2::Sha256> {
+    use hmac::Mac as _;
+    let mut mac = <hmac::Hmac<sha2::Sha256> as hmac::Mac>::new_from_slice(secret)
+        .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+    mac.update(format!("sandbox-pay-page:{payment_id}").as_bytes());
+    mac
+}
+
+/// The pay page of a payment: `/sandbox/pay/<id>.<mac>`.
+pub fn pay_page_path(secret: &[u8], payment_id: i64) -> String {
+    use hmac::Mac as _;
+    let tag = pay_page_mac(secret, payment_id).finalize().into_bytes();
+    format!("/sandbox/pay/{payment_id}.{}", hex::encode(&tag[..16]))
+}
+
+/// The payment a pay page address names, if its MAC is right (compared in constant time);
+/// anything else is a 404, like a payment that does not exist.
+fn payment_of_page(secret: &[u8], page: &str) -> Result<i64, ApiError> {
+    use hmac::Mac as _;
+    let not_found = || ApiError::NotFound("payment");
+    let (id, tag) = page.split_once('.').ok_or_else(not_found)?;
+    let id: i64 = id.parse().map_err(|_| not_found())?;
+    let tag = hex::decode(tag).map_err(|_| not_found())?;
+    if tag.len() != 16 {
+        return Err(not_found());
+    }
+    pay_page_mac(secret, id).verify_truncated_left(&tag).map_err(|_| not_found())?;
+    Ok(id)
+}
+
+async fn pay_page(State(state): State<AppState>, Path(page): Path<String>) -> Result<Response, ApiError> {
+    let payment_id = payment_of_page(state.sandbox_secret(), &page)?;
     let payment = state
         .store()
         .sandbox_payment(payment_id)
@@ -183,7 +219,7 @@ button{{font-size:1.1rem;padding:.6rem 1.2rem;margin-right:.5rem}}</style></head
             String::new()
         } else {
             format!(
-                r#"<form method="post" action="/sandbox/pay/{payment_id}/complete"><button name="outcome" value="succeeded">Pay · 支付</button><button name="outcome" value="failed">Fail · 失败</button></form>"#
+                r#"<form method="post" action="/sandbox/pay/{page}/complete"><button name="outcome" value="succeeded">Pay · 支付</button><button name="outcome" value="failed">Fail · 失败</button></form>"#
             )
         },
     );
@@ -199,10 +235,11 @@ struct CompleteRequest {
 /// The buyer's choice on the pay page: JSON from API clients, a form from the page.
 async fn complete(
     State(state): State<AppState>,
-    Path(payment_id): Path<i64>,
+    Path(page): Path<String>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
+    let payment_id = payment_of_page(state.sandbox_secret(), &page)?;
     let is_form = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -305,5 +342,28 @@ pub async fn deliver(
         Ok(())
     } else {
         Err(format!("the shop answered {}", response.status()))
+    }
+}
+
+#[cfg(test)]
+mod page_tests {
+    use super::*;
+
+    #[test]
+    fn a_pay_page_address_opens_only_with_its_own_mac() {
+        let path = pay_page_path(b"secret", 12);
+        let page = path.strip_prefix("/sandbox/pay/").expect("prefix");
+        assert_eq!(payment_of_page(b"secret", page).ok(), Some(12));
+        let mac = page.split_once('.').expect("dot").1;
+        for forged in [
+            "12".to_owned(),
+            format!("13.{mac}"),
+            format!("12.{}", &mac[..30]),
+            "12.00000000000000000000000000000000".to_owned(),
+            "x.y".to_owned(),
+        ] {
+            assert!(payment_of_page(b"secret", &forged).is_err(), "{forged}");
+        }
+        assert!(payment_of_page(b"other", page).is_err(), "another shop's secret");
     }
 }

@@ -35,7 +35,7 @@ app_test! {
             .json()
             .await
             .unwrap();
-        app.post(&format!("/sandbox/pay/{}/complete", payment["payment_id"]), json!({"outcome": "succeeded"})).await;
+        app.post(&format!("{}/complete", payment["pay_url"].as_str().unwrap()), json!({"outcome": "succeeded"})).await;
         app.run_jobs().await;
 
         let response = app.send(Method::GET, "/api/v1/admin/stats", Some(&staff), None).await;

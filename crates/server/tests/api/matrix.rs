@@ -808,8 +808,11 @@ app_test! {
             let reply = Reply { status: page.status, content_type: "text/html".into(), body: page.body };
             assert_no_leak(&fx, Who::Anonymous, &format!("page {method} {path}"), &reply);
         }
-        // The provider's pay page is public by nature: it shows the amount, nobody's details.
-        let pay_page = stranger.get(&format!("/sandbox/pay/{}", fx.pending_payment["payment_id"])).await;
+        // The provider's pay page opens with its address, not with a payment number alone,
+        // and even then shows the amount, nobody's details.
+        let guessed = stranger.get(&format!("/sandbox/pay/{}", fx.pending_payment["payment_id"])).await;
+        assert_eq!(guessed.status, StatusCode::NOT_FOUND);
+        let pay_page = stranger.get(fx.pending_payment["pay_url"].as_str().unwrap()).await;
         assert_eq!(pay_page.status, StatusCode::OK);
         let reply = Reply { status: pay_page.status, content_type: "text/html".into(), body: pay_page.body };
         assert_no_leak(&fx, Who::Anonymous, "the sandbox pay page", &reply);

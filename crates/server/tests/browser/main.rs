@@ -88,7 +88,7 @@ async fn paid_order(app: &TestApp, token: &str, quantity: i64) -> i64 {
     .await;
     let complete = app
         .post(
-            &format!("/sandbox/pay/{}/complete", payment["payment_id"]),
+            &format!("{}/complete", payment["pay_url"].as_str().unwrap()),
             json!({"outcome": "succeeded"}),
         )
         .await;
