@@ -190,7 +190,9 @@ fn payment_of_page(secret: &[u8], page: &str) -> Result<i64, ApiError> {
     if tag.len() != 16 {
         return Err(not_found());
     }
-    pay_page_mac(secret, id).verify_truncated_left(&tag).map_err(|_| not_found())?;
+    pay_page_mac(secret, id)
+        .verify_truncated_left(&tag)
+        .map_err(|_| not_found())?;
     Ok(id)
 }
 
