@@ -62,7 +62,7 @@ impl Modify for BearerAuth {
     }
 }
 
-/// Every API route, with its OpenAPI description (completed by [`openapi::complete`]
+/// Every API route, with its OpenAPI description (completed by `openapi::complete`
 /// with the answers every handler's extractors can give, and the links between calls).
 pub fn routes() -> OpenApiRouter<AppState> {
     let mut router = OpenApiRouter::with_openapi(ApiDoc::openapi())
