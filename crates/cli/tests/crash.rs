@@ -199,6 +199,20 @@ impl Shared {
         }
     }
 
+    /// Sends a signed sandbox notification for `payment`, as the provider would.
+    async fn notify(&self, event_id: String, payment: (i64, i64, i64, &str), succeeded: bool) -> (StatusCode, Value) {
+        let (raw, header) = signed_notification(event_id, payment, succeeded);
+        self.send(
+            reqwest::Method::POST,
+            "/api/v1/payments/notify/sandbox",
+            None,
+            None,
+            Some(&raw),
+            Some((signature::HEADER, header)),
+        )
+        .await
+    }
+
     fn unexpected(&self, what: String) {
         self.unexpected.lock().unwrap().push(what);
     }
@@ -368,16 +382,8 @@ async fn shopper(
         // (the job runner delivers its own copies as well).
         let event = format!("evt_h_{payment_id}_{}", rng.u32(..));
         for _ in 0..rng.usize(1..=3) {
-            let (raw, header) = signed_notification(event.clone(), (payment_id, id, amount, &currency), succeeded);
             let (status, answer) = shared
-                .send(
-                    Method::POST,
-                    "/api/v1/payments/notify/sandbox",
-                    None,
-                    None,
-                    Some(&raw),
-                    Some((signature::HEADER, header)),
-                )
+                .notify(event.clone(), (payment_id, id, amount, &currency), succeeded)
                 .await;
             bump(&shared.figures.notifications);
             if status != StatusCode::OK {
@@ -386,17 +392,8 @@ async fn shopper(
         }
         if rng.f32() < 0.2 {
             // A forged amount, correctly signed (a compromised or buggy provider): refused.
-            let (raw, header) =
-                signed_notification(format!("{event}-forged"), (payment_id, id, amount + 1, &currency), true);
             let (status, _) = shared
-                .send(
-                    Method::POST,
-                    "/api/v1/payments/notify/sandbox",
-                    None,
-                    None,
-                    Some(&raw),
-                    Some((signature::HEADER, header)),
-                )
+                .notify(format!("{event}-forged"), (payment_id, id, amount + 1, &currency), true)
                 .await;
             bump(&shared.figures.forged);
             if status != StatusCode::BAD_REQUEST {
@@ -622,16 +619,8 @@ async fn crash_run(db: TestDb, engine: &str) {
     // locked under a killed instance's lease): each applies at most once.
     let paid = shared.paid.lock().unwrap().clone();
     for (n, &(payment, order, amount, ref currency)) in paid.iter().enumerate() {
-        let (raw, header) = signed_notification(format!("evt_final_{n}"), (payment, order, amount, currency), true);
         let (status, answer) = shared
-            .send(
-                Method::POST,
-                "/api/v1/payments/notify/sandbox",
-                None,
-                None,
-                Some(&raw),
-                Some((signature::HEADER, header)),
-            )
+            .notify(format!("evt_final_{n}"), (payment, order, amount, currency), true)
             .await;
         assert_eq!(
             status,

@@ -26,7 +26,7 @@ use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use governor::clock::{Clock, DefaultClock};
+use governor::clock::Clock;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use sha2::{Digest, Sha256};
 
@@ -101,16 +101,16 @@ impl Limiters {
 
     /// Counts one write by `address` (and `session`, if any); `Err(wait)` when over.
     pub fn check(&self, address: Option<IpAddr>, session: Option<[u8; 16]>) -> Result<(), Duration> {
-        let clock = DefaultClock::default();
+        // Each limiter's wait is measured on its own clock (the one its cells were set by).
         if let (Some(limiter), Some(address)) = (&self.by_address, address) {
             limiter
                 .check_key(&address)
-                .map_err(|over| over.wait_time_from(clock.now()))?;
+                .map_err(|over| over.wait_time_from(limiter.clock().now()))?;
         }
         if let (Some(limiter), Some(session)) = (&self.by_session, session) {
             limiter
                 .check_key(&session)
-                .map_err(|over| over.wait_time_from(clock.now()))?;
+                .map_err(|over| over.wait_time_from(limiter.clock().now()))?;
         }
         Ok(())
     }

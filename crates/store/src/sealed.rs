@@ -110,11 +110,31 @@ impl Keyring {
                      # outside the database's backups; without it sealed data is lost.\n{}\n",
                     Self::generate_entry()?
                 );
-                write_private(path, &text).map_err(|e| KeyError(format!("creating {}: {e}", path.display())))?;
+                write_private(path, &text, true).map_err(|e| KeyError(format!("creating {}: {e}", path.display())))?;
                 Self::parse(&text)
             }
             Err(e) => Err(KeyError(format!("reading {}: {e}", path.display()))),
         }
+    }
+
+    /// Puts a new key first in the key file at `path`, keeping its comments and the older
+    /// keys after it (which still open what they sealed); answers the new keyring.
+    pub fn add_key_to_file(path: &Path) -> Result<Self, KeyError> {
+        let reading = |e: &dyn fmt::Display| KeyError(format!("reading {}: {e}", path.display()));
+        let old = std::fs::read_to_string(path).map_err(|e| reading(&e))?;
+        Self::parse(&old).map_err(|e| reading(&e))?;
+        let (comments, keys): (Vec<&str>, Vec<&str>) = old.lines().partition(|l| l.trim_start().starts_with('#'));
+        let mut text = comments.join("\n");
+        text.push('\n');
+        text.push_str(&Self::generate_entry()?);
+        for key in keys.iter().filter(|l| !l.trim().is_empty()) {
+            text.push('\n');
+            text.push_str(key);
+        }
+        text.push('\n');
+        let keyring = Self::parse(&text)?;
+        write_private(path, &text, false).map_err(|e| KeyError(format!("writing {}: {e}", path.display())))?;
+        Ok(keyring)
     }
 
     /// The id of the key that seals.
@@ -172,32 +192,36 @@ fn hex_of(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-#[cfg(unix)]
-fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
-    use std::io::Write as _;
-    use std::os::unix::fs::OpenOptionsExt as _;
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)?;
-    }
-    // create_new: two processes starting at once must not both write a different key.
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)?;
-    file.write_all(text.as_bytes())?;
-    file.sync_all()
-}
-
-#[cfg(not(unix))]
-fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+/// Writes a key file readable by its owner only. `create_new` refuses an existing file
+/// (two processes starting at once must not both write a different key); otherwise the
+/// file is replaced whole, through a file beside it and a rename, so a crash leaves the
+/// old keys or the new ones, never half.
+fn write_private(path: &Path, text: &str, create_new: bool) -> std::io::Result<()> {
     use std::io::Write as _;
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent)?;
     }
-    let mut file = std::fs::OpenOptions::new().write(true).create_new(true).open(path)?;
+    let target = if create_new {
+        path.to_owned()
+    } else {
+        path.with_extension("new")
+    };
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true);
+    if create_new {
+        options.create_new(true);
+    } else {
+        options.create(true).truncate(true);
+    }
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(&target)?;
     file.write_all(text.as_bytes())?;
-    file.sync_all()
+    file.sync_all()?;
+    if !create_new {
+        std::fs::rename(&target, path)?;
+    }
+    Ok(())
 }
 
 /// What the store seals with: a keyring, or none (values are then written in plain text;
@@ -256,9 +280,19 @@ pub(crate) fn context(column: &str, user_id: i64) -> String {
 /// The sealed columns of `addresses`.
 pub(crate) const ADDRESS_COLUMNS: [&str; 7] = ["recipient", "phone", "line1", "line2", "city", "region", "postal_code"];
 
+/// Every sealed column: (table, the column naming the owning user, columns). Remembered
+/// idempotent answers are left out on purpose (see the module's documentation).
+const SEALED: [(&str, &str, &[&str]); 3] = [
+    ("users", "id", &["phone"]),
+    ("addresses", "user_id", &ADDRESS_COLUMNS),
+    ("orders", "user_id", &["address"]),
+];
+
 /// What a re-seal did.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct ResealReport {
+    /// The key everything is now sealed under (`None` without keys).
+    pub key_id: Option<String>,
     /// Values sealed again under the current key (plain ones included).
     pub resealed: u64,
     /// Values already under the current key.
@@ -292,12 +326,13 @@ impl Store {
     /// run again after an interruption. Fails, changing nothing more, on a value no key in
     /// the keyring opens.
     pub async fn reseal_all(&self) -> Result<ResealReport, StoreError> {
-        let mut report = ResealReport::default();
-        self.reseal_table("users", "id", &["phone"], &mut report).await?;
-        self.reseal_table("addresses", "user_id", &ADDRESS_COLUMNS, &mut report)
-            .await?;
-        self.reseal_table("orders", "user_id", &["address"], &mut report)
-            .await?;
+        let mut report = ResealReport {
+            key_id: self.sealer().0.as_ref().map(|keys| keys.current_id().to_owned()),
+            ..ResealReport::default()
+        };
+        for (table, owner, columns) in SEALED {
+            self.reseal_table(table, owner, columns, &mut report).await?;
+        }
         let check = self.sealer().seal(KEY_CHECK_CONTEXT, "emporium")?;
         self.write(move |conn| {
             Box::pin(async move {
@@ -316,11 +351,7 @@ impl Store {
     /// Counts the personal values that no key in the keyring opens (for `emporium check`).
     pub async fn unreadable_sealed_values(&self) -> Result<u64, StoreError> {
         let mut unreadable = 0;
-        for (table, owner, columns) in [
-            ("users", "id", &["phone"][..]),
-            ("addresses", "user_id", &ADDRESS_COLUMNS[..]),
-            ("orders", "user_id", &["address"][..]),
-        ] {
+        for (table, owner, columns) in SEALED {
             let mut after = 0i64;
             loop {
                 let rows = self.sealed_batch(table, owner, columns, after).await?;

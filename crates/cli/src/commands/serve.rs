@@ -75,13 +75,13 @@ pub async fn run(settings: &Settings, demo: bool) -> anyhow::Result<()> {
 
     // The exporter folds histogram samples in the background; without upkeep they grow.
     // Idle rate-limit entries are dropped so the tables follow the active clients.
-    let limiters = state.clone();
+    let upkeep_state = state.clone();
     let upkeep = tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(5));
         loop {
             tick.tick().await;
             emporium_server::metrics::handle().run_upkeep();
-            limiters.limiters().forget_idle();
+            upkeep_state.limiters().forget_idle();
         }
     });
     let router = emporium_server::router(state);

@@ -48,6 +48,22 @@ pub(crate) async fn json_of(response: reqwest::Response, status: StatusCode) -> 
     response.json().await.unwrap()
 }
 
+/// Places an order from the buyer's cart; answers its id.
+pub(crate) async fn place(app: &TestApp, token: &str, address: i64) -> i64 {
+    let order = json_of(
+        app.send(
+            Method::POST,
+            "/api/v1/orders",
+            Some(token),
+            Some(json!({"address_id": address})),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    order["id"].as_i64().unwrap()
+}
+
 /// A customer with an address and `quantity` of `product` in the cart; answers (token, address id).
 pub(crate) async fn shopper(app: &TestApp, name: &str, product: i64, quantity: i64) -> (String, i64) {
     let token = app.customer(name).await;
@@ -213,8 +229,7 @@ app_test! {
         let staff = app.staff("boss").await;
         let item = product(&app, &staff, 5_000, 5).await;
         let (token, address) = shopper(&app, "dave", item, 2).await;
-        let order = json_of(app.send(Method::POST, "/api/v1/orders", Some(&token), Some(json!({"address_id": address}))).await, StatusCode::CREATED).await;
-        let id = order["id"].as_i64().unwrap();
+        let id = place(&app, &token, address).await;
         let payment = json_of(app.send(Method::POST, &format!("/api/v1/orders/{id}/pay"), Some(&token), Some(json!({"provider": "sandbox"}))).await, StatusCode::CREATED).await;
         // Paying twice while pending answers the same payment.
         let again = json_of(app.send(Method::POST, &format!("/api/v1/orders/{id}/pay"), Some(&token), Some(json!({"provider": "sandbox"}))).await, StatusCode::CREATED).await;
@@ -259,8 +274,7 @@ app_test! {
         assert_eq!(p["stock_available"], 4, "the units went back");
 
         put_cart(&app, &token, item, 1).await;
-        let order = json_of(app.send(Method::POST, "/api/v1/orders", Some(&token), Some(json!({"address_id": address}))).await, StatusCode::CREATED).await;
-        let id = order["id"].as_i64().unwrap();
+        let id = place(&app, &token, address).await;
         pay(&app, &token, id).await;
         app.send(Method::POST, &format!("/api/v1/orders/{id}/ship"), Some(&staff), Some(json!({"carrier": "EMS", "tracking_number": "E1"}))).await;
         app.clock.advance(Duration::from_secs(10 * 24 * 3600 + 1));
@@ -273,8 +287,7 @@ app_test! {
         let staff = app.staff("boss").await;
         let item = product(&app, &staff, 3_000, 2).await;
         let (token, address) = shopper(&app, "frank", item, 1).await;
-        let order = json_of(app.send(Method::POST, "/api/v1/orders", Some(&token), Some(json!({"address_id": address}))).await, StatusCode::CREATED).await;
-        let id = order["id"].as_i64().unwrap();
+        let id = place(&app, &token, address).await;
         let payment = json_of(app.send(Method::POST, &format!("/api/v1/orders/{id}/pay"), Some(&token), Some(json!({"provider": "sandbox"}))).await, StatusCode::CREATED).await;
         json_of(app.send(Method::POST, &format!("/api/v1/orders/{id}/cancel"), Some(&token), None).await, StatusCode::OK).await;
         // The buyer pays on the provider's page anyway.
@@ -290,8 +303,7 @@ app_test! {
         let staff = app.staff("boss").await;
         let item = product(&app, &staff, 1_000, 5).await;
         let (owner, address) = shopper(&app, "grace", item, 1).await;
-        let order = json_of(app.send(Method::POST, "/api/v1/orders", Some(&owner), Some(json!({"address_id": address}))).await, StatusCode::CREATED).await;
-        let id = order["id"].as_i64().unwrap();
+        let id = place(&app, &owner, address).await;
         let other = app.customer("mallory").await;
         for (method, path, body) in [
             (Method::GET, format!("/api/v1/orders/{id}"), None),
@@ -344,8 +356,7 @@ app_test! {
         let staff = app.staff("boss").await;
         let item = product(&app, &staff, 2_000, 3).await;
         let (token, address) = shopper(&app, "ivan", item, 1).await;
-        let order = json_of(app.send(Method::POST, "/api/v1/orders", Some(&token), Some(json!({"address_id": address}))).await, StatusCode::CREATED).await;
-        let id = order["id"].as_i64().unwrap();
+        let id = place(&app, &token, address).await;
         let payment = json_of(app.send(Method::POST, &format!("/api/v1/orders/{id}/pay"), Some(&token), Some(json!({"provider": "sandbox"}))).await, StatusCode::CREATED).await;
         let good = json!({"event_id": "evt_race", "payment_id": payment["payment_id"], "order_id": id, "amount": 3_000, "currency": "CNY", "status": "succeeded"});
         let (sig, raw) = signed(&app, &good, app.clock.now_unix());
@@ -402,18 +413,7 @@ async fn a_shared_redis_cache_never_serves_a_stale_order() {
     let staff = a.staff("boss").await;
     let item = product(&a, &staff, 1_000, 5).await;
     let (token, address) = shopper(&a, "alice", item, 1).await;
-    let order = json_of(
-        a.send(
-            Method::POST,
-            "/api/v1/orders",
-            Some(&token),
-            Some(json!({"address_id": address})),
-        )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
-    let id = order["id"].as_i64().unwrap();
+    let id = place(&a, &token, address).await;
     let hits = || metric(r#"emporium_order_cache_hits_total{backend="redis"}"#);
     assert_eq!(order_status(&a, &token, id).await, "pending_payment"); // a miss, now cached
     let before = hits();
@@ -462,18 +462,7 @@ async fn unanswered_notifications_are_retried_and_pending_payments_reconciled() 
         let staff = app.staff("boss").await;
         let item = product(&app, &staff, 1_500, 3).await;
         let (token, address) = shopper(&app, "judy", item, 1).await;
-        let order = json_of(
-            app.send(
-                Method::POST,
-                "/api/v1/orders",
-                Some(&token),
-                Some(json!({"address_id": address})),
-            )
-            .await,
-            StatusCode::CREATED,
-        )
-        .await;
-        let id = order["id"].as_i64().unwrap();
+        let id = place(&app, &token, address).await;
         let payment = json_of(
             app.send(
                 Method::POST,
@@ -514,8 +503,7 @@ app_test! {
         let staff = app.staff("boss").await;
         let item = product(&app, &staff, 10_000, 2).await;
         let (token, address) = shopper(&app, "kim", item, 1).await;
-        let order = json_of(app.send(Method::POST, "/api/v1/orders", Some(&token), Some(json!({"address_id": address}))).await, StatusCode::CREATED).await;
-        let id = order["id"].as_i64().unwrap();
+        let id = place(&app, &token, address).await;
         pay(&app, &token, id).await;
         let refund = json_of(app.send(Method::POST, &format!("/api/v1/orders/{id}/refunds"), Some(&token), Some(json!({"reason": "duplicate gift"}))).await, StatusCode::CREATED).await;
         let path = format!("/api/v1/refunds/{}/approve", refund["id"]);
@@ -541,12 +529,7 @@ app_test! {
         let staff = app.staff("boss").await;
         let item = product(&app, &staff, 2_500, 3).await;
         let (token, address) = shopper(&app, "quick", item, 1).await;
-        let order = json_of(
-            app.send(Method::POST, "/api/v1/orders", Some(&token), Some(json!({"address_id": address}))).await,
-            StatusCode::CREATED,
-        )
-        .await;
-        let id = order["id"].as_i64().unwrap();
+        let id = place(&app, &token, address).await;
         let clicks: Vec<_> = (0..8)
             .map(|n| {
                 tokio::spawn(

@@ -11,7 +11,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::app_test;
-use crate::orders::{json_of, pay, product, shopper};
+use crate::orders::{json_of, pay, place, product, shopper};
 use crate::support::TestApp;
 
 /// A paid order of one 10 000 item and a refund of `amount` requested for it:
@@ -20,18 +20,7 @@ async fn paid_order_with_refund(app: &TestApp, amount: i64) -> (String, String, 
     let staff = app.staff("boss").await;
     let item = product(app, &staff, 10_000, 3).await;
     let (token, address) = shopper(app, "lee", item, 1).await;
-    let order = json_of(
-        app.send(
-            Method::POST,
-            "/api/v1/orders",
-            Some(&token),
-            Some(json!({"address_id": address})),
-        )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
-    let id = order["id"].as_i64().unwrap();
+    let id = place(app, &token, address).await;
     pay(app, &token, id).await;
     let refund = json_of(
         app.send(

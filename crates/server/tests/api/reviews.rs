@@ -5,7 +5,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::app_test;
-use crate::orders::{address, json_of, pay, product, put_cart};
+use crate::orders::{address, json_of, pay, place, product, put_cart};
 use crate::support::{TestApp, expect_problem, fields};
 
 /// Places and pays an order for `lines` from a fresh cart; answers the order id.
@@ -13,18 +13,7 @@ pub(crate) async fn paid_order(app: &TestApp, token: &str, address: i64, lines: 
     for &(product, quantity) in lines {
         assert_eq!(put_cart(app, token, product, quantity).await.status(), StatusCode::OK);
     }
-    let order = json_of(
-        app.send(
-            Method::POST,
-            "/api/v1/orders",
-            Some(token),
-            Some(json!({"address_id": address})),
-        )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
-    let id = order["id"].as_i64().unwrap();
+    let id = place(app, token, address).await;
     pay(app, token, id).await;
     id
 }
