@@ -1,0 +1,76 @@
+//! `browse`: product detail, listing pages and search, as anonymous shoppers do.
+
+use std::time::Duration;
+
+use hyper::StatusCode;
+
+use crate::Settings;
+use crate::load::Call;
+use crate::report;
+use crate::scenarios::{hammer, references};
+use crate::server::Shop;
+
+/// Listing pages: newest, by price, by category.
+const LISTINGS: &[&str] = &[
+    "/api/v1/products?limit=20",
+    "/api/v1/products?limit=20&sort=price_asc",
+    "/api/v1/products?limit=20&category=Tea&sort=price_desc",
+    "/api/v1/products?limit=20&category=Phones",
+];
+
+/// Searches, half Chinese and half English, some filtered or sorted.
+const SEARCHES: &[&str] = &[
+    "q=%E6%89%8B%E6%9C%BA",                            // 手机
+    "q=%E8%93%9D%E7%89%99%E8%80%B3%E6%9C%BA",          // 蓝牙耳机
+    "q=%E7%BB%BF%E8%8C%B6&sort=price_asc",             // 绿茶
+    "q=%E8%BF%90%E5%8A%A8%E9%9E%8B&max_price=50000",   // 运动鞋
+    "q=%E7%AC%94%E8%AE%B0%E6%9C%AC%E7%94%B5%E8%84%91", // 笔记本电脑
+    "q=%E9%9B%B6%E9%A3%9F&category=Snacks",            // 零食
+    "q=iphone",
+    "q=wireless%20headphones",
+    "q=green%20tea&sort=rating",
+    "q=running%20shoes",
+    "q=laptop&min_price=500000",
+    "q=lipstick",
+];
+
+/// Runs the scenario and prints its figures.
+pub async fn run(s: &Settings) -> anyhow::Result<()> {
+    report::section(&format!("browse ({:?}, {} products)", s.engine, s.products));
+    let shop = Shop::generated(&s.emporium, s.engine, s.products, &s.postgres).await?;
+    let server = shop.start(&[]).await?;
+    report::fact("ready after start (existing data)", report::ms(server.ready_in));
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    report::fact("idle RSS", format!("{:.1} MB", server.rss().now_mb));
+    let (ceiling, _) = references(s).await?;
+    let products = u64::from(s.products.max(1));
+    let addr = server.addr;
+
+    server.reset_peak();
+    let m = hammer(addr, s.connections, s.duration, StatusCode::OK, move |_, rng| {
+        Call::get(format!("/api/v1/products/{}", rng.u64(1..=products)))
+    })
+    .await?;
+    report::line("product detail", "req", &m, Some(ceiling), Some(server.rss()));
+
+    server.reset_peak();
+    let m = hammer(addr, s.connections, s.duration, StatusCode::OK, |_, rng| {
+        Call::get(LISTINGS[rng.usize(..LISTINGS.len())])
+    })
+    .await?;
+    report::line("listing", "req", &m, Some(ceiling), Some(server.rss()));
+
+    let search = |_: usize, rng: &mut fastrand::Rng| {
+        Call::get(format!(
+            "/api/v1/products?{}&limit=20",
+            SEARCHES[rng.usize(..SEARCHES.len())]
+        ))
+    };
+    server.reset_peak();
+    let m = hammer(addr, s.connections, s.duration, StatusCode::OK, search).await?;
+    report::line("search", "req", &m, Some(ceiling), Some(server.rss()));
+    let m = hammer(addr, 1, s.duration, StatusCode::OK, search).await?;
+    report::line("search, one connection", "req", &m, None, None);
+    report::fact("server RSS now", format!("{:.1} MB", server.rss().now_mb));
+    Ok(())
+}

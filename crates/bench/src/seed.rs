@@ -1,0 +1,120 @@
+//! Shoppers, staff and stock for the scenarios.
+//!
+//! Accounts and their sessions are written straight into the store before the server
+//! starts: registering 10,000 buyers through the API costs 10,000 bcrypt hashes (an hour
+//! at cost 12 on two cores), and what the scenarios measure comes after logging in. The
+//! `login` scenario measures logging in itself. Everything else (addresses, carts,
+//! products, stock lots, orders) goes through the API, as a shop's clients would.
+
+use emporium_domain::account::{Role, Username};
+use emporium_domain::time::{Clock, SystemClock};
+use emporium_server::tokens;
+use emporium_store::Store;
+use emporium_store::accounts::{NewSession, NewUser};
+use futures_util::{StreamExt, TryStreamExt, stream};
+use hyper::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::load::{Call, Client};
+
+/// The password of every seeded account (the `login` scenario logs in with it).
+pub const PASSWORD: &str = "bench-password-1";
+
+/// Creates `count` accounts named `{prefix}{n}` with `role`, all with one bcrypt hash of
+/// [`PASSWORD`] at `cost`, and a day-long session each; answers the bearer tokens.
+pub async fn accounts(store: &Store, prefix: &str, count: usize, role: Role, cost: u32) -> anyhow::Result<Vec<String>> {
+    let hash = tokio::task::spawn_blocking(move || bcrypt::hash(PASSWORD, cost)).await??;
+    let now = SystemClock.now();
+    stream::iter(0..count)
+        .map(|n| {
+            let hash = hash.clone();
+            async move {
+                let user = store
+                    .create_user(
+                        NewUser {
+                            username: Username::parse(&format!("{prefix}{n}")).map_err(|e| anyhow::anyhow!("{e}"))?,
+                            password_hash: hash,
+                            email: None,
+                            role,
+                        },
+                        now,
+                    )
+                    .await?;
+                let token = tokens::generate()?;
+                store
+                    .create_session(
+                        &user,
+                        NewSession {
+                            token_hash: tokens::hash(&token),
+                            created_at: now,
+                            expires_at: now.plus(std::time::Duration::from_secs(86_400)),
+                        },
+                    )
+                    .await?;
+                anyhow::Ok(token)
+            }
+        })
+        // Concurrent writes share commits (group commit), so seeding is quick.
+        .buffered(64)
+        .try_collect()
+        .await
+}
+
+/// Runs `make(i)` for `0..count` on `clients` connections at once; answers the JSON bodies
+/// in order, failing unless each answer has status `expect`.
+pub async fn api_each(
+    addr: std::net::SocketAddr,
+    count: usize,
+    expect: StatusCode,
+    make: impl Fn(usize) -> Call,
+) -> anyhow::Result<Vec<Value>> {
+    let mut clients: Vec<Client> = (0..32).map(|_| Client::new(addr)).collect();
+    let mut out = Vec::with_capacity(count);
+    for chunk in (0..count).collect::<Vec<_>>().chunks(clients.len()) {
+        let answers = futures_util::future::join_all(
+            chunk
+                .iter()
+                .zip(clients.iter_mut())
+                .map(|(&i, client)| client.send(make(i))),
+        )
+        .await;
+        for answer in answers {
+            let answer = answer?;
+            if answer.status != expect {
+                anyhow::bail!("seeding: expected {expect}, got {}: {}", answer.status, answer.json());
+            }
+            out.push(answer.json());
+        }
+    }
+    Ok(out)
+}
+
+/// A shipping address for each session; answers the address ids.
+pub async fn addresses(addr: std::net::SocketAddr, tokens: &[String]) -> anyhow::Result<Vec<i64>> {
+    let address = json!({"recipient": "王小明", "phone": "+86 138 0013 8000", "line1": "建国路 88 号", "city": "北京", "country": "CN"});
+    let made = api_each(addr, tokens.len(), StatusCode::CREATED, |i| {
+        Call::json(Method::POST, "/api/v1/me/addresses", &address).token(&tokens[i])
+    })
+    .await?;
+    made.iter().map(|a| id(a)).collect()
+}
+
+/// `count` new products, each with `units` in stock; answers their ids.
+pub async fn products(addr: std::net::SocketAddr, staff: &str, count: usize, units: i64) -> anyhow::Result<Vec<i64>> {
+    let made = api_each(addr, count, StatusCode::CREATED, |i| {
+        let price = 1_000 + (i as i64 * 37) % 9_000;
+        Call::json(
+            Method::POST,
+            "/api/v1/products",
+            &json!({"name": format!("Bench item {i}"), "price": price, "initial_stock": {"quantity": units, "unit_cost": price / 2}}),
+        )
+        .token(staff)
+    })
+    .await?;
+    made.iter().map(|p| id(p)).collect()
+}
+
+/// The `id` of a created thing.
+pub fn id(v: &Value) -> anyhow::Result<i64> {
+    v["id"].as_i64().ok_or_else(|| anyhow::anyhow!("no id in {v}"))
+}
