@@ -2,6 +2,8 @@
 //! or none), reading orders, moving them through the state machine with their event
 //! history, shipping, and idempotency keys.
 
+use std::collections::HashMap;
+
 use emporium_domain::inventory::Units;
 use emporium_domain::order::{self, CartQuantity, OrderEvent, OrderStatus};
 use emporium_domain::time::Timestamp;
@@ -421,13 +423,9 @@ impl Store {
         sql.push(" ORDER BY id DESC LIMIT ").bind(Bind::Int(limit));
         let mut conn = self.reader().acquire().await?;
         let rows = sql.build().fetch_all(&mut *conn).await?;
-        let mut orders = Vec::with_capacity(rows.len());
-        for row in &rows {
-            let mut order = order_from(row)?;
-            complete(&mut conn, &mut order).await?;
-            orders.push(unseal(self.sealer(), order)?);
-        }
-        Ok(orders)
+        let mut orders = rows.iter().map(order_from).collect::<Result<Vec<_>, _>>()?;
+        complete_all(&mut conn, &mut orders).await?;
+        orders.into_iter().map(|o| unseal(self.sealer(), o)).collect()
     }
 
     /// An order's history, oldest first.
@@ -816,72 +814,100 @@ pub(crate) async fn order_in(conn: &mut AnyConnection, id: i64) -> Result<Option
     Ok(Some(order))
 }
 
-/// Fills in an order's lines, latest payment and shipment.
+/// Fills in one order's items, payment and shipment.
 async fn complete(conn: &mut AnyConnection, order: &mut Order) -> Result<(), StoreError> {
-    let items = sqlx::query("SELECT * FROM order_items WHERE order_id = $1 ORDER BY id")
-        .bind(order.id)
+    complete_all(conn, std::slice::from_mut(order)).await
+}
+
+/// Fills in the items, payment and shipment of a page of orders with one query per kind
+/// rather than per order: on SQLite every query is a hop to the connection's thread, and
+/// a customer's order list is read far more often than it changes.
+async fn complete_all(conn: &mut AnyConnection, orders: &mut [Order]) -> Result<(), StoreError> {
+    if orders.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<i64> = orders.iter().map(|o| o.id).collect();
+    // `SELECT … WHERE order_id IN (ids) …` for each kind.
+    let query = |select: &'static str, rest: &'static str| {
+        let mut sql = Sql::new(select);
+        sql.push(" WHERE order_id IN ")
+            .bind_list(ids.iter().copied())
+            .push(rest);
+        sql.build()
+    };
+    let position: HashMap<i64, usize> = orders.iter().enumerate().map(|(i, o)| (o.id, i)).collect();
+    let at = |order_id: i64| position.get(&order_id).copied().ok_or(StoreError::NotFound);
+    for order in orders.iter_mut() {
+        order.items.clear();
+        order.payment = None;
+        order.shipment = None;
+    }
+    let items = query("SELECT * FROM order_items", " ORDER BY id")
         .fetch_all(&mut *conn)
         .await?;
-    order.items = items
-        .iter()
-        .map(|r| {
-            Ok(OrderItem {
-                id: r.try_get("id")?,
-                product_id: r.try_get("product_id")?,
-                name: r.try_get("name")?,
-                unit_price: r.try_get("unit_price")?,
-                quantity: r.try_get("quantity")?,
-                line_total: r.try_get("line_total")?,
-                cost: r.try_get("cost")?,
-            })
-        })
-        .collect::<Result<_, StoreError>>()?;
-    let payment = sqlx::query(
-        "SELECT id, provider, status, amount, currency, pay_url FROM payments WHERE order_id = $1
-         ORDER BY CASE status WHEN 'succeeded' THEN 0 ELSE 1 END, id DESC LIMIT 1",
+    for r in &items {
+        orders[at(r.try_get("order_id")?)?].items.push(OrderItem {
+            id: r.try_get("id")?,
+            product_id: r.try_get("product_id")?,
+            name: r.try_get("name")?,
+            unit_price: r.try_get("unit_price")?,
+            quantity: r.try_get("quantity")?,
+            line_total: r.try_get("line_total")?,
+            cost: r.try_get("cost")?,
+        });
+    }
+    // The payment shown is the succeeded one, else the newest: the first row per order.
+    let payments = query(
+        "SELECT id, order_id, provider, status, amount, currency, pay_url FROM payments",
+        " ORDER BY order_id, CASE status WHEN 'succeeded' THEN 0 ELSE 1 END, id DESC",
     )
-    .bind(order.id)
-    .fetch_optional(&mut *conn)
+    .fetch_all(&mut *conn)
     .await?;
-    order.payment = payment
-        .map(|r| {
-            Ok::<_, StoreError>(PaymentInfo {
+    for r in &payments {
+        let order = &mut orders[at(r.try_get("order_id")?)?];
+        if order.payment.is_none() {
+            order.payment = Some(PaymentInfo {
                 id: r.try_get("id")?,
                 provider: r.try_get("provider")?,
                 status: r.try_get("status")?,
                 amount: r.try_get("amount")?,
                 currency: r.try_get("currency")?,
                 pay_url: r.try_get("pay_url")?,
-            })
-        })
-        .transpose()?;
-    let shipment = sqlx::query("SELECT carrier, tracking_number, shipped_at FROM shipments WHERE order_id = $1")
-        .bind(order.id)
-        .fetch_optional(&mut *conn)
-        .await?;
-    if let Some(s) = shipment {
-        let events = sqlx::query(
-            "SELECT status, location, description, occurred_at FROM tracking_events WHERE order_id = $1 ORDER BY occurred_at, id",
-        )
-        .bind(order.id)
-        .fetch_all(&mut *conn)
-        .await?;
-        order.shipment = Some(Shipment {
+            });
+        }
+    }
+    let shipments = query(
+        "SELECT order_id, carrier, tracking_number, shipped_at FROM shipments",
+        "",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    if shipments.is_empty() {
+        return Ok(());
+    }
+    for s in &shipments {
+        orders[at(s.try_get("order_id")?)?].shipment = Some(Shipment {
             carrier: s.try_get("carrier")?,
             tracking_number: s.try_get("tracking_number")?,
             shipped_at: Timestamp::from_millis(s.try_get("shipped_at")?),
-            events: events
-                .iter()
-                .map(|e| {
-                    Ok(TrackingEvent {
-                        status: e.try_get("status")?,
-                        location: e.try_get("location")?,
-                        description: e.try_get("description")?,
-                        occurred_at: Timestamp::from_millis(e.try_get("occurred_at")?),
-                    })
-                })
-                .collect::<Result<_, StoreError>>()?,
+            events: Vec::new(),
         });
+    }
+    let events = query(
+        "SELECT order_id, status, location, description, occurred_at FROM tracking_events",
+        " ORDER BY occurred_at, id",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    for e in &events {
+        if let Some(shipment) = orders[at(e.try_get("order_id")?)?].shipment.as_mut() {
+            shipment.events.push(TrackingEvent {
+                status: e.try_get("status")?,
+                location: e.try_get("location")?,
+                description: e.try_get("description")?,
+                occurred_at: Timestamp::from_millis(e.try_get("occurred_at")?),
+            });
+        }
     }
     Ok(())
 }

@@ -43,6 +43,19 @@ impl Sql {
         self
     }
 
+    /// Appends `(…)`, a placeholder per value: the list of an `IN`.
+    pub(crate) fn bind_list(&mut self, values: impl IntoIterator<Item = i64>) -> &mut Self {
+        self.text.push('(');
+        for (n, v) in values.into_iter().enumerate() {
+            if n > 0 {
+                self.text.push(',');
+            }
+            self.bind(Bind::Int(v));
+        }
+        self.text.push(')');
+        self
+    }
+
     /// The query, ready to run.
     pub(crate) fn build(self) -> Query<'static, Any, AnyArguments> {
         let mut query = sqlx::query(AssertSqlSafe(self.text));

@@ -66,6 +66,12 @@ pub async fn run(s: &Settings, attempts: usize, units: i64) -> anyhow::Result<()
 
     search_agrees(a.addr, b.addr, &staff).await?;
     let paid = buy_pairs(lb.addr, &staff, &buyers[..40]).await?;
+    // Rebuild now rather than wait for the background refresh: what is checked is that
+    // both instances then serve the stored model.
+    report::fact(
+        "recommendations rebuild",
+        shop.command(&["recommendations", "rebuild"])?.trim(),
+    );
     recommendations_agree(a.addr, b.addr, paid.first().map_or(0, |p| p.1)).await?;
     order_cache_agrees(a.addr, b.addr, &staff, &buyers[0], paid[0].0).await?;
     report::fact("emporium check", shop.command(&["check"])?.trim());
@@ -216,10 +222,16 @@ fn expect(answer: crate::load::Answer, status: StatusCode, what: &str) -> anyhow
     Ok(answer.json())
 }
 
+/// The product ids of a page (of products, or of recommendations holding a `product`).
 fn ids(page: &Value) -> Vec<i64> {
     page["data"]
         .as_array()
-        .map(|items| items.iter().filter_map(|p| p["id"].as_i64()).collect())
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|p| p["id"].as_i64().or_else(|| p["product"]["id"].as_i64()))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -302,7 +314,10 @@ impl Nginx {
 
 impl Drop for Nginx {
     fn drop(&mut self) {
-        let _ = self.child.kill();
+        // SIGTERM, not SIGKILL: the master stops its workers, which SIGKILL would orphan.
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
         let _ = self.child.wait();
     }
 }
