@@ -96,7 +96,7 @@ pub async fn addresses(addr: std::net::SocketAddr, tokens: &[String]) -> anyhow:
         Call::json(Method::POST, "/api/v1/me/addresses", &address).token(&tokens[i])
     })
     .await?;
-    made.iter().map(|a| id(a)).collect()
+    made.iter().map(id).collect()
 }
 
 /// `count` new products, each with `units` in stock; answers their ids.
@@ -111,7 +111,7 @@ pub async fn products(addr: std::net::SocketAddr, staff: &str, count: usize, uni
         .token(staff)
     })
     .await?;
-    made.iter().map(|p| id(p)).collect()
+    made.iter().map(id).collect()
 }
 
 /// The `id` of a created thing.
