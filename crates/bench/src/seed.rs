@@ -16,6 +16,7 @@ use hyper::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::load::{Call, Client};
+use crate::server::Shop;
 
 /// The password of every seeded account (the `login` scenario logs in with it).
 pub const PASSWORD: &str = "bench-password-1";
@@ -58,6 +59,18 @@ pub async fn accounts(store: &Store, prefix: &str, count: usize, role: Role, cos
         .buffered(64)
         .try_collect()
         .await
+}
+
+/// One staff account and `count` customers named `{prefix}{n}` in `shop`, before its
+/// server starts; answers the staff token and the customers' tokens.
+pub async fn staff_and_customers(shop: &Shop, prefix: &str, count: usize) -> anyhow::Result<(String, Vec<String>)> {
+    let store = shop.store().await?;
+    let staff = accounts(&store, "staff", 1, Role::Staff, shop.bcrypt_cost)
+        .await?
+        .remove(0);
+    let customers = accounts(&store, prefix, count, Role::Customer, shop.bcrypt_cost).await?;
+    store.close().await;
+    Ok((staff, customers))
 }
 
 /// Runs `make(i)` for `0..count` on `clients` connections at once; answers the JSON bodies

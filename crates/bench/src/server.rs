@@ -205,35 +205,31 @@ impl Server {
     }
 
     async fn wait_ready(&self, limit: Duration) -> anyhow::Result<()> {
-        let deadline = Instant::now() + limit;
         let mut client = Client::new(self.addr);
-        loop {
-            if let Ok(answer) = client.send(Call::get("/readyz")).await
-                && answer.status.is_success()
-            {
-                return Ok(());
-            }
-            if Instant::now() > deadline {
-                bail!("not ready after {limit:?}");
-            }
-            tokio::time::sleep(Duration::from_millis(2)).await;
-        }
+        until(limit, Duration::from_millis(2), "/readyz to answer 200", async || {
+            Ok(client
+                .send(Call::get("/readyz"))
+                .await
+                .is_ok_and(|a| a.status.is_success()))
+        })
+        .await
+        .map(drop)
     }
 
     /// Waits until the search index holds the catalogue (a first start builds it).
     pub async fn wait_for_search(&self, limit: Duration) -> anyhow::Result<()> {
-        let deadline = Instant::now() + limit;
         let mut client = Client::new(self.addr);
-        loop {
-            let answer = client.send(Call::get("/api/v1/products?q=tea&limit=1")).await?;
-            if answer.json()["data"].as_array().is_some_and(|items| !items.is_empty()) {
-                return Ok(());
-            }
-            if Instant::now() > deadline {
-                bail!("the search index was not built after {limit:?}");
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        until(
+            limit,
+            Duration::from_millis(100),
+            "the search index to be built",
+            async || {
+                let answer = client.send(Call::get("/api/v1/products?q=tea&limit=1")).await?;
+                Ok(answer.json()["data"].as_array().is_some_and(|items| !items.is_empty()))
+            },
+        )
+        .await
+        .map(drop)
     }
 
     /// Resident memory now and at its peak since the last [`Server::reset_peak`], in MB.
@@ -281,6 +277,24 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Checks `check` every `every` until it holds, failing after `limit`; answers how long
+/// it took.
+pub async fn until(
+    limit: Duration,
+    every: Duration,
+    what: &str,
+    mut check: impl AsyncFnMut() -> anyhow::Result<bool>,
+) -> anyhow::Result<Duration> {
+    let started = Instant::now();
+    while !check().await? {
+        if started.elapsed() > limit {
+            bail!("gave up waiting for {what} after {limit:?}");
+        }
+        tokio::time::sleep(every).await;
+    }
+    Ok(started.elapsed())
 }
 
 /// Resident memory of a server, in MB.

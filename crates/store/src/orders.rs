@@ -837,11 +837,6 @@ async fn complete_all(conn: &mut AnyConnection, orders: &mut [Order]) -> Result<
     };
     let position: HashMap<i64, usize> = orders.iter().enumerate().map(|(i, o)| (o.id, i)).collect();
     let at = |order_id: i64| position.get(&order_id).copied().ok_or(StoreError::NotFound);
-    for order in orders.iter_mut() {
-        order.items.clear();
-        order.payment = None;
-        order.shipment = None;
-    }
     let items = query("SELECT * FROM order_items", " ORDER BY id")
         .fetch_all(&mut *conn)
         .await?;

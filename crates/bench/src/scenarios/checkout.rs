@@ -6,7 +6,6 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use emporium_domain::account::Role;
 use emporium_payments::{Notification, NotifiedStatus, notification_body, signature};
 use hyper::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -25,12 +24,7 @@ const PRODUCTS: usize = 100;
 pub async fn run(s: &Settings) -> anyhow::Result<()> {
     report::section(&format!("checkout ({:?})", s.engine));
     let shop = Shop::generated(&s.emporium, s.engine, s.products, &s.postgres).await?;
-    let store = shop.store().await?;
-    let staff = seed::accounts(&store, "staff", 1, Role::Staff, shop.bcrypt_cost)
-        .await?
-        .remove(0);
-    let shoppers = seed::accounts(&store, "shopper", s.connections, Role::Customer, shop.bcrypt_cost).await?;
-    store.close().await;
+    let (staff, shoppers) = seed::staff_and_customers(&shop, "shopper", s.connections).await?;
     let server = shop.start(&[]).await?;
     let addresses = seed::addresses(server.addr, &shoppers).await?;
     let products = Arc::new(seed::products(server.addr, &staff, PRODUCTS, 10_000_000).await?);

@@ -7,7 +7,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Instant;
 
-use emporium_domain::account::Role;
 use hyper::{Method, StatusCode};
 use serde_json::json;
 
@@ -25,12 +24,7 @@ pub async fn run(s: &Settings, attempts: usize, units: i64) -> anyhow::Result<()
         s.engine
     ));
     let shop = Shop::generated(&s.emporium, s.engine, s.products, &s.postgres).await?;
-    let store = shop.store().await?;
-    let staff = seed::accounts(&store, "staff", 1, Role::Staff, shop.bcrypt_cost)
-        .await?
-        .remove(0);
-    let buyers = seed::accounts(&store, "buyer", attempts, Role::Customer, shop.bcrypt_cost).await?;
-    store.close().await;
+    let (staff, buyers) = seed::staff_and_customers(&shop, "buyer", attempts).await?;
     let server = shop.start(&[]).await?;
     let sale = Sale::prepare(server.addr, &staff, buyers, units).await?;
     let (ceiling, _) = references(s).await?;

@@ -2,7 +2,6 @@
 
 use std::sync::Arc;
 
-use emporium_domain::account::Role;
 use hyper::{Method, StatusCode};
 use serde_json::json;
 
@@ -20,12 +19,7 @@ const ITEMS_EACH: usize = 3;
 pub async fn run(s: &Settings) -> anyhow::Result<()> {
     report::section(&format!("orders ({:?})", s.engine));
     let shop = Shop::generated(&s.emporium, s.engine, s.products, &s.postgres).await?;
-    let store = shop.store().await?;
-    let staff = seed::accounts(&store, "staff", 1, Role::Staff, shop.bcrypt_cost)
-        .await?
-        .remove(0);
-    let customers = seed::accounts(&store, "reader", s.connections, Role::Customer, shop.bcrypt_cost).await?;
-    store.close().await;
+    let (staff, customers) = seed::staff_and_customers(&shop, "reader", s.connections).await?;
     let server = shop.start(&[]).await?;
     let addresses = seed::addresses(server.addr, &customers).await?;
     let products = seed::products(server.addr, &staff, 30, 1_000_000).await?;

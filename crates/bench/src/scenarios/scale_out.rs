@@ -9,7 +9,6 @@ use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use emporium_domain::account::Role;
 use hyper::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -20,7 +19,10 @@ use crate::scenarios::checkout::signed_notification;
 use crate::scenarios::flash_sale::Sale;
 use crate::scenarios::{hammer, references};
 use crate::seed;
-use crate::server::{Engine, Shop};
+use crate::server::{Engine, Shop, until};
+
+/// How often the agreement checks look again.
+const POLL: Duration = Duration::from_millis(50);
 
 /// Runs the scenario; fails when the instances disagree or the sale oversells.
 pub async fn run(s: &Settings, attempts: usize, units: i64) -> anyhow::Result<()> {
@@ -31,12 +33,7 @@ pub async fn run(s: &Settings, attempts: usize, units: i64) -> anyhow::Result<()
     let mut shop = Shop::generated(&s.emporium, s.engine, s.products, &s.postgres).await?;
     flush_redis(&s.redis)?;
     shop.redis_url = Some(s.redis.clone());
-    let store = shop.store().await?;
-    let staff = seed::accounts(&store, "staff", 1, Role::Staff, shop.bcrypt_cost)
-        .await?
-        .remove(0);
-    let buyers = seed::accounts(&store, "buyer", attempts, Role::Customer, shop.bcrypt_cost).await?;
-    store.close().await;
+    let (staff, buyers) = seed::staff_and_customers(&shop, "buyer", attempts).await?;
 
     // Each instance has a data dir of its own (the search index is per instance), with the
     // same data keys, as copies of one machine image would.
@@ -89,6 +86,7 @@ async fn search_agrees(a: SocketAddr, b: SocketAddr, staff: &str) -> anyhow::Res
     let query = format!("/api/v1/products?q={}&limit=5", name.replace(' ', "%20"));
     let lag = until(
         Duration::from_secs(30),
+        POLL,
         "the other instance's search to find it",
         async || {
             let found = Client::new(b).send(Call::get(query.clone())).await?.json();
@@ -167,6 +165,7 @@ async fn recommendations_agree(a: SocketAddr, b: SocketAddr, product: i64) -> an
     let (mut on_a, mut on_b) = (Vec::new(), Vec::new());
     let waited = until(
         Duration::from_secs(60),
+        POLL,
         "both instances to serve the new model",
         async || {
             on_a = ids(&Client::new(a).send(Call::get(path.clone())).await?.json());
@@ -233,22 +232,6 @@ fn ids(page: &Value) -> Vec<i64> {
                 .collect()
         })
         .unwrap_or_default()
-}
-
-/// Polls `check` until it holds; answers how long that took.
-async fn until(
-    limit: Duration,
-    what: &str,
-    mut check: impl AsyncFnMut() -> anyhow::Result<bool>,
-) -> anyhow::Result<Duration> {
-    let started = Instant::now();
-    while !check().await? {
-        if started.elapsed() > limit {
-            bail!("gave up waiting for {what} after {limit:?}");
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    Ok(started.elapsed())
 }
 
 /// The order cache lives in Redis across runs: start from an empty one.
