@@ -16,7 +16,11 @@ use crate::settings::Settings;
 pub async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
     let url = settings.database_url();
     let keys = settings.keyring().context("loading the data keys")?;
-    Store::open(&StoreOptions::new(&url).with_keys(keys))
+    let options = StoreOptions {
+        product_cache_capacity: settings.product_cache_capacity,
+        ..StoreOptions::new(&url).with_keys(keys)
+    };
+    Store::open(&options)
         .await
         .with_context(|| format!("opening the database {}", emporium_store::redact(&url)))
 }

@@ -23,7 +23,7 @@ pub struct Settings {
     #[arg(long, global = true, env = "EMPORIUM_DATABASE_URL")]
     pub database_url: Option<String>,
 
-    /// Redis URL for the shared order cache when several instances run (not used yet).
+    /// Redis URL for the shared order cache when several instances run.
     #[arg(long, global = true, env = "EMPORIUM_REDIS_URL")]
     pub redis_url: Option<String>,
 
@@ -46,6 +46,10 @@ pub struct Settings {
     /// Orders the in-process hot-order cache holds (ignored with --redis-url).
     #[arg(long, global = true, env = "EMPORIUM_ORDER_CACHE_CAPACITY", default_value_t = 10_000)]
     pub order_cache_capacity: usize,
+
+    /// Products kept in memory for product pages, listings and search results (0: none).
+    #[arg(long, global = true, env = "EMPORIUM_PRODUCT_CACHE_CAPACITY", default_value_t = emporium_store::DEFAULT_PRODUCT_CACHE)]
+    pub product_cache_capacity: usize,
 
     /// The shortest time between two rebuilds of the recommendation model (it is rebuilt
     /// only when orders have moved since), e.g. `60s`, `10m`.
@@ -138,6 +142,7 @@ impl fmt::Debug for Settings {
             .field("order_payment_timeout", &self.order_payment_timeout)
             .field("sandbox_secret", &self.sandbox_secret.as_ref().map(|_| "***"))
             .field("order_cache_capacity", &self.order_cache_capacity)
+            .field("product_cache_capacity", &self.product_cache_capacity)
             .field("recommendations_refresh", &self.recommendations_refresh)
             .field("refund_retry_after", &self.refund_retry_after)
             .field("public_url", &self.public_url)

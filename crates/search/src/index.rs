@@ -44,6 +44,8 @@ pub(crate) struct Inner {
     writer: Mutex<IndexWriter>,
     /// Mirrors the last commit's payload, so reading it needs no disk access.
     feed_position: Mutex<Option<i64>>,
+    /// Answers to recent queries on the current snapshot (see [`crate::search::Answers`]).
+    pub(crate) answers: Mutex<crate::search::Answers>,
 }
 
 impl std::fmt::Debug for SearchIndex {
@@ -105,6 +107,7 @@ impl SearchIndex {
                 index_analyzer: index_analyzer(),
                 writer: Mutex::new(writer),
                 feed_position: Mutex::new(feed_position),
+                answers: Mutex::new(crate::search::Answers::default()),
             }),
         })
     }
@@ -203,7 +206,14 @@ impl SearchIndex {
     /// Only the first [`crate::MAX_RESULT_WINDOW`] results are served. Fails only for a `limit`
     /// outside `1..=`[`crate::MAX_LIMIT`] or an engine error; never because of the text.
     pub fn search(&self, query: &SearchQuery) -> Result<SearchHits, SearchError> {
-        crate::search::run(&self.inner, query)
+        crate::search::answer(&self.inner, query)
+    }
+
+    /// What [`search`](Self::search) would answer, if it is kept from an earlier identical
+    /// query on the current snapshot: no analysis or scoring, so callers on an async
+    /// runtime may call this in place and send only a miss to a blocking thread.
+    pub fn kept_answer(&self, query: &SearchQuery) -> Option<SearchHits> {
+        crate::search::kept(&self.inner, query)
     }
 
     /// Runs `apply` on the writer, then commits with `feed_position` and refreshes the reader;
@@ -232,6 +242,12 @@ impl SearchIndex {
         prepared.commit()?;
         *self.inner.feed_position.lock().unwrap_or_else(PoisonError::into_inner) = feed_position;
         self.inner.reader.reload()?;
+        // After the reload, so an answer computed on the old snapshot is never kept.
+        self.inner
+            .answers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .retire();
         Ok(())
     }
 

@@ -1,8 +1,10 @@
 //! Running a [`SearchQuery`]: the relaxation tiers, sorting with a deterministic tie-break, and
 //! paging.
 
+use std::collections::HashMap;
 use std::fmt::Debug;
 use std::ops::Range;
+use std::sync::PoisonError;
 
 use tantivy::collector::sort_key::{SortBySimilarityScore, SortByStaticFastValue};
 use tantivy::collector::{Count, SortKeyComputer, TopDocs};
@@ -23,8 +25,61 @@ pub const MAX_LIMIT: usize = 100;
 /// page reaching this depth reports no further page.
 pub const MAX_RESULT_WINDOW: usize = 10_000;
 
-/// See [`crate::SearchIndex::search`].
-pub(crate) fn run(inner: &Inner, request: &SearchQuery) -> Result<SearchHits, SearchError> {
+/// Answers kept per snapshot; past this the set is emptied and starts again.
+const ANSWERS: usize = 1024;
+
+/// Recent answers on the current snapshot of the index.
+///
+/// Shoppers repeat the same few queries far more often than the catalogue changes, and a
+/// query costs tens to hundreds of microseconds of analysis and scoring. An answer depends
+/// only on the query and the snapshot, so it is kept until the next commit changes the
+/// snapshot: it is never staler than the index itself.
+#[derive(Default)]
+pub(crate) struct Answers {
+    /// Bumped by every commit.
+    snapshot: u64,
+    kept: HashMap<SearchQuery, SearchHits>,
+}
+
+impl Answers {
+    /// The snapshot changed: every kept answer is void.
+    pub(crate) fn retire(&mut self) {
+        self.snapshot += 1;
+        self.kept.clear();
+    }
+}
+
+/// See [`crate::SearchIndex::kept_answer`].
+pub(crate) fn kept(inner: &Inner, request: &SearchQuery) -> Option<SearchHits> {
+    let answers = inner.answers.lock().unwrap_or_else(PoisonError::into_inner);
+    answers.kept.get(request).cloned()
+}
+
+/// See [`crate::SearchIndex::search`]: a kept answer, or [`run`]'s.
+pub(crate) fn answer(inner: &Inner, request: &SearchQuery) -> Result<SearchHits, SearchError> {
+    let lock = || inner.answers.lock().unwrap_or_else(PoisonError::into_inner);
+    let snapshot = {
+        let answers = lock();
+        if let Some(hits) = answers.kept.get(request) {
+            return Ok(hits.clone());
+        }
+        answers.snapshot
+    };
+    // Taken before `run` takes its searcher: a commit in between bumps the snapshot, so an
+    // answer from the older searcher is dropped below.
+    let hits = run(inner, request)?;
+    let mut answers = lock();
+    if answers.snapshot == snapshot {
+        if answers.kept.len() >= ANSWERS {
+            answers.kept.clear();
+        }
+        answers.kept.insert(request.clone(), hits.clone());
+    }
+    Ok(hits)
+}
+
+/// Runs a query on the current snapshot.
+fn run(inner: &Inner, request: &SearchQuery) -> Result<SearchHits, SearchError> {
     let (offset, limit) = (request.offset, request.limit);
     if !(1..=MAX_LIMIT).contains(&limit) {
         return Err(SearchError::InvalidLimit { limit });

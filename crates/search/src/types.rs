@@ -44,7 +44,7 @@ impl ProductStatus {
 }
 
 /// Order of the results.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum SearchSort {
     /// Best text match first; without search words this behaves as [`SearchSort::Newest`].
     #[default]
@@ -60,7 +60,7 @@ pub enum SearchSort {
 }
 
 /// One search request.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct SearchQuery {
     /// The user's words, in any language; untrusted and never rejected.
     pub text: String,

@@ -279,29 +279,51 @@ impl Store {
 
     /// The product with this id, whatever its status.
     pub async fn product(&self, id: i64) -> Result<Option<Product>, StoreError> {
+        if let Some(p) = self.products.get(id) {
+            return Ok(Some(p));
+        }
+        let ticket = self.products.ticket();
         let row = sqlx::query(concat!("SELECT ", product_columns!(), " FROM products WHERE id = $1"))
             .bind(id)
             .fetch_optional(self.reader())
             .await?;
-        row.as_ref().map(product_from).transpose()
+        let product = row.as_ref().map(product_from).transpose()?;
+        self.products.offer(ticket, &product);
+        Ok(product)
+    }
+
+    /// Forgets cached copies of these products: another instance changed them (the search
+    /// follower calls this for every entry it reads from the change feed).
+    pub fn forget_products(&self, ids: &[i64]) {
+        self.products.forget(ids);
     }
 
     /// The products with these ids, in the order given (missing ids are skipped).
     pub async fn products_by_ids(&self, ids: &[i64]) -> Result<Vec<Product>, StoreError> {
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        let mut sql = Sql::new(concat!("SELECT ", product_columns!(), " FROM products WHERE id IN ("));
-        for (i, id) in ids.iter().enumerate() {
-            if i > 0 {
-                sql.push(", ");
+        let mut found: Vec<Product> = Vec::with_capacity(ids.len());
+        let mut missing: Vec<i64> = Vec::new();
+        for &id in ids {
+            match self.products.get(id) {
+                Some(p) => found.push(p),
+                None => missing.push(id),
             }
-            sql.bind(Bind::Int(*id));
         }
-        sql.push(")");
-        let rows = sql.build().fetch_all(self.reader()).await?;
-        let mut found: Vec<Product> = rows.iter().map(product_from).collect::<Result<_, _>>()?;
-        found.sort_by_key(|p| ids.iter().position(|id| *id == p.id));
+        if !missing.is_empty() {
+            let ticket = self.products.ticket();
+            let mut sql = Sql::new(concat!("SELECT ", product_columns!(), " FROM products WHERE id IN ("));
+            for (i, id) in missing.iter().enumerate() {
+                if i > 0 {
+                    sql.push(", ");
+                }
+                sql.bind(Bind::Int(*id));
+            }
+            sql.push(")");
+            let rows = sql.build().fetch_all(self.reader()).await?;
+            let read: Vec<Product> = rows.iter().map(product_from).collect::<Result<_, _>>()?;
+            self.products.offer(ticket, &read);
+            found.extend(read);
+            found.sort_by_key(|p| ids.iter().position(|id| *id == p.id));
+        }
         Ok(found)
     }
 
@@ -314,6 +336,16 @@ impl Store {
         after: Option<(i64, i64)>,
         limit: i64,
     ) -> Result<Vec<Product>, StoreError> {
+        // The first pages of the usual listings are read far more often than the
+        // catalogue changes; a page is kept until any product changes.
+        let key = format!("{filter:?}|{order:?}|{after:?}|{limit}");
+        if let Some(page) = self.products.page(&key) {
+            let cached: Option<Vec<Product>> = page.iter().map(|id| self.products.get(*id)).collect();
+            if let Some(products) = cached {
+                return Ok(products);
+            }
+        }
+        let ticket = self.products.ticket();
         let mut sql = Sql::new(concat!("SELECT ", product_columns!(), " FROM products WHERE 1 = 1"));
         if let Some(status) = filter.status {
             sql.push(" AND status = ").bind(Bind::Text(status.as_str().into()));
@@ -346,7 +378,11 @@ impl Store {
             .push(if descending { " DESC, id DESC" } else { " ASC, id ASC" });
         sql.push(" LIMIT ").bind(Bind::Int(limit));
         let rows = sql.build().fetch_all(self.reader()).await?;
-        rows.iter().map(product_from).collect()
+        let products: Vec<Product> = rows.iter().map(product_from).collect::<Result<_, _>>()?;
+        self.products.offer(ticket, &products);
+        self.products
+            .offer_page(ticket, key, products.iter().map(|p| p.id).collect());
+        Ok(products)
     }
 
     /// Categories with their number of active products, by name.
@@ -448,6 +484,7 @@ impl Store {
 
 /// Appends to the change feed; call inside every transaction that changes a product.
 pub(crate) async fn record_change(conn: &mut AnyConnection, product_id: i64, now: Timestamp) -> Result<(), StoreError> {
+    crate::product_cache::note_changed(product_id);
     sqlx::query("INSERT INTO product_changes (product_id, changed_at) VALUES ($1, $2)")
         .bind(product_id)
         .bind(now.millis())
@@ -563,6 +600,7 @@ async fn import_chunk(conn: &mut AnyConnection, items: &[ImportProduct], now: Ti
             lots.push(", ").bind(Bind::Int(now.millis())).push(")");
             any_lot = true;
         }
+        crate::product_cache::note_changed(id);
         feed.push(if any_feed { ", (" } else { "(" });
         feed.bind(Bind::Int(id))
             .push(", ")

@@ -410,21 +410,42 @@ impl Store {
         before: Option<i64>,
         limit: i64,
     ) -> Result<Vec<Order>, StoreError> {
-        let mut sql = Sql::new("SELECT * FROM orders WHERE 1 = 1");
-        if let Some(user) = user_id {
-            sql.push(" AND user_id = ").bind(Bind::Int(user));
-        }
-        if let Some(status) = status {
-            sql.push(" AND status = ").bind(Bind::Text(status.as_str().into()));
-        }
-        if let Some(before) = before {
-            sql.push(" AND id < ").bind(Bind::Int(before));
-        }
-        sql.push(" ORDER BY id DESC LIMIT ").bind(Bind::Int(limit));
+        let sql = order_page("SELECT * FROM orders", user_id, status, before, limit);
         let mut conn = self.reader().acquire().await?;
         let rows = sql.build().fetch_all(&mut *conn).await?;
         let mut orders = rows.iter().map(order_from).collect::<Result<Vec<_>, _>>()?;
         complete_all(&mut conn, &mut orders).await?;
+        orders.into_iter().map(|o| unseal(self.sealer(), o)).collect()
+    }
+
+    /// The ids and versions of the page [`Store::orders`] would answer: one cheap query,
+    /// for readers that keep assembled orders in a cache checked against the version.
+    pub async fn order_versions(
+        &self,
+        user_id: Option<i64>,
+        status: Option<OrderStatus>,
+        before: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<(i64, i64)>, StoreError> {
+        let sql = order_page("SELECT id, version FROM orders", user_id, status, before, limit);
+        let rows = sql.build().fetch_all(self.reader()).await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("id")?, r.try_get("version")?)))
+            .collect()
+    }
+
+    /// The orders with these ids, whole, in the order given (missing ids are skipped).
+    pub async fn orders_by_ids(&self, ids: &[i64]) -> Result<Vec<Order>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut sql = Sql::new("SELECT * FROM orders WHERE id IN ");
+        sql.bind_list(ids.iter().copied());
+        let mut conn = self.reader().acquire().await?;
+        let rows = sql.build().fetch_all(&mut *conn).await?;
+        let mut orders = rows.iter().map(order_from).collect::<Result<Vec<_>, _>>()?;
+        complete_all(&mut conn, &mut orders).await?;
+        orders.sort_by_key(|o| ids.iter().position(|id| *id == o.id));
         orders.into_iter().map(|o| unseal(self.sealer(), o)).collect()
     }
 
@@ -822,6 +843,29 @@ async fn complete(conn: &mut AnyConnection, order: &mut Order) -> Result<(), Sto
 /// Fills in the items, payment and shipment of a page of orders with one query per kind
 /// rather than per order: on SQLite every query is a hop to the connection's thread, and
 /// a customer's order list is read far more often than it changes.
+/// `select` over one page of orders, newest first (see [`Store::orders`]).
+fn order_page(
+    select: &'static str,
+    user_id: Option<i64>,
+    status: Option<OrderStatus>,
+    before: Option<i64>,
+    limit: i64,
+) -> Sql {
+    let mut sql = Sql::new(select);
+    sql.push(" WHERE 1 = 1");
+    if let Some(user) = user_id {
+        sql.push(" AND user_id = ").bind(Bind::Int(user));
+    }
+    if let Some(status) = status {
+        sql.push(" AND status = ").bind(Bind::Text(status.as_str().into()));
+    }
+    if let Some(before) = before {
+        sql.push(" AND id < ").bind(Bind::Int(before));
+    }
+    sql.push(" ORDER BY id DESC LIMIT ").bind(Bind::Int(limit));
+    sql
+}
+
 async fn complete_all(conn: &mut AnyConnection, orders: &mut [Order]) -> Result<(), StoreError> {
     if orders.is_empty() {
         return Ok(());

@@ -22,6 +22,7 @@ use sqlx::{AnyConnection, AnyPool, Connection};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::StoreError;
+use crate::product_cache::{ProductCache, collecting};
 
 /// A boxed future borrowing a connection, as write operations return.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -33,7 +34,11 @@ const QUEUE: usize = 4096;
 
 /// Runs write operations as transactions (see the module docs).
 #[derive(Clone, Debug)]
-pub struct Writer(Inner);
+pub struct Writer {
+    inner: Inner,
+    /// Told, after each commit, which products the committed operations changed.
+    products: ProductCache,
+}
 
 #[derive(Clone, Debug)]
 enum Inner {
@@ -43,15 +48,21 @@ enum Inner {
 
 impl Writer {
     /// A writer that owns `conn` (an SQLite connection) and commits in groups.
-    pub(crate) fn single_connection(conn: AnyConnection) -> Self {
+    pub(crate) fn single_connection(conn: AnyConnection, products: ProductCache) -> Self {
         let (tx, rx) = mpsc::channel(QUEUE);
-        tokio::spawn(drain(conn, rx));
-        Writer(Inner::Queue(tx))
+        tokio::spawn(drain(conn, rx, products.clone()));
+        Writer {
+            inner: Inner::Queue(tx),
+            products,
+        }
     }
 
     /// A writer that runs each operation in its own transaction from `pool`.
-    pub(crate) fn pool(pool: AnyPool) -> Self {
-        Writer(Inner::Pool(pool))
+    pub(crate) fn pool(pool: AnyPool, products: ProductCache) -> Self {
+        Writer {
+            inner: Inner::Pool(pool),
+            products,
+        }
     }
 
     /// Runs `op` in a write transaction; see [`crate::Store::write`].
@@ -60,15 +71,16 @@ impl Writer {
         T: Send + 'static,
         F: for<'c> FnOnce(&'c mut AnyConnection) -> BoxFuture<'c, Result<T, StoreError>> + Send + 'static,
     {
-        match &self.0 {
+        match &self.inner {
             Inner::Pool(pool) => {
                 let mut tx = pool.begin().await?;
                 // Dropping `tx` on any error (or panic) rolls the transaction back.
-                let out = AssertUnwindSafe(op(&mut tx))
-                    .catch_unwind()
-                    .await
-                    .map_err(|_| StoreError::Panicked)??;
-                tx.commit().await?;
+                let (out, changed) = collecting(AssertUnwindSafe(op(&mut tx)).catch_unwind()).await;
+                let out = out.map_err(|_| StoreError::Panicked)??;
+                let committed = tx.commit().await;
+                // After the commit, so no reader can cache what it read before it.
+                self.products.forget(&changed);
+                committed?;
                 Ok(out)
             }
             Inner::Queue(queue) => {
@@ -76,6 +88,7 @@ impl Writer {
                 let job: Box<dyn Job> = Box::new(Pending {
                     op: Some(op),
                     outcome: None,
+                    changed: Vec::new(),
                     done,
                 });
                 queue.send(Msg::Job(job)).await.map_err(|_| StoreError::Closed)?;
@@ -86,7 +99,7 @@ impl Writer {
 
     /// Stops accepting writes once those queued are done (the pool variant just closes).
     pub(crate) async fn close(&self) {
-        match &self.0 {
+        match &self.inner {
             Inner::Pool(pool) => pool.close().await,
             Inner::Queue(queue) => {
                 let (done, closed) = oneshot::channel();
@@ -118,6 +131,8 @@ impl std::fmt::Debug for Msg {
 trait Job: Send {
     /// Runs the operation; returns whether it succeeded (its savepoint is kept).
     fn run<'c>(&'c mut self, conn: &'c mut AnyConnection) -> BoxFuture<'c, bool>;
+    /// The products the operation changed (known once it ran).
+    fn changed(&self) -> &[i64];
     /// Answers the caller once the batch's fate is known.
     fn finish(self: Box<Self>, commit: Result<(), String>);
 }
@@ -125,6 +140,7 @@ trait Job: Send {
 struct Pending<T, F> {
     op: Option<F>,
     outcome: Option<Result<T, StoreError>>,
+    changed: Vec<i64>,
     done: oneshot::Sender<Result<T, StoreError>>,
 }
 
@@ -140,14 +156,17 @@ where
             };
             // A panicking operation must not take the only write connection down with
             // it: it becomes this operation's error and its savepoint is rolled back.
-            let outcome = AssertUnwindSafe(op(conn))
-                .catch_unwind()
-                .await
-                .unwrap_or(Err(StoreError::Panicked));
+            let (outcome, changed) = collecting(AssertUnwindSafe(op(conn)).catch_unwind()).await;
+            let outcome = outcome.unwrap_or(Err(StoreError::Panicked));
             let ok = outcome.is_ok();
             self.outcome = Some(outcome);
+            self.changed = changed;
             ok
         })
+    }
+
+    fn changed(&self) -> &[i64] {
+        &self.changed
     }
 
     fn finish(self: Box<Self>, commit: Result<(), String>) {
@@ -165,7 +184,7 @@ where
 }
 
 /// The single writer task: take whatever is queued, run it as one transaction, commit.
-async fn drain(mut conn: AnyConnection, mut rx: mpsc::Receiver<Msg>) {
+async fn drain(mut conn: AnyConnection, mut rx: mpsc::Receiver<Msg>, products: ProductCache) {
     let mut messages: Vec<Msg> = Vec::with_capacity(MAX_BATCH);
     let mut batch: Vec<Box<dyn Job>> = Vec::with_capacity(MAX_BATCH);
     let mut closers = Vec::new();
@@ -186,6 +205,10 @@ async fn drain(mut conn: AnyConnection, mut rx: mpsc::Receiver<Msg>) {
                 tracing::error!(error = %e, batch = batch.len(), "sqlite group commit failed");
             }
             metrics::histogram!("emporium_store_write_batch_size").record(batch.len() as f64);
+            // After the commit and before any caller hears of it (see product_cache).
+            for job in &batch {
+                products.forget(job.changed());
+            }
             for job in batch.drain(..) {
                 job.finish(commit.clone());
             }

@@ -255,3 +255,87 @@ engine_test! {
         assert_eq!(store.product_changes_after(0, 10_000).await.expect("feed").len(), 1200);
     }
 }
+
+fn price(minor: i64) -> ProductChanges {
+    ProductChanges {
+        price: Some(Price::parse("price", minor).expect("price")),
+        ..Default::default()
+    }
+}
+
+// The product cache (store/src/product_cache.rs): what a read returns after a write was
+// acknowledged is the written state, for single reads, id batches and listing pages.
+engine_test! {
+    async fn cached_products_and_pages_follow_every_change(db) {
+        let store = db.open().await;
+        let p = store.create_product(product("缓存 tea", 1000, Some("Tea")), NOW).await.expect("created");
+        let tea = ProductFilter { category: Some("Tea".into()), ..Default::default() };
+        // Fill the cache: a product, an id batch and a listing page.
+        assert_eq!(store.product(p.id).await.expect("read").map(|p| p.price), Some(1000));
+        assert_eq!(store.list_products(&tea, ProductOrder::PriceAsc, None, 10).await.expect("page").len(), 1);
+
+        store.update_product(p.id, price(1200), NOW).await.expect("updated");
+        assert_eq!(store.product(p.id).await.expect("read").map(|p| p.price), Some(1200));
+        assert_eq!(store.products_by_ids(&[p.id]).await.expect("batch")[0].price, 1200);
+
+        store.receive_stock(p.id, lot(7, 500, 0), NOW).await.expect("received");
+        assert_eq!(store.product(p.id).await.expect("read").map(|p| p.stock_available), Some(7));
+        assert_eq!(store.list_products(&tea, ProductOrder::PriceAsc, None, 10).await.expect("page")[0].stock_available, 7);
+
+        // A new product joins the cached listing page.
+        let q = store.create_product(product("second tea", 900, Some("Tea")), NOW).await.expect("created");
+        let ids: Vec<i64> = store.list_products(&tea, ProductOrder::PriceAsc, None, 10).await.expect("page").iter().map(|p| p.id).collect();
+        assert_eq!(ids, vec![q.id, p.id]);
+
+        // A second instance on the same database keeps its copy until the change feed
+        // (the search follower, in the server) tells it to forget.
+        let other = db.open().await;
+        assert_eq!(other.product(p.id).await.expect("read").map(|p| p.price), Some(1200));
+        store.update_product(p.id, price(1500), NOW).await.expect("updated");
+        assert_eq!(other.product(p.id).await.expect("read").map(|p| p.price), Some(1200), "not told yet");
+        let changed: Vec<i64> = store.product_changes_after(0, 1000).await.expect("feed").iter().map(|c| c.product_id).collect();
+        other.forget_products(&changed);
+        assert_eq!(other.product(p.id).await.expect("read").map(|p| p.price), Some(1500));
+    }
+
+    async fn a_read_begun_after_a_write_was_acknowledged_sees_it_under_concurrency(db) {
+        let store = db.open().await;
+        let p = store.create_product(product("contended", 1, None), NOW).await.expect("created");
+        // The highest price whose write has been acknowledged.
+        let acknowledged = Arc::new(std::sync::atomic::AtomicI64::new(1));
+        let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let mut readers = Vec::new();
+        for _ in 0..8 {
+            let (store, acknowledged, done) = (store.clone(), acknowledged.clone(), done.clone());
+            readers.push(tokio::spawn(async move {
+                let mut reads = 0u32;
+                while !done.load(std::sync::atomic::Ordering::Acquire) {
+                    let floor = acknowledged.load(std::sync::atomic::Ordering::Acquire);
+                    let seen = if reads % 2 == 0 {
+                        store.product(p.id).await.expect("read").expect("exists").price
+                    } else {
+                        store.list_products(&ProductFilter::default(), ProductOrder::Newest, None, 5).await.expect("page")
+                            .into_iter().find(|x| x.id == p.id).expect("listed").price
+                    };
+                    assert!(seen >= floor, "read {seen} after {floor} was acknowledged");
+                    reads += 1;
+                    // A cache hit never waits, so without this the readers would hold
+                    // both runtime threads and the writer would never run.
+                    tokio::task::yield_now().await;
+                }
+                reads
+            }));
+        }
+        for k in 2..=200 {
+            store.update_product(p.id, price(k), NOW).await.expect("updated");
+            acknowledged.store(k, std::sync::atomic::Ordering::Release);
+        }
+        done.store(true, std::sync::atomic::Ordering::Release);
+        let mut reads = 0;
+        for r in readers {
+            reads += r.await.expect("reader");
+        }
+        assert!(reads > 200, "the readers raced the writes ({reads} reads)");
+        assert_eq!(store.product(p.id).await.expect("read").map(|p| p.price), Some(200));
+    }
+}

@@ -53,6 +53,22 @@ pub async fn run(s: &Settings) -> anyhow::Result<()> {
     .await?;
     report::line("product detail", "req", &m, Some(ceiling), Some(server.rss()));
 
+    // Shoppers do not pick products uniformly: a few are viewed far more than the rest.
+    // Zipf's law with s = 1 is the usual model of such popularity (web pages, catalogues).
+    let popular = std::sync::Arc::new(Zipf::new(products));
+    server.reset_peak();
+    let m = hammer(addr, s.connections, s.duration, StatusCode::OK, move |_, rng| {
+        Call::get(format!("/api/v1/products/{}", popular.sample(rng)))
+    })
+    .await?;
+    report::line(
+        "product detail, Zipf popularity",
+        "req",
+        &m,
+        Some(ceiling),
+        Some(server.rss()),
+    );
+
     server.reset_peak();
     let m = hammer(addr, s.connections, s.duration, StatusCode::OK, |_, rng| {
         Call::get(LISTINGS[rng.usize(..LISTINGS.len())])
@@ -73,4 +89,34 @@ pub async fn run(s: &Settings) -> anyhow::Result<()> {
     report::line("search, one connection", "req", &m, None, None);
     report::fact("server RSS now", format!("{:.1} MB", server.rss().now_mb));
     Ok(())
+}
+
+/// Product ids drawn with Zipf's law (s = 1): the k-th most popular product is viewed in
+/// proportion to 1/k. Popularity ranks are shuffled over the ids with a fixed seed.
+struct Zipf {
+    /// Cumulative weights of ranks 1..=n.
+    cumulative: Vec<f64>,
+    /// The id at each rank.
+    ids: Vec<u64>,
+}
+
+impl Zipf {
+    fn new(n: u64) -> Self {
+        let mut total = 0.0;
+        let cumulative = (1..=n)
+            .map(|k| {
+                total += 1.0 / k as f64;
+                total
+            })
+            .collect();
+        let mut ids: Vec<u64> = (1..=n).collect();
+        fastrand::Rng::with_seed(7).shuffle(&mut ids);
+        Self { cumulative, ids }
+    }
+
+    fn sample(&self, rng: &mut fastrand::Rng) -> u64 {
+        let total = self.cumulative.last().copied().unwrap_or(0.0);
+        let rank = self.cumulative.partition_point(|&c| c < rng.f64() * total);
+        self.ids[rank.min(self.ids.len() - 1)]
+    }
 }

@@ -172,3 +172,37 @@ fn concurrent_writers_and_readers_each_see_their_own_writes() {
     });
     assert_eq!(index.len(), 40);
 }
+
+#[test]
+fn a_search_begun_after_an_upsert_returned_sees_it_while_answers_are_kept() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    let index = new_index();
+    let upserted = Arc::new(AtomicUsize::new(0));
+    let done = Arc::new(AtomicBool::new(false));
+    let searchers: Vec<_> = (0..3)
+        .map(|_| {
+            let (index, upserted, done) = (index.clone(), upserted.clone(), done.clone());
+            thread::spawn(move || {
+                let mut searches = 0;
+                while !done.load(Ordering::Acquire) {
+                    let floor = upserted.load(Ordering::Acquire);
+                    let found = ids(&index, "kettle").len();
+                    assert!(found >= floor, "{found} found after {floor} upserts returned");
+                    searches += 1;
+                }
+                searches
+            })
+        })
+        .collect();
+    for i in 1..=60 {
+        index
+            .upsert(&[product(i, &format!("Kettle {i}"), "", None)], i)
+            .expect("upsert");
+        upserted.store(i as usize, Ordering::Release);
+    }
+    done.store(true, Ordering::Release);
+    let searches: usize = searchers.into_iter().map(|t| t.join().expect("searcher")).sum();
+    assert!(searches > 60, "the searches raced the upserts ({searches})");
+    assert_eq!(ids(&index, "kettle").len(), 60);
+}

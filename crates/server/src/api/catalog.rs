@@ -261,11 +261,17 @@ async fn search(state: &AppState, listing: &Listing, text: &str) -> ApiResult<(V
         limit: listing.limit as usize,
         active_only: listing.filter.status == Some(ProductStatus::Active),
     };
-    let index = state.search().clone();
-    let hits = tokio::task::spawn_blocking(move || index.search(&query))
-        .await
-        .map_err(|e| ApiError::Internal(e.into()))?
-        .map_err(|e| ApiError::Internal(e.into()))?;
+    // A kept answer is a map look-up; only a real search goes to a blocking thread.
+    let hits = match state.search().kept_answer(&query) {
+        Some(hits) => hits,
+        None => {
+            let index = state.search().clone();
+            tokio::task::spawn_blocking(move || index.search(&query))
+                .await
+                .map_err(|e| ApiError::Internal(e.into()))?
+                .map_err(|e| ApiError::Internal(e.into()))?
+        }
+    };
     let mut products = state.store().products_by_ids(&hits.ids).await?;
     if let Some(status) = listing.filter.status {
         products.retain(|p| p.status == status);

@@ -348,7 +348,7 @@ pub async fn list_orders(
     State(state): State<AppState>,
     Auth(session): Auth,
     Query(p): Query<ListOrdersParams>,
-) -> ApiResult<Json<Page<OrderView>>> {
+) -> ApiResult<Response> {
     let staff = session.user.role == emporium_domain::account::Role::Staff;
     let status = p
         .status
@@ -368,13 +368,46 @@ pub async fn list_orders(
     };
     let before = keyset(position)?.map(|(_, id)| id);
     let owner = if staff { None } else { Some(session.user.id) };
-    let rows = state.store().orders(owner, status, before, limit + 1).await?;
-    let (orders, next) = cut_page(rows, limit, |o| Position::After(0, o.id));
+    let heads = state.store().order_versions(owner, status, before, limit + 1).await?;
+    let (heads, next) = cut_page(heads, limit, |&(id, _)| Position::After(0, id));
     let next = next.map(|p| state.cursors().encode(&fingerprint, p));
-    Ok(Json(Page {
-        data: orders.iter().map(OrderView::from).collect(),
-        next_cursor: next,
-    }))
+    // The page is written from the orders' cached documents: the same `Page<OrderView>`
+    // as serializing it whole, without assembling the orders already in the cache.
+    let documents = order_documents(&state, &heads).await?;
+    let mut body = String::from(r#"{"data":["#);
+    for (i, doc) in documents.iter().enumerate() {
+        if i > 0 {
+            body.push(',');
+        }
+        body.push_str(doc);
+    }
+    body.push_str(r#"],"next_cursor":"#);
+    body.push_str(&to_json(&next));
+    body.push('}');
+    Ok(raw_json(StatusCode::OK, body))
+}
+
+/// The API documents of these orders (`(id, version)` just read), from the hot-order cache
+/// where it holds them at that version; the others are read together and cached.
+async fn order_documents(state: &AppState, heads: &[(i64, i64)]) -> ApiResult<Vec<Arc<str>>> {
+    let cache = state.order_cache();
+    let mut documents: Vec<Option<Arc<str>>> =
+        futures_util::future::join_all(heads.iter().map(|&(id, version)| cache.get(id, version))).await;
+    let missing: Vec<i64> = heads
+        .iter()
+        .zip(&documents)
+        .filter(|(_, doc)| doc.is_none())
+        .map(|(&(id, _), _)| id)
+        .collect();
+    for order in state.store().orders_by_ids(&missing).await? {
+        let json: Arc<str> = Arc::from(to_json(&OrderView::from(&order)));
+        if let Some(i) = heads.iter().position(|&(id, _)| id == order.id) {
+            documents[i] = Some(Arc::clone(&json));
+        }
+        cache.put(order.id, order.version, json).await;
+    }
+    // Orders are never deleted, so every head has its document.
+    Ok(documents.into_iter().flatten().collect())
 }
 
 /// Loads an order the caller may see (their own; staff any), or 404.
