@@ -215,8 +215,8 @@ app_test! {
     }
 }
 
-/// The index follows product changes by itself within about a second, also when the
-/// change was made through another instance sharing the database.
+/// The index and the product cache follow product changes by themselves within about a
+/// second, also when the change was made through another instance sharing the database.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_index_follows_changes_made_on_another_instance() {
     for db in [
@@ -251,6 +251,24 @@ async fn the_index_follows_changes_made_on_another_instance() {
         }
         let lag = created.elapsed();
         assert!(lag < Duration::from_secs(2), "took {lag:?}");
+        // B's product cache holds it now (search read it); a price change made through A
+        // is at once on A, and reaches B through the change feed, as search does.
+        let path = format!("/api/v1/products/{}", p["id"]);
+        assert_eq!(get(&b, &path, None).await["price"], 129_900);
+        let changed = Instant::now();
+        a.send(Method::PATCH, &path, Some(&staff), Some(json!({"price": 99_900})))
+            .await;
+        assert_eq!(get(&a, &path, None).await["price"], 99_900);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while get(&b, &path, None).await["price"] != 99_900 {
+            assert!(Instant::now() < deadline, "instance B kept the old price");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert!(
+            changed.elapsed() < Duration::from_secs(2),
+            "took {:?}",
+            changed.elapsed()
+        );
         // Archiving through B hides it from A's search too.
         b.send(
             Method::DELETE,

@@ -180,6 +180,9 @@ app_test! {
         app.send(Method::POST, &format!("/api/v1/refunds/{}/approve", rest["id"]), Some(&staff), None).await;
         let done = json_of(app.send(Method::GET, &format!("/api/v1/orders/{id}"), Some(&token), None).await, StatusCode::OK).await;
         assert_eq!((done["status"].as_str(), done["refunded_amount"].as_i64()), (Some("refunded"), Some(12_000)));
+        // The list is written from the same cached documents as the order itself.
+        let listed = json_of(app.send(Method::GET, "/api/v1/orders", Some(&token), None).await, StatusCode::OK).await;
+        assert_eq!((&listed["data"][0], &listed["next_cursor"]), (&done, &Value::Null));
 
         let events = json_of(app.send(Method::GET, &format!("/api/v1/orders/{id}/events"), Some(&token), None).await, StatusCode::OK).await;
         let moves: Vec<_> = events["data"].as_array().unwrap().iter().filter(|e| e["from"] != e["to"]).map(|e| e["to"].as_str().unwrap().to_owned()).collect();
@@ -430,6 +433,30 @@ async fn a_shared_redis_cache_never_serves_a_stale_order() {
         "cancelled",
         "A never serves the stale copy"
     );
+    // Pages of orders are written from the same shared documents, by version.
+    assert_eq!(listed(&b, &token).await["data"][0]["status"], "cancelled");
+    let before = hits();
+    assert_eq!(listed(&a, &token).await["data"][0]["status"], "cancelled");
+    assert!(hits() > before, "the page came from the shared cache");
+    put_cart(&a, &token, item, 1).await;
+    let second = place(&a, &token, address).await;
+    let page = listed(&b, &token).await;
+    let ids: Vec<i64> = page["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, [second, id], "newest first, the new order included at once");
+}
+
+/// The caller's first page of orders.
+async fn listed(app: &TestApp, token: &str) -> Value {
+    json_of(
+        app.send(Method::GET, "/api/v1/orders", Some(token), None).await,
+        StatusCode::OK,
+    )
+    .await
 }
 
 /// A counter's value in this process's metrics (0 when absent).
