@@ -1,7 +1,8 @@
 //! `scale-out`: two instances on one PostgreSQL and one Redis, behind nginx (Debian's
 //! package, started here with a configuration of our own). Proves that a flash sale
-//! across both sells exactly the units there are, and that search, recommendations and
-//! the order cache agree between the instances; measures product detail through nginx.
+//! across both sells exactly the units there are, and that search, the product cache,
+//! recommendations and the order cache agree between the instances; measures product
+//! detail through nginx.
 
 use std::net::{SocketAddr, TcpListener};
 use std::path::Path;
@@ -105,6 +106,32 @@ async fn search_agrees(a: SocketAddr, b: SocketAddr, staff: &str) -> anyhow::Res
         .json());
     anyhow::ensure!(on_a == on_b && !on_a.is_empty(), "search differs: {on_a:?} / {on_b:?}");
     report::fact("search: the same query on A and B", "same 20 results");
+    product_cache_agrees(a, b, staff, id).await
+}
+
+/// A price changed through one instance reaches the other's product cache (which holds
+/// the product: its search just read it) through the change feed.
+async fn product_cache_agrees(a: SocketAddr, b: SocketAddr, staff: &str, id: i64) -> anyhow::Result<()> {
+    let path = format!("/api/v1/products/{id}");
+    let price_on = async |at: SocketAddr| -> anyhow::Result<i64> {
+        let answer = Client::new(at).send(Call::get(path.clone())).await?;
+        answer.json()["price"].as_i64().context("no price")
+    };
+    anyhow::ensure!(price_on(b).await? == 4200, "B's copy before the change");
+    let change = Call::json(Method::PATCH, path.clone(), &json!({"price": 3900})).token(staff);
+    expect(Client::new(a).send(change).await?, StatusCode::OK, "price change")?;
+    anyhow::ensure!(price_on(a).await? == 3900, "A serves its own change at once");
+    let lag = until(
+        Duration::from_secs(30),
+        POLL,
+        "the other instance's product cache to follow",
+        async || Ok(price_on(b).await? == 3900),
+    )
+    .await?;
+    report::fact(
+        "product cache: price changed on A, served by B",
+        format!("after {}", report::ms(lag)),
+    );
     Ok(())
 }
 
