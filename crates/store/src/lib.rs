@@ -11,6 +11,8 @@
 //! transaction. Reads go to a pool; writes go through [`writer::Writer`], which on
 //! SQLite funnels every write through one connection and commits concurrent operations
 //! together (group commit), and on PostgreSQL runs each in its own transaction.
+//! Products, listing pages and search results are read through an in-process cache
+//! first (`product_cache`), which every committed product change updates.
 
 pub mod accounts;
 pub mod catalog;

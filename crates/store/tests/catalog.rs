@@ -311,7 +311,7 @@ engine_test! {
                 let mut reads = 0u32;
                 while !done.load(std::sync::atomic::Ordering::Acquire) {
                     let floor = acknowledged.load(std::sync::atomic::Ordering::Acquire);
-                    let seen = if reads % 2 == 0 {
+                    let seen = if reads.is_multiple_of(2) {
                         store.product(p.id).await.expect("read").expect("exists").price
                     } else {
                         store.list_products(&ProductFilter::default(), ProductOrder::Newest, None, 5).await.expect("page")
