@@ -310,14 +310,8 @@ impl Store {
         }
         if !missing.is_empty() {
             let ticket = self.products.ticket();
-            let mut sql = Sql::new(concat!("SELECT ", product_columns!(), " FROM products WHERE id IN ("));
-            for (i, id) in missing.iter().enumerate() {
-                if i > 0 {
-                    sql.push(", ");
-                }
-                sql.bind(Bind::Int(*id));
-            }
-            sql.push(")");
+            let mut sql = Sql::new(concat!("SELECT ", product_columns!(), " FROM products WHERE id IN "));
+            sql.bind_list(missing.iter().copied());
             let rows = sql.build().fetch_all(self.reader()).await?;
             let read: Vec<Product> = rows.iter().map(product_from).collect::<Result<_, _>>()?;
             self.products.offer(ticket, &read);

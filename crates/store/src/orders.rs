@@ -410,12 +410,8 @@ impl Store {
         before: Option<i64>,
         limit: i64,
     ) -> Result<Vec<Order>, StoreError> {
-        let sql = order_page("SELECT * FROM orders", user_id, status, before, limit);
-        let mut conn = self.reader().acquire().await?;
-        let rows = sql.build().fetch_all(&mut *conn).await?;
-        let mut orders = rows.iter().map(order_from).collect::<Result<Vec<_>, _>>()?;
-        complete_all(&mut conn, &mut orders).await?;
-        orders.into_iter().map(|o| unseal(self.sealer(), o)).collect()
+        self.whole_orders(order_page("SELECT * FROM orders", user_id, status, before, limit))
+            .await
     }
 
     /// The ids and versions of the page [`Store::orders`] would answer: one cheap query,
@@ -441,11 +437,18 @@ impl Store {
         }
         let mut sql = Sql::new("SELECT * FROM orders WHERE id IN ");
         sql.bind_list(ids.iter().copied());
+        let mut orders = self.whole_orders(sql).await?;
+        orders.sort_by_key(|o| ids.iter().position(|id| *id == o.id));
+        Ok(orders)
+    }
+
+    /// The orders `sql` selects (`SELECT * FROM orders …`), with their items, payment and
+    /// shipment, unsealed.
+    async fn whole_orders(&self, sql: Sql) -> Result<Vec<Order>, StoreError> {
         let mut conn = self.reader().acquire().await?;
         let rows = sql.build().fetch_all(&mut *conn).await?;
         let mut orders = rows.iter().map(order_from).collect::<Result<Vec<_>, _>>()?;
         complete_all(&mut conn, &mut orders).await?;
-        orders.sort_by_key(|o| ids.iter().position(|id| *id == o.id));
         orders.into_iter().map(|o| unseal(self.sealer(), o)).collect()
     }
 
@@ -840,9 +843,6 @@ async fn complete(conn: &mut AnyConnection, order: &mut Order) -> Result<(), Sto
     complete_all(conn, std::slice::from_mut(order)).await
 }
 
-/// Fills in the items, payment and shipment of a page of orders with one query per kind
-/// rather than per order: on SQLite every query is a hop to the connection's thread, and
-/// a customer's order list is read far more often than it changes.
 /// `select` over one page of orders, newest first (see [`Store::orders`]).
 fn order_page(
     select: &'static str,
@@ -866,6 +866,9 @@ fn order_page(
     sql
 }
 
+/// Fills in the items, payment and shipment of a page of orders with one query per kind
+/// rather than per order: on SQLite every query is a hop to the connection's thread, and
+/// a customer's order list is read far more often than it changes.
 async fn complete_all(conn: &mut AnyConnection, orders: &mut [Order]) -> Result<(), StoreError> {
     if orders.is_empty() {
         return Ok(());
