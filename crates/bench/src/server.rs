@@ -339,7 +339,12 @@ fn emporium_command(bin: &Path, data_dir: &Path, database_url: Option<&str>) -> 
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("EMPORIUM_DATA_DIR", data_dir)
         .env("EMPORIUM_SANDBOX_SECRET", SANDBOX_SECRET)
-        .env("RUST_LOG", "warn");
+        // Quiet by default; EMPORIUM_BENCH_SERVER_LOG passes a filter through for
+        // profiling (e.g. `sqlx=debug` lists every statement the server runs).
+        .env(
+            "RUST_LOG",
+            std::env::var("EMPORIUM_BENCH_SERVER_LOG").unwrap_or_else(|_| "warn".into()),
+        );
     if let Some(url) = database_url {
         cmd.env("EMPORIUM_DATABASE_URL", url);
     }

@@ -249,6 +249,18 @@ fn order_from(row: &AnyRow) -> Result<Order, StoreError> {
     })
 }
 
+fn item_from(r: &AnyRow) -> Result<OrderItem, StoreError> {
+    Ok(OrderItem {
+        id: r.try_get("id")?,
+        product_id: r.try_get("product_id")?,
+        name: r.try_get("name")?,
+        unit_price: r.try_get("unit_price")?,
+        quantity: r.try_get("quantity")?,
+        line_total: r.try_get("line_total")?,
+        cost: r.try_get("cost")?,
+    })
+}
+
 impl Store {
     /// The user's cart: active products only, oldest line first.
     pub async fn cart(&self, user_id: i64) -> Result<Vec<CartLine>, StoreError> {
@@ -292,22 +304,20 @@ impl Store {
                         .await?;
                     return Ok(());
                 };
-                let status: Option<String> = sqlx::query_scalar("SELECT status FROM products WHERE id = $1")
-                    .bind(product_id)
-                    .fetch_optional(&mut *conn)
-                    .await?;
-                match status.as_deref() {
-                    None => return Err(StoreError::NotFound),
-                    Some("active") => {}
-                    Some(_) => return Err(StoreError::ProductUnavailable(product_id)),
+                // The product's state and the cart's other lines, in one statement.
+                let row = sqlx::query(
+                    "SELECT status, (SELECT COUNT(*) FROM cart_items WHERE user_id = $1 AND product_id <> $2) AS other_lines
+                     FROM products WHERE id = $2",
+                )
+                .bind(user_id)
+                .bind(product_id)
+                .fetch_optional(&mut *conn)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+                if row.try_get::<String, _>("status")? != "active" {
+                    return Err(StoreError::ProductUnavailable(product_id));
                 }
-                let lines: i64 =
-                    sqlx::query_scalar("SELECT COUNT(*) FROM cart_items WHERE user_id = $1 AND product_id <> $2")
-                        .bind(user_id)
-                        .bind(product_id)
-                        .fetch_one(&mut *conn)
-                        .await?;
-                if lines >= order::MAX_CART_LINES {
+                if row.try_get::<i64, _>("other_lines")? >= order::MAX_CART_LINES {
                     return Err(StoreError::LimitReached("a cart holds at most 100 products"));
                 }
                 sqlx::query(
@@ -668,9 +678,11 @@ async fn place_order_in(
         subtotal += line.try_get::<i64, _>("price")? * line.try_get::<i64, _>("quantity")?;
     }
     let shipping = order::shipping_fee(subtotal);
-    let order_id: i64 = sqlx::query_scalar(
+    // The new order is assembled from what the inserts return rather than read back
+    // afterwards: on SQLite every statement is a hand-off to the one writer connection.
+    let order_row = sqlx::query(
         "INSERT INTO orders (user_id, status, currency, subtotal, shipping_fee, total, address, note, pay_deadline, created_at)
-         VALUES ($1, 'pending_payment', $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+         VALUES ($1, 'pending_payment', $2, $3, $4, $5, $6, $7, $8, $9) RETURNING *",
     )
     .bind(request.user_id)
     .bind(&currency)
@@ -683,15 +695,17 @@ async fn place_order_in(
     .bind(now.millis())
     .fetch_one(&mut *conn)
     .await?;
+    let mut order = order_from(&order_row)?;
+    let order_id = order.id;
     // Lines in product-id order: concurrent orders lock products in one order on
     // PostgreSQL, so two carts sharing products cannot deadlock.
     for line in &lines {
         let product_id: i64 = line.try_get("product_id")?;
         let quantity: i64 = line.try_get("quantity")?;
         let price: i64 = line.try_get("price")?;
-        let item_id: i64 = sqlx::query_scalar(
+        let item = sqlx::query(
             "INSERT INTO order_items (order_id, product_id, name, unit_price, quantity, line_total, cost)
-             VALUES ($1, $2, $3, $4, $5, $6, 0) RETURNING id",
+             VALUES ($1, $2, $3, $4, $5, $6, 0) RETURNING *",
         )
         .bind(order_id)
         .bind(product_id)
@@ -701,6 +715,8 @@ async fn place_order_in(
         .bind(price * quantity)
         .fetch_one(&mut *conn)
         .await?;
+        let mut item = item_from(&item)?;
+        let item_id = item.id;
         let units = Units::parse("quantity", quantity).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let drawn = draw_fifo(conn, product_id, units, &format!("order_item:{item_id}"), now).await?;
         let cost: i64 = drawn.iter().map(|d| d.quantity * d.unit_cost).sum();
@@ -709,6 +725,8 @@ async fn place_order_in(
             .bind(item_id)
             .execute(&mut *conn)
             .await?;
+        item.cost = cost;
+        order.items.push(item);
     }
     record_event(
         conn,
@@ -724,7 +742,8 @@ async fn place_order_in(
         .bind(request.user_id)
         .execute(&mut *conn)
         .await?;
-    order_in(conn, order_id).await?.ok_or(StoreError::NotFound)
+    // A new order has no payment or shipment yet.
+    Ok(order)
 }
 
 /// Moves an order through the state machine inside a transaction: reads its status,
@@ -888,15 +907,7 @@ async fn complete_all(conn: &mut AnyConnection, orders: &mut [Order]) -> Result<
         .fetch_all(&mut *conn)
         .await?;
     for r in &items {
-        orders[at(r.try_get("order_id")?)?].items.push(OrderItem {
-            id: r.try_get("id")?,
-            product_id: r.try_get("product_id")?,
-            name: r.try_get("name")?,
-            unit_price: r.try_get("unit_price")?,
-            quantity: r.try_get("quantity")?,
-            line_total: r.try_get("line_total")?,
-            cost: r.try_get("cost")?,
-        });
+        orders[at(r.try_get("order_id")?)?].items.push(item_from(r)?);
     }
     // The payment shown is the succeeded one, else the newest: the first row per order.
     let payments = query(

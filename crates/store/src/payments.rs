@@ -15,6 +15,7 @@ use crate::orders::{
     IdempotencyKey, Idempotent, Render, idempotency_lookup, idempotency_record, move_order, order_in, record_event,
     return_order_stock,
 };
+use crate::sql::{Bind, Sql};
 use crate::{Store, StoreError};
 
 /// A payment attempt.
@@ -265,11 +266,21 @@ impl Store {
                 // PostgreSQL, so two pay clicks at once (with different keys) queue here and
                 // the second finds the first's payment instead of opening a second one the
                 // buyer could also pay. SQLite's single writer already serialises them.
-                sqlx::query("UPDATE orders SET version = version WHERE id = $1").bind(order_id).execute(&mut *conn).await?;
-                let order = order_in(conn, order_id).await?.filter(|o| o.user_id == owner).ok_or(StoreError::NotFound)?;
-                if order.status != OrderStatus::PendingPayment {
-                    return Err(order::InvalidTransition { from: order.status, event: OrderEvent::Pay }.into());
+                // It also answers what this needs of the order, in the same statement.
+                let order = sqlx::query(
+                    "UPDATE orders SET version = version WHERE id = $1 RETURNING user_id, status, total, currency",
+                )
+                .bind(order_id)
+                .fetch_optional(&mut *conn)
+                .await?
+                .filter(|o| o.try_get::<i64, _>("user_id").ok() == Some(owner))
+                .ok_or(StoreError::NotFound)?;
+                let status: String = order.try_get("status")?;
+                let status = OrderStatus::parse("status", &status).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                if status != OrderStatus::PendingPayment {
+                    return Err(order::InvalidTransition { from: status, event: OrderEvent::Pay }.into());
                 }
+                let (total, currency): (i64, String) = (order.try_get("total")?, order.try_get("currency")?);
                 let existing = sqlx::query(
                     "SELECT * FROM payments WHERE order_id = $1 AND provider = $2 AND status = 'pending' ORDER BY id DESC LIMIT 1",
                 )
@@ -294,8 +305,8 @@ impl Store {
                 )
                 .bind(order_id)
                 .bind(&provider)
-                .bind(order.total)
-                .bind(&order.currency)
+                .bind(total)
+                .bind(&currency)
                 .bind(now.millis())
                 .fetch_one(&mut *conn)
                 .await?;
@@ -742,22 +753,22 @@ impl Store {
     ) -> Result<SandboxPayment, StoreError> {
         self.write(move |conn| {
             Box::pin(async move {
-                sqlx::query(
-                    "INSERT INTO sandbox_payments (merchant_payment, order_id, amount, currency, status, created_at)
-                     VALUES ($1, $2, $3, $4, 'pending', $5) ON CONFLICT (merchant_payment) DO NOTHING",
-                )
-                .bind(merchant_payment)
-                .bind(order_id)
-                .bind(amount)
-                .bind(&currency)
-                .bind(now.millis())
-                .execute(&mut *conn)
-                .await?;
+                // A repeated open answers the record as it is: the no-op update only
+                // makes the row come back through RETURNING.
                 sandbox_from(
-                    &sqlx::query("SELECT * FROM sandbox_payments WHERE merchant_payment = $1")
-                        .bind(merchant_payment)
-                        .fetch_one(&mut *conn)
-                        .await?,
+                    &sqlx::query(
+                        "INSERT INTO sandbox_payments (merchant_payment, order_id, amount, currency, status, created_at)
+                         VALUES ($1, $2, $3, $4, 'pending', $5)
+                         ON CONFLICT (merchant_payment) DO UPDATE SET merchant_payment = excluded.merchant_payment
+                         RETURNING *",
+                    )
+                    .bind(merchant_payment)
+                    .bind(order_id)
+                    .bind(amount)
+                    .bind(&currency)
+                    .bind(now.millis())
+                    .fetch_one(&mut *conn)
+                    .await?,
                 )
             })
         })
@@ -798,31 +809,43 @@ impl Store {
     ) -> Result<(SandboxPayment, bool), StoreError> {
         self.write(move |conn| {
             Box::pin(async move {
-                let done = sqlx::query("UPDATE sandbox_payments SET status = $1, completed_at = $2 WHERE merchant_payment = $3 AND status = 'pending'")
-                    .bind(if succeeded { "succeeded" } else { "failed" })
-                    .bind(now.millis())
-                    .bind(merchant_payment)
-                    .execute(&mut *conn)
-                    .await?;
-                let row = sqlx::query("SELECT * FROM sandbox_payments WHERE merchant_payment = $1")
-                    .bind(merchant_payment)
-                    .fetch_optional(&mut *conn)
-                    .await?
-                    .ok_or(StoreError::NotFound)?;
+                let completed = sqlx::query(
+                    "UPDATE sandbox_payments SET status = $1, completed_at = $2
+                     WHERE merchant_payment = $3 AND status = 'pending' RETURNING *",
+                )
+                .bind(if succeeded { "succeeded" } else { "failed" })
+                .bind(now.millis())
+                .bind(merchant_payment)
+                .fetch_optional(&mut *conn)
+                .await?;
+                let Some(row) = completed else {
+                    // Completed before (or unknown): answer the record as it stands.
+                    let row = sqlx::query("SELECT * FROM sandbox_payments WHERE merchant_payment = $1")
+                        .bind(merchant_payment)
+                        .fetch_optional(&mut *conn)
+                        .await?
+                        .ok_or(StoreError::NotFound)?;
+                    return Ok((sandbox_from(&row)?, false));
+                };
                 let record = sandbox_from(&row)?;
-                let completed_now = done.rows_affected() == 1;
-                if completed_now {
-                    for job in notify(&record) {
-                        sqlx::query("INSERT INTO jobs (kind, payload, run_at, created_at) VALUES ($1, $2, $3, $4)")
-                            .bind(&job.kind)
-                            .bind(&job.payload)
-                            .bind(job.run_at.millis())
-                            .bind(job.created_at.millis())
-                            .execute(&mut *conn)
-                            .await?;
+                let jobs = notify(&record);
+                if !jobs.is_empty() {
+                    // All of them in one statement.
+                    let mut sql = Sql::new("INSERT INTO jobs (kind, payload, run_at, created_at) VALUES ");
+                    for (i, job) in jobs.into_iter().enumerate() {
+                        if i > 0 {
+                            sql.push(", ");
+                        }
+                        sql.bind_tuple([
+                            Bind::Text(job.kind),
+                            Bind::Text(job.payload),
+                            Bind::Int(job.run_at.millis()),
+                            Bind::Int(job.created_at.millis()),
+                        ]);
                     }
+                    sql.build().execute(&mut *conn).await?;
                 }
-                Ok((record, completed_now))
+                Ok((record, true))
             })
         })
         .await
@@ -905,10 +928,26 @@ async fn apply_notification_in(
     if fresh.rows_affected() == 0 {
         return Ok(NotificationOutcome::Duplicate);
     }
-    let payment = sqlx::query("SELECT * FROM payments WHERE id = $1")
-        .bind(n.payment_id)
-        .fetch_optional(&mut *conn)
-        .await?;
+    // Settle the payment first and check it after: a mismatch fails the operation, which
+    // rolls the update back with everything else (one statement fewer on the common path).
+    let settled = sqlx::query(
+        "UPDATE payments SET status = $1, updated_at = $2 WHERE id = $3 AND status = 'pending' RETURNING *",
+    )
+    .bind(if n.succeeded { "succeeded" } else { "failed" })
+    .bind(now.millis())
+    .bind(n.payment_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let settled_now = settled.is_some();
+    let payment = match settled {
+        Some(row) => Some(row),
+        None => {
+            sqlx::query("SELECT * FROM payments WHERE id = $1")
+                .bind(n.payment_id)
+                .fetch_optional(&mut *conn)
+                .await?
+        }
+    };
     let payment =
         payment_from(&payment.ok_or_else(|| StoreError::PaymentMismatch(format!("no payment {}", n.payment_id)))?)?;
     if payment.provider != n.provider || payment.order_id != n.order_id {
@@ -922,29 +961,14 @@ async fn apply_notification_in(
             n.amount, n.currency, payment.amount, payment.currency
         )));
     }
+    if !n.succeeded || !settled_now {
+        // A failure changes only the payment; a payment settled before by an event with
+        // another id needs nothing more.
+        return Ok(NotificationOutcome::Applied {
+            order_id: payment.order_id,
+        });
+    }
     let actor = format!("provider:{}", n.provider);
-    if !n.succeeded {
-        sqlx::query("UPDATE payments SET status = 'failed', updated_at = $1 WHERE id = $2 AND status = 'pending'")
-            .bind(now.millis())
-            .bind(payment.id)
-            .execute(&mut *conn)
-            .await?;
-        return Ok(NotificationOutcome::Applied {
-            order_id: payment.order_id,
-        });
-    }
-    let marked =
-        sqlx::query("UPDATE payments SET status = 'succeeded', updated_at = $1 WHERE id = $2 AND status = 'pending'")
-            .bind(now.millis())
-            .bind(payment.id)
-            .execute(&mut *conn)
-            .await?;
-    if marked.rows_affected() == 0 {
-        // Already settled by an earlier event with another id: nothing more to do.
-        return Ok(NotificationOutcome::Applied {
-            order_id: payment.order_id,
-        });
-    }
     sqlx::query("UPDATE orders SET paid_amount = paid_amount + $1, version = version + 1 WHERE id = $2")
         .bind(payment.amount)
         .bind(payment.order_id)

@@ -45,12 +45,17 @@ impl Sql {
 
     /// Appends `(…)`, a placeholder per value: the list of an `IN`.
     pub(crate) fn bind_list(&mut self, values: impl IntoIterator<Item = i64>) -> &mut Self {
+        self.bind_tuple(values.into_iter().map(Bind::Int))
+    }
+
+    /// Appends `(…)`, a placeholder per value: a row of a multi-row `VALUES`, or an `IN` list.
+    pub(crate) fn bind_tuple(&mut self, values: impl IntoIterator<Item = Bind>) -> &mut Self {
         self.text.push('(');
         for (n, v) in values.into_iter().enumerate() {
             if n > 0 {
                 self.text.push(',');
             }
-            self.bind(Bind::Int(v));
+            self.bind(v);
         }
         self.text.push(')');
         self

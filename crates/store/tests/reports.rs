@@ -77,6 +77,9 @@ async fn paid_order(store: &Store, (user, address): (i64, i64), product: i64, un
     else {
         panic!("no key, no replay")
     };
+    // The order is assembled from what the placing statements returned: it must be the
+    // order as stored, to the version and each line's FIFO cost.
+    assert_eq!(store.order(order.id).await.expect("read"), Some(order.clone()));
     let PaymentStart::New(payment) = store
         .begin_payment(order.id, user, "sandbox".into(), None, at)
         .await

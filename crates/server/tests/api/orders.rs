@@ -146,6 +146,9 @@ app_test! {
         let id = order["id"].as_i64().unwrap();
         assert_eq!((order["status"].as_str(), order["total"].as_i64(), order["shipping_fee"].as_i64()), (Some("pending_payment"), Some(12_000), Some(0)));
         assert_eq!(order["address"]["city"], "北京");
+        // The answer is assembled inside the placing transaction; it is the order as stored.
+        let stored = json_of(app.send(Method::GET, &format!("/api/v1/orders/{id}"), Some(&token), None).await, StatusCode::OK).await;
+        assert_eq!(stored, order, "the placement answer is the stored order");
         let cart = json_of(app.send(Method::GET, "/api/v1/cart", Some(&token), None).await, StatusCode::OK).await;
         assert_eq!(cart["items"], json!([]), "the cart was emptied");
         let listed = json_of(app.send(Method::GET, "/api/v1/orders", Some(&token), None).await, StatusCode::OK).await;
