@@ -18,6 +18,7 @@ pub async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
     let keys = settings.keyring().context("loading the data keys")?;
     let options = StoreOptions {
         product_cache_capacity: settings.product_cache_capacity,
+        session_cache_lifetime: std::time::Duration::from_millis(settings.session_cache_ms),
         ..StoreOptions::new(&url).with_keys(keys)
     };
     Store::open(&options)

@@ -51,6 +51,11 @@ pub struct Settings {
     #[arg(long, global = true, env = "EMPORIUM_PRODUCT_CACHE_CAPACITY", default_value_t = emporium_store::DEFAULT_PRODUCT_CACHE)]
     pub product_cache_capacity: usize,
 
+    /// Milliseconds a looked-up session is reused without asking the database (0: never).
+    /// A session revoked on another instance is honoured here for at most this long.
+    #[arg(long, global = true, env = "EMPORIUM_SESSION_CACHE_MS", default_value_t = emporium_store::DEFAULT_SESSION_CACHE.as_millis() as u64)]
+    pub session_cache_ms: u64,
+
     /// The shortest time between two rebuilds of the recommendation model (it is rebuilt
     /// only when orders have moved since), e.g. `60s`, `10m`.
     #[arg(long, global = true, env = "EMPORIUM_RECOMMENDATIONS_REFRESH", default_value = "60s", value_parser = parse_duration)]
@@ -143,6 +148,7 @@ impl fmt::Debug for Settings {
             .field("sandbox_secret", &self.sandbox_secret.as_ref().map(|_| "***"))
             .field("order_cache_capacity", &self.order_cache_capacity)
             .field("product_cache_capacity", &self.product_cache_capacity)
+            .field("session_cache_ms", &self.session_cache_ms)
             .field("recommendations_refresh", &self.recommendations_refresh)
             .field("refund_retry_after", &self.refund_retry_after)
             .field("public_url", &self.public_url)

@@ -282,10 +282,16 @@ impl Store {
         .await
     }
 
-    /// The live session a token hash belongs to, with its user.
+    /// The live session a token hash belongs to, with its user. Read through the session
+    /// cache (see `session_cache`): on another instance a revoked session may be honoured
+    /// for up to the cache's lifetime.
     pub async fn session(&self, token_hash: &str, now: Timestamp) -> Result<Option<Session>, StoreError> {
+        if let Some(session) = self.sessions.get(token_hash, now) {
+            return Ok(Some(session));
+        }
+        let generation = self.sessions.generation();
         let row = sqlx::query(concat!(
-            "SELECT s.id AS session_id, ",
+            "SELECT s.id AS session_id, s.expires_at AS session_expires_at, ",
             user_columns!(),
             " FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.expires_at > $2"
         ))
@@ -293,27 +299,32 @@ impl Store {
         .bind(now.millis())
         .fetch_optional(self.reader())
         .await?;
-        row.map(|r| {
-            Ok(Session {
-                id: r.try_get("session_id")?,
-                user: user_from(&r, self.sealer())?,
-            })
-        })
-        .transpose()
+        let Some(row) = row else { return Ok(None) };
+        let session = Session {
+            id: row.try_get("session_id")?,
+            user: user_from(&row, self.sealer())?,
+        };
+        let expires_at = Timestamp::from_millis(row.try_get("session_expires_at")?);
+        self.sessions.offer(generation, token_hash, &session, expires_at, now);
+        Ok(Some(session))
     }
 
     /// Ends one session (logout).
     pub async fn delete_session(&self, session_id: i64) -> Result<(), StoreError> {
-        self.write(move |conn| {
-            Box::pin(async move {
-                sqlx::query("DELETE FROM sessions WHERE id = $1")
-                    .bind(session_id)
-                    .execute(&mut *conn)
-                    .await?;
-                Ok(())
+        let ended = self
+            .write(move |conn| {
+                Box::pin(async move {
+                    sqlx::query("DELETE FROM sessions WHERE id = $1")
+                        .bind(session_id)
+                        .execute(&mut *conn)
+                        .await?;
+                    Ok(())
+                })
             })
-        })
-        .await
+            .await;
+        // After the commit and before the caller answers: see `session_cache`.
+        self.sessions.forget(|s| s.id == session_id);
+        ended
     }
 
     /// Sets a new password hash and ends every other session of the user, so a stolen
@@ -325,23 +336,26 @@ impl Store {
         password_hash: String,
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        self.write(move |conn| {
-            Box::pin(async move {
-                sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
-                    .bind(&password_hash)
-                    .bind(now.millis())
-                    .bind(user_id)
-                    .execute(&mut *conn)
-                    .await?;
-                sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id <> $2")
-                    .bind(user_id)
-                    .bind(keep_session)
-                    .execute(&mut *conn)
-                    .await?;
-                Ok(())
+        let changed = self
+            .write(move |conn| {
+                Box::pin(async move {
+                    sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
+                        .bind(&password_hash)
+                        .bind(now.millis())
+                        .bind(user_id)
+                        .execute(&mut *conn)
+                        .await?;
+                    sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id <> $2")
+                        .bind(user_id)
+                        .bind(keep_session)
+                        .execute(&mut *conn)
+                        .await?;
+                    Ok(())
+                })
             })
-        })
-        .await
+            .await;
+        self.sessions.forget(|s| s.user.id == user_id && s.id != keep_session);
+        changed
     }
 
     /// Applies profile changes and returns the updated user.
@@ -352,47 +366,51 @@ impl Store {
         now: Timestamp,
     ) -> Result<User, StoreError> {
         let sealer = self.sealer().clone();
-        self.write(move |conn| {
-            Box::pin(async move {
-                // Each field is "keep" (flag 0) or "set to $n" (flag 1, value possibly NULL),
-                // so one statement serves every combination of fields.
-                fn split<T>(change: Option<Option<T>>, f: impl Fn(&T) -> &str) -> (i64, Option<String>) {
-                    match change {
-                        None => (0, None),
-                        Some(v) => (1, v.as_ref().map(|v| f(v).to_owned())),
+        let updated = self
+            .write(move |conn| {
+                Box::pin(async move {
+                    // Each field is "keep" (flag 0) or "set to $n" (flag 1, value possibly NULL),
+                    // so one statement serves every combination of fields.
+                    fn split<T>(change: Option<Option<T>>, f: impl Fn(&T) -> &str) -> (i64, Option<String>) {
+                        match change {
+                            None => (0, None),
+                            Some(v) => (1, v.as_ref().map(|v| f(v).to_owned())),
+                        }
                     }
-                }
-                let (set_name, name) = split(changes.display_name, DisplayName::as_str);
-                let (set_email, email) = split(changes.email, Email::as_str);
-                let (set_phone, phone) = split(changes.phone, Phone::as_str);
-                let phone = phone
-                    .map(|p| sealer.seal(&context("users.phone", user_id), &p))
-                    .transpose()?;
-                let updated = sqlx::query(
-                    "UPDATE users SET
+                    let (set_name, name) = split(changes.display_name, DisplayName::as_str);
+                    let (set_email, email) = split(changes.email, Email::as_str);
+                    let (set_phone, phone) = split(changes.phone, Phone::as_str);
+                    let phone = phone
+                        .map(|p| sealer.seal(&context("users.phone", user_id), &p))
+                        .transpose()?;
+                    let updated = sqlx::query(
+                        "UPDATE users SET
                         display_name = CASE WHEN $1 = 1 THEN $2 ELSE display_name END,
                         email        = CASE WHEN $3 = 1 THEN $4 ELSE email END,
                         phone        = CASE WHEN $5 = 1 THEN $6 ELSE phone END,
                         updated_at   = $7
                      WHERE id = $8",
-                )
-                .bind(set_name)
-                .bind(name)
-                .bind(set_email)
-                .bind(email)
-                .bind(set_phone)
-                .bind(phone)
-                .bind(now.millis())
-                .bind(user_id)
-                .execute(&mut *conn)
-                .await?;
-                if updated.rows_affected() == 0 {
-                    return Err(StoreError::NotFound);
-                }
-                user_by_id(conn, user_id, &sealer).await
+                    )
+                    .bind(set_name)
+                    .bind(name)
+                    .bind(set_email)
+                    .bind(email)
+                    .bind(set_phone)
+                    .bind(phone)
+                    .bind(now.millis())
+                    .bind(user_id)
+                    .execute(&mut *conn)
+                    .await?;
+                    if updated.rows_affected() == 0 {
+                        return Err(StoreError::NotFound);
+                    }
+                    user_by_id(conn, user_id, &sealer).await
+                })
             })
-        })
-        .await
+            .await;
+        // This instance's sessions show the new profile at once.
+        self.sessions.forget(|s| s.user.id == user_id);
+        updated
     }
 
     /// A user's addresses, oldest first.

@@ -12,7 +12,8 @@
 //! SQLite funnels every write through one connection and commits concurrent operations
 //! together (group commit), and on PostgreSQL runs each in its own transaction.
 //! Products, listing pages and search results are read through an in-process cache
-//! first (`product_cache`), which every committed product change updates.
+//! first (`product_cache`), which every committed product change updates; sessions
+//! likewise (`session_cache`), which logout and password changes update.
 
 pub mod accounts;
 pub mod catalog;
@@ -26,14 +27,17 @@ pub mod recommendations;
 pub mod reports;
 pub mod reviews;
 pub mod sealed;
+mod session_cache;
 mod sql;
 mod writer;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use product_cache::ProductCache;
+use session_cache::SessionCache;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyConnection, AnyPool, Connection};
 
@@ -62,6 +66,9 @@ pub struct StoreOptions {
     pub sealer: Sealer,
     /// Products kept in memory for product pages, listings and search results (0: none).
     pub product_cache_capacity: usize,
+    /// How long a looked-up session is reused without asking the database (zero: never).
+    /// It bounds how long a session revoked by another instance is still honoured here.
+    pub session_cache_lifetime: Duration,
 }
 
 impl StoreOptions {
@@ -73,6 +80,7 @@ impl StoreOptions {
             max_connections: (cores * 4).clamp(4, 32),
             sealer: Sealer::default(),
             product_cache_capacity: DEFAULT_PRODUCT_CACHE,
+            session_cache_lifetime: DEFAULT_SESSION_CACHE,
         }
     }
 
@@ -88,6 +96,9 @@ impl StoreOptions {
 /// memory, so 50,000 keep a busy server under 150 MB; raise it with the memory to spare.
 pub const DEFAULT_PRODUCT_CACHE: usize = 50_000;
 
+/// How long a looked-up session is reused by default (see `session_cache`).
+pub const DEFAULT_SESSION_CACHE: Duration = Duration::from_secs(1);
+
 /// The database: a read pool and a write path, plus the engine they run on.
 #[derive(Clone, Debug)]
 pub struct Store {
@@ -97,6 +108,8 @@ pub struct Store {
     sealer: Sealer,
     /// Recently read products and listing pages (see `product_cache`).
     products: ProductCache,
+    /// Recently looked-up sessions (see `session_cache`).
+    sessions: Arc<SessionCache>,
 }
 
 impl Store {
@@ -106,6 +119,7 @@ impl Store {
         sqlx::any::install_default_drivers();
         let engine = engine_of(&options.url)?;
         let products = ProductCache::new(options.product_cache_capacity);
+        let sessions = Arc::new(SessionCache::new(options.session_cache_lifetime));
         let store = match engine {
             Engine::Sqlite => {
                 let path = sqlite_path(&options.url)?;
@@ -138,6 +152,7 @@ impl Store {
                     writer: Writer::single_connection(conn, products.clone()),
                     sealer: options.sealer.clone(),
                     products,
+                    sessions,
                 }
             }
             Engine::Postgres => {
@@ -153,6 +168,7 @@ impl Store {
                     writer: Writer::pool(pool, products.clone()),
                     sealer: options.sealer.clone(),
                     products,
+                    sessions,
                 }
             }
         };

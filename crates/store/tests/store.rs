@@ -76,6 +76,69 @@ engine_test! {
         assert_eq!(store.password_hash(user.id).await.expect("hash"), "$2b$04$new");
     }
 
+    async fn cached_sessions_still_expire_and_end_with_logout(db) {
+        let here = db.open().await;
+        // A second store on the same database: another instance, or another process.
+        let elsewhere = db.open().await;
+        let user = here.create_user(new_user("dora"), NOW).await.expect("created");
+        let short = here.create_session(&user, session("brief", Duration::from_millis(400))).await.expect("session");
+        assert_eq!(here.session("brief", NOW).await.expect("query").map(|s| s.id), Some(short));
+        // Cached, yet refused at its expiry, well inside the cache's lifetime.
+        assert!(here.session("brief", NOW.plus(Duration::from_millis(400))).await.expect("query").is_none());
+
+        let id = here.create_session(&user, session("long", Duration::from_secs(3600))).await.expect("session");
+        for store in [&here, &elsewhere] {
+            assert_eq!(store.session("long", NOW).await.expect("query").map(|s| s.id), Some(id));
+        }
+        here.delete_session(id).await.expect("logout");
+        assert!(here.session("long", NOW).await.expect("query").is_none(), "refused at once where it ended");
+        // The other store honours its copy for at most the cache's lifetime, as documented.
+        let lifetime = emporium_store::DEFAULT_SESSION_CACHE;
+        assert!(elsewhere.session("long", NOW).await.expect("query").is_some());
+        assert!(elsewhere.session("long", NOW.plus(lifetime)).await.expect("query").is_none());
+    }
+
+    async fn a_lookup_begun_after_a_logout_was_acknowledged_never_finds_the_session(db) {
+        let store = db.open().await;
+        let user = store.create_user(new_user("erin"), NOW).await.expect("created");
+        let mut ids = vec![0];
+        for k in 1..=120 {
+            ids.push(store.create_session(&user, session(&format!("t{k}"), Duration::from_secs(3600))).await.expect("session"));
+        }
+        // The highest k whose logout has been acknowledged.
+        let revoked = Arc::new(std::sync::atomic::AtomicI64::new(0));
+        let mut readers = Vec::new();
+        for _ in 0..8 {
+            let (store, revoked) = (store.clone(), revoked.clone());
+            readers.push(tokio::spawn(async move {
+                let mut lookups = 0u32;
+                loop {
+                    let r = revoked.load(std::sync::atomic::Ordering::Acquire);
+                    if r > 0 {
+                        let seen = store.session(&format!("t{r}"), NOW).await.expect("query");
+                        assert!(seen.is_none(), "session t{r} found after its logout was acknowledged");
+                    }
+                    if r == 120 {
+                        return lookups;
+                    }
+                    // Looks up (and caches) the next one to go, racing its logout.
+                    store.session(&format!("t{}", r + 1), NOW).await.expect("query");
+                    lookups += 1;
+                    tokio::task::yield_now().await;
+                }
+            }));
+        }
+        for (k, id) in ids.iter().enumerate().skip(1) {
+            store.delete_session(*id).await.expect("logout");
+            revoked.store(k as i64, std::sync::atomic::Ordering::Release);
+        }
+        let mut lookups = 0;
+        for r in readers {
+            lookups += r.await.expect("reader");
+        }
+        assert!(lookups > 120, "the readers raced the logouts ({lookups} lookups)");
+    }
+
     async fn login_failures_count_within_the_window(db) {
         let store = db.open().await;
         let minute = Duration::from_secs(60);

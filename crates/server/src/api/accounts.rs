@@ -214,7 +214,8 @@ pub(crate) async fn refuse_if_locked(state: &AppState, username: &str, now: Time
     }
 }
 
-/// Ends the current session; its token stops working at once.
+/// Ends the current session; its token stops working at once on this instance, and on
+/// other instances within the session cache's lifetime (`--session-cache-ms`, 1 s).
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "accounts", security(("bearer" = [])),
     responses(
         (status = 204, description = "Logged out"),

@@ -25,8 +25,10 @@ use crate::state::AppState;
         (status = 200, description = "The profile", body = UserView),
         (status = 401, description = "Not logged in", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn get_profile(Auth(session): Auth) -> Json<UserView> {
-    Json(session.user.into())
+pub async fn get_profile(State(state): State<AppState>, Auth(session): Auth) -> ApiResult<Json<UserView>> {
+    // Read afresh: the session's copy of the user may be a cached one (see the store's
+    // session cache), and a profile just changed on another instance must show here.
+    Ok(Json(state.store().user(session.user.id).await?.into()))
 }
 
 /// Profile changes. An absent field stays as it is; `null` or `""` clears it.

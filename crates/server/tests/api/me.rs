@@ -135,3 +135,50 @@ app_test! {
         expect_problem(app.send(Method::POST, "/api/v1/me/addresses", Some(&token), Some(address("R20"))).await, StatusCode::CONFLICT, "limit_reached").await;
     }
 }
+
+/// Two instances on one database: each keeps sessions it looked up for a moment (the
+/// store's session cache), yet a profile edited on one shows on the other at once, and a
+/// logout ends the session at once where it was made and within the cache's lifetime
+/// everywhere else.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sessions_and_profiles_agree_across_instances() {
+    for db in [
+        Some(emporium_testkit::TestDb::sqlite()),
+        emporium_testkit::TestDb::postgres().await,
+    ]
+    .into_iter()
+    .flatten()
+    {
+        let config = emporium_server::ServerConfig {
+            bcrypt_cost: 4,
+            ..emporium_server::ServerConfig::default()
+        };
+        let a = crate::support::TestApp::spawn_on(&db.url, config.clone()).await;
+        let b = crate::support::TestApp::spawn_on(&db.url, config).await;
+        let token = a.customer("iris").await;
+        assert_eq!(me(&b, &token).await.status(), StatusCode::OK, "b now holds the session");
+        let patch = json!({"display_name": "艾瑞斯"});
+        assert_eq!(
+            a.send(Method::PATCH, "/api/v1/me", Some(&token), Some(patch))
+                .await
+                .status(),
+            StatusCode::OK
+        );
+        let seen: Value = me(&b, &token).await.json().await.unwrap();
+        assert_eq!(seen["display_name"], "艾瑞斯", "the profile is read afresh");
+
+        assert_eq!(
+            a.send(Method::POST, "/api/v1/auth/logout", Some(&token), None)
+                .await
+                .status(),
+            StatusCode::NO_CONTENT
+        );
+        expect_problem(me(&a, &token).await, StatusCode::UNAUTHORIZED, "unauthenticated").await;
+        b.clock.advance(emporium_store::DEFAULT_SESSION_CACHE);
+        expect_problem(me(&b, &token).await, StatusCode::UNAUTHORIZED, "unauthenticated").await;
+    }
+}
+
+async fn me(app: &crate::support::TestApp, token: &str) -> reqwest::Response {
+    app.send(Method::GET, "/api/v1/me", Some(token), None).await
+}
