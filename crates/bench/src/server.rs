@@ -348,6 +348,17 @@ fn emporium_command(bin: &Path, data_dir: &Path, database_url: Option<&str>) -> 
     if let Some(url) = database_url {
         cmd.env("EMPORIUM_DATABASE_URL", url);
     }
+    // The caches' settings, when set for the bench, reach the server: for A/B runs such
+    // as `EMPORIUM_SESSION_CACHE_MS=0 emporium-bench orders`.
+    for tuning in [
+        "EMPORIUM_PRODUCT_CACHE_CAPACITY",
+        "EMPORIUM_SESSION_CACHE_MS",
+        "EMPORIUM_ORDER_CACHE_CAPACITY",
+    ] {
+        if let Some(value) = std::env::var_os(tuning) {
+            cmd.env(tuning, value);
+        }
+    }
     cmd
 }
 
