@@ -38,6 +38,14 @@ impl TestDb {
         }
     }
 
+    /// A fresh database on each engine: SQLite always, PostgreSQL when configured (as
+    /// [`TestDb::new`]), for tests that run the engines in turn within one test.
+    pub async fn every_engine() -> Vec<Self> {
+        let mut dbs = vec![Self::sqlite()];
+        dbs.extend(Self::postgres().await);
+        dbs
+    }
+
     /// A new SQLite file in a temporary folder.
     pub fn sqlite() -> Self {
         let dir = tempfile::tempdir().expect("temporary folder");

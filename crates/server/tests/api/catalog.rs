@@ -219,13 +219,7 @@ app_test! {
 /// second, also when the change was made through another instance sharing the database.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_index_follows_changes_made_on_another_instance() {
-    for db in [
-        Some(emporium_testkit::TestDb::sqlite()),
-        emporium_testkit::TestDb::postgres().await,
-    ]
-    .into_iter()
-    .flatten()
-    {
+    for db in emporium_testkit::TestDb::every_engine().await {
         let config = ServerConfig {
             bcrypt_cost: 4,
             ..ServerConfig::default()

@@ -142,13 +142,7 @@ app_test! {
 /// everywhere else.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sessions_and_profiles_agree_across_instances() {
-    for db in [
-        Some(emporium_testkit::TestDb::sqlite()),
-        emporium_testkit::TestDb::postgres().await,
-    ]
-    .into_iter()
-    .flatten()
-    {
+    for db in emporium_testkit::TestDb::every_engine().await {
         let config = emporium_server::ServerConfig {
             bcrypt_cost: 4,
             ..emporium_server::ServerConfig::default()

@@ -475,13 +475,7 @@ fn metric(series: &str) -> f64 {
 /// pending is settled by asking the provider (reconciliation), exactly once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unanswered_notifications_are_retried_and_pending_payments_reconciled() {
-    for db in [
-        Some(emporium_testkit::TestDb::sqlite()),
-        emporium_testkit::TestDb::postgres().await,
-    ]
-    .into_iter()
-    .flatten()
-    {
+    for db in emporium_testkit::TestDb::every_engine().await {
         // The provider is told to notify an address where nobody listens.
         let config = emporium_server::ServerConfig {
             bcrypt_cost: 4,
