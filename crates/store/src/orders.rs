@@ -13,7 +13,7 @@ use sqlx::{AnyConnection, Row};
 use crate::inventory::{draw_fifo, return_drawn};
 use crate::sealed::context;
 use crate::sql::{Bind, Sql};
-use crate::{Sealer, Store, StoreError};
+use crate::{BoxFuture, Sealer, Store, StoreError};
 
 /// A cart line with the product as it is now.
 #[derive(Debug, Clone, PartialEq)]
@@ -364,31 +364,71 @@ impl Store {
         let sealer = self.sealer().clone();
         // The remembered answer holds the address, so it is sealed like the address.
         let body_context = context("idempotency_keys.body", request.user_id);
-        let replay_context = body_context.clone();
-        let answer = self
-            .write(move |conn| {
-                Box::pin(async move {
-                    if let Some(key) = &idempotency
-                        && let Some(replay) = idempotency_lookup(conn, key).await?
-                    {
-                        return Ok(replay);
-                    }
-                    let order = unseal(&sealer, place_order_in(conn, &request, &sealer, now).await?)?;
-                    if let Some(key) = &idempotency {
-                        let (status, body) = render(&order);
-                        let body = sealer.seal(&body_context, &body)?;
-                        idempotency_record(conn, key, status, &body, now).await?;
-                    }
-                    Ok(Idempotent::Fresh(order))
-                })
+        let open = |body| self.sealer().open(&body_context, body);
+        let key = idempotency.clone();
+        let seal_context = body_context.clone();
+        self.idempotent(key, open, move |conn| {
+            Box::pin(async move {
+                let order = unseal(&sealer, place_order_in(conn, &request, &sealer, now).await?)?;
+                if let Some(key) = &idempotency {
+                    let (status, body) = render(&order);
+                    let body = sealer.seal(&seal_context, &body)?;
+                    idempotency_record(conn, key, status, &body, now).await?;
+                }
+                Ok(Idempotent::Fresh(order))
             })
-            .await?;
-        Ok(match answer {
-            Idempotent::Replay { status, body } => Idempotent::Replay {
-                status,
-                body: self.sealer().open(&replay_context, body)?,
-            },
-            fresh => fresh,
+        })
+        .await
+    }
+
+    /// Runs `op`, a write that records its answer under `key`, so that one key gets one
+    /// answer however often and however concurrently it is sent:
+    ///
+    /// - an answer already remembered is read on the read pool and answered without
+    ///   entering the writer (on SQLite every statement there is a hand-off that all other
+    ///   writes wait behind);
+    /// - if `op` fails, a concurrent first use of the key may have committed while it ran
+    ///   (emptied the cart, raised the refunded total, or taken the key:
+    ///   [`StoreError::IdempotencyRace`]); if that answer exists now, it is this one's too.
+    ///   A failure is reported only after the commit it raced (the group commit on SQLite,
+    ///   the unique index's wait on PostgreSQL), so the answer is visible by then.
+    ///
+    /// `open` turns a remembered body into the caller's (unsealing it where it was sealed).
+    pub(crate) async fn idempotent<T, F>(
+        &self,
+        key: Option<IdempotencyKey>,
+        open: impl Fn(String) -> Result<String, StoreError>,
+        op: F,
+    ) -> Result<Idempotent<T>, StoreError>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c mut AnyConnection) -> BoxFuture<'c, Result<Idempotent<T>, StoreError>> + Send + 'static,
+    {
+        let replay = async || -> Result<Option<Idempotent<T>>, StoreError> {
+            Ok(match self.replay(key.as_ref()).await? {
+                Some((status, body)) => Some(Idempotent::Replay {
+                    status,
+                    body: open(body)?,
+                }),
+                None => None,
+            })
+        };
+        if let Some(replayed) = replay().await? {
+            return Ok(replayed);
+        }
+        match self.write(op).await {
+            Err(e) if key.is_some() => replay().await?.ok_or(e),
+            done => done,
+        }
+    }
+
+    /// The status and body remembered under `key`, read on the read pool.
+    pub(crate) async fn replay(&self, key: Option<&IdempotencyKey>) -> Result<Option<(u16, String)>, StoreError> {
+        let Some(key) = key else { return Ok(None) };
+        let mut conn = self.reader().acquire().await?;
+        Ok(match idempotency_lookup::<()>(&mut conn, key).await? {
+            Some(Idempotent::Replay { status, body }) => Some((status, body)),
+            _ => None,
         })
     }
 

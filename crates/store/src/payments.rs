@@ -12,8 +12,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 use crate::orders::{
-    IdempotencyKey, Idempotent, Render, idempotency_lookup, idempotency_record, move_order, order_in, record_event,
-    return_order_stock,
+    IdempotencyKey, Idempotent, Render, idempotency_record, move_order, order_in, record_event, return_order_stock,
 };
 use crate::sql::{Bind, Sql};
 use crate::{Store, StoreError};
@@ -255,13 +254,13 @@ impl Store {
         idempotency: Option<IdempotencyKey>,
         now: Timestamp,
     ) -> Result<PaymentStart, StoreError> {
+        // The key is recorded with the provider's answer (`finish_payment`), whose unique
+        // insert settles a race between two first uses.
+        if let Some((status, body)) = self.replay(idempotency.as_ref()).await? {
+            return Ok(PaymentStart::Replay { status, body });
+        }
         self.write(move |conn| {
             Box::pin(async move {
-                if let Some(key) = &idempotency
-                    && let Some(Idempotent::Replay { status, body }) = idempotency_lookup::<()>(conn, key).await?
-                {
-                    return Ok(PaymentStart::Replay { status, body });
-                }
                 // ENGINE-SPECIFIC in effect: a no-op update takes the order's row lock on
                 // PostgreSQL, so two pay clicks at once (with different keys) queue here and
                 // the second finds the first's payment instead of opening a second one the
@@ -395,13 +394,9 @@ impl Store {
             amount,
             reason,
         } = ask;
-        self.write(move |conn| {
+        let key = idempotency.clone();
+        self.idempotent(key, Ok, move |conn| {
             Box::pin(async move {
-                if let Some(key) = &idempotency
-                    && let Some(replay) = idempotency_lookup(conn, key).await?
-                {
-                    return Ok(replay);
-                }
                 // Bump the version first: on PostgreSQL the update takes the order's row
                 // lock, so two concurrent requests for one order queue here and the second
                 // sees the first's refund when it sums what is pending (otherwise both

@@ -295,19 +295,10 @@ pub(crate) async fn place(
         note,
         pay_deadline: now.plus(state.config().payment_timeout),
     };
-    // A concurrent request with the same key may win the race; retrying replays its answer.
-    let mut attempts = 0;
-    let outcome = loop {
-        let render = Box::new(|o: &Order| (201, to_json(&OrderView::from(o))));
-        match state
-            .store()
-            .place_order(request.clone(), key.clone(), render, now)
-            .await
-        {
-            Err(StoreError::IdempotencyRace) if attempts < 3 => attempts += 1,
-            other => break other,
-        }
-    };
+    // A concurrent request with the same key is answered with the first one's answer by
+    // the store itself.
+    let render = Box::new(|o: &Order| (201, to_json(&OrderView::from(o))));
+    let outcome = state.store().place_order(request, key, render, now).await;
     let outcome = outcome.map_err(|e| match e {
         StoreError::NotFound => ApiError::NotFound("address"),
         e => e.into(),

@@ -216,6 +216,50 @@ app_test! {
         app.assert_clean().await;
     }
 
+    async fn one_key_sent_many_times_at_once_places_one_order(app) {
+        let staff = app.staff("boss").await;
+        let item = product(&app, &staff, 800, 10).await;
+        let (token, address) = shopper(&app, "kai", item, 1).await;
+        // A client retrying impatiently: the same request and key, eight times at once.
+        let sends: Vec<_> = (0..8)
+            .map(|_| tokio::spawn(app.request(Method::POST, "/api/v1/orders").bearer_auth(&token).header("idempotency-key", "impatient").json(&json!({"address_id": address})).send()))
+            .collect();
+        let mut answers = Vec::new();
+        for send in sends {
+            let response = send.await.unwrap().unwrap();
+            answers.push((response.status(), response.text().await.unwrap()));
+        }
+        assert!(answers.iter().all(|a| a == &answers[0]), "every answer is the first: {answers:?}");
+        assert_eq!(answers[0].0, StatusCode::CREATED);
+        let listed = json_of(app.send(Method::GET, "/api/v1/orders", Some(&token), None).await, StatusCode::OK).await;
+        assert_eq!(listed["data"].as_array().unwrap().len(), 1, "one order");
+        let p: Value = app.send(Method::GET, &format!("/api/v1/products/{item}"), None, None).await.json().await.unwrap();
+        assert_eq!(p["stock_available"], 9, "one unit drawn");
+        app.assert_clean().await;
+    }
+
+    async fn one_refund_key_sent_many_times_at_once_asks_once(app) {
+        let staff = app.staff("boss").await;
+        let item = product(&app, &staff, 5_000, 10).await;
+        let (token, address) = shopper(&app, "lena", item, 2).await;
+        let id = place(&app, &token, address).await;
+        pay(&app, &token, id).await;
+        let sends: Vec<_> = (0..8)
+            .map(|_| tokio::spawn(app.request(Method::POST, &format!("/api/v1/orders/{id}/refunds")).bearer_auth(&token).header("idempotency-key", "refund-1").json(&json!({"amount": 7_000, "reason": "one box was crushed"})).send()))
+            .collect();
+        let mut answers = Vec::new();
+        for send in sends {
+            let response = send.await.unwrap().unwrap();
+            answers.push((response.status(), response.text().await.unwrap()));
+        }
+        // 7,000 twice would exceed the 10,000 paid: a second refund would show as a 422.
+        assert!(answers.iter().all(|a| a == &answers[0]), "every answer is the first: {answers:?}");
+        assert_eq!(answers[0].0, StatusCode::CREATED);
+        let refunds = app.store.order_refunds(id).await.unwrap();
+        assert_eq!(refunds.len(), 1, "one refund");
+        app.assert_clean().await;
+    }
+
     async fn insufficient_stock_takes_nothing(app) {
         let staff = app.staff("boss").await;
         let plenty = product(&app, &staff, 500, 100).await;
