@@ -221,16 +221,8 @@ app_test! {
         let item = product(&app, &staff, 800, 10).await;
         let (token, address) = shopper(&app, "kai", item, 1).await;
         // A client retrying impatiently: the same request and key, eight times at once.
-        let sends: Vec<_> = (0..8)
-            .map(|_| tokio::spawn(app.request(Method::POST, "/api/v1/orders").bearer_auth(&token).header("idempotency-key", "impatient").json(&json!({"address_id": address})).send()))
-            .collect();
-        let mut answers = Vec::new();
-        for send in sends {
-            let response = send.await.unwrap().unwrap();
-            answers.push((response.status(), response.text().await.unwrap()));
-        }
-        assert!(answers.iter().all(|a| a == &answers[0]), "every answer is the first: {answers:?}");
-        assert_eq!(answers[0].0, StatusCode::CREATED);
+        let answer = one_answer_to_eight_sends(&app, &token, "/api/v1/orders", "impatient", json!({"address_id": address})).await;
+        assert_eq!(answer, StatusCode::CREATED);
         let listed = json_of(app.send(Method::GET, "/api/v1/orders", Some(&token), None).await, StatusCode::OK).await;
         assert_eq!(listed["data"].as_array().unwrap().len(), 1, "one order");
         let p: Value = app.send(Method::GET, &format!("/api/v1/products/{item}"), None, None).await.json().await.unwrap();
@@ -244,17 +236,10 @@ app_test! {
         let (token, address) = shopper(&app, "lena", item, 2).await;
         let id = place(&app, &token, address).await;
         pay(&app, &token, id).await;
-        let sends: Vec<_> = (0..8)
-            .map(|_| tokio::spawn(app.request(Method::POST, &format!("/api/v1/orders/{id}/refunds")).bearer_auth(&token).header("idempotency-key", "refund-1").json(&json!({"amount": 7_000, "reason": "one box was crushed"})).send()))
-            .collect();
-        let mut answers = Vec::new();
-        for send in sends {
-            let response = send.await.unwrap().unwrap();
-            answers.push((response.status(), response.text().await.unwrap()));
-        }
         // 7,000 twice would exceed the 10,000 paid: a second refund would show as a 422.
-        assert!(answers.iter().all(|a| a == &answers[0]), "every answer is the first: {answers:?}");
-        assert_eq!(answers[0].0, StatusCode::CREATED);
+        let body = json!({"amount": 7_000, "reason": "one box was crushed"});
+        let answer = one_answer_to_eight_sends(&app, &token, &format!("/api/v1/orders/{id}/refunds"), "refund-1", body).await;
+        assert_eq!(answer, StatusCode::CREATED);
         let refunds = app.store.order_refunds(id).await.unwrap();
         assert_eq!(refunds.len(), 1, "one refund");
         app.assert_clean().await;
@@ -513,6 +498,32 @@ fn metric(series: &str) -> f64 {
         .lines()
         .find_map(|l| l.strip_prefix(series).and_then(|v| v.trim().parse().ok()))
         .unwrap_or(0.0)
+}
+
+/// Sends one POST with one `Idempotency-Key` eight times at once, as an impatient client
+/// might, asserts that every answer is the same (status and body), and returns its status.
+async fn one_answer_to_eight_sends(app: &TestApp, token: &str, path: &str, key: &str, body: Value) -> StatusCode {
+    let sends: Vec<_> = (0..8)
+        .map(|_| {
+            tokio::spawn(
+                app.request(Method::POST, path)
+                    .bearer_auth(token)
+                    .header("idempotency-key", key)
+                    .json(&body)
+                    .send(),
+            )
+        })
+        .collect();
+    let mut answers = Vec::new();
+    for send in sends {
+        let response = send.await.unwrap().unwrap();
+        answers.push((response.status(), response.text().await.unwrap()));
+    }
+    assert!(
+        answers.iter().all(|a| a == &answers[0]),
+        "every answer is the first: {answers:?}"
+    );
+    answers[0].0
 }
 
 /// A notification the shop never acknowledges is retried with backoff; a payment left
