@@ -422,14 +422,24 @@ impl Store {
         }
     }
 
-    /// The status and body remembered under `key`, read on the read pool.
+    /// The status and body remembered under `key`, read on the read pool, or a conflict if
+    /// the key was used with another body.
     pub(crate) async fn replay(&self, key: Option<&IdempotencyKey>) -> Result<Option<(u16, String)>, StoreError> {
         let Some(key) = key else { return Ok(None) };
-        let mut conn = self.reader().acquire().await?;
-        Ok(match idempotency_lookup::<()>(&mut conn, key).await? {
-            Some(Idempotent::Replay { status, body }) => Some((status, body)),
-            _ => None,
-        })
+        let row = sqlx::query(
+            "SELECT request_hash, status, body FROM idempotency_keys WHERE user_id = $1 AND scope = $2 AND key = $3",
+        )
+        .bind(key.user_id)
+        .bind(&key.scope)
+        .bind(&key.key)
+        .fetch_optional(self.reader())
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        if row.try_get::<String, _>("request_hash")? != key.request_hash {
+            return Err(StoreError::IdempotencyConflict);
+        }
+        let status: i64 = row.try_get("status")?;
+        Ok(Some((u16::try_from(status).unwrap_or(200), row.try_get("body")?)))
     }
 
     /// The order with everything in it.
@@ -1003,30 +1013,6 @@ async fn complete_all(conn: &mut AnyConnection, orders: &mut [Order]) -> Result<
         }
     }
     Ok(())
-}
-
-/// The stored response for an idempotency key, or a conflict if the body differs.
-pub(crate) async fn idempotency_lookup<T>(
-    conn: &mut AnyConnection,
-    key: &IdempotencyKey,
-) -> Result<Option<Idempotent<T>>, StoreError> {
-    let row = sqlx::query(
-        "SELECT request_hash, status, body FROM idempotency_keys WHERE user_id = $1 AND scope = $2 AND key = $3",
-    )
-    .bind(key.user_id)
-    .bind(&key.scope)
-    .bind(&key.key)
-    .fetch_optional(&mut *conn)
-    .await?;
-    let Some(row) = row else { return Ok(None) };
-    if row.try_get::<String, _>("request_hash")? != key.request_hash {
-        return Err(StoreError::IdempotencyConflict);
-    }
-    let status: i64 = row.try_get("status")?;
-    Ok(Some(Idempotent::Replay {
-        status: u16::try_from(status).unwrap_or(200),
-        body: row.try_get("body")?,
-    }))
 }
 
 /// Remembers a response under an idempotency key (in the same transaction as its effect).
