@@ -242,7 +242,7 @@ async fn insert(store: &Store, head: &'static str, width: usize, rows: impl Iter
                                 placeholders.join(", ")
                             ));
                         }
-                        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+                        let mut query = emporium_store::db::query(sqlx::AssertSqlSafe(sql));
                         for value in statement.into_iter().flatten() {
                             query = match value {
                                 Value::I(v) => query.bind(v),

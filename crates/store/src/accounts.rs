@@ -1,10 +1,9 @@
 //! Accounts: users, login sessions, login-failure records and address books.
 
+use crate::db::{Conn, Row, query, query_scalar};
 use emporium_domain::account::{DisplayName, Email, Phone, Role, Username};
 use emporium_domain::address::{MAX_ADDRESSES_PER_USER, NewAddress};
 use emporium_domain::time::Timestamp;
-use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, Row};
 
 use crate::sealed::context;
 use crate::{Sealer, Store, StoreError};
@@ -35,7 +34,7 @@ macro_rules! user_columns {
     };
 }
 
-fn user_from(row: &AnyRow, sealer: &Sealer) -> Result<User, StoreError> {
+fn user_from(row: &Row, sealer: &Sealer) -> Result<User, StoreError> {
     let role: String = row.try_get("role")?;
     let id: i64 = row.try_get("id")?;
     Ok(User {
@@ -127,7 +126,7 @@ pub struct AddressFields {
     pub country: String,
 }
 
-fn address_from(row: &AnyRow, sealer: &Sealer) -> Result<Address, StoreError> {
+fn address_from(row: &Row, sealer: &Sealer) -> Result<Address, StoreError> {
     let user_id: i64 = row.try_get("user_id")?;
     let open = |column: &str| sealer.open(&context(&format!("addresses.{column}"), user_id), row.try_get(column)?);
     let open_opt =
@@ -155,7 +154,7 @@ impl Store {
         let sealer = self.sealer().clone();
         self.write(move |conn| {
             Box::pin(async move {
-                let row = sqlx::query(
+                let row = query(
                     "INSERT INTO users (username, username_key, password_hash, email, role, created_at, updated_at)
                      VALUES ($1, $2, $3, $4, $5, $6, $6)
                      RETURNING id",
@@ -180,7 +179,7 @@ impl Store {
 
     /// The user and password hash for a login name (compared case-insensitively).
     pub async fn credentials(&self, username: &str) -> Result<Option<(User, String)>, StoreError> {
-        let row = sqlx::query(concat!(
+        let row = query(concat!(
             "SELECT ",
             user_columns!(),
             ", u.password_hash FROM users u WHERE u.username_key = $1"
@@ -194,13 +193,13 @@ impl Store {
 
     /// The user with this id.
     pub async fn user(&self, id: i64) -> Result<User, StoreError> {
-        let mut conn = self.reader().acquire().await?;
+        let mut conn = Conn::Pooled(self.reader().acquire().await?);
         user_by_id(&mut conn, id, self.sealer()).await
     }
 
     /// The password hash of a user, to check a password change.
     pub async fn password_hash(&self, user_id: i64) -> Result<String, StoreError> {
-        sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
+        query_scalar("SELECT password_hash FROM users WHERE id = $1")
             .bind(user_id)
             .fetch_optional(self.reader())
             .await?
@@ -213,13 +212,12 @@ impl Store {
         username: &str,
         since: Timestamp,
     ) -> Result<(u32, Option<Timestamp>), StoreError> {
-        let row = sqlx::query(
-            "SELECT COUNT(*) AS n, MIN(at) AS oldest FROM login_failures WHERE username_key = $1 AND at > $2",
-        )
-        .bind(Username::key_of(username))
-        .bind(since.millis())
-        .fetch_one(self.reader())
-        .await?;
+        let row =
+            query("SELECT COUNT(*) AS n, MIN(at) AS oldest FROM login_failures WHERE username_key = $1 AND at > $2")
+                .bind(Username::key_of(username))
+                .bind(since.millis())
+                .fetch_one(self.reader())
+                .await?;
         let n: i64 = row.try_get("n")?;
         let oldest: Option<i64> = row.try_get("oldest")?;
         Ok((u32::try_from(n).unwrap_or(u32::MAX), oldest.map(Timestamp::from_millis)))
@@ -235,12 +233,12 @@ impl Store {
         let key = Username::key_of(username);
         self.write(move |conn| {
             Box::pin(async move {
-                sqlx::query("DELETE FROM login_failures WHERE username_key = $1 AND at <= $2")
+                query("DELETE FROM login_failures WHERE username_key = $1 AND at <= $2")
                     .bind(&key)
                     .bind(forget_before.millis())
                     .execute(&mut *conn)
                     .await?;
-                sqlx::query("INSERT INTO login_failures (username_key, at) VALUES ($1, $2)")
+                query("INSERT INTO login_failures (username_key, at) VALUES ($1, $2)")
                     .bind(&key)
                     .bind(now.millis())
                     .execute(&mut *conn)
@@ -258,16 +256,16 @@ impl Store {
         let key = Username::key_of(&user.username);
         self.write(move |conn| {
             Box::pin(async move {
-                sqlx::query("DELETE FROM login_failures WHERE username_key = $1")
+                query("DELETE FROM login_failures WHERE username_key = $1")
                     .bind(&key)
                     .execute(&mut *conn)
                     .await?;
-                sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND expires_at <= $2")
+                query("DELETE FROM sessions WHERE user_id = $1 AND expires_at <= $2")
                     .bind(user_id)
                     .bind(session.created_at.millis())
                     .execute(&mut *conn)
                     .await?;
-                let id = sqlx::query_scalar(
+                let id = query_scalar(
                     "INSERT INTO sessions (user_id, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4) RETURNING id",
                 )
                 .bind(user_id)
@@ -290,7 +288,7 @@ impl Store {
             return Ok(Some(session));
         }
         let generation = self.sessions.generation();
-        let row = sqlx::query(concat!(
+        let row = query(concat!(
             "SELECT s.id AS session_id, s.expires_at AS session_expires_at, ",
             user_columns!(),
             " FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.expires_at > $2"
@@ -314,7 +312,7 @@ impl Store {
         let ended = self
             .write(move |conn| {
                 Box::pin(async move {
-                    sqlx::query("DELETE FROM sessions WHERE id = $1")
+                    query("DELETE FROM sessions WHERE id = $1")
                         .bind(session_id)
                         .execute(&mut *conn)
                         .await?;
@@ -339,13 +337,13 @@ impl Store {
         let changed = self
             .write(move |conn| {
                 Box::pin(async move {
-                    sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
+                    query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
                         .bind(&password_hash)
                         .bind(now.millis())
                         .bind(user_id)
                         .execute(&mut *conn)
                         .await?;
-                    sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id <> $2")
+                    query("DELETE FROM sessions WHERE user_id = $1 AND id <> $2")
                         .bind(user_id)
                         .bind(keep_session)
                         .execute(&mut *conn)
@@ -383,7 +381,7 @@ impl Store {
                     let phone = phone
                         .map(|p| sealer.seal(&context("users.phone", user_id), &p))
                         .transpose()?;
-                    let updated = sqlx::query(
+                    let updated = query(
                         "UPDATE users SET
                         display_name = CASE WHEN $1 = 1 THEN $2 ELSE display_name END,
                         email        = CASE WHEN $3 = 1 THEN $4 ELSE email END,
@@ -415,7 +413,7 @@ impl Store {
 
     /// A user's addresses, oldest first.
     pub async fn addresses(&self, user_id: i64) -> Result<Vec<Address>, StoreError> {
-        let rows = sqlx::query("SELECT * FROM addresses WHERE user_id = $1 ORDER BY id")
+        let rows = query("SELECT * FROM addresses WHERE user_id = $1 ORDER BY id")
             .bind(user_id)
             .fetch_all(self.reader())
             .await?;
@@ -439,14 +437,14 @@ impl Store {
             .transpose()?;
         self.write(move |conn| {
             Box::pin(async move {
-                let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM addresses WHERE user_id = $1")
+                let count: i64 = query_scalar("SELECT COUNT(*) FROM addresses WHERE user_id = $1")
                     .bind(user_id)
                     .fetch_one(&mut *conn)
                     .await?;
                 if count >= MAX_ADDRESSES_PER_USER {
                     return Err(StoreError::LimitReached("an account holds at most 20 addresses"));
                 }
-                let row = sqlx::query(
+                let row = query(
                     "INSERT INTO addresses (user_id, recipient, phone, line1, line2, city, region, postal_code, country, created_at)
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
                      RETURNING *",
@@ -473,7 +471,7 @@ impl Store {
     pub async fn delete_address(&self, user_id: i64, address_id: i64) -> Result<(), StoreError> {
         self.write(move |conn| {
             Box::pin(async move {
-                let done = sqlx::query("DELETE FROM addresses WHERE id = $1 AND user_id = $2")
+                let done = query("DELETE FROM addresses WHERE id = $1 AND user_id = $2")
                     .bind(address_id)
                     .bind(user_id)
                     .execute(&mut *conn)
@@ -489,8 +487,8 @@ impl Store {
     }
 }
 
-async fn user_by_id(conn: &mut AnyConnection, id: i64, sealer: &Sealer) -> Result<User, StoreError> {
-    let row = sqlx::query(concat!("SELECT ", user_columns!(), " FROM users u WHERE u.id = $1"))
+async fn user_by_id(conn: &mut Conn, id: i64, sealer: &Sealer) -> Result<User, StoreError> {
+    let row = query(concat!("SELECT ", user_columns!(), " FROM users u WHERE u.id = $1"))
         .bind(id)
         .fetch_optional(conn)
         .await?

@@ -1,14 +1,14 @@
 //! The catalogue: products, their listing with filters, sorts and keyset pagination,
 //! categories, and the change feed search indexes follow.
 
+use crate::db::{Conn, Row, query, query_scalar};
 use emporium_domain::catalog::{CategoryName, Description, Images, ProductName, ProductStatus, Sku};
 use emporium_domain::money::{Currency, Price};
 use emporium_domain::time::Timestamp;
-use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, Row};
 
+use crate::db::Value;
 use crate::inventory::{NewLot, insert_lot};
-use crate::sql::{Bind, Sql};
+use crate::sql::Sql;
 use crate::{Store, StoreError};
 
 /// A product as stored.
@@ -52,7 +52,7 @@ macro_rules! product_columns {
     };
 }
 
-fn product_from(row: &AnyRow) -> Result<Product, StoreError> {
+fn product_from(row: &Row) -> Result<Product, StoreError> {
     let images: String = row.try_get("images")?;
     let status: String = row.try_get("status")?;
     let rating_sum: i64 = row.try_get("rating_sum")?;
@@ -188,7 +188,7 @@ impl Store {
     pub async fn create_product(&self, new: NewProduct, now: Timestamp) -> Result<Product, StoreError> {
         self.write(move |conn| {
             Box::pin(async move {
-                let id: i64 = sqlx::query_scalar(
+                let id: i64 = query_scalar(
                     "INSERT INTO products (name, description, price, currency, category, sku, images, status, created_at, updated_at)
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id",
                 )
@@ -229,7 +229,7 @@ impl Store {
                     i64::from(v.is_some())
                 }
                 let c = &changes;
-                let done = sqlx::query(
+                let done = query(
                     "UPDATE products SET
                         name        = CASE WHEN $1 = 1 THEN $2 ELSE name END,
                         description = CASE WHEN $3 = 1 THEN $4 ELSE description END,
@@ -283,7 +283,7 @@ impl Store {
             return Ok(Some(p));
         }
         let ticket = self.products.ticket();
-        let row = sqlx::query(concat!("SELECT ", product_columns!(), " FROM products WHERE id = $1"))
+        let row = query(concat!("SELECT ", product_columns!(), " FROM products WHERE id = $1"))
             .bind(id)
             .fetch_optional(self.reader())
             .await?;
@@ -342,16 +342,16 @@ impl Store {
         let ticket = self.products.ticket();
         let mut sql = Sql::new(concat!("SELECT ", product_columns!(), " FROM products WHERE 1 = 1"));
         if let Some(status) = filter.status {
-            sql.push(" AND status = ").bind(Bind::Text(status.as_str().into()));
+            sql.push(" AND status = ").bind(Value::Text(status.as_str().into()));
         }
         if let Some(category) = &filter.category {
-            sql.push(" AND category = ").bind(Bind::Text(category.clone()));
+            sql.push(" AND category = ").bind(Value::Text(category.clone()));
         }
         if let Some(min) = filter.min_price {
-            sql.push(" AND price >= ").bind(Bind::Int(min));
+            sql.push(" AND price >= ").bind(Value::Int(min));
         }
         if let Some(max) = filter.max_price {
-            sql.push(" AND price <= ").bind(Bind::Int(max));
+            sql.push(" AND price <= ").bind(Value::Int(max));
         }
         let (column, descending) = match order {
             ProductOrder::Newest => ("created_at", true),
@@ -365,12 +365,12 @@ impl Store {
                 .push(column)
                 .push(", id)")
                 .push(if descending { " < (" } else { " > (" });
-            sql.bind(Bind::Int(key)).push(", ").bind(Bind::Int(id)).push(")");
+            sql.bind(Value::Int(key)).push(", ").bind(Value::Int(id)).push(")");
         }
         sql.push(" ORDER BY ")
             .push(column)
             .push(if descending { " DESC, id DESC" } else { " ASC, id ASC" });
-        sql.push(" LIMIT ").bind(Bind::Int(limit));
+        sql.push(" LIMIT ").bind(Value::Int(limit));
         let rows = sql.build().fetch_all(self.reader()).await?;
         let products: Vec<Product> = rows.iter().map(product_from).collect::<Result<_, _>>()?;
         self.products.offer(ticket, &products);
@@ -381,7 +381,7 @@ impl Store {
 
     /// Categories with their number of active products, by name.
     pub async fn categories(&self) -> Result<Vec<CategoryCount>, StoreError> {
-        let rows = sqlx::query(
+        let rows = query(
             "SELECT category, COUNT(*) AS n FROM products WHERE status = 'active' AND category IS NOT NULL
              GROUP BY category ORDER BY category",
         )
@@ -400,7 +400,7 @@ impl Store {
     /// Products in id order after `after_id`, for rebuilding derived data (the search
     /// index) page by page.
     pub async fn products_after(&self, after_id: i64, limit: i64) -> Result<Vec<Product>, StoreError> {
-        let rows = sqlx::query(concat!(
+        let rows = query(concat!(
             "SELECT ",
             product_columns!(),
             " FROM products WHERE id > $1 ORDER BY id LIMIT $2"
@@ -414,7 +414,7 @@ impl Store {
 
     /// Feed entries after `seq`, oldest first.
     pub async fn product_changes_after(&self, seq: i64, limit: i64) -> Result<Vec<ProductChange>, StoreError> {
-        let rows = sqlx::query("SELECT seq, product_id FROM product_changes WHERE seq > $1 ORDER BY seq LIMIT $2")
+        let rows = query("SELECT seq, product_id FROM product_changes WHERE seq > $1 ORDER BY seq LIMIT $2")
             .bind(seq)
             .bind(limit)
             .fetch_all(self.reader())
@@ -431,7 +431,7 @@ impl Store {
 
     /// The newest feed position (0 when empty).
     pub async fn last_product_change(&self) -> Result<i64, StoreError> {
-        let seq: Option<i64> = sqlx::query_scalar("SELECT MAX(seq) FROM product_changes")
+        let seq: Option<i64> = query_scalar("SELECT MAX(seq) FROM product_changes")
             .fetch_one(self.reader())
             .await?;
         Ok(seq.unwrap_or(0))
@@ -442,7 +442,7 @@ impl Store {
         self.write(move |conn| {
             Box::pin(async move {
                 // Keep the newest entry so positions never go backwards on SQLite.
-                let done = sqlx::query(
+                let done = query(
                     "DELETE FROM product_changes WHERE changed_at < $1 AND seq < (SELECT MAX(seq) FROM product_changes)",
                 )
                 .bind(before.millis())
@@ -460,12 +460,12 @@ impl Store {
         let key = key.to_owned();
         self.write(move |conn| {
             Box::pin(async move {
-                sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
+                query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
                     .bind(&key)
                     .bind(&candidate)
                     .execute(&mut *conn)
                     .await?;
-                let value: String = sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
+                let value: String = query_scalar("SELECT value FROM settings WHERE key = $1")
                     .bind(&key)
                     .fetch_one(&mut *conn)
                     .await?;
@@ -477,9 +477,9 @@ impl Store {
 }
 
 /// Appends to the change feed; call inside every transaction that changes a product.
-pub(crate) async fn record_change(conn: &mut AnyConnection, product_id: i64, now: Timestamp) -> Result<(), StoreError> {
+pub(crate) async fn record_change(conn: &mut Conn, product_id: i64, now: Timestamp) -> Result<(), StoreError> {
     crate::product_cache::note_changed(product_id);
-    sqlx::query("INSERT INTO product_changes (product_id, changed_at) VALUES ($1, $2)")
+    query("INSERT INTO product_changes (product_id, changed_at) VALUES ($1, $2)")
         .bind(product_id)
         .bind(now.millis())
         .execute(&mut *conn)
@@ -488,8 +488,8 @@ pub(crate) async fn record_change(conn: &mut AnyConnection, product_id: i64, now
 }
 
 /// Reads a product inside a transaction.
-pub(crate) async fn product_in(conn: &mut AnyConnection, id: i64) -> Result<Product, StoreError> {
-    let row = sqlx::query(concat!("SELECT ", product_columns!(), " FROM products WHERE id = $1"))
+pub(crate) async fn product_in(conn: &mut Conn, id: i64) -> Result<Product, StoreError> {
+    let row = query(concat!("SELECT ", product_columns!(), " FROM products WHERE id = $1"))
         .bind(id)
         .fetch_optional(&mut *conn)
         .await?
@@ -535,7 +535,7 @@ impl Store {
     }
 }
 
-async fn import_chunk(conn: &mut AnyConnection, items: &[ImportProduct], now: Timestamp) -> Result<u64, StoreError> {
+async fn import_chunk(conn: &mut Conn, items: &[ImportProduct], now: Timestamp) -> Result<u64, StoreError> {
     let mut sql = Sql::new(
         "INSERT INTO products (name, description, price, currency, category, sku, images, status, stock_available, created_at, updated_at) VALUES ",
     );
@@ -543,24 +543,24 @@ async fn import_chunk(conn: &mut AnyConnection, items: &[ImportProduct], now: Ti
         let p = &item.product;
         let stock: i64 = item.lots.iter().map(|l| l.quantity.get()).sum();
         sql.push(if i == 0 { "(" } else { ", (" });
-        sql.bind(Bind::Text(p.name.as_str().into())).push(", ");
-        sql.bind(Bind::Text(p.description.as_str().into())).push(", ");
-        sql.bind(Bind::Int(p.price.minor())).push(", ");
-        sql.bind(Bind::Text(p.currency.code().into())).push(", ");
+        sql.bind(Value::Text(p.name.as_str().into())).push(", ");
+        sql.bind(Value::Text(p.description.as_str().into())).push(", ");
+        sql.bind(Value::Int(p.price.minor())).push(", ");
+        sql.bind(Value::Text(p.currency.code().into())).push(", ");
         match &p.category {
-            Some(c) => sql.bind(Bind::Text(c.as_str().into())),
+            Some(c) => sql.bind(Value::Text(c.as_str().into())),
             None => sql.push("NULL"),
         };
         sql.push(", ");
-        sql.bind(Bind::Text(
+        sql.bind(Value::Text(
             p.sku.as_ref().map(|s| s.as_str().to_owned()).unwrap_or_default(),
         ))
         .push(", ");
-        sql.bind(Bind::Text(p.images.as_slice().join("\n"))).push(", ");
-        sql.bind(Bind::Text(p.status.as_str().into())).push(", ");
-        sql.bind(Bind::Int(stock)).push(", ");
-        sql.bind(Bind::Int(now.millis())).push(", ");
-        sql.bind(Bind::Int(now.millis())).push(")");
+        sql.bind(Value::Text(p.images.as_slice().join("\n"))).push(", ");
+        sql.bind(Value::Text(p.status.as_str().into())).push(", ");
+        sql.bind(Value::Int(stock)).push(", ");
+        sql.bind(Value::Int(now.millis())).push(", ");
+        sql.bind(Value::Int(now.millis())).push(")");
     }
     sql.push(" ON CONFLICT (sku) DO NOTHING RETURNING id, sku");
     let rows = sql.build().fetch_all(&mut *conn).await?;
@@ -582,23 +582,23 @@ async fn import_chunk(conn: &mut AnyConnection, items: &[ImportProduct], now: Ti
         };
         for lot in &item.lots {
             lots.push(if any_lot { ", (" } else { "(" });
-            lots.bind(Bind::Int(id)).push(", ");
-            lots.bind(Bind::Int(lot.quantity.get())).push(", ");
-            lots.bind(Bind::Int(lot.quantity.get())).push(", ");
-            lots.bind(Bind::Int(lot.unit_cost.minor())).push(", ");
-            lots.bind(Bind::Int(lot.received_at.millis())).push(", ");
+            lots.bind(Value::Int(id)).push(", ");
+            lots.bind(Value::Int(lot.quantity.get())).push(", ");
+            lots.bind(Value::Int(lot.quantity.get())).push(", ");
+            lots.bind(Value::Int(lot.unit_cost.minor())).push(", ");
+            lots.bind(Value::Int(lot.received_at.millis())).push(", ");
             match &lot.note {
-                Some(n) => lots.bind(Bind::Text(n.clone())),
+                Some(n) => lots.bind(Value::Text(n.clone())),
                 None => lots.push("NULL"),
             };
-            lots.push(", ").bind(Bind::Int(now.millis())).push(")");
+            lots.push(", ").bind(Value::Int(now.millis())).push(")");
             any_lot = true;
         }
         crate::product_cache::note_changed(id);
         feed.push(if any_feed { ", (" } else { "(" });
-        feed.bind(Bind::Int(id))
+        feed.bind(Value::Int(id))
             .push(", ")
-            .bind(Bind::Int(now.millis()))
+            .bind(Value::Int(now.millis()))
             .push(")");
         any_feed = true;
     }

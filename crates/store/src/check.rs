@@ -1,7 +1,7 @@
 //! `emporium check`: the stock and money invariants over the whole database. Each check
 //! is one query that returns the rows breaking it, so a clean database returns nothing.
 
-use sqlx::Row;
+use crate::db::query;
 
 use crate::{Store, StoreError};
 
@@ -150,7 +150,7 @@ impl Store {
     pub async fn check_invariants(&self) -> Result<(usize, Vec<Violation>), StoreError> {
         let mut violations = Vec::new();
         for (invariant, sql) in CHECKS {
-            for row in sqlx::query(*sql).fetch_all(self.reader()).await? {
+            for row in query(*sql).fetch_all(self.reader()).await? {
                 violations.push(Violation {
                     invariant,
                     subject: row.try_get("subject")?,

@@ -9,11 +9,10 @@
 //! single writer serialises them anyway. The lots' own `CHECK (remaining >= 0)` is the
 //! last line of defence.
 
+use crate::db::{Conn, Row, query, query_scalar};
 use emporium_domain::inventory::{self, LotBalance, Units};
 use emporium_domain::money::UnitCost;
 use emporium_domain::time::Timestamp;
-use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, Row};
 
 use crate::catalog::record_change;
 use crate::{Store, StoreError};
@@ -50,7 +49,7 @@ pub struct Lot {
     pub note: Option<String>,
 }
 
-fn lot_from(row: &AnyRow) -> Result<Lot, StoreError> {
+fn lot_from(row: &Row) -> Result<Lot, StoreError> {
     Ok(Lot {
         id: row.try_get("id")?,
         product_id: row.try_get("product_id")?,
@@ -120,7 +119,7 @@ impl Store {
     /// A product's lots, oldest first, after `after` (a `(received_at, id)` cursor).
     pub async fn lots(&self, product_id: i64, after: Option<(i64, i64)>, limit: i64) -> Result<Vec<Lot>, StoreError> {
         let (at, id) = after.unwrap_or((i64::MIN, i64::MIN));
-        let rows = sqlx::query(
+        let rows = query(
             "SELECT * FROM stock_lots WHERE product_id = $1 AND (received_at, id) > ($2, $3)
              ORDER BY received_at, id LIMIT $4",
         )
@@ -144,7 +143,7 @@ impl Store {
     ) -> Result<Adjustment, StoreError> {
         self.write(move |conn| {
             Box::pin(async move {
-                let id: i64 = sqlx::query_scalar(
+                let id: i64 = query_scalar(
                     "INSERT INTO stock_adjustments (product_id, quantity, reason, user_id, created_at)
                      VALUES ($1, $2, $3, $4, $5) RETURNING id",
                 )
@@ -181,7 +180,7 @@ impl Store {
     /// Units on hand and their FIFO value per product with stock, by product id after
     /// `after_id`; and the totals over all products.
     pub async fn valuation(&self, after_id: i64, limit: i64) -> Result<(Vec<ValuationLine>, i64, i64), StoreError> {
-        let rows = sqlx::query(
+        let rows = query(
             "SELECT p.id, p.name, p.currency, CAST(SUM(l.remaining) AS BIGINT) AS units,
                     CAST(SUM(l.remaining * l.unit_cost) AS BIGINT) AS value
              FROM products p JOIN stock_lots l ON l.product_id = p.id
@@ -204,7 +203,7 @@ impl Store {
                 })
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
-        let totals = sqlx::query(
+        let totals = query(
             "SELECT CAST(COALESCE(SUM(remaining), 0) AS BIGINT) AS units,
                     CAST(COALESCE(SUM(remaining * unit_cost), 0) AS BIGINT) AS value FROM stock_lots",
         )
@@ -216,22 +215,21 @@ impl Store {
 
 /// Inserts a lot and adds its units to the product's stock. Inside a transaction.
 pub(crate) async fn insert_lot(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     product_id: i64,
     lot: &NewLot,
     now: Timestamp,
 ) -> Result<Lot, StoreError> {
-    let updated =
-        sqlx::query("UPDATE products SET stock_available = stock_available + $1, updated_at = $2 WHERE id = $3")
-            .bind(lot.quantity.get())
-            .bind(now.millis())
-            .bind(product_id)
-            .execute(&mut *conn)
-            .await?;
+    let updated = query("UPDATE products SET stock_available = stock_available + $1, updated_at = $2 WHERE id = $3")
+        .bind(lot.quantity.get())
+        .bind(now.millis())
+        .bind(product_id)
+        .execute(&mut *conn)
+        .await?;
     if updated.rows_affected() == 0 {
         return Err(StoreError::NotFound);
     }
-    let row = sqlx::query(
+    let row = query(
         "INSERT INTO stock_lots (product_id, quantity, remaining, unit_cost, received_at, note, created_at)
          VALUES ($1, $2, $2, $3, $4, $5, $6) RETURNING *",
     )
@@ -251,14 +249,14 @@ pub(crate) async fn insert_lot(
 /// `reference` so the units can be returned. All or nothing: too little stock is
 /// [`StoreError::InsufficientStock`] and changes nothing. Inside a transaction.
 pub async fn draw_fifo(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     product_id: i64,
     quantity: Units,
     reference: &str,
     now: Timestamp,
 ) -> Result<Vec<DrawnUnits>, StoreError> {
     let n = quantity.get();
-    let reserved = sqlx::query(
+    let reserved = query(
         "UPDATE products SET stock_available = stock_available - $1, updated_at = $2 WHERE id = $3 AND stock_available >= $1",
     )
     .bind(n)
@@ -267,7 +265,7 @@ pub async fn draw_fifo(
     .execute(&mut *conn)
     .await?;
     if reserved.rows_affected() == 0 {
-        let available: Option<i64> = sqlx::query_scalar("SELECT stock_available FROM products WHERE id = $1")
+        let available: Option<i64> = query_scalar("SELECT stock_available FROM products WHERE id = $1")
             .bind(product_id)
             .fetch_optional(&mut *conn)
             .await?;
@@ -276,7 +274,7 @@ pub async fn draw_fifo(
             Some(available) => StoreError::InsufficientStock { product_id, available },
         });
     }
-    let rows = sqlx::query(
+    let rows = query(
         "SELECT id, remaining, unit_cost FROM stock_lots WHERE product_id = $1 AND remaining > 0 ORDER BY received_at, id",
     )
     .bind(product_id)
@@ -305,7 +303,7 @@ pub async fn draw_fifo(
             .iter()
             .find(|(b, _)| b.lot_id == draw.lot_id)
             .map_or(0, |(_, c)| *c);
-        let taken = sqlx::query("UPDATE stock_lots SET remaining = remaining - $1 WHERE id = $2 AND remaining >= $1")
+        let taken = query("UPDATE stock_lots SET remaining = remaining - $1 WHERE id = $2 AND remaining >= $1")
             .bind(draw.quantity)
             .bind(draw.lot_id)
             .execute(&mut *conn)
@@ -316,7 +314,7 @@ pub async fn draw_fifo(
                 draw.lot_id
             )));
         }
-        sqlx::query(
+        query(
             "INSERT INTO stock_draws (lot_id, product_id, quantity, unit_cost, reference, created_at)
              VALUES ($1, $2, $3, $4, $5, $6)",
         )
@@ -340,8 +338,8 @@ pub async fn draw_fifo(
 
 /// Returns every unit drawn under `reference` (and not yet returned) to the lot it came
 /// from. Answers how many units came back. Inside a transaction.
-pub async fn return_drawn(conn: &mut AnyConnection, reference: &str, now: Timestamp) -> Result<i64, StoreError> {
-    let rows = sqlx::query("SELECT id, lot_id, product_id, quantity - returned AS open FROM stock_draws WHERE reference = $1 AND returned < quantity")
+pub async fn return_drawn(conn: &mut Conn, reference: &str, now: Timestamp) -> Result<i64, StoreError> {
+    let rows = query("SELECT id, lot_id, product_id, quantity - returned AS open FROM stock_draws WHERE reference = $1 AND returned < quantity")
         .bind(reference)
         .fetch_all(&mut *conn)
         .await?;
@@ -353,16 +351,16 @@ pub async fn return_drawn(conn: &mut AnyConnection, reference: &str, now: Timest
             r.try_get("product_id")?,
             r.try_get("open")?,
         );
-        sqlx::query("UPDATE stock_draws SET returned = quantity WHERE id = $1")
+        query("UPDATE stock_draws SET returned = quantity WHERE id = $1")
             .bind(draw_id)
             .execute(&mut *conn)
             .await?;
-        sqlx::query("UPDATE stock_lots SET remaining = remaining + $1 WHERE id = $2")
+        query("UPDATE stock_lots SET remaining = remaining + $1 WHERE id = $2")
             .bind(open)
             .bind(lot_id)
             .execute(&mut *conn)
             .await?;
-        sqlx::query("UPDATE products SET stock_available = stock_available + $1, updated_at = $2 WHERE id = $3")
+        query("UPDATE products SET stock_available = stock_available + $1, updated_at = $2 WHERE id = $3")
             .bind(open)
             .bind(now.millis())
             .bind(product_id)

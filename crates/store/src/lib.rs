@@ -18,6 +18,7 @@
 pub mod accounts;
 pub mod catalog;
 pub mod check;
+pub mod db;
 mod error;
 pub mod inventory;
 pub mod orders;
@@ -41,9 +42,10 @@ use session_cache::SessionCache;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyConnection, AnyPool, Connection};
 
+pub use db::Conn;
+use db::{query, query_scalar};
 pub use error::StoreError;
 pub use sealed::{Keyring, Sealer};
-pub use sqlx::AnyConnection as Conn;
 pub use writer::{BoxFuture, Writer};
 
 /// Which database engine a [`Store`] talks to.
@@ -134,6 +136,7 @@ impl Store {
                     .execute(&mut conn)
                     .await?;
                 migrator(engine).run(&mut conn).await?;
+                conn.close().await?;
                 let read_options = any_options(&sqlite_url(&path, "ro"))?;
                 let read = AnyPoolOptions::new()
                     .max_connections(options.max_connections)
@@ -149,7 +152,7 @@ impl Store {
                 Store {
                     engine,
                     read,
-                    writer: Writer::single_connection(conn, products.clone()),
+                    writer: Writer::single_connection(open_writer(&path)?, products.clone())?,
                     sealer: options.sealer.clone(),
                     products,
                     sessions,
@@ -199,14 +202,14 @@ impl Store {
     pub async fn write<T, F>(&self, op: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
-        F: for<'c> FnOnce(&'c mut AnyConnection) -> BoxFuture<'c, Result<T, StoreError>> + Send + 'static,
+        F: for<'c> FnOnce(&'c mut Conn) -> BoxFuture<'c, Result<T, StoreError>> + Send + 'static,
     {
         self.writer.run(op).await
     }
 
     /// Whether the database answers a trivial query (for `/readyz`).
     pub async fn ping(&self) -> bool {
-        sqlx::query("SELECT 1").execute(&self.read).await.is_ok()
+        query("SELECT 1").execute(&self.read).await.is_ok()
     }
 
     /// Closes every connection, letting queued writes finish first.
@@ -220,7 +223,7 @@ impl Store {
 /// (`emporium migrate`). Returns how many migrations the database now has applied.
 pub async fn migrate(options: &StoreOptions) -> Result<usize, StoreError> {
     let store = Store::open(options).await?;
-    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations WHERE success = TRUE")
+    let count: i64 = query_scalar("SELECT COUNT(*) FROM _sqlx_migrations WHERE success = TRUE")
         .fetch_one(store.reader())
         .await
         .or_else(|_| Ok::<i64, StoreError>(0))?;
@@ -267,6 +270,20 @@ fn sqlite_url(path: &Path, mode: &str) -> String {
 
 async fn connect_sqlite(path: &Path, mode: &str) -> Result<AnyConnection, StoreError> {
     Ok(AnyConnection::connect_with(&any_options(&sqlite_url(path, mode))?).await?)
+}
+
+/// The SQLite writer's connection (see `writer` for why it is not sqlx's).
+fn open_writer(path: &Path) -> Result<rusqlite::Connection, StoreError> {
+    let lite = |e| StoreError::Database(db::lite_error(e));
+    let conn = rusqlite::Connection::open(path).map_err(lite)?;
+    // FULL as above (WAL is a property of the file); foreign keys and the busy timeout
+    // as sqlx sets them on its own SQLite connections.
+    conn.pragma_update(None, "synchronous", "FULL").map_err(lite)?;
+    conn.pragma_update(None, "foreign_keys", "ON").map_err(lite)?;
+    conn.busy_timeout(Duration::from_secs(5)).map_err(lite)?;
+    // Every statement the write operations use stays prepared.
+    conn.set_prepared_statement_cache_capacity(512);
+    Ok(conn)
 }
 
 fn any_options(url: &str) -> Result<AnyConnectOptions, StoreError> {

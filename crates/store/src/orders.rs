@@ -4,15 +4,15 @@
 
 use std::collections::HashMap;
 
+use crate::db::{Conn, Row, query, query_scalar};
 use emporium_domain::inventory::Units;
 use emporium_domain::order::{self, CartQuantity, OrderEvent, OrderStatus};
 use emporium_domain::time::Timestamp;
-use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, Row};
 
+use crate::db::Value;
 use crate::inventory::{draw_fifo, return_drawn};
 use crate::sealed::context;
-use crate::sql::{Bind, Sql};
+use crate::sql::Sql;
 use crate::{BoxFuture, Sealer, Store, StoreError};
 
 /// A cart line with the product as it is now.
@@ -199,7 +199,7 @@ pub enum Idempotent<T> {
 /// Renders the response to remember under an idempotency key, inside the transaction.
 pub type Render<T> = Box<dyn FnOnce(&T) -> (u16, String) + Send>;
 
-fn ts(row: &AnyRow, column: &str) -> Result<Option<Timestamp>, StoreError> {
+fn ts(row: &Row, column: &str) -> Result<Option<Timestamp>, StoreError> {
     Ok(row.try_get::<Option<i64>, _>(column)?.map(Timestamp::from_millis))
 }
 
@@ -220,7 +220,7 @@ fn unseal(sealer: &Sealer, mut order: Order) -> Result<Order, StoreError> {
     Ok(order)
 }
 
-fn order_from(row: &AnyRow) -> Result<Order, StoreError> {
+fn order_from(row: &Row) -> Result<Order, StoreError> {
     let status: String = row.try_get("status")?;
     // Still sealed (the first part then holds the whole value): see `Store::unseal`.
     let address = address_parts(&row.try_get::<String, _>("address")?);
@@ -249,7 +249,7 @@ fn order_from(row: &AnyRow) -> Result<Order, StoreError> {
     })
 }
 
-fn item_from(r: &AnyRow) -> Result<OrderItem, StoreError> {
+fn item_from(r: &Row) -> Result<OrderItem, StoreError> {
     Ok(OrderItem {
         id: r.try_get("id")?,
         product_id: r.try_get("product_id")?,
@@ -264,7 +264,7 @@ fn item_from(r: &AnyRow) -> Result<OrderItem, StoreError> {
 impl Store {
     /// The user's cart: active products only, oldest line first.
     pub async fn cart(&self, user_id: i64) -> Result<Vec<CartLine>, StoreError> {
-        let rows = sqlx::query(
+        let rows = query(
             "SELECT c.product_id, c.quantity, p.name, p.price, p.currency, p.stock_available
              FROM cart_items c JOIN products p ON p.id = c.product_id
              WHERE c.user_id = $1 AND p.status = 'active' ORDER BY c.added_at, c.product_id",
@@ -297,7 +297,7 @@ impl Store {
         self.write(move |conn| {
             Box::pin(async move {
                 let Some(quantity) = quantity else {
-                    sqlx::query("DELETE FROM cart_items WHERE user_id = $1 AND product_id = $2")
+                    query("DELETE FROM cart_items WHERE user_id = $1 AND product_id = $2")
                         .bind(user_id)
                         .bind(product_id)
                         .execute(&mut *conn)
@@ -305,7 +305,7 @@ impl Store {
                     return Ok(());
                 };
                 // The product's state and the cart's other lines, in one statement.
-                let row = sqlx::query(
+                let row = query(
                     "SELECT status, (SELECT COUNT(*) FROM cart_items WHERE user_id = $1 AND product_id <> $2) AS other_lines
                      FROM products WHERE id = $2",
                 )
@@ -320,7 +320,7 @@ impl Store {
                 if row.try_get::<i64, _>("other_lines")? >= order::MAX_CART_LINES {
                     return Err(StoreError::LimitReached("a cart holds at most 100 products"));
                 }
-                sqlx::query(
+                query(
                     "INSERT INTO cart_items (user_id, product_id, quantity, added_at) VALUES ($1, $2, $3, $4)
                      ON CONFLICT (user_id, product_id) DO UPDATE SET quantity = excluded.quantity",
                 )
@@ -340,7 +340,7 @@ impl Store {
     pub async fn clear_cart(&self, user_id: i64) -> Result<(), StoreError> {
         self.write(move |conn| {
             Box::pin(async move {
-                sqlx::query("DELETE FROM cart_items WHERE user_id = $1")
+                query("DELETE FROM cart_items WHERE user_id = $1")
                     .bind(user_id)
                     .execute(&mut *conn)
                     .await?;
@@ -402,7 +402,7 @@ impl Store {
     ) -> Result<Idempotent<T>, StoreError>
     where
         T: Send + 'static,
-        F: for<'c> FnOnce(&'c mut AnyConnection) -> BoxFuture<'c, Result<Idempotent<T>, StoreError>> + Send + 'static,
+        F: for<'c> FnOnce(&'c mut Conn) -> BoxFuture<'c, Result<Idempotent<T>, StoreError>> + Send + 'static,
     {
         let replay = async || -> Result<Option<Idempotent<T>>, StoreError> {
             Ok(match self.replay(key.as_ref()).await? {
@@ -426,7 +426,7 @@ impl Store {
     /// the key was used with another body.
     pub(crate) async fn replay(&self, key: Option<&IdempotencyKey>) -> Result<Option<(u16, String)>, StoreError> {
         let Some(key) = key else { return Ok(None) };
-        let row = sqlx::query(
+        let row = query(
             "SELECT request_hash, status, body FROM idempotency_keys WHERE user_id = $1 AND scope = $2 AND key = $3",
         )
         .bind(key.user_id)
@@ -444,7 +444,7 @@ impl Store {
 
     /// The order with everything in it.
     pub async fn order(&self, id: i64) -> Result<Option<Order>, StoreError> {
-        let mut conn = self.reader().acquire().await?;
+        let mut conn = Conn::Pooled(self.reader().acquire().await?);
         order_in(&mut conn, id)
             .await?
             .map(|o| unseal(self.sealer(), o))
@@ -453,7 +453,7 @@ impl Store {
 
     /// The owner and version of an order (a cheap look-up for the cache and for access checks).
     pub async fn order_head(&self, id: i64) -> Result<Option<(i64, i64)>, StoreError> {
-        let row = sqlx::query("SELECT user_id, version FROM orders WHERE id = $1")
+        let row = query("SELECT user_id, version FROM orders WHERE id = $1")
             .bind(id)
             .fetch_optional(self.reader())
             .await?;
@@ -505,8 +505,8 @@ impl Store {
     /// The orders `sql` selects (`SELECT * FROM orders …`), with their items, payment and
     /// shipment, unsealed.
     async fn whole_orders(&self, sql: Sql) -> Result<Vec<Order>, StoreError> {
-        let mut conn = self.reader().acquire().await?;
-        let rows = sql.build().fetch_all(&mut *conn).await?;
+        let mut conn = Conn::Pooled(self.reader().acquire().await?);
+        let rows = sql.build().fetch_all(&mut conn).await?;
         let mut orders = rows.iter().map(order_from).collect::<Result<Vec<_>, _>>()?;
         complete_all(&mut conn, &mut orders).await?;
         orders.into_iter().map(|o| unseal(self.sealer(), o)).collect()
@@ -514,12 +514,11 @@ impl Store {
 
     /// An order's history, oldest first.
     pub async fn order_events(&self, order_id: i64) -> Result<Vec<OrderEventRecord>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT from_status, to_status, actor, detail, at FROM order_events WHERE order_id = $1 ORDER BY id",
-        )
-        .bind(order_id)
-        .fetch_all(self.reader())
-        .await?;
+        let rows =
+            query("SELECT from_status, to_status, actor, detail, at FROM order_events WHERE order_id = $1 ORDER BY id")
+                .bind(order_id)
+                .fetch_all(self.reader())
+                .await?;
         rows.iter()
             .map(|r| {
                 Ok(OrderEventRecord {
@@ -569,7 +568,7 @@ impl Store {
                 Box::pin(async move {
                     let detail = format!("{carrier} {tracking_number}");
                     move_order(conn, order_id, None, OrderEvent::Ship, &actor, Some(&detail), now).await?;
-                    sqlx::query(
+                    query(
                     "INSERT INTO shipments (order_id, carrier, tracking_number, shipped_at) VALUES ($1, $2, $3, $4)",
                 )
                 .bind(order_id)
@@ -595,7 +594,7 @@ impl Store {
         let order = self
             .write(move |conn| {
                 Box::pin(async move {
-                    let status: Option<String> = sqlx::query_scalar("SELECT status FROM orders WHERE id = $1")
+                    let status: Option<String> = query_scalar("SELECT status FROM orders WHERE id = $1")
                         .bind(order_id)
                         .fetch_optional(&mut *conn)
                         .await?;
@@ -609,7 +608,7 @@ impl Store {
                         }
                         .into());
                     }
-                    sqlx::query(
+                    query(
                     "INSERT INTO tracking_events (order_id, status, location, description, occurred_at, recorded_at)
                      VALUES ($1, $2, $3, $4, $5, $6)",
                 )
@@ -621,7 +620,7 @@ impl Store {
                 .bind(now.millis())
                 .execute(&mut *conn)
                 .await?;
-                    sqlx::query("UPDATE orders SET version = version + 1 WHERE id = $1")
+                    query("UPDATE orders SET version = version + 1 WHERE id = $1")
                         .bind(order_id)
                         .execute(&mut *conn)
                         .await?;
@@ -653,7 +652,7 @@ impl Store {
 
     /// Orders unpaid past their deadline, oldest first (for the timeout job).
     pub async fn overdue_unpaid_orders(&self, now: Timestamp, limit: i64) -> Result<Vec<i64>, StoreError> {
-        Ok(sqlx::query_scalar("SELECT id FROM orders WHERE status = 'pending_payment' AND pay_deadline <= $1 ORDER BY pay_deadline LIMIT $2")
+        Ok(query_scalar("SELECT id FROM orders WHERE status = 'pending_payment' AND pay_deadline <= $1 ORDER BY pay_deadline LIMIT $2")
             .bind(now.millis())
             .bind(limit)
             .fetch_all(self.reader())
@@ -666,7 +665,7 @@ impl Store {
         shipped_before: Timestamp,
         limit: i64,
     ) -> Result<Vec<i64>, StoreError> {
-        Ok(sqlx::query_scalar(
+        Ok(query_scalar(
             "SELECT id FROM orders WHERE status = 'shipped' AND shipped_at <= $1 ORDER BY shipped_at LIMIT $2",
         )
         .bind(shipped_before.millis())
@@ -677,12 +676,12 @@ impl Store {
 }
 
 async fn place_order_in(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     request: &PlaceOrder,
     sealer: &Sealer,
     now: Timestamp,
 ) -> Result<Order, StoreError> {
-    let address = sqlx::query(
+    let address = query(
         "SELECT recipient, phone, line1, line2, city, region, postal_code, country FROM addresses WHERE id = $1 AND user_id = $2",
     )
     .bind(request.address_id)
@@ -709,7 +708,7 @@ async fn place_order_in(
         });
     }
     let snapshot = sealer.seal(&context("orders.address", request.user_id), &snapshot.join("\n"))?;
-    let lines = sqlx::query(
+    let lines = query(
         "SELECT c.product_id, c.quantity, p.name, p.price, p.currency FROM cart_items c JOIN products p ON p.id = c.product_id
          WHERE c.user_id = $1 AND p.status = 'active' ORDER BY c.product_id",
     )
@@ -730,7 +729,7 @@ async fn place_order_in(
     let shipping = order::shipping_fee(subtotal);
     // The new order is assembled from what the inserts return rather than read back
     // afterwards: on SQLite every statement is a hand-off to the one writer connection.
-    let order_row = sqlx::query(
+    let order_row = query(
         "INSERT INTO orders (user_id, status, currency, subtotal, shipping_fee, total, address, note, pay_deadline, created_at)
          VALUES ($1, 'pending_payment', $2, $3, $4, $5, $6, $7, $8, $9) RETURNING *",
     )
@@ -753,7 +752,7 @@ async fn place_order_in(
         let product_id: i64 = line.try_get("product_id")?;
         let quantity: i64 = line.try_get("quantity")?;
         let price: i64 = line.try_get("price")?;
-        let item = sqlx::query(
+        let item = query(
             "INSERT INTO order_items (order_id, product_id, name, unit_price, quantity, line_total, cost)
              VALUES ($1, $2, $3, $4, $5, $6, 0) RETURNING *",
         )
@@ -770,7 +769,7 @@ async fn place_order_in(
         let units = Units::parse("quantity", quantity).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let drawn = draw_fifo(conn, product_id, units, &format!("order_item:{item_id}"), now).await?;
         let cost: i64 = drawn.iter().map(|d| d.quantity * d.unit_cost).sum();
-        sqlx::query("UPDATE order_items SET cost = $1 WHERE id = $2")
+        query("UPDATE order_items SET cost = $1 WHERE id = $2")
             .bind(cost)
             .bind(item_id)
             .execute(&mut *conn)
@@ -788,7 +787,7 @@ async fn place_order_in(
         now,
     )
     .await?;
-    sqlx::query("DELETE FROM cart_items WHERE user_id = $1")
+    query("DELETE FROM cart_items WHERE user_id = $1")
         .bind(request.user_id)
         .execute(&mut *conn)
         .await?;
@@ -800,7 +799,7 @@ async fn place_order_in(
 /// asks the domain where `event` leads, and updates only if the status is still the one
 /// read, so of two concurrent moves exactly one wins. Records the event.
 pub(crate) async fn move_order(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     order_id: i64,
     owner: Option<i64>,
     event: OrderEvent,
@@ -808,7 +807,7 @@ pub(crate) async fn move_order(
     detail: Option<&str>,
     now: Timestamp,
 ) -> Result<(OrderStatus, OrderStatus), StoreError> {
-    let row = sqlx::query("SELECT status, user_id FROM orders WHERE id = $1")
+    let row = query("SELECT status, user_id FROM orders WHERE id = $1")
         .bind(order_id)
         .fetch_optional(&mut *conn)
         .await?;
@@ -836,14 +835,14 @@ pub(crate) async fn move_order(
             "UPDATE orders SET status = $1, version = version + 1 WHERE id = $2 AND status = $3"
         }
     };
-    let mut query = sqlx::query(stamp).bind(to.as_str()).bind(order_id).bind(from.as_str());
+    let mut query = query(stamp).bind(to.as_str()).bind(order_id).bind(from.as_str());
     if stamp.contains("$4") {
         query = query.bind(now.millis());
     }
     let moved = query.execute(&mut *conn).await?;
     if moved.rows_affected() != 1 {
         // Another request moved it between our read and our update: it won.
-        let now_status: String = sqlx::query_scalar("SELECT status FROM orders WHERE id = $1")
+        let now_status: String = query_scalar("SELECT status FROM orders WHERE id = $1")
             .bind(order_id)
             .fetch_one(&mut *conn)
             .await?;
@@ -855,12 +854,8 @@ pub(crate) async fn move_order(
 }
 
 /// Returns the units of every line of an order to their lots.
-pub(crate) async fn return_order_stock(
-    conn: &mut AnyConnection,
-    order_id: i64,
-    now: Timestamp,
-) -> Result<i64, StoreError> {
-    let items: Vec<i64> = sqlx::query_scalar("SELECT id FROM order_items WHERE order_id = $1")
+pub(crate) async fn return_order_stock(conn: &mut Conn, order_id: i64, now: Timestamp) -> Result<i64, StoreError> {
+    let items: Vec<i64> = query_scalar("SELECT id FROM order_items WHERE order_id = $1")
         .bind(order_id)
         .fetch_all(&mut *conn)
         .await?;
@@ -873,7 +868,7 @@ pub(crate) async fn return_order_stock(
 
 /// Appends to an order's history.
 pub(crate) async fn record_event(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     order_id: i64,
     from: Option<OrderStatus>,
     to: OrderStatus,
@@ -881,7 +876,7 @@ pub(crate) async fn record_event(
     detail: Option<&str>,
     now: Timestamp,
 ) -> Result<(), StoreError> {
-    sqlx::query("INSERT INTO order_events (order_id, from_status, to_status, actor, detail, at) VALUES ($1, $2, $3, $4, $5, $6)")
+    query("INSERT INTO order_events (order_id, from_status, to_status, actor, detail, at) VALUES ($1, $2, $3, $4, $5, $6)")
         .bind(order_id)
         .bind(from.map(OrderStatus::as_str))
         .bind(to.as_str())
@@ -894,8 +889,8 @@ pub(crate) async fn record_event(
 }
 
 /// Reads a whole order inside a transaction (or on a reader connection).
-pub(crate) async fn order_in(conn: &mut AnyConnection, id: i64) -> Result<Option<Order>, StoreError> {
-    let Some(row) = sqlx::query("SELECT * FROM orders WHERE id = $1")
+pub(crate) async fn order_in(conn: &mut Conn, id: i64) -> Result<Option<Order>, StoreError> {
+    let Some(row) = query("SELECT * FROM orders WHERE id = $1")
         .bind(id)
         .fetch_optional(&mut *conn)
         .await?
@@ -908,7 +903,7 @@ pub(crate) async fn order_in(conn: &mut AnyConnection, id: i64) -> Result<Option
 }
 
 /// Fills in one order's items, payment and shipment.
-async fn complete(conn: &mut AnyConnection, order: &mut Order) -> Result<(), StoreError> {
+async fn complete(conn: &mut Conn, order: &mut Order) -> Result<(), StoreError> {
     complete_all(conn, std::slice::from_mut(order)).await
 }
 
@@ -923,22 +918,22 @@ fn order_page(
     let mut sql = Sql::new(select);
     sql.push(" WHERE 1 = 1");
     if let Some(user) = user_id {
-        sql.push(" AND user_id = ").bind(Bind::Int(user));
+        sql.push(" AND user_id = ").bind(Value::Int(user));
     }
     if let Some(status) = status {
-        sql.push(" AND status = ").bind(Bind::Text(status.as_str().into()));
+        sql.push(" AND status = ").bind(Value::Text(status.as_str().into()));
     }
     if let Some(before) = before {
-        sql.push(" AND id < ").bind(Bind::Int(before));
+        sql.push(" AND id < ").bind(Value::Int(before));
     }
-    sql.push(" ORDER BY id DESC LIMIT ").bind(Bind::Int(limit));
+    sql.push(" ORDER BY id DESC LIMIT ").bind(Value::Int(limit));
     sql
 }
 
 /// Fills in the items, payment and shipment of a page of orders with one query per kind
 /// rather than per order: on SQLite every query is a hop to the connection's thread, and
 /// a customer's order list is read far more often than it changes.
-async fn complete_all(conn: &mut AnyConnection, orders: &mut [Order]) -> Result<(), StoreError> {
+async fn complete_all(conn: &mut Conn, orders: &mut [Order]) -> Result<(), StoreError> {
     if orders.is_empty() {
         return Ok(());
     }
@@ -1017,13 +1012,13 @@ async fn complete_all(conn: &mut AnyConnection, orders: &mut [Order]) -> Result<
 
 /// Remembers a response under an idempotency key (in the same transaction as its effect).
 pub(crate) async fn idempotency_record(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     key: &IdempotencyKey,
     status: u16,
     body: &str,
     now: Timestamp,
 ) -> Result<(), StoreError> {
-    sqlx::query("INSERT INTO idempotency_keys (user_id, scope, key, request_hash, status, body, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+    query("INSERT INTO idempotency_keys (user_id, scope, key, request_hash, status, body, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
         .bind(key.user_id)
         .bind(&key.scope)
         .bind(&key.key)

@@ -6,15 +6,15 @@
 //! transaction claims the work with a conditional update (exactly one caller wins), the
 //! provider is called, and a second transaction records the outcome.
 
+use crate::db::{Conn, Row, query, query_scalar};
 use emporium_domain::order::{self, OrderEvent, OrderStatus};
 use emporium_domain::time::Timestamp;
-use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, Row};
 
+use crate::db::Value;
 use crate::orders::{
     IdempotencyKey, Idempotent, Render, idempotency_record, move_order, order_in, record_event, return_order_stock,
 };
-use crate::sql::{Bind, Sql};
+use crate::sql::Sql;
 use crate::{Store, StoreError};
 
 /// A payment attempt.
@@ -40,7 +40,7 @@ pub struct Payment {
     pub created_at: Timestamp,
 }
 
-fn payment_from(r: &AnyRow) -> Result<Payment, StoreError> {
+fn payment_from(r: &Row) -> Result<Payment, StoreError> {
     Ok(Payment {
         id: r.try_get("id")?,
         order_id: r.try_get("order_id")?,
@@ -147,16 +147,16 @@ pub struct Refund {
 }
 
 /// Reads a refund inside a transaction.
-async fn refund_in(conn: &mut AnyConnection, id: i64) -> Result<Refund, StoreError> {
+async fn refund_in(conn: &mut Conn, id: i64) -> Result<Refund, StoreError> {
     refund_from(
-        &sqlx::query("SELECT * FROM refunds WHERE id = $1")
+        &query("SELECT * FROM refunds WHERE id = $1")
             .bind(id)
             .fetch_one(&mut *conn)
             .await?,
     )
 }
 
-fn refund_from(r: &AnyRow) -> Result<Refund, StoreError> {
+fn refund_from(r: &Row) -> Result<Refund, StoreError> {
     Ok(Refund {
         id: r.try_get("id")?,
         order_id: r.try_get("order_id")?,
@@ -233,7 +233,7 @@ pub struct NewJob {
 /// Makes the jobs to queue from a payment the sandbox just completed (its notifications).
 pub type Notify = Box<dyn FnOnce(&SandboxPayment) -> Vec<NewJob> + Send>;
 
-fn sandbox_from(r: &AnyRow) -> Result<SandboxPayment, StoreError> {
+fn sandbox_from(r: &Row) -> Result<SandboxPayment, StoreError> {
     Ok(SandboxPayment {
         merchant_payment: r.try_get("merchant_payment")?,
         order_id: r.try_get("order_id")?,
@@ -266,7 +266,7 @@ impl Store {
                 // the second finds the first's payment instead of opening a second one the
                 // buyer could also pay. SQLite's single writer already serialises them.
                 // It also answers what this needs of the order, in the same statement.
-                let order = sqlx::query(
+                let order = query(
                     "UPDATE orders SET version = version WHERE id = $1 RETURNING user_id, status, total, currency",
                 )
                 .bind(order_id)
@@ -280,7 +280,7 @@ impl Store {
                     return Err(order::InvalidTransition { from: status, event: OrderEvent::Pay }.into());
                 }
                 let (total, currency): (i64, String) = (order.try_get("total")?, order.try_get("currency")?);
-                let existing = sqlx::query(
+                let existing = query(
                     "SELECT * FROM payments WHERE order_id = $1 AND provider = $2 AND status = 'pending' ORDER BY id DESC LIMIT 1",
                 )
                 .bind(order_id)
@@ -298,7 +298,7 @@ impl Store {
                         PaymentStart::New(payment)
                     });
                 }
-                let row = sqlx::query(
+                let row = query(
                     "INSERT INTO payments (order_id, provider, amount, currency, status, created_at, updated_at)
                      VALUES ($1, $2, $3, $4, 'pending', $5, $5) RETURNING *",
                 )
@@ -327,7 +327,7 @@ impl Store {
     ) -> Result<Payment, StoreError> {
         self.write(move |conn| {
             Box::pin(async move {
-                let row = sqlx::query(
+                let row = query(
                     "UPDATE payments SET provider_ref = $1, pay_url = $2, updated_at = $3 WHERE id = $4 RETURNING *",
                 )
                 .bind(&provider_ref)
@@ -349,7 +349,7 @@ impl Store {
 
     /// A payment by id.
     pub async fn payment(&self, id: i64) -> Result<Option<Payment>, StoreError> {
-        let row = sqlx::query("SELECT * FROM payments WHERE id = $1")
+        let row = query("SELECT * FROM payments WHERE id = $1")
             .bind(id)
             .fetch_optional(self.reader())
             .await?;
@@ -358,12 +358,11 @@ impl Store {
 
     /// Pending payments older than `before` (for reconciliation with the provider).
     pub async fn stale_pending_payments(&self, before: Timestamp, limit: i64) -> Result<Vec<Payment>, StoreError> {
-        let rows =
-            sqlx::query("SELECT * FROM payments WHERE status = 'pending' AND created_at <= $1 ORDER BY id LIMIT $2")
-                .bind(before.millis())
-                .bind(limit)
-                .fetch_all(self.reader())
-                .await?;
+        let rows = query("SELECT * FROM payments WHERE status = 'pending' AND created_at <= $1 ORDER BY id LIMIT $2")
+            .bind(before.millis())
+            .bind(limit)
+            .fetch_all(self.reader())
+            .await?;
         rows.iter().map(payment_from).collect()
     }
 
@@ -401,16 +400,16 @@ impl Store {
                 // lock, so two concurrent requests for one order queue here and the second
                 // sees the first's refund when it sums what is pending (otherwise both
                 // could ask for the whole remainder). On SQLite the writer is alone anyway.
-                sqlx::query("UPDATE orders SET version = version + 1 WHERE id = $1").bind(order_id).execute(&mut *conn).await?;
+                query("UPDATE orders SET version = version + 1 WHERE id = $1").bind(order_id).execute(&mut *conn).await?;
                 let order = order_in(conn, order_id).await?.filter(|o| o.user_id == owner).ok_or(StoreError::NotFound)?;
                 if !order.status.is_paid() {
                     return Err(order::InvalidTransition { from: order.status, event: OrderEvent::RefundInFull }.into());
                 }
-                let payment_id: i64 = sqlx::query_scalar("SELECT id FROM payments WHERE order_id = $1 AND status = 'succeeded'")
+                let payment_id: i64 = query_scalar("SELECT id FROM payments WHERE order_id = $1 AND status = 'succeeded'")
                     .bind(order_id)
                     .fetch_one(&mut *conn)
                     .await?;
-                let pending: i64 = sqlx::query_scalar(
+                let pending: i64 = query_scalar(
                     "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM refunds WHERE order_id = $1 AND status IN ('requested', 'processing')",
                 )
                 .bind(order_id)
@@ -421,7 +420,7 @@ impl Store {
                 if amount <= 0 || amount > remaining {
                     return Err(StoreError::RefundTooLarge { remaining });
                 }
-                let row = sqlx::query(
+                let row = query(
                     "INSERT INTO refunds (order_id, payment_id, amount, reason, status, requested_by, created_at)
                      VALUES ($1, $2, $3, $4, 'requested', $5, $6) RETURNING *",
                 )
@@ -452,7 +451,7 @@ impl Store {
     pub async fn claim_refund(&self, refund_id: i64, now: Timestamp) -> Result<Option<(Refund, Payment)>, StoreError> {
         self.write(move |conn| {
             Box::pin(async move {
-                let claimed = sqlx::query(
+                let claimed = query(
                     "UPDATE refunds SET status = 'processing', decided_at = $1 WHERE id = $2 AND status = 'requested'",
                 )
                 .bind(now.millis())
@@ -464,7 +463,7 @@ impl Store {
                 }
                 let refund = refund_in(conn, refund_id).await?;
                 let payment = payment_from(
-                    &sqlx::query("SELECT * FROM payments WHERE id = $1")
+                    &query("SELECT * FROM payments WHERE id = $1")
                         .bind(refund.payment_id)
                         .fetch_one(&mut *conn)
                         .await?,
@@ -494,19 +493,19 @@ impl Store {
                 }
                 match outcome {
                     Err(reason) => {
-                        sqlx::query("UPDATE refunds SET status = 'failed', provider_ref = $1 WHERE id = $2")
+                        query("UPDATE refunds SET status = 'failed', provider_ref = $1 WHERE id = $2")
                             .bind(format!("failed: {reason}"))
                             .bind(refund_id)
                             .execute(&mut *conn)
                             .await?;
                     }
                     Ok(provider_ref) => {
-                        sqlx::query("UPDATE refunds SET status = 'refunded', provider_ref = $1 WHERE id = $2")
+                        query("UPDATE refunds SET status = 'refunded', provider_ref = $1 WHERE id = $2")
                             .bind(&provider_ref)
                             .bind(refund_id)
                             .execute(&mut *conn)
                             .await?;
-                        let row = sqlx::query(
+                        let row = query(
                             "UPDATE orders SET refunded_amount = refunded_amount + $1, version = version + 1 WHERE id = $2
                              RETURNING status, paid_amount, refunded_amount",
                         )
@@ -544,7 +543,7 @@ impl Store {
     ) -> Result<Option<Refund>, StoreError> {
         self.write(move |conn| {
             Box::pin(async move {
-                let done = sqlx::query(
+                let done = query(
                     "UPDATE refunds SET status = 'rejected', decided_at = $1 WHERE id = $2 AND status = 'requested'",
                 )
                 .bind(now.millis())
@@ -555,7 +554,7 @@ impl Store {
                     return Ok(None);
                 }
                 let refund = refund_in(conn, refund_id).await?;
-                let status: String = sqlx::query_scalar("SELECT status FROM orders WHERE id = $1")
+                let status: String = query_scalar("SELECT status FROM orders WHERE id = $1")
                     .bind(refund.order_id)
                     .fetch_one(&mut *conn)
                     .await?;
@@ -585,7 +584,7 @@ impl Store {
         now: Timestamp,
         limit: i64,
     ) -> Result<Vec<(Refund, i64)>, StoreError> {
-        let rows = sqlx::query(
+        let rows = query(
             "SELECT * FROM refunds WHERE status = 'processing'
                AND ((retry_at IS NULL AND decided_at <= $1) OR retry_at <= $2)
              ORDER BY id LIMIT $3",
@@ -605,7 +604,7 @@ impl Store {
     pub async fn postpone_refund(&self, refund_id: i64, retry_at: Timestamp) -> Result<(), StoreError> {
         self.write(move |conn| {
             Box::pin(async move {
-                sqlx::query(
+                query(
                     "UPDATE refunds SET attempts = attempts + 1, retry_at = $1 WHERE id = $2 AND status = 'processing'",
                 )
                 .bind(retry_at.millis())
@@ -620,7 +619,7 @@ impl Store {
 
     /// A refund by id.
     pub async fn refund(&self, id: i64) -> Result<Option<Refund>, StoreError> {
-        let row = sqlx::query("SELECT * FROM refunds WHERE id = $1")
+        let row = query("SELECT * FROM refunds WHERE id = $1")
             .bind(id)
             .fetch_optional(self.reader())
             .await?;
@@ -629,7 +628,7 @@ impl Store {
 
     /// An order's refunds, oldest first (an order has a handful at most).
     pub async fn order_refunds(&self, order_id: i64) -> Result<Vec<Refund>, StoreError> {
-        let rows = sqlx::query("SELECT * FROM refunds WHERE order_id = $1 ORDER BY id")
+        let rows = query("SELECT * FROM refunds WHERE order_id = $1 ORDER BY id")
             .bind(order_id)
             .fetch_all(self.reader())
             .await?;
@@ -643,13 +642,12 @@ impl Store {
         before: Option<i64>,
         limit: i64,
     ) -> Result<Vec<Refund>, StoreError> {
-        let rows =
-            sqlx::query("SELECT * FROM refunds WHERE ($1 = '' OR status = $1) AND id < $2 ORDER BY id DESC LIMIT $3")
-                .bind(status.unwrap_or_default())
-                .bind(before.unwrap_or(i64::MAX))
-                .bind(limit)
-                .fetch_all(self.reader())
-                .await?;
+        let rows = query("SELECT * FROM refunds WHERE ($1 = '' OR status = $1) AND id < $2 ORDER BY id DESC LIMIT $3")
+            .bind(status.unwrap_or_default())
+            .bind(before.unwrap_or(i64::MAX))
+            .bind(limit)
+            .fetch_all(self.reader())
+            .await?;
         rows.iter().map(refund_from).collect()
     }
 
@@ -664,7 +662,7 @@ impl Store {
         let kind = kind.to_owned();
         self.write(move |conn| {
             Box::pin(async move {
-                Ok(sqlx::query_scalar(
+                Ok(query_scalar(
                     "INSERT INTO jobs (kind, payload, run_at, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
                 )
                 .bind(&kind)
@@ -682,7 +680,7 @@ impl Store {
     /// update, so of several instances exactly one runs a job; a crashed instance's lock
     /// expires and another picks the job up.
     pub async fn claim_jobs(&self, now: Timestamp, lease_until: Timestamp, limit: i64) -> Result<Vec<Job>, StoreError> {
-        let due: Vec<i64> = sqlx::query_scalar(
+        let due: Vec<i64> = query_scalar(
             "SELECT id FROM jobs WHERE run_at <= $1 AND (locked_until IS NULL OR locked_until <= $1) ORDER BY run_at LIMIT $2",
         )
         .bind(now.millis())
@@ -694,7 +692,7 @@ impl Store {
             let job = self
                 .write(move |conn| {
                     Box::pin(async move {
-                        let row = sqlx::query(
+                        let row = query(
                             "UPDATE jobs SET locked_until = $1 WHERE id = $2 AND run_at <= $3 AND (locked_until IS NULL OR locked_until <= $3)
                              RETURNING id, kind, payload, attempts",
                         )
@@ -723,8 +721,8 @@ impl Store {
         self.write(move |conn| {
             Box::pin(async move {
                 match retry_at {
-                    None => sqlx::query("DELETE FROM jobs WHERE id = $1").bind(id).execute(&mut *conn).await?,
-                    Some(at) => sqlx::query("UPDATE jobs SET run_at = $1, attempts = attempts + 1, locked_until = NULL, last_error = $2 WHERE id = $3")
+                    None => query("DELETE FROM jobs WHERE id = $1").bind(id).execute(&mut *conn).await?,
+                    Some(at) => query("UPDATE jobs SET run_at = $1, attempts = attempts + 1, locked_until = NULL, last_error = $2 WHERE id = $3")
                         .bind(at.millis())
                         .bind(&error)
                         .bind(id)
@@ -751,7 +749,7 @@ impl Store {
                 // A repeated open answers the record as it is: the no-op update only
                 // makes the row come back through RETURNING.
                 sandbox_from(
-                    &sqlx::query(
+                    &query(
                         "INSERT INTO sandbox_payments (merchant_payment, order_id, amount, currency, status, created_at)
                          VALUES ($1, $2, $3, $4, 'pending', $5)
                          ON CONFLICT (merchant_payment) DO UPDATE SET merchant_payment = excluded.merchant_payment
@@ -772,7 +770,7 @@ impl Store {
 
     /// The sandbox's record of a payment.
     pub async fn sandbox_payment(&self, merchant_payment: i64) -> Result<Option<SandboxPayment>, StoreError> {
-        let row = sqlx::query("SELECT * FROM sandbox_payments WHERE merchant_payment = $1")
+        let row = query("SELECT * FROM sandbox_payments WHERE merchant_payment = $1")
             .bind(merchant_payment)
             .fetch_optional(self.reader())
             .await?;
@@ -804,7 +802,7 @@ impl Store {
     ) -> Result<(SandboxPayment, bool), StoreError> {
         self.write(move |conn| {
             Box::pin(async move {
-                let completed = sqlx::query(
+                let completed = query(
                     "UPDATE sandbox_payments SET status = $1, completed_at = $2
                      WHERE merchant_payment = $3 AND status = 'pending' RETURNING *",
                 )
@@ -815,7 +813,7 @@ impl Store {
                 .await?;
                 let Some(row) = completed else {
                     // Completed before (or unknown): answer the record as it stands.
-                    let row = sqlx::query("SELECT * FROM sandbox_payments WHERE merchant_payment = $1")
+                    let row = query("SELECT * FROM sandbox_payments WHERE merchant_payment = $1")
                         .bind(merchant_payment)
                         .fetch_optional(&mut *conn)
                         .await?
@@ -832,10 +830,10 @@ impl Store {
                             sql.push(", ");
                         }
                         sql.bind_tuple([
-                            Bind::Text(job.kind),
-                            Bind::Text(job.payload),
-                            Bind::Int(job.run_at.millis()),
-                            Bind::Int(job.created_at.millis()),
+                            Value::Text(job.kind),
+                            Value::Text(job.payload),
+                            Value::Int(job.run_at.millis()),
+                            Value::Int(job.created_at.millis()),
                         ]);
                     }
                     sql.build().execute(&mut *conn).await?;
@@ -861,7 +859,7 @@ impl Store {
             Box::pin(async move {
                 // On PostgreSQL a concurrent first call with the same key makes this insert
                 // wait for it, then do nothing; the read below sees its committed outcome.
-                let first = sqlx::query(
+                let first = query(
                     "INSERT INTO sandbox_refunds (idempotency_key, merchant_payment, amount, status, reason, created_at)
                      VALUES ($1, $2, $3, 'failed', 'the sandbox holds no such paid amount', $4)
                      ON CONFLICT (idempotency_key) DO NOTHING",
@@ -873,7 +871,7 @@ impl Store {
                 .execute(&mut *conn)
                 .await?;
                 if first.rows_affected() == 1 {
-                    let paid = sqlx::query(
+                    let paid = query(
                         "UPDATE sandbox_payments SET refunded = refunded + $1 WHERE merchant_payment = $2 AND status = 'succeeded' AND refunded + $1 <= amount",
                     )
                     .bind(amount)
@@ -881,13 +879,13 @@ impl Store {
                     .execute(&mut *conn)
                     .await?;
                     if paid.rows_affected() == 1 {
-                        sqlx::query("UPDATE sandbox_refunds SET status = 'succeeded', reason = NULL WHERE idempotency_key = $1")
+                        query("UPDATE sandbox_refunds SET status = 'succeeded', reason = NULL WHERE idempotency_key = $1")
                             .bind(&key)
                             .execute(&mut *conn)
                             .await?;
                     }
                 }
-                let row = sqlx::query("SELECT * FROM sandbox_refunds WHERE idempotency_key = $1")
+                let row = query("SELECT * FROM sandbox_refunds WHERE idempotency_key = $1")
                     .bind(&key)
                     .fetch_one(&mut *conn)
                     .await?;
@@ -906,11 +904,11 @@ impl Store {
 }
 
 async fn apply_notification_in(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     n: &NotificationFacts,
     now: Timestamp,
 ) -> Result<NotificationOutcome, StoreError> {
-    let fresh = sqlx::query(
+    let fresh = query(
         "INSERT INTO payment_notifications (provider, event_id, payment_id, received_at) VALUES ($1, $2, $3, $4)
          ON CONFLICT (provider, event_id) DO NOTHING",
     )
@@ -925,19 +923,18 @@ async fn apply_notification_in(
     }
     // Settle the payment first and check it after: a mismatch fails the operation, which
     // rolls the update back with everything else (one statement fewer on the common path).
-    let settled = sqlx::query(
-        "UPDATE payments SET status = $1, updated_at = $2 WHERE id = $3 AND status = 'pending' RETURNING *",
-    )
-    .bind(if n.succeeded { "succeeded" } else { "failed" })
-    .bind(now.millis())
-    .bind(n.payment_id)
-    .fetch_optional(&mut *conn)
-    .await?;
+    let settled =
+        query("UPDATE payments SET status = $1, updated_at = $2 WHERE id = $3 AND status = 'pending' RETURNING *")
+            .bind(if n.succeeded { "succeeded" } else { "failed" })
+            .bind(now.millis())
+            .bind(n.payment_id)
+            .fetch_optional(&mut *conn)
+            .await?;
     let settled_now = settled.is_some();
     let payment = match settled {
         Some(row) => Some(row),
         None => {
-            sqlx::query("SELECT * FROM payments WHERE id = $1")
+            query("SELECT * FROM payments WHERE id = $1")
                 .bind(n.payment_id)
                 .fetch_optional(&mut *conn)
                 .await?
@@ -964,7 +961,7 @@ async fn apply_notification_in(
         });
     }
     let actor = format!("provider:{}", n.provider);
-    sqlx::query("UPDATE orders SET paid_amount = paid_amount + $1, version = version + 1 WHERE id = $2")
+    query("UPDATE orders SET paid_amount = paid_amount + $1, version = version + 1 WHERE id = $2")
         .bind(payment.amount)
         .bind(payment.order_id)
         .execute(&mut *conn)
@@ -986,7 +983,7 @@ async fn apply_notification_in(
         Err(StoreError::InvalidTransition(t)) => {
             // The money came after the order was cancelled (payment timeout): keep the
             // record straight and pay it back.
-            let refund_id: i64 = sqlx::query_scalar(
+            let refund_id: i64 = query_scalar(
                 "INSERT INTO refunds (order_id, payment_id, amount, reason, status, requested_by, created_at, decided_at)
                  VALUES ($1, $2, $3, 'payment arrived after the order was cancelled', 'processing', 0, $4, $4) RETURNING id",
             )

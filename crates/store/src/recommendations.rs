@@ -6,9 +6,9 @@
 //! `emporium-recommend`; it is stored whole so a restart, or another instance on the same
 //! database, serves the same model without rebuilding it.
 
+use crate::db::{query, query_scalar};
 use emporium_domain::time::Timestamp;
 use futures_util::TryStreamExt;
-use sqlx::Row;
 
 use crate::{Store, StoreError};
 
@@ -63,10 +63,11 @@ impl Store {
             "SELECT DISTINCT o.user_id, i.product_id FROM orders o JOIN order_items i ON i.order_id = o.id
              WHERE o.status IN {PURCHASED}"
         );
+        // Streamed straight from sqlx: the only query that does not collect its rows.
         let mut rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch(self.reader());
         let mut pairs = Vec::new();
         while let Some(row) = rows.try_next().await? {
-            pairs.push((row.try_get(0)?, row.try_get(1)?));
+            pairs.push((sqlx::Row::try_get(&row, 0)?, sqlx::Row::try_get(&row, 1)?));
         }
         Ok(pairs)
     }
@@ -79,7 +80,7 @@ impl Store {
              WHERE o.user_id = $1 AND o.status IN {PURCHASED}
                AND EXISTS (SELECT 1 FROM order_events e WHERE e.order_id = o.id AND e.id > $2)"
         );
-        Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+        Ok(query_scalar(sqlx::AssertSqlSafe(sql))
             .bind(user_id)
             .bind(after)
             .fetch_all(self.reader())
@@ -88,7 +89,7 @@ impl Store {
 
     /// Every product's category, for the "popular in your categories" fallback.
     pub async fn product_categories(&self) -> Result<Vec<(i64, Option<String>)>, StoreError> {
-        let rows = sqlx::query("SELECT id, category FROM products")
+        let rows = query("SELECT id, category FROM products")
             .fetch_all(self.reader())
             .await?;
         rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
@@ -97,14 +98,14 @@ impl Store {
     /// The newest order event: it moves whenever an order is placed, paid, cancelled or
     /// refunded, so a model whose watermark equals it is up to date.
     pub async fn order_watermark(&self) -> Result<i64, StoreError> {
-        Ok(sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM order_events")
+        Ok(query_scalar("SELECT COALESCE(MAX(id), 0) FROM order_events")
             .fetch_one(self.reader())
             .await?)
     }
 
     /// The newest stored model's description.
     pub async fn latest_model(&self) -> Result<Option<ModelInfo>, StoreError> {
-        let row = sqlx::query(
+        let row = query(
             "SELECT id, watermark, users, items, interactions, fit_millis, built_at FROM recommendation_models
              ORDER BY id DESC LIMIT 1",
         )
@@ -126,19 +127,17 @@ impl Store {
 
     /// A stored model's bytes (`None` once pruned).
     pub async fn model_body(&self, id: i64) -> Result<Option<Vec<u8>>, StoreError> {
-        Ok(
-            sqlx::query_scalar("SELECT body FROM recommendation_models WHERE id = $1")
-                .bind(id)
-                .fetch_optional(self.reader())
-                .await?,
-        )
+        Ok(query_scalar("SELECT body FROM recommendation_models WHERE id = $1")
+            .bind(id)
+            .fetch_optional(self.reader())
+            .await?)
     }
 
     /// Stores a model as the newest and prunes the old ones; answers its id.
     pub async fn save_model(&self, model: NewModel, now: Timestamp) -> Result<i64, StoreError> {
         self.write(move |conn| {
             Box::pin(async move {
-                let id: i64 = sqlx::query_scalar(
+                let id: i64 = query_scalar(
                     "INSERT INTO recommendation_models (watermark, users, items, interactions, fit_millis, built_at, body)
                      VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
                 )
@@ -151,7 +150,7 @@ impl Store {
                 .bind(model.body)
                 .fetch_one(&mut *conn)
                 .await?;
-                sqlx::query("DELETE FROM recommendation_models WHERE id <= $1")
+                query("DELETE FROM recommendation_models WHERE id <= $1")
                     .bind(id - KEEP_MODELS)
                     .execute(&mut *conn)
                     .await?;
@@ -166,7 +165,7 @@ impl Store {
     pub async fn take_model_lease(&self, now: Timestamp, until: Timestamp) -> Result<bool, StoreError> {
         self.write(move |conn| {
             Box::pin(async move {
-                let done = sqlx::query("UPDATE recommendation_lease SET until = $1 WHERE id = 1 AND until <= $2")
+                let done = query("UPDATE recommendation_lease SET until = $1 WHERE id = 1 AND until <= $2")
                     .bind(until.millis())
                     .bind(now.millis())
                     .execute(&mut *conn)
@@ -181,7 +180,7 @@ impl Store {
     pub async fn release_model_lease(&self) -> Result<(), StoreError> {
         self.write(|conn| {
             Box::pin(async move {
-                sqlx::query("UPDATE recommendation_lease SET until = 0 WHERE id = 1")
+                query("UPDATE recommendation_lease SET until = 0 WHERE id = 1")
                     .execute(&mut *conn)
                     .await?;
                 Ok(())

@@ -10,8 +10,8 @@
 //!
 //! Amounts of different currencies are summed as stored, like the inventory valuation.
 
+use crate::db::query;
 use emporium_domain::time::Timestamp;
-use sqlx::Row;
 
 use crate::{Store, StoreError};
 
@@ -73,7 +73,7 @@ impl Store {
             .collect();
         let index = |day: i64| usize::try_from(day - first_day).ok();
 
-        let sold = sqlx::query(
+        let sold = query(
             "SELECT paid_at / 86400000 AS day, COUNT(*) AS orders,
                     CAST(COALESCE(SUM(paid_amount), 0) AS BIGINT) AS revenue
              FROM orders WHERE paid_at >= $1 AND paid_at < $2 GROUP BY paid_at / 86400000",
@@ -89,7 +89,7 @@ impl Store {
             }
         }
 
-        let refunded = sqlx::query(
+        let refunded = query(
             "SELECT decided_at / 86400000 AS day, CAST(SUM(amount) AS BIGINT) AS refunds
              FROM refunds WHERE status = 'refunded' AND decided_at >= $1 AND decided_at < $2
              GROUP BY decided_at / 86400000",
@@ -105,7 +105,7 @@ impl Store {
         }
 
         // The draws of each order line carry their lots' unit costs: exact FIFO cost.
-        let costs = sqlx::query(
+        let costs = query(
             "SELECT o.paid_at / 86400000 AS day,
                     CAST(SUM((d.quantity - d.returned) * d.unit_cost) AS BIGINT) AS cost
              FROM orders o
@@ -137,7 +137,7 @@ impl Store {
             totals.gross_margin += d.gross_margin;
         }
 
-        let top_rows = sqlx::query(
+        let top_rows = query(
             "SELECT i.product_id, p.name, CAST(SUM(i.quantity) AS BIGINT) AS units,
                     CAST(SUM(i.line_total) AS BIGINT) AS revenue
              FROM order_items i

@@ -2,10 +2,9 @@
 //! writes the review and moves the product's rating aggregate, so the aggregate always
 //! equals the sum over the visible reviews (an invariant `check` verifies).
 
+use crate::db::{Conn, Row, query, query_scalar};
 use emporium_domain::review::{Rating, ReviewBody};
 use emporium_domain::time::Timestamp;
-use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, Row};
 
 use crate::catalog::record_change;
 use crate::{Store, StoreError};
@@ -67,7 +66,7 @@ macro_rules! review_columns {
     };
 }
 
-fn review_from(row: &AnyRow) -> Result<Review, StoreError> {
+fn review_from(row: &Row) -> Result<Review, StoreError> {
     let status: String = row.try_get("status")?;
     Ok(Review {
         id: row.try_get("id")?,
@@ -97,8 +96,8 @@ fn masked(username: &str) -> String {
     }
 }
 
-async fn review_in(conn: &mut AnyConnection, id: i64) -> Result<Review, StoreError> {
-    let row = sqlx::query(concat!("SELECT ", review_columns!(), " WHERE r.id = $1"))
+async fn review_in(conn: &mut Conn, id: i64) -> Result<Review, StoreError> {
+    let row = query(concat!("SELECT ", review_columns!(), " WHERE r.id = $1"))
         .bind(id)
         .fetch_optional(&mut *conn)
         .await?
@@ -108,13 +107,13 @@ async fn review_in(conn: &mut AnyConnection, id: i64) -> Result<Review, StoreErr
 
 /// Moves a product's rating aggregate by one review: `sign` +1 adds it, -1 takes it out.
 async fn move_rating(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     product_id: i64,
     rating: i64,
     sign: i64,
     now: Timestamp,
 ) -> Result<(), StoreError> {
-    sqlx::query(
+    query(
         "UPDATE products SET
             rating_sum   = rating_sum + $1,
             rating_count = rating_count + $2,
@@ -140,15 +139,14 @@ impl Store {
     pub async fn add_review(&self, new: NewReview, now: Timestamp) -> Result<Review, StoreError> {
         self.write(move |conn| {
             Box::pin(async move {
-                let status: Option<String> =
-                    sqlx::query_scalar("SELECT status FROM orders WHERE id = $1 AND user_id = $2")
-                        .bind(new.order_id)
-                        .bind(new.user_id)
-                        .fetch_optional(&mut *conn)
-                        .await?;
+                let status: Option<String> = query_scalar("SELECT status FROM orders WHERE id = $1 AND user_id = $2")
+                    .bind(new.order_id)
+                    .bind(new.user_id)
+                    .fetch_optional(&mut *conn)
+                    .await?;
                 let status = status.ok_or(StoreError::NotFound)?;
                 let holds: i64 =
-                    sqlx::query_scalar("SELECT COUNT(*) FROM order_items WHERE order_id = $1 AND product_id = $2")
+                    query_scalar("SELECT COUNT(*) FROM order_items WHERE order_id = $1 AND product_id = $2")
                         .bind(new.order_id)
                         .bind(new.product_id)
                         .fetch_one(&mut *conn)
@@ -159,7 +157,7 @@ impl Store {
                 if status != "received" {
                     return Err(NotReviewable::NotReceived.into());
                 }
-                let id: i64 = sqlx::query_scalar(
+                let id: i64 = query_scalar(
                     "INSERT INTO reviews (product_id, order_id, user_id, rating, body, created_at)
                      VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
                 )
@@ -191,7 +189,7 @@ impl Store {
         before_id: Option<i64>,
         limit: i64,
     ) -> Result<Vec<Review>, StoreError> {
-        let rows = sqlx::query(concat!(
+        let rows = query(concat!(
             "SELECT ",
             review_columns!(),
             " WHERE r.product_id = $1 AND ($2 = 1 OR r.status = 'visible') AND r.id < $3
@@ -208,7 +206,7 @@ impl Store {
 
     /// The products of an order its buyer has reviewed (for the order page).
     pub async fn reviewed_in_order(&self, order_id: i64) -> Result<Vec<i64>, StoreError> {
-        Ok(sqlx::query_scalar("SELECT product_id FROM reviews WHERE order_id = $1")
+        Ok(query_scalar("SELECT product_id FROM reviews WHERE order_id = $1")
             .bind(order_id)
             .fetch_all(self.reader())
             .await?)
@@ -216,7 +214,7 @@ impl Store {
 
     /// One review, hidden or not.
     pub async fn review(&self, id: i64) -> Result<Option<Review>, StoreError> {
-        let row = sqlx::query(concat!("SELECT ", review_columns!(), " WHERE r.id = $1"))
+        let row = query(concat!("SELECT ", review_columns!(), " WHERE r.id = $1"))
             .bind(id)
             .fetch_optional(self.reader())
             .await?;
@@ -240,7 +238,7 @@ impl Store {
                 } else {
                     ("hidden", "visible")
                 };
-                let moved = sqlx::query(
+                let moved = query(
                     "UPDATE reviews SET status = $1, hidden_by = $2, hidden_at = $3 WHERE id = $4 AND status = $5
                      RETURNING product_id, rating",
                 )

@@ -17,11 +17,11 @@ use std::fmt;
 use std::path::Path;
 use std::sync::Arc;
 
+use crate::db::query;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
-use sqlx::Row;
 
 use crate::{Store, StoreError};
 
@@ -336,7 +336,7 @@ impl Store {
         let check = self.sealer().seal(KEY_CHECK_CONTEXT, "emporium")?;
         self.write(move |conn| {
             Box::pin(async move {
-                sqlx::query("UPDATE settings SET value = $1 WHERE key = $2")
+                query("UPDATE settings SET value = $1 WHERE key = $2")
                     .bind(&check)
                     .bind(KEY_CHECK)
                     .execute(&mut *conn)
@@ -386,7 +386,7 @@ impl Store {
             "SELECT id, {owner} AS owner, {} FROM {table} WHERE id > $1 ORDER BY id LIMIT 500",
             columns.join(", ")
         );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        let rows = query(sqlx::AssertSqlSafe(sql))
             .bind(after)
             .fetch_all(self.reader())
             .await?;
@@ -434,7 +434,7 @@ impl Store {
                         // Only if unchanged since read: a concurrent edit wins, and is
                         // already sealed under the current key by the serving instance.
                         let sql = format!("UPDATE {table} SET {column} = $1 WHERE id = $2 AND {column} = $3");
-                        sqlx::query(sqlx::AssertSqlSafe(sql))
+                        query(sqlx::AssertSqlSafe(sql))
                             .bind(new)
                             .bind(id)
                             .bind(old)

@@ -2,23 +2,14 @@
 //! filters and sorts). sqlx's `QueryBuilder` writes `?` placeholders for `Any`, which
 //! PostgreSQL rejects; this one writes `$1, $2, …`, which both engines accept.
 
-use sqlx::any::AnyArguments;
-use sqlx::query::Query;
-use sqlx::{Any, AssertSqlSafe};
-
-/// A value bound to a placeholder.
-#[derive(Debug, Clone)]
-pub(crate) enum Bind {
-    Int(i64),
-    Text(String),
-}
+use crate::db::{Query, Value, query_assembled};
 
 /// SQL text with numbered placeholders and their values. Only fixed fragments written in
 /// this crate are ever pushed as text; every value goes through a placeholder.
 #[derive(Debug, Default)]
 pub(crate) struct Sql {
     text: String,
-    binds: Vec<Bind>,
+    binds: Vec<Value>,
 }
 
 impl Sql {
@@ -36,7 +27,7 @@ impl Sql {
     }
 
     /// Appends a placeholder for `value`.
-    pub(crate) fn bind(&mut self, value: Bind) -> &mut Self {
+    pub(crate) fn bind(&mut self, value: Value) -> &mut Self {
         self.binds.push(value);
         self.text.push('$');
         self.text.push_str(&self.binds.len().to_string());
@@ -45,11 +36,11 @@ impl Sql {
 
     /// Appends `(…)`, a placeholder per value: the list of an `IN`.
     pub(crate) fn bind_list(&mut self, values: impl IntoIterator<Item = i64>) -> &mut Self {
-        self.bind_tuple(values.into_iter().map(Bind::Int))
+        self.bind_tuple(values.into_iter().map(Value::Int))
     }
 
     /// Appends `(…)`, a placeholder per value: a row of a multi-row `VALUES`, or an `IN` list.
-    pub(crate) fn bind_tuple(&mut self, values: impl IntoIterator<Item = Bind>) -> &mut Self {
+    pub(crate) fn bind_tuple(&mut self, values: impl IntoIterator<Item = Value>) -> &mut Self {
         self.text.push('(');
         for (n, v) in values.into_iter().enumerate() {
             if n > 0 {
@@ -62,14 +53,7 @@ impl Sql {
     }
 
     /// The query, ready to run.
-    pub(crate) fn build(self) -> Query<'static, Any, AnyArguments> {
-        let mut query = sqlx::query(AssertSqlSafe(self.text));
-        for bind in self.binds {
-            query = match bind {
-                Bind::Int(v) => query.bind(v),
-                Bind::Text(v) => query.bind(v),
-            };
-        }
-        query
+    pub(crate) fn build(self) -> Query {
+        query_assembled(self.text, self.binds)
     }
 }

@@ -3,11 +3,18 @@
 //!
 //! - **SQLite** allows one writer at a time, and a deferred transaction that reads and
 //!   then writes can fail with `SQLITE_BUSY` at once, whatever the busy timeout. So one
-//!   task owns the only write connection and drains a queue: it opens a single
+//!   thread owns the only write connection and drains a queue: it opens a single
 //!   `BEGIN IMMEDIATE` transaction, runs every queued operation inside its own savepoint,
 //!   then commits them all with one flush (group commit). An operation's caller is
 //!   answered only after that commit, so an acknowledged write is on disk, and the cost of
 //!   the flush is shared by everyone who waited for it. Clients never see `SQLITE_BUSY`.
+//!
+//!   The thread drives its connection itself (a synchronous `rusqlite` connection, see
+//!   `db`), so a statement is a function call rather than a round trip to a driver's
+//!   thread: every write waits behind the ones queued before it, so the writer's time per
+//!   statement bounds the whole shop's write rate. Operations are async because they are
+//!   written once for both engines; on this connection every query is ready at once, and
+//!   the thread polls each operation to its end.
 //! - **PostgreSQL** handles concurrent writers itself: each operation runs in its own
 //!   pooled transaction.
 //!
@@ -16,12 +23,15 @@
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
 
 use futures_util::FutureExt;
-use sqlx::{AnyConnection, AnyPool, Connection};
+use sqlx::AnyPool;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::StoreError;
+use crate::db::Conn;
 use crate::product_cache::{ProductCache, collecting};
 
 /// A boxed future borrowing a connection, as write operations return.
@@ -47,14 +57,23 @@ enum Inner {
 }
 
 impl Writer {
-    /// A writer that owns `conn` (an SQLite connection) and commits in groups.
-    pub(crate) fn single_connection(conn: AnyConnection, products: ProductCache) -> Self {
+    /// A writer whose thread owns `conn` (the SQLite connection) and commits in groups.
+    pub(crate) fn single_connection(conn: rusqlite::Connection, products: ProductCache) -> Result<Self, StoreError> {
         let (tx, rx) = mpsc::channel(QUEUE);
-        tokio::spawn(drain(conn, rx, products.clone()));
-        Writer {
+        let runtime = tokio::runtime::Handle::current();
+        let forget = products.clone();
+        std::thread::Builder::new()
+            .name("sqlite-writer".into())
+            .spawn(move || {
+                // Operations may use tokio (timers, task-locals) as they would anywhere.
+                let _runtime = runtime.enter();
+                drain(Conn::Lite(conn), rx, forget);
+            })
+            .map_err(|e| StoreError::Config(format!("cannot start the SQLite writer: {e}")))?;
+        Ok(Writer {
             inner: Inner::Queue(tx),
             products,
-        }
+        })
     }
 
     /// A writer that runs each operation in its own transaction from `pool`.
@@ -69,15 +88,19 @@ impl Writer {
     pub(crate) async fn run<T, F>(&self, op: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
-        F: for<'c> FnOnce(&'c mut AnyConnection) -> BoxFuture<'c, Result<T, StoreError>> + Send + 'static,
+        F: for<'c> FnOnce(&'c mut Conn) -> BoxFuture<'c, Result<T, StoreError>> + Send + 'static,
     {
         match &self.inner {
             Inner::Pool(pool) => {
-                let mut tx = pool.begin().await?;
-                // Dropping `tx` on any error (or panic) rolls the transaction back.
-                let (out, changed) = collecting(AssertUnwindSafe(op(&mut tx)).catch_unwind()).await;
+                let mut conn = Conn::Tx(pool.begin().await?);
+                // Dropping the transaction on any error (or panic) rolls it back.
+                let (out, changed) = collecting(AssertUnwindSafe(op(&mut conn)).catch_unwind()).await;
                 let out = out.map_err(|_| StoreError::Panicked)??;
-                let committed = tx.commit().await;
+                let committed = match conn {
+                    Conn::Tx(tx) => tx.commit().await,
+                    // Built as `Tx` just above; an operation cannot swap it.
+                    _ => Err(sqlx::Error::Protocol("write transaction lost".into())),
+                };
                 // After the commit, so no reader can cache what it read before it.
                 self.products.forget(&changed);
                 committed?;
@@ -130,7 +153,7 @@ impl std::fmt::Debug for Msg {
 /// A queued operation, type-erased so operations of any result type share one queue.
 trait Job: Send {
     /// Runs the operation; returns whether it succeeded (its savepoint is kept).
-    fn run<'c>(&'c mut self, conn: &'c mut AnyConnection) -> BoxFuture<'c, bool>;
+    fn run<'c>(&'c mut self, conn: &'c mut Conn) -> BoxFuture<'c, bool>;
     /// The products the operation changed (known once it ran).
     fn changed(&self) -> &[i64];
     /// Answers the caller once the batch's fate is known.
@@ -147,9 +170,9 @@ struct Pending<T, F> {
 impl<T, F> Job for Pending<T, F>
 where
     T: Send + 'static,
-    F: for<'c> FnOnce(&'c mut AnyConnection) -> BoxFuture<'c, Result<T, StoreError>> + Send + 'static,
+    F: for<'c> FnOnce(&'c mut Conn) -> BoxFuture<'c, Result<T, StoreError>> + Send + 'static,
 {
-    fn run<'c>(&'c mut self, conn: &'c mut AnyConnection) -> BoxFuture<'c, bool> {
+    fn run<'c>(&'c mut self, conn: &'c mut Conn) -> BoxFuture<'c, bool> {
         Box::pin(async move {
             let Some(op) = self.op.take() else {
                 return false;
@@ -183,12 +206,13 @@ where
     }
 }
 
-/// The single writer task: take whatever is queued, run it as one transaction, commit.
-async fn drain(mut conn: AnyConnection, mut rx: mpsc::Receiver<Msg>, products: ProductCache) {
+/// The writer thread: take whatever is queued, run it as one transaction, commit.
+fn drain(mut conn: Conn, mut rx: mpsc::Receiver<Msg>, products: ProductCache) {
+    let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
     let mut messages: Vec<Msg> = Vec::with_capacity(MAX_BATCH);
     let mut batch: Vec<Box<dyn Job>> = Vec::with_capacity(MAX_BATCH);
     let mut closers = Vec::new();
-    while rx.recv_many(&mut messages, MAX_BATCH).await > 0 {
+    while rx.blocking_recv_many(&mut messages, MAX_BATCH) > 0 {
         for msg in messages.drain(..) {
             match msg {
                 Msg::Job(job) => batch.push(job),
@@ -200,7 +224,7 @@ async fn drain(mut conn: AnyConnection, mut rx: mpsc::Receiver<Msg>, products: P
             }
         }
         if !batch.is_empty() {
-            let commit = run_batch(&mut conn, &mut batch).await;
+            let commit = run_batch(&mut conn, &mut batch, &waker);
             if let Err(e) = &commit {
                 tracing::error!(error = %e, batch = batch.len(), "sqlite group commit failed");
             }
@@ -214,16 +238,14 @@ async fn drain(mut conn: AnyConnection, mut rx: mpsc::Receiver<Msg>, products: P
             }
         }
     }
-    let _ = conn.close().await;
+    drop(conn);
     for done in closers {
         let _ = done.send(());
     }
 }
 
-async fn run_batch(conn: &mut AnyConnection, batch: &mut [Box<dyn Job>]) -> Result<(), String> {
-    // Each operation runs in a savepoint of its own. The statements between operations go
-    // to the connection in one call each: one hand-off to the driver's connection thread
-    // instead of two or three (the hand-offs, not SQLite, are what the writer waits on).
+fn run_batch(conn: &mut Conn, batch: &mut [Box<dyn Job>], waker: &Waker) -> Result<(), String> {
+    // Each operation runs in a savepoint of its own.
     let mut previous: Option<bool> = None; // whether the previous operation succeeded
     for job in batch.iter_mut() {
         let between = match previous {
@@ -231,30 +253,47 @@ async fn run_batch(conn: &mut AnyConnection, batch: &mut [Box<dyn Job>]) -> Resu
             Some(true) => "RELEASE op; SAVEPOINT op",
             Some(false) => "ROLLBACK TO op; RELEASE op; SAVEPOINT op",
         };
-        if let Err(e) = exec(conn, between).await {
-            let _ = exec(conn, "ROLLBACK").await;
+        if let Err(e) = exec(conn, between) {
+            let _ = exec(conn, "ROLLBACK");
             return Err(e);
         }
-        previous = Some(job.run(conn).await);
+        previous = Some(block_on(job.run(conn), waker));
     }
     let last = match previous {
         None => return Ok(()),
         Some(true) => "RELEASE op; COMMIT",
         Some(false) => "ROLLBACK TO op; RELEASE op; COMMIT",
     };
-    match exec(conn, last).await {
-        Ok(()) => Ok(()),
-        Err(e) => {
-            let _ = exec(conn, "ROLLBACK").await;
-            Err(e)
-        }
+    exec(conn, last).inspect_err(|_| {
+        let _ = exec(conn, "ROLLBACK");
+    })
+}
+
+fn exec(conn: &Conn, sql: &'static str) -> Result<(), String> {
+    match conn {
+        Conn::Lite(conn) => conn.execute_batch(sql).map_err(|e| e.to_string()),
+        _ => Err("the SQLite writer was given another kind of connection".into()),
     }
 }
 
-async fn exec(conn: &mut AnyConnection, sql: &'static str) -> Result<(), String> {
-    sqlx::raw_sql(sql)
-        .execute(conn)
-        .await
-        .map(drop)
-        .map_err(|e| e.to_string())
+/// Polls `op` to its end on this thread. Every query on the writer's connection is ready
+/// at once, so this parks only if an operation waits on something else.
+fn block_on<F: Future>(op: F, waker: &Waker) -> F::Output {
+    let mut cx = Context::from_waker(waker);
+    let mut op = std::pin::pin!(op);
+    loop {
+        if let Poll::Ready(out) = op.as_mut().poll(&mut cx) {
+            return out;
+        }
+        std::thread::park();
+    }
+}
+
+/// Wakes the writer thread.
+struct Unpark(std::thread::Thread);
+
+impl Wake for Unpark {
+    fn wake(self: Arc<Self>) {
+        self.0.unpark();
+    }
 }

@@ -203,7 +203,7 @@ engine_test! {
         let result = store
             .write(move |conn| {
                 Box::pin(async move {
-                    sqlx::query("UPDATE stock_lots SET remaining = -1 WHERE id = $1").bind(l.id).execute(&mut *conn).await?;
+                    emporium_store::db::query("UPDATE stock_lots SET remaining = -1 WHERE id = $1").bind(l.id).execute(&mut *conn).await?;
                     Ok(())
                 })
             })

@@ -227,7 +227,7 @@ engine_test! {
         let result: Result<(), StoreError> = store
             .write(|conn| {
                 Box::pin(async move {
-                    sqlx::query("INSERT INTO login_failures (username_key, at) VALUES ('x', 1)").execute(&mut *conn).await?;
+                    emporium_store::db::query("INSERT INTO login_failures (username_key, at) VALUES ('x', 1)").execute(&mut *conn).await?;
                     Err(StoreError::NotFound)
                 })
             })
@@ -244,7 +244,7 @@ engine_test! {
         let result: Result<(), StoreError> = store
             .write(|conn| {
                 Box::pin(async move {
-                    sqlx::query("INSERT INTO login_failures (username_key, at) VALUES ('x', 1)").execute(&mut *conn).await?;
+                    emporium_store::db::query("INSERT INTO login_failures (username_key, at) VALUES ('x', 1)").execute(&mut *conn).await?;
                     panic!("a bug in an operation");
                 })
             })
@@ -256,4 +256,48 @@ engine_test! {
         let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM login_failures").fetch_one(store.reader()).await.expect("count");
         assert_eq!(n, 0);
     }
+}
+
+/// The SQLite writer runs on its own connection (not sqlx's), so the settings durability
+/// and integrity rest on are asserted on that connection itself.
+#[tokio::test]
+async fn the_sqlite_writer_flushes_every_commit_and_enforces_foreign_keys() {
+    let db = emporium_testkit::TestDb::new(emporium_store::Engine::Sqlite)
+        .await
+        .expect("sqlite");
+    let store = db.open().await;
+    let settings = store
+        .write(|conn| {
+            Box::pin(async move {
+                let journal: String = emporium_store::db::query_scalar("PRAGMA journal_mode")
+                    .fetch_one(&mut *conn)
+                    .await?;
+                let synchronous: i64 = emporium_store::db::query_scalar("PRAGMA synchronous")
+                    .fetch_one(&mut *conn)
+                    .await?;
+                let foreign_keys: i64 = emporium_store::db::query_scalar("PRAGMA foreign_keys")
+                    .fetch_one(&mut *conn)
+                    .await?;
+                Ok((journal, synchronous, foreign_keys))
+            })
+        })
+        .await
+        .expect("pragmas");
+    // FULL = 2: every commit is flushed before the writer answers.
+    assert_eq!(settings, ("wal".to_owned(), 2, 1));
+    let orphan: Result<(), StoreError> = store
+        .write(|conn| {
+            Box::pin(async move {
+                emporium_store::db::query("INSERT INTO addresses (user_id, recipient, phone, line1, city, country, created_at) VALUES (999, 'x', 'x', 'x', 'x', 'CN', 0)")
+                    .execute(&mut *conn)
+                    .await?;
+                Ok(())
+            })
+        })
+        .await;
+    let error = orphan.expect_err("no user 999");
+    assert!(
+        matches!(&error, StoreError::Database(sqlx::Error::Database(e)) if e.is_foreign_key_violation()),
+        "{error:?}"
+    );
 }

@@ -133,11 +133,11 @@ app_test! {
         app.store
             .write(move |conn| {
                 Box::pin(async move {
-                    sqlx::query("UPDATE sandbox_payments SET refunded = refunded + 2500 WHERE merchant_payment = $1")
+                    emporium_store::db::query("UPDATE sandbox_payments SET refunded = refunded + 2500 WHERE merchant_payment = $1")
                         .bind(payment)
                         .execute(&mut *conn)
                         .await?;
-                    sqlx::query("INSERT INTO sandbox_refunds (idempotency_key, merchant_payment, amount, status, created_at) VALUES ('stray', $1, 2500, 'succeeded', 0)")
+                    emporium_store::db::query("INSERT INTO sandbox_refunds (idempotency_key, merchant_payment, amount, status, created_at) VALUES ('stray', $1, 2500, 'succeeded', 0)")
                         .bind(payment)
                         .execute(&mut *conn)
                         .await?;
