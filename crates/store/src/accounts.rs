@@ -295,7 +295,7 @@ impl Store {
         ))
         .bind(token_hash)
         .bind(now.millis())
-        .fetch_optional(self.reader())
+        .fetch_optional(self.point())
         .await?;
         let Some(row) = row else { return Ok(None) };
         let session = Session {

@@ -285,7 +285,7 @@ impl Store {
         let ticket = self.products.ticket();
         let row = query(concat!("SELECT ", product_columns!(), " FROM products WHERE id = $1"))
             .bind(id)
-            .fetch_optional(self.reader())
+            .fetch_optional(self.point())
             .await?;
         let product = row.as_ref().map(product_from).transpose()?;
         self.products.offer(ticket, &product);
@@ -312,7 +312,7 @@ impl Store {
             let ticket = self.products.ticket();
             let mut sql = Sql::new(concat!("SELECT ", product_columns!(), " FROM products WHERE id IN "));
             sql.bind_list(missing.iter().copied());
-            let rows = sql.build().fetch_all(self.reader()).await?;
+            let rows = sql.build().fetch_all(self.point()).await?;
             let read: Vec<Product> = rows.iter().map(product_from).collect::<Result<_, _>>()?;
             self.products.offer(ticket, &read);
             found.extend(read);

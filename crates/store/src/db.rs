@@ -128,10 +128,12 @@ pub enum Conn {
 pub enum On<'a> {
     /// Any connection from the pool.
     Pool(&'a AnyPool),
+    /// A read-only SQLite connection used on the calling thread (see [`InlineReaders`]).
+    Inline(&'a InlineReaders),
     /// One sqlx connection.
     Any(&'a mut AnyConnection),
     /// The SQLite writer's connection.
-    Lite(&'a rusqlite::Connection),
+    Lite(&'a mut rusqlite::Connection),
 }
 
 impl<'a> From<&'a AnyPool> for On<'a> {
@@ -237,6 +239,10 @@ impl Query {
                     rows_affected: conn.changes(),
                 })
             }
+            On::Inline(readers) => {
+                readers.run(&self.sql, &self.args, None)?;
+                Ok(Done { rows_affected: 0 })
+            }
         }
     }
 
@@ -246,6 +252,7 @@ impl Query {
             On::Pool(pool) => self.any().fetch_all(pool).await?.into_iter().map(Row::Any).collect(),
             On::Any(conn) => self.any().fetch_all(conn).await?.into_iter().map(Row::Any).collect(),
             On::Lite(conn) => run_lite(conn, &self.sql, &self.args, None)?,
+            On::Inline(readers) => readers.run(&self.sql, &self.args, None)?,
         })
     }
 
@@ -255,6 +262,7 @@ impl Query {
             On::Pool(pool) => self.any().fetch_optional(pool).await?.map(Row::Any),
             On::Any(conn) => self.any().fetch_optional(conn).await?.map(Row::Any),
             On::Lite(conn) => run_lite(conn, &self.sql, &self.args, Some(1))?.pop(),
+            On::Inline(readers) => readers.run(&self.sql, &self.args, Some(1))?.pop(),
         })
     }
 
@@ -378,6 +386,55 @@ impl Row {
                 })
             }
         }
+    }
+}
+
+/// Read-only SQLite connections that run a query on the calling thread, for point reads:
+/// statements that use an index to find a few rows (a product by id, a session by token,
+/// a customer's page of order ids). Such a read takes microseconds, less than handing it
+/// to sqlx's connection thread and waking up again when it answers, which is what the
+/// read pool does for every statement. Anything that may scan stays on the pool, so no
+/// runtime thread is ever held up for long.
+#[derive(Debug)]
+pub struct InlineReaders {
+    path: std::path::PathBuf,
+    idle: std::sync::Mutex<Vec<rusqlite::Connection>>,
+}
+
+/// Idle connections kept; a busier moment opens more and closes the surplus.
+const INLINE_IDLE: usize = 8;
+
+impl InlineReaders {
+    pub(crate) fn new(path: &std::path::Path) -> Self {
+        Self {
+            path: path.to_owned(),
+            idle: std::sync::Mutex::new(Vec::new()),
+        }
+    }
+
+    fn run(&self, sql: &str, args: &[Value], limit: Option<usize>) -> Result<Vec<Row>, sqlx::Error> {
+        let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let conn = match idle {
+            Some(conn) => conn,
+            None => self.open().map_err(lite_error)?,
+        };
+        let out = run_lite(&conn, sql, args, limit);
+        let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
+        if idle.len() < INLINE_IDLE {
+            idle.push(conn);
+        }
+        out
+    }
+
+    fn open(&self) -> rusqlite::Result<rusqlite::Connection> {
+        use rusqlite::OpenFlags;
+        let conn = rusqlite::Connection::open_with_flags(
+            &self.path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI,
+        )?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.set_prepared_statement_cache_capacity(64);
+        Ok(conn)
     }
 }
 

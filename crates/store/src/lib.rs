@@ -112,6 +112,8 @@ pub struct Store {
     products: ProductCache,
     /// Recently looked-up sessions (see `session_cache`).
     sessions: Arc<SessionCache>,
+    /// On SQLite, where point reads run (see [`db::InlineReaders`]).
+    inline: Option<Arc<db::InlineReaders>>,
 }
 
 impl Store {
@@ -156,6 +158,7 @@ impl Store {
                     sealer: options.sealer.clone(),
                     products,
                     sessions,
+                    inline: Some(Arc::new(db::InlineReaders::new(&path))),
                 }
             }
             Engine::Postgres => {
@@ -172,6 +175,7 @@ impl Store {
                     sealer: options.sealer.clone(),
                     products,
                     sessions,
+                    inline: None,
                 }
             }
         };
@@ -192,6 +196,16 @@ impl Store {
     /// The pool for reads. On SQLite its connections are read-only.
     pub fn reader(&self) -> &AnyPool {
         &self.read
+    }
+
+    /// Where a point read goes: a statement that finds a few rows through an index. On
+    /// SQLite it runs on the calling thread (see [`db::InlineReaders`]), elsewhere on the
+    /// read pool. Anything that may scan uses [`Store::reader`].
+    pub(crate) fn point(&self) -> db::On<'_> {
+        match &self.inline {
+            Some(readers) => db::On::Inline(readers),
+            None => db::On::Pool(&self.read),
+        }
     }
 
     /// Runs `op` as one write transaction and returns its result once committed.

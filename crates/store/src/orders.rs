@@ -432,7 +432,7 @@ impl Store {
         .bind(key.user_id)
         .bind(&key.scope)
         .bind(&key.key)
-        .fetch_optional(self.reader())
+        .fetch_optional(self.point())
         .await?;
         let Some(row) = row else { return Ok(None) };
         if row.try_get::<String, _>("request_hash")? != key.request_hash {
@@ -455,7 +455,7 @@ impl Store {
     pub async fn order_head(&self, id: i64) -> Result<Option<(i64, i64)>, StoreError> {
         let row = query("SELECT user_id, version FROM orders WHERE id = $1")
             .bind(id)
-            .fetch_optional(self.reader())
+            .fetch_optional(self.point())
             .await?;
         row.map(|r| Ok((r.try_get("user_id")?, r.try_get("version")?)))
             .transpose()
@@ -484,7 +484,7 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<(i64, i64)>, StoreError> {
         let sql = order_page("SELECT id, version FROM orders", user_id, status, before, limit);
-        let rows = sql.build().fetch_all(self.reader()).await?;
+        let rows = sql.build().fetch_all(self.point()).await?;
         rows.iter()
             .map(|r| Ok((r.try_get("id")?, r.try_get("version")?)))
             .collect()
