@@ -340,7 +340,8 @@ fn emporium_command(bin: &Path, data_dir: &Path, database_url: Option<&str>) -> 
         .env("EMPORIUM_DATA_DIR", data_dir)
         .env("EMPORIUM_SANDBOX_SECRET", SANDBOX_SECRET)
         // Quiet by default; EMPORIUM_BENCH_SERVER_LOG passes a filter through for
-        // profiling (e.g. `sqlx=debug` lists every statement the server runs).
+        // profiling (e.g. `sqlx=debug` lists every statement the server runs through sqlx: all
+        // of them on PostgreSQL; on SQLite the writer and point reads bypass sqlx).
         .env(
             "RUST_LOG",
             std::env::var("EMPORIUM_BENCH_SERVER_LOG").unwrap_or_else(|_| "warn".into()),

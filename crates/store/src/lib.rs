@@ -2,18 +2,21 @@
 //! PostgreSQL, chosen by the URL scheme.
 //!
 //! Every query is written once, in SQL both engines accept (`$1` placeholders,
-//! `RETURNING`, `ON CONFLICT`), and runs through `sqlx::Any`; to keep that possible the
-//! schema holds only BIGINT and TEXT (money in minor units, time in epoch milliseconds).
+//! `RETURNING`, `ON CONFLICT`), against [`db`]'s small sqlx-like interface, which runs it
+//! on sqlx or, for the SQLite writer and SQLite's point reads, on a `rusqlite`
+//! connection driven by the thread that asks; to keep one text possible the schema holds
+//! only BIGINT and TEXT (money in minor units, time in epoch milliseconds).
 //! Engine-specific SQL lives in `migrations/<engine>/` and in the few places marked
 //! `ENGINE-SPECIFIC`.
 //!
 //! Operations are use-case sized (`create_user`, `create_session`) and each owns its
-//! transaction. Reads go to a pool; writes go through [`writer::Writer`], which on
-//! SQLite funnels every write through one connection and commits concurrent operations
-//! together (group commit), and on PostgreSQL runs each in its own transaction.
-//! Products, listing pages and search results are read through an in-process cache
-//! first (`product_cache`), which every committed product change updates; sessions
-//! likewise (`session_cache`), which logout and password changes update.
+//! transaction. Reads go to a pool, or as point reads to `Store::point`; writes go
+//! through [`writer::Writer`], which on SQLite funnels every write through one connection
+//! on one thread and commits concurrent operations together (group commit), and on
+//! PostgreSQL runs each in its own transaction. Products, listing pages and search
+//! results are read through an in-process cache first (`product_cache`), which every
+//! committed product change updates; sessions likewise (`session_cache`), which logout
+//! and password changes update.
 
 pub mod accounts;
 pub mod catalog;
