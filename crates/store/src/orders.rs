@@ -709,7 +709,7 @@ async fn place_order_in(
     }
     let snapshot = sealer.seal(&context("orders.address", request.user_id), &snapshot.join("\n"))?;
     let lines = query(
-        "SELECT c.product_id, c.quantity, p.name, p.price, p.currency FROM cart_items c JOIN products p ON p.id = c.product_id
+        "SELECT c.product_id, c.quantity, p.name, p.price, p.currency, p.stock_available FROM cart_items c JOIN products p ON p.id = c.product_id
          WHERE c.user_id = $1 AND p.status = 'active' ORDER BY c.product_id",
     )
     .bind(request.user_id)
@@ -725,6 +725,19 @@ async fn place_order_in(
             return Err(StoreError::MixedCurrencies);
         }
         subtotal += line.try_get::<i64, _>("price")? * line.try_get::<i64, _>("quantity")?;
+    }
+    // Refuse before writing anything when a line asks for more than is on hand: in a
+    // flash sale nearly every attempt ends here, and then costs two reads instead of six
+    // statements and a rollback (and on PostgreSQL no wait on the product's row lock).
+    // This read takes no lock; the draw below still decides for the attempts that pass.
+    for line in &lines {
+        let available: i64 = line.try_get("stock_available")?;
+        if available < line.try_get::<i64, _>("quantity")? {
+            return Err(StoreError::InsufficientStock {
+                product_id: line.try_get("product_id")?,
+                available,
+            });
+        }
     }
     let shipping = order::shipping_fee(subtotal);
     // The new order is assembled from what the inserts return rather than read back
