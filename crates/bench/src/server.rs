@@ -55,7 +55,15 @@ impl Shop {
             .join("bench-data");
         let name = format!("{}-{products}", engine_name(engine));
         let template = cache.join(&name);
-        let template_db = format!("emporium_bench_template_{products}");
+        // Named after its folder too: a template's database and its data keys (in the
+        // folder) belong together, and builds in other target dirs keep folders of their own.
+        let folder = {
+            use std::hash::{Hash, Hasher};
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            cache.hash(&mut h);
+            h.finish() as u32
+        };
+        let template_db = format!("emporium_bench_template_{products}_{folder:08x}");
         let ready = template.join("ready");
         if !ready.exists() || (engine == Engine::Postgres && !database_exists(postgres, &template_db)?) {
             let _ = std::fs::remove_dir_all(&template);
