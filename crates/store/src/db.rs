@@ -2,18 +2,21 @@
 //!
 //! - sqlx's pool and pooled transactions (reads on both engines, writes on PostgreSQL);
 //! - the SQLite writer's own connection, a synchronous `rusqlite` connection that the
-//!   writer thread drives itself (see `writer`).
+//!   writer thread drives itself (see `writer`);
+//! - on SQLite, read-only `rusqlite` connections for point reads, run on the thread that
+//!   asks ([`InlineReaders`]).
 //!
 //! Why two drivers: sqlx runs each SQLite connection on a thread of its own and hands it
-//! every statement over a channel, so a statement costs two thread wake-ups. On the
-//! writer, where every write waits behind the one before it, those hand-offs were the
-//! bound on checkout (profiles in BENCHMARKS.md). The writer now runs a whole group of
-//! operations on its own thread, each statement a plain function call.
+//! every statement over a channel, so a statement costs two thread wake-ups, more than an
+//! indexed read or write itself. On the writer, where every write waits behind the one
+//! before it, those hand-offs were the bound on checkout (profiles in BENCHMARKS.md). The
+//! writer now runs a whole group of operations on its own thread, each statement a plain
+//! function call, and a point read is a function call on the thread that needs it.
 //!
 //! The interface mirrors the part of sqlx the store used (`query(..).bind(..)
 //! .fetch_one(..)`, `row.try_get(..)`), so every operation is written once and runs on
-//! either kind of connection; errors stay `sqlx::Error`, with SQLite constraint failures
-//! reported as sqlx's would be (`is_unique_violation` and friends).
+//! any of them; errors stay `sqlx::Error`, with SQLite constraint failures reported as
+//! sqlx's would be (`is_unique_violation` and friends).
 
 use std::borrow::Cow;
 use std::fmt;
@@ -26,8 +29,8 @@ use sqlx::error::{DatabaseError, ErrorKind};
 use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyConnection, AnyPool, AssertSqlSafe, Transaction};
 
-/// A value bound to a placeholder. The schema holds only BIGINT and TEXT, so these are
-/// all there is; a NULL keeps its type because PostgreSQL wants one.
+/// A value bound to a placeholder. The schema holds BIGINT and TEXT (and one blob), so
+/// these are all there is; a NULL keeps its type because PostgreSQL wants one.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
     /// A BIGINT.
