@@ -332,7 +332,7 @@ impl<T: FromDb> Scalar<T> {
 pub enum Row {
     /// From sqlx.
     Any(AnyRow),
-    /// From the SQLite writer.
+    /// From a `rusqlite` connection.
     Lite(LiteRow),
 }
 
@@ -345,7 +345,8 @@ impl fmt::Debug for Row {
     }
 }
 
-/// A row read on the SQLite writer: its values, and the statement's column names.
+/// A row read on a `rusqlite` connection (the writer's or an inline reader's): its
+/// values, and the statement's column names.
 #[derive(Debug)]
 pub struct LiteRow {
     names: Arc<[String]>,
@@ -430,15 +431,25 @@ impl InlineReaders {
     }
 
     fn open(&self) -> rusqlite::Result<rusqlite::Connection> {
-        use rusqlite::OpenFlags;
-        let conn = rusqlite::Connection::open_with_flags(
-            &self.path,
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI,
-        )?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        conn.set_prepared_statement_cache_capacity(64);
-        Ok(conn)
+        open_lite(&self.path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY, 64)
     }
+}
+
+/// A `rusqlite` connection to the file at `path`, set up as sqlx sets up its own SQLite
+/// connections (5 s busy timeout), keeping up to `statements` prepared statements.
+pub(crate) fn open_lite(
+    path: &std::path::Path,
+    mode: rusqlite::OpenFlags,
+    statements: usize,
+) -> rusqlite::Result<rusqlite::Connection> {
+    use rusqlite::OpenFlags;
+    let conn = rusqlite::Connection::open_with_flags(
+        path,
+        mode | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI,
+    )?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    conn.set_prepared_statement_cache_capacity(statements);
+    Ok(conn)
 }
 
 /// Runs one statement on the writer's connection; `limit` stops reading rows early (an
@@ -457,8 +468,9 @@ fn run_lite(
             .and_then(|name| name.strip_prefix('$'))
             .and_then(|n| n.parse::<usize>().ok())
             .ok_or_else(|| sqlx::Error::Protocol(format!("placeholder {i} is not $N in {sql}")))?;
-        let value = args
-            .get(n - 1)
+        let value = n
+            .checked_sub(1)
+            .and_then(|at| args.get(at))
             .ok_or_else(|| sqlx::Error::Protocol(format!("nothing bound to ${n} in {sql}")))?;
         statement.raw_bind_parameter(i, value).map_err(lite_error)?;
     }

@@ -292,14 +292,13 @@ async fn connect_sqlite(path: &Path, mode: &str) -> Result<AnyConnection, StoreE
 /// The SQLite writer's connection (see `writer` for why it is not sqlx's).
 fn open_writer(path: &Path) -> Result<rusqlite::Connection, StoreError> {
     let lite = |e| StoreError::Database(db::lite_error(e));
-    let conn = rusqlite::Connection::open(path).map_err(lite)?;
-    // FULL as above (WAL is a property of the file); foreign keys and the busy timeout
-    // as sqlx sets them on its own SQLite connections.
+    // Every statement the write operations use stays prepared.
+    let mode = rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_CREATE;
+    let conn = db::open_lite(path, mode, 512).map_err(lite)?;
+    // FULL as above (WAL is a property of the file); foreign keys as sqlx sets them on
+    // its own SQLite connections.
     conn.pragma_update(None, "synchronous", "FULL").map_err(lite)?;
     conn.pragma_update(None, "foreign_keys", "ON").map_err(lite)?;
-    conn.busy_timeout(Duration::from_secs(5)).map_err(lite)?;
-    // Every statement the write operations use stays prepared.
-    conn.set_prepared_statement_cache_capacity(512);
     Ok(conn)
 }
 
