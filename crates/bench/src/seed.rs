@@ -6,9 +6,9 @@
 //! `login` scenario measures logging in itself. Everything else (addresses, carts,
 //! products, stock lots, orders) goes through the API, as a shop's clients would.
 
+use emporium_app::tokens;
 use emporium_domain::account::{Role, Username};
 use emporium_domain::time::{Clock, SystemClock};
-use emporium_server::tokens;
 use emporium_store::Store;
 use emporium_store::accounts::{NewSession, NewUser};
 use futures_util::{StreamExt, TryStreamExt, stream};

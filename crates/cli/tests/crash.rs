@@ -57,7 +57,7 @@ fn emporium(db: &TestDb, data_dir: &Path) -> Command {
         .env("EMPORIUM_WRITE_LIMIT_PER_ADDRESS", "0")
         .env("EMPORIUM_WRITE_LIMIT_PER_SESSION", "0")
         // The recovery job's decisions are counted from the log.
-        .env("RUST_LOG", "warn,emporium_server::jobs=info");
+        .env("RUST_LOG", "warn,emporium_app::jobs=info");
     cmd
 }
 

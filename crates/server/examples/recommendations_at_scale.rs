@@ -13,10 +13,10 @@ use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::http::Request;
+use emporium_app::{AppConfig, AppState, recommendations, tokens};
 use emporium_domain::time::{Clock, SystemClock};
 use emporium_recommend::Params;
 use emporium_search::SearchIndex;
-use emporium_server::{AppState, ServerConfig, recommendations, tokens};
 use emporium_store::accounts::NewSession;
 use emporium_store::{Store, StoreOptions};
 use tower::ServiceExt;
@@ -62,9 +62,9 @@ async fn main() {
     );
     println!("peak RSS while reading and rebuilding: {}", vm("VmHWM"));
 
-    let config = ServerConfig {
+    let config = AppConfig {
         bcrypt_cost: 10,
-        ..ServerConfig::default()
+        ..AppConfig::default()
     };
     // A server loads the stored model as it starts.
     let started = Instant::now();
@@ -76,7 +76,10 @@ async fn main() {
         started.elapsed().as_secs_f64(),
         state.recommender().model_id()
     );
-    let router = emporium_server::router(state.clone());
+    let router = emporium_server::router(
+        state.clone(),
+        emporium_server::limits::Limiters::new(state.config().write_limits),
+    );
 
     let mut rng = fastrand::Rng::with_seed(7);
     let also: Vec<String> = (0..2_000)

@@ -1,25 +1,15 @@
-//! Emporium's HTTP layer: the JSON API under `/api/v1`, the conventions every route
-//! follows (problem+json errors, body limits, request ids, metrics, tracing), and the
-//! OpenAPI description with its docs page, and the web pages (`web/`) of the shop and
-//! its admin. Handlers are thin; the rules live in
-//! `emporium-domain` and the data in `emporium-store`.
+//! Emporium's server: one router that composes the JSON API (`emporium-api`) and the web
+//! pages (`emporium-web`) with the middleware every request passes (request ids,
+//! tracing, panics to problems, timeouts, body limits, write rate limits, metrics,
+//! security headers), optional TLS, and [`Server::start`], which owns the lifecycle of
+//! every background loop. The CLI, the tests and the bench all start a server through it.
 
-pub mod api;
-pub mod cursor;
-pub mod error;
-pub mod extract;
-pub mod jobs;
 pub mod limits;
 pub mod metrics;
-pub mod order_cache;
-pub mod passwords;
-pub mod recommendations;
-pub mod sandbox;
-pub mod search_sync;
-pub mod state;
+mod server;
 pub mod tls;
-pub mod tokens;
-mod web;
+
+pub use server::{Background, Running, Server};
 
 use std::future::Future;
 use std::time::Duration;
@@ -37,32 +27,35 @@ use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 use utoipa_swagger_ui::SwaggerUi;
 
-pub use error::ApiError;
-pub use state::{AppState, ServerConfig};
+use emporium_api::ApiError;
+use emporium_app::AppState;
+
+use crate::limits::Limiters;
 
 /// How long one request may take before it is answered 408.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// The whole application: API routes, docs, fallbacks and the middleware stack.
-pub fn router(state: AppState) -> Router {
+/// The whole application: API routes, docs, fallbacks and the middleware stack, with the
+/// write rate limits of `limiters`.
+pub fn router(state: AppState, limiters: std::sync::Arc<Limiters>) -> Router {
     // Install the recorder before the first request, or its samples would be dropped.
-    metrics::handle();
-    let (api, openapi) = api::routes().split_for_parts();
+    emporium_app::metrics::handle();
+    let (api, openapi) = emporium_api::routes().split_for_parts();
     let docs = SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi);
     Router::new()
         .merge(api)
         .merge(docs)
-        .merge(sandbox::routes())
-        .merge(web::routes(state.clone()))
+        .merge(emporium_api::sandbox::routes())
+        .merge(emporium_web::routes(state.clone()))
         // Metrics per matched route; added before the fallbacks so unknown paths do not
         // create a label each.
         .route_layer(axum::middleware::from_fn(metrics::track))
         // Unknown paths: an HTML page for browsers, problem+json for everyone else.
-        .fallback(web::fallback)
+        .fallback(fallback)
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         // Inside the tracing and body-limit layers, so a 429 is logged with its request
         // id, yet before any handler touches the database.
-        .layer(axum::middleware::from_fn_with_state(state.clone(), limits::limit_writes))
+        .layer(axum::middleware::from_fn_with_state(limiters, limits::limit_writes))
         .layer(axum::middleware::from_fn_with_state(state.clone(), security_headers))
         .layer(
             ServiceBuilder::new()
@@ -78,9 +71,23 @@ pub fn router(state: AppState) -> Router {
                 .layer(PropagateRequestIdLayer::x_request_id())
                 .layer(CatchPanicLayer::custom(|_| panic_response()))
                 .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
-                .layer(DefaultBodyLimit::max(extract::BODY_LIMIT)),
+                .layer(DefaultBodyLimit::max(emporium_api::extract::BODY_LIMIT)),
         )
         .with_state(state)
+}
+
+/// The answer for paths no route serves: the HTML 404 page for browsers, problem+json for
+/// the API and every other client.
+async fn fallback(method: axum::http::Method, headers: axum::http::HeaderMap, uri: axum::http::Uri) -> Response {
+    let wants_html = headers
+        .get(axum::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("text/html"));
+    if wants_html && method == axum::http::Method::GET && !uri.path().starts_with("/api/") {
+        emporium_web::not_found_page()
+    } else {
+        ApiError::NotFound("route").into_response()
+    }
 }
 
 /// Headers every answer carries (pages add their content policy in `web`): no MIME

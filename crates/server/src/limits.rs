@@ -30,43 +30,8 @@ use governor::clock::Clock;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use sha2::{Digest, Sha256};
 
-use crate::error::ApiError;
-use crate::state::AppState;
-
-/// Write budgets: sustained writes per second, with bursts of twice that. `0` turns a
-/// limit off (for load tests; never in production).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct WriteLimits {
-    /// Writes per second per client address.
-    pub per_address: u32,
-    /// Writes per second per session (bearer token or session cookie).
-    pub per_session: u32,
-    /// Take the client address from the last `X-Forwarded-For` entry (set by the load
-    /// balancer in front) instead of the TCP peer. Only safe when every request comes
-    /// through that balancer, or clients could name any address they like.
-    pub trust_forwarded_for: bool,
-}
-
-impl Default for WriteLimits {
-    /// Generous enough for a whole office behind one NAT address checking out at once,
-    /// and for a shopper's fastest clicking; far below what a script can send.
-    fn default() -> Self {
-        Self {
-            per_address: 50,
-            per_session: 10,
-            trust_forwarded_for: false,
-        }
-    }
-}
-
-impl WriteLimits {
-    /// No limits (load tests and the test suite).
-    pub const OFF: Self = Self {
-        per_address: 0,
-        per_session: 0,
-        trust_forwarded_for: false,
-    };
-}
+use emporium_api::error::ApiError;
+use emporium_app::WriteLimits;
 
 /// The limiters of one instance.
 pub struct Limiters {
@@ -130,11 +95,10 @@ impl Limiters {
 }
 
 /// Middleware: counts writes and answers 429 past a limit.
-pub async fn limit_writes(State(state): State<AppState>, req: Request, next: Next) -> Response {
+pub async fn limit_writes(State(limiters): State<Arc<Limiters>>, req: Request, next: Next) -> Response {
     if is_exempt(req.method(), req.uri().path()) {
         return next.run(req).await;
     }
-    let limiters = state.limiters();
     let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
     let address = if limiters.settings.trust_forwarded_for {
         forwarded_for(req.headers()).or(peer)
@@ -171,7 +135,7 @@ fn session_key(headers: &HeaderMap) -> Option<[u8; 16]> {
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned)
-        .or_else(|| crate::web::session_token(headers))?;
+        .or_else(|| emporium_web::session_token(headers))?;
     let digest = Sha256::digest(token.as_bytes());
     let mut key = [0u8; 16];
     key.copy_from_slice(&digest[..16]);

@@ -48,7 +48,7 @@ pub async fn run(settings: &Settings, products: u32, shoppers: u32) -> anyhow::R
 pub async fn load_history(store: &Store, shoppers: usize, bcrypt_cost: u32) -> anyhow::Result<usize> {
     let now = SystemClock.now();
     let orders = history::load(store, shoppers, bcrypt_cost, now).await?;
-    emporium_server::recommendations::rebuild(store, &emporium_recommend::Params::default(), now)
+    emporium_app::recommendations::rebuild(store, &emporium_recommend::Params::default(), now)
         .await
         .context("building the recommendation model")?;
     Ok(orders)

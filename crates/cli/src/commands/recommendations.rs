@@ -16,7 +16,7 @@ use crate::settings::Settings;
 pub async fn rebuild(settings: &Settings) -> anyhow::Result<()> {
     let store = open_store(settings).await?;
     let now = emporium_domain::time::Clock::now(&emporium_domain::time::SystemClock);
-    let built = emporium_server::recommendations::rebuild(&store, &Params::default(), now).await;
+    let built = emporium_app::recommendations::rebuild(&store, &Params::default(), now).await;
     store.close().await;
     let built = built.context("rebuilding the recommendation model")?;
     println!(

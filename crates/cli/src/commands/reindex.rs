@@ -12,7 +12,7 @@ pub async fn run(settings: &Settings) -> anyhow::Result<()> {
     let store = open_store(settings).await?;
     let (index, _) = open_search(settings)?;
     let started = Instant::now();
-    let n = emporium_server::search_sync::rebuild(&store, &index)
+    let n = emporium_app::search_sync::rebuild(&store, &index)
         .await
         .context("rebuilding the search index")?;
     store.close().await;

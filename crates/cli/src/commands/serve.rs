@@ -4,12 +4,12 @@
 use std::time::Duration;
 
 use anyhow::Context;
+use emporium_app::order_cache::OrderCache;
+use emporium_app::passwords::Passwords;
+use emporium_app::{AppConfig, AppState, WriteLimits};
 use emporium_domain::account::{Password, Role, Username};
 use emporium_domain::time::{Clock, SystemClock};
-use emporium_server::limits::WriteLimits;
-use emporium_server::order_cache::OrderCache;
-use emporium_server::passwords::Passwords;
-use emporium_server::{AppState, ServerConfig};
+use emporium_server::{Background, Server};
 use emporium_store::accounts::NewUser;
 use emporium_store::{Store, StoreError};
 use tokio::net::TcpListener;
@@ -25,7 +25,7 @@ pub async fn run(settings: &Settings, demo: bool) -> anyhow::Result<()> {
         seed_demo(&store, settings.bcrypt_cost).await?;
     }
     let (index, opened) = open_search(settings)?;
-    emporium_server::search_sync::prepare(&store, &index, &opened)
+    emporium_app::search_sync::prepare(&store, &index, &opened)
         .await
         .context("preparing the search index")?;
     let listener = TcpListener::bind(settings.addr)
@@ -37,7 +37,7 @@ pub async fn run(settings: &Settings, demo: bool) -> anyhow::Result<()> {
         _ => None,
     };
     let scheme = if tls.is_some() { "https" } else { "http" };
-    let config = ServerConfig {
+    let config = AppConfig {
         bcrypt_cost: settings.bcrypt_cost,
         session_ttl: settings.session_ttl,
         payment_timeout: settings.order_payment_timeout,
@@ -64,34 +64,11 @@ pub async fn run(settings: &Settings, demo: bool) -> anyhow::Result<()> {
             .with_context(|| format!("connecting to Redis at {}", emporium_store::redact(url)))?;
         state = state.with_order_cache(cache);
     }
-    let follower = tokio::spawn(emporium_server::search_sync::follow(
-        store.clone(),
-        index,
-        state.search_nudge(),
-    ));
-    let jobs = tokio::spawn(emporium_server::jobs::run_forever(state.clone()));
     tracing::info!(%addr, engine = ?store.engine(), cache = state.order_cache().backend(), "listening");
     println!("Emporium is listening on {scheme}://{addr} (API docs: {scheme}://{addr}/api/docs)");
-
-    // The exporter folds histogram samples in the background; without upkeep they grow.
-    // Idle rate-limit entries are dropped so the tables follow the active clients.
-    let upkeep_state = state.clone();
-    let upkeep = tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(5));
-        loop {
-            tick.tick().await;
-            emporium_server::metrics::handle().run_upkeep();
-            upkeep_state.limiters().forget_idle();
-        }
-    });
-    let router = emporium_server::router(state);
-    match tls {
-        Some(tls) => emporium_server::tls::serve(listener, tls, router, shutdown_signal()).await?,
-        None => emporium_server::serve(listener, router, shutdown_signal()).await?,
-    }
-    upkeep.abort();
-    follower.abort();
-    jobs.abort();
+    Server::start(state, listener, tls, Background::All)
+        .until(shutdown_signal())
+        .await?;
     store.close().await;
     tracing::info!("stopped");
     Ok(())

@@ -4,9 +4,9 @@ use std::io::BufRead;
 
 use anyhow::Context;
 use clap::Args;
+use emporium_app::passwords::Passwords;
 use emporium_domain::account::{Email, Password, Role, Username};
 use emporium_domain::time::{Clock, SystemClock};
-use emporium_server::passwords::Passwords;
 use emporium_store::StoreError;
 use emporium_store::accounts::NewUser;
 

@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use emporium_server::ServerConfig;
+use emporium_app::AppConfig;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -104,7 +104,7 @@ app_test! {
 
     async fn sessions_expire(app) {
         let token = app.customer("grace").await;
-        app.clock.advance(ServerConfig::default().session_ttl + Duration::from_secs(1));
+        app.clock.advance(AppConfig::default().session_ttl + Duration::from_secs(1));
         expect_problem(app.send(Method::GET, "/api/v1/me", Some(&token), None).await, StatusCode::UNAUTHORIZED, "unauthenticated").await;
     }
 
@@ -132,9 +132,9 @@ app_test! {
 async fn unknown_users_take_as_long_as_wrong_passwords() {
     let app = TestApp::spawn_with(
         emporium_testkit::TestDb::sqlite(),
-        ServerConfig {
+        AppConfig {
             bcrypt_cost: 8,
-            ..ServerConfig::default()
+            ..AppConfig::default()
         },
     )
     .await;

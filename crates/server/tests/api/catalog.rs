@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
-use emporium_server::ServerConfig;
+use emporium_app::AppConfig;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -220,9 +220,9 @@ app_test! {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_index_follows_changes_made_on_another_instance() {
     for db in emporium_testkit::TestDb::every_engine().await {
-        let config = ServerConfig {
+        let config = AppConfig {
             bcrypt_cost: 4,
-            ..ServerConfig::default()
+            ..AppConfig::default()
         };
         let a = TestApp::spawn_on(&db.url, config.clone()).await;
         let b = TestApp::spawn_on(&db.url, config).await;

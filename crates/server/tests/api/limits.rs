@@ -4,8 +4,8 @@
 
 use std::time::{Duration, Instant};
 
-use emporium_server::ServerConfig;
-use emporium_server::limits::WriteLimits;
+use emporium_app::AppConfig;
+use emporium_app::WriteLimits;
 use emporium_testkit::TestDb;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
@@ -15,10 +15,10 @@ use crate::support::{TestApp, expect_problem};
 async fn app_with(limits: WriteLimits) -> TestApp {
     TestApp::spawn_with(
         TestDb::sqlite(),
-        ServerConfig {
+        AppConfig {
             bcrypt_cost: 4,
             write_limits: limits,
-            ..ServerConfig::default()
+            ..AppConfig::default()
         },
     )
     .await
@@ -113,14 +113,14 @@ async fn health_stays_prompt_under_a_write_flood() {
     let app = std::sync::Arc::new(
         TestApp::spawn_with(
             TestDb::sqlite(),
-            ServerConfig {
+            AppConfig {
                 bcrypt_cost: 10,
                 write_limits: WriteLimits {
                     per_address: 20,
                     per_session: 5,
                     trust_forwarded_for: false,
                 },
-                ..ServerConfig::default()
+                ..AppConfig::default()
             },
         )
         .await,

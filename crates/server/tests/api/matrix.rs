@@ -9,8 +9,8 @@
 
 use std::collections::BTreeSet;
 
+use emporium_api::Problem;
 use emporium_payments::signature;
-use emporium_server::error::Problem;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -302,7 +302,7 @@ async fn fixture(app: &TestApp) -> Fixture {
             .unwrap(),
     ];
     for token in [&staff, &alice, &bob] {
-        secrets.push(emporium_server::tokens::hash(token));
+        secrets.push(emporium_app::tokens::hash(token));
     }
     for user in [&me, &bob_me] {
         let hash = app.store.password_hash(user["id"].as_i64().unwrap()).await.unwrap();

@@ -143,9 +143,9 @@ app_test! {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sessions_and_profiles_agree_across_instances() {
     for db in emporium_testkit::TestDb::every_engine().await {
-        let config = emporium_server::ServerConfig {
+        let config = emporium_app::AppConfig {
             bcrypt_cost: 4,
-            ..emporium_server::ServerConfig::default()
+            ..emporium_app::AppConfig::default()
         };
         let a = crate::support::TestApp::spawn_on(&db.url, config.clone()).await;
         let b = crate::support::TestApp::spawn_on(&db.url, config).await;

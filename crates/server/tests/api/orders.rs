@@ -427,18 +427,14 @@ async fn a_shared_redis_cache_never_serves_a_stale_order() {
     let prefix = format!(
         "emporium-test-{}-{}:",
         std::process::id(),
-        emporium_server::tokens::generate()
-            .unwrap()
-            .get(..8)
-            .unwrap()
-            .to_owned()
+        emporium_app::tokens::generate().unwrap().get(..8).unwrap().to_owned()
     );
     let cache = || async {
-        emporium_server::order_cache::OrderCache::redis(&redis_url, &prefix, Duration::from_secs(60))
+        emporium_app::order_cache::OrderCache::redis(&redis_url, &prefix, Duration::from_secs(60))
             .await
             .unwrap()
     };
-    let config = emporium_server::ServerConfig {
+    let config = emporium_app::AppConfig {
         bcrypt_cost: 4,
         ..Default::default()
     };
@@ -493,7 +489,7 @@ async fn listed(app: &TestApp, token: &str) -> Value {
 
 /// A counter's value in this process's metrics (0 when absent).
 fn metric(series: &str) -> f64 {
-    emporium_server::metrics::handle()
+    emporium_app::metrics::handle()
         .render()
         .lines()
         .find_map(|l| l.strip_prefix(series).and_then(|v| v.trim().parse().ok()))
@@ -532,7 +528,7 @@ async fn one_answer_to_eight_sends(app: &TestApp, token: &str, path: &str, key: 
 async fn unanswered_notifications_are_retried_and_pending_payments_reconciled() {
     for db in emporium_testkit::TestDb::every_engine().await {
         // The provider is told to notify an address where nobody listens.
-        let config = emporium_server::ServerConfig {
+        let config = emporium_app::AppConfig {
             bcrypt_cost: 4,
             ..Default::default()
         };

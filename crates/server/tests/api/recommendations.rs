@@ -4,8 +4,8 @@
 
 use std::time::Duration;
 
-use emporium_server::ServerConfig;
-use emporium_server::recommendations::refresh;
+use emporium_app::AppConfig;
+use emporium_app::recommendations::refresh;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -151,9 +151,9 @@ app_test! {
 
 emporium_testkit::engine_test! {
     async fn the_model_is_refreshed_as_orders_arrive_and_survives_a_restart(db) {
-        let config = ServerConfig {
+        let config = AppConfig {
             bcrypt_cost: 4,
-            ..ServerConfig::default()
+            ..AppConfig::default()
         };
         let app = TestApp::spawn_on(&db.url, config.clone()).await;
         let staff = app.staff("boss").await;

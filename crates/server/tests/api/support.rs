@@ -4,13 +4,14 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use emporium_api::Problem;
+use emporium_app::WriteLimits;
+use emporium_app::passwords::Passwords;
+use emporium_app::{AppConfig, AppState, search_sync};
 use emporium_domain::account::{Password, Role, Username};
 use emporium_domain::time::{Clock, ManualClock};
 use emporium_search::{Opened, SearchIndex};
-use emporium_server::error::Problem;
-use emporium_server::limits::WriteLimits;
-use emporium_server::passwords::Passwords;
-use emporium_server::{AppState, ServerConfig, search_sync};
+use emporium_server::{Background, Running, Server};
 use emporium_store::Store;
 use emporium_store::accounts::NewUser;
 use emporium_testkit::TestDb;
@@ -30,6 +31,8 @@ pub struct TestApp {
     /// The server's state (for jobs and secrets).
     pub state: AppState,
     client: reqwest::Client,
+    /// The server and its loops; they stop when the test's app is dropped.
+    _server: Running,
     _db: Option<TestDb>,
 }
 
@@ -41,18 +44,18 @@ impl TestApp {
     pub async fn spawn(db: TestDb) -> Self {
         Self::spawn_with(
             db,
-            ServerConfig {
+            AppConfig {
                 bcrypt_cost: TEST_BCRYPT_COST,
                 // Stories make writes faster than any person; the limits have their own test.
                 write_limits: WriteLimits::OFF,
-                ..ServerConfig::default()
+                ..AppConfig::default()
             },
         )
         .await
     }
 
     /// Starts a server over `db` with the given settings.
-    pub async fn spawn_with(db: TestDb, config: ServerConfig) -> Self {
+    pub async fn spawn_with(db: TestDb, config: AppConfig) -> Self {
         let mut app = Self::spawn_on(&db.url, config).await;
         app._db = Some(db);
         app
@@ -60,15 +63,15 @@ impl TestApp {
 
     /// Starts another instance on the database of `db` (several instances behind a load
     /// balancer), with its own search index following the shared change feed.
-    pub async fn spawn_on(url: &str, config: ServerConfig) -> Self {
+    pub async fn spawn_on(url: &str, config: AppConfig) -> Self {
         Self::spawn_with_cache(url, config, None).await
     }
 
     /// Like [`TestApp::spawn_on`], with the given order cache (e.g. a shared Redis one).
     pub async fn spawn_with_cache(
         url: &str,
-        config: ServerConfig,
-        cache: Option<emporium_server::order_cache::OrderCache>,
+        config: AppConfig,
+        cache: Option<emporium_app::order_cache::OrderCache>,
     ) -> Self {
         let store = Store::open(&emporium_store::StoreOptions::new(url).with_keys(emporium_testkit::test_keys()))
             .await
@@ -79,7 +82,7 @@ impl TestApp {
             .expect("index built");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
-        let config = ServerConfig {
+        let config = AppConfig {
             public_url: format!("http://{addr}"),
             ..config
         };
@@ -90,12 +93,8 @@ impl TestApp {
         if let Some(cache) = cache {
             state = state.with_order_cache(cache);
         }
-        tokio::spawn(search_sync::follow(store.clone(), index.clone(), state.search_nudge()));
-        tokio::spawn(emporium_server::serve(
-            listener,
-            emporium_server::router(state.clone()),
-            std::future::pending(),
-        ));
+        // The tests run the jobs themselves, one pass at a time, after moving the clock.
+        let server = Server::start(state.clone(), listener, None, Background::WithoutJobs);
         Self {
             addr,
             clock,
@@ -103,13 +102,14 @@ impl TestApp {
             index,
             state,
             client: reqwest::Client::new(),
+            _server: server,
             _db: None,
         }
     }
 
     /// Runs the background jobs that are due now (tests move the clock, then call this).
-    pub async fn run_jobs(&self) -> emporium_server::jobs::Report {
-        emporium_server::jobs::run_due(&self.state).await.expect("jobs ran")
+    pub async fn run_jobs(&self) -> emporium_app::jobs::Report {
+        emporium_app::jobs::run_due(&self.state).await.expect("jobs ran")
     }
 
     /// Runs `emporium check`'s invariants and fails the test on any violation.
@@ -120,7 +120,7 @@ impl TestApp {
 
     /// The same app with another public URL (where the sandbox sends notifications).
     pub async fn with_public_url(mut self, url: &str) -> Self {
-        let config = ServerConfig {
+        let config = AppConfig {
             public_url: url.to_owned(),
             ..self.state.config().clone()
         };

@@ -406,7 +406,7 @@ app_test! {
         assert!(shown.contains("好茶") && !page.body.contains("<script>alert(1)"), "{shown}");
         assert!(page.body.contains("4.0 ★ (1)"));
         assert!(!page.body.contains(r#"id="also-bought""#), "no model yet");
-        emporium_server::recommendations::refresh(&app.state).await.unwrap();
+        emporium_app::recommendations::refresh(&app.state).await.unwrap();
         let page = browser.get(&format!("/products/{tea}")).await;
         let also = page.body.split(r#"id="also-bought""#).nth(1).expect("also bought shown");
         assert!(also.contains(&format!("/products/{cup}")));

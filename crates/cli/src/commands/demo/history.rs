@@ -5,12 +5,12 @@
 //! verifies, and its payments can be refunded through the sandbox like any other.
 
 use anyhow::Context;
+use emporium_app::passwords::Passwords;
 use emporium_domain::account::{Password, Phone, Role, Username};
 use emporium_domain::address::NewAddress;
 use emporium_domain::order::CartQuantity;
 use emporium_domain::review::{Rating, ReviewBody};
 use emporium_domain::time::Timestamp;
-use emporium_server::passwords::Passwords;
 use emporium_store::accounts::NewUser;
 use emporium_store::catalog::Product;
 use emporium_store::orders::{Idempotent, PlaceOrder};
@@ -42,7 +42,7 @@ pub async fn load(store: &Store, shoppers: usize, bcrypt_cost: u32, now: Timesta
     categories.sort_unstable();
     categories.dedup();
     // Demo shoppers never log in: one hash of a random password serves them all.
-    let secret = emporium_server::tokens::generate().context("no randomness")?;
+    let secret = emporium_app::tokens::generate().context("no randomness")?;
     let password = Password::parse("password", &secret[..32]).map_err(|e| anyhow::anyhow!("{e}"))?;
     let password_hash = Passwords::new(bcrypt_cost).hash(&password).await?;
     let mut rng = fastrand::Rng::with_seed(super::SEED);

@@ -1,0 +1,139 @@
+//! The JSON API under `/api/v1`, one module per resource. Each handler is a short recipe:
+//! extract → build the use case's input → one call into the application layer
+//! (`emporium-app`) → render the answer; reads may go to the store directly. Errors of
+//! every layer become [`ApiError`], rendered as problem+json in one place ([`error`]). The OpenAPI document is
+//! collected from the handlers' `#[utoipa::path]` attributes as the routes are added, so
+//! the served description cannot drift from the router.
+
+pub mod accounts;
+pub mod admin;
+pub mod cart;
+pub mod catalog;
+pub mod inventory;
+pub mod me;
+mod openapi;
+pub mod ops;
+pub mod orders;
+mod params;
+pub mod payments;
+pub mod recommendations;
+pub mod reviews;
+pub mod sandbox;
+
+pub mod error;
+pub mod extract;
+
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use emporium_app::AppState;
+
+pub use error::{ApiError, ApiResult, Problem};
+
+/// The document's fixed parts; paths and schemas are added by [`routes`].
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Emporium API", description = "The e-commerce transaction API: accounts, catalogue, orders, payments, reviews, recommendations. Errors are RFC 9457 problem+json documents with a stable `code`."),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "accounts", description = "Registration, login and sessions"),
+        (name = "me", description = "The logged-in user's profile and address book"),
+        (name = "catalogue", description = "Products, categories and search"),
+        (name = "inventory", description = "FIFO stock lots, adjustments and valuation (staff)"),
+        (name = "cart", description = "The caller's cart"),
+        (name = "orders", description = "Orders through their whole life"),
+        (name = "payments", description = "Payments, provider notifications and refunds"),
+        (name = "reviews", description = "Reviews by verified buyers, and their moderation"),
+        (name = "recommendations", description = "Collaborative filtering: also bought, and for you"),
+        (name = "operations", description = "Health, readiness, metrics and staff reports"),
+    )
+)]
+struct ApiDoc;
+
+/// Declares the `bearer` security scheme the handlers refer to.
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("A token from POST /api/v1/auth/login"))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// Every API route, with its OpenAPI description (completed by `openapi::complete`
+/// with the answers every handler's extractors can give, and the links between calls).
+pub fn routes() -> OpenApiRouter<AppState> {
+    let mut router = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(accounts::register_user))
+        .routes(routes!(accounts::log_in))
+        .routes(routes!(accounts::log_out))
+        .routes(routes!(me::get_profile, me::update_profile))
+        .routes(routes!(me::change_password))
+        .routes(routes!(me::list_addresses, me::add_address))
+        .routes(routes!(me::delete_address))
+        .routes(routes!(catalog::list_products, catalog::create_product))
+        .routes(routes!(
+            catalog::get_product,
+            catalog::update_product,
+            catalog::archive_product
+        ))
+        .routes(routes!(catalog::list_categories))
+        .routes(routes!(inventory::receive_stock, inventory::list_lots))
+        .routes(routes!(inventory::adjust_stock))
+        .routes(routes!(inventory::valuation))
+        .routes(routes!(cart::get_cart, cart::clear_cart))
+        .routes(routes!(cart::set_cart_item, cart::remove_cart_item))
+        .routes(routes!(orders::place_order, orders::list_orders))
+        .routes(routes!(orders::get_order))
+        .routes(routes!(orders::cancel_order))
+        .routes(routes!(orders::ship_order))
+        .routes(routes!(orders::add_tracking_event))
+        .routes(routes!(orders::confirm_receipt))
+        .routes(routes!(orders::order_events))
+        .routes(routes!(payments::pay_order))
+        .routes(routes!(payments::notify_sandbox))
+        .routes(routes!(payments::get_payment))
+        .routes(routes!(payments::request_refund))
+        .routes(routes!(payments::approve_refund))
+        .routes(routes!(payments::reject_refund))
+        .routes(routes!(payments::list_refunds))
+        .routes(routes!(reviews::add_review, reviews::list_reviews))
+        .routes(routes!(reviews::moderate_review))
+        .routes(routes!(recommendations::also_bought))
+        .routes(routes!(recommendations::for_you))
+        .routes(routes!(ops::healthz))
+        .routes(routes!(ops::readyz))
+        .routes(routes!(ops::metrics))
+        .routes(routes!(admin::get_stats));
+    openapi::complete(router.get_openapi_mut());
+    router
+}
+
+/// The `{data, next_cursor}` envelope every list answers with (API.md §2).
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct Page<T> {
+    /// The items on this page.
+    pub data: Vec<T>,
+    /// Pass as `?cursor=` for the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// For PATCH bodies: marks a field that was present (`Some(None)` for an explicit `null`);
+/// with `#[serde(default)]` an absent field stays `None`.
+pub(crate) fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    <Option<T> as serde::Deserialize>::deserialize(d).map(Some)
+}

@@ -1,0 +1,533 @@
+//! Orders: placing one from the cart (idempotent), reading them (through the hot-order
+//! cache), and the moves of their life: cancel, ship, tracking, confirm receipt, history.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use emporium_app::AppState;
+use emporium_app::cursor::Position;
+use emporium_app::orders::{self, Checkout, Tracking};
+use emporium_app::paging::{cut_page, keyset};
+use emporium_domain::order::OrderStatus;
+use emporium_domain::time::Timestamp;
+use emporium_store::orders::{Idempotent, Order};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::Page;
+use super::params;
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::extract::{Auth, IdempotencyHeader, JsonBody, Path, Query, Staff};
+
+/// An order line.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct OrderItemView {
+    /// The product.
+    pub product_id: i64,
+    /// Its name when ordered.
+    pub name: String,
+    /// Its price when ordered.
+    pub unit_price: i64,
+    /// Units.
+    pub quantity: i64,
+    /// unit_price × quantity.
+    pub line_total: i64,
+}
+
+/// The delivery address, as it was when ordered.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct OrderAddressView {
+    /// Recipient.
+    pub recipient: String,
+    /// Phone.
+    pub phone: String,
+    /// Street.
+    pub line1: String,
+    /// More.
+    pub line2: Option<String>,
+    /// City.
+    pub city: String,
+    /// Region.
+    pub region: Option<String>,
+    /// Postal code.
+    pub postal_code: Option<String>,
+    /// Country code.
+    pub country: String,
+}
+
+/// An order's payment.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct OrderPaymentView {
+    /// Payment id.
+    pub id: i64,
+    /// Provider.
+    pub provider: String,
+    /// `pending`, `succeeded`, `failed`.
+    pub status: String,
+    /// Amount.
+    pub amount: i64,
+    /// Currency.
+    pub currency: String,
+    /// Where to pay.
+    pub pay_url: Option<String>,
+}
+
+/// A tracking event.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct TrackingEventView {
+    /// e.g. `in_transit`.
+    pub status: String,
+    /// Where.
+    pub location: Option<String>,
+    /// What happened.
+    pub description: Option<String>,
+    /// RFC 3339.
+    pub occurred_at: String,
+}
+
+/// Shipping details.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ShipmentView {
+    /// Carrier.
+    pub carrier: String,
+    /// Tracking number.
+    pub tracking_number: String,
+    /// RFC 3339.
+    pub shipped_at: String,
+    /// Tracking events, oldest first.
+    pub events: Vec<TrackingEventView>,
+}
+
+/// An order.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct OrderView {
+    /// Order id.
+    pub id: i64,
+    /// The buyer.
+    pub user_id: i64,
+    /// `pending_payment`, `paid`, `cancelled`, `shipped`, `received`, `refunded`.
+    pub status: String,
+    /// Lines.
+    pub items: Vec<OrderItemView>,
+    /// Σ line totals.
+    pub subtotal: i64,
+    /// Shipping.
+    pub shipping_fee: i64,
+    /// subtotal + shipping.
+    pub total: i64,
+    /// Paid back so far.
+    pub refunded_amount: i64,
+    /// Currency of all amounts.
+    pub currency: String,
+    /// Where it goes.
+    pub address: OrderAddressView,
+    /// The buyer's note.
+    pub note: Option<String>,
+    /// The payment (latest attempt), if any.
+    pub payment: Option<OrderPaymentView>,
+    /// Shipping, once shipped.
+    pub shipment: Option<ShipmentView>,
+    /// RFC 3339: unpaid by then, it is cancelled.
+    pub pay_deadline: String,
+    /// RFC 3339.
+    pub created_at: String,
+    /// RFC 3339.
+    pub paid_at: Option<String>,
+    /// RFC 3339.
+    pub shipped_at: Option<String>,
+    /// RFC 3339.
+    pub received_at: Option<String>,
+    /// RFC 3339.
+    pub cancelled_at: Option<String>,
+}
+
+fn opt(s: &str) -> Option<String> {
+    if s.is_empty() { None } else { Some(s.to_owned()) }
+}
+
+impl From<&Order> for OrderView {
+    fn from(o: &Order) -> Self {
+        let a = &o.address;
+        Self {
+            id: o.id,
+            user_id: o.user_id,
+            status: o.status.as_str().to_owned(),
+            items: o
+                .items
+                .iter()
+                .map(|i| OrderItemView {
+                    product_id: i.product_id,
+                    name: i.name.clone(),
+                    unit_price: i.unit_price,
+                    quantity: i.quantity,
+                    line_total: i.line_total,
+                })
+                .collect(),
+            subtotal: o.subtotal,
+            shipping_fee: o.shipping_fee,
+            total: o.total,
+            refunded_amount: o.refunded_amount,
+            currency: o.currency.clone(),
+            address: OrderAddressView {
+                recipient: a[0].clone(),
+                phone: a[1].clone(),
+                line1: a[2].clone(),
+                line2: opt(&a[3]),
+                city: a[4].clone(),
+                region: opt(&a[5]),
+                postal_code: opt(&a[6]),
+                country: a[7].clone(),
+            },
+            note: o.note.clone(),
+            payment: o.payment.as_ref().map(|p| OrderPaymentView {
+                id: p.id,
+                provider: p.provider.clone(),
+                status: p.status.clone(),
+                amount: p.amount,
+                currency: p.currency.clone(),
+                pay_url: p.pay_url.clone(),
+            }),
+            shipment: o.shipment.as_ref().map(|s| ShipmentView {
+                carrier: s.carrier.clone(),
+                tracking_number: s.tracking_number.clone(),
+                shipped_at: s.shipped_at.to_rfc3339(),
+                events: s
+                    .events
+                    .iter()
+                    .map(|e| TrackingEventView {
+                        status: e.status.clone(),
+                        location: e.location.clone(),
+                        description: e.description.clone(),
+                        occurred_at: e.occurred_at.to_rfc3339(),
+                    })
+                    .collect(),
+            }),
+            pay_deadline: o.pay_deadline.to_rfc3339(),
+            created_at: o.created_at.to_rfc3339(),
+            paid_at: o.paid_at.map(Timestamp::to_rfc3339),
+            shipped_at: o.shipped_at.map(Timestamp::to_rfc3339),
+            received_at: o.received_at.map(Timestamp::to_rfc3339),
+            cancelled_at: o.cancelled_at.map(Timestamp::to_rfc3339),
+        }
+    }
+}
+
+/// Serializes a view for storing under an idempotency key or in the cache.
+pub(crate) fn to_json<T: Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_else(|_| "{}".to_owned())
+}
+
+/// A stored JSON body as a response.
+pub(crate) fn raw_json(status: StatusCode, body: String) -> Response {
+    (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+/// Placing an order.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PlaceOrderRequest {
+    /// One of the caller's addresses.
+    pub address_id: i64,
+    /// Up to 500 characters for the shop.
+    pub note: Option<String>,
+}
+
+/// Places an order from the cart: every line's stock is taken, or none
+/// (`409 insufficient_stock` names the product). Send `Idempotency-Key` to make retries safe.
+#[utoipa::path(post, path = "/api/v1/orders", tag = "orders", security(("bearer" = [])), request_body = PlaceOrderRequest,
+    params(("Idempotency-Key" = Option<String>, Header, description = "1–255 characters; a retry with the same key and body replays the first answer")),
+    responses(
+        (status = 201, description = "Placed", body = OrderView),
+        (status = 401, description = "Not logged in", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such address of yours", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Empty cart, insufficient stock, or key reused with another body", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn place_order(
+    State(state): State<AppState>,
+    Auth(session): Auth,
+    key: IdempotencyHeader,
+    JsonBody(req): JsonBody<PlaceOrderRequest>,
+) -> ApiResult<Response> {
+    let checkout = Checkout {
+        address_id: req.address_id,
+        note: req.note,
+    };
+    let key = orders::idempotency_key(key.0, session.user.id, "POST /orders".into(), &checkout);
+    // The answer is rendered inside the order's transaction, so a retry with the same key
+    // replays exactly this document.
+    let render = Box::new(|o: &Order| (201, to_json(&OrderView::from(o))));
+    match orders::place_order(&state, session.user.id, &checkout, key, render).await? {
+        Idempotent::Replay { status, body } => {
+            Ok(raw_json(StatusCode::from_u16(status).unwrap_or(StatusCode::OK), body))
+        }
+        Idempotent::Fresh(order) => Ok((StatusCode::CREATED, Json(OrderView::from(&order))).into_response()),
+    }
+}
+
+/// Order listing parameters.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListOrdersParams {
+    /// One status: `pending_payment`, `paid`, `cancelled`, `shipped`, `received` or `refunded`.
+    #[param(pattern = "^(pending_payment|paid|cancelled|shipped|received|refunded)?$")]
+    pub status: Option<String>,
+    /// Page size, 1–100 (default 20).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 100)]
+    pub limit: Option<String>,
+    /// `next_cursor` from the previous page.
+    pub cursor: Option<String>,
+}
+
+/// The caller's orders, newest first (staff: everyone's, optionally by `status`).
+#[utoipa::path(get, path = "/api/v1/orders", tag = "orders", security(("bearer" = [])), params(ListOrdersParams),
+    responses(
+        (status = 200, description = "A page of orders", body = Page<OrderView>),
+        (status = 401, description = "Not logged in", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid parameter", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn list_orders(
+    State(state): State<AppState>,
+    Auth(session): Auth,
+    Query(p): Query<ListOrdersParams>,
+) -> ApiResult<Response> {
+    let staff = session.user.role == emporium_domain::account::Role::Staff;
+    let status = p
+        .status
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .map(|s| OrderStatus::parse("status", s))
+        .transpose();
+    let fingerprint = format!("orders|{}|{:?}", if staff { 0 } else { session.user.id }, p.status);
+    let page = params::PageParams {
+        limit: p.limit.clone(),
+        cursor: p.cursor.clone(),
+    };
+    let (status, (limit, position)) = match (status, page.parse(state.cursors(), &fingerprint)) {
+        (Ok(s), Ok(lp)) => (s, lp),
+        (Err(e), _) => return Err(e.into()),
+        (_, Err(e)) => return Err(e),
+    };
+    let before = keyset(position)?.map(|(_, id)| id);
+    let owner = if staff { None } else { Some(session.user.id) };
+    let heads = state.store().order_versions(owner, status, before, limit + 1).await?;
+    let (heads, next) = cut_page(heads, limit, |&(id, _)| Position::After(0, id));
+    let next = next.map(|p| state.cursors().encode(&fingerprint, p));
+    // The page is written from the orders' cached documents: the same `Page<OrderView>`
+    // as serializing it whole, without assembling the orders already in the cache.
+    let documents = order_documents(&state, &heads).await?;
+    let mut body = String::from(r#"{"data":["#);
+    for (i, doc) in documents.iter().enumerate() {
+        if i > 0 {
+            body.push(',');
+        }
+        body.push_str(doc);
+    }
+    body.push_str(r#"],"next_cursor":"#);
+    body.push_str(&to_json(&next));
+    body.push('}');
+    Ok(raw_json(StatusCode::OK, body))
+}
+
+/// The API documents of these orders (`(id, version)` just read), from the hot-order cache
+/// where it holds them at that version; the others are read together and cached.
+async fn order_documents(state: &AppState, heads: &[(i64, i64)]) -> ApiResult<Vec<Arc<str>>> {
+    let cache = state.order_cache();
+    let mut documents: Vec<Option<Arc<str>>> =
+        futures_util::future::join_all(heads.iter().map(|&(id, version)| cache.get(id, version))).await;
+    let missing: Vec<i64> = heads
+        .iter()
+        .zip(&documents)
+        .filter(|(_, doc)| doc.is_none())
+        .map(|(&(id, _), _)| id)
+        .collect();
+    for order in state.store().orders_by_ids(&missing).await? {
+        let json: Arc<str> = Arc::from(to_json(&OrderView::from(&order)));
+        if let Some(i) = heads.iter().position(|&(id, _)| id == order.id) {
+            documents[i] = Some(Arc::clone(&json));
+        }
+        cache.put(order.id, order.version, json).await;
+    }
+    // Orders are never deleted, so every head has its document.
+    Ok(documents.into_iter().flatten().collect())
+}
+
+/// One order. Another customer's order is 404. Served from the hot-order cache when the
+/// cached copy is at the order's current version.
+#[utoipa::path(get, path = "/api/v1/orders/{id}", tag = "orders", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Order id")),
+    responses(
+        (status = 200, description = "The order", body = OrderView),
+        (status = 401, description = "Not logged in", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such order of yours", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn get_order(State(state): State<AppState>, Auth(session): Auth, Path(id): Path<i64>) -> ApiResult<Response> {
+    let (_, version) = orders::visible_head(&state, &session, id).await?;
+    if let Some(json) = state.order_cache().get(id, version).await {
+        return Ok(raw_json(StatusCode::OK, json.to_string()));
+    }
+    let order = state.store().order(id).await?.ok_or(ApiError::NotFound("order"))?;
+    let json: Arc<str> = Arc::from(to_json(&OrderView::from(&order)));
+    state.order_cache().put(id, order.version, Arc::clone(&json)).await;
+    Ok(raw_json(StatusCode::OK, json.to_string()))
+}
+
+/// Cancels the caller's unpaid order; its units go back to their lots.
+#[utoipa::path(post, path = "/api/v1/orders/{id}/cancel", tag = "orders", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Order id")),
+    responses(
+        (status = 200, description = "Cancelled", body = OrderView),
+        (status = 401, description = "Not logged in", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such order of yours", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not awaiting payment", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn cancel_order(
+    State(state): State<AppState>,
+    Auth(session): Auth,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<OrderView>> {
+    let order = orders::cancel_order(&state, session.user.id, id).await?;
+    Ok(Json(OrderView::from(&order)))
+}
+
+/// Shipping an order.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ShipRequest {
+    /// 1–64 characters.
+    #[schema(min_length = 1)]
+    pub carrier: String,
+    /// 1–64 characters.
+    #[schema(min_length = 1)]
+    pub tracking_number: String,
+}
+
+/// Ships a paid order (staff).
+#[utoipa::path(post, path = "/api/v1/orders/{id}/ship", tag = "orders", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Order id")), request_body = ShipRequest,
+    responses(
+        (status = 200, description = "Shipped", body = OrderView),
+        (status = 401, description = "Not logged in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not staff", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such order", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not paid", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn ship_order(
+    State(state): State<AppState>,
+    Staff(staff): Staff,
+    Path(id): Path<i64>,
+    JsonBody(req): JsonBody<ShipRequest>,
+) -> ApiResult<Json<OrderView>> {
+    let order = orders::ship_order(&state, staff.user.id, id, &req.carrier, &req.tracking_number).await?;
+    Ok(Json(OrderView::from(&order)))
+}
+
+/// A carrier's tracking event.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TrackingEventRequest {
+    /// 1–64 characters, e.g. `in_transit`.
+    #[schema(min_length = 1)]
+    pub status: String,
+    /// Up to 200 characters.
+    pub location: Option<String>,
+    /// Up to 500 characters.
+    pub description: Option<String>,
+    /// RFC 3339 (default: now).
+    #[schema(format = DateTime)]
+    pub occurred_at: Option<String>,
+}
+
+/// Adds a tracking event to a shipped order (staff).
+#[utoipa::path(post, path = "/api/v1/orders/{id}/tracking-events", tag = "orders", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Order id")), request_body = TrackingEventRequest,
+    responses(
+        (status = 201, description = "Recorded", body = OrderView),
+        (status = 401, description = "Not logged in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not staff", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such order", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not shipped", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn add_tracking_event(
+    State(state): State<AppState>,
+    _staff: Staff,
+    Path(id): Path<i64>,
+    JsonBody(req): JsonBody<TrackingEventRequest>,
+) -> ApiResult<(StatusCode, Json<OrderView>)> {
+    let tracking = Tracking {
+        status: &req.status,
+        location: req.location.as_deref(),
+        description: req.description.as_deref(),
+        occurred_at: req.occurred_at.as_deref(),
+    };
+    let order = orders::add_tracking_event(&state, id, tracking).await?;
+    Ok((StatusCode::CREATED, Json(OrderView::from(&order))))
+}
+
+/// Confirms receipt of the caller's shipped order.
+#[utoipa::path(post, path = "/api/v1/orders/{id}/confirm-receipt", tag = "orders", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Order id")),
+    responses(
+        (status = 200, description = "Received", body = OrderView),
+        (status = 401, description = "Not logged in", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such order of yours", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not shipped", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn confirm_receipt(
+    State(state): State<AppState>,
+    Auth(session): Auth,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<OrderView>> {
+    let order = orders::confirm_receipt(&state, session.user.id, id).await?;
+    Ok(Json(OrderView::from(&order)))
+}
+
+/// An entry of an order's history.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct OrderEventView {
+    /// Status before (null when placed).
+    pub from: Option<String>,
+    /// Status after.
+    pub to: String,
+    /// Who: `user:7`, `staff:2`, `system`, `provider:sandbox`.
+    pub actor: String,
+    /// RFC 3339.
+    pub at: String,
+    /// Details.
+    pub detail: Option<String>,
+}
+
+/// An order's history, oldest first.
+#[utoipa::path(get, path = "/api/v1/orders/{id}/events", tag = "orders", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Order id")),
+    responses(
+        (status = 200, description = "History", body = Page<OrderEventView>),
+        (status = 401, description = "Not logged in", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such order of yours", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn order_events(
+    State(state): State<AppState>,
+    Auth(session): Auth,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Page<OrderEventView>>> {
+    orders::visible_head(&state, &session, id).await?;
+    let events = state.store().order_events(id).await?;
+    Ok(Json(Page {
+        data: events
+            .into_iter()
+            .map(|e| OrderEventView {
+                from: e.from,
+                to: e.to,
+                actor: e.actor,
+                at: e.at.to_rfc3339(),
+                detail: e.detail,
+            })
+            .collect(),
+        next_cursor: None,
+    }))
+}

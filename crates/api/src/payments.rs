@@ -1,0 +1,344 @@
+//! Paying for orders through a provider, the provider's notifications, and refunds.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use emporium_app::AppState;
+use emporium_app::cursor::Position;
+use emporium_app::orders;
+use emporium_app::paging::{cut_page, keyset};
+use emporium_app::payments::{self, PayWith, RefundWish};
+use emporium_domain::account::Role;
+use emporium_payments::signature;
+use emporium_store::orders::Idempotent;
+use emporium_store::payments::{Payment, Refund};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::Page;
+use super::orders::{raw_json, to_json};
+use super::params;
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::extract::{Auth, IdempotencyHeader, JsonBody, Path, Query, Staff};
+
+/// A payment.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct PaymentView {
+    /// Payment id.
+    pub payment_id: i64,
+    /// The order.
+    pub order_id: i64,
+    /// Provider.
+    pub provider: String,
+    /// `pending`, `succeeded`, `failed`.
+    pub status: String,
+    /// Amount, minor units.
+    pub amount: i64,
+    /// Currency.
+    pub currency: String,
+    /// The provider's pay page.
+    pub pay_url: Option<String>,
+}
+
+impl From<&Payment> for PaymentView {
+    fn from(p: &Payment) -> Self {
+        Self {
+            payment_id: p.id,
+            order_id: p.order_id,
+            provider: p.provider.clone(),
+            status: p.status.clone(),
+            amount: p.amount,
+            currency: p.currency.clone(),
+            pay_url: p.pay_url.clone(),
+        }
+    }
+}
+
+/// Paying for an order.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PayRequest {
+    /// A provider name: `sandbox`.
+    #[schema(pattern = "^sandbox$")]
+    pub provider: String,
+}
+
+/// Starts paying for the caller's order: answers where to pay. The result reaches the
+/// shop only as the provider's signed notification. A second call while a payment is
+/// pending answers that same payment, so nobody can be charged twice.
+#[utoipa::path(post, path = "/api/v1/orders/{id}/pay", tag = "payments", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Order id"), ("Idempotency-Key" = Option<String>, Header, description = "1–255 characters")),
+    request_body = PayRequest,
+    responses(
+        (status = 201, description = "Payment pending", body = PaymentView),
+        (status = 401, description = "Not logged in", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such order of yours", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not awaiting payment", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Unknown provider", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Provider unavailable", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn pay_order(
+    State(state): State<AppState>,
+    Auth(session): Auth,
+    Path(order_id): Path<i64>,
+    key: IdempotencyHeader,
+    JsonBody(req): JsonBody<PayRequest>,
+) -> ApiResult<Response> {
+    let with = PayWith { provider: req.provider };
+    let key = orders::idempotency_key(key.0, session.user.id, format!("POST /orders/{order_id}/pay"), &with);
+    let render = Box::new(|p: &Payment| (201, to_json(&PaymentView::from(p))));
+    match payments::start_payment(&state, session.user.id, order_id, &with, key, render).await? {
+        Idempotent::Replay { status, body } => {
+            Ok(raw_json(StatusCode::from_u16(status).unwrap_or(StatusCode::OK), body))
+        }
+        Idempotent::Fresh(payment) => Ok((StatusCode::CREATED, Json(PaymentView::from(&payment))).into_response()),
+    }
+}
+
+/// The body of a sandbox notification (as documented in the OpenAPI description).
+///
+/// Unlike the request bodies that clients send, this schema does not deny unknown fields:
+/// it is written by the payment provider, whose signature already proves who wrote it, and
+/// a provider may add fields to its notifications at any time; describing it as closed
+/// would tell integrators that such an addition is an error. (Mass assignment is no concern
+/// here: nothing in the body is copied onto a row; each fact is compared with the payment.)
+#[derive(Debug, Deserialize, ToSchema)]
+#[expect(
+    dead_code,
+    reason = "describes the wire format; parsing is emporium_payments::parse_notification"
+)]
+pub struct NotificationSchema {
+    /// Unique per event; an event is applied once.
+    event_id: String,
+    /// The shop's payment id.
+    payment_id: i64,
+    /// The order.
+    order_id: i64,
+    /// Minor units.
+    amount: i64,
+    /// ISO 4217.
+    currency: String,
+    /// `succeeded` or `failed`.
+    status: String,
+}
+
+/// The sandbox provider's notifications. Signed (`Sandbox-Signature`); a bad or missing
+/// signature, a timestamp more than 300 s away, or an amount that differs from the
+/// payment's is a 400 and changes nothing; a notification already applied is a 200 that
+/// changes nothing.
+#[utoipa::path(post, path = "/api/v1/payments/notify/sandbox", tag = "payments",
+    request_body(content = NotificationSchema, description = "Signed with Sandbox-Signature"),
+    params(("Sandbox-Signature" = String, Header, description = "t=<unix seconds>,v1=<hex HMAC-SHA256(secret, t.body)>")),
+    responses(
+        (status = 200, description = "Applied, or applied before"),
+        (status = 400, description = "Rejected: signature, freshness, body or amount", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn notify_sandbox(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> ApiResult<StatusCode> {
+    let header = headers.get(signature::HEADER).and_then(|v| v.to_str().ok());
+    payments::receive_notification(&state, "sandbox", header, &body).await?;
+    Ok(StatusCode::OK)
+}
+
+/// A payment of the caller's (staff: any).
+#[utoipa::path(get, path = "/api/v1/payments/{id}", tag = "payments", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Payment id")),
+    responses(
+        (status = 200, description = "The payment", body = PaymentView),
+        (status = 401, description = "Not logged in", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such payment of yours", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn get_payment(
+    State(state): State<AppState>,
+    Auth(session): Auth,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<PaymentView>> {
+    let payment = state.store().payment(id).await?.ok_or(ApiError::NotFound("payment"))?;
+    let owner = state.store().order_head(payment.order_id).await?.map(|(user, _)| user);
+    if owner != Some(session.user.id) && session.user.role != Role::Staff {
+        return Err(ApiError::NotFound("payment"));
+    }
+    Ok(Json(PaymentView::from(&payment)))
+}
+
+/// A refund.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct RefundView {
+    /// Refund id.
+    pub id: i64,
+    /// The order.
+    pub order_id: i64,
+    /// The payment refunded.
+    pub payment_id: i64,
+    /// Amount, minor units.
+    pub amount: i64,
+    /// Why.
+    pub reason: String,
+    /// `requested`, `processing`, `refunded`, `rejected`, `failed`.
+    pub status: String,
+    /// RFC 3339.
+    pub created_at: String,
+    /// RFC 3339.
+    pub decided_at: Option<String>,
+}
+
+impl From<&Refund> for RefundView {
+    fn from(r: &Refund) -> Self {
+        Self {
+            id: r.id,
+            order_id: r.order_id,
+            payment_id: r.payment_id,
+            amount: r.amount,
+            reason: r.reason.clone(),
+            status: r.status.clone(),
+            created_at: r.created_at.to_rfc3339(),
+            decided_at: r.decided_at.map(emporium_domain::time::Timestamp::to_rfc3339),
+        }
+    }
+}
+
+/// Asking for money back.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefundRequestBody {
+    /// Minor units; default: everything not yet refunded.
+    #[schema(minimum = 1)]
+    pub amount: Option<i64>,
+    /// 1–500 characters.
+    #[schema(min_length = 1)]
+    pub reason: String,
+}
+
+/// Asks for a refund of the caller's paid order. Staff approve or reject it.
+#[utoipa::path(post, path = "/api/v1/orders/{id}/refunds", tag = "payments", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Order id"), ("Idempotency-Key" = Option<String>, Header, description = "1–255 characters")),
+    request_body = RefundRequestBody,
+    responses(
+        (status = 201, description = "Requested", body = RefundView),
+        (status = 401, description = "Not logged in", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such order of yours", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not paid", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Amount above what is left, or no reason", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn request_refund(
+    State(state): State<AppState>,
+    Auth(session): Auth,
+    Path(order_id): Path<i64>,
+    key: IdempotencyHeader,
+    JsonBody(req): JsonBody<RefundRequestBody>,
+) -> ApiResult<Response> {
+    let wish = RefundWish {
+        amount: req.amount,
+        reason: req.reason,
+    };
+    let key = orders::idempotency_key(
+        key.0,
+        session.user.id,
+        format!("POST /orders/{order_id}/refunds"),
+        &wish,
+    );
+    let render = Box::new(|r: &Refund| (201, to_json(&RefundView::from(r))));
+    Ok(
+        match payments::ask_refund(&state, session.user.id, order_id, &wish, key, render).await? {
+            Idempotent::Replay { status, body } => {
+                raw_json(StatusCode::from_u16(status).unwrap_or(StatusCode::OK), body)
+            }
+            Idempotent::Fresh(refund) => (StatusCode::CREATED, Json(RefundView::from(&refund))).into_response(),
+        },
+    )
+}
+
+/// Approves a requested refund (staff): the money goes back through the provider; when
+/// everything paid has come back the order is `refunded`.
+#[utoipa::path(post, path = "/api/v1/refunds/{id}/approve", tag = "payments", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Refund id")),
+    responses(
+        (status = 200, description = "Refunded (or failed at the provider)", body = RefundView),
+        (status = 401, description = "Not logged in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not staff", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such refund", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not awaiting a decision", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn approve_refund(
+    State(state): State<AppState>,
+    Staff(staff): Staff,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<RefundView>> {
+    Ok(Json(RefundView::from(
+        &payments::approve_refund(&state, staff.user.id, id).await?,
+    )))
+}
+
+/// Rejects a requested refund (staff).
+#[utoipa::path(post, path = "/api/v1/refunds/{id}/reject", tag = "payments", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Refund id")),
+    responses(
+        (status = 200, description = "Rejected", body = RefundView),
+        (status = 401, description = "Not logged in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not staff", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such refund", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not awaiting a decision", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn reject_refund(
+    State(state): State<AppState>,
+    Staff(staff): Staff,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<RefundView>> {
+    Ok(Json(RefundView::from(
+        &payments::reject_refund(&state, staff.user.id, id).await?,
+    )))
+}
+
+/// Refund listing parameters.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListRefundsParams {
+    /// `requested`, `processing`, `refunded`, `rejected` or `failed`.
+    #[param(pattern = "^(requested|processing|refunded|rejected|failed)?$")]
+    pub status: Option<String>,
+    /// Page size, 1–100 (default 20).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 100)]
+    pub limit: Option<String>,
+    /// `next_cursor` from the previous page.
+    pub cursor: Option<String>,
+}
+
+/// Refunds, newest first (staff), e.g. `?status=requested` for those awaiting a decision.
+#[utoipa::path(get, path = "/api/v1/refunds", tag = "payments", security(("bearer" = [])), params(ListRefundsParams),
+    responses(
+        (status = 200, description = "A page of refunds", body = Page<RefundView>),
+        (status = 401, description = "Not logged in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not staff", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid parameter", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn list_refunds(
+    State(state): State<AppState>,
+    _staff: Staff,
+    Query(p): Query<ListRefundsParams>,
+) -> ApiResult<Json<Page<RefundView>>> {
+    let status = p.status.clone().filter(|s| !s.is_empty());
+    if let Some(s) = &status
+        && !["requested", "processing", "refunded", "rejected", "failed"].contains(&s.as_str())
+    {
+        return Err(emporium_domain::FieldError::new(
+            "status",
+            "must be requested, processing, refunded, rejected or failed",
+        )
+        .into());
+    }
+    let fingerprint = format!("refunds|{status:?}");
+    let (limit, position) = params::PageParams {
+        limit: p.limit,
+        cursor: p.cursor,
+    }
+    .parse(state.cursors(), &fingerprint)?;
+    let before = keyset(position)?.map(|(_, id)| id);
+    let rows = state.store().refunds(status, before, limit + 1).await?;
+    let (refunds, next) = cut_page(rows, limit, |r| Position::After(0, r.id));
+    let next = next.map(|p| state.cursors().encode(&fingerprint, p));
+    Ok(Json(Page {
+        data: refunds.iter().map(RefundView::from).collect(),
+        next_cursor: next,
+    }))
+}

@@ -1,0 +1,372 @@
+//! The catalogue: finding products (a keyset listing, or full-text search when there is
+//! text), and the staff's operations that create, edit and archive them.
+
+use emporium_domain::catalog::{CategoryName, Description, Images, ProductName, ProductStatus, Sku};
+use emporium_domain::inventory::Units;
+use emporium_domain::money::{Currency, MAX_AMOUNT, Price, UnitCost};
+use emporium_domain::{FieldError, Invalid};
+use emporium_search::{SearchQuery, SearchSort};
+use emporium_store::catalog::{NewProduct, Product, ProductChanges, ProductFilter, ProductOrder};
+use emporium_store::inventory::NewLot;
+
+use crate::accounts::clearable;
+use crate::cursor::Position;
+use crate::error::{AppError, AppResult};
+use crate::paging::{self, cut_page, keyset};
+use crate::state::AppState;
+
+/// What a listing or search asks for, as typed (every value optional and unparsed).
+#[derive(Debug, Clone, Default)]
+pub struct ProductQuery {
+    /// Full-text search, Chinese or English; up to 200 characters (after trimming).
+    pub q: Option<String>,
+    /// Only this category (empty means any).
+    pub category: Option<String>,
+    /// Lowest price, minor units; empty means none.
+    pub min_price: Option<String>,
+    /// Highest price, minor units, not below `min_price`; empty means none.
+    pub max_price: Option<String>,
+    /// `relevance` (default with `q`), `newest` (default without), `price_asc`, `price_desc`, `rating`.
+    pub sort: Option<String>,
+    /// Staff only: `active`, `draft` or `archived`.
+    pub status: Option<String>,
+    /// Page size, 1–100 (default 20).
+    pub limit: Option<String>,
+    /// The cursor of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// The parsed listing request.
+struct Listing {
+    text: Option<String>,
+    filter: ProductFilter,
+    sort: SearchSort,
+    limit: i64,
+    position: Option<Position>,
+}
+
+/// Parses the listing parameters; answers the listing and its fingerprint, the string its
+/// cursors are bound to (everything that shapes the listing).
+fn parse_listing(params: &ProductQuery, staff: bool, state: &AppState) -> AppResult<(Listing, String)> {
+    let text = match params.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        Some(q) if q.chars().count() > 200 => Err(FieldError::new("q", "must be at most 200 characters")),
+        q => Ok(q.map(str::to_owned)),
+    };
+    let category = params
+        .category
+        .as_deref()
+        .filter(|c| !c.trim().is_empty())
+        .map(|c| CategoryName::parse("category", c).map(|c| c.as_str().to_owned()))
+        .transpose();
+    let min_price = paging::int("min_price", params.min_price.as_deref(), 0, MAX_AMOUNT);
+    let max_price = paging::int("max_price", params.max_price.as_deref(), 0, MAX_AMOUNT);
+    let sort = match params.sort.as_deref().map(str::trim) {
+        None | Some("") => Ok(if matches!(text, Ok(Some(_))) {
+            SearchSort::Relevance
+        } else {
+            SearchSort::Newest
+        }),
+        Some("relevance") => Ok(SearchSort::Relevance),
+        Some("newest") => Ok(SearchSort::Newest),
+        Some("price_asc") => Ok(SearchSort::PriceAsc),
+        Some("price_desc") => Ok(SearchSort::PriceDesc),
+        Some("rating") => Ok(SearchSort::Rating),
+        Some(_) => Err(FieldError::new(
+            "sort",
+            "must be one of relevance, newest, price_asc, price_desc, rating",
+        )),
+    };
+    let status = match (params.status.as_deref().filter(|s| !s.is_empty()), staff) {
+        (None, true) => Ok(None),
+        (None, false) => Ok(Some(ProductStatus::Active)),
+        (Some(s), true) => ProductStatus::parse("status", s).map(Some),
+        (Some(_), false) => Err(FieldError::new("status", "only staff may list products by status")),
+    };
+    let limit = paging::limit(params.limit.as_deref());
+    let (text, category, min_price, max_price, sort, status, limit) =
+        match (text, category, min_price, max_price, sort, status, limit) {
+            (Ok(t), Ok(c), Ok(min), Ok(max), Ok(so), Ok(st), Ok(l)) => (t, c, min, max, so, st, l),
+            (t, c, min, max, so, st, l) => {
+                return Err(Invalid::of([t.err(), c.err(), min.err(), max.err(), so.err(), st.err(), l.err()]).into());
+            }
+        };
+    if let (Some(min), Some(max)) = (min_price, max_price)
+        && min > max
+    {
+        return Err(FieldError::new("max_price", "must not be below min_price").into());
+    }
+    let filter = ProductFilter {
+        status,
+        category,
+        min_price,
+        max_price,
+    };
+    let mut listing = Listing {
+        text,
+        filter,
+        sort,
+        limit,
+        position: None,
+    };
+    let fingerprint = fingerprint(&listing, staff);
+    listing.position = params
+        .cursor
+        .as_deref()
+        .map(|c| state.cursors().decode(&fingerprint, c))
+        .transpose()?;
+    Ok((listing, fingerprint))
+}
+
+fn fingerprint(listing: &Listing, staff: bool) -> String {
+    format!(
+        "products|{:?}|{:?}|{:?}|{staff}",
+        listing.text.as_deref(),
+        listing.filter,
+        listing.sort
+    )
+}
+
+/// One page of a listing or search and the cursor of the next. Customers and visitors
+/// (`staff` false) see active products only.
+pub async fn find_products(
+    state: &AppState,
+    params: &ProductQuery,
+    staff: bool,
+) -> AppResult<(Vec<Product>, Option<String>)> {
+    let (listing, fingerprint) = parse_listing(params, staff, state)?;
+    let (products, next) = match &listing.text {
+        Some(text) => search(state, &listing, text).await?,
+        None => {
+            let order = match listing.sort {
+                SearchSort::PriceAsc => ProductOrder::PriceAsc,
+                SearchSort::PriceDesc => ProductOrder::PriceDesc,
+                SearchSort::Rating => ProductOrder::Rating,
+                SearchSort::Newest | SearchSort::Relevance => ProductOrder::Newest,
+            };
+            let after = keyset(listing.position)?;
+            let rows = state
+                .store()
+                .list_products(&listing.filter, order, after, listing.limit + 1)
+                .await?;
+            cut_page(rows, listing.limit, |p| Position::After(order.key_of(p), p.id))
+        }
+    };
+    Ok((products, next.map(|p| state.cursors().encode(&fingerprint, p))))
+}
+
+/// Runs a full-text query on the index, then reads the products themselves from the
+/// database so prices and stock are current even if the index lags a moment behind.
+async fn search(state: &AppState, listing: &Listing, text: &str) -> AppResult<(Vec<Product>, Option<Position>)> {
+    let offset = match listing.position {
+        None => 0,
+        Some(Position::Offset(o)) => o,
+        Some(Position::After(..)) => return Err(FieldError::new("cursor", "belongs to another listing").into()),
+    };
+    let query = SearchQuery {
+        text: text.to_owned(),
+        category: listing.filter.category.clone(),
+        min_price: listing.filter.min_price,
+        max_price: listing.filter.max_price,
+        sort: listing.sort,
+        offset: usize::try_from(offset).unwrap_or(usize::MAX),
+        limit: listing.limit as usize,
+        active_only: listing.filter.status == Some(ProductStatus::Active),
+    };
+    // A kept answer is a map look-up; only a real search goes to a blocking thread.
+    let hits = match state.search().kept_answer(&query) {
+        Some(hits) => hits,
+        None => {
+            let index = state.search().clone();
+            tokio::task::spawn_blocking(move || index.search(&query))
+                .await
+                .map_err(|e| AppError::Internal(e.into()))?
+                .map_err(|e| AppError::Internal(e.into()))?
+        }
+    };
+    let mut products = state.store().products_by_ids(&hits.ids).await?;
+    if let Some(status) = listing.filter.status {
+        products.retain(|p| p.status == status);
+    }
+    let next = hits.has_more.then(|| Position::Offset(offset + listing.limit as u64));
+    Ok((products, next))
+}
+
+/// Stock received together with a new product.
+#[derive(Debug, Clone, Copy)]
+pub struct InitialStock {
+    /// Units, 1–1,000,000,000.
+    pub quantity: i64,
+    /// Cost per unit, minor units, ≥ 0.
+    pub unit_cost: i64,
+}
+
+/// A new product as typed by staff.
+#[derive(Debug, Clone, Default)]
+pub struct ProductDraft {
+    /// 1–200 characters.
+    pub name: String,
+    /// Up to 10,000 characters.
+    pub description: Option<String>,
+    /// Minor units, > 0.
+    pub price: i64,
+    /// ISO 4217 (default CNY).
+    pub currency: Option<String>,
+    /// 1–64 characters.
+    pub category: Option<String>,
+    /// 1–64 ASCII letters, digits, `-`, `_`, `.`; unique.
+    pub sku: Option<String>,
+    /// Up to 10 http(s) URLs or paths.
+    pub images: Option<Vec<String>>,
+    /// `active` (default), `draft` or `archived`.
+    pub status: Option<String>,
+    /// A first lot of stock.
+    pub initial_stock: Option<InitialStock>,
+}
+
+/// Validates and creates a product (with its first lot, if given).
+pub async fn create_product(state: &AppState, req: ProductDraft) -> AppResult<Product> {
+    let now = state.now();
+    let initial_stock = req.initial_stock.map(|s| {
+        match (
+            Units::parse("initial_stock.quantity", s.quantity),
+            UnitCost::parse("initial_stock.unit_cost", s.unit_cost),
+        ) {
+            (Ok(quantity), Ok(unit_cost)) => Ok(NewLot {
+                quantity,
+                unit_cost,
+                received_at: now,
+                note: None,
+            }),
+            (q, c) => Err(Invalid::of([q.err(), c.err()])),
+        }
+    });
+    let parsed = (
+        ProductName::parse(&req.name),
+        Description::parse(req.description.as_deref().unwrap_or("")),
+        Price::parse("price", req.price),
+        req.currency
+            .as_deref()
+            .map_or(Ok(Currency::CNY), |c| Currency::parse("currency", c)),
+        req.category
+            .as_deref()
+            .filter(|c| !c.trim().is_empty())
+            .map(|c| CategoryName::parse("category", c))
+            .transpose(),
+        req.sku
+            .as_deref()
+            .filter(|s| !s.trim().is_empty())
+            .map(Sku::parse)
+            .transpose(),
+        Images::parse(req.images.as_deref().unwrap_or_default()),
+        req.status
+            .as_deref()
+            .map_or(Ok(ProductStatus::Active), |s| ProductStatus::parse("status", s)),
+    );
+    let new = match (parsed, initial_stock.transpose()) {
+        (
+            (Ok(name), Ok(description), Ok(price), Ok(currency), Ok(category), Ok(sku), Ok(images), Ok(status)),
+            Ok(initial_stock),
+        ) => NewProduct {
+            name,
+            description,
+            price,
+            currency,
+            category,
+            sku,
+            images,
+            status,
+            initial_stock,
+        },
+        ((a, b, c, d, e, f, g, h), stock) => {
+            let mut errors = Invalid::of([a.err(), b.err(), c.err(), d.err(), e.err(), f.err(), g.err(), h.err()]);
+            errors.0.extend(stock.err().map(|i| i.0).unwrap_or_default());
+            return Err(errors.into());
+        }
+    };
+    let product = state.store().create_product(new, now).await?;
+    state.nudge_search();
+    tracing::info!(product.id = product.id, "product created");
+    Ok(product)
+}
+
+/// Changes to a product as typed by staff: absent fields stay as they are; for
+/// `category` and `sku`, `Some(None)` (or blank) clears.
+#[derive(Debug, Clone, Default)]
+pub struct ProductEdit {
+    /// 1–200 characters.
+    pub name: Option<String>,
+    /// Up to 10,000 characters.
+    pub description: Option<String>,
+    /// Minor units, > 0.
+    pub price: Option<i64>,
+    /// ISO 4217.
+    pub currency: Option<String>,
+    /// 1–64 characters.
+    pub category: Option<Option<String>>,
+    /// Unique code.
+    pub sku: Option<Option<String>>,
+    /// Replaces the image list.
+    pub images: Option<Vec<String>>,
+    /// `active`, `draft` or `archived`.
+    pub status: Option<String>,
+}
+
+/// Validates and applies changes to a product.
+pub async fn update_product(state: &AppState, id: i64, req: ProductEdit) -> AppResult<Product> {
+    let parsed = (
+        req.name.as_deref().map(ProductName::parse).transpose(),
+        req.description.as_deref().map(Description::parse).transpose(),
+        req.price.map(|p| Price::parse("price", p)).transpose(),
+        req.currency
+            .as_deref()
+            .map(|c| Currency::parse("currency", c))
+            .transpose(),
+        clearable(req.category, |c| CategoryName::parse("category", c)),
+        clearable(req.sku, Sku::parse),
+        req.images.as_deref().map(Images::parse).transpose(),
+        req.status
+            .as_deref()
+            .map(|s| ProductStatus::parse("status", s))
+            .transpose(),
+    );
+    let changes = match parsed {
+        (Ok(name), Ok(description), Ok(price), Ok(currency), Ok(category), Ok(sku), Ok(images), Ok(status)) => {
+            ProductChanges {
+                name,
+                description,
+                price,
+                currency,
+                category,
+                sku,
+                images,
+                status,
+            }
+        }
+        (a, b, c, d, e, f, g, h) => {
+            return Err(Invalid::of([a.err(), b.err(), c.err(), d.err(), e.err(), f.err(), g.err(), h.err()]).into());
+        }
+    };
+    let product = state
+        .store()
+        .update_product(id, changes, state.now())
+        .await
+        .map_err(AppError::or_not_found("product"))?;
+    state.nudge_search();
+    Ok(product)
+}
+
+/// Archives a product: it leaves listings, search and carts, and stays in past orders.
+pub async fn archive_product(state: &AppState, id: i64) -> AppResult<Product> {
+    let changes = ProductChanges {
+        status: Some(ProductStatus::Archived),
+        ..Default::default()
+    };
+    let product = state
+        .store()
+        .update_product(id, changes, state.now())
+        .await
+        .map_err(AppError::or_not_found("product"))?;
+    state.nudge_search();
+    tracing::info!(product.id = id, "product archived");
+    Ok(product)
+}

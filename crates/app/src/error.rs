@@ -1,0 +1,155 @@
+//! The application layer's one error type: what went wrong, in the terms of the use
+//! case, not of any transport. The API renders it as problem+json and the pages as a
+//! form error or an error page; each decides its own status codes.
+
+use std::time::Duration;
+
+use emporium_domain::{FieldError, Invalid};
+use emporium_store::StoreError;
+
+/// Why a use case failed.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// Input that cannot be read as what it claims to be (a provider's notification
+    /// with a bad signature, a form value of the wrong kind).
+    #[error("{detail}")]
+    Malformed {
+        /// What is wrong.
+        detail: String,
+        /// The offending field, when one can be named.
+        field: Option<String>,
+    },
+    /// Well-formed input that breaks the rules, field by field.
+    #[error("validation failed")]
+    Invalid(Vec<FieldError>),
+    /// No valid session.
+    #[error("{0}")]
+    Unauthenticated(&'static str),
+    /// Wrong username or password (deliberately not saying which).
+    #[error("invalid username or password")]
+    InvalidCredentials,
+    /// Logged in, but not allowed to do this.
+    #[error("not allowed")]
+    Forbidden,
+    /// Logged in, but not allowed to do this, for a reason worth telling.
+    #[error("{0}")]
+    NotAllowed(String),
+    /// No such thing, or it belongs to someone else (callers cannot tell which).
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// The operation conflicts with the current state.
+    #[error("{detail}")]
+    Conflict {
+        /// The stable machine-readable word (`insufficient_stock`, `invalid_transition`…).
+        code: &'static str,
+        /// What conflicts.
+        detail: String,
+    },
+    /// Too many attempts; try again after this long.
+    #[error("too many requests; retry after {} s", .0.as_secs())]
+    RateLimited(Duration),
+    /// The database or a provider cannot be reached now.
+    #[error("service unavailable")]
+    Unavailable,
+    /// A fault on our side; callers show a generic message and log the cause once.
+    #[error("internal error")]
+    Internal(#[source] anyhow::Error),
+}
+
+/// A use case's result.
+pub type AppResult<T> = Result<T, AppError>;
+
+impl AppError {
+    /// `username_taken`.
+    pub fn username_taken() -> Self {
+        Self::Conflict {
+            code: "username_taken",
+            detail: "that username is already registered".into(),
+        }
+    }
+
+    /// Malformed input naming a field.
+    pub fn malformed_field(field: impl Into<String>, detail: impl Into<String>) -> Self {
+        Self::Malformed {
+            detail: detail.into(),
+            field: Some(field.into()),
+        }
+    }
+
+    /// The store's "no such row", named: every use case that looks one thing up says
+    /// which thing was missing.
+    pub fn or_not_found(noun: &'static str) -> impl Fn(StoreError) -> Self {
+        move |e| match e {
+            StoreError::NotFound => Self::NotFound(noun),
+            e => e.into(),
+        }
+    }
+}
+
+impl From<Invalid> for AppError {
+    fn from(Invalid(errors): Invalid) -> Self {
+        Self::Invalid(errors)
+    }
+}
+
+impl From<FieldError> for AppError {
+    fn from(e: FieldError) -> Self {
+        Self::Invalid(vec![e])
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => Self::NotFound("resource"),
+            StoreError::UsernameTaken => Self::username_taken(),
+            StoreError::SkuTaken => Self::Conflict {
+                code: "sku_taken",
+                detail: "another product has that SKU".into(),
+            },
+            StoreError::InsufficientStock { product_id, available } => Self::Conflict {
+                code: "insufficient_stock",
+                detail: format!("product {product_id} has only {available} units available"),
+            },
+            StoreError::InvalidTransition(t) => Self::Conflict {
+                code: "invalid_transition",
+                detail: t.to_string(),
+            },
+            StoreError::IdempotencyConflict | StoreError::IdempotencyRace => Self::Conflict {
+                code: "idempotency_conflict",
+                detail: "this Idempotency-Key was used with a different request".into(),
+            },
+            StoreError::EmptyCart => Self::Conflict {
+                code: "cart_empty",
+                detail: "the cart is empty".into(),
+            },
+            StoreError::MixedCurrencies => Self::Conflict {
+                code: "mixed_currencies",
+                detail: StoreError::MixedCurrencies.to_string(),
+            },
+            StoreError::ProductUnavailable(id) => Self::Conflict {
+                code: "product_unavailable",
+                detail: format!("product {id} is not for sale"),
+            },
+            StoreError::RefundTooLarge { remaining } => Self::Invalid(vec![FieldError::new(
+                "amount",
+                format!("must be between 1 and {remaining}, what is left to refund"),
+            )]),
+            StoreError::PaymentMismatch(why) => Self::Malformed {
+                detail: why,
+                field: None,
+            },
+            StoreError::AlreadyReviewed => Self::Conflict {
+                code: "already_reviewed",
+                detail: StoreError::AlreadyReviewed.to_string(),
+            },
+            StoreError::NotReviewable(why) => Self::NotAllowed(why.to_string()),
+            StoreError::LimitReached(what) => Self::Conflict {
+                code: "limit_reached",
+                detail: what.into(),
+            },
+            e if e.is_unavailable() => Self::Unavailable,
+            other => Self::Internal(other.into()),
+        }
+    }
+}

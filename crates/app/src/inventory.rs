@@ -1,0 +1,91 @@
+//! Stock: receiving lots at a unit cost, and writing units off (oldest lot first, with
+//! their exact cost).
+
+use std::time::Duration;
+
+use emporium_domain::inventory::Units;
+use emporium_domain::money::UnitCost;
+use emporium_domain::text::{optional_line, single_line};
+use emporium_domain::time::Timestamp;
+use emporium_domain::{FieldError, Invalid};
+use emporium_store::inventory::{Adjustment, Lot, NewLot};
+
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+
+/// How far in the future a `received_at` may be (clock skew between machines).
+const FUTURE_SLACK: Duration = Duration::from_secs(300);
+
+/// A lot arriving, as typed by staff.
+#[derive(Debug, Clone, Copy)]
+pub struct Receipt<'a> {
+    /// Units, 1–1,000,000,000.
+    pub quantity: i64,
+    /// Cost per unit, minor units, ≥ 0.
+    pub unit_cost: i64,
+    /// RFC 3339; defaults to now; not in the future.
+    pub received_at: Option<&'a str>,
+    /// Up to 500 characters (supplier, invoice number).
+    pub note: Option<&'a str>,
+}
+
+/// Validates and receives a lot of stock for a product.
+pub async fn receive_stock(state: &AppState, id: i64, req: Receipt<'_>) -> AppResult<Lot> {
+    let now = state.now();
+    let received_at = match req.received_at {
+        None => Ok(now),
+        Some(raw) => match Timestamp::parse_rfc3339(raw) {
+            Some(t) if t <= now.plus(FUTURE_SLACK) => Ok(t),
+            Some(_) => Err(FieldError::new("received_at", "must not be in the future")),
+            None => Err(FieldError::new(
+                "received_at",
+                "must be an RFC 3339 time such as 2026-11-25T08:00:00Z",
+            )),
+        },
+    };
+    let lot = match (
+        Units::parse("quantity", req.quantity),
+        UnitCost::parse("unit_cost", req.unit_cost),
+        received_at,
+        optional_line("note", req.note, 500),
+    ) {
+        (Ok(quantity), Ok(unit_cost), Ok(received_at), Ok(note)) => NewLot {
+            quantity,
+            unit_cost,
+            received_at,
+            note,
+        },
+        (a, b, c, d) => return Err(Invalid::of([a.err(), b.err(), c.err(), d.err()]).into()),
+    };
+    let lot = state
+        .store()
+        .receive_stock(id, lot, now)
+        .await
+        .map_err(AppError::or_not_found("product"))?;
+    tracing::info!(product.id = id, lot.id = lot.id, units = lot.quantity, "stock received");
+    Ok(lot)
+}
+
+/// Writes units of a product off (damaged, lost): they leave the oldest lots first, like
+/// a sale, and the answer carries their exact cost.
+pub async fn write_off(state: &AppState, staff_id: i64, id: i64, quantity: i64, reason: &str) -> AppResult<Adjustment> {
+    let (quantity, reason) = match (
+        Units::parse("quantity", quantity),
+        single_line("reason", reason, 1, 200),
+    ) {
+        (Ok(q), Ok(r)) => (q, r),
+        (q, r) => return Err(Invalid::of([q.err(), r.err()]).into()),
+    };
+    let adjustment = state
+        .store()
+        .adjust_stock(id, quantity, reason, Some(staff_id), state.now())
+        .await
+        .map_err(AppError::or_not_found("product"))?;
+    tracing::info!(
+        product.id = id,
+        units = adjustment.quantity,
+        cost = adjustment.cost,
+        "stock written off"
+    );
+    Ok(adjustment)
+}

@@ -1,0 +1,188 @@
+//! The staff pages under `/admin`: the dashboard (charts drawn from the stats report),
+//! products (list, create, edit, archive), stock lots and the FIFO valuation, orders by
+//! status with shipping and tracking, and refunds to approve or reject. Anonymous
+//! visitors are sent to log in; customers get 403.
+
+mod catalog;
+mod sales;
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+
+use super::chart::{Series, bar_chart, line_chart};
+use super::session::Visitor;
+use super::view::{Ctx, FieldErrors, WebResult, form_errors, money, render};
+use emporium_app::AppState;
+use emporium_app::reports::{self, StatsRange, date_of};
+
+/// `/admin/…`.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/admin", get(dashboard))
+        .route("/admin/products", get(catalog::list).post(catalog::create))
+        .route("/admin/products/new", get(catalog::new_page))
+        .route("/admin/products/{id}", get(catalog::edit_page).post(catalog::update))
+        .route("/admin/products/{id}/archive", post(catalog::archive))
+        .route("/admin/products/{id}/lots", post(catalog::receive))
+        .route("/admin/inventory", get(catalog::inventory))
+        .route("/admin/orders", get(sales::orders))
+        .route("/admin/orders/{id}", get(sales::order))
+        .route("/admin/orders/{id}/ship", post(sales::ship))
+        .route("/admin/orders/{id}/tracking", post(sales::track))
+        .route("/admin/refunds", get(sales::refunds))
+        .route("/admin/refunds/{id}/approve", post(sales::approve))
+        .route("/admin/refunds/{id}/reject", post(sales::reject))
+        .route("/admin/reviews/{id}", post(super::reviews::moderate_review))
+}
+
+/// The dashboard's summary figures, formatted.
+#[derive(Debug, Default)]
+pub struct Totals {
+    orders: i64,
+    revenue: String,
+    refunds: String,
+    cost_of_goods: String,
+    gross_margin: String,
+}
+
+/// A best seller, formatted.
+#[derive(Debug)]
+pub struct TopRow {
+    product_id: i64,
+    name: String,
+    units: i64,
+    revenue: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/dashboard.html")]
+struct DashboardPage {
+    ctx: Ctx,
+    from: String,
+    to: String,
+    errors: FieldErrors,
+    totals: Totals,
+    money_chart: String,
+    orders_chart: String,
+    top: Vec<TopRow>,
+}
+
+/// The currency the dashboard shows sums in (amounts are summed as stored).
+const REPORT_CURRENCY: &str = "CNY";
+
+/// The dashboard's range, as the form sends it.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct RangeForm {
+    from: Option<String>,
+    to: Option<String>,
+    top: Option<String>,
+}
+
+/// `GET /admin?from=&to=`.
+pub async fn dashboard(State(state): State<AppState>, visitor: Visitor, Query(p): Query<RangeForm>) -> WebResult {
+    visitor.staff()?;
+    let t = visitor.t();
+    let ctx = Ctx::new(&visitor);
+    let range = StatsRange {
+        from: p.from.as_deref(),
+        to: p.to.as_deref(),
+        top: p.top.as_deref(),
+    };
+    let (stats, errors) = match reports::stats(&state, range).await {
+        Ok(stats) => (Some(stats), FieldErrors::default()),
+        Err(e) => (None, form_errors(e, visitor.lang)?),
+    };
+    let Some(stats) = stats else {
+        return Ok(render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &DashboardPage {
+                ctx,
+                from: p.from.unwrap_or_default(),
+                to: p.to.unwrap_or_default(),
+                errors,
+                totals: Totals::default(),
+                money_chart: String::new(),
+                orders_chart: String::new(),
+                top: Vec::new(),
+            },
+        ));
+    };
+    let labels: Vec<String> = stats
+        .days
+        .iter()
+        .map(|d| date_of(d.day).get(5..).unwrap_or_default().to_owned())
+        .collect();
+    let column = |f: fn(&emporium_store::reports::DayStats) -> i64| stats.days.iter().map(f).collect::<Vec<_>>();
+    let fmt_money = |v: i64| money(v, REPORT_CURRENCY);
+    let money_chart = line_chart(
+        "chart-money",
+        &format!("{} · {}", t.revenue, t.per_day),
+        &labels,
+        &[
+            Series {
+                name: t.revenue.into(),
+                color: "#1d4f91",
+                values: column(|d| d.revenue),
+            },
+            Series {
+                name: t.cost_of_goods.into(),
+                color: "#c77700",
+                values: column(|d| d.cost_of_goods),
+            },
+            Series {
+                name: t.refunds.into(),
+                color: "#b00020",
+                values: column(|d| d.refunds),
+            },
+            Series {
+                name: t.gross_margin.into(),
+                color: "#1f7a3a",
+                values: column(|d| d.gross_margin),
+            },
+        ],
+        &fmt_money,
+    );
+    let orders_chart = bar_chart(
+        "chart-orders",
+        &format!("{} · {}", t.orders, t.per_day),
+        &labels,
+        &[Series {
+            name: t.orders.into(),
+            color: "#b4232a",
+            values: column(|d| d.orders),
+        }],
+        &|v| v.to_string(),
+    );
+    let s = &stats.totals;
+    Ok(render(
+        StatusCode::OK,
+        &DashboardPage {
+            ctx,
+            from: stats.days.first().map(|d| date_of(d.day)).unwrap_or_default(),
+            to: stats.days.last().map(|d| date_of(d.day)).unwrap_or_default(),
+            errors,
+            totals: Totals {
+                orders: s.orders,
+                revenue: fmt_money(s.revenue),
+                refunds: fmt_money(s.refunds),
+                cost_of_goods: fmt_money(s.cost_of_goods),
+                gross_margin: fmt_money(s.gross_margin),
+            },
+            money_chart,
+            orders_chart,
+            top: stats
+                .top_products
+                .iter()
+                .map(|p| TopRow {
+                    product_id: p.product_id,
+                    name: p.name.clone(),
+                    units: p.units,
+                    revenue: fmt_money(p.revenue),
+                })
+                .collect(),
+        },
+    ))
+}

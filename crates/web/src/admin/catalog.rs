@@ -1,0 +1,473 @@
+//! Staff pages for the catalogue: products, their stock lots, and the FIFO valuation.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use emporium_domain::FieldError;
+use emporium_store::catalog::Product;
+use serde::Deserialize;
+
+use emporium_app::catalog::{self, InitialStock, ProductDraft, ProductEdit, ProductQuery, find_products};
+use emporium_app::inventory::{self, Receipt};
+use emporium_app::{AppError, AppState};
+
+use crate::account::Empty;
+use crate::session::Visitor;
+use crate::view::{
+    Ctx, FieldErrors, Path, Posted, WebError, WebResult, form_errors, money, page, parse_money, render, see_other,
+    time, with_query,
+};
+
+/// A product row.
+#[derive(Debug)]
+pub struct ProductRow {
+    id: i64,
+    name: String,
+    price: String,
+    status: String,
+    stock: i64,
+    category: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/products.html")]
+struct ProductsPage {
+    ctx: Ctx,
+    status: String,
+    q: String,
+    products: Vec<ProductRow>,
+    next_url: Option<String>,
+}
+
+/// `?status=&q=&cursor=`.
+#[derive(Debug, Deserialize)]
+pub struct ListQuery {
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    q: String,
+    cursor: Option<String>,
+}
+
+/// `GET /admin/products`.
+pub async fn list(State(state): State<AppState>, visitor: Visitor, Query(p): Query<ListQuery>) -> WebResult {
+    visitor.staff()?;
+    let params = ProductQuery {
+        q: Some(p.q.clone()),
+        status: Some(p.status.clone()).filter(|s| !s.is_empty()),
+        limit: Some("50".into()),
+        cursor: p.cursor.clone().filter(|c| !c.is_empty()),
+        ..ProductQuery::default()
+    };
+    let (products, next) = find_products(&state, &params, true).await?;
+    Ok(page(&ProductsPage {
+        ctx: Ctx::new(&visitor),
+        products: products
+            .iter()
+            .map(|p| ProductRow {
+                id: p.id,
+                name: p.name.clone(),
+                price: money(p.price, &p.currency),
+                status: p.status.as_str().to_owned(),
+                stock: p.stock_available,
+                category: p.category.clone().unwrap_or_default(),
+            })
+            .collect(),
+        next_url: next.map(|c| with_query(&visitor.path, "cursor", &c)),
+        status: p.status,
+        q: p.q,
+    }))
+}
+
+/// The product form, as typed.
+#[derive(Debug, Default, Deserialize)]
+pub struct ProductForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    price: String,
+    #[serde(default)]
+    currency: String,
+    #[serde(default)]
+    category: String,
+    #[serde(default)]
+    sku: String,
+    #[serde(default)]
+    images: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    initial_quantity: String,
+    #[serde(default)]
+    initial_unit_cost: String,
+}
+
+impl ProductForm {
+    fn of(p: &Product) -> Self {
+        let exponent = emporium_domain::money::Currency::parse("currency", &p.currency).map_or(2, |c| c.exponent());
+        let scale = 10i64.pow(u32::from(exponent));
+        Self {
+            name: p.name.clone(),
+            description: p.description.clone(),
+            price: if exponent == 0 {
+                p.price.to_string()
+            } else {
+                format!("{}.{:0w$}", p.price / scale, p.price % scale, w = usize::from(exponent))
+            },
+            currency: p.currency.clone(),
+            category: p.category.clone().unwrap_or_default(),
+            sku: p.sku.clone().unwrap_or_default(),
+            images: p.images.join("\n"),
+            status: p.status.as_str().to_owned(),
+            initial_quantity: String::new(),
+            initial_unit_cost: String::new(),
+        }
+    }
+
+    fn currency(&self) -> String {
+        if self.currency.trim().is_empty() {
+            "CNY".to_owned()
+        } else {
+            self.currency.trim().to_ascii_uppercase()
+        }
+    }
+
+    fn images(&self) -> Vec<String> {
+        self.images
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(str::to_owned)
+            .collect()
+    }
+}
+
+/// A lot row.
+#[derive(Debug)]
+pub struct LotRow {
+    id: i64,
+    quantity: i64,
+    remaining: i64,
+    unit_cost: String,
+    received_at: String,
+    note: String,
+}
+
+/// The receive-stock form, as typed.
+#[derive(Debug, Default, Deserialize)]
+pub struct LotForm {
+    #[serde(default)]
+    quantity: String,
+    #[serde(default)]
+    unit_cost: String,
+    #[serde(default)]
+    note: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/product.html")]
+struct ProductPage {
+    ctx: Ctx,
+    id: Option<i64>,
+    form: ProductForm,
+    errors: FieldErrors,
+    statuses: [&'static str; 3],
+    lots: Vec<LotRow>,
+    lot: LotForm,
+    lot_errors: FieldErrors,
+    stock: i64,
+}
+
+async fn product_page(
+    state: &AppState,
+    visitor: &Visitor,
+    id: Option<i64>,
+    form: Option<(ProductForm, FieldErrors)>,
+    lot: Option<(LotForm, FieldErrors)>,
+) -> WebResult {
+    let failed = form.is_some() || lot.is_some();
+    let product = match id {
+        Some(id) => Some(state.store().product(id).await?.ok_or(WebError::NotFound)?),
+        None => None,
+    };
+    let (form, errors) = form.unwrap_or_else(|| {
+        (
+            product.as_ref().map(ProductForm::of).unwrap_or_default(),
+            FieldErrors::default(),
+        )
+    });
+    let lots = match id {
+        Some(id) => state.store().lots(id, None, 100).await?,
+        None => Vec::new(),
+    };
+    let currency = product.as_ref().map_or("CNY", |p| p.currency.as_str()).to_owned();
+    let (lot, lot_errors) = lot.unwrap_or_default();
+    Ok(render(
+        if failed {
+            StatusCode::UNPROCESSABLE_ENTITY
+        } else {
+            StatusCode::OK
+        },
+        &ProductPage {
+            ctx: Ctx::new(visitor),
+            id,
+            form,
+            errors,
+            statuses: ["active", "draft", "archived"],
+            lots: lots
+                .iter()
+                .map(|l| LotRow {
+                    id: l.id,
+                    quantity: l.quantity,
+                    remaining: l.remaining,
+                    unit_cost: money(l.unit_cost, &currency),
+                    received_at: time(l.received_at),
+                    note: l.note.clone().unwrap_or_default(),
+                })
+                .collect(),
+            lot,
+            lot_errors,
+            stock: product.as_ref().map_or(0, |p| p.stock_available),
+        },
+    ))
+}
+
+/// `GET /admin/products/new`.
+pub async fn new_page(State(state): State<AppState>, visitor: Visitor) -> WebResult {
+    visitor.staff()?;
+    let form = ProductForm {
+        currency: "CNY".into(),
+        status: "active".into(),
+        ..ProductForm::default()
+    };
+    product_page(&state, &visitor, None, Some((form, FieldErrors::default())), None)
+        .await
+        .map(|mut r| {
+            *r.status_mut() = StatusCode::OK;
+            r
+        })
+}
+
+fn price_of(form: &ProductForm, errors: &mut Vec<FieldError>) -> i64 {
+    match parse_money(&form.price, &form.currency()) {
+        Some(p) => p,
+        None => {
+            errors.push(FieldError::new("price", "must be an amount such as 12.50"));
+            1
+        }
+    }
+}
+
+/// `POST /admin/products`.
+pub async fn create(State(state): State<AppState>, Posted { visitor, form }: Posted<ProductForm>) -> WebResult {
+    visitor.staff()?;
+    let mut errors = Vec::new();
+    let price = price_of(&form, &mut errors);
+    let initial_stock = if form.initial_quantity.trim().is_empty() {
+        None
+    } else {
+        let quantity = form.initial_quantity.trim().parse::<i64>().unwrap_or_else(|_| {
+            errors.push(FieldError::new("initial_quantity", "must be a whole number"));
+            1
+        });
+        let unit_cost = parse_money(&form.initial_unit_cost, &form.currency()).unwrap_or_else(|| {
+            errors.push(FieldError::new("initial_unit_cost", "must be an amount such as 8.00"));
+            0
+        });
+        Some(InitialStock { quantity, unit_cost })
+    };
+    if !errors.is_empty() {
+        return product_page(
+            &state,
+            &visitor,
+            None,
+            Some((form, FieldErrors(errors).localized(visitor.lang))),
+            None,
+        )
+        .await;
+    }
+    let request = ProductDraft {
+        name: form.name.clone(),
+        description: Some(form.description.clone()),
+        price,
+        currency: Some(form.currency()),
+        category: Some(form.category.clone()),
+        sku: Some(form.sku.clone()),
+        images: Some(form.images()),
+        status: Some(form.status.clone()).filter(|s| !s.is_empty()),
+        initial_stock,
+    };
+    match catalog::create_product(&state, request).await {
+        Ok(product) => Ok(see_other(&format!("/admin/products/{}", product.id))),
+        Err(e) => {
+            let errors = rename_initial(form_errors(e, visitor.lang)?);
+            product_page(&state, &visitor, None, Some((form, errors)), None).await
+        }
+    }
+}
+
+/// The rules name the initial stock's fields `initial_stock.quantity`; the form flattens them.
+fn rename_initial(mut errors: FieldErrors) -> FieldErrors {
+    for e in &mut errors.0 {
+        e.field = e
+            .field
+            .replace("initial_stock.quantity", "initial_quantity")
+            .replace("initial_stock.unit_cost", "initial_unit_cost");
+    }
+    errors
+}
+
+/// `GET /admin/products/{id}`.
+pub async fn edit_page(State(state): State<AppState>, visitor: Visitor, Path(id): Path<i64>) -> WebResult {
+    visitor.staff()?;
+    product_page(&state, &visitor, Some(id), None, None).await
+}
+
+/// `POST /admin/products/{id}`.
+pub async fn update(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Posted { visitor, form }: Posted<ProductForm>,
+) -> WebResult {
+    visitor.staff()?;
+    let mut errors = Vec::new();
+    let price = price_of(&form, &mut errors);
+    if !errors.is_empty() {
+        return product_page(
+            &state,
+            &visitor,
+            Some(id),
+            Some((form, FieldErrors(errors).localized(visitor.lang))),
+            None,
+        )
+        .await;
+    }
+    let request = ProductEdit {
+        name: Some(form.name.clone()),
+        description: Some(form.description.clone()),
+        price: Some(price),
+        currency: Some(form.currency()),
+        category: Some(Some(form.category.clone())),
+        sku: Some(Some(form.sku.clone())),
+        images: Some(form.images()),
+        status: Some(form.status.clone()).filter(|s| !s.is_empty()),
+    };
+    match catalog::update_product(&state, id, request).await {
+        Ok(_) => Ok(see_other(&format!("/admin/products/{id}"))),
+        Err(AppError::NotFound(_)) => Err(WebError::NotFound),
+        Err(e) => {
+            let errors = form_errors(e, visitor.lang)?;
+            product_page(&state, &visitor, Some(id), Some((form, errors)), None).await
+        }
+    }
+}
+
+/// `POST /admin/products/{id}/archive`.
+pub async fn archive(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Posted { visitor, .. }: Posted<Empty>,
+) -> WebResult {
+    visitor.staff()?;
+    catalog::archive_product(&state, id).await?;
+    Ok(see_other(&format!("/admin/products/{id}")))
+}
+
+/// `POST /admin/products/{id}/lots`: receives stock.
+pub async fn receive(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Posted { visitor, form }: Posted<LotForm>,
+) -> WebResult {
+    visitor.staff()?;
+    let product = state.store().product(id).await?.ok_or(WebError::NotFound)?;
+    let mut errors = Vec::new();
+    let quantity = form.quantity.trim().parse::<i64>().unwrap_or_else(|_| {
+        errors.push(FieldError::new("quantity", "must be a whole number greater than 0"));
+        0
+    });
+    let unit_cost = parse_money(&form.unit_cost, &product.currency).unwrap_or_else(|| {
+        errors.push(FieldError::new("unit_cost", "must be an amount such as 8.00"));
+        0
+    });
+    if !errors.is_empty() {
+        return product_page(
+            &state,
+            &visitor,
+            Some(id),
+            None,
+            Some((form, FieldErrors(errors).localized(visitor.lang))),
+        )
+        .await;
+    }
+    let receipt = Receipt {
+        quantity,
+        unit_cost,
+        received_at: None,
+        note: Some(form.note.as_str()).filter(|n| !n.trim().is_empty()),
+    };
+    match inventory::receive_stock(&state, id, receipt).await {
+        Ok(_) => Ok(see_other(&format!("/admin/products/{id}#lots"))),
+        Err(e) => {
+            let errors = form_errors(e, visitor.lang)?;
+            product_page(&state, &visitor, Some(id), None, Some((form, errors))).await
+        }
+    }
+}
+
+/// A valuation row.
+#[derive(Debug)]
+pub struct ValueRow {
+    product_id: i64,
+    name: String,
+    units: i64,
+    value: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/inventory.html")]
+struct InventoryPage {
+    ctx: Ctx,
+    rows: Vec<ValueRow>,
+    total_units: i64,
+    total_value: String,
+    next_url: Option<String>,
+}
+
+/// `?after=` product id for valuation pages.
+#[derive(Debug, Deserialize)]
+pub struct After {
+    after: Option<String>,
+}
+
+/// `GET /admin/inventory`: the FIFO valuation.
+pub async fn inventory(State(state): State<AppState>, visitor: Visitor, Query(p): Query<After>) -> WebResult {
+    visitor.staff()?;
+    const PER_PAGE: i64 = 50;
+    let after = p.after.as_deref().and_then(|a| a.parse().ok()).unwrap_or(0);
+    let (mut rows, total_units, total_value) = state.store().valuation(after, PER_PAGE + 1).await?;
+    let next_url = if rows.len() as i64 > PER_PAGE {
+        rows.truncate(PER_PAGE as usize);
+        rows.last()
+            .map(|r| with_query(&visitor.path, "after", &r.product_id.to_string()))
+    } else {
+        None
+    };
+    Ok(page(&InventoryPage {
+        ctx: Ctx::new(&visitor),
+        rows: rows
+            .iter()
+            .map(|r| ValueRow {
+                product_id: r.product_id,
+                name: r.name.clone(),
+                units: r.units_on_hand,
+                value: money(r.value, &r.currency),
+            })
+            .collect(),
+        total_units,
+        total_value: money(total_value, "CNY"),
+        next_url,
+    }))
+}

@@ -1,0 +1,275 @@
+//! Staff pages for sales: orders by status (ship, add tracking) and refunds (approve or
+//! reject).
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use emporium_domain::order::OrderStatus;
+use serde::Deserialize;
+
+use emporium_app::orders::{self, Tracking};
+use emporium_app::{AppError, AppState, payments};
+
+use crate::account::Empty;
+use crate::orders::{OrderDetail, OrderRow, order_detail, order_page};
+use crate::session::Visitor;
+use crate::view::{
+    Ctx, FieldErrors, Path, Posted, WebError, WebResult, form_errors, money, nonblank, page, render, see_other, time,
+    with_query,
+};
+
+/// Order statuses staff filter by.
+const STATUSES: [&str; 6] = [
+    "pending_payment",
+    "paid",
+    "shipped",
+    "received",
+    "refunded",
+    "cancelled",
+];
+
+#[derive(Template)]
+#[template(path = "admin/orders.html")]
+struct OrdersPage {
+    ctx: Ctx,
+    status: String,
+    statuses: [&'static str; 6],
+    orders: Vec<OrderRow>,
+    next_url: Option<String>,
+}
+
+/// `?status=&before=`.
+#[derive(Debug, Deserialize)]
+pub struct OrdersQuery {
+    #[serde(default)]
+    status: String,
+    before: Option<String>,
+}
+
+/// `GET /admin/orders`.
+pub async fn orders(State(state): State<AppState>, visitor: Visitor, Query(p): Query<OrdersQuery>) -> WebResult {
+    visitor.staff()?;
+    let status = if p.status.is_empty() {
+        None
+    } else {
+        Some(OrderStatus::parse("status", &p.status).map_err(|e| WebError::BadRequest(e.to_string()))?)
+    };
+    let (orders, next_url) = order_page(&state, None, status, p.before.as_deref(), &visitor.path).await?;
+    Ok(page(&OrdersPage {
+        ctx: Ctx::new(&visitor),
+        status: p.status,
+        statuses: STATUSES,
+        orders: orders.iter().map(OrderRow::from).collect(),
+        next_url,
+    }))
+}
+
+/// The ship and tracking forms.
+#[derive(Debug, Default, Deserialize)]
+pub struct ShipForm {
+    #[serde(default)]
+    carrier: String,
+    #[serde(default)]
+    tracking_number: String,
+}
+
+/// The tracking-event form.
+#[derive(Debug, Default, Deserialize)]
+pub struct TrackForm {
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    location: String,
+    #[serde(default)]
+    description: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/order.html")]
+struct OrderPage {
+    ctx: Ctx,
+    order: OrderDetail,
+    customer: String,
+    ship: ShipForm,
+    ship_errors: FieldErrors,
+    track: TrackForm,
+    track_errors: FieldErrors,
+}
+
+async fn order_page_for(
+    state: &AppState,
+    visitor: &Visitor,
+    id: i64,
+    ship: Option<(ShipForm, FieldErrors)>,
+    track: Option<(TrackForm, FieldErrors)>,
+) -> WebResult {
+    let failed = ship.is_some() || track.is_some();
+    let order = state.store().order(id).await?.ok_or(WebError::NotFound)?;
+    let detail = order_detail(state, &order).await?;
+    let customer = state
+        .store()
+        .user(order.user_id)
+        .await
+        .map(|u| u.username)
+        .unwrap_or_default();
+    let (ship, ship_errors) = ship.unwrap_or_default();
+    let (track, track_errors) = track.unwrap_or_default();
+    Ok(render(
+        if failed {
+            StatusCode::UNPROCESSABLE_ENTITY
+        } else {
+            StatusCode::OK
+        },
+        &OrderPage {
+            ctx: Ctx::new(visitor),
+            order: detail,
+            customer,
+            ship,
+            ship_errors,
+            track,
+            track_errors,
+        },
+    ))
+}
+
+/// `GET /admin/orders/{id}`.
+pub async fn order(State(state): State<AppState>, visitor: Visitor, Path(id): Path<i64>) -> WebResult {
+    visitor.staff()?;
+    order_page_for(&state, &visitor, id, None, None).await
+}
+
+/// `POST /admin/orders/{id}/ship`.
+pub async fn ship(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Posted { visitor, form }: Posted<ShipForm>,
+) -> WebResult {
+    let staff = visitor.staff()?.user.id;
+    match orders::ship_order(&state, staff, id, &form.carrier, &form.tracking_number).await {
+        Ok(_) => Ok(see_other(&format!("/admin/orders/{id}"))),
+        Err(AppError::NotFound(_)) => Err(WebError::NotFound),
+        Err(e) => {
+            let errors = form_errors(e, visitor.lang)?;
+            order_page_for(&state, &visitor, id, Some((form, errors)), None).await
+        }
+    }
+}
+
+/// `POST /admin/orders/{id}/tracking`.
+pub async fn track(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Posted { visitor, form }: Posted<TrackForm>,
+) -> WebResult {
+    visitor.staff()?;
+    let tracking = Tracking {
+        status: &form.status,
+        location: nonblank(&form.location),
+        description: nonblank(&form.description),
+        occurred_at: None,
+    };
+    match orders::add_tracking_event(&state, id, tracking).await {
+        Ok(_) => Ok(see_other(&format!("/admin/orders/{id}"))),
+        Err(AppError::NotFound(_)) => Err(WebError::NotFound),
+        Err(e) => {
+            let errors = form_errors(e, visitor.lang)?;
+            order_page_for(&state, &visitor, id, None, Some((form, errors))).await
+        }
+    }
+}
+
+/// A refund row.
+#[derive(Debug)]
+pub struct RefundRow {
+    id: i64,
+    order_id: i64,
+    amount: String,
+    reason: String,
+    status: String,
+    created_at: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/refunds.html")]
+struct RefundsPage {
+    ctx: Ctx,
+    status: String,
+    statuses: [&'static str; 5],
+    refunds: Vec<RefundRow>,
+    next_url: Option<String>,
+}
+
+/// `?status=&before=` (default: those awaiting a decision).
+#[derive(Debug, Deserialize)]
+pub struct RefundsQuery {
+    status: Option<String>,
+    before: Option<String>,
+}
+
+/// `GET /admin/refunds`.
+pub async fn refunds(State(state): State<AppState>, visitor: Visitor, Query(p): Query<RefundsQuery>) -> WebResult {
+    visitor.staff()?;
+    const PER_PAGE: i64 = 20;
+    let statuses = ["requested", "processing", "refunded", "rejected", "failed"];
+    let status = p.status.unwrap_or_else(|| "requested".to_owned());
+    if !status.is_empty() && !statuses.contains(&status.as_str()) {
+        return Err(WebError::BadRequest("unknown refund status".into()));
+    }
+    let before = p.before.as_deref().and_then(|b| b.parse().ok());
+    let mut rows = state
+        .store()
+        .refunds(Some(status.clone()).filter(|s| !s.is_empty()), before, PER_PAGE + 1)
+        .await?;
+    let next_url = if rows.len() as i64 > PER_PAGE {
+        rows.truncate(PER_PAGE as usize);
+        rows.last()
+            .map(|r| with_query(&visitor.path, "before", &r.id.to_string()))
+    } else {
+        None
+    };
+    let mut refunds = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let currency = state
+            .store()
+            .order(r.order_id)
+            .await?
+            .map_or_else(|| "CNY".to_owned(), |o| o.currency);
+        refunds.push(RefundRow {
+            id: r.id,
+            order_id: r.order_id,
+            amount: money(r.amount, &currency),
+            reason: r.reason.clone(),
+            status: r.status.clone(),
+            created_at: time(r.created_at),
+        });
+    }
+    Ok(page(&RefundsPage {
+        ctx: Ctx::new(&visitor),
+        status,
+        statuses,
+        refunds,
+        next_url,
+    }))
+}
+
+/// `POST /admin/refunds/{id}/approve`: pays the money back through the provider.
+pub async fn approve(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Posted { visitor, .. }: Posted<Empty>,
+) -> WebResult {
+    let staff = visitor.staff()?.user.id;
+    payments::approve_refund(&state, staff, id).await?;
+    Ok(see_other("/admin/refunds?status=refunded"))
+}
+
+/// `POST /admin/refunds/{id}/reject`.
+pub async fn reject(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Posted { visitor, .. }: Posted<Empty>,
+) -> WebResult {
+    let staff = visitor.staff()?.user.id;
+    payments::reject_refund(&state, staff, id).await?;
+    Ok(see_other("/admin/refunds?status=rejected"))
+}

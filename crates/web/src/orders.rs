@@ -1,0 +1,486 @@
+//! The buyer's orders: the list, the order page with its timeline and tracking, paying
+//! through the provider's page, cancelling, confirming receipt and asking for a refund.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use emporium_domain::order::OrderStatus;
+use emporium_store::orders::{CartLine, Idempotent, Order};
+use serde::Deserialize;
+
+use super::account::Empty;
+use super::session::Visitor;
+use super::view::{
+    Ctx, FieldErrors, Path, Posted, WebError, WebResult, form_errors, money, page, parse_money, render, see_other, time,
+};
+use emporium_app::payments::{self, PayWith, RefundWish};
+use emporium_app::{AppState, orders};
+
+/// A line of a cart or order, formatted.
+#[derive(Debug)]
+pub struct Line {
+    /// The product.
+    pub product_id: i64,
+    /// Its name.
+    pub name: String,
+    /// Unit price.
+    pub unit_price: String,
+    /// Units.
+    pub quantity: i64,
+    /// Line total.
+    pub line_total: String,
+}
+
+impl From<&CartLine> for Line {
+    /// A cart line as the cart and checkout pages show it.
+    fn from(l: &CartLine) -> Self {
+        Self {
+            product_id: l.product_id,
+            name: l.name.clone(),
+            unit_price: money(l.unit_price, &l.currency),
+            quantity: l.quantity,
+            line_total: money(l.unit_price * l.quantity, &l.currency),
+        }
+    }
+}
+
+/// What a cart's lines add up to (before shipping), and their currency.
+pub fn cart_subtotal(lines: &[CartLine]) -> String {
+    let currency = lines.first().map_or("CNY", |l| l.currency.as_str());
+    money(lines.iter().map(|l| l.unit_price * l.quantity).sum(), currency)
+}
+
+/// An order in a list.
+#[derive(Debug)]
+pub struct OrderRow {
+    /// Id.
+    pub id: i64,
+    /// Raw status (for the badge's class).
+    pub status: String,
+    /// Total, formatted.
+    pub total: String,
+    /// Placed at.
+    pub created_at: String,
+    /// Lines in short.
+    pub summary: String,
+}
+
+impl From<&Order> for OrderRow {
+    fn from(o: &Order) -> Self {
+        let names: Vec<String> = o.items.iter().map(|i| format!("{} × {}", i.name, i.quantity)).collect();
+        Self {
+            id: o.id,
+            status: o.status.as_str().to_owned(),
+            total: money(o.total, &o.currency),
+            created_at: time(o.created_at),
+            summary: names.join(", "),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "orders.html")]
+struct OrdersPage {
+    ctx: Ctx,
+    orders: Vec<OrderRow>,
+    next_url: Option<String>,
+}
+
+/// `?before=` for keyset pages of orders.
+#[derive(Debug, Deserialize)]
+pub struct Before {
+    before: Option<String>,
+}
+
+/// The page size of order lists.
+pub const ORDERS_PER_PAGE: i64 = 20;
+
+/// A page of orders (newest first) and the link to the next.
+pub async fn order_page(
+    state: &AppState,
+    owner: Option<i64>,
+    status: Option<OrderStatus>,
+    before: Option<&str>,
+    base: &str,
+) -> Result<(Vec<Order>, Option<String>), WebError> {
+    let before = before.and_then(|b| b.parse::<i64>().ok());
+    let mut orders = state.store().orders(owner, status, before, ORDERS_PER_PAGE + 1).await?;
+    let next = if orders.len() as i64 > ORDERS_PER_PAGE {
+        orders.truncate(ORDERS_PER_PAGE as usize);
+        orders
+            .last()
+            .map(|o| super::view::with_query(base, "before", &o.id.to_string()))
+    } else {
+        None
+    };
+    Ok((orders, next))
+}
+
+/// `GET /orders`.
+pub async fn list(State(state): State<AppState>, visitor: Visitor, Query(p): Query<Before>) -> WebResult {
+    let session = visitor.user()?;
+    let (orders, next_url) =
+        order_page(&state, Some(session.user.id), None, p.before.as_deref(), &visitor.path).await?;
+    Ok(page(&OrdersPage {
+        ctx: Ctx::new(&visitor),
+        orders: orders.iter().map(OrderRow::from).collect(),
+        next_url,
+    }))
+}
+
+/// An entry of the timeline.
+#[derive(Debug)]
+pub struct Step {
+    /// Raw status reached.
+    pub to: String,
+    /// When.
+    pub at: String,
+    /// Who (`user:7`, `staff:2`, `system`, `provider:sandbox`).
+    pub actor: String,
+    /// Details.
+    pub detail: String,
+}
+
+/// A tracking event, formatted.
+#[derive(Debug)]
+pub struct Track {
+    /// e.g. `in_transit`.
+    pub status: String,
+    /// Where.
+    pub location: String,
+    /// What.
+    pub description: String,
+    /// When.
+    pub at: String,
+}
+
+/// Everything the order pages (the buyer's and staff's) show.
+#[derive(Debug)]
+pub struct OrderDetail {
+    /// Id.
+    pub id: i64,
+    /// Raw status.
+    pub status: String,
+    /// Lines.
+    pub lines: Vec<Line>,
+    /// Subtotal.
+    pub subtotal: String,
+    /// Shipping fee.
+    pub shipping: String,
+    /// Total.
+    pub total: String,
+    /// Refunded so far (empty when nothing).
+    pub refunded: String,
+    /// The address in one line.
+    pub address: String,
+    /// Buyer's note.
+    pub note: String,
+    /// Placed at.
+    pub created_at: String,
+    /// Pay deadline.
+    pub pay_deadline: String,
+    /// Payment status, if a payment was started.
+    pub payment_status: Option<String>,
+    /// Carrier and tracking number.
+    pub shipment: Option<(String, String)>,
+    /// Tracking events.
+    pub tracking: Vec<Track>,
+    /// The history.
+    pub steps: Vec<Step>,
+    /// Whether a refund may be asked (paid and not all refunded).
+    pub refundable: bool,
+    /// What is left to refund, formatted in major units (the form's default hint).
+    pub refundable_left: String,
+    /// The order's refunds: (id, amount, reason, raw status, asked at).
+    pub refunds: Vec<(i64, String, String, String, String)>,
+}
+
+/// Loads an order's page data.
+pub async fn order_detail(state: &AppState, order: &Order) -> Result<OrderDetail, WebError> {
+    let events = state.store().order_events(order.id).await?;
+    let refunds = state.store().order_refunds(order.id).await?;
+    let a = &order.address;
+    let address = a
+        .iter()
+        .filter(|s| !s.is_empty())
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    let refundable = matches!(
+        order.status,
+        OrderStatus::Paid | OrderStatus::Shipped | OrderStatus::Received
+    ) && order.paid_amount > order.refunded_amount;
+    Ok(OrderDetail {
+        id: order.id,
+        status: order.status.as_str().to_owned(),
+        lines: order
+            .items
+            .iter()
+            .map(|i| Line {
+                product_id: i.product_id,
+                name: i.name.clone(),
+                unit_price: money(i.unit_price, &order.currency),
+                quantity: i.quantity,
+                line_total: money(i.line_total, &order.currency),
+            })
+            .collect(),
+        subtotal: money(order.subtotal, &order.currency),
+        shipping: money(order.shipping_fee, &order.currency),
+        total: money(order.total, &order.currency),
+        refunded: if order.refunded_amount > 0 {
+            money(order.refunded_amount, &order.currency)
+        } else {
+            String::new()
+        },
+        address,
+        note: order.note.clone().unwrap_or_default(),
+        created_at: time(order.created_at),
+        pay_deadline: time(order.pay_deadline),
+        payment_status: order.payment.as_ref().map(|p| p.status.clone()),
+        shipment: order
+            .shipment
+            .as_ref()
+            .map(|s| (s.carrier.clone(), s.tracking_number.clone())),
+        tracking: order
+            .shipment
+            .as_ref()
+            .map(|s| {
+                s.events
+                    .iter()
+                    .map(|e| Track {
+                        status: e.status.clone(),
+                        location: e.location.clone().unwrap_or_default(),
+                        description: e.description.clone().unwrap_or_default(),
+                        at: time(e.occurred_at),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        steps: events
+            .into_iter()
+            .map(|e| Step {
+                to: e.to,
+                at: time(e.at),
+                actor: e.actor,
+                detail: e.detail.unwrap_or_default(),
+            })
+            .collect(),
+        refundable,
+        refundable_left: money(order.paid_amount - order.refunded_amount, &order.currency),
+        refunds: refunds
+            .iter()
+            .map(|r| {
+                (
+                    r.id,
+                    money(r.amount, &order.currency),
+                    r.reason.clone(),
+                    r.status.clone(),
+                    time(r.created_at),
+                )
+            })
+            .collect(),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "order.html")]
+struct OrderPage {
+    ctx: Ctx,
+    order: OrderDetail,
+    refund_amount: String,
+    refund_reason: String,
+    errors: FieldErrors,
+    /// Whether to refresh the page by itself (a payment is under way).
+    refresh: bool,
+    /// The lines of a received order, each with a review form or "reviewed".
+    reviewable: Vec<Reviewable>,
+    /// The review form that failed, with what was typed, and its errors.
+    draft: ReviewDraft,
+    review_errors: FieldErrors,
+    /// The rating choices, best first.
+    stars: [i64; 5],
+}
+
+/// A line of a received order, as the review section shows it.
+struct Reviewable {
+    product_id: i64,
+    name: String,
+    reviewed: bool,
+}
+
+/// A review form as typed, to show again with its errors.
+#[derive(Debug, Default)]
+pub struct ReviewDraft {
+    /// The product the form was for (0: none).
+    pub product_id: i64,
+    /// The rating as typed.
+    pub rating: String,
+    /// The text as typed.
+    pub body: String,
+}
+
+/// The order page; `review` re-shows a review form that failed.
+pub(super) async fn order_page_for(
+    state: &AppState,
+    visitor: &Visitor,
+    id: i64,
+    refund: (String, String),
+    errors: FieldErrors,
+    status: StatusCode,
+    review: Option<(ReviewDraft, FieldErrors)>,
+) -> WebResult {
+    let session = visitor.user()?;
+    let order = orders::visible_order(state, session, id).await?;
+    let detail = order_detail(state, &order).await?;
+    let refresh = order.status == OrderStatus::PendingPayment && order.payment.is_some();
+    // Only the buyer reviews, once per line of a received order.
+    let reviewable = if order.status == OrderStatus::Received && order.user_id == session.user.id {
+        let reviewed = state.store().reviewed_in_order(order.id).await?;
+        order
+            .items
+            .iter()
+            .map(|i| Reviewable {
+                product_id: i.product_id,
+                name: i.name.clone(),
+                reviewed: reviewed.contains(&i.product_id),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let (draft, review_errors) = review.unwrap_or_default();
+    Ok(render(
+        status,
+        &OrderPage {
+            ctx: Ctx::new(visitor),
+            order: detail,
+            refund_amount: refund.0,
+            refund_reason: refund.1,
+            errors,
+            refresh,
+            reviewable,
+            draft,
+            review_errors,
+            stars: [5, 4, 3, 2, 1],
+        },
+    ))
+}
+
+/// `GET /orders/{id}` (also where the sandbox's pay page sends the buyer back).
+pub async fn detail(State(state): State<AppState>, visitor: Visitor, Path(id): Path<i64>) -> WebResult {
+    order_page_for(
+        &state,
+        &visitor,
+        id,
+        Default::default(),
+        FieldErrors::default(),
+        StatusCode::OK,
+        None,
+    )
+    .await
+}
+
+/// `POST /orders/{id}/pay`: opens (or resumes) the payment and goes to the provider's page.
+pub async fn pay(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Posted { visitor, .. }: Posted<Empty>,
+) -> WebResult {
+    let session = visitor.user()?;
+    let with = PayWith {
+        provider: "sandbox".into(),
+    };
+    // Without a key nothing is replayed, so nothing needs rendering.
+    let render = Box::new(|_: &emporium_store::payments::Payment| (201, String::new()));
+    match payments::start_payment(&state, session.user.id, id, &with, None, render).await? {
+        Idempotent::Fresh(payment) => Ok(see_other(payment.pay_url.as_deref().unwrap_or("/orders"))),
+        Idempotent::Replay { .. } => Ok(see_other(&format!("/orders/{id}"))),
+    }
+}
+
+/// `POST /orders/{id}/cancel`.
+pub async fn cancel(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Posted { visitor, .. }: Posted<Empty>,
+) -> WebResult {
+    let session = visitor.user()?;
+    orders::cancel_order(&state, session.user.id, id).await?;
+    Ok(see_other(&format!("/orders/{id}")))
+}
+
+/// `POST /orders/{id}/confirm`: confirms receipt.
+pub async fn confirm(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Posted { visitor, .. }: Posted<Empty>,
+) -> WebResult {
+    let session = visitor.user()?;
+    orders::confirm_receipt(&state, session.user.id, id).await?;
+    Ok(see_other(&format!("/orders/{id}")))
+}
+
+/// The refund form.
+#[derive(Debug, Deserialize)]
+pub struct RefundForm {
+    #[serde(default)]
+    amount: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// `POST /orders/{id}/refunds`.
+pub async fn refund(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Posted { visitor, form }: Posted<RefundForm>,
+) -> WebResult {
+    let session = visitor.user()?;
+    let order = state
+        .store()
+        .order(id)
+        .await?
+        .filter(|o| o.user_id == session.user.id)
+        .ok_or(WebError::NotFound)?;
+    let amount = if form.amount.trim().is_empty() {
+        None
+    } else {
+        match parse_money(&form.amount, &order.currency) {
+            Some(minor) => Some(minor),
+            None => {
+                let errors = FieldErrors::one("amount", "must be an amount such as 12.50").localized(visitor.lang);
+                return order_page_for(
+                    &state,
+                    &visitor,
+                    id,
+                    (form.amount, form.reason),
+                    errors,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    None,
+                )
+                .await;
+            }
+        }
+    };
+    let wish = RefundWish {
+        amount,
+        reason: form.reason.clone(),
+    };
+    let render = Box::new(|_: &emporium_store::payments::Refund| (201, String::new()));
+    match payments::ask_refund(&state, session.user.id, id, &wish, None, render).await {
+        Ok(_) => Ok(see_other(&format!("/orders/{id}"))),
+        Err(e) => {
+            let errors = form_errors(e, visitor.lang)?;
+            order_page_for(
+                &state,
+                &visitor,
+                id,
+                (form.amount, form.reason),
+                errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                None,
+            )
+            .await
+        }
+    }
+}

@@ -1,0 +1,124 @@
+//! Who is visiting: the session cookie (the same opaque sessions the API's bearer tokens
+//! use), the anonymous cookie that anchors CSRF tokens before login, and the language.
+
+use axum::extract::FromRequestParts;
+use axum::http::header::{self, HeaderMap, HeaderValue};
+use axum::http::request::Parts;
+use emporium_domain::account::Role;
+use emporium_store::accounts::Session;
+
+use super::csrf;
+use super::i18n::{Lang, Texts};
+use super::view::WebError;
+use emporium_app::AppState;
+use emporium_app::tokens;
+
+/// The cookie carrying the session token.
+pub const SESSION_COOKIE: &str = "emporium_session";
+/// A random per-browser value that CSRF tokens of anonymous visitors are bound to.
+pub const ANON_COOKIE: &str = "emporium_anon";
+
+/// The value of cookie `name` in the request, if sent.
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.trim().to_owned())
+}
+
+/// Whether cookies must carry `Secure`: the request came over TLS (as a proxy in front
+/// reports with `X-Forwarded-Proto`), or the shop's public URL is https.
+pub fn is_secure(headers: &HeaderMap, state: &AppState) -> bool {
+    let forwarded = headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|p| p.eq_ignore_ascii_case("https"));
+    forwarded || state.config().public_url.starts_with("https://")
+}
+
+/// A `Set-Cookie` value with the flags every cookie of ours carries.
+pub fn set_cookie(name: &str, value: &str, max_age_secs: u64, http_only: bool, secure: bool) -> HeaderValue {
+    let mut cookie = format!("{name}={value}; Path=/; Max-Age={max_age_secs}; SameSite=Lax");
+    if http_only {
+        cookie.push_str("; HttpOnly");
+    }
+    if secure {
+        cookie.push_str("; Secure");
+    }
+    HeaderValue::from_str(&cookie).unwrap_or_else(|_| HeaderValue::from_static("invalid=1; Max-Age=0"))
+}
+
+/// The visitor of a page: their session if logged in, their language, and the CSRF token
+/// their forms must carry.
+#[derive(Debug, Clone)]
+pub struct Visitor {
+    /// The logged-in session, if any.
+    pub session: Option<Session>,
+    /// The language of the page.
+    pub lang: Lang,
+    /// The CSRF token of this visitor.
+    pub csrf: String,
+    /// The request's path and query (for the language switch and `?next=`).
+    pub path: String,
+}
+
+impl Visitor {
+    /// The messages in the visitor's language.
+    pub fn t(&self) -> &'static Texts {
+        self.lang.texts()
+    }
+
+    /// The logged-in session, or a redirect to the login page that comes back here.
+    pub fn user(&self) -> Result<&Session, WebError> {
+        self.session
+            .as_ref()
+            .ok_or_else(|| WebError::LoginRequired(self.path.clone()))
+    }
+
+    /// Logged-in staff: anonymous visitors are sent to log in, customers get 403.
+    pub fn staff(&self) -> Result<&Session, WebError> {
+        let session = self.user()?;
+        if session.user.role == Role::Staff {
+            Ok(session)
+        } else {
+            Err(WebError::Forbidden)
+        }
+    }
+
+    /// Whether the visitor is logged-in staff.
+    pub fn is_staff(&self) -> bool {
+        self.session.as_ref().is_some_and(|s| s.user.role == Role::Staff)
+    }
+}
+
+impl FromRequestParts<AppState> for Visitor {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let session = match cookie(&parts.headers, SESSION_COOKIE).filter(|t| tokens::looks_valid(t)) {
+            Some(token) => state
+                .store()
+                .session(&tokens::hash(&token), state.now())
+                .await
+                .map_err(|e| WebError::App(e.into()))?,
+            None => None,
+        };
+        // The anonymous cookie is set by the web middleware on the first visit.
+        let anon = cookie(&parts.headers, ANON_COOKIE).unwrap_or_default();
+        let csrf = csrf::token(state, session.as_ref().map(|s| s.id), &anon);
+        let path = parts
+            .uri
+            .path_and_query()
+            .map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned());
+        Ok(Self {
+            session,
+            lang: Lang::negotiate(&parts.headers),
+            csrf,
+            path,
+        })
+    }
+}

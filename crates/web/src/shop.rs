@@ -1,0 +1,430 @@
+//! The shop's public pages: home, search and category browsing, the product page, and the
+//! cart.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use emporium_domain::catalog::ProductStatus;
+use emporium_store::catalog::{Product, ProductFilter, ProductOrder};
+use serde::Deserialize;
+
+use super::orders::{Line, cart_subtotal};
+use super::session::Visitor;
+use super::view::Path;
+use super::view::{
+    Ctx, FieldErrors, Posted, WebError, WebResult, form_errors, money, page, parse_money, render, see_other, time,
+};
+use emporium_app::catalog::{self, find_products};
+use emporium_app::recommendations::{Basis, also_bought, for_user, popular};
+use emporium_app::{AppState, cart};
+
+/// A product as a card in a grid.
+#[derive(Debug, Clone)]
+pub struct Card {
+    /// Product id.
+    pub id: i64,
+    /// Name.
+    pub name: String,
+    /// Formatted price.
+    pub price: String,
+    /// Image URL (a placeholder when it has none).
+    pub image: String,
+    /// `4.5 ★ (12)`, or empty when unrated.
+    pub rating: String,
+    /// Whether any units can be ordered.
+    pub in_stock: bool,
+}
+
+impl From<&Product> for Card {
+    fn from(p: &Product) -> Self {
+        Self {
+            id: p.id,
+            name: p.name.clone(),
+            price: money(p.price, &p.currency),
+            image: image_of(p),
+            rating: rating_of(p),
+            in_stock: p.stock_available > 0,
+        }
+    }
+}
+
+fn image_of(p: &Product) -> String {
+    p.images
+        .first()
+        .cloned()
+        .unwrap_or_else(|| "/assets/placeholder.svg".to_owned())
+}
+
+fn rating_of(p: &Product) -> String {
+    if p.rating_count > 0 {
+        format!("{:.1} ★ ({})", p.rating_average, p.rating_count)
+    } else {
+        String::new()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    ctx: Ctx,
+    featured: Vec<Card>,
+    top_rated: Vec<Card>,
+    categories: Vec<(String, i64)>,
+    /// "For you" for a logged-in shopper with history, else what sells; hidden while
+    /// nothing was ever bought.
+    recommendations: Vec<Card>,
+    recommendations_title: &'static str,
+}
+
+/// `GET /`: recommendations, categories, new arrivals, top rated.
+pub async fn home(State(state): State<AppState>, visitor: Visitor) -> WebResult {
+    let active = ProductFilter {
+        status: Some(ProductStatus::Active),
+        ..ProductFilter::default()
+    };
+    let featured = state
+        .store()
+        .list_products(&active, ProductOrder::Newest, None, 8)
+        .await?;
+    let top = state
+        .store()
+        .list_products(&active, ProductOrder::Rating, None, 4)
+        .await?;
+    let categories = state.store().categories().await?;
+    let t = visitor.t();
+    let (recommended, recommendations_title) = match &visitor.session {
+        Some(session) => match for_user(&state, session.user.id, 8).await? {
+            (list, Basis::Personal) => (list, t.recommended),
+            (list, Basis::Popular) => (list, t.popular_now),
+        },
+        None => (popular(&state, 8).await?, t.popular_now),
+    };
+    Ok(page(&HomePage {
+        ctx: Ctx::new(&visitor),
+        featured: featured.iter().map(Card::from).collect(),
+        top_rated: top.iter().filter(|p| p.rating_count > 0).map(Card::from).collect(),
+        categories: categories.into_iter().map(|c| (c.name, c.product_count)).collect(),
+        recommendations: recommended.iter().map(|(p, _)| Card::from(p)).collect(),
+        recommendations_title,
+    }))
+}
+
+/// The search form's fields, as typed (prices in major units).
+#[derive(Debug, Default, Deserialize)]
+pub struct SearchForm {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    category: String,
+    #[serde(default)]
+    min_price: String,
+    #[serde(default)]
+    max_price: String,
+    #[serde(default)]
+    sort: String,
+    #[serde(default)]
+    cursor: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "products.html")]
+struct ProductsPage {
+    ctx: Ctx,
+    form: SearchForm,
+    categories: Vec<String>,
+    sorts: Vec<(&'static str, &'static str)>,
+    products: Vec<Card>,
+    next_url: Option<String>,
+    paged: bool,
+    errors: FieldErrors,
+}
+
+/// `GET /products`: search and browse with filters, sorts and pages.
+pub async fn products(State(state): State<AppState>, visitor: Visitor, Query(form): Query<SearchForm>) -> WebResult {
+    let t = visitor.t();
+    let mut errors = FieldErrors::default();
+    let mut price = |field: &str, raw: &str| -> Option<String> {
+        if raw.trim().is_empty() {
+            return None;
+        }
+        match parse_money(raw, "CNY") {
+            Some(minor) => Some(minor.to_string()),
+            None => {
+                errors.0.push(emporium_domain::FieldError::new(
+                    field,
+                    "must be an amount such as 12.50",
+                ));
+                None
+            }
+        }
+    };
+    let params = catalog::ProductQuery {
+        q: Some(form.q.clone()),
+        category: Some(form.category.clone()),
+        min_price: price("min_price", &form.min_price),
+        max_price: price("max_price", &form.max_price),
+        sort: Some(form.sort.clone()).filter(|s| !s.is_empty()),
+        status: None,
+        limit: Some("24".into()),
+        cursor: form.cursor.clone().filter(|c| !c.is_empty()),
+    };
+    errors = errors.localized(visitor.lang);
+    let (found, next) = if errors.is_empty() {
+        match find_products(&state, &params, false).await {
+            Ok(page) => page,
+            Err(e) => {
+                errors = form_errors(e, visitor.lang)?;
+                (Vec::new(), None)
+            }
+        }
+    } else {
+        (Vec::new(), None)
+    };
+    let next_url = next.map(|c| super::view::with_query(&visitor.path, "cursor", &c));
+    let categories = state.store().categories().await?.into_iter().map(|c| c.name).collect();
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    // Without a query the default order is newest first; with one, relevance.
+    let sorts = if form.q.trim().is_empty() {
+        vec![
+            ("", t.sort_newest),
+            ("price_asc", t.sort_price_asc),
+            ("price_desc", t.sort_price_desc),
+            ("rating", t.sort_rating),
+        ]
+    } else {
+        vec![
+            ("", t.sort_relevance),
+            ("newest", t.sort_newest),
+            ("price_asc", t.sort_price_asc),
+            ("price_desc", t.sort_price_desc),
+            ("rating", t.sort_rating),
+        ]
+    };
+    Ok(render(
+        status,
+        &ProductsPage {
+            ctx: Ctx::new(&visitor),
+            paged: form.cursor.as_deref().is_some_and(|c| !c.is_empty()),
+            form,
+            categories,
+            sorts,
+            products: found.iter().map(Card::from).collect(),
+            next_url,
+            errors,
+        },
+    ))
+}
+
+/// A review as the product page shows it.
+#[derive(Debug, Clone)]
+pub struct ReviewItem {
+    /// Review id (the anchor, and staff's buttons).
+    pub id: i64,
+    /// Hidden by staff (only staff see it).
+    pub hidden: bool,
+    /// Who wrote it.
+    pub author: String,
+    /// 1–5.
+    pub rating: i64,
+    /// The text.
+    pub body: String,
+    /// When.
+    pub at: String,
+}
+
+#[derive(Template)]
+#[template(path = "product.html")]
+struct ProductPage {
+    ctx: Ctx,
+    product: Product,
+    price: String,
+    images: Vec<String>,
+    rating: String,
+    quantity: String,
+    errors: FieldErrors,
+    /// A page of reviews, newest first (staff also see hidden ones).
+    reviews: Vec<ReviewItem>,
+    /// The next page of reviews, when there is one.
+    older_reviews: Option<String>,
+    /// Products bought with this one; hidden while empty.
+    also_bought: Vec<Card>,
+}
+
+/// Reviews shown per page on the product page.
+const REVIEWS_PER_PAGE: i64 = 10;
+
+/// The product page's query: where the review list continues.
+#[derive(Debug, Default, Deserialize)]
+pub struct ProductQuery {
+    #[serde(default)]
+    reviews_before: Option<String>,
+}
+
+async fn product_page(
+    state: &AppState,
+    visitor: &Visitor,
+    id: i64,
+    quantity: String,
+    errors: FieldErrors,
+    reviews_before: Option<i64>,
+) -> WebResult {
+    let product = state
+        .store()
+        .product(id)
+        .await?
+        .filter(|p| p.status == ProductStatus::Active || visitor.is_staff())
+        .ok_or(WebError::NotFound)?;
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let mut reviews = state
+        .store()
+        .reviews(product.id, visitor.is_staff(), reviews_before, REVIEWS_PER_PAGE + 1)
+        .await?;
+    let older_reviews = (reviews.len() as i64 > REVIEWS_PER_PAGE).then(|| {
+        reviews.truncate(REVIEWS_PER_PAGE as usize);
+        let last = reviews.last().map_or(0, |r| r.id);
+        format!("/products/{}?reviews_before={last}#reviews", product.id)
+    });
+    let also_bought = also_bought(state, product.id, 8).await?;
+    Ok(render(
+        status,
+        &ProductPage {
+            ctx: Ctx::new(visitor),
+            price: money(product.price, &product.currency),
+            images: if product.images.is_empty() {
+                vec!["/assets/placeholder.svg".to_owned()]
+            } else {
+                product.images.clone()
+            },
+            rating: rating_of(&product),
+            product,
+            quantity,
+            errors,
+            reviews: reviews
+                .into_iter()
+                .map(|r| ReviewItem {
+                    id: r.id,
+                    hidden: r.hidden,
+                    author: r.author,
+                    rating: r.rating,
+                    body: r.body,
+                    at: time(r.created_at),
+                })
+                .collect(),
+            older_reviews,
+            also_bought: also_bought.iter().map(|(p, _)| Card::from(p)).collect(),
+        },
+    ))
+}
+
+/// `GET /products/{id}[?reviews_before=]`.
+pub async fn product(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<i64>,
+    Query(q): Query<ProductQuery>,
+) -> WebResult {
+    // A malformed position just starts the list from the newest.
+    let before = q.reviews_before.as_deref().and_then(|v| v.trim().parse::<i64>().ok());
+    product_page(&state, &visitor, id, "1".into(), FieldErrors::default(), before).await
+}
+
+/// The add-to-cart and cart-line forms.
+#[derive(Debug, Deserialize)]
+pub struct CartForm {
+    #[serde(default)]
+    quantity: String,
+    /// `add` adds to what the cart holds (product page); otherwise the quantity is set.
+    #[serde(default)]
+    mode: String,
+}
+
+/// `POST /cart/items/{id}`: adds from the product page, or sets/removes from the cart.
+pub async fn set_cart_item(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Posted { visitor, form }: Posted<CartForm>,
+) -> WebResult {
+    let Some(session) = &visitor.session else {
+        return Err(WebError::LoginRequired(format!("/products/{id}")));
+    };
+    let adding = form.mode == "add";
+    let Ok(mut quantity) = form.quantity.trim().parse::<i64>() else {
+        let errors = FieldErrors::one("quantity", "must be a whole number from 1 to 999").localized(visitor.lang);
+        return if adding {
+            product_page(&state, &visitor, id, form.quantity, errors, None).await
+        } else {
+            Err(WebError::BadRequest("quantity must be a whole number".into()))
+        };
+    };
+    if adding {
+        let held = state
+            .store()
+            .cart(session.user.id)
+            .await?
+            .iter()
+            .find(|l| l.product_id == id)
+            .map_or(0, |l| l.quantity);
+        if quantity < 1 {
+            let errors = FieldErrors::one("quantity", "must be a whole number from 1 to 999").localized(visitor.lang);
+            return product_page(&state, &visitor, id, form.quantity, errors, None).await;
+        }
+        quantity += held;
+    }
+    match cart::set_quantity(&state, session.user.id, id, quantity).await {
+        Ok(()) => Ok(see_other(if adding { "/cart?added=1" } else { "/cart" })),
+        Err(e) => {
+            let errors = form_errors(e, visitor.lang)?;
+            product_page(&state, &visitor, id, form.quantity, errors, None).await
+        }
+    }
+}
+
+/// A cart line for the page: the line as checkout shows it, and what is in stock.
+#[derive(Debug)]
+pub struct CartRow {
+    line: Line,
+    stock_available: i64,
+}
+
+#[derive(Template)]
+#[template(path = "cart.html")]
+struct CartPage {
+    ctx: Ctx,
+    rows: Vec<CartRow>,
+    subtotal: String,
+}
+
+/// Whether `?added=1` is on the URL.
+#[derive(Debug, Deserialize)]
+pub struct AddedFlag {
+    added: Option<String>,
+}
+
+/// `GET /cart`.
+pub async fn cart(State(state): State<AppState>, visitor: Visitor, Query(flag): Query<AddedFlag>) -> WebResult {
+    let session = visitor.user()?;
+    let lines = state.store().cart(session.user.id).await?;
+    let mut ctx = Ctx::new(&visitor);
+    if flag.added.is_some() {
+        ctx.notice = Some(ctx.t.added_to_cart);
+    }
+    Ok(page(&CartPage {
+        ctx,
+        rows: lines
+            .iter()
+            .map(|l| CartRow {
+                line: Line::from(l),
+                stock_available: l.stock_available,
+            })
+            .collect(),
+        subtotal: cart_subtotal(&lines),
+    }))
+}

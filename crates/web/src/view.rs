@@ -1,0 +1,432 @@
+//! What every page shares: the layout's context, rendering, form posts (with the CSRF
+//! check), field errors, redirects, the HTML error pages, and money and time formatting.
+
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use emporium_domain::FieldError;
+use emporium_domain::money::Currency;
+use emporium_domain::time::Timestamp;
+use serde::de::DeserializeOwned;
+
+use super::csrf;
+use super::i18n::{Lang, Texts};
+use super::session::{ANON_COOKIE, Visitor, cookie};
+use emporium_app::{AppError, AppState};
+
+/// What the layout needs on every page.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    /// The page's language.
+    pub lang: Lang,
+    /// Its messages.
+    pub t: &'static Texts,
+    /// The logged-in username, if any.
+    pub username: Option<String>,
+    /// Whether to show the admin link.
+    pub is_staff: bool,
+    /// The CSRF token for forms.
+    pub csrf: String,
+    /// This page in the other language.
+    pub switch_url: String,
+    /// A one-line notice at the top (after an action).
+    pub notice: Option<&'static str>,
+}
+
+impl Ctx {
+    /// The context for `visitor`'s page.
+    pub fn new(visitor: &Visitor) -> Self {
+        Self {
+            lang: visitor.lang,
+            t: visitor.t(),
+            username: visitor.session.as_ref().map(|s| s.user.username.clone()),
+            is_staff: visitor.is_staff(),
+            csrf: visitor.csrf.clone(),
+            switch_url: with_query(&visitor.path, "lang", visitor.lang.other().code()),
+            notice: None,
+        }
+    }
+
+    /// An order or refund status in words.
+    pub fn status(&self, status: &str) -> &'static str {
+        self.t.order_status(status)
+    }
+}
+
+/// `path` with `key=value` set in its query string (replacing any earlier value).
+pub fn with_query(path: &str, key: &str, value: &str) -> String {
+    let (base, query) = path.split_once('?').unwrap_or((path, ""));
+    let mut pairs: Vec<(String, String)> = serde_urlencoded::from_str::<Vec<(String, String)>>(query)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|(k, _)| k != key)
+        .collect();
+    pairs.push((key.to_owned(), value.to_owned()));
+    format!("{base}?{}", serde_urlencoded::to_string(pairs).unwrap_or_default())
+}
+
+/// Money with its currency's symbol and minor units: `¥12.50`, `$3.00`, `€0.99`,
+/// `JPY 500` style for currencies without a well-known symbol.
+pub fn money(amount: i64, currency: &str) -> String {
+    let exponent = Currency::parse("currency", currency).map_or(2, Currency::exponent);
+    let symbol = match currency {
+        "CNY" | "JPY" => "¥",
+        "USD" => "$",
+        "EUR" => "€",
+        "GBP" => "£",
+        "HKD" => "HK$",
+        "KRW" => "₩",
+        "INR" => "₹",
+        _ => "",
+    };
+    let sign = if amount < 0 { "-" } else { "" };
+    let abs = amount.unsigned_abs();
+    let scale = 10u64.pow(u32::from(exponent));
+    let number = if exponent == 0 {
+        abs.to_string()
+    } else {
+        format!("{}.{:0width$}", abs / scale, abs % scale, width = usize::from(exponent))
+    };
+    if symbol.is_empty() {
+        format!("{sign}{currency} {number}")
+    } else {
+        format!("{sign}{symbol}{number}")
+    }
+}
+
+/// Parses an amount typed in major units (`12.5`, `12.50`, `12`) into minor units of
+/// `currency`; `None` if it is not such a number or has too many decimals.
+pub fn parse_money(raw: &str, currency: &str) -> Option<i64> {
+    let exponent = u32::from(Currency::parse("currency", currency).map_or(2, Currency::exponent));
+    let raw = raw.trim().trim_start_matches(['¥', '$', '€', '£']);
+    let (whole, fraction) = raw.split_once('.').unwrap_or((raw, ""));
+    if whole.is_empty() && fraction.is_empty()
+        || !whole.bytes().all(|b| b.is_ascii_digit())
+        || !fraction.bytes().all(|b| b.is_ascii_digit())
+        || fraction.len() > exponent as usize
+        || whole.len() > 12
+    {
+        return None;
+    }
+    let whole: i64 = if whole.is_empty() { 0 } else { whole.parse().ok()? };
+    let padded = format!("{fraction:0<width$}", width = exponent as usize);
+    let fraction: i64 = if padded.is_empty() { 0 } else { padded.parse().ok()? };
+    whole.checked_mul(10i64.pow(exponent))?.checked_add(fraction)
+}
+
+/// A moment as `2026-11-25 08:00 UTC`.
+pub fn time(t: Timestamp) -> String {
+    chrono::DateTime::from_timestamp_millis(t.millis())
+        .map(|d| d.format("%Y-%m-%d %H:%M UTC").to_string())
+        .unwrap_or_default()
+}
+
+/// A form field as typed, or `None` when it was left blank (optional fields).
+pub fn nonblank(s: &str) -> Option<&str> {
+    Some(s).filter(|s| !s.trim().is_empty())
+}
+
+/// Field errors of a form, shown next to their fields.
+#[derive(Debug, Clone, Default)]
+pub struct FieldErrors(pub Vec<FieldError>);
+
+impl FieldErrors {
+    /// The message for `field`, if it has one.
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.0.iter().find(|e| e.field == field).map(|e| e.message.as_str())
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Messages for fields the form does not show (e.g. a conflict).
+    pub fn others(&self, shown: &[&str]) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|e| !shown.contains(&e.field.as_str()))
+            .map(|e| e.message.clone())
+            .collect()
+    }
+
+    /// One error.
+    pub fn one(field: &str, message: impl Into<String>) -> Self {
+        Self(vec![FieldError::new(field, message)])
+    }
+
+    /// The same errors in `lang` (the shared rules word them in English).
+    pub fn localized(mut self, lang: Lang) -> Self {
+        for e in &mut self.0 {
+            e.message = super::i18n::localize(lang, &e.message);
+        }
+        self
+    }
+}
+
+/// Turns a failed action into field errors to show on the form again, or into an error
+/// page when it is not about the form's input.
+pub fn form_errors(e: AppError, lang: Lang) -> Result<FieldErrors, WebError> {
+    let errors = match e {
+        AppError::Invalid(errors) => FieldErrors(errors),
+        AppError::Malformed {
+            detail,
+            field: Some(field),
+        } => FieldErrors::one(&field, detail),
+        AppError::Conflict { detail, .. } => FieldErrors::one("form", detail),
+        other => return Err(WebError::App(other)),
+    };
+    Ok(errors.localized(lang))
+}
+
+/// Renders a template as an HTML response with `status`.
+pub fn render(status: StatusCode, page: &impl Template) -> Response {
+    match page.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => WebError::App(AppError::Internal(e.into())).into_response(),
+    }
+}
+
+/// A 200 page.
+pub fn page(page: &impl Template) -> Response {
+    render(StatusCode::OK, page)
+}
+
+/// 303 See Other to `to` (Post/Redirect/Get).
+pub fn see_other(to: &str) -> Response {
+    Redirect::to(to).into_response()
+}
+
+/// Only local paths are followed after login (no open redirect).
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => n.to_owned(),
+        _ => "/".to_owned(),
+    }
+}
+
+/// Why a page could not be shown.
+#[derive(Debug)]
+pub enum WebError {
+    /// Not logged in: go to the login page, then back to this path.
+    LoginRequired(String),
+    /// Logged in, but not allowed (a customer on a staff page).
+    Forbidden,
+    /// A form without a valid CSRF token, or from another origin.
+    Csrf,
+    /// No such page or thing.
+    NotFound,
+    /// A malformed request.
+    BadRequest(String),
+    /// Anything a use case reported.
+    App(AppError),
+}
+
+impl From<AppError> for WebError {
+    fn from(e: AppError) -> Self {
+        Self::App(e)
+    }
+}
+
+impl From<emporium_store::StoreError> for WebError {
+    fn from(e: emporium_store::StoreError) -> Self {
+        Self::App(e.into())
+    }
+}
+
+/// The status of the page that shows a use case's failure.
+fn status_of(e: &AppError) -> StatusCode {
+    match e {
+        AppError::Malformed { .. } => StatusCode::BAD_REQUEST,
+        AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        AppError::Unauthenticated(_) | AppError::InvalidCredentials => StatusCode::UNAUTHORIZED,
+        AppError::Forbidden | AppError::NotAllowed(_) => StatusCode::FORBIDDEN,
+        AppError::NotFound(_) => StatusCode::NOT_FOUND,
+        AppError::Conflict { .. } => StatusCode::CONFLICT,
+        AppError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
+        AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+/// Path parameters of a page; a malformed one (`/orders/abc`) is the 404 page, as a
+/// path that names nothing.
+#[derive(Debug, axum::extract::FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(WebError))]
+pub struct Path<T>(pub T);
+
+impl From<axum::extract::rejection::PathRejection> for WebError {
+    fn from(_: axum::extract::rejection::PathRejection) -> Self {
+        Self::NotFound
+    }
+}
+
+/// A page's result.
+pub type WebResult = Result<Response, WebError>;
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    status: u16,
+    title_en: &'static str,
+    title_zh: &'static str,
+    detail: String,
+}
+
+impl IntoResponse for WebError {
+    fn into_response(self) -> Response {
+        let (status, title_en, title_zh, detail) = match self {
+            Self::LoginRequired(next) => {
+                let to = format!("/login?next={}", urlencode(&next));
+                return Redirect::to(&to).into_response();
+            }
+            Self::Forbidden => (StatusCode::FORBIDDEN, "Staff only", "仅限工作人员", String::new()),
+            Self::Csrf => (
+                StatusCode::FORBIDDEN,
+                "This form has expired or came from another site",
+                "表单已过期或来自其他网站",
+                "Go back, reload the page and try again. · 请返回并刷新页面后重试。".to_owned(),
+            ),
+            Self::NotFound => (StatusCode::NOT_FOUND, "Page not found", "页面不存在", String::new()),
+            Self::BadRequest(detail) => (StatusCode::BAD_REQUEST, "Bad request", "请求有误", detail),
+            Self::App(e) => {
+                let status = status_of(&e);
+                let detail = match e {
+                    // Logged once, here; the visitor sees no internals.
+                    AppError::Internal(cause) => {
+                        tracing::error!(error = ?cause, "internal error on a page");
+                        String::new()
+                    }
+                    AppError::Invalid(errors) => errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "),
+                    other => other.to_string(),
+                };
+                let (en, zh) = match status {
+                    StatusCode::NOT_FOUND => ("Not found", "找不到该内容"),
+                    StatusCode::CONFLICT => ("That cannot be done now", "当前无法执行该操作"),
+                    StatusCode::TOO_MANY_REQUESTS => ("Too many attempts", "尝试次数过多"),
+                    StatusCode::UNPROCESSABLE_ENTITY | StatusCode::BAD_REQUEST => ("Invalid input", "输入有误"),
+                    StatusCode::SERVICE_UNAVAILABLE => ("Temporarily unavailable", "服务暂时不可用"),
+                    _ => ("Something went wrong", "出错了"),
+                };
+                (status, en, zh, detail)
+            }
+        };
+        render(
+            status,
+            &ErrorPage {
+                status: status.as_u16(),
+                title_en,
+                title_zh,
+                detail,
+            },
+        )
+    }
+}
+
+/// The HTML 404 page for a path no route serves.
+pub fn not_found() -> Response {
+    WebError::NotFound.into_response()
+}
+
+/// Percent-encodes a query value.
+pub fn urlencode(value: &str) -> String {
+    serde_urlencoded::to_string([("v", value)])
+        .map(|s| s.trim_start_matches("v=").to_owned())
+        .unwrap_or_default()
+}
+
+/// A form post from a page: the visitor and the parsed fields, after the CSRF checks (a
+/// foreign `Origin`, or a missing or wrong `csrf` field, is a 403 page). Fields are read
+/// leniently (every field a string), so a malformed value becomes a field error shown on
+/// the form rather than a rejection.
+#[derive(Debug)]
+pub struct Posted<T> {
+    /// Who posted.
+    pub visitor: Visitor,
+    /// The form's fields.
+    pub form: T,
+}
+
+#[derive(serde::Deserialize)]
+struct CsrfField {
+    #[serde(default)]
+    csrf: String,
+}
+
+impl<T: DeserializeOwned> FromRequest<AppState> for Posted<T> {
+    type Rejection = WebError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = req.into_parts();
+        if csrf::is_cross_origin(&parts.headers, &state.config().public_url) {
+            return Err(WebError::Csrf);
+        }
+        let visitor = Visitor::from_request_parts(&mut parts, state).await?;
+        let anon = cookie(&parts.headers, ANON_COOKIE).unwrap_or_default();
+        let is_form = parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+        let bytes = Bytes::from_request(Request::from_parts(parts, body), state)
+            .await
+            .map_err(|r| WebError::BadRequest(r.body_text()))?;
+        let sent: CsrfField = if is_form {
+            serde_urlencoded::from_bytes(&bytes).map_err(|_| WebError::Csrf)?
+        } else {
+            return Err(WebError::Csrf);
+        };
+        if !csrf::verify(state, visitor.session.as_ref().map(|s| s.id), &anon, &sent.csrf) {
+            return Err(WebError::Csrf);
+        }
+        let form = serde_urlencoded::from_bytes(&bytes).map_err(|e| WebError::BadRequest(e.to_string()))?;
+        Ok(Self { visitor, form })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_has_symbols_and_minor_units() {
+        assert_eq!(money(1250, "CNY"), "¥12.50");
+        assert_eq!(money(300, "USD"), "$3.00");
+        assert_eq!(money(5, "EUR"), "€0.05");
+        assert_eq!(money(500, "JPY"), "¥500");
+        assert_eq!(money(1234, "KWD"), "KWD 1.234");
+        assert_eq!(money(-199, "CNY"), "-¥1.99");
+    }
+
+    #[test]
+    fn typed_amounts_become_minor_units() {
+        assert_eq!(parse_money("12.5", "CNY"), Some(1250));
+        assert_eq!(parse_money("¥12.50", "CNY"), Some(1250));
+        assert_eq!(parse_money("12", "CNY"), Some(1200));
+        assert_eq!(parse_money("500", "JPY"), Some(500));
+        assert_eq!(parse_money("5.5", "JPY"), None);
+        assert_eq!(parse_money("1.234", "CNY"), None);
+        assert_eq!(parse_money("abc", "CNY"), None);
+        assert_eq!(parse_money("", "CNY"), None);
+        assert_eq!(parse_money("-3", "CNY"), None);
+    }
+
+    #[test]
+    fn next_is_local_only() {
+        assert_eq!(safe_next(Some("/cart")), "/cart");
+        assert_eq!(safe_next(Some("//evil.example")), "/");
+        assert_eq!(safe_next(Some("https://evil.example")), "/");
+        assert_eq!(safe_next(None), "/");
+    }
+
+    #[test]
+    fn the_language_switch_keeps_the_query() {
+        assert_eq!(
+            with_query("/products?q=tea&lang=en", "lang", "zh"),
+            "/products?q=tea&lang=zh"
+        );
+        assert_eq!(with_query("/", "lang", "en"), "/?lang=en");
+    }
+}
