@@ -4,9 +4,9 @@
 //!
 //! Pages are thin like the API handlers and call the same use cases (in `emporium-app`)
 //! for anything that changes data, so both follow the same rules; this crate never
-//! imports the API's. Every page speaks
-//! English and Chinese ([`i18n`]); every form carries a CSRF token ([`csrf`]); the
-//! session is the API's own, carried in an `HttpOnly; SameSite=Lax` cookie ([`session`]).
+//! imports the API's. Every page speaks English and Chinese (`i18n.rs`); every form
+//! carries a CSRF token (`csrf.rs`); the session is the API's own, carried in an
+//! `HttpOnly; SameSite=Lax` cookie (`session.rs`).
 
 mod account;
 mod admin;
