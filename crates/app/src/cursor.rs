@@ -3,7 +3,7 @@
 //! A cursor names a position (a keyset `(sort key, id)` or a search offset) and the query
 //! it belongs to (a fingerprint of the filters and sort). It is signed with HMAC-SHA256
 //! under a secret shared by every instance (kept in the database), so a tampered cursor,
-//! or one reused with other filters, is a clear 400 instead of a wrong page.
+//! or one reused with other filters, is a clear 422 naming `cursor` instead of a wrong page.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

@@ -63,108 +63,177 @@ fn serve_with(db: &TestDb, data_dir: &Path, extra: &[&std::ffi::OsStr]) -> (Chil
     (child, url)
 }
 
-engine_test! {
-    async fn migrate_then_create_a_staff_account_then_serve_it(db) {
-        let dir = tempfile::tempdir().unwrap();
-        let out = run({ let mut c = emporium(&db, dir.path()); c.arg("migrate"); c }, None);
-        assert!(out.status.success(), "{}", text(&out.stderr));
-        assert!(text(&out.stdout).contains("up to date"));
-
-        let create = |name: &str| {
+async fn migrate_then_create_a_staff_account_then_serve_it(db: TestDb) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(
+        {
             let mut c = emporium(&db, dir.path());
-            c.args(["user", "create", "--username", name, "--password-stdin", "--role", "staff"]);
+            c.arg("migrate");
             c
-        };
-        let out = run(create("boss"), Some("staff-password-1\n"));
-        assert!(out.status.success(), "{}", text(&out.stderr));
-        assert!(text(&out.stdout).contains("created staff \"boss\""), "{}", text(&out.stdout));
+        },
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("up to date"));
 
-        let again = run(create("BOSS"), Some("another-password\n"));
-        assert!(!again.status.success());
-        assert!(text(&again.stderr).contains("already taken"), "{}", text(&again.stderr));
+    let create = |name: &str| {
+        let mut c = emporium(&db, dir.path());
+        c.args([
+            "user",
+            "create",
+            "--username",
+            name,
+            "--password-stdin",
+            "--role",
+            "staff",
+        ]);
+        c
+    };
+    let out = run(create("boss"), Some("staff-password-1\n"));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("created staff \"boss\""),
+        "{}",
+        text(&out.stdout)
+    );
 
-        // The server reads the same database: the account made above can log in.
-        let (mut child, url) = serve(&db, dir.path());
-        let client = reqwest::Client::new();
-        let login: Value = client
-            .post(format!("{url}/api/v1/auth/login"))
-            .json(&json!({"username": "boss", "password": "staff-password-1"}))
+    let again = run(create("BOSS"), Some("another-password\n"));
+    assert!(!again.status.success());
+    assert!(text(&again.stderr).contains("already taken"), "{}", text(&again.stderr));
+
+    // The server reads the same database: the account made above can log in.
+    let (mut child, url) = serve(&db, dir.path());
+    let client = reqwest::Client::new();
+    let login: Value = client
+        .post(format!("{url}/api/v1/auth/login"))
+        .json(&json!({"username": "boss", "password": "staff-password-1"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(login["user"]["role"], "staff", "{login}");
+
+    // SIGTERM stops it cleanly.
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = child.wait().unwrap();
+    assert!(status.success(), "graceful shutdown exits 0, got {status}");
+}
+engine_test!(migrate_then_create_a_staff_account_then_serve_it);
+
+async fn the_demo_loads_once_and_the_index_rebuilds_from_it(db: TestDb) {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = || {
+        let mut c = emporium(&db, dir.path());
+        c.args(["demo", "--products", "300", "--shoppers", "20"]);
+        c
+    };
+    let out = run(demo(), None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("loaded 300 new demo products"),
+        "{}",
+        text(&out.stdout)
+    );
+    let orders: usize = text(&out.stdout)
+        .split(" new demo products (of 300) and ")
+        .nth(1)
+        .and_then(|r| r.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap();
+    assert!(
+        (20..=80).contains(&orders),
+        "each of 20 shoppers orders 1-4 times: {orders}"
+    );
+    let again = run(demo(), None);
+    assert!(
+        text(&again.stdout).contains("loaded 0 new demo products (of 300) and 0 orders"),
+        "{}",
+        text(&again.stdout)
+    );
+
+    let mut c = emporium(&db, dir.path());
+    c.arg("reindex");
+    let out = run(c, None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("search index rebuilt: 300 products"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert!(dir.path().join("search").join("meta.json").exists());
+
+    let mut c = emporium(&db, dir.path());
+    c.arg("check");
+    let out = run(c, None);
+    assert!(out.status.success(), "{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(text(&out.stdout).starts_with("clean:"), "{}", text(&out.stdout));
+
+    // A served instance finds demo products in Chinese and English, and serves the
+    // model the demo history built.
+    let (mut child, url) = serve(&db, dir.path());
+    let client = reqwest::Client::new();
+    for q in ["手机", "tea"] {
+        let page: Value = client
+            .get(format!("{url}/api/v1/products?q={q}"))
             .send()
             .await
             .unwrap()
             .json()
             .await
             .unwrap();
-        assert_eq!(login["user"]["role"], "staff", "{login}");
-
-        // SIGTERM stops it cleanly.
-        let killed = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
-        assert!(killed.success());
-        let status = child.wait().unwrap();
-        assert!(status.success(), "graceful shutdown exits 0, got {status}");
+        assert!(!page["data"].as_array().unwrap().is_empty(), "{q}: {page}");
     }
-
-    async fn the_demo_loads_once_and_the_index_rebuilds_from_it(db) {
-        let dir = tempfile::tempdir().unwrap();
-        let demo = || {
-            let mut c = emporium(&db, dir.path());
-            c.args(["demo", "--products", "300", "--shoppers", "20"]);
-            c
-        };
-        let out = run(demo(), None);
-        assert!(out.status.success(), "{}", text(&out.stderr));
-        assert!(text(&out.stdout).contains("loaded 300 new demo products"), "{}", text(&out.stdout));
-        let orders: usize = text(&out.stdout).split(" new demo products (of 300) and ").nth(1).and_then(|r| r.split(' ').next()).and_then(|n| n.parse().ok()).unwrap();
-        assert!((20..=80).contains(&orders), "each of 20 shoppers orders 1-4 times: {orders}");
-        let again = run(demo(), None);
-        assert!(text(&again.stdout).contains("loaded 0 new demo products (of 300) and 0 orders"), "{}", text(&again.stdout));
-
-        let mut c = emporium(&db, dir.path());
-        c.arg("reindex");
-        let out = run(c, None);
-        assert!(out.status.success(), "{}", text(&out.stderr));
-        assert!(text(&out.stdout).contains("search index rebuilt: 300 products"), "{}", text(&out.stdout));
-        assert!(dir.path().join("search").join("meta.json").exists());
-
-        let mut c = emporium(&db, dir.path());
-        c.arg("check");
-        let out = run(c, None);
-        assert!(out.status.success(), "{}{}", text(&out.stdout), text(&out.stderr));
-        assert!(text(&out.stdout).starts_with("clean:"), "{}", text(&out.stdout));
-
-        // A served instance finds demo products in Chinese and English, and serves the
-        // model the demo history built.
-        let (mut child, url) = serve(&db, dir.path());
-        let client = reqwest::Client::new();
-        for q in ["手机", "tea"] {
-            let page: Value = client.get(format!("{url}/api/v1/products?q={q}")).send().await.unwrap().json().await.unwrap();
-            assert!(!page["data"].as_array().unwrap().is_empty(), "{q}: {page}");
-        }
-        let mut recommended = 0;
-        for id in 1..=300 {
-            let list: Value = client.get(format!("{url}/api/v1/products/{id}/also-bought")).send().await.unwrap().json().await.unwrap();
-            recommended += list["data"].as_array().unwrap().len();
-        }
-        assert!(recommended > 0, "the demo's orders give some product an also-bought list");
-        child.kill().unwrap();
-        child.wait().unwrap();
+    let mut recommended = 0;
+    for id in 1..=300 {
+        let list: Value = client
+            .get(format!("{url}/api/v1/products/{id}/also-bought"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        recommended += list["data"].as_array().unwrap().len();
     }
-
-    async fn bad_accounts_are_refused_with_a_reason(db) {
-        let dir = tempfile::tempdir().unwrap();
-        let mut c = emporium(&db, dir.path());
-        c.args(["user", "create", "--username", "ok_name", "--password", "short"]);
-        let out = run(c, None);
-        assert!(!out.status.success());
-        assert!(text(&out.stderr).contains("password"), "{}", text(&out.stderr));
-
-        let mut c = emporium(&db, dir.path());
-        c.args(["user", "create", "--username", "x", "--password", "long-enough-1", "--role", "admin"]);
-        let out = run(c, None);
-        assert!(!out.status.success());
-        assert!(text(&out.stderr).contains("role"), "{}", text(&out.stderr));
-    }
+    assert!(
+        recommended > 0,
+        "the demo's orders give some product an also-bought list"
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
 }
+engine_test!(the_demo_loads_once_and_the_index_rebuilds_from_it);
+
+async fn bad_accounts_are_refused_with_a_reason(db: TestDb) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = emporium(&db, dir.path());
+    c.args(["user", "create", "--username", "ok_name", "--password", "short"]);
+    let out = run(c, None);
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("password"), "{}", text(&out.stderr));
+
+    let mut c = emporium(&db, dir.path());
+    c.args([
+        "user",
+        "create",
+        "--username",
+        "x",
+        "--password",
+        "long-enough-1",
+        "--role",
+        "admin",
+    ]);
+    let out = run(c, None);
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("role"), "{}", text(&out.stderr));
+}
+engine_test!(bad_accounts_are_refused_with_a_reason);
 
 #[test]
 fn json_logs_are_one_object_per_line() {

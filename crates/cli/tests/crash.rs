@@ -856,9 +856,12 @@ async fn crash_run(db: TestDb, engine: &str) {
     );
 }
 
-engine_test! {
-    async fn checkout_survives_sigkill_at_random_moments(db) {
-        let engine = if db.url.starts_with("sqlite") { "sqlite" } else { "postgres" };
-        crash_run(db, engine).await;
-    }
+async fn checkout_survives_sigkill_at_random_moments(db: TestDb) {
+    let engine = if db.url.starts_with("sqlite") {
+        "sqlite"
+    } else {
+        "postgres"
+    };
+    crash_run(db, engine).await;
 }
+engine_test!(checkout_survives_sigkill_at_random_moments);

@@ -1,6 +1,7 @@
 //! The staff report: per-day orders, revenue, refunds, FIFO cost of goods and margin, and
 //! the best sellers, on SQLite and (when configured) PostgreSQL.
 
+use emporium_testkit::TestDb;
 use std::time::Duration;
 
 use emporium_domain::account::{Role, Username};
@@ -100,81 +101,109 @@ async fn paid_order(store: &Store, (user, address): (i64, i64), product: i64, un
     order.id
 }
 
-engine_test! {
-    async fn days_add_up_revenue_refunds_fifo_cost_and_margin(db) {
-        let store = db.open().await;
-        let product = store
-            .create_product(
-                NewProduct {
-                    name: ProductName::parse("Green tea 绿茶").expect("name"),
-                    description: Description::default(),
-                    price: Price::parse("price", 1000).expect("price"),
-                    currency: Currency::CNY,
-                    category: None,
-                    sku: None,
-                    images: Images::default(),
-                    status: ProductStatus::Active,
-                    initial_stock: None,
-                },
-                NOW,
-            )
-            .await
-            .expect("product");
-        // Two lots: 3 units at 1.00, then 5 at 2.00. FIFO takes the cheap ones first.
-        store.receive_stock(product.id, lot(3, 100, NOW.minus(Duration::from_secs(7200))), NOW).await.expect("lot");
-        store.receive_stock(product.id, lot(5, 200, NOW.minus(Duration::from_secs(3600))), NOW).await.expect("lot");
+async fn days_add_up_revenue_refunds_fifo_cost_and_margin(db: TestDb) {
+    let store = db.open().await;
+    let product = store
+        .create_product(
+            NewProduct {
+                name: ProductName::parse("Green tea 绿茶").expect("name"),
+                description: Description::default(),
+                price: Price::parse("price", 1000).expect("price"),
+                currency: Currency::CNY,
+                category: None,
+                sku: None,
+                images: Images::default(),
+                status: ProductStatus::Active,
+                initial_stock: None,
+            },
+            NOW,
+        )
+        .await
+        .expect("product");
+    // Two lots: 3 units at 1.00, then 5 at 2.00. FIFO takes the cheap ones first.
+    store
+        .receive_stock(product.id, lot(3, 100, NOW.minus(Duration::from_secs(7200))), NOW)
+        .await
+        .expect("lot");
+    store
+        .receive_stock(product.id, lot(5, 200, NOW.minus(Duration::from_secs(3600))), NOW)
+        .await
+        .expect("lot");
 
-        let alice = buyer(&store, "alice").await;
-        let bob = buyer(&store, "bob").await;
-        let today = day_of(NOW);
-        let tomorrow = NOW.plus(Duration::from_secs(86_400));
-        // Today: 4 units = 3×1.00 + 1×2.00 of cost.
-        let first = paid_order(&store, alice, product.id, 4, NOW).await;
-        // Tomorrow: 2 units at 2.00, and 3.00 of the first order refunded.
-        let second = paid_order(&store, bob, product.id, 2, tomorrow).await;
-        // Revenue is what was paid: the lines plus any shipping fee.
-        let total = |id: i64| {
-            let store = store.clone();
-            async move { store.order(id).await.expect("read").expect("order").total }
-        };
-        let (first_total, second_total) = (total(first).await, total(second).await);
-        assert!(first_total >= 4000 && second_total >= 2000);
-        let Idempotent::Fresh(refund) = store
-            .request_refund(
-                RefundAsk { order_id: first, owner: alice.0, amount: Some(300), reason: "dented".into() },
-                None,
-                Box::new(|_| (201, String::new())),
-                tomorrow,
-            )
-            .await
-            .expect("asked")
-        else {
-            panic!("fresh")
-        };
-        store.claim_refund(refund.id, tomorrow).await.expect("claim").expect("claimed");
-        store.finish_refund(refund.id, Ok("ref".into()), "staff:1".into(), tomorrow).await.expect("refunded");
+    let alice = buyer(&store, "alice").await;
+    let bob = buyer(&store, "bob").await;
+    let today = day_of(NOW);
+    let tomorrow = NOW.plus(Duration::from_secs(86_400));
+    // Today: 4 units = 3×1.00 + 1×2.00 of cost.
+    let first = paid_order(&store, alice, product.id, 4, NOW).await;
+    // Tomorrow: 2 units at 2.00, and 3.00 of the first order refunded.
+    let second = paid_order(&store, bob, product.id, 2, tomorrow).await;
+    // Revenue is what was paid: the lines plus any shipping fee.
+    let total = |id: i64| {
+        let store = store.clone();
+        async move { store.order(id).await.expect("read").expect("order").total }
+    };
+    let (first_total, second_total) = (total(first).await, total(second).await);
+    assert!(first_total >= 4000 && second_total >= 2000);
+    let Idempotent::Fresh(refund) = store
+        .request_refund(
+            RefundAsk {
+                order_id: first,
+                owner: alice.0,
+                amount: Some(300),
+                reason: "dented".into(),
+            },
+            None,
+            Box::new(|_| (201, String::new())),
+            tomorrow,
+        )
+        .await
+        .expect("asked")
+    else {
+        panic!("fresh")
+    };
+    store
+        .claim_refund(refund.id, tomorrow)
+        .await
+        .expect("claim")
+        .expect("claimed");
+    store
+        .finish_refund(refund.id, Ok("ref".into()), "staff:1".into(), tomorrow)
+        .await
+        .expect("refunded");
 
-        let stats = store.stats(today - 1, today + 1, 5).await.expect("stats");
-        assert_eq!(stats.days.len(), 3);
-        let [before, first_day, second_day] = [stats.days[0], stats.days[1], stats.days[2]];
-        assert_eq!((before.day, before.orders, before.revenue), (today - 1, 0, 0));
-        assert_eq!(first_day.day, today);
-        assert_eq!((first_day.orders, first_day.revenue, first_day.refunds), (1, first_total, 0));
-        assert_eq!(first_day.cost_of_goods, 3 * 100 + 200);
-        assert_eq!(first_day.gross_margin, first_total - 500);
-        assert_eq!((second_day.orders, second_day.revenue, second_day.refunds), (1, second_total, 300));
-        assert_eq!(second_day.cost_of_goods, 2 * 200);
-        assert_eq!(second_day.gross_margin, second_total - 300 - 400);
-        assert_eq!(stats.totals.revenue, first_total + second_total);
-        assert_eq!(stats.totals.gross_margin, first_total + second_total - 300 - 900);
-        assert_eq!(stats.top_products.len(), 1);
-        assert_eq!(stats.top_products[0].product_id, product.id);
-        // Best sellers count the lines themselves (no shipping).
-        assert_eq!((stats.top_products[0].units, stats.top_products[0].revenue), (6, 6000));
+    let stats = store.stats(today - 1, today + 1, 5).await.expect("stats");
+    assert_eq!(stats.days.len(), 3);
+    let [before, first_day, second_day] = [stats.days[0], stats.days[1], stats.days[2]];
+    assert_eq!((before.day, before.orders, before.revenue), (today - 1, 0, 0));
+    assert_eq!(first_day.day, today);
+    assert_eq!(
+        (first_day.orders, first_day.revenue, first_day.refunds),
+        (1, first_total, 0)
+    );
+    assert_eq!(first_day.cost_of_goods, 3 * 100 + 200);
+    assert_eq!(first_day.gross_margin, first_total - 500);
+    assert_eq!(
+        (second_day.orders, second_day.revenue, second_day.refunds),
+        (1, second_total, 300)
+    );
+    assert_eq!(second_day.cost_of_goods, 2 * 200);
+    assert_eq!(second_day.gross_margin, second_total - 300 - 400);
+    assert_eq!(stats.totals.revenue, first_total + second_total);
+    assert_eq!(stats.totals.gross_margin, first_total + second_total - 300 - 900);
+    assert_eq!(stats.top_products.len(), 1);
+    assert_eq!(stats.top_products[0].product_id, product.id);
+    // Best sellers count the lines themselves (no shipping).
+    assert_eq!((stats.top_products[0].units, stats.top_products[0].revenue), (6, 6000));
 
-        // A range before anything happened is all zeros.
-        let quiet = store.stats(today - 10, today - 5, 5).await.expect("stats");
-        assert!(quiet.days.iter().all(|d| d.orders == 0 && d.revenue == 0 && d.cost_of_goods == 0));
-        assert!(quiet.top_products.is_empty());
-    }
+    // A range before anything happened is all zeros.
+    let quiet = store.stats(today - 10, today - 5, 5).await.expect("stats");
+    assert!(
+        quiet
+            .days
+            .iter()
+            .all(|d| d.orders == 0 && d.revenue == 0 && d.cost_of_goods == 0)
+    );
+    assert!(quiet.top_products.is_empty());
 }
+engine_test!(days_add_up_revenue_refunds_fifo_cost_and_margin);

@@ -115,36 +115,46 @@ impl Drop for TestDb {
     }
 }
 
-/// Writes a test once and runs it on both engines. The body sees `$db: TestDb`.
+/// Runs a test once on each engine, as `name::sqlite` and `name::postgres`. The test is
+/// an ordinary `async fn` taking a [`TestDb`], so rustfmt formats its body and an editor
+/// sees plain code; the macro only adds the two `#[tokio::test]` entry points. The
+/// PostgreSQL variant returns early, passing, when no database is configured (and panics
+/// under `CI=true`; see [`TestDb::postgres`]).
 ///
 /// ```ignore
-/// engine_test! {
-///     async fn users_are_unique(db) {
-///         let store = db.open().await;
-///         /* … */
-///     }
+/// async fn users_are_unique(db: TestDb) {
+///     let store = db.open().await;
+///     /* … */
 /// }
+/// engine_test!(users_are_unique);
 /// ```
+///
+/// `engine_test!(with path::to::spawn; name)` first turns the `TestDb` into what the test
+/// takes (`async fn spawn(TestDb) -> T`); the API suite's `app_test!` is built so.
 #[macro_export]
 macro_rules! engine_test {
-    ($(async fn $name:ident($db:ident) $body:block)*) => {$(
+    ($($name:ident),+ $(,)?) => {
+        $crate::engine_test!(with $crate::as_is; $($name),+);
+    };
+    (with $spawn:path; $($name:ident),+ $(,)?) => {$(
         mod $name {
-            #[allow(unused_imports)]
-            use super::*;
-
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
-                let $db = $crate::TestDb::sqlite();
-                $body
+                super::$name($spawn($crate::TestDb::sqlite()).await).await
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
-                let Some($db) = $crate::TestDb::postgres().await else { return };
-                $body
+                let Some(db) = $crate::TestDb::postgres().await else { return };
+                super::$name($spawn(db).await).await
             }
         }
-    )*};
+    )+};
+}
+
+/// The identity for [`engine_test!`]'s `with` form: a test that takes the [`TestDb`] itself.
+pub async fn as_is(db: TestDb) -> TestDb {
+    db
 }
 
 /// The data keys every test store seals personal data with, so the suites run sealed as

@@ -9,121 +9,221 @@ use serde_json::{Value, json};
 use crate::app_test;
 use crate::support::{TestApp, expect_problem, fields};
 
-app_test! {
-    async fn a_new_user_registers_and_logs_in(app) {
-        let response = app.register("Zhang_伟", "correct horse").await;
-        assert_eq!(response.status(), StatusCode::CREATED);
-        let user: Value = response.json().await.unwrap();
-        assert_eq!(user["username"], "Zhang_伟");
-        assert_eq!(user["role"], "customer");
-        assert!(user.get("password_hash").is_none());
+async fn a_new_user_registers_and_logs_in(app: TestApp) {
+    let response = app.register("Zhang_伟", "correct horse").await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let user: Value = response.json().await.unwrap();
+    assert_eq!(user["username"], "Zhang_伟");
+    assert_eq!(user["role"], "customer");
+    assert!(user.get("password_hash").is_none());
 
-        // Usernames are matched in any letter case.
-        let response = app.login("zhang_伟", "correct horse").await;
-        assert_eq!(response.status(), StatusCode::OK);
-        let body = response.text().await.unwrap();
-        assert!(!body.contains("$2b$"), "no hash may leave the server: {body}");
-        let login: Value = serde_json::from_str(&body).unwrap();
-        assert_eq!(login["token"].as_str().map(str::len), Some(64));
-        assert_eq!(login["user"]["id"], user["id"]);
-        assert!(login["expires_at"].as_str().unwrap().ends_with('Z'));
-    }
+    // Usernames are matched in any letter case.
+    let response = app.login("zhang_伟", "correct horse").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let body = response.text().await.unwrap();
+    assert!(!body.contains("$2b$"), "no hash may leave the server: {body}");
+    let login: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(login["token"].as_str().map(str::len), Some(64));
+    assert_eq!(login["user"]["id"], user["id"]);
+    assert!(login["expires_at"].as_str().unwrap().ends_with('Z'));
+}
+app_test!(a_new_user_registers_and_logs_in);
 
-    async fn a_taken_username_is_refused_in_any_case(app) {
-        app.register("alice", "password123").await;
-        let problem = expect_problem(app.register("ALICE", "password456").await, StatusCode::CONFLICT, "username_taken").await;
-        assert!(problem.detail.contains("username"));
-    }
+async fn a_taken_username_is_refused_in_any_case(app: TestApp) {
+    app.register("alice", "password123").await;
+    let problem = expect_problem(
+        app.register("ALICE", "password456").await,
+        StatusCode::CONFLICT,
+        "username_taken",
+    )
+    .await;
+    assert!(problem.detail.contains("username"));
+}
+app_test!(a_taken_username_is_refused_in_any_case);
 
-    async fn bad_registrations_name_every_bad_field(app) {
-        let response = app.post("/api/v1/auth/register", json!({"username": "a b", "password": "short", "email": "nope"})).await;
-        let problem = expect_problem(response, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
-        assert_eq!(fields(&problem), ["username", "password", "email"]);
+async fn bad_registrations_name_every_bad_field(app: TestApp) {
+    let response = app
+        .post(
+            "/api/v1/auth/register",
+            json!({"username": "a b", "password": "short", "email": "nope"}),
+        )
+        .await;
+    let problem = expect_problem(response, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    assert_eq!(fields(&problem), ["username", "password", "email"]);
 
-        // A password over bcrypt's 72 bytes is refused, never cut.
-        let problem = expect_problem(app.register("bob", &"p".repeat(73)).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
-        assert_eq!(fields(&problem), ["password"]);
-        assert!(problem.errors[0].message.contains("72"));
+    // A password over bcrypt's 72 bytes is refused, never cut.
+    let problem = expect_problem(
+        app.register("bob", &"p".repeat(73)).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(fields(&problem), ["password"]);
+    assert!(problem.errors[0].message.contains("72"));
 
-        for name in ["ab", "tab\there", "null\u{0}byte", "semi;colon", &"x".repeat(33)] {
-            let problem = expect_problem(app.register(name, "password123").await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
-            assert_eq!(fields(&problem), ["username"], "{name:?}");
-        }
-    }
-
-    async fn protected_fields_cannot_be_set_at_registration(app) {
-        let response = app.post("/api/v1/auth/register", json!({"username": "mallory", "password": "password123", "role": "staff"})).await;
-        let problem = expect_problem(response, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
-        assert_eq!(fields(&problem), ["role"]);
-        // Nothing was created.
-        assert_eq!(app.login("mallory", "password123").await.status(), StatusCode::UNAUTHORIZED);
-    }
-
-    async fn wrong_types_and_missing_fields_are_named(app) {
-        let problem = expect_problem(app.post("/api/v1/auth/register", json!({"username": 42, "password": "password123"})).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
-        assert_eq!(fields(&problem), ["username"]);
-        let problem = expect_problem(app.post("/api/v1/auth/login", json!({"username": "x"})).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
-        assert_eq!(fields(&problem), ["password"]);
-    }
-
-    async fn unknown_users_and_wrong_passwords_get_the_same_answer(app) {
-        app.register("carol", "password123").await;
-        let wrong = expect_problem(app.login("carol", "not-her-password").await, StatusCode::UNAUTHORIZED, "invalid_credentials").await;
-        let unknown = expect_problem(app.login("nobody", "password123").await, StatusCode::UNAUTHORIZED, "invalid_credentials").await;
-        assert_eq!((wrong.title, wrong.detail), (unknown.title, unknown.detail));
-    }
-
-    async fn ten_failures_lock_the_username_for_fifteen_minutes(app) {
-        app.register("dave", "password123").await;
-        for _ in 0..10 {
-            expect_problem(app.login("dave", "wrong-password").await, StatusCode::UNAUTHORIZED, "invalid_credentials").await;
-        }
-        // Locked now, even with the right password; the answer says when to retry.
-        let response = app.login("DAVE", "password123").await;
-        let retry_after: u64 = response.headers()["retry-after"].to_str().unwrap().parse().unwrap();
-        assert!((1..=900).contains(&retry_after), "{retry_after}");
-        expect_problem(response, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
-        // Other usernames are unaffected.
-        app.register("erin", "password123").await;
-        assert_eq!(app.login("erin", "password123").await.status(), StatusCode::OK);
-        // Fifteen minutes after the failures, the right password works again.
-        app.clock.advance(Duration::from_secs(15 * 60 + 1));
-        assert_eq!(app.login("dave", "password123").await.status(), StatusCode::OK);
-    }
-
-    async fn logout_ends_the_session(app) {
-        let token = app.customer("frank").await;
-        assert_eq!(app.send(Method::GET, "/api/v1/me", Some(&token), None).await.status(), StatusCode::OK);
-        let response = app.send(Method::POST, "/api/v1/auth/logout", Some(&token), None).await;
-        assert_eq!(response.status(), StatusCode::NO_CONTENT);
-        expect_problem(app.send(Method::GET, "/api/v1/me", Some(&token), None).await, StatusCode::UNAUTHORIZED, "unauthenticated").await;
-        // Logging out again, or without a token, is 401.
-        expect_problem(app.send(Method::POST, "/api/v1/auth/logout", Some(&token), None).await, StatusCode::UNAUTHORIZED, "unauthenticated").await;
-        expect_problem(app.send(Method::POST, "/api/v1/auth/logout", None, None).await, StatusCode::UNAUTHORIZED, "unauthenticated").await;
-    }
-
-    async fn sessions_expire(app) {
-        let token = app.customer("grace").await;
-        app.clock.advance(AppConfig::default().session_ttl + Duration::from_secs(1));
-        expect_problem(app.send(Method::GET, "/api/v1/me", Some(&token), None).await, StatusCode::UNAUTHORIZED, "unauthenticated").await;
-    }
-
-    async fn concurrent_registrations_of_one_name_have_one_winner(app) {
-        let attempts: Vec<_> = (0..20)
-            .map(|i| {
-                let name = if i % 2 == 0 { "heidi" } else { "HEIDI" };
-                let request = app.request(Method::POST, "/api/v1/auth/register").json(&json!({"username": name, "password": "password123"}));
-                tokio::spawn(request.send())
-            })
-            .collect();
-        let mut statuses = Vec::new();
-        for attempt in attempts {
-            statuses.push(attempt.await.unwrap().unwrap().status());
-        }
-        assert_eq!(statuses.iter().filter(|s| **s == StatusCode::CREATED).count(), 1, "{statuses:?}");
-        assert!(statuses.iter().all(|s| *s == StatusCode::CREATED || *s == StatusCode::CONFLICT), "{statuses:?}");
+    for name in ["ab", "tab\there", "null\u{0}byte", "semi;colon", &"x".repeat(33)] {
+        let problem = expect_problem(
+            app.register(name, "password123").await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+        )
+        .await;
+        assert_eq!(fields(&problem), ["username"], "{name:?}");
     }
 }
+app_test!(bad_registrations_name_every_bad_field);
+
+async fn protected_fields_cannot_be_set_at_registration(app: TestApp) {
+    let response = app
+        .post(
+            "/api/v1/auth/register",
+            json!({"username": "mallory", "password": "password123", "role": "staff"}),
+        )
+        .await;
+    let problem = expect_problem(response, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    assert_eq!(fields(&problem), ["role"]);
+    // Nothing was created.
+    assert_eq!(
+        app.login("mallory", "password123").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+}
+app_test!(protected_fields_cannot_be_set_at_registration);
+
+async fn wrong_types_and_missing_fields_are_named(app: TestApp) {
+    let problem = expect_problem(
+        app.post(
+            "/api/v1/auth/register",
+            json!({"username": 42, "password": "password123"}),
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(fields(&problem), ["username"]);
+    let problem = expect_problem(
+        app.post("/api/v1/auth/login", json!({"username": "x"})).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(fields(&problem), ["password"]);
+}
+app_test!(wrong_types_and_missing_fields_are_named);
+
+async fn unknown_users_and_wrong_passwords_get_the_same_answer(app: TestApp) {
+    app.register("carol", "password123").await;
+    let wrong = expect_problem(
+        app.login("carol", "not-her-password").await,
+        StatusCode::UNAUTHORIZED,
+        "invalid_credentials",
+    )
+    .await;
+    let unknown = expect_problem(
+        app.login("nobody", "password123").await,
+        StatusCode::UNAUTHORIZED,
+        "invalid_credentials",
+    )
+    .await;
+    assert_eq!((wrong.title, wrong.detail), (unknown.title, unknown.detail));
+}
+app_test!(unknown_users_and_wrong_passwords_get_the_same_answer);
+
+async fn ten_failures_lock_the_username_for_fifteen_minutes(app: TestApp) {
+    app.register("dave", "password123").await;
+    for _ in 0..10 {
+        expect_problem(
+            app.login("dave", "wrong-password").await,
+            StatusCode::UNAUTHORIZED,
+            "invalid_credentials",
+        )
+        .await;
+    }
+    // Locked now, even with the right password; the answer says when to retry.
+    let response = app.login("DAVE", "password123").await;
+    let retry_after: u64 = response.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=900).contains(&retry_after), "{retry_after}");
+    expect_problem(response, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
+    // Other usernames are unaffected.
+    app.register("erin", "password123").await;
+    assert_eq!(app.login("erin", "password123").await.status(), StatusCode::OK);
+    // Fifteen minutes after the failures, the right password works again.
+    app.clock.advance(Duration::from_secs(15 * 60 + 1));
+    assert_eq!(app.login("dave", "password123").await.status(), StatusCode::OK);
+}
+app_test!(ten_failures_lock_the_username_for_fifteen_minutes);
+
+async fn logout_ends_the_session(app: TestApp) {
+    let token = app.customer("frank").await;
+    assert_eq!(
+        app.send(Method::GET, "/api/v1/me", Some(&token), None).await.status(),
+        StatusCode::OK
+    );
+    let response = app.send(Method::POST, "/api/v1/auth/logout", Some(&token), None).await;
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    expect_problem(
+        app.send(Method::GET, "/api/v1/me", Some(&token), None).await,
+        StatusCode::UNAUTHORIZED,
+        "unauthenticated",
+    )
+    .await;
+    // Logging out again, or without a token, is 401.
+    expect_problem(
+        app.send(Method::POST, "/api/v1/auth/logout", Some(&token), None).await,
+        StatusCode::UNAUTHORIZED,
+        "unauthenticated",
+    )
+    .await;
+    expect_problem(
+        app.send(Method::POST, "/api/v1/auth/logout", None, None).await,
+        StatusCode::UNAUTHORIZED,
+        "unauthenticated",
+    )
+    .await;
+}
+app_test!(logout_ends_the_session);
+
+async fn sessions_expire(app: TestApp) {
+    let token = app.customer("grace").await;
+    app.clock
+        .advance(AppConfig::default().session_ttl + Duration::from_secs(1));
+    expect_problem(
+        app.send(Method::GET, "/api/v1/me", Some(&token), None).await,
+        StatusCode::UNAUTHORIZED,
+        "unauthenticated",
+    )
+    .await;
+}
+app_test!(sessions_expire);
+
+async fn concurrent_registrations_of_one_name_have_one_winner(app: TestApp) {
+    let attempts: Vec<_> = (0..20)
+        .map(|i| {
+            let name = if i % 2 == 0 { "heidi" } else { "HEIDI" };
+            let request = app
+                .request(Method::POST, "/api/v1/auth/register")
+                .json(&json!({"username": name, "password": "password123"}));
+            tokio::spawn(request.send())
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for attempt in attempts {
+        statuses.push(attempt.await.unwrap().unwrap().status());
+    }
+    assert_eq!(
+        statuses.iter().filter(|s| **s == StatusCode::CREATED).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert!(
+        statuses
+            .iter()
+            .all(|s| *s == StatusCode::CREATED || *s == StatusCode::CONFLICT),
+        "{statuses:?}"
+    );
+}
+app_test!(concurrent_registrations_of_one_name_have_one_winner);
 
 /// An unknown username costs as much as a wrong password: the server checks a decoy
 /// hash, so response time does not reveal which usernames exist. bcrypt cost 8 makes a

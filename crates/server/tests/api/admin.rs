@@ -4,76 +4,140 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::app_test;
-use crate::support::{expect_problem, fields};
+use crate::support::{TestApp, expect_problem, fields};
 
-app_test! {
-    async fn staff_read_orders_revenue_cost_and_margin_per_day(app) {
-        let staff = app.staff("boss").await;
-        let product: Value = app
-            .send(Method::POST, "/api/v1/products", Some(&staff), Some(json!({"name": "Tea", "price": 1000, "initial_stock": {"quantity": 5, "unit_cost": 300}})))
-            .await
-            .json()
-            .await
-            .unwrap();
-        let buyer = app.customer("buyer").await;
-        app.send(Method::PUT, &format!("/api/v1/cart/items/{}", product["id"]), Some(&buyer), Some(json!({"quantity": 2}))).await;
-        let address: Value = app
-            .send(Method::POST, "/api/v1/me/addresses", Some(&buyer), Some(json!({"recipient": "Li", "phone": "13800138000", "line1": "1 Road", "city": "Beijing", "country": "CN"})))
-            .await
-            .json()
-            .await
-            .unwrap();
-        let order: Value = app
-            .send(Method::POST, "/api/v1/orders", Some(&buyer), Some(json!({"address_id": address["id"]})))
-            .await
-            .json()
-            .await
-            .unwrap();
-        let payment: Value = app
-            .send(Method::POST, &format!("/api/v1/orders/{}/pay", order["id"]), Some(&buyer), Some(json!({"provider": "sandbox"})))
-            .await
-            .json()
-            .await
-            .unwrap();
-        app.post(&format!("{}/complete", payment["pay_url"].as_str().unwrap()), json!({"outcome": "succeeded"})).await;
-        app.run_jobs().await;
+async fn staff_read_orders_revenue_cost_and_margin_per_day(app: TestApp) {
+    let staff = app.staff("boss").await;
+    let product: Value = app
+        .send(
+            Method::POST,
+            "/api/v1/products",
+            Some(&staff),
+            Some(json!({"name": "Tea", "price": 1000, "initial_stock": {"quantity": 5, "unit_cost": 300}})),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let buyer = app.customer("buyer").await;
+    app.send(
+        Method::PUT,
+        &format!("/api/v1/cart/items/{}", product["id"]),
+        Some(&buyer),
+        Some(json!({"quantity": 2})),
+    )
+    .await;
+    let address: Value = app
+        .send(Method::POST, "/api/v1/me/addresses", Some(&buyer), Some(json!({"recipient": "Li", "phone": "13800138000", "line1": "1 Road", "city": "Beijing", "country": "CN"})))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let order: Value = app
+        .send(
+            Method::POST,
+            "/api/v1/orders",
+            Some(&buyer),
+            Some(json!({"address_id": address["id"]})),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let payment: Value = app
+        .send(
+            Method::POST,
+            &format!("/api/v1/orders/{}/pay", order["id"]),
+            Some(&buyer),
+            Some(json!({"provider": "sandbox"})),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    app.post(
+        &format!("{}/complete", payment["pay_url"].as_str().unwrap()),
+        json!({"outcome": "succeeded"}),
+    )
+    .await;
+    app.run_jobs().await;
 
-        let response = app.send(Method::GET, "/api/v1/admin/stats", Some(&staff), None).await;
-        assert_eq!(response.status(), StatusCode::OK);
-        let stats: Value = response.json().await.unwrap();
-        assert_eq!(stats["days"].as_array().unwrap().len(), 30, "the last 30 days by default");
-        let today = stats["days"].as_array().unwrap().last().unwrap();
-        assert_eq!(today["date"], stats["to"]);
-        assert_eq!(today["orders"], 1);
-        assert_eq!(today["revenue"], order["total"]);
-        assert_eq!(today["cost_of_goods"], 600);
-        assert_eq!(today["gross_margin"].as_i64(), order["total"].as_i64().map(|t| t - 600));
-        assert_eq!(stats["totals"]["orders"], 1);
-        assert_eq!(stats["top_products"][0]["product_id"], product["id"]);
-        assert_eq!(stats["top_products"][0]["units"], 2);
+    let response = app.send(Method::GET, "/api/v1/admin/stats", Some(&staff), None).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let stats: Value = response.json().await.unwrap();
+    assert_eq!(
+        stats["days"].as_array().unwrap().len(),
+        30,
+        "the last 30 days by default"
+    );
+    let today = stats["days"].as_array().unwrap().last().unwrap();
+    assert_eq!(today["date"], stats["to"]);
+    assert_eq!(today["orders"], 1);
+    assert_eq!(today["revenue"], order["total"]);
+    assert_eq!(today["cost_of_goods"], 600);
+    assert_eq!(today["gross_margin"].as_i64(), order["total"].as_i64().map(|t| t - 600));
+    assert_eq!(stats["totals"]["orders"], 1);
+    assert_eq!(stats["top_products"][0]["product_id"], product["id"]);
+    assert_eq!(stats["top_products"][0]["units"], 2);
 
-        let one_day = app
-            .send(Method::GET, &format!("/api/v1/admin/stats?from={0}&to={0}&top=1", stats["to"].as_str().unwrap()), Some(&staff), None)
-            .await;
-        assert_eq!(one_day.json::<Value>().await.unwrap()["days"].as_array().unwrap().len(), 1);
-    }
-
-    async fn only_staff_read_the_report(app) {
-        let response = app.send(Method::GET, "/api/v1/admin/stats", None, None).await;
-        expect_problem(response, StatusCode::UNAUTHORIZED, "unauthenticated").await;
-        let customer = app.customer("nosy").await;
-        let response = app.send(Method::GET, "/api/v1/admin/stats", Some(&customer), None).await;
-        expect_problem(response, StatusCode::FORBIDDEN, "forbidden").await;
-    }
-
-    async fn bad_ranges_are_named(app) {
-        let staff = app.staff("boss").await;
-        let response = app.send(Method::GET, "/api/v1/admin/stats?from=yesterday&top=0", Some(&staff), None).await;
-        let problem = expect_problem(response, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
-        assert_eq!(fields(&problem), ["from", "top"]);
-        let response = app.send(Method::GET, "/api/v1/admin/stats?from=2026-02-01&to=2026-01-01", Some(&staff), None).await;
-        expect_problem(response, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
-        let response = app.send(Method::GET, "/api/v1/admin/stats?from=2020-01-01&to=2026-01-01", Some(&staff), None).await;
-        expect_problem(response, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
-    }
+    let one_day = app
+        .send(
+            Method::GET,
+            &format!(
+                "/api/v1/admin/stats?from={0}&to={0}&top=1",
+                stats["to"].as_str().unwrap()
+            ),
+            Some(&staff),
+            None,
+        )
+        .await;
+    assert_eq!(
+        one_day.json::<Value>().await.unwrap()["days"].as_array().unwrap().len(),
+        1
+    );
 }
+app_test!(staff_read_orders_revenue_cost_and_margin_per_day);
+
+async fn only_staff_read_the_report(app: TestApp) {
+    let response = app.send(Method::GET, "/api/v1/admin/stats", None, None).await;
+    expect_problem(response, StatusCode::UNAUTHORIZED, "unauthenticated").await;
+    let customer = app.customer("nosy").await;
+    let response = app
+        .send(Method::GET, "/api/v1/admin/stats", Some(&customer), None)
+        .await;
+    expect_problem(response, StatusCode::FORBIDDEN, "forbidden").await;
+}
+app_test!(only_staff_read_the_report);
+
+async fn bad_ranges_are_named(app: TestApp) {
+    let staff = app.staff("boss").await;
+    let response = app
+        .send(
+            Method::GET,
+            "/api/v1/admin/stats?from=yesterday&top=0",
+            Some(&staff),
+            None,
+        )
+        .await;
+    let problem = expect_problem(response, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    assert_eq!(fields(&problem), ["from", "top"]);
+    let response = app
+        .send(
+            Method::GET,
+            "/api/v1/admin/stats?from=2026-02-01&to=2026-01-01",
+            Some(&staff),
+            None,
+        )
+        .await;
+    expect_problem(response, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    let response = app
+        .send(
+            Method::GET,
+            "/api/v1/admin/stats?from=2020-01-01&to=2026-01-01",
+            Some(&staff),
+            None,
+        )
+        .await;
+    expect_problem(response, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+}
+app_test!(bad_ranges_are_named);

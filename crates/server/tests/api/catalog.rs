@@ -53,167 +53,430 @@ async fn every_page(app: &TestApp, first: &str) -> Vec<i64> {
     }
 }
 
-app_test! {
-    async fn staff_create_products_and_customers_read_them(app) {
-        let staff = app.staff("boss").await;
-        let body = json!({
-            "name": "华为 Mate 60 Pro 手机", "description": "旗舰手机。A flagship phone.", "price": 699_900,
-            "category": "Phones", "sku": "HW-M60P", "images": ["/img/m60.png"], "initial_stock": {"quantity": 10, "unit_cost": 500_000}
-        });
-        let created = create(&app, &staff, body).await;
-        assert_eq!((created["currency"].as_str(), created["status"].as_str()), (Some("CNY"), Some("active")));
-        assert_eq!((created["stock_available"].as_i64(), created["rating_count"].as_i64()), (Some(10), Some(0)));
-        let path = format!("/api/v1/products/{}", created["id"]);
-        let seen = get(&app, &path, None).await;
-        assert_eq!(seen, created);
+async fn staff_create_products_and_customers_read_them(app: TestApp) {
+    let staff = app.staff("boss").await;
+    let body = json!({
+        "name": "华为 Mate 60 Pro 手机", "description": "旗舰手机。A flagship phone.", "price": 699_900,
+        "category": "Phones", "sku": "HW-M60P", "images": ["/img/m60.png"], "initial_stock": {"quantity": 10, "unit_cost": 500_000}
+    });
+    let created = create(&app, &staff, body).await;
+    assert_eq!(
+        (created["currency"].as_str(), created["status"].as_str()),
+        (Some("CNY"), Some("active"))
+    );
+    assert_eq!(
+        (created["stock_available"].as_i64(), created["rating_count"].as_i64()),
+        (Some(10), Some(0))
+    );
+    let path = format!("/api/v1/products/{}", created["id"]);
+    let seen = get(&app, &path, None).await;
+    assert_eq!(seen, created);
 
-        let customer = app.customer("alice").await;
-        expect_problem(app.send(Method::POST, "/api/v1/products", Some(&customer), Some(json!({"name": "x", "price": 1}))).await, StatusCode::FORBIDDEN, "forbidden").await;
-        expect_problem(app.send(Method::POST, "/api/v1/products", None, Some(json!({"name": "x", "price": 1}))).await, StatusCode::UNAUTHORIZED, "unauthenticated").await;
-        expect_problem(app.send(Method::PATCH, &path, Some(&customer), Some(json!({"price": 1}))).await, StatusCode::FORBIDDEN, "forbidden").await;
-        expect_problem(app.send(Method::DELETE, &path, Some(&customer), None).await, StatusCode::FORBIDDEN, "forbidden").await;
-        let duplicate = json!({"name": "copy", "price": 100, "sku": "HW-M60P"});
-        expect_problem(app.send(Method::POST, "/api/v1/products", Some(&staff), Some(duplicate)).await, StatusCode::CONFLICT, "sku_taken").await;
-    }
-
-    async fn bad_products_name_every_bad_field(app) {
-        let staff = app.staff("boss").await;
-        let bad = json!({"name": "", "price": 0, "currency": "RMB", "sku": "has space", "images": ["javascript:x"], "status": "gone",
-                         "initial_stock": {"quantity": 0, "unit_cost": -1}});
-        let problem = expect_problem(app.send(Method::POST, "/api/v1/products", Some(&staff), Some(bad)).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
-        assert_eq!(fields(&problem), ["name", "price", "currency", "sku", "images[0]", "status", "initial_stock.quantity", "initial_stock.unit_cost"]);
-        let long = json!({"name": "x".repeat(201), "price": 100});
-        assert_eq!(fields(&expect_problem(app.send(Method::POST, "/api/v1/products", Some(&staff), Some(long)).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await), ["name"]);
-        // Computed and protected fields cannot be set.
-        for (field, value) in [("stock_available", json!(5)), ("rating_average", json!(5.0)), ("id", json!(1)), ("created_at", json!("2020-01-01T00:00:00Z"))] {
-            let mut body = json!({"name": "x", "price": 100});
-            body[field] = value;
-            let problem = expect_problem(app.send(Method::POST, "/api/v1/products", Some(&staff), Some(body)).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
-            assert_eq!(fields(&problem), [field]);
-        }
-        let float = json!({"name": "x", "price": 19.99});
-        assert_eq!(fields(&expect_problem(app.send(Method::POST, "/api/v1/products", Some(&staff), Some(float)).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await), ["price"]);
-    }
-
-    async fn staff_edit_and_archive_products(app) {
-        let staff = app.staff("boss").await;
-        let p = create(&app, &staff, json!({"name": "Green tea", "price": 3800, "category": "Tea", "sku": "T-1"})).await;
-        let path = format!("/api/v1/products/{}", p["id"]);
-        let edited: Value = app.send(Method::PATCH, &path, Some(&staff), Some(json!({"price": 4200, "category": null}))).await.json().await.unwrap();
-        assert_eq!((edited["price"].as_i64(), edited["category"].clone(), edited["name"].as_str()), (Some(4200), Value::Null, Some("Green tea")));
-        let problem = expect_problem(app.send(Method::PATCH, &path, Some(&staff), Some(json!({"price": -5, "stock_available": 9}))).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
-        assert_eq!(fields(&problem), ["stock_available"]);
-        expect_problem(app.send(Method::PATCH, "/api/v1/products/999999", Some(&staff), Some(json!({"price": 1}))).await, StatusCode::NOT_FOUND, "not_found").await;
-
-        let archived: Value = app.send(Method::DELETE, &path, Some(&staff), None).await.json().await.unwrap();
-        assert_eq!(archived["status"], "archived");
-        // Gone for customers, still there for staff.
-        expect_problem(app.send(Method::GET, &path, None, None).await, StatusCode::NOT_FOUND, "not_found").await;
-        assert_eq!(get(&app, &path, Some(&staff)).await["status"], "archived");
-        assert!(names(&get(&app, "/api/v1/products", None).await).is_empty());
-        assert_eq!(names(&get(&app, "/api/v1/products?status=archived", Some(&staff)).await), ["Green tea"]);
-        let customer = app.customer("carol").await;
-        let problem = expect_problem(app.send(Method::GET, "/api/v1/products?status=archived", Some(&customer), None).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
-        assert_eq!(fields(&problem), ["status"]);
-    }
-
-    async fn listings_filter_sort_and_page(app) {
-        let staff = app.staff("boss").await;
-        for i in 0..25 {
-            let category = if i % 3 == 0 { "Tea" } else { "Snacks" };
-            create(&app, &staff, json!({"name": format!("item {i:02}"), "price": 1000 + (i % 4) * 500, "category": category})).await;
-        }
-        let ids = every_page(&app, "/api/v1/products?limit=7").await;
-        assert_eq!((ids.len(), ids.iter().collect::<HashSet<_>>().len()), (25, 25));
-        let newest = get(&app, "/api/v1/products?limit=3", None).await;
-        assert_eq!(names(&newest), ["item 24", "item 23", "item 22"]);
-
-        let cheap_tea = get(&app, "/api/v1/products?category=Tea&max_price=1500&sort=price_desc&limit=100", None).await;
-        let rows = cheap_tea["data"].as_array().unwrap();
-        assert!(!rows.is_empty());
-        assert!(rows.iter().all(|p| p["category"] == "Tea" && p["price"].as_i64().unwrap() <= 1500));
-        assert!(rows.windows(2).all(|w| w[0]["price"].as_i64() >= w[1]["price"].as_i64()));
-        let by_price = every_page(&app, "/api/v1/products?sort=price_asc&limit=4").await;
-        assert_eq!(by_price.len(), 25);
-
-        let categories = get(&app, "/api/v1/categories", None).await;
-        assert_eq!(categories["data"], json!([{"name": "Snacks", "product_count": 16}, {"name": "Tea", "product_count": 9}]));
-    }
-
-    async fn bad_listing_parameters_are_named(app) {
-        for (query, field) in [
-            ("sort=cheapest", "sort"),
-            ("limit=0", "limit"),
-            ("limit=101", "limit"),
-            ("limit=abc", "limit"),
-            ("min_price=-1", "min_price"),
-            ("max_price=1.5", "max_price"),
-            ("min_price=500&max_price=100", "max_price"),
-            ("cursor=not-a-cursor", "cursor"),
-        ] {
-            let problem = expect_problem(app.send(Method::GET, &format!("/api/v1/products?{query}"), None, None).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
-            assert_eq!(fields(&problem), [field], "{query}");
-        }
-        let staff = app.staff("boss").await;
-        for i in 0..3 {
-            create(&app, &staff, json!({"name": format!("p{i}"), "price": 100})).await;
-        }
-        let page = get(&app, "/api/v1/products?limit=1", None).await;
-        let cursor = page["next_cursor"].as_str().unwrap().to_owned();
-        // A cursor from another listing, or one altered by a single character, is refused.
-        let problem = expect_problem(app.send(Method::GET, &format!("/api/v1/products?limit=1&sort=price_asc&cursor={cursor}"), None, None).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
-        assert_eq!(fields(&problem), ["cursor"]);
-        let mut tampered: Vec<char> = cursor.chars().collect();
-        tampered[5] = if tampered[5] == 'x' { 'y' } else { 'x' };
-        let tampered: String = tampered.into_iter().collect();
-        let problem = expect_problem(app.send(Method::GET, &format!("/api/v1/products?limit=1&cursor={tampered}"), None, None).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
-        assert_eq!(fields(&problem), ["cursor"]);
-        expect_problem(app.send(Method::GET, "/api/v1/products/abc", None, None).await, StatusCode::BAD_REQUEST, "invalid_request").await;
-        expect_problem(app.send(Method::GET, "/api/v1/products/12345", None, None).await, StatusCode::NOT_FOUND, "not_found").await;
-    }
-
-    async fn search_understands_chinese_and_english(app) {
-        let staff = app.staff("boss").await;
-        for (name, category, price) in [
-            ("华为 Mate 60 手机", "Phones", 599_900),
-            ("苹果手机 iPhone 15", "Phones", 599_900),
-            ("Running Shoes 运动鞋", "Sportswear", 49_900),
-            ("西湖龙井 绿茶 250g", "Tea", 12_800),
-        ] {
-            create(&app, &staff, json!({"name": name, "category": category, "price": price})).await;
-        }
-        let draft = create(&app, &staff, json!({"name": "草稿手机 draft phone", "price": 100, "status": "draft"})).await;
-        app.catch_up_search().await;
-        let mut found = names(&get(&app, "/api/v1/products?q=手机", None).await);
-        found.sort();
-        assert_eq!(found, ["华为 Mate 60 手机", "苹果手机 iPhone 15"], "drafts stay hidden from customers");
-        assert_eq!(names(&get(&app, "/api/v1/products?q=IPHONE", None).await), ["苹果手机 iPhone 15"]);
-        assert_eq!(names(&get(&app, "/api/v1/products?q=run", None).await), ["Running Shoes 运动鞋"]);
-        assert_eq!(names(&get(&app, "/api/v1/products?q=绿茶&category=Tea", None).await), ["西湖龙井 绿茶 250g"]);
-        assert!(names(&get(&app, "/api/v1/products?q=手机&max_price=1000", None).await).is_empty());
-        let staff_view = names(&get(&app, "/api/v1/products?q=draft", Some(&staff)).await);
-        assert_eq!(staff_view, [draft["name"].as_str().unwrap()]);
-        // Hostile input is just text.
-        for q in ["\"", "AND (", "name:x", "*", "%27%3B--"] {
-            get(&app, &format!("/api/v1/products?q={q}"), None).await;
-        }
-        let problem = expect_problem(app.send(Method::GET, &format!("/api/v1/products?q={}", "x".repeat(201)), None, None).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
-        assert_eq!(fields(&problem), ["q"]);
-    }
-
-    async fn search_results_page_without_duplicates(app) {
-        let staff = app.staff("boss").await;
-        for i in 0..12 {
-            create(&app, &staff, json!({"name": format!("茶叶 tea gift {i}"), "price": 1000 + i})).await;
-        }
-        app.catch_up_search().await;
-        let ids = every_page(&app, "/api/v1/products?q=tea&limit=5").await;
-        assert_eq!((ids.len(), ids.iter().collect::<HashSet<_>>().len()), (12, 12));
-        let by_price = every_page(&app, "/api/v1/products?q=茶叶&sort=price_desc&limit=5").await;
-        assert_eq!(by_price.len(), 12);
-        assert!(by_price.windows(2).all(|w| w[0] > w[1]), "dearer first means newer ids here");
-    }
+    let customer = app.customer("alice").await;
+    expect_problem(
+        app.send(
+            Method::POST,
+            "/api/v1/products",
+            Some(&customer),
+            Some(json!({"name": "x", "price": 1})),
+        )
+        .await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    )
+    .await;
+    expect_problem(
+        app.send(
+            Method::POST,
+            "/api/v1/products",
+            None,
+            Some(json!({"name": "x", "price": 1})),
+        )
+        .await,
+        StatusCode::UNAUTHORIZED,
+        "unauthenticated",
+    )
+    .await;
+    expect_problem(
+        app.send(Method::PATCH, &path, Some(&customer), Some(json!({"price": 1})))
+            .await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    )
+    .await;
+    expect_problem(
+        app.send(Method::DELETE, &path, Some(&customer), None).await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    )
+    .await;
+    let duplicate = json!({"name": "copy", "price": 100, "sku": "HW-M60P"});
+    expect_problem(
+        app.send(Method::POST, "/api/v1/products", Some(&staff), Some(duplicate))
+            .await,
+        StatusCode::CONFLICT,
+        "sku_taken",
+    )
+    .await;
 }
+app_test!(staff_create_products_and_customers_read_them);
+
+async fn bad_products_name_every_bad_field(app: TestApp) {
+    let staff = app.staff("boss").await;
+    let bad = json!({"name": "", "price": 0, "currency": "RMB", "sku": "has space", "images": ["javascript:x"], "status": "gone",
+                     "initial_stock": {"quantity": 0, "unit_cost": -1}});
+    let problem = expect_problem(
+        app.send(Method::POST, "/api/v1/products", Some(&staff), Some(bad))
+            .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(
+        fields(&problem),
+        [
+            "name",
+            "price",
+            "currency",
+            "sku",
+            "images[0]",
+            "status",
+            "initial_stock.quantity",
+            "initial_stock.unit_cost"
+        ]
+    );
+    let long = json!({"name": "x".repeat(201), "price": 100});
+    assert_eq!(
+        fields(
+            &expect_problem(
+                app.send(Method::POST, "/api/v1/products", Some(&staff), Some(long))
+                    .await,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "validation_failed"
+            )
+            .await
+        ),
+        ["name"]
+    );
+    // Computed and protected fields cannot be set.
+    for (field, value) in [
+        ("stock_available", json!(5)),
+        ("rating_average", json!(5.0)),
+        ("id", json!(1)),
+        ("created_at", json!("2020-01-01T00:00:00Z")),
+    ] {
+        let mut body = json!({"name": "x", "price": 100});
+        body[field] = value;
+        let problem = expect_problem(
+            app.send(Method::POST, "/api/v1/products", Some(&staff), Some(body))
+                .await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+        )
+        .await;
+        assert_eq!(fields(&problem), [field]);
+    }
+    let float = json!({"name": "x", "price": 19.99});
+    assert_eq!(
+        fields(
+            &expect_problem(
+                app.send(Method::POST, "/api/v1/products", Some(&staff), Some(float))
+                    .await,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "validation_failed"
+            )
+            .await
+        ),
+        ["price"]
+    );
+}
+app_test!(bad_products_name_every_bad_field);
+
+async fn staff_edit_and_archive_products(app: TestApp) {
+    let staff = app.staff("boss").await;
+    let p = create(
+        &app,
+        &staff,
+        json!({"name": "Green tea", "price": 3800, "category": "Tea", "sku": "T-1"}),
+    )
+    .await;
+    let path = format!("/api/v1/products/{}", p["id"]);
+    let edited: Value = app
+        .send(
+            Method::PATCH,
+            &path,
+            Some(&staff),
+            Some(json!({"price": 4200, "category": null})),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            edited["price"].as_i64(),
+            edited["category"].clone(),
+            edited["name"].as_str()
+        ),
+        (Some(4200), Value::Null, Some("Green tea"))
+    );
+    let problem = expect_problem(
+        app.send(
+            Method::PATCH,
+            &path,
+            Some(&staff),
+            Some(json!({"price": -5, "stock_available": 9})),
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(fields(&problem), ["stock_available"]);
+    expect_problem(
+        app.send(
+            Method::PATCH,
+            "/api/v1/products/999999",
+            Some(&staff),
+            Some(json!({"price": 1})),
+        )
+        .await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
+
+    let archived: Value = app
+        .send(Method::DELETE, &path, Some(&staff), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(archived["status"], "archived");
+    // Gone for customers, still there for staff.
+    expect_problem(
+        app.send(Method::GET, &path, None, None).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
+    assert_eq!(get(&app, &path, Some(&staff)).await["status"], "archived");
+    assert!(names(&get(&app, "/api/v1/products", None).await).is_empty());
+    assert_eq!(
+        names(&get(&app, "/api/v1/products?status=archived", Some(&staff)).await),
+        ["Green tea"]
+    );
+    let customer = app.customer("carol").await;
+    let problem = expect_problem(
+        app.send(Method::GET, "/api/v1/products?status=archived", Some(&customer), None)
+            .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(fields(&problem), ["status"]);
+}
+app_test!(staff_edit_and_archive_products);
+
+async fn listings_filter_sort_and_page(app: TestApp) {
+    let staff = app.staff("boss").await;
+    for i in 0..25 {
+        let category = if i % 3 == 0 { "Tea" } else { "Snacks" };
+        create(
+            &app,
+            &staff,
+            json!({"name": format!("item {i:02}"), "price": 1000 + (i % 4) * 500, "category": category}),
+        )
+        .await;
+    }
+    let ids = every_page(&app, "/api/v1/products?limit=7").await;
+    assert_eq!((ids.len(), ids.iter().collect::<HashSet<_>>().len()), (25, 25));
+    let newest = get(&app, "/api/v1/products?limit=3", None).await;
+    assert_eq!(names(&newest), ["item 24", "item 23", "item 22"]);
+
+    let cheap_tea = get(
+        &app,
+        "/api/v1/products?category=Tea&max_price=1500&sort=price_desc&limit=100",
+        None,
+    )
+    .await;
+    let rows = cheap_tea["data"].as_array().unwrap();
+    assert!(!rows.is_empty());
+    assert!(
+        rows.iter()
+            .all(|p| p["category"] == "Tea" && p["price"].as_i64().unwrap() <= 1500)
+    );
+    assert!(
+        rows.windows(2)
+            .all(|w| w[0]["price"].as_i64() >= w[1]["price"].as_i64())
+    );
+    let by_price = every_page(&app, "/api/v1/products?sort=price_asc&limit=4").await;
+    assert_eq!(by_price.len(), 25);
+
+    let categories = get(&app, "/api/v1/categories", None).await;
+    assert_eq!(
+        categories["data"],
+        json!([{"name": "Snacks", "product_count": 16}, {"name": "Tea", "product_count": 9}])
+    );
+}
+app_test!(listings_filter_sort_and_page);
+
+async fn bad_listing_parameters_are_named(app: TestApp) {
+    for (query, field) in [
+        ("sort=cheapest", "sort"),
+        ("limit=0", "limit"),
+        ("limit=101", "limit"),
+        ("limit=abc", "limit"),
+        ("min_price=-1", "min_price"),
+        ("max_price=1.5", "max_price"),
+        ("min_price=500&max_price=100", "max_price"),
+        ("cursor=not-a-cursor", "cursor"),
+    ] {
+        let problem = expect_problem(
+            app.send(Method::GET, &format!("/api/v1/products?{query}"), None, None)
+                .await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+        )
+        .await;
+        assert_eq!(fields(&problem), [field], "{query}");
+    }
+    let staff = app.staff("boss").await;
+    for i in 0..3 {
+        create(&app, &staff, json!({"name": format!("p{i}"), "price": 100})).await;
+    }
+    let page = get(&app, "/api/v1/products?limit=1", None).await;
+    let cursor = page["next_cursor"].as_str().unwrap().to_owned();
+    // A cursor from another listing, or one altered by a single character, is refused.
+    let problem = expect_problem(
+        app.send(
+            Method::GET,
+            &format!("/api/v1/products?limit=1&sort=price_asc&cursor={cursor}"),
+            None,
+            None,
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(fields(&problem), ["cursor"]);
+    let mut tampered: Vec<char> = cursor.chars().collect();
+    tampered[5] = if tampered[5] == 'x' { 'y' } else { 'x' };
+    let tampered: String = tampered.into_iter().collect();
+    let problem = expect_problem(
+        app.send(
+            Method::GET,
+            &format!("/api/v1/products?limit=1&cursor={tampered}"),
+            None,
+            None,
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(fields(&problem), ["cursor"]);
+    expect_problem(
+        app.send(Method::GET, "/api/v1/products/abc", None, None).await,
+        StatusCode::BAD_REQUEST,
+        "invalid_request",
+    )
+    .await;
+    expect_problem(
+        app.send(Method::GET, "/api/v1/products/12345", None, None).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
+}
+app_test!(bad_listing_parameters_are_named);
+
+async fn search_understands_chinese_and_english(app: TestApp) {
+    let staff = app.staff("boss").await;
+    for (name, category, price) in [
+        ("华为 Mate 60 手机", "Phones", 599_900),
+        ("苹果手机 iPhone 15", "Phones", 599_900),
+        ("Running Shoes 运动鞋", "Sportswear", 49_900),
+        ("西湖龙井 绿茶 250g", "Tea", 12_800),
+    ] {
+        create(
+            &app,
+            &staff,
+            json!({"name": name, "category": category, "price": price}),
+        )
+        .await;
+    }
+    let draft = create(
+        &app,
+        &staff,
+        json!({"name": "草稿手机 draft phone", "price": 100, "status": "draft"}),
+    )
+    .await;
+    app.catch_up_search().await;
+    let mut found = names(&get(&app, "/api/v1/products?q=手机", None).await);
+    found.sort();
+    assert_eq!(
+        found,
+        ["华为 Mate 60 手机", "苹果手机 iPhone 15"],
+        "drafts stay hidden from customers"
+    );
+    assert_eq!(
+        names(&get(&app, "/api/v1/products?q=IPHONE", None).await),
+        ["苹果手机 iPhone 15"]
+    );
+    assert_eq!(
+        names(&get(&app, "/api/v1/products?q=run", None).await),
+        ["Running Shoes 运动鞋"]
+    );
+    assert_eq!(
+        names(&get(&app, "/api/v1/products?q=绿茶&category=Tea", None).await),
+        ["西湖龙井 绿茶 250g"]
+    );
+    assert!(names(&get(&app, "/api/v1/products?q=手机&max_price=1000", None).await).is_empty());
+    let staff_view = names(&get(&app, "/api/v1/products?q=draft", Some(&staff)).await);
+    assert_eq!(staff_view, [draft["name"].as_str().unwrap()]);
+    // Hostile input is just text.
+    for q in ["\"", "AND (", "name:x", "*", "%27%3B--"] {
+        get(&app, &format!("/api/v1/products?q={q}"), None).await;
+    }
+    let problem = expect_problem(
+        app.send(
+            Method::GET,
+            &format!("/api/v1/products?q={}", "x".repeat(201)),
+            None,
+            None,
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(fields(&problem), ["q"]);
+}
+app_test!(search_understands_chinese_and_english);
+
+async fn search_results_page_without_duplicates(app: TestApp) {
+    let staff = app.staff("boss").await;
+    for i in 0..12 {
+        create(
+            &app,
+            &staff,
+            json!({"name": format!("茶叶 tea gift {i}"), "price": 1000 + i}),
+        )
+        .await;
+    }
+    app.catch_up_search().await;
+    let ids = every_page(&app, "/api/v1/products?q=tea&limit=5").await;
+    assert_eq!((ids.len(), ids.iter().collect::<HashSet<_>>().len()), (12, 12));
+    let by_price = every_page(&app, "/api/v1/products?q=茶叶&sort=price_desc&limit=5").await;
+    assert_eq!(by_price.len(), 12);
+    assert!(
+        by_price.windows(2).all(|w| w[0] > w[1]),
+        "dearer first means newer ids here"
+    );
+}
+app_test!(search_results_page_without_duplicates);
 
 /// The index and the product cache follow product changes by themselves within about a
 /// second, also when the change was made through another instance sharing the database.

@@ -27,72 +27,213 @@ async fn receive(app: &TestApp, staff: &str, path: &str, body: Value) -> Value {
     response.json().await.unwrap()
 }
 
-app_test! {
-    async fn stock_arrives_in_lots_and_leaves_oldest_first(app) {
-        let staff = app.staff("boss").await;
-        let path = product(&app, &staff).await;
-        let newer = receive(&app, &staff, &path, json!({"quantity": 5, "unit_cost": 3_000, "received_at": "2026-11-20T08:00:00Z", "note": "supplier B"})).await;
-        let older = receive(&app, &staff, &path, json!({"quantity": 3, "unit_cost": 2_000, "received_at": "2026-11-01T08:00:00+08:00"})).await;
-        assert_eq!((older["remaining"].as_i64(), older["received_at"].as_str()), (Some(3), Some("2026-11-01T00:00:00.000Z")));
+async fn stock_arrives_in_lots_and_leaves_oldest_first(app: TestApp) {
+    let staff = app.staff("boss").await;
+    let path = product(&app, &staff).await;
+    let newer = receive(
+        &app,
+        &staff,
+        &path,
+        json!({"quantity": 5, "unit_cost": 3_000, "received_at": "2026-11-20T08:00:00Z", "note": "supplier B"}),
+    )
+    .await;
+    let older = receive(
+        &app,
+        &staff,
+        &path,
+        json!({"quantity": 3, "unit_cost": 2_000, "received_at": "2026-11-01T08:00:00+08:00"}),
+    )
+    .await;
+    assert_eq!(
+        (older["remaining"].as_i64(), older["received_at"].as_str()),
+        (Some(3), Some("2026-11-01T00:00:00.000Z"))
+    );
 
-        let lots: Value = app.send(Method::GET, &format!("{path}/stock-lots"), Some(&staff), None).await.json().await.unwrap();
-        let order: Vec<_> = lots["data"].as_array().unwrap().iter().map(|l| l["id"].clone()).collect();
-        assert_eq!(order, [older["id"].clone(), newer["id"].clone()], "oldest first");
-        let page: Value = app.send(Method::GET, &format!("{path}/stock-lots?limit=1"), Some(&staff), None).await.json().await.unwrap();
-        let next: Value = app.send(Method::GET, &format!("{path}/stock-lots?limit=1&cursor={}", page["next_cursor"].as_str().unwrap()), Some(&staff), None).await.json().await.unwrap();
-        assert_eq!(next["data"][0]["id"], newer["id"]);
+    let lots: Value = app
+        .send(Method::GET, &format!("{path}/stock-lots"), Some(&staff), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let order: Vec<_> = lots["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["id"].clone())
+        .collect();
+    assert_eq!(order, [older["id"].clone(), newer["id"].clone()], "oldest first");
+    let page: Value = app
+        .send(Method::GET, &format!("{path}/stock-lots?limit=1"), Some(&staff), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let next: Value = app
+        .send(
+            Method::GET,
+            &format!(
+                "{path}/stock-lots?limit=1&cursor={}",
+                page["next_cursor"].as_str().unwrap()
+            ),
+            Some(&staff),
+            None,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(next["data"][0]["id"], newer["id"]);
 
-        let product: Value = app.send(Method::GET, &path, None, None).await.json().await.unwrap();
-        assert_eq!(product["stock_available"], 8);
+    let product: Value = app.send(Method::GET, &path, None, None).await.json().await.unwrap();
+    assert_eq!(product["stock_available"], 8);
 
-        let valuation: Value = app.send(Method::GET, "/api/v1/inventory/valuation", Some(&staff), None).await.json().await.unwrap();
-        assert_eq!((valuation["total_units"].as_i64(), valuation["total_value"].as_i64()), (Some(8), Some(3 * 2_000 + 5 * 3_000)));
+    let valuation: Value = app
+        .send(Method::GET, "/api/v1/inventory/valuation", Some(&staff), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (valuation["total_units"].as_i64(), valuation["total_value"].as_i64()),
+        (Some(8), Some(3 * 2_000 + 5 * 3_000))
+    );
 
-        let response = app.send(Method::POST, &format!("{path}/stock-adjustments"), Some(&staff), Some(json!({"quantity": 4, "reason": "damaged in storage"}))).await;
-        assert_eq!(response.status(), StatusCode::CREATED);
-        let adjustment: Value = response.json().await.unwrap();
-        assert_eq!(adjustment["cost"], 3 * 2_000 + 3_000);
-        assert_eq!(adjustment["draws"], json!([{"lot_id": older["id"], "quantity": 3, "unit_cost": 2_000}, {"lot_id": newer["id"], "quantity": 1, "unit_cost": 3_000}]));
+    let response = app
+        .send(
+            Method::POST,
+            &format!("{path}/stock-adjustments"),
+            Some(&staff),
+            Some(json!({"quantity": 4, "reason": "damaged in storage"})),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let adjustment: Value = response.json().await.unwrap();
+    assert_eq!(adjustment["cost"], 3 * 2_000 + 3_000);
+    assert_eq!(
+        adjustment["draws"],
+        json!([{"lot_id": older["id"], "quantity": 3, "unit_cost": 2_000}, {"lot_id": newer["id"], "quantity": 1, "unit_cost": 3_000}])
+    );
 
-        let valuation: Value = app.send(Method::GET, "/api/v1/inventory/valuation", Some(&staff), None).await.json().await.unwrap();
-        assert_eq!((valuation["total_units"].as_i64(), valuation["total_value"].as_i64()), (Some(4), Some(4 * 3_000)));
-        assert_eq!(valuation["data"][0]["units_on_hand"], 4);
+    let valuation: Value = app
+        .send(Method::GET, "/api/v1/inventory/valuation", Some(&staff), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (valuation["total_units"].as_i64(), valuation["total_value"].as_i64()),
+        (Some(4), Some(4 * 3_000))
+    );
+    assert_eq!(valuation["data"][0]["units_on_hand"], 4);
 
-        let problem = expect_problem(app.send(Method::POST, &format!("{path}/stock-adjustments"), Some(&staff), Some(json!({"quantity": 5, "reason": "lost"}))).await, StatusCode::CONFLICT, "insufficient_stock").await;
-        assert!(problem.detail.contains("only 4"), "{}", problem.detail);
-    }
+    let problem = expect_problem(
+        app.send(
+            Method::POST,
+            &format!("{path}/stock-adjustments"),
+            Some(&staff),
+            Some(json!({"quantity": 5, "reason": "lost"})),
+        )
+        .await,
+        StatusCode::CONFLICT,
+        "insufficient_stock",
+    )
+    .await;
+    assert!(problem.detail.contains("only 4"), "{}", problem.detail);
+}
+app_test!(stock_arrives_in_lots_and_leaves_oldest_first);
 
-    async fn stock_is_for_staff_only(app) {
-        let staff = app.staff("boss").await;
-        let path = product(&app, &staff).await;
-        let customer = app.customer("alice").await;
-        let lot = json!({"quantity": 1, "unit_cost": 1});
-        for (method, route, body) in [
-            (Method::POST, format!("{path}/stock-lots"), Some(lot.clone())),
-            (Method::GET, format!("{path}/stock-lots"), None),
-            (Method::POST, format!("{path}/stock-adjustments"), Some(json!({"quantity": 1, "reason": "x"}))),
-            (Method::GET, "/api/v1/inventory/valuation".to_owned(), None),
-        ] {
-            expect_problem(app.send(method.clone(), &route, Some(&customer), body.clone()).await, StatusCode::FORBIDDEN, "forbidden").await;
-            expect_problem(app.send(method, &route, None, body).await, StatusCode::UNAUTHORIZED, "unauthenticated").await;
-        }
-    }
-
-    async fn bad_lots_name_every_bad_field(app) {
-        let staff = app.staff("boss").await;
-        let path = product(&app, &staff).await;
-        let bad = json!({"quantity": 0, "unit_cost": -1, "received_at": "yesterday", "note": "a\u{0}b"});
-        let problem = expect_problem(app.send(Method::POST, &format!("{path}/stock-lots"), Some(&staff), Some(bad)).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
-        assert_eq!(fields(&problem), ["quantity", "unit_cost", "received_at", "note"]);
-        let future = json!({"quantity": 1, "unit_cost": 1, "received_at": "2999-01-01T00:00:00Z"});
-        let problem = expect_problem(app.send(Method::POST, &format!("{path}/stock-lots"), Some(&staff), Some(future)).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
-        assert_eq!(fields(&problem), ["received_at"]);
-        let lot = json!({"quantity": 1, "unit_cost": 1});
-        expect_problem(app.send(Method::POST, "/api/v1/products/999999/stock-lots", Some(&staff), Some(lot)).await, StatusCode::NOT_FOUND, "not_found").await;
-        expect_problem(app.send(Method::GET, "/api/v1/products/999999/stock-lots", Some(&staff), None).await, StatusCode::NOT_FOUND, "not_found").await;
-        let problem = expect_problem(app.send(Method::POST, &format!("{path}/stock-adjustments"), Some(&staff), Some(json!({"quantity": -2, "reason": ""}))).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
-        assert_eq!(fields(&problem), ["quantity", "reason"]);
-        let problem = expect_problem(app.send(Method::GET, "/api/v1/inventory/valuation?limit=500", Some(&staff), None).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
-        assert_eq!(fields(&problem), ["limit"]);
+async fn stock_is_for_staff_only(app: TestApp) {
+    let staff = app.staff("boss").await;
+    let path = product(&app, &staff).await;
+    let customer = app.customer("alice").await;
+    let lot = json!({"quantity": 1, "unit_cost": 1});
+    for (method, route, body) in [
+        (Method::POST, format!("{path}/stock-lots"), Some(lot.clone())),
+        (Method::GET, format!("{path}/stock-lots"), None),
+        (
+            Method::POST,
+            format!("{path}/stock-adjustments"),
+            Some(json!({"quantity": 1, "reason": "x"})),
+        ),
+        (Method::GET, "/api/v1/inventory/valuation".to_owned(), None),
+    ] {
+        expect_problem(
+            app.send(method.clone(), &route, Some(&customer), body.clone()).await,
+            StatusCode::FORBIDDEN,
+            "forbidden",
+        )
+        .await;
+        expect_problem(
+            app.send(method, &route, None, body).await,
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+        )
+        .await;
     }
 }
+app_test!(stock_is_for_staff_only);
+
+async fn bad_lots_name_every_bad_field(app: TestApp) {
+    let staff = app.staff("boss").await;
+    let path = product(&app, &staff).await;
+    let bad = json!({"quantity": 0, "unit_cost": -1, "received_at": "yesterday", "note": "a\u{0}b"});
+    let problem = expect_problem(
+        app.send(Method::POST, &format!("{path}/stock-lots"), Some(&staff), Some(bad))
+            .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(fields(&problem), ["quantity", "unit_cost", "received_at", "note"]);
+    let future = json!({"quantity": 1, "unit_cost": 1, "received_at": "2999-01-01T00:00:00Z"});
+    let problem = expect_problem(
+        app.send(Method::POST, &format!("{path}/stock-lots"), Some(&staff), Some(future))
+            .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(fields(&problem), ["received_at"]);
+    let lot = json!({"quantity": 1, "unit_cost": 1});
+    expect_problem(
+        app.send(
+            Method::POST,
+            "/api/v1/products/999999/stock-lots",
+            Some(&staff),
+            Some(lot),
+        )
+        .await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
+    expect_problem(
+        app.send(Method::GET, "/api/v1/products/999999/stock-lots", Some(&staff), None)
+            .await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
+    let problem = expect_problem(
+        app.send(
+            Method::POST,
+            &format!("{path}/stock-adjustments"),
+            Some(&staff),
+            Some(json!({"quantity": -2, "reason": ""})),
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(fields(&problem), ["quantity", "reason"]);
+    let problem = expect_problem(
+        app.send(Method::GET, "/api/v1/inventory/valuation?limit=500", Some(&staff), None)
+            .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(fields(&problem), ["limit"]);
+}
+app_test!(bad_lots_name_every_bad_field);

@@ -618,217 +618,401 @@ fn body_schema(doc: &Value, method: &str, path: &str) -> Option<(String, Value)>
     Some((name, schema))
 }
 
-app_test! {
-    async fn every_route_refuses_strangers_other_customers_and_customers_on_staff_routes(app) {
-        let fx = fixture(&app).await;
-        let doc: Value = app.send(Method::GET, "/api/openapi.json", None, None).await.json().await.unwrap();
+async fn every_route_refuses_strangers_other_customers_and_customers_on_staff_routes(app: TestApp) {
+    let fx = fixture(&app).await;
+    let doc: Value = app
+        .send(Method::GET, "/api/openapi.json", None, None)
+        .await
+        .json()
+        .await
+        .unwrap();
 
-        // The table covers exactly the served routes: a new route needs a row.
-        let table: BTreeSet<(String, String)> = ROUTES.iter().map(|(m, p, _)| ((*m).to_owned(), (*p).to_owned())).collect();
-        let served = documented(&doc);
-        let missing: Vec<_> = served.difference(&table).collect();
-        assert!(missing.is_empty(), "routes without an access rule in matrix.rs: {missing:?}");
-        let stale: Vec<_> = table.difference(&served).collect();
-        assert!(stale.is_empty(), "rules for routes the document no longer has: {stale:?}");
+    // The table covers exactly the served routes: a new route needs a row.
+    let table: BTreeSet<(String, String)> = ROUTES
+        .iter()
+        .map(|(m, p, _)| ((*m).to_owned(), (*p).to_owned()))
+        .collect();
+    let served = documented(&doc);
+    let missing: Vec<_> = served.difference(&table).collect();
+    assert!(
+        missing.is_empty(),
+        "routes without an access rule in matrix.rs: {missing:?}"
+    );
+    let stale: Vec<_> = table.difference(&served).collect();
+    assert!(
+        stale.is_empty(),
+        "rules for routes the document no longer has: {stale:?}"
+    );
 
-        let before = snapshot(&app, &fx).await;
-        let mut checked = 0;
+    let before = snapshot(&app, &fx).await;
+    let mut checked = 0;
 
-        // No token: every route that needs one is a 401; public ones answer.
-        for &(method, template, access) in ROUTES {
-            let reply = exchange(&app, &fx, Who::Anonymous, method, template, false).await;
-            checked += 1;
-            match access {
-                Public => assert!(reply.status.is_success(), "anonymous {method} {template}: {}", reply.status),
-                Caller | Owned | Staff => {
-                    assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "anonymous {method} {template}");
-                    assert_eq!(reply.problem().code, "unauthenticated");
-                }
-                Provider => assert_eq!(reply.status, StatusCode::BAD_REQUEST, "a forged notification"),
+    // No token: every route that needs one is a 401; public ones answer.
+    for &(method, template, access) in ROUTES {
+        let reply = exchange(&app, &fx, Who::Anonymous, method, template, false).await;
+        checked += 1;
+        match access {
+            Public => assert!(
+                reply.status.is_success(),
+                "anonymous {method} {template}: {}",
+                reply.status
+            ),
+            Caller | Owned | Staff => {
+                assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "anonymous {method} {template}");
+                assert_eq!(reply.problem().code, "unauthenticated");
             }
+            Provider => assert_eq!(reply.status, StatusCode::BAD_REQUEST, "a forged notification"),
         }
-
-        // B with A's ids: 404 on A's things (never 403, never A's data), 403 on staff routes;
-        // A on staff routes: 403 too.
-        for &(method, template, access) in ROUTES {
-            let reply = exchange(&app, &fx, Who::Intruder, method, template, false).await;
-            checked += 1;
-            match access {
-                Public | Caller => assert!(reply.status.is_success(), "B {method} {template}: {} {}", reply.status, reply.body),
-                Owned => {
-                    assert_eq!(reply.status, StatusCode::NOT_FOUND, "B {method} {template}: {}", reply.body);
-                    assert_eq!(reply.problem().code, "not_found");
-                }
-                Staff => {
-                    assert_eq!(reply.status, StatusCode::FORBIDDEN, "B {method} {template}");
-                    assert_eq!(reply.problem().code, "forbidden");
-                    let reply = exchange(&app, &fx, Who::Owner, method, template, false).await;
-                    checked += 1;
-                    assert_eq!(reply.status, StatusCode::FORBIDDEN, "A {method} {template}");
-                    assert_eq!(reply.problem().code, "forbidden");
-                }
-                Provider => assert_eq!(reply.status, StatusCode::BAD_REQUEST, "an unsigned notification"),
-            }
-            if (method, template) == ("GET", "/api/v1/orders") {
-                let page: Value = serde_json::from_str(&reply.body).unwrap();
-                assert_eq!(page["data"], json!([]), "B sees none of A's orders");
-            }
-        }
-        // Parameters cannot widen B's view: a status filter still shows only B's orders, and
-        // a cursor from staff's listing of everyone's orders is refused.
-        let mine = json_of(app.send(Method::GET, "/api/v1/orders?status=paid", Some(&fx.bob), None).await, StatusCode::OK).await;
-        assert_eq!(mine["data"], json!([]));
-        let all = json_of(app.send(Method::GET, "/api/v1/orders?limit=1", Some(&fx.staff), None).await, StatusCode::OK).await;
-        let cursor = all["next_cursor"].as_str().unwrap();
-        let replayed = app.send(Method::GET, &format!("/api/v1/orders?limit=1&cursor={cursor}"), Some(&fx.bob), None).await;
-        assert_eq!(replayed.status(), StatusCode::UNPROCESSABLE_ENTITY, "staff's cursor in B's hands");
-        let drafts = app.send(Method::GET, "/api/v1/products?status=draft", Some(&fx.bob), None).await;
-        assert_eq!(drafts.status(), StatusCode::UNPROCESSABLE_ENTITY, "only staff list by status");
-        assert_unchanged(&before, &snapshot(&app, &fx).await, "B's attempts");
-
-        // Mass assignment: every JSON body, plus one field it does not declare at a time,
-        // is refused with the field named, and changes nothing.
-        let mut refused = 0;
-        for &(method, template, access) in ROUTES {
-            let Some((name, schema)) = body_schema(&doc, method, template) else { continue };
-            if access == Provider {
-                // A real provider may add fields to its notifications: that body stays lenient.
-                continue;
-            }
-            assert_eq!(schema["additionalProperties"], json!(false), "{name} must declare additionalProperties: false");
-            let who = if access == Staff { Who::Staff } else { Who::Owner };
-            let declared = schema["properties"].as_object().unwrap();
-            let extras: Vec<&str> = PROTECTED.iter().copied().filter(|f| !declared.contains_key(*f)).collect();
-            let mut call = call_for(&fx, who, method, template);
-            let normal = call.body.clone().unwrap_or_else(|| panic!("{method} {template} takes {name}: give it a body in call_for"));
-            // Register gets a fresh name per attempt, so a wrongly created user would show.
-            for field in extras {
-                let mut body = normal.clone();
-                body[field] = json!(if field == "role" { json!("staff") } else { json!(1) });
-                call.body = Some(body);
-                let reply = send(&app, &fx, who, method, template, &call, false).await;
-                assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{method} {template} with {field}: {}", reply.body);
-                let problem = reply.problem();
-                assert_eq!(problem.code, "validation_failed");
-                assert!(problem.errors.iter().any(|e| e.field == field), "{method} {template}: {field} not named: {problem:?}");
-                refused += 1;
-            }
-        }
-        // A nested protected field is named with its path.
-        let nested = json!({"name": "Sneaky", "price": 100, "initial_stock": {"quantity": 1, "unit_cost": 1, "remaining": 999}});
-        let reply = send(&app, &fx, Who::Staff, "POST", "/api/v1/products", &Call { path: "/api/v1/products".into(), body: Some(nested) }, false).await;
-        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert_eq!(reply.problem().errors[0].field, "initial_stock.remaining");
-        // No account was created with a role: the name is still free.
-        assert_eq!(app.register("new_owner", PASSWORD).await.status(), StatusCode::CREATED);
-        assert_eq!(app.register("new_owner", PASSWORD).await.status(), StatusCode::CONFLICT);
-        assert_unchanged(&before, &snapshot(&app, &fx).await, "mass assignment");
-        assert!(refused >= 200, "mass-assignment attempts: {refused}");
-
-        // A (and staff on staff routes) get their way, in the table's order.
-        for &(method, template, access) in ROUTES {
-            let who = if access == Staff { Who::Staff } else { Who::Owner };
-            if (method, template) == ("POST", "/api/v1/auth/register") {
-                continue; // "new_owner" was taken above on purpose
-            }
-            let reply = exchange(&app, &fx, who, method, template, access == Provider).await;
-            checked += 1;
-            assert!(reply.status.is_success(), "{who:?} {method} {template}: {} {}", reply.status, reply.body);
-        }
-        let order: Value = app.send(Method::GET, &format!("/api/v1/orders/{}", fx.shipped), Some(&fx.alice), None).await.json().await.unwrap();
-        assert_eq!(order["status"], "received", "A's own confirmation went through");
-        app.assert_clean().await;
-        eprintln!("matrix: {} routes, {checked} access checks, {refused} mass-assignment refusals", ROUTES.len());
     }
 
-    async fn web_pages_with_ids_refuse_other_customers(app) {
-        let fx = fixture(&app).await;
-        let before = snapshot(&app, &fx).await;
-        let mut bob = Browser::new(&app);
-        bob.submit("/login", "/login", &[("username", "bob_b7"), ("password", PASSWORD)]).await;
-        let csrf = bob.get("/account").await.csrf();
-        let mut stranger = Browser::new(&app);
-        let stranger_csrf = stranger.get("/login").await.csrf();
-        let (o, p) = (fx.pending, fx.spare);
-        let pages: Vec<(&str, String, StatusCode)> = vec![
-            ("GET", format!("/orders/{}", fx.paid), StatusCode::NOT_FOUND),
-            ("GET", format!("/orders/{o}"), StatusCode::NOT_FOUND),
-            ("POST", format!("/orders/{o}/pay"), StatusCode::NOT_FOUND),
-            ("POST", format!("/orders/{o}/cancel"), StatusCode::NOT_FOUND),
-            ("POST", format!("/orders/{}/confirm", fx.shipped), StatusCode::NOT_FOUND),
-            ("POST", format!("/orders/{}/refunds", fx.paid), StatusCode::NOT_FOUND),
-            ("POST", format!("/orders/{}/reviews/{}", fx.received, fx.cup), StatusCode::NOT_FOUND),
-            ("POST", format!("/account/addresses/{}/delete", fx.spare_address), StatusCode::NOT_FOUND),
-            ("GET", "/admin".into(), StatusCode::FORBIDDEN),
-            ("GET", "/admin/products".into(), StatusCode::FORBIDDEN),
-            ("POST", "/admin/products".into(), StatusCode::FORBIDDEN),
-            ("GET", "/admin/products/new".into(), StatusCode::FORBIDDEN),
-            ("GET", format!("/admin/products/{p}"), StatusCode::FORBIDDEN),
-            ("POST", format!("/admin/products/{p}"), StatusCode::FORBIDDEN),
-            ("POST", format!("/admin/products/{p}/archive"), StatusCode::FORBIDDEN),
-            ("POST", format!("/admin/products/{p}/lots"), StatusCode::FORBIDDEN),
-            ("GET", "/admin/inventory".into(), StatusCode::FORBIDDEN),
-            ("GET", "/admin/orders".into(), StatusCode::FORBIDDEN),
-            ("GET", format!("/admin/orders/{}", fx.paid), StatusCode::FORBIDDEN),
-            ("POST", format!("/admin/orders/{}/ship", fx.to_ship), StatusCode::FORBIDDEN),
-            ("POST", format!("/admin/orders/{}/tracking", fx.shipped), StatusCode::FORBIDDEN),
-            ("GET", "/admin/refunds".into(), StatusCode::FORBIDDEN),
-            ("POST", format!("/admin/refunds/{}/approve", fx.refund), StatusCode::FORBIDDEN),
-            ("POST", format!("/admin/refunds/{}/reject", fx.refund2), StatusCode::FORBIDDEN),
-            ("POST", format!("/admin/reviews/{}", fx.review), StatusCode::FORBIDDEN),
-            // Public pages that show A's review and purchases: never A's name or address.
-            ("GET", format!("/products/{}", fx.tea), StatusCode::OK),
-            ("GET", "/".into(), StatusCode::OK),
-            ("GET", "/orders".into(), StatusCode::OK),
-            ("GET", "/account".into(), StatusCode::OK),
-        ];
-        // What a form might carry; the handlers read only their own fields.
-        let form = [("reason", "mine now"), ("rating", "1"), ("body", "x"), ("hidden", "true"), ("carrier", "X"), ("tracking_number", "1"), ("status", "lost"), ("name", "Hijacked"), ("price", "1"), ("currency", "CNY"), ("quantity", "1"), ("unit_cost", "1")];
-        for (method, path, expected) in &pages {
-            let page = if *method == "GET" {
-                bob.get(path).await
-            } else {
-                let mut fields = vec![("csrf", csrf.as_str())];
-                fields.extend_from_slice(&form);
-                bob.post(path, &fields).await
-            };
-            assert_eq!(page.status, *expected, "B {method} {path}");
-            let reply = Reply { status: page.status, content_type: "text/html".into(), body: page.body };
-            assert_no_leak(&fx, Who::Intruder, &format!("page {method} {path}"), &reply);
-            // Without a session: to the login page (or refused), never the page.
-            let page = if *method == "GET" {
-                stranger.get(path).await
-            } else {
-                stranger.post(path, &[("csrf", stranger_csrf.as_str())]).await
-            };
-            if *expected != StatusCode::OK {
-                let to_login = page.status == StatusCode::SEE_OTHER && page.location.as_deref().is_some_and(|l| l.starts_with("/login"));
-                assert!(to_login || page.status == StatusCode::FORBIDDEN, "anonymous {method} {path}: {}", page.status);
+    // B with A's ids: 404 on A's things (never 403, never A's data), 403 on staff routes;
+    // A on staff routes: 403 too.
+    for &(method, template, access) in ROUTES {
+        let reply = exchange(&app, &fx, Who::Intruder, method, template, false).await;
+        checked += 1;
+        match access {
+            Public | Caller => assert!(
+                reply.status.is_success(),
+                "B {method} {template}: {} {}",
+                reply.status,
+                reply.body
+            ),
+            Owned => {
+                assert_eq!(
+                    reply.status,
+                    StatusCode::NOT_FOUND,
+                    "B {method} {template}: {}",
+                    reply.body
+                );
+                assert_eq!(reply.problem().code, "not_found");
             }
-            let reply = Reply { status: page.status, content_type: "text/html".into(), body: page.body };
-            assert_no_leak(&fx, Who::Anonymous, &format!("page {method} {path}"), &reply);
+            Staff => {
+                assert_eq!(reply.status, StatusCode::FORBIDDEN, "B {method} {template}");
+                assert_eq!(reply.problem().code, "forbidden");
+                let reply = exchange(&app, &fx, Who::Owner, method, template, false).await;
+                checked += 1;
+                assert_eq!(reply.status, StatusCode::FORBIDDEN, "A {method} {template}");
+                assert_eq!(reply.problem().code, "forbidden");
+            }
+            Provider => assert_eq!(reply.status, StatusCode::BAD_REQUEST, "an unsigned notification"),
         }
-        // The provider's pay page opens with its address, not with a payment number alone,
-        // and even then shows the amount, nobody's details.
-        let guessed = stranger.get(&format!("/sandbox/pay/{}", fx.pending_payment["payment_id"])).await;
-        assert_eq!(guessed.status, StatusCode::NOT_FOUND);
-        let pay_page = stranger.get(fx.pending_payment["pay_url"].as_str().unwrap()).await;
-        assert_eq!(pay_page.status, StatusCode::OK);
-        let reply = Reply { status: pay_page.status, content_type: "text/html".into(), body: pay_page.body };
-        assert_no_leak(&fx, Who::Anonymous, "the sandbox pay page", &reply);
-
-        // A form cannot set what its page does not offer: a role sent to the profile form is ignored.
-        let profile = bob.post("/account/profile", &[("csrf", csrf.as_str()), ("display_name", "Bob"), ("role", "staff"), ("user_id", "1")]).await;
-        assert_eq!(profile.status, StatusCode::SEE_OTHER);
-        let me: Value = app.send(Method::GET, "/api/v1/me", Some(&fx.bob), None).await.json().await.unwrap();
-        assert_eq!((me["role"].as_str(), me["display_name"].as_str()), (Some("customer"), Some("Bob")));
-        assert_unchanged(&before, &snapshot(&app, &fx).await, "B's page attempts");
-
-        // A sees her own order page.
-        let mut alice = Browser::new(&app);
-        alice.submit("/login", "/login", &[("username", "alice_a7"), ("password", PASSWORD)]).await;
-        let page = alice.get(&format!("/orders/{}", fx.paid)).await;
-        assert_eq!(page.status, StatusCode::OK);
-        assert!(page.body.contains("7 Aliceweg"));
+        if (method, template) == ("GET", "/api/v1/orders") {
+            let page: Value = serde_json::from_str(&reply.body).unwrap();
+            assert_eq!(page["data"], json!([]), "B sees none of A's orders");
+        }
     }
+    // Parameters cannot widen B's view: a status filter still shows only B's orders, and
+    // a cursor from staff's listing of everyone's orders is refused.
+    let mine = json_of(
+        app.send(Method::GET, "/api/v1/orders?status=paid", Some(&fx.bob), None)
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(mine["data"], json!([]));
+    let all = json_of(
+        app.send(Method::GET, "/api/v1/orders?limit=1", Some(&fx.staff), None)
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    let cursor = all["next_cursor"].as_str().unwrap();
+    let replayed = app
+        .send(
+            Method::GET,
+            &format!("/api/v1/orders?limit=1&cursor={cursor}"),
+            Some(&fx.bob),
+            None,
+        )
+        .await;
+    assert_eq!(
+        replayed.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "staff's cursor in B's hands"
+    );
+    let drafts = app
+        .send(Method::GET, "/api/v1/products?status=draft", Some(&fx.bob), None)
+        .await;
+    assert_eq!(
+        drafts.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "only staff list by status"
+    );
+    assert_unchanged(&before, &snapshot(&app, &fx).await, "B's attempts");
+
+    // Mass assignment: every JSON body, plus one field it does not declare at a time,
+    // is refused with the field named, and changes nothing.
+    let mut refused = 0;
+    for &(method, template, access) in ROUTES {
+        let Some((name, schema)) = body_schema(&doc, method, template) else {
+            continue;
+        };
+        if access == Provider {
+            // A real provider may add fields to its notifications: that body stays lenient.
+            continue;
+        }
+        assert_eq!(
+            schema["additionalProperties"],
+            json!(false),
+            "{name} must declare additionalProperties: false"
+        );
+        let who = if access == Staff { Who::Staff } else { Who::Owner };
+        let declared = schema["properties"].as_object().unwrap();
+        let extras: Vec<&str> = PROTECTED
+            .iter()
+            .copied()
+            .filter(|f| !declared.contains_key(*f))
+            .collect();
+        let mut call = call_for(&fx, who, method, template);
+        let normal = call
+            .body
+            .clone()
+            .unwrap_or_else(|| panic!("{method} {template} takes {name}: give it a body in call_for"));
+        // Register gets a fresh name per attempt, so a wrongly created user would show.
+        for field in extras {
+            let mut body = normal.clone();
+            body[field] = json!(if field == "role" { json!("staff") } else { json!(1) });
+            call.body = Some(body);
+            let reply = send(&app, &fx, who, method, template, &call, false).await;
+            assert_eq!(
+                reply.status,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{method} {template} with {field}: {}",
+                reply.body
+            );
+            let problem = reply.problem();
+            assert_eq!(problem.code, "validation_failed");
+            assert!(
+                problem.errors.iter().any(|e| e.field == field),
+                "{method} {template}: {field} not named: {problem:?}"
+            );
+            refused += 1;
+        }
+    }
+    // A nested protected field is named with its path.
+    let nested =
+        json!({"name": "Sneaky", "price": 100, "initial_stock": {"quantity": 1, "unit_cost": 1, "remaining": 999}});
+    let reply = send(
+        &app,
+        &fx,
+        Who::Staff,
+        "POST",
+        "/api/v1/products",
+        &Call {
+            path: "/api/v1/products".into(),
+            body: Some(nested),
+        },
+        false,
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(reply.problem().errors[0].field, "initial_stock.remaining");
+    // No account was created with a role: the name is still free.
+    assert_eq!(app.register("new_owner", PASSWORD).await.status(), StatusCode::CREATED);
+    assert_eq!(app.register("new_owner", PASSWORD).await.status(), StatusCode::CONFLICT);
+    assert_unchanged(&before, &snapshot(&app, &fx).await, "mass assignment");
+    assert!(refused >= 200, "mass-assignment attempts: {refused}");
+
+    // A (and staff on staff routes) get their way, in the table's order.
+    for &(method, template, access) in ROUTES {
+        let who = if access == Staff { Who::Staff } else { Who::Owner };
+        if (method, template) == ("POST", "/api/v1/auth/register") {
+            continue; // "new_owner" was taken above on purpose
+        }
+        let reply = exchange(&app, &fx, who, method, template, access == Provider).await;
+        checked += 1;
+        assert!(
+            reply.status.is_success(),
+            "{who:?} {method} {template}: {} {}",
+            reply.status,
+            reply.body
+        );
+    }
+    let order: Value = app
+        .send(
+            Method::GET,
+            &format!("/api/v1/orders/{}", fx.shipped),
+            Some(&fx.alice),
+            None,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(order["status"], "received", "A's own confirmation went through");
+    app.assert_clean().await;
+    eprintln!(
+        "matrix: {} routes, {checked} access checks, {refused} mass-assignment refusals",
+        ROUTES.len()
+    );
 }
+app_test!(every_route_refuses_strangers_other_customers_and_customers_on_staff_routes);
+
+async fn web_pages_with_ids_refuse_other_customers(app: TestApp) {
+    let fx = fixture(&app).await;
+    let before = snapshot(&app, &fx).await;
+    let mut bob = Browser::new(&app);
+    bob.submit("/login", "/login", &[("username", "bob_b7"), ("password", PASSWORD)])
+        .await;
+    let csrf = bob.get("/account").await.csrf();
+    let mut stranger = Browser::new(&app);
+    let stranger_csrf = stranger.get("/login").await.csrf();
+    let (o, p) = (fx.pending, fx.spare);
+    let pages: Vec<(&str, String, StatusCode)> = vec![
+        ("GET", format!("/orders/{}", fx.paid), StatusCode::NOT_FOUND),
+        ("GET", format!("/orders/{o}"), StatusCode::NOT_FOUND),
+        ("POST", format!("/orders/{o}/pay"), StatusCode::NOT_FOUND),
+        ("POST", format!("/orders/{o}/cancel"), StatusCode::NOT_FOUND),
+        ("POST", format!("/orders/{}/confirm", fx.shipped), StatusCode::NOT_FOUND),
+        ("POST", format!("/orders/{}/refunds", fx.paid), StatusCode::NOT_FOUND),
+        (
+            "POST",
+            format!("/orders/{}/reviews/{}", fx.received, fx.cup),
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            "POST",
+            format!("/account/addresses/{}/delete", fx.spare_address),
+            StatusCode::NOT_FOUND,
+        ),
+        ("GET", "/admin".into(), StatusCode::FORBIDDEN),
+        ("GET", "/admin/products".into(), StatusCode::FORBIDDEN),
+        ("POST", "/admin/products".into(), StatusCode::FORBIDDEN),
+        ("GET", "/admin/products/new".into(), StatusCode::FORBIDDEN),
+        ("GET", format!("/admin/products/{p}"), StatusCode::FORBIDDEN),
+        ("POST", format!("/admin/products/{p}"), StatusCode::FORBIDDEN),
+        ("POST", format!("/admin/products/{p}/archive"), StatusCode::FORBIDDEN),
+        ("POST", format!("/admin/products/{p}/lots"), StatusCode::FORBIDDEN),
+        ("GET", "/admin/inventory".into(), StatusCode::FORBIDDEN),
+        ("GET", "/admin/orders".into(), StatusCode::FORBIDDEN),
+        ("GET", format!("/admin/orders/{}", fx.paid), StatusCode::FORBIDDEN),
+        (
+            "POST",
+            format!("/admin/orders/{}/ship", fx.to_ship),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            "POST",
+            format!("/admin/orders/{}/tracking", fx.shipped),
+            StatusCode::FORBIDDEN,
+        ),
+        ("GET", "/admin/refunds".into(), StatusCode::FORBIDDEN),
+        (
+            "POST",
+            format!("/admin/refunds/{}/approve", fx.refund),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            "POST",
+            format!("/admin/refunds/{}/reject", fx.refund2),
+            StatusCode::FORBIDDEN,
+        ),
+        ("POST", format!("/admin/reviews/{}", fx.review), StatusCode::FORBIDDEN),
+        // Public pages that show A's review and purchases: never A's name or address.
+        ("GET", format!("/products/{}", fx.tea), StatusCode::OK),
+        ("GET", "/".into(), StatusCode::OK),
+        ("GET", "/orders".into(), StatusCode::OK),
+        ("GET", "/account".into(), StatusCode::OK),
+    ];
+    // What a form might carry; the handlers read only their own fields.
+    let form = [
+        ("reason", "mine now"),
+        ("rating", "1"),
+        ("body", "x"),
+        ("hidden", "true"),
+        ("carrier", "X"),
+        ("tracking_number", "1"),
+        ("status", "lost"),
+        ("name", "Hijacked"),
+        ("price", "1"),
+        ("currency", "CNY"),
+        ("quantity", "1"),
+        ("unit_cost", "1"),
+    ];
+    for (method, path, expected) in &pages {
+        let page = if *method == "GET" {
+            bob.get(path).await
+        } else {
+            let mut fields = vec![("csrf", csrf.as_str())];
+            fields.extend_from_slice(&form);
+            bob.post(path, &fields).await
+        };
+        assert_eq!(page.status, *expected, "B {method} {path}");
+        let reply = Reply {
+            status: page.status,
+            content_type: "text/html".into(),
+            body: page.body,
+        };
+        assert_no_leak(&fx, Who::Intruder, &format!("page {method} {path}"), &reply);
+        // Without a session: to the login page (or refused), never the page.
+        let page = if *method == "GET" {
+            stranger.get(path).await
+        } else {
+            stranger.post(path, &[("csrf", stranger_csrf.as_str())]).await
+        };
+        if *expected != StatusCode::OK {
+            let to_login = page.status == StatusCode::SEE_OTHER
+                && page.location.as_deref().is_some_and(|l| l.starts_with("/login"));
+            assert!(
+                to_login || page.status == StatusCode::FORBIDDEN,
+                "anonymous {method} {path}: {}",
+                page.status
+            );
+        }
+        let reply = Reply {
+            status: page.status,
+            content_type: "text/html".into(),
+            body: page.body,
+        };
+        assert_no_leak(&fx, Who::Anonymous, &format!("page {method} {path}"), &reply);
+    }
+    // The provider's pay page opens with its address, not with a payment number alone,
+    // and even then shows the amount, nobody's details.
+    let guessed = stranger
+        .get(&format!("/sandbox/pay/{}", fx.pending_payment["payment_id"]))
+        .await;
+    assert_eq!(guessed.status, StatusCode::NOT_FOUND);
+    let pay_page = stranger.get(fx.pending_payment["pay_url"].as_str().unwrap()).await;
+    assert_eq!(pay_page.status, StatusCode::OK);
+    let reply = Reply {
+        status: pay_page.status,
+        content_type: "text/html".into(),
+        body: pay_page.body,
+    };
+    assert_no_leak(&fx, Who::Anonymous, "the sandbox pay page", &reply);
+
+    // A form cannot set what its page does not offer: a role sent to the profile form is ignored.
+    let profile = bob
+        .post(
+            "/account/profile",
+            &[
+                ("csrf", csrf.as_str()),
+                ("display_name", "Bob"),
+                ("role", "staff"),
+                ("user_id", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(profile.status, StatusCode::SEE_OTHER);
+    let me: Value = app
+        .send(Method::GET, "/api/v1/me", Some(&fx.bob), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (me["role"].as_str(), me["display_name"].as_str()),
+        (Some("customer"), Some("Bob"))
+    );
+    assert_unchanged(&before, &snapshot(&app, &fx).await, "B's page attempts");
+
+    // A sees her own order page.
+    let mut alice = Browser::new(&app);
+    alice
+        .submit("/login", "/login", &[("username", "alice_a7"), ("password", PASSWORD)])
+        .await;
+    let page = alice.get(&format!("/orders/{}", fx.paid)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("7 Aliceweg"));
+}
+app_test!(web_pages_with_ids_refuse_other_customers);

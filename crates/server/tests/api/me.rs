@@ -4,137 +4,342 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::app_test;
-use crate::support::{expect_problem, fields};
+use crate::support::{TestApp, expect_problem, fields};
 
 fn address(recipient: &str) -> Value {
     json!({"recipient": recipient, "phone": "+86 138 0013 8000", "line1": "朝阳区建国路 88 号", "city": "北京", "postal_code": "100022", "country": "cn"})
 }
 
-app_test! {
-    async fn a_user_reads_and_edits_their_profile(app) {
-        let token = app.customer("alice").await;
-        let me: Value = app.send(Method::GET, "/api/v1/me", Some(&token), None).await.json().await.unwrap();
-        assert_eq!((me["username"].as_str(), me["display_name"].as_str()), (Some("alice"), None));
+async fn a_user_reads_and_edits_their_profile(app: TestApp) {
+    let token = app.customer("alice").await;
+    let me: Value = app
+        .send(Method::GET, "/api/v1/me", Some(&token), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (me["username"].as_str(), me["display_name"].as_str()),
+        (Some("alice"), None)
+    );
 
-        let patch = json!({"display_name": "Alice 爱丽丝", "email": "alice@example.com", "phone": "+1 555 0100"});
-        let response = app.send(Method::PATCH, "/api/v1/me", Some(&token), Some(patch)).await;
-        assert_eq!(response.status(), StatusCode::OK);
-        let me: Value = response.json().await.unwrap();
-        assert_eq!(me["display_name"], "Alice 爱丽丝");
-        assert_eq!(me["email"], "alice@example.com");
+    let patch = json!({"display_name": "Alice 爱丽丝", "email": "alice@example.com", "phone": "+1 555 0100"});
+    let response = app.send(Method::PATCH, "/api/v1/me", Some(&token), Some(patch)).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let me: Value = response.json().await.unwrap();
+    assert_eq!(me["display_name"], "Alice 爱丽丝");
+    assert_eq!(me["email"], "alice@example.com");
 
-        // Absent fields stay; null clears.
-        let me: Value = app.send(Method::PATCH, "/api/v1/me", Some(&token), Some(json!({"phone": null}))).await.json().await.unwrap();
-        assert_eq!((me["phone"].clone(), me["email"].clone()), (Value::Null, json!("alice@example.com")));
-        let again: Value = app.send(Method::GET, "/api/v1/me", Some(&token), None).await.json().await.unwrap();
-        assert_eq!(again, me);
+    // Absent fields stay; null clears.
+    let me: Value = app
+        .send(Method::PATCH, "/api/v1/me", Some(&token), Some(json!({"phone": null})))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (me["phone"].clone(), me["email"].clone()),
+        (Value::Null, json!("alice@example.com"))
+    );
+    let again: Value = app
+        .send(Method::GET, "/api/v1/me", Some(&token), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(again, me);
+}
+app_test!(a_user_reads_and_edits_their_profile);
+
+async fn the_profile_needs_a_valid_token(app: TestApp) {
+    expect_problem(
+        app.send(Method::GET, "/api/v1/me", None, None).await,
+        StatusCode::UNAUTHORIZED,
+        "unauthenticated",
+    )
+    .await;
+    expect_problem(
+        app.send(Method::GET, "/api/v1/me", Some("not-a-token"), None).await,
+        StatusCode::UNAUTHORIZED,
+        "unauthenticated",
+    )
+    .await;
+    expect_problem(
+        app.send(Method::GET, "/api/v1/me", Some(&"a".repeat(64)), None).await,
+        StatusCode::UNAUTHORIZED,
+        "unauthenticated",
+    )
+    .await;
+    let response = app
+        .request(Method::GET, "/api/v1/me")
+        .header("authorization", "Basic YTpi")
+        .send()
+        .await
+        .unwrap();
+    expect_problem(response, StatusCode::UNAUTHORIZED, "unauthenticated").await;
+    expect_problem(
+        app.send(Method::PATCH, "/api/v1/me", None, Some(json!({}))).await,
+        StatusCode::UNAUTHORIZED,
+        "unauthenticated",
+    )
+    .await;
+}
+app_test!(the_profile_needs_a_valid_token);
+
+async fn profile_edits_are_validated_and_protected_fields_refused(app: TestApp) {
+    let token = app.customer("bob").await;
+    let bad = json!({"display_name": "line\nbreak", "email": "not-an-email"});
+    let problem = expect_problem(
+        app.send(Method::PATCH, "/api/v1/me", Some(&token), Some(bad)).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(fields(&problem), ["display_name", "email"]);
+    for protected in [json!({"role": "staff"}), json!({"username": "root"}), json!({"id": 1})] {
+        let problem = expect_problem(
+            app.send(Method::PATCH, "/api/v1/me", Some(&token), Some(protected.clone()))
+                .await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+        )
+        .await;
+        assert_eq!(fields(&problem).len(), 1, "{protected}");
     }
+    let me: Value = app
+        .send(Method::GET, "/api/v1/me", Some(&token), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (me["role"].as_str(), me["username"].as_str()),
+        (Some("customer"), Some("bob"))
+    );
+}
+app_test!(profile_edits_are_validated_and_protected_fields_refused);
 
-    async fn the_profile_needs_a_valid_token(app) {
-        expect_problem(app.send(Method::GET, "/api/v1/me", None, None).await, StatusCode::UNAUTHORIZED, "unauthenticated").await;
-        expect_problem(app.send(Method::GET, "/api/v1/me", Some("not-a-token"), None).await, StatusCode::UNAUTHORIZED, "unauthenticated").await;
-        expect_problem(app.send(Method::GET, "/api/v1/me", Some(&"a".repeat(64)), None).await, StatusCode::UNAUTHORIZED, "unauthenticated").await;
-        let response = app.request(Method::GET, "/api/v1/me").header("authorization", "Basic YTpi").send().await.unwrap();
-        expect_problem(response, StatusCode::UNAUTHORIZED, "unauthenticated").await;
-        expect_problem(app.send(Method::PATCH, "/api/v1/me", None, Some(json!({}))).await, StatusCode::UNAUTHORIZED, "unauthenticated").await;
-    }
+async fn changing_the_password_revokes_the_other_sessions(app: TestApp) {
+    let laptop = app.customer("carol").await;
+    let phone: Value = app.login("carol", "password123").await.json().await.unwrap();
+    let phone = phone["token"].as_str().unwrap().to_owned();
+    let change = json!({"current_password": "password123", "new_password": "new-password-456"});
+    let response = app
+        .send(Method::POST, "/api/v1/me/password", Some(&laptop), Some(change))
+        .await;
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    // The session that changed it lives on; the other is gone.
+    assert_eq!(
+        app.send(Method::GET, "/api/v1/me", Some(&laptop), None).await.status(),
+        StatusCode::OK
+    );
+    expect_problem(
+        app.send(Method::GET, "/api/v1/me", Some(&phone), None).await,
+        StatusCode::UNAUTHORIZED,
+        "unauthenticated",
+    )
+    .await;
+    assert_eq!(
+        app.login("carol", "password123").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(app.login("carol", "new-password-456").await.status(), StatusCode::OK);
+}
+app_test!(changing_the_password_revokes_the_other_sessions);
 
-    async fn profile_edits_are_validated_and_protected_fields_refused(app) {
-        let token = app.customer("bob").await;
-        let bad = json!({"display_name": "line\nbreak", "email": "not-an-email"});
-        let problem = expect_problem(app.send(Method::PATCH, "/api/v1/me", Some(&token), Some(bad)).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
-        assert_eq!(fields(&problem), ["display_name", "email"]);
-        for protected in [json!({"role": "staff"}), json!({"username": "root"}), json!({"id": 1})] {
-            let problem = expect_problem(app.send(Method::PATCH, "/api/v1/me", Some(&token), Some(protected.clone())).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
-            assert_eq!(fields(&problem).len(), 1, "{protected}");
-        }
-        let me: Value = app.send(Method::GET, "/api/v1/me", Some(&token), None).await.json().await.unwrap();
-        assert_eq!((me["role"].as_str(), me["username"].as_str()), (Some("customer"), Some("bob")));
-    }
+async fn a_password_change_needs_the_current_password(app: TestApp) {
+    let token = app.customer("dave").await;
+    let wrong = json!({"current_password": "guess-guess", "new_password": "new-password-456"});
+    let problem = expect_problem(
+        app.send(Method::POST, "/api/v1/me/password", Some(&token), Some(wrong))
+            .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(fields(&problem), ["current_password"]);
+    let too_long = json!({"current_password": "password123", "new_password": "x".repeat(73)});
+    let problem = expect_problem(
+        app.send(Method::POST, "/api/v1/me/password", Some(&token), Some(too_long))
+            .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(fields(&problem), ["new_password"]);
+    let any = json!({"current_password": "password123", "new_password": "new-password-456"});
+    expect_problem(
+        app.send(Method::POST, "/api/v1/me/password", None, Some(any)).await,
+        StatusCode::UNAUTHORIZED,
+        "unauthenticated",
+    )
+    .await;
+    assert_eq!(
+        app.login("dave", "password123").await.status(),
+        StatusCode::OK,
+        "nothing changed"
+    );
+}
+app_test!(a_password_change_needs_the_current_password);
 
-    async fn changing_the_password_revokes_the_other_sessions(app) {
-        let laptop = app.customer("carol").await;
-        let phone: Value = app.login("carol", "password123").await.json().await.unwrap();
-        let phone = phone["token"].as_str().unwrap().to_owned();
-        let change = json!({"current_password": "password123", "new_password": "new-password-456"});
-        let response = app.send(Method::POST, "/api/v1/me/password", Some(&laptop), Some(change)).await;
-        assert_eq!(response.status(), StatusCode::NO_CONTENT);
-        // The session that changed it lives on; the other is gone.
-        assert_eq!(app.send(Method::GET, "/api/v1/me", Some(&laptop), None).await.status(), StatusCode::OK);
-        expect_problem(app.send(Method::GET, "/api/v1/me", Some(&phone), None).await, StatusCode::UNAUTHORIZED, "unauthenticated").await;
-        assert_eq!(app.login("carol", "password123").await.status(), StatusCode::UNAUTHORIZED);
-        assert_eq!(app.login("carol", "new-password-456").await.status(), StatusCode::OK);
-    }
+async fn a_user_keeps_an_address_book(app: TestApp) {
+    let token = app.customer("erin").await;
+    let response = app
+        .send(
+            Method::POST,
+            "/api/v1/me/addresses",
+            Some(&token),
+            Some(address("王小明")),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let added: Value = response.json().await.unwrap();
+    assert_eq!(
+        (added["country"].as_str(), added["line2"].clone()),
+        (Some("CN"), Value::Null)
+    );
+    let list: Value = app
+        .send(Method::GET, "/api/v1/me/addresses", Some(&token), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["data"].as_array().map(Vec::len), Some(1));
+    assert_eq!(list["next_cursor"], Value::Null);
+    let path = format!("/api/v1/me/addresses/{}", added["id"]);
+    assert_eq!(
+        app.send(Method::DELETE, &path, Some(&token), None).await.status(),
+        StatusCode::NO_CONTENT
+    );
+    expect_problem(
+        app.send(Method::DELETE, &path, Some(&token), None).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
+    let list: Value = app
+        .send(Method::GET, "/api/v1/me/addresses", Some(&token), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["data"], json!([]));
+}
+app_test!(a_user_keeps_an_address_book);
 
-    async fn a_password_change_needs_the_current_password(app) {
-        let token = app.customer("dave").await;
-        let wrong = json!({"current_password": "guess-guess", "new_password": "new-password-456"});
-        let problem = expect_problem(app.send(Method::POST, "/api/v1/me/password", Some(&token), Some(wrong)).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
-        assert_eq!(fields(&problem), ["current_password"]);
-        let too_long = json!({"current_password": "password123", "new_password": "x".repeat(73)});
-        let problem = expect_problem(app.send(Method::POST, "/api/v1/me/password", Some(&token), Some(too_long)).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
-        assert_eq!(fields(&problem), ["new_password"]);
-        let any = json!({"current_password": "password123", "new_password": "new-password-456"});
-        expect_problem(app.send(Method::POST, "/api/v1/me/password", None, Some(any)).await, StatusCode::UNAUTHORIZED, "unauthenticated").await;
-        assert_eq!(app.login("dave", "password123").await.status(), StatusCode::OK, "nothing changed");
-    }
+async fn nobody_reaches_another_users_addresses(app: TestApp) {
+    let owner = app.customer("frank").await;
+    let other = app.customer("grace").await;
+    let added: Value = app
+        .send(
+            Method::POST,
+            "/api/v1/me/addresses",
+            Some(&owner),
+            Some(address("Frank")),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let path = format!("/api/v1/me/addresses/{}", added["id"]);
+    expect_problem(
+        app.send(Method::DELETE, &path, Some(&other), None).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
+    let list: Value = app
+        .send(Method::GET, "/api/v1/me/addresses", Some(&other), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["data"], json!([]));
+    expect_problem(
+        app.send(Method::GET, "/api/v1/me/addresses", None, None).await,
+        StatusCode::UNAUTHORIZED,
+        "unauthenticated",
+    )
+    .await;
+    expect_problem(
+        app.send(Method::DELETE, &path, None, None).await,
+        StatusCode::UNAUTHORIZED,
+        "unauthenticated",
+    )
+    .await;
+    expect_problem(
+        app.send(Method::POST, "/api/v1/me/addresses", None, Some(address("x")))
+            .await,
+        StatusCode::UNAUTHORIZED,
+        "unauthenticated",
+    )
+    .await;
+    // Still there for its owner.
+    let list: Value = app
+        .send(Method::GET, "/api/v1/me/addresses", Some(&owner), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["data"].as_array().map(Vec::len), Some(1));
+}
+app_test!(nobody_reaches_another_users_addresses);
 
-    async fn a_user_keeps_an_address_book(app) {
-        let token = app.customer("erin").await;
-        let response = app.send(Method::POST, "/api/v1/me/addresses", Some(&token), Some(address("王小明"))).await;
-        assert_eq!(response.status(), StatusCode::CREATED);
-        let added: Value = response.json().await.unwrap();
-        assert_eq!((added["country"].as_str(), added["line2"].clone()), (Some("CN"), Value::Null));
-        let list: Value = app.send(Method::GET, "/api/v1/me/addresses", Some(&token), None).await.json().await.unwrap();
-        assert_eq!(list["data"].as_array().map(Vec::len), Some(1));
-        assert_eq!(list["next_cursor"], Value::Null);
-        let path = format!("/api/v1/me/addresses/{}", added["id"]);
-        assert_eq!(app.send(Method::DELETE, &path, Some(&token), None).await.status(), StatusCode::NO_CONTENT);
-        expect_problem(app.send(Method::DELETE, &path, Some(&token), None).await, StatusCode::NOT_FOUND, "not_found").await;
-        let list: Value = app.send(Method::GET, "/api/v1/me/addresses", Some(&token), None).await.json().await.unwrap();
-        assert_eq!(list["data"], json!([]));
-    }
-
-    async fn nobody_reaches_another_users_addresses(app) {
-        let owner = app.customer("frank").await;
-        let other = app.customer("grace").await;
-        let added: Value = app.send(Method::POST, "/api/v1/me/addresses", Some(&owner), Some(address("Frank"))).await.json().await.unwrap();
-        let path = format!("/api/v1/me/addresses/{}", added["id"]);
-        expect_problem(app.send(Method::DELETE, &path, Some(&other), None).await, StatusCode::NOT_FOUND, "not_found").await;
-        let list: Value = app.send(Method::GET, "/api/v1/me/addresses", Some(&other), None).await.json().await.unwrap();
-        assert_eq!(list["data"], json!([]));
-        expect_problem(app.send(Method::GET, "/api/v1/me/addresses", None, None).await, StatusCode::UNAUTHORIZED, "unauthenticated").await;
-        expect_problem(app.send(Method::DELETE, &path, None, None).await, StatusCode::UNAUTHORIZED, "unauthenticated").await;
-        expect_problem(app.send(Method::POST, "/api/v1/me/addresses", None, Some(address("x"))).await, StatusCode::UNAUTHORIZED, "unauthenticated").await;
-        // Still there for its owner.
-        let list: Value = app.send(Method::GET, "/api/v1/me/addresses", Some(&owner), None).await.json().await.unwrap();
-        assert_eq!(list["data"].as_array().map(Vec::len), Some(1));
-    }
-
-    async fn bad_addresses_name_every_bad_field(app) {
-        let token = app.customer("heidi").await;
-        let bad = json!({"recipient": "", "phone": "call me", "line1": "x", "city": "Paris", "country": "France"});
-        let problem = expect_problem(app.send(Method::POST, "/api/v1/me/addresses", Some(&token), Some(bad)).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
-        assert_eq!(fields(&problem), ["recipient", "phone", "country"]);
-        let missing = json!({"recipient": "Heidi"});
-        let problem = expect_problem(app.send(Method::POST, "/api/v1/me/addresses", Some(&token), Some(missing)).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
-        assert_eq!(fields(&problem).len(), 1);
-        for id in ["abc", "99999999999999999999", "1.5"] {
-            let path = format!("/api/v1/me/addresses/{id}");
-            let problem = expect_problem(app.send(Method::DELETE, &path, Some(&token), None).await, StatusCode::BAD_REQUEST, "invalid_request").await;
-            assert_eq!(fields(&problem), ["path"], "{id}");
-        }
-    }
-
-    async fn the_address_book_holds_twenty(app) {
-        let token = app.customer("ivan").await;
-        for i in 0..20 {
-            let response = app.send(Method::POST, "/api/v1/me/addresses", Some(&token), Some(address(&format!("R{i}")))).await;
-            assert_eq!(response.status(), StatusCode::CREATED);
-        }
-        expect_problem(app.send(Method::POST, "/api/v1/me/addresses", Some(&token), Some(address("R20"))).await, StatusCode::CONFLICT, "limit_reached").await;
+async fn bad_addresses_name_every_bad_field(app: TestApp) {
+    let token = app.customer("heidi").await;
+    let bad = json!({"recipient": "", "phone": "call me", "line1": "x", "city": "Paris", "country": "France"});
+    let problem = expect_problem(
+        app.send(Method::POST, "/api/v1/me/addresses", Some(&token), Some(bad))
+            .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(fields(&problem), ["recipient", "phone", "country"]);
+    let missing = json!({"recipient": "Heidi"});
+    let problem = expect_problem(
+        app.send(Method::POST, "/api/v1/me/addresses", Some(&token), Some(missing))
+            .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(fields(&problem).len(), 1);
+    for id in ["abc", "99999999999999999999", "1.5"] {
+        let path = format!("/api/v1/me/addresses/{id}");
+        let problem = expect_problem(
+            app.send(Method::DELETE, &path, Some(&token), None).await,
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+        )
+        .await;
+        assert_eq!(fields(&problem), ["path"], "{id}");
     }
 }
+app_test!(bad_addresses_name_every_bad_field);
+
+async fn the_address_book_holds_twenty(app: TestApp) {
+    let token = app.customer("ivan").await;
+    for i in 0..20 {
+        let response = app
+            .send(
+                Method::POST,
+                "/api/v1/me/addresses",
+                Some(&token),
+                Some(address(&format!("R{i}"))),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+    }
+    expect_problem(
+        app.send(Method::POST, "/api/v1/me/addresses", Some(&token), Some(address("R20")))
+            .await,
+        StatusCode::CONFLICT,
+        "limit_reached",
+    )
+    .await;
+}
+app_test!(the_address_book_holds_twenty);
 
 /// Two instances on one database: each keeps sessions it looked up for a moment (the
 /// store's session cache), yet a profile edited on one shows on the other at once, and a

@@ -240,15 +240,11 @@ pub fn fields(problem: &Problem) -> Vec<&str> {
     problem.errors.iter().map(|e| e.field.as_str()).collect()
 }
 
-/// Runs one story on a fresh app for each engine (see `emporium_testkit::engine_test`).
+/// Runs one story on a fresh app for each engine: `async fn story(app: TestApp)` followed
+/// by `app_test!(story);` (see `emporium_testkit::engine_test`).
 #[macro_export]
 macro_rules! app_test {
-    ($(async fn $name:ident($app:ident) $body:block)*) => {
-        emporium_testkit::engine_test! {$(
-            async fn $name(db) {
-                let $app = $crate::support::TestApp::spawn(db).await;
-                $body
-            }
-        )*}
+    ($($name:ident),+ $(,)?) => {
+        emporium_testkit::engine_test!(with $crate::support::TestApp::spawn; $($name),+);
     };
 }
