@@ -10,7 +10,7 @@
 //!
 //! ```
 //! # use std::sync::Arc;
-//! # use emporium_server::order_cache::OrderCache;
+//! # use emporium_app::order_cache::OrderCache;
 //! # async fn assemble(id: i64) -> Arc<str> { Arc::from("{}") }
 //! # async fn example(cache: OrderCache, order_id: i64, version: i64) -> Arc<str> {
 //! // `version` was just read from the database.
