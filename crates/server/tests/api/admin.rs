@@ -1,66 +1,20 @@
 //! `GET /api/v1/admin/stats`: the staff report behind the dashboard.
 
 use reqwest::{Method, StatusCode};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::app_test;
-use crate::support::{TestApp, expect_problem, fields};
+use crate::support::{NewProduct, TestApp, expect_problem, fields};
 
 async fn staff_read_orders_revenue_cost_and_margin_per_day(app: TestApp) {
     let staff = app.staff("boss").await;
-    let product: Value = app
-        .send(
-            Method::POST,
-            "/api/v1/products",
-            Some(&staff),
-            Some(json!({"name": "Tea", "price": 1000, "initial_stock": {"quantity": 5, "unit_cost": 300}})),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let product = app
+        .create_product(&staff, NewProduct::new("Tea", 1000).stocked(5, 300))
+        .await;
     let buyer = app.customer("buyer").await;
-    app.send(
-        Method::PUT,
-        &format!("/api/v1/cart/items/{}", product["id"]),
-        Some(&buyer),
-        Some(json!({"quantity": 2})),
-    )
-    .await;
-    let address: Value = app
-        .send(Method::POST, "/api/v1/me/addresses", Some(&buyer), Some(json!({"recipient": "Li", "phone": "13800138000", "line1": "1 Road", "city": "Beijing", "country": "CN"})))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let order: Value = app
-        .send(
-            Method::POST,
-            "/api/v1/orders",
-            Some(&buyer),
-            Some(json!({"address_id": address["id"]})),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let payment: Value = app
-        .send(
-            Method::POST,
-            &format!("/api/v1/orders/{}/pay", order["id"]),
-            Some(&buyer),
-            Some(json!({"provider": "sandbox"})),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    app.post(
-        &format!("{}/complete", payment["pay_url"].as_str().unwrap()),
-        json!({"outcome": "succeeded"}),
-    )
-    .await;
-    app.run_jobs().await;
+    let address = app.add_address(&buyer).await;
+    let id = app.paid_order(&buyer, address, &[(product, 2)]).await;
+    let order = app.get_json(&format!("/api/v1/orders/{id}"), Some(&buyer)).await;
 
     let response = app.send(Method::GET, "/api/v1/admin/stats", Some(&staff), None).await;
     assert_eq!(response.status(), StatusCode::OK);
@@ -77,7 +31,7 @@ async fn staff_read_orders_revenue_cost_and_margin_per_day(app: TestApp) {
     assert_eq!(today["cost_of_goods"], 600);
     assert_eq!(today["gross_margin"].as_i64(), order["total"].as_i64().map(|t| t - 600));
     assert_eq!(stats["totals"]["orders"], 1);
-    assert_eq!(stats["top_products"][0]["product_id"], product["id"]);
+    assert_eq!(stats["top_products"][0]["product_id"], product);
     assert_eq!(stats["top_products"][0]["units"], 2);
 
     let one_day = app

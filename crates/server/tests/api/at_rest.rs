@@ -8,8 +8,7 @@ use serde_json::{Value, json};
 use sqlx::Row;
 
 use crate::app_test;
-use crate::orders::{json_of, product, put_cart};
-use crate::support::TestApp;
+use crate::support::{NewProduct, TestApp, json_of};
 
 const PHONE: &str = "+86 139 1234 5678";
 const STREET: &str = "浦东新区世纪大道 100 号";
@@ -31,8 +30,8 @@ async fn phones_and_addresses_are_stored_sealed_and_shown_plain(app: TestApp) {
         StatusCode::CREATED,
     )
     .await;
-    let item = product(&app, &staff, 1_000, 5).await;
-    assert_eq!(put_cart(&app, &token, item, 1).await.status(), StatusCode::OK);
+    let item = app.create_product(&staff, NewProduct::item(1_000, 5)).await;
+    assert_eq!(app.put_cart(&token, item, 1).await.status(), StatusCode::OK);
     let place = || {
         app.request(Method::POST, "/api/v1/orders")
             .bearer_auth(&token)

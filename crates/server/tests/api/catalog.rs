@@ -18,12 +18,6 @@ async fn create(app: &TestApp, staff: &str, body: Value) -> Value {
     response.json().await.unwrap()
 }
 
-async fn get(app: &TestApp, path: &str, token: Option<&str>) -> Value {
-    let response = app.send(Method::GET, path, token, None).await;
-    assert_eq!(response.status(), StatusCode::OK, "{path}");
-    response.json().await.unwrap()
-}
-
 fn names(page: &Value) -> Vec<String> {
     page["data"]
         .as_array()
@@ -38,7 +32,7 @@ async fn every_page(app: &TestApp, first: &str) -> Vec<i64> {
     let mut ids = Vec::new();
     let mut path = first.to_owned();
     loop {
-        let page = get(app, &path, None).await;
+        let page = app.get_json(&path, None).await;
         ids.extend(
             page["data"]
                 .as_array()
@@ -69,7 +63,7 @@ async fn staff_create_products_and_customers_read_them(app: TestApp) {
         (Some(10), Some(0))
     );
     let path = format!("/api/v1/products/{}", created["id"]);
-    let seen = get(&app, &path, None).await;
+    let seen = app.get_json(&path, None).await;
     assert_eq!(seen, created);
 
     let customer = app.customer("alice").await;
@@ -260,10 +254,10 @@ async fn staff_edit_and_archive_products(app: TestApp) {
         "not_found",
     )
     .await;
-    assert_eq!(get(&app, &path, Some(&staff)).await["status"], "archived");
-    assert!(names(&get(&app, "/api/v1/products", None).await).is_empty());
+    assert_eq!(app.get_json(&path, Some(&staff)).await["status"], "archived");
+    assert!(names(&app.get_json("/api/v1/products", None).await).is_empty());
     assert_eq!(
-        names(&get(&app, "/api/v1/products?status=archived", Some(&staff)).await),
+        names(&app.get_json("/api/v1/products?status=archived", Some(&staff)).await),
         ["Green tea"]
     );
     let customer = app.customer("carol").await;
@@ -291,15 +285,15 @@ async fn listings_filter_sort_and_page(app: TestApp) {
     }
     let ids = every_page(&app, "/api/v1/products?limit=7").await;
     assert_eq!((ids.len(), ids.iter().collect::<HashSet<_>>().len()), (25, 25));
-    let newest = get(&app, "/api/v1/products?limit=3", None).await;
+    let newest = app.get_json("/api/v1/products?limit=3", None).await;
     assert_eq!(names(&newest), ["item 24", "item 23", "item 22"]);
 
-    let cheap_tea = get(
-        &app,
-        "/api/v1/products?category=Tea&max_price=1500&sort=price_desc&limit=100",
-        None,
-    )
-    .await;
+    let cheap_tea = app
+        .get_json(
+            "/api/v1/products?category=Tea&max_price=1500&sort=price_desc&limit=100",
+            None,
+        )
+        .await;
     let rows = cheap_tea["data"].as_array().unwrap();
     assert!(!rows.is_empty());
     assert!(
@@ -313,7 +307,7 @@ async fn listings_filter_sort_and_page(app: TestApp) {
     let by_price = every_page(&app, "/api/v1/products?sort=price_asc&limit=4").await;
     assert_eq!(by_price.len(), 25);
 
-    let categories = get(&app, "/api/v1/categories", None).await;
+    let categories = app.get_json("/api/v1/categories", None).await;
     assert_eq!(
         categories["data"],
         json!([{"name": "Snacks", "product_count": 16}, {"name": "Tea", "product_count": 9}])
@@ -345,7 +339,7 @@ async fn bad_listing_parameters_are_named(app: TestApp) {
     for i in 0..3 {
         create(&app, &staff, json!({"name": format!("p{i}"), "price": 100})).await;
     }
-    let page = get(&app, "/api/v1/products?limit=1", None).await;
+    let page = app.get_json("/api/v1/products?limit=1", None).await;
     let cursor = page["next_cursor"].as_str().unwrap().to_owned();
     // A cursor from another listing, or one altered by a single character, is refused.
     let problem = expect_problem(
@@ -414,7 +408,7 @@ async fn search_understands_chinese_and_english(app: TestApp) {
     )
     .await;
     app.catch_up_search().await;
-    let mut found = names(&get(&app, "/api/v1/products?q=手机", None).await);
+    let mut found = names(&app.get_json("/api/v1/products?q=手机", None).await);
     found.sort();
     assert_eq!(
         found,
@@ -422,23 +416,23 @@ async fn search_understands_chinese_and_english(app: TestApp) {
         "drafts stay hidden from customers"
     );
     assert_eq!(
-        names(&get(&app, "/api/v1/products?q=IPHONE", None).await),
+        names(&app.get_json("/api/v1/products?q=IPHONE", None).await),
         ["苹果手机 iPhone 15"]
     );
     assert_eq!(
-        names(&get(&app, "/api/v1/products?q=run", None).await),
+        names(&app.get_json("/api/v1/products?q=run", None).await),
         ["Running Shoes 运动鞋"]
     );
     assert_eq!(
-        names(&get(&app, "/api/v1/products?q=绿茶&category=Tea", None).await),
+        names(&app.get_json("/api/v1/products?q=绿茶&category=Tea", None).await),
         ["西湖龙井 绿茶 250g"]
     );
-    assert!(names(&get(&app, "/api/v1/products?q=手机&max_price=1000", None).await).is_empty());
-    let staff_view = names(&get(&app, "/api/v1/products?q=draft", Some(&staff)).await);
+    assert!(names(&app.get_json("/api/v1/products?q=手机&max_price=1000", None).await).is_empty());
+    let staff_view = names(&app.get_json("/api/v1/products?q=draft", Some(&staff)).await);
     assert_eq!(staff_view, [draft["name"].as_str().unwrap()]);
     // Hostile input is just text.
     for q in ["\"", "AND (", "name:x", "*", "%27%3B--"] {
-        get(&app, &format!("/api/v1/products?q={q}"), None).await;
+        app.get_json(&format!("/api/v1/products?q={q}"), None).await;
     }
     let problem = expect_problem(
         app.send(
@@ -499,7 +493,7 @@ async fn the_index_follows_changes_made_on_another_instance() {
         .await;
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
-            let found = names(&get(&b, "/api/v1/products?q=耳机", None).await);
+            let found = names(&b.get_json("/api/v1/products?q=耳机", None).await);
             if found == [p["name"].as_str().unwrap()] {
                 break;
             }
@@ -511,13 +505,13 @@ async fn the_index_follows_changes_made_on_another_instance() {
         // B's product cache holds it now (search read it); a price change made through A
         // is at once on A, and reaches B through the change feed, as search does.
         let path = format!("/api/v1/products/{}", p["id"]);
-        assert_eq!(get(&b, &path, None).await["price"], 129_900);
+        assert_eq!(b.get_json(&path, None).await["price"], 129_900);
         let changed = Instant::now();
         a.send(Method::PATCH, &path, Some(&staff), Some(json!({"price": 99_900})))
             .await;
-        assert_eq!(get(&a, &path, None).await["price"], 99_900);
+        assert_eq!(a.get_json(&path, None).await["price"], 99_900);
         let deadline = Instant::now() + Duration::from_secs(10);
-        while get(&b, &path, None).await["price"] != 99_900 {
+        while b.get_json(&path, None).await["price"] != 99_900 {
             assert!(Instant::now() < deadline, "instance B kept the old price");
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
@@ -535,7 +529,7 @@ async fn the_index_follows_changes_made_on_another_instance() {
         )
         .await;
         let deadline = Instant::now() + Duration::from_secs(10);
-        while !names(&get(&a, "/api/v1/products?q=耳机", None).await).is_empty() {
+        while !names(&a.get_json("/api/v1/products?q=耳机", None).await).is_empty() {
             assert!(Instant::now() < deadline, "instance A still lists the archived product");
             tokio::time::sleep(Duration::from_millis(20)).await;
         }

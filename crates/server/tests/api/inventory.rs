@@ -4,19 +4,12 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::app_test;
-use crate::support::{TestApp, expect_problem, fields};
+use crate::support::{NewProduct, TestApp, expect_problem, fields};
 
+/// An oolong at 9,900 with no stock yet; answers its path.
 async fn product(app: &TestApp, staff: &str) -> String {
-    let response = app
-        .send(
-            Method::POST,
-            "/api/v1/products",
-            Some(staff),
-            Some(json!({"name": "乌龙茶 oolong", "price": 9_900})),
-        )
-        .await;
-    let p: Value = response.json().await.unwrap();
-    format!("/api/v1/products/{}", p["id"])
+    let id = app.create_product(staff, NewProduct::new("乌龙茶 oolong", 9_900)).await;
+    format!("/api/v1/products/{id}")
 }
 
 async fn receive(app: &TestApp, staff: &str, path: &str, body: Value) -> Value {

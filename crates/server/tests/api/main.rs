@@ -16,5 +16,7 @@ mod orders;
 mod recommendations;
 mod refund_recovery;
 mod reviews;
+#[path = "../support/mod.rs"]
+#[allow(dead_code, reason = "shared with the browser suite; each suite uses a part of it")]
 mod support;
 mod web;

@@ -15,9 +15,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::app_test;
-use crate::orders::{json_of, put_cart};
-use crate::reviews::{deliver, paid_order};
-use crate::support::TestApp;
+use crate::support::{NewProduct, TestApp, json_of};
 use crate::web::Browser;
 
 /// Who may call a route.
@@ -206,19 +204,30 @@ async fn keyed(app: &TestApp, token: &str, path: &str, body: Value) -> Value {
     response.json().await.unwrap()
 }
 
-async fn new_product(app: &TestApp, staff: &str, name: &str, price: i64) -> i64 {
-    let body =
-        json!({"name": name, "price": price, "category": "Tea", "initial_stock": {"quantity": 100, "unit_cost": 700}});
-    created(app, staff, Method::POST, "/api/v1/products", body).await["id"]
-        .as_i64()
-        .unwrap()
-}
-
 async fn fixture(app: &TestApp) -> Fixture {
     let staff = app.staff("boss_s7").await;
-    let tea = new_product(app, &staff, "Longjing 龙井", 3_000).await;
-    let cup = new_product(app, &staff, "Teacup 茶杯", 1_500).await;
-    let spare = new_product(app, &staff, "Spare 备用", 800).await;
+    let tea = app
+        .create_product(
+            &staff,
+            NewProduct::new("Longjing 龙井", 3_000)
+                .in_category("Tea")
+                .stocked(100, 700),
+        )
+        .await;
+    let cup = app
+        .create_product(
+            &staff,
+            NewProduct::new("Teacup 茶杯", 1_500)
+                .in_category("Tea")
+                .stocked(100, 700),
+        )
+        .await;
+    let spare = app
+        .create_product(
+            &staff,
+            NewProduct::new("Spare 备用", 800).in_category("Tea").stocked(100, 700),
+        )
+        .await;
 
     let alice = app.customer("alice_a7").await;
     let profile = json!({"email": "alice@a7.example", "phone": "+86 131 0000 7777"});
@@ -234,14 +243,14 @@ async fn fixture(app: &TestApp) -> Fixture {
         .as_i64()
         .unwrap();
 
-    assert_eq!(put_cart(app, &alice, tea, 1).await.status(), StatusCode::OK);
+    assert_eq!(app.put_cart(&alice, tea, 1).await.status(), StatusCode::OK);
     let pending = keyed(app, &alice, "/api/v1/orders", json!({"address_id": address})).await["id"]
         .as_i64()
         .unwrap();
     let pay = json!({"provider": "sandbox"});
     let pending_payment = keyed(app, &alice, &format!("/api/v1/orders/{pending}/pay"), pay).await;
 
-    let paid = paid_order(app, &alice, address, &[(tea, 2)]).await;
+    let paid = app.paid_order(&alice, address, &[(tea, 2)]).await;
     let order = json_of(
         app.send(Method::GET, &format!("/api/v1/orders/{paid}"), Some(&alice), None)
             .await,
@@ -260,8 +269,8 @@ async fn fixture(app: &TestApp) -> Fixture {
     )
     .await;
 
-    let to_ship = paid_order(app, &alice, address, &[(cup, 1)]).await;
-    let shipped = paid_order(app, &alice, address, &[(tea, 1)]).await;
+    let to_ship = app.paid_order(&alice, address, &[(cup, 1)]).await;
+    let shipped = app.paid_order(&alice, address, &[(tea, 1)]).await;
     let ship = json!({"carrier": "SF Express", "tracking_number": "SF0000000001"});
     created(
         app,
@@ -271,8 +280,8 @@ async fn fixture(app: &TestApp) -> Fixture {
         ship,
     )
     .await;
-    let received = paid_order(app, &alice, address, &[(tea, 1), (cup, 1)]).await;
-    deliver(app, &staff, &alice, received).await;
+    let received = app.paid_order(&alice, address, &[(tea, 1), (cup, 1)]).await;
+    app.deliver(&staff, &alice, received).await;
     let words = json!({"order_id": received, "rating": 5, "body": "Fragrant and fresh"});
     let review = created(
         app,
@@ -282,7 +291,7 @@ async fn fixture(app: &TestApp) -> Fixture {
         words,
     )
     .await;
-    assert_eq!(put_cart(app, &alice, tea, 3).await.status(), StatusCode::OK);
+    assert_eq!(app.put_cart(&alice, tea, 3).await.status(), StatusCode::OK);
 
     // What identifies A (or B) as a person: as stored, so a normalised form is caught too.
     let strings = |v: &Value, keys: &[&str]| -> Vec<String> {

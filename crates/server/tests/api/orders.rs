@@ -8,69 +8,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::app_test;
-use crate::support::{TestApp, expect_problem, fields};
-
-/// A product with `stock` units at unit cost 1,000; answers its id.
-pub(crate) async fn product(app: &TestApp, staff: &str, price: i64, stock: i64) -> i64 {
-    let body = json!({"name": format!("商品 {price}"), "price": price, "initial_stock": {"quantity": stock, "unit_cost": 1_000}});
-    let p: Value = app
-        .send(Method::POST, "/api/v1/products", Some(staff), Some(body))
-        .await
-        .json()
-        .await
-        .unwrap();
-    p["id"].as_i64().unwrap()
-}
-
-pub(crate) async fn address(app: &TestApp, token: &str) -> i64 {
-    let body = json!({"recipient": "王小明", "phone": "+86 138 0013 8000", "line1": "建国路 88 号", "city": "北京", "country": "CN"});
-    let a: Value = app
-        .send(Method::POST, "/api/v1/me/addresses", Some(token), Some(body))
-        .await
-        .json()
-        .await
-        .unwrap();
-    a["id"].as_i64().unwrap()
-}
-
-pub(crate) async fn put_cart(app: &TestApp, token: &str, product: i64, quantity: i64) -> reqwest::Response {
-    app.send(
-        Method::PUT,
-        &format!("/api/v1/cart/items/{product}"),
-        Some(token),
-        Some(json!({"quantity": quantity})),
-    )
-    .await
-}
-
-pub(crate) async fn json_of(response: reqwest::Response, status: StatusCode) -> Value {
-    assert_eq!(response.status(), status);
-    response.json().await.unwrap()
-}
-
-/// Places an order from the buyer's cart; answers its id.
-pub(crate) async fn place(app: &TestApp, token: &str, address: i64) -> i64 {
-    let order = json_of(
-        app.send(
-            Method::POST,
-            "/api/v1/orders",
-            Some(token),
-            Some(json!({"address_id": address})),
-        )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
-    order["id"].as_i64().unwrap()
-}
-
-/// A customer with an address and `quantity` of `product` in the cart; answers (token, address id).
-pub(crate) async fn shopper(app: &TestApp, name: &str, product: i64, quantity: i64) -> (String, i64) {
-    let token = app.customer(name).await;
-    let address = address(app, &token).await;
-    assert_eq!(put_cart(app, &token, product, quantity).await.status(), StatusCode::OK);
-    (token, address)
-}
+use crate::support::{NewProduct, TestApp, expect_problem, fields, json_of};
 
 async fn order_status(app: &TestApp, token: &str, order: i64) -> String {
     let o: Value = app
@@ -80,31 +18,6 @@ async fn order_status(app: &TestApp, token: &str, order: i64) -> String {
         .await
         .unwrap();
     o["status"].as_str().unwrap().to_owned()
-}
-
-/// Pays an order through the sandbox: pay, the buyer's click, the notification delivered.
-pub(crate) async fn pay(app: &TestApp, token: &str, order: i64) -> Value {
-    let payment = json_of(
-        app.send(
-            Method::POST,
-            &format!("/api/v1/orders/{order}/pay"),
-            Some(token),
-            Some(json!({"provider": "sandbox"})),
-        )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
-    let complete = app
-        .post(
-            &format!("{}/complete", payment["pay_url"].as_str().unwrap()),
-            json!({"outcome": "succeeded"}),
-        )
-        .await;
-    assert_eq!(complete.status(), StatusCode::ACCEPTED);
-    let report = app.run_jobs().await;
-    assert_eq!(report.jobs_done, 1, "the first delivery");
-    payment
 }
 
 fn signed(app: &TestApp, body: &Value, t: i64) -> (String, String) {
@@ -125,8 +38,8 @@ async fn notify(app: &TestApp, header: Option<&str>, raw: String) -> reqwest::Re
 
 async fn a_shopper_goes_from_cart_to_paid_shipped_received_and_refunded(app: TestApp) {
     let staff = app.staff("boss").await;
-    let tea = product(&app, &staff, 6_000, 10).await;
-    let (token, address) = shopper(&app, "alice", tea, 2).await;
+    let tea = app.create_product(&staff, NewProduct::item(6_000, 10)).await;
+    let (token, address) = app.shopper("alice", tea, 2).await;
     let cart = json_of(
         app.send(Method::GET, "/api/v1/cart", Some(&token), None).await,
         StatusCode::OK,
@@ -202,7 +115,7 @@ async fn a_shopper_goes_from_cart_to_paid_shipped_received_and_refunded(app: Tes
     );
 
     // Pay through the sandbox; the notification arrives, then its duplicate.
-    let payment = pay(&app, &token, id).await;
+    let payment = app.pay(&token, id).await;
     assert_eq!(order_status(&app, &token, id).await, "paid");
     app.clock.advance(Duration::from_secs(5));
     assert_eq!(app.run_jobs().await.jobs_done, 1, "the duplicate delivery");
@@ -375,10 +288,10 @@ app_test!(a_shopper_goes_from_cart_to_paid_shipped_received_and_refunded);
 
 async fn two_hundred_buyers_race_for_fifty_units(app: TestApp) {
     let staff = app.staff("boss").await;
-    let hot = product(&app, &staff, 100, 50).await;
+    let hot = app.create_product(&staff, NewProduct::item(100, 50)).await;
     let mut buyers = Vec::new();
     for i in 0..200 {
-        buyers.push(shopper(&app, &format!("buyer{i}"), hot, 1).await);
+        buyers.push(app.shopper(&format!("buyer{i}"), hot, 1).await);
     }
     let attempts: Vec<_> = buyers
         .iter()
@@ -411,8 +324,8 @@ app_test!(two_hundred_buyers_race_for_fifty_units);
 
 async fn one_key_sent_many_times_at_once_places_one_order(app: TestApp) {
     let staff = app.staff("boss").await;
-    let item = product(&app, &staff, 800, 10).await;
-    let (token, address) = shopper(&app, "kai", item, 1).await;
+    let item = app.create_product(&staff, NewProduct::item(800, 10)).await;
+    let (token, address) = app.shopper("kai", item, 1).await;
     // A client retrying impatiently: the same request and key, eight times at once.
     let answer = one_answer_to_eight_sends(
         &app,
@@ -442,10 +355,10 @@ app_test!(one_key_sent_many_times_at_once_places_one_order);
 
 async fn one_refund_key_sent_many_times_at_once_asks_once(app: TestApp) {
     let staff = app.staff("boss").await;
-    let item = product(&app, &staff, 5_000, 10).await;
-    let (token, address) = shopper(&app, "lena", item, 2).await;
-    let id = place(&app, &token, address).await;
-    pay(&app, &token, id).await;
+    let item = app.create_product(&staff, NewProduct::item(5_000, 10)).await;
+    let (token, address) = app.shopper("lena", item, 2).await;
+    let id = app.place_order(&token, address).await;
+    app.pay(&token, id).await;
     // 7,000 twice would exceed the 10,000 paid: a second refund would show as a 422.
     let body = json!({"amount": 7_000, "reason": "one box was crushed"});
     let answer =
@@ -459,10 +372,10 @@ app_test!(one_refund_key_sent_many_times_at_once_asks_once);
 
 async fn insufficient_stock_takes_nothing(app: TestApp) {
     let staff = app.staff("boss").await;
-    let plenty = product(&app, &staff, 500, 100).await;
-    let scarce = product(&app, &staff, 700, 1).await;
-    let (token, address) = shopper(&app, "carol", plenty, 3).await;
-    put_cart(&app, &token, scarce, 2).await;
+    let plenty = app.create_product(&staff, NewProduct::item(500, 100)).await;
+    let scarce = app.create_product(&staff, NewProduct::item(700, 1)).await;
+    let (token, address) = app.shopper("carol", plenty, 3).await;
+    app.put_cart(&token, scarce, 2).await;
     let problem = expect_problem(
         app.send(
             Method::POST,
@@ -499,9 +412,9 @@ app_test!(insufficient_stock_takes_nothing);
 
 async fn notifications_are_verified_and_applied_once(app: TestApp) {
     let staff = app.staff("boss").await;
-    let item = product(&app, &staff, 5_000, 5).await;
-    let (token, address) = shopper(&app, "dave", item, 2).await;
-    let id = place(&app, &token, address).await;
+    let item = app.create_product(&staff, NewProduct::item(5_000, 5)).await;
+    let (token, address) = app.shopper("dave", item, 2).await;
+    let id = app.place_order(&token, address).await;
     let payment = json_of(
         app.send(
             Method::POST,
@@ -597,8 +510,8 @@ app_test!(notifications_are_verified_and_applied_once);
 
 async fn unpaid_orders_expire_and_shipped_ones_confirm_themselves(app: TestApp) {
     let staff = app.staff("boss").await;
-    let item = product(&app, &staff, 20_000, 4).await;
-    let (token, address) = shopper(&app, "erin", item, 3).await;
+    let item = app.create_product(&staff, NewProduct::item(20_000, 4)).await;
+    let (token, address) = app.shopper("erin", item, 3).await;
     let unpaid = json_of(
         app.send(
             Method::POST,
@@ -626,9 +539,9 @@ async fn unpaid_orders_expire_and_shipped_ones_confirm_themselves(app: TestApp) 
         .unwrap();
     assert_eq!(p["stock_available"], 4, "the units went back");
 
-    put_cart(&app, &token, item, 1).await;
-    let id = place(&app, &token, address).await;
-    pay(&app, &token, id).await;
+    app.put_cart(&token, item, 1).await;
+    let id = app.place_order(&token, address).await;
+    app.pay(&token, id).await;
     app.send(
         Method::POST,
         &format!("/api/v1/orders/{id}/ship"),
@@ -645,9 +558,9 @@ app_test!(unpaid_orders_expire_and_shipped_ones_confirm_themselves);
 
 async fn a_payment_after_cancellation_is_paid_back(app: TestApp) {
     let staff = app.staff("boss").await;
-    let item = product(&app, &staff, 3_000, 2).await;
-    let (token, address) = shopper(&app, "frank", item, 1).await;
-    let id = place(&app, &token, address).await;
+    let item = app.create_product(&staff, NewProduct::item(3_000, 2)).await;
+    let (token, address) = app.shopper("frank", item, 1).await;
+    let id = app.place_order(&token, address).await;
     let payment = json_of(
         app.send(
             Method::POST,
@@ -689,9 +602,9 @@ app_test!(a_payment_after_cancellation_is_paid_back);
 
 async fn nobody_reaches_another_customers_orders(app: TestApp) {
     let staff = app.staff("boss").await;
-    let item = product(&app, &staff, 1_000, 5).await;
-    let (owner, address) = shopper(&app, "grace", item, 1).await;
-    let id = place(&app, &owner, address).await;
+    let item = app.create_product(&staff, NewProduct::item(1_000, 5)).await;
+    let (owner, address) = app.shopper("grace", item, 1).await;
+    let id = app.place_order(&owner, address).await;
     let other = app.customer("mallory").await;
     for (method, path, body) in [
         (Method::GET, format!("/api/v1/orders/{id}"), None),
@@ -723,7 +636,7 @@ async fn nobody_reaches_another_customers_orders(app: TestApp) {
         .await;
     }
     // Another's address cannot be ordered to.
-    put_cart(&app, &other, item, 1).await;
+    app.put_cart(&other, item, 1).await;
     expect_problem(
         app.send(
             Method::POST,
@@ -773,12 +686,12 @@ app_test!(nobody_reaches_another_customers_orders);
 
 async fn bad_cart_and_order_input_is_refused(app: TestApp) {
     let staff = app.staff("boss").await;
-    let item = product(&app, &staff, 1_000, 5).await;
+    let item = app.create_product(&staff, NewProduct::item(1_000, 5)).await;
     let token = app.customer("heidi").await;
-    let address = address(&app, &token).await;
+    let address = app.add_address(&token).await;
     for q in [-1, 1000] {
         let problem = expect_problem(
-            put_cart(&app, &token, item, q).await,
+            app.put_cart(&token, item, q).await,
             StatusCode::UNPROCESSABLE_ENTITY,
             "validation_failed",
         )
@@ -786,7 +699,7 @@ async fn bad_cart_and_order_input_is_refused(app: TestApp) {
         assert_eq!(fields(&problem), ["quantity"]);
     }
     expect_problem(
-        put_cart(&app, &token, 999_999, 1).await,
+        app.put_cart(&token, 999_999, 1).await,
         StatusCode::NOT_FOUND,
         "not_found",
     )
@@ -806,7 +719,7 @@ async fn bad_cart_and_order_input_is_refused(app: TestApp) {
     app.send(Method::DELETE, &format!("/api/v1/products/{item}"), Some(&staff), None)
         .await;
     expect_problem(
-        put_cart(&app, &token, item, 1).await,
+        app.put_cart(&token, item, 1).await,
         StatusCode::CONFLICT,
         "product_unavailable",
     )
@@ -841,9 +754,9 @@ app_test!(bad_cart_and_order_input_is_refused);
 
 async fn concurrent_pay_and_cancel_leave_one_winner(app: TestApp) {
     let staff = app.staff("boss").await;
-    let item = product(&app, &staff, 2_000, 3).await;
-    let (token, address) = shopper(&app, "ivan", item, 1).await;
-    let id = place(&app, &token, address).await;
+    let item = app.create_product(&staff, NewProduct::item(2_000, 3)).await;
+    let (token, address) = app.shopper("ivan", item, 1).await;
+    let id = app.place_order(&token, address).await;
     let payment = json_of(
         app.send(
             Method::POST,
@@ -917,9 +830,9 @@ async fn a_shared_redis_cache_never_serves_a_stale_order() {
     let b = TestApp::spawn_with_cache(&db.url, config, Some(cache().await)).await;
     assert_eq!(a.state.order_cache().backend(), "redis");
     let staff = a.staff("boss").await;
-    let item = product(&a, &staff, 1_000, 5).await;
-    let (token, address) = shopper(&a, "alice", item, 1).await;
-    let id = place(&a, &token, address).await;
+    let item = a.create_product(&staff, NewProduct::item(1_000, 5)).await;
+    let (token, address) = a.shopper("alice", item, 1).await;
+    let id = a.place_order(&token, address).await;
     let hits = || metric(r#"emporium_order_cache_hits_total{backend="redis"}"#);
     assert_eq!(order_status(&a, &token, id).await, "pending_payment"); // a miss, now cached
     let before = hits();
@@ -941,8 +854,8 @@ async fn a_shared_redis_cache_never_serves_a_stale_order() {
     let before = hits();
     assert_eq!(listed(&a, &token).await["data"][0]["status"], "cancelled");
     assert!(hits() > before, "the page came from the shared cache");
-    put_cart(&a, &token, item, 1).await;
-    let second = place(&a, &token, address).await;
+    a.put_cart(&token, item, 1).await;
+    let second = a.place_order(&token, address).await;
     let page = listed(&b, &token).await;
     let ids: Vec<i64> = page["data"]
         .as_array()
@@ -1010,9 +923,9 @@ async fn unanswered_notifications_are_retried_and_pending_payments_reconciled() 
         let app = TestApp::spawn_with_cache(&db.url, config, None).await;
         let app = app.with_public_url("http://127.0.0.1:1").await;
         let staff = app.staff("boss").await;
-        let item = product(&app, &staff, 1_500, 3).await;
-        let (token, address) = shopper(&app, "judy", item, 1).await;
-        let id = place(&app, &token, address).await;
+        let item = app.create_product(&staff, NewProduct::item(1_500, 3)).await;
+        let (token, address) = app.shopper("judy", item, 1).await;
+        let id = app.place_order(&token, address).await;
         let payment = json_of(
             app.send(
                 Method::POST,
@@ -1050,10 +963,10 @@ async fn unanswered_notifications_are_retried_and_pending_payments_reconciled() 
 
 async fn two_approvals_of_one_refund_pay_back_once(app: TestApp) {
     let staff = app.staff("boss").await;
-    let item = product(&app, &staff, 10_000, 2).await;
-    let (token, address) = shopper(&app, "kim", item, 1).await;
-    let id = place(&app, &token, address).await;
-    pay(&app, &token, id).await;
+    let item = app.create_product(&staff, NewProduct::item(10_000, 2)).await;
+    let (token, address) = app.shopper("kim", item, 1).await;
+    let id = app.place_order(&token, address).await;
+    app.pay(&token, id).await;
     let refund = json_of(
         app.send(
             Method::POST,
@@ -1109,9 +1022,9 @@ app_test!(two_approvals_of_one_refund_pay_back_once);
 // one pay page: the buyer cannot be charged twice for one order.
 async fn concurrent_pay_clicks_open_one_payment(app: TestApp) {
     let staff = app.staff("boss").await;
-    let item = product(&app, &staff, 2_500, 3).await;
-    let (token, address) = shopper(&app, "quick", item, 1).await;
-    let id = place(&app, &token, address).await;
+    let item = app.create_product(&staff, NewProduct::item(2_500, 3)).await;
+    let (token, address) = app.shopper("quick", item, 1).await;
+    let id = app.place_order(&token, address).await;
     let clicks: Vec<_> = (0..8)
         .map(|n| {
             tokio::spawn(

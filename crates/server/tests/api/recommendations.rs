@@ -11,29 +11,20 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::app_test;
-use crate::orders::{address, json_of, put_cart};
-use crate::reviews::paid_order;
-use crate::support::{TestApp, expect_problem, fields};
+use crate::support::{NewProduct, TestApp, expect_problem, fields, json_of};
 
-async fn product_in(app: &TestApp, staff: &str, name: &str, category: &str) -> i64 {
-    let body = json!({"name": name, "price": 1_000, "category": category, "initial_stock": {"quantity": 100, "unit_cost": 500}});
-    json_of(
-        app.send(Method::POST, "/api/v1/products", Some(staff), Some(body))
-            .await,
-        StatusCode::CREATED,
-    )
-    .await["id"]
-        .as_i64()
-        .unwrap()
+/// A product at 1,000 in `category`, 100 in stock.
+fn listed(name: &str, category: &str) -> NewProduct {
+    NewProduct::new(name, 1_000).in_category(category).stocked(100, 500)
 }
 
 /// A customer who has paid for `products` (one order); answers their token.
 async fn buyer(app: &TestApp, name: &str, products: &[i64]) -> String {
     let token = app.customer(name).await;
     if !products.is_empty() {
-        let home = address(app, &token).await;
+        let home = app.add_address(&token).await;
         let lines: Vec<(i64, i64)> = products.iter().map(|&p| (p, 1)).collect();
-        paid_order(app, &token, home, &lines).await;
+        app.paid_order(&token, home, &lines).await;
     }
     token
 }
@@ -81,11 +72,11 @@ fn close(a: f64, b: f64) -> bool {
 async fn lists_follow_the_cosine_formula_on_a_hand_checked_example(app: TestApp) {
     let staff = app.staff("boss").await;
     let [a, b, c] = [
-        product_in(&app, &staff, "龙井 A", "茶").await,
-        product_in(&app, &staff, "普洱 B", "茶").await,
-        product_in(&app, &staff, "白茶 C", "茶").await,
+        app.create_product(&staff, listed("龙井 A", "茶")).await,
+        app.create_product(&staff, listed("普洱 B", "茶")).await,
+        app.create_product(&staff, listed("白茶 C", "茶")).await,
     ];
-    let d = product_in(&app, &staff, "茶经 D", "书").await;
+    let d = app.create_product(&staff, listed("茶经 D", "书")).await;
     // Buyers: A = {u1, u2, u3}, B = {u1, u2, u5}, C = {u2, u3}, D = {u4}.
     let _u1 = buyer(&app, "user1", &[a, b]).await;
     let _u2 = buyer(&app, "user2", &[a, b, c]).await;
@@ -96,9 +87,9 @@ async fn lists_follow_the_cosine_formula_on_a_hand_checked_example(app: TestApp)
     // Orders that do not count: one cancelled unpaid, one paid and refunded in full,
     // both pairing D with A.
     let u7 = app.customer("user7").await;
-    let home = address(&app, &u7).await;
+    let home = app.add_address(&u7).await;
     for p in [a, d] {
-        assert_eq!(put_cart(&app, &u7, p, 1).await.status(), StatusCode::OK);
+        assert_eq!(app.put_cart(&u7, p, 1).await.status(), StatusCode::OK);
     }
     let placed = json_of(
         app.send(
@@ -122,7 +113,7 @@ async fn lists_follow_the_cosine_formula_on_a_hand_checked_example(app: TestApp)
         StatusCode::OK,
     )
     .await;
-    let refunded = paid_order(&app, &u7, home, &[(a, 1), (d, 1)]).await;
+    let refunded = app.paid_order(&u7, home, &[(a, 1), (d, 1)]).await;
     let refund = json_of(
         app.send(
             Method::POST,
@@ -260,8 +251,8 @@ async fn the_model_is_refreshed_as_orders_arrive_and_survives_a_restart(db: Test
     };
     let app = TestApp::spawn_on(&db.url, config.clone()).await;
     let staff = app.staff("boss").await;
-    let a = product_in(&app, &staff, "A", "茶").await;
-    let b = product_in(&app, &staff, "B", "茶").await;
+    let a = app.create_product(&staff, listed("A", "茶")).await;
+    let b = app.create_product(&staff, listed("B", "茶")).await;
     buyer(&app, "user1", &[a]).await;
     assert!(refresh(&app.state).await.unwrap());
     assert!(!refresh(&app.state).await.unwrap(), "nothing moved: no rebuild");
@@ -275,9 +266,9 @@ async fn the_model_is_refreshed_as_orders_arrive_and_survives_a_restart(db: Test
     assert_eq!(also_bought(&app, a).await.iter().map(|r| r.0).collect::<Vec<_>>(), [b]);
     app.run_jobs().await; // the sandbox's duplicate notifications, due by now
     // Bought after the build: excluded at once, whatever the model knows.
-    let home = address(&app, &u2).await;
-    let c = product_in(&app, &staff, "C", "茶").await;
-    paid_order(&app, &u2, home, &[(c, 1)]).await;
+    let home = app.add_address(&u2).await;
+    let c = app.create_product(&staff, listed("C", "茶")).await;
+    app.paid_order(&u2, home, &[(c, 1)]).await;
     assert!(for_you(&app, &u2).await.0.iter().all(|r| ![a, b, c].contains(&r.0)));
 
     // Another instance on the same database serves the stored model at once.

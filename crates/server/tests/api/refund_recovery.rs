@@ -11,17 +11,16 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::app_test;
-use crate::orders::{json_of, pay, place, product, shopper};
-use crate::support::TestApp;
+use crate::support::{NewProduct, TestApp, json_of};
 
 /// A paid order of one 10 000 item and a refund of `amount` requested for it:
 /// (customer token, staff token, order id, refund id).
 async fn paid_order_with_refund(app: &TestApp, amount: i64) -> (String, String, i64, i64) {
     let staff = app.staff("boss").await;
-    let item = product(app, &staff, 10_000, 3).await;
-    let (token, address) = shopper(app, "lee", item, 1).await;
-    let id = place(app, &token, address).await;
-    pay(app, &token, id).await;
+    let item = app.create_product(&staff, NewProduct::item(10_000, 3)).await;
+    let (token, address) = app.shopper("lee", item, 1).await;
+    let id = app.place_order(&token, address).await;
+    app.pay(&token, id).await;
     let refund = json_of(
         app.send(
             Method::POST,

@@ -5,45 +5,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::app_test;
-use crate::orders::{address, json_of, pay, place, product, put_cart};
-use crate::support::{TestApp, expect_problem, fields};
-
-/// Places and pays an order for `lines` from a fresh cart; answers the order id.
-pub(crate) async fn paid_order(app: &TestApp, token: &str, address: i64, lines: &[(i64, i64)]) -> i64 {
-    for &(product, quantity) in lines {
-        assert_eq!(put_cart(app, token, product, quantity).await.status(), StatusCode::OK);
-    }
-    let id = place(app, token, address).await;
-    pay(app, token, id).await;
-    id
-}
-
-/// Ships an order and confirms its receipt.
-pub(crate) async fn deliver(app: &TestApp, staff: &str, token: &str, order: i64) {
-    let ship = json!({"carrier": "SF Express", "tracking_number": format!("SF{order:010}")});
-    json_of(
-        app.send(
-            Method::POST,
-            &format!("/api/v1/orders/{order}/ship"),
-            Some(staff),
-            Some(ship),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
-    json_of(
-        app.send(
-            Method::POST,
-            &format!("/api/v1/orders/{order}/confirm-receipt"),
-            Some(token),
-            None,
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
-}
+use crate::support::{NewProduct, TestApp, expect_problem, fields, json_of};
 
 async fn review(app: &TestApp, token: &str, product: i64, body: Value) -> reqwest::Response {
     app.send(
@@ -70,11 +32,11 @@ async fn rating_of(app: &TestApp, product: i64) -> (f64, i64) {
 
 async fn a_buyer_reviews_what_they_received_and_the_average_follows(app: TestApp) {
     let staff = app.staff("boss").await;
-    let tea = product(&app, &staff, 6_000, 10).await;
-    let cup = product(&app, &staff, 1_500, 10).await;
+    let tea = app.create_product(&staff, NewProduct::item(6_000, 10)).await;
+    let cup = app.create_product(&staff, NewProduct::item(1_500, 10)).await;
     let alice = app.customer("alice").await;
-    let home = address(&app, &alice).await;
-    let first = paid_order(&app, &alice, home, &[(tea, 1)]).await;
+    let home = app.add_address(&alice).await;
+    let first = app.paid_order(&alice, home, &[(tea, 1)]).await;
 
     // Paid but not received: not yet.
     let early = expect_problem(
@@ -84,7 +46,7 @@ async fn a_buyer_reviews_what_they_received_and_the_average_follows(app: TestApp
     )
     .await;
     assert!(early.detail.contains("received"), "{}", early.detail);
-    deliver(&app, &staff, &alice, first).await;
+    app.deliver(&staff, &alice, first).await;
 
     // Bad input, each named.
     for bad in [json!(0), json!(6), json!(3.5), json!(-1)] {
@@ -174,8 +136,8 @@ async fn a_buyer_reviews_what_they_received_and_the_average_follows(app: TestApp
     .await;
 
     // Another order, another review.
-    let second = paid_order(&app, &alice, home, &[(tea, 1), (cup, 2)]).await;
-    deliver(&app, &staff, &alice, second).await;
+    let second = app.paid_order(&alice, home, &[(tea, 1), (cup, 2)]).await;
+    app.deliver(&staff, &alice, second).await;
     let later = json_of(
         review(&app, &alice, tea, json!({"order_id": second, "rating": 2})).await,
         StatusCode::CREATED,
@@ -308,11 +270,11 @@ app_test!(a_buyer_reviews_what_they_received_and_the_average_follows);
 
 async fn concurrent_reviews_of_one_order_land_once(app: TestApp) {
     let staff = app.staff("boss").await;
-    let tea = product(&app, &staff, 6_000, 10).await;
+    let tea = app.create_product(&staff, NewProduct::item(6_000, 10)).await;
     let alice = app.customer("alice").await;
-    let home = address(&app, &alice).await;
-    let order = paid_order(&app, &alice, home, &[(tea, 1)]).await;
-    deliver(&app, &staff, &alice, order).await;
+    let home = app.add_address(&alice).await;
+    let order = app.paid_order(&alice, home, &[(tea, 1)]).await;
+    app.deliver(&staff, &alice, order).await;
     let path = format!("/api/v1/products/{tea}/reviews");
     let attempts: Vec<_> = (1..=8)
         .map(|stars| {
@@ -345,10 +307,10 @@ app_test!(concurrent_reviews_of_one_order_land_once);
 
 async fn cancelled_and_refunded_orders_cannot_be_reviewed(app: TestApp) {
     let staff = app.staff("boss").await;
-    let tea = product(&app, &staff, 6_000, 10).await;
+    let tea = app.create_product(&staff, NewProduct::item(6_000, 10)).await;
     let alice = app.customer("alice").await;
-    let home = address(&app, &alice).await;
-    assert_eq!(put_cart(&app, &alice, tea, 1).await.status(), StatusCode::OK);
+    let home = app.add_address(&alice).await;
+    assert_eq!(app.put_cart(&alice, tea, 1).await.status(), StatusCode::OK);
     let placed = json_of(
         app.send(
             Method::POST,
@@ -379,7 +341,7 @@ async fn cancelled_and_refunded_orders_cannot_be_reviewed(app: TestApp) {
     )
     .await;
 
-    let refunded = paid_order(&app, &alice, home, &[(tea, 1)]).await;
+    let refunded = app.paid_order(&alice, home, &[(tea, 1)]).await;
     let refund = json_of(
         app.send(
             Method::POST,

@@ -5,10 +5,9 @@
 use std::collections::BTreeMap;
 
 use reqwest::{StatusCode, header};
-use serde_json::{Value, json};
 
 use crate::app_test;
-use crate::support::TestApp;
+use crate::support::{NewProduct, TestApp};
 
 /// A minimal browser: keeps cookies, does not follow redirects, reads CSRF tokens.
 pub struct Browser<'a> {
@@ -134,20 +133,10 @@ impl<'a> Browser<'a> {
     }
 }
 
-/// A product created by staff through the API; answers its id.
+/// A product at 12.50 in Tea, created by staff through the API; answers its id.
 async fn product(app: &TestApp, staff: &str, name: &str, stock: i64) -> i64 {
-    let response = app
-        .send(
-            reqwest::Method::POST,
-            "/api/v1/products",
-            Some(staff),
-            Some(json!({"name": name, "price": 1250, "category": "Tea", "initial_stock": {"quantity": stock, "unit_cost": 500}})),
-        )
-        .await;
-    assert_eq!(response.status(), StatusCode::CREATED);
-    response.json::<Value>().await.expect("json")["id"]
-        .as_i64()
-        .expect("id")
+    let product = NewProduct::new(name, 1250).in_category("Tea").stocked(stock, 500);
+    app.create_product(staff, product).await
 }
 
 async fn forms_without_a_valid_csrf_token_or_from_another_origin_are_refused(app: TestApp) {
@@ -584,11 +573,11 @@ async fn reviews_and_recommendations_on_the_pages(app: TestApp) {
     let cup = product(&app, &staff, "Teacup 茶杯", 10).await;
     // Another buyer bought both, so the cup is "also bought" with the tea.
     let other = app.customer("olga").await;
-    let home = crate::orders::address(&app, &other).await;
-    crate::reviews::paid_order(&app, &other, home, &[(tea, 1), (cup, 1)]).await;
+    let home = app.add_address(&other).await;
+    app.paid_order(&other, home, &[(tea, 1), (cup, 1)]).await;
     let erin = app.customer("erin").await;
-    let home = crate::orders::address(&app, &erin).await;
-    let order = crate::reviews::paid_order(&app, &erin, home, &[(tea, 1)]).await;
+    let home = app.add_address(&erin).await;
+    let order = app.paid_order(&erin, home, &[(tea, 1)]).await;
     let mut browser = Browser::new(&app);
     browser
         .submit("/login", "/login", &[("username", "erin"), ("password", "password123")])
@@ -598,7 +587,7 @@ async fn reviews_and_recommendations_on_the_pages(app: TestApp) {
         !browser.get(&order_path).await.body.contains("submit-review-"),
         "no review form before receipt"
     );
-    crate::reviews::deliver(&app, &staff, &erin, order).await;
+    app.deliver(&staff, &erin, order).await;
 
     // A bad rating is shown next to its field, and what was typed is kept.
     let action = format!("{order_path}/reviews/{tea}");

@@ -6,19 +6,23 @@
 
 #![allow(clippy::unwrap_used, reason = "a failed unwrap is a failed test")]
 
-#[path = "../api/support.rs"]
-#[allow(dead_code, reason = "shared with the API suite; this suite uses a part of it")]
+#[path = "../support/mod.rs"]
+#[allow(
+    dead_code,
+    unused_imports,
+    reason = "shared with the API suite; this suite uses a part of it"
+)]
 mod support;
 
 mod harness;
 
 use anyhow::{Result, ensure};
 use emporium_testkit::TestDb;
-use reqwest::{Method, StatusCode};
+use reqwest::Method;
 use serde_json::{Value, json};
 
 use harness::{Journey, browser_available};
-use support::TestApp;
+use support::{NewProduct, TestApp};
 
 /// A server with a staff account and a small catalogue; answers it with the staff token.
 async fn shop() -> (TestApp, String) {
@@ -29,23 +33,14 @@ async fn shop() -> (TestApp, String) {
         ("Ceramic Teapot 青花瓷茶壶", 15_900, "Home", 5, 7_500),
         ("Oolong Tea 乌龙茶 500g", 9_900, "Tea", 12, 4_000),
     ] {
-        let response = app
-            .send(
-                Method::POST,
-                "/api/v1/products",
-                Some(&staff),
-                Some(json!({"name": name, "price": price, "category": category,
-                            "description": "A product for the browser suite.",
-                            "initial_stock": {"quantity": stock, "unit_cost": cost}})),
-            )
-            .await;
-        assert_eq!(response.status(), StatusCode::CREATED);
+        let product = NewProduct::new(name, price).in_category(category).stocked(stock, cost);
+        app.create_product(&staff, product).await;
     }
     app.catch_up_search().await;
     (app, staff)
 }
 
-async fn json_of(app: &TestApp, method: Method, path: &str, token: &str, body: Option<Value>) -> Value {
+async fn api_call(app: &TestApp, method: Method, path: &str, token: &str, body: Option<Value>) -> Value {
     let response = app.send(method, path, Some(token), body).await;
     assert!(response.status().is_success(), "{path}: {}", response.status());
     response.json().await.unwrap_or(Value::Null)
@@ -53,48 +48,8 @@ async fn json_of(app: &TestApp, method: Method, path: &str, token: &str, body: O
 
 /// A customer's paid order of `quantity` units of product 1, placed through the API.
 async fn paid_order(app: &TestApp, token: &str, quantity: i64) -> i64 {
-    json_of(
-        app,
-        Method::PUT,
-        "/api/v1/cart/items/1",
-        token,
-        Some(json!({"quantity": quantity})),
-    )
-    .await;
-    let address = json_of(
-        app,
-        Method::POST,
-        "/api/v1/me/addresses",
-        token,
-        Some(json!({"recipient": "王小明", "phone": "13800138000", "line1": "建国路 88 号", "city": "北京", "country": "CN"})),
-    )
-    .await;
-    let order = json_of(
-        app,
-        Method::POST,
-        "/api/v1/orders",
-        token,
-        Some(json!({"address_id": address["id"]})),
-    )
-    .await;
-    let id = order["id"].as_i64().unwrap();
-    let payment = json_of(
-        app,
-        Method::POST,
-        &format!("/api/v1/orders/{id}/pay"),
-        token,
-        Some(json!({"provider": "sandbox"})),
-    )
-    .await;
-    let complete = app
-        .post(
-            &format!("{}/complete", payment["pay_url"].as_str().unwrap()),
-            json!({"outcome": "succeeded"}),
-        )
-        .await;
-    assert_eq!(complete.status(), StatusCode::ACCEPTED);
-    app.run_jobs().await;
-    id
+    let address = app.add_address(token).await;
+    app.paid_order(token, address, &[(1, quantity)]).await
 }
 
 /// The status an order page shows.
@@ -235,7 +190,7 @@ async fn shopper_searches_buys_pays_and_asks_for_a_refund() -> Result<()> {
     let id: i64 = order_path.trim_start_matches("/orders/").parse()?;
     let r = async {
         // Staff ship it (through the API here; the staff journey uses the pages).
-        json_of(
+        api_call(
             &app,
             Method::POST,
             &format!("/api/v1/orders/{id}/ship"),
@@ -289,7 +244,7 @@ async fn shopper_searches_buys_pays_and_asks_for_a_refund() -> Result<()> {
     }
     .await;
     j.step("refund-requested", r).await?;
-    let refunds = json_of(&app, Method::GET, "/api/v1/refunds?status=requested", &staff, None).await;
+    let refunds = api_call(&app, Method::GET, "/api/v1/refunds?status=requested", &staff, None).await;
     ensure!(refunds["data"][0]["amount"] == 5000, "refund: {refunds}");
 
     let r = async {
@@ -314,7 +269,7 @@ async fn staff_receive_stock_ship_and_refund_from_the_admin_pages() -> Result<()
     let customer = app.customer("buyer_wang").await;
     let to_ship = paid_order(&app, &customer, 1).await;
     let to_refund = paid_order(&app, &customer, 2).await;
-    json_of(
+    api_call(
         &app,
         Method::POST,
         &format!("/api/v1/orders/{to_refund}/refunds"),
@@ -400,7 +355,7 @@ async fn staff_receive_stock_ship_and_refund_from_the_admin_pages() -> Result<()
     }
     .await;
     j.step("approve-refund", r).await?;
-    let order = json_of(
+    let order = api_call(
         &app,
         Method::GET,
         &format!("/api/v1/orders/{to_refund}"),

@@ -1,5 +1,8 @@
 //! `TestApp`: a real server on a real socket over a fresh database, and a client with
-//! helpers that make each test read like a user story.
+//! helpers that make each test read like a user story (the shopping ones in [`shop`]).
+//! Shared by the API and the browser suites.
+
+mod shop;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -17,6 +20,8 @@ use emporium_store::accounts::NewUser;
 use emporium_testkit::TestDb;
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde_json::{Value, json};
+
+pub use shop::{NewProduct, json_of};
 
 /// A running server and what a test needs to drive it.
 pub struct TestApp {
