@@ -199,10 +199,20 @@ pub fn see_other(to: &str) -> Response {
     Redirect::to(to).into_response()
 }
 
-/// Only local paths are followed after login (no open redirect).
+/// Only a path on this site is followed after login (no open redirect); anything else
+/// goes home.
+///
+/// A same-origin path starts with one `/` and holds only visible ASCII other than `\`.
+/// The character rule is what makes the check sound: browsers drop tabs and newlines
+/// from a URL and read `\` as `/`, so `/\t/evil.example` or `/\\evil.example` would
+/// otherwise become `//evil.example`, another host; and a control character cannot go
+/// into a `Location` header at all (it was a 500). Non-ASCII arrives percent-encoded
+/// from a browser, so nothing legitimate is refused.
 pub fn safe_next(next: Option<&str>) -> String {
+    let same_origin =
+        |n: &str| n.starts_with('/') && !n.starts_with("//") && n.bytes().all(|b| b.is_ascii_graphic() && b != b'\\');
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => n.to_owned(),
+        Some(n) if same_origin(n) => n.to_owned(),
         _ => "/".to_owned(),
     }
 }
@@ -418,7 +428,29 @@ mod tests {
         assert_eq!(safe_next(Some("/cart")), "/cart");
         assert_eq!(safe_next(Some("//evil.example")), "/");
         assert_eq!(safe_next(Some("https://evil.example")), "/");
+        assert_eq!(safe_next(Some("/\t/evil.example")), "/");
+        assert_eq!(safe_next(Some("/\\evil.example")), "/");
+        assert_eq!(safe_next(Some("/orders\n")), "/");
+        assert_eq!(
+            safe_next(Some("/products?q=%E8%8C%B6&page=2")),
+            "/products?q=%E8%8C%B6&page=2"
+        );
         assert_eq!(safe_next(None), "/");
+    }
+
+    proptest::proptest! {
+        /// Whatever arrives, the answer is a valid `Location` header that a browser
+        /// resolves to this site: the whole class of open redirects and header 500s.
+        #[test]
+        fn any_next_stays_on_this_site(next in proptest::prelude::any::<String>(), tail in "[ -~\t\n\r]{0,12}") {
+            for candidate in [next.clone(), format!("/{tail}"), format!("/{next}")] {
+                let target = safe_next(Some(&candidate));
+                proptest::prop_assert!(axum::http::HeaderValue::from_str(&target).is_ok());
+                // As a browser reads it: tabs and newlines dropped, `\` taken for `/`.
+                let read: String = target.chars().filter(|c| !matches!(c, '\t' | '\n' | '\r')).map(|c| if c == '\\' { '/' } else { c }).collect();
+                proptest::prop_assert!(read.starts_with('/') && !read.starts_with("//"), "{candidate:?} -> {target:?}");
+            }
+        }
     }
 
     #[test]

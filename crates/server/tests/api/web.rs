@@ -328,6 +328,37 @@ async fn page_logins_are_throttled_like_the_api(app: TestApp) {
 }
 app_test!(page_logins_are_throttled_like_the_api);
 
+async fn after_login_only_a_path_on_this_site_is_followed(app: TestApp) {
+    app.customer("nina").await;
+    for (next, expected) in [
+        ("/orders", "/orders"),
+        ("/\n", "/"),
+        ("/\t/evil.example", "/"),
+        ("/\\evil.example", "/"),
+        ("//evil.example", "/"),
+        ("https://evil.example/", "/"),
+    ] {
+        let mut browser = Browser::new(&app);
+        let form = browser.get(&format!("/login?next={}", urlencode(next))).await;
+        assert_eq!(form.status, StatusCode::OK, "{next:?}");
+        let fields = [
+            ("csrf", form.csrf()),
+            ("username", "nina".to_owned()),
+            ("password", "password123".to_owned()),
+            ("next", next.to_owned()),
+        ];
+        let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let page = browser.post("/login", &fields).await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{next:?}");
+        assert_eq!(page.location.as_deref(), Some(expected), "{next:?}");
+    }
+}
+app_test!(after_login_only_a_path_on_this_site_is_followed);
+
+fn urlencode(text: &str) -> String {
+    serde_urlencoded::to_string([("", text)]).expect("encoded")[1..].to_owned()
+}
+
 async fn language_follows_the_switch_then_accept_language(app: TestApp) {
     let mut browser = Browser::new(&app);
     browser.headers.push(("accept-language", "zh-CN,zh;q=0.9".into()));
