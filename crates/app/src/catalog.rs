@@ -283,6 +283,9 @@ pub async fn create_product(state: &AppState, req: ProductDraft) -> AppResult<Pr
             return Err(errors.into());
         }
     };
+    if let Some(lot) = &new.initial_stock {
+        crate::inventory::check_value(state, "initial_stock.unit_cost", lot).await?;
+    }
     let product = state.store().create_product(new, now).await?;
     state.nudge_search();
     tracing::info!(product.id = product.id, "product created");

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use emporium_domain::inventory::Units;
+use emporium_domain::inventory::{self, Units};
 use emporium_domain::money::UnitCost;
 use emporium_domain::text::{optional_line, single_line};
 use emporium_domain::time::Timestamp;
@@ -57,6 +57,7 @@ pub async fn receive_stock(state: &AppState, id: i64, req: Receipt<'_>) -> AppRe
         },
         (a, b, c, d) => return Err(Invalid::of([a.err(), b.err(), c.err(), d.err()]).into()),
     };
+    check_value(state, "unit_cost", &lot).await?;
     let lot = state
         .store()
         .receive_stock(id, lot, now)
@@ -64,6 +65,15 @@ pub async fn receive_stock(state: &AppState, id: i64, req: Receipt<'_>) -> AppRe
         .map_err(AppError::or_not_found("product"))?;
     tracing::info!(product.id = id, lot.id = lot.id, units = lot.quantity, "stock received");
     Ok(lot)
+}
+
+/// Refuses a lot worth more than one lot may be, or than the shop's stock may grow to
+/// (`emporium_domain::inventory::MAX_STOCK_VALUE`), naming `field`.
+pub(crate) async fn check_value(state: &AppState, field: &str, lot: &NewLot) -> AppResult<()> {
+    let value = inventory::lot_value(field, lot.quantity, lot.unit_cost)?;
+    let on_hand = state.store().stock_value().await?;
+    inventory::check_stock_value(field, on_hand, value)?;
+    Ok(())
 }
 
 /// Writes units of a product off (damaged, lost): they leave the oldest lots first, like

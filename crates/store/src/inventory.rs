@@ -177,6 +177,15 @@ impl Store {
         .await
     }
 
+    /// What the shop's stock on hand is worth at FIFO cost, minor units.
+    pub async fn stock_value(&self) -> Result<i64, StoreError> {
+        Ok(query_scalar(
+            "SELECT CAST(COALESCE(SUM(remaining * unit_cost), 0) AS BIGINT) FROM stock_lots WHERE remaining > 0",
+        )
+        .fetch_one(self.reader())
+        .await?)
+    }
+
     /// Units on hand and their FIFO value per product with stock, by product id after
     /// `after_id`; and the totals over all products.
     pub async fn valuation(&self, after_id: i64, limit: i64) -> Result<(Vec<ValuationLine>, i64, i64), StoreError> {

@@ -4,7 +4,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::app_test;
-use crate::support::{NewProduct, TestApp, expect_problem, fields};
+use crate::support::{NewProduct, TestApp, expect_problem, fields, json_of};
 
 /// An oolong at 9,900 with no stock yet; answers its path.
 async fn product(app: &TestApp, staff: &str) -> String {
@@ -230,3 +230,63 @@ async fn bad_lots_name_every_bad_field(app: TestApp) {
     assert_eq!(fields(&problem), ["limit"]);
 }
 app_test!(bad_lots_name_every_bad_field);
+
+/// Every product of units and costs, and every sum of them, fits the database's 64-bit
+/// integers on both engines: a lot worth more than 10^15 or a shop worth more than 10^18
+/// is refused, and what is accepted is valued and written off exactly.
+async fn stock_values_stay_exact_and_bounded(app: TestApp) {
+    let staff = app.staff("boss").await;
+    let path = product(&app, &staff).await;
+    let too_much = json!({"quantity": 1_000_000_000, "unit_cost": 100_000_000_000_i64});
+    let refused = app
+        .send(
+            Method::POST,
+            &format!("{path}/stock-lots"),
+            Some(&staff),
+            Some(too_much),
+        )
+        .await;
+    let problem = expect_problem(refused, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    assert_eq!(fields(&problem), ["unit_cost"]);
+    let born_too_rich = json!({"name": "金条 gold", "price": 100,
+        "initial_stock": {"quantity": 1_000_000_000, "unit_cost": 100_000_000_000_i64}});
+    let refused = app
+        .send(Method::POST, "/api/v1/products", Some(&staff), Some(born_too_rich))
+        .await;
+    let problem = expect_problem(refused, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    assert_eq!(fields(&problem), ["initial_stock.unit_cost"]);
+
+    // A thousand lots at the largest value a lot may have fill the shop to its bound.
+    let at_the_cap = json!({"quantity": 1_000_000_000, "unit_cost": 1_000_000});
+    for _ in 0..1_000 {
+        receive(&app, &staff, &path, at_the_cap.clone()).await;
+    }
+    let valuation = app.get_json("/api/v1/inventory/valuation", Some(&staff)).await;
+    assert_eq!(valuation["total_value"], 1_000_000_000_000_000_000_i64);
+    assert_eq!(valuation["data"][0]["value"], 1_000_000_000_000_000_000_i64);
+    let one_more = app
+        .send(
+            Method::POST,
+            &format!("{path}/stock-lots"),
+            Some(&staff),
+            Some(json!({"quantity": 1, "unit_cost": 1})),
+        )
+        .await;
+    let problem = expect_problem(one_more, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    assert_eq!(fields(&problem), ["unit_cost"]);
+
+    let written_off = app
+        .send(
+            Method::POST,
+            &format!("{path}/stock-adjustments"),
+            Some(&staff),
+            Some(json!({"quantity": 1_000_000_000, "reason": "lost at sea"})),
+        )
+        .await;
+    let written_off = json_of(written_off, StatusCode::CREATED).await;
+    assert_eq!(written_off["cost"], 1_000_000_000_000_000_i64);
+    let valuation = app.get_json("/api/v1/inventory/valuation", Some(&staff)).await;
+    assert_eq!(valuation["total_value"], 999_000_000_000_000_000_i64);
+    app.assert_clean().await;
+}
+app_test!(stock_values_stay_exact_and_bounded);
