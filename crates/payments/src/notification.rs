@@ -79,9 +79,10 @@ const MAX_EVENT_ID_LEN: usize = 128;
 /// keeps them short enough for a log line or a problem+json `detail`.
 const MAX_ERROR_LEN: usize = 200;
 
-/// The body exactly as it arrives: every field required, nothing else allowed.
+/// The body as it arrives: every field required, their types exact. Fields a provider
+/// adds are ignored, as the published schema promises (the signature already proves who
+/// wrote them, and nothing in the body is copied onto a row).
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct WireNotification {
     event_id: String,
     payment_id: i64,
@@ -130,7 +131,8 @@ impl TryFrom<WireNotification> for Notification {
     }
 }
 
-/// Parses a notification body: strict JSON (unknown fields rejected, amount an integer,
+/// Parses a notification body: strict JSON (fields the schema names required and typed,
+/// others ignored; amount an integer,
 /// event_id 1..=128 chars of `[A-Za-z0-9_-]`, currency 3 letters).
 ///
 /// Call it only after the signature has been verified: the signature covers these exact
