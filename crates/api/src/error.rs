@@ -67,6 +67,15 @@ pub enum ApiError {
     /// A fault on our side; the client sees a generic message, the log sees the cause.
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
+    /// A refusal made outside our handlers (an extractor's body limit, the request
+    /// timeout, the URI length check), kept with its status and words.
+    #[error("{detail}")]
+    Refused {
+        /// Its status, always 4xx or 5xx.
+        status: StatusCode,
+        /// What the refusing layer said.
+        detail: String,
+    },
 }
 
 impl ApiError {
@@ -85,7 +94,27 @@ impl ApiError {
             Self::RateLimited(_) => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             Self::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+            Self::Refused { status, .. } => (*status, refusal_code(*status)),
         }
+    }
+}
+
+/// The problem code of a refusal made outside the handlers: the codes the handlers use
+/// for the same statuses, and the status's own name for the rest.
+fn refusal_code(status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::BAD_REQUEST => "invalid_request",
+        StatusCode::NOT_FOUND => "not_found",
+        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        StatusCode::REQUEST_TIMEOUT => "timeout",
+        StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
+        StatusCode::URI_TOO_LONG => "uri_too_long",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        StatusCode::UNPROCESSABLE_ENTITY => "validation_failed",
+        StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE => "headers_too_large",
+        StatusCode::SERVICE_UNAVAILABLE => "unavailable",
+        s if s.is_server_error() => "internal",
+        _ => "invalid_request",
     }
 }
 

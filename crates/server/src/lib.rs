@@ -73,7 +73,54 @@ pub fn router(state: AppState, limiters: std::sync::Arc<Limiters>) -> Router {
                 .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
                 .layer(DefaultBodyLimit::max(emporium_api::extract::BODY_LIMIT)),
         )
+        // Outermost, so it sees every answer, including the timeout's and the limits'.
+        .layer(axum::middleware::from_fn(problem_documents))
         .with_state(state)
+}
+
+/// The longest request target (path and query) served; a longer one is a `414` problem.
+/// Nothing of ours needs more, and hyper itself refuses past 64 KiB with a bare `414`.
+pub const MAX_URI_BYTES: usize = 16 * 1024;
+
+/// Every refusal is a problem document (pages send their own HTML): the answers made
+/// outside our handlers, such as an extractor's `413` in plain text or the timeout's
+/// empty `408`, are rewritten here with their status, words and headers kept. This is
+/// the one place that rule lives, so a new extractor or layer cannot break it.
+async fn problem_documents(req: Request<axum::body::Body>, next: axum::middleware::Next) -> Response {
+    if req.uri().to_string().len() > MAX_URI_BYTES {
+        return ApiError::Refused {
+            status: StatusCode::URI_TOO_LONG,
+            detail: format!("the request target is longer than {MAX_URI_BYTES} bytes"),
+        }
+        .into_response();
+    }
+    let response = next.run(req).await;
+    let status = response.status();
+    let content_type = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let documented = content_type.starts_with("application/problem+json") || content_type.starts_with("text/html");
+    if !(status.is_client_error() || status.is_server_error()) || documented {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    // What axum's rejections say is short; anything longer is cut, not buffered.
+    let said = axum::body::to_bytes(body, 4 * 1024).await.unwrap_or_default();
+    let said = String::from_utf8_lossy(&said).trim().to_owned();
+    let detail = if said.is_empty() {
+        status.canonical_reason().unwrap_or("refused").to_owned()
+    } else {
+        said
+    };
+    let mut problem = ApiError::Refused { status, detail }.into_response();
+    for (name, value) in &parts.headers {
+        if name != axum::http::header::CONTENT_TYPE && name != axum::http::header::CONTENT_LENGTH {
+            problem.headers_mut().append(name, value.clone());
+        }
+    }
+    problem
 }
 
 /// The answer for paths no route serves: the HTML 404 page for browsers, problem+json for

@@ -276,3 +276,62 @@ async fn the_docs_page_works_offline(app: TestApp) {
     assert!(config.contains("/api/openapi.json"), "{config}");
 }
 app_test!(the_docs_page_works_offline);
+
+/// The whole class of refusals made outside a handler: a body over the limit on every
+/// documented write route (the notify route included), a request target over the URI
+/// limit, the wrong content type. Each must be a problem document, never plain text.
+async fn every_refusal_outside_a_handler_is_a_problem_document(app: TestApp) {
+    let staff = app.staff("boss").await;
+    let doc = app.get_json("/api/openapi.json", None).await;
+    let big = format!("{{\"x\": \"{}\"}}", "a".repeat(1024 * 1024));
+    let mut writes = 0;
+    for (path, operations) in doc["paths"].as_object().unwrap() {
+        let path = path.replace("{id}", "1").replace("{product_id}", "1");
+        for method in ["post", "put", "patch"] {
+            // Only the operations that take a body read one; the others may answer
+            // before it is sent, and the client would see a reset, not an answer.
+            if operations.get(method).is_none_or(|o| o.get("requestBody").is_none()) {
+                continue;
+            }
+            writes += 1;
+            let response = app
+                .request(method.to_uppercase().parse().unwrap(), &path)
+                .bearer_auth(&staff)
+                .header("content-type", "application/json")
+                .body(big.clone())
+                .send()
+                .await
+                .unwrap();
+            let status = response.status();
+            let content_type = response
+                .headers()
+                .get("content-type")
+                .map(|v| v.to_str().unwrap().to_owned());
+            assert!(status.is_client_error(), "{method} {path}: {status}");
+            assert_eq!(
+                content_type.as_deref(),
+                Some("application/problem+json"),
+                "{method} {path}: {status}"
+            );
+        }
+    }
+    assert!(writes >= 15, "the document lists the routes that take a body ({writes})");
+    let notify = app
+        .request(Method::POST, "/api/v1/payments/notify/sandbox")
+        .header("content-type", "application/json")
+        .body(big)
+        .send()
+        .await
+        .unwrap();
+    expect_problem(notify, StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large").await;
+    let long = app
+        .send(
+            Method::GET,
+            &format!("/api/v1/products?q={}", "a".repeat(20_000)),
+            None,
+            None,
+        )
+        .await;
+    expect_problem(long, StatusCode::URI_TOO_LONG, "uri_too_long").await;
+}
+app_test!(every_refusal_outside_a_handler_is_a_problem_document);
