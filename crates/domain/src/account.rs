@@ -3,12 +3,19 @@
 use std::fmt;
 use std::str::FromStr;
 
+use unicode_normalization::UnicodeNormalization;
+use unicode_security::{RestrictionLevel, RestrictionLevelDetection};
+
 use crate::{FieldError, text};
 
-/// A login name: 3–32 letters or digits of any script, or `_ . -`.
+/// A login name: 3–32 letters or digits of any script, or `_ . -`, kept in Unicode
+/// normal form NFKC.
 ///
-/// Uniqueness is case-insensitive: [`Username::key`] is the form the store indexes, so
-/// `Alice` and `alice` cannot both register.
+/// Uniqueness is case-insensitive and compatibility-insensitive: [`Username::key`] is the
+/// form the store indexes, so `Alice`, `alice` and the full-width `ａｌｉｃｅ` cannot all
+/// register. Names that mix scripts the way look-alikes do (a Cyrillic `е` in `dеmo`)
+/// are refused: a name must be "highly restrictive" in the sense of Unicode TS #39 §5.2,
+/// one script, or Latin with Han, Japanese or Korean (`小明xiaoming` is fine).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Username(String);
 
@@ -21,6 +28,8 @@ impl Username {
     /// Parses a username as typed by a person.
     pub fn parse(raw: &str) -> Result<Self, FieldError> {
         let field = "username";
+        let normal: String = raw.nfkc().collect();
+        let raw = normal.as_str();
         let len = raw.chars().count();
         if !(Self::MIN..=Self::MAX).contains(&len) {
             return Err(FieldError::new(
@@ -37,7 +46,13 @@ impl Username {
                 format!("may hold only letters, digits, '_', '.' and '-' (found {bad:?})"),
             ));
         }
-        Ok(Self(raw.to_owned()))
+        if raw.detect_restriction_level() > RestrictionLevel::HighlyRestrictive {
+            return Err(FieldError::new(
+                field,
+                "mixes scripts whose letters look alike (such as Latin with Cyrillic or Greek); use one script",
+            ));
+        }
+        Ok(Self(normal))
     }
 
     /// The case-folded form used for uniqueness and look-ups.
@@ -48,7 +63,9 @@ impl Username {
     /// The case-folded form of any string, valid or not, for look-ups (a login attempt
     /// with an invalid name simply finds nobody).
     pub fn key_of(raw: &str) -> String {
-        raw.to_lowercase()
+        // NFKC, then lower case, then NFKC again: lower-casing can undo a normal form.
+        let normal: String = raw.nfkc().collect();
+        normal.to_lowercase().nfkc().collect()
     }
 
     /// The name as registered.
@@ -238,6 +255,31 @@ mod tests {
         assert_eq!(Username::parse("Alice").map(|u| u.key()), Ok("alice".to_owned()));
         for bad in ["ab", "has space", "semi;colon", "tab\tname", "x".repeat(33).as_str()] {
             assert!(Username::parse(bad).is_err(), "{bad:?} should be refused");
+        }
+    }
+
+    #[test]
+    fn look_alike_usernames_fold_to_one_key_or_are_refused() {
+        // Compatibility forms fold onto the plain name: full-width, ligatures, circled.
+        for twin in ["ｄｅｍｏ", "ＤＥＭＯ", "Demo", "\u{FB01}ne"] {
+            let key = Username::parse(twin).map(|u| u.key()).unwrap();
+            assert!(key == "demo" || key == "fine", "{twin:?} -> {key:?}");
+        }
+        assert_eq!(
+            Username::parse("ｄｅｍｏ").map(|u| u.as_str().to_owned()),
+            Ok("demo".to_owned())
+        );
+        // Mixed scripts that look like Latin are refused; honest mixes are not.
+        for spoof in [
+            "d\u{0435}mo",
+            "\u{03A9}mega",
+            "ivan_\u{0438}\u{0432}\u{0430}\u{043D}",
+            "x\u{200D}y",
+        ] {
+            assert!(Username::parse(spoof).is_err(), "{spoof:?} should be refused");
+        }
+        for fine in ["小明xiaoming", "김철수kim", "山田たろう", "иван", "παυλος99", "Ölaf"] {
+            assert!(Username::parse(fine).is_ok(), "{fine:?} should be accepted");
         }
     }
 

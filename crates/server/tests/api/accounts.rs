@@ -41,6 +41,28 @@ async fn a_taken_username_is_refused_in_any_case(app: TestApp) {
 }
 app_test!(a_taken_username_is_refused_in_any_case);
 
+async fn look_alikes_of_a_taken_username_are_refused(app: TestApp) {
+    assert_eq!(app.register("demo", "password123").await.status(), StatusCode::CREATED);
+    for twin in ["ｄｅｍｏ", "ＤＥＭＯ"] {
+        expect_problem(
+            app.register(twin, "password456").await,
+            StatusCode::CONFLICT,
+            "username_taken",
+        )
+        .await;
+    }
+    let spoof = expect_problem(
+        app.register("d\u{0435}mo", "password456").await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(fields(&spoof), ["username"]);
+    // The full-width form logs in to the same account.
+    assert_eq!(app.login("ｄｅｍｏ", "password123").await.status(), StatusCode::OK);
+}
+app_test!(look_alikes_of_a_taken_username_are_refused);
+
 async fn bad_registrations_name_every_bad_field(app: TestApp) {
     let response = app
         .post(

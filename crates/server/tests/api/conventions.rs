@@ -315,7 +315,10 @@ async fn every_refusal_outside_a_handler_is_a_problem_document(app: TestApp) {
             );
         }
     }
-    assert!(writes >= 15, "the document lists the routes that take a body ({writes})");
+    assert!(
+        writes >= 15,
+        "the document lists the routes that take a body ({writes})"
+    );
     let notify = app
         .request(Method::POST, "/api/v1/payments/notify/sandbox")
         .header("content-type", "application/json")
