@@ -101,7 +101,7 @@ pub async fn log_in(state: &AppState, input: Credentials<'_>) -> AppResult<Logge
         .verify(input.password, hash)
         .await
         .map_err(|e| AppError::Internal(e.into()))?;
-    let Some((user, _)) = credentials.filter(|_| valid) else {
+    let Some((user, hash)) = credentials.filter(|_| valid) else {
         if plausible {
             state
                 .store()
@@ -110,6 +110,9 @@ pub async fn log_in(state: &AppState, input: Credentials<'_>) -> AppResult<Logge
         }
         return Err(AppError::InvalidCredentials);
     };
+    if state.passwords().needs_rehash(&hash) {
+        rehash(state, &user, input.password, hash).await;
+    }
     let token = tokens::generate().map_err(|e| AppError::Internal(e.into()))?;
     let expires_at = now.plus(state.config().session_ttl);
     let session = NewSession {
@@ -124,6 +127,28 @@ pub async fn log_in(state: &AppState, input: Credentials<'_>) -> AppResult<Logge
         expires_at,
         user,
     })
+}
+
+/// Stores the password just verified at the current cost, so the account stops being
+/// the odd one out in timing once the cost setting changed. Best effort: a failure is
+/// logged, and the login goes on.
+async fn rehash(state: &AppState, user: &User, password: &str, old_hash: String) {
+    let rehashed = match Password::parse("password", password) {
+        Ok(password) => state.passwords().hash(&password).await.map_err(anyhow::Error::from),
+        Err(e) => Err(anyhow::anyhow!("{e}")),
+    };
+    let stored = match rehashed {
+        Ok(new_hash) => state
+            .store()
+            .rehash_password(user.id, old_hash, new_hash)
+            .await
+            .map_err(anyhow::Error::from),
+        Err(e) => Err(e),
+    };
+    match stored {
+        Ok(()) => tracing::info!(user.id = user.id, "password rehashed at the current cost"),
+        Err(e) => tracing::warn!(user.id = user.id, error = %e, "password rehash failed"),
+    }
 }
 
 /// Refused while `username` has had too many failed password checks in the window (login

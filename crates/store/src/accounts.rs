@@ -206,6 +206,34 @@ impl Store {
             .ok_or(StoreError::NotFound)
     }
 
+    /// The highest bcrypt cost among the stored password hashes (`$2b$12$…`), if any.
+    pub async fn slowest_password_cost(&self) -> Result<Option<u32>, StoreError> {
+        let cost: Option<i64> = query_scalar(
+            "SELECT MAX(CAST(SUBSTR(password_hash, 5, 2) AS BIGINT)) FROM users WHERE password_hash LIKE '$2_$__$%'",
+        )
+        .fetch_one(self.reader())
+        .await?;
+        Ok(cost.and_then(|c| u32::try_from(c).ok()))
+    }
+
+    /// Replaces a password hash with one of the same password at another cost (after a
+    /// successful login at an old cost); sessions stay as they are.
+    pub async fn rehash_password(&self, user_id: i64, old_hash: String, new_hash: String) -> Result<(), StoreError> {
+        self.write(move |conn| {
+            Box::pin(async move {
+                // Only if nobody changed the password meanwhile.
+                query("UPDATE users SET password_hash = $1 WHERE id = $2 AND password_hash = $3")
+                    .bind(&new_hash)
+                    .bind(user_id)
+                    .bind(&old_hash)
+                    .execute(&mut *conn)
+                    .await?;
+                Ok(())
+            })
+        })
+        .await
+    }
+
     /// How many logins failed for a username since `since`, and when the oldest of them was.
     pub async fn login_failures_since(
         &self,

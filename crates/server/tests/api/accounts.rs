@@ -3,6 +3,10 @@
 use std::time::{Duration, Instant};
 
 use emporium_app::AppConfig;
+use emporium_app::passwords::Passwords;
+use emporium_domain::account::{Password, Role, Username};
+use emporium_domain::time::Clock;
+use emporium_store::accounts::NewUser;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -269,6 +273,57 @@ async fn unknown_users_take_as_long_as_wrong_passwords() {
         (0.5..2.0).contains(&ratio),
         "unknown {unknown:?} vs wrong password {known:?}"
     );
+}
+
+/// After the bcrypt cost setting changes, accounts are hashed at several costs. Timing
+/// still tells nothing: every check takes at least as long as the decoy, which follows the
+/// slowest cost in use; and a successful login moves the account to the current cost.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn timing_tells_nothing_after_the_cost_changes() {
+    let db = emporium_testkit::TestDb::sqlite();
+    let url = db.url.clone();
+    let raised = TestApp::spawn_with(
+        db,
+        AppConfig {
+            bcrypt_cost: 8,
+            write_limits: emporium_app::WriteLimits::OFF,
+            ..AppConfig::default()
+        },
+    )
+    .await;
+    // An account from before the cost was raised from 4 to 8.
+    let password = Password::parse("password", "password123").unwrap();
+    let user = NewUser {
+        username: Username::parse("olga").unwrap(),
+        password_hash: Passwords::new(4).hash(&password).await.unwrap(),
+        email: None,
+        role: Role::Customer,
+    };
+    let olga = raised.store.create_user(user, raised.clock.now()).await.unwrap();
+    raised.login("nobody", "warm-up-the-decoy").await;
+    let old = median_failed_login(&raised, "olga").await;
+    let unknown = median_failed_login(&raised, "nobody").await;
+    let ratio = unknown.as_secs_f64() / old.as_secs_f64();
+    assert!((0.5..2.0).contains(&ratio), "unknown {unknown:?} vs old cost {old:?}");
+    assert_eq!(raised.login("olga", "password123").await.status(), StatusCode::OK);
+    let rehashed = raised.store.password_hash(olga.id).await.unwrap();
+    assert!(rehashed.starts_with("$2b$08$"), "{rehashed}");
+
+    // The cost lowered to 4 on another instance: its decoy stays at 8 while hashes at 8 exist.
+    let lowered = TestApp::spawn_on(
+        &url,
+        AppConfig {
+            bcrypt_cost: 4,
+            write_limits: emporium_app::WriteLimits::OFF,
+            ..AppConfig::default()
+        },
+    )
+    .await;
+    lowered.login("no_one", "warm-up-the-decoy").await;
+    let slow = median_failed_login(&lowered, "olga").await;
+    let unknown = median_failed_login(&lowered, "no_one").await;
+    let ratio = unknown.as_secs_f64() / slow.as_secs_f64();
+    assert!((0.5..2.0).contains(&ratio), "unknown {unknown:?} vs cost 8 {slow:?}");
 }
 
 async fn median_failed_login(app: &TestApp, username: &str) -> Duration {
