@@ -1,10 +1,10 @@
 //! Registration, login and logout.
 
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{Extension, State};
 use axum::http::StatusCode;
 use emporium_app::AppState;
-use emporium_app::accounts::{self, Credentials, LoggedIn, Registration};
+use emporium_app::accounts::{self, ClientAddress, Credentials, LoggedIn, Registration};
 use emporium_domain::account::Role;
 use emporium_store::accounts::User;
 use serde::{Deserialize, Serialize};
@@ -108,18 +108,20 @@ pub struct LoginResponse {
 /// Exchanges a username and password for a session token.
 ///
 /// An unknown user and a wrong password get the same 401 after the same work (a bcrypt
-/// check either way). After 10 failures for one username within 15 minutes, further
-/// attempts get 429 with `Retry-After` until the oldest failure is 15 minutes old.
+/// check either way). Attempts are counted before the check, per (username, address),
+/// per address and per username from addresses it never logged in from; past a budget
+/// the answer is 429 with `Retry-After` (docs/API.md §2.6, SECURITY.md).
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "accounts", request_body = LoginRequest,
     responses(
         (status = 200, description = "Logged in", body = LoginResponse),
         (status = 401, description = "Wrong username or password", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Missing field", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many failures for this username", body = Problem, content_type = "application/problem+json",
+        (status = 429, description = "Too many attempts from this address, or at this username from unknown addresses", body = Problem, content_type = "application/problem+json",
             headers(("Retry-After" = u64, description = "Seconds to wait"))),
     ))]
 pub async fn log_in(
     State(state): State<AppState>,
+    from: Option<Extension<ClientAddress>>,
     JsonBody(req): JsonBody<LoginRequest>,
 ) -> ApiResult<Json<LoginResponse>> {
     let LoggedIn {
@@ -131,6 +133,7 @@ pub async fn log_in(
         Credentials {
             username: &req.username,
             password: &req.password,
+            from: from.map(|Extension(a)| a).unwrap_or_default(),
         },
     )
     .await?;

@@ -4,7 +4,7 @@
 
 use emporium_domain::account::{DisplayName, Email, Password, Phone, Role, Username};
 use emporium_domain::address::{AddressInput, NewAddress};
-use emporium_domain::throttle::{self, Verdict};
+use emporium_domain::throttle;
 use emporium_domain::time::Timestamp;
 use emporium_domain::{FieldError, Invalid};
 use emporium_store::accounts::{Address, NewSession, NewUser, ProfileChanges, Session, User};
@@ -59,13 +59,28 @@ pub async fn register(state: &AppState, input: Registration<'_>) -> AppResult<Us
     Ok(user)
 }
 
-/// What a visitor types to log in.
+/// What a visitor types to log in, and where from.
 #[derive(Debug, Clone, Copy)]
 pub struct Credentials<'a> {
     /// The login name (any letter case).
     pub username: &'a str,
     /// The password.
     pub password: &'a str,
+    /// The client's address, as the server resolved it (the login throttle counts by it).
+    pub from: ClientAddress,
+}
+
+/// The address a request came from: the peer's, or the balancer's `X-Forwarded-For`
+/// entry when the settings trust it. The server resolves it once per request and hands
+/// it to the API and the pages; `None` when unknown (all such requests share a budget).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ClientAddress(pub Option<std::net::IpAddr>);
+
+impl ClientAddress {
+    /// The form the throttle counts by.
+    fn key(self) -> String {
+        self.0.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string())
+    }
 }
 
 /// A session just opened.
@@ -82,18 +97,30 @@ pub struct LoggedIn {
 /// Checks a username and password (with the login throttle) and opens a session.
 ///
 /// An unknown user and a wrong password fail alike after the same work (a bcrypt check
-/// either way). Too many failures for one username within the window are refused with
-/// [`AppError::RateLimited`] until the oldest failure leaves it.
+/// either way). The attempt is counted before the password is checked, against the
+/// buckets of `emporium_domain::throttle`; one with no attempts left refuses with
+/// [`AppError::RateLimited`] without checking anything.
 pub async fn log_in(state: &AppState, input: Credentials<'_>) -> AppResult<LoggedIn> {
     let now = state.now();
+    let address = input.from.key();
     // A name that could never have registered matches nobody: skip the look-ups (and
-    // keep junk out of the failure record) but still pay for a decoy hash check.
+    // count only the address) but still pay for a decoy hash check.
     let plausible = Username::parse(input.username).is_ok() && input.password.len() <= Password::MAX_BYTES;
-    let credentials = if plausible {
-        refuse_if_locked(state, input.username, now).await?;
-        state.store().credentials(input.username).await?
-    } else {
-        None
+    let username_key = plausible.then(|| Username::key_of(input.username));
+    let known = match &username_key {
+        Some(_) => {
+            state
+                .store()
+                .knows_login_address(input.username, &address, now.minus(throttle::KNOWN_FOR))
+                .await?
+        }
+        None => false,
+    };
+    let buckets = throttle::login_buckets(username_key.as_deref(), &address, known);
+    state.store().take_login_attempt(buckets, now).await?;
+    let credentials = match username_key {
+        Some(_) => state.store().credentials(input.username).await?,
+        None => None,
     };
     let hash = credentials.as_ref().map(|(_, hash)| hash.as_str());
     let valid = state
@@ -102,14 +129,9 @@ pub async fn log_in(state: &AppState, input: Credentials<'_>) -> AppResult<Logge
         .await
         .map_err(|e| AppError::Internal(e.into()))?;
     let Some((user, hash)) = credentials.filter(|_| valid) else {
-        if plausible {
-            state
-                .store()
-                .record_login_failure(input.username, now, now.minus(throttle::WINDOW))
-                .await?;
-        }
         return Err(AppError::InvalidCredentials);
     };
+    state.store().login_succeeded(input.username, &address, now).await?;
     if state.passwords().needs_rehash(&hash) {
         rehash(state, &user, input.password, hash).await;
     }
@@ -151,19 +173,6 @@ async fn rehash(state: &AppState, user: &User, password: &str, old_hash: String)
     }
 }
 
-/// Refused while `username` has had too many failed password checks in the window (login
-/// and password change share the record).
-async fn refuse_if_locked(state: &AppState, username: &str, now: Timestamp) -> AppResult<()> {
-    let (failures, oldest) = state
-        .store()
-        .login_failures_since(username, now.minus(throttle::WINDOW))
-        .await?;
-    match throttle::verdict(now, failures, oldest) {
-        Verdict::Locked { retry_after } => Err(AppError::RateLimited(retry_after)),
-        Verdict::Allowed => Ok(()),
-    }
-}
-
 /// The user a session token belongs to, if it is one of ours and still valid.
 pub async fn session(state: &AppState, token: &str) -> AppResult<Option<Session>> {
     if !tokens::looks_valid(token) {
@@ -180,13 +189,13 @@ pub async fn log_out(state: &AppState, session_id: i64) -> AppResult<()> {
 
 /// Changes the session user's password and ends every other session of theirs.
 ///
-/// A wrong current password counts as a failed login for the account (so a stolen
-/// session cannot be used to guess the password faster than the login form allows).
+/// Every try draws on the account's password-change bucket before the current password
+/// is checked (so a stolen session cannot guess it faster than the login form allows).
 pub async fn change_password(state: &AppState, session: &Session, current: &str, new: &str) -> AppResult<()> {
     let new_password = Password::parse("new_password", new)?;
     let now = state.now();
-    let username = &session.user.username;
-    refuse_if_locked(state, username, now).await?;
+    let bucket = throttle::password_change_bucket(session.user.id);
+    state.store().take_login_attempt(vec![bucket], now).await?;
     let current_hash = state.store().password_hash(session.user.id).await?;
     let passwords = state.passwords();
     if !passwords
@@ -194,10 +203,6 @@ pub async fn change_password(state: &AppState, session: &Session, current: &str,
         .await
         .map_err(|e| AppError::Internal(e.into()))?
     {
-        state
-            .store()
-            .record_login_failure(username, now, now.minus(throttle::WINDOW))
-            .await?;
         return Err(FieldError::new("current_password", "does not match the password in use").into());
     }
     let hash = passwords

@@ -148,6 +148,7 @@ impl From<StoreError> for AppError {
                 code: "limit_reached",
                 detail: what.into(),
             },
+            StoreError::Throttled(wait) => Self::RateLimited(wait),
             e if e.is_unavailable() => Self::Unavailable,
             other => Self::Internal(other.into()),
         }

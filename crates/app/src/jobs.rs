@@ -55,6 +55,7 @@ pub struct Report {
 pub async fn run_due(state: &AppState) -> Result<Report, StoreError> {
     let now = state.now();
     let mut report = Report::default();
+    state.store().forget_old_login_attempts(now).await?;
     for id in state.store().overdue_unpaid_orders(now, BATCH).await? {
         match state
             .store()

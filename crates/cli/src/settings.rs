@@ -81,7 +81,7 @@ pub struct Settings {
     #[arg(long, global = true, env = "EMPORIUM_WRITE_LIMIT_PER_SESSION", default_value_t = 10)]
     pub write_limit_per_session: u32,
 
-    /// Take the client address for the write limits from the last `X-Forwarded-For`
+    /// Take the client address for the write limits and the login throttle from the last `X-Forwarded-For`
     /// entry: set it only when every request comes through your load balancer.
     #[arg(long, global = true, env = "EMPORIUM_TRUST_FORWARDED_FOR")]
     pub trust_forwarded_for: bool,

@@ -26,6 +26,7 @@ use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use emporium_app::accounts::ClientAddress;
 use governor::clock::Clock;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use sha2::{Digest, Sha256};
@@ -94,17 +95,19 @@ impl Limiters {
     }
 }
 
-/// Middleware: counts writes and answers 429 past a limit.
-pub async fn limit_writes(State(limiters): State<Arc<Limiters>>, req: Request, next: Next) -> Response {
-    if is_exempt(req.method(), req.uri().path()) {
-        return next.run(req).await;
-    }
+/// Middleware: resolves the client's address (handed on to the handlers as
+/// [`ClientAddress`], for the login throttle), counts writes and answers 429 past a limit.
+pub async fn limit_writes(State(limiters): State<Arc<Limiters>>, mut req: Request, next: Next) -> Response {
     let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
     let address = if limiters.settings.trust_forwarded_for {
         forwarded_for(req.headers()).or(peer)
     } else {
         peer
     };
+    req.extensions_mut().insert(ClientAddress(address));
+    if is_exempt(req.method(), req.uri().path()) {
+        return next.run(req).await;
+    }
     match limiters.check(address, session_key(req.headers())) {
         Ok(()) => next.run(req).await,
         Err(wait) => {

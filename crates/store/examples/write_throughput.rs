@@ -8,7 +8,7 @@
 //! Without a URL it uses a fresh SQLite file in a temporary folder.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use emporium_domain::time::Timestamp;
 use emporium_store::{Store, StoreOptions};
@@ -35,11 +35,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 let mut latencies = Vec::with_capacity(per_writer);
                 for i in 0..per_writer {
                     let t = Instant::now();
-                    // A representative small transaction: a delete and an insert.
+                    // A representative small transaction: a delete and an upsert.
                     let at = Timestamp::from_millis(i as i64);
-                    store
-                        .record_login_failure(&format!("bench{w}"), at, at.minus(Duration::from_secs(1)))
-                        .await?;
+                    store.login_succeeded(&format!("bench{w}"), "192.0.2.1", at).await?;
                     latencies.push(t.elapsed());
                 }
                 Ok::<_, emporium_store::StoreError>(latencies)

@@ -3,6 +3,7 @@
 use crate::db::{Conn, Row, query, query_scalar};
 use emporium_domain::account::{DisplayName, Email, Phone, Role, Username};
 use emporium_domain::address::{MAX_ADDRESSES_PER_USER, NewAddress};
+use emporium_domain::throttle::{self, Bucket, Verdict};
 use emporium_domain::time::Timestamp;
 
 use crate::sealed::context;
@@ -234,41 +235,113 @@ impl Store {
         .await
     }
 
-    /// How many logins failed for a username since `since`, and when the oldest of them was.
-    pub async fn login_failures_since(
-        &self,
-        username: &str,
-        since: Timestamp,
-    ) -> Result<(u32, Option<Timestamp>), StoreError> {
-        let row =
-            query("SELECT COUNT(*) AS n, MIN(at) AS oldest FROM login_failures WHERE username_key = $1 AND at > $2")
-                .bind(Username::key_of(username))
-                .bind(since.millis())
-                .fetch_one(self.reader())
-                .await?;
-        let n: i64 = row.try_get("n")?;
-        let oldest: Option<i64> = row.try_get("oldest")?;
-        Ok((u32::try_from(n).unwrap_or(u32::MAX), oldest.map(Timestamp::from_millis)))
-    }
-
-    /// Records a failed login and forgets failures older than `forget_before`.
-    pub async fn record_login_failure(
-        &self,
-        username: &str,
-        now: Timestamp,
-        forget_before: Timestamp,
-    ) -> Result<(), StoreError> {
-        let key = Username::key_of(username);
+    /// Takes one attempt from each of `buckets` before a password is checked: all or
+    /// none, atomically, so however many requests race on however many instances, no
+    /// bucket lets more than its budget through per window. A bucket out of attempts
+    /// refuses with [`StoreError::Throttled`] and nothing is taken from any.
+    ///
+    /// Each bucket is one row, incremented by an upsert that also opens a new window
+    /// when the old one is over. On PostgreSQL the upsert locks the row until commit;
+    /// buckets are taken in key order, so two attempts never wait on each other in a
+    /// cycle.
+    pub async fn take_login_attempt(&self, mut buckets: Vec<Bucket>, now: Timestamp) -> Result<(), StoreError> {
+        buckets.sort_by(|a, b| a.key.cmp(&b.key));
         self.write(move |conn| {
             Box::pin(async move {
-                query("DELETE FROM login_failures WHERE username_key = $1 AND at <= $2")
-                    .bind(&key)
-                    .bind(forget_before.millis())
+                for bucket in &buckets {
+                    let row = query(
+                        "INSERT INTO login_attempts (bucket, window_opened, attempts) VALUES ($1, $2, 1)
+                         ON CONFLICT (bucket) DO UPDATE SET
+                           attempts = CASE WHEN login_attempts.window_opened <= $3 THEN 1
+                                           ELSE login_attempts.attempts + 1 END,
+                           window_opened = CASE WHEN login_attempts.window_opened <= $3 THEN $2
+                                                ELSE login_attempts.window_opened END
+                         RETURNING attempts, window_opened",
+                    )
+                    .bind(&bucket.key)
+                    .bind(now.millis())
+                    .bind(now.minus(throttle::WINDOW).millis())
+                    .fetch_one(&mut *conn)
+                    .await?;
+                    let attempts: i64 = row.try_get("attempts")?;
+                    let opened = Timestamp::from_millis(row.try_get("window_opened")?);
+                    if let Verdict::Refused { retry_after } = throttle::verdict(bucket, attempts, opened, now) {
+                        // The error rolls back every increment of this attempt.
+                        return Err(StoreError::Throttled(retry_after));
+                    }
+                }
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    /// Whether the account logged in from `address` since `since`.
+    pub async fn knows_login_address(
+        &self,
+        username: &str,
+        address: &str,
+        since: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let found: Option<i64> = query_scalar(
+            "SELECT last_login_at FROM known_login_addresses
+             WHERE username_key = $1 AND address = $2 AND last_login_at > $3",
+        )
+        .bind(Username::key_of(username))
+        .bind(address)
+        .bind(since.millis())
+        .fetch_optional(self.reader())
+        .await?;
+        Ok(found.is_some())
+    }
+
+    /// After a successful login: the pair's bucket is emptied, the attempt is given back
+    /// to the address's and the account's buckets (so an office behind one address, or
+    /// an owner at a new one, spends nothing by logging in), and the address becomes (or
+    /// stays) known to the account.
+    pub async fn login_succeeded(&self, username: &str, address: &str, now: Timestamp) -> Result<(), StoreError> {
+        let key = Username::key_of(username);
+        let pair = throttle::pair_bucket(&key, address).key;
+        let given_back = [format!("address:{address}"), format!("account:{key}")];
+        let address = address.to_owned();
+        self.write(move |conn| {
+            Box::pin(async move {
+                query("DELETE FROM login_attempts WHERE bucket = $1")
+                    .bind(&pair)
                     .execute(&mut *conn)
                     .await?;
-                query("INSERT INTO login_failures (username_key, at) VALUES ($1, $2)")
-                    .bind(&key)
-                    .bind(now.millis())
+                for bucket in &given_back {
+                    query("UPDATE login_attempts SET attempts = attempts - 1 WHERE bucket = $1 AND attempts > 0")
+                        .bind(bucket)
+                        .execute(&mut *conn)
+                        .await?;
+                }
+                query(
+                    "INSERT INTO known_login_addresses (username_key, address, last_login_at) VALUES ($1, $2, $3)
+                     ON CONFLICT (username_key, address) DO UPDATE SET last_login_at = $3",
+                )
+                .bind(&key)
+                .bind(&address)
+                .bind(now.millis())
+                .execute(&mut *conn)
+                .await?;
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    /// Forgets buckets whose window closed before `now` and addresses not used to log in
+    /// for [`throttle::KNOWN_FOR`] (a background job's housekeeping).
+    pub async fn forget_old_login_attempts(&self, now: Timestamp) -> Result<(), StoreError> {
+        self.write(move |conn| {
+            Box::pin(async move {
+                query("DELETE FROM login_attempts WHERE window_opened <= $1")
+                    .bind(now.minus(throttle::WINDOW).millis())
+                    .execute(&mut *conn)
+                    .await?;
+                query("DELETE FROM known_login_addresses WHERE last_login_at <= $1")
+                    .bind(now.minus(throttle::KNOWN_FOR).millis())
                     .execute(&mut *conn)
                     .await?;
                 Ok(())
@@ -277,17 +350,11 @@ impl Store {
         .await
     }
 
-    /// Opens a session after a successful login: clears the user's failure record and
-    /// drops their expired sessions.
+    /// Opens a session after a successful login, and drops the user's expired sessions.
     pub async fn create_session(&self, user: &User, session: NewSession) -> Result<i64, StoreError> {
         let user_id = user.id;
-        let key = Username::key_of(&user.username);
         self.write(move |conn| {
             Box::pin(async move {
-                query("DELETE FROM login_failures WHERE username_key = $1")
-                    .bind(&key)
-                    .execute(&mut *conn)
-                    .await?;
                 query("DELETE FROM sessions WHERE user_id = $1 AND expires_at <= $2")
                     .bind(user_id)
                     .bind(session.created_at.millis())

@@ -59,6 +59,9 @@ pub enum StoreError {
     /// A per-account cap was reached.
     #[error("limit reached: {0}")]
     LimitReached(&'static str),
+    /// A login throttle bucket has no attempt left; nothing was taken from any.
+    #[error("too many attempts; retry after {} s", .0.as_secs())]
+    Throttled(std::time::Duration),
     /// The settings name no usable database.
     #[error("{0}")]
     Config(String),

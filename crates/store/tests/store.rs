@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use emporium_domain::account::{Phone, Role, Username};
 use emporium_domain::address::{AddressInput, NewAddress};
+use emporium_domain::throttle;
 use emporium_domain::time::Timestamp;
 use emporium_store::accounts::{NewSession, NewUser, ProfileChanges};
 use emporium_store::{Store, StoreError};
@@ -195,36 +196,77 @@ async fn a_lookup_begun_after_a_logout_was_acknowledged_never_finds_the_session(
 }
 engine_test!(a_lookup_begun_after_a_logout_was_acknowledged_never_finds_the_session);
 
-async fn login_failures_count_within_the_window(db: TestDb) {
+/// The throttle's buckets: racing attempts get exactly the budget through, a refusal
+/// takes nothing from the other buckets, the window reopens, and a successful login
+/// empties its pair and makes the address known.
+async fn login_attempts_are_taken_atomically_up_to_the_budget(db: TestDb) {
     let store = db.open().await;
-    let minute = Duration::from_secs(60);
-    for i in 0..3 {
-        let at = NOW.plus(minute * i);
-        store
-            .record_login_failure("Dave", at, at.minus(minute * 15))
-            .await
-            .expect("recorded");
+    let buckets = throttle::login_buckets(Some("dave"), "192.0.2.1", false);
+    let racers: Vec<_> = (0..40)
+        .map(|_| {
+            let store = store.clone();
+            let buckets = buckets.clone();
+            tokio::spawn(async move { store.take_login_attempt(buckets, NOW).await })
+        })
+        .collect();
+    let mut allowed = 0;
+    for racer in racers {
+        match racer.await.expect("task") {
+            Ok(()) => allowed += 1,
+            Err(StoreError::Throttled(wait)) => assert!(wait > Duration::from_secs(14 * 60), "{wait:?}"),
+            Err(e) => panic!("{e}"),
+        }
     }
-    let (n, oldest) = store
-        .login_failures_since("dave", NOW.minus(minute))
+    assert_eq!(allowed, throttle::PER_PAIR, "exactly the budget got through");
+
+    // The refused attempts took nothing from the address bucket: another name from the
+    // same address has the address's budget minus the ten attempts that went through.
+    let elsewhere = throttle::login_buckets(Some("erin"), "192.0.2.1", false);
+    store
+        .take_login_attempt(elsewhere.clone(), NOW)
         .await
-        .expect("query");
-    assert_eq!((n, oldest), (3, Some(NOW)));
-    let (n, _) = store.login_failures_since("dave", NOW).await.expect("query");
-    assert_eq!(n, 2, "the window excludes failures at or before its start");
-    let user = store.create_user(new_user("dave"), NOW).await.expect("created");
-    store.create_session(&user, session("h", minute)).await.expect("login");
-    assert_eq!(
+        .expect("the address has room");
+    let counted: i64 = sqlx::query_scalar("SELECT attempts FROM login_attempts WHERE bucket = 'address:192.0.2.1'")
+        .fetch_one(store.reader())
+        .await
+        .expect("count");
+    assert_eq!(counted, throttle::PER_PAIR + 1);
+
+    // A known address skips the account's bucket, which strangers have spent.
+    assert!(matches!(
         store
-            .login_failures_since("dave", NOW.minus(minute))
+            .take_login_attempt(throttle::login_buckets(Some("dave"), "192.0.2.2", false), NOW)
+            .await,
+        Err(StoreError::Throttled(_))
+    ));
+    let since = NOW.minus(throttle::KNOWN_FOR);
+    assert!(
+        !store
+            .knows_login_address("Dave", "192.0.2.2", since)
             .await
             .expect("query")
-            .0,
-        0,
-        "a login clears the record"
     );
+    store.login_succeeded("Dave", "192.0.2.2", NOW).await.expect("recorded");
+    assert!(
+        store
+            .knows_login_address("dave", "192.0.2.2", since)
+            .await
+            .expect("query")
+    );
+    store
+        .take_login_attempt(throttle::login_buckets(Some("dave"), "192.0.2.2", true), NOW)
+        .await
+        .expect("the owner's address gets in");
+
+    // The window reopens after fifteen minutes.
+    let later = NOW.plus(throttle::WINDOW);
+    store.take_login_attempt(buckets, later).await.expect("a new window");
+    store
+        .forget_old_login_attempts(later.plus(Duration::from_secs(1)))
+        .await
+        .expect("swept");
 }
-engine_test!(login_failures_count_within_the_window);
+engine_test!(login_attempts_are_taken_atomically_up_to_the_budget);
 
 async fn profiles_change_only_the_fields_given(db: TestDb) {
     let store = db.open().await;
@@ -328,15 +370,17 @@ async fn a_failed_operation_leaves_no_trace(db: TestDb) {
     let result: Result<(), StoreError> = store
         .write(|conn| {
             Box::pin(async move {
-                emporium_store::db::query("INSERT INTO login_failures (username_key, at) VALUES ('x', 1)")
-                    .execute(&mut *conn)
-                    .await?;
+                emporium_store::db::query(
+                    "INSERT INTO login_attempts (bucket, window_opened, attempts) VALUES ('x', 1, 1)",
+                )
+                .execute(&mut *conn)
+                .await?;
                 Err(StoreError::NotFound)
             })
         })
         .await;
     assert!(matches!(result, Err(StoreError::NotFound)));
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM login_failures")
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM login_attempts")
         .fetch_one(store.reader())
         .await
         .expect("count");
@@ -349,9 +393,11 @@ async fn a_panicking_operation_does_not_break_the_write_path(db: TestDb) {
     let result: Result<(), StoreError> = store
         .write(|conn| {
             Box::pin(async move {
-                emporium_store::db::query("INSERT INTO login_failures (username_key, at) VALUES ('x', 1)")
-                    .execute(&mut *conn)
-                    .await?;
+                emporium_store::db::query(
+                    "INSERT INTO login_attempts (bucket, window_opened, attempts) VALUES ('x', 1, 1)",
+                )
+                .execute(&mut *conn)
+                .await?;
                 panic!("a bug in an operation");
             })
         })
@@ -363,7 +409,7 @@ async fn a_panicking_operation_does_not_break_the_write_path(db: TestDb) {
         .create_user(new_user("after_the_panic"), NOW)
         .await
         .expect("writes still work");
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM login_failures")
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM login_attempts")
         .fetch_one(store.reader())
         .await
         .expect("count");

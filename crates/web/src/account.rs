@@ -1,7 +1,7 @@
 //! Registering, logging in and out, and the account page (profile and addresses).
 
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::{Extension, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use emporium_store::accounts::Address;
@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use super::session::{SESSION_COOKIE, Visitor, is_secure, set_cookie};
 use super::view::{Ctx, FieldErrors, Path, Posted, WebResult, form_errors, nonblank, render, safe_next, see_other};
-use emporium_app::accounts::{self, Credentials, ProfileEdit, Registration};
+use emporium_app::accounts::{self, ClientAddress, Credentials, ProfileEdit, Registration};
 use emporium_app::{AppError, AppState};
 use emporium_domain::address::AddressInput;
 
@@ -86,11 +86,10 @@ pub async fn register_page(visitor: Visitor, Query(next): Query<Next>) -> WebRes
 async fn start_session(
     state: &AppState,
     headers_secure: bool,
-    username: &str,
-    password: &str,
+    credentials: Credentials<'_>,
     next: &str,
 ) -> Result<axum::response::Response, AppError> {
-    let token = accounts::log_in(state, Credentials { username, password }).await?.token;
+    let token = accounts::log_in(state, credentials).await?.token;
     let mut response = see_other(&safe_next(Some(next)));
     let ttl = state.config().session_ttl.as_secs();
     response.headers_mut().append(
@@ -104,11 +103,17 @@ async fn start_session(
 pub async fn log_in(
     State(state): State<AppState>,
     headers: axum::http::HeaderMap,
+    from: Option<Extension<ClientAddress>>,
     Posted { visitor, form }: Posted<CredentialsForm>,
 ) -> WebResult {
     let t = visitor.t();
     let secure = is_secure(&headers, &state);
-    match start_session(&state, secure, &form.username, &form.password, &form.next).await {
+    let credentials = Credentials {
+        username: &form.username,
+        password: &form.password,
+        from: from.map(|Extension(a)| a).unwrap_or_default(),
+    };
+    match start_session(&state, secure, credentials, &form.next).await {
         Ok(response) => Ok(response),
         Err(AppError::InvalidCredentials) => credentials_page(
             &visitor,
@@ -135,6 +140,7 @@ pub async fn log_in(
 pub async fn register(
     State(state): State<AppState>,
     headers: axum::http::HeaderMap,
+    from: Option<Extension<ClientAddress>>,
     Posted { visitor, form }: Posted<CredentialsForm>,
 ) -> WebResult {
     let registration = Registration {
@@ -145,7 +151,12 @@ pub async fn register(
     match accounts::register(&state, registration).await {
         Ok(_) => {
             let secure = is_secure(&headers, &state);
-            Ok(start_session(&state, secure, &form.username, &form.password, &form.next).await?)
+            let credentials = Credentials {
+                username: &form.username,
+                password: &form.password,
+                from: from.map(|Extension(a)| a).unwrap_or_default(),
+            };
+            Ok(start_session(&state, secure, credentials, &form.next).await?)
         }
         Err(AppError::Conflict {
             code: "username_taken", ..

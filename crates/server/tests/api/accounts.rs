@@ -156,6 +156,8 @@ async fn unknown_users_and_wrong_passwords_get_the_same_answer(app: TestApp) {
 }
 app_test!(unknown_users_and_wrong_passwords_get_the_same_answer);
 
+/// Ten attempts from one address at one username spend that pair's budget (and, as the
+/// address never logged in to the account, the account's budget for strangers).
 async fn ten_failures_lock_the_username_for_fifteen_minutes(app: TestApp) {
     app.register("dave", "password123").await;
     for _ in 0..10 {
@@ -179,6 +181,102 @@ async fn ten_failures_lock_the_username_for_fifteen_minutes(app: TestApp) {
     assert_eq!(app.login("dave", "password123").await.status(), StatusCode::OK);
 }
 app_test!(ten_failures_lock_the_username_for_fifteen_minutes);
+
+/// Attempts are counted before the password is checked: of a burst of simultaneous
+/// guesses, at most the budget is checked, and the right password in the burst gets in
+/// only if it came within the budget.
+async fn a_burst_of_guesses_checks_at_most_the_budget(app: TestApp) {
+    app.register("gina", "password123").await;
+    let burst: Vec<_> = (0..60)
+        .map(|i| {
+            let password = if i == 30 { "password123" } else { "wrong-password" };
+            let request = app
+                .request(Method::POST, "/api/v1/auth/login")
+                .json(&json!({"username": "gina", "password": password}));
+            tokio::spawn(request.send())
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for attempt in burst {
+        statuses.push(attempt.await.unwrap().unwrap().status());
+    }
+    let checked = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::UNAUTHORIZED || **s == StatusCode::OK)
+        .count();
+    let refused = statuses.iter().filter(|s| **s == StatusCode::TOO_MANY_REQUESTS).count();
+    assert_eq!(checked, 10, "{statuses:?}");
+    assert_eq!(refused, 50, "{statuses:?}");
+    if !statuses.contains(&StatusCode::OK) {
+        assert_eq!(
+            app.login("gina", "password123").await.status(),
+            StatusCode::TOO_MANY_REQUESTS
+        );
+    }
+}
+app_test!(a_burst_of_guesses_checks_at_most_the_budget);
+
+/// A login from behind the balancer at `address` (the test app trusts X-Forwarded-For).
+async fn login_from(app: &TestApp, address: &str, username: &str, password: &str) -> StatusCode {
+    app.request(Method::POST, "/api/v1/auth/login")
+        .header("x-forwarded-for", address)
+        .json(&json!({"username": username, "password": password}))
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+/// Guesses from many addresses spend the account's budget for strangers, so a botnet
+/// guesses no faster than one address; the owner, at an address they logged in from
+/// before, still gets in. One address spraying many usernames runs out too.
+async fn strangers_cannot_lock_the_owner_out(db: emporium_testkit::TestDb) {
+    let app = TestApp::spawn_with(
+        db,
+        AppConfig {
+            bcrypt_cost: 4,
+            write_limits: emporium_app::WriteLimits {
+                trust_forwarded_for: true,
+                ..emporium_app::WriteLimits::OFF
+            },
+            ..AppConfig::default()
+        },
+    )
+    .await;
+    app.register("staff_owner", "password123").await;
+    assert_eq!(
+        login_from(&app, "198.51.100.1", "staff_owner", "password123").await,
+        StatusCode::OK
+    );
+    for i in 1..=10 {
+        let status = login_from(&app, &format!("203.0.113.{i}"), "staff_owner", "wrong-password").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "guess {i}");
+    }
+    // Strangers are refused from now on, even with the right password…
+    for address in ["203.0.113.11", "203.0.113.1"] {
+        assert_eq!(
+            login_from(&app, address, "staff_owner", "password123").await,
+            StatusCode::TOO_MANY_REQUESTS
+        );
+    }
+    // …but the owner, at a known address, is not.
+    assert_eq!(
+        login_from(&app, "198.51.100.1", "staff_owner", "password123").await,
+        StatusCode::OK
+    );
+
+    // One address spraying a password over many names: a hundred attempts, then 429.
+    for i in 0..100 {
+        let status = login_from(&app, "192.0.2.50", &format!("user{i}"), "password123").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "spray {i}");
+    }
+    assert_eq!(
+        login_from(&app, "192.0.2.50", "someone", "password123").await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    app.assert_clean().await;
+}
+emporium_testkit::engine_test!(strangers_cannot_lock_the_owner_out);
 
 async fn logout_ends_the_session(app: TestApp) {
     let token = app.customer("frank").await;
@@ -301,8 +399,7 @@ async fn timing_tells_nothing_after_the_cost_changes() {
     };
     let olga = raised.store.create_user(user, raised.clock.now()).await.unwrap();
     raised.login("nobody", "warm-up-the-decoy").await;
-    let old = median_failed_login(&raised, "olga").await;
-    let unknown = median_failed_login(&raised, "nobody").await;
+    let (old, unknown) = medians_interleaved(&raised, "olga", "nobody").await;
     let ratio = unknown.as_secs_f64() / old.as_secs_f64();
     assert!((0.5..2.0).contains(&ratio), "unknown {unknown:?} vs old cost {old:?}");
     assert_eq!(raised.login("olga", "password123").await.status(), StatusCode::OK);
@@ -320,10 +417,28 @@ async fn timing_tells_nothing_after_the_cost_changes() {
     )
     .await;
     lowered.login("no_one", "warm-up-the-decoy").await;
-    let slow = median_failed_login(&lowered, "olga").await;
-    let unknown = median_failed_login(&lowered, "no_one").await;
+    let (slow, unknown) = medians_interleaved(&lowered, "olga", "no_one").await;
     let ratio = unknown.as_secs_f64() / slow.as_secs_f64();
     assert!((0.5..2.0).contains(&ratio), "unknown {unknown:?} vs cost 8 {slow:?}");
+}
+
+/// The median times of failed logins as `a` and as `b`, taken in turns so that a burst
+/// of load on the machine weighs on both alike.
+async fn medians_interleaved(app: &TestApp, a: &str, b: &str) -> (Duration, Duration) {
+    let (mut times_a, mut times_b) = (Vec::new(), Vec::new());
+    for _ in 0..5 {
+        for (username, times) in [(a, &mut times_a), (b, &mut times_b)] {
+            let started = Instant::now();
+            assert_eq!(
+                app.login(username, "wrong-password").await.status(),
+                StatusCode::UNAUTHORIZED
+            );
+            times.push(started.elapsed());
+        }
+    }
+    times_a.sort();
+    times_b.sort();
+    (times_a[2], times_b[2])
 }
 
 async fn median_failed_login(app: &TestApp, username: &str) -> Duration {
