@@ -9,7 +9,9 @@ use emporium_domain::text::{optional_line, single_line};
 use emporium_domain::time::Timestamp;
 use emporium_domain::{FieldError, Invalid};
 use emporium_store::accounts::Session;
-use emporium_store::orders::{IdempotencyKey, Idempotent, Order, PlaceOrder, Render, TrackingEvent};
+use emporium_store::idempotency::{IdempotencyKey, Idempotent, Render};
+use emporium_store::order_read::{Order, TrackingEvent};
+use emporium_store::orders::PlaceOrder;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 

@@ -79,6 +79,19 @@ pub enum StoreError {
     CommitFailed(String),
 }
 
+impl From<emporium_domain::pricing::PricingError> for StoreError {
+    fn from(e: emporium_domain::pricing::PricingError) -> Self {
+        use emporium_domain::pricing::PricingError;
+        match e {
+            PricingError::EmptyCart => StoreError::EmptyCart,
+            PricingError::MixedCurrencies => StoreError::MixedCurrencies,
+            PricingError::InsufficientStock { product_id, available } => {
+                StoreError::InsufficientStock { product_id, available }
+            }
+        }
+    }
+}
+
 impl StoreError {
     /// Whether the database is out of reach for now (pool exhausted, connection lost,
     /// store closing), as opposed to a fault in the operation itself.
