@@ -45,8 +45,7 @@ pub async fn start_payment(
     let start = state
         .store()
         .begin_payment(order_id, user_id, with.provider.clone(), key.clone(), now)
-        .await
-        .map_err(AppError::or_not_found("order"))?;
+        .await?;
     let payment = match start {
         PaymentStart::Replay(answer) => return Ok(Idempotent::Replay(answer)),
         PaymentStart::Existing(payment) => payment,
@@ -166,8 +165,7 @@ pub async fn ask_refund(
             render,
             state.now(),
         )
-        .await
-        .map_err(AppError::or_not_found("order"))?;
+        .await?;
     Ok(outcome)
 }
 

@@ -241,8 +241,7 @@ pub async fn complete_payment(state: &AppState, page: &str, succeeded: bool) -> 
     let (payment, _completed_now) = state
         .store()
         .sandbox_complete_notifying(payment_id, succeeded, now, notify)
-        .await
-        .map_err(AppError::or_not_found("payment"))?;
+        .await?;
     Ok(payment)
 }
 

@@ -113,7 +113,7 @@ async fn set_cart_item_in(
     .bind(product_id)
     .fetch_optional(&mut *conn)
     .await?
-    .ok_or(StoreError::NotFound)?;
+    .ok_or(StoreError::NotFound("product"))?;
     if row.try_get::<String, _>("status")? != "active" {
         return Err(StoreError::ProductUnavailable(product_id));
     }

@@ -3,9 +3,10 @@
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    /// The row does not exist (or belongs to someone else: callers cannot tell).
-    #[error("not found")]
-    NotFound,
+    /// The row does not exist (or belongs to someone else: callers cannot tell); names
+    /// what was looked for (`order`, `address`), so each layer above can say so.
+    #[error("{0} not found")]
+    NotFound(&'static str),
     /// The username is registered already (compared case-insensitively).
     #[error("username is taken")]
     UsernameTaken,

@@ -367,7 +367,7 @@ async fn complete_all(conn: &mut Conn, orders: &mut [Order]) -> Result<(), Store
         sql.build()
     };
     let position: HashMap<i64, usize> = orders.iter().enumerate().map(|(i, o)| (o.id, i)).collect();
-    let at = |order_id: i64| position.get(&order_id).copied().ok_or(StoreError::NotFound);
+    let at = |order_id: i64| position.get(&order_id).copied().ok_or(StoreError::NotFound("order"));
     let items = query("SELECT * FROM order_items", " ORDER BY id")
         .fetch_all(&mut *conn)
         .await?;

@@ -125,7 +125,9 @@ impl Store {
         self.write(move |conn| {
             Box::pin(async move {
                 move_order(conn, order_id, owner, OrderEvent::ConfirmReceipt, &actor, None, now).await?;
-                order_in(conn, &sealer, order_id).await?.ok_or(StoreError::NotFound)
+                order_in(conn, &sealer, order_id)
+                    .await?
+                    .ok_or(StoreError::NotFound("order"))
             })
         })
         .await
@@ -213,7 +215,7 @@ async fn snapshot_address_in(
     .bind(user_id)
     .fetch_optional(&mut *conn)
     .await?
-    .ok_or(StoreError::NotFound)?;
+    .ok_or(StoreError::NotFound("address"))?;
     let open = |column: &str| -> Result<String, StoreError> {
         let stored = row.try_get::<Option<String>, _>(column)?.unwrap_or_default();
         sealer.open(&context(&format!("addresses.{column}"), user_id), stored)
@@ -242,7 +244,9 @@ async fn cancel_order_in(
 ) -> Result<Order, StoreError> {
     move_order(conn, order_id, owner, event, actor, None, now).await?;
     return_order_stock(conn, order_id, now).await?;
-    order_in(conn, sealer, order_id).await?.ok_or(StoreError::NotFound)
+    order_in(conn, sealer, order_id)
+        .await?
+        .ok_or(StoreError::NotFound("order"))
 }
 
 async fn ship_order_in(
@@ -263,7 +267,9 @@ async fn ship_order_in(
         .bind(now.millis())
         .execute(&mut *conn)
         .await?;
-    order_in(conn, sealer, order_id).await?.ok_or(StoreError::NotFound)
+    order_in(conn, sealer, order_id)
+        .await?
+        .ok_or(StoreError::NotFound("order"))
 }
 
 async fn add_tracking_event_in(
@@ -277,7 +283,7 @@ async fn add_tracking_event_in(
         .bind(order_id)
         .fetch_optional(&mut *conn)
         .await?
-        .ok_or(StoreError::NotFound)?;
+        .ok_or(StoreError::NotFound("order"))?;
     let status: OrderStatus = parse_column(&row, "status")?;
     if !matches!(status, OrderStatus::Shipped | OrderStatus::Received) {
         return Err(InvalidTransition {
@@ -302,7 +308,9 @@ async fn add_tracking_event_in(
         .bind(order_id)
         .execute(&mut *conn)
         .await?;
-    order_in(conn, sealer, order_id).await?.ok_or(StoreError::NotFound)
+    order_in(conn, sealer, order_id)
+        .await?
+        .ok_or(StoreError::NotFound("order"))
 }
 
 /// Moves an order through the state machine inside a transaction: reads its status,
@@ -321,9 +329,9 @@ pub(crate) async fn move_order(
         .bind(order_id)
         .fetch_optional(&mut *conn)
         .await?;
-    let row = row.ok_or(StoreError::NotFound)?;
+    let row = row.ok_or(StoreError::NotFound("order"))?;
     if owner.is_some_and(|o| o != row.try_get::<i64, _>("user_id").unwrap_or(-1)) {
-        return Err(StoreError::NotFound);
+        return Err(StoreError::NotFound("order"));
     }
     let from: OrderStatus = parse_column(&row, "status")?;
     let to = order::transition(from, event)?;

@@ -207,7 +207,7 @@ async fn begin_payment_in(
         .fetch_optional(&mut *conn)
         .await?
         .filter(|o| o.try_get::<i64, _>("user_id").ok() == Some(owner))
-        .ok_or(StoreError::NotFound)?;
+        .ok_or(StoreError::NotFound("order"))?;
     let status: OrderStatus = parse_column(&order, "status")?;
     if status != OrderStatus::PendingPayment {
         return Err(InvalidTransition {

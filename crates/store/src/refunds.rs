@@ -236,7 +236,7 @@ async fn request_refund_in(
     let order = order_in(conn, sealer, *order_id)
         .await?
         .filter(|o| o.user_id == *owner)
-        .ok_or(StoreError::NotFound)?;
+        .ok_or(StoreError::NotFound("order"))?;
     if !order.status.is_paid() {
         return Err(InvalidTransition {
             from: order.status,

@@ -169,7 +169,7 @@ async fn sandbox_complete_in(
             .bind(merchant_payment)
             .fetch_optional(&mut *conn)
             .await?
-            .ok_or(StoreError::NotFound)?;
+            .ok_or(StoreError::NotFound("payment"))?;
         return Ok((sandbox_from(&row)?, false));
     };
     let record = sandbox_from(&row)?;
