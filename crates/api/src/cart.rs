@@ -4,7 +4,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use emporium_app::cart;
-use emporium_store::orders::CartLine;
+use emporium_store::cart::CartLine;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 

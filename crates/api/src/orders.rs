@@ -13,7 +13,8 @@ use emporium_app::orders::{self, Checkout, Tracking};
 use emporium_app::paging::{cut_page, keyset};
 use emporium_domain::order::OrderStatus;
 use emporium_domain::time::Timestamp;
-use emporium_store::orders::{Idempotent, Order};
+use emporium_store::idempotency::{AnswerKind, Idempotent, StoredAnswer};
+use emporium_store::order_read::Order;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -144,10 +145,6 @@ pub struct OrderView {
     pub cancelled_at: Option<String>,
 }
 
-fn opt(s: &str) -> Option<String> {
-    if s.is_empty() { None } else { Some(s.to_owned()) }
-}
-
 impl From<&Order> for OrderView {
     fn from(o: &Order) -> Self {
         let a = &o.address;
@@ -172,20 +169,20 @@ impl From<&Order> for OrderView {
             refunded_amount: o.refunded_amount,
             currency: o.currency.clone(),
             address: OrderAddressView {
-                recipient: a[0].clone(),
-                phone: a[1].clone(),
-                line1: a[2].clone(),
-                line2: opt(&a[3]),
-                city: a[4].clone(),
-                region: opt(&a[5]),
-                postal_code: opt(&a[6]),
-                country: a[7].clone(),
+                recipient: a.recipient.clone(),
+                phone: a.phone.clone(),
+                line1: a.line1.clone(),
+                line2: a.line2.clone(),
+                city: a.city.clone(),
+                region: a.region.clone(),
+                postal_code: a.postal_code.clone(),
+                country: a.country.clone(),
             },
             note: o.note.clone(),
             payment: o.payment.as_ref().map(|p| OrderPaymentView {
                 id: p.id,
                 provider: p.provider.clone(),
-                status: p.status.clone(),
+                status: p.status.as_str().to_owned(),
                 amount: p.amount,
                 currency: p.currency.clone(),
                 pay_url: p.pay_url.clone(),
@@ -225,6 +222,16 @@ pub(crate) fn raw_json(status: StatusCode, body: String) -> Response {
     (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
+/// The reply to a request whose `Idempotency-Key` was answered before: what the first
+/// send was answered. Every answer the API remembers is the document of something the
+/// request created, so it is replayed as that creation was answered, `201 Created`.
+pub(crate) fn replayed(answer: StoredAnswer) -> Response {
+    let status = match answer.kind {
+        AnswerKind::Order | AnswerKind::Payment | AnswerKind::Refund => StatusCode::CREATED,
+    };
+    raw_json(status, answer.body)
+}
+
 /// Placing an order.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -259,11 +266,9 @@ pub async fn place_order(
     let key = orders::idempotency_key(key.0, session.user.id, "POST /orders".into(), &checkout);
     // The answer is rendered inside the order's transaction, so a retry with the same key
     // replays exactly this document.
-    let render = Box::new(|o: &Order| (201, to_json(&OrderView::from(o))));
+    let render = Box::new(|o: &Order| to_json(&OrderView::from(o)));
     match orders::place_order(&state, session.user.id, &checkout, key, render).await? {
-        Idempotent::Replay { status, body } => {
-            Ok(raw_json(StatusCode::from_u16(status).unwrap_or(StatusCode::OK), body))
-        }
+        Idempotent::Replay(answer) => Ok(replayed(answer)),
         Idempotent::Fresh(order) => Ok((StatusCode::CREATED, Json(OrderView::from(&order))).into_response()),
     }
 }
@@ -521,8 +526,8 @@ pub async fn order_events(
         data: events
             .into_iter()
             .map(|e| OrderEventView {
-                from: e.from,
-                to: e.to,
+                from: e.from.map(|s| s.as_str().to_owned()),
+                to: e.to.as_str().to_owned(),
                 actor: e.actor,
                 at: e.at.to_rfc3339(),
                 detail: e.detail,

@@ -11,14 +11,16 @@ use emporium_app::orders;
 use emporium_app::paging::{cut_page, keyset};
 use emporium_app::payments::{self, PayWith, RefundWish};
 use emporium_domain::account::Role;
+use emporium_domain::payment::RefundStatus;
 use emporium_payments::signature;
-use emporium_store::orders::Idempotent;
-use emporium_store::payments::{Payment, Refund};
+use emporium_store::idempotency::Idempotent;
+use emporium_store::payments::Payment;
+use emporium_store::refunds::Refund;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::Page;
-use super::orders::{raw_json, to_json};
+use super::orders::{replayed, to_json};
 use super::params;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{Auth, IdempotencyHeader, JsonBody, Path, Query, Staff};
@@ -48,7 +50,7 @@ impl From<&Payment> for PaymentView {
             payment_id: p.id,
             order_id: p.order_id,
             provider: p.provider.clone(),
-            status: p.status.clone(),
+            status: p.status.as_str().to_owned(),
             amount: p.amount,
             currency: p.currency.clone(),
             pay_url: p.pay_url.clone(),
@@ -88,11 +90,9 @@ pub async fn pay_order(
 ) -> ApiResult<Response> {
     let with = PayWith { provider: req.provider };
     let key = orders::idempotency_key(key.0, session.user.id, format!("POST /orders/{order_id}/pay"), &with);
-    let render = Box::new(|p: &Payment| (201, to_json(&PaymentView::from(p))));
+    let render = Box::new(|p: &Payment| to_json(&PaymentView::from(p)));
     match payments::start_payment(&state, session.user.id, order_id, &with, key, render).await? {
-        Idempotent::Replay { status, body } => {
-            Ok(raw_json(StatusCode::from_u16(status).unwrap_or(StatusCode::OK), body))
-        }
+        Idempotent::Replay(answer) => Ok(replayed(answer)),
         Idempotent::Fresh(payment) => Ok((StatusCode::CREATED, Json(PaymentView::from(&payment))).into_response()),
     }
 }
@@ -191,7 +191,7 @@ impl From<&Refund> for RefundView {
             payment_id: r.payment_id,
             amount: r.amount,
             reason: r.reason.clone(),
-            status: r.status.clone(),
+            status: r.status.as_str().to_owned(),
             created_at: r.created_at.to_rfc3339(),
             decided_at: r.decided_at.map(emporium_domain::time::Timestamp::to_rfc3339),
         }
@@ -238,12 +238,10 @@ pub async fn request_refund(
         format!("POST /orders/{order_id}/refunds"),
         &wish,
     );
-    let render = Box::new(|r: &Refund| (201, to_json(&RefundView::from(r))));
+    let render = Box::new(|r: &Refund| to_json(&RefundView::from(r)));
     Ok(
         match payments::ask_refund(&state, session.user.id, order_id, &wish, key, render).await? {
-            Idempotent::Replay { status, body } => {
-                raw_json(StatusCode::from_u16(status).unwrap_or(StatusCode::OK), body)
-            }
+            Idempotent::Replay(answer) => replayed(answer),
             Idempotent::Fresh(refund) => (StatusCode::CREATED, Json(RefundView::from(&refund))).into_response(),
         },
     )
@@ -317,17 +315,13 @@ pub async fn list_refunds(
     _staff: Staff,
     Query(p): Query<ListRefundsParams>,
 ) -> ApiResult<Json<Page<RefundView>>> {
-    let status = p.status.clone().filter(|s| !s.is_empty());
-    if let Some(s) = &status
-        && !["requested", "processing", "refunded", "rejected", "failed"].contains(&s.as_str())
-    {
-        return Err(emporium_domain::FieldError::new(
-            "status",
-            "must be requested, processing, refunded, rejected or failed",
-        )
-        .into());
-    }
-    let fingerprint = format!("refunds|{status:?}");
+    let wanted = p.status.clone().filter(|s| !s.is_empty());
+    let status = wanted
+        .as_deref()
+        .map(|s| RefundStatus::parse("status", s))
+        .transpose()?;
+    // The cursor is bound to the filter as it was sent.
+    let fingerprint = format!("refunds|{wanted:?}");
     let (limit, position) = params::PageParams {
         limit: p.limit,
         cursor: p.cursor,

@@ -10,6 +10,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use emporium_app::{AppState, sandbox};
+use emporium_domain::payment::PaymentStatus;
 use serde::Deserialize;
 
 use crate::error::ApiError;
@@ -27,7 +28,7 @@ async fn pay_page(State(state): State<AppState>, Path(page): Path<String>) -> Re
     let payment = sandbox::payment_at(&state, &page).await?;
     let payment_id = payment.merchant_payment;
     let amount = format!("{}.{:02}", payment.amount / 100, payment.amount % 100);
-    let done = payment.status != "pending";
+    let done = payment.status != PaymentStatus::Pending;
     let body = format!(
         r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>Sandbox Pay · 沙盒支付</title><style>body{{font-family:system-ui,sans-serif;max-width:28rem;margin:3rem auto;padding:0 1rem}}
@@ -96,7 +97,7 @@ async fn complete(
     }
     Ok((
         StatusCode::ACCEPTED,
-        axum::Json(serde_json::json!({"payment_id": payment.merchant_payment, "status": payment.status})),
+        axum::Json(serde_json::json!({"payment_id": payment.merchant_payment, "status": payment.status.as_str()})),
     )
         .into_response())
 }

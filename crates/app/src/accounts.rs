@@ -253,11 +253,7 @@ pub async fn add_address(state: &AppState, user_id: i64, input: AddressInput<'_>
 
 /// Removes one of the user's addresses; another user's is not found.
 pub async fn delete_address(state: &AppState, user_id: i64, id: i64) -> AppResult<()> {
-    state
-        .store()
-        .delete_address(user_id, id)
-        .await
-        .map_err(AppError::or_not_found("address"))
+    state.store().delete_address(user_id, id).await.map_err(AppError::from)
 }
 
 /// Parses a field that may be cleared: absent → keep (`None`), `null` or blank → clear

@@ -16,7 +16,7 @@ pub async fn set_quantity(state: &AppState, user_id: i64, product_id: i64, quant
         .store()
         .set_cart_item(user_id, product_id, quantity, state.now())
         .await
-        .map_err(AppError::or_not_found("product"))
+        .map_err(AppError::from)
 }
 
 /// Removes a product from the user's cart (nothing to do if it is not there).

@@ -349,11 +349,7 @@ pub async fn update_product(state: &AppState, id: i64, req: ProductEdit) -> AppR
             return Err(Invalid::of([a.err(), b.err(), c.err(), d.err(), e.err(), f.err(), g.err(), h.err()]).into());
         }
     };
-    let product = state
-        .store()
-        .update_product(id, changes, state.now())
-        .await
-        .map_err(AppError::or_not_found("product"))?;
+    let product = state.store().update_product(id, changes, state.now()).await?;
     state.nudge_search();
     Ok(product)
 }
@@ -364,11 +360,7 @@ pub async fn archive_product(state: &AppState, id: i64) -> AppResult<Product> {
         status: Some(ProductStatus::Archived),
         ..Default::default()
     };
-    let product = state
-        .store()
-        .update_product(id, changes, state.now())
-        .await
-        .map_err(AppError::or_not_found("product"))?;
+    let product = state.store().update_product(id, changes, state.now()).await?;
     state.nudge_search();
     tracing::info!(product.id = id, "product archived");
     Ok(product)

@@ -75,15 +75,6 @@ impl AppError {
             field: Some(field.into()),
         }
     }
-
-    /// The store's "no such row", named: every use case that looks one thing up says
-    /// which thing was missing.
-    pub fn or_not_found(noun: &'static str) -> impl Fn(StoreError) -> Self {
-        move |e| match e {
-            StoreError::NotFound => Self::NotFound(noun),
-            e => e.into(),
-        }
-    }
 }
 
 impl From<Invalid> for AppError {
@@ -101,7 +92,7 @@ impl From<FieldError> for AppError {
 impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::NotFound => Self::NotFound("resource"),
+            StoreError::NotFound(what) => Self::NotFound(what),
             StoreError::UsernameTaken => Self::username_taken(),
             StoreError::SkuTaken => Self::Conflict {
                 code: "sku_taken",

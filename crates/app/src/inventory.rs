@@ -10,7 +10,7 @@ use emporium_domain::time::Timestamp;
 use emporium_domain::{FieldError, Invalid};
 use emporium_store::inventory::{Adjustment, Lot, NewLot};
 
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::state::AppState;
 
 /// How far in the future a `received_at` may be (clock skew between machines).
@@ -58,11 +58,7 @@ pub async fn receive_stock(state: &AppState, id: i64, req: Receipt<'_>) -> AppRe
         (a, b, c, d) => return Err(Invalid::of([a.err(), b.err(), c.err(), d.err()]).into()),
     };
     check_value(state, "unit_cost", &lot).await?;
-    let lot = state
-        .store()
-        .receive_stock(id, lot, now)
-        .await
-        .map_err(AppError::or_not_found("product"))?;
+    let lot = state.store().receive_stock(id, lot, now).await?;
     tracing::info!(product.id = id, lot.id = lot.id, units = lot.quantity, "stock received");
     Ok(lot)
 }
@@ -89,8 +85,7 @@ pub async fn write_off(state: &AppState, staff_id: i64, id: i64, quantity: i64, 
     let adjustment = state
         .store()
         .adjust_stock(id, quantity, reason, Some(staff_id), state.now())
-        .await
-        .map_err(AppError::or_not_found("product"))?;
+        .await?;
     tracing::info!(
         product.id = id,
         units = adjustment.quantity,

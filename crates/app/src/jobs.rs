@@ -19,6 +19,7 @@
 use std::time::Duration;
 
 use emporium_domain::order::{AUTO_CONFIRM_AFTER, OrderEvent};
+use emporium_domain::payment::RefundStatus;
 use emporium_payments::{MAX_RETRY_DELAY, RemoteStatus, retry_delay};
 use emporium_store::StoreError;
 use emporium_store::payments::NotificationFacts;
@@ -171,7 +172,7 @@ async fn execute_refund(state: &AppState, payload: &str) -> Result<(), String> {
         .await
         .map_err(|e| e.to_string())?
         .ok_or("no such refund")?;
-    if refund.status != "processing" {
+    if refund.status != RefundStatus::Processing {
         // Decided already (by an earlier run of this job, or by the re-drive below).
         return Ok(());
     }

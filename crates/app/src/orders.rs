@@ -9,7 +9,9 @@ use emporium_domain::text::{optional_line, single_line};
 use emporium_domain::time::Timestamp;
 use emporium_domain::{FieldError, Invalid};
 use emporium_store::accounts::Session;
-use emporium_store::orders::{IdempotencyKey, Idempotent, Order, PlaceOrder, Render, TrackingEvent};
+use emporium_store::idempotency::{IdempotencyKey, Idempotent, Render};
+use emporium_store::order_read::{Order, TrackingEvent};
+use emporium_store::orders::PlaceOrder;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -62,11 +64,7 @@ pub async fn place_order(
         note,
         pay_deadline: now.plus(state.config().payment_timeout),
     };
-    let outcome = state
-        .store()
-        .place_order(request, key, render, now)
-        .await
-        .map_err(AppError::or_not_found("address"))?;
+    let outcome = state.store().place_order(request, key, render, now).await?;
     if let Idempotent::Fresh(order) = &outcome {
         tracing::info!(
             order.id = order.id,
@@ -110,7 +108,7 @@ pub async fn cancel_order(state: &AppState, user_id: i64, id: i64) -> AppResult<
             state.now(),
         )
         .await
-        .map_err(AppError::or_not_found("order"))
+        .map_err(AppError::from)
 }
 
 /// The buyer confirms receipt of their shipped order.
@@ -119,7 +117,7 @@ pub async fn confirm_receipt(state: &AppState, user_id: i64, id: i64) -> AppResu
         .store()
         .confirm_receipt(id, Some(user_id), format!("user:{user_id}"), state.now())
         .await
-        .map_err(AppError::or_not_found("order"))
+        .map_err(AppError::from)
 }
 
 /// Staff ship a paid order with its carrier and tracking number (1–64 characters each).
@@ -135,7 +133,7 @@ pub async fn ship_order(state: &AppState, staff_id: i64, id: i64, carrier: &str,
         .store()
         .ship_order(id, carrier, tracking, format!("staff:{staff_id}"), state.now())
         .await
-        .map_err(AppError::or_not_found("order"))
+        .map_err(AppError::from)
 }
 
 /// A carrier's tracking event as typed.
@@ -178,5 +176,5 @@ pub async fn add_tracking_event(state: &AppState, id: i64, input: Tracking<'_>) 
         .store()
         .add_tracking_event(id, event, now)
         .await
-        .map_err(AppError::or_not_found("order"))
+        .map_err(AppError::from)
 }

@@ -6,8 +6,9 @@ use emporium_domain::FieldError;
 use emporium_domain::text::single_line;
 use emporium_payments::{NotifiedStatus, PaymentRequest, ProviderError, RefundOutcome, RefundRequest};
 use emporium_store::StoreError;
-use emporium_store::orders::{IdempotencyKey, Idempotent, Render};
-use emporium_store::payments::{NotificationFacts, NotificationOutcome, Payment, PaymentStart, Refund, RefundAsk};
+use emporium_store::idempotency::{IdempotencyKey, Idempotent, Render};
+use emporium_store::payments::{NotificationFacts, NotificationOutcome, Payment, PaymentStart};
+use emporium_store::refunds::{Refund, RefundAsk};
 use serde::Serialize;
 
 use crate::error::{AppError, AppResult};
@@ -44,10 +45,9 @@ pub async fn start_payment(
     let start = state
         .store()
         .begin_payment(order_id, user_id, with.provider.clone(), key.clone(), now)
-        .await
-        .map_err(AppError::or_not_found("order"))?;
+        .await?;
     let payment = match start {
-        PaymentStart::Replay { status, body } => return Ok(Idempotent::Replay { status, body }),
+        PaymentStart::Replay(answer) => return Ok(Idempotent::Replay(answer)),
         PaymentStart::Existing(payment) => payment,
         PaymentStart::New(payment) => {
             let request = PaymentRequest {
@@ -165,8 +165,7 @@ pub async fn ask_refund(
             render,
             state.now(),
         )
-        .await
-        .map_err(AppError::or_not_found("order"))?;
+        .await?;
     Ok(outcome)
 }
 

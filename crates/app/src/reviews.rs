@@ -44,7 +44,7 @@ pub async fn write_review(state: &AppState, user_id: i64, product_id: i64, body:
             Ok(review)
         }
         // Unknown and another user's orders look the same.
-        Err(StoreError::NotFound) => Err(AppError::NotFound("order")),
+        Err(StoreError::NotFound(_)) => Err(AppError::NotFound("order")),
         Err(StoreError::NotReviewable(NotReviewable::NotInOrder)) => Err(emporium_domain::FieldError::new(
             "order_id",
             format!("order {} does not contain product {product_id}", body.order_id),
@@ -62,7 +62,7 @@ pub async fn moderate_review(state: &AppState, staff_id: i64, id: i64, hidden: b
             state.nudge_search();
             Ok(review)
         }
-        Err(StoreError::NotFound) => Err(AppError::NotFound("review")),
+        Err(StoreError::NotFound(_)) => Err(AppError::NotFound("review")),
         Err(e) => Err(e.into()),
     }
 }

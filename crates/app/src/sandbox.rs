@@ -15,13 +15,15 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use emporium_domain::payment::PaymentStatus;
 use emporium_domain::time::Timestamp;
 use emporium_payments::{
     BoxFuture, Checkout, Notification, NotificationError, NotifiedStatus, PaymentProvider, PaymentRequest,
     ProviderError, RefundOutcome, RefundRequest, RemoteStatus, notification_body, parse_notification, signature,
 };
 use emporium_store::Store;
-use emporium_store::payments::{NewJob, SandboxPayment};
+use emporium_store::job_queue::NewJob;
+use emporium_store::sandbox_ledger::SandboxPayment;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{AppError, AppResult};
@@ -115,11 +117,11 @@ impl PaymentProvider for SandboxProvider {
             let record = self.store.sandbox_payment(payment_id).await.map_err(unavailable)?;
             Ok(match record {
                 None => RemoteStatus::Unknown,
-                Some(p) if p.status == "succeeded" => RemoteStatus::Succeeded {
+                Some(p) if p.status == PaymentStatus::Succeeded => RemoteStatus::Succeeded {
                     amount: p.amount,
                     currency: p.currency,
                 },
-                Some(p) if p.status == "failed" => RemoteStatus::Failed,
+                Some(p) if p.status == PaymentStatus::Failed => RemoteStatus::Failed,
                 Some(_) => RemoteStatus::Pending,
             })
         })
@@ -215,7 +217,7 @@ pub async fn complete_payment(state: &AppState, page: &str, succeeded: bool) -> 
             order_id: payment.order_id,
             amount: payment.amount,
             currency: payment.currency.clone(),
-            status: if payment.status == "succeeded" {
+            status: if payment.status == PaymentStatus::Succeeded {
                 NotifiedStatus::Succeeded
             } else {
                 NotifiedStatus::Failed
@@ -239,8 +241,7 @@ pub async fn complete_payment(state: &AppState, page: &str, succeeded: bool) -> 
     let (payment, _completed_now) = state
         .store()
         .sandbox_complete_notifying(payment_id, succeeded, now, notify)
-        .await
-        .map_err(AppError::or_not_found("payment"))?;
+        .await?;
     Ok(payment)
 }
 

@@ -89,6 +89,82 @@ impl NewAddress {
     }
 }
 
+/// The address an order ships to, copied from the address book when the order was
+/// placed, so later edits to the book do not move a parcel already on its way. It is
+/// text as stored: the book validated it once, and a snapshot is never parsed again.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct AddressSnapshot {
+    /// Who receives the parcel.
+    pub recipient: String,
+    /// A number the carrier can call.
+    pub phone: String,
+    /// Street and number.
+    pub line1: String,
+    /// Flat, floor, building.
+    pub line2: Option<String>,
+    /// City.
+    pub city: String,
+    /// Province, state or region.
+    pub region: Option<String>,
+    /// Postal code.
+    pub postal_code: Option<String>,
+    /// ISO 3166-1 alpha-2 country code.
+    pub country: String,
+}
+
+impl AddressSnapshot {
+    /// The snapshot as one text, a field per line in the order of the struct (an absent
+    /// field is an empty line): the form orders keep it in, sealed as one value.
+    pub fn to_lines(&self) -> String {
+        let optional = |f: &Option<String>| f.clone().unwrap_or_default();
+        [
+            self.recipient.clone(),
+            self.phone.clone(),
+            self.line1.clone(),
+            optional(&self.line2),
+            self.city.clone(),
+            optional(&self.region),
+            optional(&self.postal_code),
+            self.country.clone(),
+        ]
+        .join("\n")
+    }
+
+    /// Reads [`to_lines`](Self::to_lines)'s text back; missing lines read as empty.
+    pub fn from_lines(text: &str) -> Self {
+        let mut lines = text.split('\n').map(str::to_owned);
+        let mut next = || lines.next().unwrap_or_default();
+        let present = |line: String| Some(line).filter(|l| !l.is_empty());
+        Self {
+            recipient: next(),
+            phone: next(),
+            line1: next(),
+            line2: present(next()),
+            city: next(),
+            region: present(next()),
+            postal_code: present(next()),
+            country: next(),
+        }
+    }
+
+    /// The fields that hold something, in order (for a one-line rendering).
+    pub fn parts(&self) -> impl Iterator<Item = &str> {
+        [
+            Some(self.recipient.as_str()),
+            Some(self.phone.as_str()),
+            Some(self.line1.as_str()),
+            self.line2.as_deref(),
+            Some(self.city.as_str()),
+            self.region.as_deref(),
+            self.postal_code.as_deref(),
+            Some(self.country.as_str()),
+        ]
+        .into_iter()
+        .flatten()
+        .filter(|p| !p.is_empty())
+    }
+}
+
 fn country_code(raw: &str) -> Result<String, FieldError> {
     let v = raw.trim();
     if v.len() == 2 && v.chars().all(|c| c.is_ascii_alphabetic()) {
@@ -137,5 +213,26 @@ mod tests {
         let Invalid(errors) = NewAddress::parse(bad).unwrap_err();
         let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["recipient", "city", "country"]);
+    }
+
+    #[test]
+    fn snapshots_round_trip_through_their_lines() {
+        let snapshot = AddressSnapshot {
+            recipient: "王小明".into(),
+            phone: "+8613800138000".into(),
+            line1: "朝阳区建国路 88 号".into(),
+            line2: None,
+            city: "北京".into(),
+            region: Some("北京市".into()),
+            postal_code: None,
+            country: "CN".into(),
+        };
+        let text = snapshot.to_lines();
+        assert_eq!(text, "王小明\n+8613800138000\n朝阳区建国路 88 号\n\n北京\n北京市\n\nCN");
+        assert_eq!(AddressSnapshot::from_lines(&text), snapshot);
+        assert_eq!(
+            snapshot.parts().collect::<Vec<_>>(),
+            ["王小明", "+8613800138000", "朝阳区建国路 88 号", "北京", "北京市", "CN"]
+        );
     }
 }

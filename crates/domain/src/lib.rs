@@ -11,6 +11,8 @@ pub mod catalog;
 pub mod inventory;
 pub mod money;
 pub mod order;
+pub mod payment;
+pub mod pricing;
 pub mod review;
 pub mod text;
 pub mod throttle;

@@ -3,6 +3,7 @@
 //! invalid transition, whoever asks.
 
 use std::fmt;
+use std::str::FromStr;
 use std::time::Duration;
 
 use crate::FieldError;
@@ -56,9 +57,9 @@ impl OrderStatus {
         }
     }
 
-    /// Parses a stored or requested status.
+    /// Parses a requested status for `field`.
     pub fn parse(field: &str, raw: &str) -> Result<Self, FieldError> {
-        Self::ALL.into_iter().find(|s| s.as_str() == raw).ok_or_else(|| {
+        raw.parse().map_err(|()| {
             FieldError::new(
                 field,
                 "must be one of pending_payment, paid, cancelled, shipped, received, refunded",
@@ -69,6 +70,14 @@ impl OrderStatus {
     /// Whether money has been received for the order (refunds are possible).
     pub fn is_paid(self) -> bool {
         matches!(self, Self::Paid | Self::Shipped | Self::Received)
+    }
+}
+
+impl FromStr for OrderStatus {
+    type Err = ();
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL.into_iter().find(|status| status.as_str() == s).ok_or(())
     }
 }
 

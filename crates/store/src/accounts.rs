@@ -204,7 +204,7 @@ impl Store {
             .bind(user_id)
             .fetch_optional(self.reader())
             .await?
-            .ok_or(StoreError::NotFound)
+            .ok_or(StoreError::NotFound("user"))
     }
 
     /// The highest bcrypt cost among the stored password hashes (`$2b$12$…`), if any.
@@ -495,7 +495,7 @@ impl Store {
                     .execute(&mut *conn)
                     .await?;
                     if updated.rows_affected() == 0 {
-                        return Err(StoreError::NotFound);
+                        return Err(StoreError::NotFound("user"));
                     }
                     user_by_id(conn, user_id, &sealer).await
                 })
@@ -572,7 +572,7 @@ impl Store {
                     .execute(&mut *conn)
                     .await?;
                 if done.rows_affected() == 0 {
-                    Err(StoreError::NotFound)
+                    Err(StoreError::NotFound("address"))
                 } else {
                     Ok(())
                 }
@@ -587,6 +587,6 @@ async fn user_by_id(conn: &mut Conn, id: i64, sealer: &Sealer) -> Result<User, S
         .bind(id)
         .fetch_optional(conn)
         .await?
-        .ok_or(StoreError::NotFound)?;
+        .ok_or(StoreError::NotFound("user"))?;
     user_from(&row, sealer)
 }

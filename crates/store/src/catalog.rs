@@ -268,7 +268,7 @@ impl Store {
                 .await
                 .map_err(sku_taken)?;
                 if done.rows_affected() == 0 {
-                    return Err(StoreError::NotFound);
+                    return Err(StoreError::NotFound("product"));
                 }
                 record_change(conn, id, now).await?;
                 product_in(conn, id).await
@@ -493,7 +493,7 @@ pub(crate) async fn product_in(conn: &mut Conn, id: i64) -> Result<Product, Stor
         .bind(id)
         .fetch_optional(&mut *conn)
         .await?
-        .ok_or(StoreError::NotFound)?;
+        .ok_or(StoreError::NotFound("product"))?;
     product_from(&row)
 }
 

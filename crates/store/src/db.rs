@@ -393,6 +393,15 @@ impl Row {
     }
 }
 
+/// The value of a TEXT column holding one of a few names, as its enum (a status): a name
+/// the code does not know means the row was written by something else, which is
+/// [`StoreError::Corrupt`] rather than a decoding error.
+pub(crate) fn parse_column<T: std::str::FromStr>(row: &Row, column: &str) -> Result<T, crate::StoreError> {
+    let raw: String = row.try_get(column)?;
+    raw.parse()
+        .map_err(|_| crate::StoreError::Corrupt(format!("{column} {raw:?}")))
+}
+
 /// Read-only SQLite connections that run a query on the calling thread, for point reads:
 /// statements that use an index to find a few rows (a product by id, a session by token,
 /// a customer's page of order ids). Such a read takes microseconds, less than handing it

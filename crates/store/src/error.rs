@@ -3,9 +3,10 @@
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    /// The row does not exist (or belongs to someone else: callers cannot tell).
-    #[error("not found")]
-    NotFound,
+    /// The row does not exist (or belongs to someone else: callers cannot tell); names
+    /// what was looked for (`order`, `address`), so each layer above can say so.
+    #[error("{0} not found")]
+    NotFound(&'static str),
     /// The username is registered already (compared case-insensitively).
     #[error("username is taken")]
     UsernameTaken,
@@ -80,6 +81,19 @@ pub enum StoreError {
     /// The shared commit failed after this operation succeeded; nothing was kept.
     #[error("commit failed: {0}")]
     CommitFailed(String),
+}
+
+impl From<emporium_domain::pricing::PricingError> for StoreError {
+    fn from(e: emporium_domain::pricing::PricingError) -> Self {
+        use emporium_domain::pricing::PricingError;
+        match e {
+            PricingError::EmptyCart => StoreError::EmptyCart,
+            PricingError::MixedCurrencies => StoreError::MixedCurrencies,
+            PricingError::InsufficientStock { product_id, available } => {
+                StoreError::InsufficientStock { product_id, available }
+            }
+        }
+    }
 }
 
 impl StoreError {

@@ -157,7 +157,7 @@ impl Store {
                 .map_err(|e| match StoreError::from(e) {
                     // The product reference failed: no such product.
                     StoreError::Database(sqlx::Error::Database(d)) if d.is_foreign_key_violation() => {
-                        StoreError::NotFound
+                        StoreError::NotFound("product")
                     }
                     e => e,
                 })?;
@@ -236,7 +236,7 @@ pub(crate) async fn insert_lot(
         .execute(&mut *conn)
         .await?;
     if updated.rows_affected() == 0 {
-        return Err(StoreError::NotFound);
+        return Err(StoreError::NotFound("product"));
     }
     let row = query(
         "INSERT INTO stock_lots (product_id, quantity, remaining, unit_cost, received_at, note, created_at)
@@ -279,7 +279,7 @@ pub async fn draw_fifo(
             .fetch_optional(&mut *conn)
             .await?;
         return Err(match available {
-            None => StoreError::NotFound,
+            None => StoreError::NotFound("product"),
             Some(available) => StoreError::InsufficientStock { product_id, available },
         });
     }

@@ -19,17 +19,23 @@
 //! and password changes update.
 
 pub mod accounts;
+pub mod cart;
 pub mod catalog;
 pub mod check;
 pub mod db;
 mod error;
+pub mod idempotency;
 pub mod inventory;
+pub mod job_queue;
+pub mod order_read;
 pub mod orders;
 pub mod payments;
 mod product_cache;
 pub mod recommendations;
+pub mod refunds;
 pub mod reports;
 pub mod reviews;
+pub mod sandbox_ledger;
 pub mod sealed;
 mod session_cache;
 mod sql;

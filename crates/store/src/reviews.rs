@@ -101,7 +101,7 @@ async fn review_in(conn: &mut Conn, id: i64) -> Result<Review, StoreError> {
         .bind(id)
         .fetch_optional(&mut *conn)
         .await?
-        .ok_or(StoreError::NotFound)?;
+        .ok_or(StoreError::NotFound("review"))?;
     review_from(&row)
 }
 
@@ -144,7 +144,7 @@ impl Store {
                     .bind(new.user_id)
                     .fetch_optional(&mut *conn)
                     .await?;
-                let status = status.ok_or(StoreError::NotFound)?;
+                let status = status.ok_or(StoreError::NotFound("order"))?;
                 let holds: i64 =
                     query_scalar("SELECT COUNT(*) FROM order_items WHERE order_id = $1 AND product_id = $2")
                         .bind(new.order_id)

@@ -111,7 +111,7 @@ async fn products_are_created_changed_and_archived(db: TestDb) {
     );
     assert!(matches!(
         store.update_product(9999, ProductChanges::default(), later).await,
-        Err(StoreError::NotFound)
+        Err(StoreError::NotFound(_))
     ));
 }
 engine_test!(products_are_created_changed_and_archived);
@@ -281,7 +281,7 @@ async fn draws_take_the_oldest_lot_first_and_returns_go_back(db: TestDb) {
     );
     assert!(matches!(
         store.adjust_stock(9999, units(1), "x".into(), None, NOW).await,
-        Err(StoreError::NotFound)
+        Err(StoreError::NotFound(_))
     ));
 }
 engine_test!(draws_take_the_oldest_lot_first_and_returns_go_back);

@@ -14,9 +14,11 @@ use emporium_domain::time::Timestamp;
 use emporium_store::Store;
 use emporium_store::accounts::NewUser;
 use emporium_store::catalog::NewProduct;
+use emporium_store::idempotency::Idempotent;
 use emporium_store::inventory::NewLot;
-use emporium_store::orders::{Idempotent, PlaceOrder};
-use emporium_store::payments::{NotificationFacts, PaymentStart, RefundAsk};
+use emporium_store::orders::PlaceOrder;
+use emporium_store::payments::{NotificationFacts, PaymentStart};
+use emporium_store::refunds::RefundAsk;
 use emporium_store::reports::{DAY_MILLIS, day_of};
 use emporium_testkit::engine_test;
 
@@ -72,7 +74,7 @@ async fn paid_order(store: &Store, (user, address): (i64, i64), product: i64, un
         pay_deadline: at.plus(Duration::from_secs(1800)),
     };
     let Idempotent::Fresh(order) = store
-        .place_order(request, None, Box::new(|_| (201, String::new())), at)
+        .place_order(request, None, Box::new(|_| String::new()), at)
         .await
         .expect("placed")
     else {
@@ -154,7 +156,7 @@ async fn days_add_up_revenue_refunds_fifo_cost_and_margin(db: TestDb) {
                 reason: "dented".into(),
             },
             None,
-            Box::new(|_| (201, String::new())),
+            Box::new(|_| String::new()),
             tomorrow,
         )
         .await

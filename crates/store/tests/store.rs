@@ -299,7 +299,7 @@ async fn profiles_change_only_the_fields_given(db: TestDb) {
     assert_eq!(cleared.phone, None);
     assert!(matches!(
         store.update_profile(9999, ProfileChanges::default(), NOW).await,
-        Err(StoreError::NotFound)
+        Err(StoreError::NotFound(_))
     ));
 }
 engine_test!(profiles_change_only_the_fields_given);
@@ -311,7 +311,7 @@ async fn address_books_are_private_and_capped(db: TestDb) {
     let a = store.add_address(frank.id, address("Frank"), NOW).await.expect("added");
     assert!(matches!(
         store.delete_address(grace.id, a.id).await,
-        Err(StoreError::NotFound)
+        Err(StoreError::NotFound(_))
     ));
     assert!(store.addresses(grace.id).await.expect("list").is_empty());
     for i in 1..20 {
@@ -375,11 +375,11 @@ async fn a_failed_operation_leaves_no_trace(db: TestDb) {
                 )
                 .execute(&mut *conn)
                 .await?;
-                Err(StoreError::NotFound)
+                Err(StoreError::NotFound("row"))
             })
         })
         .await;
-    assert!(matches!(result, Err(StoreError::NotFound)));
+    assert!(matches!(result, Err(StoreError::NotFound(_))));
     let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM login_attempts")
         .fetch_one(store.reader())
         .await

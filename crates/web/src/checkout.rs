@@ -4,7 +4,8 @@
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
-use emporium_store::orders::Idempotent;
+use emporium_store::idempotency::Idempotent;
+use emporium_store::order_read::Order;
 use serde::Deserialize;
 
 use super::account::{AddressForm, address_line};
@@ -142,11 +143,11 @@ pub async fn place_order(State(state): State<AppState>, Posted { visitor, form }
     // the order's id as its answer, to send a resubmission to the same order.
     let nonce = Some(form.nonce.clone()).filter(|n| (1..=255).contains(&n.len()));
     let key = orders::idempotency_key(nonce, session.user.id, "checkout page".into(), &checkout);
-    let render = Box::new(|o: &emporium_store::orders::Order| (201, o.id.to_string()));
+    let render = Box::new(|o: &Order| o.id.to_string());
     match orders::place_order(&state, session.user.id, &checkout, key, render).await {
         Ok(Idempotent::Fresh(order)) => Ok(see_other(&format!("/orders/{}", order.id))),
-        Ok(Idempotent::Replay { body, .. }) => {
-            let id: i64 = body.parse().map_err(|_| WebError::NotFound)?;
+        Ok(Idempotent::Replay(answer)) => {
+            let id: i64 = answer.body.parse().map_err(|_| WebError::NotFound)?;
             Ok(see_other(&format!("/orders/{id}")))
         }
         // Not one of the buyer's addresses (deleted meanwhile, or someone else's).

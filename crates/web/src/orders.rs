@@ -5,7 +5,9 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use emporium_domain::order::OrderStatus;
-use emporium_store::orders::{CartLine, Idempotent, Order};
+use emporium_store::cart::CartLine;
+use emporium_store::idempotency::Idempotent;
+use emporium_store::order_read::Order;
 use serde::Deserialize;
 
 use super::account::Empty;
@@ -199,13 +201,7 @@ pub struct OrderDetail {
 pub async fn order_detail(state: &AppState, order: &Order) -> Result<OrderDetail, WebError> {
     let events = state.store().order_events(order.id).await?;
     let refunds = state.store().order_refunds(order.id).await?;
-    let a = &order.address;
-    let address = a
-        .iter()
-        .filter(|s| !s.is_empty())
-        .cloned()
-        .collect::<Vec<_>>()
-        .join(", ");
+    let address = order.address.parts().collect::<Vec<_>>().join(", ");
     let refundable = matches!(
         order.status,
         OrderStatus::Paid | OrderStatus::Shipped | OrderStatus::Received
@@ -236,7 +232,7 @@ pub async fn order_detail(state: &AppState, order: &Order) -> Result<OrderDetail
         note: order.note.clone().unwrap_or_default(),
         created_at: time(order.created_at),
         pay_deadline: time(order.pay_deadline),
-        payment_status: order.payment.as_ref().map(|p| p.status.clone()),
+        payment_status: order.payment.as_ref().map(|p| p.status.as_str().to_owned()),
         shipment: order
             .shipment
             .as_ref()
@@ -259,7 +255,7 @@ pub async fn order_detail(state: &AppState, order: &Order) -> Result<OrderDetail
         steps: events
             .into_iter()
             .map(|e| Step {
-                to: e.to,
+                to: e.to.as_str().to_owned(),
                 at: time(e.at),
                 actor: e.actor,
                 detail: e.detail.unwrap_or_default(),
@@ -274,7 +270,7 @@ pub async fn order_detail(state: &AppState, order: &Order) -> Result<OrderDetail
                     r.id,
                     money(r.amount, &order.currency),
                     r.reason.clone(),
-                    r.status.clone(),
+                    r.status.as_str().to_owned(),
                     time(r.created_at),
                 )
             })
@@ -391,10 +387,10 @@ pub async fn pay(
         provider: "sandbox".into(),
     };
     // Without a key nothing is replayed, so nothing needs rendering.
-    let render = Box::new(|_: &emporium_store::payments::Payment| (201, String::new()));
+    let render = Box::new(|_: &emporium_store::payments::Payment| String::new());
     match payments::start_payment(&state, session.user.id, id, &with, None, render).await? {
         Idempotent::Fresh(payment) => Ok(see_other(payment.pay_url.as_deref().unwrap_or("/orders"))),
-        Idempotent::Replay { .. } => Ok(see_other(&format!("/orders/{id}"))),
+        Idempotent::Replay(_) => Ok(see_other(&format!("/orders/{id}"))),
     }
 }
 
@@ -466,7 +462,7 @@ pub async fn refund(
         amount,
         reason: form.reason.clone(),
     };
-    let render = Box::new(|_: &emporium_store::payments::Refund| (201, String::new()));
+    let render = Box::new(|_: &emporium_store::refunds::Refund| String::new());
     match payments::ask_refund(&state, session.user.id, id, &wish, None, render).await {
         Ok(_) => Ok(see_other(&format!("/orders/{id}"))),
         Err(e) => {

@@ -5,6 +5,7 @@
 
 use std::time::Duration;
 
+use emporium_domain::payment::RefundStatus;
 use emporium_domain::time::Clock;
 use emporium_payments::{RefundOutcome, RefundRequest};
 use reqwest::{Method, StatusCode};
@@ -84,7 +85,10 @@ async fn a_refund_claimed_by_an_instance_that_died_is_paid_back_once_by_the_jobs
 
     app.clock.advance(Duration::from_secs(61));
     assert_eq!(app.run_jobs().await.refunds_redriven, 1);
-    assert_eq!(app.store.refund(refund).await.unwrap().unwrap().status, "refunded");
+    assert_eq!(
+        app.store.refund(refund).await.unwrap().unwrap().status,
+        RefundStatus::Refunded
+    );
     let o = order(&app, &token, id).await;
     assert_eq!(
         (o["status"].as_str(), o["refunded_amount"].as_i64()),

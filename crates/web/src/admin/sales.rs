@@ -5,6 +5,7 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use emporium_domain::order::OrderStatus;
+use emporium_domain::payment::RefundStatus;
 use serde::Deserialize;
 
 use emporium_app::orders::{self, Tracking};
@@ -210,16 +211,17 @@ pub struct RefundsQuery {
 pub async fn refunds(State(state): State<AppState>, visitor: Visitor, Query(p): Query<RefundsQuery>) -> WebResult {
     visitor.staff()?;
     const PER_PAGE: i64 = 20;
-    let statuses = ["requested", "processing", "refunded", "rejected", "failed"];
+    let statuses = RefundStatus::ALL.map(RefundStatus::as_str);
     let status = p.status.unwrap_or_else(|| "requested".to_owned());
-    if !status.is_empty() && !statuses.contains(&status.as_str()) {
-        return Err(WebError::BadRequest("unknown refund status".into()));
-    }
+    let wanted = match status.as_str() {
+        "" => None,
+        name => Some(
+            name.parse::<RefundStatus>()
+                .map_err(|()| WebError::BadRequest("unknown refund status".into()))?,
+        ),
+    };
     let before = p.before.as_deref().and_then(|b| b.parse().ok());
-    let mut rows = state
-        .store()
-        .refunds(Some(status.clone()).filter(|s| !s.is_empty()), before, PER_PAGE + 1)
-        .await?;
+    let mut rows = state.store().refunds(wanted, before, PER_PAGE + 1).await?;
     let next_url = if rows.len() as i64 > PER_PAGE {
         rows.truncate(PER_PAGE as usize);
         rows.last()
@@ -239,7 +241,7 @@ pub async fn refunds(State(state): State<AppState>, visitor: Visitor, Query(p): 
             order_id: r.order_id,
             amount: money(r.amount, &currency),
             reason: r.reason.clone(),
-            status: r.status.clone(),
+            status: r.status.as_str().to_owned(),
             created_at: time(r.created_at),
         });
     }

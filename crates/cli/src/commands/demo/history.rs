@@ -13,7 +13,8 @@ use emporium_domain::review::{Rating, ReviewBody};
 use emporium_domain::time::Timestamp;
 use emporium_store::accounts::NewUser;
 use emporium_store::catalog::Product;
-use emporium_store::orders::{Idempotent, PlaceOrder};
+use emporium_store::idempotency::Idempotent;
+use emporium_store::orders::PlaceOrder;
 use emporium_store::payments::{NotificationFacts, PaymentStart};
 use emporium_store::reviews::NewReview;
 use emporium_store::{Store, StoreError};
@@ -136,12 +137,9 @@ async fn buy(
         note: None,
         pay_deadline: now.plus(std::time::Duration::from_secs(1_800)),
     };
-    let order = match store
-        .place_order(request, None, Box::new(|_| (201, String::new())), now)
-        .await
-    {
+    let order = match store.place_order(request, None, Box::new(|_| String::new()), now).await {
         Ok(Idempotent::Fresh(order)) => order,
-        Ok(Idempotent::Replay { .. }) => anyhow::bail!("a demo order without a key was replayed"),
+        Ok(Idempotent::Replay(_)) => anyhow::bail!("a demo order without a key was replayed"),
         Err(StoreError::InsufficientStock { .. }) => {
             store.clear_cart(user_id).await?;
             return Ok(false);

@@ -1,0 +1,154 @@
+//! The cart: a customer's wanted units per product, kept until they order or change it.
+
+use emporium_domain::order::{self, CartQuantity};
+use emporium_domain::pricing::CartItem;
+use emporium_domain::time::Timestamp;
+
+use crate::db::{Conn, Row, query};
+use crate::{Store, StoreError};
+
+/// A cart line with the product as it is now.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CartLine {
+    /// The product.
+    pub product_id: i64,
+    /// Its name now.
+    pub name: String,
+    /// Its price now.
+    pub unit_price: i64,
+    /// Its currency.
+    pub currency: String,
+    /// Units wanted.
+    pub quantity: i64,
+    /// Units on hand now.
+    pub stock_available: i64,
+}
+
+impl CartLine {
+    /// The line as pricing sees it.
+    pub fn as_item(&self) -> CartItem<'_> {
+        CartItem {
+            product_id: self.product_id,
+            unit_price: self.unit_price,
+            currency: &self.currency,
+            quantity: self.quantity,
+            stock_available: self.stock_available,
+        }
+    }
+}
+
+/// The query for a cart's lines of products on sale, in the order given: one text per
+/// order, fixed at compile time (queries are `&'static str`, and stay prepared).
+macro_rules! cart_lines_ordered_by {
+    ($order:literal) => {
+        concat!(
+            "SELECT c.product_id, c.quantity, p.name, p.price, p.currency, p.stock_available
+             FROM cart_items c JOIN products p ON p.id = c.product_id
+             WHERE c.user_id = $1 AND p.status = 'active' ORDER BY ",
+            $order
+        )
+    };
+}
+
+fn cart_line_from(r: &Row) -> Result<CartLine, StoreError> {
+    Ok(CartLine {
+        product_id: r.try_get("product_id")?,
+        name: r.try_get("name")?,
+        unit_price: r.try_get("price")?,
+        currency: r.try_get("currency")?,
+        quantity: r.try_get("quantity")?,
+        stock_available: r.try_get("stock_available")?,
+    })
+}
+
+impl Store {
+    /// The user's cart: active products only, oldest line first.
+    pub async fn cart(&self, user_id: i64) -> Result<Vec<CartLine>, StoreError> {
+        let rows = query(cart_lines_ordered_by!("c.added_at, c.product_id"))
+            .bind(user_id)
+            .fetch_all(self.reader())
+            .await?;
+        rows.iter().map(cart_line_from).collect()
+    }
+
+    /// Sets a cart line's quantity (`None` removes it). The product must be for sale.
+    pub async fn set_cart_item(
+        &self,
+        user_id: i64,
+        product_id: i64,
+        quantity: Option<CartQuantity>,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        self.write(move |conn| Box::pin(set_cart_item_in(conn, user_id, product_id, quantity, now)))
+            .await
+    }
+
+    /// Empties the user's cart.
+    pub async fn clear_cart(&self, user_id: i64) -> Result<(), StoreError> {
+        self.write(move |conn| Box::pin(clear_cart_in(conn, user_id))).await
+    }
+}
+
+async fn set_cart_item_in(
+    conn: &mut Conn,
+    user_id: i64,
+    product_id: i64,
+    quantity: Option<CartQuantity>,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let Some(quantity) = quantity else {
+        query("DELETE FROM cart_items WHERE user_id = $1 AND product_id = $2")
+            .bind(user_id)
+            .bind(product_id)
+            .execute(&mut *conn)
+            .await?;
+        return Ok(());
+    };
+    // The product's state and the cart's other lines, in one statement.
+    let row = query(
+        "SELECT status, (SELECT COUNT(*) FROM cart_items WHERE user_id = $1 AND product_id <> $2) AS other_lines
+         FROM products WHERE id = $2",
+    )
+    .bind(user_id)
+    .bind(product_id)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(StoreError::NotFound("product"))?;
+    if row.try_get::<String, _>("status")? != "active" {
+        return Err(StoreError::ProductUnavailable(product_id));
+    }
+    if row.try_get::<i64, _>("other_lines")? >= order::MAX_CART_LINES {
+        return Err(StoreError::LimitReached("a cart holds at most 100 products"));
+    }
+    query(
+        "INSERT INTO cart_items (user_id, product_id, quantity, added_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (user_id, product_id) DO UPDATE SET quantity = excluded.quantity",
+    )
+    .bind(user_id)
+    .bind(product_id)
+    .bind(quantity.get())
+    .bind(now.millis())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Empties a cart inside a transaction (after an order took its lines, say).
+pub(crate) async fn clear_cart_in(conn: &mut Conn, user_id: i64) -> Result<(), StoreError> {
+    query("DELETE FROM cart_items WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// The cart's lines inside a transaction, in product-id order: the order in which an
+/// order draws them, so concurrent orders lock products in one order on PostgreSQL and
+/// two carts sharing products cannot deadlock.
+pub(crate) async fn cart_lines_in(conn: &mut Conn, user_id: i64) -> Result<Vec<CartLine>, StoreError> {
+    let rows = query(cart_lines_ordered_by!("c.product_id"))
+        .bind(user_id)
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter().map(cart_line_from).collect()
+}

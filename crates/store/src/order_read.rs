@@ -1,0 +1,431 @@
+//! Reading orders: one order whole (lines, payment, shipment), pages of them for a
+//! customer or for staff, their version heads for the hot-order cache, their history, and
+//! the orders the jobs act on. Every order leaving here has its address opened.
+
+use std::collections::HashMap;
+
+use emporium_domain::address::AddressSnapshot;
+use emporium_domain::order::OrderStatus;
+use emporium_domain::payment::PaymentStatus;
+use emporium_domain::time::Timestamp;
+
+use crate::db::{Conn, Row, Value, parse_column, query, query_scalar};
+use crate::sealed::context;
+use crate::sql::Sql;
+use crate::{Sealer, Store, StoreError};
+
+/// A line of an order: the product as it was when ordered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderItem {
+    /// Line id.
+    pub id: i64,
+    /// The product.
+    pub product_id: i64,
+    /// Its name when ordered.
+    pub name: String,
+    /// Its price when ordered.
+    pub unit_price: i64,
+    /// Units.
+    pub quantity: i64,
+    /// unit_price × quantity.
+    pub line_total: i64,
+    /// FIFO cost of goods of these units.
+    pub cost: i64,
+}
+
+/// The payment of an order (the latest attempt).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaymentInfo {
+    /// Payment id.
+    pub id: i64,
+    /// Provider name.
+    pub provider: String,
+    /// Where the attempt is.
+    pub status: PaymentStatus,
+    /// Amount, minor units.
+    pub amount: i64,
+    /// Currency.
+    pub currency: String,
+    /// Where the buyer pays.
+    pub pay_url: Option<String>,
+}
+
+/// A carrier's tracking event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrackingEvent {
+    /// The carrier's word for it, e.g. `in_transit` (carriers have their own lists).
+    pub status: String,
+    /// Where.
+    pub location: Option<String>,
+    /// What happened.
+    pub description: Option<String>,
+    /// When it happened.
+    pub occurred_at: Timestamp,
+}
+
+/// How an order travels.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shipment {
+    /// Carrier name.
+    pub carrier: String,
+    /// Its tracking number.
+    pub tracking_number: String,
+    /// When it shipped.
+    pub shipped_at: Timestamp,
+    /// Tracking events, oldest first.
+    pub events: Vec<TrackingEvent>,
+}
+
+/// An order with its lines, payment and shipment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Order {
+    /// Order id.
+    pub id: i64,
+    /// The buyer.
+    pub user_id: i64,
+    /// Where it is.
+    pub status: OrderStatus,
+    /// Currency of every amount.
+    pub currency: String,
+    /// Σ line totals.
+    pub subtotal: i64,
+    /// Shipping.
+    pub shipping_fee: i64,
+    /// subtotal + shipping.
+    pub total: i64,
+    /// Received from the buyer.
+    pub paid_amount: i64,
+    /// Paid back.
+    pub refunded_amount: i64,
+    /// Where it ships, as the address was when the order was placed.
+    pub address: AddressSnapshot,
+    /// The buyer's note.
+    pub note: Option<String>,
+    /// Bumped by every change.
+    pub version: i64,
+    /// Unpaid after this, it is cancelled.
+    pub pay_deadline: Timestamp,
+    /// Placed.
+    pub created_at: Timestamp,
+    /// Paid.
+    pub paid_at: Option<Timestamp>,
+    /// Shipped.
+    pub shipped_at: Option<Timestamp>,
+    /// Received.
+    pub received_at: Option<Timestamp>,
+    /// Cancelled.
+    pub cancelled_at: Option<Timestamp>,
+    /// Lines.
+    pub items: Vec<OrderItem>,
+    /// The latest payment attempt.
+    pub payment: Option<PaymentInfo>,
+    /// Shipping details.
+    pub shipment: Option<Shipment>,
+}
+
+/// One entry of an order's history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderEventRecord {
+    /// Status before (none when placed).
+    pub from: Option<OrderStatus>,
+    /// Status after (the same as before for events that record without moving: a refund
+    /// asked for, a late payment).
+    pub to: OrderStatus,
+    /// Who: `user:7`, `staff:2`, `system`, `provider:sandbox`.
+    pub actor: String,
+    /// When.
+    pub at: Timestamp,
+    /// Free text.
+    pub detail: Option<String>,
+}
+
+/// The sealing context of an order's address snapshot, by its buyer.
+pub(crate) fn address_context(user_id: i64) -> String {
+    context("orders.address", user_id)
+}
+
+fn ts(row: &Row, column: &str) -> Result<Option<Timestamp>, StoreError> {
+    Ok(row.try_get::<Option<i64>, _>(column)?.map(Timestamp::from_millis))
+}
+
+/// An order from its row (items, payment and shipment still empty), its address opened.
+pub(crate) fn order_from(row: &Row, sealer: &Sealer) -> Result<Order, StoreError> {
+    let user_id = row.try_get("user_id")?;
+    let address = sealer.open(&address_context(user_id), row.try_get("address")?)?;
+    Ok(Order {
+        id: row.try_get("id")?,
+        user_id,
+        status: parse_column(row, "status")?,
+        currency: row.try_get("currency")?,
+        subtotal: row.try_get("subtotal")?,
+        shipping_fee: row.try_get("shipping_fee")?,
+        total: row.try_get("total")?,
+        paid_amount: row.try_get("paid_amount")?,
+        refunded_amount: row.try_get("refunded_amount")?,
+        address: AddressSnapshot::from_lines(&address),
+        note: row.try_get("note")?,
+        version: row.try_get("version")?,
+        pay_deadline: Timestamp::from_millis(row.try_get("pay_deadline")?),
+        created_at: Timestamp::from_millis(row.try_get("created_at")?),
+        paid_at: ts(row, "paid_at")?,
+        shipped_at: ts(row, "shipped_at")?,
+        received_at: ts(row, "received_at")?,
+        cancelled_at: ts(row, "cancelled_at")?,
+        items: Vec::new(),
+        payment: None,
+        shipment: None,
+    })
+}
+
+pub(crate) fn item_from(r: &Row) -> Result<OrderItem, StoreError> {
+    Ok(OrderItem {
+        id: r.try_get("id")?,
+        product_id: r.try_get("product_id")?,
+        name: r.try_get("name")?,
+        unit_price: r.try_get("unit_price")?,
+        quantity: r.try_get("quantity")?,
+        line_total: r.try_get("line_total")?,
+        cost: r.try_get("cost")?,
+    })
+}
+
+impl Store {
+    /// The order with everything in it.
+    pub async fn order(&self, id: i64) -> Result<Option<Order>, StoreError> {
+        let mut conn = Conn::Pooled(self.reader().acquire().await?);
+        order_in(&mut conn, self.sealer(), id).await
+    }
+
+    /// The owner and version of an order (a cheap look-up for the cache and for access checks).
+    pub async fn order_head(&self, id: i64) -> Result<Option<(i64, i64)>, StoreError> {
+        let row = query("SELECT user_id, version FROM orders WHERE id = $1")
+            .bind(id)
+            .fetch_optional(self.point())
+            .await?;
+        row.map(|r| Ok((r.try_get("user_id")?, r.try_get("version")?)))
+            .transpose()
+    }
+
+    /// A page of orders, newest first: one user's, or everyone's (staff), optionally in
+    /// one status, after the order id `before`.
+    pub async fn orders(
+        &self,
+        user_id: Option<i64>,
+        status: Option<OrderStatus>,
+        before: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<Order>, StoreError> {
+        self.whole_orders(order_page("SELECT * FROM orders", user_id, status, before, limit))
+            .await
+    }
+
+    /// The ids and versions of the page [`Store::orders`] would answer: one cheap query,
+    /// for readers that keep assembled orders in a cache checked against the version.
+    pub async fn order_versions(
+        &self,
+        user_id: Option<i64>,
+        status: Option<OrderStatus>,
+        before: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<(i64, i64)>, StoreError> {
+        let sql = order_page("SELECT id, version FROM orders", user_id, status, before, limit);
+        let rows = sql.build().fetch_all(self.point()).await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("id")?, r.try_get("version")?)))
+            .collect()
+    }
+
+    /// The orders with these ids, whole, in the order given (missing ids are skipped).
+    pub async fn orders_by_ids(&self, ids: &[i64]) -> Result<Vec<Order>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut sql = Sql::new("SELECT * FROM orders WHERE id IN ");
+        sql.bind_list(ids.iter().copied());
+        let mut orders = self.whole_orders(sql).await?;
+        orders.sort_by_key(|o| ids.iter().position(|id| *id == o.id));
+        Ok(orders)
+    }
+
+    /// The orders `sql` selects (`SELECT * FROM orders …`), with their items, payment and
+    /// shipment.
+    async fn whole_orders(&self, sql: Sql) -> Result<Vec<Order>, StoreError> {
+        let mut conn = Conn::Pooled(self.reader().acquire().await?);
+        let rows = sql.build().fetch_all(&mut conn).await?;
+        let mut orders = rows
+            .iter()
+            .map(|r| order_from(r, self.sealer()))
+            .collect::<Result<Vec<_>, _>>()?;
+        complete_all(&mut conn, &mut orders).await?;
+        Ok(orders)
+    }
+
+    /// An order's history, oldest first.
+    pub async fn order_events(&self, order_id: i64) -> Result<Vec<OrderEventRecord>, StoreError> {
+        let rows =
+            query("SELECT from_status, to_status, actor, detail, at FROM order_events WHERE order_id = $1 ORDER BY id")
+                .bind(order_id)
+                .fetch_all(self.reader())
+                .await?;
+        rows.iter()
+            .map(|r| {
+                let from = r.try_get::<Option<String>, _>("from_status")?;
+                Ok(OrderEventRecord {
+                    from: from
+                        .map(|s| {
+                            s.parse()
+                                .map_err(|()| StoreError::Corrupt(format!("from_status {s:?}")))
+                        })
+                        .transpose()?,
+                    to: parse_column(r, "to_status")?,
+                    actor: r.try_get("actor")?,
+                    at: Timestamp::from_millis(r.try_get("at")?),
+                    detail: r.try_get("detail")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Orders unpaid past their deadline, oldest first (for the timeout job).
+    pub async fn overdue_unpaid_orders(&self, now: Timestamp, limit: i64) -> Result<Vec<i64>, StoreError> {
+        Ok(query_scalar(
+            "SELECT id FROM orders WHERE status = 'pending_payment' AND pay_deadline <= $1 ORDER BY pay_deadline LIMIT $2",
+        )
+        .bind(now.millis())
+        .bind(limit)
+        .fetch_all(self.reader())
+        .await?)
+    }
+
+    /// Orders shipped before `shipped_before` and not yet confirmed (for auto-confirm).
+    pub async fn unconfirmed_shipped_orders(
+        &self,
+        shipped_before: Timestamp,
+        limit: i64,
+    ) -> Result<Vec<i64>, StoreError> {
+        Ok(query_scalar(
+            "SELECT id FROM orders WHERE status = 'shipped' AND shipped_at <= $1 ORDER BY shipped_at LIMIT $2",
+        )
+        .bind(shipped_before.millis())
+        .bind(limit)
+        .fetch_all(self.reader())
+        .await?)
+    }
+}
+
+/// Reads a whole order inside a transaction (or on a reader connection).
+pub(crate) async fn order_in(conn: &mut Conn, sealer: &Sealer, id: i64) -> Result<Option<Order>, StoreError> {
+    let Some(row) = query("SELECT * FROM orders WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let mut order = order_from(&row, sealer)?;
+    complete_all(conn, std::slice::from_mut(&mut order)).await?;
+    Ok(Some(order))
+}
+
+/// `select` over one page of orders, newest first (see [`Store::orders`]).
+fn order_page(
+    select: &'static str,
+    user_id: Option<i64>,
+    status: Option<OrderStatus>,
+    before: Option<i64>,
+    limit: i64,
+) -> Sql {
+    let mut sql = Sql::new(select);
+    sql.push(" WHERE 1 = 1");
+    if let Some(user) = user_id {
+        sql.push(" AND user_id = ").bind(Value::Int(user));
+    }
+    if let Some(status) = status {
+        sql.push(" AND status = ").bind(Value::Text(status.as_str().into()));
+    }
+    if let Some(before) = before {
+        sql.push(" AND id < ").bind(Value::Int(before));
+    }
+    sql.push(" ORDER BY id DESC LIMIT ").bind(Value::Int(limit));
+    sql
+}
+
+/// Fills in the items, payment and shipment of a page of orders with one query per kind
+/// rather than per order: on SQLite every query is a hop to the connection's thread, and
+/// a customer's order list is read far more often than it changes.
+async fn complete_all(conn: &mut Conn, orders: &mut [Order]) -> Result<(), StoreError> {
+    if orders.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<i64> = orders.iter().map(|o| o.id).collect();
+    // `SELECT … WHERE order_id IN (ids) …` for each kind.
+    let query = |select: &'static str, rest: &'static str| {
+        let mut sql = Sql::new(select);
+        sql.push(" WHERE order_id IN ")
+            .bind_list(ids.iter().copied())
+            .push(rest);
+        sql.build()
+    };
+    let position: HashMap<i64, usize> = orders.iter().enumerate().map(|(i, o)| (o.id, i)).collect();
+    let at = |order_id: i64| position.get(&order_id).copied().ok_or(StoreError::NotFound("order"));
+    let items = query("SELECT * FROM order_items", " ORDER BY id")
+        .fetch_all(&mut *conn)
+        .await?;
+    for r in &items {
+        orders[at(r.try_get("order_id")?)?].items.push(item_from(r)?);
+    }
+    // The payment shown is the succeeded one, else the newest: the first row per order.
+    let payments = query(
+        "SELECT id, order_id, provider, status, amount, currency, pay_url FROM payments",
+        " ORDER BY order_id, CASE status WHEN 'succeeded' THEN 0 ELSE 1 END, id DESC",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    for r in &payments {
+        let order = &mut orders[at(r.try_get("order_id")?)?];
+        if order.payment.is_none() {
+            order.payment = Some(PaymentInfo {
+                id: r.try_get("id")?,
+                provider: r.try_get("provider")?,
+                status: parse_column(r, "status")?,
+                amount: r.try_get("amount")?,
+                currency: r.try_get("currency")?,
+                pay_url: r.try_get("pay_url")?,
+            });
+        }
+    }
+    let shipments = query(
+        "SELECT order_id, carrier, tracking_number, shipped_at FROM shipments",
+        "",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    if shipments.is_empty() {
+        return Ok(());
+    }
+    for s in &shipments {
+        orders[at(s.try_get("order_id")?)?].shipment = Some(Shipment {
+            carrier: s.try_get("carrier")?,
+            tracking_number: s.try_get("tracking_number")?,
+            shipped_at: Timestamp::from_millis(s.try_get("shipped_at")?),
+            events: Vec::new(),
+        });
+    }
+    let events = query(
+        "SELECT order_id, status, location, description, occurred_at FROM tracking_events",
+        " ORDER BY occurred_at, id",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    for e in &events {
+        if let Some(shipment) = orders[at(e.try_get("order_id")?)?].shipment.as_mut() {
+            shipment.events.push(TrackingEvent {
+                status: e.try_get("status")?,
+                location: e.try_get("location")?,
+                description: e.try_get("description")?,
+                occurred_at: Timestamp::from_millis(e.try_get("occurred_at")?),
+            });
+        }
+    }
+    Ok(())
+}

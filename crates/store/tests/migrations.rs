@@ -1,0 +1,220 @@
+//! The migrations: both engines' files build the same schema (the store's one SQL text
+//! depends on it), and migration 0006 upgrades remembered idempotent answers in place.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use emporium_domain::time::Timestamp;
+use emporium_store::idempotency::{AnswerKind, IdempotencyKey, Idempotent, StoredAnswer};
+use emporium_store::orders::PlaceOrder;
+use emporium_store::payments::PaymentStart;
+use emporium_store::refunds::RefundAsk;
+use emporium_store::{Engine, Store};
+use emporium_testkit::{TestDb, engine_test};
+use sqlx::{AnyConnection, Connection, Row};
+
+const NOW: Timestamp = Timestamp::from_millis(1_764_000_000_000);
+
+/// A column as both engines can describe it: its kind of value and whether it may be NULL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct ColumnShape {
+    /// `integer`, `text` or `bytes`.
+    class: String,
+    nullable: bool,
+}
+
+/// Every table of the store (not the migrator's own) and its columns by name.
+type Schema = BTreeMap<String, BTreeMap<String, ColumnShape>>;
+
+/// The class of a declared or reported column type. The schema holds BIGINT and TEXT
+/// (plus one blob); SQLite's `INTEGER PRIMARY KEY` is PostgreSQL's identity BIGINT.
+fn class_of(declared: &str) -> String {
+    match declared.to_ascii_lowercase().as_str() {
+        "bigint" | "integer" | "int" | "int8" => "integer",
+        "text" | "character varying" | "varchar" => "text",
+        "blob" | "bytea" => "bytes",
+        other => other,
+    }
+    .to_owned()
+}
+
+async fn schema_of(db: &TestDb, engine: Engine) -> Schema {
+    let store = db.open().await;
+    // Names come back as TEXT on both engines (information_schema's own domains are not
+    // types sqlx's Any driver decodes).
+    let sql = match engine {
+        Engine::Sqlite => {
+            "SELECT m.name AS table_name, p.name AS column_name, p.type AS data_type,
+                    CASE WHEN p.\"notnull\" = 0 AND p.pk = 0 THEN 1 ELSE 0 END AS nullable
+             FROM sqlite_master m JOIN pragma_table_info(m.name) p
+             WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name <> '_sqlx_migrations'"
+        }
+        Engine::Postgres => {
+            "SELECT CAST(table_name AS TEXT) AS table_name, CAST(column_name AS TEXT) AS column_name,
+                    CAST(data_type AS TEXT) AS data_type,
+                    CAST(CASE WHEN is_nullable = 'YES' THEN 1 ELSE 0 END AS BIGINT) AS nullable
+             FROM information_schema.columns
+             WHERE table_schema = current_schema() AND table_name <> '_sqlx_migrations'"
+        }
+    };
+    let rows = sqlx::query(sql)
+        .fetch_all(store.reader())
+        .await
+        .expect("read the schema");
+    let mut schema = Schema::new();
+    for row in rows {
+        let column = ColumnShape {
+            class: class_of(&row.get::<String, _>("data_type")),
+            nullable: row.get::<i64, _>("nullable") == 1,
+        };
+        schema
+            .entry(row.get("table_name"))
+            .or_default()
+            .insert(row.get("column_name"), column);
+    }
+    store.close().await;
+    schema
+}
+
+/// Every difference between the two schemas, one line each.
+fn differences(sqlite: &Schema, postgres: &Schema) -> Vec<String> {
+    let mut found = Vec::new();
+    for table in sqlite.keys().chain(postgres.keys()) {
+        match (sqlite.get(table), postgres.get(table)) {
+            (Some(lite), Some(pg)) => {
+                for column in lite.keys().chain(pg.keys()) {
+                    let (l, p) = (lite.get(column), pg.get(column));
+                    if l != p {
+                        found.push(format!("{table}.{column}: SQLite {l:?}, PostgreSQL {p:?}"));
+                    }
+                }
+            }
+            (lite, _) => found.push(format!(
+                "table {table} only on {}",
+                if lite.is_some() { "SQLite" } else { "PostgreSQL" }
+            )),
+        }
+    }
+    found.dedup();
+    found
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn both_engines_build_the_same_tables_and_columns() {
+    let Some(postgres) = TestDb::postgres().await else {
+        return;
+    };
+    let sqlite = TestDb::sqlite();
+    let (lite, pg) = (
+        schema_of(&sqlite, Engine::Sqlite).await,
+        schema_of(&postgres, Engine::Postgres).await,
+    );
+    assert!(
+        lite.contains_key("idempotency_keys") && lite.len() > 20,
+        "schema not read: {lite:?}"
+    );
+    let found = differences(&lite, &pg);
+    assert!(found.is_empty(), "the migrations disagree:\n{}", found.join("\n"));
+}
+
+/// A database migrated up to 0005, the schema before stored answers.
+async fn at_0005(db: &TestDb, engine: Engine) -> AnyConnection {
+    sqlx::any::install_default_drivers();
+    let (url, migrator) = match engine {
+        Engine::Sqlite => (format!("{}?mode=rwc", db.url), sqlx::migrate!("./migrations/sqlite")),
+        Engine::Postgres => (db.url.clone(), sqlx::migrate!("./migrations/postgres")),
+    };
+    let mut conn = AnyConnection::connect(&url).await.expect("connect");
+    migrator.run_to(5, &mut conn).await.expect("migrate to 0005");
+    conn
+}
+
+fn replay<T>(kind: AnswerKind, body: &str) -> Idempotent<T> {
+    Idempotent::Replay(StoredAnswer {
+        kind,
+        body: body.into(),
+    })
+}
+
+fn key(scope: &str) -> IdempotencyKey {
+    IdempotencyKey {
+        user_id: 7,
+        scope: scope.into(),
+        key: "k-1".into(),
+        request_hash: "h".into(),
+    }
+}
+
+async fn answers_remembered_before_0006_replay_after_it(db: TestDb) {
+    let engine = if db.url.starts_with("sqlite:") {
+        Engine::Sqlite
+    } else {
+        Engine::Postgres
+    };
+    let mut old = at_0005(&db, engine).await;
+    for (scope, body) in [
+        ("POST /orders", r#"{"id":1}"#),
+        ("checkout page", "1"),
+        ("POST /orders/1/pay", r#"{"payment_id":2}"#),
+        ("POST /orders/1/refunds", r#"{"id":3}"#),
+    ] {
+        sqlx::query(
+            "INSERT INTO idempotency_keys (user_id, scope, key, request_hash, status, body, created_at)
+             VALUES (7, $1, 'k-1', 'h', 201, $2, 0)",
+        )
+        .bind(scope)
+        .bind(body)
+        .execute(&mut old)
+        .await
+        .expect("a remembered answer of 0005");
+    }
+    old.close().await.expect("close");
+
+    let store: Store = db.open().await;
+    let place = |scope: &str| {
+        let request = PlaceOrder {
+            user_id: 7,
+            address_id: 1,
+            note: None,
+            pay_deadline: NOW.plus(Duration::from_secs(1800)),
+        };
+        store.place_order(request, Some(key(scope)), Box::new(|_| String::new()), NOW)
+    };
+    assert_eq!(
+        place("POST /orders").await.expect("replayed"),
+        replay(AnswerKind::Order, r#"{"id":1}"#)
+    );
+    assert_eq!(
+        place("checkout page").await.expect("replayed"),
+        replay(AnswerKind::Order, "1")
+    );
+    let paid = store
+        .begin_payment(1, 7, "sandbox".into(), Some(key("POST /orders/1/pay")), NOW)
+        .await
+        .expect("replayed");
+    assert_eq!(
+        paid,
+        PaymentStart::Replay(StoredAnswer {
+            kind: AnswerKind::Payment,
+            body: r#"{"payment_id":2}"#.into()
+        })
+    );
+    let ask = RefundAsk {
+        order_id: 1,
+        owner: 7,
+        amount: None,
+        reason: "r".into(),
+    };
+    let refund = store
+        .request_refund(
+            ask,
+            Some(key("POST /orders/1/refunds")),
+            Box::new(|_| String::new()),
+            NOW,
+        )
+        .await
+        .expect("replayed");
+    assert_eq!(refund, replay(AnswerKind::Refund, r#"{"id":3}"#));
+    store.close().await;
+}
+engine_test!(answers_remembered_before_0006_replay_after_it);
