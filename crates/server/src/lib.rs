@@ -87,7 +87,8 @@ pub const MAX_URI_BYTES: usize = 16 * 1024;
 /// empty `408`, are rewritten here with their status, words and headers kept. This is
 /// the one place that rule lives, so a new extractor or layer cannot break it.
 async fn problem_documents(req: Request<axum::body::Body>, next: axum::middleware::Next) -> Response {
-    if req.uri().to_string().len() > MAX_URI_BYTES {
+    let target = req.uri().path_and_query().map_or(0, |pq| pq.as_str().len());
+    if target > MAX_URI_BYTES {
         return ApiError::Refused {
             status: StatusCode::URI_TOO_LONG,
             detail: format!("the request target is longer than {MAX_URI_BYTES} bytes"),
