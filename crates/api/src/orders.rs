@@ -266,7 +266,7 @@ pub async fn place_order(
     let key = orders::idempotency_key(key.0, session.user.id, "POST /orders".into(), &checkout);
     // The answer is rendered inside the order's transaction, so a retry with the same key
     // replays exactly this document.
-    let render = Box::new(|o: &Order| to_json(&OrderView::from(o)));
+    let render = std::sync::Arc::new(|o: &Order| to_json(&OrderView::from(o)));
     match orders::place_order(&state, session.user.id, &checkout, key, render).await? {
         Idempotent::Replay(answer) => Ok(replayed(answer)),
         Idempotent::Fresh(order) => Ok((StatusCode::CREATED, Json(OrderView::from(&order))).into_response()),

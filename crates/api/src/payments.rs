@@ -90,7 +90,7 @@ pub async fn pay_order(
 ) -> ApiResult<Response> {
     let with = PayWith { provider: req.provider };
     let key = orders::idempotency_key(key.0, session.user.id, format!("POST /orders/{order_id}/pay"), &with);
-    let render = Box::new(|p: &Payment| to_json(&PaymentView::from(p)));
+    let render = std::sync::Arc::new(|p: &Payment| to_json(&PaymentView::from(p)));
     match payments::start_payment(&state, session.user.id, order_id, &with, key, render).await? {
         Idempotent::Replay(answer) => Ok(replayed(answer)),
         Idempotent::Fresh(payment) => Ok((StatusCode::CREATED, Json(PaymentView::from(&payment))).into_response()),
@@ -238,7 +238,7 @@ pub async fn request_refund(
         format!("POST /orders/{order_id}/refunds"),
         &wish,
     );
-    let render = Box::new(|r: &Refund| to_json(&RefundView::from(r)));
+    let render = std::sync::Arc::new(|r: &Refund| to_json(&RefundView::from(r)));
     Ok(
         match payments::ask_refund(&state, session.user.id, order_id, &wish, key, render).await? {
             Idempotent::Replay(answer) => replayed(answer),

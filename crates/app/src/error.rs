@@ -140,6 +140,10 @@ impl From<StoreError> for AppError {
                 detail: what.into(),
             },
             StoreError::Throttled(wait) => Self::RateLimited(wait),
+            StoreError::RefundPending => Self::Conflict {
+                code: "refund_pending",
+                detail: StoreError::RefundPending.to_string(),
+            },
             e if e.is_unavailable() => Self::Unavailable,
             other => Self::Internal(other.into()),
         }

@@ -210,9 +210,9 @@ pub async fn complete_payment(state: &AppState, page: &str, succeeded: bool) -> 
     let shop_now = state.now();
     // The notification (and its duplicate) is queued in the transaction that completes
     // the payment, so a crash cannot leave money collected that the shop never hears of.
-    let notify = Box::new(move |payment: &SandboxPayment| {
+    let notify = std::sync::Arc::new(move |payment: &SandboxPayment| {
         let notification = Notification {
-            event_id,
+            event_id: event_id.clone(),
             payment_id,
             order_id: payment.order_id,
             amount: payment.amount,

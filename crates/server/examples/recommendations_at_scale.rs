@@ -217,6 +217,7 @@ async fn fill(store: &Store, users: usize, items: usize, purchases: usize) -> i6
     heavy
 }
 
+#[derive(Clone)]
 enum Value {
     I(i64),
     S(String),

@@ -97,6 +97,11 @@ async fn problem_documents(req: Request<axum::body::Body>, next: axum::middlewar
     }
     let response = next.run(req).await;
     let status = response.status();
+    if status.is_server_error() {
+        // Every 5xx the server answers, panics and outer layers included: the test suites
+        // and the schema fuzzer fail on it (a 503 says the database is out of reach).
+        ::metrics::counter!("emporium_http_server_errors_total", "status" => status.as_u16().to_string()).increment(1);
+    }
     let content_type = response
         .headers()
         .get(axum::http::header::CONTENT_TYPE)

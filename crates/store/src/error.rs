@@ -60,6 +60,10 @@ pub enum StoreError {
     /// A per-account cap was reached.
     #[error("limit reached: {0}")]
     LimitReached(&'static str),
+    /// The order's whole paid amount is being refunded; it does not ship until that is
+    /// decided.
+    #[error("a refund of the whole order is pending; approve or reject it first")]
+    RefundPending,
     /// A login throttle bucket has no attempt left; nothing was taken from any.
     #[error("too many attempts; retry after {} s", .0.as_secs())]
     Throttled(std::time::Duration),
@@ -105,6 +109,14 @@ impl StoreError {
             StoreError::Closed
                 | StoreError::Database(sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_))
         )
+    }
+
+    /// Whether PostgreSQL aborted the transaction for contention with another: a
+    /// serialization failure (SQLSTATE 40001) or a deadlock (40P01). Running it again
+    /// from the start is safe and usually succeeds.
+    pub fn is_contention(&self) -> bool {
+        matches!(self, StoreError::Database(sqlx::Error::Database(e))
+            if matches!(e.code().as_deref(), Some("40001" | "40P01")))
     }
 
     /// Whether the database refused a row because it broke a UNIQUE constraint.

@@ -86,8 +86,9 @@ pub enum Idempotent<T> {
 }
 
 /// Renders the body to remember under an idempotency key, inside the transaction, so
-/// that a replay answers exactly what the first send was answered.
-pub type Render<T> = Box<dyn FnOnce(&T) -> String + Send>;
+/// that a replay answers exactly what the first send was answered. (`Fn` behind an
+/// `Arc`: the write it runs in may be tried again on PostgreSQL, see `Store::write`.)
+pub type Render<T> = std::sync::Arc<dyn Fn(&T) -> String + Send + Sync>;
 
 impl Store {
     /// Runs `op`, a write that records its answer under `key`, so that one key gets one
@@ -111,7 +112,7 @@ impl Store {
     ) -> Result<Idempotent<T>, StoreError>
     where
         T: Send + 'static,
-        F: for<'c> FnOnce(&'c mut Conn) -> BoxFuture<'c, Result<Idempotent<T>, StoreError>> + Send + 'static,
+        F: for<'c> FnOnce(&'c mut Conn) -> BoxFuture<'c, Result<Idempotent<T>, StoreError>> + Clone + Send + 'static,
     {
         let replay = async || -> Result<Option<Idempotent<T>>, StoreError> {
             Ok(match self.replay(key.as_ref()).await? {

@@ -345,38 +345,71 @@ pub async fn draw_fifo(
     Ok(drawn)
 }
 
-/// Returns every unit drawn under `reference` (and not yet returned) to the lot it came
-/// from. Answers how many units came back. Inside a transaction.
+/// Units a draw took and has not given back yet.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct OpenDraw {
+    id: i64,
+    lot_id: i64,
+    product_id: i64,
+    open: i64,
+}
+
+/// The draws made under `reference` (`order_item:7`, `adjustment:3`) with units still out.
+pub(crate) async fn open_draws(conn: &mut Conn, reference: &str) -> Result<Vec<OpenDraw>, StoreError> {
+    let rows = query(
+        "SELECT id, lot_id, product_id, quantity - returned AS open FROM stock_draws WHERE reference = $1 AND returned < quantity",
+    )
+    .bind(reference)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(OpenDraw {
+                id: r.try_get("id")?,
+                lot_id: r.try_get("lot_id")?,
+                product_id: r.try_get("product_id")?,
+                open: r.try_get("open")?,
+            })
+        })
+        .collect()
+}
+
+/// Returns units drawn under `reference` to the lots they came from and to the products'
+/// stock. Answers how many units came back. Inside a transaction.
 pub async fn return_drawn(conn: &mut Conn, reference: &str, now: Timestamp) -> Result<i64, StoreError> {
-    let rows = query("SELECT id, lot_id, product_id, quantity - returned AS open FROM stock_draws WHERE reference = $1 AND returned < quantity")
-        .bind(reference)
-        .fetch_all(&mut *conn)
-        .await?;
-    let mut total = 0;
-    for r in &rows {
-        let (draw_id, lot_id, product_id, open): (i64, i64, i64, i64) = (
-            r.try_get("id")?,
-            r.try_get("lot_id")?,
-            r.try_get("product_id")?,
-            r.try_get("open")?,
-        );
-        query("UPDATE stock_draws SET returned = quantity WHERE id = $1")
-            .bind(draw_id)
-            .execute(&mut *conn)
-            .await?;
-        query("UPDATE stock_lots SET remaining = remaining + $1 WHERE id = $2")
-            .bind(open)
-            .bind(lot_id)
-            .execute(&mut *conn)
-            .await?;
+    let draws = open_draws(conn, reference).await?;
+    return_draws(conn, draws, now).await
+}
+
+/// Returns `draws` to their lots and products, taking the locks in the store's one
+/// order (see the crate docs): the products by id, then the lots by id. A draw takes
+/// them in that order too, so a cancellation and a purchase of the same product never
+/// wait on each other in a cycle on PostgreSQL.
+pub(crate) async fn return_draws(conn: &mut Conn, mut draws: Vec<OpenDraw>, now: Timestamp) -> Result<i64, StoreError> {
+    let mut per_product = std::collections::BTreeMap::<i64, i64>::new();
+    for d in &draws {
+        *per_product.entry(d.product_id).or_default() += d.open;
+    }
+    for (&product_id, &units) in &per_product {
         query("UPDATE products SET stock_available = stock_available + $1, updated_at = $2 WHERE id = $3")
-            .bind(open)
+            .bind(units)
             .bind(now.millis())
             .bind(product_id)
             .execute(&mut *conn)
             .await?;
         record_change(conn, product_id, now).await?;
-        total += open;
     }
-    Ok(total)
+    draws.sort_by_key(|d| (d.lot_id, d.id));
+    for d in &draws {
+        query("UPDATE stock_lots SET remaining = remaining + $1 WHERE id = $2")
+            .bind(d.open)
+            .bind(d.lot_id)
+            .execute(&mut *conn)
+            .await?;
+        query("UPDATE stock_draws SET returned = quantity WHERE id = $1")
+            .bind(d.id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(per_product.values().sum())
 }

@@ -220,12 +220,13 @@ impl Store {
     /// Runs `op` as one write transaction and returns its result once committed.
     ///
     /// On SQLite `op` may share a commit with other concurrent operations; it runs inside
-    /// a savepoint, so its own failure undoes only its own changes. `op` must do all its
-    /// work through the connection it is given.
+    /// a savepoint, so its own failure undoes only its own changes. On PostgreSQL a try
+    /// aborted by a deadlock or serialization failure is run again (a fresh clone of
+    /// `op`). `op` must do all its work through the connection it is given.
     pub async fn write<T, F>(&self, op: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
-        F: for<'c> FnOnce(&'c mut Conn) -> BoxFuture<'c, Result<T, StoreError>> + Send + 'static,
+        F: for<'c> FnOnce(&'c mut Conn) -> BoxFuture<'c, Result<T, StoreError>> + Clone + Send + 'static,
     {
         self.writer.run(op).await
     }

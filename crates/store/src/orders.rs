@@ -12,7 +12,7 @@ use emporium_domain::time::Timestamp;
 use crate::cart::{CartLine, cart_lines_in, clear_cart_in};
 use crate::db::{Conn, parse_column, query, query_scalar};
 use crate::idempotency::{AnswerKind, IdempotencyKey, Idempotent, Render, StoredAnswer, remember_answer_in};
-use crate::inventory::{draw_fifo, return_drawn};
+use crate::inventory::{draw_fifo, open_draws, return_draws};
 use crate::order_read::{Order, TrackingEvent, address_context, item_from, order_from, order_in};
 use crate::sealed::context;
 use crate::{Sealer, Store, StoreError};
@@ -259,7 +259,10 @@ async fn ship_order_in(
     now: Timestamp,
 ) -> Result<Order, StoreError> {
     let detail = format!("{carrier} {tracking_number}");
+    // The order's row lock comes with the move, so a refund request cannot slip in
+    // between this check and the shipment (it locks the order first too).
     move_order(conn, order_id, None, OrderEvent::Ship, actor, Some(&detail), now).await?;
+    refuse_if_refund_pending_in(conn, order_id).await?;
     query("INSERT INTO shipments (order_id, carrier, tracking_number, shipped_at) VALUES ($1, $2, $3, $4)")
         .bind(order_id)
         .bind(carrier)
@@ -270,6 +273,31 @@ async fn ship_order_in(
     order_in(conn, sealer, order_id)
         .await?
         .ok_or(StoreError::NotFound("order"))
+}
+
+/// The rule for shipping and refunds, in one place: an order whose whole paid amount is
+/// asked back (requested, or approved and still with the provider) does not ship until
+/// the refund is decided, or goods would leave with the money going back and no stock
+/// returned. A partial refund does not hold the shipment.
+async fn refuse_if_refund_pending_in(conn: &mut Conn, order_id: i64) -> Result<(), StoreError> {
+    let row = query(
+        "SELECT o.paid_amount, o.refunded_amount,
+                CAST(COALESCE(SUM(r.amount), 0) AS BIGINT) AS pending
+         FROM orders o LEFT JOIN refunds r ON r.order_id = o.id AND r.status IN ('requested', 'processing')
+         WHERE o.id = $1 GROUP BY o.id, o.paid_amount, o.refunded_amount",
+    )
+    .bind(order_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    let (paid, refunded, pending): (i64, i64, i64) = (
+        row.try_get("paid_amount")?,
+        row.try_get("refunded_amount")?,
+        row.try_get("pending")?,
+    );
+    if pending > 0 && refunded + pending >= paid {
+        return Err(StoreError::RefundPending);
+    }
+    Ok(())
 }
 
 async fn add_tracking_event_in(
@@ -378,11 +406,12 @@ pub(crate) async fn return_order_stock(conn: &mut Conn, order_id: i64, now: Time
         .bind(order_id)
         .fetch_all(&mut *conn)
         .await?;
-    let mut units = 0;
+    let mut draws = Vec::new();
     for item in items {
-        units += return_drawn(conn, &format!("order_item:{item}"), now).await?;
+        draws.extend(open_draws(conn, &format!("order_item:{item}")).await?);
     }
-    Ok(units)
+    // All at once, so the products and lots are locked in the store's one order.
+    return_draws(conn, draws, now).await
 }
 
 /// Appends to an order's history.

@@ -135,6 +135,13 @@ impl Store {
     ) -> Result<Payment, StoreError> {
         self.write(move |conn| {
             Box::pin(async move {
+                // The order first (lock order), and its answer shows the pay page.
+                query(
+                    "UPDATE orders SET version = version + 1 WHERE id = (SELECT order_id FROM payments WHERE id = $1)",
+                )
+                .bind(payment_id)
+                .execute(&mut *conn)
+                .await?;
                 let row = query(
                     "UPDATE payments SET provider_ref = $1, pay_url = $2, updated_at = $3 WHERE id = $4 RETURNING *",
                 )
@@ -197,17 +204,19 @@ async fn begin_payment_in(
     provider: &str,
     now: Timestamp,
 ) -> Result<PaymentStart, StoreError> {
-    // ENGINE-SPECIFIC in effect: a no-op update takes the order's row lock on PostgreSQL,
-    // so two pay clicks at once (with different keys) queue here and the second finds the
-    // first's payment instead of opening a second one the buyer could also pay. SQLite's
-    // single writer already serialises them. It also answers what this needs of the
+    // The order first (the store's lock order): the update takes the order's row lock on
+    // PostgreSQL, so two pay clicks at once (with different keys) queue here and the
+    // second finds the first's payment instead of opening a second one the buyer could
+    // also pay; SQLite's single writer already serialises them. The version moves because
+    // the order's answer shows its payment. It also answers what this needs of the
     // order, in the same statement.
-    let order = query("UPDATE orders SET version = version WHERE id = $1 RETURNING user_id, status, total, currency")
-        .bind(order_id)
-        .fetch_optional(&mut *conn)
-        .await?
-        .filter(|o| o.try_get::<i64, _>("user_id").ok() == Some(owner))
-        .ok_or(StoreError::NotFound("order"))?;
+    let order =
+        query("UPDATE orders SET version = version + 1 WHERE id = $1 RETURNING user_id, status, total, currency")
+            .bind(order_id)
+            .fetch_optional(&mut *conn)
+            .await?
+            .filter(|o| o.try_get::<i64, _>("user_id").ok() == Some(owner))
+            .ok_or(StoreError::NotFound("order"))?;
     let status: OrderStatus = parse_column(&order, "status")?;
     if status != OrderStatus::PendingPayment {
         return Err(InvalidTransition {
@@ -267,6 +276,13 @@ async fn apply_notification_in(
     if fresh.rows_affected() == 0 {
         return Ok(NotificationOutcome::Duplicate);
     }
+    // The order before the payment (the store's lock order); its version moves because
+    // its answer shows the payment's status, failed ones included. A notification whose
+    // order and payment do not belong together is refused below, undoing this.
+    query("UPDATE orders SET version = version + 1 WHERE id = $1")
+        .bind(n.order_id)
+        .execute(&mut *conn)
+        .await?;
     // Settle the payment first and check it after: a mismatch fails the operation, which
     // rolls the update back with everything else (one statement fewer on the common path).
     let settled =

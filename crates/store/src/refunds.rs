@@ -287,11 +287,23 @@ async fn request_refund_in(
     Ok(refund)
 }
 
+/// Locks the order a refund belongs to, first, as every refund write does (the store's
+/// lock order: order, payment, refund, products, lots), and moves its version: the
+/// order's answer shows its refunds.
+async fn lock_refunds_order_in(conn: &mut Conn, refund_id: i64) -> Result<(), StoreError> {
+    query("UPDATE orders SET version = version + 1 WHERE id = (SELECT order_id FROM refunds WHERE id = $1)")
+        .bind(refund_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
 async fn claim_refund_in(
     conn: &mut Conn,
     refund_id: i64,
     now: Timestamp,
 ) -> Result<Option<(Refund, Payment)>, StoreError> {
+    lock_refunds_order_in(conn, refund_id).await?;
     let claimed =
         query("UPDATE refunds SET status = 'processing', decided_at = $1 WHERE id = $2 AND status = 'requested'")
             .bind(now.millis())
@@ -318,6 +330,7 @@ async fn finish_refund_in(
     actor: &str,
     now: Timestamp,
 ) -> Result<Refund, StoreError> {
+    lock_refunds_order_in(conn, refund_id).await?;
     let refund = refund_in(conn, refund_id).await?;
     if refund.status != RefundStatus::Processing {
         return Ok(refund);
@@ -376,6 +389,7 @@ async fn reject_refund_in(
     actor: &str,
     now: Timestamp,
 ) -> Result<Option<Refund>, StoreError> {
+    lock_refunds_order_in(conn, refund_id).await?;
     let done = query("UPDATE refunds SET status = 'rejected', decided_at = $1 WHERE id = $2 AND status = 'requested'")
         .bind(now.millis())
         .bind(refund_id)

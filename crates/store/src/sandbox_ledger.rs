@@ -44,7 +44,8 @@ pub struct SandboxRefund {
 }
 
 /// Makes the jobs to queue from a payment the sandbox just completed (its notifications).
-pub type Notify = Box<dyn FnOnce(&SandboxPayment) -> Vec<NewJob> + Send>;
+/// (`Fn` behind an `Arc`: the write may be tried again on PostgreSQL.)
+pub type Notify = std::sync::Arc<dyn Fn(&SandboxPayment) -> Vec<NewJob> + Send + Sync>;
 
 fn sandbox_from(r: &Row) -> Result<SandboxPayment, StoreError> {
     Ok(SandboxPayment {
@@ -108,7 +109,7 @@ impl Store {
         succeeded: bool,
         now: Timestamp,
     ) -> Result<(SandboxPayment, bool), StoreError> {
-        self.sandbox_complete_notifying(merchant_payment, succeeded, now, Box::new(|_| Vec::new()))
+        self.sandbox_complete_notifying(merchant_payment, succeeded, now, std::sync::Arc::new(|_| Vec::new()))
             .await
     }
 

@@ -39,6 +39,19 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// How many queued operations may share one commit. Bounds the latency one batch adds.
 const MAX_BATCH: usize = 256;
+/// Tries of a PostgreSQL write transaction aborted by contention before its error is
+/// answered (see [`StoreError::is_contention`]).
+const CONTENTION_ATTEMPTS: u32 = 8;
+
+/// The wait before try `attempt + 1`: doubling from 2 ms, with a little jitter so the
+/// transactions that collided do not collide again in step.
+fn contention_backoff(attempt: u32) -> std::time::Duration {
+    let jitter = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos() % 2_000_000);
+    std::time::Duration::from_nanos((2_000_000u64 << attempt.min(6)) + u64::from(jitter))
+}
+
 /// Queue length before callers wait for room (back-pressure instead of unbounded memory).
 const QUEUE: usize = 4096;
 
@@ -88,23 +101,26 @@ impl Writer {
     pub(crate) async fn run<T, F>(&self, op: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
-        F: for<'c> FnOnce(&'c mut Conn) -> BoxFuture<'c, Result<T, StoreError>> + Send + 'static,
+        F: for<'c> FnOnce(&'c mut Conn) -> BoxFuture<'c, Result<T, StoreError>> + Clone + Send + 'static,
     {
         match &self.inner {
             Inner::Pool(pool) => {
-                let mut conn = Conn::Tx(pool.begin().await?);
-                // Dropping the transaction on any error (or panic) rolls it back.
-                let (out, changed) = collecting(AssertUnwindSafe(op(&mut conn)).catch_unwind()).await;
-                let out = out.map_err(|_| StoreError::Panicked)??;
-                let committed = match conn {
-                    Conn::Tx(tx) => tx.commit().await,
-                    // Built as `Tx` just above; an operation cannot swap it.
-                    _ => Err(sqlx::Error::Protocol("write transaction lost".into())),
-                };
-                // After the commit, so no reader can cache what it read before it.
-                self.products.forget(&changed);
-                committed?;
-                Ok(out)
+                // A transaction PostgreSQL aborted for a lock cycle or a serialization
+                // conflict is run again from the start (its work was rolled back), a few
+                // times, so the client never sees the database's own contention. Write
+                // operations are `Clone` for this: each try runs a fresh copy.
+                let mut attempt = 1;
+                loop {
+                    match self.run_pooled(pool, op.clone()).await {
+                        Err(e) if e.is_contention() && attempt < CONTENTION_ATTEMPTS => {
+                            metrics::counter!("emporium_store_write_retries_total").increment(1);
+                            tracing::debug!(attempt, error = %e, "write transaction retried");
+                            tokio::time::sleep(contention_backoff(attempt)).await;
+                            attempt += 1;
+                        }
+                        outcome => return outcome,
+                    }
+                }
             }
             Inner::Queue(queue) => {
                 let (done, answer) = oneshot::channel();
@@ -118,6 +134,26 @@ impl Writer {
                 answer.await.map_err(|_| StoreError::Closed)?
             }
         }
+    }
+
+    /// One try of `op` in its own pooled transaction.
+    async fn run_pooled<T, F>(&self, pool: &AnyPool, op: F) -> Result<T, StoreError>
+    where
+        F: for<'c> FnOnce(&'c mut Conn) -> BoxFuture<'c, Result<T, StoreError>>,
+    {
+        let mut conn = Conn::Tx(pool.begin().await?);
+        // Dropping the transaction on any error (or panic) rolls it back.
+        let (out, changed) = collecting(AssertUnwindSafe(op(&mut conn)).catch_unwind()).await;
+        let out = out.map_err(|_| StoreError::Panicked)??;
+        let committed = match conn {
+            Conn::Tx(tx) => tx.commit().await,
+            // Built as `Tx` just above; an operation cannot swap it.
+            _ => Err(sqlx::Error::Protocol("write transaction lost".into())),
+        };
+        // After the commit, so no reader can cache what it read before it.
+        self.products.forget(&changed);
+        committed?;
+        Ok(out)
     }
 
     /// Stops accepting writes once those queued are done (the pool variant just closes).

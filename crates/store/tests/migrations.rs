@@ -178,7 +178,7 @@ async fn answers_remembered_before_0006_replay_after_it(db: TestDb) {
             note: None,
             pay_deadline: NOW.plus(Duration::from_secs(1800)),
         };
-        store.place_order(request, Some(key(scope)), Box::new(|_| String::new()), NOW)
+        store.place_order(request, Some(key(scope)), std::sync::Arc::new(|_| String::new()), NOW)
     };
     assert_eq!(
         place("POST /orders").await.expect("replayed"),
@@ -209,7 +209,7 @@ async fn answers_remembered_before_0006_replay_after_it(db: TestDb) {
         .request_refund(
             ask,
             Some(key("POST /orders/1/refunds")),
-            Box::new(|_| String::new()),
+            std::sync::Arc::new(|_| String::new()),
             NOW,
         )
         .await

@@ -74,7 +74,7 @@ async fn paid_order(store: &Store, (user, address): (i64, i64), product: i64, un
         pay_deadline: at.plus(Duration::from_secs(1800)),
     };
     let Idempotent::Fresh(order) = store
-        .place_order(request, None, Box::new(|_| String::new()), at)
+        .place_order(request, None, std::sync::Arc::new(|_| String::new()), at)
         .await
         .expect("placed")
     else {
@@ -156,7 +156,7 @@ async fn days_add_up_revenue_refunds_fifo_cost_and_margin(db: TestDb) {
                 reason: "dented".into(),
             },
             None,
-            Box::new(|_| String::new()),
+            std::sync::Arc::new(|_| String::new()),
             tomorrow,
         )
         .await

@@ -143,7 +143,7 @@ pub async fn place_order(State(state): State<AppState>, Posted { visitor, form }
     // the order's id as its answer, to send a resubmission to the same order.
     let nonce = Some(form.nonce.clone()).filter(|n| (1..=255).contains(&n.len()));
     let key = orders::idempotency_key(nonce, session.user.id, "checkout page".into(), &checkout);
-    let render = Box::new(|o: &Order| o.id.to_string());
+    let render = std::sync::Arc::new(|o: &Order| o.id.to_string());
     match orders::place_order(&state, session.user.id, &checkout, key, render).await {
         Ok(Idempotent::Fresh(order)) => Ok(see_other(&format!("/orders/{}", order.id))),
         Ok(Idempotent::Replay(answer)) => {

@@ -387,7 +387,7 @@ pub async fn pay(
         provider: "sandbox".into(),
     };
     // Without a key nothing is replayed, so nothing needs rendering.
-    let render = Box::new(|_: &emporium_store::payments::Payment| String::new());
+    let render = std::sync::Arc::new(|_: &emporium_store::payments::Payment| String::new());
     match payments::start_payment(&state, session.user.id, id, &with, None, render).await? {
         Idempotent::Fresh(payment) => Ok(see_other(payment.pay_url.as_deref().unwrap_or("/orders"))),
         Idempotent::Replay(_) => Ok(see_other(&format!("/orders/{id}"))),
@@ -462,7 +462,7 @@ pub async fn refund(
         amount,
         reason: form.reason.clone(),
     };
-    let render = Box::new(|_: &emporium_store::refunds::Refund| String::new());
+    let render = std::sync::Arc::new(|_: &emporium_store::refunds::Refund| String::new());
     match payments::ask_refund(&state, session.user.id, id, &wish, None, render).await {
         Ok(_) => Ok(see_other(&format!("/orders/{id}"))),
         Err(e) => {

@@ -8,6 +8,7 @@ mod admin;
 mod at_rest;
 mod catalog;
 mod conventions;
+mod hardening;
 mod inventory;
 mod limits;
 mod matrix;

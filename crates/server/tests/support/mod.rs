@@ -27,6 +27,8 @@ pub use shop::{NewProduct, json_of};
 pub struct TestApp {
     /// Where the server listens.
     pub addr: SocketAddr,
+    /// The database's URL (for another instance on it).
+    pub url: String,
     /// The server's clock: tests move it instead of sleeping.
     pub clock: ManualClock,
     /// Direct access to the database, for assertions.
@@ -102,6 +104,7 @@ impl TestApp {
         let server = Server::start(state.clone(), listener, None, Background::WithoutJobs);
         Self {
             addr,
+            url: url.to_owned(),
             clock,
             store,
             index,
@@ -221,6 +224,23 @@ impl TestApp {
             .await
             .expect("login json");
         body["token"].as_str().expect("token").to_owned()
+    }
+}
+
+/// The suites fail on any 5xx but a `503` (the database out of reach, which one test
+/// provokes): whatever test a server error happened in, the next app to finish names it.
+/// The count is the process's, as the server's own metrics keep it.
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            return;
+        }
+        let metrics = emporium_app::metrics::handle().render();
+        let errors: Vec<&str> = metrics
+            .lines()
+            .filter(|l| l.starts_with("emporium_http_server_errors_total{") && !l.contains("status=\"503\""))
+            .collect();
+        assert!(errors.is_empty(), "the server answered 5xx: {errors:?}");
     }
 }
 

@@ -137,7 +137,10 @@ async fn buy(
         note: None,
         pay_deadline: now.plus(std::time::Duration::from_secs(1_800)),
     };
-    let order = match store.place_order(request, None, Box::new(|_| String::new()), now).await {
+    let order = match store
+        .place_order(request, None, std::sync::Arc::new(|_| String::new()), now)
+        .await
+    {
         Ok(Idempotent::Fresh(order)) => order,
         Ok(Idempotent::Replay(_)) => anyhow::bail!("a demo order without a key was replayed"),
         Err(StoreError::InsufficientStock { .. }) => {
