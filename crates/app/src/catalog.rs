@@ -284,7 +284,7 @@ pub async fn create_product(state: &AppState, req: ProductDraft) -> AppResult<Pr
         }
     };
     if let Some(lot) = &new.initial_stock {
-        crate::inventory::check_value(state, "initial_stock.unit_cost", lot).await?;
+        crate::inventory::check_value(state, "initial_stock.unit_cost", None, lot).await?;
     }
     let product = state.store().create_product(new, now).await?;
     state.nudge_search();

@@ -57,18 +57,22 @@ pub async fn receive_stock(state: &AppState, id: i64, req: Receipt<'_>) -> AppRe
         },
         (a, b, c, d) => return Err(Invalid::of([a.err(), b.err(), c.err(), d.err()]).into()),
     };
-    check_value(state, "unit_cost", &lot).await?;
+    check_value(state, "unit_cost", Some(id), &lot).await?;
     let lot = state.store().receive_stock(id, lot, now).await?;
     tracing::info!(product.id = id, lot.id = lot.id, units = lot.quantity, "stock received");
     Ok(lot)
 }
 
-/// Refuses a lot worth more than one lot may be, or than the shop's stock may grow to
-/// (`emporium_domain::inventory::MAX_STOCK_VALUE`), naming `field`.
-pub(crate) async fn check_value(state: &AppState, field: &str, lot: &NewLot) -> AppResult<()> {
+/// Refuses a lot worth more than one lot may be, or that would make the product's stock
+/// worth more than `emporium_domain::inventory::MAX_PRODUCT_STOCK_VALUE`, naming `field`.
+/// `product` is `None` for a product being created (it holds nothing yet). The product's
+/// value is read through its lots' index, so this costs a few rows, not a table scan.
+pub(crate) async fn check_value(state: &AppState, field: &str, product: Option<i64>, lot: &NewLot) -> AppResult<()> {
     let value = inventory::lot_value(field, lot.quantity, lot.unit_cost)?;
-    let on_hand = state.store().stock_value().await?;
-    inventory::check_stock_value(field, on_hand, value)?;
+    if let Some(product) = product {
+        let on_hand = state.store().product_stock_value(product).await?;
+        inventory::check_stock_value(field, on_hand, value)?;
+    }
     Ok(())
 }
 

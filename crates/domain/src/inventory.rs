@@ -12,18 +12,15 @@ use crate::money::UnitCost;
 /// Most units in one lot or one draw: a sanity bound, not a business rule.
 pub const MAX_UNITS: i64 = 1_000_000_000;
 
-/// Most a single lot may be worth (quantity × unit cost, minor units): 10^15, ten
-/// trillion in a currency with cents. With [`MAX_STOCK_VALUE`] it keeps every product
-/// of units and costs, and every sum of them, inside an `i64` on both engines (a lot of
-/// 10^9 units at 10^11 each would overflow it).
+/// Most one lot may be worth (quantity × unit cost, minor units): 10^15, ten trillion in
+/// a currency with cents (a lot of 10^9 units at 10^11 each would overflow an `i64`).
 pub const MAX_LOT_VALUE: i64 = 1_000_000_000_000_000;
 
-/// Most the whole shop's stock on hand may be worth: 10^18 minor units. Stock only
-/// gains value by receiving a lot, which is refused past this; so valuations, write-off
-/// costs and an order's cost of goods, all bounded by it, fit an `i64` (9.2 × 10^18)
-/// with room for the receipts that race the check (each adds at most
-/// [`MAX_LOT_VALUE`]).
-pub const MAX_STOCK_VALUE: i64 = 1_000_000_000_000_000_000;
+/// Most one product's stock on hand may be worth, the same 10^15. Stock only gains value
+/// by receiving a lot, which is refused past this; so a product's valuation, a
+/// write-off's cost and an order line's cost of goods, all bounded by it, fit an `i64`,
+/// and the shop's total does until more than 9,223 products each hold this much.
+pub const MAX_PRODUCT_STOCK_VALUE: i64 = 1_000_000_000_000_000;
 
 /// What a lot of `quantity` units at `unit_cost` each is worth, if at most
 /// [`MAX_LOT_VALUE`]; otherwise an error naming `field` (the unit cost's).
@@ -35,13 +32,13 @@ pub fn lot_value(field: &str, quantity: Units, unit_cost: UnitCost) -> Result<i6
         .ok_or_else(|| FieldError::new(field, format!("quantity × unit_cost must be at most {MAX_LOT_VALUE}")))
 }
 
-/// Refuses a lot worth `lot_value` when the shop's stock is already worth `on_hand`,
-/// if together they would pass [`MAX_STOCK_VALUE`].
+/// Refuses a lot worth `lot_value` for a product whose stock is already worth `on_hand`,
+/// if together they would pass [`MAX_PRODUCT_STOCK_VALUE`].
 pub fn check_stock_value(field: &str, on_hand: i64, lot_value: i64) -> Result<(), FieldError> {
-    if i128::from(on_hand) + i128::from(lot_value) > i128::from(MAX_STOCK_VALUE) {
+    if i128::from(on_hand) + i128::from(lot_value) > i128::from(MAX_PRODUCT_STOCK_VALUE) {
         Err(FieldError::new(
             field,
-            format!("the shop's stock would be worth more than {MAX_STOCK_VALUE}"),
+            format!("the product's stock would be worth more than {MAX_PRODUCT_STOCK_VALUE}"),
         ))
     } else {
         Ok(())
@@ -133,14 +130,14 @@ mod tests {
     }
 
     #[test]
-    fn a_lot_and_the_shop_stay_inside_an_i64() {
+    fn a_lot_and_a_products_stock_stay_inside_an_i64() {
         let cost = |c| UnitCost::parse("unit_cost", c).unwrap();
         let max = units(MAX_UNITS);
         assert!(lot_value("unit_cost", max, cost(crate::money::MAX_AMOUNT)).is_err());
         assert_eq!(lot_value("unit_cost", max, cost(1_000_000)), Ok(MAX_LOT_VALUE));
         assert!(lot_value("unit_cost", max, cost(1_000_001)).is_err());
-        assert_eq!(check_stock_value("unit_cost", MAX_STOCK_VALUE - 5, 5), Ok(()));
-        assert!(check_stock_value("unit_cost", MAX_STOCK_VALUE - 5, 6).is_err());
+        assert_eq!(check_stock_value("unit_cost", MAX_PRODUCT_STOCK_VALUE - 5, 5), Ok(()));
+        assert!(check_stock_value("unit_cost", MAX_PRODUCT_STOCK_VALUE - 5, 6).is_err());
         assert!(check_stock_value("unit_cost", i64::MAX, i64::MAX).is_err());
     }
 

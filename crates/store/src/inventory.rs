@@ -177,11 +177,14 @@ impl Store {
         .await
     }
 
-    /// What the shop's stock on hand is worth at FIFO cost, minor units.
-    pub async fn stock_value(&self) -> Result<i64, StoreError> {
+    /// What one product's stock on hand is worth at FIFO cost, minor units (read through
+    /// the lots' `(product_id, …)` index).
+    pub async fn product_stock_value(&self, product_id: i64) -> Result<i64, StoreError> {
         Ok(query_scalar(
-            "SELECT CAST(COALESCE(SUM(remaining * unit_cost), 0) AS BIGINT) FROM stock_lots WHERE remaining > 0",
+            "SELECT CAST(COALESCE(SUM(remaining * unit_cost), 0) AS BIGINT) FROM stock_lots
+             WHERE product_id = $1 AND remaining > 0",
         )
+        .bind(product_id)
         .fetch_one(self.reader())
         .await?)
     }
@@ -212,13 +215,25 @@ impl Store {
                 })
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
+        // The total value in two sums that cannot overflow (each lot's value is at most
+        // 10^15): the billions and the rest, put together in an i128. Past an i64 (more
+        // than 9,223 products each holding the most a product may) it reads i64::MAX,
+        // as docs/API.md says; no engine error, no silent wrap.
         let totals = query(
             "SELECT CAST(COALESCE(SUM(remaining), 0) AS BIGINT) AS units,
-                    CAST(COALESCE(SUM(remaining * unit_cost), 0) AS BIGINT) AS value FROM stock_lots",
+                    CAST(COALESCE(SUM((remaining * unit_cost) / 1000000000), 0) AS BIGINT) AS high,
+                    CAST(COALESCE(SUM((remaining * unit_cost) % 1000000000), 0) AS BIGINT) AS low
+             FROM stock_lots",
         )
         .fetch_one(self.reader())
         .await?;
-        Ok((lines, totals.try_get("units")?, totals.try_get("value")?))
+        let (high, low): (i64, i64) = (totals.try_get("high")?, totals.try_get("low")?);
+        let value = i128::from(high) * 1_000_000_000 + i128::from(low);
+        Ok((
+            lines,
+            totals.try_get("units")?,
+            i64::try_from(value).unwrap_or(i64::MAX),
+        ))
     }
 }
 

@@ -232,7 +232,7 @@ async fn bad_lots_name_every_bad_field(app: TestApp) {
 app_test!(bad_lots_name_every_bad_field);
 
 /// Every product of units and costs, and every sum of them, fits the database's 64-bit
-/// integers on both engines: a lot worth more than 10^15 or a shop worth more than 10^18
+/// integers on both engines: a lot worth more than 10^15, or a product's stock worth more,
 /// is refused, and what is accepted is valued and written off exactly.
 async fn stock_values_stay_exact_and_bounded(app: TestApp) {
     let staff = app.staff("boss").await;
@@ -256,14 +256,17 @@ async fn stock_values_stay_exact_and_bounded(app: TestApp) {
     let problem = expect_problem(refused, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
     assert_eq!(fields(&problem), ["initial_stock.unit_cost"]);
 
-    // A thousand lots at the largest value a lot may have fill the shop to its bound.
+    // Two products at the most a product's stock may be worth: one lot each, exact.
     let at_the_cap = json!({"quantity": 1_000_000_000, "unit_cost": 1_000_000});
-    for _ in 0..1_000 {
-        receive(&app, &staff, &path, at_the_cap.clone()).await;
-    }
+    receive(&app, &staff, &path, at_the_cap.clone()).await;
+    let other = format!(
+        "/api/v1/products/{}",
+        app.create_product(&staff, NewProduct::new("金条 gold", 100)).await
+    );
+    receive(&app, &staff, &other, at_the_cap).await;
     let valuation = app.get_json("/api/v1/inventory/valuation", Some(&staff)).await;
-    assert_eq!(valuation["total_value"], 1_000_000_000_000_000_000_i64);
-    assert_eq!(valuation["data"][0]["value"], 1_000_000_000_000_000_000_i64);
+    assert_eq!(valuation["total_value"], 2_000_000_000_000_000_i64);
+    assert_eq!(valuation["data"][0]["value"], 1_000_000_000_000_000_i64);
     let one_more = app
         .send(
             Method::POST,
@@ -286,7 +289,9 @@ async fn stock_values_stay_exact_and_bounded(app: TestApp) {
     let written_off = json_of(written_off, StatusCode::CREATED).await;
     assert_eq!(written_off["cost"], 1_000_000_000_000_000_i64);
     let valuation = app.get_json("/api/v1/inventory/valuation", Some(&staff)).await;
-    assert_eq!(valuation["total_value"], 999_000_000_000_000_000_i64);
+    assert_eq!(valuation["total_value"], 1_000_000_000_000_000_i64);
+    // Written off, the product has room again.
+    receive(&app, &staff, &path, json!({"quantity": 1, "unit_cost": 1})).await;
     app.assert_clean().await;
 }
 app_test!(stock_values_stay_exact_and_bounded);
