@@ -123,8 +123,8 @@ pub async fn log_in(state: &AppState, input: Credentials<'_>) -> AppResult<Logge
         None => None,
     };
     let hash = credentials.as_ref().map(|(_, hash)| hash.as_str());
-    let valid = state
-        .passwords()
+    let valid = passwords(state)
+        .await?
         .verify(input.password, hash)
         .await
         .map_err(|e| AppError::Internal(e.into()))?;
@@ -149,6 +149,16 @@ pub async fn log_in(state: &AppState, input: Credentials<'_>) -> AppResult<Logge
         expires_at,
         user,
     })
+}
+
+/// The password checker, told before its first check the slowest bcrypt cost among the
+/// stored hashes (its decoy must take as long as the slowest account's check).
+async fn passwords(state: &AppState) -> AppResult<&crate::passwords::Passwords> {
+    let passwords = state.passwords();
+    if !passwords.knows_slowest_cost_in_use() {
+        passwords.learn_slowest_cost_in_use(state.store().slowest_password_cost().await?);
+    }
+    Ok(passwords)
 }
 
 /// Stores the password just verified at the current cost, so the account stops being
@@ -197,7 +207,7 @@ pub async fn change_password(state: &AppState, session: &Session, current: &str,
     let bucket = throttle::password_change_bucket(session.user.id);
     state.store().take_login_attempt(vec![bucket], now).await?;
     let current_hash = state.store().password_hash(session.user.id).await?;
-    let passwords = state.passwords();
+    let passwords = passwords(state).await?;
     if !passwords
         .verify(current, Some(&current_hash))
         .await

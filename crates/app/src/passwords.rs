@@ -21,8 +21,9 @@ use tokio::sync::{OnceCell, Semaphore};
 #[derive(Debug, Clone)]
 pub struct Passwords {
     cost: u32,
-    /// The cost of the decoy: the highest of `cost` and any stored hash's.
-    decoy_cost: u32,
+    /// The highest cost among the stored hashes, once learnt (see
+    /// [`Passwords::learn_slowest_cost_in_use`]); the decoy is made at it if higher.
+    stored_cost: Arc<std::sync::OnceLock<Option<u32>>>,
     permits: Arc<Semaphore>,
     /// A hash of a random password at `decoy_cost`, verified when the username is
     /// unknown so that answer takes as long as a wrong password does.
@@ -47,20 +48,29 @@ impl Passwords {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         Self {
             cost,
-            decoy_cost: cost,
+            stored_cost: Arc::new(std::sync::OnceLock::new()),
             permits: Arc::new(Semaphore::new(cores)),
             decoy: Arc::new(OnceCell::new()),
         }
     }
 
-    /// The same hasher, told the highest cost among the stored hashes: the decoy is
-    /// hashed at that cost if it is above the current one. Costs only fall towards the
-    /// current one as accounts are rehashed, so reading it once at start-up is enough.
+    /// The same hasher, told the highest cost among the stored hashes (tests).
     pub fn with_slowest_cost_in_use(self, stored: Option<u32>) -> Self {
-        Self {
-            decoy_cost: stored.map_or(self.cost, |c| c.max(self.cost)),
-            ..self
-        }
+        self.learn_slowest_cost_in_use(stored);
+        self
+    }
+
+    /// Tells the hasher the highest cost among the stored hashes, before its first check:
+    /// the decoy is hashed at that cost if it is above the current one. Costs only fall
+    /// towards the current one as accounts are rehashed, so learning it once is enough.
+    /// (Learnt at the first check rather than at start-up: reading it scans the users.)
+    pub fn learn_slowest_cost_in_use(&self, stored: Option<u32>) {
+        let _ = self.stored_cost.set(stored);
+    }
+
+    /// Whether [`Passwords::learn_slowest_cost_in_use`] was called.
+    pub fn knows_slowest_cost_in_use(&self) -> bool {
+        self.stored_cost.get().is_some()
     }
 
     /// Whether `hash` is at another cost than the current one (or unreadable), so it
@@ -107,7 +117,8 @@ impl Passwords {
         self.decoy
             .get_or_try_init(|| async {
                 let random = crate::tokens::generate().map_err(|e| HashError(e.to_string()))?;
-                let cost = self.decoy_cost;
+                let stored = self.stored_cost.get().copied().flatten();
+                let cost = stored.map_or(self.cost, |c| c.max(self.cost));
                 self.blocking(move || {
                     let hash = bcrypt::hash(&random, cost).map_err(|e| HashError(e.to_string()))?;
                     let started = Instant::now();

@@ -65,8 +65,7 @@ impl AppState {
             }
         };
         let providers = Providers::new().with(Arc::new(SandboxProvider::new(store.clone(), sandbox_secret.as_bytes())));
-        let passwords =
-            Passwords::new(config.bcrypt_cost).with_slowest_cost_in_use(store.slowest_password_cost().await?);
+        let passwords = Passwords::new(config.bcrypt_cost);
         let state = Self(Arc::new(Inner {
             store,
             search,
