@@ -47,20 +47,30 @@ pub struct Bucket {
 /// never have registered (only the address pays); `known` says whether the account has
 /// logged in from `address` within [`KNOWN_FOR`].
 pub fn login_buckets(username_key: Option<&str>, address: &str, known: bool) -> Vec<Bucket> {
-    let mut buckets = vec![Bucket {
-        key: format!("address:{address}"),
-        budget: PER_ADDRESS,
-    }];
+    let mut buckets = vec![address_bucket(address)];
     if let Some(username) = username_key {
         buckets.push(pair_bucket(username, address));
         if !known {
-            buckets.push(Bucket {
-                key: format!("account:{username}"),
-                budget: PER_ACCOUNT_FROM_STRANGERS,
-            });
+            buckets.push(account_bucket(username));
         }
     }
     buckets
+}
+
+/// The bucket of one address over all usernames.
+pub fn address_bucket(address: &str) -> Bucket {
+    Bucket {
+        key: format!("address:{address}"),
+        budget: PER_ADDRESS,
+    }
+}
+
+/// The bucket of one username from all the addresses it never logged in from.
+pub fn account_bucket(username_key: &str) -> Bucket {
+    Bucket {
+        key: format!("account:{username_key}"),
+        budget: PER_ACCOUNT_FROM_STRANGERS,
+    }
 }
 
 /// The bucket of one username from one address (emptied by a successful login).

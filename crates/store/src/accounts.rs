@@ -302,7 +302,10 @@ impl Store {
     pub async fn login_succeeded(&self, username: &str, address: &str, now: Timestamp) -> Result<(), StoreError> {
         let key = Username::key_of(username);
         let pair = throttle::pair_bucket(&key, address).key;
-        let given_back = [format!("address:{address}"), format!("account:{key}")];
+        let given_back = [
+            throttle::address_bucket(address).key,
+            throttle::account_bucket(&key).key,
+        ];
         let address = address.to_owned();
         self.write(move |conn| {
             Box::pin(async move {

@@ -86,11 +86,16 @@ pub async fn register_page(visitor: Visitor, Query(next): Query<Next>) -> WebRes
 async fn start_session(
     state: &AppState,
     headers_secure: bool,
-    credentials: Credentials<'_>,
-    next: &str,
+    form: &CredentialsForm,
+    from: Option<Extension<ClientAddress>>,
 ) -> Result<axum::response::Response, AppError> {
+    let credentials = Credentials {
+        username: &form.username,
+        password: &form.password,
+        from: from.map(|Extension(a)| a).unwrap_or_default(),
+    };
     let token = accounts::log_in(state, credentials).await?.token;
-    let mut response = see_other(&safe_next(Some(next)));
+    let mut response = see_other(&safe_next(Some(&form.next)));
     let ttl = state.config().session_ttl.as_secs();
     response.headers_mut().append(
         header::SET_COOKIE,
@@ -108,12 +113,7 @@ pub async fn log_in(
 ) -> WebResult {
     let t = visitor.t();
     let secure = is_secure(&headers, &state);
-    let credentials = Credentials {
-        username: &form.username,
-        password: &form.password,
-        from: from.map(|Extension(a)| a).unwrap_or_default(),
-    };
-    match start_session(&state, secure, credentials, &form.next).await {
+    match start_session(&state, secure, &form, from).await {
         Ok(response) => Ok(response),
         Err(AppError::InvalidCredentials) => credentials_page(
             &visitor,
@@ -151,12 +151,7 @@ pub async fn register(
     match accounts::register(&state, registration).await {
         Ok(_) => {
             let secure = is_secure(&headers, &state);
-            let credentials = Credentials {
-                username: &form.username,
-                password: &form.password,
-                from: from.map(|Extension(a)| a).unwrap_or_default(),
-            };
-            Ok(start_session(&state, secure, credentials, &form.next).await?)
+            Ok(start_session(&state, secure, &form, from).await?)
         }
         Err(AppError::Conflict {
             code: "username_taken", ..
