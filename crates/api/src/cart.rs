@@ -12,21 +12,45 @@ use crate::error::{ApiResult, Problem};
 use crate::extract::{Auth, JsonBody, Path};
 use emporium_app::AppState;
 
-/// A cart line at today's price.
+/// A cart line (one variant) at today's price.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct CartItemView {
     /// The product.
     pub product_id: i64,
-    /// Its name.
+    /// The variant.
+    pub variant_id: i64,
+    /// The product's name.
     pub name: String,
-    /// Its price now, minor units.
+    /// The variant's SKU.
+    pub sku: Option<String>,
+    /// The variant's option values, `[{name, value}]` in the options' order (empty for a
+    /// product without options).
+    pub options: Vec<OptionValueView>,
+    /// The variant's price now, minor units.
     pub unit_price: i64,
     /// Units wanted.
     pub quantity: i64,
     /// unit_price × quantity.
     pub line_total: i64,
-    /// Units on hand now.
+    /// The variant's units on hand now.
     pub stock_available: i64,
+}
+
+/// One option's value of a variant: `{name: "颜色", value: "黑"}`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct OptionValueView {
+    /// The option.
+    pub name: String,
+    /// The value.
+    pub value: String,
+}
+
+/// `(option, value)` pairs as the API shows them.
+pub fn option_values(pairs: Vec<(String, String)>) -> Vec<OptionValueView> {
+    pairs
+        .into_iter()
+        .map(|(name, value)| OptionValueView { name, value })
+        .collect()
 }
 
 /// The cart.
@@ -46,7 +70,10 @@ fn view(lines: Vec<CartLine>) -> CartView {
         .into_iter()
         .map(|l| CartItemView {
             product_id: l.product_id,
+            variant_id: l.variant_id,
             name: l.name,
+            sku: l.sku,
+            options: option_values(l.options),
             unit_price: l.unit_price,
             quantity: l.quantity,
             line_total: l.unit_price * l.quantity,
@@ -79,7 +106,44 @@ pub struct SetQuantityRequest {
     pub quantity: i64,
 }
 
-/// Sets how many units of a product the cart holds (0 removes it).
+/// Sets how many units of a variant the cart holds (0 removes the line).
+#[utoipa::path(put, path = "/api/v1/cart/lines/{variant_id}", tag = "cart", security(("bearer" = [])),
+    params(("variant_id" = i64, Path, description = "Variant id")), request_body = SetQuantityRequest,
+    responses(
+        (status = 200, description = "The cart", body = CartView),
+        (status = 401, description = "Not logged in", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such variant", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Variant not for sale, or the cart is full", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid quantity", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn set_cart_line(
+    State(state): State<AppState>,
+    Auth(session): Auth,
+    Path(variant_id): Path<i64>,
+    JsonBody(req): JsonBody<SetQuantityRequest>,
+) -> ApiResult<Json<CartView>> {
+    cart::set_line(&state, session.user.id, variant_id, req.quantity).await?;
+    Ok(Json(view(state.store().cart(session.user.id).await?)))
+}
+
+/// Removes a variant from the cart.
+#[utoipa::path(delete, path = "/api/v1/cart/lines/{variant_id}", tag = "cart", security(("bearer" = [])),
+    params(("variant_id" = i64, Path, description = "Variant id")),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 401, description = "Not logged in", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn remove_cart_line(
+    State(state): State<AppState>,
+    Auth(session): Auth,
+    Path(variant_id): Path<i64>,
+) -> ApiResult<StatusCode> {
+    cart::remove_line(&state, session.user.id, variant_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Sets how many units of a product with one variant the cart holds (0 removes it); a
+/// product with several variants answers 422 `variant_required` (use the lines route).
 #[utoipa::path(put, path = "/api/v1/cart/items/{product_id}", tag = "cart", security(("bearer" = [])),
     params(("product_id" = i64, Path, description = "Product id")), request_body = SetQuantityRequest,
     responses(
@@ -87,7 +151,7 @@ pub struct SetQuantityRequest {
         (status = 401, description = "Not logged in", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such product", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Product not for sale, or the cart is full", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid quantity", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid quantity, or `variant_required`", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn set_cart_item(
     State(state): State<AppState>,
@@ -99,7 +163,7 @@ pub async fn set_cart_item(
     Ok(Json(view(state.store().cart(session.user.id).await?)))
 }
 
-/// Removes a product from the cart.
+/// Removes a product (every variant of it) from the cart.
 #[utoipa::path(delete, path = "/api/v1/cart/items/{product_id}", tag = "cart", security(("bearer" = [])),
     params(("product_id" = i64, Path, description = "Product id")),
     responses(
@@ -111,7 +175,7 @@ pub async fn remove_cart_item(
     Auth(session): Auth,
     Path(product_id): Path<i64>,
 ) -> ApiResult<StatusCode> {
-    cart::remove_line(&state, session.user.id, product_id).await?;
+    cart::remove_product(&state, session.user.id, product_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

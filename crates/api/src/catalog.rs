@@ -6,6 +6,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use emporium_app::AppState;
 use emporium_app::catalog::{self, ProductDraft, ProductEdit, ProductQuery};
+use emporium_app::variants::VariantDraft;
 use emporium_domain::catalog::ProductStatus;
 use emporium_store::catalog::Product;
 use serde::{Deserialize, Serialize};
@@ -24,19 +25,28 @@ pub struct ProductView {
     pub name: String,
     /// Long text.
     pub description: String,
-    /// Price in minor units (1999 = 19.99).
+    /// The lowest price among its variants on sale, minor units (1999 = 19.99); the
+    /// same as `price_min`, kept for clients of the first contract.
     pub price: i64,
+    /// The lowest price among its variants on sale.
+    pub price_min: i64,
+    /// The highest.
+    pub price_max: i64,
     /// ISO 4217 code.
     pub currency: String,
     /// Category.
     pub category: Option<String>,
-    /// Stock-keeping unit.
+    /// The SKU of its only variant (`null` for a product with several).
     pub sku: Option<String>,
     /// Image URLs.
     pub images: Vec<String>,
     /// `active`, `draft` or `archived`.
     pub status: String,
-    /// Units that can be ordered now.
+    /// Its options and their values, in order (empty for a simple product).
+    pub options: Vec<OptionView>,
+    /// Its variants, in their shown order (customers see those on sale only).
+    pub variants: Vec<VariantView>,
+    /// Units that can be ordered now, over the variants shown.
     pub stock_available: i64,
     /// Mean review rating (0 when unrated).
     pub rating_average: f64,
@@ -48,24 +58,114 @@ pub struct ProductView {
     pub updated_at: String,
 }
 
-impl From<Product> for ProductView {
-    fn from(p: Product) -> Self {
+/// An option and its values: `{name: "颜色", values: ["黑", "白"]}`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct OptionView {
+    /// 1–32 characters.
+    pub name: String,
+    /// 1–50 values, in the order shown.
+    pub values: Vec<String>,
+}
+
+/// A variant: one combination of option values, with its own SKU, price and stock.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct VariantView {
+    /// Variant id (what a cart line names).
+    pub id: i64,
+    /// Stock-keeping unit.
+    pub sku: Option<String>,
+    /// One value per option, in the options' order (empty for a simple product).
+    pub option_values: Vec<String>,
+    /// The values joined, `黑 / 42` (empty for a simple product).
+    pub title: String,
+    /// Price, minor units.
+    pub price: i64,
+    /// The struck-through "was" price (划线价), above `price`.
+    pub compare_at_price: Option<i64>,
+    /// Shipping weight, grams.
+    pub weight_grams: i64,
+    /// EAN/UPC or the shop's own code.
+    pub barcode: Option<String>,
+    /// An image of this variant.
+    pub image: Option<String>,
+    /// `active`, `draft` or `archived`.
+    pub status: String,
+    /// Units that can be ordered now.
+    pub stock_available: i64,
+}
+
+impl From<emporium_store::variants::Variant> for VariantView {
+    fn from(v: emporium_store::variants::Variant) -> Self {
+        Self {
+            id: v.id,
+            title: v.option_values.label(),
+            sku: v.sku,
+            option_values: v.option_values.as_slice().to_vec(),
+            price: v.price,
+            compare_at_price: v.compare_at_price,
+            weight_grams: v.weight_grams,
+            barcode: v.barcode,
+            image: v.image,
+            status: v.status.as_str().to_owned(),
+            stock_available: v.stock_available,
+        }
+    }
+}
+
+impl ProductView {
+    /// The product as `staff` (every variant) or anyone else (variants on sale) sees it.
+    pub fn new(p: Product, staff: bool) -> Self {
+        let sku = p.sole_variant().and_then(|v| v.sku.clone());
+        let variants: Vec<VariantView> = p
+            .variants
+            .into_iter()
+            .filter(|v| staff || v.status == ProductStatus::Active)
+            .map(Into::into)
+            .collect();
         Self {
             id: p.id,
             name: p.name,
             description: p.description,
             price: p.price,
+            price_min: p.price,
+            price_max: p.price_max,
             currency: p.currency,
             category: p.category,
-            sku: p.sku,
+            sku,
             images: p.images,
             status: p.status.as_str().to_owned(),
-            stock_available: p.stock_available,
+            options: p
+                .options
+                .as_slice()
+                .iter()
+                .map(|o| OptionView {
+                    name: o.name.clone(),
+                    values: o.values.clone(),
+                })
+                .collect(),
+            stock_available: if staff {
+                p.stock_available
+            } else {
+                variants.iter().map(|v| v.stock_available).sum()
+            },
+            variants,
             rating_average: (p.rating_average * 100.0).round() / 100.0,
             rating_count: p.rating_count,
             created_at: p.created_at.to_rfc3339(),
             updated_at: p.updated_at.to_rfc3339(),
         }
+    }
+
+    /// The staff's view.
+    pub fn staff(p: Product) -> Self {
+        Self::new(p, true)
+    }
+}
+
+/// Anyone's view: the variants on sale.
+impl From<Product> for ProductView {
+    fn from(p: Product) -> Self {
+        Self::new(p, false)
     }
 }
 
@@ -126,9 +226,10 @@ pub async fn list_products(
     caller: MaybeAuth,
     Query(params): Query<ListProductsParams>,
 ) -> ApiResult<Json<Page<ProductView>>> {
-    let (products, next_cursor) = catalog::find_products(&state, &params.into(), caller.is_staff()).await?;
+    let staff = caller.is_staff();
+    let (products, next_cursor) = catalog::find_products(&state, &params.into(), staff).await?;
     Ok(Json(Page {
-        data: products.into_iter().map(Into::into).collect(),
+        data: products.into_iter().map(|p| ProductView::new(p, staff)).collect(),
         next_cursor,
     }))
 }
@@ -151,11 +252,13 @@ pub async fn get_product(
         .product(id)
         .await?
         .filter(|p| p.status == ProductStatus::Active || caller.is_staff());
-    product.map(|p| Json(p.into())).ok_or(ApiError::NotFound("product"))
+    product
+        .map(|p| Json(ProductView::new(p, caller.is_staff())))
+        .ok_or(ApiError::NotFound("product"))
 }
 
-/// Stock received together with a new product.
-#[derive(Debug, Deserialize, ToSchema)]
+/// Stock received together with a new product or variant.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InitialStock {
     /// Units, 1–1,000,000,000.
@@ -166,7 +269,76 @@ pub struct InitialStock {
     pub unit_cost: i64,
 }
 
+impl From<InitialStock> for catalog::InitialStock {
+    fn from(s: InitialStock) -> Self {
+        Self {
+            quantity: s.quantity,
+            unit_cost: s.unit_cost,
+        }
+    }
+}
+
+/// An option and its values, as sent.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OptionInput {
+    /// 1–32 characters, distinct from the other options' (letter case ignored).
+    pub name: String,
+    /// 1–50 values of 1–64 characters, distinct (letter case ignored), in the order shown.
+    pub values: Vec<String>,
+}
+
+fn options_of(options: Vec<OptionInput>) -> Vec<(String, Vec<String>)> {
+    options.into_iter().map(|o| (o.name, o.values)).collect()
+}
+
+/// A new variant.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateVariantRequest {
+    /// 1–64 ASCII letters, digits, `-`, `_`, `.`; unique among all variants.
+    pub sku: Option<String>,
+    /// One value per option of the product, in the options' order; each among that
+    /// option's values; no two variants with the same combination.
+    #[serde(default)]
+    pub option_values: Vec<String>,
+    /// Minor units, > 0.
+    #[schema(minimum = 1, maximum = 100_000_000_000_i64)]
+    pub price: i64,
+    /// The struck-through "was" price (划线价), above `price`.
+    pub compare_at_price: Option<i64>,
+    /// 0–10,000,000 grams (default 0).
+    pub weight_grams: Option<i64>,
+    /// 4–32 ASCII letters and digits.
+    pub barcode: Option<String>,
+    /// An http(s) URL or a path on this server.
+    pub image: Option<String>,
+    /// `active` (default), `draft` or `archived`.
+    pub status: Option<String>,
+    /// A first lot of stock.
+    pub initial_stock: Option<InitialStock>,
+}
+
+impl From<CreateVariantRequest> for VariantDraft {
+    fn from(r: CreateVariantRequest) -> Self {
+        Self {
+            sku: r.sku,
+            option_values: r.option_values,
+            price: r.price,
+            compare_at_price: r.compare_at_price,
+            weight_grams: r.weight_grams,
+            barcode: r.barcode,
+            image: r.image,
+            status: r.status,
+            initial_stock: r.initial_stock.map(Into::into),
+        }
+    }
+}
+
 /// A new product. Stock, ratings, ids and timestamps are computed and cannot be set.
+/// Either `variants` (one per combination of `options` offered), or for a product with
+/// one variant its `price` (and optionally `sku`, `compare_at_price`, `weight_grams`,
+/// `barcode`, `initial_stock`) at the top level.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateProductRequest {
@@ -175,21 +347,32 @@ pub struct CreateProductRequest {
     pub name: String,
     /// Up to 10,000 characters.
     pub description: Option<String>,
-    /// Minor units, > 0.
+    /// The sole variant's price, minor units, > 0; required without `variants`.
     #[schema(minimum = 1, maximum = 100_000_000_000_i64)]
-    pub price: i64,
+    pub price: Option<i64>,
     /// ISO 4217 (default CNY).
     pub currency: Option<String>,
     /// 1–64 characters.
     pub category: Option<String>,
-    /// 1–64 ASCII letters, digits, `-`, `_`, `.`; unique.
+    /// The sole variant's SKU: 1–64 ASCII letters, digits, `-`, `_`, `.`; unique.
     pub sku: Option<String>,
+    /// The sole variant's "was" price, above `price`.
+    pub compare_at_price: Option<i64>,
+    /// The sole variant's weight, 0–10,000,000 grams.
+    pub weight_grams: Option<i64>,
+    /// The sole variant's barcode.
+    pub barcode: Option<String>,
     /// Up to 10 http(s) URLs or paths.
     pub images: Option<Vec<String>>,
     /// `active` (default), `draft` or `archived`.
     pub status: Option<String>,
-    /// A first lot of stock.
+    /// The sole variant's first lot of stock.
     pub initial_stock: Option<InitialStock>,
+    /// Up to 3 options.
+    #[serde(default)]
+    pub options: Vec<OptionInput>,
+    /// 1–100 variants; required when there are options.
+    pub variants: Option<Vec<CreateVariantRequest>>,
 }
 
 impl From<CreateProductRequest> for ProductDraft {
@@ -197,16 +380,18 @@ impl From<CreateProductRequest> for ProductDraft {
         Self {
             name: r.name,
             description: r.description,
-            price: r.price,
             currency: r.currency,
             category: r.category,
-            sku: r.sku,
             images: r.images,
             status: r.status,
-            initial_stock: r.initial_stock.map(|s| catalog::InitialStock {
-                quantity: s.quantity,
-                unit_cost: s.unit_cost,
-            }),
+            options: options_of(r.options),
+            variants: r.variants.map(|v| v.into_iter().map(Into::into).collect()),
+            price: r.price,
+            sku: r.sku,
+            compare_at_price: r.compare_at_price,
+            weight_grams: r.weight_grams,
+            barcode: r.barcode,
+            initial_stock: r.initial_stock.map(Into::into),
         }
     }
 }
@@ -226,10 +411,12 @@ pub async fn create_product(
     JsonBody(req): JsonBody<CreateProductRequest>,
 ) -> ApiResult<(StatusCode, Json<ProductView>)> {
     let product = catalog::create_product(&state, req.into()).await?;
-    Ok((StatusCode::CREATED, Json(product.into())))
+    Ok((StatusCode::CREATED, Json(ProductView::staff(product))))
 }
 
-/// Changes to a product: any writable field; absent fields stay as they are.
+/// Changes to a product: any writable field; absent fields stay as they are. `price`,
+/// `sku`, `compare_at_price`, `weight_grams` and `barcode` change the product's only
+/// variant (422 `variant_required` for a product with several: use the variant routes).
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateProductRequest {
@@ -237,7 +424,7 @@ pub struct UpdateProductRequest {
     pub name: Option<String>,
     /// Up to 10,000 characters.
     pub description: Option<String>,
-    /// Minor units, > 0.
+    /// The sole variant's price, minor units, > 0.
     pub price: Option<i64>,
     /// ISO 4217.
     pub currency: Option<String>,
@@ -245,14 +432,27 @@ pub struct UpdateProductRequest {
     #[serde(default, deserialize_with = "super::present")]
     #[schema(value_type = Option<String>)]
     pub category: Option<Option<String>>,
-    /// Unique code; `null` clears it.
+    /// The sole variant's SKU; `null` clears it.
     #[serde(default, deserialize_with = "super::present")]
     #[schema(value_type = Option<String>)]
     pub sku: Option<Option<String>>,
+    /// The sole variant's "was" price; `null` clears it.
+    #[serde(default, deserialize_with = "super::present")]
+    #[schema(value_type = Option<i64>)]
+    pub compare_at_price: Option<Option<i64>>,
+    /// The sole variant's weight, grams.
+    pub weight_grams: Option<i64>,
+    /// The sole variant's barcode; `null` clears it.
+    #[serde(default, deserialize_with = "super::present")]
+    #[schema(value_type = Option<String>)]
+    pub barcode: Option<Option<String>>,
     /// Replaces the image list.
     pub images: Option<Vec<String>>,
     /// `active`, `draft` or `archived`.
     pub status: Option<String>,
+    /// Replaces the options (to add a value, say); every variant's values must remain
+    /// among them.
+    pub options: Option<Vec<OptionInput>>,
 }
 
 impl From<UpdateProductRequest> for ProductEdit {
@@ -260,12 +460,16 @@ impl From<UpdateProductRequest> for ProductEdit {
         Self {
             name: r.name,
             description: r.description,
-            price: r.price,
             currency: r.currency,
             category: r.category,
-            sku: r.sku,
             images: r.images,
             status: r.status,
+            options: r.options.map(options_of),
+            price: r.price,
+            sku: r.sku,
+            compare_at_price: r.compare_at_price,
+            weight_grams: r.weight_grams,
+            barcode: r.barcode,
         }
     }
 }
@@ -287,7 +491,9 @@ pub async fn update_product(
     Path(id): Path<i64>,
     JsonBody(req): JsonBody<UpdateProductRequest>,
 ) -> ApiResult<Json<ProductView>> {
-    Ok(Json(catalog::update_product(&state, id, req.into()).await?.into()))
+    Ok(Json(ProductView::staff(
+        catalog::update_product(&state, id, req.into()).await?,
+    )))
 }
 
 /// Archives a product (staff): it leaves listings, search and carts, and stays in past
@@ -305,7 +511,7 @@ pub async fn archive_product(
     _staff: Staff,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<ProductView>> {
-    Ok(Json(catalog::archive_product(&state, id).await?.into()))
+    Ok(Json(ProductView::staff(catalog::archive_product(&state, id).await?)))
 }
 
 /// A category and its number of active products.

@@ -26,6 +26,14 @@ pub enum ApiError {
     /// Well-formed input that breaks the rules, field by field.
     #[error("validation failed")]
     Validation(Vec<FieldError>),
+    /// Well-formed input that breaks a rule with a code of its own, naming its fields.
+    #[error("{}", errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    Unprocessable {
+        /// The problem code.
+        code: &'static str,
+        /// The fields concerned.
+        errors: Vec<FieldError>,
+    },
     /// No valid session.
     #[error("{0}")]
     Unauthenticated(&'static str),
@@ -83,6 +91,7 @@ impl ApiError {
         match self {
             Self::BadRequest { .. } => (StatusCode::BAD_REQUEST, "invalid_request"),
             Self::Validation(_) => (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"),
+            Self::Unprocessable { code, .. } => (StatusCode::UNPROCESSABLE_ENTITY, code),
             Self::Unauthenticated(_) => (StatusCode::UNAUTHORIZED, "unauthenticated"),
             Self::InvalidCredentials => (StatusCode::UNAUTHORIZED, "invalid_credentials"),
             Self::Forbidden | Self::NotAllowed(_) => (StatusCode::FORBIDDEN, "forbidden"),
@@ -135,6 +144,7 @@ impl From<AppError> for ApiError {
         match e {
             AppError::Malformed { detail, field } => Self::BadRequest { detail, field },
             AppError::Invalid(errors) => Self::Validation(errors),
+            AppError::Unprocessable { code, errors } => Self::Unprocessable { code, errors },
             AppError::Unauthenticated(why) => Self::Unauthenticated(why),
             AppError::InvalidCredentials => Self::InvalidCredentials,
             AppError::Forbidden => Self::Forbidden,
@@ -190,7 +200,7 @@ impl IntoResponse for ApiError {
             tracing::error!(error = ?cause, "internal error");
         }
         let errors = match &self {
-            Self::Validation(errors) => errors
+            Self::Validation(errors) | Self::Unprocessable { errors, .. } => errors
                 .iter()
                 .map(|e| ProblemField {
                     field: e.field.clone(),

@@ -10,11 +10,11 @@ use emporium_app::inventory::{self, Receipt};
 use emporium_app::paging::{cut_page, keyset};
 use emporium_store::inventory::{Adjustment, DrawnUnits, Lot, ValuationLine};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 use super::Page;
 use super::params::PageParams;
-use crate::error::{ApiError, ApiResult, Problem};
+use crate::error::{ApiResult, Problem};
 use crate::extract::{JsonBody, Path, Query, Staff};
 
 /// A lot of stock.
@@ -24,6 +24,8 @@ pub struct LotView {
     pub id: i64,
     /// The product.
     pub product_id: i64,
+    /// The variant.
+    pub variant_id: i64,
     /// Units received.
     pub quantity: i64,
     /// Units still on hand.
@@ -41,6 +43,7 @@ impl From<Lot> for LotView {
         Self {
             id: l.id,
             product_id: l.product_id,
+            variant_id: l.variant_id,
             quantity: l.quantity,
             remaining: l.remaining,
             unit_cost: l.unit_cost,
@@ -54,6 +57,9 @@ impl From<Lot> for LotView {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReceiveStockRequest {
+    /// The variant receiving the lot; may be left out for a product with one variant
+    /// (else 422 `variant_required`).
+    pub variant_id: Option<i64>,
     /// Units, 1–1,000,000,000.
     #[schema(minimum = 1, maximum = 1_000_000_000)]
     pub quantity: i64,
@@ -85,6 +91,7 @@ pub async fn receive_stock(
     let lot = inventory::receive_stock(
         &state,
         id,
+        req.variant_id,
         Receipt {
             quantity: req.quantity,
             unit_cost: req.unit_cost,
@@ -96,9 +103,18 @@ pub async fn receive_stock(
     Ok((StatusCode::CREATED, Json(lot.into())))
 }
 
+/// Which variant's lots.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct LotFilter {
+    /// Only this variant's lots (default: every variant's).
+    #[param(value_type = Option<i64>)]
+    pub variant_id: Option<String>,
+}
+
 /// A product's lots, oldest first (staff).
 #[utoipa::path(get, path = "/api/v1/products/{id}/stock-lots", tag = "inventory", security(("bearer" = [])),
-    params(("id" = i64, Path, description = "Product id"), PageParams),
+    params(("id" = i64, Path, description = "Product id"), LotFilter, PageParams),
     responses(
         (status = 200, description = "Lots, oldest first", body = Page<LotView>),
         (status = 401, description = "Not logged in", body = Problem, content_type = "application/problem+json"),
@@ -110,14 +126,13 @@ pub async fn list_lots(
     State(state): State<AppState>,
     _staff: Staff,
     Path(id): Path<i64>,
+    Query(filter): Query<LotFilter>,
     Query(page): Query<PageParams>,
 ) -> ApiResult<Json<Page<LotView>>> {
-    let fingerprint = format!("lots|{id}");
+    let variant_id = emporium_app::paging::int("variant_id", filter.variant_id.as_deref(), 1, i64::MAX)?;
+    let fingerprint = format!("lots|{id}|{variant_id:?}");
     let (limit, position) = page.parse(state.cursors(), &fingerprint)?;
-    if state.store().product(id).await?.is_none() {
-        return Err(ApiError::NotFound("product"));
-    }
-    let rows = state.store().lots(id, keyset(position)?, limit + 1).await?;
+    let rows = inventory::lots(&state, id, variant_id, keyset(position)?, limit + 1).await?;
     let (lots, next) = cut_page(rows, limit, |l| Position::After(l.received_at.millis(), l.id));
     Ok(Json(Page {
         data: lots.into_iter().map(Into::into).collect(),
@@ -129,6 +144,9 @@ pub async fn list_lots(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AdjustStockRequest {
+    /// The variant; may be left out for a product with one variant (else 422
+    /// `variant_required`).
+    pub variant_id: Option<i64>,
     /// Units to remove, > 0.
     #[schema(minimum = 1, maximum = 1_000_000_000)]
     pub quantity: i64,
@@ -165,6 +183,8 @@ pub struct AdjustmentView {
     pub id: i64,
     /// The product.
     pub product_id: i64,
+    /// The variant.
+    pub variant_id: i64,
     /// Units removed.
     pub quantity: i64,
     /// Why.
@@ -182,6 +202,7 @@ impl From<Adjustment> for AdjustmentView {
         Self {
             id: a.id,
             product_id: a.product_id,
+            variant_id: a.variant_id,
             quantity: a.quantity,
             reason: a.reason,
             draws: a.draws.into_iter().map(Into::into).collect(),
@@ -208,17 +229,23 @@ pub async fn adjust_stock(
     Path(id): Path<i64>,
     JsonBody(req): JsonBody<AdjustStockRequest>,
 ) -> ApiResult<(StatusCode, Json<AdjustmentView>)> {
-    let adjustment = inventory::write_off(&state, staff.user.id, id, req.quantity, &req.reason).await?;
+    let adjustment = inventory::write_off(&state, staff.user.id, id, req.variant_id, req.quantity, &req.reason).await?;
     Ok((StatusCode::CREATED, Json(adjustment.into())))
 }
 
-/// One product's stock on hand and its FIFO value.
+/// One variant's stock on hand and its FIFO value.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ValuationLineView {
     /// The product.
     pub product_id: i64,
-    /// Its name.
+    /// The variant.
+    pub variant_id: i64,
+    /// The product's name.
     pub name: String,
+    /// The variant's SKU.
+    pub sku: Option<String>,
+    /// The variant's option values, in the options' order.
+    pub option_values: Vec<String>,
     /// Currency of the value.
     pub currency: String,
     /// Units on hand.
@@ -231,7 +258,10 @@ impl From<ValuationLine> for ValuationLineView {
     fn from(v: ValuationLine) -> Self {
         Self {
             product_id: v.product_id,
+            variant_id: v.variant_id,
             name: v.name,
+            sku: v.sku,
+            option_values: v.option_values.as_slice().to_vec(),
             currency: v.currency,
             units_on_hand: v.units_on_hand,
             value: v.value,
@@ -239,10 +269,10 @@ impl From<ValuationLine> for ValuationLineView {
     }
 }
 
-/// The valuation: a page of products with stock, and the totals over all of them.
+/// The valuation: a page of variants with stock, and the totals over all of them.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ValuationView {
-    /// Products with units on hand, by id.
+    /// Variants with units on hand, by variant id.
     pub data: Vec<ValuationLineView>,
     /// `?cursor=` for the next page, `null` on the last.
     pub next_cursor: Option<String>,
@@ -252,7 +282,7 @@ pub struct ValuationView {
     pub total_value: i64,
 }
 
-/// Units on hand and their FIFO cost value, per product (staff).
+/// Units on hand and their FIFO cost value, per variant (staff).
 #[utoipa::path(get, path = "/api/v1/inventory/valuation", tag = "inventory", security(("bearer" = [])), params(PageParams),
     responses(
         (status = 200, description = "Valuation", body = ValuationView),
@@ -269,7 +299,7 @@ pub async fn valuation(
     let (limit, position) = page.parse(state.cursors(), fingerprint)?;
     let after = keyset(position)?.map_or(0, |(_, id)| id);
     let (rows, total_units, total_value) = state.store().valuation(after, limit + 1).await?;
-    let (lines, next) = cut_page(rows, limit, |l| Position::After(0, l.product_id));
+    let (lines, next) = cut_page(rows, limit, |l| Position::After(0, l.variant_id));
     Ok(Json(ValuationView {
         data: lines.into_iter().map(Into::into).collect(),
         next_cursor: next.map(|p| state.cursors().encode(fingerprint, p)),

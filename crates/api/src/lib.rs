@@ -19,6 +19,7 @@ pub mod payments;
 pub mod recommendations;
 pub mod reviews;
 pub mod sandbox;
+pub mod variants;
 
 pub mod error;
 pub mod extract;
@@ -88,11 +89,14 @@ pub fn routes() -> OpenApiRouter<AppState> {
             catalog::archive_product
         ))
         .routes(routes!(catalog::list_categories))
+        .routes(routes!(variants::add_variant))
+        .routes(routes!(variants::update_variant, variants::archive_variant))
         .routes(routes!(inventory::receive_stock, inventory::list_lots))
         .routes(routes!(inventory::adjust_stock))
         .routes(routes!(inventory::valuation))
         .routes(routes!(cart::get_cart, cart::clear_cart))
         .routes(routes!(cart::set_cart_item, cart::remove_cart_item))
+        .routes(routes!(cart::set_cart_line, cart::remove_cart_line))
         .routes(routes!(orders::place_order, orders::list_orders))
         .routes(routes!(orders::get_order))
         .routes(routes!(orders::cancel_order))

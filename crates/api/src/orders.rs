@@ -28,8 +28,14 @@ use crate::extract::{Auth, IdempotencyHeader, JsonBody, Path, Query, Staff};
 pub struct OrderItemView {
     /// The product.
     pub product_id: i64,
-    /// Its name when ordered.
+    /// The variant.
+    pub variant_id: i64,
+    /// The product's name when ordered.
     pub name: String,
+    /// The variant's SKU when ordered.
+    pub sku: Option<String>,
+    /// The variant's option values when ordered, `[{name, value}]`.
+    pub options: Vec<crate::cart::OptionValueView>,
     /// Its price when ordered.
     pub unit_price: i64,
     /// Units.
@@ -157,7 +163,10 @@ impl From<&Order> for OrderView {
                 .iter()
                 .map(|i| OrderItemView {
                     product_id: i.product_id,
+                    variant_id: i.variant_id,
                     name: i.name.clone(),
+                    sku: i.sku.clone(),
+                    options: crate::cart::option_values(i.options.clone()),
                     unit_price: i.unit_price,
                     quantity: i.quantity,
                     line_total: i.line_total,

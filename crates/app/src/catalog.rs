@@ -1,19 +1,22 @@
 //! The catalogue: finding products (a keyset listing, or full-text search when there is
 //! text), and the staff's operations that create, edit and archive them.
 
-use emporium_domain::catalog::{CategoryName, Description, Images, ProductName, ProductStatus, Sku};
-use emporium_domain::inventory::Units;
-use emporium_domain::money::{Currency, MAX_AMOUNT, Price, UnitCost};
+use emporium_domain::catalog::{CategoryName, Description, Images, ProductName, ProductStatus};
+use emporium_domain::inventory;
+use emporium_domain::money::{Currency, MAX_AMOUNT};
+use emporium_domain::time::Timestamp;
+use emporium_domain::variant::ProductOptions;
 use emporium_domain::{FieldError, Invalid};
 use emporium_search::{SearchQuery, SearchSort};
 use emporium_store::catalog::{NewProduct, Product, ProductChanges, ProductFilter, ProductOrder};
-use emporium_store::inventory::NewLot;
+use emporium_store::variants::NewVariant;
 
 use crate::accounts::clearable;
 use crate::cursor::Position;
 use crate::error::{AppError, AppResult};
 use crate::paging::{self, cut_page, keyset};
 use crate::state::AppState;
+use crate::variants::{VariantDraft, VariantEdit, check_set, parse_variant};
 
 /// What a listing or search asks for, as typed (every value optional and unparsed).
 #[derive(Debug, Clone, Default)]
@@ -191,7 +194,7 @@ async fn search(state: &AppState, listing: &Listing, text: &str) -> AppResult<(V
     Ok((products, next))
 }
 
-/// Stock received together with a new product.
+/// Stock received together with a new product or variant.
 #[derive(Debug, Clone, Copy)]
 pub struct InitialStock {
     /// Units, 1–1,000,000,000.
@@ -200,50 +203,118 @@ pub struct InitialStock {
     pub unit_cost: i64,
 }
 
-/// A new product as typed by staff.
+/// A new product as typed by staff: either `variants` (one per combination of the
+/// `options` offered), or, for a product with one variant, that variant's fields at the
+/// top level (`price`, `sku`, …).
 #[derive(Debug, Clone, Default)]
 pub struct ProductDraft {
     /// 1–200 characters.
     pub name: String,
     /// Up to 10,000 characters.
     pub description: Option<String>,
-    /// Minor units, > 0.
-    pub price: i64,
     /// ISO 4217 (default CNY).
     pub currency: Option<String>,
     /// 1–64 characters.
     pub category: Option<String>,
-    /// 1–64 ASCII letters, digits, `-`, `_`, `.`; unique.
-    pub sku: Option<String>,
     /// Up to 10 http(s) URLs or paths.
     pub images: Option<Vec<String>>,
     /// `active` (default), `draft` or `archived`.
     pub status: Option<String>,
-    /// A first lot of stock.
+    /// Up to 3 options, each `(name, values)`.
+    pub options: Vec<(String, Vec<String>)>,
+    /// The variants; absent for a product with one variant described by the fields below.
+    pub variants: Option<Vec<VariantDraft>>,
+    /// The sole variant's price, minor units, > 0 (required without `variants`).
+    pub price: Option<i64>,
+    /// The sole variant's SKU.
+    pub sku: Option<String>,
+    /// The sole variant's "was" price.
+    pub compare_at_price: Option<i64>,
+    /// The sole variant's weight.
+    pub weight_grams: Option<i64>,
+    /// The sole variant's barcode.
+    pub barcode: Option<String>,
+    /// The sole variant's first lot of stock.
     pub initial_stock: Option<InitialStock>,
 }
 
-/// Validates and creates a product (with its first lot, if given).
+/// The sole variant's fields at the top level of a draft, named, for refusing them when
+/// `variants` is given.
+fn sole_variant_fields(d: &ProductDraft) -> Vec<&'static str> {
+    [
+        ("price", d.price.is_some()),
+        ("sku", d.sku.is_some()),
+        ("compare_at_price", d.compare_at_price.is_some()),
+        ("weight_grams", d.weight_grams.is_some()),
+        ("barcode", d.barcode.is_some()),
+        ("initial_stock", d.initial_stock.is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(name, given)| given.then_some(name))
+    .collect()
+}
+
+/// The variants a draft describes, parsed against its options.
+fn draft_variants(req: &ProductDraft, options: &ProductOptions, now: Timestamp) -> Result<Vec<NewVariant>, Invalid> {
+    match &req.variants {
+        Some(drafts) => {
+            let given = sole_variant_fields(req);
+            if !given.is_empty() {
+                return Err(Invalid(
+                    given
+                        .into_iter()
+                        .map(|f| FieldError::new(f, "belongs to each variant when variants are given"))
+                        .collect(),
+                ));
+            }
+            let mut errors = Vec::new();
+            let mut variants = Vec::with_capacity(drafts.len());
+            for (i, d) in drafts.iter().enumerate() {
+                match parse_variant(&format!("variants[{i}]."), options, d, now) {
+                    Ok(v) => variants.push(v),
+                    Err(Invalid(e)) => errors.extend(e),
+                }
+            }
+            if !errors.is_empty() {
+                return Err(Invalid(errors));
+            }
+            check_set(&[], &variants.iter().collect::<Vec<_>>(), false)?;
+            Ok(variants)
+        }
+        None if !options.is_empty() => Err(Invalid(vec![FieldError::new(
+            "variants",
+            "required when the product has options: one per combination offered",
+        )])),
+        None => {
+            let draft = VariantDraft {
+                sku: req.sku.clone(),
+                option_values: Vec::new(),
+                price: req
+                    .price
+                    .ok_or_else(|| Invalid(vec![FieldError::new("price", "is required without variants")]))?,
+                compare_at_price: req.compare_at_price,
+                weight_grams: req.weight_grams,
+                barcode: req.barcode.clone(),
+                image: None,
+                status: None,
+                initial_stock: req.initial_stock,
+            };
+            Ok(vec![parse_variant("", options, &draft, now)?])
+        }
+    }
+}
+
+/// Validates and creates a product with its variants (and their first lots, if given).
 pub async fn create_product(state: &AppState, req: ProductDraft) -> AppResult<Product> {
     let now = state.now();
-    let initial_stock = req.initial_stock.map(|s| {
-        match (
-            Units::parse("initial_stock.quantity", s.quantity),
-            UnitCost::parse("initial_stock.unit_cost", s.unit_cost),
-        ) {
-            (Ok(quantity), Ok(unit_cost)) => Ok(NewLot {
-                quantity,
-                unit_cost,
-                received_at: now,
-                note: None,
-            }),
-            (q, c) => Err(Invalid::of([q.err(), c.err()])),
-        }
-    });
+    let options = ProductOptions::parse(&req.options);
+    let variants = match &options {
+        Ok(options) => draft_variants(&req, options, now).map(Some),
+        Err(_) => Ok(None),
+    };
     let parsed = (
         ProductName::parse(&req.name),
         Description::parse(req.description.as_deref().unwrap_or("")),
-        Price::parse("price", req.price),
         req.currency
             .as_deref()
             .map_or(Ok(Currency::CNY), |c| Currency::parse("currency", c)),
@@ -252,39 +323,50 @@ pub async fn create_product(state: &AppState, req: ProductDraft) -> AppResult<Pr
             .filter(|c| !c.trim().is_empty())
             .map(|c| CategoryName::parse("category", c))
             .transpose(),
-        req.sku
-            .as_deref()
-            .filter(|s| !s.trim().is_empty())
-            .map(Sku::parse)
-            .transpose(),
         Images::parse(req.images.as_deref().unwrap_or_default()),
         req.status
             .as_deref()
             .map_or(Ok(ProductStatus::Active), |s| ProductStatus::parse("status", s)),
     );
-    let new = match (parsed, initial_stock.transpose()) {
+    let new = match (parsed, options, variants) {
         (
-            (Ok(name), Ok(description), Ok(price), Ok(currency), Ok(category), Ok(sku), Ok(images), Ok(status)),
-            Ok(initial_stock),
+            (Ok(name), Ok(description), Ok(currency), Ok(category), Ok(images), Ok(status)),
+            Ok(options),
+            Ok(Some(variants)),
         ) => NewProduct {
             name,
             description,
-            price,
             currency,
             category,
-            sku,
             images,
             status,
-            initial_stock,
+            options,
+            variants,
         },
-        ((a, b, c, d, e, f, g, h), stock) => {
-            let mut errors = Invalid::of([a.err(), b.err(), c.err(), d.err(), e.err(), f.err(), g.err(), h.err()]);
-            errors.0.extend(stock.err().map(|i| i.0).unwrap_or_default());
+        ((a, b, c, d, e, f), options, variants) => {
+            let mut errors = Invalid::of([a.err(), b.err(), c.err(), d.err(), e.err(), f.err()]);
+            errors.0.extend(options.err().map(|i| i.0).unwrap_or_default());
+            errors.0.extend(variants.err().map(|i| i.0).unwrap_or_default());
             return Err(errors.into());
         }
     };
-    if let Some(lot) = &new.initial_stock {
-        crate::inventory::check_value(state, "initial_stock.unit_cost", None, lot).await?;
+    // Each first lot within a lot's bound, and all of them within a product's.
+    let mut value = 0;
+    for (i, lot) in new
+        .variants
+        .iter()
+        .enumerate()
+        .filter_map(|(i, v)| Some(i).zip(v.initial_stock.as_ref()))
+    {
+        let field = if req.variants.is_some() {
+            format!("variants[{i}].initial_stock.unit_cost")
+        } else {
+            "initial_stock.unit_cost".to_owned()
+        };
+        crate::inventory::check_value(state, &field, None, lot).await?;
+        let lot_value = inventory::lot_value(&field, lot.quantity, lot.unit_cost)?;
+        inventory::check_stock_value(&field, value, lot_value)?;
+        value += lot_value;
     }
     let product = state.store().create_product(new, now).await?;
     state.nudge_search();
@@ -293,60 +375,118 @@ pub async fn create_product(state: &AppState, req: ProductDraft) -> AppResult<Pr
 }
 
 /// Changes to a product as typed by staff: absent fields stay as they are; for
-/// `category` and `sku`, `Some(None)` (or blank) clears.
+/// `category`, `sku`, `compare_at_price` and `barcode`, `Some(None)` (or blank) clears.
+/// The sole-variant fields (`price`, `sku`, …) change the product's one variant, and are
+/// `variant_required` for a product with several.
 #[derive(Debug, Clone, Default)]
 pub struct ProductEdit {
     /// 1–200 characters.
     pub name: Option<String>,
     /// Up to 10,000 characters.
     pub description: Option<String>,
-    /// Minor units, > 0.
-    pub price: Option<i64>,
     /// ISO 4217.
     pub currency: Option<String>,
     /// 1–64 characters.
     pub category: Option<Option<String>>,
-    /// Unique code.
-    pub sku: Option<Option<String>>,
     /// Replaces the image list.
     pub images: Option<Vec<String>>,
     /// `active`, `draft` or `archived`.
     pub status: Option<String>,
+    /// Replaces the options; every variant's values must be among the new ones.
+    pub options: Option<Vec<(String, Vec<String>)>>,
+    /// The sole variant's new price.
+    pub price: Option<i64>,
+    /// The sole variant's new SKU.
+    pub sku: Option<Option<String>>,
+    /// The sole variant's new "was" price.
+    pub compare_at_price: Option<Option<i64>>,
+    /// The sole variant's new weight.
+    pub weight_grams: Option<i64>,
+    /// The sole variant's new barcode.
+    pub barcode: Option<Option<String>>,
+}
+
+/// New options for `product`, checked against every variant it has.
+fn edited_options(product: &Product, raw: &[(String, Vec<String>)]) -> Result<ProductOptions, Invalid> {
+    let options = ProductOptions::parse(raw)?;
+    for v in &product.variants {
+        if options.combination("options", v.option_values.as_slice()).is_err() {
+            return Err(Invalid(vec![FieldError::new(
+                "options",
+                format!(
+                    "must keep the values of variant {} ({}); change or archive it first",
+                    v.id,
+                    v.option_values.label()
+                ),
+            )]));
+        }
+    }
+    Ok(options)
 }
 
 /// Validates and applies changes to a product.
 pub async fn update_product(state: &AppState, id: i64, req: ProductEdit) -> AppResult<Product> {
+    let edits_variant = req.price.is_some()
+        || req.sku.is_some()
+        || req.compare_at_price.is_some()
+        || req.weight_grams.is_some()
+        || req.barcode.is_some();
+    let needs_product = edits_variant || req.options.is_some();
+    let product = if needs_product {
+        Some(crate::variants::product_for_edit(state, id).await?)
+    } else {
+        None
+    };
+    let variant = match (&product, edits_variant) {
+        (Some(p), true) => {
+            let variant_id = p.sole_variant().ok_or_else(|| crate::variants::variant_required(p))?.id;
+            let edit = VariantEdit {
+                sku: req.sku.clone(),
+                price: req.price,
+                compare_at_price: req.compare_at_price,
+                weight_grams: req.weight_grams,
+                barcode: req.barcode.clone(),
+                ..VariantEdit::default()
+            };
+            Some((variant_id, crate::variants::parse_edit("", p, variant_id, edit)?))
+        }
+        _ => None,
+    };
     let parsed = (
         req.name.as_deref().map(ProductName::parse).transpose(),
         req.description.as_deref().map(Description::parse).transpose(),
-        req.price.map(|p| Price::parse("price", p)).transpose(),
         req.currency
             .as_deref()
             .map(|c| Currency::parse("currency", c))
             .transpose(),
         clearable(req.category, |c| CategoryName::parse("category", c)),
-        clearable(req.sku, Sku::parse),
         req.images.as_deref().map(Images::parse).transpose(),
         req.status
             .as_deref()
             .map(|s| ProductStatus::parse("status", s))
             .transpose(),
     );
-    let changes = match parsed {
-        (Ok(name), Ok(description), Ok(price), Ok(currency), Ok(category), Ok(sku), Ok(images), Ok(status)) => {
+    let options = match (&product, &req.options) {
+        (Some(p), Some(raw)) => edited_options(p, raw).map(Some),
+        _ => Ok(None),
+    };
+    let changes = match (parsed, options) {
+        ((Ok(name), Ok(description), Ok(currency), Ok(category), Ok(images), Ok(status)), Ok(options)) => {
             ProductChanges {
                 name,
                 description,
-                price,
                 currency,
                 category,
-                sku,
                 images,
                 status,
+                options,
+                variant,
             }
         }
-        (a, b, c, d, e, f, g, h) => {
-            return Err(Invalid::of([a.err(), b.err(), c.err(), d.err(), e.err(), f.err(), g.err(), h.err()]).into());
+        ((a, b, c, d, e, f), options) => {
+            let mut errors = Invalid::of([a.err(), b.err(), c.err(), d.err(), e.err(), f.err()]);
+            errors.0.extend(options.err().map(|i| i.0).unwrap_or_default());
+            return Err(errors.into());
         }
     };
     let product = state.store().update_product(id, changes, state.now()).await?;

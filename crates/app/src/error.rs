@@ -22,6 +22,15 @@ pub enum AppError {
     /// Well-formed input that breaks the rules, field by field.
     #[error("validation failed")]
     Invalid(Vec<FieldError>),
+    /// Well-formed input that breaks a rule with a name of its own (`variant_required`),
+    /// with the fields concerned.
+    #[error("{code}")]
+    Unprocessable {
+        /// The stable machine-readable word.
+        code: &'static str,
+        /// The fields concerned.
+        errors: Vec<FieldError>,
+    },
     /// No valid session.
     #[error("{0}")]
     Unauthenticated(&'static str),
@@ -96,11 +105,23 @@ impl From<StoreError> for AppError {
             StoreError::UsernameTaken => Self::username_taken(),
             StoreError::SkuTaken => Self::Conflict {
                 code: "sku_taken",
-                detail: "another product has that SKU".into(),
+                detail: "another product or variant has that SKU".into(),
             },
-            StoreError::InsufficientStock { product_id, available } => Self::Conflict {
+            StoreError::CombinationTaken => Self::Invalid(vec![FieldError::new(
+                "option_values",
+                "another variant of the product has these option values",
+            )]),
+            StoreError::LastVariant => Self::Conflict {
+                code: "last_variant",
+                detail: StoreError::LastVariant.to_string(),
+            },
+            StoreError::InsufficientStock {
+                product_id,
+                variant_id,
+                available,
+            } => Self::Conflict {
                 code: "insufficient_stock",
-                detail: format!("product {product_id} has only {available} units available"),
+                detail: format!("product {product_id} (variant {variant_id}) has only {available} units available"),
             },
             StoreError::InvalidTransition(t) => Self::Conflict {
                 code: "invalid_transition",

@@ -29,8 +29,9 @@ pub struct Receipt<'a> {
     pub note: Option<&'a str>,
 }
 
-/// Validates and receives a lot of stock for a product.
-pub async fn receive_stock(state: &AppState, id: i64, req: Receipt<'_>) -> AppResult<Lot> {
+/// Validates and receives a lot of stock for a variant of a product (`variant_id` may be
+/// left out for a product with one variant).
+pub async fn receive_stock(state: &AppState, id: i64, variant_id: Option<i64>, req: Receipt<'_>) -> AppResult<Lot> {
     let now = state.now();
     let received_at = match req.received_at {
         None => Ok(now),
@@ -57,9 +58,16 @@ pub async fn receive_stock(state: &AppState, id: i64, req: Receipt<'_>) -> AppRe
         },
         (a, b, c, d) => return Err(Invalid::of([a.err(), b.err(), c.err(), d.err()]).into()),
     };
+    let variant_id = variant_of(state, id, variant_id).await?;
     check_value(state, "unit_cost", Some(id), &lot).await?;
-    let lot = state.store().receive_stock(id, lot, now).await?;
-    tracing::info!(product.id = id, lot.id = lot.id, units = lot.quantity, "stock received");
+    let lot = state.store().receive_stock(id, variant_id, lot, now).await?;
+    tracing::info!(
+        product.id = id,
+        variant.id = variant_id,
+        lot.id = lot.id,
+        units = lot.quantity,
+        "stock received"
+    );
     Ok(lot)
 }
 
@@ -76,9 +84,46 @@ pub(crate) async fn check_value(state: &AppState, field: &str, product: Option<i
     Ok(())
 }
 
-/// Writes units of a product off (damaged, lost): they leave the oldest lots first, like
-/// a sale, and the answer carries their exact cost.
-pub async fn write_off(state: &AppState, staff_id: i64, id: i64, quantity: i64, reason: &str) -> AppResult<Adjustment> {
+/// The variant of product `id` a stock request means (see [`crate::variants::resolve`]).
+async fn variant_of(state: &AppState, id: i64, variant_id: Option<i64>) -> AppResult<i64> {
+    let product = state
+        .store()
+        .product(id)
+        .await?
+        .ok_or(crate::error::AppError::NotFound("product"))?;
+    crate::variants::resolve(&product, variant_id)
+}
+
+/// A product's lots, of one variant when given, oldest first.
+pub async fn lots(
+    state: &AppState,
+    id: i64,
+    variant_id: Option<i64>,
+    after: Option<(i64, i64)>,
+    limit: i64,
+) -> AppResult<Vec<Lot>> {
+    let product = state
+        .store()
+        .product(id)
+        .await?
+        .ok_or(crate::error::AppError::NotFound("product"))?;
+    if let Some(v) = variant_id {
+        product.variant(v).ok_or(crate::error::AppError::NotFound("variant"))?;
+    }
+    Ok(state.store().lots(id, variant_id, after, limit).await?)
+}
+
+/// Writes units of a variant off (damaged, lost): they leave the oldest lots first, like
+/// a sale, and the answer carries their exact cost. `variant_id` may be left out for a
+/// product with one variant.
+pub async fn write_off(
+    state: &AppState,
+    staff_id: i64,
+    id: i64,
+    variant_id: Option<i64>,
+    quantity: i64,
+    reason: &str,
+) -> AppResult<Adjustment> {
     let (quantity, reason) = match (
         Units::parse("quantity", quantity),
         single_line("reason", reason, 1, 200),
@@ -86,9 +131,10 @@ pub async fn write_off(state: &AppState, staff_id: i64, id: i64, quantity: i64, 
         (Ok(q), Ok(r)) => (q, r),
         (q, r) => return Err(Invalid::of([q.err(), r.err()]).into()),
     };
+    let variant_id = variant_of(state, id, variant_id).await?;
     let adjustment = state
         .store()
-        .adjust_stock(id, quantity, reason, Some(staff_id), state.now())
+        .adjust_stock(id, variant_id, quantity, reason, Some(staff_id), state.now())
         .await?;
     tracing::info!(
         product.id = id,

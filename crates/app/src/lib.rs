@@ -32,6 +32,7 @@ pub mod sandbox;
 pub mod search_sync;
 pub mod state;
 pub mod tokens;
+pub mod variants;
 
 pub use config::{AppConfig, WriteLimits};
 pub use error::{AppError, AppResult};

@@ -18,5 +18,6 @@ pub mod text;
 pub mod throttle;
 pub mod time;
 pub mod validation;
+pub mod variant;
 
 pub use validation::{FieldError, Invalid};

@@ -12,6 +12,8 @@ use crate::order::shipping_fee;
 pub struct CartItem<'a> {
     /// The product.
     pub product_id: i64,
+    /// The variant of it.
+    pub variant_id: i64,
     /// Its price now, minor units.
     pub unit_price: i64,
     /// The currency of that price.
@@ -45,10 +47,12 @@ pub enum PricingError {
     #[error("the cart mixes currencies; order each currency separately")]
     MixedCurrencies,
     /// A line wants more units than are on hand.
-    #[error("insufficient stock for product {product_id}: {available} available")]
+    #[error("insufficient stock for product {product_id} (variant {variant_id}): {available} available")]
     InsufficientStock {
         /// The first such product, in the order of the lines.
         product_id: i64,
+        /// Its variant.
+        variant_id: i64,
         /// Units on hand.
         available: i64,
     },
@@ -64,6 +68,7 @@ pub fn price_cart(items: &[CartItem<'_>]) -> Result<Priced, PricingError> {
     if let Some(short) = items.iter().find(|i| i.stock_available < i.quantity) {
         return Err(PricingError::InsufficientStock {
             product_id: short.product_id,
+            variant_id: short.variant_id,
             available: short.stock_available,
         });
     }
@@ -85,6 +90,7 @@ mod tests {
     fn item(product_id: i64, unit_price: i64, quantity: i64, stock_available: i64) -> CartItem<'static> {
         CartItem {
             product_id,
+            variant_id: product_id * 10,
             unit_price,
             currency: "CNY",
             quantity,
@@ -144,6 +150,7 @@ mod tests {
             price_cart(&[item(1, 100, 1, 1), item(2, 100, 3, 2), item(3, 100, 9, 0)]),
             Err(PricingError::InsufficientStock {
                 product_id: 2,
+                variant_id: 20,
                 available: 2
             })
         );

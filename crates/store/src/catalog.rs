@@ -2,13 +2,17 @@
 //! categories, and the change feed search indexes follow.
 
 use crate::db::{Conn, Row, query, query_scalar};
-use emporium_domain::catalog::{CategoryName, Description, Images, ProductName, ProductStatus, Sku};
-use emporium_domain::money::{Currency, Price};
+use emporium_domain::catalog::{CategoryName, Description, Images, ProductName, ProductStatus};
+use emporium_domain::money::Currency;
 use emporium_domain::time::Timestamp;
+use emporium_domain::variant::ProductOptions;
 
 use crate::db::Value;
-use crate::inventory::{NewLot, insert_lot};
+use crate::inventory::NewLot;
 use crate::sql::Sql;
+use crate::variants::{
+    NewVariant, Variant, VariantChanges, attach_variants, insert_variant_in, refresh_price_range_in, update_variant_in,
+};
 use crate::{Store, StoreError};
 
 /// A product as stored.
@@ -20,19 +24,24 @@ pub struct Product {
     pub name: String,
     /// Long text.
     pub description: String,
-    /// Selling price in minor units.
+    /// The lowest price among its variants on sale, minor units (listings sort and
+    /// filter by it).
     pub price: i64,
+    /// The highest.
+    pub price_max: i64,
     /// ISO 4217 code.
     pub currency: String,
     /// Category, if any.
     pub category: Option<String>,
-    /// Stock-keeping unit, unique when present.
-    pub sku: Option<String>,
     /// Image URLs.
     pub images: Vec<String>,
     /// Where it is in its life.
     pub status: ProductStatus,
-    /// Units on hand (sum of the lots' remaining units).
+    /// Its options (none for a simple product).
+    pub options: ProductOptions,
+    /// Its variants, in their shown order (exactly one for a product without options).
+    pub variants: Vec<Variant>,
+    /// Units on hand, over all its variants.
     pub stock_available: i64,
     /// Mean review rating, 0 when unrated.
     pub rating_average: f64,
@@ -46,9 +55,24 @@ pub struct Product {
     pub updated_at: Timestamp,
 }
 
+impl Product {
+    /// The variant with this id.
+    pub fn variant(&self, id: i64) -> Option<&Variant> {
+        self.variants.iter().find(|v| v.id == id)
+    }
+
+    /// The one variant of a product that has exactly one.
+    pub fn sole_variant(&self) -> Option<&Variant> {
+        match self.variants.as_slice() {
+            [only] => Some(only),
+            _ => None,
+        }
+    }
+}
+
 macro_rules! product_columns {
     () => {
-        "id, name, description, price, currency, category, sku, images, status, stock_available, rating_sum, rating_count, rating_milli, created_at, updated_at"
+        "id, name, description, price, price_max, currency, category, images, status, options, stock_available, rating_sum, rating_count, rating_milli, created_at, updated_at"
     };
 }
 
@@ -62,13 +86,16 @@ fn product_from(row: &Row) -> Result<Product, StoreError> {
         name: row.try_get("name")?,
         description: row.try_get("description")?,
         price: row.try_get("price")?,
+        price_max: row.try_get("price_max")?,
         currency: row.try_get("currency")?,
         category: row.try_get("category")?,
-        sku: row.try_get("sku")?,
         images: images.lines().map(str::to_owned).collect(),
         status: status
             .parse()
             .map_err(|()| StoreError::Corrupt(format!("product status {status:?}")))?,
+        options: ProductOptions::decode(&row.try_get::<String, _>("options")?),
+        // Filled in by `attach_variants`.
+        variants: Vec::new(),
         stock_available: row.try_get("stock_available")?,
         rating_average: if rating_count > 0 {
             rating_sum as f64 / rating_count as f64
@@ -89,20 +116,19 @@ pub struct NewProduct {
     pub name: ProductName,
     /// Long text.
     pub description: Description,
-    /// Selling price.
-    pub price: Price,
-    /// Currency of the price.
+    /// Currency of the prices.
     pub currency: Currency,
     /// Category.
     pub category: Option<CategoryName>,
-    /// Stock-keeping unit.
-    pub sku: Option<Sku>,
     /// Image URLs.
     pub images: Images,
     /// Initial status.
     pub status: ProductStatus,
-    /// A first lot received together with the product.
-    pub initial_stock: Option<NewLot>,
+    /// Its options (none for a simple product).
+    pub options: ProductOptions,
+    /// Its variants, at least one, checked against the options and each other
+    /// (`emporium_domain::variant::check_variant_set`).
+    pub variants: Vec<NewVariant>,
 }
 
 /// Changes to a product; `None` leaves a field alone.
@@ -112,18 +138,19 @@ pub struct ProductChanges {
     pub name: Option<ProductName>,
     /// New description.
     pub description: Option<Description>,
-    /// New price.
-    pub price: Option<Price>,
     /// New currency.
     pub currency: Option<Currency>,
     /// New category (`Some(None)` clears it).
     pub category: Option<Option<CategoryName>>,
-    /// New SKU (`Some(None)` clears it).
-    pub sku: Option<Option<Sku>>,
     /// New images.
     pub images: Option<Images>,
     /// New status.
     pub status: Option<ProductStatus>,
+    /// New options (every variant's values already checked against them).
+    pub options: Option<ProductOptions>,
+    /// Changes to one variant (the sole one, when the product-level price or SKU changes),
+    /// in the same transaction.
+    pub variant: Option<(i64, VariantChanges)>,
 }
 
 /// How a listing is ordered. Every order ends in the id, so it is total and keyset
@@ -188,25 +215,28 @@ impl Store {
     pub async fn create_product(&self, new: NewProduct, now: Timestamp) -> Result<Product, StoreError> {
         self.write(move |conn| {
             Box::pin(async move {
+                // The price range starts at the first variant's price and is set from
+                // all of them below.
+                let first_price = new.variants.first().map_or(1, |v| v.price.minor());
                 let id: i64 = query_scalar(
-                    "INSERT INTO products (name, description, price, currency, category, sku, images, status, created_at, updated_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id",
+                    "INSERT INTO products (name, description, price, price_max, currency, category, images, status, options, created_at, updated_at)
+                     VALUES ($1, $2, $3, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id",
                 )
                 .bind(new.name.as_str())
                 .bind(new.description.as_str())
-                .bind(new.price.minor())
+                .bind(first_price)
                 .bind(new.currency.code())
                 .bind(new.category.as_ref().map(CategoryName::as_str))
-                .bind(new.sku.as_ref().map(Sku::as_str))
                 .bind(new.images.as_slice().join("\n"))
                 .bind(new.status.as_str())
+                .bind(new.options.encode())
                 .bind(now.millis())
                 .fetch_one(&mut *conn)
-                .await
-                .map_err(sku_taken)?;
-                if let Some(lot) = new.initial_stock {
-                    insert_lot(conn, id, &lot, now).await?;
+                .await?;
+                for (position, variant) in new.variants.iter().enumerate() {
+                    insert_variant_in(conn, id, variant, position as i64, now).await?;
                 }
+                refresh_price_range_in(conn, id).await?;
                 record_change(conn, id, now).await?;
                 product_in(conn, id).await
             })
@@ -233,10 +263,9 @@ impl Store {
                     "UPDATE products SET
                         name        = CASE WHEN $1 = 1 THEN $2 ELSE name END,
                         description = CASE WHEN $3 = 1 THEN $4 ELSE description END,
-                        price       = CASE WHEN $5 = 1 THEN $6 ELSE price END,
+                        options     = CASE WHEN $5 = 1 THEN $6 ELSE options END,
                         currency    = CASE WHEN $7 = 1 THEN $8 ELSE currency END,
                         category    = CASE WHEN $9 = 1 THEN $10 ELSE category END,
-                        sku         = CASE WHEN $11 = 1 THEN $12 ELSE sku END,
                         images      = CASE WHEN $13 = 1 THEN $14 ELSE images END,
                         status      = CASE WHEN $15 = 1 THEN $16 ELSE status END,
                         updated_at  = $17
@@ -246,8 +275,8 @@ impl Store {
                 .bind(c.name.as_ref().map(|v| v.as_str().to_owned()))
                 .bind(flag(&c.description))
                 .bind(c.description.as_ref().map(|v| v.as_str().to_owned()))
-                .bind(flag(&c.price))
-                .bind(c.price.map(Price::minor))
+                .bind(flag(&c.options))
+                .bind(c.options.as_ref().map(ProductOptions::encode))
                 .bind(flag(&c.currency))
                 .bind(c.currency.map(Currency::code))
                 .bind(flag(&c.category))
@@ -256,8 +285,9 @@ impl Store {
                         .as_ref()
                         .and_then(|v| v.as_ref().map(|v| v.as_str().to_owned())),
                 )
-                .bind(flag(&c.sku))
-                .bind(c.sku.as_ref().and_then(|v| v.as_ref().map(|v| v.as_str().to_owned())))
+                // $11 and $12 are the retired `sku` column's, kept so the numbering holds.
+                .bind(0_i64)
+                .bind(None::<String>)
                 .bind(flag(&c.images))
                 .bind(c.images.as_ref().map(|v| v.as_slice().join("\n")))
                 .bind(flag(&c.status))
@@ -265,10 +295,13 @@ impl Store {
                 .bind(now.millis())
                 .bind(id)
                 .execute(&mut *conn)
-                .await
-                .map_err(sku_taken)?;
+                .await?;
                 if done.rows_affected() == 0 {
                     return Err(StoreError::NotFound("product"));
+                }
+                if let Some((variant_id, changes)) = &c.variant {
+                    update_variant_in(conn, id, *variant_id, changes, now).await?;
+                    refresh_price_range_in(conn, id).await?;
                 }
                 record_change(conn, id, now).await?;
                 product_in(conn, id).await
@@ -287,7 +320,10 @@ impl Store {
             .bind(id)
             .fetch_optional(self.point())
             .await?;
-        let product = row.as_ref().map(product_from).transpose()?;
+        let mut product = row.as_ref().map(product_from).transpose()?;
+        if let Some(p) = &mut product {
+            attach_variants(self.point(), std::slice::from_mut(p)).await?;
+        }
         self.products.offer(ticket, &product);
         Ok(product)
     }
@@ -313,7 +349,8 @@ impl Store {
             let mut sql = Sql::new(concat!("SELECT ", product_columns!(), " FROM products WHERE id IN "));
             sql.bind_list(missing.iter().copied());
             let rows = sql.build().fetch_all(self.point()).await?;
-            let read: Vec<Product> = rows.iter().map(product_from).collect::<Result<_, _>>()?;
+            let mut read: Vec<Product> = rows.iter().map(product_from).collect::<Result<_, _>>()?;
+            attach_variants(self.point(), &mut read).await?;
             self.products.offer(ticket, &read);
             found.extend(read);
             found.sort_by_key(|p| ids.iter().position(|id| *id == p.id));
@@ -372,7 +409,8 @@ impl Store {
             .push(if descending { " DESC, id DESC" } else { " ASC, id ASC" });
         sql.push(" LIMIT ").bind(Value::Int(limit));
         let rows = sql.build().fetch_all(self.reader()).await?;
-        let products: Vec<Product> = rows.iter().map(product_from).collect::<Result<_, _>>()?;
+        let mut products: Vec<Product> = rows.iter().map(product_from).collect::<Result<_, _>>()?;
+        attach_variants(self.reader(), &mut products).await?;
         self.products.offer(ticket, &products);
         self.products
             .offer_page(ticket, key, products.iter().map(|p| p.id).collect());
@@ -409,7 +447,9 @@ impl Store {
         .bind(limit)
         .fetch_all(self.reader())
         .await?;
-        rows.iter().map(product_from).collect()
+        let mut products: Vec<Product> = rows.iter().map(product_from).collect::<Result<_, _>>()?;
+        attach_variants(self.reader(), &mut products).await?;
+        Ok(products)
     }
 
     /// Feed entries after `seq`, oldest first.
@@ -494,32 +534,31 @@ pub(crate) async fn product_in(conn: &mut Conn, id: i64) -> Result<Product, Stor
         .fetch_optional(&mut *conn)
         .await?
         .ok_or(StoreError::NotFound("product"))?;
-    product_from(&row)
-}
-
-fn sku_taken(e: sqlx::Error) -> StoreError {
-    match StoreError::from(e) {
-        e if e.is_unique_violation() => StoreError::SkuTaken,
-        e => e,
-    }
+    let mut product = product_from(&row)?;
+    attach_variants(&mut *conn, std::slice::from_mut(&mut product)).await?;
+    Ok(product)
 }
 
 /// A product to import with the lots it arrives in. Imports are keyed by SKU.
 #[derive(Debug, Clone)]
 pub struct ImportProduct {
-    /// The product; its `sku` must be set and its `initial_stock` is ignored.
+    /// The product; every variant's `sku` must be set and its `initial_stock` is ignored.
     pub product: NewProduct,
-    /// Its lots.
-    pub lots: Vec<NewLot>,
+    /// The lots of each variant, by the variant's index in `product.variants`.
+    pub lots: Vec<Vec<NewLot>>,
 }
 
 impl Store {
-    /// Inserts many products and their lots in one transaction, with multi-row statements
-    /// (a bulk load of a catalogue). Products whose SKU already exists are skipped, so a
-    /// repeated import adds only what is new. Answers how many products were inserted.
+    /// Inserts many products, their variants and lots in one transaction, with multi-row
+    /// statements (a bulk load of a catalogue). A product whose first variant's SKU exists
+    /// already is skipped, so a repeated import adds only what is new. Answers how many
+    /// products were inserted.
     pub async fn import_products(&self, items: Vec<ImportProduct>, now: Timestamp) -> Result<u64, StoreError> {
-        if items.iter().any(|i| i.product.sku.is_none()) {
-            return Err(StoreError::Config("every imported product needs a SKU".into()));
+        if items
+            .iter()
+            .any(|i| i.product.variants.is_empty() || i.product.variants.iter().any(|v| v.sku.is_none()))
+        {
+            return Err(StoreError::Config("every imported variant needs a SKU".into()));
         }
         self.write(move |conn| {
             Box::pin(async move {
@@ -535,78 +574,153 @@ impl Store {
     }
 }
 
+fn sku_of(v: &NewVariant) -> &str {
+    v.sku.as_ref().map_or("", |s| s.as_str())
+}
+
 async fn import_chunk(conn: &mut Conn, items: &[ImportProduct], now: Timestamp) -> Result<u64, StoreError> {
+    let mut known = Sql::new("SELECT sku FROM product_variants WHERE sku IN ");
+    known.bind_tuple(
+        items
+            .iter()
+            .map(|i| Value::Text(sku_of(&i.product.variants[0]).to_owned())),
+    );
+    let known: std::collections::HashSet<String> = known
+        .build()
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| r.try_get::<String, _>("sku"))
+        .collect::<Result<_, _>>()?;
+    let items: Vec<&ImportProduct> = items
+        .iter()
+        .filter(|i| !known.contains(sku_of(&i.product.variants[0])))
+        .collect();
+    if items.is_empty() {
+        return Ok(0);
+    }
     let mut sql = Sql::new(
-        "INSERT INTO products (name, description, price, currency, category, sku, images, status, stock_available, created_at, updated_at) VALUES ",
+        "INSERT INTO products (name, description, price, price_max, currency, category, images, status, options, stock_available, created_at, updated_at) VALUES ",
     );
     for (i, item) in items.iter().enumerate() {
         let p = &item.product;
-        let stock: i64 = item.lots.iter().map(|l| l.quantity.get()).sum();
+        let stock: i64 = item.lots.iter().flatten().map(|l| l.quantity.get()).sum();
+        let on_sale = p.variants.iter().filter(|v| v.status == ProductStatus::Active);
+        let prices: Vec<i64> = if on_sale.clone().next().is_some() {
+            on_sale.map(|v| v.price.minor()).collect()
+        } else {
+            p.variants.iter().map(|v| v.price.minor()).collect()
+        };
         sql.push(if i == 0 { "(" } else { ", (" });
         sql.bind(Value::Text(p.name.as_str().into())).push(", ");
         sql.bind(Value::Text(p.description.as_str().into())).push(", ");
-        sql.bind(Value::Int(p.price.minor())).push(", ");
+        sql.bind(Value::Int(prices.iter().copied().min().unwrap_or(1)))
+            .push(", ");
+        sql.bind(Value::Int(prices.iter().copied().max().unwrap_or(1)))
+            .push(", ");
         sql.bind(Value::Text(p.currency.code().into())).push(", ");
         match &p.category {
             Some(c) => sql.bind(Value::Text(c.as_str().into())),
             None => sql.push("NULL"),
         };
         sql.push(", ");
-        sql.bind(Value::Text(
-            p.sku.as_ref().map(|s| s.as_str().to_owned()).unwrap_or_default(),
-        ))
-        .push(", ");
         sql.bind(Value::Text(p.images.as_slice().join("\n"))).push(", ");
         sql.bind(Value::Text(p.status.as_str().into())).push(", ");
+        sql.bind(Value::Text(p.options.encode())).push(", ");
         sql.bind(Value::Int(stock)).push(", ");
         sql.bind(Value::Int(now.millis())).push(", ");
         sql.bind(Value::Int(now.millis())).push(")");
     }
-    sql.push(" ON CONFLICT (sku) DO NOTHING RETURNING id, sku");
-    let rows = sql.build().fetch_all(&mut *conn).await?;
-    if rows.is_empty() {
-        return Ok(0);
-    }
-    let mut ids = std::collections::HashMap::with_capacity(rows.len());
-    for r in &rows {
-        ids.insert(r.try_get::<String, _>("sku")?, r.try_get::<i64, _>("id")?);
-    }
-    let mut lots = Sql::new(
-        "INSERT INTO stock_lots (product_id, quantity, remaining, unit_cost, received_at, note, created_at) VALUES ",
-    );
-    let mut feed = Sql::new("INSERT INTO product_changes (product_id, changed_at) VALUES ");
-    let (mut any_lot, mut any_feed) = (false, false);
-    for item in items {
-        let Some(&id) = item.product.sku.as_ref().and_then(|s| ids.get(s.as_str())) else {
-            continue;
-        };
-        for lot in &item.lots {
-            lots.push(if any_lot { ", (" } else { "(" });
-            lots.bind(Value::Int(id)).push(", ");
-            lots.bind(Value::Int(lot.quantity.get())).push(", ");
-            lots.bind(Value::Int(lot.quantity.get())).push(", ");
-            lots.bind(Value::Int(lot.unit_cost.minor())).push(", ");
-            lots.bind(Value::Int(lot.received_at.millis())).push(", ");
-            match &lot.note {
-                Some(n) => lots.bind(Value::Text(n.clone())),
-                None => lots.push("NULL"),
-            };
-            lots.push(", ").bind(Value::Int(now.millis())).push(")");
-            any_lot = true;
+    sql.push(" RETURNING id");
+    let mut ids: Vec<i64> = sql
+        .build()
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| r.try_get::<i64, _>("id"))
+        .collect::<Result<_, _>>()?;
+    // One statement takes its ids in the order of its rows on both engines (SQLite's
+    // rowids and PostgreSQL's identity both count up row by row), whatever order
+    // RETURNING lists them in.
+    ids.sort_unstable();
+    let products: Vec<(i64, &ImportProduct)> = ids.iter().copied().zip(items.iter().copied()).collect();
+
+    let variants: Vec<(i64, usize, &NewVariant, i64)> = products
+        .iter()
+        .flat_map(|(id, item)| {
+            item.product.variants.iter().enumerate().map(move |(n, v)| {
+                let stock = item
+                    .lots
+                    .get(n)
+                    .map_or(0, |lots| lots.iter().map(|l| l.quantity.get()).sum());
+                (*id, n, v, stock)
+            })
+        })
+        .collect();
+    let mut variant_ids = std::collections::HashMap::with_capacity(variants.len());
+    for rows in variants.chunks(1000) {
+        let mut sql = Sql::new(
+            "INSERT INTO product_variants (product_id, sku, option_values, price, compare_at_price, weight_grams, status, stock_available, position, created_at, updated_at) VALUES ",
+        );
+        for (i, (product_id, position, v, stock)) in rows.iter().enumerate() {
+            sql.push(if i == 0 { "" } else { ", " });
+            sql.bind_tuple([
+                Value::Int(*product_id),
+                Value::Text(sku_of(v).to_owned()),
+                Value::Text(v.option_values.encode()),
+                Value::Int(v.price.minor()),
+                v.compare_at_price.map(|p| p.minor()).into(),
+                Value::Int(v.weight.grams()),
+                Value::Text(v.status.as_str().into()),
+                Value::Int(*stock),
+                Value::Int(*position as i64),
+                Value::Int(now.millis()),
+                Value::Int(now.millis()),
+            ]);
         }
-        crate::product_cache::note_changed(id);
-        feed.push(if any_feed { ", (" } else { "(" });
-        feed.bind(Value::Int(id))
-            .push(", ")
-            .bind(Value::Int(now.millis()))
-            .push(")");
-        any_feed = true;
+        sql.push(" RETURNING id, sku");
+        for r in sql.build().fetch_all(&mut *conn).await? {
+            variant_ids.insert(r.try_get::<String, _>("sku")?, r.try_get::<i64, _>("id")?);
+        }
     }
-    if any_lot {
-        lots.build().execute(&mut *conn).await?;
+
+    let lots: Vec<(i64, i64, &NewLot)> = variants
+        .iter()
+        .flat_map(|(product_id, n, v, _)| {
+            let variant_id = variant_ids.get(sku_of(v)).copied().unwrap_or_default();
+            let item = products.iter().find(|(id, _)| id == product_id).map(|(_, item)| *item);
+            item.and_then(|item| item.lots.get(*n))
+                .into_iter()
+                .flatten()
+                .map(move |lot| (*product_id, variant_id, lot))
+        })
+        .collect();
+    for rows in lots.chunks(1000) {
+        let mut sql = Sql::new(
+            "INSERT INTO stock_lots (product_id, variant_id, quantity, remaining, unit_cost, received_at, note, created_at) VALUES ",
+        );
+        for (i, (product_id, variant_id, lot)) in rows.iter().enumerate() {
+            sql.push(if i == 0 { "" } else { ", " });
+            sql.bind_tuple([
+                Value::Int(*product_id),
+                Value::Int(*variant_id),
+                Value::Int(lot.quantity.get()),
+                Value::Int(lot.quantity.get()),
+                Value::Int(lot.unit_cost.minor()),
+                Value::Int(lot.received_at.millis()),
+                lot.note.clone().into(),
+                Value::Int(now.millis()),
+            ]);
+        }
+        sql.build().execute(&mut *conn).await?;
     }
-    if any_feed {
-        feed.build().execute(&mut *conn).await?;
+
+    let mut feed = Sql::new("INSERT INTO product_changes (product_id, changed_at) VALUES ");
+    for (i, (id, _)) in products.iter().enumerate() {
+        crate::product_cache::note_changed(*id);
+        feed.push(if i == 0 { "" } else { ", " });
+        feed.bind_tuple([Value::Int(*id), Value::Int(now.millis())]);
     }
-    Ok(rows.len() as u64)
+    feed.build().execute(&mut *conn).await?;
+    Ok(products.len() as u64)
 }

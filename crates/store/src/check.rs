@@ -27,6 +27,38 @@ const CHECKS: &[(&str, &str)] = &[
          HAVING p.stock_available <> CAST(COALESCE(SUM(l.remaining), 0) AS BIGINT)",
     ),
     (
+        "every variant's stock is the sum of its lots",
+        "SELECT 'variant ' || CAST(v.id AS TEXT) AS subject,
+                'stock_available ' || CAST(v.stock_available AS TEXT) || ' but lots hold ' ||
+                CAST(CAST(COALESCE(SUM(l.remaining), 0) AS BIGINT) AS TEXT) AS detail
+         FROM product_variants v LEFT JOIN stock_lots l ON l.variant_id = v.id
+         GROUP BY v.id, v.stock_available
+         HAVING v.stock_available <> CAST(COALESCE(SUM(l.remaining), 0) AS BIGINT)",
+    ),
+    (
+        "every lot, draw, write-off, cart line and order line names a variant of its product",
+        "SELECT t.kind || ' ' || CAST(t.id AS TEXT) AS subject,
+                'product ' || CAST(t.product_id AS TEXT) || ', variant ' || COALESCE(CAST(t.variant_id AS TEXT), 'none') AS detail
+         FROM (SELECT 'lot' AS kind, id, product_id, variant_id FROM stock_lots
+               UNION ALL SELECT 'draw', id, product_id, variant_id FROM stock_draws
+               UNION ALL SELECT 'write-off', id, product_id, variant_id FROM stock_adjustments
+               UNION ALL SELECT 'cart line of user', user_id, product_id, variant_id FROM cart_lines
+               UNION ALL SELECT 'order line', id, product_id, variant_id FROM order_items) t
+         LEFT JOIN product_variants v ON v.id = t.variant_id
+         WHERE v.id IS NULL OR v.product_id <> t.product_id",
+    ),
+    (
+        "every product has variants, and its price range is theirs (on sale, else all)",
+        "SELECT 'product ' || CAST(p.id AS TEXT) AS subject,
+                'price ' || CAST(p.price AS TEXT) || ' to ' || CAST(p.price_max AS TEXT) || ' over ' ||
+                CAST(COUNT(v.id) AS TEXT) || ' variants' AS detail
+         FROM products p LEFT JOIN product_variants v ON v.product_id = p.id
+         GROUP BY p.id, p.price, p.price_max
+         HAVING COUNT(v.id) = 0
+             OR p.price <> COALESCE(MIN(CASE WHEN v.status = 'active' THEN v.price END), MIN(v.price))
+             OR p.price_max <> COALESCE(MAX(CASE WHEN v.status = 'active' THEN v.price END), MAX(v.price))",
+    ),
+    (
         "every order line drew exactly its units, unless they went back",
         "SELECT 'order ' || CAST(o.id AS TEXT) || ' line ' || CAST(i.id AS TEXT) AS subject,
                 'quantity ' || CAST(i.quantity AS TEXT) || ', drawn ' ||

@@ -10,14 +10,22 @@ pub enum StoreError {
     /// The username is registered already (compared case-insensitively).
     #[error("username is taken")]
     UsernameTaken,
-    /// Another product has this SKU.
+    /// Another variant has this SKU.
     #[error("SKU is taken")]
     SkuTaken,
+    /// Another variant of the product has this combination of option values.
+    #[error("another variant has these option values")]
+    CombinationTaken,
+    /// A product keeps at least one variant on sale (archive the product instead).
+    #[error("the product's last variant on sale cannot be removed")]
+    LastVariant,
     /// Not enough units on hand for a draw.
-    #[error("insufficient stock for product {product_id}: {available} available")]
+    #[error("insufficient stock for product {product_id} (variant {variant_id}): {available} available")]
     InsufficientStock {
         /// The product short of stock.
         product_id: i64,
+        /// Its variant.
+        variant_id: i64,
         /// Units on hand.
         available: i64,
     },
@@ -93,9 +101,15 @@ impl From<emporium_domain::pricing::PricingError> for StoreError {
         match e {
             PricingError::EmptyCart => StoreError::EmptyCart,
             PricingError::MixedCurrencies => StoreError::MixedCurrencies,
-            PricingError::InsufficientStock { product_id, available } => {
-                StoreError::InsufficientStock { product_id, available }
-            }
+            PricingError::InsufficientStock {
+                product_id,
+                variant_id,
+                available,
+            } => StoreError::InsufficientStock {
+                product_id,
+                variant_id,
+                available,
+            },
         }
     }
 }

@@ -2,12 +2,18 @@
 //! `emporium_domain::inventory::allocate`), units returned to the lots they left, and the
 //! valuation of what is on hand.
 //!
+//! Stock is held per variant: each lot belongs to one variant of a product, and a
+//! variant's `stock_available` is the sum of its lots, the product's the sum over its
+//! variants.
+//!
 //! Concurrency: a draw first decrements `products.stock_available` with a conditional
-//! `UPDATE … WHERE stock_available >= n`. That single statement both refuses an
-//! oversell and, on PostgreSQL, takes the product's row lock, so concurrent draws of one
-//! product run one after another while the lots are read and decremented; on SQLite the
-//! single writer serialises them anyway. The lots' own `CHECK (remaining >= 0)` is the
-//! last line of defence.
+//! `UPDATE … WHERE stock_available >= n`, then the variant's the same way. The first
+//! statement takes the product's row lock on PostgreSQL, so concurrent draws of any of a
+//! product's variants run one after another while the lots are read and decremented (and
+//! every variant and lot lock is taken under its product's, which keeps the lock order
+//! of the crate docs); on SQLite the single writer serialises them anyway. The second
+//! refuses an oversell of the variant. The lots' own `CHECK (remaining >= 0)` is the last
+//! line of defence.
 
 use crate::db::{Conn, Row, query, query_scalar};
 use emporium_domain::inventory::{self, LotBalance, Units};
@@ -37,6 +43,8 @@ pub struct Lot {
     pub id: i64,
     /// The product.
     pub product_id: i64,
+    /// The variant.
+    pub variant_id: i64,
     /// Units received.
     pub quantity: i64,
     /// Units still on hand.
@@ -53,6 +61,9 @@ fn lot_from(row: &Row) -> Result<Lot, StoreError> {
     Ok(Lot {
         id: row.try_get("id")?,
         product_id: row.try_get("product_id")?,
+        variant_id: row
+            .try_get::<Option<i64>, _>("variant_id")?
+            .ok_or_else(|| StoreError::Corrupt("a lot without a variant".into()))?,
         quantity: row.try_get("quantity")?,
         remaining: row.try_get("remaining")?,
         unit_cost: row.try_get("unit_cost")?,
@@ -79,6 +90,8 @@ pub struct Adjustment {
     pub id: i64,
     /// The product.
     pub product_id: i64,
+    /// The variant.
+    pub variant_id: i64,
     /// Units removed.
     pub quantity: i64,
     /// Why.
@@ -91,13 +104,19 @@ pub struct Adjustment {
     pub created_at: Timestamp,
 }
 
-/// A product's stock on hand and its FIFO value.
+/// A variant's stock on hand and its FIFO value.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValuationLine {
     /// The product.
     pub product_id: i64,
-    /// Its name.
+    /// The variant.
+    pub variant_id: i64,
+    /// The product's name.
     pub name: String,
+    /// The variant's SKU.
+    pub sku: Option<String>,
+    /// The variant's option values.
+    pub option_values: emporium_domain::variant::OptionValues,
     /// Its currency (the unit costs' currency).
     pub currency: String,
     /// Units on hand.
@@ -110,20 +129,35 @@ pub struct ValuationLine {
 // cast back to BIGINT (harmless on SQLite).
 
 impl Store {
-    /// Receives a lot of stock for a product.
-    pub async fn receive_stock(&self, product_id: i64, lot: NewLot, now: Timestamp) -> Result<Lot, StoreError> {
-        self.write(move |conn| Box::pin(async move { insert_lot(conn, product_id, &lot, now).await }))
+    /// Receives a lot of stock for a variant of a product.
+    pub async fn receive_stock(
+        &self,
+        product_id: i64,
+        variant_id: i64,
+        lot: NewLot,
+        now: Timestamp,
+    ) -> Result<Lot, StoreError> {
+        self.write(move |conn| Box::pin(async move { insert_lot(conn, product_id, variant_id, &lot, now).await }))
             .await
     }
 
-    /// A product's lots, oldest first, after `after` (a `(received_at, id)` cursor).
-    pub async fn lots(&self, product_id: i64, after: Option<(i64, i64)>, limit: i64) -> Result<Vec<Lot>, StoreError> {
+    /// A product's lots (of one variant, when given), oldest first, after `after` (a
+    /// `(received_at, id)` cursor).
+    pub async fn lots(
+        &self,
+        product_id: i64,
+        variant_id: Option<i64>,
+        after: Option<(i64, i64)>,
+        limit: i64,
+    ) -> Result<Vec<Lot>, StoreError> {
         let (at, id) = after.unwrap_or((i64::MIN, i64::MIN));
         let rows = query(
-            "SELECT * FROM stock_lots WHERE product_id = $1 AND (received_at, id) > ($2, $3)
-             ORDER BY received_at, id LIMIT $4",
+            "SELECT * FROM stock_lots WHERE product_id = $1 AND ($2 = 0 OR variant_id = $3) AND (received_at, id) > ($4, $5)
+             ORDER BY received_at, id LIMIT $6",
         )
         .bind(product_id)
+        .bind(i64::from(variant_id.is_some()))
+        .bind(variant_id.unwrap_or_default())
         .bind(at)
         .bind(id)
         .bind(limit)
@@ -132,10 +166,11 @@ impl Store {
         rows.iter().map(lot_from).collect()
     }
 
-    /// Removes units from stock outside any order (write-off), FIFO.
+    /// Removes units of a variant from stock outside any order (write-off), FIFO.
     pub async fn adjust_stock(
         &self,
         product_id: i64,
+        variant_id: i64,
         quantity: Units,
         reason: String,
         user_id: Option<i64>,
@@ -144,10 +179,11 @@ impl Store {
         self.write(move |conn| {
             Box::pin(async move {
                 let id: i64 = query_scalar(
-                    "INSERT INTO stock_adjustments (product_id, quantity, reason, user_id, created_at)
-                     VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                    "INSERT INTO stock_adjustments (product_id, variant_id, quantity, reason, user_id, created_at)
+                     VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
                 )
                 .bind(product_id)
+                .bind(variant_id)
                 .bind(quantity.get())
                 .bind(&reason)
                 .bind(user_id)
@@ -161,11 +197,13 @@ impl Store {
                     }
                     e => e,
                 })?;
-                let draws = draw_fifo(conn, product_id, quantity, &format!("adjustment:{id}"), now).await?;
+                let stock = StockItem { product_id, variant_id };
+                let draws = draw_fifo(conn, stock, quantity, &format!("adjustment:{id}"), now).await?;
                 let cost = draws.iter().map(|d| d.quantity * d.unit_cost).sum();
                 Ok(Adjustment {
                     id,
                     product_id,
+                    variant_id,
                     quantity: quantity.get(),
                     reason,
                     draws,
@@ -189,15 +227,15 @@ impl Store {
         .await?)
     }
 
-    /// Units on hand and their FIFO value per product with stock, by product id after
-    /// `after_id`; and the totals over all products.
+    /// Units on hand and their FIFO value per variant with stock, by variant id after
+    /// `after_id`; and the totals over all variants.
     pub async fn valuation(&self, after_id: i64, limit: i64) -> Result<(Vec<ValuationLine>, i64, i64), StoreError> {
         let rows = query(
-            "SELECT p.id, p.name, p.currency, CAST(SUM(l.remaining) AS BIGINT) AS units,
-                    CAST(SUM(l.remaining * l.unit_cost) AS BIGINT) AS value
-             FROM products p JOIN stock_lots l ON l.product_id = p.id
-             WHERE p.id > $1 AND l.remaining > 0
-             GROUP BY p.id, p.name, p.currency ORDER BY p.id LIMIT $2",
+            "SELECT v.id AS variant_id, v.product_id, p.name, v.sku, v.option_values, p.currency,
+                    CAST(SUM(l.remaining) AS BIGINT) AS units, CAST(SUM(l.remaining * l.unit_cost) AS BIGINT) AS value
+             FROM product_variants v JOIN products p ON p.id = v.product_id JOIN stock_lots l ON l.variant_id = v.id
+             WHERE v.id > $1 AND l.remaining > 0
+             GROUP BY v.id, v.product_id, p.name, v.sku, v.option_values, p.currency ORDER BY v.id LIMIT $2",
         )
         .bind(after_id)
         .bind(limit)
@@ -207,8 +245,13 @@ impl Store {
             .iter()
             .map(|r| {
                 Ok(ValuationLine {
-                    product_id: r.try_get("id")?,
+                    product_id: r.try_get("product_id")?,
+                    variant_id: r.try_get("variant_id")?,
                     name: r.try_get("name")?,
+                    sku: r.try_get("sku")?,
+                    option_values: emporium_domain::variant::OptionValues::decode(
+                        &r.try_get::<String, _>("option_values")?,
+                    ),
                     currency: r.try_get("currency")?,
                     units_on_hand: r.try_get("units")?,
                     value: r.try_get("value")?,
@@ -237,10 +280,12 @@ impl Store {
     }
 }
 
-/// Inserts a lot and adds its units to the product's stock. Inside a transaction.
+/// Inserts a lot and adds its units to the variant's and the product's stock. Inside a
+/// transaction; the product is locked first (the crate's lock order).
 pub(crate) async fn insert_lot(
     conn: &mut Conn,
     product_id: i64,
+    variant_id: i64,
     lot: &NewLot,
     now: Timestamp,
 ) -> Result<Lot, StoreError> {
@@ -253,11 +298,24 @@ pub(crate) async fn insert_lot(
     if updated.rows_affected() == 0 {
         return Err(StoreError::NotFound("product"));
     }
+    let updated = query(
+        "UPDATE product_variants SET stock_available = stock_available + $1, updated_at = $2 WHERE id = $3 AND product_id = $4",
+    )
+    .bind(lot.quantity.get())
+    .bind(now.millis())
+    .bind(variant_id)
+    .bind(product_id)
+    .execute(&mut *conn)
+    .await?;
+    if updated.rows_affected() == 0 {
+        return Err(StoreError::NotFound("variant"));
+    }
     let row = query(
-        "INSERT INTO stock_lots (product_id, quantity, remaining, unit_cost, received_at, note, created_at)
-         VALUES ($1, $2, $2, $3, $4, $5, $6) RETURNING *",
+        "INSERT INTO stock_lots (product_id, variant_id, quantity, remaining, unit_cost, received_at, note, created_at)
+         VALUES ($1, $2, $3, $3, $4, $5, $6, $7) RETURNING *",
     )
     .bind(product_id)
+    .bind(variant_id)
     .bind(lot.quantity.get())
     .bind(lot.unit_cost.minor())
     .bind(lot.received_at.millis())
@@ -269,16 +327,27 @@ pub(crate) async fn insert_lot(
     lot_from(&row)
 }
 
-/// Draws `quantity` units of a product, oldest lot first, recording each draw under
+/// What a draw takes from: a variant of a product.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StockItem {
+    /// The product.
+    pub product_id: i64,
+    /// The variant.
+    pub variant_id: i64,
+}
+
+/// Draws `quantity` units of a variant, oldest lot first, recording each draw under
 /// `reference` so the units can be returned. All or nothing: too little stock is
-/// [`StoreError::InsufficientStock`] and changes nothing. Inside a transaction.
+/// [`StoreError::InsufficientStock`] and, as every error, rolls the transaction back.
+/// Inside a transaction.
 pub async fn draw_fifo(
     conn: &mut Conn,
-    product_id: i64,
+    stock: StockItem,
     quantity: Units,
     reference: &str,
     now: Timestamp,
 ) -> Result<Vec<DrawnUnits>, StoreError> {
+    let StockItem { product_id, variant_id } = stock;
     let n = quantity.get();
     let reserved = query(
         "UPDATE products SET stock_available = stock_available - $1, updated_at = $2 WHERE id = $3 AND stock_available >= $1",
@@ -295,13 +364,26 @@ pub async fn draw_fifo(
             .await?;
         return Err(match available {
             None => StoreError::NotFound("product"),
-            Some(available) => StoreError::InsufficientStock { product_id, available },
+            Some(_) => insufficient(conn, stock).await?,
         });
     }
-    let rows = query(
-        "SELECT id, remaining, unit_cost FROM stock_lots WHERE product_id = $1 AND remaining > 0 ORDER BY received_at, id",
+    let reserved = query(
+        "UPDATE product_variants SET stock_available = stock_available - $1, updated_at = $2
+         WHERE id = $3 AND product_id = $4 AND stock_available >= $1",
     )
+    .bind(n)
+    .bind(now.millis())
+    .bind(variant_id)
     .bind(product_id)
+    .execute(&mut *conn)
+    .await?;
+    if reserved.rows_affected() == 0 {
+        return Err(insufficient(conn, stock).await?);
+    }
+    let rows = query(
+        "SELECT id, remaining, unit_cost FROM stock_lots WHERE variant_id = $1 AND remaining > 0 ORDER BY received_at, id",
+    )
+    .bind(variant_id)
     .fetch_all(&mut *conn)
     .await?;
     let mut lots = Vec::with_capacity(rows.len());
@@ -317,7 +399,7 @@ pub async fn draw_fifo(
     let balances: Vec<LotBalance> = lots.iter().map(|(b, _)| *b).collect();
     let plan = inventory::allocate(&balances, quantity).map_err(|s| {
         StoreError::Corrupt(format!(
-            "product {product_id}: stock_available exceeds its lots ({} in lots)",
+            "variant {variant_id}: stock_available exceeds its lots ({} in lots)",
             s.available
         ))
     })?;
@@ -339,11 +421,12 @@ pub async fn draw_fifo(
             )));
         }
         query(
-            "INSERT INTO stock_draws (lot_id, product_id, quantity, unit_cost, reference, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO stock_draws (lot_id, product_id, variant_id, quantity, unit_cost, reference, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(draw.lot_id)
         .bind(product_id)
+        .bind(variant_id)
         .bind(draw.quantity)
         .bind(unit_cost)
         .bind(reference)
@@ -360,19 +443,38 @@ pub async fn draw_fifo(
     Ok(drawn)
 }
 
+/// Why a draw was refused: the variant's units on hand (or that it is not the product's).
+async fn insufficient(conn: &mut Conn, stock: StockItem) -> Result<StoreError, StoreError> {
+    let available: Option<i64> =
+        query_scalar("SELECT stock_available FROM product_variants WHERE id = $1 AND product_id = $2")
+            .bind(stock.variant_id)
+            .bind(stock.product_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    Ok(match available {
+        None => StoreError::NotFound("variant"),
+        Some(available) => StoreError::InsufficientStock {
+            product_id: stock.product_id,
+            variant_id: stock.variant_id,
+            available,
+        },
+    })
+}
+
 /// Units a draw took and has not given back yet.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct OpenDraw {
     id: i64,
     lot_id: i64,
     product_id: i64,
+    variant_id: i64,
     open: i64,
 }
 
 /// The draws made under `reference` (`order_item:7`, `adjustment:3`) with units still out.
 pub(crate) async fn open_draws(conn: &mut Conn, reference: &str) -> Result<Vec<OpenDraw>, StoreError> {
     let rows = query(
-        "SELECT id, lot_id, product_id, quantity - returned AS open FROM stock_draws WHERE reference = $1 AND returned < quantity",
+        "SELECT id, lot_id, product_id, variant_id, quantity - returned AS open FROM stock_draws WHERE reference = $1 AND returned < quantity",
     )
     .bind(reference)
     .fetch_all(&mut *conn)
@@ -383,6 +485,9 @@ pub(crate) async fn open_draws(conn: &mut Conn, reference: &str) -> Result<Vec<O
                 id: r.try_get("id")?,
                 lot_id: r.try_get("lot_id")?,
                 product_id: r.try_get("product_id")?,
+                variant_id: r
+                    .try_get::<Option<i64>, _>("variant_id")?
+                    .ok_or_else(|| StoreError::Corrupt("a draw without a variant".into()))?,
                 open: r.try_get("open")?,
             })
         })
@@ -396,14 +501,17 @@ pub async fn return_drawn(conn: &mut Conn, reference: &str, now: Timestamp) -> R
     return_draws(conn, draws, now).await
 }
 
-/// Returns `draws` to their lots and products, taking the locks in the store's one
-/// order (see the crate docs): the products by id, then the lots by id. A draw takes
-/// them in that order too, so a cancellation and a purchase of the same product never
-/// wait on each other in a cycle on PostgreSQL.
+/// Returns `draws` to their lots, variants and products, taking the locks in the
+/// store's one order (see the crate docs): the products by id, then the variants by id,
+/// then the lots by id. A draw locks its product before anything of it too, so a
+/// cancellation and a purchase of the same product never wait on each other in a cycle
+/// on PostgreSQL.
 pub(crate) async fn return_draws(conn: &mut Conn, mut draws: Vec<OpenDraw>, now: Timestamp) -> Result<i64, StoreError> {
     let mut per_product = std::collections::BTreeMap::<i64, i64>::new();
+    let mut per_variant = std::collections::BTreeMap::<i64, i64>::new();
     for d in &draws {
         *per_product.entry(d.product_id).or_default() += d.open;
+        *per_variant.entry(d.variant_id).or_default() += d.open;
     }
     for (&product_id, &units) in &per_product {
         query("UPDATE products SET stock_available = stock_available + $1, updated_at = $2 WHERE id = $3")
@@ -413,6 +521,14 @@ pub(crate) async fn return_draws(conn: &mut Conn, mut draws: Vec<OpenDraw>, now:
             .execute(&mut *conn)
             .await?;
         record_change(conn, product_id, now).await?;
+    }
+    for (&variant_id, &units) in &per_variant {
+        query("UPDATE product_variants SET stock_available = stock_available + $1, updated_at = $2 WHERE id = $3")
+            .bind(units)
+            .bind(now.millis())
+            .bind(variant_id)
+            .execute(&mut *conn)
+            .await?;
     }
     draws.sort_by_key(|d| (d.lot_id, d.id));
     for d in &draws {

@@ -39,6 +39,7 @@ pub mod sandbox_ledger;
 pub mod sealed;
 mod session_cache;
 mod sql;
+pub mod variants;
 mod writer;
 
 use std::path::{Path, PathBuf};

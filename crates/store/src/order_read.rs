@@ -14,15 +14,21 @@ use crate::sealed::context;
 use crate::sql::Sql;
 use crate::{Sealer, Store, StoreError};
 
-/// A line of an order: the product as it was when ordered.
+/// A line of an order: the variant as it was when ordered.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrderItem {
     /// Line id.
     pub id: i64,
     /// The product.
     pub product_id: i64,
-    /// Its name when ordered.
+    /// The variant.
+    pub variant_id: i64,
+    /// The product's name when ordered.
     pub name: String,
+    /// The variant's SKU when ordered.
+    pub sku: Option<String>,
+    /// The variant's option values when ordered, as `(option, value)` pairs.
+    pub options: Vec<(String, String)>,
     /// Its price when ordered.
     pub unit_price: i64,
     /// Units.
@@ -181,12 +187,35 @@ pub(crate) fn item_from(r: &Row) -> Result<OrderItem, StoreError> {
     Ok(OrderItem {
         id: r.try_get("id")?,
         product_id: r.try_get("product_id")?,
+        variant_id: r
+            .try_get::<Option<i64>, _>("variant_id")?
+            .ok_or_else(|| StoreError::Corrupt("an order line without a variant".into()))?,
         name: r.try_get("name")?,
+        sku: r.try_get("sku")?,
+        options: decode_options(&r.try_get::<String, _>("options")?),
         unit_price: r.try_get("unit_price")?,
         quantity: r.try_get("quantity")?,
         line_total: r.try_get("line_total")?,
         cost: r.try_get("cost")?,
     })
+}
+
+/// An order line's options as stored: `name<TAB>value` per line (names and values never
+/// hold control characters).
+pub(crate) fn encode_options(options: &[(String, String)]) -> String {
+    options
+        .iter()
+        .map(|(name, value)| format!("{name}\t{value}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn decode_options(stored: &str) -> Vec<(String, String)> {
+    stored
+        .lines()
+        .filter_map(|l| l.split_once('\t'))
+        .map(|(n, v)| (n.to_owned(), v.to_owned()))
+        .collect()
 }
 
 impl Store {

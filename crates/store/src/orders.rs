@@ -12,8 +12,8 @@ use emporium_domain::time::Timestamp;
 use crate::cart::{CartLine, cart_lines_in, clear_cart_in};
 use crate::db::{Conn, parse_column, query, query_scalar};
 use crate::idempotency::{AnswerKind, IdempotencyKey, Idempotent, Render, StoredAnswer, remember_answer_in};
-use crate::inventory::{draw_fifo, open_draws, return_draws};
-use crate::order_read::{Order, TrackingEvent, address_context, item_from, order_from, order_in};
+use crate::inventory::{StockItem, draw_fifo, open_draws, return_draws};
+use crate::order_read::{Order, TrackingEvent, address_context, encode_options, item_from, order_from, order_in};
 use crate::sealed::context;
 use crate::{Sealer, Store, StoreError};
 
@@ -166,16 +166,19 @@ async fn place_order_in(
     .fetch_one(&mut *conn)
     .await?;
     let mut order = order_from(&order_row, sealer)?;
-    // `cart_lines_in` answers the lines in product-id order, so concurrent orders lock
-    // products in one order on PostgreSQL.
+    // `cart_lines_in` answers the lines in (product, variant) order, so concurrent orders
+    // lock products in one order on PostgreSQL.
     for line in &lines {
         let item = query(
-            "INSERT INTO order_items (order_id, product_id, name, unit_price, quantity, line_total, cost)
-             VALUES ($1, $2, $3, $4, $5, $6, 0) RETURNING *",
+            "INSERT INTO order_items (order_id, product_id, variant_id, name, sku, options, unit_price, quantity, line_total, cost)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0) RETURNING *",
         )
         .bind(order.id)
         .bind(line.product_id)
+        .bind(line.variant_id)
         .bind(&line.name)
+        .bind(&line.sku)
+        .bind(encode_options(&line.options))
         .bind(line.unit_price)
         .bind(line.quantity)
         .bind(line.unit_price * line.quantity)
@@ -183,7 +186,11 @@ async fn place_order_in(
         .await?;
         let mut item = item_from(&item)?;
         let units = Units::parse("quantity", line.quantity).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let drawn = draw_fifo(conn, line.product_id, units, &format!("order_item:{}", item.id), now).await?;
+        let stock = StockItem {
+            product_id: line.product_id,
+            variant_id: line.variant_id,
+        };
+        let drawn = draw_fifo(conn, stock, units, &format!("order_item:{}", item.id), now).await?;
         let cost: i64 = drawn.iter().map(|d| d.quantity * d.unit_cost).sum();
         query("UPDATE order_items SET cost = $1 WHERE id = $2")
             .bind(cost)

@@ -9,8 +9,10 @@ use emporium_domain::catalog::{CategoryName, Description, Images, ProductName, P
 use emporium_domain::inventory::Units;
 use emporium_domain::money::{Currency, Price, UnitCost};
 use emporium_domain::time::Timestamp;
+use emporium_domain::variant::ProductOptions;
 use emporium_store::catalog::{ImportProduct, NewProduct, ProductChanges, ProductFilter, ProductOrder};
 use emporium_store::inventory::NewLot;
+use emporium_store::variants::{NewVariant, VariantChanges};
 use emporium_store::{Store, StoreError};
 use emporium_testkit::engine_test;
 
@@ -20,13 +22,16 @@ fn product(name: &str, price: i64, category: Option<&str>) -> NewProduct {
     NewProduct {
         name: ProductName::parse(name).expect("name"),
         description: Description::default(),
-        price: Price::parse("price", price).expect("price"),
         currency: Currency::CNY,
         category: category.map(|c| CategoryName::parse("category", c).expect("category")),
-        sku: None,
         images: Images::default(),
         status: ProductStatus::Active,
-        initial_stock: None,
+        options: ProductOptions::default(),
+        variants: vec![NewVariant::simple(
+            Price::parse("price", price).expect("price"),
+            None,
+            None,
+        )],
     }
 }
 
@@ -60,12 +65,12 @@ async fn all_pages(store: &Store, filter: &ProductFilter, order: ProductOrder, p
 async fn products_are_created_changed_and_archived(db: TestDb) {
     let store = db.open().await;
     let mut new = product("华为 Mate 60 手机", 599_900, Some("Phones"));
-    new.sku = Some(Sku::parse("HW-M60").expect("sku"));
+    new.variants[0].sku = Some(Sku::parse("HW-M60").expect("sku"));
     new.images = Images::parse(&["/a.png".into(), "/b.png".into()]).expect("images");
-    new.initial_stock = Some(lot(10, 400_000, 1));
+    new.variants[0].initial_stock = Some(lot(10, 400_000, 1));
     let p = store.create_product(new.clone(), NOW).await.expect("created");
     assert_eq!(
-        (p.stock_available, p.images.len(), p.sku.as_deref()),
+        (p.stock_available, p.images.len(), p.variants[0].sku.as_deref()),
         (10, 2, Some("HW-M60"))
     );
     assert!(matches!(
@@ -75,8 +80,14 @@ async fn products_are_created_changed_and_archived(db: TestDb) {
 
     let later = NOW.plus(Duration::from_secs(60));
     let changes = ProductChanges {
-        price: Some(Price::parse("price", 549_900).expect("price")),
         category: Some(None),
+        variant: Some((
+            p.variants[0].id,
+            VariantChanges {
+                price: Some(Price::parse("price", 549_900).expect("price")),
+                ..Default::default()
+            },
+        )),
         ..Default::default()
     };
     let changed = store.update_product(p.id, changes, later).await.expect("updated");
@@ -222,10 +233,19 @@ async fn draws_take_the_oldest_lot_first_and_returns_go_back(db: TestDb) {
         .create_product(product("龙井", 10_000, Some("Tea")), NOW)
         .await
         .expect("created");
-    let newest = store.receive_stock(p.id, lot(5, 3_000, 1), NOW).await.expect("lot");
-    let oldest = store.receive_stock(p.id, lot(3, 1_000, 30), NOW).await.expect("lot");
-    let middle = store.receive_stock(p.id, lot(4, 2_000, 10), NOW).await.expect("lot");
-    let lots = store.lots(p.id, None, 10).await.expect("lots");
+    let newest = store
+        .receive_stock(p.id, p.variants[0].id, lot(5, 3_000, 1), NOW)
+        .await
+        .expect("lot");
+    let oldest = store
+        .receive_stock(p.id, p.variants[0].id, lot(3, 1_000, 30), NOW)
+        .await
+        .expect("lot");
+    let middle = store
+        .receive_stock(p.id, p.variants[0].id, lot(4, 2_000, 10), NOW)
+        .await
+        .expect("lot");
+    let lots = store.lots(p.id, None, None, 10).await.expect("lots");
     assert_eq!(
         lots.iter().map(|l| l.id).collect::<Vec<_>>(),
         [oldest.id, middle.id, newest.id],
@@ -233,7 +253,7 @@ async fn draws_take_the_oldest_lot_first_and_returns_go_back(db: TestDb) {
     );
 
     let adj = store
-        .adjust_stock(p.id, units(5), "damaged".into(), None, NOW)
+        .adjust_stock(p.id, p.variants[0].id, units(5), "damaged".into(), None, NOW)
         .await
         .expect("drawn");
     assert_eq!(
@@ -254,7 +274,9 @@ async fn draws_take_the_oldest_lot_first_and_returns_go_back(db: TestDb) {
         7
     );
 
-    let too_many = store.adjust_stock(p.id, units(8), "lost".into(), None, NOW).await;
+    let too_many = store
+        .adjust_stock(p.id, p.variants[0].id, units(8), "lost".into(), None, NOW)
+        .await;
     assert!(
         matches!(too_many, Err(StoreError::InsufficientStock { available: 7, .. })),
         "{too_many:?}"
@@ -273,14 +295,14 @@ async fn draws_take_the_oldest_lot_first_and_returns_go_back(db: TestDb) {
         .await
         .expect("returned");
     assert_eq!(back, 5);
-    let lots = store.lots(p.id, None, 10).await.expect("lots");
+    let lots = store.lots(p.id, None, None, 10).await.expect("lots");
     assert_eq!(
         lots.iter().map(|l| l.remaining).collect::<Vec<_>>(),
         [3, 4, 5],
         "units went back to their lots"
     );
     assert!(matches!(
-        store.adjust_stock(9999, units(1), "x".into(), None, NOW).await,
+        store.adjust_stock(9999, 9999, units(1), "x".into(), None, NOW).await,
         Err(StoreError::NotFound(_))
     ));
 }
@@ -295,14 +317,19 @@ async fn concurrent_draws_never_oversell(db: TestDb) {
         .expect("created");
     for (q, days) in [(20, 3), (20, 2), (10, 1)] {
         store
-            .receive_stock(p.id, lot(q, 10 * days as i64, days), NOW)
+            .receive_stock(p.id, p.variants[0].id, lot(q, 10 * days as i64, days), NOW)
             .await
             .expect("lot");
     }
+    let (product_id, variant_id) = (p.id, p.variants[0].id);
     let tasks: Vec<_> = (0..200)
         .map(|_| {
             let store = Arc::clone(&store);
-            tokio::spawn(async move { store.adjust_stock(p.id, units(1), "sale".into(), None, NOW).await })
+            tokio::spawn(async move {
+                store
+                    .adjust_stock(product_id, variant_id, units(1), "sale".into(), None, NOW)
+                    .await
+            })
         })
         .collect();
     let (mut sold, mut refused) = (0, 0);
@@ -314,7 +341,7 @@ async fn concurrent_draws_never_oversell(db: TestDb) {
         }
     }
     assert_eq!((sold, refused), (50, 150));
-    let lots = store.lots(p.id, None, 10).await.expect("lots");
+    let lots = store.lots(p.id, None, None, 10).await.expect("lots");
     assert!(lots.iter().all(|l| l.remaining == 0));
     let drawn: i64 = sqlx::query_scalar("SELECT CAST(SUM(quantity) AS BIGINT) FROM stock_draws")
         .fetch_one(store.reader())
@@ -339,7 +366,10 @@ async fn the_database_refuses_a_lot_below_zero(db: TestDb) {
         .create_product(product("x", 100, None), NOW)
         .await
         .expect("created");
-    let l = store.receive_stock(p.id, lot(2, 10, 1), NOW).await.expect("lot");
+    let l = store
+        .receive_stock(p.id, p.variants[0].id, lot(2, 10, 1), NOW)
+        .await
+        .expect("lot");
     let result = store
         .write(move |conn| {
             Box::pin(async move {
@@ -362,7 +392,10 @@ async fn every_change_lands_in_the_feed(db: TestDb) {
         .create_product(product("x", 100, None), NOW)
         .await
         .expect("created");
-    store.receive_stock(p.id, lot(1, 1, 1), NOW).await.expect("lot");
+    store
+        .receive_stock(p.id, p.variants[0].id, lot(1, 1, 1), NOW)
+        .await
+        .expect("lot");
     store
         .update_product(
             p.id,
@@ -415,10 +448,10 @@ async fn bulk_imports_are_keyed_by_sku(db: TestDb) {
     let items: Vec<ImportProduct> = (0..1200)
         .map(|i| {
             let mut p = product(&format!("item {i}"), 100 + i, Some("Bulk"));
-            p.sku = Some(Sku::parse(&format!("BULK-{i}")).expect("sku"));
+            p.variants[0].sku = Some(Sku::parse(&format!("BULK-{i}")).expect("sku"));
             ImportProduct {
                 product: p,
-                lots: vec![lot(5, 10, 3), lot(2, 12, 1)],
+                lots: vec![vec![lot(5, 10, 3), lot(2, 12, 1)]],
             }
         })
         .collect();
@@ -432,7 +465,7 @@ async fn bulk_imports_are_keyed_by_sku(db: TestDb) {
     assert_eq!((units, value), (1200 * 7, 1200 * (5 * 10 + 2 * 12)));
     let p = store.products_after(0, 1).await.expect("first")[0].clone();
     assert_eq!(p.stock_available, 7);
-    let lots = store.lots(p.id, None, 10).await.expect("lots");
+    let lots = store.lots(p.id, None, None, 10).await.expect("lots");
     assert_eq!(
         lots.iter().map(|l| l.unit_cost).collect::<Vec<_>>(),
         [10, 12],
@@ -442,9 +475,16 @@ async fn bulk_imports_are_keyed_by_sku(db: TestDb) {
 }
 engine_test!(bulk_imports_are_keyed_by_sku);
 
-fn price(minor: i64) -> ProductChanges {
+/// A new price for the product's first variant.
+fn price(p: &emporium_store::catalog::Product, minor: i64) -> ProductChanges {
     ProductChanges {
-        price: Some(Price::parse("price", minor).expect("price")),
+        variant: Some((
+            p.variants[0].id,
+            VariantChanges {
+                price: Some(Price::parse("price", minor).expect("price")),
+                ..Default::default()
+            },
+        )),
         ..Default::default()
     }
 }
@@ -472,11 +512,14 @@ async fn cached_products_and_pages_follow_every_change(db: TestDb) {
         1
     );
 
-    store.update_product(p.id, price(1200), NOW).await.expect("updated");
+    store.update_product(p.id, price(&p, 1200), NOW).await.expect("updated");
     assert_eq!(store.product(p.id).await.expect("read").map(|p| p.price), Some(1200));
     assert_eq!(store.products_by_ids(&[p.id]).await.expect("batch")[0].price, 1200);
 
-    store.receive_stock(p.id, lot(7, 500, 0), NOW).await.expect("received");
+    store
+        .receive_stock(p.id, p.variants[0].id, lot(7, 500, 0), NOW)
+        .await
+        .expect("received");
     assert_eq!(
         store.product(p.id).await.expect("read").map(|p| p.stock_available),
         Some(7)
@@ -508,7 +551,7 @@ async fn cached_products_and_pages_follow_every_change(db: TestDb) {
     // (the search follower, in the server) tells it to forget.
     let other = db.open().await;
     assert_eq!(other.product(p.id).await.expect("read").map(|p| p.price), Some(1200));
-    store.update_product(p.id, price(1500), NOW).await.expect("updated");
+    store.update_product(p.id, price(&p, 1500), NOW).await.expect("updated");
     assert_eq!(
         other.product(p.id).await.expect("read").map(|p| p.price),
         Some(1200),
@@ -564,7 +607,7 @@ async fn a_read_begun_after_a_write_was_acknowledged_sees_it_under_concurrency(d
         }));
     }
     for k in 2..=200 {
-        store.update_product(p.id, price(k), NOW).await.expect("updated");
+        store.update_product(p.id, price(&p, k), NOW).await.expect("updated");
         acknowledged.store(k, std::sync::atomic::Ordering::Release);
     }
     done.store(true, std::sync::atomic::Ordering::Release);

@@ -61,10 +61,10 @@ async fn buyer(store: &Store, name: &str) -> (i64, i64) {
     (user.id, address.id)
 }
 
-/// Places and pays an order of `units` of `product` at `at`; answers the order id.
-async fn paid_order(store: &Store, (user, address): (i64, i64), product: i64, units: i64, at: Timestamp) -> i64 {
+/// Places and pays an order of `units` of `variant` at `at`; answers the order id.
+async fn paid_order(store: &Store, (user, address): (i64, i64), variant: i64, units: i64, at: Timestamp) -> i64 {
     store
-        .set_cart_item(user, product, Some(CartQuantity::parse(units).expect("qty")), at)
+        .set_cart_item(user, variant, Some(CartQuantity::parse(units).expect("qty")), at)
         .await
         .expect("cart");
     let request = PlaceOrder {
@@ -110,13 +110,16 @@ async fn days_add_up_revenue_refunds_fifo_cost_and_margin(db: TestDb) {
             NewProduct {
                 name: ProductName::parse("Green tea 绿茶").expect("name"),
                 description: Description::default(),
-                price: Price::parse("price", 1000).expect("price"),
                 currency: Currency::CNY,
                 category: None,
-                sku: None,
                 images: Images::default(),
                 status: ProductStatus::Active,
-                initial_stock: None,
+                options: Default::default(),
+                variants: vec![emporium_store::variants::NewVariant::simple(
+                    Price::parse("price", 1000).expect("price"),
+                    None,
+                    None,
+                )],
             },
             NOW,
         )
@@ -124,11 +127,21 @@ async fn days_add_up_revenue_refunds_fifo_cost_and_margin(db: TestDb) {
         .expect("product");
     // Two lots: 3 units at 1.00, then 5 at 2.00. FIFO takes the cheap ones first.
     store
-        .receive_stock(product.id, lot(3, 100, NOW.minus(Duration::from_secs(7200))), NOW)
+        .receive_stock(
+            product.id,
+            product.variants[0].id,
+            lot(3, 100, NOW.minus(Duration::from_secs(7200))),
+            NOW,
+        )
         .await
         .expect("lot");
     store
-        .receive_stock(product.id, lot(5, 200, NOW.minus(Duration::from_secs(3600))), NOW)
+        .receive_stock(
+            product.id,
+            product.variants[0].id,
+            lot(5, 200, NOW.minus(Duration::from_secs(3600))),
+            NOW,
+        )
         .await
         .expect("lot");
 
@@ -137,9 +150,9 @@ async fn days_add_up_revenue_refunds_fifo_cost_and_margin(db: TestDb) {
     let today = day_of(NOW);
     let tomorrow = NOW.plus(Duration::from_secs(86_400));
     // Today: 4 units = 3×1.00 + 1×2.00 of cost.
-    let first = paid_order(&store, alice, product.id, 4, NOW).await;
+    let first = paid_order(&store, alice, product.variants[0].id, 4, NOW).await;
     // Tomorrow: 2 units at 2.00, and 3.00 of the first order refunded.
-    let second = paid_order(&store, bob, product.id, 2, tomorrow).await;
+    let second = paid_order(&store, bob, product.variants[0].id, 2, tomorrow).await;
     // Revenue is what was paid: the lines plus any shipping fee.
     let total = |id: i64| {
         let store = store.clone();

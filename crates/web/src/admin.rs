@@ -5,6 +5,7 @@
 
 mod catalog;
 mod sales;
+mod variants;
 
 use askama::Template;
 use axum::Router;
@@ -27,6 +28,8 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/products/{id}", get(catalog::edit_page).post(catalog::update))
         .route("/admin/products/{id}/archive", post(catalog::archive))
         .route("/admin/products/{id}/lots", post(catalog::receive))
+        .route("/admin/products/{id}/variants", post(variants::add))
+        .route("/admin/products/{id}/variants/{variant_id}", post(variants::update))
         .route("/admin/inventory", get(catalog::inventory))
         .route("/admin/orders", get(sales::orders))
         .route("/admin/orders/{id}", get(sales::order))

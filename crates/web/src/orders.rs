@@ -23,8 +23,12 @@ use emporium_app::{AppState, orders};
 pub struct Line {
     /// The product.
     pub product_id: i64,
+    /// The variant.
+    pub variant_id: i64,
     /// Its name.
     pub name: String,
+    /// The variant's option values, `颜色: 黑 · 尺码: 42` (empty for a simple product).
+    pub variant: String,
     /// Unit price.
     pub unit_price: String,
     /// Units.
@@ -38,12 +42,23 @@ impl From<&CartLine> for Line {
     fn from(l: &CartLine) -> Self {
         Self {
             product_id: l.product_id,
+            variant_id: l.variant_id,
             name: l.name.clone(),
+            variant: variant_label(&l.options),
             unit_price: money(l.unit_price, &l.currency),
             quantity: l.quantity,
             line_total: money(l.unit_price * l.quantity, &l.currency),
         }
     }
+}
+
+/// `颜色: 黑 · 尺码: 42`.
+pub fn variant_label(options: &[(String, String)]) -> String {
+    options
+        .iter()
+        .map(|(name, value)| format!("{name}: {value}"))
+        .collect::<Vec<_>>()
+        .join(" · ")
 }
 
 /// What a cart's lines add up to (before shipping), and their currency.
@@ -214,7 +229,9 @@ pub async fn order_detail(state: &AppState, order: &Order) -> Result<OrderDetail
             .iter()
             .map(|i| Line {
                 product_id: i.product_id,
+                variant_id: i.variant_id,
                 name: i.name.clone(),
+                variant: variant_label(&i.options),
                 unit_price: money(i.unit_price, &order.currency),
                 quantity: i.quantity,
                 line_total: money(i.line_total, &order.currency),

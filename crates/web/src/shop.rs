@@ -15,6 +15,7 @@ use super::view::{
     Ctx, FieldErrors, Posted, WebError, WebResult, form_errors, money, page, parse_money, render, see_other, time,
 };
 use emporium_app::catalog::{self, find_products};
+use emporium_app::error::AppError;
 use emporium_app::recommendations::{Basis, also_bought, for_user, popular};
 use emporium_app::{AppState, cart};
 
@@ -40,7 +41,7 @@ impl From<&Product> for Card {
         Self {
             id: p.id,
             name: p.name.clone(),
-            price: money(p.price, &p.currency),
+            price: price_range(p),
             image: image_of(p),
             rating: rating_of(p),
             in_stock: p.stock_available > 0,
@@ -241,7 +242,10 @@ pub struct ReviewItem {
 struct ProductPage {
     ctx: Ctx,
     product: Product,
+    /// The price, or the range of the variants' prices.
     price: String,
+    /// The variants on sale to choose from (empty for a product without options).
+    choices: Vec<VariantChoice>,
     images: Vec<String>,
     rating: String,
     quantity: String,
@@ -252,6 +256,58 @@ struct ProductPage {
     older_reviews: Option<String>,
     /// Products bought with this one; hidden while empty.
     also_bought: Vec<Card>,
+}
+
+/// A variant as the product page offers it.
+#[derive(Debug)]
+pub struct VariantChoice {
+    id: i64,
+    /// `黑 / 42`.
+    label: String,
+    price: String,
+    /// The struck-through "was" price.
+    compare_at: Option<String>,
+    stock: i64,
+    selected: bool,
+}
+
+/// The variants of `product` on sale, the `wanted` one (or the first in stock) selected.
+fn choices(product: &Product, wanted: Option<i64>) -> Vec<VariantChoice> {
+    if product.options.is_empty() {
+        return Vec::new();
+    }
+    let on_sale: Vec<_> = product
+        .variants
+        .iter()
+        .filter(|v| v.status == ProductStatus::Active)
+        .collect();
+    let selected = wanted
+        .filter(|w| on_sale.iter().any(|v| v.id == *w))
+        .or_else(|| on_sale.iter().find(|v| v.stock_available > 0).map(|v| v.id));
+    on_sale
+        .into_iter()
+        .map(|v| VariantChoice {
+            id: v.id,
+            label: v.option_values.label(),
+            price: money(v.price, &product.currency),
+            compare_at: v.compare_at_price.map(|c| money(c, &product.currency)),
+            stock: v.stock_available,
+            selected: Some(v.id) == selected,
+        })
+        .collect()
+}
+
+/// A product's price as the shop shows it: one price, or the range over its variants.
+pub fn price_range(product: &Product) -> String {
+    if product.price_max > product.price {
+        format!(
+            "{} – {}",
+            money(product.price, &product.currency),
+            money(product.price_max, &product.currency)
+        )
+    } else {
+        money(product.price, &product.currency)
+    }
 }
 
 /// Reviews shown per page on the product page.
@@ -268,7 +324,7 @@ async fn product_page(
     state: &AppState,
     visitor: &Visitor,
     id: i64,
-    quantity: String,
+    (quantity, variant): (String, Option<i64>),
     errors: FieldErrors,
     reviews_before: Option<i64>,
 ) -> WebResult {
@@ -297,7 +353,8 @@ async fn product_page(
         status,
         &ProductPage {
             ctx: Ctx::new(visitor),
-            price: money(product.price, &product.currency),
+            price: price_range(&product),
+            choices: choices(&product, variant),
             images: if product.images.is_empty() {
                 vec!["/assets/placeholder.svg".to_owned()]
             } else {
@@ -333,7 +390,7 @@ pub async fn product(
 ) -> WebResult {
     // A malformed position just starts the list from the newest.
     let before = q.reviews_before.as_deref().and_then(|v| v.trim().parse::<i64>().ok());
-    product_page(&state, &visitor, id, "1".into(), FieldErrors::default(), before).await
+    product_page(&state, &visitor, id, ("1".into(), None), FieldErrors::default(), before).await
 }
 
 /// The add-to-cart and cart-line forms.
@@ -341,12 +398,16 @@ pub async fn product(
 pub struct CartForm {
     #[serde(default)]
     quantity: String,
+    /// The variant, for a product with several (the product page's choice, a cart line).
+    #[serde(default)]
+    variant_id: String,
     /// `add` adds to what the cart holds (product page); otherwise the quantity is set.
     #[serde(default)]
     mode: String,
 }
 
-/// `POST /cart/items/{id}`: adds from the product page, or sets/removes from the cart.
+/// `POST /cart/items/{id}`: adds from the product page, or sets/removes from the cart; the
+/// line is the form's `variant_id`, or the product's only variant.
 pub async fn set_cart_item(
     State(state): State<AppState>,
     Path(id): Path<i64>,
@@ -356,10 +417,11 @@ pub async fn set_cart_item(
         return Err(WebError::LoginRequired(format!("/products/{id}")));
     };
     let adding = form.mode == "add";
+    let variant = form.variant_id.trim().parse::<i64>().ok();
     let Ok(mut quantity) = form.quantity.trim().parse::<i64>() else {
         let errors = FieldErrors::one("quantity", "must be a whole number from 1 to 999").localized(visitor.lang);
         return if adding {
-            product_page(&state, &visitor, id, form.quantity, errors, None).await
+            product_page(&state, &visitor, id, (form.quantity, variant), errors, None).await
         } else {
             Err(WebError::BadRequest("quantity must be a whole number".into()))
         };
@@ -370,19 +432,28 @@ pub async fn set_cart_item(
             .cart(session.user.id)
             .await?
             .iter()
-            .find(|l| l.product_id == id)
+            .find(|l| l.product_id == id && variant.is_none_or(|v| l.variant_id == v))
             .map_or(0, |l| l.quantity);
         if quantity < 1 {
             let errors = FieldErrors::one("quantity", "must be a whole number from 1 to 999").localized(visitor.lang);
-            return product_page(&state, &visitor, id, form.quantity, errors, None).await;
+            return product_page(&state, &visitor, id, (form.quantity, variant), errors, None).await;
         }
         quantity += held;
     }
-    match cart::set_quantity(&state, session.user.id, id, quantity).await {
+    let done = match variant {
+        Some(variant_id) => match state.store().product(id).await? {
+            Some(p) if p.variant(variant_id).is_some() => {
+                cart::set_line(&state, session.user.id, variant_id, quantity).await
+            }
+            _ => Err(AppError::NotFound("variant")),
+        },
+        None => cart::set_quantity(&state, session.user.id, id, quantity).await,
+    };
+    match done {
         Ok(()) => Ok(see_other(if adding { "/cart?added=1" } else { "/cart" })),
         Err(e) => {
             let errors = form_errors(e, visitor.lang)?;
-            product_page(&state, &visitor, id, form.quantity, errors, None).await
+            product_page(&state, &visitor, id, (form.quantity, variant), errors, None).await
         }
     }
 }

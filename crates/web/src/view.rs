@@ -170,7 +170,7 @@ impl FieldErrors {
 /// page when it is not about the form's input.
 pub fn form_errors(e: AppError, lang: Lang) -> Result<FieldErrors, WebError> {
     let errors = match e {
-        AppError::Invalid(errors) => FieldErrors(errors),
+        AppError::Invalid(errors) | AppError::Unprocessable { errors, .. } => FieldErrors(errors),
         AppError::Malformed {
             detail,
             field: Some(field),
@@ -250,7 +250,7 @@ impl From<emporium_store::StoreError> for WebError {
 fn status_of(e: &AppError) -> StatusCode {
     match e {
         AppError::Malformed { .. } => StatusCode::BAD_REQUEST,
-        AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        AppError::Invalid(_) | AppError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
         AppError::Unauthenticated(_) | AppError::InvalidCredentials => StatusCode::UNAUTHORIZED,
         AppError::Forbidden | AppError::NotAllowed(_) => StatusCode::FORBIDDEN,
         AppError::NotFound(_) => StatusCode::NOT_FOUND,
@@ -309,7 +309,9 @@ impl IntoResponse for WebError {
                         tracing::error!(error = ?cause, "internal error on a page");
                         String::new()
                     }
-                    AppError::Invalid(errors) => errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "),
+                    AppError::Invalid(errors) | AppError::Unprocessable { errors, .. } => {
+                        errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+                    }
                     other => other.to_string(),
                 };
                 let (en, zh) = match status {

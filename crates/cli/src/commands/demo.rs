@@ -11,9 +11,11 @@ use emporium_domain::catalog::{CategoryName, Description, Images, ProductName, P
 use emporium_domain::inventory::Units;
 use emporium_domain::money::{Currency, Price, UnitCost};
 use emporium_domain::time::{Clock, SystemClock, Timestamp};
+use emporium_domain::variant::ProductOptions;
 use emporium_store::Store;
 use emporium_store::catalog::{ImportProduct, NewProduct};
 use emporium_store::inventory::NewLot;
+use emporium_store::variants::NewVariant;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::open_store;
@@ -94,13 +96,16 @@ fn to_import(demo: emporium_demo::DemoProduct, now: Timestamp) -> anyhow::Result
     let product = NewProduct {
         name: ProductName::parse(&demo.name).map_err(invalid)?,
         description: Description::parse(&demo.description).map_err(invalid)?,
-        price: Price::parse("price", demo.price).map_err(invalid)?,
         currency: Currency::CNY,
         category: Some(CategoryName::parse("category", demo.category).map_err(invalid)?),
-        sku: Some(Sku::parse(&demo.sku).map_err(invalid)?),
         images: Images::default(),
         status: ProductStatus::Active,
-        initial_stock: None,
+        options: ProductOptions::default(),
+        variants: vec![NewVariant::simple(
+            Price::parse("price", demo.price).map_err(invalid)?,
+            Some(Sku::parse(&demo.sku).map_err(invalid)?),
+            None,
+        )],
     };
     let lots = demo
         .lots
@@ -114,5 +119,8 @@ fn to_import(demo: emporium_demo::DemoProduct, now: Timestamp) -> anyhow::Result
             })
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
-    Ok(ImportProduct { product, lots })
+    Ok(ImportProduct {
+        product,
+        lots: vec![lots],
+    })
 }

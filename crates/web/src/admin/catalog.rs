@@ -9,6 +9,7 @@ use serde::Deserialize;
 
 use emporium_app::catalog::{self, InitialStock, ProductDraft, ProductEdit, ProductQuery, find_products};
 use emporium_app::inventory::{self, Receipt};
+use emporium_app::variants::VariantDraft;
 use emporium_app::{AppError, AppState};
 
 use crate::account::Empty;
@@ -81,7 +82,7 @@ pub async fn list(State(state): State<AppState>, visitor: Visitor, Query(p): Que
 
 /// The product form, as typed.
 #[derive(Debug, Default, Deserialize)]
-pub struct ProductForm {
+pub(super) struct ProductForm {
     #[serde(default)]
     name: String,
     #[serde(default)]
@@ -102,10 +103,16 @@ pub struct ProductForm {
     initial_quantity: String,
     #[serde(default)]
     initial_unit_cost: String,
+    /// One option per line, `颜色: 黑, 白`; a new product gets a variant per combination.
+    #[serde(default)]
+    options: String,
+    /// Whether the product has one variant, whose price and SKU the form edits.
+    #[serde(skip)]
+    single: bool,
 }
 
 impl ProductForm {
-    fn of(p: &Product) -> Self {
+    pub(super) fn of(p: &Product) -> Self {
         let exponent = emporium_domain::money::Currency::parse("currency", &p.currency).map_or(2, |c| c.exponent());
         let scale = 10i64.pow(u32::from(exponent));
         Self {
@@ -118,7 +125,15 @@ impl ProductForm {
             },
             currency: p.currency.clone(),
             category: p.category.clone().unwrap_or_default(),
-            sku: p.sku.clone().unwrap_or_default(),
+            sku: p.sole_variant().and_then(|v| v.sku.clone()).unwrap_or_default(),
+            options: p
+                .options
+                .as_slice()
+                .iter()
+                .map(|o| format!("{}: {}", o.name, o.values.join(", ")))
+                .collect::<Vec<_>>()
+                .join("\n"),
+            single: p.variants.len() == 1,
             images: p.images.join("\n"),
             status: p.status.as_str().to_owned(),
             initial_quantity: String::new(),
@@ -132,6 +147,25 @@ impl ProductForm {
         } else {
             self.currency.trim().to_ascii_uppercase()
         }
+    }
+
+    /// The options as typed: `name: value, value` per line.
+    fn options(&self) -> Vec<(String, Vec<String>)> {
+        self.options
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(|l| {
+                let (name, values) = l.split_once([':', '：']).unwrap_or((l, ""));
+                let values = values
+                    .split([',', '，'])
+                    .map(str::trim)
+                    .filter(|v| !v.is_empty())
+                    .map(str::to_owned)
+                    .collect();
+                (name.trim().to_owned(), values)
+            })
+            .collect()
     }
 
     fn images(&self) -> Vec<String> {
@@ -148,6 +182,8 @@ impl ProductForm {
 #[derive(Debug)]
 pub struct LotRow {
     id: i64,
+    /// The variant's values (empty for a simple product).
+    variant: String,
     quantity: i64,
     remaining: i64,
     unit_cost: String,
@@ -158,6 +194,9 @@ pub struct LotRow {
 /// The receive-stock form, as typed.
 #[derive(Debug, Default, Deserialize)]
 pub struct LotForm {
+    /// The variant receiving the lot (for a product with several).
+    #[serde(default)]
+    variant_id: String,
     #[serde(default)]
     quantity: String,
     #[serde(default)]
@@ -178,9 +217,13 @@ struct ProductPage {
     lot: LotForm,
     lot_errors: FieldErrors,
     stock: i64,
+    /// The product's variants (empty for a new product).
+    variants: Vec<crate::admin::variants::VariantRow>,
+    /// The option names, for the add-variant form.
+    option_names: Vec<String>,
 }
 
-async fn product_page(
+pub(super) async fn product_page(
     state: &AppState,
     visitor: &Visitor,
     id: Option<i64>,
@@ -199,7 +242,7 @@ async fn product_page(
         )
     });
     let lots = match id {
-        Some(id) => state.store().lots(id, None, 100).await?,
+        Some(id) => state.store().lots(id, None, None, 100).await?,
         None => Vec::new(),
     };
     let currency = product.as_ref().map_or("CNY", |p| p.currency.as_str()).to_owned();
@@ -220,6 +263,11 @@ async fn product_page(
                 .iter()
                 .map(|l| LotRow {
                     id: l.id,
+                    variant: product
+                        .as_ref()
+                        .and_then(|p| p.variant(l.variant_id))
+                        .map(|v| v.option_values.label())
+                        .unwrap_or_default(),
                     quantity: l.quantity,
                     remaining: l.remaining,
                     unit_cost: money(l.unit_cost, &currency),
@@ -230,6 +278,11 @@ async fn product_page(
             lot,
             lot_errors,
             stock: product.as_ref().map_or(0, |p| p.stock_available),
+            variants: product.as_ref().map(crate::admin::variants::rows).unwrap_or_default(),
+            option_names: product
+                .as_ref()
+                .map(|p| p.options.names().into_iter().map(str::to_owned).collect())
+                .unwrap_or_default(),
         },
     ))
 }
@@ -288,16 +341,38 @@ pub async fn create(State(state): State<AppState>, Posted { visitor, form }: Pos
         )
         .await;
     }
+    let options = form.options();
+    // With options, a variant per combination at the form's price (SKUs numbered after
+    // the form's, when one is given); the first lot goes to the first.
+    let variants = (!options.is_empty()).then(|| {
+        crate::admin::variants::combinations(&options)
+            .into_iter()
+            .enumerate()
+            .map(|(n, option_values)| VariantDraft {
+                sku: Some(form.sku.trim())
+                    .filter(|s| !s.is_empty())
+                    .map(|s| format!("{s}-{}", n + 1)),
+                option_values,
+                price,
+                initial_stock: if n == 0 { initial_stock } else { None },
+                ..VariantDraft::default()
+            })
+            .collect()
+    });
+    let single = variants.is_none();
     let request = ProductDraft {
         name: form.name.clone(),
         description: Some(form.description.clone()),
-        price,
+        price: single.then_some(price),
         currency: Some(form.currency()),
         category: Some(form.category.clone()),
-        sku: Some(form.sku.clone()),
+        sku: single.then(|| form.sku.clone()),
         images: Some(form.images()),
         status: Some(form.status.clone()).filter(|s| !s.is_empty()),
-        initial_stock,
+        initial_stock: if single { initial_stock } else { None },
+        options,
+        variants,
+        ..ProductDraft::default()
     };
     match catalog::create_product(&state, request).await {
         Ok(product) => Ok(see_other(&format!("/admin/products/{}", product.id))),
@@ -315,6 +390,9 @@ fn rename_initial(mut errors: FieldErrors) -> FieldErrors {
             .field
             .replace("initial_stock.quantity", "initial_quantity")
             .replace("initial_stock.unit_cost", "initial_unit_cost");
+        if e.field.starts_with("options[") || e.field.starts_with("variants") {
+            e.field = "options".into();
+        }
     }
     errors
 }
@@ -332,8 +410,14 @@ pub async fn update(
     Posted { visitor, form }: Posted<ProductForm>,
 ) -> WebResult {
     visitor.staff()?;
+    let product = state.store().product(id).await?.ok_or(WebError::NotFound)?;
+    let single = product.variants.len() == 1;
     let mut errors = Vec::new();
-    let price = price_of(&form, &mut errors);
+    let price = if single {
+        Some(price_of(&form, &mut errors))
+    } else {
+        None
+    };
     if !errors.is_empty() {
         return product_page(
             &state,
@@ -344,21 +428,31 @@ pub async fn update(
         )
         .await;
     }
+    let options = form.options();
     let request = ProductEdit {
         name: Some(form.name.clone()),
         description: Some(form.description.clone()),
-        price: Some(price),
+        price,
         currency: Some(form.currency()),
         category: Some(Some(form.category.clone())),
-        sku: Some(Some(form.sku.clone())),
+        sku: single.then(|| Some(form.sku.clone())),
         images: Some(form.images()),
         status: Some(form.status.clone()).filter(|s| !s.is_empty()),
+        options: (options
+            != product
+                .options
+                .as_slice()
+                .iter()
+                .map(|o| (o.name.clone(), o.values.clone()))
+                .collect::<Vec<_>>())
+        .then_some(options),
+        ..ProductEdit::default()
     };
     match catalog::update_product(&state, id, request).await {
         Ok(_) => Ok(see_other(&format!("/admin/products/{id}"))),
         Err(AppError::NotFound(_)) => Err(WebError::NotFound),
         Err(e) => {
-            let errors = form_errors(e, visitor.lang)?;
+            let errors = rename_initial(form_errors(e, visitor.lang)?);
             product_page(&state, &visitor, Some(id), Some((form, errors)), None).await
         }
     }
@@ -408,7 +502,8 @@ pub async fn receive(
         received_at: None,
         note: Some(form.note.as_str()).filter(|n| !n.trim().is_empty()),
     };
-    match inventory::receive_stock(&state, id, receipt).await {
+    let variant_id = form.variant_id.trim().parse::<i64>().ok();
+    match inventory::receive_stock(&state, id, variant_id, receipt).await {
         Ok(_) => Ok(see_other(&format!("/admin/products/{id}#lots"))),
         Err(e) => {
             let errors = form_errors(e, visitor.lang)?;
@@ -422,6 +517,8 @@ pub async fn receive(
 pub struct ValueRow {
     product_id: i64,
     name: String,
+    /// The variant's SKU and values.
+    variant: String,
     units: i64,
     value: String,
 }
@@ -451,7 +548,7 @@ pub async fn inventory(State(state): State<AppState>, visitor: Visitor, Query(p)
     let next_url = if rows.len() as i64 > PER_PAGE {
         rows.truncate(PER_PAGE as usize);
         rows.last()
-            .map(|r| with_query(&visitor.path, "after", &r.product_id.to_string()))
+            .map(|r| with_query(&visitor.path, "after", &r.variant_id.to_string()))
     } else {
         None
     };
@@ -462,6 +559,11 @@ pub async fn inventory(State(state): State<AppState>, visitor: Visitor, Query(p)
             .map(|r| ValueRow {
                 product_id: r.product_id,
                 name: r.name.clone(),
+                variant: [r.sku.clone().unwrap_or_default(), r.option_values.label()]
+                    .into_iter()
+                    .filter(|s| !s.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(" · "),
                 units: r.units_on_hand,
                 value: money(r.value, &r.currency),
             })
