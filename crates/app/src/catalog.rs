@@ -304,6 +304,36 @@ fn draft_variants(req: &ProductDraft, options: &ProductOptions, now: Timestamp) 
     }
 }
 
+/// Where a field of a new product comes in the request's documented order, so errors
+/// are named in that order whichever rule found them (a stable sort keeps the order
+/// within one field's errors, and among the variants' fields).
+fn field_order(field: &str) -> usize {
+    const ORDER: [&str; 14] = [
+        "name",
+        "description",
+        "price",
+        "currency",
+        "category",
+        "sku",
+        "compare_at_price",
+        "weight_grams",
+        "barcode",
+        "images",
+        "status",
+        "initial_stock",
+        "options",
+        "variants",
+    ];
+    ORDER
+        .iter()
+        .position(|f| {
+            field
+                .strip_prefix(f)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '[']))
+        })
+        .unwrap_or(ORDER.len())
+}
+
 /// Validates and creates a product with its variants (and their first lots, if given).
 pub async fn create_product(state: &AppState, req: ProductDraft) -> AppResult<Product> {
     let now = state.now();
@@ -347,6 +377,7 @@ pub async fn create_product(state: &AppState, req: ProductDraft) -> AppResult<Pr
             let mut errors = Invalid::of([a.err(), b.err(), c.err(), d.err(), e.err(), f.err()]);
             errors.0.extend(options.err().map(|i| i.0).unwrap_or_default());
             errors.0.extend(variants.err().map(|i| i.0).unwrap_or_default());
+            errors.0.sort_by_key(|e| field_order(&e.field));
             return Err(errors.into());
         }
     };

@@ -20,4 +20,5 @@ mod reviews;
 #[path = "../support/mod.rs"]
 #[allow(dead_code, reason = "shared with the browser suite; each suite uses a part of it")]
 mod support;
+mod variants;
 mod web;

@@ -62,6 +62,11 @@ const ROUTES: &[(&str, &str, Access)] = &[
     ("DELETE", "/api/v1/cart", Caller),
     ("DELETE", "/api/v1/cart/items/{product_id}", Caller),
     ("PUT", "/api/v1/cart/items/{product_id}", Caller),
+    ("PUT", "/api/v1/cart/lines/{variant_id}", Caller),
+    ("DELETE", "/api/v1/cart/lines/{variant_id}", Caller),
+    ("POST", "/api/v1/products/{id}/variants", Staff),
+    ("PATCH", "/api/v1/products/{id}/variants/{variant_id}", Staff),
+    ("DELETE", "/api/v1/products/{id}/variants/{variant_id}", Staff),
     ("POST", "/api/v1/orders", Owned),
     ("GET", "/api/v1/orders", Caller),
     ("GET", "/api/v1/orders/{id}", Owned),
@@ -135,6 +140,12 @@ struct Fixture {
     tea: i64,
     cup: i64,
     spare: i64,
+    /// The variants of tea and cup (each has one).
+    tea_variant: i64,
+    cup_variant: i64,
+    /// A shirt in size S only, of the options S and M.
+    shirt: i64,
+    shirt_small: i64,
     address: i64,
     spare_address: i64,
     /// Awaiting payment, with a pending payment.
@@ -204,6 +215,12 @@ async fn keyed(app: &TestApp, token: &str, path: &str, body: Value) -> Value {
     response.json().await.unwrap()
 }
 
+async fn first_variant(app: &TestApp, product: i64) -> i64 {
+    app.get_json(&format!("/api/v1/products/{product}"), None).await["variants"][0]["id"]
+        .as_i64()
+        .unwrap()
+}
+
 async fn fixture(app: &TestApp) -> Fixture {
     let staff = app.staff("boss_s7").await;
     let tea = app
@@ -228,6 +245,10 @@ async fn fixture(app: &TestApp) -> Fixture {
             NewProduct::new("Spare 备用", 800).in_category("Tea").stocked(100, 700),
         )
         .await;
+
+    let shirt = json!({"name": "Shirt 衬衫", "options": [{"name": "Size", "values": ["S", "M"]}],
+                       "variants": [{"option_values": ["S"], "price": 9_900, "sku": "SHIRT-S"}]});
+    let shirt = created(app, &staff, Method::POST, "/api/v1/products", shirt).await;
 
     let alice = app.customer("alice_a7").await;
     let profile = json!({"email": "alice@a7.example", "phone": "+86 131 0000 7777"});
@@ -329,6 +350,10 @@ async fn fixture(app: &TestApp) -> Fixture {
         tea,
         cup,
         spare,
+        tea_variant: first_variant(app, tea).await,
+        cup_variant: first_variant(app, cup).await,
+        shirt: shirt["id"].as_i64().unwrap(),
+        shirt_small: shirt["variants"][0]["id"].as_i64().unwrap(),
         address,
         spare_address,
         pending,
@@ -403,6 +428,23 @@ fn call_for(fx: &Fixture, who: Who, method: &str, template: &str) -> Call {
             (format!("/api/v1/cart/items/{}", fx.tea), Some(json!({"quantity": 2})))
         }
         ("DELETE", "/api/v1/cart/items/{product_id}") => (format!("/api/v1/cart/items/{}", fx.cup), None),
+        ("PUT", "/api/v1/cart/lines/{variant_id}") => (
+            format!("/api/v1/cart/lines/{}", fx.tea_variant),
+            Some(json!({"quantity": 3})),
+        ),
+        ("DELETE", "/api/v1/cart/lines/{variant_id}") => (format!("/api/v1/cart/lines/{}", fx.cup_variant), None),
+        ("POST", "/api/v1/products/{id}/variants") => (
+            format!("/api/v1/products/{}/variants", fx.shirt),
+            Some(json!({"option_values": ["M"], "price": 10_900, "sku": "SHIRT-M"})),
+        ),
+        ("PATCH", "/api/v1/products/{id}/variants/{variant_id}") => (
+            format!("/api/v1/products/{}/variants/{}", fx.shirt, fx.shirt_small),
+            Some(json!({"price": 9_500})),
+        ),
+        ("DELETE", "/api/v1/products/{id}/variants/{variant_id}") => (
+            format!("/api/v1/products/{}/variants/{}", fx.shirt, fx.shirt_small),
+            None,
+        ),
         ("POST", "/api/v1/orders") => (template.to_owned(), Some(json!({"address_id": fx.address}))),
         ("GET", "/api/v1/orders/{id}") => (format!("/api/v1/orders/{}", fx.paid), None),
         ("POST", "/api/v1/orders/{id}/pay") => (
