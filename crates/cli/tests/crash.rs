@@ -251,7 +251,7 @@ async fn shopper(
     token: String,
     address: i64,
     staff: String,
-    products: Vec<i64>,
+    products: Vec<(i64, Vec<i64>)>,
     seed: u64,
 ) {
     use reqwest::Method;
@@ -259,7 +259,8 @@ async fn shopper(
     let mut journey = 0;
     while !shared.stop.load(Ordering::Relaxed) {
         journey += 1;
-        let product = products[rng.usize(..products.len())];
+        let (product, variants) = &products[rng.usize(..products.len())];
+        let (product, variant) = (*product, variants[rng.usize(..variants.len())]);
         let quantity = rng.i64(1..=3);
         shared
             .send(Method::DELETE, "/api/v1/cart", Some(&token), None, None, None)
@@ -267,7 +268,7 @@ async fn shopper(
         let (status, _) = shared
             .send(
                 Method::PUT,
-                &format!("/api/v1/cart/items/{product}"),
+                &format!("/api/v1/cart/lines/{variant}"),
                 Some(&token),
                 None,
                 Some(&json!({"quantity": quantity})),
@@ -526,17 +527,28 @@ async fn crash_run(db: TestDb, engine: &str) {
     });
     use reqwest::Method;
     let staff = login(&shared, "staff", "staff-password").await;
-    let mut products = Vec::new();
+    // Every product but the first has one variant; the first comes in two sizes, each
+    // with its own lots, so kills also land between a variant's and its product's stock.
+    let mut products: Vec<(i64, Vec<i64>)> = Vec::new();
     for n in 0..PRODUCTS {
         let price = rng.i64(1_000..20_000);
-        let body = json!({"name": format!("Crash test item {n}"), "price": price, "initial_stock": {"quantity": UNITS_EACH, "unit_cost": price / 2}});
+        let stock = json!({"quantity": UNITS_EACH / 2, "unit_cost": price / 2});
+        let body = if n == 0 {
+            json!({"name": format!("Crash test item {n}"), "options": [{"name": "Size", "values": ["S", "M"]}],
+                   "variants": [{"option_values": ["S"], "price": price, "initial_stock": stock},
+                                {"option_values": ["M"], "price": price + 100, "initial_stock": stock}]})
+        } else {
+            json!({"name": format!("Crash test item {n}"), "price": price, "initial_stock": {"quantity": UNITS_EACH, "unit_cost": price / 2}})
+        };
         let (status, product) = shared
             .send(Method::POST, "/api/v1/products", Some(&staff), None, Some(&body), None)
             .await;
         assert_eq!(status, StatusCode::CREATED, "{product}");
-        products.push(product["id"].as_i64().unwrap());
+        let variants = product["variants"].as_array().unwrap().iter().map(|v| v["id"].as_i64().unwrap());
+        products.push((product["id"].as_i64().unwrap(), variants.collect()));
     }
-    let mut received: BTreeMap<i64, i64> = products.iter().map(|&p| (p, UNITS_EACH)).collect();
+    let received_at_start = |(_, variants): &(i64, Vec<i64>)| if variants.len() > 1 { UNITS_EACH / 2 * 2 } else { UNITS_EACH };
+    let mut received: BTreeMap<i64, i64> = products.iter().map(|p| (p.0, received_at_start(p))).collect();
     let mut shoppers = Vec::new();
     for user in 0..clients {
         let name = format!("shopper{user}");
@@ -593,20 +605,21 @@ async fn crash_run(db: TestDb, engine: &str) {
         // A little stock comes in, about as fast as the shoppers buy it, so long runs keep
         // ordering at the edge of running out. Answered before the next kill is scheduled,
         // so each lot is received exactly once (the endpoint has no idempotency key).
-        for (product, received) in &mut received {
+        for (product, variants) in &products {
             let quantity = rng.i64(1..=3);
+            let variant = variants[rng.usize(..variants.len())];
             let (status, lot) = shared
                 .send(
                     Method::POST,
                     &format!("/api/v1/products/{product}/stock-lots"),
                     Some(&staff),
                     None,
-                    Some(&json!({"quantity": quantity, "unit_cost": 100})),
+                    Some(&json!({"variant_id": variant, "quantity": quantity, "unit_cost": 100})),
                     None,
                 )
                 .await;
             assert_eq!(status, StatusCode::CREATED, "{lot}");
-            *received += quantity;
+            *received.get_mut(product).unwrap() += quantity;
         }
     }
 
@@ -733,7 +746,7 @@ async fn crash_run(db: TestDb, engine: &str) {
     // the sandbox's ledger says it collected and paid back.
     let store = Store::open(&StoreOptions::new(&db.url)).await.unwrap();
     let held: BTreeMap<i64, i64> = acked.iter().map(|a| (a.id, a.quantity)).collect();
-    for &product in &products {
+    for &(product, _) in &products {
         let stock: i64 = sqlx::query_scalar("SELECT stock_available FROM products WHERE id = $1")
             .bind(product)
             .fetch_one(store.reader())
