@@ -261,6 +261,114 @@ async fn shopper_searches_buys_pays_and_asks_for_a_refund() -> Result<()> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_make_sizes_and_colours_and_a_shopper_buys_exactly_one() -> Result<()> {
+    if !browser_available() {
+        return Ok(());
+    }
+    let (app, _) = shop().await;
+    let mut j = Journey::start(&app, "variants").await?;
+
+    let r = async {
+        j.open("/login").await?;
+        j.fill("#f-username", "boss").await?;
+        j.fill("#f-password", "staff-password").await?;
+        j.click("#submit").await?;
+        // A new product with two options: a variant per combination, at the form's price.
+        j.open("/admin/products/new").await?;
+        j.fill("#f-name", "跑鞋 Runner").await?;
+        j.fill("#f-price", "399.00").await?;
+        j.fill("#f-sku", "RUN").await?;
+        j.fill("#f-options", "颜色: 黑, 白\n尺码: 41, 42").await?;
+        j.click("#save-product").await?;
+        j.expect_html("id=\"variants-table\"").await?;
+        let grid = j.text("#variants-table").await?;
+        ensure!(grid.contains("白 / 42") && grid.contains("黑 / 41"), "grid: {grid}");
+        Ok(())
+    }
+    .await;
+    j.step("create-with-options", r).await?;
+    let product_path = j.path().await?;
+    let id: i64 = product_path.trim_start_matches("/admin/products/").parse()?;
+    let product = app.get_json(&format!("/api/v1/products/{id}"), None).await;
+    let white42 = product["variants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["title"] == "白 / 42")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+
+    let r = async {
+        // The white 42 costs more; it gets a lot of its own.
+        j.fill(&format!("#variant-{white42} input[name=price]"), "429.00").await?;
+        j.click(&format!("#save-variant-{white42}")).await?;
+        let lot_variant = j.client.find(fantoccini::Locator::Css("#f-lot-variant")).await?;
+        lot_variant.select_by_value(&white42.to_string()).await?;
+        j.fill("#receive-form #f-quantity", "4").await?;
+        j.fill("#receive-form #f-unit_cost", "200.00").await?;
+        j.click("#receive").await?;
+        let stock = j.text(&format!("#variant-{white42} td.num")).await?;
+        ensure!(stock == "4", "white 42 stock: {stock}");
+        Ok(())
+    }
+    .await;
+    j.step("variant-price-and-lot", r).await?;
+
+    let r = async {
+        j.click("#logout").await?;
+        j.click("#nav-register").await?;
+        j.fill("#f-username", "shopper_han").await?;
+        j.fill("#f-password", "correct horse battery").await?;
+        j.click("#submit").await?;
+        j.open(&format!("/products/{id}")).await?;
+        let price = j.text("#product-price").await?;
+        ensure!(price == "¥399.00 – ¥429.00", "price range shown as {price}");
+        let choice = j.client.find(fantoccini::Locator::Css("#f-variant")).await?;
+        choice.select_by_value(&white42.to_string()).await?;
+        j.fill("#f-quantity", "2").await?;
+        j.click("#add-to-cart").await?;
+        let cart = j.text("#cart").await?;
+        ensure!(cart.contains("颜色: 白 · 尺码: 42"), "cart: {cart}");
+        let subtotal = j.text("#cart-subtotal").await?;
+        ensure!(subtotal == "¥858.00", "cart subtotal {subtotal}");
+        Ok(())
+    }
+    .await;
+    j.step("pick-size-and-colour", r).await?;
+
+    let r = async {
+        j.click("#checkout").await?;
+        j.fill("#f-recipient", "韩梅梅").await?;
+        j.fill("#f-phone", "13900139000").await?;
+        j.fill("#f-line1", "南京路 100 号").await?;
+        j.fill("#f-city", "上海").await?;
+        j.fill("#f-country", "CN").await?;
+        j.click("#save-address").await?;
+        j.click("#place-order").await?;
+        ensure!(shown_status(&j).await? == "pending_payment");
+        j.expect_html("颜色: 白 · 尺码: 42").await
+    }
+    .await;
+    j.step("ordered-that-variant", r).await?;
+    j.finish().await?;
+
+    let after = app.get_json(&format!("/api/v1/products/{id}"), None).await;
+    let stock: Vec<(String, i64)> = after["variants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| (v["title"].as_str().unwrap().to_owned(), v["stock_available"].as_i64().unwrap()))
+        .collect();
+    ensure!(
+        stock.iter().all(|(t, s)| *s == if t == "白 / 42" { 2 } else { 0 }),
+        "only the white 42 was drawn: {stock:?}"
+    );
+    app.assert_clean().await;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn staff_receive_stock_ship_and_refund_from_the_admin_pages() -> Result<()> {
     if !browser_available() {
         return Ok(());
