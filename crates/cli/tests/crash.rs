@@ -544,10 +544,20 @@ async fn crash_run(db: TestDb, engine: &str) {
             .send(Method::POST, "/api/v1/products", Some(&staff), None, Some(&body), None)
             .await;
         assert_eq!(status, StatusCode::CREATED, "{product}");
-        let variants = product["variants"].as_array().unwrap().iter().map(|v| v["id"].as_i64().unwrap());
+        let variants = product["variants"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v["id"].as_i64().unwrap());
         products.push((product["id"].as_i64().unwrap(), variants.collect()));
     }
-    let received_at_start = |(_, variants): &(i64, Vec<i64>)| if variants.len() > 1 { UNITS_EACH / 2 * 2 } else { UNITS_EACH };
+    let received_at_start = |(_, variants): &(i64, Vec<i64>)| {
+        if variants.len() > 1 {
+            UNITS_EACH / 2 * 2
+        } else {
+            UNITS_EACH
+        }
+    };
     let mut received: BTreeMap<i64, i64> = products.iter().map(|p| (p.0, received_at_start(p))).collect();
     let mut shoppers = Vec::new();
     for user in 0..clients {

@@ -8,6 +8,7 @@
 mod category;
 mod lots;
 mod text;
+mod variants;
 
 use fastrand::Rng;
 
@@ -27,6 +28,25 @@ pub struct DemoProduct {
     /// Retail price in fen (minor units of CNY), always positive and a whole number of yuan.
     pub price: i64,
     /// The 1..=4 stock lots the product arrived in, oldest first.
+    pub lots: Vec<DemoLot>,
+    /// The options it is sold in (`颜色`, `尺码`), each with its values; none for a simple
+    /// product.
+    pub options: Vec<(&'static str, Vec<&'static str>)>,
+    /// Its variants, one per combination of the options; the first has the product's
+    /// `sku`, `price` and `lots`.
+    pub variants: Vec<DemoVariant>,
+}
+
+/// A variant of a demo product.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoVariant {
+    /// The product's SKU for the first variant, then `…-2`, `…-3`.
+    pub sku: String,
+    /// One value per option.
+    pub option_values: Vec<String>,
+    /// Price in fen, a whole number of yuan.
+    pub price: i64,
+    /// Its own 1..=4 lots, oldest first.
     pub lots: Vec<DemoLot>,
 }
 
@@ -72,13 +92,19 @@ fn product(seed: u64, index: usize) -> DemoProduct {
     let price =
         text::retail_price(&mut rng, listing.yuan.clamp(category.min_yuan, category.max_yuan)).clamp(min_fen, max_fen);
     let lots = lots::lots(&mut rng, price);
+    let sku = format!("DEMO-{}-{index:06}", category.code);
+    // Drawn after everything above, so the first variant is the product as it was
+    // before the catalogue had variants.
+    let (options, variants) = variants::variants(&mut rng, category.code, &sku, price, lots.clone());
     DemoProduct {
-        sku: format!("DEMO-{}-{index:06}", category.code),
+        sku,
         name: listing.name,
         description: listing.description,
         category: category.name,
         price,
         lots,
+        options,
+        variants,
     }
 }
 

@@ -47,6 +47,7 @@ fn every_product_of_the_first_twenty_thousand_keeps_the_invariants() {
             category,
             price,
             lots,
+            ..
         } = &product;
         assert!(sku.len() <= 32 && sku.starts_with("DEMO-"), "{sku}");
         assert!(sku.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'), "{sku}");
@@ -236,5 +237,33 @@ fn english_queries_find_products() {
             products.iter().any(|p| p.description.contains(query)),
             "nothing matches {query:?}"
         );
+    }
+}
+
+#[test]
+fn products_come_in_about_three_variants_each_priced_and_stocked() {
+    let products = first(7, 10_000);
+    let variants: usize = products.iter().map(|p| p.variants.len()).sum();
+    assert!(
+        (27_000..=31_000).contains(&variants),
+        "{variants} variants in 10,000 products"
+    );
+    let mut skus = HashSet::new();
+    for p in &products {
+        let first = &p.variants[0];
+        assert_eq!((&first.sku, first.price, &first.lots), (&p.sku, p.price, &p.lots));
+        let combinations: usize = p.options.iter().map(|(_, v)| v.len()).product();
+        assert_eq!(p.variants.len(), combinations, "{}", p.sku);
+        for v in &p.variants {
+            assert!(skus.insert(v.sku.clone()), "duplicate sku {}", v.sku);
+            assert_eq!(v.option_values.len(), p.options.len());
+            assert!(
+                v.price > 0 && v.price % 100 == 0 && v.price >= p.price,
+                "{}: {}",
+                v.sku,
+                v.price
+            );
+            assert!((1..=4).contains(&v.lots.len()));
+        }
     }
 }

@@ -93,6 +93,39 @@ pub async fn load(store: &Store, n: usize) -> anyhow::Result<u64> {
 /// A demo product through the same validation as any product.
 fn to_import(demo: emporium_demo::DemoProduct, now: Timestamp) -> anyhow::Result<ImportProduct> {
     let invalid = |e: emporium_domain::FieldError| anyhow::anyhow!("demo product {}: {e}", demo.sku);
+    let options: Vec<(String, Vec<String>)> = demo
+        .options
+        .iter()
+        .map(|(name, values)| ((*name).to_owned(), values.iter().map(|v| (*v).to_owned()).collect()))
+        .collect();
+    let options =
+        ProductOptions::parse(&options).map_err(|e| anyhow::anyhow!("demo product {}: {}", demo.sku, e.0[0]))?;
+    let mut variants = Vec::with_capacity(demo.variants.len());
+    let mut lots = Vec::with_capacity(demo.variants.len());
+    for v in &demo.variants {
+        let mut variant = NewVariant::simple(
+            Price::parse("price", v.price).map_err(invalid)?,
+            Some(Sku::parse(&v.sku).map_err(invalid)?),
+            None,
+        );
+        variant.option_values = options
+            .combination("option_values", &v.option_values)
+            .map_err(invalid)?;
+        variants.push(variant);
+        lots.push(
+            v.lots
+                .iter()
+                .map(|lot| {
+                    Ok(NewLot {
+                        quantity: Units::parse("quantity", lot.quantity).map_err(invalid)?,
+                        unit_cost: UnitCost::parse("unit_cost", lot.unit_cost).map_err(invalid)?,
+                        received_at: now.minus(Duration::from_secs(u64::from(lot.received_days_ago) * 86_400)),
+                        note: None,
+                    })
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?,
+        );
+    }
     let product = NewProduct {
         name: ProductName::parse(&demo.name).map_err(invalid)?,
         description: Description::parse(&demo.description).map_err(invalid)?,
@@ -100,27 +133,8 @@ fn to_import(demo: emporium_demo::DemoProduct, now: Timestamp) -> anyhow::Result
         category: Some(CategoryName::parse("category", demo.category).map_err(invalid)?),
         images: Images::default(),
         status: ProductStatus::Active,
-        options: ProductOptions::default(),
-        variants: vec![NewVariant::simple(
-            Price::parse("price", demo.price).map_err(invalid)?,
-            Some(Sku::parse(&demo.sku).map_err(invalid)?),
-            None,
-        )],
+        options,
+        variants,
     };
-    let lots = demo
-        .lots
-        .iter()
-        .map(|lot| {
-            Ok(NewLot {
-                quantity: Units::parse("quantity", lot.quantity).map_err(invalid)?,
-                unit_cost: UnitCost::parse("unit_cost", lot.unit_cost).map_err(invalid)?,
-                received_at: now.minus(Duration::from_secs(u64::from(lot.received_days_ago) * 86_400)),
-                note: None,
-            })
-        })
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    Ok(ImportProduct {
-        product,
-        lots: vec![lots],
-    })
+    Ok(ImportProduct { product, lots })
 }

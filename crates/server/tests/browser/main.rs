@@ -301,7 +301,8 @@ async fn staff_make_sizes_and_colours_and_a_shopper_buys_exactly_one() -> Result
 
     let r = async {
         // The white 42 costs more; it gets a lot of its own.
-        j.fill(&format!("#variant-{white42} input[name=price]"), "429.00").await?;
+        j.fill(&format!("#variant-{white42} input[name=price]"), "429.00")
+            .await?;
         j.click(&format!("#save-variant-{white42}")).await?;
         let lot_variant = j.client.find(fantoccini::Locator::Css("#f-lot-variant")).await?;
         lot_variant.select_by_value(&white42.to_string()).await?;
@@ -358,7 +359,12 @@ async fn staff_make_sizes_and_colours_and_a_shopper_buys_exactly_one() -> Result
         .as_array()
         .unwrap()
         .iter()
-        .map(|v| (v["title"].as_str().unwrap().to_owned(), v["stock_available"].as_i64().unwrap()))
+        .map(|v| {
+            (
+                v["title"].as_str().unwrap().to_owned(),
+                v["stock_available"].as_i64().unwrap(),
+            )
+        })
         .collect();
     ensure!(
         stock.iter().all(|(t, s)| *s == if t == "白 / 42" { 2 } else { 0 }),

@@ -68,14 +68,23 @@ pub async fn load(store: &Store, shoppers: usize, bcrypt_cost: u32, now: Timesta
             .filter(|p| p.category.as_deref() == Some(favourite))
             .collect();
         for _ in 0..rng.usize(1..=4) {
-            let mut lines: Vec<i64> = (0..rng.usize(1..=3))
+            let mut lines: Vec<(i64, i64)> = (0..rng.usize(1..=3))
                 .map(|_| {
-                    if rng.f64() < 0.7 {
-                        in_favourite[rng.usize(..in_favourite.len())].id
+                    let product = if rng.f64() < 0.7 {
+                        in_favourite[rng.usize(..in_favourite.len())]
                     } else {
                         // The catalogue's head sells most: a squared uniform leans to it.
-                        catalogue[(rng.f64().powi(2) * catalogue.len() as f64) as usize].id
-                    }
+                        &catalogue[(rng.f64().powi(2) * catalogue.len() as f64) as usize]
+                    };
+                    // Any of its variants with stock (the filter below keeps products that
+                    // have some).
+                    let in_stock: Vec<i64> = product
+                        .variants
+                        .iter()
+                        .filter(|v| v.stock_available > 0)
+                        .map(|v| v.id)
+                        .collect();
+                    (product.id, in_stock[rng.usize(..in_stock.len())])
                 })
                 .collect();
             lines.sort_unstable();
@@ -123,14 +132,15 @@ async fn buy(
     store: &Store,
     user_id: i64,
     address_id: i64,
-    products: &[i64],
+    lines: &[(i64, i64)],
     rng: &mut fastrand::Rng,
     now: Timestamp,
 ) -> anyhow::Result<bool> {
-    for &product in products {
+    for &(_, variant) in lines {
         let quantity = CartQuantity::parse(1).map_err(|e| anyhow::anyhow!("{e}"))?;
-        store.set_cart_item(user_id, product, Some(quantity), now).await?;
+        store.set_cart_item(user_id, variant, Some(quantity), now).await?;
     }
+    let products: Vec<i64> = lines.iter().map(|&(product, _)| product).collect();
     let request = PlaceOrder {
         user_id,
         address_id,
@@ -187,7 +197,7 @@ async fn buy(
     store
         .confirm_receipt(order.id, Some(user_id), format!("user:{user_id}"), now)
         .await?;
-    for &product_id in products {
+    for &product_id in &products {
         if rng.f64() < 0.6 {
             let (stars, text) = REVIEWS[rng.usize(..REVIEWS.len())];
             let review = NewReview {
