@@ -34,8 +34,13 @@ pub struct ProductView {
     pub price_max: i64,
     /// ISO 4217 code.
     pub currency: String,
-    /// Category.
+    /// Its category's name.
     pub category: Option<String>,
+    /// Its category (the product appears under the category's ancestors too).
+    pub category_id: Option<i64>,
+    /// The category's path from the top (detail answers only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category_path: Option<Vec<CategoryRef>>,
     /// The SKU of its only variant (`null` for a product with several).
     pub sku: Option<String>,
     /// Image URLs.
@@ -56,6 +61,17 @@ pub struct ProductView {
     pub created_at: String,
     /// RFC 3339 UTC.
     pub updated_at: String,
+}
+
+/// A category on a product's path: `{id, slug, name}`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CategoryRef {
+    /// Category id.
+    pub id: i64,
+    /// URL name.
+    pub slug: String,
+    /// Name in the request's language, else the original.
+    pub name: String,
 }
 
 /// An option and its values: `{name: "颜色", values: ["黑", "白"]}`.
@@ -131,6 +147,8 @@ impl ProductView {
             price_max: p.price_max,
             currency: p.currency,
             category: p.category,
+            category_id: p.category_id,
+            category_path: None,
             sku,
             images: p.images,
             status: p.status.as_str().to_owned(),
@@ -245,16 +263,33 @@ pub async fn list_products(
 pub async fn get_product(
     State(state): State<AppState>,
     caller: MaybeAuth,
+    headers: axum::http::HeaderMap,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<ProductView>> {
     let product = state
         .store()
         .product(id)
         .await?
-        .filter(|p| p.status == ProductStatus::Active || caller.is_staff());
-    product
-        .map(|p| Json(ProductView::new(p, caller.is_staff())))
-        .ok_or(ApiError::NotFound("product"))
+        .filter(|p| p.status == ProductStatus::Active || caller.is_staff())
+        .ok_or(ApiError::NotFound("product"))?;
+    let path = match product.category_id {
+        Some(category) => {
+            let tree = state.store().category_tree().await?;
+            let locale = crate::categories::locale(&headers).map(|l| l.tag());
+            tree.path(category)
+                .into_iter()
+                .map(|c| CategoryRef {
+                    id: c.id,
+                    slug: c.slug.clone(),
+                    name: c.name_in(locale).to_owned(),
+                })
+                .collect()
+        }
+        None => Vec::new(),
+    };
+    let mut view = ProductView::new(product, caller.is_staff());
+    view.category_path = Some(path);
+    Ok(Json(view))
 }
 
 /// Stock received together with a new product or variant.
@@ -352,8 +387,10 @@ pub struct CreateProductRequest {
     pub price: Option<i64>,
     /// ISO 4217 (default CNY).
     pub currency: Option<String>,
-    /// 1–64 characters.
+    /// A category's name (any language) or slug; a new name makes a new top-level category.
     pub category: Option<String>,
+    /// An existing category, instead of `category`.
+    pub category_id: Option<i64>,
     /// The sole variant's SKU: 1–64 ASCII letters, digits, `-`, `_`, `.`; unique.
     pub sku: Option<String>,
     /// The sole variant's "was" price, above `price`.
@@ -382,6 +419,7 @@ impl From<CreateProductRequest> for ProductDraft {
             description: r.description,
             currency: r.currency,
             category: r.category,
+            category_id: r.category_id,
             images: r.images,
             status: r.status,
             options: options_of(r.options),
@@ -428,10 +466,14 @@ pub struct UpdateProductRequest {
     pub price: Option<i64>,
     /// ISO 4217.
     pub currency: Option<String>,
-    /// 1–64 characters; `null` clears it.
+    /// A category's name or slug; `null` clears it.
     #[serde(default, deserialize_with = "super::present")]
     #[schema(value_type = Option<String>)]
     pub category: Option<Option<String>>,
+    /// An existing category, instead of `category`; `null` clears it.
+    #[serde(default, deserialize_with = "super::present")]
+    #[schema(value_type = Option<i64>)]
+    pub category_id: Option<Option<i64>>,
     /// The sole variant's SKU; `null` clears it.
     #[serde(default, deserialize_with = "super::present")]
     #[schema(value_type = Option<String>)]
@@ -462,6 +504,7 @@ impl From<UpdateProductRequest> for ProductEdit {
             description: r.description,
             currency: r.currency,
             category: r.category,
+            category_id: r.category_id,
             images: r.images,
             status: r.status,
             options: r.options.map(options_of),
@@ -512,30 +555,4 @@ pub async fn archive_product(
     Path(id): Path<i64>,
 ) -> ApiResult<Json<ProductView>> {
     Ok(Json(ProductView::staff(catalog::archive_product(&state, id).await?)))
-}
-
-/// A category and its number of active products.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct CategoryView {
-    /// Category name.
-    pub name: String,
-    /// Active products in it.
-    pub product_count: i64,
-}
-
-/// Every category with active products, by name (one page: categories are few).
-#[utoipa::path(get, path = "/api/v1/categories", tag = "catalogue",
-    responses((status = 200, description = "Categories", body = Page<CategoryView>)))]
-pub async fn list_categories(State(state): State<AppState>) -> ApiResult<Json<Page<CategoryView>>> {
-    let categories = state.store().categories().await?;
-    Ok(Json(Page {
-        data: categories
-            .into_iter()
-            .map(|c| CategoryView {
-                name: c.name,
-                product_count: c.product_count,
-            })
-            .collect(),
-        next_cursor: None,
-    }))
 }

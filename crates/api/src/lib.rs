@@ -9,6 +9,7 @@ pub mod accounts;
 pub mod admin;
 pub mod cart;
 pub mod catalog;
+pub mod categories;
 pub mod inventory;
 pub mod me;
 mod openapi;
@@ -88,7 +89,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
             catalog::update_product,
             catalog::archive_product
         ))
-        .routes(routes!(catalog::list_categories))
+        .routes(routes!(categories::list_categories, categories::create_category))
+        .routes(routes!(categories::update_category, categories::delete_category))
         .routes(routes!(variants::add_variant))
         .routes(routes!(variants::update_variant, variants::archive_variant))
         .routes(routes!(inventory::receive_stock, inventory::list_lots))

@@ -23,7 +23,8 @@ use crate::variants::{VariantDraft, VariantEdit, check_set, parse_variant};
 pub struct ProductQuery {
     /// Full-text search, Chinese or English; up to 200 characters (after trimming).
     pub q: Option<String>,
-    /// Only this category (empty means any).
+    /// Only this category and those below it, by name (in any language) or slug (empty
+    /// means any).
     pub category: Option<String>,
     /// Lowest price, minor units; empty means none.
     pub min_price: Option<String>,
@@ -42,6 +43,8 @@ pub struct ProductQuery {
 /// The parsed listing request.
 struct Listing {
     text: Option<String>,
+    /// The category asked for, as typed (resolved against the tree into `filter`).
+    category: Option<String>,
     filter: ProductFilter,
     sort: SearchSort,
     limit: i64,
@@ -100,12 +103,13 @@ fn parse_listing(params: &ProductQuery, staff: bool, state: &AppState) -> AppRes
     }
     let filter = ProductFilter {
         status,
-        category,
+        category_ids: None,
         min_price,
         max_price,
     };
     let mut listing = Listing {
         text,
+        category,
         filter,
         sort,
         limit,
@@ -122,8 +126,9 @@ fn parse_listing(params: &ProductQuery, staff: bool, state: &AppState) -> AppRes
 
 fn fingerprint(listing: &Listing, staff: bool) -> String {
     format!(
-        "products|{:?}|{:?}|{:?}|{staff}",
+        "products|{:?}|{:?}|{:?}|{:?}|{staff}",
         listing.text.as_deref(),
+        listing.category,
         listing.filter,
         listing.sort
     )
@@ -136,7 +141,12 @@ pub async fn find_products(
     params: &ProductQuery,
     staff: bool,
 ) -> AppResult<(Vec<Product>, Option<String>)> {
-    let (listing, fingerprint) = parse_listing(params, staff, state)?;
+    let (mut listing, fingerprint) = parse_listing(params, staff, state)?;
+    // A category stands for itself and every category below it; an unknown one for none.
+    if let Some(wanted) = &listing.category {
+        let tree = state.store().category_tree().await?;
+        listing.filter.category_ids = Some(tree.find(wanted).map(|c| tree.subtree(c.id)).unwrap_or_default());
+    }
     let (products, next) = match &listing.text {
         Some(text) => search(state, &listing, text).await?,
         None => {
@@ -167,7 +177,8 @@ async fn search(state: &AppState, listing: &Listing, text: &str) -> AppResult<(V
     };
     let query = SearchQuery {
         text: text.to_owned(),
-        category: listing.filter.category.clone(),
+        // The index files a product under every name on its category's path.
+        category: listing.category.clone(),
         min_price: listing.filter.min_price,
         max_price: listing.filter.max_price,
         sort: listing.sort,
@@ -214,8 +225,11 @@ pub struct ProductDraft {
     pub description: Option<String>,
     /// ISO 4217 (default CNY).
     pub currency: Option<String>,
-    /// 1–64 characters.
+    /// A category's name (in any language) or slug; an unknown name makes a new
+    /// top-level category of it.
     pub category: Option<String>,
+    /// A category by id (instead of `category`).
+    pub category_id: Option<i64>,
     /// Up to 10 http(s) URLs or paths.
     pub images: Option<Vec<String>>,
     /// `active` (default), `draft` or `archived`.
@@ -334,9 +348,29 @@ fn field_order(field: &str) -> usize {
         .unwrap_or(ORDER.len())
 }
 
+/// The name of the category a request names: by `category_id` (which must exist), or by
+/// `category`, a name in any language or a slug of an existing category, else a new name.
+async fn category_of(state: &AppState, name: Option<String>, id: Option<i64>) -> AppResult<Option<String>> {
+    let name = name.filter(|n| !n.trim().is_empty());
+    if id.is_none() && name.is_none() {
+        return Ok(None);
+    }
+    let tree = state.store().category_tree().await?;
+    match (name, id) {
+        (Some(_), Some(_)) => Err(FieldError::new("category_id", "give category or category_id, not both").into()),
+        (_, Some(id)) => tree
+            .get(id)
+            .map(|c| Some(c.name.clone()))
+            .ok_or_else(|| FieldError::new("category_id", "names no category").into()),
+        (Some(name), None) => Ok(Some(tree.find(name.trim()).map_or(name, |c| c.name.clone()))),
+        (None, None) => Ok(None),
+    }
+}
+
 /// Validates and creates a product with its variants (and their first lots, if given).
-pub async fn create_product(state: &AppState, req: ProductDraft) -> AppResult<Product> {
+pub async fn create_product(state: &AppState, mut req: ProductDraft) -> AppResult<Product> {
     let now = state.now();
+    req.category = category_of(state, req.category.take(), req.category_id).await?;
     let options = ProductOptions::parse(&req.options);
     let variants = match &options {
         Ok(options) => draft_variants(&req, options, now).map(Some),
@@ -417,8 +451,10 @@ pub struct ProductEdit {
     pub description: Option<String>,
     /// ISO 4217.
     pub currency: Option<String>,
-    /// 1–64 characters.
+    /// A category's name or slug (see [`ProductDraft::category`]).
     pub category: Option<Option<String>>,
+    /// A category by id (instead of `category`); `Some(None)` clears.
+    pub category_id: Option<Option<i64>>,
     /// Replaces the image list.
     pub images: Option<Vec<String>>,
     /// `active`, `draft` or `archived`.
@@ -456,7 +492,16 @@ fn edited_options(product: &Product, raw: &[(String, Vec<String>)]) -> Result<Pr
 }
 
 /// Validates and applies changes to a product.
-pub async fn update_product(state: &AppState, id: i64, req: ProductEdit) -> AppResult<Product> {
+pub async fn update_product(state: &AppState, id: i64, mut req: ProductEdit) -> AppResult<Product> {
+    req.category = match (req.category.take(), req.category_id) {
+        (None, None) => None,
+        (Some(Some(_)), Some(_)) => {
+            return Err(FieldError::new("category_id", "give category or category_id, not both").into());
+        }
+        (_, Some(None)) | (Some(None), None) => Some(None),
+        (Some(Some(name)), None) => Some(category_of(state, Some(name), None).await?),
+        (_, Some(Some(category))) => Some(category_of(state, None, Some(category)).await?),
+    };
     let edits_variant = req.price.is_some()
         || req.sku.is_some()
         || req.compare_at_price.is_some()

@@ -111,6 +111,18 @@ impl From<StoreError> for AppError {
                 "option_values",
                 "another variant of the product has these option values",
             )]),
+            StoreError::CategoryCycle => Self::Invalid(vec![FieldError::new(
+                "parent_id",
+                "must not be the category itself or one of its descendants",
+            )]),
+            StoreError::CategoryInUse => Self::Conflict {
+                code: "category_in_use",
+                detail: StoreError::CategoryInUse.to_string(),
+            },
+            StoreError::CategoryTaken(field) => Self::Conflict {
+                code: "category_taken",
+                detail: format!("another category has this {field}"),
+            },
             StoreError::LastVariant => Self::Conflict {
                 code: "last_variant",
                 detail: StoreError::LastVariant.to_string(),

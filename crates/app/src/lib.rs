@@ -14,6 +14,7 @@
 pub mod accounts;
 pub mod cart;
 pub mod catalog;
+pub mod categories;
 pub mod config;
 pub mod cursor;
 pub mod error;

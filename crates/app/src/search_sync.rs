@@ -24,6 +24,7 @@ use emporium_domain::catalog::ProductStatus;
 use emporium_domain::time::{Clock, SystemClock};
 use emporium_search::{Opened, ProductDoc, SearchIndex};
 use emporium_store::catalog::Product;
+use emporium_store::categories::CategoryTree;
 use emporium_store::{Store, StoreError};
 use tokio::sync::{Notify, mpsc};
 
@@ -43,13 +44,25 @@ const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 /// A backlog this long at start-up is cheaper to rebuild than to follow.
 const REBUILD_BACKLOG: i64 = 5000;
 
-/// The index as a search document.
-pub fn doc(p: &Product) -> ProductDoc {
+/// The index as a search document: the product, under its category's whole path (every
+/// ancestor's name and each name's translations).
+pub fn doc(p: &Product, tree: &CategoryTree) -> ProductDoc {
+    let category_path = p
+        .category_id
+        .map(|id| {
+            tree.path(id)
+                .into_iter()
+                .flat_map(|c| std::iter::once(c.name.clone()).chain(c.names.iter().map(|(_, n)| n.clone())))
+                .filter(|n| Some(n) != p.category.as_ref())
+                .collect()
+        })
+        .unwrap_or_default();
     ProductDoc {
         id: p.id,
         name: p.name.clone(),
         description: p.description.clone(),
         category: p.category.clone(),
+        category_path,
         price: p.price,
         status: match p.status {
             ProductStatus::Active => emporium_search::ProductStatus::Active,
@@ -71,13 +84,14 @@ pub async fn rebuild(store: &Store, index: &SearchIndex) -> Result<u64, SyncErro
         let index = index.clone();
         tokio::task::spawn_blocking(move || index.rebuild(std::iter::from_fn(|| rx.blocking_recv()), position))
     };
+    let tree = store.category_tree().await?;
     let mut after = 0;
     loop {
         let page = store.products_after(after, 1000).await?;
         let Some(last) = page.last() else { break };
         after = last.id;
         for p in &page {
-            if tx.send(doc(p)).await.is_err() {
+            if tx.send(doc(p, &tree)).await.is_err() {
                 break;
             }
         }
@@ -202,14 +216,18 @@ impl Follower {
                 let mut ids: Vec<i64> = fresh.iter().map(|c| c.product_id).collect();
                 ids.sort_unstable();
                 ids.dedup();
-                // Changes made by another instance reach this one's product cache here.
+                // Changes made by another instance reach this one's product cache here,
+                // and its category tree (a renamed or moved category changes its
+                // products, which is how the change shows in the feed).
                 store.forget_products(&ids);
+                store.forget_categories();
+                let tree = store.category_tree().await?;
                 let docs: Vec<(ProductDoc, u64)> = store
                     .products_by_ids(&ids)
                     .await?
                     .iter()
                     .map(|p| {
-                        let d = doc(p);
+                        let d = doc(p, &tree);
                         let print = fingerprint(&d);
                         (d, print)
                     })
@@ -267,6 +285,7 @@ fn fingerprint(d: &ProductDoc) -> u64 {
         &d.name,
         &d.description,
         &d.category,
+        &d.category_path,
         d.price,
         d.rating_average.to_bits(),
         d.created_at,

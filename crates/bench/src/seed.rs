@@ -127,6 +127,31 @@ pub async fn products(addr: std::net::SocketAddr, staff: &str, count: usize, uni
     made.iter().map(id).collect()
 }
 
+/// `count` new products in three sizes each, every size with `units` in stock; answers
+/// the variants' ids (what the checkout journeys put in carts).
+pub async fn variants(addr: std::net::SocketAddr, staff: &str, count: usize, units: i64) -> anyhow::Result<Vec<i64>> {
+    let made = api_each(addr, count, StatusCode::CREATED, |i| {
+        let price = 1_000 + (i as i64 * 37) % 9_000;
+        let stock = json!({"quantity": units, "unit_cost": price / 2});
+        let variants: Vec<Value> = ["S", "M", "L"]
+            .iter()
+            .enumerate()
+            .map(|(n, size)| json!({"option_values": [size], "price": price + 100 * n as i64, "initial_stock": stock}))
+            .collect();
+        Call::json(
+            Method::POST,
+            "/api/v1/products",
+            &json!({"name": format!("Bench shirt {i}"), "options": [{"name": "尺码", "values": ["S", "M", "L"]}], "variants": variants}),
+        )
+        .token(staff)
+    })
+    .await?;
+    made.iter()
+        .flat_map(|p| p["variants"].as_array().cloned().unwrap_or_default())
+        .map(|v| id(&v))
+        .collect()
+}
+
 /// The `id` of a created thing.
 pub fn id(v: &Value) -> anyhow::Result<i64> {
     v["id"].as_i64().ok_or_else(|| anyhow::anyhow!("no id in {v}"))

@@ -73,6 +73,22 @@ pub fn category_zh(category: &str) -> Option<&'static str> {
     category::ALL.iter().find(|c| c.name == category).map(|c| c.zh)
 }
 
+/// The demo shop's two-level category tree: each top-level category (English, Chinese)
+/// and the categories of [`categories()`] under it.
+pub fn category_tree() -> &'static [(&'static str, &'static str, &'static [&'static str])] {
+    &[
+        (
+            "Electronics",
+            "数码电子",
+            &["Phones", "Laptops", "Headphones", "Chargers & Cables"],
+        ),
+        ("Food & Drink", "食品饮料", &["Tea", "Snacks"]),
+        ("Home & Kitchen", "家居厨房", &["Kitchen", "Home"]),
+        ("Fashion & Beauty", "服饰美妆", &["Sportswear", "Beauty"]),
+        ("Books & Toys", "图书玩具", &["Books", "Toys"]),
+    ]
+}
+
 /// A lazy iterator over `n` products generated from `seed`.
 ///
 /// The same `seed` and `n` always give the same products in the same order, and product

@@ -267,3 +267,15 @@ fn products_come_in_about_three_variants_each_priced_and_stocked() {
         }
     }
 }
+
+#[test]
+fn the_tree_files_every_category_once() {
+    let mut placed: Vec<&str> = category_tree()
+        .iter()
+        .flat_map(|(_, _, children)| children.iter().copied())
+        .collect();
+    placed.sort_unstable();
+    let mut all = categories().to_vec();
+    all.sort_unstable();
+    assert_eq!(placed, all);
+}

@@ -58,6 +58,42 @@ impl CategoryName {
     }
 }
 
+/// A category's URL name: 1–64 lowercase ASCII letters, digits and `-`, not starting or
+/// ending with `-`, and not `c` followed only by digits (the form generated slugs take).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Slug(String);
+
+impl Slug {
+    /// Parses a slug for `field`.
+    pub fn parse(field: &str, raw: &str) -> Result<Self, FieldError> {
+        let v = raw.trim();
+        let shape = !v.is_empty()
+            && v.len() <= 64
+            && v.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && !v.starts_with('-')
+            && !v.ends_with('-');
+        if !shape {
+            return Err(FieldError::new(
+                field,
+                "must be 1–64 lowercase letters, digits or '-', not starting or ending with '-'",
+            ));
+        }
+        if v.len() > 1 && v.starts_with('c') && v[1..].bytes().all(|b| b.is_ascii_digit()) {
+            return Err(FieldError::new(
+                field,
+                "must not be 'c' followed by digits: those are generated",
+            ));
+        }
+        Ok(Self(v.to_owned()))
+    }
+
+    /// The slug.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// A stock-keeping unit code: 1–64 ASCII letters, digits, `-`, `_` or `.`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sku(String);
@@ -175,6 +211,18 @@ mod tests {
         assert!(Description::parse(&"字".repeat(10_001)).is_err());
         assert!(CategoryName::parse("category", "Phones").is_ok());
         assert!(CategoryName::parse("category", " ").is_err());
+    }
+
+    #[test]
+    fn slugs() {
+        assert_eq!(
+            Slug::parse("slug", " green-tea ").map(|s| s.as_str().to_owned()),
+            Ok("green-tea".into())
+        );
+        for bad in ["", "Green", "-tea", "tea-", "绿茶", "c12", "a b", &"x".repeat(65)] {
+            assert!(Slug::parse("slug", bad).is_err(), "{bad:?}");
+        }
+        assert!(Slug::parse("slug", "c").is_ok() && Slug::parse("slug", "c3po").is_ok());
     }
 
     #[test]

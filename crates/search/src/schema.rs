@@ -10,7 +10,7 @@ use crate::types::{ProductDoc, ProductStatus};
 /// Version of what is stored in the index: the schema *and* the analysis (segmentation,
 /// stemming). Bump it whenever either changes; an index with another version is discarded at
 /// open and rebuilt from the database.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Fast-field names, used by the sorting collectors.
 pub(crate) const ID: &str = "id";
@@ -67,7 +67,7 @@ impl Fields {
         doc.add_i64(self.id, product.id);
         doc.add_text(self.name, &product.name);
         doc.add_text(self.description, &product.description);
-        if let Some(category) = &product.category {
+        for category in product.category.iter().chain(&product.category_path) {
             doc.add_text(self.category_text, category);
             doc.add_text(self.category, category);
         }

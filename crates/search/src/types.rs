@@ -11,6 +11,10 @@ pub struct ProductDoc {
     pub description: String,
     /// Category name, both searchable as text and usable as an exact filter.
     pub category: Option<String>,
+    /// The names of the category's ancestors and the translations of all of them:
+    /// searchable and filterable like `category`, so filtering by a category finds the
+    /// products of every category below it, and a word of any language finds them.
+    pub category_path: Vec<String>,
     /// Price in minor units.
     pub price: i64,
     /// Publication status; customers only see [`ProductStatus::Active`] products.

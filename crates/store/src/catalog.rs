@@ -7,6 +7,7 @@ use emporium_domain::money::Currency;
 use emporium_domain::time::Timestamp;
 use emporium_domain::variant::ProductOptions;
 
+use crate::categories::category_named;
 use crate::db::Value;
 use crate::inventory::NewLot;
 use crate::sql::Sql;
@@ -31,8 +32,10 @@ pub struct Product {
     pub price_max: i64,
     /// ISO 4217 code.
     pub currency: String,
-    /// Category, if any.
+    /// Its category's name, if any.
     pub category: Option<String>,
+    /// Its category (it appears under the category's ancestors too).
+    pub category_id: Option<i64>,
     /// Image URLs.
     pub images: Vec<String>,
     /// Where it is in its life.
@@ -72,7 +75,7 @@ impl Product {
 
 macro_rules! product_columns {
     () => {
-        "id, name, description, price, price_max, currency, category, images, status, options, stock_available, rating_sum, rating_count, rating_milli, created_at, updated_at"
+        "id, name, description, price, price_max, currency, category, category_id, images, status, options, stock_available, rating_sum, rating_count, rating_milli, created_at, updated_at"
     };
 }
 
@@ -89,6 +92,7 @@ fn product_from(row: &Row) -> Result<Product, StoreError> {
         price_max: row.try_get("price_max")?,
         currency: row.try_get("currency")?,
         category: row.try_get("category")?,
+        category_id: row.try_get("category_id")?,
         images: images.lines().map(str::to_owned).collect(),
         status: status
             .parse()
@@ -184,21 +188,12 @@ impl ProductOrder {
 pub struct ProductFilter {
     /// Only this status (customers: always `Active`); `None` means every status.
     pub status: Option<ProductStatus>,
-    /// Only this category.
-    pub category: Option<String>,
+    /// Only these categories (a category and its descendants).
+    pub category_ids: Option<Vec<i64>>,
     /// Price at least this.
     pub min_price: Option<i64>,
     /// Price at most this.
     pub max_price: Option<i64>,
-}
-
-/// A category and how many active products it holds.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CategoryCount {
-    /// The category.
-    pub name: String,
-    /// Active products in it.
-    pub product_count: i64,
 }
 
 /// One entry of the product change feed.
@@ -213,14 +208,18 @@ pub struct ProductChange {
 impl Store {
     /// Creates a product (and its first lot, if given) in one transaction.
     pub async fn create_product(&self, new: NewProduct, now: Timestamp) -> Result<Product, StoreError> {
-        self.write(move |conn| {
+        let out = self.write(move |conn| {
             Box::pin(async move {
                 // The price range starts at the first variant's price and is set from
                 // all of them below.
                 let first_price = new.variants.first().map_or(1, |v| v.price.minor());
+                let category_id = match &new.category {
+                    Some(name) => Some(category_named(conn, name, now).await?),
+                    None => None,
+                };
                 let id: i64 = query_scalar(
-                    "INSERT INTO products (name, description, price, price_max, currency, category, images, status, options, created_at, updated_at)
-                     VALUES ($1, $2, $3, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id",
+                    "INSERT INTO products (name, description, price, price_max, currency, category, category_id, images, status, options, created_at, updated_at)
+                     VALUES ($1, $2, $3, $3, $4, $5, $10, $6, $7, $8, $9, $9) RETURNING id",
                 )
                 .bind(new.name.as_str())
                 .bind(new.description.as_str())
@@ -231,6 +230,7 @@ impl Store {
                 .bind(new.status.as_str())
                 .bind(new.options.encode())
                 .bind(now.millis())
+                .bind(category_id)
                 .fetch_one(&mut *conn)
                 .await?;
                 for (position, variant) in new.variants.iter().enumerate() {
@@ -241,7 +241,10 @@ impl Store {
                 product_in(conn, id).await
             })
         })
-        .await
+        .await;
+        // Product counts per category follow status and category changes.
+        self.categories.clear();
+        out
     }
 
     /// Applies changes to a product.
@@ -251,63 +254,71 @@ impl Store {
         changes: ProductChanges,
         now: Timestamp,
     ) -> Result<Product, StoreError> {
-        self.write(move |conn| {
-            Box::pin(async move {
-                // Each field is "keep" (flag 0) or "set" (flag 1), so one statement serves
-                // every combination of changed fields.
-                fn flag<T>(v: &Option<T>) -> i64 {
-                    i64::from(v.is_some())
-                }
-                let c = &changes;
-                let done = query(
-                    "UPDATE products SET
+        let out = self
+            .write(move |conn| {
+                Box::pin(async move {
+                    // Each field is "keep" (flag 0) or "set" (flag 1), so one statement serves
+                    // every combination of changed fields.
+                    fn flag<T>(v: &Option<T>) -> i64 {
+                        i64::from(v.is_some())
+                    }
+                    let c = &changes;
+                    let category_id = match &c.category {
+                        Some(Some(name)) => Some(category_named(conn, name, now).await?),
+                        _ => None,
+                    };
+                    let done = query(
+                        "UPDATE products SET
                         name        = CASE WHEN $1 = 1 THEN $2 ELSE name END,
                         description = CASE WHEN $3 = 1 THEN $4 ELSE description END,
                         options     = CASE WHEN $5 = 1 THEN $6 ELSE options END,
                         currency    = CASE WHEN $7 = 1 THEN $8 ELSE currency END,
                         category    = CASE WHEN $9 = 1 THEN $10 ELSE category END,
+                        category_id = CASE WHEN $11 = 1 THEN $12 ELSE category_id END,
                         images      = CASE WHEN $13 = 1 THEN $14 ELSE images END,
                         status      = CASE WHEN $15 = 1 THEN $16 ELSE status END,
                         updated_at  = $17
                      WHERE id = $18",
-                )
-                .bind(flag(&c.name))
-                .bind(c.name.as_ref().map(|v| v.as_str().to_owned()))
-                .bind(flag(&c.description))
-                .bind(c.description.as_ref().map(|v| v.as_str().to_owned()))
-                .bind(flag(&c.options))
-                .bind(c.options.as_ref().map(ProductOptions::encode))
-                .bind(flag(&c.currency))
-                .bind(c.currency.map(Currency::code))
-                .bind(flag(&c.category))
-                .bind(
-                    c.category
-                        .as_ref()
-                        .and_then(|v| v.as_ref().map(|v| v.as_str().to_owned())),
-                )
-                // $11 and $12 are the retired `sku` column's, kept so the numbering holds.
-                .bind(0_i64)
-                .bind(None::<String>)
-                .bind(flag(&c.images))
-                .bind(c.images.as_ref().map(|v| v.as_slice().join("\n")))
-                .bind(flag(&c.status))
-                .bind(c.status.map(ProductStatus::as_str))
-                .bind(now.millis())
-                .bind(id)
-                .execute(&mut *conn)
-                .await?;
-                if done.rows_affected() == 0 {
-                    return Err(StoreError::NotFound("product"));
-                }
-                if let Some((variant_id, changes)) = &c.variant {
-                    update_variant_in(conn, id, *variant_id, changes, now).await?;
-                    refresh_price_range_in(conn, id).await?;
-                }
-                record_change(conn, id, now).await?;
-                product_in(conn, id).await
+                    )
+                    .bind(flag(&c.name))
+                    .bind(c.name.as_ref().map(|v| v.as_str().to_owned()))
+                    .bind(flag(&c.description))
+                    .bind(c.description.as_ref().map(|v| v.as_str().to_owned()))
+                    .bind(flag(&c.options))
+                    .bind(c.options.as_ref().map(ProductOptions::encode))
+                    .bind(flag(&c.currency))
+                    .bind(c.currency.map(Currency::code))
+                    .bind(flag(&c.category))
+                    .bind(
+                        c.category
+                            .as_ref()
+                            .and_then(|v| v.as_ref().map(|v| v.as_str().to_owned())),
+                    )
+                    .bind(flag(&c.category))
+                    .bind(category_id)
+                    .bind(flag(&c.images))
+                    .bind(c.images.as_ref().map(|v| v.as_slice().join("\n")))
+                    .bind(flag(&c.status))
+                    .bind(c.status.map(ProductStatus::as_str))
+                    .bind(now.millis())
+                    .bind(id)
+                    .execute(&mut *conn)
+                    .await?;
+                    if done.rows_affected() == 0 {
+                        return Err(StoreError::NotFound("product"));
+                    }
+                    if let Some((variant_id, changes)) = &c.variant {
+                        update_variant_in(conn, id, *variant_id, changes, now).await?;
+                        refresh_price_range_in(conn, id).await?;
+                    }
+                    record_change(conn, id, now).await?;
+                    product_in(conn, id).await
+                })
             })
-        })
-        .await
+            .await;
+        // Product counts per category follow status and category changes.
+        self.categories.clear();
+        out
     }
 
     /// The product with this id, whatever its status.
@@ -381,8 +392,11 @@ impl Store {
         if let Some(status) = filter.status {
             sql.push(" AND status = ").bind(Value::Text(status.as_str().into()));
         }
-        if let Some(category) = &filter.category {
-            sql.push(" AND category = ").bind(Value::Text(category.clone()));
+        if let Some(ids) = &filter.category_ids {
+            if ids.is_empty() {
+                return Ok(Vec::new());
+            }
+            sql.push(" AND category_id IN ").bind_list(ids.iter().copied());
         }
         if let Some(min) = filter.min_price {
             sql.push(" AND price >= ").bind(Value::Int(min));
@@ -415,24 +429,6 @@ impl Store {
         self.products
             .offer_page(ticket, key, products.iter().map(|p| p.id).collect());
         Ok(products)
-    }
-
-    /// Categories with their number of active products, by name.
-    pub async fn categories(&self) -> Result<Vec<CategoryCount>, StoreError> {
-        let rows = query(
-            "SELECT category, COUNT(*) AS n FROM products WHERE status = 'active' AND category IS NOT NULL
-             GROUP BY category ORDER BY category",
-        )
-        .fetch_all(self.reader())
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(CategoryCount {
-                    name: r.try_get("category")?,
-                    product_count: r.try_get("n")?,
-                })
-            })
-            .collect()
     }
 
     /// Products in id order after `after_id`, for rebuilding derived data (the search
@@ -560,17 +556,21 @@ impl Store {
         {
             return Err(StoreError::Config("every imported variant needs a SKU".into()));
         }
-        self.write(move |conn| {
-            Box::pin(async move {
-                let mut inserted = 0;
-                // Stay far below both engines' limits on bound parameters per statement.
-                for chunk in items.chunks(500) {
-                    inserted += import_chunk(conn, chunk, now).await?;
-                }
-                Ok(inserted)
+        let out = self
+            .write(move |conn| {
+                Box::pin(async move {
+                    let mut inserted = 0;
+                    // Stay far below both engines' limits on bound parameters per statement.
+                    for chunk in items.chunks(500) {
+                        inserted += import_chunk(conn, chunk, now).await?;
+                    }
+                    Ok(inserted)
+                })
             })
-        })
-        .await
+            .await;
+        // Product counts per category follow status and category changes.
+        self.categories.clear();
+        out
     }
 }
 
@@ -599,8 +599,16 @@ async fn import_chunk(conn: &mut Conn, items: &[ImportProduct], now: Timestamp) 
     if items.is_empty() {
         return Ok(0);
     }
+    let mut category_ids = std::collections::HashMap::new();
+    for item in &items {
+        if let Some(name) = &item.product.category
+            && !category_ids.contains_key(name.as_str())
+        {
+            category_ids.insert(name.as_str().to_owned(), category_named(conn, name, now).await?);
+        }
+    }
     let mut sql = Sql::new(
-        "INSERT INTO products (name, description, price, price_max, currency, category, images, status, options, stock_available, created_at, updated_at) VALUES ",
+        "INSERT INTO products (name, description, price, price_max, currency, category, category_id, images, status, options, stock_available, created_at, updated_at) VALUES ",
     );
     for (i, item) in items.iter().enumerate() {
         let p = &item.product;
@@ -620,8 +628,11 @@ async fn import_chunk(conn: &mut Conn, items: &[ImportProduct], now: Timestamp) 
             .push(", ");
         sql.bind(Value::Text(p.currency.code().into())).push(", ");
         match &p.category {
-            Some(c) => sql.bind(Value::Text(c.as_str().into())),
-            None => sql.push("NULL"),
+            Some(c) => sql
+                .bind(Value::Text(c.as_str().into()))
+                .push(", ")
+                .bind(Value::Int(category_ids[c.as_str()])),
+            None => sql.push("NULL, NULL"),
         };
         sql.push(", ");
         sql.bind(Value::Text(p.images.as_slice().join("\n"))).push(", ");

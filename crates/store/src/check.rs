@@ -59,6 +59,23 @@ const CHECKS: &[(&str, &str)] = &[
              OR p.price_max <> COALESCE(MAX(CASE WHEN v.status = 'active' THEN v.price END), MAX(v.price))",
     ),
     (
+        "every product's category is a category, under its name",
+        "SELECT 'product ' || CAST(p.id AS TEXT) AS subject,
+                'category ' || COALESCE(p.category, 'none') || ' but category_id ' ||
+                COALESCE(CAST(p.category_id AS TEXT), 'none') || ' is ' || COALESCE(c.name, 'no category') AS detail
+         FROM products p LEFT JOIN categories c ON c.id = p.category_id
+         WHERE (p.category IS NULL) <> (p.category_id IS NULL) OR c.name <> p.category
+            OR (p.category_id IS NOT NULL AND c.id IS NULL)",
+    ),
+    (
+        "no category is its own ancestor",
+        "WITH RECURSIVE up(id, at, steps) AS (
+             SELECT id, parent_id, 1 FROM categories
+             UNION ALL SELECT u.id, c.parent_id, u.steps + 1 FROM up u JOIN categories c ON c.id = u.at WHERE u.steps < 100)
+         SELECT DISTINCT 'category ' || CAST(id AS TEXT) AS subject, 'its ancestry comes back to it' AS detail
+         FROM up WHERE at = id",
+    ),
+    (
         "every order line drew exactly its units, unless they went back",
         "SELECT 'order ' || CAST(o.id AS TEXT) || ' line ' || CAST(i.id AS TEXT) AS subject,
                 'quantity ' || CAST(i.quantity AS TEXT) || ', drawn ' ||

@@ -16,6 +16,15 @@ pub enum StoreError {
     /// Another variant of the product has this combination of option values.
     #[error("another variant has these option values")]
     CombinationTaken,
+    /// Moving a category under itself or one of its descendants.
+    #[error("a category cannot be moved under itself or one of its descendants")]
+    CategoryCycle,
+    /// A category that holds products or categories cannot be removed.
+    #[error("the category holds products or categories")]
+    CategoryInUse,
+    /// Another category has this name or slug (the field).
+    #[error("another category has this {0}")]
+    CategoryTaken(&'static str),
     /// A product keeps at least one variant on sale (archive the product instead).
     #[error("the product's last variant on sale cannot be removed")]
     LastVariant,

@@ -21,6 +21,7 @@
 pub mod accounts;
 pub mod cart;
 pub mod catalog;
+pub mod categories;
 pub mod check;
 pub mod db;
 mod error;
@@ -122,6 +123,8 @@ pub struct Store {
     products: ProductCache,
     /// Recently looked-up sessions (see `session_cache`).
     sessions: Arc<SessionCache>,
+    /// The category tree (see `categories`).
+    categories: Arc<categories::TreeCache>,
     /// On SQLite, where point reads run (see [`db::InlineReaders`]).
     inline: Option<Arc<db::InlineReaders>>,
 }
@@ -168,6 +171,7 @@ impl Store {
                     sealer: options.sealer.clone(),
                     products,
                     sessions,
+                    categories: Arc::default(),
                     inline: Some(Arc::new(db::InlineReaders::new(&path))),
                 }
             }
@@ -185,6 +189,7 @@ impl Store {
                     sealer: options.sealer.clone(),
                     products,
                     sessions,
+                    categories: Arc::default(),
                     inline: None,
                 }
             }

@@ -186,7 +186,7 @@ struct Packed {
     /// Whether the category is present (bit 0).
     present: u8,
     status: emporium_domain::catalog::ProductStatus,
-    numbers: [i64; 8],
+    numbers: [i64; 9],
     variants: Box<[crate::variants::Variant]>,
     rating_average: f64,
 }
@@ -217,6 +217,8 @@ impl Packed {
                 p.id,
                 p.price,
                 p.price_max,
+                // Ids start at 1: 0 stands for none.
+                p.category_id.unwrap_or(0),
                 p.stock_available,
                 p.rating_count,
                 p.rating_milli,
@@ -242,6 +244,7 @@ impl Packed {
             id,
             price,
             price_max,
+            category_id,
             stock_available,
             rating_count,
             rating_milli,
@@ -256,6 +259,7 @@ impl Packed {
             price_max,
             currency,
             category: (self.present & 1 != 0).then_some(category),
+            category_id: (category_id != 0).then_some(category_id),
             // As `product_from` reads the column.
             images: images.lines().map(str::to_owned).collect(),
             status: self.status,
@@ -287,6 +291,7 @@ mod tests {
             price_max: price,
             currency: "CNY".into(),
             category: None,
+            category_id: None,
             images: Vec::new(),
             status: ProductStatus::Active,
             options: Default::default(),
@@ -305,6 +310,7 @@ mod tests {
         let mut p = product(9, 1234);
         p.description = "两行\n描述".into();
         p.category = Some(String::new());
+        p.category_id = Some(3);
         p.images = vec!["/a.png".into(), "/b.png".into()];
         p.rating_average = 4.5;
         assert_eq!(Packed::pack(&p).unpack(), p);

@@ -157,8 +157,9 @@ async fn listings_filter_sort_and_paginate_without_gaps_while_products_arrive(db
         .expect("list");
     assert!(asc.windows(2).all(|w| (w[0].price, w[0].id) < (w[1].price, w[1].id)));
 
+    let tea_id = store.category_tree().await.expect("tree").find("Tea").expect("Tea").id;
     let tea = ProductFilter {
-        category: Some("Tea".into()),
+        category_ids: Some(vec![tea_id]),
         min_price: Some(1100),
         max_price: Some(1300),
         ..Default::default()
@@ -216,13 +217,13 @@ async fn categories_count_active_products(db: TestDb) {
     let mut draft = product("c", 100, Some("Snacks"));
     draft.status = ProductStatus::Draft;
     store.create_product(draft, NOW).await.expect("created");
-    let counts = store.categories().await.expect("categories");
+    let tree = store.category_tree().await.expect("categories");
     assert_eq!(
-        counts
-            .iter()
-            .map(|c| (c.name.as_str(), c.product_count))
+        tree.iter()
+            .map(|(_, c)| (c.name.as_str(), tree.product_count(c.id)))
             .collect::<Vec<_>>(),
-        [("Tea", 2)]
+        [("Tea", 2), ("Snacks", 0)],
+        "free-text categories became top-level ones, counting active products"
     );
 }
 engine_test!(categories_count_active_products);
@@ -497,8 +498,9 @@ async fn cached_products_and_pages_follow_every_change(db: TestDb) {
         .create_product(product("缓存 tea", 1000, Some("Tea")), NOW)
         .await
         .expect("created");
+    let tea_id = store.category_tree().await.expect("tree").find("Tea").expect("Tea").id;
     let tea = ProductFilter {
-        category: Some("Tea".into()),
+        category_ids: Some(vec![tea_id]),
         ..Default::default()
     };
     // Fill the cache: a product, an id batch and a listing page.

@@ -4,6 +4,7 @@
 //! visitors are sent to log in; customers get 403.
 
 mod catalog;
+mod categories;
 mod sales;
 mod variants;
 
@@ -31,6 +32,9 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/products/{id}/variants", post(variants::add))
         .route("/admin/products/{id}/variants/{variant_id}", post(variants::update))
         .route("/admin/inventory", get(catalog::inventory))
+        .route("/admin/categories", get(categories::list).post(categories::create))
+        .route("/admin/categories/{id}", post(categories::update))
+        .route("/admin/categories/{id}/delete", post(categories::delete))
         .route("/admin/orders", get(sales::orders))
         .route("/admin/orders/{id}", get(sales::order))
         .route("/admin/orders/{id}/ship", post(sales::ship))

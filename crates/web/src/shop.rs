@@ -70,7 +70,8 @@ struct HomePage {
     ctx: Ctx,
     featured: Vec<Card>,
     top_rated: Vec<Card>,
-    categories: Vec<(String, i64)>,
+    /// Top-level categories: (what the listing link names, the label, active products).
+    categories: Vec<(String, String, i64)>,
     /// "For you" for a logged-in shopper with history, else what sells; hidden while
     /// nothing was ever bought.
     recommendations: Vec<Card>,
@@ -91,7 +92,13 @@ pub async fn home(State(state): State<AppState>, visitor: Visitor) -> WebResult 
         .store()
         .list_products(&active, ProductOrder::Rating, None, 4)
         .await?;
-    let categories = state.store().categories().await?;
+    let tree = state.store().category_tree().await?;
+    let locale = Some(visitor.lang.html_tag());
+    let categories = tree
+        .iter()
+        .filter(|(depth, c)| *depth == 0 && tree.product_count(c.id) > 0)
+        .map(|(_, c)| (c.name.clone(), c.name_in(locale).to_owned(), tree.product_count(c.id)))
+        .collect();
     let t = visitor.t();
     let (recommended, recommendations_title) = match &visitor.session {
         Some(session) => match for_user(&state, session.user.id, 8).await? {
@@ -104,7 +111,7 @@ pub async fn home(State(state): State<AppState>, visitor: Visitor) -> WebResult 
         ctx: Ctx::new(&visitor),
         featured: featured.iter().map(Card::from).collect(),
         top_rated: top.iter().filter(|p| p.rating_count > 0).map(Card::from).collect(),
-        categories: categories.into_iter().map(|c| (c.name, c.product_count)).collect(),
+        categories,
         recommendations: recommended.iter().map(|(p, _)| Card::from(p)).collect(),
         recommendations_title,
     }))
@@ -132,7 +139,8 @@ pub struct SearchForm {
 struct ProductsPage {
     ctx: Ctx,
     form: SearchForm,
-    categories: Vec<String>,
+    /// The filter's choices: (value, label indented by depth).
+    categories: Vec<(String, String)>,
     sorts: Vec<(&'static str, &'static str)>,
     products: Vec<Card>,
     next_url: Option<String>,
@@ -182,7 +190,13 @@ pub async fn products(State(state): State<AppState>, visitor: Visitor, Query(for
         (Vec::new(), None)
     };
     let next_url = next.map(|c| super::view::with_query(&visitor.path, "cursor", &c));
-    let categories = state.store().categories().await?.into_iter().map(|c| c.name).collect();
+    let tree = state.store().category_tree().await?;
+    let locale = Some(visitor.lang.html_tag());
+    let categories = tree
+        .iter()
+        .filter(|(_, c)| tree.product_count(c.id) > 0)
+        .map(|(depth, c)| (c.name.clone(), format!("{}{}", "— ".repeat(*depth), c.name_in(locale))))
+        .collect();
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {

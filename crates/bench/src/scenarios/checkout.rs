@@ -17,7 +17,8 @@ use crate::scenarios::references;
 use crate::seed;
 use crate::server::{SANDBOX_SECRET, Shop};
 
-/// Products the journeys buy from (plenty of stock: this measures checkout, not scarcity).
+/// Products the journeys buy from, in three sizes each (plenty of stock: this measures
+/// checkout, not scarcity).
 const PRODUCTS: usize = 100;
 
 /// Runs the scenario and prints its figures.
@@ -27,7 +28,7 @@ pub async fn run(s: &Settings) -> anyhow::Result<()> {
     let (staff, shoppers) = seed::staff_and_customers(&shop, "shopper", s.connections).await?;
     let server = shop.start(&[]).await?;
     let addresses = seed::addresses(server.addr, &shoppers).await?;
-    let products = Arc::new(seed::products(server.addr, &staff, PRODUCTS, 10_000_000).await?);
+    let products = Arc::new(seed::variants(server.addr, &staff, PRODUCTS, 10_000_000).await?);
     let (ceiling, pgbench) = references(s).await?;
 
     server.reset_peak();
@@ -82,7 +83,7 @@ struct Journey<'a> {
 
 impl Journey<'_> {
     /// The five steps; an error names the step and the answer.
-    async fn run(self, product: i64, quantity: i64, address: i64) -> Result<(), String> {
+    async fn run(self, variant: i64, quantity: i64, address: i64) -> Result<(), String> {
         let Journey { client, token, key } = self;
         let mut step = async |what: &str, call: Call, expect: StatusCode| -> Result<Value, String> {
             match client.send(call).await {
@@ -95,7 +96,7 @@ impl Journey<'_> {
             "cart",
             Call::json(
                 Method::PUT,
-                format!("/api/v1/cart/items/{product}"),
+                format!("/api/v1/cart/lines/{variant}"),
                 &json!({"quantity": quantity}),
             )
             .token(token),

@@ -14,6 +14,7 @@ use emporium_domain::time::{Clock, SystemClock, Timestamp};
 use emporium_domain::variant::ProductOptions;
 use emporium_store::Store;
 use emporium_store::catalog::{ImportProduct, NewProduct};
+use emporium_store::categories::{CategoryChanges, NewCategory};
 use emporium_store::inventory::NewLot;
 use emporium_store::variants::NewVariant;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -56,10 +57,61 @@ pub async fn load_history(store: &Store, shoppers: usize, bcrypt_cost: u32) -> a
     Ok(orders)
 }
 
+/// Files the demo categories in their two-level tree (`emporium_demo::category_tree`),
+/// with Chinese names: the top-level ones are made, the others made or moved under them.
+/// Categories staff made or moved themselves are left where they are.
+async fn category_tree(store: &Store, now: Timestamp) -> anyhow::Result<()> {
+    let named = |raw: &str| CategoryName::parse("name", raw).map_err(|e| anyhow::anyhow!("{e}"));
+    for (position, (parent, parent_zh, children)) in emporium_demo::category_tree().iter().enumerate() {
+        let tree = store.category_tree().await?;
+        let parent_id = match tree.find(parent) {
+            Some(c) => c.id,
+            None => {
+                let new = NewCategory {
+                    parent_id: None,
+                    slug: None,
+                    name: named(parent)?,
+                    position: position as i64,
+                    names: vec![("zh-CN".into(), named(parent_zh)?)],
+                };
+                store.create_category(new, now).await?
+            }
+        };
+        for (i, child) in children.iter().enumerate() {
+            let zh = emporium_demo::category_zh(child).unwrap_or(child);
+            let names = vec![("zh-CN".into(), named(zh)?)];
+            match tree.find(child) {
+                Some(c) if c.parent_id.is_none() => {
+                    let changes = CategoryChanges {
+                        parent_id: Some(Some(parent_id)),
+                        position: Some(i as i64),
+                        names: names.into_iter().map(|(l, n)| (l, Some(n))).collect(),
+                        ..CategoryChanges::default()
+                    };
+                    store.update_category(c.id, changes, now).await?;
+                }
+                Some(_) => {}
+                None => {
+                    let new = NewCategory {
+                        parent_id: Some(parent_id),
+                        slug: None,
+                        name: named(child)?,
+                        position: i as i64,
+                        names,
+                    };
+                    store.create_category(new, now).await?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Loads the first `n` products of the demo catalogue (skipping any already there) with a
 /// progress bar on a terminal. Answers how many were new.
 pub async fn load(store: &Store, n: usize) -> anyhow::Result<u64> {
     let now = SystemClock.now();
+    category_tree(store, now).await.context("filing the demo categories")?;
     let bar = ProgressBar::new(n as u64).with_style(
         ProgressStyle::with_template(
             "{spinner} loading demo catalogue {bar:30} {pos}/{len} products ({per_sec}, eta {eta})",

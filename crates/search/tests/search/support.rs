@@ -11,6 +11,7 @@ pub fn product(id: i64, name: &str, description: &str, category: Option<&str>) -
         name: name.to_owned(),
         description: description.to_owned(),
         category: category.map(str::to_owned),
+        category_path: Vec::new(),
         price: 1_000 + (id * 7_919) % 13 * 500,
         status: ProductStatus::Active,
         rating_average: ((id * 13) % 6) as f64 * 0.5 + 2.0,

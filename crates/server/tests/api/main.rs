@@ -7,6 +7,7 @@ mod accounts;
 mod admin;
 mod at_rest;
 mod catalog;
+mod categories;
 mod conventions;
 mod hardening;
 mod inventory;

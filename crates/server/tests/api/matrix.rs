@@ -54,6 +54,9 @@ const ROUTES: &[(&str, &str, Access)] = &[
     ("PATCH", "/api/v1/products/{id}", Staff),
     ("DELETE", "/api/v1/products/{id}", Staff),
     ("GET", "/api/v1/categories", Public),
+    ("POST", "/api/v1/categories", Staff),
+    ("PATCH", "/api/v1/categories/{id}", Staff),
+    ("DELETE", "/api/v1/categories/{id}", Staff),
     ("POST", "/api/v1/products/{id}/stock-lots", Staff),
     ("GET", "/api/v1/products/{id}/stock-lots", Staff),
     ("POST", "/api/v1/products/{id}/stock-adjustments", Staff),
@@ -143,6 +146,9 @@ struct Fixture {
     /// The variants of tea and cup (each has one).
     tea_variant: i64,
     cup_variant: i64,
+    /// The Tea category, and an empty one to remove.
+    tea_category: i64,
+    empty_category: i64,
     /// A shirt in size S only, of the options S and M.
     shirt: i64,
     shirt_small: i64,
@@ -249,6 +255,15 @@ async fn fixture(app: &TestApp) -> Fixture {
     let shirt = json!({"name": "Shirt 衬衫", "options": [{"name": "Size", "values": ["S", "M"]}],
                        "variants": [{"option_values": ["S"], "price": 9_900, "sku": "SHIRT-S"}]});
     let shirt = created(app, &staff, Method::POST, "/api/v1/products", shirt).await;
+    let tea_category = app.get_json("/api/v1/categories", None).await["data"][0].clone();
+    let empty_category = created(
+        app,
+        &staff,
+        Method::POST,
+        "/api/v1/categories",
+        json!({"name": "Empty shelf"}),
+    )
+    .await;
 
     let alice = app.customer("alice_a7").await;
     let profile = json!({"email": "alice@a7.example", "phone": "+86 131 0000 7777"});
@@ -352,6 +367,8 @@ async fn fixture(app: &TestApp) -> Fixture {
         spare,
         tea_variant: first_variant(app, tea).await,
         cup_variant: first_variant(app, cup).await,
+        tea_category: tea_category["id"].as_i64().unwrap(),
+        empty_category: empty_category["id"].as_i64().unwrap(),
         shirt: shirt["id"].as_i64().unwrap(),
         shirt_small: shirt["variants"][0]["id"].as_i64().unwrap(),
         address,
@@ -428,6 +445,12 @@ fn call_for(fx: &Fixture, who: Who, method: &str, template: &str) -> Call {
             (format!("/api/v1/cart/items/{}", fx.tea), Some(json!({"quantity": 2})))
         }
         ("DELETE", "/api/v1/cart/items/{product_id}") => (format!("/api/v1/cart/items/{}", fx.cup), None),
+        ("POST", "/api/v1/categories") => (template.to_owned(), Some(json!({"name": "New shelf 新货架"}))),
+        ("PATCH", "/api/v1/categories/{id}") => (
+            format!("/api/v1/categories/{}", fx.tea_category),
+            Some(json!({"names": {"en": "Tea leaves"}})),
+        ),
+        ("DELETE", "/api/v1/categories/{id}") => (format!("/api/v1/categories/{}", fx.empty_category), None),
         ("PUT", "/api/v1/cart/lines/{variant_id}") => (
             format!("/api/v1/cart/lines/{}", fx.tea_variant),
             Some(json!({"quantity": 3})),
