@@ -958,6 +958,28 @@ async fn web_pages_with_ids_refuse_other_customers(app: TestApp) {
         ("POST", format!("/admin/products/{p}/archive"), StatusCode::FORBIDDEN),
         ("POST", format!("/admin/products/{p}/lots"), StatusCode::FORBIDDEN),
         ("GET", "/admin/inventory".into(), StatusCode::FORBIDDEN),
+        (
+            "POST",
+            format!("/admin/products/{}/variants", fx.shirt),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            "POST",
+            format!("/admin/products/{}/variants/{}", fx.shirt, fx.shirt_small),
+            StatusCode::FORBIDDEN,
+        ),
+        ("GET", "/admin/categories".into(), StatusCode::FORBIDDEN),
+        ("POST", "/admin/categories".into(), StatusCode::FORBIDDEN),
+        (
+            "POST",
+            format!("/admin/categories/{}", fx.tea_category),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            "POST",
+            format!("/admin/categories/{}/delete", fx.empty_category),
+            StatusCode::FORBIDDEN,
+        ),
         ("GET", "/admin/orders".into(), StatusCode::FORBIDDEN),
         ("GET", format!("/admin/orders/{}", fx.paid), StatusCode::FORBIDDEN),
         (

@@ -731,3 +731,91 @@ async fn reviews_and_recommendations_on_the_pages(app: TestApp) {
     app.assert_clean().await;
 }
 app_test!(reviews_and_recommendations_on_the_pages);
+
+async fn staff_build_the_category_tree_from_the_admin_page(app: TestApp) {
+    let staff_token = app.staff("boss").await;
+    app.create_product(
+        &staff_token,
+        NewProduct::new("龙井 Longjing", 12_800).in_category("Tea"),
+    )
+    .await;
+    let mut staff = Browser::new(&app);
+    staff
+        .submit(
+            "/login",
+            "/login",
+            &[("username", "boss"), ("password", "staff-password")],
+        )
+        .await;
+    let page = staff.get("/admin/categories").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("id=\"categories-table\""));
+    let added = staff
+        .submit(
+            "/admin/categories",
+            "/admin/categories",
+            &[
+                ("name", "饮品"),
+                ("name_en", "Drinks"),
+                ("slug", "drinks"),
+                ("parent_id", ""),
+                ("position", ""),
+            ],
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER);
+    let tree = app.get_json("/api/v1/categories", Some(&staff_token)).await;
+    let drinks = tree["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["slug"] == "drinks")
+        .unwrap()
+        .clone();
+    let tea = tree["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "Tea")
+        .unwrap()
+        .clone();
+    // Tea moves under the drinks; a bad slug is shown back, nothing changed.
+    let moved = staff
+        .submit(
+            "/admin/categories",
+            &format!("/admin/categories/{}", tea["id"]),
+            &[
+                ("name", "Tea"),
+                ("name_en", ""),
+                ("slug", "tea"),
+                ("parent_id", &drinks["id"].to_string()),
+                ("position", "0"),
+            ],
+        )
+        .await;
+    assert_eq!(moved.status, StatusCode::SEE_OTHER);
+    let refused = staff
+        .submit(
+            "/admin/categories",
+            &format!("/admin/categories/{}", drinks["id"]),
+            &[
+                ("name", "饮品"),
+                ("name_en", "Drinks"),
+                ("slug", "Not a slug"),
+                ("parent_id", ""),
+                ("position", "0"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let page = app.get_json("/api/v1/products?category=drinks", None).await;
+    assert_eq!(
+        page["data"].as_array().unwrap().len(),
+        1,
+        "the tea is under the drinks now"
+    );
+    let shop = Browser::new(&app).get("/products").await;
+    assert!(shop.body.contains("— Tea"), "the filter shows the tree");
+    app.assert_clean().await;
+}
+app_test!(staff_build_the_category_tree_from_the_admin_page);
