@@ -187,8 +187,81 @@ struct Packed {
     present: u8,
     status: emporium_domain::catalog::ProductStatus,
     numbers: [i64; 9],
-    variants: Box<[crate::variants::Variant]>,
+    variants: Box<[PackedVariant]>,
     rating_average: f64,
+}
+
+/// A variant packed the same way: its four texts in one allocation (a catalogue of
+/// 100,000 products holds about 290,000 variants; unpacked they cost about 30 MB more).
+struct PackedVariant {
+    /// SKU, option values (stored form), barcode and image, separated by newlines (none
+    /// of them can hold one).
+    text: Box<str>,
+    /// Which of SKU, barcode, image and compare-at price are present (bits 0–3).
+    present: u8,
+    status: emporium_domain::catalog::ProductStatus,
+    /// id, product id, price, compare-at price, weight, stock, position.
+    numbers: [i64; 7],
+}
+
+impl PackedVariant {
+    fn pack(v: &crate::variants::Variant) -> Self {
+        let text = [
+            v.sku.as_deref().unwrap_or(""),
+            &v.option_values.encode(),
+            v.barcode.as_deref().unwrap_or(""),
+            v.image.as_deref().unwrap_or(""),
+        ]
+        .join("\n");
+        Self {
+            text: text.into_boxed_str(),
+            present: u8::from(v.sku.is_some())
+                | (u8::from(v.barcode.is_some()) << 1)
+                | (u8::from(v.image.is_some()) << 2)
+                | (u8::from(v.compare_at_price.is_some()) << 3),
+            status: v.status,
+            numbers: [
+                v.id,
+                v.product_id,
+                v.price,
+                v.compare_at_price.unwrap_or(0),
+                v.weight_grams,
+                v.stock_available,
+                v.position,
+            ],
+        }
+    }
+
+    fn unpack(&self) -> crate::variants::Variant {
+        let mut parts = self.text.split('\n');
+        let (sku, values, barcode, image) = (parts.next(), parts.next(), parts.next(), parts.next());
+        let present = |part: Option<&str>, bit: u8| (self.present & bit != 0).then(|| part.unwrap_or("").to_owned());
+        let (sku, barcode, image) = (present(sku, 1), present(barcode, 2), present(image, 4));
+        let values = values.unwrap_or("");
+        let [
+            id,
+            product_id,
+            price,
+            compare_at_price,
+            weight_grams,
+            stock_available,
+            position,
+        ] = self.numbers;
+        crate::variants::Variant {
+            id,
+            product_id,
+            sku,
+            option_values: emporium_domain::variant::OptionValues::decode(values),
+            price,
+            compare_at_price: (self.present & 8 != 0).then_some(compare_at_price),
+            weight_grams,
+            barcode,
+            image,
+            status: self.status,
+            stock_available,
+            position,
+        }
+    }
 }
 
 impl Packed {
@@ -226,7 +299,7 @@ impl Packed {
                 p.updated_at.millis(),
             ],
             rating_average: p.rating_average,
-            variants: p.variants.clone().into_boxed_slice(),
+            variants: p.variants.iter().map(PackedVariant::pack).collect(),
         }
     }
 
@@ -264,7 +337,7 @@ impl Packed {
             images: images.lines().map(str::to_owned).collect(),
             status: self.status,
             options: emporium_domain::variant::ProductOptions::decode(&options),
-            variants: self.variants.to_vec(),
+            variants: self.variants.iter().map(PackedVariant::unpack).collect(),
             stock_available,
             rating_average: self.rating_average,
             rating_count,
