@@ -9,6 +9,7 @@ pub mod account;
 pub mod address;
 pub mod catalog;
 pub mod inventory;
+pub mod media;
 pub mod money;
 pub mod order;
 pub mod payment;
