@@ -9,6 +9,7 @@ mod at_rest;
 mod catalog;
 mod conventions;
 mod hardening;
+mod images;
 mod inventory;
 mod limits;
 mod matrix;
