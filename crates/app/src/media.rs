@@ -4,8 +4,8 @@
 //! text; and the files are read back for serving.
 //!
 //! The rules, in the order a refusal is decided, before anything is written:
-//! 1. alt text 0–200 characters, one line (`alt`); the file present, at most
-//!    [`crate::AppConfig::max_upload_bytes`] (`file`, [`AppError::TooLarge`]);
+//! 1. the file at most [`crate::AppConfig::max_upload_bytes`] ([`AppError::TooLarge`]);
+//!    then alt text 0–200 characters, one line (`alt`), and the file present (`file`);
 //! 2. the bytes a JPEG, PNG or WebP picture that decodes whole, at most 8000 × 8000 pixels
 //!    ([`process`], `file`);
 //! 3. the product exists and has room (10 images).
@@ -79,6 +79,13 @@ pub fn read_limit(state: &AppState) -> usize {
 /// added twice).
 pub async fn add_product_image(state: &AppState, product_id: i64, upload: Upload) -> AppResult<(Product, ImageAdded)> {
     let max = state.config().max_upload_bytes;
+    // Too large is decided first, as for any body (API.md §2.7's order of checks).
+    if upload.file.as_ref().is_some_and(|f| f.len() > max) {
+        return Err(AppError::TooLarge {
+            field: "file",
+            max_bytes: max,
+        });
+    }
     let alt = AltText::parse("alt", upload.alt.as_deref().unwrap_or(""));
     let file = match upload.file {
         None => Err(FieldError::new("file", "is required: a JPEG, PNG or WebP image")),
@@ -89,12 +96,6 @@ pub async fn add_product_image(state: &AppState, product_id: i64, upload: Upload
         (Ok(alt), Ok(bytes)) => (alt, bytes),
         (alt, file) => return Err(emporium_domain::Invalid::of([alt.err(), file.err()]).into()),
     };
-    if bytes.len() > max {
-        return Err(AppError::TooLarge {
-            field: "file",
-            max_bytes: max,
-        });
-    }
     let hash = ContentHash::parse(&hex::encode(Sha256::digest(&bytes)))
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("a SHA-256 digest is 64 hex digits")))?;
     let media = state.media();
