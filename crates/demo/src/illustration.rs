@@ -93,13 +93,18 @@ pub struct Illustration {
     pub svg: String,
 }
 
-/// The drawing of `product`: its category's figure in the colour its name mentions, or
-/// one picked by its SKU.
+/// The drawing of `product`: its category's figure in the colour its name mentions last,
+/// or one picked by its SKU.
 pub fn illustration(product: &DemoProduct) -> Illustration {
     let category = ALL.iter().find(|c| c.name == product.category).unwrap_or(&ALL[0]);
+    // The colour named last (a listing ends with the variant's colour: `… 深海蓝 44码`);
+    // 蓝牙 is Bluetooth, not blue.
+    let name = product.name.replace("蓝牙", "");
     let colour = PALETTE
         .iter()
-        .find(|c| c.words.iter().any(|w| product.name.contains(w)))
+        .filter_map(|c| c.words.iter().filter_map(|w| name.rfind(w)).max().map(|at| (at, c)))
+        .max_by_key(|(at, _)| *at)
+        .map(|(_, c)| c)
         .unwrap_or_else(|| {
             let spread = product
                 .sku
@@ -133,9 +138,11 @@ fn draw(category: &Category, colour: &Colour) -> Illustration {
         concat!(
             r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 800 800" width="800" height="800" role="img" aria-label="{alt}">"##,
             r##"<rect width="800" height="800" fill="{ground}"/>"##,
-            r##"<circle cx="400" cy="370" r="260" fill="#ffffff" fill-opacity="0.12"/>"##,
-            r##"<g fill="#ffffff" stroke="{deep}" stroke-width="14" stroke-linejoin="round" stroke-linecap="round">{figure}</g>"##,
-            r##"<text x="400" y="710" text-anchor="middle" font-family="'Noto Sans CJK SC', 'PingFang SC', 'Microsoft YaHei', sans-serif" font-size="52" fill="#ffffff">{label}</text>"##,
+            // Pages show pictures cropped to 4:3 at times: everything stays within the
+            // middle three quarters of the height.
+            r##"<circle cx="400" cy="345" r="240" fill="#ffffff" fill-opacity="0.12"/>"##,
+            r##"<g transform="translate(40 10) scale(0.9)" fill="#ffffff" stroke="{deep}" stroke-width="14" stroke-linejoin="round" stroke-linecap="round">{figure}</g>"##,
+            r##"<text x="400" y="660" text-anchor="middle" font-family="'Noto Sans CJK SC', 'PingFang SC', 'Microsoft YaHei', sans-serif" font-size="46" fill="#ffffff">{label}</text>"##,
             "</svg>\n"
         ),
         alt = escape(&alt),
@@ -242,12 +249,24 @@ mod tests {
                 i.name,
                 p.category
             );
-            if p.name.contains('黑') && !PALETTE[..1].iter().any(|c| c.words.iter().any(|w| p.name.contains(w))) {
+            // A name whose only colour word is 黑 is drawn in ink.
+            let words: Vec<&str> = PALETTE.iter().flat_map(|c| c.words.iter().copied()).collect();
+            let named_colours: Vec<&&str> = words
+                .iter()
+                .filter(|w| p.name.replace("蓝牙", "").contains(**w))
+                .collect();
+            if named_colours == [&"黑"] {
                 assert!(i.name.ends_with("-ink"), "{}: {}", p.name, i.name);
                 named += 1;
             }
         }
         assert!(named > 0, "some demo products are black");
+        // The colour named last wins, and Bluetooth (蓝牙) is no blue.
+        let mut headphones = products.iter().find(|p| p.category == "Headphones").unwrap().clone();
+        headphones.name = "JBL 头戴式无线蓝牙耳机 星空灰".into();
+        assert_eq!(illustration(&headphones).name, "headphones-slate");
+        headphones.name = "Sony 降噪耳机 黑色 / 午夜蓝".into();
+        assert_eq!(illustration(&headphones).name, "headphones-ocean");
         let colours: std::collections::BTreeSet<String> = products
             .iter()
             .map(|p| illustration(p).name.rsplit_once('-').unwrap().1.to_owned())
