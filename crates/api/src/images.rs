@@ -33,6 +33,7 @@ pub struct UploadImageForm {
     #[schema(value_type = String, format = Binary)]
     file: Vec<u8>,
     /// Alt text: 0–200 characters, one line.
+    #[schema(max_length = 200)]
     alt: Option<String>,
 }
 
