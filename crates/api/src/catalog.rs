@@ -5,9 +5,10 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use emporium_app::AppState;
-use emporium_app::catalog::{self, ProductDraft, ProductEdit, ProductQuery};
+use emporium_app::catalog::{self, ImageInput, ProductDraft, ProductEdit, ProductQuery};
 use emporium_app::variants::VariantDraft;
-use emporium_domain::catalog::ProductStatus;
+use emporium_domain::catalog::{Image, ProductStatus};
+use emporium_domain::media::{Rendition, rendition_url};
 use emporium_store::catalog::Product;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -43,8 +44,11 @@ pub struct ProductView {
     pub category_path: Option<Vec<CategoryRef>>,
     /// The SKU of its only variant (`null` for a product with several).
     pub sku: Option<String>,
-    /// Image URLs.
+    /// Its images' URLs, in their shown order (for clients of the first contract; `gallery`
+    /// has their sizes and alt text).
     pub images: Vec<String>,
+    /// Its images with their alt text and the URL of each size, in their shown order.
+    pub gallery: Vec<GalleryImage>,
     /// `active`, `draft` or `archived`.
     pub status: String,
     /// Its options and their values, in order (empty for a simple product).
@@ -72,6 +76,68 @@ pub struct CategoryRef {
     pub slug: String,
     /// Name in the request's language, else the original.
     pub name: String,
+}
+
+/// An image of a product: for an upload (`/media/<sha256>`) each size is a generated
+/// file; for any other URL every size is the URL itself.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct GalleryImage {
+    /// The image as recorded (what `images` lists).
+    pub url: String,
+    /// Alt text (empty when none was given).
+    pub alt: String,
+    /// At most 320 px on the longer side.
+    pub small: String,
+    /// At most 800 px.
+    pub medium: String,
+    /// At most 1600 px.
+    pub large: String,
+}
+
+impl From<&Image> for GalleryImage {
+    fn from(i: &Image) -> Self {
+        Self {
+            url: i.url().to_owned(),
+            alt: i.alt().to_owned(),
+            small: rendition_url(i.url(), Rendition::Small),
+            medium: rendition_url(i.url(), Rendition::Medium),
+            large: rendition_url(i.url(), Rendition::Large),
+        }
+    }
+}
+
+/// An image as sent: a URL, or `{url, alt}`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum ImageRef {
+    /// An http(s) URL or a path on this server, without alt text.
+    Url(String),
+    /// A URL with its alt text.
+    Labelled(LabelledImage),
+}
+
+/// An image with its alt text.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LabelledImage {
+    /// An http(s) URL or a path on this server (`/media/<sha256>` for an upload).
+    pub url: String,
+    /// 0–200 characters, one line.
+    #[serde(default)]
+    pub alt: String,
+}
+
+fn images_of(images: Vec<ImageRef>) -> Vec<ImageInput> {
+    images
+        .into_iter()
+        .map(|i| match i {
+            ImageRef::Url(url) => ImageInput::url(url),
+            ImageRef::Labelled(l) => ImageInput {
+                url: l.url,
+                alt: Some(l.alt),
+            },
+        })
+        .collect()
 }
 
 /// An option and its values: `{name: "颜色", values: ["黑", "白"]}`.
@@ -150,7 +216,8 @@ impl ProductView {
             category_id: p.category_id,
             category_path: None,
             sku,
-            images: p.images,
+            images: p.images.iter().map(|i| i.url().to_owned()).collect(),
+            gallery: p.images.iter().map(GalleryImage::from).collect(),
             status: p.status.as_str().to_owned(),
             options: p
                 .options
@@ -399,8 +466,8 @@ pub struct CreateProductRequest {
     pub weight_grams: Option<i64>,
     /// The sole variant's barcode.
     pub barcode: Option<String>,
-    /// Up to 10 http(s) URLs or paths.
-    pub images: Option<Vec<String>>,
+    /// Up to 10 images: each an http(s) URL or a path, or `{url, alt}`.
+    pub images: Option<Vec<ImageRef>>,
     /// `active` (default), `draft` or `archived`.
     pub status: Option<String>,
     /// The sole variant's first lot of stock.
@@ -420,7 +487,7 @@ impl From<CreateProductRequest> for ProductDraft {
             currency: r.currency,
             category: r.category,
             category_id: r.category_id,
-            images: r.images,
+            images: r.images.map(images_of),
             status: r.status,
             options: options_of(r.options),
             variants: r.variants.map(|v| v.into_iter().map(Into::into).collect()),
@@ -488,8 +555,9 @@ pub struct UpdateProductRequest {
     #[serde(default, deserialize_with = "super::present")]
     #[schema(value_type = Option<String>)]
     pub barcode: Option<Option<String>>,
-    /// Replaces the image list.
-    pub images: Option<Vec<String>>,
+    /// Replaces the image list (to reorder, remove or re-label): each a URL, or
+    /// `{url, alt}`; a bare URL has no alt text.
+    pub images: Option<Vec<ImageRef>>,
     /// `active`, `draft` or `archived`.
     pub status: Option<String>,
     /// Replaces the options (to add a value, say); every variant's values must remain
@@ -505,7 +573,7 @@ impl From<UpdateProductRequest> for ProductEdit {
             currency: r.currency,
             category: r.category,
             category_id: r.category_id,
-            images: r.images,
+            images: r.images.map(images_of),
             status: r.status,
             options: r.options.map(options_of),
             price: r.price,

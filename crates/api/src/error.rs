@@ -63,6 +63,14 @@ pub enum ApiError {
     /// The body exceeds the limit.
     #[error("request body is larger than {0} bytes")]
     PayloadTooLarge(usize),
+    /// An uploaded file is larger than the shop accepts, naming its field.
+    #[error("{field}: must be at most {max_bytes} bytes")]
+    FileTooLarge {
+        /// The field that carried it.
+        field: &'static str,
+        /// The most accepted, in bytes.
+        max_bytes: usize,
+    },
     /// The body is not JSON.
     #[error("expected Content-Type: application/json")]
     UnsupportedMediaType,
@@ -98,7 +106,9 @@ impl ApiError {
             Self::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             Self::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
             Self::Conflict { code, .. } => (StatusCode::CONFLICT, code),
-            Self::PayloadTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
+            Self::PayloadTooLarge(_) | Self::FileTooLarge { .. } => {
+                (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large")
+            }
             Self::UnsupportedMediaType => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
             Self::RateLimited(_) => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             Self::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
@@ -151,6 +161,7 @@ impl From<AppError> for ApiError {
             AppError::NotAllowed(why) => Self::NotAllowed(why),
             AppError::NotFound(noun) => Self::NotFound(noun),
             AppError::Conflict { code, detail } => Self::Conflict { code, detail },
+            AppError::TooLarge { field, max_bytes } => Self::FileTooLarge { field, max_bytes },
             AppError::RateLimited(wait) => Self::RateLimited(wait),
             AppError::Unavailable => Self::Unavailable,
             AppError::Internal(cause) => Self::Internal(cause),
@@ -207,6 +218,10 @@ impl IntoResponse for ApiError {
                     message: e.message.clone(),
                 })
                 .collect(),
+            Self::FileTooLarge { field, max_bytes } => vec![ProblemField {
+                field: (*field).to_owned(),
+                message: format!("must be at most {max_bytes} bytes"),
+            }],
             Self::BadRequest {
                 field: Some(field),
                 detail,

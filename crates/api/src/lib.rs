@@ -24,10 +24,11 @@ pub mod variants;
 
 pub mod error;
 pub mod extract;
+pub mod images;
 
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
-use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
 use utoipa_axum::routes;
 
 use emporium_app::AppState;
@@ -91,6 +92,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
         ))
         .routes(routes!(categories::list_categories, categories::create_category))
         .routes(routes!(categories::update_category, categories::delete_category))
+        // An upload is bounded by the shop's image limit as it is read (`images`), not by
+        // the 1 MiB every other body gets.
+        .routes(routes!(images::upload_image).layer(axum::extract::DefaultBodyLimit::disable()))
         .routes(routes!(variants::add_variant))
         .routes(routes!(variants::update_variant, variants::archive_variant))
         .routes(routes!(inventory::receive_stock, inventory::list_lots))

@@ -205,6 +205,34 @@ async fn search(state: &AppState, listing: &Listing, text: &str) -> AppResult<(V
     Ok((products, next))
 }
 
+/// An image as typed: where it is, and optionally its alt text.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImageInput {
+    /// An http(s) URL or a path on this server (`/media/<sha256>` for an upload).
+    pub url: String,
+    /// 0–200 characters, one line; absent means none.
+    pub alt: Option<String>,
+}
+
+impl ImageInput {
+    /// An image without alt text.
+    pub fn url(url: impl Into<String>) -> Self {
+        Self {
+            url: url.into(),
+            alt: None,
+        }
+    }
+}
+
+/// Parses a list of images as typed.
+fn parse_images(raw: &[ImageInput]) -> Result<Images, FieldError> {
+    let pairs: Vec<(String, String)> = raw
+        .iter()
+        .map(|i| (i.url.clone(), i.alt.clone().unwrap_or_default()))
+        .collect();
+    Images::parse(&pairs)
+}
+
 /// Stock received together with a new product or variant.
 #[derive(Debug, Clone, Copy)]
 pub struct InitialStock {
@@ -230,8 +258,8 @@ pub struct ProductDraft {
     pub category: Option<String>,
     /// A category by id (instead of `category`).
     pub category_id: Option<i64>,
-    /// Up to 10 http(s) URLs or paths.
-    pub images: Option<Vec<String>>,
+    /// Up to 10 images: http(s) URLs or paths, with alt text.
+    pub images: Option<Vec<ImageInput>>,
     /// `active` (default), `draft` or `archived`.
     pub status: Option<String>,
     /// Up to 3 options, each `(name, values)`.
@@ -387,7 +415,7 @@ pub async fn create_product(state: &AppState, mut req: ProductDraft) -> AppResul
             .filter(|c| !c.trim().is_empty())
             .map(|c| CategoryName::parse("category", c))
             .transpose(),
-        Images::parse(req.images.as_deref().unwrap_or_default()),
+        parse_images(req.images.as_deref().unwrap_or_default()),
         req.status
             .as_deref()
             .map_or(Ok(ProductStatus::Active), |s| ProductStatus::parse("status", s)),
@@ -455,8 +483,8 @@ pub struct ProductEdit {
     pub category: Option<Option<String>>,
     /// A category by id (instead of `category`); `Some(None)` clears.
     pub category_id: Option<Option<i64>>,
-    /// Replaces the image list.
-    pub images: Option<Vec<String>>,
+    /// Replaces the image list (to reorder, remove or re-label images).
+    pub images: Option<Vec<ImageInput>>,
     /// `active`, `draft` or `archived`.
     pub status: Option<String>,
     /// Replaces the options; every variant's values must be among the new ones.
@@ -536,7 +564,7 @@ pub async fn update_product(state: &AppState, id: i64, mut req: ProductEdit) -> 
             .map(|c| Currency::parse("currency", c))
             .transpose(),
         clearable(req.category, |c| CategoryName::parse("category", c)),
-        req.images.as_deref().map(Images::parse).transpose(),
+        req.images.as_deref().map(parse_images).transpose(),
         req.status
             .as_deref()
             .map(|s| ProductStatus::parse("status", s))

@@ -1,6 +1,7 @@
 //! The shop's settings, as the command line and the environment give them (see the
 //! README's settings table); the defaults are the production ones.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 /// The shop's settings that are not about where to listen or which database to use.
@@ -26,6 +27,10 @@ pub struct AppConfig {
     /// How long a refund may stay `processing` before the jobs ask its provider again
     /// (with the same idempotency key): the claimant's grace to record the answer itself.
     pub refund_retry_after: Duration,
+    /// Where uploaded images are kept (`<data-dir>/media`).
+    pub media_dir: PathBuf,
+    /// The largest image file accepted, in bytes.
+    pub max_upload_bytes: usize,
 }
 
 impl Default for AppConfig {
@@ -40,6 +45,8 @@ impl Default for AppConfig {
             recommendations_refresh: Duration::from_secs(60),
             write_limits: WriteLimits::default(),
             refund_retry_after: Duration::from_secs(60),
+            media_dir: PathBuf::from("./emporium-data/media"),
+            max_upload_bytes: crate::media::DEFAULT_MAX_UPLOAD_BYTES,
         }
     }
 }

@@ -54,6 +54,14 @@ pub enum AppError {
         /// What conflicts.
         detail: String,
     },
+    /// An uploaded file is larger than the shop accepts.
+    #[error("{field}: must be at most {max_bytes} bytes")]
+    TooLarge {
+        /// The field that carried it (`file`).
+        field: &'static str,
+        /// The most accepted, in bytes.
+        max_bytes: usize,
+    },
     /// Too many attempts; try again after this long.
     #[error("too many requests; retry after {} s", .0.as_secs())]
     RateLimited(Duration),

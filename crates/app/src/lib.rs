@@ -20,6 +20,7 @@ pub mod cursor;
 pub mod error;
 pub mod inventory;
 pub mod jobs;
+pub mod media;
 pub mod metrics;
 pub mod order_cache;
 pub mod orders;

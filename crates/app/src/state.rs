@@ -12,6 +12,7 @@ use emporium_payments::Providers;
 
 use crate::config::AppConfig;
 use crate::cursor::Cursors;
+use crate::media::{LocalDir, Media, MediaStorage};
 use crate::order_cache::OrderCache;
 use crate::passwords::Passwords;
 use crate::recommendations::Recommender;
@@ -34,6 +35,7 @@ struct Inner {
     http: reqwest::Client,
     passwords: Passwords,
     clock: Arc<dyn Clock>,
+    media: Media,
     config: AppConfig,
 }
 
@@ -78,6 +80,7 @@ impl AppState {
             http: reqwest::Client::new(),
             passwords,
             clock,
+            media: Media::new(Arc::new(LocalDir::new(config.media_dir.clone()))),
             config,
         }));
         // Serve the stored model from the first request on, not from the first job pass.
@@ -106,6 +109,19 @@ impl AppState {
         let mut inner = Arc::unwrap_or_clone(self.0);
         inner.order_cache = cache;
         Self(Arc::new(inner))
+    }
+
+    /// Replaces where media files are kept (the data directory's `media` by default).
+    /// Call before serving.
+    pub fn with_media_storage(self, storage: Arc<dyn MediaStorage>) -> Self {
+        let mut inner = Arc::unwrap_or_clone(self.0);
+        inner.media = Media::new(storage);
+        Self(Arc::new(inner))
+    }
+
+    /// Uploaded images and drawings: where they are kept, and the gate on decoding them.
+    pub fn media(&self) -> &Media {
+        &self.0.media
     }
 
     /// The recommendation model in use.

@@ -2,7 +2,7 @@
 //! options), adding, editing and withdrawing one, and finding the variant a request
 //! means when it names only the product.
 
-use emporium_domain::catalog::{Images, ProductStatus, Sku};
+use emporium_domain::catalog::{Image, ProductStatus, Sku};
 use emporium_domain::inventory::Units;
 use emporium_domain::money::{Price, UnitCost};
 use emporium_domain::variant::{self, Barcode, OptionValues, ProductOptions, Weight};
@@ -66,9 +66,7 @@ fn at(prefix: &str, field: &str) -> String {
 }
 
 fn image(field: &str, raw: &str) -> Result<String, FieldError> {
-    Images::parse(&[raw.trim().to_owned()])
-        .map(|i| i.as_slice()[0].clone())
-        .map_err(|e| FieldError::new(field, e.message))
+    Image::parse(field, raw.trim(), "").map(|i| i.url().to_owned())
 }
 
 fn sku(field: &str, raw: &str) -> Result<Sku, FieldError> {

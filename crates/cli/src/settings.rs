@@ -15,7 +15,8 @@ pub struct Settings {
     #[arg(long, global = true, env = "EMPORIUM_ADDR", default_value = "127.0.0.1:8080")]
     pub addr: SocketAddr,
 
-    /// Folder for the SQLite database, the search index and generated secrets.
+    /// Folder for the SQLite database, the search index, uploaded images (`media/`) and
+    /// generated secrets.
     #[arg(long, global = true, env = "EMPORIUM_DATA_DIR", default_value = "./emporium-data")]
     pub data_dir: PathBuf,
 
@@ -86,6 +87,10 @@ pub struct Settings {
     #[arg(long, global = true, env = "EMPORIUM_TRUST_FORWARDED_FOR")]
     pub trust_forwarded_for: bool,
 
+    /// The largest product image file staff may upload, in bytes.
+    #[arg(long, global = true, env = "EMPORIUM_MAX_IMAGE_BYTES", default_value_t = emporium_app::media::DEFAULT_MAX_UPLOAD_BYTES, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1024..=256 * 1024 * 1024))]
+    pub max_image_bytes: usize,
+
     /// Serve https with this PEM certificate chain (needs --tls-key).
     #[arg(long, global = true, env = "EMPORIUM_TLS_CERT", requires = "tls_key")]
     pub tls_cert: Option<PathBuf>,
@@ -125,6 +130,11 @@ impl Settings {
         emporium_store::Keyring::from_env_or_file(self.data_keys.as_deref(), &self.data_keys_file())
     }
 
+    /// Where uploaded images and the demo's drawings are kept.
+    pub fn media_dir(&self) -> PathBuf {
+        self.data_dir.join("media")
+    }
+
     /// The database URL in force: the explicit one, or the SQLite file in the data dir.
     pub fn database_url(&self) -> String {
         match &self.database_url {
@@ -155,6 +165,7 @@ impl fmt::Debug for Settings {
             .field("write_limit_per_address", &self.write_limit_per_address)
             .field("write_limit_per_session", &self.write_limit_per_session)
             .field("trust_forwarded_for", &self.trust_forwarded_for)
+            .field("max_image_bytes", &self.max_image_bytes)
             .field("tls_cert", &self.tls_cert)
             .field("tls_key", &self.tls_key)
             .field("data_keys", &self.data_keys.as_ref().map(|_| "***"))

@@ -71,6 +71,8 @@ const MUST_NOT_USE: &[(&str, &[&str])] = &[
         "emporium-store",
         &["axum", "askama", "utoipa", "tower", "tower-http", "reqwest"],
     ),
+    // It may use `image`: checking and resizing an upload is a use case's work, and knows
+    // no HTTP.
     (
         "emporium-app",
         &[

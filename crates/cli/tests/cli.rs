@@ -189,6 +189,44 @@ async fn the_demo_loads_once_and_the_index_rebuilds_from_it(db: TestDb) {
             .unwrap();
         assert!(!page["data"].as_array().unwrap().is_empty(), "{q}: {page}");
     }
+    // Every demo product has a drawing of its own category, served as SVG under a policy
+    // that lets it run nothing; the shop shows no placeholder.
+    let page: Value = client
+        .get(format!("{url}/api/v1/products?limit=100"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for product in page["data"].as_array().unwrap() {
+        let image = &product["gallery"][0];
+        let src = image["url"].as_str().unwrap_or_default();
+        assert!(src.starts_with("/media/demo/") && src.ends_with(".svg"), "{product}");
+        assert!(!image["alt"].as_str().unwrap_or_default().is_empty(), "{product}");
+    }
+    let first = page["data"][0]["images"][0].as_str().unwrap();
+    let drawing = client.get(format!("{url}{first}")).send().await.unwrap();
+    assert_eq!(drawing.status(), 200);
+    assert_eq!(drawing.headers()["content-type"], "image/svg+xml");
+    assert_eq!(
+        drawing.headers()["content-security-policy"],
+        "default-src 'none'; style-src 'unsafe-inline'"
+    );
+    assert!(drawing.text().await.unwrap().starts_with("<svg "));
+    let home = client
+        .get(format!("{url}/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        home.contains("/media/demo/") && !home.contains("placeholder.svg"),
+        "{home}"
+    );
+
     let mut recommended = 0;
     for id in 1..=300 {
         let list: Value = client

@@ -6,11 +6,14 @@
 //! Nothing here does I/O; loading the products into a store is the caller's business.
 
 mod category;
+mod illustration;
 mod lots;
 mod text;
 mod variants;
 
 use fastrand::Rng;
+
+pub use illustration::{Illustration, all_illustrations, illustration};
 
 /// A product of the demo catalogue, with the stock lots it arrives in.
 #[derive(Debug, Clone, PartialEq, Eq)]

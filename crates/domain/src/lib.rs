@@ -10,6 +10,7 @@ pub mod address;
 pub mod catalog;
 pub mod inventory;
 pub mod locale;
+pub mod media;
 pub mod money;
 pub mod order;
 pub mod payment;

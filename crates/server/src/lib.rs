@@ -5,6 +5,7 @@
 //! every background loop. The CLI, the tests and the bench all start a server through it.
 
 pub mod limits;
+mod media;
 pub mod metrics;
 mod server;
 pub mod tls;
@@ -47,6 +48,7 @@ pub fn router(state: AppState, limiters: std::sync::Arc<Limiters>) -> Router {
         .merge(docs)
         .merge(emporium_api::sandbox::routes())
         .merge(emporium_web::routes(state.clone()))
+        .merge(media::routes())
         // Metrics per matched route; added before the fallbacks so unknown paths do not
         // create a label each.
         .route_layer(axum::middleware::from_fn(metrics::track))

@@ -2,7 +2,7 @@
 //! categories, and the change feed search indexes follow.
 
 use crate::db::{Conn, Row, query, query_scalar};
-use emporium_domain::catalog::{CategoryName, Description, Images, ProductName, ProductStatus};
+use emporium_domain::catalog::{CategoryName, Description, Image, Images, ProductName, ProductStatus};
 use emporium_domain::money::Currency;
 use emporium_domain::time::Timestamp;
 use emporium_domain::variant::ProductOptions;
@@ -36,8 +36,8 @@ pub struct Product {
     pub category: Option<String>,
     /// Its category (it appears under the category's ancestors too).
     pub category_id: Option<i64>,
-    /// Image URLs.
-    pub images: Vec<String>,
+    /// Its images with their alt text, in their shown order.
+    pub images: Vec<Image>,
     /// Where it is in its life.
     pub status: ProductStatus,
     /// Its options (none for a simple product).
@@ -93,7 +93,7 @@ fn product_from(row: &Row) -> Result<Product, StoreError> {
         currency: row.try_get("currency")?,
         category: row.try_get("category")?,
         category_id: row.try_get("category_id")?,
-        images: images.lines().map(str::to_owned).collect(),
+        images: Images::decode(&images),
         status: status
             .parse()
             .map_err(|()| StoreError::Corrupt(format!("product status {status:?}")))?,
@@ -124,7 +124,7 @@ pub struct NewProduct {
     pub currency: Currency,
     /// Category.
     pub category: Option<CategoryName>,
-    /// Image URLs.
+    /// Images with their alt text.
     pub images: Images,
     /// Initial status.
     pub status: ProductStatus,
@@ -226,7 +226,7 @@ impl Store {
                 .bind(first_price)
                 .bind(new.currency.code())
                 .bind(new.category.as_ref().map(CategoryName::as_str))
-                .bind(new.images.as_slice().join("\n"))
+                .bind(Images::encode(new.images.as_slice()))
                 .bind(new.status.as_str())
                 .bind(new.options.encode())
                 .bind(now.millis())
@@ -297,7 +297,7 @@ impl Store {
                     .bind(flag(&c.category))
                     .bind(category_id)
                     .bind(flag(&c.images))
-                    .bind(c.images.as_ref().map(|v| v.as_slice().join("\n")))
+                    .bind(c.images.as_ref().map(|v| Images::encode(v.as_slice())))
                     .bind(flag(&c.status))
                     .bind(c.status.map(ProductStatus::as_str))
                     .bind(now.millis())
@@ -635,7 +635,7 @@ async fn import_chunk(conn: &mut Conn, items: &[ImportProduct], now: Timestamp) 
             None => sql.push("NULL, NULL"),
         };
         sql.push(", ");
-        sql.bind(Value::Text(p.images.as_slice().join("\n"))).push(", ");
+        sql.bind(Value::Text(Images::encode(p.images.as_slice()))).push(", ");
         sql.bind(Value::Text(p.status.as_str().into())).push(", ");
         sql.bind(Value::Text(p.options.encode())).push(", ");
         sql.bind(Value::Int(stock)).push(", ");

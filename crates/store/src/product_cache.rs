@@ -178,8 +178,8 @@ impl ProductCache {
 /// A product in much less memory than a [`Product`]: its texts in one allocation instead
 /// of six (measured: 100,000 demo products in about 80 MB this way).
 struct Packed {
-    /// Name, description, currency, category, options (stored form) and images (one per
-    /// line), end to end.
+    /// Name, description, currency, category, options and images (their stored forms),
+    /// end to end.
     text: Box<str>,
     /// Where each of the first five texts ends in `text`; the images run to the end.
     ends: [u32; 5],
@@ -280,7 +280,7 @@ impl Packed {
             // Texts are bounded far below 4 GiB by validation (10,000 characters at most).
             *end = u32::try_from(text.len()).unwrap_or(u32::MAX);
         }
-        text.push_str(&p.images.join("\n"));
+        text.push_str(&emporium_domain::catalog::Images::encode(&p.images));
         Packed {
             text: text.into_boxed_str(),
             ends,
@@ -334,7 +334,7 @@ impl Packed {
             category: (self.present & 1 != 0).then_some(category),
             category_id: (category_id != 0).then_some(category_id),
             // As `product_from` reads the column.
-            images: images.lines().map(str::to_owned).collect(),
+            images: emporium_domain::catalog::Images::decode(images),
             status: self.status,
             options: emporium_domain::variant::ProductOptions::decode(&options),
             variants: self.variants.iter().map(PackedVariant::unpack).collect(),
@@ -384,7 +384,7 @@ mod tests {
         p.description = "两行\n描述".into();
         p.category = Some(String::new());
         p.category_id = Some(3);
-        p.images = vec!["/a.png".into(), "/b.png".into()];
+        p.images = emporium_domain::catalog::Images::decode("/a.png\tA cup, 白瓷\n/b.png");
         p.rating_average = 4.5;
         assert_eq!(Packed::pack(&p).unpack(), p);
         p.options = emporium_domain::variant::ProductOptions::decode("颜色\t黑\t白");

@@ -66,7 +66,7 @@ async fn products_are_created_changed_and_archived(db: TestDb) {
     let store = db.open().await;
     let mut new = product("华为 Mate 60 手机", 599_900, Some("Phones"));
     new.variants[0].sku = Some(Sku::parse("HW-M60").expect("sku"));
-    new.images = Images::parse(&["/a.png".into(), "/b.png".into()]).expect("images");
+    new.images = Images::parse_urls(&["/a.png".into(), "/b.png".into()]).expect("images");
     new.variants[0].initial_stock = Some(lot(10, 400_000, 1));
     let p = store.create_product(new.clone(), NOW).await.expect("created");
     assert_eq!(

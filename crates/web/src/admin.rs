@@ -1,10 +1,11 @@
 //! The staff pages under `/admin`: the dashboard (charts drawn from the stats report),
-//! products (list, create, edit, archive), stock lots and the FIFO valuation, orders by
+//! products (list, create, edit, archive, images), stock lots and the FIFO valuation, orders by
 //! status with shipping and tracking, and refunds to approve or reject. Anonymous
 //! visitors are sent to log in; customers get 403.
 
 mod catalog;
 mod categories;
+mod images;
 mod sales;
 mod variants;
 
@@ -29,6 +30,13 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/products/{id}", get(catalog::edit_page).post(catalog::update))
         .route("/admin/products/{id}/archive", post(catalog::archive))
         .route("/admin/products/{id}/lots", post(catalog::receive))
+        // An upload is bounded by the shop's image limit as it is read, not by the 1 MiB
+        // every other body gets.
+        .route(
+            "/admin/products/{id}/images",
+            post(images::upload).layer(axum::extract::DefaultBodyLimit::disable()),
+        )
+        .route("/admin/products/{id}/images/remove", post(images::remove))
         .route("/admin/products/{id}/variants", post(variants::add))
         .route("/admin/products/{id}/variants/{variant_id}", post(variants::update))
         .route("/admin/inventory", get(catalog::inventory))

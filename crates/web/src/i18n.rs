@@ -114,6 +114,9 @@ pub fn localize(lang: Lang, message: &str) -> String {
     if let Some(n) = number("must be at most ", " bytes") {
         return format!("最多 {n} 字节（不会被截断）");
     }
+    if let Some(n) = number("must be at most ", " MiB") {
+        return format!("文件最大 {n} MiB");
+    }
     if let Some(n) = number("must be ", " characters") {
         return format!("长度须为 {n} 个字符");
     }
@@ -136,6 +139,16 @@ pub fn localize(lang: Lang, message: &str) -> String {
         ("must be an amount such as", "请输入金额，例如 12.50"),
         ("must not contain", "不能包含控制字符"),
         ("must be an http(s) URL", "须为 http(s) 地址或以 / 开头的路径"),
+        ("must be a JPEG, PNG or WebP image", "须为 JPEG、PNG 或 WebP 图片"),
+        (
+            "is required: a JPEG, PNG or WebP image",
+            "请选择一张 JPEG、PNG 或 WebP 图片",
+        ),
+        ("is too large to process", "图片尺寸过大，最大 8000 × 8000 像素"),
+        ("could not be decoded", "图片无法读取：文件已损坏或不完整"),
+        ("uses a feature of its format", "不支持该图片格式的这一特性"),
+        ("could not be processed", "图片无法处理"),
+        ("a product holds at most 10 images", "每件商品最多 10 张图片"),
         ("must be between 1 and", "金额超出可退款范围"),
         (
             "is not an ISO 4217 currency code",
@@ -314,6 +327,13 @@ pub struct Texts {
     pub currency: &'static str,
     pub images: &'static str,
     pub images_hint: &'static str,
+    pub product_images: &'static str,
+    pub no_images: &'static str,
+    pub upload_image: &'static str,
+    pub image_file: &'static str,
+    pub image_file_hint: &'static str,
+    pub alt_text: &'static str,
+    pub alt_text_hint: &'static str,
     pub price_hint: &'static str,
     pub stock: &'static str,
     pub archive: &'static str,
@@ -542,7 +562,14 @@ pub static EN: Texts = Texts {
     weight_grams: "Weight (g)",
     currency: "Currency",
     images: "Image URLs (optional)",
-    images_hint: "One per line.",
+    images_hint: "One per line: the URL, then its alt text after a space. Reorder or remove lines here.",
+    product_images: "Images",
+    no_images: "No images yet: the shop shows a placeholder.",
+    upload_image: "Upload an image",
+    image_file: "Image file",
+    image_file_hint: "JPEG, PNG or WebP, at most 10 MiB and 8000 × 8000 pixels.",
+    alt_text: "Alt text",
+    alt_text_hint: "What the picture shows, for people who cannot see it (up to 200 characters).",
     price_hint: "e.g. 12.50",
     stock: "Stock",
     archive: "Archive",
@@ -730,7 +757,14 @@ pub static ZH: Texts = Texts {
     weight_grams: "重量（克）",
     currency: "币种",
     images: "图片地址（选填）",
-    images_hint: "每行一个。",
+    images_hint: "每行一个：地址，空格后为替代文字。可在此调整顺序或删除。",
+    product_images: "图片",
+    no_images: "尚无图片，商店将显示占位图。",
+    upload_image: "上传图片",
+    image_file: "图片文件",
+    image_file_hint: "JPEG、PNG 或 WebP，最大 10 MiB、8000 × 8000 像素。",
+    alt_text: "替代文字",
+    alt_text_hint: "描述图片内容，供无法看到图片的用户使用（最多 200 个字符）。",
     price_hint: "例如 12.50",
     stock: "库存",
     archive: "下架",

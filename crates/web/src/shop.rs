@@ -4,7 +4,8 @@
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use emporium_domain::catalog::ProductStatus;
+use emporium_domain::catalog::{Image, ProductStatus};
+use emporium_domain::media::{Rendition, rendition_url};
 use emporium_store::catalog::{Product, ProductFilter, ProductOrder};
 use serde::Deserialize;
 
@@ -28,8 +29,8 @@ pub struct Card {
     pub name: String,
     /// Formatted price.
     pub price: String,
-    /// Image URL (a placeholder when it has none).
-    pub image: String,
+    /// Its first image at the medium size (a placeholder when it has none).
+    pub image: Picture,
     /// `4.5 ★ (12)`, or empty when unrated.
     pub rating: String,
     /// Whether any units can be ordered.
@@ -49,11 +50,62 @@ impl From<&Product> for Card {
     }
 }
 
-fn image_of(p: &Product) -> String {
+/// An image as a page shows it: the URL of one size, the sizes a browser may pick from
+/// (`srcset`; empty for an image that has no generated sizes), and its alt text.
+#[derive(Debug, Clone)]
+pub struct Picture {
+    /// The URL for browsers that do not read `srcset`.
+    pub src: String,
+    /// `url 320w, url 800w, …`, or empty.
+    pub srcset: String,
+    /// The alt text.
+    pub alt: String,
+}
+
+/// Where a product without images points.
+const PLACEHOLDER: &str = "/assets/placeholder.svg";
+
+impl Picture {
+    /// `image` at `size`, offering the sizes up to it; `fallback_alt` when it has none.
+    pub fn of(image: &Image, size: Rendition, fallback_alt: &str) -> Self {
+        let sized = rendition_url(image.url(), Rendition::Small) != image.url();
+        let srcset = if sized {
+            Rendition::ALL
+                .iter()
+                .filter(|r| r.longer_side() <= size.longer_side())
+                .map(|r| format!("{} {}w", rendition_url(image.url(), *r), r.longer_side()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        } else {
+            String::new()
+        };
+        Self {
+            src: rendition_url(image.url(), size),
+            srcset,
+            alt: if image.alt().is_empty() {
+                fallback_alt.to_owned()
+            } else {
+                image.alt().to_owned()
+            },
+        }
+    }
+
+    /// The shop's placeholder.
+    pub fn placeholder(alt: &str) -> Self {
+        Self {
+            src: PLACEHOLDER.to_owned(),
+            srcset: String::new(),
+            alt: alt.to_owned(),
+        }
+    }
+}
+
+fn image_of(p: &Product) -> Picture {
+    // The card's name link follows the picture, so an image without alt text adds
+    // nothing for a screen reader: its alt stays empty.
     p.images
         .first()
-        .cloned()
-        .unwrap_or_else(|| "/assets/placeholder.svg".to_owned())
+        .map_or_else(|| Picture::placeholder(""), |i| Picture::of(i, Rendition::Medium, ""))
 }
 
 fn rating_of(p: &Product) -> String {
@@ -260,7 +312,9 @@ struct ProductPage {
     price: String,
     /// The variants on sale to choose from (empty for a product without options).
     choices: Vec<VariantChoice>,
-    images: Vec<String>,
+    /// The main picture (large), then every image small for the strip below it.
+    picture: Picture,
+    thumbs: Vec<Picture>,
     rating: String,
     quantity: String,
     errors: FieldErrors,
@@ -369,10 +423,18 @@ async fn product_page(
             ctx: Ctx::new(visitor),
             price: price_range(&product),
             choices: choices(&product, variant),
-            images: if product.images.is_empty() {
-                vec!["/assets/placeholder.svg".to_owned()]
+            picture: product.images.first().map_or_else(
+                || Picture::placeholder(&product.name),
+                |i| Picture::of(i, Rendition::Large, &product.name),
+            ),
+            thumbs: if product.images.len() > 1 {
+                product
+                    .images
+                    .iter()
+                    .map(|i| Picture::of(i, Rendition::Small, ""))
+                    .collect()
             } else {
-                product.images.clone()
+                Vec::new()
             },
             rating: rating_of(&product),
             product,

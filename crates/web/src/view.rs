@@ -176,6 +176,9 @@ pub fn form_errors(e: AppError, lang: Lang) -> Result<FieldErrors, WebError> {
             field: Some(field),
         } => FieldErrors::one(&field, detail),
         AppError::Conflict { detail, .. } => FieldErrors::one("form", detail),
+        AppError::TooLarge { field, max_bytes } => {
+            FieldErrors::one(field, format!("must be at most {} MiB", max_bytes / (1024 * 1024)))
+        }
         other => return Err(WebError::App(other)),
     };
     Ok(errors.localized(lang))
@@ -255,6 +258,7 @@ fn status_of(e: &AppError) -> StatusCode {
         AppError::Forbidden | AppError::NotAllowed(_) => StatusCode::FORBIDDEN,
         AppError::NotFound(_) => StatusCode::NOT_FOUND,
         AppError::Conflict { .. } => StatusCode::CONFLICT,
+        AppError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
         AppError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
         AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

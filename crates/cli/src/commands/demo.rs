@@ -4,11 +4,14 @@
 
 mod history;
 
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
+use emporium_app::media::{self, LocalDir};
 use emporium_domain::catalog::{CategoryName, Description, Images, ProductName, ProductStatus, Sku};
 use emporium_domain::inventory::Units;
+use emporium_domain::media::MediaPath;
 use emporium_domain::money::{Currency, Price, UnitCost};
 use emporium_domain::time::{Clock, SystemClock, Timestamp};
 use emporium_domain::variant::ProductOptions;
@@ -32,7 +35,7 @@ pub async fn run(settings: &Settings, products: u32, shoppers: u32) -> anyhow::R
     let store = open_store(settings).await?;
     let started = Instant::now();
     let result = async {
-        let inserted = load(&store, products as usize).await?;
+        let inserted = load(&store, &settings.media_dir(), products as usize).await?;
         let orders = load_history(&store, shoppers as usize, settings.bcrypt_cost).await?;
         anyhow::Ok((inserted, orders))
     }
@@ -108,10 +111,12 @@ async fn category_tree(store: &Store, now: Timestamp) -> anyhow::Result<()> {
 }
 
 /// Loads the first `n` products of the demo catalogue (skipping any already there) with a
-/// progress bar on a terminal. Answers how many were new.
-pub async fn load(store: &Store, n: usize) -> anyhow::Result<u64> {
+/// progress bar on a terminal, each with its drawing (stored in `media_dir`, as
+/// `/media/demo/<name>.svg`). Answers how many were new.
+pub async fn load(store: &Store, media_dir: &Path, n: usize) -> anyhow::Result<u64> {
     let now = SystemClock.now();
     category_tree(store, now).await.context("filing the demo categories")?;
+    save_drawings(media_dir).await?;
     let bar = ProgressBar::new(n as u64).with_style(
         ProgressStyle::with_template(
             "{spinner} loading demo catalogue {bar:30} {pos}/{len} products ({per_sec}, eta {eta})",
@@ -140,6 +145,18 @@ pub async fn load(store: &Store, n: usize) -> anyhow::Result<u64> {
     }
     bar.finish_and_clear();
     Ok(inserted)
+}
+
+/// Stores every drawing the demo products use (a few dozen small SVG files; the same
+/// bytes each time, so loading again rewrites them unchanged).
+async fn save_drawings(media_dir: &Path) -> anyhow::Result<()> {
+    let storage = LocalDir::new(media_dir);
+    for drawing in emporium_demo::all_illustrations() {
+        media::save_drawing(&storage, &drawing.name, &drawing.svg)
+            .await
+            .with_context(|| format!("storing the demo drawing {} in {}", drawing.name, media_dir.display()))?;
+    }
+    Ok(())
 }
 
 /// A demo product through the same validation as any product.
@@ -178,12 +195,13 @@ fn to_import(demo: emporium_demo::DemoProduct, now: Timestamp) -> anyhow::Result
                 .collect::<anyhow::Result<Vec<_>>>()?,
         );
     }
+    let drawing = emporium_demo::illustration(&demo);
     let product = NewProduct {
         name: ProductName::parse(&demo.name).map_err(invalid)?,
         description: Description::parse(&demo.description).map_err(invalid)?,
         currency: Currency::CNY,
         category: Some(CategoryName::parse("category", demo.category).map_err(invalid)?),
-        images: Images::default(),
+        images: Images::parse(&[(MediaPath::drawing_url(&drawing.name), drawing.alt)]).map_err(invalid)?,
         status: ProductStatus::Active,
         options,
         variants,

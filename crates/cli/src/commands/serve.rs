@@ -22,7 +22,7 @@ pub async fn run(settings: &Settings, demo: bool) -> anyhow::Result<()> {
     tracing::debug!(?settings, "starting");
     let store = open_store(settings).await?;
     if demo {
-        seed_demo(&store, settings.bcrypt_cost).await?;
+        seed_demo(&store, settings).await?;
     }
     let (index, opened) = open_search(settings)?;
     emporium_app::search_sync::prepare(&store, &index, &opened)
@@ -54,6 +54,8 @@ pub async fn run(settings: &Settings, demo: bool) -> anyhow::Result<()> {
             trust_forwarded_for: settings.trust_forwarded_for,
         },
         refund_retry_after: settings.refund_retry_after,
+        media_dir: settings.media_dir(),
+        max_upload_bytes: settings.max_image_bytes,
     };
     let mut state = AppState::new(store.clone(), index.clone(), config)
         .await
@@ -115,9 +117,10 @@ const DEMO_PRODUCTS: usize = 1000;
 const DEMO_SHOPPERS: usize = 200;
 
 /// The demo catalogue (when there are no products yet) and accounts.
-async fn seed_demo(store: &Store, cost: u32) -> anyhow::Result<()> {
+async fn seed_demo(store: &Store, settings: &Settings) -> anyhow::Result<()> {
+    let cost = settings.bcrypt_cost;
     if store.products_after(0, 1).await?.is_empty() {
-        let n = super::demo::load(store, DEMO_PRODUCTS).await?;
+        let n = super::demo::load(store, &settings.media_dir(), DEMO_PRODUCTS).await?;
         let orders = super::demo::load_history(store, DEMO_SHOPPERS, cost).await?;
         println!(
             "loaded {n} demo products with their stock lots, and {orders} orders of {DEMO_SHOPPERS} demo shoppers"

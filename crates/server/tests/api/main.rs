@@ -10,6 +10,7 @@ mod catalog;
 mod categories;
 mod conventions;
 mod hardening;
+mod images;
 mod inventory;
 mod limits;
 mod matrix;

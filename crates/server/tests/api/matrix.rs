@@ -15,7 +15,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::app_test;
-use crate::support::{NewProduct, TestApp, json_of};
+use crate::support::{NewProduct, TestApp, json_of, multipart};
 use crate::web::Browser;
 
 /// Who may call a route.
@@ -53,6 +53,7 @@ const ROUTES: &[(&str, &str, Access)] = &[
     ("GET", "/api/v1/products/{id}", Public),
     ("PATCH", "/api/v1/products/{id}", Staff),
     ("DELETE", "/api/v1/products/{id}", Staff),
+    ("POST", "/api/v1/products/{id}/images", Staff),
     ("GET", "/api/v1/categories", Public),
     ("POST", "/api/v1/categories", Staff),
     ("PATCH", "/api/v1/categories/{id}", Staff),
@@ -433,6 +434,11 @@ fn call_for(fx: &Fixture, who: Who, method: &str, template: &str) -> Call {
         ),
         ("PATCH", "/api/v1/products/{id}") => (format!("/api/v1/products/{}", fx.spare), Some(json!({"price": 850}))),
         ("DELETE", "/api/v1/products/{id}") => (format!("/api/v1/products/{}", fx.spare), None),
+        // Sent as multipart by `send`: this body names the alt text; the file is a picture.
+        ("POST", "/api/v1/products/{id}/images") => (
+            format!("/api/v1/products/{}/images", fx.tea),
+            Some(json!({"alt": format!("{who_name}'s picture")})),
+        ),
         ("POST", "/api/v1/products/{id}/stock-lots") => (
             format!("/api/v1/products/{}/stock-lots", fx.tea),
             Some(json!({"quantity": 5, "unit_cost": 650, "note": "matrix"})),
@@ -545,7 +551,16 @@ async fn send(app: &TestApp, fx: &Fixture, who: Who, method: &str, template: &st
     if who == Who::Intruder {
         request = request.header("idempotency-key", KEY);
     }
-    if let Some(body) = &call.body {
+    if let (Some(body), "/api/v1/products/{id}/images") = (&call.body, template) {
+        // The one multipart route: the alt text from the body, and a real picture.
+        let mut png = std::io::Cursor::new(Vec::new());
+        image::DynamicImage::ImageRgb8(image::RgbImage::new(8, 8))
+            .write_to(&mut png, image::ImageFormat::Png)
+            .unwrap();
+        let alt = body["alt"].as_str().unwrap_or_default().as_bytes().to_vec();
+        let (content_type, bytes) = multipart(&[("file", Some("tea.png"), png.into_inner()), ("alt", None, alt)]);
+        request = request.header("content-type", content_type).body(bytes);
+    } else if let Some(body) = &call.body {
         let raw = body.to_string();
         if signed {
             let header = signature::sign(app.state.sandbox_secret(), app.clock.now_unix(), raw.as_bytes());

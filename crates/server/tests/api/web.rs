@@ -114,6 +114,22 @@ impl<'a> Browser<'a> {
         self.finish(response).await
     }
 
+    /// Posts a `multipart/form-data` form (an upload) of `(name, filename, bytes)` parts.
+    pub async fn post_multipart(&mut self, path: &str, parts: &[(&str, Option<&str>, Vec<u8>)]) -> Page {
+        let (content_type, body) = crate::support::multipart(parts);
+        let mut req = self
+            .app
+            .request(reqwest::Method::POST, path)
+            .header(header::COOKIE, self.cookie_header())
+            .header(header::CONTENT_TYPE, content_type)
+            .body(body);
+        for (k, v) in &self.headers {
+            req = req.header(*k, v);
+        }
+        let response = self.client.execute(req.build().expect("request")).await.expect("sent");
+        self.finish(response).await
+    }
+
     /// Fetches `page` for a fresh token, then posts `form` with it to `action`.
     pub async fn submit(&mut self, page: &str, action: &str, form: &[(&str, &str)]) -> Page {
         let csrf = self.get(page).await.csrf();
@@ -819,3 +835,108 @@ async fn staff_build_the_category_tree_from_the_admin_page(app: TestApp) {
     app.assert_clean().await;
 }
 app_test!(staff_build_the_category_tree_from_the_admin_page);
+
+fn png(width: u32, height: u32) -> Vec<u8> {
+    let mut out = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgb8(image::RgbImage::from_fn(width, height, |x, y| {
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, 128])
+    }))
+    .write_to(&mut out, image::ImageFormat::Png)
+    .unwrap();
+    out.into_inner()
+}
+
+async fn staff_upload_label_and_remove_images_on_the_product_page(app: TestApp) {
+    let staff = app.staff("boss").await;
+    let id = product(&app, &staff, "Celadon cup 青瓷杯", 5).await;
+    let mut browser = Browser::new(&app);
+    let login = browser
+        .submit(
+            "/login",
+            "/login",
+            &[("username", "boss"), ("password", "staff-password"), ("next", "/admin")],
+        )
+        .await;
+    assert_eq!(login.status, StatusCode::SEE_OTHER);
+    let edit = format!("/admin/products/{id}");
+    let action = format!("/admin/products/{id}/images");
+    let page = browser.get(&edit).await;
+    assert!(page.body.contains(r#"enctype="multipart/form-data""#), "an upload form");
+    let csrf = page.csrf();
+
+    // Without the token (a part of the form): refused, nothing written.
+    let refused = browser
+        .post_multipart(&action, &[("file", Some("cup.png"), png(900, 600))])
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert!(app.media_files().is_empty());
+    // Not a picture: the form again with the message beside the file field.
+    let bad = browser
+        .post_multipart(
+            &action,
+            &[
+                ("csrf", None, csrf.clone().into_bytes()),
+                ("file", Some("cup.png"), b"not a picture".to_vec()),
+                ("alt", None, "Green cup".as_bytes().to_vec()),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("must be a JPEG, PNG or WebP image"), "{}", bad.body);
+    assert!(bad.body.contains(r#"value="Green cup""#), "the alt text typed is kept");
+    assert!(app.media_files().is_empty());
+
+    let done = browser
+        .post_multipart(
+            &action,
+            &[
+                ("csrf", None, csrf.clone().into_bytes()),
+                ("file", Some("cup.png"), png(900, 600)),
+                ("alt", None, "青瓷杯 celadon cup".as_bytes().to_vec()),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    assert_eq!(done.location.as_deref(), Some(format!("{edit}#images").as_str()));
+    let listed = browser.get(&edit).await;
+    assert!(listed.body.contains("青瓷杯 celadon cup"), "listed with its alt text");
+    let shown = app.get_json(&format!("/api/v1/products/{id}"), None).await;
+    let url = shown["images"][0].as_str().unwrap().to_owned();
+
+    // The shop: the product page shows the large size with srcset and the alt text; the
+    // cards the medium.
+    let product_page = browser.get(&format!("/products/{id}")).await;
+    assert!(
+        product_page.body.contains(&format!(r#"src="{url}/large""#))
+            && product_page.body.contains(&format!("{url}/medium 800w"))
+            && product_page.body.contains(r#"alt="青瓷杯 celadon cup""#),
+        "{}",
+        product_page.body
+    );
+    let listing = browser.get("/products").await;
+    assert!(
+        listing.body.contains(&format!(r#"src="{url}/medium""#)),
+        "{}",
+        listing.body
+    );
+
+    // Saving the product form keeps the alt text (the textarea holds "url alt").
+    let form = browser.get(&edit).await;
+    assert!(
+        form.body.contains(&format!("{url} 青瓷杯 celadon cup")),
+        "{}",
+        form.body
+    );
+
+    // Remove it.
+    let removed = browser
+        .post(
+            &format!("{action}/remove"),
+            &[("csrf", csrf.as_str()), ("url", url.as_str())],
+        )
+        .await;
+    assert_eq!(removed.status, StatusCode::SEE_OTHER);
+    let shown = app.get_json(&format!("/api/v1/products/{id}"), None).await;
+    assert_eq!(shown["images"], serde_json::json!([]));
+}
+app_test!(staff_upload_label_and_remove_images_on_the_product_page);

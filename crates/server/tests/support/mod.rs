@@ -38,6 +38,8 @@ pub struct TestApp {
     /// The server's state (for jobs and secrets).
     pub state: AppState,
     client: reqwest::Client,
+    /// Where this instance keeps uploaded images (removed with the app).
+    pub media_dir: Arc<tempfile::TempDir>,
     /// The server and its loops; they stop when the test's app is dropped.
     _server: Running,
     _db: Option<TestDb>,
@@ -89,8 +91,11 @@ impl TestApp {
             .expect("index built");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
+        // Each instance keeps its uploads in its own directory, as on its own machine.
+        let media_dir = Arc::new(tempfile::tempdir().expect("media dir"));
         let config = AppConfig {
             public_url: format!("http://{addr}"),
+            media_dir: media_dir.path().to_owned(),
             ..config
         };
         let clock = ManualClock::starting_now();
@@ -109,6 +114,7 @@ impl TestApp {
             store,
             index,
             state,
+            media_dir,
             client: reqwest::Client::new(),
             _server: server,
             _db: None,
@@ -137,6 +143,49 @@ impl TestApp {
             .await
             .expect("state");
         self
+    }
+
+    /// Uploads an image to `product` as staff would: a `multipart/form-data` body with a
+    /// `file` part (named `filename`, declared `image/png` whatever it holds) and, when
+    /// given, an `alt` part.
+    pub async fn upload_image(
+        &self,
+        token: &str,
+        product: i64,
+        file: &[u8],
+        filename: &str,
+        alt: Option<&str>,
+    ) -> Response {
+        let mut parts = vec![("file", Some(filename), file.to_vec())];
+        if let Some(alt) = alt {
+            parts.push(("alt", None, alt.as_bytes().to_vec()));
+        }
+        let (content_type, body) = multipart(&parts);
+        self.request(Method::POST, &format!("/api/v1/products/{product}/images"))
+            .bearer_auth(token)
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    /// Every file under this instance's media directory, as paths relative to it.
+    pub fn media_files(&self) -> Vec<String> {
+        fn walk(dir: &std::path::Path, root: &std::path::Path, out: &mut Vec<String>) {
+            for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    walk(&path, root, out);
+                } else if let Ok(rel) = path.strip_prefix(root) {
+                    out.push(rel.display().to_string());
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(self.media_dir.path(), self.media_dir.path(), &mut out);
+        out.sort();
+        out
     }
 
     /// Brings the search index up to date with the database now.
@@ -272,4 +321,26 @@ macro_rules! app_test {
     ($($name:ident),+ $(,)?) => {
         emporium_testkit::engine_test!(with $crate::support::TestApp::spawn; $($name),+);
     };
+}
+
+/// A `multipart/form-data` body of `(name, filename, bytes)` parts, and its content type.
+pub fn multipart(parts: &[(&str, Option<&str>, Vec<u8>)]) -> (String, Vec<u8>) {
+    let boundary = "emporium-test-boundary-7f3a";
+    let mut body = Vec::new();
+    for (name, filename, bytes) in parts {
+        body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
+        match filename {
+            Some(f) => body.extend_from_slice(
+                format!(
+                    "Content-Disposition: form-data; name=\"{name}\"; filename=\"{f}\"\r\nContent-Type: image/png\r\n\r\n"
+                )
+                .as_bytes(),
+            ),
+            None => body.extend_from_slice(format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n").as_bytes()),
+        }
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
 }

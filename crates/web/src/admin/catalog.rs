@@ -7,11 +7,12 @@ use emporium_domain::FieldError;
 use emporium_store::catalog::Product;
 use serde::Deserialize;
 
-use emporium_app::catalog::{self, InitialStock, ProductDraft, ProductEdit, ProductQuery, find_products};
+use emporium_app::catalog::{self, ImageInput, InitialStock, ProductDraft, ProductEdit, ProductQuery, find_products};
 use emporium_app::inventory::{self, Receipt};
 use emporium_app::variants::VariantDraft;
 use emporium_app::{AppError, AppState};
 
+use super::images::{ImageRow, UploadForm};
 use crate::account::Empty;
 use crate::session::Visitor;
 use crate::view::{
@@ -134,7 +135,18 @@ impl ProductForm {
                 .collect::<Vec<_>>()
                 .join("\n"),
             single: p.variants.len() == 1,
-            images: p.images.join("\n"),
+            images: p
+                .images
+                .iter()
+                .map(|i| {
+                    if i.alt().is_empty() {
+                        i.url().to_owned()
+                    } else {
+                        format!("{} {}", i.url(), i.alt())
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("\n"),
             status: p.status.as_str().to_owned(),
             initial_quantity: String::new(),
             initial_unit_cost: String::new(),
@@ -168,12 +180,20 @@ impl ProductForm {
             .collect()
     }
 
-    fn images(&self) -> Vec<String> {
+    /// The images as typed: a URL per line, then its alt text after a space (URLs hold
+    /// no spaces, so the first one ends the URL).
+    fn images(&self) -> Vec<ImageInput> {
         self.images
             .lines()
             .map(str::trim)
             .filter(|l| !l.is_empty())
-            .map(str::to_owned)
+            .map(|l| {
+                let (url, alt) = l.split_once(char::is_whitespace).unwrap_or((l, ""));
+                ImageInput {
+                    url: url.to_owned(),
+                    alt: Some(alt.trim().to_owned()),
+                }
+            })
             .collect()
     }
 }
@@ -221,6 +241,10 @@ struct ProductPage {
     variants: Vec<crate::admin::variants::VariantRow>,
     /// The option names, for the add-variant form.
     option_names: Vec<String>,
+    /// The product's images (empty for a new product).
+    images: Vec<ImageRow>,
+    /// The upload form, as typed when it failed.
+    upload: UploadForm,
 }
 
 pub(super) async fn product_page(
@@ -230,7 +254,28 @@ pub(super) async fn product_page(
     form: Option<(ProductForm, FieldErrors)>,
     lot: Option<(LotForm, FieldErrors)>,
 ) -> WebResult {
-    let failed = form.is_some() || lot.is_some();
+    render_product_page(state, visitor, id, form, lot, None).await
+}
+
+/// The edit page of product `id` with the upload form's errors.
+pub(super) async fn product_page_with_upload(
+    state: &AppState,
+    visitor: &Visitor,
+    id: i64,
+    upload: UploadForm,
+) -> WebResult {
+    render_product_page(state, visitor, Some(id), None, None, Some(upload)).await
+}
+
+async fn render_product_page(
+    state: &AppState,
+    visitor: &Visitor,
+    id: Option<i64>,
+    form: Option<(ProductForm, FieldErrors)>,
+    lot: Option<(LotForm, FieldErrors)>,
+    upload: Option<UploadForm>,
+) -> WebResult {
+    let failed = form.is_some() || lot.is_some() || upload.is_some();
     let product = match id {
         Some(id) => Some(state.store().product(id).await?.ok_or(WebError::NotFound)?),
         None => None,
@@ -283,6 +328,8 @@ pub(super) async fn product_page(
                 .as_ref()
                 .map(|p| p.options.names().into_iter().map(str::to_owned).collect())
                 .unwrap_or_default(),
+            images: product.as_ref().map(super::images::rows).unwrap_or_default(),
+            upload: upload.unwrap_or_default(),
         },
     ))
 }
