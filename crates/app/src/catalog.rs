@@ -143,9 +143,13 @@ pub async fn find_products(
 ) -> AppResult<(Vec<Product>, Option<String>)> {
     let (mut listing, fingerprint) = parse_listing(params, staff, state)?;
     // A category stands for itself and every category below it; an unknown one for none.
-    if let Some(wanted) = &listing.category {
+    if let Some(wanted) = listing.category.clone() {
         let tree = state.store().category_tree().await?;
-        listing.filter.category_ids = Some(tree.find(wanted).map(|c| tree.subtree(c.id)).unwrap_or_default());
+        let found = tree.find(&wanted);
+        listing.filter.category_ids = Some(found.map(|c| tree.subtree(c.id)).unwrap_or_default());
+        // Search filters by name: the index files products under their path's names, not
+        // slugs.
+        listing.category = Some(found.map_or(wanted, |c| c.name.clone()));
     }
     let (products, next) = match &listing.text {
         Some(text) => search(state, &listing, text).await?,
