@@ -84,6 +84,9 @@ async fn read_upload(state: &AppState, request: Request) -> ApiResult<Upload> {
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("multipart/form-data"));
     if !multipart {
+        // Read what was sent (bounded) before answering, as a JSON route would: a body
+        // left unread spoils the connection for the client's next request.
+        let _ = axum::body::to_bytes(request.into_body(), DRAIN_LIMIT).await;
         return Err(ApiError::Refused {
             status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
             detail: "expected Content-Type: multipart/form-data".into(),
