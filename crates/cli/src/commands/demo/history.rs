@@ -140,7 +140,10 @@ async fn buy(
         let quantity = CartQuantity::parse(1).map_err(|e| anyhow::anyhow!("{e}"))?;
         store.set_cart_item(user_id, variant, Some(quantity), now).await?;
     }
-    let products: Vec<i64> = lines.iter().map(|&(product, _)| product).collect();
+    // Reviews are per product: two variants of one product in an order are one review.
+    let mut products: Vec<i64> = lines.iter().map(|&(product, _)| product).collect();
+    products.sort_unstable();
+    products.dedup();
     let request = PlaceOrder {
         user_id,
         address_id,
