@@ -3,6 +3,7 @@
 //! either language is a compile error rather than a blank on a page.
 
 use axum::http::HeaderMap;
+use emporium_domain::locale::Locale;
 
 /// The cookie that remembers a visitor's choice of language.
 pub const LANG_COOKIE: &str = "lang";
@@ -16,43 +17,34 @@ pub enum Lang {
     Zh,
 }
 
-impl Lang {
-    /// Parses a `?lang=` value or cookie: `en`, `zh`, `zh-CN` (any case).
-    pub fn parse(raw: &str) -> Option<Self> {
-        let raw = raw.trim().to_ascii_lowercase();
-        if raw == "en" || raw.starts_with("en-") {
-            Some(Self::En)
-        } else if raw == "zh" || raw.starts_with("zh-") {
-            Some(Self::Zh)
-        } else {
-            None
+impl From<Locale> for Lang {
+    fn from(locale: Locale) -> Self {
+        match locale {
+            Locale::En => Self::En,
+            Locale::ZhCn => Self::Zh,
         }
+    }
+}
+
+impl Lang {
+    /// Parses a `?lang=` value or cookie: `en`, `zh`, `zh-CN` (any case); the rule is
+    /// the content locales' (`emporium_domain::locale::Locale::parse`).
+    pub fn parse(raw: &str) -> Option<Self> {
+        Locale::parse(raw).map(Self::from)
     }
 
     /// The language of a request: the `lang` cookie, else the first supported language of
-    /// `Accept-Language` (any `zh` → Chinese), else English.
+    /// `Accept-Language` (any `zh` → Chinese, as `Locale::negotiate` ranks them), else
+    /// English.
     pub fn negotiate(headers: &HeaderMap) -> Self {
         if let Some(lang) = super::session::cookie(headers, LANG_COOKIE).and_then(|v| Self::parse(&v)) {
             return lang;
         }
-        let accept = headers
+        headers
             .get(axum::http::header::ACCEPT_LANGUAGE)
             .and_then(|v| v.to_str().ok())
-            .unwrap_or("");
-        let mut ranked: Vec<(f32, &str)> = accept
-            .split(',')
-            .filter_map(|part| {
-                let mut pieces = part.split(';');
-                let tag = pieces.next()?.trim();
-                let q = pieces
-                    .find_map(|p| p.trim().strip_prefix("q="))
-                    .and_then(|q| q.parse::<f32>().ok())
-                    .unwrap_or(1.0);
-                (!tag.is_empty() && q > 0.0).then_some((q, tag))
-            })
-            .collect();
-        ranked.sort_by(|a, b| b.0.total_cmp(&a.0));
-        ranked.iter().find_map(|(_, tag)| Self::parse(tag)).unwrap_or(Self::En)
+            .and_then(Locale::negotiate)
+            .map_or(Self::En, Self::from)
     }
 
     /// The code for `?lang=` and the cookie.
