@@ -2,7 +2,7 @@
 //! when `q` is given), detail, and the staff operations that create, edit and archive.
 
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use emporium_app::AppState;
 use emporium_app::catalog::{self, ImageInput, ProductDraft, ProductEdit, ProductQuery};
@@ -13,7 +13,6 @@ use emporium_store::catalog::Product;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::Page;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{JsonBody, MaybeAuth, Path, Query, Staff};
 
@@ -280,42 +279,182 @@ pub struct ListProductsParams {
     pub limit: Option<String>,
     /// `next_cursor` from the previous page.
     pub cursor: Option<String>,
+    /// `true`: only products with units on hand.
+    #[param(pattern = r"^\s*(true|false)?\s*$")]
+    pub in_stock: Option<String>,
+    /// `false` leaves `facets` out of the answer (default `true`).
+    #[param(pattern = r"^\s*(true|false)?\s*$")]
+    pub facets: Option<String>,
 }
 
-impl From<ListProductsParams> for ProductQuery {
-    fn from(p: ListProductsParams) -> Self {
+impl ListProductsParams {
+    /// The application's query. `option` may repeat, which the derived deserializer
+    /// refuses, so it is read from the raw query (and described beside these).
+    fn into_query(self, raw: Option<&str>) -> ProductQuery {
+        let options = form_urlencoded::parse(raw.unwrap_or_default().as_bytes())
+            .filter(|(key, _)| key == "option")
+            .map(|(_, value)| value.into_owned())
+            .collect();
+        ProductQuery {
+            q: self.q,
+            category: self.category,
+            min_price: self.min_price,
+            max_price: self.max_price,
+            sort: self.sort,
+            status: self.status,
+            limit: self.limit,
+            cursor: self.cursor,
+            options,
+            in_stock: self.in_stock,
+            facets: self.facets,
+        }
+    }
+}
+
+/// A page of products with the counts of all matches.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ProductPage {
+    /// The products on this page.
+    pub data: Vec<ProductView>,
+    /// Pass as `?cursor=` for the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+    /// Counts of every product matching (all pages), absent with `facets=false`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub facets: Option<FacetsView>,
+}
+
+/// Counts of the products a listing or search matches, by what it can be narrowed by.
+/// Counted by the search index, which follows the database within about a second.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct FacetsView {
+    /// Products matched.
+    pub total: u64,
+    /// Categories with matches, in the tree's order; a product counts under its category
+    /// and every ancestor.
+    pub categories: Vec<CategoryCount>,
+    /// Price bands with matches, cheapest first (filter one with `min_price` and
+    /// `max_price` = `max` − 1).
+    pub price_bands: Vec<PriceBandCount>,
+    /// Per option, its values with matches, most first. An option being filtered on is
+    /// counted without its own filter (what choosing another value would give).
+    pub options: Vec<OptionCount>,
+    /// Products with units on hand.
+    pub in_stock: u64,
+}
+
+/// A category and its matches.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct CategoryCount {
+    /// Category id.
+    pub id: i64,
+    /// Its parent, `null` at the top.
+    pub parent_id: Option<i64>,
+    /// URL name (filter with `category=`).
+    pub slug: String,
+    /// Name in the request's language, else the original.
+    pub name: String,
+    /// Products matched in it or below it.
+    pub count: u64,
+}
+
+/// A price band and its matches.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct PriceBandCount {
+    /// Lowest price in the band, minor units.
+    pub min: i64,
+    /// The next band's lowest price (not in this band); `null` for the last band.
+    pub max: Option<i64>,
+    /// Products matched.
+    pub count: u64,
+}
+
+/// An option's values and their matches.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct OptionCount {
+    /// The option's name (filter with `option=name:value`).
+    pub name: String,
+    /// Its values with matches.
+    pub values: Vec<ValueCount>,
+}
+
+/// An option value and its matches.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ValueCount {
+    /// The value.
+    pub value: String,
+    /// Products offering it.
+    pub count: u64,
+}
+
+impl FacetsView {
+    fn new(f: catalog::CatalogFacets, locale: Option<&str>) -> Self {
         Self {
-            q: p.q,
-            category: p.category,
-            min_price: p.min_price,
-            max_price: p.max_price,
-            sort: p.sort,
-            status: p.status,
-            limit: p.limit,
-            cursor: p.cursor,
+            total: f.total,
+            categories: f
+                .categories
+                .into_iter()
+                .map(|(c, count)| CategoryCount {
+                    id: c.id,
+                    parent_id: c.parent_id,
+                    name: c.name_in(locale).to_owned(),
+                    slug: c.slug,
+                    count,
+                })
+                .collect(),
+            price_bands: f
+                .price_bands
+                .into_iter()
+                .map(|b| PriceBandCount {
+                    min: b.min,
+                    max: b.max,
+                    count: b.count,
+                })
+                .collect(),
+            options: f
+                .options
+                .into_iter()
+                .map(|o| OptionCount {
+                    name: o.name,
+                    values: o
+                        .values
+                        .into_iter()
+                        .map(|(value, count)| ValueCount { value, count })
+                        .collect(),
+                })
+                .collect(),
+            in_stock: f.in_stock,
         }
     }
 }
 
 /// Lists products: full-text search when `q` is given (Chinese is segmented into words,
-/// English is stemmed and case-insensitive), else the catalogue in the chosen order.
-/// Customers and visitors see active products only.
-#[utoipa::path(get, path = "/api/v1/products", tag = "catalogue", params(ListProductsParams),
+/// English is stemmed and case-insensitive), else the catalogue in the chosen order, with
+/// facet counts of everything matching. Customers and visitors see active products only.
+#[utoipa::path(get, path = "/api/v1/products", tag = "catalogue",
+    params(ListProductsParams,
+        ("option" = Option<Vec<String>>, Query, style = Form, explode,
+            description = "An option value wanted, `name:value` (split at the first colon), e.g. \
+            `option=尺码:42`; repeat the parameter for more (up to 20): values of one option are \
+            alternatives, different options all apply.")),
     responses(
-        (status = 200, description = "A page of products", body = Page<ProductView>),
+        (status = 200, description = "A page of products and the facet counts", body = ProductPage),
         (status = 401, description = "A token was sent but is not valid", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A parameter is invalid", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn list_products(
     State(state): State<AppState>,
     caller: MaybeAuth,
+    headers: axum::http::HeaderMap,
+    RawQuery(raw): RawQuery,
     Query(params): Query<ListProductsParams>,
-) -> ApiResult<Json<Page<ProductView>>> {
+) -> ApiResult<Json<ProductPage>> {
     let staff = caller.is_staff();
-    let (products, next_cursor) = catalog::find_products(&state, &params.into(), staff).await?;
-    Ok(Json(Page {
-        data: products.into_iter().map(|p| ProductView::new(p, staff)).collect(),
-        next_cursor,
+    let found = catalog::find_products(&state, &params.into_query(raw.as_deref()), staff).await?;
+    let locale = crate::categories::locale(&headers).map(|l| l.tag());
+    Ok(Json(ProductPage {
+        data: found.products.into_iter().map(|p| ProductView::new(p, staff)).collect(),
+        next_cursor: found.next_cursor,
+        facets: found.facets.map(|f| FacetsView::new(f, locale)),
     }))
 }
 

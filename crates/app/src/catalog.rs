@@ -7,8 +7,9 @@ use emporium_domain::money::{Currency, MAX_AMOUNT};
 use emporium_domain::time::Timestamp;
 use emporium_domain::variant::ProductOptions;
 use emporium_domain::{FieldError, Invalid};
-use emporium_search::{SearchQuery, SearchSort};
+use emporium_search::{OptionFacet, OptionFilter, PRICE_BANDS, SearchQuery, SearchSort};
 use emporium_store::catalog::{NewProduct, Product, ProductChanges, ProductFilter, ProductOrder};
+use emporium_store::categories::Category;
 use emporium_store::variants::NewVariant;
 
 use crate::accounts::clearable;
@@ -38,11 +39,67 @@ pub struct ProductQuery {
     pub limit: Option<String>,
     /// The cursor of the previous page.
     pub cursor: Option<String>,
+    /// Option values wanted, each `name:value` (split at the first colon): values of one
+    /// option are alternatives, different options all apply. At most 20.
+    pub options: Vec<String>,
+    /// `true`: only products with units on hand; `false` or empty: all.
+    pub in_stock: Option<String>,
+    /// `false`: leave the facet counts out (they are counted unless asked not to).
+    pub facets: Option<String>,
+}
+
+/// Most `name:value` option filters in one listing.
+pub const MAX_OPTION_FILTERS: usize = 20;
+
+/// A page of products, the cursor of the next, and the counts of everything matching.
+#[derive(Debug, Clone)]
+pub struct ProductPage {
+    /// The products of this page.
+    pub products: Vec<Product>,
+    /// The cursor of the next page, if there is one.
+    pub next_cursor: Option<String>,
+    /// Counts of all matches by category, price band, option value and stock (unless the
+    /// query asked for none).
+    pub facets: Option<CatalogFacets>,
+}
+
+/// Counts of the products a listing or search matches (all pages), by what a shopper can
+/// narrow it by. Counted by the search index: it follows the database within about a
+/// second.
+#[derive(Debug, Clone, Default)]
+pub struct CatalogFacets {
+    /// Products matched.
+    pub total: u64,
+    /// Categories with matches (a product counts under every ancestor of its category),
+    /// in the tree's order.
+    pub categories: Vec<(Category, u64)>,
+    /// Price bands with matches, cheapest first.
+    pub price_bands: Vec<PriceBand>,
+    /// Per option name, its values with matches (most first). An option filtered on is
+    /// counted without its own filter, so its other values show what choosing them gives.
+    pub options: Vec<OptionFacet>,
+    /// Products with units on hand.
+    pub in_stock: u64,
+}
+
+/// Products priced from `min` up to, not including, `max` (minor units).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PriceBand {
+    /// Lowest price in the band.
+    pub min: i64,
+    /// The next band's lowest; `None` for the last band.
+    pub max: Option<i64>,
+    /// Products matched in the band.
+    pub count: u64,
 }
 
 /// The parsed listing request.
 struct Listing {
     text: Option<String>,
+    /// Option values wanted, by option, sorted (so equal filters make one cache key).
+    options: Vec<OptionFilter>,
+    in_stock: bool,
+    facets: bool,
     /// The category asked for, as typed (resolved against the tree into `filter`).
     category: Option<String>,
     filter: ProductFilter,
@@ -89,13 +146,31 @@ fn parse_listing(params: &ProductQuery, staff: bool, state: &AppState) -> AppRes
         (Some(_), false) => Err(FieldError::new("status", "only staff may list products by status")),
     };
     let limit = paging::limit(params.limit.as_deref());
-    let (text, category, min_price, max_price, sort, status, limit) =
-        match (text, category, min_price, max_price, sort, status, limit) {
-            (Ok(t), Ok(c), Ok(min), Ok(max), Ok(so), Ok(st), Ok(l)) => (t, c, min, max, so, st, l),
-            (t, c, min, max, so, st, l) => {
-                return Err(Invalid::of([t.err(), c.err(), min.err(), max.err(), so.err(), st.err(), l.err()]).into());
-            }
-        };
+    let options = option_filters(&params.options);
+    let in_stock = flag("in_stock", params.in_stock.as_deref(), false);
+    let facets = flag("facets", params.facets.as_deref(), true);
+    let (text, category, min_price, max_price, sort, status, limit, options, in_stock, facets) = match (
+        text, category, min_price, max_price, sort, status, limit, options, in_stock, facets,
+    ) {
+        (Ok(t), Ok(c), Ok(min), Ok(max), Ok(so), Ok(st), Ok(l), Ok(o), Ok(i), Ok(f)) => {
+            (t, c, min, max, so, st, l, o, i, f)
+        }
+        (t, c, min, max, so, st, l, o, i, f) => {
+            return Err(Invalid::of([
+                t.err(),
+                c.err(),
+                min.err(),
+                max.err(),
+                so.err(),
+                st.err(),
+                l.err(),
+                o.err(),
+                i.err(),
+                f.err(),
+            ])
+            .into());
+        }
+    };
     if let (Some(min), Some(max)) = (min_price, max_price)
         && min > max
     {
@@ -109,6 +184,9 @@ fn parse_listing(params: &ProductQuery, staff: bool, state: &AppState) -> AppRes
     };
     let mut listing = Listing {
         text,
+        options,
+        in_stock,
+        facets,
         category,
         filter,
         sort,
@@ -124,23 +202,70 @@ fn parse_listing(params: &ProductQuery, staff: bool, state: &AppState) -> AppRes
     Ok((listing, fingerprint))
 }
 
+/// `true`/`false` (empty or absent: `default`).
+fn flag(field: &str, raw: Option<&str>, default: bool) -> Result<bool, FieldError> {
+    match raw.map(str::trim) {
+        None | Some("") => Ok(default),
+        Some("true") => Ok(true),
+        Some("false") => Ok(false),
+        Some(_) => Err(FieldError::new(field, "must be true or false")),
+    }
+}
+
+/// Parses `name:value` option filters, grouping the values of each option.
+fn option_filters(raw: &[String]) -> Result<Vec<OptionFilter>, FieldError> {
+    if raw.len() > MAX_OPTION_FILTERS {
+        return Err(FieldError::new(
+            "option",
+            format!("at most {MAX_OPTION_FILTERS} option values"),
+        ));
+    }
+    let mut filters: Vec<OptionFilter> = Vec::new();
+    for pair in raw {
+        let Some((name, value)) = pair.split_once(':').map(|(n, v)| (n.trim(), v.trim())) else {
+            return Err(FieldError::new("option", "must be name:value, as 尺码:42"));
+        };
+        if name.is_empty() || value.is_empty() || name.chars().count() > 32 || value.chars().count() > 64 {
+            return Err(FieldError::new(
+                "option",
+                "must be name:value with a name of 1–32 and a value of 1–64 characters",
+            ));
+        }
+        match filters.iter_mut().find(|f| f.name == name) {
+            Some(filter) => filter.values.push(value.to_owned()),
+            None => filters.push(OptionFilter {
+                name: name.to_owned(),
+                values: vec![value.to_owned()],
+            }),
+        }
+    }
+    for filter in &mut filters {
+        filter.values.sort_unstable();
+        filter.values.dedup();
+    }
+    filters.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(filters)
+}
+
 fn fingerprint(listing: &Listing, staff: bool) -> String {
     format!(
-        "products|{:?}|{:?}|{:?}|{:?}|{staff}",
+        "products|{:?}|{:?}|{:?}|{:?}|{:?}|{}|{staff}",
         listing.text.as_deref(),
         listing.category,
         listing.filter,
-        listing.sort
+        listing.sort,
+        listing.options,
+        listing.in_stock
     )
 }
 
-/// One page of a listing or search and the cursor of the next. Customers and visitors
-/// (`staff` false) see active products only.
-pub async fn find_products(
-    state: &AppState,
-    params: &ProductQuery,
-    staff: bool,
-) -> AppResult<(Vec<Product>, Option<String>)> {
+/// One page of a listing or search, the cursor of the next, and the facet counts.
+/// Customers and visitors (`staff` false) see active products only.
+///
+/// Words, option values or stock make it a question for the search index (offset
+/// pages); otherwise the database answers it (keyset pages, always current). The index
+/// counts the facets either way: one collector pass over the matches, kept per snapshot.
+pub async fn find_products(state: &AppState, params: &ProductQuery, staff: bool) -> AppResult<ProductPage> {
     let (mut listing, fingerprint) = parse_listing(params, staff, state)?;
     // A category stands for itself and every category below it; an unknown one for none.
     if let Some(wanted) = listing.category.clone() {
@@ -151,9 +276,10 @@ pub async fn find_products(
         // slugs.
         listing.category = Some(found.map_or(wanted, |c| c.name.clone()));
     }
-    let (products, next) = match &listing.text {
-        Some(text) => search(state, &listing, text).await?,
-        None => {
+    let indexed = listing.text.is_some() || !listing.options.is_empty() || listing.in_stock;
+    let (products, next) = match indexed {
+        true => search(state, &listing).await?,
+        false => {
             let order = match listing.sort {
                 SearchSort::PriceAsc => ProductOrder::PriceAsc,
                 SearchSort::PriceDesc => ProductOrder::PriceDesc,
@@ -168,19 +294,21 @@ pub async fn find_products(
             cut_page(rows, listing.limit, |p| Position::After(order.key_of(p), p.id))
         }
     };
-    Ok((products, next.map(|p| state.cursors().encode(&fingerprint, p))))
+    let facets = match listing.facets {
+        true => Some(facets(state, &listing).await?),
+        false => None,
+    };
+    Ok(ProductPage {
+        products,
+        next_cursor: next.map(|p| state.cursors().encode(&fingerprint, p)),
+        facets,
+    })
 }
 
-/// Runs a full-text query on the index, then reads the products themselves from the
-/// database so prices and stock are current even if the index lags a moment behind.
-async fn search(state: &AppState, listing: &Listing, text: &str) -> AppResult<(Vec<Product>, Option<Position>)> {
-    let offset = match listing.position {
-        None => 0,
-        Some(Position::Offset(o)) => o,
-        Some(Position::After(..)) => return Err(FieldError::new("cursor", "belongs to another listing").into()),
-    };
-    let query = SearchQuery {
-        text: text.to_owned(),
+/// The index's question for a listing (its page from `offset`).
+fn index_query(listing: &Listing, offset: u64) -> SearchQuery {
+    SearchQuery {
+        text: listing.text.clone().unwrap_or_default(),
         // The index files a product under every name on its category's path.
         category: listing.category.clone(),
         min_price: listing.filter.min_price,
@@ -189,7 +317,59 @@ async fn search(state: &AppState, listing: &Listing, text: &str) -> AppResult<(V
         offset: usize::try_from(offset).unwrap_or(usize::MAX),
         limit: listing.limit as usize,
         active_only: listing.filter.status == Some(ProductStatus::Active),
+        options: listing.options.clone(),
+        in_stock: listing.in_stock,
+    }
+}
+
+/// Counts a listing's matches (see [`CatalogFacets`]).
+async fn facets(state: &AppState, listing: &Listing) -> AppResult<CatalogFacets> {
+    let query = index_query(listing, 0);
+    let counted = match state.search().kept_facets(&query) {
+        Some(counted) => counted,
+        None => {
+            let index = state.search().clone();
+            tokio::task::spawn_blocking(move || index.facets(&query))
+                .await
+                .map_err(|e| AppError::Internal(e.into()))?
+                .map_err(|e| AppError::Internal(e.into()))?
+        }
     };
+    let tree = state.store().category_tree().await?;
+    let categories = tree
+        .iter()
+        .filter_map(|(_, c)| {
+            let at = counted.categories.binary_search_by_key(&c.id, |(id, _)| *id).ok()?;
+            Some((c.clone(), counted.categories[at].1))
+        })
+        .collect();
+    let price_bands = counted
+        .price_bands
+        .iter()
+        .map(|&(band, count)| PriceBand {
+            min: PRICE_BANDS[band],
+            max: PRICE_BANDS.get(band + 1).copied(),
+            count,
+        })
+        .collect();
+    Ok(CatalogFacets {
+        total: counted.total,
+        categories,
+        price_bands,
+        options: counted.options,
+        in_stock: counted.in_stock,
+    })
+}
+
+/// Runs a listing on the index, then reads the products themselves from the database so
+/// prices and stock are current even if the index lags a moment behind.
+async fn search(state: &AppState, listing: &Listing) -> AppResult<(Vec<Product>, Option<Position>)> {
+    let offset = match listing.position {
+        None => 0,
+        Some(Position::Offset(o)) => o,
+        Some(Position::After(..)) => return Err(FieldError::new("cursor", "belongs to another listing").into()),
+    };
+    let query = index_query(listing, offset);
     // A kept answer is a map look-up; only a real search goes to a blocking thread.
     let hits = match state.search().kept_answer(&query) {
         Some(hits) => hits,

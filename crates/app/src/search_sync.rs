@@ -45,8 +45,14 @@ const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 const REBUILD_BACKLOG: i64 = 5000;
 
 /// The index as a search document: the product, under its category's whole path (every
-/// ancestor's name and each name's translations).
+/// ancestor's name and each name's translations, and their ids for the facets), with the
+/// option values and stock of its variants on sale.
 pub fn doc(p: &Product, tree: &CategoryTree) -> ProductDoc {
+    let on_sale = || p.variants.iter().filter(|v| v.status == ProductStatus::Active);
+    let mut option_values: Vec<(String, String)> =
+        on_sale().flat_map(|v| p.options.describe(&v.option_values)).collect();
+    option_values.sort_unstable();
+    option_values.dedup();
     let category_path = p
         .category_id
         .map(|id| {
@@ -71,6 +77,12 @@ pub fn doc(p: &Product, tree: &CategoryTree) -> ProductDoc {
         },
         rating_average: p.rating_average,
         created_at: p.created_at.millis(),
+        category_ids: p
+            .category_id
+            .map(|id| tree.path(id).into_iter().map(|c| c.id).collect())
+            .unwrap_or_default(),
+        option_values,
+        in_stock: on_sale().any(|v| v.stock_available > 0),
     }
 }
 
@@ -289,6 +301,9 @@ fn fingerprint(d: &ProductDoc) -> u64 {
         d.price,
         d.rating_average.to_bits(),
         d.created_at,
+        &d.category_ids,
+        &d.option_values,
+        d.in_stock,
     )
         .hash(&mut h);
     std::mem::discriminant(&d.status).hash(&mut h);

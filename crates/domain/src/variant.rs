@@ -24,7 +24,7 @@ pub const MAX_WEIGHT_GRAMS: i64 = 10_000_000;
 /// One option and its values, in the order the shop shows them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProductOption {
-    /// 1–32 characters (`颜色`, `Size`).
+    /// 1–32 characters without a colon (`颜色`, `Size`).
     pub name: String,
     /// 1–50 values of 1–64 characters each, distinct regardless of letter case.
     pub values: Vec<String>,
@@ -48,6 +48,14 @@ impl ProductOptions {
         let mut options: Vec<ProductOption> = Vec::with_capacity(raw.len());
         for (i, (name, values)) in raw.iter().enumerate() {
             let name = match single_line(&format!("options[{i}].name"), name, 1, 32) {
+                // Listings filter by `name:value`, split at the first colon.
+                Ok(n) if n.contains(':') => {
+                    errors.push(FieldError::new(
+                        format!("options[{i}].name"),
+                        "must not contain a colon (filters write name:value)",
+                    ));
+                    continue;
+                }
                 Ok(n) if options.iter().any(|o| o.name.to_lowercase() == n.to_lowercase()) => {
                     errors.push(FieldError::new(
                         format!("options[{i}].name"),
@@ -340,6 +348,8 @@ mod tests {
         assert_eq!(empty.0[0].field, "options[0].values");
         let tab = ProductOptions::parse(&[("Size".into(), vec!["a\tb".into()])]).unwrap_err();
         assert_eq!(tab.0[0].field, "options[0].values[0]");
+        let colon = ProductOptions::parse(&[("Size:EU".into(), vec!["42".into()])]).unwrap_err();
+        assert_eq!(colon.0[0].field, "options[0].name");
     }
 
     #[test]

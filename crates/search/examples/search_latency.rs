@@ -159,8 +159,28 @@ fn product(rng: &mut Rng, id: i64) -> ProductDoc {
         },
         rating_average: rng.below(51) as f64 / 10.0,
         created_at: 1_600_000_000_000 + rng.below(100_000_000_000) as i64,
+        // Ten top categories of ten each, three sizes and up to four colours of twelve.
+        category_ids: {
+            let leaf = rng.below(100) as i64;
+            vec![1 + leaf / 10, 100 + leaf]
+        },
+        option_values: {
+            let mut values: Vec<(String, String)> = ["S", "M", "L"]
+                .iter()
+                .map(|s| ("Size".to_owned(), (*s).to_owned()))
+                .collect();
+            for _ in 0..1 + rng.below(4) {
+                values.push(("Colour".to_owned(), rng.pick(COLOURS).to_owned()));
+            }
+            values
+        },
+        in_stock: rng.below(10) > 0,
     }
 }
+
+const COLOURS: &[&str] = &[
+    "black", "white", "red", "blue", "green", "grey", "navy", "pink", "yellow", "brown", "purple", "orange",
+];
 
 /// The kinds of query in the mix, reported separately.
 const KINDS: [&str; 5] = ["chinese", "english", "typo/fallback", "filtered+sorted", "no text"];
@@ -288,5 +308,55 @@ fn main() -> Result<(), Box<dyn Error>> {
             ms(durations[durations.len() - 1])
         );
     }
+
+    // Facet counts for the same mix, each distinct set of matches once (a repeat is a map
+    // look-up on the kept counts), plus the option and stock filters the listings add.
+    let mut seen = std::collections::HashSet::new();
+    let mut cold = Vec::new();
+    for (i, (_, query)) in mix.iter().enumerate() {
+        let mut query = SearchQuery {
+            sort: SearchSort::Relevance,
+            offset: 0,
+            limit: 1,
+            ..query.clone()
+        };
+        if i % 3 == 0 {
+            query.options = vec![emporium_search::OptionFilter {
+                name: "Colour".to_owned(),
+                values: vec![rng.pick(COLOURS).to_owned()],
+            }];
+            query.in_stock = i % 2 == 0;
+        }
+        if !seen.insert(query.clone()) {
+            continue;
+        }
+        let one = Instant::now();
+        let facets = index.facets(&query)?;
+        cold.push(one.elapsed());
+        std::hint::black_box(facets);
+    }
+    cold.sort_unstable();
+    let unfiltered = SearchQuery {
+        limit: 1,
+        active_only: true,
+        ..SearchQuery::default()
+    };
+    let one = Instant::now();
+    let all_products = index.facets(&unfiltered)?;
+    let whole = one.elapsed();
+    let one = Instant::now();
+    index.facets(&unfiltered)?;
+    let kept = one.elapsed();
+    println!(
+        "facets: {} distinct queries, p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms; the whole active catalogue \
+         ({} products) {:.2} ms, kept {:.3} ms",
+        cold.len(),
+        ms(percentile(&cold, 0.5)),
+        ms(percentile(&cold, 0.99)),
+        ms(cold[cold.len() - 1]),
+        all_products.total,
+        ms(whole),
+        ms(kept)
+    );
     Ok(())
 }

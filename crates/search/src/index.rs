@@ -13,7 +13,7 @@ use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy};
 use crate::analysis::{INDEX_ANALYZER, QUERY_ANALYZER, index_analyzer, query_analyzer};
 use crate::error::SearchError;
 use crate::schema::{CommitPayload, Fields, build_schema};
-use crate::types::{Opened, ProductDoc, SearchHits, SearchQuery};
+use crate::types::{Facets, Opened, ProductDoc, SearchHits, SearchQuery};
 
 /// Memory the writer may buffer before flushing a segment, shared by its indexing threads.
 /// tantivy requires at least 15 MB per thread; 50 MB keeps a rebuild fast without making the
@@ -214,6 +214,18 @@ impl SearchIndex {
     /// runtime may call this in place and send only a miss to a blocking thread.
     pub fn kept_answer(&self, query: &SearchQuery) -> Option<SearchHits> {
         crate::search::kept(&self.inner, query)
+    }
+
+    /// Counts what `query` matches (its page and order aside) by category, price band,
+    /// option value and stock. Kept per snapshot like answers.
+    pub fn facets(&self, query: &SearchQuery) -> Result<Facets, SearchError> {
+        crate::search::facets(&self.inner, query)
+    }
+
+    /// What [`facets`](Self::facets) would answer if it is kept (see
+    /// [`kept_answer`](Self::kept_answer)).
+    pub fn kept_facets(&self, query: &SearchQuery) -> Option<Facets> {
+        crate::search::kept_facets(&self.inner, query)
     }
 
     /// Runs `apply` on the writer, then commits with `feed_position` and refreshes the reader;

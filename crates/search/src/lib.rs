@@ -28,4 +28,7 @@ pub use error::SearchError;
 pub use index::{SearchIndex, WRITER_MEMORY_BYTES};
 pub use schema::SCHEMA_VERSION;
 pub use search::{MAX_LIMIT, MAX_RESULT_WINDOW};
-pub use types::{Opened, ProductDoc, ProductStatus, SearchHits, SearchQuery, SearchSort};
+pub use types::{
+    Facets, Opened, OptionFacet, OptionFilter, PRICE_BANDS, ProductDoc, ProductStatus, SearchHits, SearchQuery,
+    SearchSort, price_band,
+};

@@ -13,7 +13,7 @@ use tantivy::query::{
 use tantivy::schema::{Field, IndexRecordOption};
 
 use crate::analysis::QueryWord;
-use crate::schema::Fields;
+use crate::schema::{Fields, in_stock_facet, option_facet};
 use crate::types::{ProductStatus, SearchQuery};
 
 /// Field weights: a word in the name says more about the product than one in its description.
@@ -209,6 +209,23 @@ pub(crate) fn with_filters(fields: &Fields, text: Option<Box<dyn Query>>, reques
     if request.active_only {
         let term = fields.status_term(ProductStatus::Active);
         filters.push(Box::new(TermQuery::new(term, IndexRecordOption::Basic)));
+    }
+    let facet = |facet: &tantivy::schema::Facet| -> Box<dyn Query> {
+        Box::new(TermQuery::new(
+            Term::from_facet(fields.facets, facet),
+            IndexRecordOption::Basic,
+        ))
+    };
+    for option in &request.options {
+        let any_value = option
+            .values
+            .iter()
+            .map(|value| (Occur::Should, facet(&option_facet(&option.name, value))))
+            .collect();
+        filters.push(Box::new(BooleanQuery::new(any_value)));
+    }
+    if request.in_stock {
+        filters.push(facet(&in_stock_facet()));
     }
     if filters.is_empty() {
         return text.unwrap_or_else(|| Box::new(AllQuery));

@@ -1,22 +1,45 @@
 //! The index schema, the mapping of a [`ProductDoc`] onto it, and the commit payload that records
 //! the schema version and the change-feed position.
 
-use tantivy::schema::{FAST, Field, INDEXED, IndexRecordOption, STRING, Schema, TextFieldIndexing, TextOptions};
+use tantivy::schema::{
+    FAST, Facet, FacetOptions, Field, INDEXED, IndexRecordOption, STRING, Schema, TextFieldIndexing, TextOptions,
+};
 use tantivy::{TantivyDocument, Term};
 
 use crate::analysis::INDEX_ANALYZER;
-use crate::types::{ProductDoc, ProductStatus};
+use crate::types::{ProductDoc, ProductStatus, price_band};
 
 /// Version of what is stored in the index: the schema *and* the analysis (segmentation,
 /// stemming). Bump it whenever either changes; an index with another version is discarded at
 /// open and rebuilt from the database.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// Fast-field names, used by the sorting collectors.
 pub(crate) const ID: &str = "id";
 pub(crate) const PRICE: &str = "price";
 pub(crate) const RATING: &str = "rating_average";
 pub(crate) const CREATED_AT: &str = "created_at";
+pub(crate) const FACETS: &str = "facets";
+
+/// The facet roots: `/c/<category id>`, `/p/<price band>`, `/o/<name>\x1f<value>` (one
+/// level, so one collector pass counts every option's values) and `/s/in`.
+pub(crate) const CATEGORY_ROOT: &str = "c";
+pub(crate) const PRICE_ROOT: &str = "p";
+pub(crate) const OPTION_ROOT: &str = "o";
+pub(crate) const STOCK_ROOT: &str = "s";
+/// Separates an option's name from its value inside one facet step; option names and
+/// values never hold control characters.
+pub(crate) const OPTION_SEP: char = '\u{1f}';
+
+/// The facet of one option value.
+pub(crate) fn option_facet(name: &str, value: &str) -> Facet {
+    Facet::from_path([OPTION_ROOT, &format!("{name}{OPTION_SEP}{value}")])
+}
+
+/// The facet of products with units on hand.
+pub(crate) fn in_stock_facet() -> Facet {
+    Facet::from_path([STOCK_ROOT, "in"])
+}
 
 /// Handles to the schema's fields.
 #[derive(Debug, Clone, Copy)]
@@ -34,6 +57,8 @@ pub(crate) struct Fields {
     pub status: Field,
     pub rating: Field,
     pub created_at: Field,
+    /// Category ids, price band, option values and stock, for counting and filtering.
+    pub facets: Field,
 }
 
 /// Builds the schema; [`Fields`] is only valid for an index whose schema equals this one.
@@ -55,6 +80,7 @@ pub(crate) fn build_schema() -> (Schema, Fields) {
         status: builder.add_text_field("status", STRING),
         rating: builder.add_f64_field(RATING, FAST),
         created_at: builder.add_i64_field(CREATED_AT, FAST),
+        facets: builder.add_facet_field(FACETS, FacetOptions::default()),
     };
     // Nothing is stored: hits are read from the `id` fast field and the database has the rest.
     (builder.build(), fields)
@@ -81,6 +107,17 @@ impl Fields {
         };
         doc.add_f64(self.rating, rating);
         doc.add_i64(self.created_at, product.created_at);
+        for id in &product.category_ids {
+            doc.add_facet(self.facets, Facet::from_path([CATEGORY_ROOT, &id.to_string()]));
+        }
+        let band = price_band(product.price).to_string();
+        doc.add_facet(self.facets, Facet::from_path([PRICE_ROOT, band.as_str()]));
+        for (name, value) in &product.option_values {
+            doc.add_facet(self.facets, option_facet(name, value));
+        }
+        if product.in_stock {
+            doc.add_facet(self.facets, in_stock_facet());
+        }
         doc
     }
 

@@ -7,16 +7,20 @@ use std::ops::Range;
 use std::sync::PoisonError;
 
 use tantivy::collector::sort_key::{SortBySimilarityScore, SortByStaticFastValue};
-use tantivy::collector::{Count, SortKeyComputer, TopDocs};
+use tantivy::collector::{Count, FacetCollector, SortKeyComputer, TopDocs};
 use tantivy::query::Query;
+use tantivy::schema::Facet;
 use tantivy::{Order, Searcher};
 
 use crate::analysis::query_words;
 use crate::error::SearchError;
 use crate::index::Inner;
 use crate::query::{TextQuery, with_filters};
-use crate::schema::{CREATED_AT, ID, PRICE, RATING};
-use crate::types::{SearchHits, SearchQuery, SearchSort};
+use crate::schema::{
+    CATEGORY_ROOT, CREATED_AT, FACETS, ID, OPTION_ROOT, OPTION_SEP, PRICE, PRICE_ROOT, RATING, STOCK_ROOT,
+    in_stock_facet,
+};
+use crate::types::{Facets, OptionFacet, SearchHits, SearchQuery, SearchSort};
 
 /// Largest page size.
 pub const MAX_LIMIT: usize = 100;
@@ -39,6 +43,8 @@ pub(crate) struct Answers {
     /// Bumped by every commit.
     snapshot: u64,
     kept: HashMap<SearchQuery, SearchHits>,
+    /// Facet counts, under [`SearchQuery::matches_only`].
+    facets: HashMap<SearchQuery, Facets>,
 }
 
 impl Answers {
@@ -46,6 +52,7 @@ impl Answers {
     pub(crate) fn retire(&mut self) {
         self.snapshot += 1;
         self.kept.clear();
+        self.facets.clear();
     }
 }
 
@@ -76,6 +83,148 @@ pub(crate) fn answer(inner: &Inner, request: &SearchQuery) -> Result<SearchHits,
         answers.kept.insert(request.clone(), hits.clone());
     }
     Ok(hits)
+}
+
+/// See [`crate::SearchIndex::kept_facets`].
+pub(crate) fn kept_facets(inner: &Inner, request: &SearchQuery) -> Option<Facets> {
+    let answers = inner.answers.lock().unwrap_or_else(PoisonError::into_inner);
+    answers.facets.get(&request.matches_only()).cloned()
+}
+
+/// See [`crate::SearchIndex::facets`]: kept counts, or [`count_facets`]'.
+pub(crate) fn facets(inner: &Inner, request: &SearchQuery) -> Result<Facets, SearchError> {
+    let key = request.matches_only();
+    let lock = || inner.answers.lock().unwrap_or_else(PoisonError::into_inner);
+    let snapshot = {
+        let answers = lock();
+        if let Some(facets) = answers.facets.get(&key) {
+            return Ok(facets.clone());
+        }
+        answers.snapshot
+    };
+    let facets = count_facets(inner, &key)?;
+    let mut answers = lock();
+    if answers.snapshot == snapshot {
+        if answers.facets.len() >= ANSWERS {
+            answers.facets.clear();
+        }
+        answers.facets.insert(key, facets.clone());
+    }
+    Ok(facets)
+}
+
+/// Counts the matches of a query by category, price band, option value and stock: one
+/// collector pass over the matches, and one more per option filtered on (counted without
+/// its own filter).
+fn count_facets(inner: &Inner, request: &SearchQuery) -> Result<Facets, SearchError> {
+    let searcher = inner.reader.searcher();
+    let Some(query) = matching(inner, &searcher, request)? else {
+        return Ok(Facets::default());
+    };
+    let mut collector = FacetCollector::for_field(FACETS);
+    for root in [CATEGORY_ROOT, PRICE_ROOT, OPTION_ROOT, STOCK_ROOT] {
+        collector.add_facet(Facet::from_path([root]));
+    }
+    let (total, counts) = searcher.search(&*query, &(Count, collector))?;
+    let step = |facet: &Facet| facet.to_path().get(1).map(|s| (*s).to_owned());
+    let mut facets = Facets {
+        total: total as u64,
+        categories: counts
+            .get(Facet::from_path([CATEGORY_ROOT]))
+            .filter_map(|(f, n)| Some((step(f)?.parse().ok()?, n)))
+            .collect(),
+        price_bands: counts
+            .get(Facet::from_path([PRICE_ROOT]))
+            .filter_map(|(f, n)| Some((step(f)?.parse().ok()?, n)))
+            .collect(),
+        options: option_counts(counts.get(Facet::from_path([OPTION_ROOT])), None),
+        in_stock: counts
+            .get(Facet::from_path([STOCK_ROOT]))
+            .find(|(f, _)| **f == in_stock_facet())
+            .map_or(0, |(_, n)| n),
+    };
+    facets.categories.sort_unstable();
+    facets.price_bands.sort_unstable();
+    for filtered in &request.options {
+        let without = SearchQuery {
+            options: request
+                .options
+                .iter()
+                .filter(|o| o.name != filtered.name)
+                .cloned()
+                .collect(),
+            ..request.clone()
+        };
+        let mut values = Vec::new();
+        if let Some(query) = matching(inner, &searcher, &without)? {
+            let mut collector = FacetCollector::for_field(FACETS);
+            collector.add_facet(Facet::from_path([OPTION_ROOT]));
+            let counts = searcher.search(&*query, &collector)?;
+            values = option_counts(counts.get(Facet::from_path([OPTION_ROOT])), Some(&filtered.name))
+                .pop()
+                .map(|o| o.values)
+                .unwrap_or_default();
+        }
+        match facets.options.iter_mut().find(|o| o.name == filtered.name) {
+            Some(option) => option.values = values,
+            None => facets.options.push(OptionFacet {
+                name: filtered.name.clone(),
+                values,
+            }),
+        }
+    }
+    facets.options.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(facets)
+}
+
+/// Groups `/o/<name>\x1f<value>` counts by option (only `only`'s when given).
+fn option_counts<'a>(counts: impl Iterator<Item = (&'a Facet, u64)>, only: Option<&str>) -> Vec<OptionFacet> {
+    let mut options: Vec<OptionFacet> = Vec::new();
+    for (facet, n) in counts {
+        let Some((name, value)) = facet.to_path().get(1).and_then(|s| s.split_once(OPTION_SEP)) else {
+            continue;
+        };
+        if only.is_some_and(|only| only != name) {
+            continue;
+        }
+        match options.iter_mut().find(|o| o.name == name) {
+            Some(option) => option.values.push((value.to_owned(), n)),
+            None => options.push(OptionFacet {
+                name: name.to_owned(),
+                values: vec![(value.to_owned(), n)],
+            }),
+        }
+    }
+    for option in &mut options {
+        option.values.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    }
+    options
+}
+
+/// The query whose matches a search answers: the filters alone without words, else the
+/// first relaxation tier that matches anything (`None` when none does).
+fn matching(inner: &Inner, searcher: &Searcher, request: &SearchQuery) -> Result<Option<Box<dyn Query>>, SearchError> {
+    if let (Some(min), Some(max)) = (request.min_price, request.max_price)
+        && min > max
+    {
+        return Ok(None);
+    }
+    let words = query_words(
+        &mut inner.query_analyzer.clone(),
+        &mut inner.index_analyzer.clone(),
+        &request.text,
+    );
+    if words.is_empty() {
+        return Ok(Some(with_filters(&inner.fields, None, request)));
+    }
+    let text = TextQuery::new(&inner.fields, &words);
+    for tier in text.tiers() {
+        let query = with_filters(&inner.fields, Some(text.build(tier, false)), request);
+        if searcher.search(&*query, &Count)? > 0 {
+            return Ok(Some(query));
+        }
+    }
+    Ok(None)
 }
 
 /// Runs a query on the current snapshot.

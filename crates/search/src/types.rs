@@ -23,6 +23,12 @@ pub struct ProductDoc {
     pub rating_average: f64,
     /// Creation time, epoch milliseconds.
     pub created_at: i64,
+    /// Its category and the category's ancestors, by id (the category facet).
+    pub category_ids: Vec<i64>,
+    /// `(option name, value)` of every variant on sale (the option facets and filters).
+    pub option_values: Vec<(String, String)>,
+    /// Whether a variant on sale has units on hand.
+    pub in_stock: bool,
 }
 
 /// Publication status of a product.
@@ -82,6 +88,69 @@ pub struct SearchQuery {
     pub limit: usize,
     /// `true` for customers: only [`ProductStatus::Active`] products.
     pub active_only: bool,
+    /// Only products offering one of the values of each option named (values of one
+    /// option are alternatives; options all apply).
+    pub options: Vec<OptionFilter>,
+    /// Only products with units on hand.
+    pub in_stock: bool,
+}
+
+impl SearchQuery {
+    /// The query with what does not change the set of matches (order, page) cleared: the
+    /// key facet counts are kept under.
+    pub(crate) fn matches_only(&self) -> SearchQuery {
+        SearchQuery {
+            sort: SearchSort::Relevance,
+            offset: 0,
+            limit: 1,
+            ..self.clone()
+        }
+    }
+}
+
+/// Products offering any of `values` of the option `name`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct OptionFilter {
+    /// The option (`尺码`).
+    pub name: String,
+    /// Its values wanted (`42`, `43`): any of them.
+    pub values: Vec<String>,
+}
+
+/// Lower bounds of the price bands the price facet counts, in minor units: ¥0–49.99,
+/// ¥50–99.99, … ¥5,000 and up. Fixed, so a band is also a filter a page can link to.
+pub const PRICE_BANDS: [i64; 8] = [0, 5_000, 10_000, 20_000, 50_000, 100_000, 200_000, 500_000];
+
+/// The band a price falls in (an index into [`PRICE_BANDS`]).
+pub fn price_band(price: i64) -> usize {
+    PRICE_BANDS.iter().rposition(|&low| price >= low).unwrap_or(0)
+}
+
+/// Counts of the products a query matches, by what a shopper can narrow it by.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Facets {
+    /// Products matched.
+    pub total: u64,
+    /// `(category id, products)`: a product counts under its category and every ancestor;
+    /// categories without a match are left out.
+    pub categories: Vec<(i64, u64)>,
+    /// `(band, products)` for the bands of [`PRICE_BANDS`] with a match, cheapest first.
+    pub price_bands: Vec<(usize, u64)>,
+    /// Per option name, the values with a match and their products. An option being
+    /// filtered on is counted without its own filter, so its other values still show what
+    /// choosing them instead would give.
+    pub options: Vec<OptionFacet>,
+    /// Products with units on hand.
+    pub in_stock: u64,
+}
+
+/// One option's values and their counts.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OptionFacet {
+    /// The option's name.
+    pub name: String,
+    /// `(value, products)`, most products first, then by value.
+    pub values: Vec<(String, u64)>,
 }
 
 /// One page of results.

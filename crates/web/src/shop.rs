@@ -2,7 +2,7 @@
 //! cart.
 
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::{Query, RawQuery, State};
 use axum::http::StatusCode;
 use emporium_domain::catalog::{Image, ProductStatus};
 use emporium_domain::media::{Rendition, rendition_url};
@@ -184,6 +184,32 @@ pub struct SearchForm {
     sort: String,
     #[serde(default)]
     cursor: Option<String>,
+    /// `true` for products in stock only.
+    #[serde(default)]
+    in_stock: String,
+    /// The `option=name:value` pairs ticked (the parameter repeats, so it is read from the
+    /// raw query).
+    #[serde(skip)]
+    options: Vec<String>,
+}
+
+/// A price band as a link that filters by it.
+#[derive(Debug)]
+struct BandLink {
+    label: String,
+    url: String,
+    count: u64,
+    active: bool,
+}
+
+/// One value of an option as a checkbox.
+#[derive(Debug)]
+struct ValueBox {
+    /// `name:value`, the `option` parameter.
+    param: String,
+    value: String,
+    count: u64,
+    checked: bool,
 }
 
 #[derive(Template)]
@@ -191,8 +217,14 @@ pub struct SearchForm {
 struct ProductsPage {
     ctx: Ctx,
     form: SearchForm,
-    /// The filter's choices: (value, label indented by depth).
+    /// The filter's choices: (value, label indented by depth, with its matches).
     categories: Vec<(String, String)>,
+    /// Products matched over all pages (when counted).
+    total: Option<u64>,
+    bands: Vec<BandLink>,
+    /// Per option, its values with matches.
+    option_groups: Vec<(String, Vec<ValueBox>)>,
+    in_stock_count: u64,
     sorts: Vec<(&'static str, &'static str)>,
     products: Vec<Card>,
     next_url: Option<String>,
@@ -201,8 +233,18 @@ struct ProductsPage {
 }
 
 /// `GET /products`: search and browse with filters, sorts and pages.
-pub async fn products(State(state): State<AppState>, visitor: Visitor, Query(form): Query<SearchForm>) -> WebResult {
+pub async fn products(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    RawQuery(raw): RawQuery,
+    Query(mut form): Query<SearchForm>,
+) -> WebResult {
     let t = visitor.t();
+    form.options = serde_urlencoded::from_str::<Vec<(String, String)>>(raw.as_deref().unwrap_or_default())
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|(key, value)| (key == "option").then_some(value))
+        .collect();
     let mut errors = FieldErrors::default();
     let mut price = |field: &str, raw: &str| -> Option<String> {
         if raw.trim().is_empty() {
@@ -228,26 +270,79 @@ pub async fn products(State(state): State<AppState>, visitor: Visitor, Query(for
         status: None,
         limit: Some("24".into()),
         cursor: form.cursor.clone().filter(|c| !c.is_empty()),
+        options: form.options.clone(),
+        in_stock: Some(form.in_stock.clone()).filter(|s| s == "true"),
+        facets: Some("true".into()),
     };
     errors = errors.localized(visitor.lang);
-    let (found, next) = if errors.is_empty() {
+    let found = if errors.is_empty() {
         match find_products(&state, &params, false).await {
-            Ok(page) => page,
+            Ok(page) => Some(page),
             Err(e) => {
                 errors = form_errors(e, visitor.lang)?;
-                (Vec::new(), None)
+                None
             }
         }
     } else {
-        (Vec::new(), None)
+        None
     };
+    let (found, next, facets) = found.map_or((Vec::new(), None, None), |p| (p.products, p.next_cursor, p.facets));
     let next_url = next.map(|c| super::view::with_query(&visitor.path, "cursor", &c));
     let tree = state.store().category_tree().await?;
     let locale = Some(visitor.lang.html_tag());
+    let facets = facets.unwrap_or_default();
     let categories = tree
         .iter()
         .filter(|(_, c)| tree.product_count(c.id) > 0)
-        .map(|(depth, c)| (c.name.clone(), format!("{}{}", "— ".repeat(*depth), c.name_in(locale))))
+        .map(|(depth, c)| {
+            let count = facets
+                .categories
+                .iter()
+                .find(|(f, _)| f.id == c.id)
+                .map_or(0, |(_, n)| *n);
+            (
+                c.name.clone(),
+                format!("{}{} ({count})", "— ".repeat(*depth), c.name_in(locale)),
+            )
+        })
+        .collect();
+    let bands = facets
+        .price_bands
+        .iter()
+        .map(|b| {
+            let (min, max) = (yuan(b.min), b.max.map(|m| yuan(m - 1)));
+            let mut set = vec![("min_price", min.as_str())];
+            set.extend(max.as_deref().map(|m| ("max_price", m)));
+            BandLink {
+                label: match b.max {
+                    Some(max) => format!("{} – {}", money(b.min, "CNY"), money(max, "CNY")),
+                    None => format!("{} +", money(b.min, "CNY")),
+                },
+                url: super::view::replace_query(&visitor.path, &["min_price", "max_price", "cursor"], &set),
+                count: b.count,
+                active: form.min_price.trim() == min && form.max_price.trim() == max.unwrap_or_default(),
+            }
+        })
+        .collect();
+    let option_groups = facets
+        .options
+        .iter()
+        .map(|o| {
+            let values = o
+                .values
+                .iter()
+                .map(|(value, count)| {
+                    let param = format!("{}:{value}", o.name);
+                    ValueBox {
+                        checked: form.options.contains(&param),
+                        param,
+                        value: value.clone(),
+                        count: *count,
+                    }
+                })
+                .collect();
+            (o.name.clone(), values)
+        })
         .collect();
     let status = if errors.is_empty() {
         StatusCode::OK
@@ -276,6 +371,10 @@ pub async fn products(State(state): State<AppState>, visitor: Visitor, Query(for
         &ProductsPage {
             ctx: Ctx::new(&visitor),
             paged: form.cursor.as_deref().is_some_and(|c| !c.is_empty()),
+            total: (errors.is_empty()).then_some(facets.total),
+            bands,
+            option_groups,
+            in_stock_count: facets.in_stock,
             form,
             categories,
             sorts,
@@ -284,6 +383,14 @@ pub async fn products(State(state): State<AppState>, visitor: Visitor, Query(for
             errors,
         },
     ))
+}
+
+/// Minor units as the price fields take them: `50`, `99.99`.
+fn yuan(minor: i64) -> String {
+    match minor % 100 {
+        0 => (minor / 100).to_string(),
+        cents => format!("{}.{cents:02}", minor / 100),
+    }
 }
 
 /// A review as the product page shows it.

@@ -57,13 +57,18 @@ impl Ctx {
 
 /// `path` with `key=value` set in its query string (replacing any earlier value).
 pub fn with_query(path: &str, key: &str, value: &str) -> String {
+    replace_query(path, &[key], &[(key, value)])
+}
+
+/// `path` without the parameters named in `drop` (every occurrence), then with `set`.
+pub fn replace_query(path: &str, drop: &[&str], set: &[(&str, &str)]) -> String {
     let (base, query) = path.split_once('?').unwrap_or((path, ""));
     let mut pairs: Vec<(String, String)> = serde_urlencoded::from_str::<Vec<(String, String)>>(query)
         .unwrap_or_default()
         .into_iter()
-        .filter(|(k, _)| k != key)
+        .filter(|(k, _)| !drop.contains(&k.as_str()))
         .collect();
-    pairs.push((key.to_owned(), value.to_owned()));
+    pairs.extend(set.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
     format!("{base}?{}", serde_urlencoded::to_string(pairs).unwrap_or_default())
 }
 

@@ -18,6 +18,14 @@ const LISTINGS: &[&str] = &[
     "/api/v1/products?limit=20&category=Phones",
 ];
 
+/// Listings narrowed by option values and stock: the search index answers these.
+const FACETED: &[&str] = &[
+    "/api/v1/products?limit=20&option=%E9%A2%9C%E8%89%B2:%E9%BB%91%E8%89%B2", // 颜色:黑色
+    "/api/v1/products?limit=20&option=%E5%B0%BA%E7%A0%81:M&in_stock=true",    // 尺码:M
+    "/api/v1/products?limit=20&in_stock=true&sort=price_asc",
+    "/api/v1/products?limit=20&category=Phones&option=%E5%AD%98%E5%82%A8:256GB", // 存储:256GB
+];
+
 /// Searches, half Chinese and half English, some filtered or sorted.
 const SEARCHES: &[&str] = &[
     "q=%E6%89%8B%E6%9C%BA",                            // 手机
@@ -75,6 +83,28 @@ pub async fn run(s: &Settings) -> anyhow::Result<()> {
     })
     .await?;
     report::line("listing", "req", &m, Some(ceiling), Some(server.rss()));
+
+    // The facet counts' share of a listing: the same pages without them. (Counts are kept
+    // per index snapshot, so this is the cost of serving kept counts; a first count of a
+    // query is measured by `cargo run --release -p emporium-search --example search_latency`.)
+    server.reset_peak();
+    let m = hammer(addr, s.connections, s.duration, StatusCode::OK, |_, rng| {
+        Call::get(format!("{}&facets=false", LISTINGS[rng.usize(..LISTINGS.len())]))
+    })
+    .await?;
+    report::line("listing without facets", "req", &m, Some(ceiling), Some(server.rss()));
+    server.reset_peak();
+    let m = hammer(addr, s.connections, s.duration, StatusCode::OK, |_, rng| {
+        Call::get(FACETED[rng.usize(..FACETED.len())])
+    })
+    .await?;
+    report::line(
+        "listing by option and stock",
+        "req",
+        &m,
+        Some(ceiling),
+        Some(server.rss()),
+    );
 
     let search = |_: usize, rng: &mut fastrand::Rng| {
         Call::get(format!(

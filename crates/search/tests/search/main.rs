@@ -7,6 +7,7 @@ mod support;
 
 mod chinese;
 mod english;
+mod facets;
 mod filters_and_sorts;
 mod hostile;
 mod lifecycle;

@@ -16,6 +16,9 @@ pub fn product(id: i64, name: &str, description: &str, category: Option<&str>) -
         status: ProductStatus::Active,
         rating_average: ((id * 13) % 6) as f64 * 0.5 + 2.0,
         created_at: 1_700_000_000_000 + (id * 37) % 10 * 60_000,
+        category_ids: Vec::new(),
+        option_values: Vec::new(),
+        in_stock: true,
     }
 }
 

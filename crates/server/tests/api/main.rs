@@ -9,6 +9,7 @@ mod at_rest;
 mod catalog;
 mod categories;
 mod conventions;
+mod facets;
 mod hardening;
 mod images;
 mod inventory;

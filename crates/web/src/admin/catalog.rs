@@ -59,9 +59,11 @@ pub async fn list(State(state): State<AppState>, visitor: Visitor, Query(p): Que
         status: Some(p.status.clone()).filter(|s| !s.is_empty()),
         limit: Some("50".into()),
         cursor: p.cursor.clone().filter(|c| !c.is_empty()),
+        facets: Some("false".into()),
         ..ProductQuery::default()
     };
-    let (products, next) = find_products(&state, &params, true).await?;
+    let found = find_products(&state, &params, true).await?;
+    let (products, next) = (found.products, found.next_cursor);
     Ok(page(&ProductsPage {
         ctx: Ctx::new(&visitor),
         products: products
