@@ -7,7 +7,11 @@ use axum::http::StatusCode;
 use emporium_app::AppState;
 use emporium_app::catalog::{self, ImageInput, ProductDraft, ProductEdit, ProductQuery};
 use emporium_app::variants::VariantDraft;
+use std::collections::BTreeMap;
+
 use emporium_domain::catalog::{Image, ProductStatus};
+use emporium_domain::translation::{InLocale, ProductTranslations, TextDraft};
+use emporium_domain::variant::ProductOptions;
 use emporium_domain::media::{Rendition, rendition_url};
 use emporium_store::catalog::Product;
 use serde::{Deserialize, Serialize};
@@ -21,10 +25,15 @@ use crate::extract::{JsonBody, MaybeAuth, Path, Query, Staff};
 pub struct ProductView {
     /// Product id.
     pub id: i64,
-    /// Display name.
+    /// Display name, in the request's language (`Accept-Language`) when translated, else
+    /// the original.
     pub name: String,
-    /// Long text.
+    /// Long text, likewise.
     pub description: String,
+    /// The name as staff wrote it.
+    pub original_name: String,
+    /// Its texts in other languages, by locale (`en`, `zh-CN`).
+    pub translations: BTreeMap<String, TranslationView>,
     /// The lowest price among its variants on sale, minor units (1999 = 19.99); the
     /// same as `price_min`, kept for clients of the first contract.
     pub price: i64,
@@ -139,13 +148,70 @@ fn images_of(images: Vec<ImageRef>) -> Vec<ImageInput> {
         .collect()
 }
 
-/// An option and its values: `{name: "颜色", values: ["黑", "白"]}`.
+/// An option and its values: `{name: "颜色", values: ["黑", "白"]}`, with their
+/// labels in the request's language.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct OptionView {
-    /// 1–32 characters.
+    /// 1–32 characters, as staff wrote it (what `option=` filters name).
     pub name: String,
-    /// 1–50 values, in the order shown.
+    /// 1–50 values, in the order shown (what variants and filters use).
     pub values: Vec<String>,
+    /// The name in the request's language, else the original.
+    pub label: String,
+    /// The values in the request's language, in the same order.
+    pub value_labels: Vec<String>,
+}
+
+/// A product's texts in one language, every part optional: `{name, description,
+/// options: {"颜色": "Colour"}, values: {"颜色": {"黑": "Black"}}}` (keys are the originals).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TranslationView {
+    /// The name, 1–200 characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The description, up to 10,000 characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Option name → its translation (1–32 characters).
+    #[serde(default)]
+    pub options: BTreeMap<String, String>,
+    /// Option name → value → its translation (1–64 characters).
+    #[serde(default)]
+    pub values: BTreeMap<String, BTreeMap<String, String>>,
+}
+
+fn translations_view(t: &ProductTranslations) -> BTreeMap<String, TranslationView> {
+    t.iter()
+        .map(|(tag, text)| {
+            let mut values: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+            for ((option, value), label) in &text.values {
+                values.entry(option.clone()).or_default().insert(value.clone(), label.clone());
+            }
+            let view = TranslationView {
+                name: text.name.clone(),
+                description: text.description.clone(),
+                options: text.options.clone(),
+                values,
+            };
+            (tag.to_owned(), view)
+        })
+        .collect()
+}
+
+/// Translations as sent, for the application layer.
+fn translations_of(t: BTreeMap<String, TranslationView>) -> BTreeMap<String, TextDraft> {
+    t.into_iter()
+        .map(|(tag, v)| {
+            let draft = TextDraft {
+                name: v.name,
+                description: v.description,
+                options: v.options,
+                values: v.values,
+            };
+            (tag, draft)
+        })
+        .collect()
 }
 
 /// A variant: one combination of option values, with its own SKU, price and stock.
@@ -175,6 +241,22 @@ pub struct VariantView {
     pub stock_available: i64,
 }
 
+impl VariantView {
+    /// The variant, its title in `names`' language.
+    fn new(v: emporium_store::variants::Variant, options: &ProductOptions, names: InLocale<'_>) -> Self {
+        let title = options
+            .describe(&v.option_values)
+            .iter()
+            .map(|(option, value)| names.value(option, value).to_owned())
+            .collect::<Vec<_>>()
+            .join(" / ");
+        Self {
+            title,
+            ..v.into()
+        }
+    }
+}
+
 impl From<emporium_store::variants::Variant> for VariantView {
     fn from(v: emporium_store::variants::Variant) -> Self {
         Self {
@@ -194,24 +276,33 @@ impl From<emporium_store::variants::Variant> for VariantView {
 }
 
 impl ProductView {
-    /// The product as `staff` (every variant) or anyone else (variants on sale) sees it.
+    /// The product as `staff` (every variant) or anyone else (variants on sale) sees it,
+    /// in its original language.
     pub fn new(p: Product, staff: bool) -> Self {
+        Self::localized(p, staff, None)
+    }
+
+    /// The product's texts in `locale` (a tag) where translated.
+    pub fn localized(p: Product, staff: bool, locale: Option<&str>) -> Self {
+        let names = InLocale::of(&p.translations, locale);
         let sku = p.sole_variant().and_then(|v| v.sku.clone());
         let variants: Vec<VariantView> = p
             .variants
-            .into_iter()
+            .iter()
             .filter(|v| staff || v.status == ProductStatus::Active)
-            .map(Into::into)
+            .map(|v| VariantView::new(v.clone(), &p.options, names))
             .collect();
         Self {
             id: p.id,
-            name: p.name,
-            description: p.description,
+            name: names.name(&p.name).to_owned(),
+            description: names.description(&p.description).to_owned(),
+            original_name: p.name.clone(),
+            translations: translations_view(&p.translations),
             price: p.price,
             price_min: p.price,
             price_max: p.price_max,
-            currency: p.currency,
-            category: p.category,
+            currency: p.currency.clone(),
+            category: p.category.clone(),
             category_id: p.category_id,
             category_path: None,
             sku,
@@ -225,6 +316,8 @@ impl ProductView {
                 .map(|o| OptionView {
                     name: o.name.clone(),
                     values: o.values.clone(),
+                    label: names.option(&o.name).to_owned(),
+                    value_labels: o.values.iter().map(|v| names.value(&o.name, v).to_owned()).collect(),
                 })
                 .collect(),
             stock_available: if staff {
@@ -452,7 +545,11 @@ pub async fn list_products(
     let found = catalog::find_products(&state, &params.into_query(raw.as_deref()), staff).await?;
     let locale = crate::categories::locale(&headers).map(|l| l.tag());
     Ok(Json(ProductPage {
-        data: found.products.into_iter().map(|p| ProductView::new(p, staff)).collect(),
+        data: found
+            .products
+            .into_iter()
+            .map(|p| ProductView::localized(p, staff, locale))
+            .collect(),
         next_cursor: found.next_cursor,
         facets: found.facets.map(|f| FacetsView::new(f, locale)),
     }))
@@ -478,10 +575,10 @@ pub async fn get_product(
         .await?
         .filter(|p| p.status == ProductStatus::Active || caller.is_staff())
         .ok_or(ApiError::NotFound("product"))?;
+    let locale = crate::categories::locale(&headers).map(|l| l.tag());
     let path = match product.category_id {
         Some(category) => {
             let tree = state.store().category_tree().await?;
-            let locale = crate::categories::locale(&headers).map(|l| l.tag());
             tree.path(category)
                 .into_iter()
                 .map(|c| CategoryRef {
@@ -493,7 +590,7 @@ pub async fn get_product(
         }
         None => Vec::new(),
     };
-    let mut view = ProductView::new(product, caller.is_staff());
+    let mut view = ProductView::localized(product, caller.is_staff(), locale);
     view.category_path = Some(path);
     Ok(Json(view))
 }
@@ -616,6 +713,9 @@ pub struct CreateProductRequest {
     pub options: Vec<OptionInput>,
     /// 1–100 variants; required when there are options.
     pub variants: Option<Vec<CreateVariantRequest>>,
+    /// Its texts in other languages, by locale (`en`, `zh-CN`).
+    #[serde(default)]
+    pub translations: BTreeMap<String, TranslationView>,
 }
 
 impl From<CreateProductRequest> for ProductDraft {
@@ -636,6 +736,7 @@ impl From<CreateProductRequest> for ProductDraft {
             weight_grams: r.weight_grams,
             barcode: r.barcode,
             initial_stock: r.initial_stock.map(Into::into),
+            translations: translations_of(r.translations),
         }
     }
 }
@@ -702,6 +803,8 @@ pub struct UpdateProductRequest {
     /// Replaces the options (to add a value, say); every variant's values must remain
     /// among them.
     pub options: Option<Vec<OptionInput>>,
+    /// Replaces every translation, by locale (a locale left out loses its translation).
+    pub translations: Option<BTreeMap<String, TranslationView>>,
 }
 
 impl From<UpdateProductRequest> for ProductEdit {
@@ -720,6 +823,7 @@ impl From<UpdateProductRequest> for ProductEdit {
             compare_at_price: r.compare_at_price,
             weight_grams: r.weight_grams,
             barcode: r.barcode,
+            translations: r.translations.map(translations_of),
         }
     }
 }

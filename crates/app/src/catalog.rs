@@ -1,10 +1,13 @@
 //! The catalogue: finding products (a keyset listing, or full-text search when there is
 //! text), and the staff's operations that create, edit and archive them.
 
+use std::collections::BTreeMap;
+
 use emporium_domain::catalog::{CategoryName, Description, Images, ProductName, ProductStatus};
 use emporium_domain::inventory;
 use emporium_domain::money::{Currency, MAX_AMOUNT};
 use emporium_domain::time::Timestamp;
+use emporium_domain::translation::{ProductTranslations, TextDraft};
 use emporium_domain::variant::ProductOptions;
 use emporium_domain::{FieldError, Invalid};
 use emporium_search::{OptionFacet, OptionFilter, PRICE_BANDS, SearchQuery, SearchSort};
@@ -462,6 +465,8 @@ pub struct ProductDraft {
     pub barcode: Option<String>,
     /// The sole variant's first lot of stock.
     pub initial_stock: Option<InitialStock>,
+    /// Its name, description, option names and values in other languages, by locale.
+    pub translations: BTreeMap<String, TextDraft>,
 }
 
 /// The sole variant's fields at the top level of a draft, named, for refusing them when
@@ -588,6 +593,10 @@ pub async fn create_product(state: &AppState, mut req: ProductDraft) -> AppResul
         Ok(options) => draft_variants(&req, options, now).map(Some),
         Err(_) => Ok(None),
     };
+    let translations = match &options {
+        Ok(options) => ProductTranslations::parse(&req.translations, options).map(Some),
+        Err(_) => Ok(None),
+    };
     let parsed = (
         ProductName::parse(&req.name),
         Description::parse(req.description.as_deref().unwrap_or("")),
@@ -604,11 +613,12 @@ pub async fn create_product(state: &AppState, mut req: ProductDraft) -> AppResul
             .as_deref()
             .map_or(Ok(ProductStatus::Active), |s| ProductStatus::parse("status", s)),
     );
-    let new = match (parsed, options, variants) {
+    let new = match (parsed, options, variants, translations) {
         (
             (Ok(name), Ok(description), Ok(currency), Ok(category), Ok(images), Ok(status)),
             Ok(options),
             Ok(Some(variants)),
+            Ok(Some(translations)),
         ) => NewProduct {
             name,
             description,
@@ -618,11 +628,13 @@ pub async fn create_product(state: &AppState, mut req: ProductDraft) -> AppResul
             status,
             options,
             variants,
+            translations,
         },
-        ((a, b, c, d, e, f), options, variants) => {
+        ((a, b, c, d, e, f), options, variants, translations) => {
             let mut errors = Invalid::of([a.err(), b.err(), c.err(), d.err(), e.err(), f.err()]);
             errors.0.extend(options.err().map(|i| i.0).unwrap_or_default());
             errors.0.extend(variants.err().map(|i| i.0).unwrap_or_default());
+            errors.0.extend(translations.err().map(|i| i.0).unwrap_or_default());
             errors.0.sort_by_key(|e| field_order(&e.field));
             return Err(errors.into());
         }
@@ -683,6 +695,8 @@ pub struct ProductEdit {
     pub weight_grams: Option<i64>,
     /// The sole variant's new barcode.
     pub barcode: Option<Option<String>>,
+    /// Replaces every translation (locales left out lose theirs).
+    pub translations: Option<BTreeMap<String, TextDraft>>,
 }
 
 /// New options for `product`, checked against every variant it has.
@@ -719,7 +733,7 @@ pub async fn update_product(state: &AppState, id: i64, mut req: ProductEdit) -> 
         || req.compare_at_price.is_some()
         || req.weight_grams.is_some()
         || req.barcode.is_some();
-    let needs_product = edits_variant || req.options.is_some();
+    let needs_product = edits_variant || req.options.is_some() || req.translations.is_some();
     let product = if needs_product {
         Some(crate::variants::product_for_edit(state, id).await?)
     } else {
@@ -758,22 +772,33 @@ pub async fn update_product(state: &AppState, id: i64, mut req: ProductEdit) -> 
         (Some(p), Some(raw)) => edited_options(p, raw).map(Some),
         _ => Ok(None),
     };
-    let changes = match (parsed, options) {
-        ((Ok(name), Ok(description), Ok(currency), Ok(category), Ok(images), Ok(status)), Ok(options)) => {
-            ProductChanges {
-                name,
-                description,
-                currency,
-                category,
-                images,
-                status,
-                options,
-                variant,
-            }
+    // Translations name the options the product will have after this edit.
+    let translations = match (&product, &req.translations, &options) {
+        (Some(p), Some(raw), Ok(options)) => {
+            ProductTranslations::parse(raw, options.as_ref().unwrap_or(&p.options)).map(Some)
         }
-        ((a, b, c, d, e, f), options) => {
+        _ => Ok(None),
+    };
+    let changes = match (parsed, options, translations) {
+        (
+            (Ok(name), Ok(description), Ok(currency), Ok(category), Ok(images), Ok(status)),
+            Ok(options),
+            Ok(translations),
+        ) => ProductChanges {
+            name,
+            description,
+            currency,
+            category,
+            images,
+            status,
+            options,
+            variant,
+            translations,
+        },
+        ((a, b, c, d, e, f), options, translations) => {
             let mut errors = Invalid::of([a.err(), b.err(), c.err(), d.err(), e.err(), f.err()]);
             errors.0.extend(options.err().map(|i| i.0).unwrap_or_default());
+            errors.0.extend(translations.err().map(|i| i.0).unwrap_or_default());
             return Err(errors.into());
         }
     };

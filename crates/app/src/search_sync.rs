@@ -69,6 +69,22 @@ pub fn doc(p: &Product, tree: &CategoryTree) -> ProductDoc {
         description: p.description.clone(),
         category: p.category.clone(),
         category_path,
+        translated_names: p
+            .translations
+            .iter()
+            .filter_map(|(_, t)| t.name.clone())
+            .collect(),
+        translated_texts: p
+            .translations
+            .iter()
+            .flat_map(|(_, t)| {
+                t.description
+                    .iter()
+                    .chain(t.options.values())
+                    .chain(t.values.values())
+                    .cloned()
+            })
+            .collect(),
         price: p.price,
         status: match p.status {
             ProductStatus::Active => emporium_search::ProductStatus::Active,
@@ -298,6 +314,8 @@ fn fingerprint(d: &ProductDoc) -> u64 {
         &d.description,
         &d.category,
         &d.category_path,
+        &d.translated_names,
+        &d.translated_texts,
         d.price,
         d.rating_average.to_bits(),
         d.created_at,

@@ -19,6 +19,7 @@ pub mod review;
 pub mod text;
 pub mod throttle;
 pub mod time;
+pub mod translation;
 pub mod validation;
 pub mod variant;
 

@@ -151,6 +151,8 @@ fn product(rng: &mut Rng, id: i64) -> ProductDoc {
         description: description.join(" "),
         category: (rng.below(10) > 0).then(|| rng.pick(CATEGORIES).to_owned()),
         category_path: Vec::new(),
+        translated_names: Vec::new(),
+        translated_texts: Vec::new(),
         price: 100 + rng.below(1_000_000) as i64,
         status: match rng.below(20) {
             0 => ProductStatus::Draft,

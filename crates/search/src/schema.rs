@@ -93,6 +93,12 @@ impl Fields {
         doc.add_i64(self.id, product.id);
         doc.add_text(self.name, &product.name);
         doc.add_text(self.description, &product.description);
+        for name in &product.translated_names {
+            doc.add_text(self.name, name);
+        }
+        for text in &product.translated_texts {
+            doc.add_text(self.description, text);
+        }
         for category in product.category.iter().chain(&product.category_path) {
             doc.add_text(self.category_text, category);
             doc.add_text(self.category, category);

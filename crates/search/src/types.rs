@@ -9,6 +9,12 @@ pub struct ProductDoc {
     pub name: String,
     /// Free-text description.
     pub description: String,
+    /// The name in other languages: matched like the name, so a word of either
+    /// language finds the product.
+    pub translated_names: Vec<String>,
+    /// Descriptions, option names and values in other languages: matched like the
+    /// description.
+    pub translated_texts: Vec<String>,
     /// Category name, both searchable as text and usable as an exact filter.
     pub category: Option<String>,
     /// The names of the category's ancestors and the translations of all of them:

@@ -5,6 +5,7 @@ use crate::db::{Conn, Row, query, query_scalar};
 use emporium_domain::catalog::{CategoryName, Description, Image, Images, ProductName, ProductStatus};
 use emporium_domain::money::Currency;
 use emporium_domain::time::Timestamp;
+use emporium_domain::translation::ProductTranslations;
 use emporium_domain::variant::ProductOptions;
 
 use crate::categories::category_named;
@@ -44,6 +45,8 @@ pub struct Product {
     pub options: ProductOptions,
     /// Its variants, in their shown order (exactly one for a product without options).
     pub variants: Vec<Variant>,
+    /// Its name, description, option names and values in other languages.
+    pub translations: ProductTranslations,
     /// Units on hand, over all its variants.
     pub stock_available: i64,
     /// Mean review rating, 0 when unrated.
@@ -100,6 +103,7 @@ fn product_from(row: &Row) -> Result<Product, StoreError> {
         options: ProductOptions::decode(&row.try_get::<String, _>("options")?),
         // Filled in by `attach_variants`.
         variants: Vec::new(),
+        translations: ProductTranslations::default(),
         stock_available: row.try_get("stock_available")?,
         rating_average: if rating_count > 0 {
             rating_sum as f64 / rating_count as f64
@@ -133,6 +137,8 @@ pub struct NewProduct {
     /// Its variants, at least one, checked against the options and each other
     /// (`emporium_domain::variant::check_variant_set`).
     pub variants: Vec<NewVariant>,
+    /// Its texts in other languages, checked against the options.
+    pub translations: ProductTranslations,
 }
 
 /// Changes to a product; `None` leaves a field alone.
@@ -155,6 +161,8 @@ pub struct ProductChanges {
     /// Changes to one variant (the sole one, when the product-level price or SKU changes),
     /// in the same transaction.
     pub variant: Option<(i64, VariantChanges)>,
+    /// New translations, replacing all of them.
+    pub translations: Option<ProductTranslations>,
 }
 
 /// How a listing is ordered. Every order ends in the id, so it is total and keyset
@@ -236,6 +244,7 @@ impl Store {
                 for (position, variant) in new.variants.iter().enumerate() {
                     insert_variant_in(conn, id, variant, position as i64, now).await?;
                 }
+                write_translations(conn, id, &new.translations).await?;
                 refresh_price_range_in(conn, id).await?;
                 record_change(conn, id, now).await?;
                 product_in(conn, id).await
@@ -310,6 +319,13 @@ impl Store {
                     if let Some((variant_id, changes)) = &c.variant {
                         update_variant_in(conn, id, *variant_id, changes, now).await?;
                         refresh_price_range_in(conn, id).await?;
+                    }
+                    if let Some(translations) = &c.translations {
+                        query("DELETE FROM translations WHERE subject = 'product' AND subject_id = $1")
+                            .bind(id)
+                            .execute(&mut *conn)
+                            .await?;
+                        write_translations(conn, id, translations).await?;
                     }
                     record_change(conn, id, now).await?;
                     product_in(conn, id).await
@@ -535,6 +551,27 @@ pub(crate) async fn product_in(conn: &mut Conn, id: i64) -> Result<Product, Stor
     Ok(product)
 }
 
+/// Writes a product's translations (one row per translated field).
+async fn write_translations(conn: &mut Conn, id: i64, t: &ProductTranslations) -> Result<(), StoreError> {
+    let rows = t.rows();
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let mut sql = Sql::new("INSERT INTO translations (subject, subject_id, locale, field, value) VALUES ");
+    for (i, (locale, field, value)) in rows.into_iter().enumerate() {
+        sql.push(if i == 0 { "" } else { ", " });
+        sql.bind_tuple([
+            Value::Text("product".into()),
+            Value::Int(id),
+            Value::Text(locale.into()),
+            Value::Text(field),
+            Value::Text(value),
+        ]);
+    }
+    sql.build().execute(&mut *conn).await?;
+    Ok(())
+}
+
 /// A product to import with the lots it arrives in. Imports are keyed by SKU.
 #[derive(Debug, Clone)]
 pub struct ImportProduct {
@@ -721,6 +758,25 @@ async fn import_chunk(conn: &mut Conn, items: &[ImportProduct], now: Timestamp) 
                 Value::Int(lot.received_at.millis()),
                 lot.note.clone().into(),
                 Value::Int(now.millis()),
+            ]);
+        }
+        sql.build().execute(&mut *conn).await?;
+    }
+
+    let translated: Vec<(i64, (&str, String, String))> = products
+        .iter()
+        .flat_map(|(id, item)| item.product.translations.rows().into_iter().map(move |row| (*id, row)))
+        .collect();
+    for rows in translated.chunks(1000) {
+        let mut sql = Sql::new("INSERT INTO translations (subject, subject_id, locale, field, value) VALUES ");
+        for (i, (id, (locale, field, value))) in rows.iter().enumerate() {
+            sql.push(if i == 0 { "" } else { ", " });
+            sql.bind_tuple([
+                Value::Text("product".into()),
+                Value::Int(*id),
+                Value::Text((*locale).into()),
+                Value::Text(field.clone()),
+                Value::Text(value.clone()),
             ]);
         }
         sql.build().execute(&mut *conn).await?;

@@ -139,6 +139,18 @@ pub enum On<'a> {
     Lite(&'a mut rusqlite::Connection),
 }
 
+impl On<'_> {
+    /// The same place again, for one more query.
+    pub fn reborrow(&mut self) -> On<'_> {
+        match self {
+            On::Pool(pool) => On::Pool(pool),
+            On::Inline(readers) => On::Inline(readers),
+            On::Any(conn) => On::Any(conn),
+            On::Lite(conn) => On::Lite(conn),
+        }
+    }
+}
+
 impl<'a> From<&'a AnyPool> for On<'a> {
     fn from(pool: &'a AnyPool) -> Self {
         On::Pool(pool)

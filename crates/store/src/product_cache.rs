@@ -188,6 +188,8 @@ struct Packed {
     status: emporium_domain::catalog::ProductStatus,
     numbers: [i64; 9],
     variants: Box<[PackedVariant]>,
+    /// Translations as their stored rows `(locale, field, value)` (empty for most).
+    translations: Box<[(&'static str, Box<str>, Box<str>)]>,
     rating_average: f64,
 }
 
@@ -300,6 +302,12 @@ impl Packed {
             ],
             rating_average: p.rating_average,
             variants: p.variants.iter().map(PackedVariant::pack).collect(),
+            translations: p
+                .translations
+                .rows()
+                .into_iter()
+                .map(|(locale, field, value)| (locale, field.into_boxed_str(), value.into_boxed_str()))
+                .collect(),
         }
     }
 
@@ -338,6 +346,13 @@ impl Packed {
             status: self.status,
             options: emporium_domain::variant::ProductOptions::decode(&options),
             variants: self.variants.iter().map(PackedVariant::unpack).collect(),
+            translations: {
+                let mut t = emporium_domain::translation::ProductTranslations::default();
+                for (locale, field, value) in &self.translations {
+                    t.add_row(locale, field, value.to_string());
+                }
+                t
+            },
             stock_available,
             rating_average: self.rating_average,
             rating_count,
@@ -369,6 +384,7 @@ mod tests {
             status: ProductStatus::Active,
             options: Default::default(),
             variants: Vec::new(),
+            translations: Default::default(),
             stock_available: 1,
             rating_average: 0.0,
             rating_count: 0,
@@ -404,6 +420,9 @@ mod tests {
         }];
         p.category = None;
         p.images.clear();
+        assert_eq!(Packed::pack(&p).unpack(), p);
+        p.translations.add_row("en", "name", "Cup".into());
+        p.translations.add_row("en", "value\t颜色\t黑", "Black".into());
         assert_eq!(Packed::pack(&p).unpack(), p);
     }
 

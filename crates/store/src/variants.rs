@@ -6,6 +6,7 @@
 use emporium_domain::catalog::{ProductStatus, Sku};
 use emporium_domain::money::Price;
 use emporium_domain::time::Timestamp;
+use emporium_domain::translation::ProductTranslations;
 use emporium_domain::variant::{Barcode, OptionValues, Weight};
 
 use crate::catalog::{Product, product_in, record_change};
@@ -353,10 +354,27 @@ pub(crate) async fn refresh_price_range_in(conn: &mut Conn, product_id: i64) -> 
     Ok(())
 }
 
-/// Fills in each product's variants, in their shown order, with one query.
+/// Fills in each product's variants, in their shown order, and its translations: two
+/// queries for any number of products.
 pub(crate) async fn attach_variants<'a>(on: impl Into<On<'a>>, products: &mut [Product]) -> Result<(), StoreError> {
     if products.is_empty() {
         return Ok(());
+    }
+    let mut on = on.into();
+    let mut sql = Sql::new(
+        "SELECT subject_id, locale, field, value FROM translations WHERE subject = 'product' AND subject_id IN ",
+    );
+    sql.bind_list(products.iter().map(|p| p.id));
+    let rows = sql.build().fetch_all(on.reborrow()).await?;
+    for p in products.iter_mut() {
+        p.translations = ProductTranslations::default();
+    }
+    for row in &rows {
+        let id: i64 = row.try_get("subject_id")?;
+        if let Some(p) = products.iter_mut().find(|p| p.id == id) {
+            let (locale, field): (String, String) = (row.try_get("locale")?, row.try_get("field")?);
+            p.translations.add_row(&locale, &field, row.try_get("value")?);
+        }
     }
     let mut sql = Sql::new(concat!(
         "SELECT ",

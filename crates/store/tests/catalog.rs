@@ -32,6 +32,7 @@ fn product(name: &str, price: i64, category: Option<&str>) -> NewProduct {
             None,
             None,
         )],
+        translations: Default::default(),
     }
 }
 

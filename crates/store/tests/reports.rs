@@ -120,6 +120,7 @@ async fn days_add_up_revenue_refunds_fifo_cost_and_margin(db: TestDb) {
                     None,
                     None,
                 )],
+                translations: Default::default(),
             },
             NOW,
         )

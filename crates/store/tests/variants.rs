@@ -61,6 +61,7 @@ async fn shoe(store: &Store) -> Product {
                 status: ProductStatus::Active,
                 options,
                 variants,
+                translations: Default::default(),
             },
             NOW,
         )
@@ -188,6 +189,7 @@ async fn shoe_like_other(store: &Store) -> Product {
                     None,
                     None,
                 )],
+                translations: Default::default(),
             },
             NOW,
         )

@@ -205,6 +205,8 @@ fn to_import(demo: emporium_demo::DemoProduct, now: Timestamp) -> anyhow::Result
         status: ProductStatus::Active,
         options,
         variants,
+        // English names arrive with the demo crate's translations.
+        translations: Default::default(),
     };
     Ok(ImportProduct { product, lots })
 }

@@ -12,6 +12,8 @@ pub fn product(id: i64, name: &str, description: &str, category: Option<&str>) -
         description: description.to_owned(),
         category: category.map(str::to_owned),
         category_path: Vec::new(),
+        translated_names: Vec::new(),
+        translated_texts: Vec::new(),
         price: 1_000 + (id * 7_919) % 13 * 500,
         status: ProductStatus::Active,
         rating_average: ((id * 13) % 6) as f64 * 0.5 + 2.0,
