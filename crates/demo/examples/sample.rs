@@ -17,6 +17,19 @@ fn main() {
             product.price / 100,
             product.price % 100
         );
+        println!("    {}", product.name_en);
+        for (name, values) in &product.options {
+            let english: Vec<&str> = values
+                .iter()
+                .map(|v| emporium_demo::option_value_en(v).unwrap_or(v))
+                .collect();
+            println!(
+                "    option {name} ({}): {} ({})",
+                emporium_demo::option_en(name).unwrap_or(name),
+                values.join(", "),
+                english.join(", ")
+            );
+        }
         for lot in &product.lots {
             println!(
                 "    lot: {} × ¥{}.{:02}, {} days ago",
@@ -26,11 +39,15 @@ fn main() {
                 lot.received_days_ago
             );
         }
-        println!("    {}", product.description.replace('\n', "\n    "));
+        println!("    {}", product.description);
+        println!("    {}", product.description_en);
     }
     let started = Instant::now();
     let (products, bytes) = emporium_demo::catalogue(seed, 100_000).fold((0usize, 0usize), |(n, b), p| {
-        (n + 1, b + p.name.len() + p.description.len())
+        (
+            n + 1,
+            b + p.name.len() + p.name_en.len() + p.description.len() + p.description_en.len(),
+        )
     });
     println!(
         "generated {products} products ({bytes} bytes of text) in {:?}",

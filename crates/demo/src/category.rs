@@ -18,10 +18,14 @@ use fastrand::Rng;
 
 /// What a category generator writes; the caller turns `yuan` into a shelf price and adds lots.
 pub(crate) struct Listing {
-    /// The single-line listing title.
+    /// The single-line Chinese listing title.
     pub(crate) name: String,
-    /// Chinese paragraph, newline, English sentence or two.
+    /// The single-line English listing title, built from the same choices as `name`.
+    pub(crate) name_en: String,
+    /// The Chinese description: one paragraph.
     pub(crate) description: String,
+    /// The English description: a sentence or two.
+    pub(crate) description_en: String,
     /// Roughly what the product sells for, in yuan, before charm-price rounding.
     pub(crate) yuan: i64,
 }

@@ -6,6 +6,7 @@
 //! Nothing here does I/O; loading the products into a store is the caller's business.
 
 mod category;
+mod english;
 mod illustration;
 mod lots;
 mod text;
@@ -14,6 +15,7 @@ mod variants;
 use fastrand::Rng;
 
 pub use illustration::{Illustration, all_illustrations, illustration};
+pub use variants::{option_en, option_value_en};
 
 /// A product of the demo catalogue, with the stock lots it arrives in.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,8 +26,16 @@ pub struct DemoProduct {
     /// A single-line listing title of 2..=120 characters, Chinese with English words where
     /// a Chinese shop would use them, e.g. `华为 Mate 60 Pro 手机 12GB+512GB 雅川青`.
     pub name: String,
-    /// 1..=2000 characters of plain text: a Chinese paragraph, then a line of English.
+    /// The same title in English, built from the same choices as `name`: a single line of
+    /// 2..=200 characters in Latin script (brands as they spell themselves, pinyin for
+    /// Chinese names without an English one), e.g. `HUAWEI Mate 60 Pro Phone 12GB+512GB Green`
+    /// or `Shifeng West Lake Longjing Green Tea, Pre-Qingming, Top Grade, 2024 Harvest, 250 g Tin`.
+    pub name_en: String,
+    /// 1..=2000 characters of plain text: one Chinese paragraph.
     pub description: String,
+    /// 1..=2000 characters of plain English text in Latin script: a sentence or two about
+    /// the same product.
+    pub description_en: String,
     /// One of [`categories()`].
     pub category: &'static str,
     /// Retail price in fen (minor units of CNY), always positive and a whole number of yuan.
@@ -33,7 +43,7 @@ pub struct DemoProduct {
     /// The 1..=4 stock lots the product arrived in, oldest first.
     pub lots: Vec<DemoLot>,
     /// The options it is sold in (`颜色`, `尺码`), each with its values; none for a simple
-    /// product.
+    /// product. [`option_en`] and [`option_value_en`] give their English.
     pub options: Vec<(&'static str, Vec<&'static str>)>,
     /// Its variants, one per combination of the options; the first has the product's
     /// `sku`, `price` and `lots`.
@@ -118,7 +128,9 @@ fn product(seed: u64, index: usize) -> DemoProduct {
     DemoProduct {
         sku,
         name: listing.name,
+        name_en: listing.name_en,
         description: listing.description,
+        description_en: listing.description_en,
         category: category.name,
         price,
         lots,

@@ -199,25 +199,22 @@ fn a_huawei_phone_and_an_iphone_come_early_for_seed_42() {
 }
 
 #[test]
-fn descriptions_end_in_an_english_sentence() {
+fn descriptions_are_a_chinese_paragraph_and_english_sentences_apart() {
     for product in catalogue(42, 3_000) {
-        let last = product.description.lines().last().unwrap_or_default();
-        assert!(product.description.lines().count() >= 2, "{}", product.description);
-        assert!(
-            !product.description.lines().next().unwrap_or_default().is_ascii(),
-            "{}",
-            product.description
-        );
-        let ascii_words = last
+        let DemoProduct {
+            description,
+            description_en,
+            category,
+            ..
+        } = &product;
+        assert!(!description.contains('\n'), "{description}");
+        assert!(description.chars().any(is_cjk), "{description}");
+        let ascii_words = description_en
             .split_whitespace()
             .filter(|w| w.bytes().all(|b| b.is_ascii_graphic()))
             .count();
-        assert!(
-            ascii_words >= 4,
-            "English line too short in {}: {last}",
-            product.category
-        );
-        assert!(last.ends_with('.'), "{last}");
+        assert!(ascii_words >= 4, "English too short in {category}: {description_en}");
+        assert!(description_en.ends_with('.'), "{description_en}");
     }
 }
 
@@ -234,8 +231,14 @@ fn english_queries_find_products() {
         "novel",
     ] {
         assert!(
-            products.iter().any(|p| p.description.contains(query)),
-            "nothing matches {query:?}"
+            products.iter().any(|p| p.description_en.contains(query)),
+            "no description matches {query:?}"
+        );
+    }
+    for query in ["Earbuds", "Green Tea", "Phone", "Laptop", "Running Shoes", "LEGO"] {
+        assert!(
+            products.iter().any(|p| p.name_en.contains(query)),
+            "no title matches {query:?}"
         );
     }
 }
@@ -278,4 +281,248 @@ fn the_tree_files_every_category_once() {
     let mut all = categories().to_vec();
     all.sort_unstable();
     assert_eq!(placed, all);
+}
+
+/// FNV-1a over bytes: a stable hash (unlike `DefaultHasher`, whose algorithm may change).
+fn fnv1a(hash: u64, bytes: &[u8]) -> u64 {
+    bytes
+        .iter()
+        .fold(hash, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+}
+
+/// A fingerprint of everything but the texts that gained English: SKUs, Chinese names,
+/// categories, prices, lots, options and variants. Every field ends in a separator byte.
+fn fingerprint(products: impl Iterator<Item = DemoProduct>) -> u64 {
+    fn lots(text: &mut String, lots: &[DemoLot]) {
+        for lot in lots {
+            text.push_str(&format!(
+                "{},{},{};",
+                lot.quantity, lot.unit_cost, lot.received_days_ago
+            ));
+        }
+        text.push('|');
+    }
+    let mut hash = 0xcbf2_9ce4_8422_2325;
+    for p in products {
+        let mut text = format!("{}|{}|{}|{}|", p.sku, p.name, p.category, p.price);
+        lots(&mut text, &p.lots);
+        for (name, values) in &p.options {
+            text.push_str(&format!("{name}={};", values.join(",")));
+        }
+        text.push('|');
+        for v in &p.variants {
+            text.push_str(&format!("{}:{}:{}:", v.sku, v.option_values.join(","), v.price));
+            lots(&mut text, &v.lots);
+        }
+        text.push('\n');
+        hash = fnv1a(hash, text.as_bytes());
+    }
+    hash
+}
+
+#[test]
+fn chinese_catalogue_is_unchanged() {
+    // Taken from the catalogue before English names were added (commit 8a7aa2f): the English
+    // titles and descriptions must come from the choices already drawn, without a single
+    // extra draw, so that every SKU, Chinese name, price, lot and variant stays the same.
+    assert_eq!(fingerprint(catalogue(42, 5_000)), 0x56b2_bb71_eca3_d083);
+}
+
+#[test]
+fn english_titles_and_descriptions_are_latin_single_line_and_within_limits() {
+    for product in catalogue(42, 20_000) {
+        let DemoProduct {
+            sku,
+            name_en,
+            description_en,
+            ..
+        } = &product;
+        let name_chars = name_en.chars().count();
+        assert!((2..=200).contains(&name_chars), "{sku}: {name_chars} chars: {name_en}");
+        assert!(
+            !name_en.chars().any(char::is_control),
+            "{sku}: control character in {name_en:?}"
+        );
+        assert!(!name_en.chars().any(is_cjk), "{sku}: CJK in {name_en}");
+        assert_eq!(name_en.trim(), name_en, "{sku}: stray whitespace in {name_en:?}");
+        assert!(!name_en.contains("  "), "{sku}: double space in {name_en:?}");
+        assert!(!name_en.contains(" ,") && !name_en.contains(",,"), "{sku}: {name_en:?}");
+
+        let description_chars = description_en.chars().count();
+        assert!(
+            (1..=2000).contains(&description_chars),
+            "{sku}: {description_chars} chars: {description_en}"
+        );
+        assert!(!description_en.chars().any(is_cjk), "{sku}: CJK in {description_en}");
+        assert!(
+            !description_en.chars().any(char::is_control),
+            "{sku}: {description_en:?}"
+        );
+        assert!(
+            !description_en.contains('<'),
+            "{sku}: HTML-like text in {description_en}"
+        );
+        assert!(
+            !description_en.contains("  "),
+            "{sku}: double space in {description_en:?}"
+        );
+    }
+}
+
+#[test]
+fn is_cjk_knows_chinese_characters_and_punctuation() {
+    for c in ['茶', '䨻', '，', '。', '、', '《', '》', '（', '：'] {
+        assert!(is_cjk(c), "{c}");
+    }
+    for c in ['a', 'é', 'ô', '°', '+', '#', '&', '\''] {
+        assert!(!is_cjk(c), "{c}");
+    }
+}
+
+#[test]
+fn every_option_name_and_chinese_value_has_english() {
+    let mut names = HashSet::new();
+    let mut values = HashSet::new();
+    for product in catalogue(42, 2_000) {
+        for (name, option_values) in &product.options {
+            names.insert(*name);
+            values.extend(option_values.iter().copied());
+        }
+    }
+    // Every option the catalogue sells in, and all six colours, turn up this early.
+    assert_eq!(names.len(), 5, "{names:?}");
+    assert!(values.len() >= 6 + 2 + 2 + 3 + 4 + 2, "{values:?}");
+    for name in names {
+        let en = option_en(name).unwrap_or_else(|| panic!("no English for option {name}"));
+        assert!(en.is_ascii() && !en.is_empty(), "{name} → {en}");
+    }
+    for value in values {
+        match option_value_en(value) {
+            Some(en) => assert!(!value.is_ascii() && en.is_ascii() && !en.is_empty(), "{value} → {en}"),
+            None => assert!(value.is_ascii(), "no English for option value {value}"),
+        }
+    }
+}
+
+#[test]
+fn option_names_and_values_read_as_expected_in_english() {
+    for (zh, en) in [
+        ("颜色", "Colour"),
+        ("尺码", "Size"),
+        ("存储", "Storage"),
+        ("长度", "Length"),
+        ("规格", "Size"),
+    ] {
+        assert_eq!(option_en(zh), Some(en), "{zh}");
+    }
+    for (zh, en) in [
+        ("黑色", "Black"),
+        ("白色", "White"),
+        ("蓝色", "Blue"),
+        ("银色", "Silver"),
+        ("绿色", "Green"),
+        ("粉色", "Pink"),
+    ] {
+        assert_eq!(option_value_en(zh), Some(en), "{zh}");
+    }
+    for latin in ["128GB", "256GB", "S", "XL", "1m", "100g", "30ml"] {
+        assert_eq!(option_value_en(latin), None, "{latin}");
+    }
+    assert_eq!(option_en("重量"), None);
+    assert_eq!(option_en("Colour"), None);
+    assert_eq!(option_value_en("紫色"), None);
+}
+
+#[test]
+fn english_titles_read_like_an_english_shop_writes_them() {
+    // One product of each category from seed 42, and the famous examples: a Huawei Mate and
+    // a Longjing green tea picked before Qingming.
+    for (index, name_en) in [
+        (492, "HUAWEI Mate 60 Pro Phone 16GB+512GB Yadan Black"),
+        (72, "Apple iPhone 15 Pro 1TB Black Titanium"),
+        (
+            22,
+            "HP ProBook 66 (2024) Business Laptop, Intel Core i7-1360P, 32GB RAM, 1TB SSD, 2.5K 240Hz Display, Ice White",
+        ),
+        (
+            39,
+            "Apple MacBook Air 15-inch M3 Laptop, 24GB Unified Memory, 1TB SSD, Space Grey",
+        ),
+        (
+            4,
+            "JBL TUNE 770NC Noise Cancelling Over-Ear Wireless Headphones, Starry Grey",
+        ),
+        (64, "Anker 737 Power Bank 24000mAh 140W, Glacier Blue"),
+        (
+            216,
+            "Shifeng West Lake Longjing Green Tea, Pre-Qingming, Top Grade, 2024 Harvest, 125 g Iron Tin",
+        ),
+        (5, "Panpan Sachima, Coconut Flavour, 500 g"),
+        (2, "ZWILLING Non-Stick Frying Pan, 26 cm, Stone Finish, Model KS-17S012"),
+        (0, "Under Armour Curry 11 Women's Basketball Shoes, Light Grey, EU 42"),
+        (
+            11,
+            "Designing Data-Intensive Applications by Martin Kleppmann (Collector's Edition, Chinese)",
+        ),
+        (12, "PROYA Double Resist Serum 30 ml, Gift Box"),
+        (28, "MUJI Scented Candle, Fig, 200 g"),
+        (19, "LEGO Botanicals Bonsai Tree 10281 Building Set, Ages 18+"),
+        (3, "BANDAI Gundam Model Kit, MG 1/100 Strike Freedom, Ages 15+"),
+    ] {
+        assert_eq!(product(42, index).name_en, name_en, "product {index}");
+    }
+}
+
+#[test]
+fn english_titles_carry_what_the_chinese_titles_say() {
+    for p in catalogue(42, 2_000) {
+        let (name, name_en) = (p.name.as_str(), p.name_en.as_str());
+        let check = |ok: bool| assert!(ok, "{}: {name} → {name_en}", p.sku);
+        match p.category {
+            "Phones" => {
+                check(
+                    [
+                        "Apple iPhone",
+                        "HUAWEI",
+                        "Xiaomi",
+                        "Redmi",
+                        "OPPO",
+                        "vivo",
+                        "HONOR",
+                        "OnePlus",
+                        "Samsung",
+                    ]
+                    .iter()
+                    .any(|b| name_en.starts_with(b)),
+                );
+            }
+            "Laptops" => check(name_en.contains(" Laptop, ") && name_en.contains(" SSD, ")),
+            "Headphones" => check(name_en.contains("Earbuds") || name_en.contains("Headphones")),
+            "Tea" => check(name_en.contains(" Tea, ") && name_en.contains(" g ")),
+            "Snacks" => check(name_en.matches(", ").count() >= 2),
+            "Sportswear" => check(name_en.contains(", EU ") || name_en.contains(", Size ")),
+            "Books" => check(name_en.contains(" by ") && name_en.ends_with(", Chinese)")),
+            "Toys" => check(name_en.contains(", Ages ") && name.contains("LEGO") == name_en.starts_with("LEGO ")),
+            _ => {}
+        }
+        // Every number of the Chinese title's Latin words survives into the English one
+        // (`Mate 60 Pro`, `12GB+512GB`, `R5-7640HS` as `Ryzen 5 7640HS`, `250g` as `250 g`);
+        // selling-point tags (`适用iPhone 15/16`) are left to the Chinese title.
+        let latin = |w: &&str| w.is_ascii() && *w != "15/16";
+        for word in name.split(' ').filter(latin) {
+            for number in word.split(|c: char| !c.is_ascii_digit()).filter(|n| !n.is_empty()) {
+                check(name_en.contains(number));
+            }
+        }
+    }
+}
+
+/// Whether `c` is a CJK character or CJK punctuation: ideographs (with extension A and the
+/// compatibility block), radicals, kana, CJK symbols and punctuation (`、。《》`) and
+/// full-width forms (`，：（）`).
+fn is_cjk(c: char) -> bool {
+    matches!(
+        u32::from(c),
+        0x2E80..=0x9FFF | 0xF900..=0xFAFF | 0xFE30..=0xFE4F | 0xFF00..=0xFFEF | 0x20000..=0x3FFFF
+    )
 }

@@ -73,16 +73,6 @@ pub(crate) fn brand_model(brand: &str, model: &str) -> String {
     }
 }
 
-/// `", spec"` when `spec` is plain ASCII (`50ml`, `1.8m`), else nothing: Chinese size labels
-/// (`1.5m床`, `3条装`) would read as noise in the English sentence of a description.
-pub(crate) fn english_spec(spec: &str) -> String {
-    if spec.is_ascii() {
-        format!(", {spec}")
-    } else {
-        String::new()
-    }
-}
-
 /// A decimal with two fractional digits from a count of hundredths: `135` → `"1.35"`.
 pub(crate) fn hundredths(value: u32) -> String {
     format!("{}.{:02}", value / 100, value % 100)

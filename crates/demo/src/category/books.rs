@@ -5,6 +5,7 @@ mod titles;
 use fastrand::Rng;
 
 use super::Listing;
+use crate::english::title_case;
 use crate::text::{pick, pick_ref, push_tags};
 use titles::BOOKS;
 
@@ -14,7 +15,7 @@ const EDITIONS: &[(&str, &str, i64)] = &[
     ("精装", "hardcover", 140),
     ("典藏版", "collector's edition", 160),
     ("插图版", "illustrated edition", 130),
-    ("2024新版", "2024 edition", 105),
+    ("2024新版", "new 2024 edition", 105),
     ("珍藏版 精装", "deluxe hardcover", 180),
     ("纪念版", "anniversary edition", 150),
 ];
@@ -49,22 +50,40 @@ pub(crate) fn generate(rng: &mut Rng) -> Listing {
     let isbn = isbn(rng);
     let description = format!(
         "《{title}》，{author}{credit}，{publisher}出版。{blurb}。本书为{edition}，{pages}页，16开，ISBN {isbn}。\
-         正版图书，纸张厚实，印刷清晰，适合收藏与送礼。\n\
-         {title_en} by {author_en}: a {genre_en} in Chinese, {edition_en}, {pages} pages.",
+         正版图书，纸张厚实，印刷清晰，适合收藏与送礼。",
         title = book.title,
         author = book.author,
-        author_en = book.author_en,
         publisher = book.publisher,
         blurb = book.blurb,
+    );
+    let description_en = format!(
+        "{title_en} {byline}: a {genre_en} in Chinese, {edition_en}, {pages} pages.",
         title_en = book.title_en,
+        byline = byline(book.author_en),
         genre_en = book.genre_en,
+    );
+    let name_en = format!(
+        "{} {} ({}, Chinese)",
+        book.title_en,
+        byline(book.author_en),
+        title_case(edition_en)
     );
     // Online bookshops sell below the cover price.
     let yuan = book.yuan * factor / 100 * rng.i64(55..=90) / 100;
     Listing {
         name,
+        name_en,
         description,
+        description_en,
         yuan,
+    }
+}
+
+/// `by Yu Hua`, or `edited by Han Qide` for an editor credited as `Han Qide (ed.)`.
+fn byline(author_en: &str) -> String {
+    match author_en.strip_suffix(" (ed.)") {
+        Some(editor) => format!("edited by {editor}"),
+        None => format!("by {author_en}"),
     }
 }
 

@@ -4,6 +4,7 @@
 use fastrand::Rng;
 
 use super::Listing;
+use crate::english::words;
 use crate::text::{pick, pick_ref, push_tags};
 
 /// The kind of accessory; decides the English noun and the description.
@@ -22,6 +23,9 @@ struct Line {
     brand_en: &'static str,
     model: &'static str,
     noun: &'static str,
+    /// What an English title calls it after the model; empty where the model already says
+    /// (`737 Power Bank`).
+    noun_en: &'static str,
     kind: Kind,
     options: &'static [(&'static str, i64)],
 }
@@ -30,7 +34,7 @@ const fn l(
     brand_zh: &'static str,
     brand_en: &'static str,
     model: &'static str,
-    noun: &'static str,
+    noun: (&'static str, &'static str),
     kind: Kind,
     options: &'static [(&'static str, i64)],
 ) -> Line {
@@ -38,7 +42,8 @@ const fn l(
         brand_zh,
         brand_en,
         model,
-        noun,
+        noun: noun.0,
+        noun_en: noun.1,
         kind,
         options,
     }
@@ -49,7 +54,7 @@ const LINES: &[Line] = &[
         "安克",
         "Anker",
         "737 GaNPrime",
-        "氮化镓充电器",
+        ("氮化镓充电器", "GaN Charger"),
         Kind::Charger,
         &[("120W", 499)],
     ),
@@ -57,7 +62,7 @@ const LINES: &[Line] = &[
         "安克",
         "Anker",
         "735 Nano II",
-        "氮化镓充电器",
+        ("氮化镓充电器", "GaN Charger"),
         Kind::Charger,
         &[("65W", 299)],
     ),
@@ -65,16 +70,23 @@ const LINES: &[Line] = &[
         "安克",
         "Anker",
         "511 Nano Pro",
-        "USB-C 快充头",
+        ("USB-C 快充头", "Fast Charger"),
         Kind::Charger,
         &[("20W", 79), ("30W", 109)],
     ),
-    l("安克", "Anker", "717", "氮化镓充电器", Kind::Charger, &[("140W", 599)]),
+    l(
+        "安克",
+        "Anker",
+        "717",
+        ("氮化镓充电器", "GaN Charger"),
+        Kind::Charger,
+        &[("140W", 599)],
+    ),
     l(
         "绿联",
         "UGREEN",
         "Nexode",
-        "氮化镓充电器",
+        ("氮化镓充电器", "GaN Charger"),
         Kind::Charger,
         &[("30W", 69), ("65W", 149), ("100W", 259), ("140W", 399)],
     ),
@@ -82,7 +94,7 @@ const LINES: &[Line] = &[
         "倍思",
         "Baseus",
         "GaN5 Pro",
-        "氮化镓充电器",
+        ("氮化镓充电器", "GaN Charger"),
         Kind::Charger,
         &[("30W", 59), ("65W", 139), ("100W", 199)],
     ),
@@ -90,7 +102,7 @@ const LINES: &[Line] = &[
         "小米",
         "Xiaomi",
         "GaN",
-        "快充充电器",
+        ("快充充电器", "Fast Charger"),
         Kind::Charger,
         &[("67W", 129), ("120W", 199)],
     ),
@@ -98,7 +110,7 @@ const LINES: &[Line] = &[
         "华为",
         "HUAWEI",
         "SuperCharge",
-        "超级快充充电器",
+        ("超级快充充电器", "Fast Charger"),
         Kind::Charger,
         &[("66W", 169), ("88W", 219), ("100W", 239)],
     ),
@@ -106,7 +118,7 @@ const LINES: &[Line] = &[
         "苹果",
         "Apple",
         "USB-C",
-        "电源适配器",
+        ("电源适配器", "Power Adapter"),
         Kind::Charger,
         &[("20W", 149), ("35W 双口", 299), ("70W", 449)],
     ),
@@ -114,7 +126,7 @@ const LINES: &[Line] = &[
         "公牛",
         "BULL",
         "GaN",
-        "氮化镓充电器",
+        ("氮化镓充电器", "Charger"),
         Kind::Charger,
         &[("33W", 59), ("65W", 119)],
     ),
@@ -122,7 +134,7 @@ const LINES: &[Line] = &[
         "苹果",
         "Apple",
         "USB-C Woven",
-        "编织充电线",
+        ("编织充电线", "Charge Cable"),
         Kind::Cable,
         &[("1m", 145), ("240W 2m", 229)],
     ),
@@ -130,7 +142,7 @@ const LINES: &[Line] = &[
         "安克",
         "Anker",
         "765 USB-C to USB-C",
-        "数据线",
+        ("数据线", "Cable"),
         Kind::Cable,
         &[("140W 0.9m", 109), ("140W 1.8m", 129)],
     ),
@@ -138,7 +150,7 @@ const LINES: &[Line] = &[
         "绿联",
         "UGREEN",
         "USB-C to USB-C",
-        "快充数据线",
+        ("快充数据线", "Fast Charging Cable"),
         Kind::Cable,
         &[("60W 1m", 19), ("100W 1m", 39), ("100W 2m", 49), ("240W 1.5m", 69)],
     ),
@@ -146,7 +158,7 @@ const LINES: &[Line] = &[
         "绿联",
         "UGREEN",
         "USB-C to Lightning",
-        "苹果数据线 MFi认证",
+        ("苹果数据线 MFi认证", "MFi Certified Cable"),
         Kind::Cable,
         &[("1m", 49), ("2m", 69)],
     ),
@@ -154,16 +166,23 @@ const LINES: &[Line] = &[
         "倍思",
         "Baseus",
         "Type-C 6A",
-        "数据线",
+        ("数据线", "Cable"),
         Kind::Cable,
         &[("1m", 19), ("2m", 29)],
     ),
-    l("华为", "HUAWEI", "6A Type-C", "数据线", Kind::Cable, &[("1m", 49)]),
+    l(
+        "华为",
+        "HUAWEI",
+        "6A Type-C",
+        ("数据线", "Cable"),
+        Kind::Cable,
+        &[("1m", 49)],
+    ),
     l(
         "安克",
         "Anker",
         "737 Power Bank",
-        "充电宝",
+        ("充电宝", ""),
         Kind::PowerBank,
         &[("24000mAh 140W", 699)],
     ),
@@ -171,7 +190,7 @@ const LINES: &[Line] = &[
         "安克",
         "Anker",
         "PowerCore",
-        "充电宝",
+        ("充电宝", "Power Bank"),
         Kind::PowerBank,
         &[("10000mAh", 139), ("20000mAh", 199)],
     ),
@@ -179,7 +198,7 @@ const LINES: &[Line] = &[
         "罗马仕",
         "ROMOSS",
         "sense",
-        "移动电源",
+        ("移动电源", "Power Bank"),
         Kind::PowerBank,
         &[("10000mAh", 69), ("20000mAh", 109), ("30000mAh", 149)],
     ),
@@ -187,7 +206,7 @@ const LINES: &[Line] = &[
         "小米",
         "Xiaomi",
         "22.5W",
-        "移动电源 充电宝",
+        ("移动电源 充电宝", "Power Bank"),
         Kind::PowerBank,
         &[("10000mAh", 99), ("20000mAh", 139)],
     ),
@@ -195,7 +214,7 @@ const LINES: &[Line] = &[
         "苹果",
         "Apple",
         "MagSafe",
-        "无线充电器",
+        ("无线充电器", "Wireless Charger"),
         Kind::Wireless,
         &[("1m", 329), ("2m", 379)],
     ),
@@ -203,7 +222,7 @@ const LINES: &[Line] = &[
         "倍思",
         "Baseus",
         "Qi2",
-        "磁吸无线充电器",
+        ("磁吸无线充电器", "Magnetic Wireless Charger"),
         Kind::Wireless,
         &[("15W", 99)],
     ),
@@ -211,7 +230,7 @@ const LINES: &[Line] = &[
         "绿联",
         "UGREEN",
         "3-in-1",
-        "磁吸无线充电座",
+        ("磁吸无线充电座", "Magnetic Wireless Charging Stand"),
         Kind::Wireless,
         &[("15W", 199)],
     ),
@@ -219,14 +238,21 @@ const LINES: &[Line] = &[
         "绿联",
         "UGREEN",
         "USB-C",
-        "扩展坞",
+        ("扩展坞", "Hub"),
         Kind::Hub,
         &[("5合1", 129), ("7合1", 199), ("11合1", 399)],
     ),
-    l("安克", "Anker", "USB-C", "拓展坞", Kind::Hub, &[("8合1", 299)]),
+    l("安克", "Anker", "USB-C", ("拓展坞", "Hub"), Kind::Hub, &[("8合1", 299)]),
 ];
 
-const COLOURS: &[&str] = &["白色", "黑色", "深空灰", "冰川蓝", "浅粉色"];
+/// Colours in Chinese and in English.
+const COLOURS: &[(&str, &str)] = &[
+    ("白色", "White"),
+    ("黑色", "Black"),
+    ("深空灰", "Space Grey"),
+    ("冰川蓝", "Glacier Blue"),
+    ("浅粉色", "Light Pink"),
+];
 const TAGS: &[&str] = &[
     "PD快充",
     "适用iPhone 15/16",
@@ -243,7 +269,7 @@ const TAGS: &[&str] = &[
 pub(crate) fn generate(rng: &mut Rng) -> Listing {
     let line = pick_ref(rng, LINES);
     let (spec, yuan) = pick(rng, line.options);
-    let colour = pick(rng, COLOURS);
+    let (colour, colour_en) = pick(rng, COLOURS);
     let mut name = if rng.bool() {
         format!("{} {} {} {spec} {colour}", line.brand_en, line.model, line.noun)
     } else {
@@ -253,19 +279,24 @@ pub(crate) fn generate(rng: &mut Rng) -> Listing {
         )
     };
     push_tags(&mut name, rng, TAGS, 1..=2);
-    let spec_en = spec.replace("合1", "-in-1").replace(" 双口", " dual-port");
+    let spec_en = spec.replace("合1", "-in-1").replace(" 双口", " Dual-Port");
     let (zh, en) = detail(rng, line.kind, &spec_en);
     let description = format!(
-        "{brand}{model}{noun}（{spec}），{zh}外壳采用阻燃PC材质，通过3C认证，具备过压、过流、过温多重保护，{colour}。\n\
-         {brand_en} {model} {en}.",
+        "{brand}{model}{noun}（{spec}），{zh}外壳采用阻燃PC材质，通过3C认证，具备过压、过流、过温多重保护，{colour}。",
         brand = line.brand_zh,
-        brand_en = line.brand_en,
         model = line.model,
         noun = line.noun,
     );
+    let description_en = format!("{} {} {en}.", line.brand_en, line.model);
+    let name_en = format!(
+        "{} {spec_en}, {colour_en}",
+        words(&[line.brand_en, line.model, line.noun_en])
+    );
     Listing {
         name,
+        name_en,
         description,
+        description_en,
         yuan,
     }
 }

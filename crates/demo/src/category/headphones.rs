@@ -3,6 +3,7 @@
 use fastrand::Rng;
 
 use super::Listing;
+use crate::english::title_case;
 use crate::text::{brand_model, pick, pick_ref, push_tags};
 
 /// The form factor, which decides the Chinese and English product nouns and battery life.
@@ -79,7 +80,17 @@ const MODELS: &[Model] = &[
     h("vivo", "vivo", "TWS 4", Kind::Earbuds, 599, true),
 ];
 
-const COLOURS: &[&str] = &["黑色", "白色", "银色", "午夜蓝", "雾霾粉", "薄荷绿", "星空灰", "冰霜银"];
+/// Colours in Chinese and in English.
+const COLOURS: &[(&str, &str)] = &[
+    ("黑色", "Black"),
+    ("白色", "White"),
+    ("银色", "Silver"),
+    ("午夜蓝", "Midnight Blue"),
+    ("雾霾粉", "Dusty Pink"),
+    ("薄荷绿", "Mint Green"),
+    ("星空灰", "Starry Grey"),
+    ("冰霜银", "Frost Silver"),
+];
 const TAGS: &[&str] = &[
     "长续航",
     "通话降噪",
@@ -96,7 +107,7 @@ const TAGS: &[&str] = &[
 /// Writes one headphone listing.
 pub(crate) fn generate(rng: &mut Rng) -> Listing {
     let model = pick_ref(rng, MODELS);
-    let colour = pick(rng, COLOURS);
+    let (colour, colour_en) = pick(rng, COLOURS);
     let (noun, noun_en) = match model.kind {
         Kind::Earbuds => ("真无线蓝牙耳机", "true wireless earbuds"),
         Kind::OverEar => ("头戴式无线蓝牙耳机", "over-ear wireless headphones"),
@@ -136,15 +147,27 @@ pub(crate) fn generate(rng: &mut Rng) -> Listing {
     let hours = if total_hours > 0 { total_hours } else { bud_hours };
     let description = format!(
         "{brand_model}{noun}，{driver}动圈单元{anc_zh}。{battery}，蓝牙{bluetooth}连接稳定，支持{codec}编码，\
-         多麦克风通话降噪，{colour}配色。适合通勤、运动、办公与游戏。\n\
-         {brand_en} {model} {noun_en}{anc_en}, Bluetooth {bluetooth}, {codec} and up to {hours} hours of battery life.",
+         多麦克风通话降噪，{colour}配色。适合通勤、运动、办公与游戏。",
         brand_model = brand_model(model.brand_zh, model.name),
+    );
+    let description_en = format!(
+        "{brand_en} {model} {noun_en}{anc_en}, Bluetooth {bluetooth}, {codec} and up to {hours} hours of battery life.",
         brand_en = model.brand_en,
         model = model.name,
     );
+    let anc_title = if model.anc { "Noise Cancelling " } else { "" };
+    // `MOMENTUM True Wireless 4` is not called true wireless twice.
+    let noun_title = title_case(noun_en);
+    let noun_title = if model.name.contains("True Wireless") {
+        noun_title.replace("True Wireless ", "")
+    } else {
+        noun_title
+    };
     Listing {
         name,
+        name_en: format!("{} {} {anc_title}{noun_title}, {colour_en}", model.brand_en, model.name),
         description,
+        description_en,
         yuan: model.yuan,
     }
 }

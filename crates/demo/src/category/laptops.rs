@@ -175,7 +175,14 @@ const SSD: &[(&str, i64)] = &[("512GB", 0), ("1TB", 400), ("1TB", 400), ("2TB", 
 const AIR_MEMORY: &[(&str, i64)] = &[("8GB", 0), ("16GB", 1_500), ("24GB", 3_000)];
 /// The Pro and Max chips start at more memory.
 const PRO_MEMORY: &[(&str, i64)] = &[("18GB", 0), ("36GB", 3_000), ("48GB", 4_500)];
-const MAC_COLOURS: &[&str] = &["午夜色", "星光色", "深空灰色", "银色", "深空黑色"];
+/// Colours in Chinese and in English, as Apple names them.
+const MAC_COLOURS: &[(&str, &str)] = &[
+    ("午夜色", "Midnight"),
+    ("星光色", "Starlight"),
+    ("深空灰色", "Space Grey"),
+    ("银色", "Silver"),
+    ("深空黑色", "Space Black"),
+];
 const SCREENS: &[&str] = &[
     "2.5K 120Hz",
     "2.8K OLED 120Hz",
@@ -184,7 +191,15 @@ const SCREENS: &[&str] = &[
     "2.5K 240Hz",
     "1920x1200 60Hz",
 ];
-const COLOURS: &[&str] = &["深空灰", "银色", "钛晶灰", "冰魄白", "曜石黑", "云峰蓝"];
+/// Colours in Chinese and in English.
+const COLOURS: &[(&str, &str)] = &[
+    ("深空灰", "Space Grey"),
+    ("银色", "Silver"),
+    ("钛晶灰", "Titanium Grey"),
+    ("冰魄白", "Ice White"),
+    ("曜石黑", "Obsidian Black"),
+    ("云峰蓝", "Cloud Blue"),
+];
 const TAGS: &[&str] = &[
     "官方标配",
     "学生办公",
@@ -216,22 +231,29 @@ fn macbook(rng: &mut Rng, series: &Series) -> Listing {
         },
     );
     let (ssd, ssd_extra) = pick(rng, &SSD[..3]);
-    let colour = pick(rng, MAC_COLOURS);
+    let (colour, colour_en) = pick(rng, MAC_COLOURS);
     let mut name = format!("Apple {} 芯片 {memory} {ssd} {colour} 笔记本电脑", series.name);
     push_tags(&mut name, rng, TAGS, 0..=1);
     let hours = rng.u32(15..=22);
     let description = format!(
         "苹果{series}，Apple自研芯片带来出色性能与能效，无风扇静音设计（Pro机型配备主动散热）。\
          {memory}统一内存，{ssd}固态硬盘，Liquid视网膜显示屏，1080p FaceTime高清摄像头，\
-         续航最长可达{hours}小时，{colour}铝金属一体机身，支持MagSafe充电与雷雳/USB 4接口。\n\
-         Apple {series_en} laptop with {memory} unified memory and a {ssd} SSD, up to {hours} hours of \
-         battery life. Ideal for creative work and everyday use.",
+         续航最长可达{hours}小时，{colour}铝金属一体机身，支持MagSafe充电与雷雳/USB 4接口。",
         series = series.name,
+    );
+    let description_en = format!(
+        "Apple {series_en} laptop with {memory} unified memory and a {ssd} SSD, up to {hours} hours of \
+         battery life. Ideal for creative work and everyday use.",
         series_en = series.name_en,
     );
     Listing {
         name,
+        name_en: format!(
+            "Apple {} Laptop, {memory} Unified Memory, {ssd} SSD, {colour_en}",
+            series.name_en
+        ),
         description,
+        description_en,
         yuan: series.yuan + memory_extra + ssd_extra * 3,
     }
 }
@@ -251,7 +273,7 @@ fn windows(rng: &mut Rng, series: &Series) -> Listing {
     let (ram, ram_extra) = pick(rng, RAM);
     let (ssd, ssd_extra) = pick(rng, SSD);
     let screen = pick(rng, SCREENS);
-    let colour = pick(rng, COLOURS);
+    let (colour, colour_en) = pick(rng, COLOURS);
     let year = pick(rng, &["2023", "2024", "2024"]);
     let (noun, noun_en, use_zh, use_en, weight) = match series.kind {
         Kind::Gaming => (
@@ -297,18 +319,44 @@ fn windows(rng: &mut Rng, series: &Series) -> Listing {
     let battery = rng.u32(57..=99);
     let description = format!(
         "{brand}{series}{noun}，搭载{cpu}处理器{gpu_zh}，{ram}内存 + {ssd} PCIe 4.0固态硬盘，{screen}屏幕，\
-         机身约{weight}kg，{battery}Wh电池。提供雷电4/USB-C、HDMI 2.1与耳机接口，预装Windows 11，适合{use_zh}。\n\
-         {brand_en} {series_en} {noun_en} laptop with an {cpu_en}{gpu_en}, {ram} RAM, a {ssd} SSD and a {screen} \
-         display, ideal for {use_en}.",
+         机身约{weight}kg，{battery}Wh电池。提供雷电4/USB-C、HDMI 2.1与耳机接口，预装Windows 11，适合{use_zh}。",
         brand = series.brand_zh,
-        brand_en = series.brand_en,
         series = series.name,
-        series_en = series.name_en,
         weight = hundredths(weight),
+    );
+    let description_en = format!(
+        "{brand_en} {series_en} {noun_en} laptop with an {cpu_en}{gpu_en}, {ram} RAM, a {ssd} SSD and a {screen} \
+         display, ideal for {use_en}.",
+        brand_en = series.brand_en,
+        series_en = series.name_en,
+    );
+    // `, RTX 4060` after the processor on gaming laptops.
+    let gpu_title = if gpu.is_empty() {
+        String::new()
+    } else {
+        format!(", {gpu}")
+    };
+    let name_en = format!(
+        "{} {} ({year}) {}, {cpu_en}{gpu_title}, {ram} RAM, {ssd} SSD, {screen} Display, {colour_en}",
+        series.brand_en,
+        series.name_en,
+        kind_title(series.kind),
     );
     Listing {
         name,
+        name_en,
         description,
+        description_en,
         yuan: series.yuan + cpu_extra + gpu_extra + ram_extra + ssd_extra,
+    }
+}
+
+/// What an English title calls a laptop of `kind`.
+fn kind_title(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Gaming => "Gaming Laptop",
+        Kind::Business => "Business Laptop",
+        Kind::Thin => "Thin and Light Laptop",
+        Kind::Mac => "Laptop",
     }
 }

@@ -43,12 +43,13 @@ const fn m(name: &'static str, yuan: i64, chip: Chip) -> Model {
     Model { name, yuan, chip }
 }
 
-/// A phone maker with its Chinese and English names, models and colourways.
+/// A phone maker with its Chinese and English names, models and colourways (Chinese,
+/// English).
 struct Brand {
     zh: &'static str,
     en: &'static str,
     models: &'static [Model],
-    colours: &'static [&'static str],
+    colours: &'static [(&'static str, &'static str)],
 }
 
 const APPLE: Brand = Brand {
@@ -67,15 +68,15 @@ const APPLE: Brand = Brand {
         m("iPhone 16 Pro Max", 9_999, A18_PRO),
     ],
     colours: &[
-        "黑色",
-        "白色",
-        "蓝色",
-        "粉色",
-        "绿色",
-        "原色钛金属",
-        "黑色钛金属",
-        "白色钛金属",
-        "沙漠色钛金属",
+        ("黑色", "Black"),
+        ("白色", "White"),
+        ("蓝色", "Blue"),
+        ("粉色", "Pink"),
+        ("绿色", "Green"),
+        ("原色钛金属", "Natural Titanium"),
+        ("黑色钛金属", "Black Titanium"),
+        ("白色钛金属", "White Titanium"),
+        ("沙漠色钛金属", "Desert Titanium"),
     ],
 };
 
@@ -95,7 +96,15 @@ const ANDROID: &[Brand] = &[
             m("nova 12 Pro", 3_499, KIRIN_8000),
             m("nova 12", 2_699, KIRIN_8000),
         ],
-        colours: &["雅川青", "雅丹黑", "白沙银", "南糯紫", "羽砂黑", "烟云灰", "冰晶蓝"],
+        colours: &[
+            ("雅川青", "Green"),
+            ("雅丹黑", "Yadan Black"),
+            ("白沙银", "White Silver"),
+            ("南糯紫", "Purple"),
+            ("羽砂黑", "Feather Black"),
+            ("烟云灰", "Smoke Grey"),
+            ("冰晶蓝", "Ice Blue"),
+        ],
     },
     Brand {
         zh: "小米",
@@ -108,7 +117,14 @@ const ANDROID: &[Brand] = &[
             m("15 Pro", 5_299, SD_8_ELITE),
             m("Civi 4 Pro", 2_999, SD_8S_G3),
         ],
-        colours: &["黑色", "白色", "雪山粉", "岩石青", "钛金属色", "浅云蓝"],
+        colours: &[
+            ("黑色", "Black"),
+            ("白色", "White"),
+            ("雪山粉", "Snow Pink"),
+            ("岩石青", "Jade Green"),
+            ("钛金属色", "Titanium"),
+            ("浅云蓝", "Light Blue"),
+        ],
     },
     Brand {
         zh: "红米",
@@ -121,7 +137,14 @@ const ANDROID: &[Brand] = &[
             m("Note 13 Pro", 1_399, SD_7S_G2),
             m("13R 5G", 999, DIM_6100P),
         ],
-        colours: &["墨羽", "晴雪", "竹月蓝", "冰钛", "子夜黑", "星沙白"],
+        colours: &[
+            ("墨羽", "Ink Black"),
+            ("晴雪", "Snow White"),
+            ("竹月蓝", "Bamboo Blue"),
+            ("冰钛", "Ice Titanium"),
+            ("子夜黑", "Midnight Black"),
+            ("星沙白", "Stardust White"),
+        ],
     },
     Brand {
         zh: "OPPO",
@@ -134,7 +157,14 @@ const ANDROID: &[Brand] = &[
             m("K12", 1_899, SD_7G3),
             m("A3 Pro", 1_999, DIM_7050),
         ],
-        colours: &["大漠银月", "星河蓝", "海阔天空", "千禧银", "乌木黑", "柔和粉"],
+        colours: &[
+            ("大漠银月", "Desert Silver Moon"),
+            ("星河蓝", "Galaxy Blue"),
+            ("海阔天空", "Ocean Blue"),
+            ("千禧银", "Millennium Silver"),
+            ("乌木黑", "Ebony Black"),
+            ("柔和粉", "Soft Pink"),
+        ],
     },
     Brand {
         zh: "vivo",
@@ -149,7 +179,14 @@ const ANDROID: &[Brand] = &[
             m("iQOO Neo9", 2_299, SD_8G2),
             m("Y200", 1_599, SD_6G1),
         ],
-        colours: &["辰夜黑", "星迹蓝", "白月光", "落日橙", "烟雨青", "钛色"],
+        colours: &[
+            ("辰夜黑", "Night Black"),
+            ("星迹蓝", "Star Trail Blue"),
+            ("白月光", "Moonlight White"),
+            ("落日橙", "Sunset Orange"),
+            ("烟雨青", "Misty Green"),
+            ("钛色", "Titanium"),
+        ],
     },
     Brand {
         zh: "荣耀",
@@ -162,7 +199,14 @@ const ANDROID: &[Brand] = &[
             m("X50", 1_399, SD_6G1),
             m("Play 50", 1_099, DIM_6100P),
         ],
-        colours: &["绒黑色", "祁连雪", "海湖青", "流云紫", "天海青", "燃橙色"],
+        colours: &[
+            ("绒黑色", "Velvet Black"),
+            ("祁连雪", "Qilian Snow"),
+            ("海湖青", "Lake Green"),
+            ("流云紫", "Cloud Purple"),
+            ("天海青", "Sea Green"),
+            ("燃橙色", "Blaze Orange"),
+        ],
     },
     Brand {
         zh: "一加",
@@ -173,7 +217,13 @@ const ANDROID: &[Brand] = &[
             m("Ace 3", 2_599, SD_8G2),
             m("Ace 3V", 1_999, SD_7G3),
         ],
-        colours: &["岩黑", "留白", "苍绿", "鸣沙金", "星辰黑"],
+        colours: &[
+            ("岩黑", "Silky Black"),
+            ("留白", "White"),
+            ("苍绿", "Flowy Emerald"),
+            ("鸣沙金", "Sand Gold"),
+            ("星辰黑", "Starry Black"),
+        ],
     },
     Brand {
         zh: "三星",
@@ -185,7 +235,14 @@ const ANDROID: &[Brand] = &[
             m("Galaxy Z Fold5", 12_999, SD_8G2),
             m("Galaxy A55", 2_599, EXYNOS_1480),
         ],
-        colours: &["钛黑", "钛灰", "水墨黑", "雾岩灰", "琥珀黄", "冰薄荷"],
+        colours: &[
+            ("钛黑", "Titanium Black"),
+            ("钛灰", "Titanium Grey"),
+            ("水墨黑", "Onyx Black"),
+            ("雾岩灰", "Misty Grey"),
+            ("琥珀黄", "Amber Yellow"),
+            ("冰薄荷", "Mint"),
+        ],
     },
 ];
 
@@ -221,7 +278,7 @@ pub(crate) fn generate(rng: &mut Rng) -> Listing {
 
 fn iphone(rng: &mut Rng) -> Listing {
     let model = pick_ref(rng, APPLE.models);
-    let colour = pick(rng, APPLE.colours);
+    let (colour, colour_en) = pick(rng, APPLE.colours);
     // 1TB is only offered on the Pro models.
     let options = if model.name.contains("Pro") {
         IPHONE_STORAGE
@@ -242,16 +299,21 @@ fn iphone(rng: &mut Rng) -> Listing {
     };
     let description = format!(
         "{model}搭载{chip}芯片，{screen}英寸超视网膜XDR显示屏，支持面容ID、MagSafe磁吸充电与5G网络。\
-         4800万像素主摄支持4K杜比视界视频拍摄，{storage}存储空间，{colour}外观，机身具备IP68级防尘抗水。\n\
-         Apple {model} smartphone with the {chip_en} chip, {storage} of storage and a {screen}-inch \
-         Super Retina XDR display. Face ID, MagSafe and 5G.",
+         4800万像素主摄支持4K杜比视界视频拍摄，{storage}存储空间，{colour}外观，机身具备IP68级防尘抗水。",
         model = model.name,
         chip = model.chip.0,
+    );
+    let description_en = format!(
+        "Apple {model} smartphone with the {chip_en} chip, {storage} of storage and a {screen}-inch \
+         Super Retina XDR display. Face ID, MagSafe and 5G.",
+        model = model.name,
         chip_en = model.chip.1,
     );
     Listing {
         name,
+        name_en: format!("Apple {} {storage} {colour_en}", model.name),
         description,
+        description_en,
         yuan: model.yuan + extra,
     }
 }
@@ -259,17 +321,24 @@ fn iphone(rng: &mut Rng) -> Listing {
 fn android(rng: &mut Rng) -> Listing {
     let brand = pick_ref(rng, ANDROID);
     let model = pick_ref(rng, brand.models);
-    let colour = pick(rng, brand.colours);
+    let (colour, colour_en) = pick(rng, brand.colours);
     // Budget phones are not sold with 1TB, and memory upgrades cost them less.
     let budget = model.yuan < 2_000;
     let (ram, storage, extra) = pick(rng, if budget { &MEMORY[..3] } else { MEMORY });
     let extra = if budget { extra / 2 } else { extra };
     let (zh, en, model_name) = (brand.zh, brand.en, model.name);
-    let mut name = match rng.u8(..4) {
-        0 => format!("{zh} {model_name} 手机 {ram}+{storage} {colour}"),
-        1 if zh != en => format!("{zh} {en} {model_name} 5G手机 {ram}+{storage} {colour}"),
-        2 if zh != en => format!("{en}/{zh} {model_name} {ram}+{storage} {colour} 智能手机"),
-        _ => format!("{zh}手机 {model_name} 5G {ram}+{storage} {colour}"),
+    // The English title names the phone the way the Chinese one does (手机, 5G手机, 智能手机).
+    let (mut name, noun_en) = match rng.u8(..4) {
+        0 => (format!("{zh} {model_name} 手机 {ram}+{storage} {colour}"), "Phone"),
+        1 if zh != en => (
+            format!("{zh} {en} {model_name} 5G手机 {ram}+{storage} {colour}"),
+            "5G Phone",
+        ),
+        2 if zh != en => (
+            format!("{en}/{zh} {model_name} {ram}+{storage} {colour} 智能手机"),
+            "Smartphone",
+        ),
+        _ => (format!("{zh}手机 {model_name} 5G {ram}+{storage} {colour}"), "5G Phone"),
     };
     push_tags(&mut name, rng, TAGS, 0..=2);
     let screen = pick(rng, &["6.36", "6.67", "6.73", "6.78", "6.82"]);
@@ -307,16 +376,26 @@ fn android(rng: &mut Rng) -> Listing {
     let description = format!(
         "{brand_model}搭载{chip}处理器，{screen}英寸{panel_zh}，支持{hertz}Hz自适应刷新率；内置{battery}mAh大电池，\
          支持{watts}W有线快充。后置{camera_zh}像素主摄，{ram}运行内存 + {storage}机身存储，{colour}配色。\
-         支持5G全网通、NFC与IP68级防尘防水，游戏、拍照、追剧都流畅。\n\
-         {en} {model_name} smartphone with the {chip_en} chip, {ram} RAM and {storage} storage, a {screen}-inch \
-         {panel_en} display, a {camera_en} main camera and {watts}W fast charging.",
+         支持5G全网通、NFC与IP68级防尘防水，游戏、拍照、追剧都流畅。",
         brand_model = brand_model(zh, model_name),
         chip = model.chip.0,
+    );
+    let description_en = format!(
+        "{en} {model_name} smartphone with the {chip_en} chip, {ram} RAM and {storage} storage, a {screen}-inch \
+         {panel_en} display, a {camera_en} main camera and {watts}W fast charging.",
         chip_en = model.chip.1,
     );
+    // A model that already says 5G (`13R 5G`) is not called a 5G phone twice.
+    let noun_en = if model_name.ends_with("5G") {
+        noun_en.trim_start_matches("5G ")
+    } else {
+        noun_en
+    };
     Listing {
         name,
+        name_en: format!("{en} {model_name} {noun_en} {ram}+{storage} {colour_en}"),
         description,
+        description_en,
         yuan: model.yuan + extra,
     }
 }

@@ -3,6 +3,7 @@
 use fastrand::Rng;
 
 use super::Listing;
+use crate::english::title_case;
 use crate::text::{pick, pick_ref, push_tags};
 
 /// A shoe series with its maker, Chinese shoe noun, English noun and price in yuan.
@@ -77,12 +78,12 @@ const SHOES: &[Shoe] = &[
     shoe(UNDER_ARMOUR, "Curry 11", "Curry 11", true, 1_299),
 ];
 
-/// A kind of apparel, its brands and price in yuan.
+/// A kind of apparel, its brands, styles (Chinese, English) and price in yuan.
 struct Apparel {
     zh: &'static str,
     en: &'static str,
     brands: &'static [(&'static str, &'static str)],
-    styles: &'static [&'static str],
+    styles: &'static [(&'static str, &'static str)],
     fabric: &'static str,
     yuan: i64,
     /// Cut for women only (leggings, sports bras).
@@ -96,7 +97,12 @@ const APPAREL: &[Apparel] = &[
         zh: "速干运动T恤",
         en: "quick-dry training T-shirt",
         brands: ALL_BRANDS,
-        styles: &["短袖", "圆领", "冰丝透气", "宽松"],
+        styles: &[
+            ("短袖", "Short Sleeve"),
+            ("圆领", "Crew Neck"),
+            ("冰丝透气", "Cooling and Breathable"),
+            ("宽松", "Relaxed Fit"),
+        ],
         fabric: "聚酯纤维速干面料",
         yuan: 129,
         women_only: false,
@@ -105,7 +111,12 @@ const APPAREL: &[Apparel] = &[
         zh: "运动短裤",
         en: "running shorts",
         brands: ALL_BRANDS,
-        styles: &["跑步", "健身", "五分裤", "带内衬"],
+        styles: &[
+            ("跑步", "Running"),
+            ("健身", "Training"),
+            ("五分裤", "Knee Length"),
+            ("带内衬", "Lined"),
+        ],
         fabric: "轻薄梭织面料",
         yuan: 119,
         women_only: false,
@@ -114,7 +125,12 @@ const APPAREL: &[Apparel] = &[
         zh: "连帽卫衣",
         en: "hoodie",
         brands: ALL_BRANDS,
-        styles: &["加绒", "宽松", "套头", "休闲"],
+        styles: &[
+            ("加绒", "Fleece-Lined"),
+            ("宽松", "Relaxed Fit"),
+            ("套头", "Pullover"),
+            ("休闲", "Casual"),
+        ],
         fabric: "棉混纺毛圈面料",
         yuan: 299,
         women_only: false,
@@ -123,7 +139,12 @@ const APPAREL: &[Apparel] = &[
         zh: "运动长裤",
         en: "jogger pants",
         brands: ALL_BRANDS,
-        styles: &["束脚", "直筒", "针织", "休闲"],
+        styles: &[
+            ("束脚", "Cuffed"),
+            ("直筒", "Straight Leg"),
+            ("针织", "Knit"),
+            ("休闲", "Casual"),
+        ],
         fabric: "弹力针织面料",
         yuan: 259,
         women_only: false,
@@ -132,7 +153,12 @@ const APPAREL: &[Apparel] = &[
         zh: "羽绒服",
         en: "down jacket",
         brands: &[LI_NING, ANTA, NIKE, ADIDAS],
-        styles: &["短款", "连帽", "90%白鸭绒", "防风保暖"],
+        styles: &[
+            ("短款", "Short Cut"),
+            ("连帽", "Hooded"),
+            ("90%白鸭绒", "90% White Duck Down"),
+            ("防风保暖", "Windproof and Warm"),
+        ],
         fabric: "防泼水尼龙面料、90%白鸭绒填充",
         yuan: 699,
         women_only: false,
@@ -141,7 +167,12 @@ const APPAREL: &[Apparel] = &[
         zh: "冲锋衣",
         en: "waterproof shell jacket",
         brands: &[ANTA, XTEP, LI_NING],
-        styles: &["三合一", "防水透气", "户外登山", "可拆卸内胆"],
+        styles: &[
+            ("三合一", "3-in-1"),
+            ("防水透气", "Waterproof and Breathable"),
+            ("户外登山", "Hiking"),
+            ("可拆卸内胆", "Removable Liner"),
+        ],
         fabric: "防水透气复合面料",
         yuan: 599,
         women_only: false,
@@ -150,7 +181,12 @@ const APPAREL: &[Apparel] = &[
         zh: "高腰瑜伽裤",
         en: "high-rise yoga leggings",
         brands: &[LULULEMON, ANTA, NIKE],
-        styles: &["Align", "裸感", "九分", "提臀"],
+        styles: &[
+            ("Align", "Align"),
+            ("裸感", "Second-Skin Feel"),
+            ("九分", "7/8 Length"),
+            ("提臀", "Sculpting"),
+        ],
         fabric: "裸感亲肤面料",
         yuan: 399,
         women_only: true,
@@ -159,26 +195,32 @@ const APPAREL: &[Apparel] = &[
         zh: "运动内衣",
         en: "sports bra",
         brands: &[LULULEMON, NIKE, UNDER_ARMOUR, ANTA],
-        styles: &["高强度", "防震", "中强度", "跑步健身"],
+        styles: &[
+            ("高强度", "High Support"),
+            ("防震", "Bounce Control"),
+            ("中强度", "Medium Support"),
+            ("跑步健身", "Running and Gym"),
+        ],
         fabric: "高弹速干面料",
         yuan: 199,
         women_only: true,
     },
 ];
 
-const COLOURS: &[&str] = &[
-    "黑色",
-    "白色",
-    "黑白",
-    "象牙白",
-    "深海蓝",
-    "荧光绿",
-    "浅灰色",
-    "酒红色",
-    "藏青色",
-    "燕麦色",
-    "薄荷绿",
-    "橙红色",
+/// Colours in Chinese and in English.
+const COLOURS: &[(&str, &str)] = &[
+    ("黑色", "Black"),
+    ("白色", "White"),
+    ("黑白", "Black/White"),
+    ("象牙白", "Ivory"),
+    ("深海蓝", "Deep Sea Blue"),
+    ("荧光绿", "Neon Green"),
+    ("浅灰色", "Light Grey"),
+    ("酒红色", "Burgundy"),
+    ("藏青色", "Navy"),
+    ("燕麦色", "Oatmeal"),
+    ("薄荷绿", "Mint Green"),
+    ("橙红色", "Red Orange"),
 ];
 const SHOE_SIZES: &[&str] = &["36", "37", "38", "39", "40", "41", "42", "43", "44", "45"];
 const SIZES: &[&str] = &["S", "M", "L", "XL", "XXL"];
@@ -202,7 +244,7 @@ pub(crate) fn generate(rng: &mut Rng) -> Listing {
 fn shoes(rng: &mut Rng) -> Listing {
     let shoe = pick_ref(rng, SHOES);
     let (gender, gender_en) = pick(rng, GENDERS);
-    let colour = pick(rng, COLOURS);
+    let (colour, colour_en) = pick(rng, COLOURS);
     let size = pick(rng, SHOE_SIZES);
     let mut name = format!("{} {} {gender}{} {colour} {size}码", shoe.brand, shoe.series, shoe.zh);
     push_tags(&mut name, rng, TAGS, 0..=2);
@@ -210,19 +252,29 @@ fn shoes(rng: &mut Rng) -> Listing {
     let grams = rng.u32(200..=330);
     let description = format!(
         "{brand}{series}{gender}{zh}，{foam}带来轻弹脚感，工程网布鞋面透气包裹，橡胶大底耐磨防滑。\
-         单只约{grams}g（42码），{colour}配色，尺码{size}码，偏标准，建议按平时尺码购买。\n\
-         {brand_en} {series_en} {gender_en} {en}, size EU {size}, about {grams}g per shoe.",
+         单只约{grams}g（42码），{colour}配色，尺码{size}码，偏标准，建议按平时尺码购买。",
         brand = shoe.brand,
-        brand_en = shoe.brand_en,
         series = shoe.series,
-        series_en = shoe.series_en,
         zh = shoe.zh,
+    );
+    let description_en = format!(
+        "{brand_en} {series_en} {gender_en} {en}, size EU {size}, about {grams}g per shoe.",
+        brand_en = shoe.brand_en,
+        series_en = shoe.series_en,
         en = shoe.en,
+    );
+    let name_en = format!(
+        "{} {} {gender_en} {}, {colour_en}, EU {size}",
+        shoe.brand_en,
+        shoe.series_en,
+        title_case(shoe.en)
     );
     let yuan = shoe.yuan * rng.i64(80..=100) / 100;
     Listing {
         name,
+        name_en,
         description,
+        description_en,
         yuan,
     }
 }
@@ -250,23 +302,31 @@ fn apparel(rng: &mut Rng) -> Listing {
     } else {
         pick(rng, GENDERS)
     };
-    let style = pick(rng, item.styles);
-    let colour = pick(rng, COLOURS);
+    let (style, style_en) = pick(rng, item.styles);
+    let (colour, colour_en) = pick(rng, COLOURS);
     let size = pick(rng, SIZES);
     let mut name = format!("{brand} {gender}{} {style} {colour} {size}", item.zh);
     push_tags(&mut name, rng, TAGS, 0..=2);
     let description = format!(
         "{brand}{gender}{zh}，{fabric}，{style}设计，版型合身不紧绷，吸湿排汗、快干舒适，适合跑步、健身与日常通勤。\
-         {colour}，{size}码；机洗请反面洗涤，勿漂白。\n\
-         {brand_en} {gender_en} {en}, size {size}, for running, the gym and everyday wear.",
+         {colour}，{size}码；机洗请反面洗涤，勿漂白。",
         zh = item.zh,
-        en = item.en,
         fabric = item.fabric,
+    );
+    let description_en = format!(
+        "{brand_en} {gender_en} {en}, size {size}, for running, the gym and everyday wear.",
+        en = item.en,
+    );
+    let name_en = format!(
+        "{brand_en} {gender_en} {}, {style_en}, {colour_en}, Size {size}",
+        title_case(item.en)
     );
     let yuan = item.yuan * rng.i64(70..=160) / 100;
     Listing {
         name,
+        name_en,
         description,
+        description_en,
         yuan,
     }
 }

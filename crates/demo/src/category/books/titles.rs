@@ -53,7 +53,7 @@ pub(super) const BOOKS: &[Book] = &[
         ("刘慈欣", "Liu Cixin"),
         "重庆出版社",
         SCI_FI,
-        "The Three-Body Problem trilogy",
+        "The Three-Body Problem Trilogy",
         "雨果奖获奖作品，中国科幻里程碑",
         93,
     ),
