@@ -10,10 +10,10 @@ use emporium_app::variants::VariantDraft;
 use std::collections::BTreeMap;
 
 use emporium_domain::catalog::{Image, ProductStatus};
+use emporium_domain::media::{Rendition, rendition_url};
 use emporium_domain::translation::{InLocale, ProductTranslations, TextDraft};
 use emporium_domain::variant::ProductOptions;
-use emporium_domain::media::{Rendition, rendition_url};
-use emporium_store::catalog::Product;
+use emporium_store::catalog::{OptionLabels, Product};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -186,7 +186,10 @@ fn translations_view(t: &ProductTranslations) -> BTreeMap<String, TranslationVie
         .map(|(tag, text)| {
             let mut values: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
             for ((option, value), label) in &text.values {
-                values.entry(option.clone()).or_default().insert(value.clone(), label.clone());
+                values
+                    .entry(option.clone())
+                    .or_default()
+                    .insert(value.clone(), label.clone());
             }
             let view = TranslationView {
                 name: text.name.clone(),
@@ -250,10 +253,7 @@ impl VariantView {
             .map(|(option, value)| names.value(option, value).to_owned())
             .collect::<Vec<_>>()
             .join(" / ");
-        Self {
-            title,
-            ..v.into()
-        }
+        Self { title, ..v.into() }
     }
 }
 
@@ -466,6 +466,8 @@ pub struct PriceBandCount {
 pub struct OptionCount {
     /// The option's name (filter with `option=name:value`).
     pub name: String,
+    /// The name in the request's language: the translation most products give it.
+    pub label: String,
     /// Its values with matches.
     pub values: Vec<ValueCount>,
 }
@@ -475,12 +477,14 @@ pub struct OptionCount {
 pub struct ValueCount {
     /// The value.
     pub value: String,
+    /// The value in the request's language.
+    pub label: String,
     /// Products offering it.
     pub count: u64,
 }
 
 impl FacetsView {
-    fn new(f: catalog::CatalogFacets, locale: Option<&str>) -> Self {
+    fn new(f: catalog::CatalogFacets, locale: Option<&str>, labels: &OptionLabels) -> Self {
         Self {
             total: f.total,
             categories: f
@@ -507,12 +511,17 @@ impl FacetsView {
                 .options
                 .into_iter()
                 .map(|o| OptionCount {
-                    name: o.name,
+                    label: labels.option(&o.name).to_owned(),
                     values: o
                         .values
                         .into_iter()
-                        .map(|(value, count)| ValueCount { value, count })
+                        .map(|(value, count)| ValueCount {
+                            label: labels.value(&o.name, &value).to_owned(),
+                            value,
+                            count,
+                        })
                         .collect(),
+                    name: o.name,
                 })
                 .collect(),
             in_stock: f.in_stock,
@@ -544,6 +553,10 @@ pub async fn list_products(
     let staff = caller.is_staff();
     let found = catalog::find_products(&state, &params.into_query(raw.as_deref()), staff).await?;
     let locale = crate::categories::locale(&headers).map(|l| l.tag());
+    let labels = match (&found.facets, locale) {
+        (Some(_), Some(locale)) => state.store().option_labels(locale).await?,
+        _ => Default::default(),
+    };
     Ok(Json(ProductPage {
         data: found
             .products
@@ -551,7 +564,7 @@ pub async fn list_products(
             .map(|p| ProductView::localized(p, staff, locale))
             .collect(),
         next_cursor: found.next_cursor,
-        facets: found.facets.map(|f| FacetsView::new(f, locale)),
+        facets: found.facets.map(|f| FacetsView::new(f, locale, &labels)),
     }))
 }
 

@@ -69,11 +69,7 @@ pub fn doc(p: &Product, tree: &CategoryTree) -> ProductDoc {
         description: p.description.clone(),
         category: p.category.clone(),
         category_path,
-        translated_names: p
-            .translations
-            .iter()
-            .filter_map(|(_, t)| t.name.clone())
-            .collect(),
+        translated_names: p.translations.iter().filter_map(|(_, t)| t.name.clone()).collect(),
         translated_texts: p
             .translations
             .iter()

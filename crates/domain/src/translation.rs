@@ -139,7 +139,11 @@ impl ProductTranslations {
         let mut rows = Vec::new();
         for (tag, t) in &self.0 {
             rows.extend(t.name.iter().map(|n| (*tag, "name".to_owned(), n.clone())));
-            rows.extend(t.description.iter().map(|d| (*tag, "description".to_owned(), d.clone())));
+            rows.extend(
+                t.description
+                    .iter()
+                    .map(|d| (*tag, "description".to_owned(), d.clone())),
+            );
             for (option, label) in &t.options {
                 rows.push((*tag, format!("option\t{option}"), label.clone()));
             }
@@ -193,7 +197,9 @@ impl<'a> InLocale<'a> {
 
     /// An option's name.
     pub fn option(self, option: &'a str) -> &'a str {
-        self.0.and_then(|t| t.options.get(option)).map_or(option, String::as_str)
+        self.0
+            .and_then(|t| t.options.get(option))
+            .map_or(option, String::as_str)
     }
 
     /// One of an option's values.
@@ -231,7 +237,10 @@ mod tests {
         assert_eq!(back, t);
         let en = InLocale::of(&t, Some("en"));
         assert_eq!(en.name("跑鞋"), "Runner");
-        assert_eq!((en.option("颜色"), en.value("颜色", "黑"), en.value("颜色", "白")), ("Colour", "Black", "白"));
+        assert_eq!(
+            (en.option("颜色"), en.value("颜色", "黑"), en.value("颜色", "白")),
+            ("Colour", "Black", "白")
+        );
         let zh = InLocale::of(&t, Some("zh-CN"));
         assert_eq!((zh.name("跑鞋"), zh.description("轻")), ("跑鞋", "轻"));
     }

@@ -1,6 +1,10 @@
 //! The catalogue: products, their listing with filters, sorts and keyset pagination,
 //! categories, and the change feed search indexes follow.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
 use crate::db::{Conn, Row, query, query_scalar};
 use emporium_domain::catalog::{CategoryName, Description, Image, Images, ProductName, ProductStatus};
 use emporium_domain::money::Currency;
@@ -253,6 +257,7 @@ impl Store {
         .await;
         // Product counts per category follow status and category changes.
         self.categories.clear();
+        self.forget_labels();
         out
     }
 
@@ -334,6 +339,7 @@ impl Store {
             .await;
         // Product counts per category follow status and category changes.
         self.categories.clear();
+        self.forget_labels();
         out
     }
 
@@ -551,6 +557,89 @@ pub(crate) async fn product_in(conn: &mut Conn, id: i64) -> Result<Product, Stor
     Ok(product)
 }
 
+/// The shop's labels for option names and values in one locale: for each original, the
+/// translation most products give it. Facet filters span products, so they show these.
+#[derive(Debug, Default)]
+pub struct OptionLabels {
+    options: HashMap<String, String>,
+    values: HashMap<(String, String), String>,
+}
+
+impl OptionLabels {
+    /// An option's label (the name itself when untranslated).
+    pub fn option<'a>(&'a self, name: &'a str) -> &'a str {
+        self.options.get(name).map_or(name, String::as_str)
+    }
+
+    /// A value's label.
+    pub fn value<'a>(&'a self, option: &str, value: &'a str) -> &'a str {
+        self.values
+            .get(&(option.to_owned(), value.to_owned()))
+            .map_or(value, String::as_str)
+    }
+}
+
+/// How long labels are reused: a relabelled option shows within this (at once on the
+/// instance that made the change).
+const LABELS_FOR: Duration = Duration::from_secs(60);
+
+/// [`OptionLabels`] per locale, read at most once per [`LABELS_FOR`].
+#[derive(Debug, Default)]
+pub(crate) struct LabelCache(Mutex<HashMap<String, (Instant, Arc<OptionLabels>)>>);
+
+impl Store {
+    /// The shop's option labels in `locale` (a tag).
+    pub async fn option_labels(&self, locale: &str) -> Result<Arc<OptionLabels>, StoreError> {
+        if let Some((at, labels)) = self.labels.0.lock().unwrap_or_else(PoisonError::into_inner).get(locale)
+            && at.elapsed() < LABELS_FOR
+        {
+            return Ok(labels.clone());
+        }
+        let rows = query(
+            "SELECT field, value, COUNT(*) AS uses FROM translations
+             WHERE subject = 'product' AND locale = $1 AND (field LIKE 'option%' OR field LIKE 'value%')
+             GROUP BY field, value",
+        )
+        .bind(locale)
+        .fetch_all(self.reader())
+        .await?;
+        let mut best: HashMap<String, (i64, String)> = HashMap::new();
+        for row in &rows {
+            let (field, value, uses): (String, String, i64) =
+                (row.try_get("field")?, row.try_get("value")?, row.try_get("uses")?);
+            let entry = best.entry(field).or_insert((0, String::new()));
+            if uses > entry.0 || (uses == entry.0 && value < entry.1) {
+                *entry = (uses, value);
+            }
+        }
+        let mut labels = OptionLabels::default();
+        for (field, (_, label)) in best {
+            let mut parts = field.split('\t');
+            match (parts.next(), parts.next(), parts.next()) {
+                (Some("option"), Some(option), None) => {
+                    labels.options.insert(option.to_owned(), label);
+                }
+                (Some("value"), Some(option), Some(value)) => {
+                    labels.values.insert((option.to_owned(), value.to_owned()), label);
+                }
+                _ => {}
+            }
+        }
+        let labels = Arc::new(labels);
+        self.labels
+            .0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(locale.to_owned(), (Instant::now(), labels.clone()));
+        Ok(labels)
+    }
+
+    /// Forgets the option labels (after a product write).
+    fn forget_labels(&self) {
+        self.labels.0.lock().unwrap_or_else(PoisonError::into_inner).clear();
+    }
+}
+
 /// Writes a product's translations (one row per translated field).
 async fn write_translations(conn: &mut Conn, id: i64, t: &ProductTranslations) -> Result<(), StoreError> {
     let rows = t.rows();
@@ -607,6 +696,7 @@ impl Store {
             .await;
         // Product counts per category follow status and category changes.
         self.categories.clear();
+        self.forget_labels();
         out
     }
 }

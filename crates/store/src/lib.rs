@@ -126,6 +126,8 @@ pub struct Store {
     sessions: Arc<SessionCache>,
     /// The category tree (see `categories`).
     categories: Arc<categories::TreeCache>,
+    /// The shop's option labels per locale (see `catalog::OptionLabels`).
+    labels: Arc<catalog::LabelCache>,
     /// On SQLite, where point reads run (see [`db::InlineReaders`]).
     inline: Option<Arc<db::InlineReaders>>,
 }
@@ -173,6 +175,7 @@ impl Store {
                     products,
                     sessions,
                     categories: Arc::default(),
+                    labels: Arc::default(),
                     inline: Some(Arc::new(db::InlineReaders::new(&path))),
                 }
             }
@@ -191,6 +194,7 @@ impl Store {
                     products,
                     sessions,
                     categories: Arc::default(),
+                    labels: Arc::default(),
                     inline: None,
                 }
             }

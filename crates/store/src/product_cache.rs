@@ -189,9 +189,12 @@ struct Packed {
     numbers: [i64; 9],
     variants: Box<[PackedVariant]>,
     /// Translations as their stored rows `(locale, field, value)` (empty for most).
-    translations: Box<[(&'static str, Box<str>, Box<str>)]>,
+    translations: Box<[TranslationRow]>,
     rating_average: f64,
 }
+
+/// A stored translation row: locale, field, value.
+type TranslationRow = (&'static str, Box<str>, Box<str>);
 
 /// A variant packed the same way: its four texts in one allocation (a catalogue of
 /// 100,000 products holds about 290,000 variants; unpacked they cost about 30 MB more).

@@ -6,9 +6,11 @@ use axum::extract::{Query, RawQuery, State};
 use axum::http::StatusCode;
 use emporium_domain::catalog::{Image, ProductStatus};
 use emporium_domain::media::{Rendition, rendition_url};
+use emporium_domain::translation::InLocale;
 use emporium_store::catalog::{Product, ProductFilter, ProductOrder};
 use serde::Deserialize;
 
+use super::i18n::Lang;
 use super::orders::{Line, cart_subtotal};
 use super::session::Visitor;
 use super::view::Path;
@@ -37,17 +39,23 @@ pub struct Card {
     pub in_stock: bool,
 }
 
-impl From<&Product> for Card {
-    fn from(p: &Product) -> Self {
+impl Card {
+    /// A product's card, its name in `lang` where translated.
+    fn new(p: &Product, lang: Lang) -> Self {
         Self {
             id: p.id,
-            name: p.name.clone(),
+            name: names(p, lang).name(&p.name).to_owned(),
             price: price_range(p),
             image: image_of(p),
             rating: rating_of(p),
             in_stock: p.stock_available > 0,
         }
     }
+}
+
+/// A product's translations into `lang` (the originals where it has none).
+fn names(p: &Product, lang: Lang) -> InLocale<'_> {
+    InLocale::of(&p.translations, Some(lang.html_tag()))
 }
 
 /// An image as a page shows it: the URL of one size, the sizes a browser may pick from
@@ -161,10 +169,14 @@ pub async fn home(State(state): State<AppState>, visitor: Visitor) -> WebResult 
     };
     Ok(page(&HomePage {
         ctx: Ctx::new(&visitor),
-        featured: featured.iter().map(Card::from).collect(),
-        top_rated: top.iter().filter(|p| p.rating_count > 0).map(Card::from).collect(),
+        featured: featured.iter().map(|p| Card::new(p, visitor.lang)).collect(),
+        top_rated: top
+            .iter()
+            .filter(|p| p.rating_count > 0)
+            .map(|p| Card::new(p, visitor.lang))
+            .collect(),
         categories,
-        recommendations: recommended.iter().map(|(p, _)| Card::from(p)).collect(),
+        recommendations: recommended.iter().map(|(p, _)| Card::new(p, visitor.lang)).collect(),
         recommendations_title,
     }))
 }
@@ -324,6 +336,7 @@ pub async fn products(
             }
         })
         .collect();
+    let labels = state.store().option_labels(visitor.lang.html_tag()).await?;
     let option_groups = facets
         .options
         .iter()
@@ -336,12 +349,12 @@ pub async fn products(
                     ValueBox {
                         checked: form.options.contains(&param),
                         param,
-                        value: value.clone(),
+                        value: labels.value(&o.name, value).to_owned(),
                         count: *count,
                     }
                 })
                 .collect();
-            (o.name.clone(), values)
+            (labels.option(&o.name).to_owned(), values)
         })
         .collect();
     let status = if errors.is_empty() {
@@ -378,7 +391,7 @@ pub async fn products(
             form,
             categories,
             sorts,
-            products: found.iter().map(Card::from).collect(),
+            products: found.iter().map(|p| Card::new(p, visitor.lang)).collect(),
             next_url,
             errors,
         },
@@ -447,7 +460,7 @@ pub struct VariantChoice {
 }
 
 /// The variants of `product` on sale, the `wanted` one (or the first in stock) selected.
-fn choices(product: &Product, wanted: Option<i64>) -> Vec<VariantChoice> {
+fn choices(product: &Product, wanted: Option<i64>, lang: Lang) -> Vec<VariantChoice> {
     if product.options.is_empty() {
         return Vec::new();
     }
@@ -463,7 +476,13 @@ fn choices(product: &Product, wanted: Option<i64>) -> Vec<VariantChoice> {
         .into_iter()
         .map(|v| VariantChoice {
             id: v.id,
-            label: v.option_values.label(),
+            label: product
+                .options
+                .describe(&v.option_values)
+                .iter()
+                .map(|(option, value)| names(product, lang).value(option, value).to_owned())
+                .collect::<Vec<_>>()
+                .join(" / "),
             price: money(v.price, &product.currency),
             compare_at: v.compare_at_price.map(|c| money(c, &product.currency)),
             stock: v.stock_available,
@@ -509,6 +528,16 @@ async fn product_page(
         .await?
         .filter(|p| p.status == ProductStatus::Active || visitor.is_staff())
         .ok_or(WebError::NotFound)?;
+    // The page shows the name and description in the visitor's language.
+    let mut product = product;
+    let (name, description) = {
+        let n = names(&product, visitor.lang);
+        (
+            n.name(&product.name).to_owned(),
+            n.description(&product.description).to_owned(),
+        )
+    };
+    (product.name, product.description) = (name, description);
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {
@@ -529,7 +558,7 @@ async fn product_page(
         &ProductPage {
             ctx: Ctx::new(visitor),
             price: price_range(&product),
-            choices: choices(&product, variant),
+            choices: choices(&product, variant, visitor.lang),
             picture: product.images.first().map_or_else(
                 || Picture::placeholder(&product.name),
                 |i| Picture::of(i, Rendition::Large, &product.name),
@@ -559,7 +588,7 @@ async fn product_page(
                 })
                 .collect(),
             older_reviews,
-            also_bought: also_bought.iter().map(|(p, _)| Card::from(p)).collect(),
+            also_bought: also_bought.iter().map(|(p, _)| Card::new(p, visitor.lang)).collect(),
         },
     ))
 }

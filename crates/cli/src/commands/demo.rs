@@ -4,6 +4,7 @@
 
 mod history;
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -14,6 +15,7 @@ use emporium_domain::inventory::Units;
 use emporium_domain::media::MediaPath;
 use emporium_domain::money::{Currency, Price, UnitCost};
 use emporium_domain::time::{Clock, SystemClock, Timestamp};
+use emporium_domain::translation::{ProductTranslations, TextDraft};
 use emporium_domain::variant::ProductOptions;
 use emporium_store::Store;
 use emporium_store::catalog::{ImportProduct, NewProduct};
@@ -195,6 +197,31 @@ fn to_import(demo: emporium_demo::DemoProduct, now: Timestamp) -> anyhow::Result
                 .collect::<anyhow::Result<Vec<_>>>()?,
         );
     }
+    // The English of everything the shop wrote in Chinese: the name, the description, and
+    // each option's name and Chinese values.
+    let english = TextDraft {
+        name: Some(demo.name_en.clone()),
+        description: Some(demo.description_en.clone()),
+        options: demo
+            .options
+            .iter()
+            .filter_map(|(name, _)| Some(((*name).to_owned(), emporium_demo::option_en(name)?.to_owned())))
+            .collect(),
+        values: demo
+            .options
+            .iter()
+            .map(|(name, values)| {
+                let english = values
+                    .iter()
+                    .filter_map(|v| Some(((*v).to_owned(), emporium_demo::option_value_en(v)?.to_owned())))
+                    .collect();
+                ((*name).to_owned(), english)
+            })
+            .filter(|(_, values): &(String, BTreeMap<String, String>)| !values.is_empty())
+            .collect(),
+    };
+    let translations = ProductTranslations::parse(&[("en".to_owned(), english)].into(), &options)
+        .map_err(|e| anyhow::anyhow!("demo product {}: {}", demo.sku, e.0[0]))?;
     let drawing = emporium_demo::illustration(&demo);
     let product = NewProduct {
         name: ProductName::parse(&demo.name).map_err(invalid)?,
@@ -205,8 +232,7 @@ fn to_import(demo: emporium_demo::DemoProduct, now: Timestamp) -> anyhow::Result
         status: ProductStatus::Active,
         options,
         variants,
-        // English names arrive with the demo crate's translations.
-        translations: Default::default(),
+        translations,
     };
     Ok(ImportProduct { product, lots })
 }

@@ -23,5 +23,6 @@ mod reviews;
 #[path = "../support/mod.rs"]
 #[allow(dead_code, reason = "shared with the browser suite; each suite uses a part of it")]
 mod support;
+mod translations;
 mod variants;
 mod web;

@@ -1,5 +1,7 @@
 //! Staff pages for the catalogue: products, their stock lots, and the FIFO valuation.
 
+use std::collections::BTreeMap;
+
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -11,6 +13,7 @@ use emporium_app::catalog::{self, ImageInput, InitialStock, ProductDraft, Produc
 use emporium_app::inventory::{self, Receipt};
 use emporium_app::variants::VariantDraft;
 use emporium_app::{AppError, AppState};
+use emporium_domain::translation::TextDraft;
 
 use super::images::{ImageRow, UploadForm};
 use crate::account::Empty;
@@ -112,6 +115,47 @@ pub(super) struct ProductForm {
     /// Whether the product has one variant, whose price and SKU the form edits.
     #[serde(skip)]
     single: bool,
+    /// The English name, description and labels (`颜色 = Colour`, `颜色: 黑 = Black` per
+    /// line).
+    #[serde(default)]
+    name_en: String,
+    #[serde(default)]
+    description_en: String,
+    #[serde(default)]
+    labels_en: String,
+    /// The same in Chinese, for a shop that writes in English.
+    #[serde(default)]
+    name_zh: String,
+    #[serde(default)]
+    description_zh: String,
+    #[serde(default)]
+    labels_zh: String,
+}
+
+/// The form's translation fields' suffix for each locale.
+const TRANSLATED: [(&str, &str); 2] = [("en", "en"), ("zh-CN", "zh")];
+
+/// A translation as the form shows it: name, description, labels.
+fn translation_fields(p: &Product, tag: &str) -> (String, String, String) {
+    let Some(t) = p.translations.get(tag) else {
+        return Default::default();
+    };
+    let labels = t
+        .options
+        .iter()
+        .map(|(option, label)| format!("{option} = {label}"))
+        .chain(
+            t.values
+                .iter()
+                .map(|((option, value), label)| format!("{option}: {value} = {label}")),
+        )
+        .collect::<Vec<_>>()
+        .join("\n");
+    (
+        t.name.clone().unwrap_or_default(),
+        t.description.clone().unwrap_or_default(),
+        labels,
+    )
 }
 
 impl ProductForm {
@@ -152,7 +196,66 @@ impl ProductForm {
             status: p.status.as_str().to_owned(),
             initial_quantity: String::new(),
             initial_unit_cost: String::new(),
+            ..Self::translations_of(p)
         }
+    }
+
+    fn translations_of(p: &Product) -> Self {
+        let (name_en, description_en, labels_en) = translation_fields(p, "en");
+        let (name_zh, description_zh, labels_zh) = translation_fields(p, "zh-CN");
+        Self {
+            name_en,
+            description_en,
+            labels_en,
+            name_zh,
+            description_zh,
+            labels_zh,
+            ..Self::default()
+        }
+    }
+
+    /// Each locale's fields for the page: `(suffix, language, name, description, labels)`.
+    pub(super) fn translation_sections(&self) -> [(&'static str, &'static str, &str, &str, &str); 2] {
+        [
+            ("en", "English", &self.name_en, &self.description_en, &self.labels_en),
+            ("zh", "简体中文", &self.name_zh, &self.description_zh, &self.labels_zh),
+        ]
+    }
+
+    /// The translations as typed; a locale with nothing typed has none.
+    fn translations(&self) -> BTreeMap<String, TextDraft> {
+        let mut out = BTreeMap::new();
+        for (tag, suffix) in TRANSLATED {
+            let (name, description, labels) = match suffix {
+                "en" => (&self.name_en, &self.description_en, &self.labels_en),
+                _ => (&self.name_zh, &self.description_zh, &self.labels_zh),
+            };
+            let mut draft = TextDraft {
+                name: Some(name.trim().to_owned()).filter(|n| !n.is_empty()),
+                description: Some(description.trim().to_owned()).filter(|d| !d.is_empty()),
+                ..TextDraft::default()
+            };
+            for line in labels.lines().map(str::trim).filter(|l| !l.is_empty()) {
+                let (key, label) = line.split_once('=').unwrap_or((line, ""));
+                let label = label.trim().to_owned();
+                match key.split_once([':', '：']) {
+                    Some((option, value)) => {
+                        draft
+                            .values
+                            .entry(option.trim().to_owned())
+                            .or_default()
+                            .insert(value.trim().to_owned(), label);
+                    }
+                    None => {
+                        draft.options.insert(key.trim().to_owned(), label);
+                    }
+                }
+            }
+            if draft != TextDraft::default() {
+                out.insert(tag.to_owned(), draft);
+            }
+        }
+        out
     }
 
     fn currency(&self) -> String {
@@ -421,6 +524,7 @@ pub async fn create(State(state): State<AppState>, Posted { visitor, form }: Pos
         initial_stock: if single { initial_stock } else { None },
         options,
         variants,
+        translations: form.translations(),
         ..ProductDraft::default()
     };
     match catalog::create_product(&state, request).await {
@@ -432,9 +536,19 @@ pub async fn create(State(state): State<AppState>, Posted { visitor, form }: Pos
     }
 }
 
-/// The rules name the initial stock's fields `initial_stock.quantity`; the form flattens them.
+/// The rules name the initial stock's fields `initial_stock.quantity` and translations
+/// `translations.en.name`; the form flattens them.
 fn rename_initial(mut errors: FieldErrors) -> FieldErrors {
     for e in &mut errors.0 {
+        for (tag, suffix) in TRANSLATED {
+            if let Some(rest) = e.field.strip_prefix(&format!("translations.{tag}")) {
+                e.field = match rest {
+                    ".name" => format!("name_{suffix}"),
+                    ".description" => format!("description_{suffix}"),
+                    _ => format!("labels_{suffix}"),
+                };
+            }
+        }
         e.field = e
             .field
             .replace("initial_stock.quantity", "initial_quantity")
@@ -495,6 +609,7 @@ pub async fn update(
                 .map(|o| (o.name.clone(), o.values.clone()))
                 .collect::<Vec<_>>())
         .then_some(options),
+        translations: Some(form.translations()),
         ..ProductEdit::default()
     };
     match catalog::update_product(&state, id, request).await {
