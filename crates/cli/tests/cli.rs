@@ -205,6 +205,27 @@ async fn the_demo_loads_once_and_the_index_rebuilds_from_it(db: TestDb) {
         assert!(src.starts_with("/media/demo/") && src.ends_with(".svg"), "{product}");
         assert!(!image["alt"].as_str().unwrap_or_default().is_empty(), "{product}");
     }
+    // Every demo product speaks English too: its name, and the labels of its options.
+    let english: Value = client
+        .get(format!("{url}/api/v1/products?limit=100"))
+        .header("accept-language", "en")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let chinese = |s: &str| s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+    for product in english["data"].as_array().unwrap() {
+        let name = product["name"].as_str().unwrap();
+        assert!(
+            name != product["original_name"] && !chinese(name),
+            "an English name: {product}"
+        );
+        for option in product["options"].as_array().unwrap() {
+            assert!(!chinese(option["label"].as_str().unwrap()), "{option}");
+        }
+    }
     let first = page["data"][0]["images"][0].as_str().unwrap();
     let drawing = client.get(format!("{url}{first}")).send().await.unwrap();
     assert_eq!(drawing.status(), 200);

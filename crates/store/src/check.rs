@@ -181,6 +181,19 @@ const CHECKS: &[(&str, &str)] = &[
          GROUP BY p.id, p.rating_sum, p.rating_count
          HAVING p.rating_sum <> CAST(COALESCE(SUM(r.rating), 0) AS BIGINT) OR p.rating_count <> COUNT(r.id)",
     ),
+    (
+        "every translation names a product or category that exists, and a field it has",
+        "SELECT t.subject || ' ' || CAST(t.subject_id AS TEXT) AS subject,
+                t.locale || ' ' || t.field || ': ' ||
+                CASE WHEN p.id IS NULL AND c.id IS NULL THEN 'no such record' ELSE 'unknown field' END AS detail
+         FROM translations t
+         LEFT JOIN products p ON t.subject = 'product' AND p.id = t.subject_id
+         LEFT JOIN categories c ON t.subject = 'category' AND c.id = t.subject_id
+         WHERE (p.id IS NULL AND c.id IS NULL)
+            OR (t.subject = 'category' AND t.field <> 'name')
+            OR (t.subject = 'product' AND t.field NOT IN ('name', 'description')
+                AND t.field NOT LIKE 'option%' AND t.field NOT LIKE 'value%')",
+    ),
 ];
 
 /// One broken invariant.
