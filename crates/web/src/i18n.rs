@@ -193,6 +193,7 @@ pub struct Texts {
     pub no_results: &'static str,
     /// `{}` is the number of products matched.
     pub results_count: &'static str,
+    pub results_one: &'static str,
     pub in_stock_only: &'static str,
     pub translations: &'static str,
     pub translations_hint: &'static str,
@@ -435,6 +436,7 @@ pub static EN: Texts = Texts {
     apply: "Apply",
     no_results: "No products match.",
     results_count: "{} products",
+    results_one: "1 product",
     in_stock_only: "In stock only",
     translations: "Translations",
     translations_hint: "Shoppers who read the other language see these; anything left empty shows the original.",
@@ -636,6 +638,7 @@ pub static ZH: Texts = Texts {
     apply: "筛选",
     no_results: "没有符合条件的商品。",
     results_count: "共 {} 件商品",
+    results_one: "共 1 件商品",
     in_stock_only: "仅显示有货",
     translations: "翻译",
     translations_hint: "使用另一种语言的顾客会看到这些内容；留空的部分显示原文。",

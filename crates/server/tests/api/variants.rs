@@ -46,7 +46,10 @@ async fn a_shopper_buys_exactly_the_variant_chosen(app: TestApp) {
     let staff = app.staff("boss").await;
     let shoe = shoe(&app, &staff).await;
     let id = shoe["id"].as_i64().unwrap();
-    assert_eq!(shoe["options"][1], json!({"name": "尺码", "values": ["41", "42"]}));
+    assert_eq!(
+        shoe["options"][1],
+        json!({"name": "尺码", "values": ["41", "42"], "label": "尺码", "value_labels": ["41", "42"]})
+    );
     assert_eq!(
         (&shoe["price_min"], &shoe["price_max"], &shoe["price"], &shoe["sku"]),
         (&json!(39_900), &json!(42_900), &json!(39_900), &Value::Null)

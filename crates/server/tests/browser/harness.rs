@@ -173,6 +173,12 @@ impl Journey {
         bail!("clicking {css} did not lead to another page")
     }
 
+    /// Ticks (or unticks) the checkbox with CSS selector `css`; the page stays.
+    pub async fn tick(&self, css: &str) -> Result<()> {
+        self.element(css).await?.click().await?;
+        Ok(())
+    }
+
     /// The text of the element with CSS selector `css`.
     pub async fn text(&self, css: &str) -> Result<String> {
         let element = self.element(css).await?;

@@ -279,6 +279,10 @@ async fn staff_make_sizes_and_colours_and_a_shopper_buys_exactly_one() -> Result
         j.fill("#f-price", "399.00").await?;
         j.fill("#f-sku", "RUN").await?;
         j.fill("#f-options", "颜色: 黑, 白\n尺码: 41, 42").await?;
+        // Its English, in the translation fields.
+        j.fill("#f-name_en", "Runner shoe").await?;
+        j.fill("#f-labels_en", "颜色 = Colour\n颜色: 白 = White\n尺码 = Size")
+            .await?;
         j.click("#save-product").await?;
         j.expect_html("id=\"variants-table\"").await?;
         let grid = j.text("#variants-table").await?;
@@ -290,6 +294,13 @@ async fn staff_make_sizes_and_colours_and_a_shopper_buys_exactly_one() -> Result
     let product_path = j.path().await?;
     let id: i64 = product_path.trim_start_matches("/admin/products/").parse()?;
     let product = app.get_json(&format!("/api/v1/products/{id}"), None).await;
+    let english = &product["translations"]["en"];
+    ensure!(
+        english["name"] == "Runner shoe"
+            && english["options"]["颜色"] == "Colour"
+            && english["values"]["颜色"]["白"] == "White",
+        "translations saved from the form: {english}"
+    );
     let white42 = product["variants"]
         .as_array()
         .unwrap()
@@ -322,6 +333,17 @@ async fn staff_make_sizes_and_colours_and_a_shopper_buys_exactly_one() -> Result
         j.fill("#f-username", "shopper_han").await?;
         j.fill("#f-password", "correct horse battery").await?;
         j.click("#submit").await?;
+        // The shop's filters: size 42 in stock finds the runner (only the white 42 has
+        // stock), with the counts beside each value.
+        app.catch_up_search().await;
+        j.open("/products").await?;
+        j.tick("input[name=option][value='尺码:42']").await?;
+        j.tick("#f-in_stock").await?;
+        j.click("form.filters button[type=submit]").await?;
+        let count = j.text("#result-count").await?;
+        ensure!(count == "1 product" || count == "共 1 件商品", "result count: {count}");
+        let sizes = j.text(".facet-option").await?;
+        ensure!(sizes.contains("42"), "size facet: {sizes}");
         j.open(&format!("/products/{id}")).await?;
         let price = j.text("#product-price").await?;
         ensure!(price == "¥399.00 – ¥429.00", "price range shown as {price}");
