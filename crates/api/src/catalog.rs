@@ -32,8 +32,10 @@ pub struct ProductView {
     pub description: String,
     /// The name as staff wrote it.
     pub original_name: String,
-    /// Its texts in other languages, by locale (`en`, `zh-CN`).
-    pub translations: BTreeMap<String, TranslationView>,
+    /// Its texts in other languages, by locale (`en`, `zh-CN`): in staff's answers only
+    /// (they edit them; anyone else reads the language they ask for).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub translations: Option<BTreeMap<String, TranslationView>>,
     /// The lowest price among its variants on sale, minor units (1999 = 19.99); the
     /// same as `price_min`, kept for clients of the first contract.
     pub price: i64,
@@ -297,7 +299,7 @@ impl ProductView {
             name: names.name(&p.name).to_owned(),
             description: names.description(&p.description).to_owned(),
             original_name: p.name.clone(),
-            translations: translations_view(&p.translations),
+            translations: staff.then(|| translations_view(&p.translations)),
             price: p.price,
             price_min: p.price,
             price_max: p.price_max,

@@ -49,8 +49,9 @@ pub struct Product {
     pub options: ProductOptions,
     /// Its variants, in their shown order (exactly one for a product without options).
     pub variants: Vec<Variant>,
-    /// Its name, description, option names and values in other languages.
-    pub translations: ProductTranslations,
+    /// Its name, description, option names and values in other languages (shared with
+    /// the product cache: a cached read clones a pointer, not the texts).
+    pub translations: Arc<ProductTranslations>,
     /// Units on hand, over all its variants.
     pub stock_available: i64,
     /// Mean review rating, 0 when unrated.
@@ -107,7 +108,7 @@ fn product_from(row: &Row) -> Result<Product, StoreError> {
         options: ProductOptions::decode(&row.try_get::<String, _>("options")?),
         // Filled in by `attach_variants`.
         variants: Vec::new(),
-        translations: ProductTranslations::default(),
+        translations: Arc::default(),
         stock_available: row.try_get("stock_available")?,
         rating_average: if rating_count > 0 {
             rating_sum as f64 / rating_count as f64

@@ -188,13 +188,10 @@ struct Packed {
     status: emporium_domain::catalog::ProductStatus,
     numbers: [i64; 9],
     variants: Box<[PackedVariant]>,
-    /// Translations as their stored rows `(locale, field, value)` (empty for most).
-    translations: Box<[TranslationRow]>,
+    /// Translations, shared with the products handed out.
+    translations: Arc<emporium_domain::translation::ProductTranslations>,
     rating_average: f64,
 }
-
-/// A stored translation row: locale, field, value.
-type TranslationRow = (&'static str, Box<str>, Box<str>);
 
 /// A variant packed the same way: its four texts in one allocation (a catalogue of
 /// 100,000 products holds about 290,000 variants; unpacked they cost about 30 MB more).
@@ -305,12 +302,7 @@ impl Packed {
             ],
             rating_average: p.rating_average,
             variants: p.variants.iter().map(PackedVariant::pack).collect(),
-            translations: p
-                .translations
-                .rows()
-                .into_iter()
-                .map(|(locale, field, value)| (locale, field.into_boxed_str(), value.into_boxed_str()))
-                .collect(),
+            translations: p.translations.clone(),
         }
     }
 
@@ -349,13 +341,7 @@ impl Packed {
             status: self.status,
             options: emporium_domain::variant::ProductOptions::decode(&options),
             variants: self.variants.iter().map(PackedVariant::unpack).collect(),
-            translations: {
-                let mut t = emporium_domain::translation::ProductTranslations::default();
-                for (locale, field, value) in &self.translations {
-                    t.add_row(locale, field, value.to_string());
-                }
-                t
-            },
+            translations: self.translations.clone(),
             stock_available,
             rating_average: self.rating_average,
             rating_count,
@@ -424,8 +410,8 @@ mod tests {
         p.category = None;
         p.images.clear();
         assert_eq!(Packed::pack(&p).unpack(), p);
-        p.translations.add_row("en", "name", "Cup".into());
-        p.translations.add_row("en", "value\t颜色\t黑", "Black".into());
+        Arc::make_mut(&mut p.translations).add_row("en", "name", "Cup".into());
+        Arc::make_mut(&mut p.translations).add_row("en", "value\t颜色\t黑", "Black".into());
         assert_eq!(Packed::pack(&p).unpack(), p);
     }
 

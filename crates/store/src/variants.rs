@@ -366,15 +366,16 @@ pub(crate) async fn attach_variants<'a>(on: impl Into<On<'a>>, products: &mut [P
     );
     sql.bind_list(products.iter().map(|p| p.id));
     let rows = sql.build().fetch_all(on.reborrow()).await?;
-    for p in products.iter_mut() {
-        p.translations = ProductTranslations::default();
-    }
+    let mut read: Vec<ProductTranslations> = vec![ProductTranslations::default(); products.len()];
     for row in &rows {
         let id: i64 = row.try_get("subject_id")?;
-        if let Some(p) = products.iter_mut().find(|p| p.id == id) {
+        if let Some(i) = products.iter().position(|p| p.id == id) {
             let (locale, field): (String, String) = (row.try_get("locale")?, row.try_get("field")?);
-            p.translations.add_row(&locale, &field, row.try_get("value")?);
+            read[i].add_row(&locale, &field, row.try_get("value")?);
         }
+    }
+    for (p, t) in products.iter_mut().zip(read) {
+        p.translations = std::sync::Arc::new(t);
     }
     let mut sql = Sql::new(concat!(
         "SELECT ",
