@@ -80,6 +80,10 @@ pub enum ApiError {
     /// The database cannot be reached.
     #[error("service unavailable")]
     Unavailable,
+    /// The image storage (the data directory or the S3 bucket) cannot read or write now;
+    /// the client is told to retry, the log sees the cause.
+    #[error("the image storage cannot be reached; try again later")]
+    StorageUnavailable(#[source] std::io::Error),
     /// A fault on our side; the client sees a generic message, the log sees the cause.
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
@@ -112,6 +116,7 @@ impl ApiError {
             Self::UnsupportedMediaType => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
             Self::RateLimited(_) => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             Self::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
+            Self::StorageUnavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable"),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
             Self::Refused { status, .. } => (*status, refusal_code(*status)),
         }
@@ -164,6 +169,7 @@ impl From<AppError> for ApiError {
             AppError::TooLarge { field, max_bytes } => Self::FileTooLarge { field, max_bytes },
             AppError::RateLimited(wait) => Self::RateLimited(wait),
             AppError::Unavailable => Self::Unavailable,
+            AppError::StorageUnavailable(cause) => Self::StorageUnavailable(cause),
             AppError::Internal(cause) => Self::Internal(cause),
         }
     }
@@ -206,9 +212,11 @@ pub struct ProblemField {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code) = self.status_and_code();
-        if let Self::Internal(cause) = &self {
+        match &self {
             // Logged once, here, where it is handled; the client gets no internals.
-            tracing::error!(error = ?cause, "internal error");
+            Self::Internal(cause) => tracing::error!(error = ?cause, "internal error"),
+            Self::StorageUnavailable(cause) => tracing::error!(error = %cause, "media storage unavailable"),
+            _ => {}
         }
         let errors = match &self {
             Self::Validation(errors) | Self::Unprocessable { errors, .. } => errors

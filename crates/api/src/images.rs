@@ -60,6 +60,7 @@ const DRAIN_LIMIT: usize = 64 * 1024 * 1024;
         (status = 413, description = "The file is larger than the limit (`payload_too_large`, naming `file`)", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "The body is not `multipart/form-data` (`unsupported_media_type`)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "No file, a file that is not a JPEG, PNG or WebP picture that decodes, or bad alt text, naming `file` or `alt`", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The image storage cannot be reached (`storage_unavailable`); nothing was recorded", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn upload_image(
     State(state): State<AppState>,

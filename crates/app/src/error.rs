@@ -68,6 +68,10 @@ pub enum AppError {
     /// The database or a provider cannot be reached now.
     #[error("service unavailable")]
     Unavailable,
+    /// The media storage (the data directory's `media` folder, or an S3 bucket) cannot
+    /// read or write a file now; callers say "try again later" and log the cause once.
+    #[error("the image storage cannot be reached; try again later")]
+    StorageUnavailable(#[source] std::io::Error),
     /// A fault on our side; callers show a generic message and log the cause once.
     #[error("internal error")]
     Internal(#[source] anyhow::Error),

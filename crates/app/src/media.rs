@@ -15,6 +15,7 @@
 //! nothing), and the product's list is extended in one transaction.
 
 pub mod process;
+pub mod s3;
 pub mod storage;
 
 use std::sync::Arc;
@@ -29,6 +30,7 @@ use tokio::sync::Semaphore;
 
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
+pub use s3::{S3Bucket, S3Config, S3ConfigError};
 pub use storage::{LocalDir, MediaStorage, StorageKey};
 
 /// The default largest upload: 10 MiB.
@@ -153,8 +155,10 @@ async fn check_room(state: &AppState, product_id: i64, image: &Image) -> AppResu
     Ok(())
 }
 
+/// A storage that cannot read or write now (a bucket unreachable, refusing or failing, a
+/// full or unwritable disk) makes the operation fail as unavailable, never as a bug.
 fn storage_error(e: std::io::Error) -> AppError {
-    AppError::Internal(anyhow::Error::new(e).context("media storage"))
+    AppError::StorageUnavailable(e)
 }
 
 /// A stored media file, ready to serve.

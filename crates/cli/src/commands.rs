@@ -7,7 +7,10 @@ pub mod reindex;
 pub mod serve;
 pub mod user;
 
+use std::sync::Arc;
+
 use anyhow::Context;
+use emporium_app::media::{LocalDir, MediaStorage, S3Bucket};
 use emporium_store::{Store, StoreOptions};
 
 use crate::settings::Settings;
@@ -36,6 +39,24 @@ pub fn open_search(settings: &Settings) -> anyhow::Result<(emporium_search::Sear
             dir.display()
         )
     })
+}
+
+/// Where media files are kept: the bucket of `--media-s3-url`, else `<data-dir>/media`.
+/// A bucket that does not answer now is a warning, not a failure: the shop serves
+/// everything else meanwhile, and `/media` answers 503 until the bucket is back.
+pub async fn open_media(settings: &Settings) -> anyhow::Result<Arc<dyn MediaStorage>> {
+    let Some(config) = settings.media_s3()? else {
+        let dir = settings.media_dir();
+        tracing::info!(media = %dir.display(), "media files in the data directory");
+        return Ok(Arc::new(LocalDir::new(dir)));
+    };
+    let shown = config.redacted();
+    let bucket = S3Bucket::new(config).with_context(|| format!("--media-s3-url: the client for {shown}"))?;
+    match bucket.check().await {
+        Ok(()) => tracing::info!(media = %shown, "media files in an S3 bucket"),
+        Err(e) => tracing::warn!(media = %shown, error = %e, "the media bucket does not answer yet"),
+    }
+    Ok(Arc::new(bucket))
 }
 
 /// `emporium migrate`: apply pending migrations and exit.

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, ValueEnum};
+use emporium_app::media::S3Config;
 
 /// Where Emporium listens and keeps its data.
 #[derive(Clone, Args)]
@@ -91,6 +92,13 @@ pub struct Settings {
     #[arg(long, global = true, env = "EMPORIUM_MAX_IMAGE_BYTES", default_value_t = emporium_app::media::DEFAULT_MAX_UPLOAD_BYTES, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1024..=256 * 1024 * 1024))]
     pub max_image_bytes: usize,
 
+    /// Keep product images in an S3-compatible bucket instead of `<data-dir>/media`, so
+    /// several instances share them:
+    /// `s3://ACCESS_KEY:SECRET@HOST[:PORT]/BUCKET[/PREFIX][?region=…&path_style=true&tls=false&timeout=20]`
+    /// (README, "Images in an S3 bucket").
+    #[arg(long, global = true, env = "EMPORIUM_MEDIA_S3_URL", hide_env_values = true)]
+    pub media_s3_url: Option<String>,
+
     /// Serve https with this PEM certificate chain (needs --tls-key).
     #[arg(long, global = true, env = "EMPORIUM_TLS_CERT", requires = "tls_key")]
     pub tls_cert: Option<PathBuf>,
@@ -130,9 +138,20 @@ impl Settings {
         emporium_store::Keyring::from_env_or_file(self.data_keys.as_deref(), &self.data_keys_file())
     }
 
-    /// Where uploaded images and the demo's drawings are kept.
+    /// Where uploaded images and the demo's drawings are kept without a bucket.
     pub fn media_dir(&self) -> PathBuf {
         self.data_dir.join("media")
+    }
+
+    /// The bucket's settings when `--media-s3-url` is given (an empty value is none). A
+    /// bad URL is an error naming the setting and what is wrong with it, never repeating
+    /// the secret.
+    pub fn media_s3(&self) -> anyhow::Result<Option<S3Config>> {
+        self.media_s3_url
+            .as_deref()
+            .filter(|url| !url.trim().is_empty())
+            .map(|url| S3Config::parse(url).map_err(|e| anyhow::anyhow!("--media-s3-url (EMPORIUM_MEDIA_S3_URL): {e}")))
+            .transpose()
     }
 
     /// The database URL in force: the explicit one, or the SQLite file in the data dir.
@@ -166,12 +185,19 @@ impl fmt::Debug for Settings {
             .field("write_limit_per_session", &self.write_limit_per_session)
             .field("trust_forwarded_for", &self.trust_forwarded_for)
             .field("max_image_bytes", &self.max_image_bytes)
+            .field("media_s3_url", &self.media_s3_url.as_deref().map(redact_bucket_url))
             .field("tls_cert", &self.tls_cert)
             .field("tls_key", &self.tls_key)
             .field("data_keys", &self.data_keys.as_ref().map(|_| "***"))
             .field("log_format", &self.log_format)
             .finish()
     }
+}
+
+/// A bucket URL fit for a log: as understood, with `***` for the secret; one that cannot
+/// be read is not shown at all (where its secret sits is then unknown).
+fn redact_bucket_url(url: &str) -> String {
+    S3Config::parse(url).map_or_else(|_| "<not a bucket URL; hidden>".to_owned(), |c| c.redacted())
 }
 
 /// Parses `90s`, `30m`, `12h`, `7d` (or plain seconds).
@@ -208,5 +234,41 @@ mod tests {
         assert!(parse_duration("3w").is_err());
         assert!(parse_duration("m").is_err());
         assert!(parse_duration("99999999999999999999d").is_err());
+    }
+
+    #[test]
+    fn a_bucket_url_is_checked_and_never_shown() {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct Cli {
+            #[command(flatten)]
+            settings: Settings,
+        }
+        let with = |url: &str| {
+            Cli::try_parse_from(["emporium", "--media-s3-url", url])
+                .expect("flags parse")
+                .settings
+        };
+        let good = with("s3://AKIAEXAMPLE:top%2Fsecret@minio.internal:9000/media?path_style=true&tls=false");
+        let config = good.media_s3().expect("a good URL").expect("a bucket");
+        assert_eq!(config.bucket(), "media");
+        let shown = format!("{good:?}");
+        assert!(!shown.contains("top"), "{shown}");
+        assert!(
+            shown.contains("s3://AKIAEXAMPLE:***@minio.internal:9000/media/"),
+            "{shown}"
+        );
+
+        let bad = with("s3://AKIAEXAMPLE:top%2Fsecret@minio.internal:9000/media?path_style=yes");
+        let error = format!("{:#}", bad.media_s3().expect_err("refused"));
+        assert!(error.starts_with("--media-s3-url (EMPORIUM_MEDIA_S3_URL): "), "{error}");
+        assert!(error.contains("path_style=\"yes\""), "{error}");
+        assert!(!error.contains("top") && !format!("{bad:?}").contains("top"), "{error}");
+        // Not even a URL: nothing of it is shown.
+        let garbage = with("AKIAEXAMPLE:topsecret@minio");
+        assert!(garbage.media_s3().is_err());
+        assert!(!format!("{garbage:?}").contains("topsecret"));
+        // Empty (`EMPORIUM_MEDIA_S3_URL=` in a compose file) is the data directory.
+        assert!(with("").media_s3().expect("empty is fine").is_none());
     }
 }

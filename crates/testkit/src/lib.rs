@@ -1,10 +1,13 @@
 //! Test support shared by the store and API suites: a fresh database per test, on SQLite
-//! always and on PostgreSQL when `EMPORIUM_TEST_POSTGRES_URL` is set.
+//! always and on PostgreSQL when `EMPORIUM_TEST_POSTGRES_URL` is set; and a real S3
+//! server ([`moto::Moto`]) for the media bucket's tests.
 //!
 //! [`engine_test!`] turns one test body into two tests, `<name>::sqlite` and
 //! `<name>::postgres`, so a suite is written once and proven on both engines. Without the
 //! PostgreSQL URL the `postgres` variants pass as skipped, except under `CI=true`, where a
 //! skipped engine is a failure: CI must not go green without running it.
+
+pub mod moto;
 
 use emporium_store::{Engine, Store, StoreOptions};
 

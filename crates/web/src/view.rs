@@ -265,7 +265,7 @@ fn status_of(e: &AppError) -> StatusCode {
         AppError::Conflict { .. } => StatusCode::CONFLICT,
         AppError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
         AppError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
-        AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        AppError::Unavailable | AppError::StorageUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
@@ -317,6 +317,11 @@ impl IntoResponse for WebError {
                     AppError::Internal(cause) => {
                         tracing::error!(error = ?cause, "internal error on a page");
                         String::new()
+                    }
+                    AppError::StorageUnavailable(cause) => {
+                        tracing::error!(error = %cause, "media storage unavailable on a page");
+                        "The image storage cannot be reached; try again later. · 图片存储暂时无法访问，请稍后重试。"
+                            .to_owned()
                     }
                     AppError::Invalid(errors) | AppError::Unprocessable { errors, .. } => {
                         errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")

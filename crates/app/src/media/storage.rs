@@ -1,5 +1,6 @@
 //! Where media files are kept, behind a small trait so the shop can keep them in its data
-//! directory (one instance) or elsewhere (several instances need a shared place).
+//! directory (one instance, [`LocalDir`]) or in an S3-compatible bucket that several
+//! instances share ([`super::s3::S3Bucket`]).
 //!
 //! Keys are made here from checked names only ([`StorageKey`]), never from a client's
 //! text, so no key can climb out of the storage's root.
@@ -40,6 +41,8 @@ impl StorageKey {
 }
 
 /// A place to keep media files. Writes are atomic: a reader sees a whole file or none.
+/// An error means the storage could not answer now (the callers answer 503
+/// `storage_unavailable`); its message says what failed and never holds a secret.
 pub trait MediaStorage: Send + Sync + std::fmt::Debug {
     /// The file's bytes, or `None` when there is no such file.
     fn get<'a>(&'a self, key: &'a StorageKey) -> StorageFuture<'a, Option<Vec<u8>>>;

@@ -5,11 +5,10 @@
 mod history;
 
 use std::collections::BTreeMap;
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use emporium_app::media::{self, LocalDir};
+use emporium_app::media::{self, MediaStorage};
 use emporium_domain::catalog::{CategoryName, Description, Images, ProductName, ProductStatus, Sku};
 use emporium_domain::inventory::Units;
 use emporium_domain::media::MediaPath;
@@ -24,7 +23,7 @@ use emporium_store::inventory::NewLot;
 use emporium_store::variants::NewVariant;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::open_store;
+use super::{open_media, open_store};
 use crate::settings::Settings;
 
 /// The seed of the demo catalogue: the same products on every machine.
@@ -34,10 +33,11 @@ const BATCH: usize = 2000;
 
 /// `emporium demo --products N --shoppers M`.
 pub async fn run(settings: &Settings, products: u32, shoppers: u32) -> anyhow::Result<()> {
+    let media = open_media(settings).await?;
     let store = open_store(settings).await?;
     let started = Instant::now();
     let result = async {
-        let inserted = load(&store, &settings.media_dir(), products as usize).await?;
+        let inserted = load(&store, media.as_ref(), products as usize).await?;
         let orders = load_history(&store, shoppers as usize, settings.bcrypt_cost).await?;
         anyhow::Ok((inserted, orders))
     }
@@ -113,12 +113,12 @@ async fn category_tree(store: &Store, now: Timestamp) -> anyhow::Result<()> {
 }
 
 /// Loads the first `n` products of the demo catalogue (skipping any already there) with a
-/// progress bar on a terminal, each with its drawing (stored in `media_dir`, as
+/// progress bar on a terminal, each with its drawing (stored in `media`, as
 /// `/media/demo/<name>.svg`). Answers how many were new.
-pub async fn load(store: &Store, media_dir: &Path, n: usize) -> anyhow::Result<u64> {
+pub async fn load(store: &Store, media: &dyn MediaStorage, n: usize) -> anyhow::Result<u64> {
     let now = SystemClock.now();
     category_tree(store, now).await.context("filing the demo categories")?;
-    save_drawings(media_dir).await?;
+    save_drawings(media).await?;
     let bar = ProgressBar::new(n as u64).with_style(
         ProgressStyle::with_template(
             "{spinner} loading demo catalogue {bar:30} {pos}/{len} products ({per_sec}, eta {eta})",
@@ -151,12 +151,11 @@ pub async fn load(store: &Store, media_dir: &Path, n: usize) -> anyhow::Result<u
 
 /// Stores every drawing the demo products use (a few dozen small SVG files; the same
 /// bytes each time, so loading again rewrites them unchanged).
-async fn save_drawings(media_dir: &Path) -> anyhow::Result<()> {
-    let storage = LocalDir::new(media_dir);
+async fn save_drawings(storage: &dyn MediaStorage) -> anyhow::Result<()> {
     for drawing in emporium_demo::all_illustrations() {
-        media::save_drawing(&storage, &drawing.name, &drawing.svg)
+        media::save_drawing(storage, &drawing.name, &drawing.svg)
             .await
-            .with_context(|| format!("storing the demo drawing {} in {}", drawing.name, media_dir.display()))?;
+            .with_context(|| format!("storing the demo drawing {}", drawing.name))?;
     }
     Ok(())
 }

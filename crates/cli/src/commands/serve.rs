@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use anyhow::Context;
+use emporium_app::media::MediaStorage;
 use emporium_app::order_cache::OrderCache;
 use emporium_app::passwords::Passwords;
 use emporium_app::{AppConfig, AppState, WriteLimits};
@@ -14,15 +15,16 @@ use emporium_store::accounts::NewUser;
 use emporium_store::{Store, StoreError};
 use tokio::net::TcpListener;
 
-use super::{open_search, open_store};
+use super::{open_media, open_search, open_store};
 use crate::settings::Settings;
 
 /// Runs the server.
 pub async fn run(settings: &Settings, demo: bool) -> anyhow::Result<()> {
     tracing::debug!(?settings, "starting");
+    let media = open_media(settings).await?;
     let store = open_store(settings).await?;
     if demo {
-        seed_demo(&store, settings).await?;
+        seed_demo(&store, settings, media.as_ref()).await?;
     }
     let (index, opened) = open_search(settings)?;
     emporium_app::search_sync::prepare(&store, &index, &opened)
@@ -59,7 +61,8 @@ pub async fn run(settings: &Settings, demo: bool) -> anyhow::Result<()> {
     };
     let mut state = AppState::new(store.clone(), index.clone(), config)
         .await
-        .context("loading secrets")?;
+        .context("loading secrets")?
+        .with_media_storage(media);
     if let Some(url) = &settings.redis_url {
         let cache = OrderCache::redis(url, "emporium:", Duration::from_secs(600))
             .await
@@ -117,10 +120,10 @@ const DEMO_PRODUCTS: usize = 1000;
 const DEMO_SHOPPERS: usize = 200;
 
 /// The demo catalogue (when there are no products yet) and accounts.
-async fn seed_demo(store: &Store, settings: &Settings) -> anyhow::Result<()> {
+async fn seed_demo(store: &Store, settings: &Settings, media: &dyn MediaStorage) -> anyhow::Result<()> {
     let cost = settings.bcrypt_cost;
     if store.products_after(0, 1).await?.is_empty() {
-        let n = super::demo::load(store, &settings.media_dir(), DEMO_PRODUCTS).await?;
+        let n = super::demo::load(store, media, DEMO_PRODUCTS).await?;
         let orders = super::demo::load_history(store, DEMO_SHOPPERS, cost).await?;
         println!(
             "loaded {n} demo products with their stock lots, and {orders} orders of {DEMO_SHOPPERS} demo shoppers"

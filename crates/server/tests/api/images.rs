@@ -14,25 +14,27 @@ use crate::app_test;
 use crate::support::{NewProduct, TestApp, expect_problem, json_of, multipart};
 
 /// A picture with some detail, so encoders have something to do.
-fn picture(width: u32, height: u32) -> DynamicImage {
+pub(crate) fn picture(width: u32, height: u32) -> DynamicImage {
     DynamicImage::ImageRgb8(RgbImage::from_fn(width, height, |x, y| {
         Rgb([(x * 7 % 256) as u8, (y * 5 % 256) as u8, ((x + y) % 256) as u8])
     }))
 }
 
-fn encoded(image: &DynamicImage, format: ImageFormat) -> Vec<u8> {
+/// `image` encoded as `format`.
+pub(crate) fn encoded(image: &DynamicImage, format: ImageFormat) -> Vec<u8> {
     let mut out = Cursor::new(Vec::new());
     image.write_to(&mut out, format).unwrap();
     out.into_inner()
 }
 
-fn sha256(bytes: &[u8]) -> String {
+/// The lowercase hex SHA-256 of `bytes`.
+pub(crate) fn sha256(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
 /// Fetches `path`, checks the headers every media answer carries, and answers the
 /// decoded picture's size and the content type.
-async fn fetch_picture(app: &TestApp, path: &str) -> (u32, u32, String) {
+pub(crate) async fn fetch_picture(app: &TestApp, path: &str) -> (u32, u32, String) {
     let response = app.request(Method::GET, path).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::OK, "{path}");
     let header = |name: &str| {
@@ -55,7 +57,8 @@ async fn fetch_picture(app: &TestApp, path: &str) -> (u32, u32, String) {
     (decoded.width(), decoded.height(), content_type)
 }
 
-async fn staff_and_product(app: &TestApp) -> (String, i64) {
+/// A staff token and a product in category "Tea".
+pub(crate) async fn staff_and_product(app: &TestApp) -> (String, i64) {
     let staff = app.staff("boss").await;
     let product = app
         .create_product(&staff, NewProduct::new("Teacup 茶杯", 1_500).in_category("Tea"))

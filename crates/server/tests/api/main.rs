@@ -16,6 +16,7 @@ mod inventory;
 mod limits;
 mod matrix;
 mod me;
+mod media_s3;
 mod orders;
 mod recommendations;
 mod refund_recovery;

@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use emporium_api::Problem;
 use emporium_app::WriteLimits;
+use emporium_app::media::MediaStorage;
 use emporium_app::passwords::Passwords;
 use emporium_app::{AppConfig, AppState, search_sync};
 use emporium_domain::account::{Password, Role, Username};
@@ -82,6 +83,21 @@ impl TestApp {
         config: AppConfig,
         cache: Option<emporium_app::order_cache::OrderCache>,
     ) -> Self {
+        Self::spawn_custom(url, config, cache, None).await
+    }
+
+    /// Starts an instance on the database at `url` keeping its media in `media` (an S3
+    /// bucket that several instances share) instead of a directory of its own.
+    pub async fn spawn_on_with_media(url: &str, config: AppConfig, media: Arc<dyn MediaStorage>) -> Self {
+        Self::spawn_custom(url, config, None, Some(media)).await
+    }
+
+    async fn spawn_custom(
+        url: &str,
+        config: AppConfig,
+        cache: Option<emporium_app::order_cache::OrderCache>,
+        media: Option<Arc<dyn MediaStorage>>,
+    ) -> Self {
         let store = Store::open(&emporium_store::StoreOptions::new(url).with_keys(emporium_testkit::test_keys()))
             .await
             .expect("open store");
@@ -104,6 +120,9 @@ impl TestApp {
             .expect("state");
         if let Some(cache) = cache {
             state = state.with_order_cache(cache);
+        }
+        if let Some(media) = media {
+            state = state.with_media_storage(media);
         }
         // The tests run the jobs themselves, one pass at a time, after moving the clock.
         let server = Server::start(state.clone(), listener, None, Background::WithoutJobs);
