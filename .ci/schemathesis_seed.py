@@ -28,20 +28,26 @@ def call(method, path, body=None, token=TOKEN):
         return json.loads(text) if text else None
 
 
-products = [p for p in call("GET", "/api/v1/products?limit=20")["data"] if p["stock_available"] >= 10]
+# A cart line is a variant: the first variant of each product with stock to spare.
+variants = [
+    v["id"]
+    for p in call("GET", "/api/v1/products?limit=20&facets=false")["data"]
+    for v in p["variants"][:1]
+    if v["stock_available"] >= 10
+]
 address = call("POST", "/api/v1/me/addresses", {
     "recipient": "Fuzz Tester", "phone": "+86 10 1234 5678", "line1": "1 Test Road",
     "city": "Beijing", "country": "CN",
 })
 
 
-def order(product):
-    call("PUT", f"/api/v1/cart/items/{product['id']}", {"quantity": 1})
+def order(variant):
+    call("PUT", f"/api/v1/cart/lines/{variant}", {"quantity": 1})
     return call("POST", "/api/v1/orders", {"address_id": address["id"]})
 
 
-pending = order(products[0])
-paid = order(products[1])
+pending = order(variants[0])
+paid = order(variants[1])
 payment = call("POST", f"/api/v1/orders/{paid['id']}/pay", {"provider": "sandbox"})
 call("POST", payment["pay_url"] + "/complete", {"outcome": "succeeded"}, token=None)
 # The sandbox notifies the shop from a background job (run every second).
@@ -52,5 +58,5 @@ for _ in range(60):
 else:
     sys.exit(f"order {paid['id']} was not paid by the sandbox")
 call("POST", f"/api/v1/orders/{paid['id']}/refunds", {"amount": 1, "reason": "fuzzing"})
-call("PUT", f"/api/v1/cart/items/{products[2]['id']}", {"quantity": 1})
+call("PUT", f"/api/v1/cart/lines/{variants[2]}", {"quantity": 1})
 print(f"seeded: address {address['id']}, orders {pending['id']} and {paid['id']} (paid, refund requested)")
