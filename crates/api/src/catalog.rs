@@ -196,7 +196,7 @@ fn translations_view(t: &ProductTranslations) -> BTreeMap<String, TranslationVie
             let view = TranslationView {
                 name: text.name.clone(),
                 description: text.description.clone(),
-                options: text.options.clone(),
+                options: text.options.iter().cloned().collect(),
                 values,
             };
             (tag.to_owned(), view)

@@ -76,8 +76,8 @@ pub fn doc(p: &Product, tree: &CategoryTree) -> ProductDoc {
             .flat_map(|(_, t)| {
                 t.description
                     .iter()
-                    .chain(t.options.values())
-                    .chain(t.values.values())
+                    .chain(t.options.iter().map(|(_, label)| label))
+                    .chain(t.values.iter().map(|(_, label)| label))
                     .cloned()
             })
             .collect(),

@@ -30,21 +30,61 @@ pub struct TextDraft {
 }
 
 /// One locale's translation of a product, checked.
+///
+/// Lists rather than maps: a product has a handful of texts, and every cached product
+/// holds its translations, where a map's smallest node is several hundred bytes.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ProductText {
     /// The name.
     pub name: Option<String>,
     /// The description.
     pub description: Option<String>,
-    /// Option name (original) → its translation.
-    pub options: BTreeMap<String, String>,
-    /// `(option, value)` (originals) → the value's translation.
-    pub values: BTreeMap<(String, String), String>,
+    /// `(option name, its translation)`, originals sorted.
+    pub options: Vec<(String, String)>,
+    /// `((option, value), the value's translation)`, originals sorted.
+    pub values: Vec<((String, String), String)>,
 }
 
-/// A product's translations by locale tag (`en`, `zh-CN`).
+impl ProductText {
+    /// Sets an option's translation.
+    fn set_option(&mut self, option: String, label: String) {
+        match self.options.binary_search_by(|(o, _)| o.cmp(&option)) {
+            Ok(at) => self.options[at].1 = label,
+            Err(at) => self.options.insert(at, (option, label)),
+        }
+    }
+
+    /// Sets a value's translation.
+    fn set_value(&mut self, key: (String, String), label: String) {
+        match self.values.binary_search_by(|(k, _)| k.cmp(&key)) {
+            Ok(at) => self.values[at].1 = label,
+            Err(at) => self.values.insert(at, (key, label)),
+        }
+    }
+
+    /// An option's translation.
+    pub fn option(&self, option: &str) -> Option<&str> {
+        self.options.iter().find(|(o, _)| o == option).map(|(_, l)| l.as_str())
+    }
+
+    /// A value's translation.
+    pub fn value(&self, option: &str, value: &str) -> Option<&str> {
+        self.values
+            .iter()
+            .find(|((o, v), _)| o == option && v == value)
+            .map(|(_, l)| l.as_str())
+    }
+
+    /// Gives back spare capacity (held for as long as the product is cached).
+    fn shrink(&mut self) {
+        self.options.shrink_to_fit();
+        self.values.shrink_to_fit();
+    }
+}
+
+/// A product's translations by locale tag (`en`, `zh-CN`), sorted by tag.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ProductTranslations(BTreeMap<&'static str, ProductText>);
+pub struct ProductTranslations(Vec<(&'static str, ProductText)>);
 
 impl ProductTranslations {
     /// Checks translations as typed against the product's options: a supported locale,
@@ -52,7 +92,7 @@ impl ProductTranslations {
     /// product has. Errors name `translations.<locale>.<field>`.
     pub fn parse(raw: &BTreeMap<String, TextDraft>, options: &ProductOptions) -> Result<Self, Invalid> {
         let mut errors = Vec::new();
-        let mut out = BTreeMap::new();
+        let mut out = ProductTranslations::default();
         for (tag, draft) in raw {
             let Some(locale) = Locale::parse(tag) else {
                 errors.push(FieldError::new(
@@ -83,7 +123,7 @@ impl ProductTranslations {
                 }
                 match single_line(&field, label, 1, 32) {
                     Ok(l) => {
-                        text.options.insert(option.clone(), l);
+                        text.set_option(option.clone(), l);
                     }
                     Err(e) => errors.push(e),
                 }
@@ -104,18 +144,39 @@ impl ProductTranslations {
                     }
                     match single_line(&field, label, 1, 64) {
                         Ok(l) => {
-                            text.values.insert((option.clone(), value.clone()), l);
+                            text.set_value((option.clone(), value.clone()), l);
                         }
                         Err(e) => errors.push(e),
                     }
                 }
             }
-            out.insert(locale.tag(), text);
+            *out.entry(locale.tag()) = text;
         }
         if errors.is_empty() {
-            Ok(Self(out))
+            out.shrink();
+            Ok(out)
         } else {
             Err(Invalid(errors))
+        }
+    }
+
+    /// The translation into `tag`, made empty when there is none yet.
+    fn entry(&mut self, tag: &'static str) -> &mut ProductText {
+        let at = match self.0.binary_search_by(|(t, _)| t.cmp(&tag)) {
+            Ok(at) => at,
+            Err(at) => {
+                self.0.insert(at, (tag, ProductText::default()));
+                at
+            }
+        };
+        &mut self.0[at].1
+    }
+
+    /// Gives back spare capacity (call when done adding rows).
+    pub fn shrink(&mut self) {
+        self.0.shrink_to_fit();
+        for (_, text) in &mut self.0 {
+            text.shrink();
         }
     }
 
@@ -126,7 +187,7 @@ impl ProductTranslations {
 
     /// The translation into `locale` (a tag), if any.
     pub fn get(&self, locale: &str) -> Option<&ProductText> {
-        self.0.get(locale)
+        self.0.iter().find(|(tag, _)| *tag == locale).map(|(_, text)| text)
     }
 
     /// `(locale tag, translation)`, by tag.
@@ -159,16 +220,16 @@ impl ProductTranslations {
         let Some(tag) = Locale::parse(locale).map(Locale::tag) else {
             return;
         };
-        let text = self.0.entry(tag).or_default();
+        let text = self.entry(tag);
         let mut parts = field.split('\t');
         match (parts.next(), parts.next(), parts.next()) {
             (Some("name"), None, None) => text.name = Some(value),
             (Some("description"), None, None) => text.description = Some(value),
             (Some("option"), Some(option), None) => {
-                text.options.insert(option.to_owned(), value);
+                text.set_option(option.to_owned(), value);
             }
             (Some("value"), Some(option), Some(v)) => {
-                text.values.insert((option.to_owned(), v.to_owned()), value);
+                text.set_value((option.to_owned(), v.to_owned()), value);
             }
             _ => {}
         }
@@ -197,16 +258,12 @@ impl<'a> InLocale<'a> {
 
     /// An option's name.
     pub fn option(self, option: &'a str) -> &'a str {
-        self.0
-            .and_then(|t| t.options.get(option))
-            .map_or(option, String::as_str)
+        self.0.and_then(|t| t.option(option)).unwrap_or(option)
     }
 
     /// One of an option's values.
     pub fn value(self, option: &str, value: &'a str) -> &'a str {
-        self.0
-            .and_then(|t| t.values.get(&(option.to_owned(), value.to_owned())))
-            .map_or(value, String::as_str)
+        self.0.and_then(|t| t.value(option, value)).unwrap_or(value)
     }
 }
 

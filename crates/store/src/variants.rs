@@ -374,7 +374,8 @@ pub(crate) async fn attach_variants<'a>(on: impl Into<On<'a>>, products: &mut [P
             read[i].add_row(&locale, &field, row.try_get("value")?);
         }
     }
-    for (p, t) in products.iter_mut().zip(read) {
+    for (p, mut t) in products.iter_mut().zip(read) {
+        t.shrink();
         p.translations = std::sync::Arc::new(t);
     }
     let mut sql = Sql::new(concat!(
