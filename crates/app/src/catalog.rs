@@ -1,5 +1,6 @@
-//! The catalogue: finding products (a keyset listing, or full-text search when there is
-//! text), and the staff's operations that create, edit and archive them.
+//! The catalogue: finding products (a keyset listing, or the search index for words,
+//! option values and stock) with their facet counts, and the staff's operations that
+//! create, edit, translate and archive them.
 
 use std::collections::BTreeMap;
 
@@ -325,19 +326,29 @@ fn index_query(listing: &Listing, offset: u64) -> SearchQuery {
     }
 }
 
+/// What the index answers: `kept` when it kept the answer (a map look-up, in place),
+/// else `ask` on a blocking thread (analysis and scoring take tens of microseconds to
+/// milliseconds).
+async fn on_index<T: Send + 'static>(
+    state: &AppState,
+    kept: Option<T>,
+    ask: impl FnOnce(emporium_search::SearchIndex) -> Result<T, emporium_search::SearchError> + Send + 'static,
+) -> AppResult<T> {
+    if let Some(answer) = kept {
+        return Ok(answer);
+    }
+    let index = state.search().clone();
+    tokio::task::spawn_blocking(move || ask(index))
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?
+        .map_err(|e| AppError::Internal(e.into()))
+}
+
 /// Counts a listing's matches (see [`CatalogFacets`]).
 async fn facets(state: &AppState, listing: &Listing) -> AppResult<CatalogFacets> {
     let query = index_query(listing, 0);
-    let counted = match state.search().kept_facets(&query) {
-        Some(counted) => counted,
-        None => {
-            let index = state.search().clone();
-            tokio::task::spawn_blocking(move || index.facets(&query))
-                .await
-                .map_err(|e| AppError::Internal(e.into()))?
-                .map_err(|e| AppError::Internal(e.into()))?
-        }
-    };
+    let kept = state.search().kept_facets(&query);
+    let counted = on_index(state, kept, move |index| index.facets(&query)).await?;
     let tree = state.store().category_tree().await?;
     let categories = tree
         .iter()
@@ -373,17 +384,8 @@ async fn search(state: &AppState, listing: &Listing) -> AppResult<(Vec<Product>,
         Some(Position::After(..)) => return Err(FieldError::new("cursor", "belongs to another listing").into()),
     };
     let query = index_query(listing, offset);
-    // A kept answer is a map look-up; only a real search goes to a blocking thread.
-    let hits = match state.search().kept_answer(&query) {
-        Some(hits) => hits,
-        None => {
-            let index = state.search().clone();
-            tokio::task::spawn_blocking(move || index.search(&query))
-                .await
-                .map_err(|e| AppError::Internal(e.into()))?
-                .map_err(|e| AppError::Internal(e.into()))?
-        }
-    };
+    let kept = state.search().kept_answer(&query);
+    let hits = on_index(state, kept, move |index| index.search(&query)).await?;
     let mut products = state.store().products_by_ids(&hits.ids).await?;
     if let Some(status) = listing.filter.status {
         products.retain(|p| p.status == status);
