@@ -249,12 +249,7 @@ pub struct VariantView {
 impl VariantView {
     /// The variant, its title in `names`' language.
     fn new(v: emporium_store::variants::Variant, options: &ProductOptions, names: InLocale<'_>) -> Self {
-        let title = options
-            .describe(&v.option_values)
-            .iter()
-            .map(|(option, value)| names.value(option, value).to_owned())
-            .collect::<Vec<_>>()
-            .join(" / ");
+        let title = names.variant_title(options, &v.option_values);
         Self { title, ..v.into() }
     }
 }

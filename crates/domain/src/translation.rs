@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use crate::catalog::{Description, ProductName};
 use crate::locale::Locale;
 use crate::text::single_line;
-use crate::variant::ProductOptions;
+use crate::variant::{OptionValues, ProductOptions};
 use crate::{FieldError, Invalid};
 
 /// One locale's translation of a product, as typed (every part optional).
@@ -259,6 +259,16 @@ impl<'a> InLocale<'a> {
     /// An option's name.
     pub fn option(self, option: &'a str) -> &'a str {
         self.0.and_then(|t| t.option(option)).unwrap_or(option)
+    }
+
+    /// A variant's values joined in this language: `黑 / 42`, `Black / 42`.
+    pub fn variant_title(self, options: &ProductOptions, values: &OptionValues) -> String {
+        options
+            .describe(values)
+            .iter()
+            .map(|(option, value)| self.value(option, value))
+            .collect::<Vec<_>>()
+            .join(" / ")
     }
 
     /// One of an option's values.

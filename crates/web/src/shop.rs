@@ -476,13 +476,7 @@ fn choices(product: &Product, wanted: Option<i64>, lang: Lang) -> Vec<VariantCho
         .into_iter()
         .map(|v| VariantChoice {
             id: v.id,
-            label: product
-                .options
-                .describe(&v.option_values)
-                .iter()
-                .map(|(option, value)| names(product, lang).value(option, value).to_owned())
-                .collect::<Vec<_>>()
-                .join(" / "),
+            label: names(product, lang).variant_title(&product.options, &v.option_values),
             price: money(v.price, &product.currency),
             compare_at: v.compare_at_price.map(|c| money(c, &product.currency)),
             stock: v.stock_available,
