@@ -102,6 +102,41 @@ impl UnitCost {
     }
 }
 
+/// An amount in a pricing rule (a fee, an amount off, a minimum spend): zero or more, in
+/// minor units. Unlike [`Price`], zero is meaningful here ("no minimum", "free").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Amount(i64);
+
+impl Amount {
+    /// Nothing.
+    pub const ZERO: Amount = Amount(0);
+
+    /// Parses an amount for `field`: 0 ..= [`MAX_AMOUNT`] minor units.
+    pub fn parse(field: &str, amount: i64) -> Result<Self, FieldError> {
+        if amount < 0 {
+            Err(FieldError::new(field, "must not be negative"))
+        } else if amount > MAX_AMOUNT {
+            Err(FieldError::new(field, format!("must be at most {MAX_AMOUNT}")))
+        } else {
+            Ok(Self(amount))
+        }
+    }
+
+    /// An amount known to be valid, for constants and tests.
+    ///
+    /// # Panics
+    /// If `minor` is outside 0 ..= [`MAX_AMOUNT`] (in a `const`, a compile error).
+    pub const fn of(minor: i64) -> Self {
+        assert!(minor >= 0 && minor <= MAX_AMOUNT, "an amount is 0 ..= MAX_AMOUNT");
+        Self(minor)
+    }
+
+    /// The amount in minor units.
+    pub const fn minor(self) -> i64 {
+        self.0
+    }
+}
+
 /// ISO 4217 codes in active use and their minor-unit digits (funds and metals omitted).
 #[rustfmt::skip]
 const ISO_4217: &[(&str, u8)] = &[
@@ -151,5 +186,9 @@ mod tests {
         assert_eq!(Price::parse("price", 1999).map(Price::minor), Ok(1999));
         assert!(UnitCost::parse("unit_cost", -1).is_err());
         assert_eq!(UnitCost::parse("unit_cost", 0).map(UnitCost::minor), Ok(0));
+        assert!(Amount::parse("fee", -1).is_err());
+        assert!(Amount::parse("fee", MAX_AMOUNT + 1).is_err());
+        assert_eq!(Amount::parse("fee", 0), Ok(Amount::ZERO));
+        assert_eq!(Amount::parse("fee", 1000).map(Amount::minor), Ok(1000));
     }
 }

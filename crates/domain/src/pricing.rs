@@ -1,9 +1,35 @@
-//! Pricing a cart at checkout: one currency, the subtotal, the shipping fee and the total,
-//! and a first check that every line's units are on hand.
+//! Pricing a cart at checkout.
 //!
-//! The stock check here reads what the cart was told, without any lock; the FIFO draw
-//! that follows still decides. It exists so that a checkout bound to fail (nearly every
-//! attempt in a flash sale) is refused before anything is written.
+//! Two things live here. [`price_cart`] is today's checkout: one currency, the subtotal,
+//! the constant shipping fee and the total, and a first check that every line's units
+//! are on hand. The stock check reads what the cart was told, without any lock; the FIFO
+//! draw that follows still decides. It exists so that a checkout bound to fail (nearly
+//! every attempt in a flash sale) is refused before anything is written.
+//!
+//! Beside it grows the full pricing engine ([`price`]): shipping zones and methods,
+//! automatic promotions, coupons and tax, from the shop's [`Rules`]. Under
+//! [`Rules::default_shop`] it charges exactly what [`price_cart`] does. Its parts:
+//!
+//! - [`rules`]: the rules as one value, targets, schedules, percentages;
+//! - [`shipping`], [`promotion`], [`coupon`], [`tax`]: each kind of rule and its checks;
+//! - [`allocate`]: the one way money is split across lines (largest remainder);
+//! - [`engine`]: the function, and the one definition of how offers combine;
+//! - [`priced`]: the answer, with every discount's source and every refusal's reason.
+
+pub mod allocate;
+pub mod coupon;
+pub mod engine;
+pub mod priced;
+pub mod promotion;
+pub mod rules;
+pub mod shipping;
+pub mod tax;
+
+pub use engine::{Checkout, Customer, Line, PriceError, ShippingOption, price, shipping_options};
+pub use priced::{
+    CouponOutcome, Discount, DiscountSource, PricedCart, PricedLine, PricedShipping, PromotionOutcome, Reason,
+};
+pub use rules::Rules;
 
 use crate::order::shipping_fee;
 
