@@ -281,25 +281,31 @@ impl ProductView {
 
     /// The product's texts in `locale` (a tag) where translated.
     pub fn localized(p: Product, staff: bool, locale: Option<&str>) -> Self {
-        let names = InLocale::of(&p.translations, locale);
+        // Moves what it can out of `p`: this runs for every product of every answer.
+        let translations = p.translations.clone();
+        let names = InLocale::of(&translations, locale);
         let sku = p.sole_variant().and_then(|v| v.sku.clone());
         let variants: Vec<VariantView> = p
             .variants
-            .iter()
+            .into_iter()
             .filter(|v| staff || v.status == ProductStatus::Active)
-            .map(|v| VariantView::new(v.clone(), &p.options, names))
+            .map(|v| VariantView::new(v, &p.options, names))
             .collect();
+        let description = match names.0.and_then(|t| t.description.as_deref()) {
+            Some(translated) => translated.to_owned(),
+            None => p.description,
+        };
         Self {
             id: p.id,
             name: names.name(&p.name).to_owned(),
-            description: names.description(&p.description).to_owned(),
-            original_name: p.name.clone(),
-            translations: staff.then(|| translations_view(&p.translations)),
+            description,
+            original_name: p.name,
+            translations: staff.then(|| translations_view(&translations)),
             price: p.price,
             price_min: p.price,
             price_max: p.price_max,
-            currency: p.currency.clone(),
-            category: p.category.clone(),
+            currency: p.currency,
+            category: p.category,
             category_id: p.category_id,
             category_path: None,
             sku,

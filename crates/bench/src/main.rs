@@ -85,6 +85,16 @@ enum Scenario {
     },
     /// Every scenario on the chosen engine, one after another.
     All,
+    /// GETs against a server already running (A/B comparisons of two builds): each
+    /// request picks one of `paths`, with `{n}` replaced by a uniform 1..=`--products`.
+    Hit {
+        /// The server, `host:port`.
+        #[arg(long)]
+        addr: std::net::SocketAddr,
+        /// Paths to request, e.g. `/api/v1/products/{n}`.
+        #[arg(required = true)]
+        paths: Vec<String>,
+    },
     /// Internal: the minimal axum server measured as the HTTP ceiling.
     #[command(hide = true)]
     CeilingServer,
@@ -106,6 +116,11 @@ fn main() -> anyhow::Result<()> {
     let runtime = tokio::runtime::Runtime::new()?;
     if let Scenario::CeilingServer = cli.scenario {
         return runtime.block_on(server::serve_ceiling());
+    }
+    if let Scenario::Hit { addr, paths } = &cli.scenario {
+        let (products, connections) = (u64::from(cli.products), cli.connections);
+        let duration = Duration::from_secs(cli.seconds);
+        return runtime.block_on(scenarios::hit(*addr, paths.clone(), products, connections, duration));
     }
     let emporium = match cli.emporium {
         Some(path) => path,
@@ -143,7 +158,7 @@ fn main() -> anyhow::Result<()> {
                 scenarios::flash_sale::run(s, 10_000, 100).await?;
                 scenarios::login::run(s, 12).await
             }
-            Scenario::CeilingServer => unreachable!("handled above"),
+            Scenario::CeilingServer | Scenario::Hit { .. } => unreachable!("handled above"),
         }
     })
 }

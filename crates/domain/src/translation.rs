@@ -215,6 +215,21 @@ impl ProductTranslations {
         rows
     }
 
+    /// The rows as one text: `locale` U+001F `field` U+001F `value`, rows separated by
+    /// U+001E (what the store's product query aggregates them into; no translated text can
+    /// hold a control character other than a line break or tab).
+    pub fn from_packed_rows(packed: &str) -> Self {
+        let mut translations = Self::default();
+        for row in packed.split('\u{1e}') {
+            let mut parts = row.splitn(3, '\u{1f}');
+            if let (Some(locale), Some(field), Some(value)) = (parts.next(), parts.next(), parts.next()) {
+                translations.add_row(locale, field, value.to_owned());
+            }
+        }
+        translations.shrink();
+        translations
+    }
+
     /// Adds a stored row back (unknown locales and fields are skipped: a newer release's).
     pub fn add_row(&mut self, locale: &str, field: &str, value: String) {
         let Some(tag) = Locale::parse(locale).map(Locale::tag) else {
@@ -292,6 +307,19 @@ mod tests {
             options: [("颜色".to_owned(), "Colour".to_owned())].into(),
             values: [("颜色".to_owned(), [("黑".to_owned(), "Black".to_owned())].into())].into(),
         }
+    }
+
+    #[test]
+    fn packed_rows_read_back() {
+        let t = ProductTranslations::parse(&[("en".to_owned(), english())].into(), &options()).unwrap();
+        let packed = t
+            .rows()
+            .iter()
+            .map(|(locale, field, value)| format!("{locale}\u{1f}{field}\u{1f}{value}"))
+            .collect::<Vec<_>>()
+            .join("\u{1e}");
+        assert_eq!(ProductTranslations::from_packed_rows(&packed), t);
+        assert!(ProductTranslations::from_packed_rows("").is_empty());
     }
 
     #[test]

@@ -6,7 +6,6 @@
 use emporium_domain::catalog::{ProductStatus, Sku};
 use emporium_domain::money::Price;
 use emporium_domain::time::Timestamp;
-use emporium_domain::translation::ProductTranslations;
 use emporium_domain::variant::{Barcode, OptionValues, Weight};
 
 use crate::catalog::{Product, product_in, record_change};
@@ -354,30 +353,13 @@ pub(crate) async fn refresh_price_range_in(conn: &mut Conn, product_id: i64) -> 
     Ok(())
 }
 
-/// Fills in each product's variants, in their shown order, and its translations: two
-/// queries for any number of products.
+/// Fills in each product's variants, in their shown order: one query for any number of
+/// products.
 pub(crate) async fn attach_variants<'a>(on: impl Into<On<'a>>, products: &mut [Product]) -> Result<(), StoreError> {
     if products.is_empty() {
         return Ok(());
     }
-    let mut on = on.into();
-    let mut sql = Sql::new(
-        "SELECT subject_id, locale, field, value FROM translations WHERE subject = 'product' AND subject_id IN ",
-    );
-    sql.bind_list(products.iter().map(|p| p.id));
-    let rows = sql.build().fetch_all(on.reborrow()).await?;
-    let mut read: Vec<ProductTranslations> = vec![ProductTranslations::default(); products.len()];
-    for row in &rows {
-        let id: i64 = row.try_get("subject_id")?;
-        if let Some(i) = products.iter().position(|p| p.id == id) {
-            let (locale, field): (String, String) = (row.try_get("locale")?, row.try_get("field")?);
-            read[i].add_row(&locale, &field, row.try_get("value")?);
-        }
-    }
-    for (p, mut t) in products.iter_mut().zip(read) {
-        t.shrink();
-        p.translations = std::sync::Arc::new(t);
-    }
+    let on = on.into();
     let mut sql = Sql::new(concat!(
         "SELECT ",
         variant_columns!(),

@@ -115,3 +115,22 @@ pub async fn references(s: &Settings) -> anyhow::Result<(f64, Option<f64>)> {
     };
     Ok((http, db))
 }
+
+/// `hit`: GETs against a server someone else started, for comparing two builds on the
+/// same machine in alternating runs (the scenarios above start their own server).
+pub async fn hit(
+    addr: SocketAddr,
+    paths: Vec<String>,
+    products: u64,
+    connections: usize,
+    duration: Duration,
+) -> anyhow::Result<()> {
+    let paths = Arc::new(paths);
+    let m = hammer(addr, connections, duration, StatusCode::OK, move |_, rng| {
+        let path = &paths[rng.usize(..paths.len())];
+        Call::get(path.replace("{n}", &rng.u64(1..=products).to_string()))
+    })
+    .await?;
+    report::line("GET", "req", &m, None, None);
+    Ok(())
+}
