@@ -31,6 +31,7 @@ pub mod job_queue;
 pub mod order_read;
 pub mod orders;
 pub mod payments;
+pub mod pricing;
 mod product_cache;
 pub mod product_images;
 pub mod recommendations;
@@ -126,6 +127,8 @@ pub struct Store {
     sessions: Arc<SessionCache>,
     /// The category tree (see `categories`).
     categories: Arc<categories::TreeCache>,
+    /// The pricing rules without coupons (see `pricing`).
+    rules: Arc<pricing::RulesCache>,
     /// The shop's option labels per locale (see `catalog::OptionLabels`).
     labels: Arc<catalog::LabelCache>,
     /// On SQLite, where point reads run (see [`db::InlineReaders`]).
@@ -175,6 +178,7 @@ impl Store {
                     products,
                     sessions,
                     categories: Arc::default(),
+                    rules: Arc::default(),
                     labels: Arc::default(),
                     inline: Some(Arc::new(db::InlineReaders::new(&path))),
                 }
@@ -194,6 +198,7 @@ impl Store {
                     products,
                     sessions,
                     categories: Arc::default(),
+                    rules: Arc::default(),
                     labels: Arc::default(),
                     inline: None,
                 }

@@ -12,7 +12,7 @@ use crate::order::{FREE_SHIPPING_FROM, SHIPPING_FEE};
 use crate::pricing::coupon::Coupon;
 use crate::pricing::priced::Reason;
 use crate::pricing::promotion::Promotion;
-use crate::pricing::shipping::{CountryCode, ShippingMethod, ShippingRule, ShippingZone};
+use crate::pricing::shipping::{ShippingMethod, ShippingRule, ShippingZone};
 use crate::pricing::tax::{TaxMode, TaxRate, TaxRules};
 use crate::time::Timestamp;
 
@@ -44,8 +44,9 @@ pub const CN_GOODS_VAT: TaxRate = TaxRate::of(1_300);
 impl Rules {
     /// The rules of a shop that has configured nothing, which price exactly as checkout
     /// did before zones and promotions existed ([`crate::pricing::price_cart`]): one zone
-    /// for all of China with a flat [`SHIPPING_FEE`] waived from [`FREE_SHIPPING_FROM`], no
-    /// promotions or coupons, and 13 % VAT included in prices.
+    /// for every address with a flat [`SHIPPING_FEE`] waived from [`FREE_SHIPPING_FROM`], no
+    /// promotions or coupons, and 13 % VAT included in prices. The zone is the whole
+    /// world, as checkout charged every address alike.
     ///
     /// Tax is inclusive, so it is shown inside the prices and never changes a total.
     /// Shipping is taxed at the goods rate too: in China a seller delivering its own
@@ -55,8 +56,8 @@ impl Rules {
             currency: Currency::CNY,
             zones: vec![ShippingZone {
                 id: DEFAULT_ZONE_ID,
-                name: "中国".to_owned(),
-                country: CountryCode::CN,
+                name: "全部地区".to_owned(),
+                country: None,
                 regions: Vec::new(),
                 methods: vec![ShippingMethod {
                     id: DEFAULT_METHOD_ID,

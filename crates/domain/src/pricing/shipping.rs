@@ -59,15 +59,16 @@ impl From<&AddressSnapshot> for Destination {
     }
 }
 
-/// An area the shop ships to: one country, or some of its regions.
+/// An area the shop ships to: one country, some of its regions, or (with no country)
+/// the rest of the world: everywhere no zone naming the country covers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ShippingZone {
     /// Its id.
     pub id: i64,
     /// Its name, for staff.
     pub name: String,
-    /// The country.
-    pub country: CountryCode,
+    /// The country; `None` for the rest of the world.
+    pub country: Option<CountryCode>,
     /// The regions (provinces, states) covered, spelled as in addresses; empty means
     /// the whole country.
     pub regions: Vec<String>,
@@ -78,9 +79,12 @@ pub struct ShippingZone {
 impl ShippingZone {
     /// Checks a zone's fields (`name`, `country`, `regions[i]`), reporting every bad one;
     /// it starts with no methods.
-    pub fn new(id: i64, name: &str, country: &str, regions: &[&str]) -> Result<Self, Invalid> {
+    ///
+    /// A zone without a country (the rest of the world) cannot list regions.
+    pub fn new(id: i64, name: &str, country: Option<&str>, regions: &[&str]) -> Result<Self, Invalid> {
         let name = single_line("name", name, 1, 100);
-        let country = CountryCode::parse("country", country);
+        let country = country.map(|c| CountryCode::parse("country", c)).transpose();
+        let worldwide = country.as_ref().is_ok_and(Option::is_none);
         let regions: Vec<_> = regions
             .iter()
             .enumerate()
@@ -90,6 +94,12 @@ impl ShippingZone {
         errors.extend(name.clone().err());
         errors.extend(country.clone().err());
         errors.extend(regions.iter().filter_map(|r| r.clone().err()));
+        if worldwide && !regions.is_empty() {
+            errors.push(FieldError::new(
+                "regions",
+                "needs a country: regions are of one country",
+            ));
+        }
         match (name, country) {
             (Ok(name), Ok(country)) if errors.is_empty() => Ok(Self {
                 id,
@@ -107,10 +117,23 @@ impl ShippingZone {
         !self.regions.is_empty()
     }
 
+    /// How specific the zone is: regions (2) before a whole country (1) before the rest
+    /// of the world (0).
+    fn specificity(&self) -> u8 {
+        match (&self.country, self.is_regional()) {
+            (None, _) => 0,
+            (Some(_), false) => 1,
+            (Some(_), true) => 2,
+        }
+    }
+
     /// Whether a parcel to `to` is inside this zone. Countries compare in any case,
     /// regions trimmed and in any ASCII case (Chinese names must be spelled alike).
     pub fn covers(&self, to: &Destination) -> bool {
-        if !to.country.trim().eq_ignore_ascii_case(self.country.as_str()) {
+        let Some(country) = &self.country else {
+            return true;
+        };
+        if !to.country.trim().eq_ignore_ascii_case(country.as_str()) {
             return false;
         }
         if !self.is_regional() {
@@ -123,15 +146,17 @@ impl ShippingZone {
     }
 }
 
-/// The methods offered for `to`, in the order of the rules: those of the regional zones
-/// covering it when there are any (a shop prices remote provinces apart), else those of
-/// the whole-country zones covering it.
+/// The methods offered for `to`, in the order of the rules: those of the most specific
+/// zones covering it (regional zones, else whole-country zones, else the rest of the
+/// world), so a shop prices remote provinces apart and abroad apart.
 pub fn offered_methods<'r>(zones: &'r [ShippingZone], to: &Destination) -> Vec<&'r ShippingMethod> {
     let covering: Vec<&ShippingZone> = zones.iter().filter(|z| z.covers(to)).collect();
-    let regional = covering.iter().any(|z| z.is_regional());
+    let Some(best) = covering.iter().map(|z| z.specificity()).max() else {
+        return Vec::new();
+    };
     covering
         .into_iter()
-        .filter(|z| z.is_regional() == regional)
+        .filter(|z| z.specificity() == best)
         .flat_map(|z| &z.methods)
         .collect()
 }
@@ -381,7 +406,7 @@ mod tests {
 
     #[test]
     fn zones_validate_every_field() {
-        let Invalid(errors) = ShippingZone::new(1, "", "XX", &["广东省", ""]).unwrap_err();
+        let Invalid(errors) = ShippingZone::new(1, "", Some("XX"), &["广东省", ""]).unwrap_err();
         let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["name", "country", "regions[1]"]);
         let Invalid(errors) = ShippingMethod::new(
@@ -398,9 +423,9 @@ mod tests {
 
     #[test]
     fn regional_zones_take_precedence_over_the_whole_country() {
-        let mut china = ShippingZone::new(1, "中国", "CN", &[]).unwrap();
+        let mut china = ShippingZone::new(1, "中国", Some("CN"), &[]).unwrap();
         china.methods = vec![method(1, 1000), method(2, 2000)];
-        let mut remote = ShippingZone::new(2, "偏远地区", "CN", &["新疆", "西藏"]).unwrap();
+        let mut remote = ShippingZone::new(2, "偏远地区", Some("CN"), &["新疆", "西藏"]).unwrap();
         remote.methods = vec![method(3, 3000)];
         let zones = [china, remote];
         let ids = |to: Destination| offered_methods(&zones, &to).iter().map(|m| m.id).collect::<Vec<_>>();
@@ -408,5 +433,15 @@ mod tests {
         assert_eq!(ids(to("cn", None)), [1, 2]);
         assert_eq!(ids(to("CN", Some(" 新疆 "))), [3]);
         assert_eq!(ids(to("US", Some("CA"))), Vec::<i64>::new());
+        let mut world = ShippingZone::new(3, "其他地区", None, &[]).unwrap();
+        world.methods = vec![method(4, 9000)];
+        let zones = [zones[0].clone(), zones[1].clone(), world];
+        let ids = |to: Destination| offered_methods(&zones, &to).iter().map(|m| m.id).collect::<Vec<_>>();
+        assert_eq!(ids(to("CN", Some("广东"))), [1, 2]);
+        assert_eq!(ids(to("US", Some("CA"))), [4]);
+        assert_eq!(
+            ShippingZone::new(4, "x", None, &["CA"]).unwrap_err().0[0].field,
+            "regions"
+        );
     }
 }

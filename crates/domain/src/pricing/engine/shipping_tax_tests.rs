@@ -13,7 +13,7 @@ use crate::pricing::tax::{CategoryTaxRate, TaxRate};
 // ----- shipping -----
 
 fn zone_with(methods: Vec<ShippingMethod>) -> Rules {
-    let mut zone = ShippingZone::new(1, "中国", "CN", &[]).unwrap();
+    let mut zone = ShippingZone::new(1, "中国", Some("CN"), &[]).unwrap();
     zone.methods = methods;
     Rules {
         zones: vec![zone],
