@@ -17,6 +17,7 @@ pub mod ops;
 pub mod orders;
 mod params;
 pub mod payments;
+pub mod pricing;
 pub mod recommendations;
 pub mod reviews;
 pub mod sandbox;
@@ -103,6 +104,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(cart::get_cart, cart::clear_cart))
         .routes(routes!(cart::set_cart_item, cart::remove_cart_item))
         .routes(routes!(cart::set_cart_line, cart::remove_cart_line))
+        .routes(routes!(pricing::price_cart))
+        .routes(routes!(pricing::shipping_methods))
         .routes(routes!(orders::place_order, orders::list_orders))
         .routes(routes!(orders::get_order))
         .routes(routes!(orders::cancel_order))

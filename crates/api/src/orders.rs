@@ -42,6 +42,13 @@ pub struct OrderItemView {
     pub quantity: i64,
     /// unit_price × quantity.
     pub line_total: i64,
+    /// The discounts on it when ordered.
+    pub discounts: Vec<crate::pricing::DiscountView>,
+    /// line_total − discounts: what was paid for the line (a refund of it returns at
+    /// most this).
+    pub net: i64,
+    /// The tax in (inclusive) or on (exclusive) `net`.
+    pub tax: i64,
 }
 
 /// The delivery address, as it was when ordered.
@@ -108,6 +115,19 @@ pub struct ShipmentView {
     pub events: Vec<TrackingEventView>,
 }
 
+/// The shipping method of an order, as it was when ordered.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct OrderShippingMethodView {
+    /// The method.
+    pub id: i64,
+    /// Its name then.
+    pub name: String,
+    /// Its discount (free-shipping promotions), minor units.
+    pub discount: i64,
+    /// The tax of the shipping fee.
+    pub tax: i64,
+}
+
 /// An order.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct OrderView {
@@ -119,12 +139,25 @@ pub struct OrderView {
     pub status: String,
     /// Lines.
     pub items: Vec<OrderItemView>,
-    /// Σ line totals.
+    /// Σ line totals, at list prices.
     pub subtotal: i64,
-    /// Shipping.
+    /// Every discount: the lines' and the shipping's.
+    pub discount_total: i64,
+    /// Shipping, after its discount.
     pub shipping_fee: i64,
-    /// subtotal + shipping.
+    /// Tax of the lines and the shipping (inside the prices when `tax_mode` is
+    /// `inclusive`, added to the total when `exclusive`).
+    pub tax_total: i64,
+    /// `inclusive` or `exclusive`.
+    pub tax_mode: String,
+    /// subtotal − discounts + shipping (+ tax when exclusive): what the buyer pays.
     pub total: i64,
+    /// The shipping method chosen (`null` on orders placed before methods existed).
+    pub shipping_method: Option<OrderShippingMethodView>,
+    /// The promotions considered when it was priced, applied or not.
+    pub promotions: Vec<crate::pricing::OfferView>,
+    /// The coupon codes it was placed with.
+    pub coupons: Vec<crate::pricing::OfferView>,
     /// Paid back so far.
     pub refunded_amount: i64,
     /// Currency of all amounts.
@@ -170,11 +203,32 @@ impl From<&Order> for OrderView {
                     unit_price: i.unit_price,
                     quantity: i.quantity,
                     line_total: i.line_total,
+                    discounts: i
+                        .discounts
+                        .iter()
+                        .map(|(source, amount)| crate::pricing::DiscountView {
+                            source: source.clone(),
+                            amount: *amount,
+                        })
+                        .collect(),
+                    net: i.net(),
+                    tax: i.tax,
                 })
                 .collect(),
             subtotal: o.subtotal,
+            discount_total: o.discount_total,
             shipping_fee: o.shipping_fee,
+            tax_total: o.tax_total,
+            tax_mode: o.tax_mode.clone(),
             total: o.total,
+            shipping_method: o.shipping_method_id.map(|id| OrderShippingMethodView {
+                id,
+                name: o.shipping_method.clone().unwrap_or_default(),
+                discount: o.shipping_discount,
+                tax: o.shipping_tax,
+            }),
+            promotions: offers(o, "promotion"),
+            coupons: offers(o, "coupon"),
             refunded_amount: o.refunded_amount,
             currency: o.currency.clone(),
             address: OrderAddressView {
@@ -221,6 +275,25 @@ impl From<&Order> for OrderView {
     }
 }
 
+/// The order's offers of one kind (`promotion`, `coupon`) as the pricing answer shows them.
+fn offers(o: &Order, kind: &str) -> Vec<crate::pricing::OfferView> {
+    o.offers
+        .iter()
+        .filter(|r| r.kind == kind)
+        .map(|r| {
+            let promotion = kind == "promotion";
+            crate::pricing::OfferView {
+                id: r.id.filter(|_| promotion),
+                name: promotion.then(|| r.label.clone()),
+                code: (!promotion).then(|| r.label.clone()),
+                applied: r.applied,
+                amount: r.amount,
+                reason: r.reason.clone(),
+            }
+        })
+        .collect()
+}
+
 /// Serializes a view for storing under an idempotency key or in the cache.
 pub(crate) fn to_json<T: Serialize>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_else(|_| "{}".to_owned())
@@ -249,6 +322,13 @@ pub struct PlaceOrderRequest {
     pub address_id: i64,
     /// Up to 500 characters for the shop.
     pub note: Option<String>,
+    /// A shipping method offered for the address (`GET /shipping-methods`; default: the
+    /// first offered).
+    pub shipping_method_id: Option<i64>,
+    /// Up to 5 coupon codes, any case; each must apply (`422 coupon_not_applicable` with
+    /// the reason otherwise, and nothing is placed).
+    #[serde(default)]
+    pub coupon_codes: Vec<String>,
 }
 
 /// Places an order from the cart: every line's stock is taken, or none
@@ -260,7 +340,7 @@ pub struct PlaceOrderRequest {
         (status = 401, description = "Not logged in", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such address of yours", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Empty cart, insufficient stock, or key reused with another body", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid field; a coupon that does not apply (`coupon_not_applicable`); no shipping method for the address (`no_shipping_method`) or the one chosen is not offered there (`shipping_method_not_offered`)", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn place_order(
     State(state): State<AppState>,
@@ -271,6 +351,8 @@ pub async fn place_order(
     let checkout = Checkout {
         address_id: req.address_id,
         note: req.note,
+        shipping_method_id: req.shipping_method_id,
+        coupon_codes: req.coupon_codes,
     };
     let key = orders::idempotency_key(key.0, session.user.id, "POST /orders".into(), &checkout);
     // The answer is rendered inside the order's transaction, so a retry with the same key

@@ -57,3 +57,46 @@ pub async fn remove_product(state: &AppState, user_id: i64, product_id: i64) -> 
 pub async fn clear(state: &AppState, user_id: i64) -> AppResult<()> {
     Ok(state.store().clear_cart(user_id).await?)
 }
+
+/// Prices the user's cart as an order placed now would be, to one of their addresses,
+/// with the shipping methods offered there (nothing is written; a coupon that does not
+/// apply is reported, not refused).
+pub async fn price(
+    state: &AppState,
+    user_id: i64,
+    address_id: i64,
+    shipping_method_id: Option<i64>,
+    coupon_codes: &[String],
+) -> AppResult<emporium_store::pricing::CartPricing> {
+    crate::orders::check_coupon_codes(coupon_codes)?;
+    let priced = state
+        .store()
+        .price_cart(user_id, address_id, shipping_method_id, coupon_codes, state.now())
+        .await??;
+    Ok(priced)
+}
+
+/// The caller's address a checkout ships to: the one named, else their first.
+pub async fn checkout_address(state: &AppState, user_id: i64, named: Option<i64>) -> AppResult<i64> {
+    if let Some(id) = named {
+        return Ok(id);
+    }
+    let addresses = state.store().addresses(user_id).await?;
+    addresses.first().map(|a| a.id).ok_or_else(|| {
+        AppError::Invalid(vec![emporium_domain::FieldError::new(
+            "address_id",
+            "add an address first: shipping is priced by where it goes",
+        )])
+    })
+}
+
+/// The shipping methods offered for the user's cart (possibly empty) to one of their
+/// addresses, each with its fee for the cart at list prices; none means the address
+/// cannot check out.
+pub async fn shipping_methods(
+    state: &AppState,
+    user_id: i64,
+    address_id: i64,
+) -> AppResult<Vec<emporium_domain::pricing::ShippingOption>> {
+    Ok(state.store().shipping_options(user_id, address_id).await?)
+}

@@ -155,6 +155,7 @@ impl From<StoreError> for AppError {
                 code: "idempotency_conflict",
                 detail: "this Idempotency-Key was used with a different request".into(),
             },
+            StoreError::Pricing(refusal) => refusal.into(),
             StoreError::EmptyCart => Self::Conflict {
                 code: "cart_empty",
                 detail: "the cart is empty".into(),
@@ -191,6 +192,39 @@ impl From<StoreError> for AppError {
             },
             e if e.is_unavailable() => Self::Unavailable,
             other => Self::Internal(other.into()),
+        }
+    }
+}
+
+impl From<emporium_store::pricing::PricingRefusal> for AppError {
+    /// A cart that cannot be priced as asked: 422 with the engine's code, naming the
+    /// field the shopper can change.
+    fn from(refusal: emporium_store::pricing::PricingRefusal) -> Self {
+        use emporium_domain::pricing::PriceError;
+        use emporium_store::pricing::PricingRefusal;
+        match refusal {
+            PricingRefusal::Coupon { code, reason } => Self::Unprocessable {
+                code: "coupon_not_applicable",
+                errors: vec![FieldError::new("coupon_codes", format!("{code}: {reason}"))],
+            },
+            PricingRefusal::Price(e @ (PriceError::NoShippingMethod | PriceError::ShippingMethodNotOffered { .. })) => {
+                let field = match e {
+                    PriceError::NoShippingMethod => "address_id",
+                    _ => "shipping_method_id",
+                };
+                Self::Unprocessable {
+                    code: e.code(),
+                    errors: vec![FieldError::new(field, e.to_string())],
+                }
+            }
+            PricingRefusal::Price(PriceError::EmptyCart) => Self::Conflict {
+                code: "cart_empty",
+                detail: "the cart is empty".into(),
+            },
+            PricingRefusal::Price(e) => Self::Conflict {
+                code: e.code(),
+                detail: e.to_string(),
+            },
         }
     }
 }

@@ -25,6 +25,28 @@ pub struct Checkout {
     pub address_id: i64,
     /// Up to 500 characters for the shop.
     pub note: Option<String>,
+    /// The shipping method (`None`: the first offered for the address).
+    pub shipping_method_id: Option<i64>,
+    /// Coupon codes (any case); each must apply, or nothing is placed.
+    pub coupon_codes: Vec<String>,
+}
+
+/// Most coupon codes one checkout may carry.
+pub const MAX_COUPON_CODES: usize = 5;
+
+/// Checks the typed coupon codes' count and length (whether each applies is the
+/// pricing's answer).
+pub fn check_coupon_codes(codes: &[String]) -> Result<(), FieldError> {
+    if codes.len() > MAX_COUPON_CODES {
+        return Err(FieldError::new(
+            "coupon_codes",
+            format!("at most {MAX_COUPON_CODES} codes"),
+        ));
+    }
+    if let Some(i) = codes.iter().position(|c| c.trim().is_empty() || c.chars().count() > 32) {
+        return Err(FieldError::new(format!("coupon_codes[{i}]"), "must be 1–32 characters"));
+    }
+    Ok(())
 }
 
 /// The idempotency key of an operation: the client's key, scoped to the caller and the
@@ -57,12 +79,15 @@ pub async fn place_order(
     render: Render<Order>,
 ) -> AppResult<Idempotent<Order>> {
     let note = optional_line("note", checkout.note.as_deref(), 500)?;
+    check_coupon_codes(&checkout.coupon_codes)?;
     let now = state.now();
     let request = PlaceOrder {
         user_id,
         address_id: checkout.address_id,
         note,
         pay_deadline: now.plus(state.config().payment_timeout),
+        shipping_method_id: checkout.shipping_method_id,
+        coupon_codes: checkout.coupon_codes.clone(),
     };
     let outcome = state.store().place_order(request, key, render, now).await?;
     if let Idempotent::Fresh(order) = &outcome {

@@ -29,6 +29,10 @@ pub struct CartLine {
     pub quantity: i64,
     /// The variant's units on hand now.
     pub stock_available: i64,
+    /// The product's category (promotions and tax rates may target it).
+    pub category_id: Option<i64>,
+    /// The variant's shipping weight, grams.
+    pub weight_grams: i64,
 }
 
 impl CartLine {
@@ -51,7 +55,7 @@ macro_rules! cart_lines_ordered_by {
     ($order:literal) => {
         concat!(
             "SELECT c.product_id, c.variant_id, c.quantity, p.name, p.options, v.sku, v.option_values, v.price,
-                    p.currency, v.stock_available
+                    p.currency, v.stock_available, p.category_id, v.weight_grams
              FROM cart_lines c JOIN products p ON p.id = c.product_id JOIN product_variants v ON v.id = c.variant_id
              WHERE c.user_id = $1 AND p.status = 'active' AND v.status = 'active' ORDER BY ",
             $order
@@ -72,6 +76,8 @@ fn cart_line_from(r: &Row) -> Result<CartLine, StoreError> {
         currency: r.try_get("currency")?,
         quantity: r.try_get("quantity")?,
         stock_available: r.try_get("stock_available")?,
+        category_id: r.try_get("category_id")?,
+        weight_grams: r.try_get("weight_grams")?,
     })
 }
 

@@ -89,12 +89,36 @@ const CHECKS: &[(&str, &str)] = &[
              OR (o.status IN ('pending_payment', 'paid', 'shipped', 'received') AND CAST(COALESCE(SUM(d.returned), 0) AS BIGINT) <> 0)",
     ),
     (
-        "every order's totals add up",
+        "every order's totals add up: lines less their discounts, plus shipping (plus tax when prices exclude it)",
         "SELECT 'order ' || CAST(o.id AS TEXT) AS subject, 'subtotal ' || CAST(o.subtotal AS TEXT) || ', lines ' ||
-                CAST(CAST(COALESCE(SUM(i.line_total), 0) AS BIGINT) AS TEXT) AS detail
+                CAST(CAST(COALESCE(SUM(i.line_total), 0) AS BIGINT) AS TEXT) || ', discounts ' ||
+                CAST(o.discount_total AS TEXT) || ', total ' || CAST(o.total AS TEXT) AS detail
          FROM orders o LEFT JOIN order_items i ON i.order_id = o.id
-         GROUP BY o.id, o.subtotal, o.shipping_fee, o.total
-         HAVING o.subtotal <> CAST(COALESCE(SUM(i.line_total), 0) AS BIGINT) OR o.total <> o.subtotal + o.shipping_fee",
+         GROUP BY o.id, o.subtotal, o.shipping_fee, o.total, o.discount_total, o.shipping_discount, o.tax_total, o.shipping_tax, o.tax_mode
+         HAVING o.subtotal <> CAST(COALESCE(SUM(i.line_total), 0) AS BIGINT)
+             OR o.discount_total <> CAST(COALESCE(SUM(i.discount), 0) AS BIGINT) + o.shipping_discount
+             OR o.tax_total <> CAST(COALESCE(SUM(i.tax), 0) AS BIGINT) + o.shipping_tax
+             OR o.total <> o.subtotal - (o.discount_total - o.shipping_discount) + o.shipping_fee
+                           + CASE WHEN o.tax_mode = 'exclusive' THEN o.tax_total ELSE 0 END",
+    ),
+    (
+        "no order line is discounted below nothing, and its discounts add up",
+        "SELECT 'order line ' || CAST(i.id AS TEXT) AS subject,
+                'line_total ' || CAST(i.line_total AS TEXT) || ', discount ' || CAST(i.discount AS TEXT) AS detail
+         FROM order_items i
+         WHERE i.discount < 0 OR i.discount > i.line_total OR i.tax < 0",
+    ),
+    (
+        "every coupon's use count is the orders holding it (cancelled orders give theirs back)",
+        "SELECT 'coupon ' || c.code AS subject,
+                'used ' || CAST(c.used AS TEXT) || ' but held by ' ||
+                CAST((SELECT COUNT(*) FROM coupon_redemptions r JOIN orders o ON o.id = r.order_id
+                      WHERE r.coupon_id = c.id AND r.released_at IS NULL AND o.status <> 'cancelled') AS TEXT) ||
+                ' orders' AS detail
+         FROM coupons c
+         WHERE c.used <> (SELECT COUNT(*) FROM coupon_redemptions r JOIN orders o ON o.id = r.order_id
+                          WHERE r.coupon_id = c.id AND r.released_at IS NULL AND o.status <> 'cancelled')
+            OR (c.usage_limit IS NOT NULL AND c.used > c.usage_limit)",
     ),
     (
         "refunds never exceed what was paid, and match the refunds paid out",

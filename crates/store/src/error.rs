@@ -53,6 +53,10 @@ pub enum StoreError {
     /// Ordering from an empty cart.
     #[error("the cart is empty")]
     EmptyCart,
+    /// The cart cannot be priced or ordered as asked (no shipping method for the address,
+    /// a coupon that does not apply).
+    #[error(transparent)]
+    Pricing(#[from] crate::pricing::PricingRefusal),
     /// The cart holds products priced in different currencies.
     #[error("the cart mixes currencies; order each currency separately")]
     MixedCurrencies,

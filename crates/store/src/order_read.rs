@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use emporium_domain::address::AddressSnapshot;
 use emporium_domain::order::OrderStatus;
 use emporium_domain::payment::PaymentStatus;
+use emporium_domain::pricing::{Discount, PricedCart};
 use emporium_domain::time::Timestamp;
 
 use crate::db::{Conn, Row, Value, parse_column, query, query_scalar};
@@ -37,6 +38,37 @@ pub struct OrderItem {
     pub line_total: i64,
     /// FIFO cost of goods of these units.
     pub cost: i64,
+    /// The discounts on it, as `(source, amount)`: `promotion:12`, `coupon:SPRING10`.
+    pub discounts: Vec<(String, i64)>,
+    /// Σ discounts: the line was paid `line_total − discount`.
+    pub discount: i64,
+    /// The tax in (inclusive) or on (exclusive) what was paid for it.
+    pub tax: i64,
+}
+
+impl OrderItem {
+    /// What the buyer paid for the line: its total after its discounts (what a refund
+    /// of the line returns at most).
+    pub fn net(&self) -> i64 {
+        self.line_total - self.discount
+    }
+}
+
+/// A promotion or coupon considered when the order was priced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OfferRecord {
+    /// `promotion` or `coupon`.
+    pub kind: String,
+    /// The promotion's or coupon's id (none for a code that named no coupon).
+    pub id: Option<i64>,
+    /// The promotion's name or the coupon's code, as they were.
+    pub label: String,
+    /// Whether it took something off.
+    pub applied: bool,
+    /// What it took off, minor units.
+    pub amount: i64,
+    /// Why not, when not applied (a `Reason` code).
+    pub reason: Option<String>,
 }
 
 /// The payment of an order (the latest attempt).
@@ -97,8 +129,24 @@ pub struct Order {
     pub subtotal: i64,
     /// Shipping.
     pub shipping_fee: i64,
-    /// subtotal + shipping.
+    /// subtotal − discounts + shipping (+ tax when prices exclude it).
     pub total: i64,
+    /// Every discount: the lines' and the shipping's.
+    pub discount_total: i64,
+    /// The part of `discount_total` taken off shipping (`shipping_fee` is after it).
+    pub shipping_discount: i64,
+    /// Tax of the lines and the shipping, in (inclusive) or on (exclusive) the prices.
+    pub tax_total: i64,
+    /// The shipping's part of `tax_total`.
+    pub shipping_tax: i64,
+    /// `inclusive` or `exclusive`.
+    pub tax_mode: String,
+    /// The shipping method chosen (none on orders placed before methods existed).
+    pub shipping_method_id: Option<i64>,
+    /// Its name then.
+    pub shipping_method: Option<String>,
+    /// The promotions and coupons considered, applied or not.
+    pub offers: Vec<OfferRecord>,
     /// Received from the buyer.
     pub paid_amount: i64,
     /// Paid back.
@@ -166,6 +214,14 @@ pub(crate) fn order_from(row: &Row, sealer: &Sealer) -> Result<Order, StoreError
         subtotal: row.try_get("subtotal")?,
         shipping_fee: row.try_get("shipping_fee")?,
         total: row.try_get("total")?,
+        discount_total: row.try_get("discount_total")?,
+        shipping_discount: row.try_get("shipping_discount")?,
+        tax_total: row.try_get("tax_total")?,
+        shipping_tax: row.try_get("shipping_tax")?,
+        tax_mode: row.try_get("tax_mode")?,
+        shipping_method_id: row.try_get("shipping_method_id")?,
+        shipping_method: row.try_get("shipping_method")?,
+        offers: decode_offers(&row.try_get::<String, _>("offers")?),
         paid_amount: row.try_get("paid_amount")?,
         refunded_amount: row.try_get("refunded_amount")?,
         address: AddressSnapshot::from_lines(&address),
@@ -197,7 +253,72 @@ pub(crate) fn item_from(r: &Row) -> Result<OrderItem, StoreError> {
         quantity: r.try_get("quantity")?,
         line_total: r.try_get("line_total")?,
         cost: r.try_get("cost")?,
+        discounts: decode_discounts(&r.try_get::<String, _>("discounts")?),
+        discount: r.try_get("discount")?,
+        tax: r.try_get("tax")?,
     })
+}
+
+/// A line's discounts as stored: `source<TAB>amount` per line of text.
+pub(crate) fn encode_discounts(discounts: &[Discount]) -> String {
+    discounts
+        .iter()
+        .map(|d| format!("{}\t{}", d.source, d.amount))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn decode_discounts(text: &str) -> Vec<(String, i64)> {
+    text.lines()
+        .filter_map(|l| {
+            let (source, amount) = l.split_once('\t')?;
+            Some((source.to_owned(), amount.parse().ok()?))
+        })
+        .collect()
+}
+
+/// The offers considered, as stored: `kind<TAB>id<TAB>label<TAB>applied<TAB>amount<TAB>reason`
+/// per line of text (names and codes are single lines without tabs).
+pub(crate) fn encode_offers(priced: &PricedCart) -> String {
+    let promotions = priced.promotions.iter().map(|p| {
+        let reason = p.reason.map_or("", |r| r.as_str());
+        format!(
+            "promotion\t{}\t{}\t{}\t{}\t{reason}",
+            p.id,
+            p.name,
+            u8::from(p.applied),
+            p.amount
+        )
+    });
+    let coupons = priced.coupons.iter().map(|c| {
+        let reason = c.reason.map_or("", |r| r.as_str());
+        let id = c.coupon_id.map(|id| id.to_string()).unwrap_or_default();
+        format!(
+            "coupon\t{id}\t{}\t{}\t{}\t{reason}",
+            c.code,
+            u8::from(c.applied),
+            c.amount
+        )
+    });
+    promotions.chain(coupons).collect::<Vec<_>>().join("\n")
+}
+
+fn decode_offers(text: &str) -> Vec<OfferRecord> {
+    text.lines()
+        .filter_map(|l| {
+            let mut f = l.split('\t');
+            let (kind, id, label, applied, amount, reason) =
+                (f.next()?, f.next()?, f.next()?, f.next()?, f.next()?, f.next()?);
+            Some(OfferRecord {
+                kind: kind.to_owned(),
+                id: id.parse().ok(),
+                label: label.to_owned(),
+                applied: applied == "1",
+                amount: amount.parse().ok()?,
+                reason: Some(reason.to_owned()).filter(|r| !r.is_empty()),
+            })
+        })
+        .collect()
 }
 
 /// An order line's options as stored: `name<TAB>value` per line (names and values never

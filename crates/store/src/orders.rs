@@ -6,14 +6,21 @@
 use emporium_domain::address::AddressSnapshot;
 use emporium_domain::inventory::Units;
 use emporium_domain::order::{self, InvalidTransition, OrderEvent, OrderStatus};
-use emporium_domain::pricing::{CartItem, price_cart};
+use emporium_domain::pricing::priced::Reason;
+use emporium_domain::pricing::shipping::Destination;
+use emporium_domain::pricing::{CartItem, PricedCart, Rules, price_cart};
 use emporium_domain::time::Timestamp;
 
 use crate::cart::{CartLine, cart_lines_in, clear_cart_in};
+use crate::categories::CategoryTree;
 use crate::db::{Conn, parse_column, query, query_scalar};
 use crate::idempotency::{AnswerKind, IdempotencyKey, Idempotent, Render, StoredAnswer, remember_answer_in};
 use crate::inventory::{StockItem, draw_fifo, open_draws, return_draws};
-use crate::order_read::{Order, TrackingEvent, address_context, encode_options, item_from, order_from, order_in};
+use crate::order_read::{
+    Order, TrackingEvent, address_context, encode_discounts, encode_offers, encode_options, item_from, order_from,
+    order_in,
+};
+use crate::pricing::{PricingRefusal, price_lines_in};
 use crate::sealed::context;
 use crate::{Sealer, Store, StoreError};
 
@@ -28,6 +35,10 @@ pub struct PlaceOrder {
     pub note: Option<String>,
     /// When an unpaid order is cancelled.
     pub pay_deadline: Timestamp,
+    /// The shipping method chosen (`None`: the first offered for the address).
+    pub shipping_method_id: Option<i64>,
+    /// Coupon codes typed (any case); each must apply, or nothing is placed.
+    pub coupon_codes: Vec<String>,
 }
 
 impl Store {
@@ -48,9 +59,13 @@ impl Store {
         let open = |body| self.sealer().open(&body_context, body);
         let key = idempotency.clone();
         let seal_context = body_context.clone();
+        // The rules other than coupons (kept a few seconds) and the category tree are read
+        // before the transaction; the coupons inside it, where their use is counted.
+        let rules = self.pricing_rules().await?;
+        let tree = self.category_tree().await?;
         self.idempotent(key, open, move |conn| {
             Box::pin(async move {
-                let order = place_order_in(conn, &sealer, &request, now).await?;
+                let order = place_order_in(conn, &sealer, &request, (&rules, &tree), now).await?;
                 if let Some(key) = &idempotency {
                     let answer = StoredAnswer {
                         kind: AnswerKind::Order,
@@ -138,24 +153,50 @@ async fn place_order_in(
     conn: &mut Conn,
     sealer: &Sealer,
     request: &PlaceOrder,
+    (rules, tree): (&Rules, &CategoryTree),
     now: Timestamp,
 ) -> Result<Order, StoreError> {
-    let address = snapshot_address_in(conn, sealer, request.user_id, request.address_id).await?;
-    let address = sealer.seal(&address_context(request.user_id), &address.to_lines())?;
+    let snapshot = snapshot_address_in(conn, sealer, request.user_id, request.address_id).await?;
+    let address = sealer.seal(&address_context(request.user_id), &snapshot.to_lines())?;
     let lines = cart_lines_in(conn, request.user_id).await?;
     // Refused here, before anything is written, when a line asks for more than is on
     // hand: in a flash sale nearly every attempt ends here, and then costs two reads
     // instead of six statements and a rollback (and on PostgreSQL no wait on the
     // product's row lock). The draws below still decide for the attempts that pass.
-    let priced = price_cart(&lines.iter().map(CartLine::as_item).collect::<Vec<CartItem<'_>>>())?;
+    let quick = price_cart(&lines.iter().map(CartLine::as_item).collect::<Vec<CartItem<'_>>>())?;
+    let priced = price_lines_in(
+        conn,
+        rules,
+        tree,
+        &lines,
+        Some(request.user_id),
+        Destination::from(&snapshot),
+        request.shipping_method_id,
+        &request.coupon_codes,
+        now,
+    )
+    .await??
+    .priced;
+    // Every code typed must apply: an order never goes through without a discount the
+    // shopper asked for.
+    if let Some(refused) = priced.coupons.iter().find(|c| !c.applied) {
+        return Err(PricingRefusal::Coupon {
+            code: refused.code.clone(),
+            reason: refused.reason.map_or("not_applicable", Reason::as_str),
+        }
+        .into());
+    }
+    let line_discounts: i64 = priced.lines.iter().map(|l| l.subtotal - l.net).sum();
+    let shipping_discount = priced.shipping.base_fee - priced.shipping.fee;
     // The new order is assembled from what the inserts return rather than read back
     // afterwards: on SQLite every statement is a hand-off to the one writer connection.
     let order_row = query(
-        "INSERT INTO orders (user_id, status, currency, subtotal, shipping_fee, total, address, note, pay_deadline, created_at)
-         VALUES ($1, 'pending_payment', $2, $3, $4, $5, $6, $7, $8, $9) RETURNING *",
+        "INSERT INTO orders (user_id, status, currency, subtotal, shipping_fee, total, address, note, pay_deadline, created_at,
+                             discount_total, shipping_discount, tax_total, shipping_tax, tax_mode, shipping_method_id, shipping_method, offers)
+         VALUES ($1, 'pending_payment', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING *",
     )
     .bind(request.user_id)
-    .bind(&priced.currency)
+    .bind(&quick.currency)
     .bind(priced.subtotal)
     .bind(priced.shipping_fee)
     .bind(priced.total)
@@ -163,15 +204,25 @@ async fn place_order_in(
     .bind(&request.note)
     .bind(request.pay_deadline.millis())
     .bind(now.millis())
+    .bind(line_discounts + shipping_discount)
+    .bind(shipping_discount)
+    .bind(priced.tax_total)
+    .bind(priced.shipping.tax)
+    .bind(priced.tax_mode.as_str())
+    .bind(priced.shipping.method_id)
+    .bind(&priced.shipping.name)
+    .bind(encode_offers(&priced))
     .fetch_one(&mut *conn)
     .await?;
     let mut order = order_from(&order_row, sealer)?;
+    redeem_coupons_in(conn, &priced, order.id, request.user_id, now).await?;
     // `cart_lines_in` answers the lines in (product, variant) order, so concurrent orders
-    // lock products in one order on PostgreSQL.
-    for line in &lines {
+    // lock products in one order on PostgreSQL; the engine keeps the lines' order.
+    for (line, charged) in lines.iter().zip(&priced.lines) {
         let item = query(
-            "INSERT INTO order_items (order_id, product_id, variant_id, name, sku, options, unit_price, quantity, line_total, cost)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0) RETURNING *",
+            "INSERT INTO order_items (order_id, product_id, variant_id, name, sku, options, unit_price, quantity, line_total, cost,
+                                      discounts, discount, tax)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, $10, $11, $12) RETURNING *",
         )
         .bind(order.id)
         .bind(line.product_id)
@@ -181,7 +232,10 @@ async fn place_order_in(
         .bind(encode_options(&line.options))
         .bind(line.unit_price)
         .bind(line.quantity)
-        .bind(line.unit_price * line.quantity)
+        .bind(charged.subtotal)
+        .bind(encode_discounts(&charged.discounts))
+        .bind(charged.subtotal - charged.net)
+        .bind(charged.tax)
         .fetch_one(&mut *conn)
         .await?;
         let mut item = item_from(&item)?;
@@ -207,9 +261,62 @@ async fn place_order_in(
     Ok(order)
 }
 
+/// Counts a use of every coupon the order applied, each only while below its limit: the
+/// conditional update is what keeps a 100-use code at 100 orders under any concurrency
+/// (on PostgreSQL it also waits for a concurrent order holding the coupon's row).
+async fn redeem_coupons_in(
+    conn: &mut Conn,
+    priced: &PricedCart,
+    order_id: i64,
+    user_id: i64,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    for coupon in priced.coupons.iter().filter(|c| c.applied) {
+        let Some(coupon_id) = coupon.coupon_id else { continue };
+        let counted =
+            query("UPDATE coupons SET used = used + 1 WHERE id = $1 AND (usage_limit IS NULL OR used < usage_limit)")
+                .bind(coupon_id)
+                .execute(&mut *conn)
+                .await?;
+        if counted.rows_affected() == 0 {
+            return Err(PricingRefusal::Coupon {
+                code: coupon.code.clone(),
+                reason: Reason::UsageLimitReached.as_str(),
+            }
+            .into());
+        }
+        query("INSERT INTO coupon_redemptions (coupon_id, order_id, user_id, amount, created_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(coupon_id)
+            .bind(order_id)
+            .bind(user_id)
+            .bind(coupon.amount)
+            .bind(now.millis())
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Gives back the coupon uses of a cancelled order.
+async fn release_coupons_in(conn: &mut Conn, order_id: i64, now: Timestamp) -> Result<(), StoreError> {
+    query(
+        "UPDATE coupons SET used = used - 1 WHERE id IN
+           (SELECT coupon_id FROM coupon_redemptions WHERE order_id = $1 AND released_at IS NULL)",
+    )
+    .bind(order_id)
+    .execute(&mut *conn)
+    .await?;
+    query("UPDATE coupon_redemptions SET released_at = $1 WHERE order_id = $2 AND released_at IS NULL")
+        .bind(now.millis())
+        .bind(order_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
 /// One of the buyer's addresses as the order keeps it, opened from the address book's
 /// sealed columns (each sealed on its own; the country is not personal).
-async fn snapshot_address_in(
+pub(crate) async fn snapshot_address_in(
     conn: &mut Conn,
     sealer: &Sealer,
     user_id: i64,
@@ -251,6 +358,7 @@ async fn cancel_order_in(
 ) -> Result<Order, StoreError> {
     move_order(conn, order_id, owner, event, actor, None, now).await?;
     return_order_stock(conn, order_id, now).await?;
+    release_coupons_in(conn, order_id, now).await?;
     order_in(conn, sealer, order_id)
         .await?
         .ok_or(StoreError::NotFound("order"))

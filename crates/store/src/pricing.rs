@@ -18,11 +18,18 @@ use emporium_domain::money::{Amount, Currency};
 use emporium_domain::pricing::coupon::{Coupon, CouponCode, CouponKind};
 use emporium_domain::pricing::promotion::{BuyNGetM, Promotion, PromotionKind, ThresholdTier, ThresholdTiers};
 use emporium_domain::pricing::rules::{Percent, Rules, Schedule, Targets};
+use emporium_domain::pricing::shipping::Destination;
 use emporium_domain::pricing::shipping::{ShippingMethod, ShippingRule, ShippingZone, WeightTier, WeightTiers};
 use emporium_domain::pricing::tax::{CategoryTaxRate, TaxMode, TaxRate};
+use emporium_domain::pricing::{
+    Checkout, Customer, Line, PriceError, PricedCart, ShippingOption, price, shipping_options,
+};
 use emporium_domain::time::Timestamp;
 
+use crate::cart::{CartLine, cart_lines_in};
+use crate::categories::CategoryTree;
 use crate::db::{Conn, On, Row, Value, query};
+use crate::orders::snapshot_address_in;
 use crate::sql::Sql;
 use crate::{Store, StoreError};
 
@@ -363,5 +370,150 @@ impl Store {
         let rules = Arc::new(read_rules(self.reader().into()).await?);
         self.rules.put(generation, Arc::clone(&rules));
         Ok(rules)
+    }
+}
+
+/// A cart priced for one shopper: what the engine answered, for the lines it was given.
+#[derive(Debug, Clone)]
+pub struct CartPricing {
+    /// The engine's answer.
+    pub priced: PricedCart,
+    /// The shipping methods offered for this cart and address (for choosing).
+    pub options: Vec<ShippingOption>,
+}
+
+/// Why a cart cannot be priced or ordered as asked.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PricingRefusal {
+    /// The engine refused the cart (no shipping method for the address, …).
+    #[error("{0}")]
+    Price(#[from] PriceError),
+    /// A code typed on an order does not apply (an order is never placed without a code
+    /// the shopper asked for).
+    #[error("coupon {code} cannot be applied: {reason}")]
+    Coupon {
+        /// The code, upper case.
+        code: String,
+        /// Why, a [`emporium_domain::pricing::priced::Reason`] code.
+        reason: &'static str,
+    },
+}
+
+/// Cart lines as the engine takes them.
+fn engine_lines(tree: &CategoryTree, lines: &[CartLine]) -> Result<Vec<Line>, StoreError> {
+    lines
+        .iter()
+        .map(|l| -> Result<Line, StoreError> {
+            // The engine wants the line's own category first, then its ancestors.
+            let mut category_ids: Vec<i64> = l
+                .category_id
+                .map(|c| tree.path(c).iter().map(|c| c.id).collect())
+                .unwrap_or_default();
+            category_ids.reverse();
+            Ok(Line {
+                product_id: l.product_id,
+                variant_id: l.variant_id,
+                category_ids,
+                unit_price: l.unit_price,
+                currency: Currency::parse("currency", &l.currency).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                quantity: l.quantity,
+                weight_grams: l.weight_grams,
+            })
+        })
+        .collect()
+}
+
+/// Prices `lines` for `user_id` (`None`: a guest) shipping to `destination`, with the
+/// coupons the typed codes name as they are in `conn` now (inside an order's
+/// transaction, the use counts that transaction will raise).
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn price_lines_in(
+    conn: &mut Conn,
+    rules: &Rules,
+    tree: &CategoryTree,
+    lines: &[CartLine],
+    user_id: Option<i64>,
+    destination: Destination,
+    shipping_method_id: Option<i64>,
+    coupon_codes: &[String],
+    now: Timestamp,
+) -> Result<Result<CartPricing, PricingRefusal>, StoreError> {
+    let codes: Vec<String> = coupon_codes
+        .iter()
+        .map(|c| c.trim().to_ascii_uppercase())
+        .filter(|c| !c.is_empty())
+        .collect();
+    let coupons = coupons_named_in(conn, &codes).await?;
+    let coupon_uses = match user_id {
+        Some(user) => coupon_uses_in(conn, user, &coupons.iter().map(|c| c.id).collect::<Vec<_>>()).await?,
+        None => BTreeMap::new(),
+    };
+    let engine_lines = engine_lines(tree, lines)?;
+    let rules = Rules {
+        coupons,
+        ..rules.clone()
+    };
+    let options = shipping_options(&engine_lines, &destination, &rules);
+    let checkout = Checkout {
+        lines: engine_lines,
+        customer: Customer {
+            id: user_id,
+            coupon_uses,
+        },
+        destination,
+        shipping_method_id,
+        coupon_codes: codes,
+        now,
+    };
+    Ok(price(&checkout, &rules)
+        .map(|priced| CartPricing { priced, options })
+        .map_err(PricingRefusal::from))
+}
+
+impl Store {
+    /// Prices `user_id`'s cart as an order placed now would be (`POST /cart/price`), to
+    /// one of their addresses; the shipping methods offered come with it. Nothing is
+    /// written and no coupon use is counted; a code that does not apply is reported in
+    /// the answer, not refused.
+    pub async fn price_cart(
+        &self,
+        user_id: i64,
+        address_id: i64,
+        shipping_method_id: Option<i64>,
+        coupon_codes: &[String],
+        now: Timestamp,
+    ) -> Result<Result<CartPricing, PricingRefusal>, StoreError> {
+        let rules = self.pricing_rules().await?;
+        let tree = self.category_tree().await?;
+        let mut conn = Conn::Pooled(self.reader().acquire().await?);
+        let snapshot = snapshot_address_in(&mut conn, self.sealer(), user_id, address_id).await?;
+        let lines = cart_lines_in(&mut conn, user_id).await?;
+        if lines.is_empty() {
+            return Err(StoreError::EmptyCart);
+        }
+        price_lines_in(
+            &mut conn,
+            &rules,
+            &tree,
+            &lines,
+            Some(user_id),
+            Destination::from(&snapshot),
+            shipping_method_id,
+            coupon_codes,
+            now,
+        )
+        .await
+    }
+
+    /// The shipping methods offered for `user_id`'s cart (possibly empty) to one of their
+    /// addresses, each with its fee for the cart at list prices.
+    pub async fn shipping_options(&self, user_id: i64, address_id: i64) -> Result<Vec<ShippingOption>, StoreError> {
+        let rules = self.pricing_rules().await?;
+        let tree = self.category_tree().await?;
+        let mut conn = Conn::Pooled(self.reader().acquire().await?);
+        let snapshot = snapshot_address_in(&mut conn, self.sealer(), user_id, address_id).await?;
+        let lines = cart_lines_in(&mut conn, user_id).await?;
+        let lines = engine_lines(&tree, &lines)?;
+        Ok(shipping_options(&lines, &Destination::from(&snapshot), &rules))
     }
 }

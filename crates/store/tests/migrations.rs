@@ -177,6 +177,8 @@ async fn answers_remembered_before_0006_replay_after_it(db: TestDb) {
             address_id: 1,
             note: None,
             pay_deadline: NOW.plus(Duration::from_secs(1800)),
+            shipping_method_id: None,
+            coupon_codes: Vec::new(),
         };
         store.place_order(request, Some(key(scope)), std::sync::Arc::new(|_| String::new()), NOW)
     };

@@ -72,6 +72,8 @@ async fn paid_order(store: &Store, (user, address): (i64, i64), variant: i64, un
         address_id: address,
         note: None,
         pay_deadline: at.plus(Duration::from_secs(1800)),
+        shipping_method_id: None,
+        coupon_codes: Vec::new(),
     };
     let Idempotent::Fresh(order) = store
         .place_order(request, None, std::sync::Arc::new(|_| String::new()), at)

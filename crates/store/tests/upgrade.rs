@@ -253,6 +253,8 @@ async fn upgrades_with_nothing_lost(url: &str) {
         address_id: address,
         note: None,
         pay_deadline: now.plus(Duration::from_secs(1800)),
+        shipping_method_id: None,
+        coupon_codes: Vec::new(),
     };
     let Idempotent::Fresh(order) = store
         .place_order(request, None, std::sync::Arc::new(|_| String::new()), now)

@@ -271,6 +271,8 @@ async fn a_flash_sale_on_one_variant_never_oversells_it(db: TestDb) {
                         address_id: address.id,
                         note: None,
                         pay_deadline: NOW.plus(Duration::from_secs(1800)),
+                        shipping_method_id: None,
+                        coupon_codes: Vec::new(),
                     },
                     None,
                     Arc::new(|_| String::new()),

@@ -138,6 +138,8 @@ pub async fn place_order(State(state): State<AppState>, Posted { visitor, form }
     let checkout = Checkout {
         address_id,
         note: Some(form.note.clone()).filter(|n| !n.trim().is_empty()),
+        shipping_method_id: None,
+        coupon_codes: Vec::new(),
     };
     // The form's nonce is the key, so a double submit places one order; the page keeps
     // the order's id as its answer, to send a resubmission to the same order.

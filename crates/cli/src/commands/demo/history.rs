@@ -149,6 +149,8 @@ async fn buy(
         address_id,
         note: None,
         pay_deadline: now.plus(std::time::Duration::from_secs(1_800)),
+        shipping_method_id: None,
+        coupon_codes: Vec::new(),
     };
     let order = match store
         .place_order(request, None, std::sync::Arc::new(|_| String::new()), now)
