@@ -68,6 +68,8 @@ const ROUTES: &[(&str, &str, Access)] = &[
     ("PUT", "/api/v1/cart/items/{product_id}", Caller),
     ("PUT", "/api/v1/cart/lines/{variant_id}", Caller),
     ("DELETE", "/api/v1/cart/lines/{variant_id}", Caller),
+    ("POST", "/api/v1/cart/price", Owned),
+    ("GET", "/api/v1/shipping-methods", Owned),
     ("POST", "/api/v1/products/{id}/variants", Staff),
     ("PATCH", "/api/v1/products/{id}/variants/{variant_id}", Staff),
     ("DELETE", "/api/v1/products/{id}/variants/{variant_id}", Staff),
@@ -462,6 +464,8 @@ fn call_for(fx: &Fixture, who: Who, method: &str, template: &str) -> Call {
             Some(json!({"quantity": 3})),
         ),
         ("DELETE", "/api/v1/cart/lines/{variant_id}") => (format!("/api/v1/cart/lines/{}", fx.cup_variant), None),
+        ("POST", "/api/v1/cart/price") => (template.to_owned(), Some(json!({"address_id": fx.address}))),
+        ("GET", "/api/v1/shipping-methods") => (format!("/api/v1/shipping-methods?address_id={}", fx.address), None),
         ("POST", "/api/v1/products/{id}/variants") => (
             format!("/api/v1/products/{}/variants", fx.shirt),
             Some(json!({"option_values": ["M"], "price": 10_900, "sku": "SHIRT-M"})),
