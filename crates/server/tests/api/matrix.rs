@@ -382,6 +382,9 @@ async fn fixture(app: &TestApp) -> Fixture {
     }
     let tea_category_id = tea_category["id"].as_i64().unwrap();
     let rules = crate::pricing_rules::matrix_rules(app, &staff, tea_category_id).await;
+    // The listing's facets come from the index: let it hold the fixture before the
+    // snapshots compare listings (a follower poll between two of them would differ).
+    app.catch_up_search().await;
     Fixture {
         rules,
         tokens: vec![
