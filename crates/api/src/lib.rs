@@ -17,7 +17,6 @@ pub mod ops;
 pub mod orders;
 mod params;
 pub mod payments;
-pub mod pricing_rules;
 pub mod recommendations;
 pub mod reviews;
 pub mod sandbox;
@@ -26,6 +25,7 @@ pub mod variants;
 pub mod error;
 pub mod extract;
 pub mod images;
+pub mod pricing_rules;
 
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
