@@ -831,6 +831,19 @@ async fn staff_keep_tax_rates_and_settings(app: TestApp) {
     not_found(&app, &staff, Method::DELETE, &path, None).await;
     let rates = app.get_json("/api/v1/tax-rates", Some(&staff)).await;
     assert_eq!(rates["data"][0]["id"], everywhere["id"]);
+    // Removing an empty category removes its rates with it.
+    let gone = app
+        .send(
+            Method::DELETE,
+            &format!("/api/v1/categories/{books}"),
+            Some(&staff),
+            None,
+        )
+        .await;
+    assert_eq!(gone.status(), StatusCode::NO_CONTENT);
+    let rates = app.get_json("/api/v1/tax-rates", Some(&staff)).await;
+    assert_eq!(rates["data"], json!([]));
+    assert!(app.store.pricing_rules().await.unwrap().tax.categories.is_empty());
     let alice = app.customer("alice").await;
     let denied = app
         .send(Method::PUT, "/api/v1/tax-settings", Some(&alice), Some(set))
