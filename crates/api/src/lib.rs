@@ -26,6 +26,7 @@ pub mod variants;
 pub mod error;
 pub mod extract;
 pub mod images;
+pub mod pricing_rules;
 
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -52,6 +53,7 @@ pub use error::{ApiError, ApiResult, Problem};
         (name = "reviews", description = "Reviews by verified buyers, and their moderation"),
         (name = "recommendations", description = "Collaborative filtering: also bought, and for you"),
         (name = "operations", description = "Health, readiness, metrics and staff reports"),
+        (name = "pricing", description = "Pricing rules (staff): shipping zones and methods, promotions, coupons, tax"),
     )
 )]
 struct ApiDoc;
@@ -127,9 +129,46 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(ops::healthz))
         .routes(routes!(ops::readyz))
         .routes(routes!(ops::metrics))
-        .routes(routes!(admin::get_stats));
+        .routes(routes!(admin::get_stats))
+        .merge(pricing_rules_routes());
     openapi::complete(router.get_openapi_mut());
     router
+}
+
+/// The staff's pricing-rule routes (`pricing_rules`).
+fn pricing_rules_routes() -> OpenApiRouter<AppState> {
+    use pricing_rules::{coupons, promotions, tax};
+    OpenApiRouter::new()
+        .routes(routes!(
+            pricing_rules::list_shipping_zones,
+            pricing_rules::create_shipping_zone
+        ))
+        .routes(routes!(
+            pricing_rules::get_shipping_zone,
+            pricing_rules::update_shipping_zone,
+            pricing_rules::delete_shipping_zone
+        ))
+        .routes(routes!(pricing_rules::create_shipping_method))
+        .routes(routes!(
+            pricing_rules::update_shipping_method,
+            pricing_rules::delete_shipping_method
+        ))
+        .routes(routes!(promotions::list_promotions, promotions::create_promotion))
+        .routes(routes!(
+            promotions::get_promotion,
+            promotions::update_promotion,
+            promotions::delete_promotion
+        ))
+        .routes(routes!(coupons::list_coupons, coupons::create_coupon))
+        .routes(routes!(coupons::create_coupon_batch))
+        .routes(routes!(
+            coupons::get_coupon,
+            coupons::update_coupon,
+            coupons::delete_coupon
+        ))
+        .routes(routes!(tax::list_tax_rates, tax::create_tax_rate))
+        .routes(routes!(tax::delete_tax_rate))
+        .routes(routes!(tax::get_tax_settings, tax::set_tax_settings))
 }
 
 /// The `{data, next_cursor}` envelope every list answers with (API.md §2).

@@ -27,6 +27,7 @@ pub mod orders;
 pub mod paging;
 pub mod passwords;
 pub mod payments;
+pub mod pricing_rules;
 pub mod recommendations;
 pub mod reports;
 pub mod reviews;

@@ -364,7 +364,7 @@ impl Store {
     }
 
     /// Deletes a category that holds no products and no categories
-    /// ([`StoreError::CategoryInUse`] otherwise).
+    /// ([`StoreError::CategoryInUse`] otherwise), with its tax rates.
     pub async fn delete_category(&self, id: i64) -> Result<(), StoreError> {
         let out = self
             .write(move |conn| {
@@ -383,6 +383,11 @@ impl Store {
                         .bind(id)
                         .execute(&mut *conn)
                         .await?;
+                    // Its tax rates mean nothing without it (and would block the delete).
+                    query("DELETE FROM tax_rates WHERE category_id = $1")
+                        .bind(id)
+                        .execute(&mut *conn)
+                        .await?;
                     query("DELETE FROM categories WHERE id = $1")
                         .bind(id)
                         .execute(&mut *conn)
@@ -392,6 +397,7 @@ impl Store {
             })
             .await;
         self.categories.clear();
+        self.rules.clear();
         out
     }
 }

@@ -32,6 +32,7 @@ pub mod order_read;
 pub mod orders;
 pub mod payments;
 pub mod pricing;
+pub mod pricing_admin;
 mod product_cache;
 pub mod product_images;
 pub mod recommendations;

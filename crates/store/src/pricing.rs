@@ -37,9 +37,9 @@ use crate::{Store, StoreError};
 pub const RULES_TTL: Duration = Duration::from_secs(5);
 
 /// Settings keys of the tax configuration.
-const TAX_MODE: &str = "tax.mode";
-const TAX_DEFAULT_RATE: &str = "tax.default_rate";
-const TAX_SHIPPING_RATE: &str = "tax.shipping_rate";
+pub(crate) const TAX_MODE: &str = "tax.mode";
+pub(crate) const TAX_DEFAULT_RATE: &str = "tax.default_rate";
+pub(crate) const TAX_SHIPPING_RATE: &str = "tax.shipping_rate";
 
 /// The kept rules (without coupons) and a generation, as the category tree is kept
 /// (`categories.rs`): a read that began before a change does not put back what it read.
@@ -139,7 +139,7 @@ fn schedule(row: &Row) -> Result<Schedule, StoreError> {
     Schedule::new(at("starts_at")?, at("ends_at")?).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
-fn method_from(row: &Row) -> Result<ShippingMethod, StoreError> {
+pub(crate) fn method_from(row: &Row) -> Result<ShippingMethod, StoreError> {
     let id: i64 = row.try_get("id")?;
     let kind: String = row.try_get("rule")?;
     let rule = match kind.as_str() {
@@ -175,7 +175,7 @@ fn method_from(row: &Row) -> Result<ShippingMethod, StoreError> {
     .map_err(|e| corrupt("shipping method", id, format!("{:?}", e.0)))
 }
 
-fn promotion_from(row: &Row) -> Result<Promotion, StoreError> {
+pub(crate) fn promotion_from(row: &Row) -> Result<Promotion, StoreError> {
     let id: i64 = row.try_get("id")?;
     let bad = |e: FieldError| corrupt("promotion", id, e);
     let value: i64 = row.try_get("value")?;

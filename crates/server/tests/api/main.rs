@@ -18,6 +18,7 @@ mod matrix;
 mod me;
 mod media_s3;
 mod orders;
+mod pricing_rules;
 mod recommendations;
 mod refund_recovery;
 mod reviews;

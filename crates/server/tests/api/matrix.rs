@@ -94,6 +94,30 @@ const ROUTES: &[(&str, &str, Access)] = &[
     ("GET", "/api/v1/products/{id}/also-bought", Public),
     ("GET", "/api/v1/me/recommendations", Caller),
     ("GET", "/api/v1/admin/stats", Staff),
+    ("GET", "/api/v1/shipping-zones", Staff),
+    ("POST", "/api/v1/shipping-zones", Staff),
+    ("GET", "/api/v1/shipping-zones/{id}", Staff),
+    ("PATCH", "/api/v1/shipping-zones/{id}", Staff),
+    ("POST", "/api/v1/shipping-zones/{id}/methods", Staff),
+    ("PATCH", "/api/v1/shipping-methods/{id}", Staff),
+    ("DELETE", "/api/v1/shipping-methods/{id}", Staff),
+    ("DELETE", "/api/v1/shipping-zones/{id}", Staff),
+    ("GET", "/api/v1/promotions", Staff),
+    ("POST", "/api/v1/promotions", Staff),
+    ("GET", "/api/v1/promotions/{id}", Staff),
+    ("PATCH", "/api/v1/promotions/{id}", Staff),
+    ("DELETE", "/api/v1/promotions/{id}", Staff),
+    ("GET", "/api/v1/coupons", Staff),
+    ("POST", "/api/v1/coupons", Staff),
+    ("POST", "/api/v1/coupons/batch", Staff),
+    ("GET", "/api/v1/coupons/{id}", Staff),
+    ("PATCH", "/api/v1/coupons/{id}", Staff),
+    ("DELETE", "/api/v1/coupons/{id}", Staff),
+    ("GET", "/api/v1/tax-rates", Staff),
+    ("POST", "/api/v1/tax-rates", Staff),
+    ("DELETE", "/api/v1/tax-rates/{id}", Staff),
+    ("GET", "/api/v1/tax-settings", Staff),
+    ("PUT", "/api/v1/tax-settings", Staff),
     ("GET", "/healthz", Public),
     ("GET", "/readyz", Public),
     ("GET", "/metrics", Public),
@@ -175,6 +199,8 @@ struct Fixture {
     alice_private: Vec<String>,
     /// Strings only B's own answers (or staff's) may contain.
     bob_private: Vec<String>,
+    /// One pricing rule of each kind (`pricing_rules.rs`).
+    rules: crate::pricing_rules::MatrixRules,
     /// Every token issued in the fixture, by whom.
     tokens: Vec<(Who, String)>,
     /// The users' bcrypt hashes and the server's secrets.
@@ -356,7 +382,13 @@ async fn fixture(app: &TestApp) -> Fixture {
         let hash = app.store.password_hash(user["id"].as_i64().unwrap()).await.unwrap();
         secrets.push(hash);
     }
+    let tea_category_id = tea_category["id"].as_i64().unwrap();
+    let rules = crate::pricing_rules::matrix_rules(app, &staff, tea_category_id).await;
+    // The listing's facets come from the index: let it hold the fixture before the
+    // snapshots compare listings (a follower poll between two of them would differ).
+    app.catch_up_search().await;
     Fixture {
+        rules,
         tokens: vec![
             (Who::Staff, staff.clone()),
             (Who::Owner, alice.clone()),
@@ -401,6 +433,9 @@ struct Call {
 /// The request `who` makes on a route: always with A's ids, so that B's call is the
 /// owner's call with another token.
 fn call_for(fx: &Fixture, who: Who, method: &str, template: &str) -> Call {
+    if let Some((path, body)) = crate::pricing_rules::matrix_call(&fx.rules, fx.tea_category, method, template) {
+        return Call { path, body };
+    }
     let who_name = format!("{who:?}").to_lowercase();
     let (path, body) = match (method, template) {
         ("POST", "/api/v1/auth/register") => (
