@@ -44,7 +44,10 @@ pub(crate) const TAX_SHIPPING_RATE: &str = "tax.shipping_rate";
 /// The kept rules (without coupons) and a generation, as the category tree is kept
 /// (`categories.rs`): a read that began before a change does not put back what it read.
 #[derive(Debug, Default)]
-pub(crate) struct RulesCache(Mutex<(u64, Option<(Instant, Arc<Rules>)>)>);
+pub(crate) struct RulesCache(Mutex<(u64, Option<Kept>)>);
+
+/// Rules and when they were read.
+type Kept = (Instant, Arc<Rules>);
 
 impl RulesCache {
     fn get(&self) -> Result<Arc<Rules>, u64> {
