@@ -21,6 +21,9 @@ struct CheckoutPage {
     ctx: Ctx,
     lines: Vec<Line>,
     subtotal: String,
+    /// What the order costs to the selected address, as placing it now would price it.
+    breakdown: Option<Breakdown>,
+    coupon: String,
     addresses: Vec<(i64, String)>,
     selected: i64,
     note: String,
@@ -28,6 +31,17 @@ struct CheckoutPage {
     errors: FieldErrors,
     address: AddressForm,
     address_errors: FieldErrors,
+}
+
+impl CheckoutPage {
+    /// The coupon field's error, unless the breakdown already says why each refused code
+    /// does not apply, in the shopper's words.
+    fn coupon_error(&self) -> Option<&str> {
+        match &self.breakdown {
+            Some(b) if !b.refused.is_empty() => None,
+            _ => self.errors.get("coupon_codes"),
+        }
+    }
 }
 
 /// The checkout form.
@@ -41,6 +55,114 @@ pub struct CheckoutForm {
     /// places one order.
     #[serde(default)]
     nonce: String,
+    #[serde(default)]
+    shipping_method_id: String,
+    /// Coupon codes as typed, separated by spaces or commas.
+    #[serde(default)]
+    coupon: String,
+    /// `apply`: price the order with the codes and method chosen, without placing it.
+    #[serde(default)]
+    action: String,
+}
+
+impl CheckoutForm {
+    fn coupon_codes(&self) -> Vec<String> {
+        self.coupon
+            .split(|c: char| c.is_whitespace() || c == ',' || c == '，')
+            .filter(|c| !c.is_empty())
+            .map(str::to_owned)
+            .collect()
+    }
+}
+
+/// The price breakdown shown at checkout (the pricing engine's answer, in the shopper's
+/// words and yuan).
+struct Breakdown {
+    /// `(label, amount)` rows between the subtotal and the total: each discount and the
+    /// shipping.
+    rows: Vec<(String, String)>,
+    total: String,
+    /// "of which VAT ¥…" or "VAT ¥…".
+    tax: String,
+    /// `(id, label, checked)` per shipping method offered.
+    methods: Vec<(i64, String, bool)>,
+    /// Why a code typed does not apply, one line per code.
+    refused: Vec<String>,
+}
+
+impl Breakdown {
+    fn new(p: &emporium_store::pricing::CartPricing, visitor: &Visitor) -> Self {
+        let (t, lang) = (visitor.t(), visitor.lang);
+        let priced = &p.priced;
+        let currency = priced.currency.code();
+        let money = |amount: i64| super::view::money(amount, currency);
+        let english = lang == super::i18n::Lang::En;
+        let method_name = |name: &str, name_en: Option<&str>| match (english, name_en) {
+            (true, Some(en)) => en.to_owned(),
+            _ => name.to_owned(),
+        };
+        let mut rows: Vec<(String, String)> = priced
+            .promotions
+            .iter()
+            .filter(|o| o.applied)
+            .map(|o| (format!("{}: {}", t.discount, o.name), money(-o.amount)))
+            .collect();
+        rows.extend(
+            priced
+                .coupons
+                .iter()
+                .filter(|o| o.applied)
+                .map(|o| (format!("{}: {}", t.coupon_code, o.code), money(-o.amount))),
+        );
+        let shipping = &priced.shipping;
+        let fee = match shipping.fee {
+            0 => t.free.to_owned(),
+            fee => money(fee),
+        };
+        rows.push((
+            format!(
+                "{} ({})",
+                t.shipping,
+                method_name(&shipping.name, shipping.name_en.as_deref())
+            ),
+            fee,
+        ));
+        let tax = match priced.tax_mode {
+            emporium_domain::pricing::tax::TaxMode::Inclusive => {
+                format!("{} {}", t.tax_included, money(priced.tax_total))
+            }
+            emporium_domain::pricing::tax::TaxMode::Exclusive => format!("{} {}", t.tax_added, money(priced.tax_total)),
+        };
+        Self {
+            rows,
+            total: money(priced.total),
+            tax,
+            methods: p
+                .options
+                .iter()
+                .map(|o| {
+                    let mut label = method_name(&o.name, o.name_en.as_deref());
+                    label.push_str(&format!(
+                        " · {}",
+                        if o.fee == 0 { t.free.to_owned() } else { money(o.fee) }
+                    ));
+                    if let Some(estimate) = &o.estimate {
+                        label.push_str(&format!(" · {estimate}"));
+                    }
+                    (o.method_id, label, o.method_id == shipping.method_id)
+                })
+                .collect(),
+            refused: priced
+                .coupons
+                .iter()
+                .filter(|o| !o.applied)
+                .map(|o| {
+                    let why = o.reason.map_or("", |r| r.as_str());
+                    format!("{}: {}", o.code, super::i18n::offer_reason(lang, why))
+                })
+                .collect(),
+        }
+    }
 }
 
 async fn checkout_page(
@@ -64,12 +186,31 @@ async fn checkout_page(
         .ok()
         .or_else(|| addresses.last().map(|a| a.id))
         .unwrap_or(0);
+    let mut errors = errors;
+    let breakdown = match addresses.iter().any(|a| a.id == selected) {
+        false => None,
+        true => {
+            let method = form.shipping_method_id.parse().ok();
+            match emporium_app::cart::price(state, session.user.id, selected, method, &form.coupon_codes()).await {
+                Ok(priced) => Some(Breakdown::new(&priced, visitor)),
+                // No method ships there, or the one chosen is not offered: said beside the
+                // addresses (or the methods), and nothing can be placed.
+                Err(e @ (AppError::Unprocessable { .. } | AppError::Invalid(_))) => {
+                    errors.0.extend(form_errors(e, visitor.lang)?.0);
+                    None
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    };
     Ok(render(
         status,
         &CheckoutPage {
             ctx: Ctx::new(visitor),
             subtotal: cart_subtotal(&lines),
             lines: lines.iter().map(Line::from).collect(),
+            breakdown,
+            coupon: form.coupon.clone(),
             addresses: addresses.iter().map(|a| (a.id, address_line(a))).collect(),
             selected,
             note: form.note,
@@ -135,11 +276,23 @@ pub async fn place_order(State(state): State<AppState>, Posted { visitor, form }
     let Ok(address_id) = form.address_id.parse::<i64>() else {
         return no_address(&state, &visitor, form).await;
     };
+    if form.action == "apply" {
+        return checkout_page(
+            &state,
+            &visitor,
+            form,
+            FieldErrors::default(),
+            AddressForm::default(),
+            FieldErrors::default(),
+            StatusCode::OK,
+        )
+        .await;
+    }
     let checkout = Checkout {
         address_id,
         note: Some(form.note.clone()).filter(|n| !n.trim().is_empty()),
-        shipping_method_id: None,
-        coupon_codes: Vec::new(),
+        shipping_method_id: form.shipping_method_id.parse().ok(),
+        coupon_codes: form.coupon_codes(),
     };
     // The form's nonce is the key, so a double submit places one order; the page keeps
     // the order's id as its answer, to send a resubmission to the same order.

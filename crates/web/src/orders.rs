@@ -184,6 +184,10 @@ pub struct OrderDetail {
     pub subtotal: String,
     /// Shipping fee.
     pub shipping: String,
+    /// The discounts, as `(promotion name or coupon code, −amount)`.
+    pub discounts: Vec<(String, String)>,
+    /// The tax: inside the prices (`true`) or added, and how much (empty when none).
+    pub tax: (bool, String),
     /// Total.
     pub total: String,
     /// Refunded so far (empty when nothing).
@@ -239,6 +243,19 @@ pub async fn order_detail(state: &AppState, order: &Order) -> Result<OrderDetail
             .collect(),
         subtotal: money(order.subtotal, &order.currency),
         shipping: money(order.shipping_fee, &order.currency),
+        discounts: order
+            .offers
+            .iter()
+            .filter(|o| o.applied)
+            .map(|o| (o.label.clone(), money(-o.amount, &order.currency)))
+            .collect(),
+        tax: (
+            order.tax_mode != "exclusive",
+            match order.tax_total {
+                0 => String::new(),
+                tax => money(tax, &order.currency),
+            },
+        ),
         total: money(order.total, &order.currency),
         refunded: if order.refunded_amount > 0 {
             money(order.refunded_amount, &order.currency)

@@ -68,6 +68,14 @@ async fn shopper_searches_buys_pays_and_asks_for_a_refund() -> Result<()> {
         return Ok(());
     }
     let (app, staff) = shop().await;
+    api_call(
+        &app,
+        Method::POST,
+        "/api/v1/coupons",
+        &staff,
+        Some(json!({"code": "TEA20", "kind": "fixed", "value": 2000})),
+    )
+    .await;
     let mut j = Journey::start(&app, "shopper").await?;
 
     let r = j.open("/").await;
@@ -153,9 +161,30 @@ async fn shopper_searches_buys_pays_and_asks_for_a_refund() -> Result<()> {
     j.step("checkout", r).await?;
 
     let r = async {
+        // Free shipping above ¥99 and VAT inside the prices, before any code.
+        ensure!(j.text("#checkout-total").await? == "¥256.00");
+        j.expect_html("of which VAT").await?;
+        // A code that does not exist says so; a good one (any case) is taken off.
+        j.fill("#f-coupon", "NOPE").await?;
+        j.click("#apply-coupon").await?;
+        let refused = j.text(".coupon-refused").await?;
+        ensure!(
+            refused.contains("NOPE") && refused.contains("no such code"),
+            "{refused}"
+        );
+        j.fill("#f-coupon", "tea20").await?;
+        j.click("#apply-coupon").await?;
+        let total = j.text("#checkout-total").await?;
+        ensure!(total == "¥236.00", "total with the coupon: {total}");
+        j.expect_html("Coupon codes: TEA20").await
+    }
+    .await;
+    j.step("coupon", r).await?;
+
+    let r = async {
         j.click("#place-order").await?;
         ensure!(shown_status(&j).await? == "pending_payment");
-        Ok(())
+        j.expect_html("¥236.00").await
     }
     .await;
     j.step("order-placed", r).await?;
