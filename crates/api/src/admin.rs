@@ -41,6 +41,9 @@ pub struct DayStatsView {
     pub cost_of_goods: i64,
     /// revenue − refunds − cost_of_goods, minor units.
     pub gross_margin: i64,
+    /// Tax of the orders paid that day, minor units (inside their prices when the shop's
+    /// prices include tax).
+    pub tax: i64,
 }
 
 /// A best seller.
@@ -52,7 +55,7 @@ pub struct TopProductView {
     pub name: String,
     /// Units sold.
     pub units: i64,
-    /// Σ line totals, minor units.
+    /// Σ what those lines were paid (after their discounts), minor units.
     pub revenue: i64,
 }
 
@@ -79,6 +82,7 @@ fn day_view(d: &DayStats) -> DayStatsView {
         refunds: d.refunds,
         cost_of_goods: d.cost_of_goods,
         gross_margin: d.gross_margin,
+        tax: d.tax,
     }
 }
 

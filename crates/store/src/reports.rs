@@ -33,6 +33,8 @@ pub struct DayStats {
     pub cost_of_goods: i64,
     /// revenue − refunds − cost of goods.
     pub gross_margin: i64,
+    /// Tax of the orders paid that day (VAT inside their prices, or added to them).
+    pub tax: i64,
 }
 
 /// A product among the best sellers of the range.
@@ -44,7 +46,7 @@ pub struct TopProduct {
     pub name: String,
     /// Units sold in paid orders.
     pub units: i64,
-    /// Σ line totals of those orders, minor units.
+    /// Σ what those lines were paid (line totals less their discounts), minor units.
     pub revenue: i64,
 }
 
@@ -75,7 +77,8 @@ impl Store {
 
         let sold = query(
             "SELECT paid_at / 86400000 AS day, COUNT(*) AS orders,
-                    CAST(COALESCE(SUM(paid_amount), 0) AS BIGINT) AS revenue
+                    CAST(COALESCE(SUM(paid_amount), 0) AS BIGINT) AS revenue,
+                    CAST(COALESCE(SUM(tax_total), 0) AS BIGINT) AS tax
              FROM orders WHERE paid_at >= $1 AND paid_at < $2 GROUP BY paid_at / 86400000",
         )
         .bind(from)
@@ -86,6 +89,7 @@ impl Store {
             if let Some(d) = index(row.try_get("day")?).and_then(|i| days.get_mut(i)) {
                 d.orders = row.try_get("orders")?;
                 d.revenue = row.try_get("revenue")?;
+                d.tax = row.try_get("tax")?;
             }
         }
 
@@ -135,11 +139,12 @@ impl Store {
             totals.refunds += d.refunds;
             totals.cost_of_goods += d.cost_of_goods;
             totals.gross_margin += d.gross_margin;
+            totals.tax += d.tax;
         }
 
         let top_rows = query(
             "SELECT i.product_id, p.name, CAST(SUM(i.quantity) AS BIGINT) AS units,
-                    CAST(SUM(i.line_total) AS BIGINT) AS revenue
+                    CAST(SUM(i.line_total - i.discount) AS BIGINT) AS revenue
              FROM order_items i
              JOIN orders o ON o.id = i.order_id
              JOIN products p ON p.id = i.product_id

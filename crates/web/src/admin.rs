@@ -61,6 +61,7 @@ pub struct Totals {
     refunds: String,
     cost_of_goods: String,
     gross_margin: String,
+    tax: String,
 }
 
 /// A best seller, formatted.
@@ -185,6 +186,7 @@ pub async fn dashboard(State(state): State<AppState>, visitor: Visitor, Query(p)
                 refunds: fmt_money(s.refunds),
                 cost_of_goods: fmt_money(s.cost_of_goods),
                 gross_margin: fmt_money(s.gross_margin),
+                tax: fmt_money(s.tax),
             },
             money_chart,
             orders_chart,
