@@ -158,6 +158,8 @@ pub struct OrderView {
     pub promotions: Vec<crate::pricing::OfferView>,
     /// The coupon codes it was placed with.
     pub coupons: Vec<crate::pricing::OfferView>,
+    /// The 发票 asked for, if any.
+    pub invoice: Option<InvoiceBody>,
     /// Paid back so far.
     pub refunded_amount: i64,
     /// Currency of all amounts.
@@ -229,6 +231,11 @@ impl From<&Order> for OrderView {
             }),
             promotions: offers(o, "promotion"),
             coupons: offers(o, "coupon"),
+            invoice: o.invoice.as_ref().map(|i| InvoiceBody {
+                kind: i.kind.as_str().to_owned(),
+                title: i.title.clone(),
+                taxpayer_id: i.taxpayer_id.clone(),
+            }),
             refunded_amount: o.refunded_amount,
             currency: o.currency.clone(),
             address: OrderAddressView {
@@ -329,6 +336,22 @@ pub struct PlaceOrderRequest {
     /// the reason otherwise, and nothing is placed).
     #[serde(default)]
     pub coupon_codes: Vec<String>,
+    /// A 发票 (invoice) to issue for the order.
+    pub invoice: Option<InvoiceBody>,
+}
+
+/// A 发票 (invoice): for a person (`personal`, the title is their name) or a company
+/// (`company`, its registered name and taxpayer number).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InvoiceBody {
+    /// `personal` or `company`.
+    pub kind: String,
+    /// 抬头: 1–100 characters.
+    pub title: String,
+    /// Companies only: the unified social credit code (18 characters, check character
+    /// verified), or a legacy number of 15, 17 or 20.
+    pub taxpayer_id: Option<String>,
 }
 
 /// Places an order from the cart: every line's stock is taken, or none
@@ -353,6 +376,11 @@ pub async fn place_order(
         note: req.note,
         shipping_method_id: req.shipping_method_id,
         coupon_codes: req.coupon_codes,
+        invoice: req.invoice.map(|i| orders::InvoiceInput {
+            kind: i.kind,
+            title: i.title,
+            taxpayer_id: i.taxpayer_id,
+        }),
     };
     let key = orders::idempotency_key(key.0, session.user.id, "POST /orders".into(), &checkout);
     // The answer is rendered inside the order's transaction, so a retry with the same key

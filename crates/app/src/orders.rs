@@ -4,6 +4,7 @@
 //! [`crate::jobs`].)
 
 use emporium_domain::account::Role;
+use emporium_domain::invoice::InvoiceRequest;
 use emporium_domain::order::OrderEvent;
 use emporium_domain::text::{optional_line, single_line};
 use emporium_domain::time::Timestamp;
@@ -29,6 +30,19 @@ pub struct Checkout {
     pub shipping_method_id: Option<i64>,
     /// Coupon codes (any case); each must apply, or nothing is placed.
     pub coupon_codes: Vec<String>,
+    /// A 发票, as typed.
+    pub invoice: Option<InvoiceInput>,
+}
+
+/// A 发票 as typed at checkout (checked by `emporium_domain::invoice::InvoiceRequest`).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct InvoiceInput {
+    /// `personal` or `company`.
+    pub kind: String,
+    /// 抬头: the person's or the company's name.
+    pub title: String,
+    /// The company's taxpayer number (统一社会信用代码).
+    pub taxpayer_id: Option<String>,
 }
 
 /// Most coupon codes one checkout may carry.
@@ -88,6 +102,11 @@ pub async fn place_order(
         pay_deadline: now.plus(state.config().payment_timeout),
         shipping_method_id: checkout.shipping_method_id,
         coupon_codes: checkout.coupon_codes.clone(),
+        invoice: checkout
+            .invoice
+            .as_ref()
+            .map(|i| InvoiceRequest::parse(&i.kind, &i.title, i.taxpayer_id.as_deref()))
+            .transpose()?,
     };
     let outcome = state.store().place_order(request, key, render, now).await?;
     if let Idempotent::Fresh(order) = &outcome {

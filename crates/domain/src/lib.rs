@@ -9,6 +9,7 @@ pub mod account;
 pub mod address;
 pub mod catalog;
 pub mod inventory;
+pub mod invoice;
 pub mod locale;
 pub mod media;
 pub mod money;

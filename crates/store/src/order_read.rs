@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 
 use emporium_domain::address::AddressSnapshot;
+use emporium_domain::invoice::InvoiceRequest;
 use emporium_domain::order::OrderStatus;
 use emporium_domain::payment::PaymentStatus;
 use emporium_domain::pricing::{Discount, PricedCart};
@@ -147,6 +148,8 @@ pub struct Order {
     pub shipping_method: Option<String>,
     /// The promotions and coupons considered, applied or not.
     pub offers: Vec<OfferRecord>,
+    /// The 发票 asked for at checkout, if any.
+    pub invoice: Option<InvoiceRequest>,
     /// Received from the buyer.
     pub paid_amount: i64,
     /// Paid back.
@@ -198,6 +201,27 @@ pub(crate) fn address_context(user_id: i64) -> String {
     context("orders.address", user_id)
 }
 
+/// The sealing context of an order's invoice request.
+pub(crate) fn invoice_context(user_id: i64) -> String {
+    context("orders.invoice", user_id)
+}
+
+/// An invoice request as stored (before sealing): `kind<TAB>title<TAB>taxpayer id`.
+pub(crate) fn encode_invoice(i: &InvoiceRequest) -> String {
+    format!(
+        "{}\t{}\t{}",
+        i.kind.as_str(),
+        i.title,
+        i.taxpayer_id.as_deref().unwrap_or("")
+    )
+}
+
+fn decode_invoice(plain: &str) -> Result<InvoiceRequest, StoreError> {
+    let mut parts = plain.split('\t');
+    let (kind, title, id) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""), parts.next());
+    InvoiceRequest::parse(kind, title, id).map_err(|e| StoreError::Corrupt(format!("an order's invoice: {e}")))
+}
+
 fn ts(row: &Row, column: &str) -> Result<Option<Timestamp>, StoreError> {
     Ok(row.try_get::<Option<i64>, _>(column)?.map(Timestamp::from_millis))
 }
@@ -222,6 +246,12 @@ pub(crate) fn order_from(row: &Row, sealer: &Sealer) -> Result<Order, StoreError
         shipping_method_id: row.try_get("shipping_method_id")?,
         shipping_method: row.try_get("shipping_method")?,
         offers: decode_offers(&row.try_get::<String, _>("offers")?),
+        invoice: row
+            .try_get::<Option<String>, _>("invoice")?
+            .map(|sealed| sealer.open(&invoice_context(user_id), sealed))
+            .transpose()?
+            .map(|plain| decode_invoice(&plain))
+            .transpose()?,
         paid_amount: row.try_get("paid_amount")?,
         refunded_amount: row.try_get("refunded_amount")?,
         address: AddressSnapshot::from_lines(&address),

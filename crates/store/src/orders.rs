@@ -5,6 +5,7 @@
 
 use emporium_domain::address::AddressSnapshot;
 use emporium_domain::inventory::Units;
+use emporium_domain::invoice::InvoiceRequest;
 use emporium_domain::order::{self, InvalidTransition, OrderEvent, OrderStatus};
 use emporium_domain::pricing::priced::Reason;
 use emporium_domain::pricing::shipping::Destination;
@@ -17,8 +18,8 @@ use crate::db::{Conn, parse_column, query, query_scalar};
 use crate::idempotency::{AnswerKind, IdempotencyKey, Idempotent, Render, StoredAnswer, remember_answer_in};
 use crate::inventory::{StockItem, draw_fifo, open_draws, return_draws};
 use crate::order_read::{
-    Order, TrackingEvent, address_context, encode_discounts, encode_offers, encode_options, item_from, order_from,
-    order_in,
+    Order, TrackingEvent, address_context, encode_discounts, encode_invoice, encode_offers, encode_options,
+    invoice_context, item_from, order_from, order_in,
 };
 use crate::pricing::{PricingRefusal, price_lines_in};
 use crate::sealed::context;
@@ -39,6 +40,8 @@ pub struct PlaceOrder {
     pub shipping_method_id: Option<i64>,
     /// Coupon codes typed (any case); each must apply, or nothing is placed.
     pub coupon_codes: Vec<String>,
+    /// The 发票 asked for, if any.
+    pub invoice: Option<InvoiceRequest>,
 }
 
 impl Store {
@@ -192,8 +195,9 @@ async fn place_order_in(
     // afterwards: on SQLite every statement is a hand-off to the one writer connection.
     let order_row = query(
         "INSERT INTO orders (user_id, status, currency, subtotal, shipping_fee, total, address, note, pay_deadline, created_at,
-                             discount_total, shipping_discount, tax_total, shipping_tax, tax_mode, shipping_method_id, shipping_method, offers)
-         VALUES ($1, 'pending_payment', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING *",
+                             discount_total, shipping_discount, tax_total, shipping_tax, tax_mode, shipping_method_id, shipping_method, offers,
+                             invoice)
+         VALUES ($1, 'pending_payment', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) RETURNING *",
     )
     .bind(request.user_id)
     .bind(&quick.currency)
@@ -212,6 +216,13 @@ async fn place_order_in(
     .bind(priced.shipping.method_id)
     .bind(&priced.shipping.name)
     .bind(encode_offers(&priced))
+    .bind(
+        request
+            .invoice
+            .as_ref()
+            .map(|i| sealer.seal(&invoice_context(request.user_id), &encode_invoice(i)))
+            .transpose()?,
+    )
     .fetch_one(&mut *conn)
     .await?;
     let mut order = order_from(&order_row, sealer)?;

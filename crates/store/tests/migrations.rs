@@ -179,6 +179,7 @@ async fn answers_remembered_before_0006_replay_after_it(db: TestDb) {
             pay_deadline: NOW.plus(Duration::from_secs(1800)),
             shipping_method_id: None,
             coupon_codes: Vec::new(),
+            invoice: None,
         };
         store.place_order(request, Some(key(scope)), std::sync::Arc::new(|_| String::new()), NOW)
     };

@@ -74,6 +74,7 @@ async fn paid_order(store: &Store, (user, address): (i64, i64), variant: i64, un
         pay_deadline: at.plus(Duration::from_secs(1800)),
         shipping_method_id: None,
         coupon_codes: Vec::new(),
+        invoice: None,
     };
     let Idempotent::Fresh(order) = store
         .place_order(request, None, std::sync::Arc::new(|_| String::new()), at)

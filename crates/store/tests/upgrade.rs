@@ -255,6 +255,7 @@ async fn upgrades_with_nothing_lost(url: &str) {
         pay_deadline: now.plus(Duration::from_secs(1800)),
         shipping_method_id: None,
         coupon_codes: Vec::new(),
+        invoice: None,
     };
     let Idempotent::Fresh(order) = store
         .place_order(request, None, std::sync::Arc::new(|_| String::new()), now)

@@ -273,6 +273,7 @@ async fn a_flash_sale_on_one_variant_never_oversells_it(db: TestDb) {
                         pay_deadline: NOW.plus(Duration::from_secs(1800)),
                         shipping_method_id: None,
                         coupon_codes: Vec::new(),
+                        invoice: None,
                     },
                     None,
                     Arc::new(|_| String::new()),

@@ -24,6 +24,7 @@ struct CheckoutPage {
     /// What the order costs to the selected address, as placing it now would price it.
     breakdown: Option<Breakdown>,
     coupon: String,
+    invoice: (String, String, String),
     addresses: Vec<(i64, String)>,
     selected: i64,
     note: String,
@@ -63,6 +64,13 @@ pub struct CheckoutForm {
     /// `apply`: price the order with the codes and method chosen, without placing it.
     #[serde(default)]
     action: String,
+    /// `''` (none), `personal` or `company`.
+    #[serde(default)]
+    invoice_kind: String,
+    #[serde(default)]
+    invoice_title: String,
+    #[serde(default)]
+    invoice_taxpayer_id: String,
 }
 
 impl CheckoutForm {
@@ -211,6 +219,11 @@ async fn checkout_page(
             lines: lines.iter().map(Line::from).collect(),
             breakdown,
             coupon: form.coupon.clone(),
+            invoice: (
+                form.invoice_kind.clone(),
+                form.invoice_title.clone(),
+                form.invoice_taxpayer_id.clone(),
+            ),
             addresses: addresses.iter().map(|a| (a.id, address_line(a))).collect(),
             selected,
             note: form.note,
@@ -293,6 +306,11 @@ pub async fn place_order(State(state): State<AppState>, Posted { visitor, form }
         note: Some(form.note.clone()).filter(|n| !n.trim().is_empty()),
         shipping_method_id: form.shipping_method_id.parse().ok(),
         coupon_codes: form.coupon_codes(),
+        invoice: (!form.invoice_kind.is_empty()).then(|| orders::InvoiceInput {
+            kind: form.invoice_kind.clone(),
+            title: form.invoice_title.clone(),
+            taxpayer_id: Some(form.invoice_taxpayer_id.clone()),
+        }),
     };
     // The form's nonce is the key, so a double submit places one order; the page keeps
     // the order's id as its answer, to send a resubmission to the same order.

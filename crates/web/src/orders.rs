@@ -196,6 +196,8 @@ pub struct OrderDetail {
     pub address: String,
     /// Buyer's note.
     pub note: String,
+    /// The 发票 asked for (empty when none).
+    pub invoice: String,
     /// Placed at.
     pub created_at: String,
     /// Pay deadline.
@@ -264,6 +266,7 @@ pub async fn order_detail(state: &AppState, order: &Order) -> Result<OrderDetail
         },
         address,
         note: order.note.clone().unwrap_or_default(),
+        invoice: order.invoice.as_ref().map(ToString::to_string).unwrap_or_default(),
         created_at: time(order.created_at),
         pay_deadline: time(order.pay_deadline),
         payment_status: order.payment.as_ref().map(|p| p.status.as_str().to_owned()),

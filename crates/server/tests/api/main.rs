@@ -8,6 +8,7 @@ mod admin;
 mod at_rest;
 mod catalog;
 mod categories;
+mod checkout_pricing;
 mod conventions;
 mod facets;
 mod hardening;

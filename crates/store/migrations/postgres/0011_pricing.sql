@@ -115,6 +115,9 @@ ALTER TABLE orders ADD COLUMN tax_mode TEXT NOT NULL DEFAULT 'inclusive';
 ALTER TABLE orders ADD COLUMN shipping_method_id BIGINT;
 ALTER TABLE orders ADD COLUMN shipping_method TEXT;
 ALTER TABLE orders ADD COLUMN offers TEXT NOT NULL DEFAULT '';
+-- 发票 asked for at checkout: `kind<TAB>title<TAB>taxpayer id`, sealed like the address
+-- (a personal invoice's title is a name).
+ALTER TABLE orders ADD COLUMN invoice TEXT;
 -- A line's discounts (`source<TAB>amount`, one per line of text), their sum, and its tax.
 ALTER TABLE order_items ADD COLUMN discounts TEXT NOT NULL DEFAULT '';
 ALTER TABLE order_items ADD COLUMN discount BIGINT NOT NULL DEFAULT 0;

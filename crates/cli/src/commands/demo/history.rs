@@ -151,6 +151,7 @@ async fn buy(
         pay_deadline: now.plus(std::time::Duration::from_secs(1_800)),
         shipping_method_id: None,
         coupon_codes: Vec::new(),
+        invoice: None,
     };
     let order = match store
         .place_order(request, None, std::sync::Arc::new(|_| String::new()), now)
