@@ -156,3 +156,21 @@ pub async fn variants(addr: std::net::SocketAddr, staff: &str, count: usize, uni
 pub fn id(v: &Value) -> anyhow::Result<i64> {
     v["id"].as_i64().ok_or_else(|| anyhow::anyhow!("no id in {v}"))
 }
+
+/// A handful of live automatic promotions, as a shop running a sale has: 满减 in two
+/// tiers, 5 % off everything (which does not combine, so every checkout weighs it against
+/// the others), free shipping from ¥50, and buy 3 get 1. Answers how many.
+pub async fn promotions(addr: std::net::SocketAddr, staff: &str) -> anyhow::Result<usize> {
+    let promotions = [
+        json!({"name": "满 200 减 10, 满 500 减 30", "kind": "threshold",
+               "tiers": [{"min_spend": 20_000, "off": 1_000}, {"min_spend": 50_000, "off": 3_000}]}),
+        json!({"name": "全场 95 折", "kind": "percent_off", "percent": 5, "combinable": false}),
+        json!({"name": "满 50 包邮", "kind": "free_shipping", "min_spend": 5_000}),
+        json!({"name": "买 3 送 1", "kind": "buy_n_get_m", "n": 3, "m": 1}),
+    ];
+    let made = api_each(addr, promotions.len(), StatusCode::CREATED, |i| {
+        Call::json(Method::POST, "/api/v1/promotions", &promotions[i]).token(staff)
+    })
+    .await?;
+    Ok(made.len())
+}
