@@ -38,6 +38,9 @@ const SECRET: &str = "crash-harness-sandbox-secret";
 const PAYMENT_TIMEOUT_SECS: u64 = 4;
 /// Products on sale, and units received of each: few enough that the shoppers run out.
 const PRODUCTS: usize = 5;
+/// The coupon half the orders carry, and how many orders may use it.
+const COUPON: &str = "CRASH5";
+const COUPON_USES: i64 = 25;
 const UNITS_EACH: i64 = 30;
 
 /// The binary under test, with settings pointing at `db` and a scratch data dir.
@@ -104,6 +107,7 @@ struct Figures {
     retried: AtomicU64,
     acknowledged: AtomicU64,
     out_of_stock: AtomicU64,
+    coupon_refused: AtomicU64,
     replays: AtomicU64,
     payments_completed: AtomicU64,
     late_payments: AtomicU64,
@@ -280,7 +284,13 @@ async fn shopper(
             continue;
         }
         let key = format!("u{user}-j{journey}-{seed}");
-        let body = json!({"address_id": address});
+        // Half the orders carry the one coupon, whose uses run out during the run: its
+        // use is counted inside the order's transaction, so a kill can neither lose nor
+        // double it (`emporium check` compares the count with the orders holding it).
+        let body = match rng.bool() {
+            true => json!({"address_id": address, "coupon_codes": [COUPON]}),
+            false => json!({"address_id": address}),
+        };
         let (status, order) = shared
             .send(
                 Method::POST,
@@ -293,6 +303,10 @@ async fn shopper(
             .await;
         if status == StatusCode::CONFLICT && order["code"] == "insufficient_stock" {
             bump(&shared.figures.out_of_stock);
+            continue;
+        }
+        if status == StatusCode::UNPROCESSABLE_ENTITY && order["code"] == "coupon_not_applicable" {
+            bump(&shared.figures.coupon_refused);
             continue;
         }
         if status != StatusCode::CREATED {
@@ -551,6 +565,11 @@ async fn crash_run(db: TestDb, engine: &str) {
             .map(|v| v["id"].as_i64().unwrap());
         products.push((product["id"].as_i64().unwrap(), variants.collect()));
     }
+    let coupon = json!({"code": COUPON, "kind": "fixed", "value": 500, "usage_limit": COUPON_USES});
+    let (status, answer) = shared
+        .send(Method::POST, "/api/v1/coupons", Some(&staff), None, Some(&coupon), None)
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{answer}");
     let received_at_start = |(_, variants): &(i64, Vec<i64>)| {
         if variants.len() > 1 {
             UNITS_EACH / 2 * 2
@@ -843,6 +862,13 @@ async fn crash_run(db: TestDb, engine: &str) {
         .unwrap();
     assert_eq!(sandbox_refunds, shop_refunds, "each refund paid back once");
     harness_checks += 1;
+    let coupon_used: i64 = sqlx::query_scalar("SELECT used FROM coupons WHERE code = $1")
+        .bind(COUPON)
+        .fetch_one(store.reader())
+        .await
+        .unwrap();
+    assert!(coupon_used <= COUPON_USES, "the coupon was used {coupon_used} times of {COUPON_USES}");
+    harness_checks += 1;
     store.close().await;
 
     let redriven = std::fs::read_to_string(&log)
@@ -852,7 +878,7 @@ async fn crash_run(db: TestDb, engine: &str) {
     let f = &shared.figures;
     let n = |c: &AtomicU64| c.load(Ordering::Relaxed);
     println!(
-        "crash[{engine}]: {rounds} SIGKILLs in {:.1} s; {} requests ({} retried across kills); {} orders acknowledged ({} replays, {} refused for stock); \
+        "crash[{engine}]: {rounds} SIGKILLs in {:.1} s; {} requests ({} retried across kills); {} orders acknowledged ({} replays, {} refused for stock, {} for a used-up coupon); \
          {} payments completed ({} late), {} paid orders; {} signed notifications + {} forged; {} refunds requested ({} approvals, {} rejections), {} paid back ({} money units, {} late payments returned, \
          {redriven} finished by the recovery job); {} `emporium check` invariant checks and {harness_checks} harness checks passed; \
          check took {:.2} s and restart {:.2} s on average",
@@ -862,6 +888,7 @@ async fn crash_run(db: TestDb, engine: &str) {
         n(&f.acknowledged),
         n(&f.replays),
         n(&f.out_of_stock),
+        n(&f.coupon_refused),
         n(&f.payments_completed),
         n(&f.late_payments),
         paid_orders,
