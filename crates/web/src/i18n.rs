@@ -1149,6 +1149,36 @@ pub static ZH: Texts = Texts {
     no_rates: "还没有分类税率：所有商品使用默认税率。",
 };
 
+/// Why a promotion or coupon did not apply (a pricing `Reason` code), for a shopper.
+pub fn offer_reason(lang: Lang, code: &str) -> &'static str {
+    match (lang, code) {
+        (Lang::En, "min_spend_not_met") => "the order does not reach its minimum spend",
+        (Lang::Zh, "min_spend_not_met") => "未达到最低消费金额",
+        (Lang::En, "quantity_not_met") => "not enough units of the item",
+        (Lang::Zh, "quantity_not_met") => "商品件数不足",
+        (Lang::En, "not_started") => "not valid yet",
+        (Lang::Zh, "not_started") => "尚未开始",
+        (Lang::En, "expired") => "expired",
+        (Lang::Zh, "expired") => "已过期",
+        (Lang::En, "usage_limit_reached") => "used up",
+        (Lang::Zh, "usage_limit_reached") => "已被领完",
+        (Lang::En, "per_customer_limit_reached") => "you have used it as often as allowed",
+        (Lang::Zh, "per_customer_limit_reached") => "您的使用次数已达上限",
+        (Lang::En, "sign_in_required") => "log in to use it",
+        (Lang::Zh, "sign_in_required") => "登录后才能使用",
+        (Lang::En, "not_combinable") => "cannot be combined with a better offer applied",
+        (Lang::Zh, "not_combinable") => "不能与已使用的更优惠活动同时使用",
+        (Lang::En, "no_matching_items") => "applies to none of these items",
+        (Lang::Zh, "no_matching_items") => "不适用于购物车中的商品",
+        (Lang::En, "unknown_code") => "no such code",
+        (Lang::Zh, "unknown_code") => "优惠码不存在",
+        (Lang::En, "nothing_to_discount") => "nothing left to discount",
+        (Lang::Zh, "nothing_to_discount") => "没有可优惠的金额",
+        (Lang::En, _) => "does not apply",
+        (Lang::Zh, _) => "不适用",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1199,35 +1229,5 @@ mod tests {
     fn statuses_have_words_in_both_languages() {
         assert_eq!(EN.order_status("paid"), "Paid");
         assert_eq!(ZH.order_status("paid"), "已付款");
-    }
-}
-
-/// Why a promotion or coupon did not apply (a pricing `Reason` code), for a shopper.
-pub fn offer_reason(lang: Lang, code: &str) -> &'static str {
-    match (lang, code) {
-        (Lang::En, "min_spend_not_met") => "the order does not reach its minimum spend",
-        (Lang::Zh, "min_spend_not_met") => "未达到最低消费金额",
-        (Lang::En, "quantity_not_met") => "not enough units of the item",
-        (Lang::Zh, "quantity_not_met") => "商品件数不足",
-        (Lang::En, "not_started") => "not valid yet",
-        (Lang::Zh, "not_started") => "尚未开始",
-        (Lang::En, "expired") => "expired",
-        (Lang::Zh, "expired") => "已过期",
-        (Lang::En, "usage_limit_reached") => "used up",
-        (Lang::Zh, "usage_limit_reached") => "已被领完",
-        (Lang::En, "per_customer_limit_reached") => "you have used it as often as allowed",
-        (Lang::Zh, "per_customer_limit_reached") => "您的使用次数已达上限",
-        (Lang::En, "sign_in_required") => "log in to use it",
-        (Lang::Zh, "sign_in_required") => "登录后才能使用",
-        (Lang::En, "not_combinable") => "cannot be combined with a better offer applied",
-        (Lang::Zh, "not_combinable") => "不能与已使用的更优惠活动同时使用",
-        (Lang::En, "no_matching_items") => "applies to none of these items",
-        (Lang::Zh, "no_matching_items") => "不适用于购物车中的商品",
-        (Lang::En, "unknown_code") => "no such code",
-        (Lang::Zh, "unknown_code") => "优惠码不存在",
-        (Lang::En, "nothing_to_discount") => "nothing left to discount",
-        (Lang::Zh, "nothing_to_discount") => "没有可优惠的金额",
-        (Lang::En, _) => "does not apply",
-        (Lang::Zh, _) => "不适用",
     }
 }
