@@ -1,11 +1,13 @@
 //! The staff pages under `/admin`: the dashboard (charts drawn from the stats report),
 //! products (list, create, edit, archive, images), stock lots and the FIFO valuation, orders by
-//! status with shipping and tracking, and refunds to approve or reject. Anonymous
+//! status with shipping and tracking, refunds to approve or reject, and the pricing rules
+//! (shipping zones and methods, promotions, coupons, tax; `admin/pricing.rs`). Anonymous
 //! visitors are sent to log in; customers get 403.
 
 mod catalog;
 mod categories;
 mod images;
+mod pricing;
 mod sales;
 mod variants;
 
@@ -51,6 +53,46 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/refunds/{id}/approve", post(sales::approve))
         .route("/admin/refunds/{id}/reject", post(sales::reject))
         .route("/admin/reviews/{id}", post(super::reviews::moderate_review))
+        .route("/admin/shipping", get(pricing::shipping::list))
+        .route("/admin/shipping/zones", post(pricing::shipping::create_zone))
+        .route(
+            "/admin/shipping/zones/{id}/delete",
+            post(pricing::shipping::delete_zone),
+        )
+        .route(
+            "/admin/shipping/zones/{id}/methods",
+            post(pricing::shipping::create_method),
+        )
+        .route(
+            "/admin/shipping/methods/{id}/active",
+            post(pricing::shipping::set_method_active),
+        )
+        .route(
+            "/admin/shipping/methods/{id}/delete",
+            post(pricing::shipping::delete_method),
+        )
+        .route(
+            "/admin/promotions",
+            get(pricing::promotions::list).post(pricing::promotions::create),
+        )
+        .route(
+            "/admin/promotions/{id}",
+            get(pricing::promotions::edit).post(pricing::promotions::update),
+        )
+        .route("/admin/promotions/{id}/delete", post(pricing::promotions::delete))
+        .route(
+            "/admin/coupons",
+            get(pricing::coupons::list).post(pricing::coupons::create),
+        )
+        .route("/admin/coupons/batch", post(pricing::coupons::create_batch))
+        .route(
+            "/admin/coupons/{id}",
+            get(pricing::coupons::edit).post(pricing::coupons::update),
+        )
+        .route("/admin/coupons/{id}/delete", post(pricing::coupons::delete))
+        .route("/admin/tax", get(pricing::tax::show).post(pricing::tax::set_settings))
+        .route("/admin/tax/rates", post(pricing::tax::create_rate))
+        .route("/admin/tax/rates/{id}/delete", post(pricing::tax::delete_rate))
 }
 
 /// The dashboard's summary figures, formatted.

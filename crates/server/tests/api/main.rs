@@ -29,3 +29,4 @@ mod support;
 mod translations;
 mod variants;
 mod web;
+mod web_pricing;

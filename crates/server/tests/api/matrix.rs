@@ -1058,6 +1058,72 @@ async fn web_pages_with_ids_refuse_other_customers(app: TestApp) {
             StatusCode::FORBIDDEN,
         ),
         ("POST", format!("/admin/reviews/{}", fx.review), StatusCode::FORBIDDEN),
+        // The pricing rules' pages (`web_pricing.rs`).
+        ("GET", "/admin/shipping".into(), StatusCode::FORBIDDEN),
+        ("POST", "/admin/shipping/zones".into(), StatusCode::FORBIDDEN),
+        (
+            "POST",
+            format!("/admin/shipping/zones/{}/delete", fx.rules.zone),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            "POST",
+            format!("/admin/shipping/zones/{}/methods", fx.rules.zone),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            "POST",
+            format!("/admin/shipping/methods/{}/active", fx.rules.method),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            "POST",
+            format!("/admin/shipping/methods/{}/delete", fx.rules.method),
+            StatusCode::FORBIDDEN,
+        ),
+        ("GET", "/admin/promotions".into(), StatusCode::FORBIDDEN),
+        ("POST", "/admin/promotions".into(), StatusCode::FORBIDDEN),
+        (
+            "GET",
+            format!("/admin/promotions/{}", fx.rules.promotion),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            "POST",
+            format!("/admin/promotions/{}", fx.rules.promotion),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            "POST",
+            format!("/admin/promotions/{}/delete", fx.rules.promotion),
+            StatusCode::FORBIDDEN,
+        ),
+        ("GET", "/admin/coupons".into(), StatusCode::FORBIDDEN),
+        ("POST", "/admin/coupons".into(), StatusCode::FORBIDDEN),
+        ("POST", "/admin/coupons/batch".into(), StatusCode::FORBIDDEN),
+        (
+            "GET",
+            format!("/admin/coupons/{}", fx.rules.coupon),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            "POST",
+            format!("/admin/coupons/{}", fx.rules.coupon),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            "POST",
+            format!("/admin/coupons/{}/delete", fx.rules.coupon),
+            StatusCode::FORBIDDEN,
+        ),
+        ("GET", "/admin/tax".into(), StatusCode::FORBIDDEN),
+        ("POST", "/admin/tax".into(), StatusCode::FORBIDDEN),
+        ("POST", "/admin/tax/rates".into(), StatusCode::FORBIDDEN),
+        (
+            "POST",
+            format!("/admin/tax/rates/{}/delete", fx.rules.tax_rate),
+            StatusCode::FORBIDDEN,
+        ),
         // Public pages that show A's review and purchases: never A's name or address.
         ("GET", format!("/products/{}", fx.tea), StatusCode::OK),
         ("GET", "/".into(), StatusCode::OK),

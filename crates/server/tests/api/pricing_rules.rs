@@ -855,11 +855,11 @@ app_test!(staff_keep_tax_rates_and_settings);
 
 /// The rules the access matrix (`matrix.rs`) works on: one of each, made by staff.
 pub(crate) struct MatrixRules {
-    zone: i64,
-    method: i64,
-    promotion: i64,
-    coupon: i64,
-    tax_rate: i64,
+    pub(crate) zone: i64,
+    pub(crate) method: i64,
+    pub(crate) promotion: i64,
+    pub(crate) coupon: i64,
+    pub(crate) tax_rate: i64,
 }
 
 /// Creates the matrix's rules. The zone covers every address with the default shop's
