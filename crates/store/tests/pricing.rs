@@ -125,6 +125,7 @@ fn order(user_id: i64, address_id: i64, codes: &[&str]) -> PlaceOrder {
         pay_deadline: NOW.plus(Duration::from_secs(1800)),
         shipping_method_id: None,
         coupon_codes: codes.iter().map(|c| (*c).to_owned()).collect(),
+        invoice: None,
     }
 }
 
