@@ -867,7 +867,10 @@ async fn crash_run(db: TestDb, engine: &str) {
         .fetch_one(store.reader())
         .await
         .unwrap();
-    assert!(coupon_used <= COUPON_USES, "the coupon was used {coupon_used} times of {COUPON_USES}");
+    assert!(
+        coupon_used <= COUPON_USES,
+        "the coupon was used {coupon_used} times of {COUPON_USES}"
+    );
     harness_checks += 1;
     store.close().await;
 

@@ -6,14 +6,15 @@
 //! The tree is small and read on every listing, so it is cached whole; this instance's
 //! changes clear it at once, another instance's after [`TREE_TTL`] at most.
 
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use emporium_domain::catalog::{CategoryName, Slug};
 use emporium_domain::time::Timestamp;
 
 use crate::catalog::record_change;
 use crate::db::{Conn, Row, query, query_scalar};
+use crate::kept::Lookup;
 use crate::{Store, StoreError};
 
 /// How long another instance's category change may take to show here.
@@ -128,41 +129,6 @@ impl CategoryTree {
     }
 }
 
-/// The cached tree, and how many times it was forgotten: a read that began before a
-/// forget must not put back what it read (the product cache's rule, `product_cache.rs`).
-#[derive(Debug, Default)]
-pub(crate) struct TreeCache(Mutex<(u64, Option<Kept>)>);
-
-/// A tree and when it was read.
-type Kept = (Instant, Arc<CategoryTree>);
-
-impl TreeCache {
-    /// The tree if fresh, else the generation a read must quote to [`TreeCache::put`].
-    fn get(&self) -> Result<Arc<CategoryTree>, u64> {
-        let guard = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        guard
-            .1
-            .as_ref()
-            .filter(|(at, _)| at.elapsed() < TREE_TTL)
-            .map(|(_, t)| Arc::clone(t))
-            .ok_or(guard.0)
-    }
-
-    fn put(&self, generation: u64, tree: Arc<CategoryTree>) {
-        let mut guard = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        if guard.0 == generation {
-            guard.1 = Some((Instant::now(), tree));
-        }
-    }
-
-    /// Forgets the tree (a category or a product's category changed here).
-    pub(crate) fn clear(&self) {
-        let mut guard = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        guard.0 += 1;
-        guard.1 = None;
-    }
-}
-
 /// A category to create, already validated.
 #[derive(Debug, Clone)]
 pub struct NewCategory {
@@ -214,9 +180,16 @@ impl Store {
     /// The whole category tree with translations and product counts (cached).
     pub async fn category_tree(&self) -> Result<Arc<CategoryTree>, StoreError> {
         let generation = match self.categories.get() {
-            Ok(tree) => return Ok(tree),
-            Err(generation) => generation,
+            Lookup::Kept(tree) => return Ok(tree),
+            Lookup::Read(generation) => generation,
         };
+        let read = self.read_category_tree().await;
+        self.categories.put(generation, read.as_ref().ok().map(Arc::clone));
+        read
+    }
+
+    /// The tree as the database holds it now, with each category's own active products.
+    async fn read_category_tree(&self) -> Result<Arc<CategoryTree>, StoreError> {
         let rows = query(
             "SELECT c.id, c.parent_id, c.slug, c.name, c.position,
                     (SELECT COUNT(*) FROM products p WHERE p.category_id = c.id AND p.status = 'active') AS own_products
@@ -238,9 +211,7 @@ impl Store {
         for c in &mut all {
             c.names.sort();
         }
-        let tree = Arc::new(CategoryTree::build(all));
-        self.categories.put(generation, Arc::clone(&tree));
-        Ok(tree)
+        Ok(Arc::new(CategoryTree::build(all)))
     }
 
     /// Creates a category.

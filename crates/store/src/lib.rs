@@ -28,6 +28,7 @@ mod error;
 pub mod idempotency;
 pub mod inventory;
 pub mod job_queue;
+mod kept;
 pub mod order_read;
 pub mod orders;
 pub mod payments;
@@ -127,9 +128,9 @@ pub struct Store {
     /// Recently looked-up sessions (see `session_cache`).
     sessions: Arc<SessionCache>,
     /// The category tree (see `categories`).
-    categories: Arc<categories::TreeCache>,
+    categories: Arc<kept::Kept<categories::CategoryTree>>,
     /// The pricing rules without coupons (see `pricing`).
-    rules: Arc<pricing::RulesCache>,
+    rules: Arc<kept::Kept<emporium_domain::pricing::Rules>>,
     /// The shop's option labels per locale (see `catalog::OptionLabels`).
     labels: Arc<catalog::LabelCache>,
     /// On SQLite, where point reads run (see [`db::InlineReaders`]).
@@ -178,8 +179,8 @@ impl Store {
                     sealer: options.sealer.clone(),
                     products,
                     sessions,
-                    categories: Arc::default(),
-                    rules: Arc::default(),
+                    categories: Arc::new(kept::Kept::new(categories::TREE_TTL)),
+                    rules: Arc::new(kept::Kept::new(pricing::RULES_TTL)),
                     labels: Arc::default(),
                     inline: Some(Arc::new(db::InlineReaders::new(&path))),
                 }
@@ -198,8 +199,8 @@ impl Store {
                     sealer: options.sealer.clone(),
                     products,
                     sessions,
-                    categories: Arc::default(),
-                    rules: Arc::default(),
+                    categories: Arc::new(kept::Kept::new(categories::TREE_TTL)),
+                    rules: Arc::new(kept::Kept::new(pricing::RULES_TTL)),
                     labels: Arc::default(),
                     inline: None,
                 }

@@ -10,8 +10,8 @@
 //! their use is counted.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use emporium_domain::FieldError;
 use emporium_domain::money::{Amount, Currency};
@@ -29,6 +29,7 @@ use emporium_domain::time::Timestamp;
 use crate::cart::{CartLine, cart_lines_in};
 use crate::categories::CategoryTree;
 use crate::db::{Conn, On, Row, Value, query};
+use crate::kept::Lookup;
 use crate::orders::snapshot_address_in;
 use crate::sql::Sql;
 use crate::{Store, StoreError};
@@ -40,40 +41,6 @@ pub const RULES_TTL: Duration = Duration::from_secs(5);
 pub(crate) const TAX_MODE: &str = "tax.mode";
 pub(crate) const TAX_DEFAULT_RATE: &str = "tax.default_rate";
 pub(crate) const TAX_SHIPPING_RATE: &str = "tax.shipping_rate";
-
-/// The kept rules (without coupons) and a generation, as the category tree is kept
-/// (`categories.rs`): a read that began before a change does not put back what it read.
-#[derive(Debug, Default)]
-pub(crate) struct RulesCache(Mutex<(u64, Option<Kept>)>);
-
-/// Rules and when they were read.
-type Kept = (Instant, Arc<Rules>);
-
-impl RulesCache {
-    fn get(&self) -> Result<Arc<Rules>, u64> {
-        let guard = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        guard
-            .1
-            .as_ref()
-            .filter(|(at, _)| at.elapsed() < RULES_TTL)
-            .map(|(_, r)| Arc::clone(r))
-            .ok_or(guard.0)
-    }
-
-    fn put(&self, generation: u64, rules: Arc<Rules>) {
-        let mut guard = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        if guard.0 == generation {
-            guard.1 = Some((Instant::now(), rules));
-        }
-    }
-
-    /// Forgets the rules (a rule changed here).
-    pub(crate) fn clear(&self) {
-        let mut guard = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        guard.0 += 1;
-        guard.1 = None;
-    }
-}
 
 /// A list of ids as stored: `1,2,3` (`''` for none).
 pub(crate) fn encode_ids(ids: &[i64]) -> String {
@@ -367,12 +334,20 @@ impl Store {
     /// The shop's pricing rules without coupons (kept a few seconds; see the module docs).
     pub async fn pricing_rules(&self) -> Result<Arc<Rules>, StoreError> {
         let generation = match self.rules.get() {
-            Ok(rules) => return Ok(rules),
-            Err(generation) => generation,
+            Lookup::Kept(rules) => return Ok(rules),
+            Lookup::Read(generation) => generation,
         };
-        let rules = Arc::new(read_rules(self.reader().into()).await?);
-        self.rules.put(generation, Arc::clone(&rules));
-        Ok(rules)
+        match read_rules(self.reader().into()).await {
+            Ok(rules) => {
+                let rules = Arc::new(rules);
+                self.rules.put(generation, Some(Arc::clone(&rules)));
+                Ok(rules)
+            }
+            Err(e) => {
+                self.rules.put(generation, None);
+                Err(e)
+            }
+        }
     }
 }
 

@@ -35,6 +35,16 @@ struct CheckoutPage {
 }
 
 impl CheckoutPage {
+    /// A discounted line's cost after its discounts (shown beside its struck-through
+    /// total).
+    fn net_of(&self, variant_id: &i64) -> Option<&str> {
+        let b = self.breakdown.as_ref()?;
+        b.nets
+            .iter()
+            .find(|(v, _)| v == variant_id)
+            .map(|(_, net)| net.as_str())
+    }
+
     /// The coupon field's error, unless the breakdown already says why each refused code
     /// does not apply, in the shopper's words.
     fn coupon_error(&self) -> Option<&str> {
@@ -96,6 +106,8 @@ struct Breakdown {
     methods: Vec<(i64, String, bool)>,
     /// Why a code typed does not apply, one line per code.
     refused: Vec<String>,
+    /// What each discounted line costs after its discounts, by variant.
+    nets: Vec<(i64, String)>,
 }
 
 impl Breakdown {
@@ -159,6 +171,12 @@ impl Breakdown {
                     }
                     (o.method_id, label, o.method_id == shipping.method_id)
                 })
+                .collect(),
+            nets: priced
+                .lines
+                .iter()
+                .filter(|l| l.net < l.subtotal)
+                .map(|l| (l.variant_id, money(l.net)))
                 .collect(),
             refused: priced
                 .coupons
