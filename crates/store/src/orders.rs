@@ -65,10 +65,10 @@ impl Store {
         // The rules other than coupons (kept a few seconds) and the category tree are read
         // before the transaction; the coupons inside it, where their use is counted.
         let rules = self.pricing_rules().await?;
-        let tree = self.category_tree().await?;
+        let tree = self.category_tree_for(&rules, !request.coupon_codes.is_empty()).await?;
         self.idempotent(key, open, move |conn| {
             Box::pin(async move {
-                let order = place_order_in(conn, &sealer, &request, (&rules, &tree), now).await?;
+                let order = place_order_in(conn, &sealer, &request, (&rules, tree.as_deref()), now).await?;
                 if let Some(key) = &idempotency {
                     let answer = StoredAnswer {
                         kind: AnswerKind::Order,
@@ -156,7 +156,7 @@ async fn place_order_in(
     conn: &mut Conn,
     sealer: &Sealer,
     request: &PlaceOrder,
-    (rules, tree): (&Rules, &CategoryTree),
+    (rules, tree): (&Rules, Option<&CategoryTree>),
     now: Timestamp,
 ) -> Result<Order, StoreError> {
     let snapshot = snapshot_address_in(conn, sealer, request.user_id, request.address_id).await?;

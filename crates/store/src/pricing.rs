@@ -378,14 +378,15 @@ pub enum PricingRefusal {
 }
 
 /// Cart lines as the engine takes them.
-fn engine_lines(tree: &CategoryTree, lines: &[CartLine]) -> Result<Vec<Line>, StoreError> {
+fn engine_lines(tree: Option<&CategoryTree>, lines: &[CartLine]) -> Result<Vec<Line>, StoreError> {
     lines
         .iter()
         .map(|l| -> Result<Line, StoreError> {
             // The engine wants the line's own category first, then its ancestors.
             let mut category_ids: Vec<i64> = l
                 .category_id
-                .map(|c| tree.path(c).iter().map(|c| c.id).collect())
+                .zip(tree)
+                .map(|(c, tree)| tree.path(c).iter().map(|c| c.id).collect())
                 .unwrap_or_default();
             category_ids.reverse();
             Ok(Line {
@@ -408,7 +409,7 @@ fn engine_lines(tree: &CategoryTree, lines: &[CartLine]) -> Result<Vec<Line>, St
 pub(crate) async fn price_lines_in(
     conn: &mut Conn,
     rules: &Rules,
-    tree: &CategoryTree,
+    tree: Option<&CategoryTree>,
     lines: &[CartLine],
     user_id: Option<i64>,
     destination: Destination,
@@ -449,6 +450,24 @@ pub(crate) async fn price_lines_in(
 }
 
 impl Store {
+    /// The category tree when pricing needs it: some rule targets categories or taxes
+    /// them (coupons are read later, so any code typed counts as such a rule). Most
+    /// checkouts need none, and a flash sale's thousands of attempts then never wait for
+    /// the tree to be read.
+    pub(crate) async fn category_tree_for(
+        &self,
+        rules: &Rules,
+        codes_typed: bool,
+    ) -> Result<Option<Arc<CategoryTree>>, StoreError> {
+        let needed = codes_typed
+            || !rules.tax.categories.is_empty()
+            || rules.promotions.iter().any(|p| !p.targets.category_ids.is_empty());
+        match needed {
+            true => Ok(Some(self.category_tree().await?)),
+            false => Ok(None),
+        }
+    }
+
     /// Prices `user_id`'s cart as an order placed now would be (`POST /cart/price`), to
     /// one of their addresses; the shipping methods offered come with it. Nothing is
     /// written and no coupon use is counted; a code that does not apply is reported in
@@ -462,7 +481,7 @@ impl Store {
         now: Timestamp,
     ) -> Result<Result<CartPricing, PricingRefusal>, StoreError> {
         let rules = self.pricing_rules().await?;
-        let tree = self.category_tree().await?;
+        let tree = self.category_tree_for(&rules, !coupon_codes.is_empty()).await?;
         let mut conn = Conn::Pooled(self.reader().acquire().await?);
         let snapshot = snapshot_address_in(&mut conn, self.sealer(), user_id, address_id).await?;
         let lines = cart_lines_in(&mut conn, user_id).await?;
@@ -472,7 +491,7 @@ impl Store {
         price_lines_in(
             &mut conn,
             &rules,
-            &tree,
+            tree.as_deref(),
             &lines,
             Some(user_id),
             Destination::from(&snapshot),
@@ -487,11 +506,11 @@ impl Store {
     /// addresses, each with its fee for the cart at list prices.
     pub async fn shipping_options(&self, user_id: i64, address_id: i64) -> Result<Vec<ShippingOption>, StoreError> {
         let rules = self.pricing_rules().await?;
-        let tree = self.category_tree().await?;
+        let tree = self.category_tree_for(&rules, false).await?;
         let mut conn = Conn::Pooled(self.reader().acquire().await?);
         let snapshot = snapshot_address_in(&mut conn, self.sealer(), user_id, address_id).await?;
         let lines = cart_lines_in(&mut conn, user_id).await?;
-        let lines = engine_lines(&tree, &lines)?;
+        let lines = engine_lines(tree.as_deref(), &lines)?;
         Ok(shipping_options(&lines, &Destination::from(&snapshot), &rules))
     }
 }
