@@ -368,8 +368,9 @@ async fn cancel_order_in(
     now: Timestamp,
 ) -> Result<Order, StoreError> {
     move_order(conn, order_id, owner, event, actor, None, now).await?;
-    return_order_stock(conn, order_id, now).await?;
+    // Coupons before products, the order placing takes their locks in (PostgreSQL).
     release_coupons_in(conn, order_id, now).await?;
+    return_order_stock(conn, order_id, now).await?;
     order_in(conn, sealer, order_id)
         .await?
         .ok_or(StoreError::NotFound("order"))
