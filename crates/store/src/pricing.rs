@@ -428,10 +428,21 @@ pub(crate) async fn price_lines_in(
         None => BTreeMap::new(),
     };
     let engine_lines = engine_lines(tree, lines)?;
-    let rules = Rules {
+    let mut rules = Rules {
         coupons,
         ..rules.clone()
     };
+    // A shop that has configured nothing priced every currency alike before pricing
+    // rules existed (¥10 below ¥99 meant 10.00 below 99.00 of whatever the cart is in),
+    // so its default rules follow the cart's currency; configured rules are in CNY.
+    if let Some(first) = engine_lines.first()
+        && rules.zones == Rules::default_shop().zones
+        && rules.promotions.is_empty()
+        && rules.coupons.is_empty()
+        && rules.tax.categories.is_empty()
+    {
+        rules.currency = first.currency;
+    }
     let options = shipping_options(&engine_lines, &destination, &rules);
     let checkout = Checkout {
         lines: engine_lines,

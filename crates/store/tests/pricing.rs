@@ -291,6 +291,50 @@ async fn a_100_use_code_goes_to_exactly_100_of_1000_concurrent_checkouts(db: Tes
 }
 engine_test!(a_100_use_code_goes_to_exactly_100_of_1000_concurrent_checkouts);
 
+/// A shop that has configured nothing sells in any currency as it always did.
+async fn a_shop_without_rules_sells_in_any_currency(db: TestDb) {
+    let store = db.open().await;
+    let p = store
+        .create_product(
+            NewProduct {
+                name: ProductName::parse("Mug").expect("name"),
+                description: Description::default(),
+                currency: Currency::parse("currency", "USD").expect("usd"),
+                category: None,
+                images: Images::default(),
+                status: ProductStatus::Active,
+                options: ProductOptions::default(),
+                variants: vec![NewVariant::simple(
+                    Price::parse("price", 1_200).expect("price"),
+                    None,
+                    None,
+                )],
+                translations: Default::default(),
+            },
+            NOW,
+        )
+        .await
+        .expect("created");
+    let lot = NewLot {
+        quantity: Units::parse("quantity", 5).expect("units"),
+        unit_cost: UnitCost::parse("unit_cost", 500).expect("cost"),
+        received_at: NOW,
+        note: None,
+    };
+    store
+        .receive_stock(p.id, p.variants[0].id, lot, NOW)
+        .await
+        .expect("lot");
+    let (user, address) = shopper(&store, "dave", p.variants[0].id, 1).await;
+    let placed = place(&store, order(user, address, &[])).await.expect("placed");
+    assert_eq!(
+        (placed.currency.as_str(), placed.shipping_fee, placed.total),
+        ("USD", 1_000, 2_200)
+    );
+    assert_clean(&store).await;
+}
+engine_test!(a_shop_without_rules_sells_in_any_currency);
+
 /// With no zone configured, any address ships as before (¥10 below ¥99); once the shop
 /// has zones, an address none covers cannot check out, and says so.
 async fn an_address_no_zone_covers_cannot_check_out(db: TestDb) {
