@@ -183,16 +183,16 @@ async fn ten_failures_lock_the_username_for_fifteen_minutes(app: TestApp) {
 app_test!(ten_failures_lock_the_username_for_fifteen_minutes);
 
 /// Attempts are counted before the password is checked: of a burst of simultaneous
-/// guesses, at most the budget is checked, and the right password in the burst gets in
-/// only if it came within the budget.
+/// guesses, exactly the budget is checked, and the right password after it is refused.
+/// (The right password *inside* a burst would make the test racy by design: a success
+/// empties its pair bucket, so guesses that lose the race to it get a fresh budget.)
 async fn a_burst_of_guesses_checks_at_most_the_budget(app: TestApp) {
     app.register("gina", "password123").await;
     let burst: Vec<_> = (0..60)
-        .map(|i| {
-            let password = if i == 30 { "password123" } else { "wrong-password" };
+        .map(|_| {
             let request = app
                 .request(Method::POST, "/api/v1/auth/login")
-                .json(&json!({"username": "gina", "password": password}));
+                .json(&json!({"username": "gina", "password": "wrong-password"}));
             tokio::spawn(request.send())
         })
         .collect();
@@ -200,19 +200,14 @@ async fn a_burst_of_guesses_checks_at_most_the_budget(app: TestApp) {
     for attempt in burst {
         statuses.push(attempt.await.unwrap().unwrap().status());
     }
-    let checked = statuses
-        .iter()
-        .filter(|s| **s == StatusCode::UNAUTHORIZED || **s == StatusCode::OK)
-        .count();
+    let checked = statuses.iter().filter(|s| **s == StatusCode::UNAUTHORIZED).count();
     let refused = statuses.iter().filter(|s| **s == StatusCode::TOO_MANY_REQUESTS).count();
     assert_eq!(checked, 10, "{statuses:?}");
     assert_eq!(refused, 50, "{statuses:?}");
-    if !statuses.contains(&StatusCode::OK) {
-        assert_eq!(
-            app.login("gina", "password123").await.status(),
-            StatusCode::TOO_MANY_REQUESTS
-        );
-    }
+    assert_eq!(
+        app.login("gina", "password123").await.status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
 }
 app_test!(a_burst_of_guesses_checks_at_most_the_budget);
 
