@@ -12,6 +12,7 @@ pub mod inventory;
 pub mod invoice;
 pub mod locale;
 pub mod media;
+pub mod message;
 pub mod money;
 pub mod order;
 pub mod payment;

@@ -29,6 +29,7 @@ pub mod idempotency;
 pub mod inventory;
 pub mod job_queue;
 mod kept;
+pub mod messages;
 pub mod order_read;
 pub mod orders;
 pub mod payments;
