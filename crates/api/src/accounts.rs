@@ -78,6 +78,8 @@ pub async fn register_user(
             username: &req.username,
             password: &req.password,
             email: req.email.as_deref(),
+            locale: None,
+            cart_token: None,
         },
     )
     .await?;
@@ -134,6 +136,7 @@ pub async fn log_in(
             username: &req.username,
             password: &req.password,
             from: from.map(|Extension(a)| a).unwrap_or_default(),
+            cart_token: None,
         },
     )
     .await?;

@@ -4,10 +4,14 @@
 
 use emporium_domain::account::{DisplayName, Email, Password, Phone, Role, Username};
 use emporium_domain::address::{AddressInput, NewAddress};
+use emporium_domain::locale::Locale;
+use emporium_domain::message::MessageKind;
 use emporium_domain::throttle;
 use emporium_domain::time::Timestamp;
 use emporium_domain::{FieldError, Invalid};
+use emporium_store::account_tokens::{NewToken, Purpose, Verified};
 use emporium_store::accounts::{Address, NewSession, NewUser, ProfileChanges, Session, User};
+use emporium_store::messages::NewMessage;
 
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -20,8 +24,12 @@ pub struct Registration<'a> {
     pub username: &'a str,
     /// The password, 8–72 bytes.
     pub password: &'a str,
-    /// An optional contact address (blank is none).
+    /// An optional contact address (blank is none); a link to prove it is sent.
     pub email: Option<&'a str>,
+    /// The visitor's language, for the messages the account will get.
+    pub locale: Option<Locale>,
+    /// A guest cart to bring into the new account's cart.
+    pub cart_token: Option<&'a str>,
 }
 
 /// Registers a customer account.
@@ -56,6 +64,17 @@ pub async fn register(state: &AppState, input: Registration<'_>) -> AppResult<Us
         )
         .await?;
     tracing::info!(user.id = user.id, "user registered");
+    let mut user = user;
+    if let Some(locale) = input.locale.filter(|l| l.tag() != user.locale) {
+        state.store().set_locale(user.id, locale.tag()).await?;
+        user.locale = locale.tag().to_owned();
+    }
+    if let Some(email) = user.email.clone() {
+        send_verification(state, &user, email).await?;
+    }
+    if let Some(cart) = input.cart_token {
+        crate::guests::merge_cart(state, cart, user.id).await?;
+    }
     Ok(user)
 }
 
@@ -68,6 +87,8 @@ pub struct Credentials<'a> {
     pub password: &'a str,
     /// The client's address, as the server resolved it (the login throttle counts by it).
     pub from: ClientAddress,
+    /// A guest cart to bring into the account's cart once logged in.
+    pub cart_token: Option<&'a str>,
 }
 
 /// The address a request came from: the peer's, or the balancer's `X-Forwarded-For`
@@ -78,7 +99,7 @@ pub struct ClientAddress(pub Option<std::net::IpAddr>);
 
 impl ClientAddress {
     /// The form the throttle counts by.
-    fn key(self) -> String {
+    pub(crate) fn key(self) -> String {
         self.0.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string())
     }
 }
@@ -144,6 +165,9 @@ pub async fn log_in(state: &AppState, input: Credentials<'_>) -> AppResult<Logge
     };
     state.store().create_session(&user, session).await?;
     tracing::info!(user.id = user.id, "logged in");
+    if let Some(cart) = input.cart_token {
+        crate::guests::merge_cart(state, cart, user.id).await?;
+    }
     Ok(LoggedIn {
         token,
         expires_at,
@@ -245,14 +269,181 @@ pub async fn update_profile(state: &AppState, user_id: i64, edit: ProfileEdit) -
         clearable(edit.email, Email::parse),
         clearable(edit.phone, |v| Phone::parse("phone", v)),
     ) {
-        (Ok(display_name), Ok(email), Ok(phone)) => ProfileChanges {
-            display_name,
-            email,
-            phone,
-        },
+        (Ok(display_name), Ok(email), Ok(phone)) => (
+            ProfileChanges {
+                display_name,
+                // Clearing takes effect at once; a new address only once its link is followed.
+                email: email.clone().filter(Option::is_none),
+                phone,
+            },
+            email.flatten(),
+        ),
         (a, b, c) => return Err(Invalid::of([a.err(), b.err(), c.err()]).into()),
     };
-    Ok(state.store().update_profile(user_id, changes, state.now()).await?)
+    let (changes, new_email) = changes;
+    let user = state.store().update_profile(user_id, changes, state.now()).await?;
+    if let Some(email) = new_email.filter(|e| user.email.as_deref() != Some(e.as_str())) {
+        send_verification(state, &user, email.as_str().to_owned()).await?;
+    }
+    Ok(user)
+}
+
+/// How long a password-reset link works.
+pub const RESET_TTL: std::time::Duration = std::time::Duration::from_secs(30 * 60);
+/// How long an email-verification link works.
+pub const VERIFY_TTL: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+/// Reset requests one client address may make per throttle window.
+pub const RESETS_PER_ADDRESS: i64 = 10;
+/// Reset links one account may be sent per throttle window.
+pub const RESETS_PER_ACCOUNT: i64 = 3;
+/// Most accounts one reset request reaches (several may share an email address).
+const ACCOUNTS_PER_RESET: i64 = 5;
+
+/// Asks for a password-reset link for the account named by `login` (its username or
+/// email address). The answer is the same whether or not such an account exists, and
+/// comes as soon as the request is counted against the client address's budget: finding
+/// the account and writing its token and message happen after the answer, so neither the
+/// outcome nor the time taken tells an account's existence. Each account is sent at
+/// most [`RESETS_PER_ACCOUNT`] links per window; one without an email address gets none.
+pub async fn request_password_reset(state: &AppState, login: &str, from: ClientAddress) -> AppResult<()> {
+    let login = login.trim();
+    if login.is_empty() || login.len() > 254 {
+        return Err(FieldError::new("login", "must be a username or an email address").into());
+    }
+    let bucket = throttle::Bucket {
+        key: format!("reset-address:{}", from.key()),
+        budget: RESETS_PER_ADDRESS,
+    };
+    state.store().take_login_attempt(vec![bucket], state.now()).await?;
+    let state = state.clone();
+    let login = login.to_owned();
+    tokio::spawn(async move {
+        if let Err(e) = send_reset_links(&state, &login).await {
+            tracing::warn!(error = %e, "password reset: link not sent");
+        }
+    });
+    Ok(())
+}
+
+async fn send_reset_links(state: &AppState, login: &str) -> AppResult<()> {
+    for user in state.store().accounts_named(login, ACCOUNTS_PER_RESET).await? {
+        if user.email.is_none() {
+            continue;
+        }
+        let bucket = throttle::Bucket {
+            key: format!("reset-account:{}", user.id),
+            budget: RESETS_PER_ACCOUNT,
+        };
+        match state.store().take_login_attempt(vec![bucket], state.now()).await {
+            Err(emporium_store::StoreError::Throttled(_)) => continue,
+            other => other?,
+        }
+        issue_token(state, &user, Purpose::PasswordReset, None).await?;
+        tracing::info!(user.id = user.id, "password reset link owed");
+    }
+    Ok(())
+}
+
+/// Sets a new password with a reset link's token; every session of the account ends.
+/// A token that is unknown, used or expired is `422 invalid_token`.
+pub async fn reset_password(state: &AppState, token: &str, new_password: &str) -> AppResult<()> {
+    let password = Password::parse("new_password", new_password)?;
+    let hash = state
+        .passwords()
+        .hash(&password)
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
+    let user_id = state
+        .store()
+        .reset_password(tokens::hash(token.trim()), hash, state.now())
+        .await
+        .map_err(invalid_token)?;
+    tracing::info!(user.id = user_id, "password reset; every session revoked");
+    Ok(())
+}
+
+/// Proves an email address with its link's token: it becomes the account's, verified,
+/// and guest orders placed with it join the account.
+pub async fn verify_email(state: &AppState, token: &str) -> AppResult<Verified> {
+    let verified = state
+        .store()
+        .verify_email(tokens::hash(token.trim()), state.now())
+        .await
+        .map_err(invalid_token)?;
+    tracing::info!(
+        user.id = verified.user.id,
+        attached = verified.attached_orders,
+        "email verified"
+    );
+    Ok(verified)
+}
+
+/// Sends the session user a new link for their address (or the one waiting for proof).
+pub async fn resend_verification(state: &AppState, user: &User) -> AppResult<()> {
+    let email = match state.store().pending_email(user.id, state.now()).await? {
+        Some(pending) => pending,
+        None => user
+            .email
+            .clone()
+            .filter(|_| !user.email_verified)
+            .ok_or_else(|| AppError::Conflict {
+                code: "nothing_to_verify",
+                detail: "the account has no unverified email address".into(),
+            })?,
+    };
+    send_verification(state, user, email).await
+}
+
+/// Sets the language the user's messages are written in.
+pub async fn set_locale(state: &AppState, user_id: i64, locale: Locale) -> AppResult<()> {
+    Ok(state.store().set_locale(user_id, locale.tag()).await?)
+}
+
+async fn send_verification(state: &AppState, user: &User, email: String) -> AppResult<()> {
+    issue_token(state, user, Purpose::VerifyEmail, Some(email)).await
+}
+
+/// Issues a token of `purpose` and owes the message carrying it, in one transaction.
+async fn issue_token(state: &AppState, user: &User, purpose: Purpose, email: Option<String>) -> AppResult<()> {
+    let now = state.now();
+    let token = tokens::generate().map_err(|e| AppError::Internal(e.into()))?;
+    let token_hash = tokens::hash(&token);
+    let (kind, ttl) = match purpose {
+        Purpose::PasswordReset => (MessageKind::PasswordReset, RESET_TTL),
+        Purpose::VerifyEmail => (MessageKind::VerifyEmail, VERIFY_TTL),
+    };
+    let message = NewMessage {
+        // The hash names the event without giving the token away.
+        event_key: format!("{}:{}:{}", kind.as_str(), user.id, &token_hash[..16]),
+        kind,
+        user_id: Some(user.id),
+        order_id: None,
+        recipient: email.clone(),
+        detail: None,
+        secret: Some(token),
+    };
+    let token = NewToken {
+        user_id: user.id,
+        purpose,
+        token_hash,
+        email,
+        expires_at: now.plus(ttl),
+        message,
+    };
+    Ok(state.store().issue_token(token, now).await?)
+}
+
+fn invalid_token(e: emporium_store::StoreError) -> AppError {
+    match e {
+        emporium_store::StoreError::NotFound("token") => AppError::Unprocessable {
+            code: "invalid_token",
+            errors: vec![FieldError::new(
+                "token",
+                "is unknown, used or expired; ask for a new link",
+            )],
+        },
+        other => other.into(),
+    }
 }
 
 /// Validates and stores a new address in the user's book (20 at most).

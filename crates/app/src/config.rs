@@ -31,6 +31,8 @@ pub struct AppConfig {
     pub media_dir: PathBuf,
     /// The largest image file accepted, in bytes.
     pub max_upload_bytes: usize,
+    /// How long a guest cart lives (its cookie or token).
+    pub guest_cart_ttl: Duration,
 }
 
 impl Default for AppConfig {
@@ -47,6 +49,7 @@ impl Default for AppConfig {
             refund_retry_after: Duration::from_secs(60),
             media_dir: PathBuf::from("./emporium-data/media"),
             max_upload_bytes: crate::media::DEFAULT_MAX_UPLOAD_BYTES,
+            guest_cart_ttl: crate::guests::DEFAULT_CART_TTL,
         }
     }
 }

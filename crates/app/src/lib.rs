@@ -18,6 +18,7 @@ pub mod categories;
 pub mod config;
 pub mod cursor;
 pub mod error;
+pub mod guests;
 pub mod inventory;
 pub mod jobs;
 pub mod media;

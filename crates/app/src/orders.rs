@@ -10,6 +10,7 @@ use emporium_domain::text::{optional_line, single_line};
 use emporium_domain::time::Timestamp;
 use emporium_domain::{FieldError, Invalid};
 use emporium_store::accounts::Session;
+use emporium_store::guests::GuestContact;
 use emporium_store::idempotency::{IdempotencyKey, Idempotent, Render};
 use emporium_store::order_read::{Order, TrackingEvent};
 use emporium_store::orders::PlaceOrder;
@@ -92,6 +93,19 @@ pub async fn place_order(
     key: Option<IdempotencyKey>,
     render: Render<Order>,
 ) -> AppResult<Idempotent<Order>> {
+    place(state, user_id, checkout, None, key, render).await
+}
+
+/// Places an order for a customer or (with `guest`) a guest: [`place_order`] and
+/// `guests::place_order` both end here.
+pub(crate) async fn place(
+    state: &AppState,
+    user_id: i64,
+    checkout: &Checkout,
+    guest: Option<GuestContact>,
+    key: Option<IdempotencyKey>,
+    render: Render<Order>,
+) -> AppResult<Idempotent<Order>> {
     let note = optional_line("note", checkout.note.as_deref(), 500)?;
     check_coupon_codes(&checkout.coupon_codes)?;
     let now = state.now();
@@ -107,6 +121,7 @@ pub async fn place_order(
             .as_ref()
             .map(|i| InvoiceRequest::parse(&i.kind, &i.title, i.taxpayer_id.as_deref()))
             .transpose()?,
+        guest,
     };
     let outcome = state.store().place_order(request, key, render, now).await?;
     if let Idempotent::Fresh(order) = &outcome {

@@ -28,6 +28,7 @@ struct Inner {
     search: SearchIndex,
     search_nudge: Arc<Notify>,
     cursors: Cursors,
+    order_links: crate::guests::OrderLinks,
     providers: Providers,
     sandbox_secret: Vec<u8>,
     order_cache: OrderCache,
@@ -73,6 +74,7 @@ impl AppState {
             search,
             search_nudge: Arc::new(Notify::new()),
             cursors: Cursors::new(secret.as_bytes()),
+            order_links: crate::guests::OrderLinks::new(secret.as_bytes()),
             providers,
             sandbox_secret: sandbox_secret.into_bytes(),
             order_cache: OrderCache::local(config.order_cache_capacity),
@@ -152,6 +154,11 @@ impl AppState {
     /// Cursor signing.
     pub fn cursors(&self) -> &Cursors {
         &self.0.cursors
+    }
+
+    /// Guest orders' link tokens.
+    pub fn order_links(&self) -> &crate::guests::OrderLinks {
+        &self.0.order_links
     }
 
     /// The database.

@@ -12,6 +12,8 @@ use crate::FieldError;
 pub const AUTO_CONFIRM_AFTER: Duration = Duration::from_secs(10 * 24 * 3600);
 /// Most distinct products in one cart (a cap against abuse).
 pub const MAX_CART_LINES: i64 = 100;
+/// The most units one cart line may hold.
+pub const MAX_LINE_QUANTITY: i64 = 999;
 /// Orders at or above this subtotal (minor units) ship free; below it pay [`SHIPPING_FEE`].
 pub const FREE_SHIPPING_FROM: i64 = 9_900;
 /// The flat shipping fee below [`FREE_SHIPPING_FROM`], minor units.
@@ -163,7 +165,7 @@ pub struct CartQuantity(i64);
 impl CartQuantity {
     /// Parses a quantity; 0 is handled by the caller (it removes the line).
     pub fn parse(n: i64) -> Result<Self, FieldError> {
-        if (1..=999).contains(&n) {
+        if (1..=MAX_LINE_QUANTITY).contains(&n) {
             Ok(Self(n))
         } else {
             Err(FieldError::new(

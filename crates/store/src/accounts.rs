@@ -26,16 +26,22 @@ pub struct User {
     pub role: Role,
     /// When the account was created.
     pub created_at: Timestamp,
+    /// A guest: made for an anonymous visitor's cart, with no password (see `guests`).
+    pub guest: bool,
+    /// The language messages are written in (`zh-CN` or `en`).
+    pub locale: String,
+    /// Whether the email address was proven by a link.
+    pub email_verified: bool,
 }
 
 /// The columns [`user_from`] reads, as a macro so queries stay `&'static str` literals.
 macro_rules! user_columns {
     () => {
-        "u.id, u.username, u.email, u.display_name, u.phone, u.role, u.created_at"
+        "u.id, u.username, u.email, u.display_name, u.phone, u.role, u.created_at, u.guest, u.locale, u.email_verified_at"
     };
 }
 
-fn user_from(row: &Row, sealer: &Sealer) -> Result<User, StoreError> {
+pub(crate) fn user_from(row: &Row, sealer: &Sealer) -> Result<User, StoreError> {
     let role: String = row.try_get("role")?;
     let id: i64 = row.try_get("id")?;
     Ok(User {
@@ -48,6 +54,10 @@ fn user_from(row: &Row, sealer: &Sealer) -> Result<User, StoreError> {
             .parse()
             .map_err(|e: String| StoreError::Database(sqlx::Error::Decode(e.into())))?,
         created_at: Timestamp::from_millis(row.try_get("created_at")?),
+        guest: row.try_get::<i64, _>("guest")? == 1,
+        locale: row.try_get("locale")?,
+        email_verified: row.try_get::<Option<i64>, _>("email_verified_at")?.is_some()
+            && row.try_get::<Option<String>, _>("email")?.is_some(),
     })
 }
 
@@ -585,7 +595,7 @@ impl Store {
     }
 }
 
-async fn user_by_id(conn: &mut Conn, id: i64, sealer: &Sealer) -> Result<User, StoreError> {
+pub(crate) async fn user_by_id(conn: &mut Conn, id: i64, sealer: &Sealer) -> Result<User, StoreError> {
     let row = query(concat!("SELECT ", user_columns!(), " FROM users u WHERE u.id = $1"))
         .bind(id)
         .fetch_optional(conn)

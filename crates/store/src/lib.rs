@@ -18,6 +18,7 @@
 //! committed product change updates; sessions likewise (`session_cache`), which logout
 //! and password changes update.
 
+pub mod account_tokens;
 pub mod accounts;
 pub mod cart;
 pub mod catalog;
@@ -25,6 +26,7 @@ pub mod categories;
 pub mod check;
 pub mod db;
 mod error;
+pub mod guests;
 pub mod idempotency;
 pub mod inventory;
 pub mod job_queue;

@@ -15,6 +15,7 @@ use emporium_domain::time::Timestamp;
 use crate::cart::{CartLine, cart_lines_in, clear_cart_in};
 use crate::categories::CategoryTree;
 use crate::db::{Conn, parse_column, query, query_scalar};
+use crate::guests::GuestContact;
 use crate::idempotency::{AnswerKind, IdempotencyKey, Idempotent, Render, StoredAnswer, remember_answer_in};
 use crate::inventory::{StockItem, draw_fifo, open_draws, return_draws};
 use crate::order_read::{
@@ -42,6 +43,8 @@ pub struct PlaceOrder {
     pub coupon_codes: Vec<String>,
     /// The 发票 asked for, if any.
     pub invoice: Option<InvoiceRequest>,
+    /// A guest's contact (`None` for a customer's order).
+    pub guest: Option<GuestContact>,
 }
 
 impl Store {
@@ -196,8 +199,9 @@ async fn place_order_in(
     let order_row = query(
         "INSERT INTO orders (user_id, status, currency, subtotal, shipping_fee, total, address, note, pay_deadline, created_at,
                              discount_total, shipping_discount, tax_total, shipping_tax, tax_mode, shipping_method_id, shipping_method, offers,
-                             invoice)
-         VALUES ($1, 'pending_payment', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) RETURNING *",
+                             invoice, guest_email, guest_phone, sms_opt_in)
+         VALUES ($1, 'pending_payment', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
+         RETURNING *",
     )
     .bind(request.user_id)
     .bind(&quick.currency)
@@ -223,6 +227,16 @@ async fn place_order_in(
             .map(|i| sealer.seal(&invoice_context(request.user_id), &encode_invoice(i)))
             .transpose()?,
     )
+    .bind(request.guest.as_ref().map(|g| g.email.as_str()))
+    .bind(
+        request
+            .guest
+            .as_ref()
+            .and_then(|g| g.phone.as_deref())
+            .map(|p| sealer.seal(&context("orders.guest_phone", request.user_id), p))
+            .transpose()?,
+    )
+    .bind(i64::from(request.guest.as_ref().is_some_and(|g| g.sms_opt_in)))
     .fetch_one(&mut *conn)
     .await?;
     let mut order = order_from(&order_row, sealer)?;

@@ -180,6 +180,7 @@ async fn answers_remembered_before_0006_replay_after_it(db: TestDb) {
             shipping_method_id: None,
             coupon_codes: Vec::new(),
             invoice: None,
+            guest: None,
         };
         store.place_order(request, Some(key(scope)), std::sync::Arc::new(|_| String::new()), NOW)
     };

@@ -126,6 +126,7 @@ fn order(user_id: i64, address_id: i64, codes: &[&str]) -> PlaceOrder {
         shipping_method_id: None,
         coupon_codes: codes.iter().map(|c| (*c).to_owned()).collect(),
         invoice: None,
+        guest: None,
     }
 }
 

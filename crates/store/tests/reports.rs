@@ -75,6 +75,7 @@ async fn paid_order(store: &Store, (user, address): (i64, i64), variant: i64, un
         shipping_method_id: None,
         coupon_codes: Vec::new(),
         invoice: None,
+        guest: None,
     };
     let Idempotent::Fresh(order) = store
         .place_order(request, None, std::sync::Arc::new(|_| String::new()), at)

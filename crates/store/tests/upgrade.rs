@@ -256,6 +256,7 @@ async fn upgrades_with_nothing_lost(url: &str) {
         shipping_method_id: None,
         coupon_codes: Vec::new(),
         invoice: None,
+        guest: None,
     };
     let Idempotent::Fresh(order) = store
         .place_order(request, None, std::sync::Arc::new(|_| String::new()), now)

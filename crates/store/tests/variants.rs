@@ -274,6 +274,7 @@ async fn a_flash_sale_on_one_variant_never_oversells_it(db: TestDb) {
                         shipping_method_id: None,
                         coupon_codes: Vec::new(),
                         invoice: None,
+                        guest: None,
                     },
                     None,
                     Arc::new(|_| String::new()),

@@ -93,6 +93,7 @@ async fn start_session(
         username: &form.username,
         password: &form.password,
         from: from.map(|Extension(a)| a).unwrap_or_default(),
+        cart_token: None,
     };
     let token = accounts::log_in(state, credentials).await?.token;
     let mut response = see_other(&safe_next(Some(&form.next)));
@@ -147,6 +148,8 @@ pub async fn register(
         username: &form.username,
         password: &form.password,
         email: Some(form.email.as_str()),
+        locale: Some(visitor.lang.locale()),
+        cart_token: None,
     };
     match accounts::register(&state, registration).await {
         Ok(_) => {

@@ -47,6 +47,14 @@ impl Lang {
             .map_or(Self::En, Self::from)
     }
 
+    /// The content locale of the language (messages are written in it).
+    pub fn locale(self) -> Locale {
+        match self {
+            Self::En => Locale::En,
+            Self::Zh => Locale::ZhCn,
+        }
+    }
+
     /// The code for `?lang=` and the cookie.
     pub fn code(self) -> &'static str {
         match self {

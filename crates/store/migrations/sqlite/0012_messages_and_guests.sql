@@ -14,13 +14,13 @@ ALTER TABLE users ADD COLUMN email_verified_at BIGINT;
 -- The customer agreed to a text message when the order ships.
 ALTER TABLE users ADD COLUMN sms_opt_in BIGINT NOT NULL DEFAULT 0;
 
--- A guest order's contact (the email plain like users.email, the phone sealed like
--- users.phone), the hash of the token its link carries, and its language.
+-- A guest order's contact: the email plain like users.email, the phone sealed like
+-- users.phone. (The token its link carries is a MAC of the order id, so nothing of it is
+-- stored: crates/app/src/guests.rs.)
 ALTER TABLE orders ADD COLUMN guest_email TEXT;
 ALTER TABLE orders ADD COLUMN guest_phone TEXT;
-ALTER TABLE orders ADD COLUMN access_token_hash TEXT;
 ALTER TABLE orders ADD COLUMN sms_opt_in BIGINT NOT NULL DEFAULT 0;
-CREATE INDEX orders_by_guest_email ON orders (guest_email);
+CREATE INDEX orders_by_guest_email ON orders (LOWER(guest_email));
 
 -- Below this many units available, staff are told once (0: never).
 ALTER TABLE product_variants ADD COLUMN low_stock_threshold BIGINT NOT NULL DEFAULT 5 CHECK (low_stock_threshold >= 0);

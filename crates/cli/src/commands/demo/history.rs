@@ -152,6 +152,7 @@ async fn buy(
         shipping_method_id: None,
         coupon_codes: Vec::new(),
         invoice: None,
+        guest: None,
     };
     let order = match store
         .place_order(request, None, std::sync::Arc::new(|_| String::new()), now)

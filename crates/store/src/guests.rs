@@ -1,0 +1,174 @@
+//! Guests: anonymous visitors who shop without an account. A guest is a customer row
+//! with no usable password (`users.guest = 1`), made when the visitor first needs a cart,
+//! so its cart and orders follow every rule a customer's do (limits, stock, BOLA). Its
+//! cart token is a session of that row, which only the cart and checkout accept.
+
+use emporium_domain::order::{self, MAX_CART_LINES};
+use emporium_domain::time::Timestamp;
+
+use crate::accounts::{NewSession, User, user_by_id};
+use crate::db::{Conn, query, query_scalar};
+use crate::{Store, StoreError};
+
+/// What a guest order records about its buyer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GuestContact {
+    /// Where its messages go (already checked).
+    pub email: String,
+    /// A phone number for the shop, if given (already checked).
+    pub phone: Option<String>,
+    /// Whether they agreed to a text message when it ships.
+    pub sms_opt_in: bool,
+}
+
+/// How a guest cart's lines went into an account's cart.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Merged {
+    /// Lines added or raised.
+    pub lines: usize,
+    /// Lines that could not come along whole (stock, the line or cart limit).
+    pub capped: usize,
+}
+
+impl Store {
+    /// Makes a guest with its cart session (`username` is `guest-<hex>`, which nobody can
+    /// register or log in as).
+    pub async fn create_guest(&self, username: String, locale: &str, session: NewSession) -> Result<User, StoreError> {
+        let sealer = self.sealer().clone();
+        let locale = locale.to_owned();
+        self.write(move |conn| {
+            Box::pin(async move {
+                let id: i64 = query_scalar(
+                    "INSERT INTO users (username, username_key, password_hash, role, guest, locale, created_at, updated_at)
+                     VALUES ($1, $2, '!', 'customer', 1, $3, $4, $4) RETURNING id",
+                )
+                .bind(&username)
+                .bind(format!("guest:{username}"))
+                .bind(&locale)
+                .bind(session.created_at.millis())
+                .fetch_one(&mut *conn)
+                .await?;
+                query("INSERT INTO sessions (user_id, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4)")
+                    .bind(id)
+                    .bind(&session.token_hash)
+                    .bind(session.created_at.millis())
+                    .bind(session.expires_at.millis())
+                    .execute(&mut *conn)
+                    .await?;
+                user_by_id(conn, id, &sealer).await
+            })
+        })
+        .await
+    }
+
+    /// Moves a guest's cart into a customer's: quantities add up, each line capped by the
+    /// variant's stock on hand and the line limit (999), and lines past the cart's limit
+    /// (100) or no longer for sale stay behind. The guest's cart is emptied either way,
+    /// so a second merge (a retried login) adds nothing.
+    pub async fn merge_cart(&self, guest_id: i64, into: i64, now: Timestamp) -> Result<Merged, StoreError> {
+        self.write(move |conn| Box::pin(merge_cart_in(conn, guest_id, into, now)))
+            .await
+    }
+
+    /// Forgets the addresses a guest typed at earlier checkouts (a guest keeps the one it
+    /// checks out with).
+    pub async fn forget_guest_addresses(&self, guest_id: i64) -> Result<(), StoreError> {
+        self.write(move |conn| {
+            Box::pin(async move {
+                query("DELETE FROM addresses WHERE user_id = $1 AND user_id IN (SELECT id FROM users WHERE guest = 1)")
+                    .bind(guest_id)
+                    .execute(&mut *conn)
+                    .await?;
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    /// The owner of a guest order and the email it was placed with (`None`: no such order,
+    /// or not a guest's).
+    pub async fn guest_order_contact(&self, order_id: i64) -> Result<Option<(i64, String)>, StoreError> {
+        let row = query("SELECT user_id, guest_email FROM orders WHERE id = $1 AND guest_email IS NOT NULL")
+            .bind(order_id)
+            .fetch_optional(self.point())
+            .await?;
+        row.map(|r| Ok((r.try_get("user_id")?, r.try_get("guest_email")?)))
+            .transpose()
+    }
+}
+
+async fn merge_cart_in(conn: &mut Conn, guest_id: i64, into: i64, now: Timestamp) -> Result<Merged, StoreError> {
+    let rows = query(
+        "SELECT g.variant_id, g.product_id, g.quantity, v.stock_available, COALESCE(c.quantity, 0) AS have
+         FROM cart_lines g
+         JOIN product_variants v ON v.id = g.variant_id
+         JOIN products p ON p.id = g.product_id
+         LEFT JOIN cart_lines c ON c.user_id = $2 AND c.variant_id = g.variant_id
+         WHERE g.user_id = $1 AND v.status = 'active' AND p.status = 'active'
+         ORDER BY g.added_at, g.variant_id",
+    )
+    .bind(guest_id)
+    .bind(into)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut lines: i64 = query_scalar("SELECT COUNT(*) FROM cart_lines WHERE user_id = $1")
+        .bind(into)
+        .fetch_one(&mut *conn)
+        .await?;
+    let mut merged = Merged::default();
+    for row in rows {
+        let (variant_id, product_id): (i64, i64) = (row.try_get("variant_id")?, row.try_get("product_id")?);
+        let (wanted, stock, have): (i64, i64, i64) = (
+            row.try_get("quantity")?,
+            row.try_get("stock_available")?,
+            row.try_get("have")?,
+        );
+        // A new line needs room in the cart; an existing one is never lowered.
+        let room = have > 0 || lines < MAX_CART_LINES;
+        let target = if room {
+            (have + wanted).min(order::MAX_LINE_QUANTITY).min(stock.max(have))
+        } else {
+            0
+        };
+        if target < have + wanted {
+            merged.capped += 1;
+        }
+        if target <= have {
+            continue;
+        }
+        query(
+            "INSERT INTO cart_lines (user_id, variant_id, product_id, quantity, added_at) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (user_id, variant_id) DO UPDATE SET quantity = excluded.quantity",
+        )
+        .bind(into)
+        .bind(variant_id)
+        .bind(product_id)
+        .bind(target)
+        .bind(now.millis())
+        .execute(&mut *conn)
+        .await?;
+        if have == 0 {
+            lines += 1;
+        }
+        merged.lines += 1;
+    }
+    query("DELETE FROM cart_lines WHERE user_id = $1")
+        .bind(guest_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(merged)
+}
+
+/// Gives a newly verified address the guest orders placed with it: they move to the
+/// account (their guest links keep working).
+pub(crate) async fn attach_guest_orders_in(conn: &mut Conn, user_id: i64, email: &str) -> Result<u64, StoreError> {
+    let moved = query(
+        "UPDATE orders SET user_id = $1, version = version + 1
+         WHERE LOWER(guest_email) = LOWER($2) AND user_id IN (SELECT id FROM users WHERE guest = 1)",
+    )
+    .bind(user_id)
+    .bind(email)
+    .execute(&mut *conn)
+    .await?;
+    Ok(moved.rows_affected())
+}
