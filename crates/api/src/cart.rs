@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::error::{ApiResult, Problem};
-use crate::extract::{Auth, JsonBody, Path};
+use crate::extract::{JsonBody, Path, PreferredLocale, Shopper};
 use emporium_app::AppState;
 
 /// A cart line (one variant) at today's price.
@@ -88,12 +88,12 @@ fn view(lines: Vec<CartLine>) -> CartView {
 }
 
 /// The caller's cart.
-#[utoipa::path(get, path = "/api/v1/cart", tag = "cart", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/cart", tag = "cart", security(("bearer" = []), ("cart_token" = [])),
     responses(
         (status = 200, description = "The cart", body = CartView),
         (status = 401, description = "Not logged in", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn get_cart(State(state): State<AppState>, Auth(session): Auth) -> ApiResult<Json<CartView>> {
+pub async fn get_cart(State(state): State<AppState>, Shopper(session): Shopper) -> ApiResult<Json<CartView>> {
     Ok(Json(view(state.store().cart(session.user.id).await?)))
 }
 
@@ -107,7 +107,7 @@ pub struct SetQuantityRequest {
 }
 
 /// Sets how many units of a variant the cart holds (0 removes the line).
-#[utoipa::path(put, path = "/api/v1/cart/lines/{variant_id}", tag = "cart", security(("bearer" = [])),
+#[utoipa::path(put, path = "/api/v1/cart/lines/{variant_id}", tag = "cart", security(("bearer" = []), ("cart_token" = [])),
     params(("variant_id" = i64, Path, description = "Variant id")), request_body = SetQuantityRequest,
     responses(
         (status = 200, description = "The cart", body = CartView),
@@ -118,7 +118,7 @@ pub struct SetQuantityRequest {
     ))]
 pub async fn set_cart_line(
     State(state): State<AppState>,
-    Auth(session): Auth,
+    Shopper(session): Shopper,
     Path(variant_id): Path<i64>,
     JsonBody(req): JsonBody<SetQuantityRequest>,
 ) -> ApiResult<Json<CartView>> {
@@ -127,7 +127,7 @@ pub async fn set_cart_line(
 }
 
 /// Removes a variant from the cart.
-#[utoipa::path(delete, path = "/api/v1/cart/lines/{variant_id}", tag = "cart", security(("bearer" = [])),
+#[utoipa::path(delete, path = "/api/v1/cart/lines/{variant_id}", tag = "cart", security(("bearer" = []), ("cart_token" = [])),
     params(("variant_id" = i64, Path, description = "Variant id")),
     responses(
         (status = 204, description = "Removed"),
@@ -135,7 +135,7 @@ pub async fn set_cart_line(
     ))]
 pub async fn remove_cart_line(
     State(state): State<AppState>,
-    Auth(session): Auth,
+    Shopper(session): Shopper,
     Path(variant_id): Path<i64>,
 ) -> ApiResult<StatusCode> {
     cart::remove_line(&state, session.user.id, variant_id).await?;
@@ -144,7 +144,7 @@ pub async fn remove_cart_line(
 
 /// Sets how many units of a product with one variant the cart holds (0 removes it); a
 /// product with several variants answers 422 `variant_required` (use the lines route).
-#[utoipa::path(put, path = "/api/v1/cart/items/{product_id}", tag = "cart", security(("bearer" = [])),
+#[utoipa::path(put, path = "/api/v1/cart/items/{product_id}", tag = "cart", security(("bearer" = []), ("cart_token" = [])),
     params(("product_id" = i64, Path, description = "Product id")), request_body = SetQuantityRequest,
     responses(
         (status = 200, description = "The cart", body = CartView),
@@ -155,7 +155,7 @@ pub async fn remove_cart_line(
     ))]
 pub async fn set_cart_item(
     State(state): State<AppState>,
-    Auth(session): Auth,
+    Shopper(session): Shopper,
     Path(product_id): Path<i64>,
     JsonBody(req): JsonBody<SetQuantityRequest>,
 ) -> ApiResult<Json<CartView>> {
@@ -164,7 +164,7 @@ pub async fn set_cart_item(
 }
 
 /// Removes a product (every variant of it) from the cart.
-#[utoipa::path(delete, path = "/api/v1/cart/items/{product_id}", tag = "cart", security(("bearer" = [])),
+#[utoipa::path(delete, path = "/api/v1/cart/items/{product_id}", tag = "cart", security(("bearer" = []), ("cart_token" = [])),
     params(("product_id" = i64, Path, description = "Product id")),
     responses(
         (status = 204, description = "Removed"),
@@ -172,7 +172,7 @@ pub async fn set_cart_item(
     ))]
 pub async fn remove_cart_item(
     State(state): State<AppState>,
-    Auth(session): Auth,
+    Shopper(session): Shopper,
     Path(product_id): Path<i64>,
 ) -> ApiResult<StatusCode> {
     cart::remove_product(&state, session.user.id, product_id).await?;
@@ -180,12 +180,43 @@ pub async fn remove_cart_item(
 }
 
 /// Empties the cart.
-#[utoipa::path(delete, path = "/api/v1/cart", tag = "cart", security(("bearer" = [])),
+#[utoipa::path(delete, path = "/api/v1/cart", tag = "cart", security(("bearer" = []), ("cart_token" = [])),
     responses(
         (status = 204, description = "Emptied"),
         (status = 401, description = "Not logged in", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn clear_cart(State(state): State<AppState>, Auth(session): Auth) -> ApiResult<StatusCode> {
+pub async fn clear_cart(State(state): State<AppState>, Shopper(session): Shopper) -> ApiResult<StatusCode> {
     cart::clear(&state, session.user.id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// A guest cart just opened.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct GuestCartView {
+    /// Send as `Cart-Token` to the cart routes, the shipping and pricing routes, the
+    /// address book routes and `POST /orders`; send it to `POST /auth/login` or
+    /// `/auth/register` to bring the cart into the account. Shown once.
+    pub cart_token: String,
+    /// RFC 3339 UTC; the cart is forgotten then (30 days by default).
+    pub expires_at: String,
+}
+
+/// Opens a cart for a visitor without an account. Its language (from `Accept-Language`)
+/// is the language of its orders' messages.
+#[utoipa::path(post, path = "/api/v1/carts", tag = "cart",
+    responses(
+        (status = 201, description = "Opened", body = GuestCartView),
+    ))]
+pub async fn open_guest_cart(
+    State(state): State<AppState>,
+    PreferredLocale(locale): PreferredLocale,
+) -> ApiResult<(StatusCode, Json<GuestCartView>)> {
+    let cart = emporium_app::guests::open_cart(&state, locale).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(GuestCartView {
+            cart_token: cart.token,
+            expires_at: cart.expires_at.to_rfc3339(),
+        }),
+    ))
 }

@@ -13,7 +13,7 @@ use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
 use emporium_app::AppState;
-use emporium_app::tokens;
+use emporium_app::{guests, tokens};
 
 /// The largest request body accepted (larger → 413).
 pub const BODY_LIMIT: usize = 1024 * 1024;
@@ -174,6 +174,8 @@ impl FromRequestParts<AppState> for Auth {
             .store()
             .session(&tokens::hash(token), state.now())
             .await?
+            // A guest's cart token is no login, whichever header carries it.
+            .filter(|s| !s.user.guest)
             .ok_or(ApiError::Unauthenticated("the token is unknown, expired or revoked"))?;
         Ok(Auth(session))
     }
@@ -219,6 +221,100 @@ impl FromRequestParts<AppState> for Staff {
         } else {
             Err(ApiError::Forbidden)
         }
+    }
+}
+
+/// Whoever owns a cart: a logged-in user (`Authorization`), or a guest by its cart token
+/// (`Cart-Token`, from `POST /carts`). The cart routes and checkout take it; 401 otherwise.
+#[derive(Debug, Clone)]
+pub struct Shopper(pub Session);
+
+impl FromRequestParts<AppState> for Shopper {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        if parts.headers.contains_key(header::AUTHORIZATION) {
+            return Auth::from_request_parts(parts, state).await.map(|Auth(s)| Shopper(s));
+        }
+        let CartToken(token) = CartToken::from_request_parts(parts, state).await?;
+        let token = token.ok_or(ApiError::Unauthenticated(
+            "log in and send Authorization: Bearer <token>, or send the Cart-Token of a guest cart (POST /api/v1/carts)",
+        ))?;
+        guests::cart_session(state, &token)
+            .await?
+            .map(Shopper)
+            .ok_or(ApiError::Unauthenticated(
+                "the cart token is unknown or expired; open a new cart",
+            ))
+    }
+}
+
+/// The optional `Cart-Token` header: a guest cart's token (its format checked).
+#[derive(Debug, Clone, Default)]
+pub struct CartToken(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for CartToken {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let Some(value) = parts.headers.get("cart-token") else {
+            return Ok(Self(None));
+        };
+        match value.to_str().map(str::trim) {
+            Ok(token) if tokens::looks_valid(token) => Ok(Self(Some(token.to_owned()))),
+            _ => Err(ApiError::Unauthenticated("malformed Cart-Token header")),
+        }
+    }
+}
+
+/// Who may act on the order in the path (`{id}`): a logged-in user (the use case then
+/// checks it is theirs, or staff), or whoever holds a guest order's link token
+/// (`Order-Access-Token`). A token that is not the order's answers 404, like an order
+/// that is not yours.
+#[derive(Debug, Clone)]
+pub struct OrderCaller(pub Session);
+
+impl FromRequestParts<AppState> for OrderCaller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let Some(value) = parts
+            .headers
+            .get("order-access-token")
+            .filter(|_| !parts.headers.contains_key(header::AUTHORIZATION))
+        else {
+            return Auth::from_request_parts(parts, state)
+                .await
+                .map(|Auth(s)| OrderCaller(s));
+        };
+        let token = value.to_str().map_err(|_| ApiError::NotFound("order"))?.to_owned();
+        let params = axum::extract::RawPathParams::from_request_parts(parts, state)
+            .await
+            .map_err(|_| ApiError::NotFound("order"))?;
+        let id = params
+            .iter()
+            .find(|(name, _)| *name == "id")
+            .and_then(|(_, value)| value.parse::<i64>().ok())
+            .ok_or(ApiError::NotFound("order"))?;
+        Ok(OrderCaller(guests::order_session(state, id, &token).await?))
+    }
+}
+
+/// The language a request prefers (`Accept-Language`), when it names one the shop speaks.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PreferredLocale(pub Option<emporium_domain::locale::Locale>);
+
+impl<S: Send + Sync> FromRequestParts<S> for PreferredLocale {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self(
+            parts
+                .headers
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(emporium_domain::locale::Locale::negotiate),
+        ))
     }
 }
 

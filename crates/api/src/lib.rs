@@ -58,7 +58,9 @@ pub use error::{ApiError, ApiResult, Problem};
 )]
 struct ApiDoc;
 
-/// Declares the `bearer` security scheme the handlers refer to.
+/// Declares the security schemes the handlers refer to: `bearer` (a login), and for the
+/// cart and checkout `cart_token` (a guest cart) and for a guest's order
+/// `order_access_token` (its link's token).
 struct BearerAuth;
 
 impl Modify for BearerAuth {
@@ -73,6 +75,25 @@ impl Modify for BearerAuth {
                     .build(),
             ),
         );
+        for (name, header, about) in [
+            (
+                "cart_token",
+                "Cart-Token",
+                "A guest cart's token from POST /api/v1/carts",
+            ),
+            (
+                "order_access_token",
+                "Order-Access-Token",
+                "A guest order's link token (the order's answer, or POST /api/v1/orders/lookup)",
+            ),
+        ] {
+            components.add_security_scheme(
+                name,
+                SecurityScheme::ApiKey(utoipa::openapi::security::ApiKey::Header(
+                    utoipa::openapi::security::ApiKeyValue::with_description(header, about),
+                )),
+            );
+        }
     }
 }
 
@@ -83,6 +104,10 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(accounts::register_user))
         .routes(routes!(accounts::log_in))
         .routes(routes!(accounts::log_out))
+        .routes(routes!(accounts::request_password_reset))
+        .routes(routes!(accounts::confirm_password_reset))
+        .routes(routes!(accounts::verify_email))
+        .routes(routes!(me::resend_verification))
         .routes(routes!(me::get_profile, me::update_profile))
         .routes(routes!(me::change_password))
         .routes(routes!(me::list_addresses, me::add_address))
@@ -103,12 +128,14 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(inventory::receive_stock, inventory::list_lots))
         .routes(routes!(inventory::adjust_stock))
         .routes(routes!(inventory::valuation))
+        .routes(routes!(cart::open_guest_cart))
         .routes(routes!(cart::get_cart, cart::clear_cart))
         .routes(routes!(cart::set_cart_item, cart::remove_cart_item))
         .routes(routes!(cart::set_cart_line, cart::remove_cart_line))
         .routes(routes!(pricing::price_cart))
         .routes(routes!(pricing::shipping_methods))
         .routes(routes!(orders::place_order, orders::list_orders))
+        .routes(routes!(orders::look_up_order))
         .routes(routes!(orders::get_order))
         .routes(routes!(orders::cancel_order))
         .routes(routes!(orders::ship_order))

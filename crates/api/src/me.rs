@@ -14,7 +14,7 @@ use utoipa::ToSchema;
 use super::Page;
 use super::accounts::UserView;
 use crate::error::{ApiResult, Problem};
-use crate::extract::{Auth, JsonBody, Path};
+use crate::extract::{Auth, JsonBody, Path, Shopper};
 
 /// The caller's profile.
 #[utoipa::path(get, path = "/api/v1/me", tag = "me", security(("bearer" = [])),
@@ -25,7 +25,18 @@ use crate::extract::{Auth, JsonBody, Path};
 pub async fn get_profile(State(state): State<AppState>, Auth(session): Auth) -> ApiResult<Json<UserView>> {
     // Read afresh: the session's copy of the user may be a cached one (see the store's
     // session cache), and a profile just changed on another instance must show here.
-    Ok(Json(state.store().user(session.user.id).await?.into()))
+    profile(&state, state.store().user(session.user.id).await?)
+        .await
+        .map(Json)
+}
+
+/// A user as `/me` shows them: with the address waiting for proof, if any.
+async fn profile(state: &AppState, user: emporium_store::accounts::User) -> ApiResult<UserView> {
+    let pending_email = state.store().pending_email(user.id, state.now()).await?;
+    Ok(UserView {
+        pending_email,
+        ..user.into()
+    })
 }
 
 /// Profile changes. An absent field stays as it is; `null` or `""` clears it.
@@ -44,10 +55,14 @@ pub struct UpdateProfileRequest {
     #[serde(default, deserialize_with = "super::present")]
     #[schema(value_type = Option<String>)]
     pub phone: Option<Option<String>>,
+    /// The language of the account's messages: `zh-CN` or `en`.
+    pub locale: Option<String>,
 }
 
-/// Updates the caller's display name, e-mail or phone. Other fields (role, username) are
-/// refused as unknown.
+/// Updates the caller's display name, e-mail, phone or message language. A new e-mail
+/// address takes effect only once the link sent to it is followed (it shows as
+/// `pending_email` until then); clearing it takes effect at once. Other fields (role,
+/// username) are refused as unknown.
 #[utoipa::path(patch, path = "/api/v1/me", tag = "me", security(("bearer" = [])), request_body = UpdateProfileRequest,
     responses(
         (status = 200, description = "The updated profile", body = UserView),
@@ -63,10 +78,24 @@ pub async fn update_profile(
         display_name: req.display_name,
         email: req.email,
         phone: req.phone,
+        locale: req.locale,
     };
-    Ok(Json(
-        accounts::update_profile(&state, session.user.id, edit).await?.into(),
-    ))
+    let user = accounts::update_profile(&state, session.user.id, edit).await?;
+    profile(&state, user).await.map(Json)
+}
+
+/// Sends the link that proves the caller's email address again (to the address waiting
+/// for proof, if any, else to the unverified address of the account).
+#[utoipa::path(post, path = "/api/v1/me/email-verification", tag = "me", security(("bearer" = [])),
+    responses(
+        (status = 202, description = "A new link is on its way; earlier ones stop working"),
+        (status = 401, description = "Not logged in", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Nothing to verify (`nothing_to_verify`)", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn resend_verification(State(state): State<AppState>, Auth(session): Auth) -> ApiResult<StatusCode> {
+    let user = state.store().user(session.user.id).await?;
+    accounts::resend_verification(&state, &user).await?;
+    Ok(StatusCode::ACCEPTED)
 }
 
 /// Password change form.
@@ -144,7 +173,7 @@ impl From<Address> for AddressView {
 }
 
 /// A new address.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AddAddressRequest {
     /// 1–64 characters.
@@ -172,7 +201,7 @@ pub struct AddAddressRequest {
 
 impl AddAddressRequest {
     /// The fields as the address rules read them.
-    fn input(&self) -> AddressInput<'_> {
+    pub(crate) fn input(&self) -> AddressInput<'_> {
         AddressInput {
             recipient: &self.recipient,
             phone: &self.phone,
@@ -187,12 +216,15 @@ impl AddAddressRequest {
 }
 
 /// The caller's addresses, oldest first (at most 20, so always one page).
-#[utoipa::path(get, path = "/api/v1/me/addresses", tag = "me", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/me/addresses", tag = "me", security(("bearer" = []), ("cart_token" = [])),
     responses(
         (status = 200, description = "The address book", body = Page<AddressView>),
         (status = 401, description = "Not logged in", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn list_addresses(State(state): State<AppState>, Auth(session): Auth) -> ApiResult<Json<Page<AddressView>>> {
+pub async fn list_addresses(
+    State(state): State<AppState>,
+    Shopper(session): Shopper,
+) -> ApiResult<Json<Page<AddressView>>> {
     let addresses = state.store().addresses(session.user.id).await?;
     Ok(Json(Page {
         data: addresses.into_iter().map(Into::into).collect(),
@@ -201,7 +233,7 @@ pub async fn list_addresses(State(state): State<AppState>, Auth(session): Auth) 
 }
 
 /// Adds an address to the caller's book.
-#[utoipa::path(post, path = "/api/v1/me/addresses", tag = "me", security(("bearer" = [])), request_body = AddAddressRequest,
+#[utoipa::path(post, path = "/api/v1/me/addresses", tag = "me", security(("bearer" = []), ("cart_token" = [])), request_body = AddAddressRequest,
     responses(
         (status = 201, description = "Added", body = AddressView),
         (status = 401, description = "Not logged in", body = Problem, content_type = "application/problem+json"),
@@ -210,7 +242,7 @@ pub async fn list_addresses(State(state): State<AppState>, Auth(session): Auth) 
     ))]
 pub async fn add_address(
     State(state): State<AppState>,
-    Auth(session): Auth,
+    Shopper(session): Shopper,
     JsonBody(req): JsonBody<AddAddressRequest>,
 ) -> ApiResult<(StatusCode, Json<AddressView>)> {
     let stored = accounts::add_address(&state, session.user.id, req.input()).await?;
@@ -218,7 +250,7 @@ pub async fn add_address(
 }
 
 /// Removes one of the caller's addresses. Another user's address is 404.
-#[utoipa::path(delete, path = "/api/v1/me/addresses/{id}", tag = "me", security(("bearer" = [])),
+#[utoipa::path(delete, path = "/api/v1/me/addresses/{id}", tag = "me", security(("bearer" = []), ("cart_token" = [])),
     params(("id" = i64, Path, description = "Address id")),
     responses(
         (status = 204, description = "Removed"),
@@ -228,7 +260,7 @@ pub async fn add_address(
     ))]
 pub async fn delete_address(
     State(state): State<AppState>,
-    Auth(session): Auth,
+    Shopper(session): Shopper,
     Path(id): Path<i64>,
 ) -> ApiResult<StatusCode> {
     accounts::delete_address(&state, session.user.id, id).await?;

@@ -3,14 +3,18 @@
 
 use std::sync::Arc;
 
+use axum::Extension;
 use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use emporium_app::AppState;
+use emporium_app::accounts::ClientAddress;
 use emporium_app::cursor::Position;
+use emporium_app::guests;
 use emporium_app::orders::{self, Checkout, Tracking};
 use emporium_app::paging::{cut_page, keyset};
+use emporium_domain::FieldError;
 use emporium_domain::order::OrderStatus;
 use emporium_domain::time::Timestamp;
 use emporium_store::idempotency::{AnswerKind, Idempotent, StoredAnswer};
@@ -21,7 +25,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::Page;
 use super::params;
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::extract::{Auth, IdempotencyHeader, JsonBody, Path, Query, Staff};
+use crate::extract::{Auth, IdempotencyHeader, JsonBody, OrderCaller, Path, Query, Shopper, Staff};
 
 /// An order line.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -325,8 +329,17 @@ pub(crate) fn replayed(answer: StoredAnswer) -> Response {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PlaceOrderRequest {
-    /// One of the caller's addresses.
-    pub address_id: i64,
+    /// One of the caller's addresses (customers; required for them).
+    pub address_id: Option<i64>,
+    /// Guests (with `Cart-Token`), required: where the order's messages go.
+    pub email: Option<String>,
+    /// Guests: a phone number for the shop.
+    pub phone: Option<String>,
+    /// Guests, required: where the order ships.
+    pub address: Option<crate::me::AddAddressRequest>,
+    /// Guests: send a text message to the address's phone when the order ships.
+    #[serde(default)]
+    pub sms_opt_in: bool,
     /// Up to 500 characters for the shop.
     pub note: Option<String>,
     /// A shipping method offered for the address (`GET /shipping-methods`; default: the
@@ -354,42 +367,144 @@ pub struct InvoiceBody {
     pub taxpayer_id: Option<String>,
 }
 
+/// A guest's order as placed: the order and its link's token.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct GuestOrderView {
+    /// The order.
+    #[serde(flatten)]
+    pub order: OrderView,
+    /// Send as `Order-Access-Token` to see, pay, cancel or confirm this order; the page
+    /// `/orders/{id}?access=<token>` shows it. Keep it: it is the guest's only key.
+    pub access_token: String,
+}
+
 /// Places an order from the cart: every line's stock is taken, or none
-/// (`409 insufficient_stock` names the product). Send `Idempotency-Key` to make retries safe.
-#[utoipa::path(post, path = "/api/v1/orders", tag = "orders", security(("bearer" = [])), request_body = PlaceOrderRequest,
+/// (`409 insufficient_stock` names the product). Send `Idempotency-Key` to make retries
+/// safe. A customer names one of their addresses; a guest (`Cart-Token`) gives an email,
+/// an address and optionally a phone, and the answer carries the order's `access_token`.
+#[utoipa::path(post, path = "/api/v1/orders", tag = "orders", security(("bearer" = []), ("cart_token" = [])), request_body = PlaceOrderRequest,
     params(("Idempotency-Key" = Option<String>, Header, description = "1–255 characters; a retry with the same key and body replays the first answer")),
     responses(
-        (status = 201, description = "Placed", body = OrderView),
-        (status = 401, description = "Not logged in", body = Problem, content_type = "application/problem+json"),
+        (status = 201, description = "Placed (a guest's answer also carries `access_token`)", body = OrderView),
+        (status = 401, description = "Not logged in and no guest cart", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such address of yours", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Empty cart, insufficient stock, or key reused with another body", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid field; a coupon that does not apply (`coupon_not_applicable`); no shipping method for the address (`no_shipping_method`) or the one chosen is not offered there (`shipping_method_not_offered`)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid or missing field (a customer's `address_id`; a guest's `email` and `address`); a coupon that does not apply (`coupon_not_applicable`); no shipping method for the address (`no_shipping_method`) or the one chosen is not offered there (`shipping_method_not_offered`)", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn place_order(
     State(state): State<AppState>,
-    Auth(session): Auth,
+    Shopper(session): Shopper,
     key: IdempotencyHeader,
     JsonBody(req): JsonBody<PlaceOrderRequest>,
 ) -> ApiResult<Response> {
+    let guest = session.user.guest;
     let checkout = Checkout {
-        address_id: req.address_id,
-        note: req.note,
+        address_id: req.address_id.unwrap_or(0),
+        note: req.note.clone(),
         shipping_method_id: req.shipping_method_id,
-        coupon_codes: req.coupon_codes,
-        invoice: req.invoice.map(|i| orders::InvoiceInput {
-            kind: i.kind,
-            title: i.title,
-            taxpayer_id: i.taxpayer_id,
+        coupon_codes: req.coupon_codes.clone(),
+        invoice: req.invoice.as_ref().map(|i| orders::InvoiceInput {
+            kind: i.kind.clone(),
+            title: i.title.clone(),
+            taxpayer_id: i.taxpayer_id.clone(),
         }),
     };
-    let key = orders::idempotency_key(key.0, session.user.id, "POST /orders".into(), &checkout);
-    // The answer is rendered inside the order's transaction, so a retry with the same key
-    // replays exactly this document.
-    let render = std::sync::Arc::new(|o: &Order| to_json(&OrderView::from(o)));
-    match orders::place_order(&state, session.user.id, &checkout, key, render).await? {
-        Idempotent::Replay(answer) => Ok(replayed(answer)),
-        Idempotent::Fresh(order) => Ok((StatusCode::CREATED, Json(OrderView::from(&order))).into_response()),
+    if !guest {
+        let key = orders::idempotency_key(key.0, session.user.id, "POST /orders".into(), &checkout);
+        if req.address_id.is_none() {
+            return Err(FieldError::new("address_id", "name one of your addresses").into());
+        }
+        if let Some(field) = [
+            ("email", req.email.is_some()),
+            ("phone", req.phone.is_some()),
+            ("address", req.address.is_some()),
+        ]
+        .into_iter()
+        .find_map(|(name, given)| given.then_some(name))
+        {
+            return Err(FieldError::new(field, "only a guest order takes it; yours goes to your account").into());
+        }
+        // The answer is rendered inside the order's transaction, so a retry with the same
+        // key replays exactly this document.
+        let render = Arc::new(|o: &Order| to_json(&OrderView::from(o)));
+        return match orders::place_order(&state, session.user.id, &checkout, key, render).await? {
+            Idempotent::Replay(answer) => Ok(replayed(answer)),
+            Idempotent::Fresh(order) => Ok((StatusCode::CREATED, Json(OrderView::from(&order))).into_response()),
+        };
     }
+    let missing: Vec<FieldError> = [("email", req.email.is_none()), ("address", req.address.is_none())]
+        .into_iter()
+        .filter(|(_, missing)| *missing)
+        .map(|(name, _)| FieldError::new(name, "a guest order needs it"))
+        .collect();
+    if !missing.is_empty() {
+        return Err(ApiError::Validation(missing));
+    }
+    let (Some(email), Some(address)) = (req.email.as_deref(), req.address.as_ref()) else {
+        unreachable!("checked just above")
+    };
+    // A guest's typed contact and address are part of what a retry must repeat.
+    let key = orders::idempotency_key(key.0, session.user.id, "POST /orders".into(), &req);
+    let details = guests::GuestDetails {
+        email,
+        phone: req.phone.as_deref(),
+        address: address.input(),
+        sms_opt_in: req.sms_opt_in,
+    };
+    let links = state.order_links().clone();
+    let view = move |o: &Order| GuestOrderView {
+        order: OrderView::from(o),
+        access_token: links.token(o.id),
+    };
+    let render_view = view.clone();
+    let render = Arc::new(move |o: &Order| to_json(&render_view(o)));
+    match guests::place_order(&state, &session, details, &checkout, key, render).await? {
+        Idempotent::Replay(answer) => Ok(replayed(answer)),
+        Idempotent::Fresh(order) => Ok((StatusCode::CREATED, Json(view(&order))).into_response()),
+    }
+}
+
+/// Looking a guest order up.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LookupRequest {
+    /// The order number.
+    pub order_id: i64,
+    /// The email address it was placed with (any letter case).
+    pub email: String,
+}
+
+/// A guest order found.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct LookupView {
+    /// The order number.
+    pub order_id: i64,
+    /// The order's link token (send as `Order-Access-Token`).
+    pub access_token: String,
+}
+
+/// Finds a guest order by its number and the email it was placed with, and answers its
+/// link's token. At most 10 tries per client address and 10 per order each 15 minutes
+/// (then 429); a wrong pair is 404, like a missing order.
+#[utoipa::path(post, path = "/api/v1/orders/lookup", tag = "orders", request_body = LookupRequest,
+    responses(
+        (status = 200, description = "Found", body = LookupView),
+        (status = 404, description = "No guest order with this number and email", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many tries", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
+    ))]
+pub async fn look_up_order(
+    State(state): State<AppState>,
+    from: Option<Extension<ClientAddress>>,
+    JsonBody(req): JsonBody<LookupRequest>,
+) -> ApiResult<Json<LookupView>> {
+    let from = from.map(|Extension(a)| a).unwrap_or_default();
+    let access_token = guests::look_up_order(&state, req.order_id, &req.email, from).await?;
+    Ok(Json(LookupView {
+        order_id: req.order_id,
+        access_token,
+    }))
 }
 
 /// Order listing parameters.
@@ -481,14 +596,18 @@ async fn order_documents(state: &AppState, heads: &[(i64, i64)]) -> ApiResult<Ve
 
 /// One order. Another customer's order is 404. Served from the hot-order cache when the
 /// cached copy is at the order's current version.
-#[utoipa::path(get, path = "/api/v1/orders/{id}", tag = "orders", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/orders/{id}", tag = "orders", security(("bearer" = []), ("order_access_token" = [])),
     params(("id" = i64, Path, description = "Order id")),
     responses(
         (status = 200, description = "The order", body = OrderView),
         (status = 401, description = "Not logged in", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such order of yours", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn get_order(State(state): State<AppState>, Auth(session): Auth, Path(id): Path<i64>) -> ApiResult<Response> {
+pub async fn get_order(
+    State(state): State<AppState>,
+    OrderCaller(session): OrderCaller,
+    Path(id): Path<i64>,
+) -> ApiResult<Response> {
     let (_, version) = orders::visible_head(&state, &session, id).await?;
     if let Some(json) = state.order_cache().get(id, version).await {
         return Ok(raw_json(StatusCode::OK, json.to_string()));
@@ -500,7 +619,7 @@ pub async fn get_order(State(state): State<AppState>, Auth(session): Auth, Path(
 }
 
 /// Cancels the caller's unpaid order; its units go back to their lots.
-#[utoipa::path(post, path = "/api/v1/orders/{id}/cancel", tag = "orders", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/orders/{id}/cancel", tag = "orders", security(("bearer" = []), ("order_access_token" = [])),
     params(("id" = i64, Path, description = "Order id")),
     responses(
         (status = 200, description = "Cancelled", body = OrderView),
@@ -510,7 +629,7 @@ pub async fn get_order(State(state): State<AppState>, Auth(session): Auth, Path(
     ))]
 pub async fn cancel_order(
     State(state): State<AppState>,
-    Auth(session): Auth,
+    OrderCaller(session): OrderCaller,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<OrderView>> {
     let order = orders::cancel_order(&state, session.user.id, id).await?;
@@ -594,7 +713,7 @@ pub async fn add_tracking_event(
 }
 
 /// Confirms receipt of the caller's shipped order.
-#[utoipa::path(post, path = "/api/v1/orders/{id}/confirm-receipt", tag = "orders", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/orders/{id}/confirm-receipt", tag = "orders", security(("bearer" = []), ("order_access_token" = [])),
     params(("id" = i64, Path, description = "Order id")),
     responses(
         (status = 200, description = "Received", body = OrderView),
@@ -604,7 +723,7 @@ pub async fn add_tracking_event(
     ))]
 pub async fn confirm_receipt(
     State(state): State<AppState>,
-    Auth(session): Auth,
+    OrderCaller(session): OrderCaller,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<OrderView>> {
     let order = orders::confirm_receipt(&state, session.user.id, id).await?;
@@ -627,7 +746,7 @@ pub struct OrderEventView {
 }
 
 /// An order's history, oldest first.
-#[utoipa::path(get, path = "/api/v1/orders/{id}/events", tag = "orders", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/orders/{id}/events", tag = "orders", security(("bearer" = []), ("order_access_token" = [])),
     params(("id" = i64, Path, description = "Order id")),
     responses(
         (status = 200, description = "History", body = Page<OrderEventView>),
@@ -636,7 +755,7 @@ pub struct OrderEventView {
     ))]
 pub async fn order_events(
     State(state): State<AppState>,
-    Auth(session): Auth,
+    OrderCaller(session): OrderCaller,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Page<OrderEventView>>> {
     orders::visible_head(&state, &session, id).await?;

@@ -23,7 +23,7 @@ use super::Page;
 use super::orders::{replayed, to_json};
 use super::params;
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::extract::{Auth, IdempotencyHeader, JsonBody, Path, Query, Staff};
+use crate::extract::{Auth, IdempotencyHeader, JsonBody, OrderCaller, Path, Query, Staff};
 
 /// A payment.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -70,7 +70,7 @@ pub struct PayRequest {
 /// Starts paying for the caller's order: answers where to pay. The result reaches the
 /// shop only as the provider's signed notification. A second call while a payment is
 /// pending answers that same payment, so nobody can be charged twice.
-#[utoipa::path(post, path = "/api/v1/orders/{id}/pay", tag = "payments", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/orders/{id}/pay", tag = "payments", security(("bearer" = []), ("order_access_token" = [])),
     params(("id" = i64, Path, description = "Order id"), ("Idempotency-Key" = Option<String>, Header, description = "1–255 characters")),
     request_body = PayRequest,
     responses(
@@ -83,7 +83,7 @@ pub struct PayRequest {
     ))]
 pub async fn pay_order(
     State(state): State<AppState>,
-    Auth(session): Auth,
+    OrderCaller(session): OrderCaller,
     Path(order_id): Path<i64>,
     key: IdempotencyHeader,
     JsonBody(req): JsonBody<PayRequest>,

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::error::{ApiResult, Problem};
-use crate::extract::{Auth, JsonBody, Query};
+use crate::extract::{JsonBody, Query, Shopper};
 
 /// One discount's share of a line or of the shipping.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -241,7 +241,7 @@ pub struct PriceCartRequest {
 /// Prices the caller's cart as an order placed now would be: each line's discounts and
 /// tax, the shipping, the totals, and every promotion and code with why it did or did not
 /// apply. Nothing is reserved or counted.
-#[utoipa::path(post, path = "/api/v1/cart/price", tag = "cart", security(("bearer" = [])), request_body = PriceCartRequest,
+#[utoipa::path(post, path = "/api/v1/cart/price", tag = "cart", security(("bearer" = []), ("cart_token" = [])), request_body = PriceCartRequest,
     responses(
         (status = 200, description = "The breakdown", body = PriceView),
         (status = 401, description = "Not logged in", body = Problem, content_type = "application/problem+json"),
@@ -251,7 +251,7 @@ pub struct PriceCartRequest {
     ))]
 pub async fn price_cart(
     State(state): State<AppState>,
-    Auth(session): Auth,
+    Shopper(session): Shopper,
     JsonBody(req): JsonBody<PriceCartRequest>,
 ) -> ApiResult<Json<PriceView>> {
     let address = cart::checkout_address(&state, session.user.id, req.address_id).await?;
@@ -277,7 +277,7 @@ pub struct ShippingMethodsParams {
 /// The shipping methods offered for the caller's cart to one of their addresses, each
 /// with its fee for the cart as it is (before promotions). An empty list means the
 /// address cannot check out.
-#[utoipa::path(get, path = "/api/v1/shipping-methods", tag = "cart", security(("bearer" = [])), params(ShippingMethodsParams),
+#[utoipa::path(get, path = "/api/v1/shipping-methods", tag = "cart", security(("bearer" = []), ("cart_token" = [])), params(ShippingMethodsParams),
     responses(
         (status = 200, description = "The methods", body = ShippingMethodsPage),
         (status = 401, description = "Not logged in", body = Problem, content_type = "application/problem+json"),
@@ -286,7 +286,7 @@ pub struct ShippingMethodsParams {
     ))]
 pub async fn shipping_methods(
     State(state): State<AppState>,
-    Auth(session): Auth,
+    Shopper(session): Shopper,
     Query(params): Query<ShippingMethodsParams>,
 ) -> ApiResult<Json<ShippingMethodsPage>> {
     let address = cart::checkout_address(&state, session.user.id, params.address_id).await?;

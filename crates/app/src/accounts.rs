@@ -260,16 +260,28 @@ pub struct ProfileEdit {
     pub email: Option<Option<String>>,
     /// A phone number.
     pub phone: Option<Option<String>>,
+    /// The language of the account's messages (`zh-CN` or `en`).
+    pub locale: Option<String>,
 }
 
 /// Validates and applies profile changes.
 pub async fn update_profile(state: &AppState, user_id: i64, edit: ProfileEdit) -> AppResult<User> {
+    let locale = edit
+        .locale
+        .as_deref()
+        .map(|l| match l {
+            "zh-CN" => Ok(Locale::ZhCn),
+            "en" => Ok(Locale::En),
+            _ => Err(FieldError::new("locale", "must be zh-CN or en")),
+        })
+        .transpose();
     let changes = match (
         clearable(edit.display_name, DisplayName::parse),
         clearable(edit.email, Email::parse),
         clearable(edit.phone, |v| Phone::parse("phone", v)),
+        locale,
     ) {
-        (Ok(display_name), Ok(email), Ok(phone)) => (
+        (Ok(display_name), Ok(email), Ok(phone), Ok(locale)) => (
             ProfileChanges {
                 display_name,
                 // Clearing takes effect at once; a new address only once its link is followed.
@@ -277,10 +289,14 @@ pub async fn update_profile(state: &AppState, user_id: i64, edit: ProfileEdit) -
                 phone,
             },
             email.flatten(),
+            locale,
         ),
-        (a, b, c) => return Err(Invalid::of([a.err(), b.err(), c.err()]).into()),
+        (a, b, c, d) => return Err(Invalid::of([a.err(), b.err(), c.err(), d.err()]).into()),
     };
-    let (changes, new_email) = changes;
+    let (changes, new_email, locale) = changes;
+    if let Some(locale) = locale {
+        state.store().set_locale(user_id, locale.tag()).await?;
+    }
     let user = state.store().update_profile(user_id, changes, state.now()).await?;
     if let Some(email) = new_email.filter(|e| user.email.as_deref() != Some(e.as_str())) {
         send_verification(state, &user, email.as_str().to_owned()).await?;

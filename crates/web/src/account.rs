@@ -336,6 +336,7 @@ pub async fn update_profile(State(state): State<AppState>, Posted { visitor, for
         display_name: Some(Some(form.display_name.clone())),
         email: Some(Some(form.email.clone())),
         phone: Some(Some(form.phone.clone())),
+        locale: None,
     };
     match accounts::update_profile(&state, session.user.id, edit).await {
         Ok(_) => Ok(see_other("/account?saved=1")),
