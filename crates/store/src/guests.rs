@@ -8,6 +8,7 @@ use emporium_domain::time::Timestamp;
 
 use crate::accounts::{NewSession, User, user_by_id};
 use crate::db::{Conn, query, query_scalar};
+use crate::sealed::{Sealer, context};
 use crate::{Store, StoreError};
 
 /// What a guest order records about its buyer.
@@ -160,15 +161,42 @@ async fn merge_cart_in(conn: &mut Conn, guest_id: i64, into: i64, now: Timestamp
 }
 
 /// Gives a newly verified address the guest orders placed with it: they move to the
-/// account (their guest links keep working).
-pub(crate) async fn attach_guest_orders_in(conn: &mut Conn, user_id: i64, email: &str) -> Result<u64, StoreError> {
-    let moved = query(
-        "UPDATE orders SET user_id = $1, version = version + 1
-         WHERE LOWER(guest_email) = LOWER($2) AND user_id IN (SELECT id FROM users WHERE guest = 1)",
+/// account (their guest links keep working). Their sealed columns are sealed again under
+/// the new owner, whose id their sealing context names.
+pub(crate) async fn attach_guest_orders_in(
+    conn: &mut Conn,
+    sealer: &Sealer,
+    user_id: i64,
+    email: &str,
+) -> Result<u64, StoreError> {
+    let rows = query(
+        "SELECT id, user_id, address, invoice, guest_phone FROM orders
+         WHERE LOWER(guest_email) = LOWER($1) AND user_id IN (SELECT id FROM users WHERE guest = 1)",
     )
-    .bind(user_id)
     .bind(email)
-    .execute(&mut *conn)
+    .fetch_all(&mut *conn)
     .await?;
-    Ok(moved.rows_affected())
+    for row in &rows {
+        let owner: i64 = row.try_get("user_id")?;
+        let move_sealed = |column: &str| -> Result<Option<String>, StoreError> {
+            let stored: Option<String> = row.try_get(column)?;
+            let name = format!("orders.{column}");
+            stored
+                .map(|v| sealer.open(&context(&name, owner), v))
+                .transpose()?
+                .map(|plain| sealer.seal(&context(&name, user_id), &plain))
+                .transpose()
+        };
+        query(
+            "UPDATE orders SET user_id = $1, address = $2, invoice = $3, guest_phone = $4, version = version + 1 WHERE id = $5",
+        )
+        .bind(user_id)
+        .bind(move_sealed("address")?)
+        .bind(move_sealed("invoice")?)
+        .bind(move_sealed("guest_phone")?)
+        .bind(row.try_get::<i64, _>("id")?)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(rows.len() as u64)
 }

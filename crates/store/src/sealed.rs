@@ -285,7 +285,7 @@ pub(crate) const ADDRESS_COLUMNS: [&str; 7] = ["recipient", "phone", "line1", "l
 const SEALED: [(&str, &str, &[&str]); 3] = [
     ("users", "id", &["phone"]),
     ("addresses", "user_id", &ADDRESS_COLUMNS),
-    ("orders", "user_id", &["address"]),
+    ("orders", "user_id", &["address", "invoice", "guest_phone"]),
 ];
 
 /// What a re-seal did.

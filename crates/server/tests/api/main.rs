@@ -11,6 +11,7 @@ mod categories;
 mod checkout_pricing;
 mod conventions;
 mod facets;
+mod guests;
 mod hardening;
 mod images;
 mod inventory;
