@@ -597,7 +597,7 @@ app_test!(an_email_is_proven_by_its_link_and_brings_the_guest_orders);
 
 /// A reset request for an account that exists takes no longer than one for an account
 /// that does not: the token and its message are written after the answer. (Medians of
-/// alternating requests, each from its own address so the throttle stays out of it.)
+/// alternating requests, within one address's budget of ten.)
 async fn reset_requests_take_the_same_time_for_known_and_unknown_accounts(app: TestApp) {
     app.post(
         "/api/v1/auth/register",
@@ -606,16 +606,10 @@ async fn reset_requests_take_the_same_time_for_known_and_unknown_accounts(app: T
     .await;
     let mut known = Vec::new();
     let mut unknown = Vec::new();
-    for i in 0..12 {
+    for _ in 0..5 {
         for (login, times) in [("erin", &mut known), ("nobody-at-all", &mut unknown)] {
             let started = std::time::Instant::now();
-            let response = app
-                .request(Method::POST, "/api/v1/auth/password-reset")
-                .header("x-forwarded-for", format!("10.9.{i}.{}", times.len() % 2 + 1))
-                .json(&json!({"login": login}))
-                .send()
-                .await
-                .unwrap();
+            let response = app.post("/api/v1/auth/password-reset", json!({"login": login})).await;
             assert_eq!(response.status(), StatusCode::ACCEPTED);
             times.push(started.elapsed());
         }
