@@ -92,6 +92,10 @@ pub struct Settings {
     #[arg(long, global = true, env = "EMPORIUM_MAX_IMAGE_BYTES", default_value_t = emporium_app::media::DEFAULT_MAX_UPLOAD_BYTES, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1024..=256 * 1024 * 1024))]
     pub max_image_bytes: usize,
 
+    /// How many days a guest's cart (its cookie or `Cart-Token`) lives.
+    #[arg(long, global = true, env = "EMPORIUM_GUEST_CART_DAYS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=365))]
+    pub guest_cart_days: u64,
+
     /// Keep product images in an S3-compatible bucket instead of `<data-dir>/media`, so
     /// several instances share them:
     /// `s3://ACCESS_KEY:SECRET@HOST[:PORT]/BUCKET[/PREFIX][?region=…&path_style=true&tls=false&timeout=20]`
@@ -185,6 +189,7 @@ impl fmt::Debug for Settings {
             .field("write_limit_per_session", &self.write_limit_per_session)
             .field("trust_forwarded_for", &self.trust_forwarded_for)
             .field("max_image_bytes", &self.max_image_bytes)
+            .field("guest_cart_days", &self.guest_cart_days)
             .field("media_s3_url", &self.media_s3_url.as_deref().map(redact_bucket_url))
             .field("tls_cert", &self.tls_cert)
             .field("tls_key", &self.tls_key)

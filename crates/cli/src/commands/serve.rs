@@ -58,6 +58,7 @@ pub async fn run(settings: &Settings, demo: bool) -> anyhow::Result<()> {
         refund_retry_after: settings.refund_retry_after,
         media_dir: settings.media_dir(),
         max_upload_bytes: settings.max_image_bytes,
+        guest_cart_ttl: Duration::from_secs(settings.guest_cart_days * 24 * 3600),
     };
     let mut state = AppState::new(store.clone(), index.clone(), config)
         .await
