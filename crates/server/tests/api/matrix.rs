@@ -32,9 +32,12 @@ enum Access {
     Staff,
     /// The payment provider: no token, a signed body; anything unsigned is a 400.
     Provider,
+    /// Whoever holds a single-use token from an email (reset, verification): without the
+    /// real one, 422 `invalid_token` for everyone (the real ones: `guests.rs`).
+    Link,
 }
 
-use Access::{Caller, Owned, Provider, Public, Staff};
+use Access::{Caller, Link, Owned, Provider, Public, Staff};
 
 /// Every route and who may call it. Order matters only for the owner's pass, which runs
 /// the calls in this order (pay before the notification before cancel, …).
@@ -42,6 +45,11 @@ const ROUTES: &[(&str, &str, Access)] = &[
     ("POST", "/api/v1/auth/register", Public),
     ("POST", "/api/v1/auth/login", Public),
     ("POST", "/api/v1/auth/logout", Caller),
+    ("POST", "/api/v1/auth/password-reset", Public),
+    ("POST", "/api/v1/auth/password-reset/confirm", Link),
+    ("POST", "/api/v1/auth/verify-email", Link),
+    ("POST", "/api/v1/me/email-verification", Caller),
+    ("POST", "/api/v1/carts", Public),
     ("GET", "/api/v1/me", Caller),
     ("PATCH", "/api/v1/me", Caller),
     ("POST", "/api/v1/me/password", Caller),
@@ -75,6 +83,7 @@ const ROUTES: &[(&str, &str, Access)] = &[
     ("DELETE", "/api/v1/products/{id}/variants/{variant_id}", Staff),
     ("POST", "/api/v1/orders", Owned),
     ("GET", "/api/v1/orders", Caller),
+    ("POST", "/api/v1/orders/lookup", Public),
     ("GET", "/api/v1/orders/{id}", Owned),
     ("POST", "/api/v1/orders/{id}/pay", Owned),
     ("POST", "/api/v1/payments/notify/sandbox", Provider),
@@ -201,6 +210,8 @@ struct Fixture {
     bob_private: Vec<String>,
     /// One pricing rule of each kind (`pricing_rules.rs`).
     rules: crate::pricing_rules::MatrixRules,
+    /// A guest's order, placed with guest@g7.example.
+    guest_order: i64,
     /// Every token issued in the fixture, by whom.
     tokens: Vec<(Who, String)>,
     /// The users' bcrypt hashes and the server's secrets.
@@ -362,10 +373,10 @@ async fn fixture(app: &TestApp) -> Fixture {
     let strings = |v: &Value, keys: &[&str]| -> Vec<String> {
         keys.iter().filter_map(|k| v[*k].as_str().map(str::to_owned)).collect()
     };
-    let mut alice_private = strings(&me, &["username", "email", "phone"]);
+    let mut alice_private = strings(&me, &["username", "email", "pending_email", "phone"]);
     alice_private.extend(strings(&home, &["recipient", "phone", "line1", "city"]));
     alice_private.push("9 Aliceweg".into());
-    let mut bob_private = strings(&bob_me, &["username", "email", "phone"]);
+    let mut bob_private = strings(&bob_me, &["username", "email", "pending_email", "phone"]);
     bob_private.extend(["Bob Recipient".to_owned(), "8 Bobweg".to_owned(), "Bobtown".to_owned()]);
 
     let mut secrets = vec![
@@ -381,6 +392,30 @@ async fn fixture(app: &TestApp) -> Fixture {
     for user in [&me, &bob_me] {
         let hash = app.store.password_hash(user["id"].as_i64().unwrap()).await.unwrap();
         secrets.push(hash);
+    }
+    // A guest's order: found by number and email, never shown to anyone else.
+    let cart: Value = app.post("/api/v1/carts", json!({})).await.json().await.unwrap();
+    let cart = cart["cart_token"].as_str().unwrap().to_owned();
+    let put = app
+        .request(Method::PUT, &format!("/api/v1/cart/items/{tea}"))
+        .header("cart-token", &cart)
+        .json(&json!({"quantity": 1}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.status(), StatusCode::OK);
+    let guest = json!({"email": "guest@g7.example", "address": {"recipient": "Guest Recipient", "phone": "+86 133 0000 9999", "line1": "3 Guestweg", "city": "Guesttown", "country": "CN"}});
+    let placed = app
+        .request(Method::POST, "/api/v1/orders")
+        .header("cart-token", &cart)
+        .json(&guest)
+        .send()
+        .await
+        .unwrap();
+    let guest_order = json_of(placed, StatusCode::CREATED).await["id"].as_i64().unwrap();
+    for private in ["Guest Recipient", "3 Guestweg", "Guesttown", "guest@g7.example"] {
+        alice_private.push(private.to_owned());
+        bob_private.push(private.to_owned());
     }
     let tea_category_id = tea_category["id"].as_i64().unwrap();
     let rules = crate::pricing_rules::matrix_rules(app, &staff, tea_category_id).await;
@@ -421,7 +456,19 @@ async fn fixture(app: &TestApp) -> Fixture {
         alice_private,
         bob_private,
         secrets,
+        guest_order,
     }
+}
+
+/// A route that takes an emailed token, called with a made-up one.
+fn assert_link_refused(reply: &Reply, method: &str, template: &str) {
+    assert_eq!(
+        reply.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{method} {template}: {}",
+        reply.body
+    );
+    assert_eq!(reply.problem().code, "invalid_token", "{method} {template}");
 }
 
 /// One concrete request.
@@ -514,6 +561,17 @@ fn call_for(fx: &Fixture, who: Who, method: &str, template: &str) -> Call {
             None,
         ),
         ("POST", "/api/v1/orders") => (template.to_owned(), Some(json!({"address_id": fx.address}))),
+        ("POST", "/api/v1/auth/password-reset") => (template.to_owned(), Some(json!({"login": "alice_a7"}))),
+        ("POST", "/api/v1/auth/password-reset/confirm") => (
+            template.to_owned(),
+            Some(json!({"token": "ab".repeat(32), "new_password": "taken-over-1"})),
+        ),
+        ("POST", "/api/v1/auth/verify-email") => (template.to_owned(), Some(json!({"token": "ab".repeat(32)}))),
+        ("POST", "/api/v1/carts") => (template.to_owned(), Some(json!({}))),
+        ("POST", "/api/v1/orders/lookup") => (
+            template.to_owned(),
+            Some(json!({"order_id": fx.guest_order, "email": "guest@g7.example"})),
+        ),
         ("GET", "/api/v1/orders/{id}") => (format!("/api/v1/orders/{}", fx.paid), None),
         ("POST", "/api/v1/orders/{id}/pay") => (
             format!("/api/v1/orders/{}/pay", fx.pending),
@@ -790,6 +848,7 @@ async fn every_route_refuses_strangers_other_customers_and_customers_on_staff_ro
                 assert_eq!(reply.problem().code, "unauthenticated");
             }
             Provider => assert_eq!(reply.status, StatusCode::BAD_REQUEST, "a forged notification"),
+            Link => assert_link_refused(&reply, method, template),
         }
     }
 
@@ -823,6 +882,7 @@ async fn every_route_refuses_strangers_other_customers_and_customers_on_staff_ro
                 assert_eq!(reply.problem().code, "forbidden");
             }
             Provider => assert_eq!(reply.status, StatusCode::BAD_REQUEST, "an unsigned notification"),
+            Link => assert_link_refused(&reply, method, template),
         }
         if (method, template) == ("GET", "/api/v1/orders") {
             let page: Value = serde_json::from_str(&reply.body).unwrap();
@@ -949,6 +1009,10 @@ async fn every_route_refuses_strangers_other_customers_and_customers_on_staff_ro
         }
         let reply = exchange(&app, &fx, who, method, template, access == Provider).await;
         checked += 1;
+        if access == Link {
+            assert_link_refused(&reply, method, template);
+            continue;
+        }
         assert!(
             reply.status.is_success(),
             "{who:?} {method} {template}: {} {}",
