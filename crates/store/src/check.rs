@@ -206,6 +206,26 @@ const CHECKS: &[(&str, &str)] = &[
          HAVING p.rating_sum <> CAST(COALESCE(SUM(r.rating), 0) AS BIGINT) OR p.rating_count <> COUNT(r.id)",
     ),
     (
+        "a guest has no password and no staff role, and each guest order carries the email it was placed with",
+        "SELECT 'user ' || CAST(u.id AS TEXT) AS subject, 'a guest with a password or role ' || u.role AS detail
+         FROM users u WHERE u.guest = 1 AND (u.password_hash <> '!' OR u.role <> 'customer')
+         UNION ALL
+         SELECT 'order ' || CAST(o.id AS TEXT), 'a guest order without an email'
+         FROM orders o JOIN users u ON u.id = o.user_id WHERE u.guest = 1 AND o.guest_email IS NULL",
+    ),
+    (
+        "a guest order belongs to a guest, or to an account that proved an email address",
+        "SELECT 'order ' || CAST(o.id AS TEXT) AS subject, 'placed by a guest, now owned by unverified user ' || CAST(u.id AS TEXT) AS detail
+         FROM orders o JOIN users u ON u.id = o.user_id
+         WHERE o.guest_email IS NOT NULL AND u.guest = 0 AND u.email_verified_at IS NULL",
+    ),
+    (
+        "an account token expires after it is made, is used (if at all) in between, and a verification names its address",
+        "SELECT 'account token ' || CAST(t.id AS TEXT) AS subject, t.purpose AS detail FROM account_tokens t
+         WHERE t.expires_at <= t.created_at OR t.used_at < t.created_at
+            OR (t.purpose = 'verify_email' AND t.email IS NULL)",
+    ),
+    (
         "every translation names a product or category that exists, and a field it has",
         "SELECT t.subject || ' ' || CAST(t.subject_id AS TEXT) AS subject,
                 t.locale || ' ' || t.field || ': ' ||

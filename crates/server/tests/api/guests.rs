@@ -596,9 +596,19 @@ async fn an_email_is_proven_by_its_link_and_brings_the_guest_orders(app: TestApp
 app_test!(an_email_is_proven_by_its_link_and_brings_the_guest_orders);
 
 /// A reset request for an account that exists takes no longer than one for an account
-/// that does not: the token and its message are written after the answer. (Medians of
-/// alternating requests, within one address's budget of ten.)
-async fn reset_requests_take_the_same_time_for_known_and_unknown_accounts(app: TestApp) {
+/// that does not: the token and its message are written after the answer. Medians of 31
+/// alternating requests, each from its own address (behind a trusted balancer) so the
+/// throttle stays out of it, each after the previous one's background work is done.
+async fn reset_requests_take_the_same_time_for_known_and_unknown_accounts(db: emporium_testkit::TestDb) {
+    let config = emporium_app::AppConfig {
+        bcrypt_cost: 4,
+        write_limits: emporium_app::WriteLimits {
+            trust_forwarded_for: true,
+            ..emporium_app::WriteLimits::OFF
+        },
+        ..emporium_app::AppConfig::default()
+    };
+    let app = TestApp::spawn_with(db, config).await;
     app.post(
         "/api/v1/auth/register",
         json!({"username": "erin", "password": "password123", "email": "erin@example.com"}),
@@ -606,20 +616,27 @@ async fn reset_requests_take_the_same_time_for_known_and_unknown_accounts(app: T
     .await;
     let mut known = Vec::new();
     let mut unknown = Vec::new();
-    for _ in 0..5 {
+    for i in 0..31 {
         for (login, times) in [("erin", &mut known), ("nobody-at-all", &mut unknown)] {
+            tokio::time::sleep(Duration::from_millis(30)).await;
             let started = std::time::Instant::now();
-            let response = app.post("/api/v1/auth/password-reset", json!({"login": login})).await;
-            assert_eq!(response.status(), StatusCode::ACCEPTED);
+            let response = app
+                .request(Method::POST, "/api/v1/auth/password-reset")
+                .header("x-forwarded-for", format!("10.9.{i}.{}", times.len() % 2 + 1))
+                .json(&json!({"login": login}))
+                .send()
+                .await
+                .unwrap();
             times.push(started.elapsed());
+            assert_eq!(response.status(), StatusCode::ACCEPTED);
         }
     }
     known.sort();
     unknown.sort();
     let (known, unknown) = (known[known.len() / 2], unknown[unknown.len() / 2]);
     assert!(
-        known <= unknown * 2 + Duration::from_millis(2),
+        known <= unknown * 2 + Duration::from_millis(3),
         "known {known:?} vs unknown {unknown:?}"
     );
 }
-app_test!(reset_requests_take_the_same_time_for_known_and_unknown_accounts);
+emporium_testkit::engine_test!(reset_requests_take_the_same_time_for_known_and_unknown_accounts);
