@@ -3,6 +3,7 @@
 //! instance can win.
 //!
 //! - unpaid orders past their deadline are cancelled and their units returned;
+//! - guests whose cart expired without an order are forgotten;
 //! - orders shipped ten days ago are confirmed received;
 //! - queued jobs run: the sandbox's notification deliveries (retried with backoff) and
 //!   refunds owed for payments that arrived after their order was cancelled;
@@ -50,6 +51,8 @@ pub struct Report {
     pub reconciled: usize,
     /// Refunds left `processing` that a second (or later) attempt decided.
     pub refunds_redriven: usize,
+    /// Guests forgotten: no order, and their cart expired.
+    pub guests_forgotten: u64,
 }
 
 /// Runs everything that is due now, once.
@@ -57,6 +60,7 @@ pub async fn run_due(state: &AppState) -> Result<Report, StoreError> {
     let now = state.now();
     let mut report = Report::default();
     state.store().forget_old_login_attempts(now).await?;
+    report.guests_forgotten = state.store().forget_idle_guests(now, BATCH).await?;
     for id in state.store().overdue_unpaid_orders(now, BATCH).await? {
         match state
             .store()

@@ -86,6 +86,40 @@ impl Store {
         .await
     }
 
+    /// Forgets up to `limit` guests that never ordered and whose cart has expired: their
+    /// cart lines, addresses and sessions go with them (a guest with an order stays, as
+    /// the order's owner). Answers how many went.
+    pub async fn forget_idle_guests(&self, now: Timestamp, limit: i64) -> Result<u64, StoreError> {
+        self.write(move |conn| {
+            Box::pin(async move {
+                let idle: Vec<i64> = query_scalar(
+                    "SELECT u.id FROM users u
+                     WHERE u.guest = 1
+                       AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.user_id = u.id)
+                       AND NOT EXISTS (SELECT 1 FROM sessions s WHERE s.user_id = u.id AND s.expires_at > $1)
+                     ORDER BY u.id LIMIT $2",
+                )
+                .bind(now.millis())
+                .bind(limit)
+                .fetch_all(&mut *conn)
+                .await?;
+                for id in &idle {
+                    for statement in [
+                        "DELETE FROM cart_lines WHERE user_id = $1",
+                        "DELETE FROM addresses WHERE user_id = $1",
+                        "DELETE FROM sessions WHERE user_id = $1",
+                        "DELETE FROM idempotency_keys WHERE user_id = $1",
+                        "DELETE FROM users WHERE id = $1 AND guest = 1",
+                    ] {
+                        query(statement).bind(*id).execute(&mut *conn).await?;
+                    }
+                }
+                Ok(idle.len() as u64)
+            })
+        })
+        .await
+    }
+
     /// The owner of a guest order and the email it was placed with (`None`: no such order,
     /// or not a guest's).
     pub async fn guest_order_contact(&self, order_id: i64) -> Result<Option<(i64, String)>, StoreError> {
