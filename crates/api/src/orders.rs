@@ -188,6 +188,19 @@ pub struct OrderView {
     pub received_at: Option<String>,
     /// RFC 3339.
     pub cancelled_at: Option<String>,
+    /// A guest order's contact, as the guest gave it (`null` for a customer's order).
+    pub guest: Option<GuestContactView>,
+}
+
+/// How to reach the guest who placed an order.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct GuestContactView {
+    /// Where the order's messages go.
+    pub email: String,
+    /// A phone number for the shop, if given.
+    pub phone: Option<String>,
+    /// Whether a text message goes to the address's phone when the order ships.
+    pub sms_opt_in: bool,
 }
 
 impl From<&Order> for OrderView {
@@ -282,6 +295,11 @@ impl From<&Order> for OrderView {
             shipped_at: o.shipped_at.map(Timestamp::to_rfc3339),
             received_at: o.received_at.map(Timestamp::to_rfc3339),
             cancelled_at: o.cancelled_at.map(Timestamp::to_rfc3339),
+            guest: o.guest.as_ref().map(|g| GuestContactView {
+                email: g.email.clone(),
+                phone: g.phone.clone(),
+                sms_opt_in: g.sms_opt_in,
+            }),
         }
     }
 }

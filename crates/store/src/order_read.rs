@@ -172,6 +172,8 @@ pub struct Order {
     pub received_at: Option<Timestamp>,
     /// Cancelled.
     pub cancelled_at: Option<Timestamp>,
+    /// A guest order's contact (`None` for a customer's).
+    pub guest: Option<crate::guests::GuestContact>,
     /// Lines.
     pub items: Vec<OrderItem>,
     /// The latest payment attempt.
@@ -263,6 +265,17 @@ pub(crate) fn order_from(row: &Row, sealer: &Sealer) -> Result<Order, StoreError
         shipped_at: ts(row, "shipped_at")?,
         received_at: ts(row, "received_at")?,
         cancelled_at: ts(row, "cancelled_at")?,
+        guest: match row.try_get::<Option<String>, _>("guest_email")? {
+            Some(email) => Some(crate::guests::GuestContact {
+                email,
+                phone: sealer.open_opt(
+                    &crate::sealed::context("orders.guest_phone", user_id),
+                    row.try_get("guest_phone")?,
+                )?,
+                sms_opt_in: row.try_get::<i64, _>("sms_opt_in")? == 1,
+            }),
+            None => None,
+        },
         items: Vec::new(),
         payment: None,
         shipment: None,
