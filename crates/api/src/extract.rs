@@ -269,8 +269,8 @@ impl<S: Send + Sync> FromRequestParts<S> for CartToken {
 
 /// Who may act on the order in the path (`{id}`): a logged-in user (the use case then
 /// checks it is theirs, or staff), or whoever holds a guest order's link token
-/// (`Order-Access-Token`). A token that is not the order's answers 404, like an order
-/// that is not yours.
+/// (`Order-Access-Token`). A well-formed token that is not the order's answers 404, like
+/// an order that is not yours; a malformed one 401.
 #[derive(Debug, Clone)]
 pub struct OrderCaller(pub Session);
 
@@ -287,7 +287,15 @@ impl FromRequestParts<AppState> for OrderCaller {
                 .await
                 .map(|Auth(s)| OrderCaller(s));
         };
-        let token = value.to_str().map_err(|_| ApiError::NotFound("order"))?.to_owned();
+        // A malformed header is a 401 like a malformed bearer token; a well-formed token
+        // that is not this order's is the 404 of an order that is not yours.
+        let token = value
+            .to_str()
+            .ok()
+            .map(str::trim)
+            .filter(|t| tokens::looks_valid(t))
+            .ok_or(ApiError::Unauthenticated("malformed Order-Access-Token header"))?
+            .to_owned();
         let params = axum::extract::RawPathParams::from_request_parts(parts, state)
             .await
             .map_err(|_| ApiError::NotFound("order"))?;
