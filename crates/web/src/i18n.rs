@@ -555,6 +555,7 @@ pub struct Texts {
     pub phone_optional: &'static str,
     pub update_total: &'static str,
     pub sms_opt_in: &'static str,
+    pub email_required: &'static str,
 }
 
 impl Texts {
@@ -955,6 +956,7 @@ pub static EN: Texts = Texts {
     phone_optional: "Your phone (optional)",
     update_total: "Update the total",
     sms_opt_in: "Text me when it ships (to the address's phone)",
+    email_required: "E-mail",
 };
 
 /// Simplified Chinese.
@@ -1314,6 +1316,7 @@ pub static ZH: Texts = Texts {
     phone_optional: "您的电话（选填）",
     update_total: "更新金额",
     sms_opt_in: "发货时给收件电话发送短信",
+    email_required: "电子邮箱",
 };
 
 /// Why a promotion or coupon did not apply (a pricing `Reason` code), for a shopper.
