@@ -1,4 +1,15 @@
-//! Registering, logging in and out, and the account page (profile and addresses).
+//! Registering, logging in and out (bringing a guest cart along), and the account page
+//! (profile, email verification, password, language of messages, addresses). Password
+//! reset and the email link's page are in `account/recovery.rs`.
+
+mod recovery;
+mod settings;
+
+pub use settings::{change_password, set_locale};
+
+pub use recovery::{
+    forgot_page, request_reset, resend_verification, reset_page, reset_password, verify_email, verify_email_page,
+};
 
 use askama::Template;
 use axum::extract::{Extension, Query, State};
@@ -7,11 +18,14 @@ use axum::response::IntoResponse;
 use emporium_store::accounts::Address;
 use serde::Deserialize;
 
+use super::guest;
+use super::i18n::Lang;
 use super::session::{SESSION_COOKIE, Visitor, is_secure, set_cookie};
 use super::view::{Ctx, FieldErrors, Path, Posted, WebResult, form_errors, nonblank, render, safe_next, see_other};
 use emporium_app::accounts::{self, ClientAddress, Credentials, ProfileEdit, Registration};
 use emporium_app::{AppError, AppState};
 use emporium_domain::address::AddressInput;
+use emporium_domain::locale::Locale;
 
 /// The login and register forms.
 #[derive(Debug, Default, Deserialize)]
@@ -81,27 +95,32 @@ pub async fn register_page(visitor: Visitor, Query(next): Query<Next>) -> WebRes
     credentials_page(&visitor, true, form, FieldErrors::default(), StatusCode::OK)
 }
 
-/// Logs in with the shared use case (same throttle, same answers as the API), then sets
-/// the cookie.
+/// Logs in with the shared use case (same throttle, same answers as the API), bringing
+/// the guest cart of `cart_token` into the account's, then sets the session cookie and
+/// forgets the cart's.
 async fn start_session(
     state: &AppState,
     headers_secure: bool,
     form: &CredentialsForm,
     from: Option<Extension<ClientAddress>>,
+    cart_token: Option<&str>,
 ) -> Result<axum::response::Response, AppError> {
     let credentials = Credentials {
         username: &form.username,
         password: &form.password,
         from: from.map(|Extension(a)| a).unwrap_or_default(),
-        cart_token: None,
+        cart_token,
     };
     let token = accounts::log_in(state, credentials).await?.token;
     let mut response = see_other(&safe_next(Some(&form.next)));
     let ttl = state.config().session_ttl.as_secs();
-    response.headers_mut().append(
+    let headers = response.headers_mut();
+    headers.append(
         header::SET_COOKIE,
         set_cookie(SESSION_COOKIE, &token, ttl, true, headers_secure),
     );
+    // Merged (or never a live cart): either way the account's cart is the one now.
+    headers.append(header::SET_COOKIE, guest::forget_cart(headers_secure));
     Ok(response)
 }
 
@@ -114,7 +133,7 @@ pub async fn log_in(
 ) -> WebResult {
     let t = visitor.t();
     let secure = is_secure(&headers, &state);
-    match start_session(&state, secure, &form, from).await {
+    match start_session(&state, secure, &form, from, visitor.cart_token.as_deref()).await {
         Ok(response) => Ok(response),
         Err(AppError::InvalidCredentials) => credentials_page(
             &visitor,
@@ -149,12 +168,13 @@ pub async fn register(
         password: &form.password,
         email: Some(form.email.as_str()),
         locale: Some(visitor.lang.locale()),
-        cart_token: None,
+        // The guest cart joins the new account here; the login after it has none left.
+        cart_token: visitor.cart_token.as_deref(),
     };
     match accounts::register(&state, registration).await {
         Ok(_) => {
             let secure = is_secure(&headers, &state);
-            Ok(start_session(&state, secure, &form, from).await?)
+            Ok(start_session(&state, secure, &form, from, None).await?)
         }
         Err(AppError::Conflict {
             code: "username_taken", ..
@@ -269,22 +289,37 @@ struct AccountPage {
     username: String,
     profile: ProfileForm,
     profile_errors: FieldErrors,
+    /// The account's address and whether it is proven (`None`: no address).
+    email: Option<(String, bool)>,
+    /// A new address waiting for its link to be followed.
+    pending_email: Option<String>,
+    /// Whether an address waits for proof (the "send the link again" button).
+    can_resend: bool,
+    password_errors: FieldErrors,
+    /// The language the account's messages are written in (`en` or `zh`).
+    message_lang: &'static str,
     addresses: Vec<(i64, String)>,
     address: AddressForm,
     address_errors: FieldErrors,
 }
 
-async fn account(
-    state: &AppState,
-    visitor: &Visitor,
+/// The account page's forms that failed, each with what was typed and its errors.
+#[derive(Debug, Default)]
+pub(crate) struct Failed {
     profile: Option<(ProfileForm, FieldErrors)>,
     address: Option<(AddressForm, FieldErrors)>,
-    saved: bool,
-) -> WebResult {
+    password: Option<FieldErrors>,
+}
+
+async fn account(state: &AppState, visitor: &Visitor, failed: Failed, notice: Option<&'static str>) -> WebResult {
     let session = visitor.user()?;
     let user = state.store().user(session.user.id).await?;
-    let failed = profile.is_some() || address.is_some();
-    let (profile, profile_errors) = profile.unwrap_or_else(|| {
+    let status = if failed.profile.is_some() || failed.address.is_some() || failed.password.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let (profile, profile_errors) = failed.profile.unwrap_or_else(|| {
         (
             ProfileForm {
                 display_name: user.display_name.clone().unwrap_or_default(),
@@ -294,23 +329,23 @@ async fn account(
             FieldErrors::default(),
         )
     });
-    let (address, address_errors) = address.unwrap_or_default();
+    let (address, address_errors) = failed.address.unwrap_or_default();
     let addresses = state.store().addresses(user.id).await?;
+    let pending_email = state.store().pending_email(user.id, state.now()).await?;
     let mut ctx = Ctx::new(visitor);
-    if saved {
-        ctx.notice = Some(ctx.t.saved);
-    }
+    ctx.notice = notice;
     Ok(render(
-        if failed {
-            StatusCode::UNPROCESSABLE_ENTITY
-        } else {
-            StatusCode::OK
-        },
+        status,
         &AccountPage {
             ctx,
             username: user.username.clone(),
             profile,
             profile_errors,
+            email: user.email.clone().map(|e| (e, user.email_verified)),
+            can_resend: pending_email.is_some() || (user.email.is_some() && !user.email_verified),
+            pending_email,
+            password_errors: failed.password.unwrap_or_default(),
+            message_lang: Locale::parse(&user.locale).map_or("zh", |l| Lang::from(l).code()),
             addresses: addresses.iter().map(|a| (a.id, address_line(a))).collect(),
             address,
             address_errors,
@@ -318,18 +353,26 @@ async fn account(
     ))
 }
 
-/// `?saved=1` after a change.
+/// `?saved=1` after a change, `?sent=1` after a verification link was sent.
 #[derive(Debug, Deserialize)]
 pub struct Saved {
     saved: Option<String>,
+    sent: Option<String>,
 }
 
 /// `GET /account`.
 pub async fn account_page(State(state): State<AppState>, visitor: Visitor, Query(saved): Query<Saved>) -> WebResult {
-    account(&state, &visitor, None, None, saved.saved.is_some()).await
+    let t = visitor.t();
+    let notice = match (saved.saved, saved.sent) {
+        (_, Some(_)) => Some(t.verification_sent),
+        (Some(_), None) => Some(t.saved),
+        (None, None) => None,
+    };
+    account(&state, &visitor, Failed::default(), notice).await
 }
 
-/// `POST /account/profile`.
+/// `POST /account/profile`. A new email address takes effect once its link is followed
+/// (the page then says which address waits).
 pub async fn update_profile(State(state): State<AppState>, Posted { visitor, form }: Posted<ProfileForm>) -> WebResult {
     let session = visitor.user()?;
     let edit = ProfileEdit {
@@ -342,7 +385,11 @@ pub async fn update_profile(State(state): State<AppState>, Posted { visitor, for
         Ok(_) => Ok(see_other("/account?saved=1")),
         Err(e) => {
             let errors = form_errors(e, visitor.lang)?;
-            account(&state, &visitor, Some((form, errors)), None, false).await
+            let failed = Failed {
+                profile: Some((form, errors)),
+                ..Failed::default()
+            };
+            account(&state, &visitor, failed, None).await
         }
     }
 }
@@ -361,7 +408,11 @@ pub async fn add_address(State(state): State<AppState>, Posted { visitor, form }
             if form.next == "/checkout" {
                 super::checkout::checkout_with(&state, &visitor, form, errors).await
             } else {
-                account(&state, &visitor, None, Some((form, errors)), false).await
+                let failed = Failed {
+                    address: Some((form, errors)),
+                    ..Failed::default()
+                };
+                account(&state, &visitor, failed, None).await
             }
         }
     }

@@ -38,20 +38,31 @@ impl CheckoutPage {
     /// A discounted line's cost after its discounts (shown beside its struck-through
     /// total).
     fn net_of(&self, variant_id: &i64) -> Option<&str> {
-        let b = self.breakdown.as_ref()?;
-        b.nets
-            .iter()
-            .find(|(v, _)| v == variant_id)
-            .map(|(_, net)| net.as_str())
+        net_of(self.breakdown.as_ref(), *variant_id)
     }
 
     /// The coupon field's error, unless the breakdown already says why each refused code
     /// does not apply, in the shopper's words.
     fn coupon_error(&self) -> Option<&str> {
-        match &self.breakdown {
-            Some(b) if !b.refused.is_empty() => None,
-            _ => self.errors.get("coupon_codes"),
-        }
+        coupon_error(self.breakdown.as_ref(), &self.errors)
+    }
+}
+
+/// What a discounted line of `variant_id` costs after its discounts, when it has any.
+pub(super) fn net_of(breakdown: Option<&Breakdown>, variant_id: i64) -> Option<&str> {
+    breakdown?
+        .nets
+        .iter()
+        .find(|(v, _)| *v == variant_id)
+        .map(|(_, net)| net.as_str())
+}
+
+/// The coupon field's error, unless the breakdown already says why each refused code does
+/// not apply, in the shopper's words.
+pub(super) fn coupon_error<'a>(breakdown: Option<&'a Breakdown>, errors: &'a FieldErrors) -> Option<&'a str> {
+    match breakdown {
+        Some(b) if !b.refused.is_empty() => None,
+        _ => errors.get("coupon_codes"),
     }
 }
 
@@ -85,33 +96,39 @@ pub struct CheckoutForm {
 
 impl CheckoutForm {
     fn coupon_codes(&self) -> Vec<String> {
-        self.coupon
-            .split(|c: char| c.is_whitespace() || c == ',' || c == '，')
-            .filter(|c| !c.is_empty())
-            .map(str::to_owned)
-            .collect()
+        coupon_codes(&self.coupon)
     }
+}
+
+/// Coupon codes as typed, separated by spaces or commas.
+pub(super) fn coupon_codes(typed: &str) -> Vec<String> {
+    typed
+        .split(|c: char| c.is_whitespace() || c == ',' || c == '，')
+        .filter(|c| !c.is_empty())
+        .map(str::to_owned)
+        .collect()
 }
 
 /// The price breakdown shown at checkout (the pricing engine's answer, in the shopper's
 /// words and yuan).
-struct Breakdown {
+pub(super) struct Breakdown {
     /// `(label, amount)` rows between the subtotal and the total: each discount and the
     /// shipping.
-    rows: Vec<(String, String)>,
-    total: String,
+    pub(super) rows: Vec<(String, String)>,
+    pub(super) total: String,
     /// "of which VAT ¥…" or "VAT ¥…".
-    tax: String,
+    pub(super) tax: String,
     /// `(id, label, checked)` per shipping method offered.
-    methods: Vec<(i64, String, bool)>,
+    pub(super) methods: Vec<(i64, String, bool)>,
     /// Why a code typed does not apply, one line per code.
-    refused: Vec<String>,
+    pub(super) refused: Vec<String>,
     /// What each discounted line costs after its discounts, by variant.
-    nets: Vec<(i64, String)>,
+    pub(super) nets: Vec<(i64, String)>,
 }
 
 impl Breakdown {
-    fn new(p: &emporium_store::pricing::CartPricing, visitor: &Visitor) -> Self {
+    /// The breakdown of a priced cart, in `visitor`'s language.
+    pub(super) fn new(p: &emporium_store::pricing::CartPricing, visitor: &Visitor) -> Self {
         let (t, lang) = (visitor.t(), visitor.lang);
         let priced = &p.priced;
         let currency = priced.currency.code();
@@ -272,8 +289,12 @@ pub async fn checkout_with(
     .await
 }
 
-/// `GET /checkout`.
+/// `GET /checkout`: the customer's checkout, or for a visitor without a login the choice
+/// of logging in, registering, or checking out as a guest.
 pub async fn checkout(State(state): State<AppState>, visitor: Visitor) -> WebResult {
+    if visitor.session.is_none() {
+        return super::guest_checkout::checkout(&state, &visitor).await;
+    }
     checkout_page(
         &state,
         &visitor,

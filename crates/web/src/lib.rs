@@ -6,7 +6,9 @@
 //! for anything that changes data, so both follow the same rules; this crate never
 //! imports the API's. Every page speaks English and Chinese (`i18n.rs`); every form
 //! carries a CSRF token (`csrf.rs`); the session is the API's own, carried in an
-//! `HttpOnly; SameSite=Lax` cookie (`session.rs`).
+//! `HttpOnly; SameSite=Lax` cookie (`session.rs`). A visitor without a login shops on a
+//! guest cart carried in a cookie of its own (`guest.rs`), checks out as a guest
+//! (`guest_checkout.rs`) and follows the order by its link (`orders/link.rs`).
 
 mod account;
 mod admin;
@@ -14,6 +16,8 @@ mod assets;
 mod chart;
 mod checkout;
 mod csrf;
+mod guest;
+mod guest_checkout;
 mod i18n;
 mod orders;
 mod reviews;
@@ -43,7 +47,9 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/cart", get(shop::cart))
         .route("/cart/items/{id}", post(shop::set_cart_item))
         .route("/checkout", get(checkout::checkout).post(checkout::place_order))
+        .route("/checkout/guest", post(guest_checkout::place_order))
         .route("/orders", get(orders::list))
+        .route("/orders/lookup", get(orders::lookup_page).post(orders::lookup_order))
         .route("/orders/{id}", get(orders::detail))
         .route("/orders/{id}/pay", post(orders::pay))
         .route("/orders/{id}/cancel", post(orders::cancel))
@@ -55,6 +61,18 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/logout", post(account::log_out))
         .route("/account", get(account::account_page))
         .route("/account/profile", post(account::update_profile))
+        .route("/account/password", post(account::change_password))
+        .route("/account/locale", post(account::set_locale))
+        .route(
+            "/account/forgot",
+            get(account::forgot_page).post(account::request_reset),
+        )
+        .route("/account/reset", get(account::reset_page).post(account::reset_password))
+        .route(
+            "/account/verify-email",
+            get(account::verify_email_page).post(account::verify_email),
+        )
+        .route("/account/verify-email/resend", post(account::resend_verification))
         .route("/account/addresses", post(account::add_address))
         .route("/account/addresses/{id}/delete", post(account::delete_address))
         .merge(admin::routes())

@@ -1,22 +1,34 @@
 //! The buyer's orders: the list, the order page with its timeline and tracking, paying
 //! through the provider's page, cancelling, confirming receipt and asking for a refund.
+//! A guest order's page is the same page opened by its link (`?access=<token>`); the link
+//! and the lookup by number and email are in `orders/link.rs`.
+
+mod link;
+
+pub use link::{lookup_order, lookup_page};
+
+/// The link of a guest order: `/orders/{id}?access=<token>`.
+pub fn order_link(id: i64, token: &str) -> String {
+    link::order_url(id, Some(token))
+}
 
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode, header};
 use emporium_domain::order::OrderStatus;
+use emporium_store::accounts::Session;
 use emporium_store::cart::CartLine;
 use emporium_store::idempotency::Idempotent;
 use emporium_store::order_read::Order;
 use serde::Deserialize;
 
-use super::account::Empty;
-use super::session::Visitor;
+use super::session::{Visitor, is_secure};
 use super::view::{
-    Ctx, FieldErrors, Path, Posted, WebError, WebResult, form_errors, money, page, parse_money, render, see_other, time,
+    Ctx, FieldErrors, Path, Posted, WebError, WebResult, form_errors, money, nonblank, page, parse_money, render,
+    see_other, time,
 };
 use emporium_app::payments::{self, PayWith, RefundWish};
-use emporium_app::{AppState, orders};
+use emporium_app::{AppState, guests, orders};
 
 /// A line of a cart or order, formatted.
 #[derive(Debug)]
@@ -332,6 +344,9 @@ struct OrderPage {
     review_errors: FieldErrors,
     /// The rating choices, best first.
     stars: [i64; 5],
+    /// A guest order's link token, carried by every form of the page (empty for the
+    /// buyer's own page).
+    access: String,
 }
 
 /// A line of a received order, as the review section shows it.
@@ -352,6 +367,26 @@ pub struct ReviewDraft {
     pub body: String,
 }
 
+/// Who acts on an order page: a logged-in session (the buyer, or staff), or whoever holds
+/// a guest order's link, standing for its guest (`access` is the link's token).
+pub(super) struct Viewer<'a> {
+    /// The session the use cases act for.
+    pub session: &'a Session,
+    /// The link's token, for a guest order opened by its link.
+    pub access: Option<&'a str>,
+}
+
+/// The forms of the order page shown again with what was typed and their errors.
+#[derive(Default)]
+pub(super) struct Shown {
+    /// The refund form: amount and reason as typed.
+    pub refund: (String, String),
+    /// The refund form's (and the page's) errors.
+    pub errors: FieldErrors,
+    /// A review form that failed.
+    pub review: Option<(ReviewDraft, FieldErrors)>,
+}
+
 /// The order page; `review` re-shows a review form that failed.
 pub(super) async fn order_page_for(
     state: &AppState,
@@ -363,44 +398,92 @@ pub(super) async fn order_page_for(
     review: Option<(ReviewDraft, FieldErrors)>,
 ) -> WebResult {
     let session = visitor.user()?;
+    let viewer = Viewer { session, access: None };
+    let shown = Shown { refund, errors, review };
+    order_page_as(state, visitor, &viewer, id, status, shown).await
+}
+
+/// The order page as `viewer` sees it.
+pub(super) async fn order_page_as(
+    state: &AppState,
+    visitor: &Visitor,
+    viewer: &Viewer<'_>,
+    id: i64,
+    status: StatusCode,
+    shown: Shown,
+) -> WebResult {
+    let session = viewer.session;
     let order = orders::visible_order(state, session, id).await?;
-    let detail = order_detail(state, &order).await?;
+    let mut detail = order_detail(state, &order).await?;
     let refresh = order.status == OrderStatus::PendingPayment && order.payment.is_some();
-    // Only the buyer reviews, once per line of a received order.
-    let reviewable = if order.status == OrderStatus::Received && order.user_id == session.user.id {
-        let reviewed = state.store().reviewed_in_order(order.id).await?;
-        order
-            .items
-            .iter()
-            .map(|i| Reviewable {
-                product_id: i.product_id,
-                name: i.name.clone(),
-                reviewed: reviewed.contains(&i.product_id),
-            })
-            .collect()
-    } else {
-        Vec::new()
-    };
-    let (draft, review_errors) = review.unwrap_or_default();
+    // Only the buyer reviews, once per line of a received order; a guest's link pays,
+    // cancels and confirms receipt, and writes no reviews (reviews carry an account's name).
+    let reviewable =
+        if viewer.access.is_none() && order.status == OrderStatus::Received && order.user_id == session.user.id {
+            let reviewed = state.store().reviewed_in_order(order.id).await?;
+            order
+                .items
+                .iter()
+                .map(|i| Reviewable {
+                    product_id: i.product_id,
+                    name: i.name.clone(),
+                    reviewed: reviewed.contains(&i.product_id),
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+    if viewer.access.is_some() {
+        detail.refundable = false;
+    }
+    let (draft, review_errors) = shown.review.unwrap_or_default();
     Ok(render(
         status,
         &OrderPage {
             ctx: Ctx::new(visitor),
             order: detail,
-            refund_amount: refund.0,
-            refund_reason: refund.1,
-            errors,
+            refund_amount: shown.refund.0,
+            refund_reason: shown.refund.1,
+            errors: shown.errors,
             refresh,
             reviewable,
             draft,
             review_errors,
             stars: [5, 4, 3, 2, 1],
+            access: viewer.access.unwrap_or_default().to_owned(),
         },
     ))
 }
 
-/// `GET /orders/{id}` (also where the sandbox's pay page sends the buyer back).
-pub async fn detail(State(state): State<AppState>, visitor: Visitor, Path(id): Path<i64>) -> WebResult {
+/// `?access=` of a guest order's link.
+#[derive(Debug, Default, Deserialize)]
+pub struct Access {
+    #[serde(default)]
+    access: String,
+}
+
+/// `GET /orders/{id}[?access=<token>]`: the buyer's order, or a guest order by its link
+/// (any other token, or a changed one, is the 404 page). Also where the sandbox's pay page
+/// sends the buyer back, without the link's token: a guest who paid from the link finds
+/// it again in the cookie the pay button left ([`link::remember`]).
+pub async fn detail(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<i64>,
+    Query(link): Query<Access>,
+    headers: HeaderMap,
+) -> WebResult {
+    if let Some(access) = nonblank(&link.access) {
+        let session = guests::order_session(&state, id, access).await?;
+        let viewer = Viewer {
+            session: &session,
+            access: Some(access),
+        };
+        return order_page_as(&state, &visitor, &viewer, id, StatusCode::OK, Shown::default()).await;
+    }
+    if let Some(to) = link::remembered(&state, &headers, id) {
+        return Ok(see_other(&to));
+    }
     order_page_for(
         &state,
         &visitor,
@@ -413,44 +496,74 @@ pub async fn detail(State(state): State<AppState>, visitor: Visitor, Path(id): P
     .await
 }
 
+/// The pay, cancel and confirm forms: nothing but a guest order's link token, if any.
+#[derive(Debug, Default, Deserialize)]
+pub struct OrderAction {
+    #[serde(default)]
+    access: String,
+}
+
+impl OrderAction {
+    /// The session to act for: the guest of the link's order, or the logged-in buyer.
+    async fn session(&self, state: &AppState, visitor: &Visitor, id: i64) -> Result<Session, WebError> {
+        match nonblank(&self.access) {
+            Some(access) => Ok(guests::order_session(state, id, access).await?),
+            None => Ok(visitor.user()?.clone()),
+        }
+    }
+
+    /// The order's page for whoever acted: its link again for a guest.
+    fn page(&self, id: i64) -> String {
+        link::order_url(id, nonblank(&self.access))
+    }
+}
+
 /// `POST /orders/{id}/pay`: opens (or resumes) the payment and goes to the provider's page.
 pub async fn pay(
     State(state): State<AppState>,
     Path(id): Path<i64>,
-    Posted { visitor, .. }: Posted<Empty>,
+    headers: HeaderMap,
+    Posted { visitor, form }: Posted<OrderAction>,
 ) -> WebResult {
-    let session = visitor.user()?;
+    let session = form.session(&state, &visitor, id).await?;
     let with = PayWith {
         provider: "sandbox".into(),
     };
     // Without a key nothing is replayed, so nothing needs rendering.
     let render = std::sync::Arc::new(|_: &emporium_store::payments::Payment| String::new());
-    match payments::start_payment(&state, session.user.id, id, &with, None, render).await? {
-        Idempotent::Fresh(payment) => Ok(see_other(payment.pay_url.as_deref().unwrap_or("/orders"))),
-        Idempotent::Replay(_) => Ok(see_other(&format!("/orders/{id}"))),
+    let mut response = match payments::start_payment(&state, session.user.id, id, &with, None, render).await? {
+        Idempotent::Fresh(payment) => see_other(payment.pay_url.as_deref().unwrap_or("/orders")),
+        Idempotent::Replay(_) => see_other(&form.page(id)),
+    };
+    if let Some(access) = nonblank(&form.access) {
+        let secure = is_secure(&headers, &state);
+        response
+            .headers_mut()
+            .append(header::SET_COOKIE, link::remember(id, access, secure));
     }
+    Ok(response)
 }
 
 /// `POST /orders/{id}/cancel`.
 pub async fn cancel(
     State(state): State<AppState>,
     Path(id): Path<i64>,
-    Posted { visitor, .. }: Posted<Empty>,
+    Posted { visitor, form }: Posted<OrderAction>,
 ) -> WebResult {
-    let session = visitor.user()?;
+    let session = form.session(&state, &visitor, id).await?;
     orders::cancel_order(&state, session.user.id, id).await?;
-    Ok(see_other(&format!("/orders/{id}")))
+    Ok(see_other(&form.page(id)))
 }
 
 /// `POST /orders/{id}/confirm`: confirms receipt.
 pub async fn confirm(
     State(state): State<AppState>,
     Path(id): Path<i64>,
-    Posted { visitor, .. }: Posted<Empty>,
+    Posted { visitor, form }: Posted<OrderAction>,
 ) -> WebResult {
-    let session = visitor.user()?;
+    let session = form.session(&state, &visitor, id).await?;
     orders::confirm_receipt(&state, session.user.id, id).await?;
-    Ok(see_other(&format!("/orders/{id}")))
+    Ok(see_other(&form.page(id)))
 }
 
 /// The refund form.

@@ -1,5 +1,6 @@
 //! Who is visiting: the session cookie (the same opaque sessions the API's bearer tokens
-//! use), the anonymous cookie that anchors CSRF tokens before login, and the language.
+//! use), the anonymous cookie that anchors CSRF tokens before login, the guest cart's
+//! cookie, and the language.
 
 use axum::extract::FromRequestParts;
 use axum::http::header::{self, HeaderMap, HeaderValue};
@@ -17,6 +18,12 @@ use emporium_app::tokens;
 pub const SESSION_COOKIE: &str = "emporium_session";
 /// A random per-browser value that CSRF tokens of anonymous visitors are bound to.
 pub const ANON_COOKIE: &str = "emporium_anon";
+/// The cookie carrying a guest cart's token (a visitor without a login who added to the
+/// cart). It is a cart, never a login: [`Visitor`] does not take it as a session.
+pub const CART_COOKIE: &str = "emporium_cart";
+/// The cookie that lets the pay provider's return to `/orders/{id}` find the order link
+/// again (see `orders::remember_link`); scoped to that order's path.
+pub const ORDER_LINK_COOKIE: &str = "emporium_order_link";
 
 /// The value of cookie `name` in the request, if sent.
 pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
@@ -42,7 +49,19 @@ pub fn is_secure(headers: &HeaderMap, state: &AppState) -> bool {
 
 /// A `Set-Cookie` value with the flags every cookie of ours carries.
 pub fn set_cookie(name: &str, value: &str, max_age_secs: u64, http_only: bool, secure: bool) -> HeaderValue {
-    let mut cookie = format!("{name}={value}; Path=/; Max-Age={max_age_secs}; SameSite=Lax");
+    set_cookie_at("/", name, value, max_age_secs, http_only, secure)
+}
+
+/// [`set_cookie`] for the pages under `path` only.
+pub fn set_cookie_at(
+    path: &str,
+    name: &str,
+    value: &str,
+    max_age_secs: u64,
+    http_only: bool,
+    secure: bool,
+) -> HeaderValue {
+    let mut cookie = format!("{name}={value}; Path={path}; Max-Age={max_age_secs}; SameSite=Lax");
     if http_only {
         cookie.push_str("; HttpOnly");
     }
@@ -64,6 +83,9 @@ pub struct Visitor {
     pub csrf: String,
     /// The request's path and query (for the language switch and `?next=`).
     pub path: String,
+    /// The guest cart's token from its cookie, if one is sent (not checked yet: see
+    /// `guest::shopper`).
+    pub cart_token: Option<String>,
 }
 
 impl Visitor {
@@ -104,7 +126,10 @@ impl FromRequestParts<AppState> for Visitor {
                 .store()
                 .session(&tokens::hash(&token), state.now())
                 .await
-                .map_err(|e| WebError::App(e.into()))?,
+                .map_err(|e| WebError::App(e.into()))?
+                // A guest's cart session is a cart, never a login, whatever cookie
+                // carries its token.
+                .filter(|s| !s.user.guest),
             None => None,
         };
         // The anonymous cookie is set by the web middleware on the first visit.
@@ -119,6 +144,7 @@ impl FromRequestParts<AppState> for Visitor {
             lang: Lang::negotiate(&parts.headers),
             csrf,
             path,
+            cart_token: cookie(&parts.headers, CART_COOKIE).filter(|t| tokens::looks_valid(t)),
         })
     }
 }

@@ -3,16 +3,17 @@
 
 use askama::Template;
 use axum::extract::{Query, RawQuery, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode, header};
 use emporium_domain::catalog::{Image, ProductStatus};
 use emporium_domain::media::{Rendition, rendition_url};
 use emporium_domain::translation::InLocale;
 use emporium_store::catalog::{Product, ProductFilter, ProductOrder};
 use serde::Deserialize;
 
+use super::guest;
 use super::i18n::Lang;
 use super::orders::{Line, cart_subtotal};
-use super::session::Visitor;
+use super::session::{Visitor, is_secure};
 use super::view::Path;
 use super::view::{
     Ctx, FieldErrors, Posted, WebError, WebResult, form_errors, money, page, parse_money, render, see_other, time,
@@ -613,15 +614,14 @@ pub struct CartForm {
 }
 
 /// `POST /cart/items/{id}`: adds from the product page, or sets/removes from the cart; the
-/// line is the form's `variant_id`, or the product's only variant.
+/// line is the form's `variant_id`, or the product's only variant. A visitor without a
+/// login adding for the first time gets a guest cart (and its cookie).
 pub async fn set_cart_item(
     State(state): State<AppState>,
     Path(id): Path<i64>,
+    headers: HeaderMap,
     Posted { visitor, form }: Posted<CartForm>,
 ) -> WebResult {
-    let Some(session) = &visitor.session else {
-        return Err(WebError::LoginRequired(format!("/products/{id}")));
-    };
     let adding = form.mode == "add";
     let variant = form.variant_id.trim().parse::<i64>().ok();
     let Ok(mut quantity) = form.quantity.trim().parse::<i64>() else {
@@ -632,36 +632,48 @@ pub async fn set_cart_item(
             Err(WebError::BadRequest("quantity must be a whole number".into()))
         };
     };
+    if adding && quantity < 1 {
+        let errors = FieldErrors::one("quantity", "must be a whole number from 1 to 999").localized(visitor.lang);
+        return product_page(&state, &visitor, id, (form.quantity, variant), errors, None).await;
+    }
+    let (user_id, new_cookie) = match guest::cart_owner(&state, &visitor).await? {
+        Some(owner) => (owner.user.id, None),
+        // Changing a line of a cart the visitor does not have: show the (empty) cart.
+        None if !adding => return Ok(see_other("/cart")),
+        None => {
+            let (user_id, cookie) = guest::open_cart(&state, &visitor, is_secure(&headers, &state)).await?;
+            (user_id, Some(cookie))
+        }
+    };
     if adding {
         let held = state
             .store()
-            .cart(session.user.id)
+            .cart(user_id)
             .await?
             .iter()
             .find(|l| l.product_id == id && variant.is_none_or(|v| l.variant_id == v))
             .map_or(0, |l| l.quantity);
-        if quantity < 1 {
-            let errors = FieldErrors::one("quantity", "must be a whole number from 1 to 999").localized(visitor.lang);
-            return product_page(&state, &visitor, id, (form.quantity, variant), errors, None).await;
-        }
         quantity += held;
     }
     let done = match variant {
         Some(variant_id) => match state.store().product(id).await? {
-            Some(p) if p.variant(variant_id).is_some() => {
-                cart::set_line(&state, session.user.id, variant_id, quantity).await
-            }
+            Some(p) if p.variant(variant_id).is_some() => cart::set_line(&state, user_id, variant_id, quantity).await,
             _ => Err(AppError::NotFound("variant")),
         },
-        None => cart::set_quantity(&state, session.user.id, id, quantity).await,
+        None => cart::set_quantity(&state, user_id, id, quantity).await,
     };
-    match done {
-        Ok(()) => Ok(see_other(if adding { "/cart?added=1" } else { "/cart" })),
+    let mut response = match done {
+        Ok(()) => see_other(if adding { "/cart?added=1" } else { "/cart" }),
         Err(e) => {
             let errors = form_errors(e, visitor.lang)?;
-            product_page(&state, &visitor, id, (form.quantity, variant), errors, None).await
+            product_page(&state, &visitor, id, (form.quantity, variant), errors, None).await?
         }
+    };
+    // The cart exists now even if this line was refused: the visitor keeps it.
+    if let Some(cookie) = new_cookie {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
     }
+    Ok(response)
 }
 
 /// A cart line for the page: the line as checkout shows it, and what is in stock.
@@ -685,10 +697,12 @@ pub struct AddedFlag {
     added: Option<String>,
 }
 
-/// `GET /cart`.
+/// `GET /cart`: the customer's cart, or the guest cart of the cookie (empty without one).
 pub async fn cart(State(state): State<AppState>, visitor: Visitor, Query(flag): Query<AddedFlag>) -> WebResult {
-    let session = visitor.user()?;
-    let lines = state.store().cart(session.user.id).await?;
+    let lines = match guest::cart_owner(&state, &visitor).await? {
+        Some(owner) => state.store().cart(owner.user.id).await?,
+        None => Vec::new(),
+    };
     let mut ctx = Ctx::new(&visitor);
     if flag.added.is_some() {
         ctx.notice = Some(ctx.t.added_to_cart);

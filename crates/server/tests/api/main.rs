@@ -30,4 +30,6 @@ mod support;
 mod translations;
 mod variants;
 mod web;
+mod web_accounts;
+mod web_guests;
 mod web_pricing;

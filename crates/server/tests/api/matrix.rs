@@ -1188,6 +1188,12 @@ async fn web_pages_with_ids_refuse_other_customers(app: TestApp) {
             format!("/admin/tax/rates/{}/delete", fx.rules.tax_rate),
             StatusCode::FORBIDDEN,
         ),
+        // The account page's own forms act on the session's account only (`web_accounts.rs`):
+        // B's password form without his current password, B's link again (B has no
+        // address to prove), a language that is none.
+        ("POST", "/account/password".into(), StatusCode::UNPROCESSABLE_ENTITY),
+        ("POST", "/account/verify-email/resend".into(), StatusCode::SEE_OTHER),
+        ("POST", "/account/locale".into(), StatusCode::BAD_REQUEST),
         // Public pages that show A's review and purchases: never A's name or address.
         ("GET", format!("/products/{}", fx.tea), StatusCode::OK),
         ("GET", "/".into(), StatusCode::OK),
@@ -1246,6 +1252,66 @@ async fn web_pages_with_ids_refuse_other_customers(app: TestApp) {
         };
         assert_no_leak(&fx, Who::Anonymous, &format!("page {method} {path}"), &reply);
     }
+    // A guest order's link (`web_guests.rs`): the HMAC of an order id opens only a guest's
+    // order, so a link token made for A's orders (as a lookup could never hand out), or
+    // one order's token on another, shows and moves nothing, for B and for a stranger.
+    let links = app.state.order_links();
+    let link_pages: Vec<(&str, String, String)> = vec![
+        (
+            "GET",
+            format!("/orders/{}?access={}", fx.paid, links.token(fx.paid)),
+            String::new(),
+        ),
+        (
+            "GET",
+            format!("/orders/{o}?access={}", links.token(fx.paid)),
+            String::new(),
+        ),
+        ("POST", format!("/orders/{o}/pay"), links.token(o)),
+        ("POST", format!("/orders/{o}/cancel"), links.token(o)),
+        ("POST", format!("/orders/{o}/cancel"), links.token(fx.paid)),
+        (
+            "POST",
+            format!("/orders/{}/confirm", fx.shipped),
+            links.token(fx.shipped),
+        ),
+    ];
+    for (browser, token, who) in [
+        (&mut bob, csrf.as_str(), Who::Intruder),
+        (&mut stranger, stranger_csrf.as_str(), Who::Anonymous),
+    ] {
+        for (method, path, access) in &link_pages {
+            let page = if *method == "GET" {
+                browser.get(path).await
+            } else {
+                browser
+                    .post(path, &[("csrf", token), ("access", access.as_str())])
+                    .await
+            };
+            assert_eq!(page.status, StatusCode::NOT_FOUND, "{who:?} {method} {path}");
+            let reply = Reply {
+                status: page.status,
+                content_type: "text/html".into(),
+                body: page.body,
+            };
+            assert_no_leak(&fx, who, &format!("link page {method} {path}"), &reply);
+        }
+    }
+    // The lookup by number and email finds no customer's order, whatever email is typed.
+    for email in ["alice@a7.example", "bob@b7.example"] {
+        let page = stranger
+            .post(
+                "/orders/lookup",
+                &[
+                    ("csrf", stranger_csrf.as_str()),
+                    ("order", &fx.paid.to_string()),
+                    ("email", email),
+                ],
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::NOT_FOUND, "lookup with {email}");
+    }
+
     // The provider's pay page opens with its address, not with a payment number alone,
     // and even then shows the amount, nobody's details.
     let guessed = stranger

@@ -48,6 +48,16 @@ impl<'a> Browser<'a> {
         }
     }
 
+    /// The value of cookie `name` the browser keeps, if any.
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        self.cookies.get(name).cloned()
+    }
+
+    /// Keeps cookie `name` (as another browser that was handed it would).
+    pub fn set_cookie(&mut self, name: &str, value: &str) {
+        self.cookies.insert(name.to_owned(), value.to_owned());
+    }
+
     fn cookie_header(&self) -> String {
         self.cookies
             .iter()
@@ -150,7 +160,7 @@ impl<'a> Browser<'a> {
 }
 
 /// A product at 12.50 in Tea, created by staff through the API; answers its id.
-async fn product(app: &TestApp, staff: &str, name: &str, stock: i64) -> i64 {
+pub async fn product(app: &TestApp, staff: &str, name: &str, stock: i64) -> i64 {
     let product = NewProduct::new(name, 1250).in_category("Tea").stocked(stock, 500);
     app.create_product(staff, product).await
 }

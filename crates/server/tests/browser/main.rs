@@ -655,3 +655,136 @@ async fn staff_pages_and_forms_are_guarded() -> Result<()> {
     j.finish().await?;
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shopper_fills_a_cart_as_a_guest_registers_and_keeps_it() -> Result<()> {
+    if !browser_available() {
+        return Ok(());
+    }
+    let (app, _staff) = shop().await;
+    let mut j = Journey::start(&app, "guest-cart").await?;
+
+    let r = async {
+        // No login: "Add to cart" fills a guest cart instead of asking to log in.
+        j.open("/products/1").await?;
+        j.fill("#f-quantity", "2").await?;
+        j.click("#add-to-cart").await?;
+        ensure!(j.path().await? == "/cart?added=1", "at {}", j.path().await?);
+        let subtotal = j.text("#cart-subtotal").await?;
+        ensure!(subtotal == "¥256.00", "cart subtotal {subtotal}");
+        j.expect_html("id=\"nav-login\"").await
+    }
+    .await;
+    j.step("guest-cart", r).await?;
+
+    let r = async {
+        // The cart's cookie outlives the browser session, and scripts cannot read it.
+        let cookie = j.client.get_named_cookie("emporium_cart").await?;
+        ensure!(cookie.http_only() == Some(true), "HttpOnly");
+        ensure!(cookie.expires().is_some(), "a persistent cookie");
+        Ok(())
+    }
+    .await;
+    j.step("cart-cookie", r).await?;
+
+    let r = async {
+        // Checkout offers to log in, register or go on as a guest; they register.
+        j.click("#checkout").await?;
+        j.expect_html("id=\"guest-checkout-form\"").await?;
+        j.click("#checkout-register").await?;
+        j.fill("#f-username", "guest_turned_customer").await?;
+        j.fill("#f-password", "correct horse battery").await?;
+        j.click("#submit").await?;
+        ensure!(j.path().await? == "/checkout", "back at {}", j.path().await?);
+        j.expect_html("id=\"logout\"").await
+    }
+    .await;
+    j.step("register", r).await?;
+
+    let r = async {
+        j.open("/cart").await?;
+        let subtotal = j.text("#cart-subtotal").await?;
+        ensure!(subtotal == "¥256.00", "the cart was kept: {subtotal}");
+        Ok(())
+    }
+    .await;
+    j.step("cart-kept", r).await?;
+    j.finish().await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shopper_checks_out_as_a_guest_pays_and_follows_the_order_link() -> Result<()> {
+    if !browser_available() {
+        return Ok(());
+    }
+    let (app, _staff) = shop().await;
+    let mut j = Journey::start(&app, "guest-checkout").await?;
+
+    let r = async {
+        j.open("/products/2").await?;
+        j.click("#add-to-cart").await?;
+        j.click("#checkout").await?;
+        j.fill("#f-email", "mei@example.com").await?;
+        j.fill("#f-recipient", "韩梅梅").await?;
+        j.fill("#f-phone", "13900139000").await?;
+        j.fill("#f-line1", "南京路 100 号").await?;
+        j.fill("#f-city", "上海").await?;
+        j.fill("#f-country", "CN").await?;
+        j.tick("#f-sms_opt_in").await?;
+        j.click("#price-to-address").await?;
+        let total = j.text("#checkout-total").await?;
+        ensure!(total == "¥159.00", "total {total}");
+        Ok(())
+    }
+    .await;
+    j.step("guest-checkout", r).await?;
+
+    let r = async {
+        j.click("#place-guest-order").await?;
+        let path = j.path().await?;
+        ensure!(path.contains("?access="), "at {path}");
+        ensure!(shown_status(&j).await? == "pending_payment");
+        j.expect_html("id=\"order-link-note\"").await
+    }
+    .await;
+    j.step("order-placed", r).await?;
+    let link = j.path().await?;
+
+    let r = async {
+        j.click("#pay").await?;
+        ensure!(j.path().await?.starts_with("/sandbox/pay/"), "at {}", j.path().await?);
+        j.click("button[value=succeeded]").await?;
+        // The provider returns to /orders/{id}; the pay button's cookie leads to the link.
+        ensure!(j.path().await? == link, "back at {}", j.path().await?);
+        Ok(())
+    }
+    .await;
+    j.step("paid-from-the-link", r).await?;
+
+    let r = async {
+        app.run_jobs().await;
+        // Another visitor (no cookies at all) follows the link from the email.
+        j.client.delete_all_cookies().await?;
+        j.open(&link).await?;
+        ensure!(shown_status(&j).await? == "paid");
+        j.expect_html("南京路 100 号").await
+    }
+    .await;
+    j.step("followed-by-link", r).await?;
+
+    let r = async {
+        // An altered token is the 404 page, with nothing of the order.
+        let last = link.chars().last().unwrap_or('0');
+        let altered = format!("{}{}", &link[..link.len() - 1], if last == '0' { '1' } else { '0' });
+        j.open(&altered).await?;
+        j.expect_html("Not found").await?;
+        ensure!(!j.html().await?.contains("南京路"), "the order leaked");
+        Ok(())
+    }
+    .await;
+    j.step("altered-link-404", r).await?;
+    j.finish().await?;
+    app.assert_clean().await;
+    Ok(())
+}

@@ -2,6 +2,7 @@
 //! helpers that make each test read like a user story (the shopping ones in [`shop`]).
 //! Shared by the API and the browser suites.
 
+mod links;
 mod shop;
 
 use std::net::SocketAddr;
