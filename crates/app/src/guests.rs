@@ -21,6 +21,7 @@ use emporium_store::accounts::{NewSession, Session, User};
 use emporium_store::guests::{GuestContact, Merged};
 use emporium_store::idempotency::{IdempotencyKey, Idempotent, Render};
 use emporium_store::order_read::Order;
+use emporium_store::pricing::CartPricing;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
@@ -200,19 +201,43 @@ pub async fn place_order(
             return Err(AppError::Invalid(errors));
         }
     };
-    let store = state.store();
-    store.forget_guest_addresses(guest.user.id).await?;
-    let address = store.add_address(guest.user.id, address, state.now()).await?;
+    let address_id = use_address(state, guest, address).await?;
     let contact = GuestContact {
         email: email.as_str().to_owned(),
         phone: phone.map(|p| p.as_str().to_owned()),
         sms_opt_in: details.sms_opt_in,
     };
     let checkout = Checkout {
-        address_id: address.id,
+        address_id,
         ..checkout.clone()
     };
     orders::place(state, guest.user.id, &checkout, Some(contact), key, render).await
+}
+
+/// Prices a guest's cart to the address it has just typed, before placing (the guest
+/// checkout page's preview): the address becomes the guest's one address, as placing
+/// makes it; a coupon that does not apply is reported, not refused.
+pub async fn price_cart(
+    state: &AppState,
+    guest: &Session,
+    address: AddressInput<'_>,
+    shipping_method_id: Option<i64>,
+    coupon_codes: &[String],
+) -> AppResult<CartPricing> {
+    if !guest.user.guest {
+        return Err(AppError::Forbidden);
+    }
+    let address = NewAddress::parse(address).map_err(|e| AppError::Invalid(prefixed(e, "address").0))?;
+    let address_id = use_address(state, guest, address).await?;
+    crate::cart::price(state, guest.user.id, address_id, shipping_method_id, coupon_codes).await
+}
+
+/// Makes `address` the guest's one address (a guest keeps the last one it typed); answers
+/// its id.
+async fn use_address(state: &AppState, guest: &Session, address: NewAddress) -> AppResult<i64> {
+    let store = state.store();
+    store.forget_guest_addresses(guest.user.id).await?;
+    Ok(store.add_address(guest.user.id, address, state.now()).await?.id)
 }
 
 /// The address's fields named under `address.` (the guest form nests them).

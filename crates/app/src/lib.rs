@@ -18,7 +18,6 @@ pub mod categories;
 pub mod config;
 pub mod cursor;
 pub mod error;
-pub mod guest_checkout;
 pub mod guests;
 pub mod inventory;
 pub mod jobs;

@@ -21,7 +21,7 @@ use super::session::Visitor;
 use super::view::{Ctx, FieldErrors, Posted, WebError, WebResult, form_errors, nonblank, render, see_other};
 use emporium_app::guests::{self, GuestDetails};
 use emporium_app::orders::{self, Checkout, InvoiceInput};
-use emporium_app::{AppError, AppState, guest_checkout};
+use emporium_app::{AppError, AppState};
 
 #[derive(Template)]
 #[template(path = "guest_checkout.html")]
@@ -186,7 +186,7 @@ async fn page(
     let breakdown = if has_address {
         let address = form.address();
         let method = form.shipping_method_id.parse().ok();
-        match guest_checkout::price_cart(state, guest, address.input(), method, &coupon_codes(&form.coupon)).await {
+        match guests::price_cart(state, guest, address.input(), method, &coupon_codes(&form.coupon)).await {
             Ok(priced) => Some(Breakdown::new(&priced, visitor)),
             Err(e @ (AppError::Unprocessable { .. } | AppError::Invalid(_))) => {
                 let (more, more_address) = split_errors(form_errors(e, visitor.lang)?);

@@ -117,7 +117,7 @@ async fn a_body_that_is_not_an_object_is_refused(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(
-        (me["display_name"].as_str(), me["email"].as_str()),
+        (me["display_name"].as_str(), me["pending_email"].as_str()),
         (Some("Ann"), Some("ann@example.com"))
     );
     let response = app
