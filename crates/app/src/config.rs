@@ -31,6 +31,13 @@ pub struct AppConfig {
     pub media_dir: PathBuf,
     /// The largest image file accepted, in bytes.
     pub max_upload_bytes: usize,
+    /// The shop's name, in the messages it sends.
+    pub shop_name: String,
+    /// The mail server (`EMPORIUM_SMTP_URL`, `EMPORIUM_MAIL_FROM`); `None` keeps emails
+    /// `held`, shown in the admin as not sent.
+    pub mail: Option<crate::messages::mail::MailConfig>,
+    /// The SMS webhook (`EMPORIUM_SMS_URL`); `None` writes texts to the log.
+    pub sms: Option<crate::messages::sms::SmsConfig>,
 }
 
 impl Default for AppConfig {
@@ -47,6 +54,9 @@ impl Default for AppConfig {
             refund_retry_after: Duration::from_secs(60),
             media_dir: PathBuf::from("./emporium-data/media"),
             max_upload_bytes: crate::media::DEFAULT_MAX_UPLOAD_BYTES,
+            shop_name: "Emporium".into(),
+            mail: None,
+            sms: None,
         }
     }
 }

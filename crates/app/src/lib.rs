@@ -21,6 +21,7 @@ pub mod error;
 pub mod inventory;
 pub mod jobs;
 pub mod media;
+pub mod messages;
 pub mod metrics;
 pub mod order_cache;
 pub mod orders;

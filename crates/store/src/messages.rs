@@ -79,7 +79,10 @@ pub async fn enqueue_in(
 /// Owes a message that names no address and carries no secret (the store's own events:
 /// orders, refunds, stock), so nothing needs sealing; one INSERT on the event's path.
 pub(crate) async fn owe_in(conn: &mut Conn, message: &NewMessage, now: Timestamp) -> Result<(), StoreError> {
-    debug_assert!(message.recipient.is_none() && message.secret.is_none(), "owe_in does not seal");
+    debug_assert!(
+        message.recipient.is_none() && message.secret.is_none(),
+        "owe_in does not seal"
+    );
     insert_in(conn, message, None, None, now).await
 }
 
@@ -133,11 +136,26 @@ pub(crate) async fn owe_for_move_in(
     use emporium_domain::order::OrderStatus;
     match to {
         OrderStatus::Paid => {
-            owe_in(conn, &NewMessage::about_order(MessageKind::OrderPaid, order_id, "paid"), now).await?;
-            owe_in(conn, &NewMessage::about_order(MessageKind::StaffNewOrder, order_id, "paid:staff"), now).await
+            owe_in(
+                conn,
+                &NewMessage::about_order(MessageKind::OrderPaid, order_id, "paid"),
+                now,
+            )
+            .await?;
+            owe_in(
+                conn,
+                &NewMessage::about_order(MessageKind::StaffNewOrder, order_id, "paid:staff"),
+                now,
+            )
+            .await
         }
         OrderStatus::Shipped => {
-            owe_in(conn, &NewMessage::about_order(MessageKind::OrderShipped, order_id, "shipped"), now).await?;
+            owe_in(
+                conn,
+                &NewMessage::about_order(MessageKind::OrderShipped, order_id, "shipped"),
+                now,
+            )
+            .await?;
             let opted_in: i64 = query_scalar("SELECT sms_opt_in FROM orders WHERE id = $1")
                 .bind(order_id)
                 .fetch_one(&mut *conn)
@@ -149,10 +167,20 @@ pub(crate) async fn owe_for_move_in(
             Ok(())
         }
         OrderStatus::Received => {
-            owe_in(conn, &NewMessage::about_order(MessageKind::OrderReceived, order_id, "received"), now).await
+            owe_in(
+                conn,
+                &NewMessage::about_order(MessageKind::OrderReceived, order_id, "received"),
+                now,
+            )
+            .await
         }
         OrderStatus::Cancelled => {
-            owe_in(conn, &NewMessage::about_order(MessageKind::OrderCancelled, order_id, "cancelled"), now).await
+            owe_in(
+                conn,
+                &NewMessage::about_order(MessageKind::OrderCancelled, order_id, "cancelled"),
+                now,
+            )
+            .await
         }
         // Paid back in full: the refund's own message says so.
         OrderStatus::Refunded | OrderStatus::PendingPayment => Ok(()),
@@ -351,65 +379,64 @@ fn message_from(row: &Row, sealer: &Sealer) -> Result<(Message, Option<String>),
 }
 
 impl Store {
-    /// Claims up to `limit` due pending messages of `channels` until `lease_until`, each by
-    /// a conditional update (of several instances or concurrent passes exactly one gets
-    /// each); a crashed instance's lease expires and another takes the message up.
-    pub async fn claim_messages(
-        &self,
-        channels: &[Channel],
-        now: Timestamp,
-        lease_until: Timestamp,
-        limit: i64,
-    ) -> Result<Vec<ClaimedMessage>, StoreError> {
-        if channels.is_empty() {
-            return Ok(Vec::new());
-        }
-        let due: Vec<(i64, String)> = query(
+    /// The ids of up to `limit` pending messages of `channels` that are due and not
+    /// leased, oldest first (each is then claimed with [`Store::claim_message`]).
+    pub async fn due_messages(&self, channels: &[Channel], now: Timestamp, limit: i64) -> Result<Vec<i64>, StoreError> {
+        let rows = query(
             "SELECT id, channel FROM messages WHERE status = 'pending' AND next_attempt_at <= $1
                AND (locked_until IS NULL OR locked_until <= $1) ORDER BY next_attempt_at, id LIMIT $2",
         )
         .bind(now.millis())
         .bind(limit)
         .fetch_all(self.reader())
-        .await?
-        .iter()
-        .map(|r| Ok((r.try_get("id")?, r.try_get("channel")?)))
-        .collect::<Result<_, StoreError>>()?;
-        let mut claimed = Vec::new();
-        for (id, channel) in due {
-            if !channels.iter().any(|c| c.as_str() == channel) {
-                continue;
-            }
-            let row = self
-                .write(move |conn| {
-                    Box::pin(async move {
-                        Ok(query(
-                            "UPDATE messages SET locked_until = $1
-                             WHERE id = $2 AND status = 'pending' AND next_attempt_at <= $3
-                               AND (locked_until IS NULL OR locked_until <= $3)
-                             RETURNING *",
-                        )
-                        .bind(lease_until.millis())
-                        .bind(id)
-                        .bind(now.millis())
-                        .fetch_optional(&mut *conn)
-                        .await?)
-                    })
-                })
-                .await?;
-            if let Some(row) = row {
-                let (message, sealed_secret) = message_from(&row, self.sealer())?;
-                let secret = self
-                    .sealer()
-                    .open_opt(&seal_context(&message.event_key), sealed_secret)?;
-                claimed.push(ClaimedMessage {
-                    message,
-                    secret,
-                    lease_until,
-                });
+        .await?;
+        let mut due = Vec::new();
+        for row in rows {
+            let channel: String = row.try_get("channel")?;
+            if channels.iter().any(|c| c.as_str() == channel) {
+                due.push(row.try_get("id")?);
             }
         }
-        Ok(claimed)
+        Ok(due)
+    }
+
+    /// Takes the lease on message `id` until `lease_until` if it is still pending, due
+    /// and unleased: a conditional update, so of several instances (or two passes at
+    /// once) exactly one gets it; a crashed instance's lease expires and another takes
+    /// the message up.
+    pub async fn claim_message(
+        &self,
+        id: i64,
+        now: Timestamp,
+        lease_until: Timestamp,
+    ) -> Result<Option<ClaimedMessage>, StoreError> {
+        let row = self
+            .write(move |conn| {
+                Box::pin(async move {
+                    Ok(query(
+                        "UPDATE messages SET locked_until = $1
+                         WHERE id = $2 AND status = 'pending' AND next_attempt_at <= $3
+                           AND (locked_until IS NULL OR locked_until <= $3)
+                         RETURNING *",
+                    )
+                    .bind(lease_until.millis())
+                    .bind(id)
+                    .bind(now.millis())
+                    .fetch_optional(&mut *conn)
+                    .await?)
+                })
+            })
+            .await?;
+        let Some(row) = row else { return Ok(None) };
+        let (message, sealed_secret) = message_from(&row, self.sealer())?;
+        let secret = self
+            .sealer()
+            .open_opt(&seal_context(&message.event_key), sealed_secret)?;
+        Ok(Some(ClaimedMessage {
+            message,
+            secret,
+            lease_until,
+        }))
     }
 
     /// Records how a claimed message's attempt ended, if the claim still holds its lease
@@ -458,7 +485,7 @@ impl Store {
         self.write(move |conn| {
             Box::pin(async move {
                 let held = query(
-                    "UPDATE messages SET status = 'held', last_error = $1
+                    "UPDATE messages SET status = 'held', last_error = $1, secret = NULL
                      WHERE status = 'pending' AND channel = $2 AND next_attempt_at <= $3
                        AND (locked_until IS NULL OR locked_until <= $3)",
                 )
@@ -476,7 +503,10 @@ impl Store {
     /// Messages about an order or a customer, newest first (at most `limit`).
     pub async fn messages(&self, filter: MessageFilter, limit: i64) -> Result<Vec<Message>, StoreError> {
         let (sql, id) = match filter {
-            MessageFilter::Order(id) => ("SELECT * FROM messages WHERE order_id = $1 ORDER BY id DESC LIMIT $2", id),
+            MessageFilter::Order(id) => (
+                "SELECT * FROM messages WHERE order_id = $1 ORDER BY id DESC LIMIT $2",
+                id,
+            ),
             MessageFilter::User(id) => (
                 "SELECT * FROM messages WHERE user_id = $1
                     OR order_id IN (SELECT o.id FROM orders o WHERE o.user_id = $1)
@@ -547,7 +577,11 @@ impl Store {
 
     /// Where the customer of a message can be written to now: the guest order's address,
     /// else the account's (`None`: nowhere).
-    pub async fn customer_email(&self, user_id: Option<i64>, order_id: Option<i64>) -> Result<Option<String>, StoreError> {
+    pub async fn customer_email(
+        &self,
+        user_id: Option<i64>,
+        order_id: Option<i64>,
+    ) -> Result<Option<String>, StoreError> {
         let email: Option<Option<String>> = query_scalar(
             "SELECT COALESCE((SELECT o.guest_email FROM orders o WHERE o.id = $2),
                              (SELECT u.email FROM users u

@@ -17,8 +17,8 @@ use crate::cart::{CartLine, cart_lines_in, clear_cart_in};
 use crate::categories::CategoryTree;
 use crate::db::{Conn, parse_column, query, query_scalar};
 use crate::idempotency::{AnswerKind, IdempotencyKey, Idempotent, Render, StoredAnswer, remember_answer_in};
-use crate::messages::{NewMessage, TOLD_TRACKING, owe_for_move_in, owe_in};
 use crate::inventory::{StockItem, draw_fifo, open_draws, return_draws};
+use crate::messages::{NewMessage, TOLD_TRACKING, owe_for_move_in, owe_in};
 use crate::order_read::{
     Order, TrackingEvent, address_context, encode_discounts, encode_invoice, encode_offers, encode_options,
     invoice_context, item_from, order_from, order_in,

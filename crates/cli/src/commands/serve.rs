@@ -58,6 +58,9 @@ pub async fn run(settings: &Settings, demo: bool) -> anyhow::Result<()> {
         refund_retry_after: settings.refund_retry_after,
         media_dir: settings.media_dir(),
         max_upload_bytes: settings.max_image_bytes,
+        shop_name: settings.shop_name.clone(),
+        mail: settings.mail().map_err(anyhow::Error::msg)?,
+        sms: settings.sms().map_err(anyhow::Error::msg)?,
     };
     let mut state = AppState::new(store.clone(), index.clone(), config)
         .await
