@@ -16,7 +16,8 @@ use crate::{Store, StoreError};
 
 /// Attempts at one message before it is marked `failed` (with
 /// `emporium_payments::retry_delay`'s schedule, the last is about three hours after the
-/// first). `emporium check` flags a pending message past it.
+/// first). `emporium check` flags a pending message past it (its query spells the number:
+/// change both together).
 pub const MAX_ATTEMPTS: i64 = 15;
 
 /// A message to owe, inside another operation's transaction.

@@ -149,6 +149,73 @@ impl SmsSender for WebhookSms {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// A gateway on a local socket that answers `status` and hands back the request.
+    async fn gateway(status: &'static str) -> (String, tokio::task::JoinHandle<String>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/send", listener.local_addr().unwrap());
+        let served = tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let mut request = Vec::new();
+            let mut buffer = [0u8; 4096];
+            // Headers, then as much body as Content-Length says.
+            loop {
+                let n = socket.read(&mut buffer).await.unwrap();
+                request.extend_from_slice(&buffer[..n]);
+                let text = String::from_utf8_lossy(&request).to_string();
+                if let Some((head, body)) = text.split_once("\r\n\r\n") {
+                    let length: usize = head
+                        .lines()
+                        .find_map(|l| {
+                            l.to_ascii_lowercase()
+                                .strip_prefix("content-length:")
+                                .map(|v| v.trim().parse().unwrap())
+                        })
+                        .unwrap_or(0);
+                    if body.len() >= length || n == 0 {
+                        break;
+                    }
+                }
+            }
+            let answer = format!("HTTP/1.1 {status}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+            socket.write_all(answer.as_bytes()).await.unwrap();
+            String::from_utf8_lossy(&request).to_string()
+        });
+        (url, served)
+    }
+
+    #[tokio::test]
+    async fn the_webhook_posts_json_with_the_bearer_token() {
+        let (url, served) = gateway("200 OK").await;
+        let sender = WebhookSms::new(SmsConfig::parse(&url, "tok3n").unwrap()).unwrap();
+        sender
+            .send("message-7@shop", "+86 138 0013 8000", "已发货 SF1")
+            .await
+            .unwrap();
+        let request = served.await.unwrap();
+        assert!(request.starts_with("POST /send HTTP/1.1"), "{request}");
+        let lower = request.to_ascii_lowercase();
+        assert!(lower.contains("authorization: bearer tok3n"), "{request}");
+        assert!(lower.contains("content-type: application/json"), "{request}");
+        let body = request.split_once("\r\n\r\n").unwrap().1;
+        let json: serde_json::Value = serde_json::from_str(body).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"to": "+86 138 0013 8000", "text": "已发货 SF1", "id": "message-7@shop"})
+        );
+    }
+
+    #[tokio::test]
+    async fn a_refusal_or_no_gateway_is_an_error_to_retry() {
+        let (url, served) = gateway("503 Service Unavailable").await;
+        let sender = WebhookSms::new(SmsConfig::parse(&url, "t").unwrap()).unwrap();
+        let error = sender.send("m", "+1", "x").await.unwrap_err();
+        assert!(error.contains("503"), "{error}");
+        served.await.unwrap();
+        let gone = WebhookSms::new(SmsConfig::parse("http://127.0.0.1:9/send", "t").unwrap()).unwrap();
+        assert!(gone.send("m", "+1", "x").await.is_err());
+    }
 
     #[test]
     fn phones_are_masked_and_tokens_hidden() {
