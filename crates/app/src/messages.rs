@@ -1,6 +1,6 @@
 //! Delivering the outbox: the messages the store owes in each event's transaction
 //! (`store/src/messages.rs`) are claimed here by the jobs runner, addressed, written
-//! ([`render`]) and sent by email ([`mail`]) or text message ([`sms`]); and the staff's
+//! ([`mod@render`]) and sent by email ([`mail`]) or text message ([`sms`]); and the staff's
 //! use cases over them (the log per order and customer, resend).
 //!
 //! Exactly once, as far as SMTP allows: each message is claimed with a lease by a
@@ -92,14 +92,13 @@ pub struct DeliveryReport {
 pub async fn deliver_due(state: &AppState) -> Result<DeliveryReport, StoreError> {
     let now = state.now();
     let mut report = DeliveryReport::default();
-    let mut channels = vec![Channel::Sms];
-    if state.outbox().can_mail() {
-        channels.push(Channel::Email);
-    } else {
+    let mut due = state.store().due_messages(now, BATCH).await?;
+    if !state.outbox().can_mail() && due.iter().any(|(_, c)| *c == Channel::Email) {
         let held = state.store().hold_messages(Channel::Email, NO_MAIL_SERVER, now).await?;
         report.held = usize::try_from(held).unwrap_or(usize::MAX);
+        due.retain(|(_, c)| *c != Channel::Email);
     }
-    for id in state.store().due_messages(&channels, now, BATCH).await? {
+    for (id, _) in due {
         // Claimed one at a time, just before its attempt, so no lease runs out while
         // earlier messages of the batch are being sent.
         let now = state.now();

@@ -349,13 +349,18 @@ pub enum MessageFilter {
     User(i64),
 }
 
+fn channel_of(row: &Row) -> Result<Channel, StoreError> {
+    match row.try_get::<String, _>("channel")?.as_str() {
+        "email" => Ok(Channel::Email),
+        "sms" => Ok(Channel::Sms),
+        other => Err(StoreError::Corrupt(format!("channel {other:?}"))),
+    }
+}
+
 fn message_from(row: &Row, sealer: &Sealer) -> Result<(Message, Option<String>), StoreError> {
     let event_key: String = row.try_get("event_key")?;
     let context = seal_context(&event_key);
-    let channel = match row.try_get::<String, _>("channel")?.as_str() {
-        "sms" => Channel::Sms,
-        _ => Channel::Email,
-    };
+    let channel = channel_of(row)?;
     let secret = row.try_get::<Option<String>, _>("secret")?;
     let holds_secret = secret.is_some();
     let message = Message {
@@ -380,9 +385,10 @@ fn message_from(row: &Row, sealer: &Sealer) -> Result<(Message, Option<String>),
 }
 
 impl Store {
-    /// The ids of up to `limit` pending messages of `channels` that are due and not
-    /// leased, oldest first (each is then claimed with [`Store::claim_message`]).
-    pub async fn due_messages(&self, channels: &[Channel], now: Timestamp, limit: i64) -> Result<Vec<i64>, StoreError> {
+    /// The ids and channels of up to `limit` pending messages that are due and not
+    /// leased, oldest first (each is then claimed with [`Store::claim_message`]). A read:
+    /// a pass with nothing to send writes nothing.
+    pub async fn due_messages(&self, now: Timestamp, limit: i64) -> Result<Vec<(i64, Channel)>, StoreError> {
         let rows = query(
             "SELECT id, channel FROM messages WHERE status = 'pending' AND next_attempt_at <= $1
                AND (locked_until IS NULL OR locked_until <= $1) ORDER BY next_attempt_at, id LIMIT $2",
@@ -391,14 +397,9 @@ impl Store {
         .bind(limit)
         .fetch_all(self.reader())
         .await?;
-        let mut due = Vec::new();
-        for row in rows {
-            let channel: String = row.try_get("channel")?;
-            if channels.iter().any(|c| c.as_str() == channel) {
-                due.push(row.try_get("id")?);
-            }
-        }
-        Ok(due)
+        rows.iter()
+            .map(|row| Ok((row.try_get("id")?, channel_of(row)?)))
+            .collect()
     }
 
     /// Takes the lease on message `id` until `lease_until` if it is still pending, due

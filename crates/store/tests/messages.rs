@@ -36,34 +36,19 @@ async fn one_claim_one_outcome_and_no_kept_secret(db: TestDb) {
     let store = db.open().await;
     owe(&store, reset("user:1:password_reset:1")).await;
     owe(&store, reset("user:1:password_reset:1")).await;
-    let due = store.due_messages(&[Channel::Email], NOW, 10).await.expect("due");
+    let due = store.due_messages(NOW, 10).await.expect("due");
     assert_eq!(due.len(), 1, "one event key, one message");
-    assert!(
-        store
-            .due_messages(&[Channel::Sms], NOW, 10)
-            .await
-            .expect("due")
-            .is_empty()
-    );
+    let (id, channel) = due[0];
+    assert_eq!(channel, Channel::Email);
 
     let lease = NOW.plus(std::time::Duration::from_secs(60));
-    let (a, b) = tokio::join!(
-        store.claim_message(due[0], NOW, lease),
-        store.claim_message(due[0], NOW, lease)
-    );
+    let (a, b) = tokio::join!(store.claim_message(id, NOW, lease), store.claim_message(id, NOW, lease));
     let claims: Vec<_> = [a.expect("claim"), b.expect("claim")].into_iter().flatten().collect();
     assert_eq!(claims.len(), 1, "one of two concurrent claims wins");
     let claimed = &claims[0];
     assert_eq!(claimed.secret.as_deref(), Some("the-token"));
     assert_eq!(claimed.message.recipient.as_deref(), Some("someone@example.com"));
-    assert!(
-        store
-            .due_messages(&[Channel::Email], NOW, 10)
-            .await
-            .expect("due")
-            .is_empty(),
-        "leased"
-    );
+    assert!(store.due_messages(NOW, 10).await.expect("due").is_empty(), "leased");
 
     // Another claim's outcome (its lease long gone) is not recorded.
     let mut stale = claimed.clone();
@@ -118,7 +103,8 @@ async fn retries_wait_and_resends_are_new_rows(db: TestDb) {
         },
     )
     .await;
-    let id = store.due_messages(&[Channel::Email], NOW, 10).await.expect("due")[0];
+    let (id, channel) = store.due_messages(NOW, 10).await.expect("due")[0];
+    assert_eq!(channel, Channel::Email);
     let claimed = store
         .claim_message(id, NOW, NOW.plus(std::time::Duration::from_secs(60)))
         .await
@@ -131,16 +117,10 @@ async fn retries_wait_and_resends_are_new_rows(db: TestDb) {
             .await
             .expect("finish")
     );
-    assert!(
-        store
-            .due_messages(&[Channel::Email], NOW, 10)
-            .await
-            .expect("due")
-            .is_empty()
-    );
+    assert!(store.due_messages(NOW, 10).await.expect("due").is_empty());
     assert_eq!(
-        store.due_messages(&[Channel::Email], later, 10).await.expect("due"),
-        [id]
+        store.due_messages(later, 10).await.expect("due"),
+        [(id, Channel::Email)]
     );
     let copy = store.resend_message(id, NOW).await.expect("resent");
     assert_eq!(copy.event_key, "refund:9:paid:resend:1");

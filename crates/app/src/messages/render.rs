@@ -2,7 +2,7 @@
 //! the order's lines and totals in yuan (`¥1,597.00`, never fen), the carrier and
 //! tracking number, and links back to the shop.
 //!
-//! A message is a list of [`Block`]s written once per language; the text and the HTML
+//! A message is a list of blocks written once per language; the text and the HTML
 //! are both drawn from the same blocks, and every piece of text that reaches the HTML
 //! goes through [`escape`] there, so a product named `<b>` is shown, never obeyed.
 
