@@ -127,6 +127,16 @@ impl fmt::Debug for SmtpUrl {
     }
 }
 
+/// How the shop names itself in `EHLO`: its host name, or an address literal
+/// (`[127.0.0.1]`) when the public URL names an address.
+fn client_id(host: &str) -> ClientId {
+    match host.trim_start_matches('[').trim_end_matches(']').parse::<IpAddr>() {
+        Ok(IpAddr::V4(ip)) => ClientId::Ipv4(ip),
+        Ok(IpAddr::V6(ip)) => ClientId::Ipv6(ip),
+        Err(_) => ClientId::Domain(host.to_owned()),
+    }
+}
+
 fn is_loopback(host: &str) -> bool {
     host.eq_ignore_ascii_case("localhost") || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
@@ -210,7 +220,7 @@ impl Mailer {
             .port(smtp.port)
             .tls(tls)
             .timeout(Some(SMTP_TIMEOUT))
-            .hello_name(ClientId::Domain(hello_name.to_owned()));
+            .hello_name(client_id(hello_name));
         if let Some((user, password)) = &smtp.credentials {
             builder = builder.credentials(Credentials::new(user.clone(), password.clone()));
         }
