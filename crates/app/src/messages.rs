@@ -174,7 +174,8 @@ async fn attempt(state: &AppState, claimed: &ClaimedMessage) -> Delivered {
         }
         Channel::Email => {
             let Some(mailer) = &state.outbox().mailer else {
-                // Configured away between the claim and now (a restart): keep it.
+                // Not reached: without a mail server `deliver_due` holds emails before
+                // claiming any. Should that change, the message waits rather than is lost.
                 return Delivered::Retry(state.now().plus(LEASE), NO_MAIL_SERVER.into());
             };
             let to = match recipients(state, message).await {
