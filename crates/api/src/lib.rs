@@ -12,6 +12,7 @@ pub mod catalog;
 pub mod categories;
 pub mod inventory;
 pub mod me;
+pub mod messages;
 mod openapi;
 pub mod ops;
 pub mod orders;
@@ -157,6 +158,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(ops::readyz))
         .routes(routes!(ops::metrics))
         .routes(routes!(admin::get_stats))
+        .routes(routes!(messages::list_messages))
+        .routes(routes!(messages::resend_message))
         .merge(pricing_rules_routes());
     openapi::complete(router.get_openapi_mut());
     router

@@ -33,6 +33,13 @@ pub struct AppConfig {
     pub max_upload_bytes: usize,
     /// How long a guest cart lives (its cookie or token).
     pub guest_cart_ttl: Duration,
+    /// The shop's name, in the messages it sends.
+    pub shop_name: String,
+    /// The mail server (`EMPORIUM_SMTP_URL`, `EMPORIUM_MAIL_FROM`); `None` keeps emails
+    /// `held`, shown in the admin as not sent.
+    pub mail: Option<crate::messages::mail::MailConfig>,
+    /// The SMS webhook (`EMPORIUM_SMS_URL`); `None` writes texts to the log.
+    pub sms: Option<crate::messages::sms::SmsConfig>,
 }
 
 impl Default for AppConfig {
@@ -50,6 +57,9 @@ impl Default for AppConfig {
             media_dir: PathBuf::from("./emporium-data/media"),
             max_upload_bytes: crate::media::DEFAULT_MAX_UPLOAD_BYTES,
             guest_cart_ttl: crate::guests::DEFAULT_CART_TTL,
+            shop_name: "Emporium".into(),
+            mail: None,
+            sms: None,
         }
     }
 }

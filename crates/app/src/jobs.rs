@@ -7,6 +7,8 @@
 //! - orders shipped ten days ago are confirmed received;
 //! - queued jobs run: the sandbox's notification deliveries (retried with backoff) and
 //!   refunds owed for payments that arrived after their order was cancelled;
+//! - messages owed by events are delivered (`messages::deliver_due`: email, SMS), each
+//!   claimed with a lease, retried with backoff;
 //! - payments left pending are reconciled by asking their provider;
 //! - refunds left `processing` (the instance that claimed them died, or the provider did
 //!   not answer) are asked for again with the same idempotency key, with backoff;
@@ -53,6 +55,8 @@ pub struct Report {
     pub refunds_redriven: usize,
     /// Guests forgotten: no order, and their cart expired.
     pub guests_forgotten: u64,
+    /// Messages delivered, retried, held…
+    pub messages: crate::messages::DeliveryReport,
 }
 
 /// Runs everything that is due now, once.
@@ -114,6 +118,8 @@ pub async fn run_due(state: &AppState) -> Result<Report, StoreError> {
             }
         }
     }
+    // After the moves above, so what they owed goes out in the same pass.
+    report.messages = crate::messages::deliver_due(state).await?;
     report.reconciled = reconcile(state).await?;
     report.refunds_redriven = redrive_refunds(state).await?;
     Ok(report)

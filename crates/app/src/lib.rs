@@ -22,6 +22,7 @@ pub mod guests;
 pub mod inventory;
 pub mod jobs;
 pub mod media;
+pub mod messages;
 pub mod metrics;
 pub mod order_cache;
 pub mod orders;

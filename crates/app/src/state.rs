@@ -37,6 +37,7 @@ struct Inner {
     passwords: Passwords,
     clock: Arc<dyn Clock>,
     media: Media,
+    outbox: Arc<crate::messages::Outbox>,
     config: AppConfig,
 }
 
@@ -69,6 +70,7 @@ impl AppState {
         };
         let providers = Providers::new().with(Arc::new(SandboxProvider::new(store.clone(), sandbox_secret.as_bytes())));
         let passwords = Passwords::new(config.bcrypt_cost);
+        let outbox = crate::messages::Outbox::from_config(&config).map_err(StoreError::Config)?;
         let state = Self(Arc::new(Inner {
             store,
             search,
@@ -83,11 +85,17 @@ impl AppState {
             passwords,
             clock,
             media: Media::new(Arc::new(LocalDir::new(config.media_dir.clone()))),
+            outbox: Arc::new(outbox),
             config,
         }));
         // Serve the stored model from the first request on, not from the first job pass.
         crate::recommendations::load_latest(&state).await?;
         Ok(state)
+    }
+
+    /// How messages leave (mail server, SMS sender).
+    pub fn outbox(&self) -> &crate::messages::Outbox {
+        &self.0.outbox
     }
 
     /// The search index.

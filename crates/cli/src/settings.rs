@@ -117,6 +117,35 @@ pub struct Settings {
     #[arg(long, global = true, env = "EMPORIUM_DATA_KEYS", hide_env_values = true)]
     pub data_keys: Option<String>,
 
+    /// The shop's name, as its emails and text messages sign.
+    #[arg(long, global = true, env = "EMPORIUM_SHOP_NAME", default_value = "Emporium")]
+    pub shop_name: String,
+
+    /// The mail server: `smtp://[user:pass@]host[:587]` (STARTTLS, required unless the
+    /// host is this machine) or `smtps://[user:pass@]host[:465]` (implicit TLS); unset,
+    /// emails are kept unsent and the admin shows them as such (docs/OPERATIONS.md).
+    #[arg(
+        long,
+        global = true,
+        env = "EMPORIUM_SMTP_URL",
+        hide_env_values = true,
+        requires = "mail_from"
+    )]
+    pub smtp_url: Option<String>,
+
+    /// The sender of the shop's emails: `shop@example.com` or `Shop <shop@example.com>`.
+    #[arg(long, global = true, env = "EMPORIUM_MAIL_FROM")]
+    pub mail_from: Option<String>,
+
+    /// An SMS gateway webhook: each shipping text is POSTed there as JSON `{to, text, id}`
+    /// with the bearer token `--sms-token`; unset, texts are written to the log.
+    #[arg(long, global = true, env = "EMPORIUM_SMS_URL", requires = "sms_token")]
+    pub sms_url: Option<String>,
+
+    /// The bearer token sent to `--sms-url`.
+    #[arg(long, global = true, env = "EMPORIUM_SMS_TOKEN", hide_env_values = true)]
+    pub sms_token: Option<String>,
+
     /// Log format.
     #[arg(long, global = true, env = "EMPORIUM_LOG_FORMAT", value_enum, default_value_t = LogFormat::Human)]
     pub log_format: LogFormat,
@@ -158,6 +187,28 @@ impl Settings {
             .transpose()
     }
 
+    /// The mail server's settings when `--smtp-url` is given (an empty value is none).
+    pub fn mail(&self) -> Result<Option<emporium_app::messages::mail::MailConfig>, String> {
+        self.smtp_url
+            .as_deref()
+            .filter(|url| !url.trim().is_empty())
+            .map(|url| {
+                emporium_app::messages::mail::MailConfig::parse(url, self.mail_from.as_deref().unwrap_or_default())
+            })
+            .transpose()
+    }
+
+    /// The SMS webhook's settings when `--sms-url` is given (an empty value is none).
+    pub fn sms(&self) -> Result<Option<emporium_app::messages::sms::SmsConfig>, String> {
+        self.sms_url
+            .as_deref()
+            .filter(|url| !url.trim().is_empty())
+            .map(|url| {
+                emporium_app::messages::sms::SmsConfig::parse(url, self.sms_token.as_deref().unwrap_or_default())
+            })
+            .transpose()
+    }
+
     /// The database URL in force: the explicit one, or the SQLite file in the data dir.
     pub fn database_url(&self) -> String {
         match &self.database_url {
@@ -194,6 +245,11 @@ impl fmt::Debug for Settings {
             .field("tls_cert", &self.tls_cert)
             .field("tls_key", &self.tls_key)
             .field("data_keys", &self.data_keys.as_ref().map(|_| "***"))
+            .field("shop_name", &self.shop_name)
+            .field("smtp_url", &self.mail().ok().flatten().map(|m| m.smtp.redacted()))
+            .field("mail_from", &self.mail_from)
+            .field("sms_url", &self.sms_url)
+            .field("sms_token", &self.sms_token.as_ref().map(|_| "***"))
             .field("log_format", &self.log_format)
             .finish()
     }
@@ -275,5 +331,35 @@ mod tests {
         assert!(!format!("{garbage:?}").contains("topsecret"));
         // Empty (`EMPORIUM_MEDIA_S3_URL=` in a compose file) is the data directory.
         assert!(with("").media_s3().expect("empty is fine").is_none());
+    }
+
+    #[test]
+    fn the_mail_server_is_read_and_its_password_never_shown() {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct Cli {
+            #[command(flatten)]
+            settings: Settings,
+        }
+        let settings = Cli::try_parse_from([
+            "emporium",
+            "--smtp-url",
+            "smtp://shop:hunter2@mail.example.com",
+            "--mail-from",
+            "Shop <shop@example.com>",
+            "--sms-url",
+            "https://sms.example.com/send",
+            "--sms-token",
+            "tok3n",
+        ])
+        .expect("flags parse")
+        .settings;
+        let mail = settings.mail().expect("valid").expect("configured");
+        assert_eq!(mail.smtp.redacted(), "smtp://shop:***@mail.example.com:587");
+        let shown = format!("{settings:?}");
+        assert!(!shown.contains("hunter2") && !shown.contains("tok3n"), "{shown}");
+        assert!(settings.sms().expect("valid").is_some());
+        // A URL without a sender is refused by the flags themselves.
+        assert!(Cli::try_parse_from(["emporium", "--smtp-url", "smtp://mail.example.com"]).is_err());
     }
 }

@@ -238,6 +238,29 @@ const CHECKS: &[(&str, &str)] = &[
             OR (t.subject = 'product' AND t.field NOT IN ('name', 'description')
                 AND t.field NOT LIKE 'option%' AND t.field NOT LIKE 'value%')",
     ),
+    (
+        "only a message still to be sent keeps its secret (a sent link is never kept)",
+        "SELECT 'message ' || CAST(id AS TEXT) AS subject, status || ' but still holds its secret' AS detail
+         FROM messages WHERE secret IS NOT NULL AND status <> 'pending'",
+    ),
+    (
+        "every message's order and customer exist, and a sent one says when",
+        "SELECT 'message ' || CAST(m.id AS TEXT) AS subject,
+                CASE WHEN m.order_id IS NOT NULL AND o.id IS NULL THEN 'order ' || CAST(m.order_id AS TEXT) || ' is missing'
+                     WHEN m.user_id IS NOT NULL AND u.id IS NULL THEN 'user ' || CAST(m.user_id AS TEXT) || ' is missing'
+                     ELSE 'sent without sent_at' END AS detail
+         FROM messages m
+         LEFT JOIN orders o ON o.id = m.order_id
+         LEFT JOIN users u ON u.id = m.user_id
+         WHERE (m.order_id IS NOT NULL AND o.id IS NULL) OR (m.user_id IS NOT NULL AND u.id IS NULL)
+            OR (m.status = 'sent' AND m.sent_at IS NULL)",
+    ),
+    (
+        // 15 is `messages::MAX_ATTEMPTS`: the attempt that reaches it marks the message failed.
+        "no message is still pending after its last attempt",
+        "SELECT 'message ' || CAST(id AS TEXT) AS subject, 'pending after ' || CAST(attempts AS TEXT) || ' attempts' AS detail
+         FROM messages WHERE status = 'pending' AND attempts >= 15",
+    ),
 ];
 
 /// One broken invariant.

@@ -21,6 +21,7 @@ use emporium_domain::money::UnitCost;
 use emporium_domain::time::Timestamp;
 
 use crate::catalog::record_change;
+use crate::messages::{LowStock, owe_low_stock_in};
 use crate::{Store, StoreError};
 
 /// Stock arriving: how many units, at what cost each, when.
@@ -367,19 +368,29 @@ pub async fn draw_fifo(
             Some(_) => insufficient(conn, stock).await?,
         });
     }
+    // The same one statement as before, answering what is left, so staff are told when
+    // this draw crosses the variant's low-stock threshold without another read.
     let reserved = query(
         "UPDATE product_variants SET stock_available = stock_available - $1, updated_at = $2
-         WHERE id = $3 AND product_id = $4 AND stock_available >= $1",
+         WHERE id = $3 AND product_id = $4 AND stock_available >= $1
+         RETURNING stock_available, low_stock_threshold",
     )
     .bind(n)
     .bind(now.millis())
     .bind(variant_id)
     .bind(product_id)
-    .execute(&mut *conn)
+    .fetch_optional(&mut *conn)
     .await?;
-    if reserved.rows_affected() == 0 {
+    let Some(left) = reserved else {
         return Err(insufficient(conn, stock).await?);
-    }
+    };
+    let facts = LowStock {
+        product_id,
+        variant_id,
+        available: left.try_get("stock_available")?,
+        threshold: left.try_get("low_stock_threshold")?,
+    };
+    owe_low_stock_in(conn, facts, n, reference, now).await?;
     let rows = query(
         "SELECT id, remaining, unit_cost FROM stock_lots WHERE variant_id = $1 AND remaining > 0 ORDER BY received_at, id",
     )

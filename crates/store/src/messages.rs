@@ -7,12 +7,22 @@
 //! ignored, so a duplicated notification or a retried transaction never owes two
 //! messages.
 
+mod outbox;
+
 use emporium_domain::message::{Audience, MessageKind};
 use emporium_domain::time::Timestamp;
 
 use crate::StoreError;
-use crate::db::{Conn, query};
+use crate::db::{Conn, query, query_scalar};
 use crate::sealed::Sealer;
+
+pub use outbox::{ClaimedMessage, Delivered, Message, MessageFilter};
+
+/// Attempts at one message before it is marked `failed` (with
+/// `emporium_payments::retry_delay`'s schedule, the last is about three hours after the
+/// first). `emporium check` flags a pending message past it (its query spells the number:
+/// change both together).
+pub const MAX_ATTEMPTS: i64 = 15;
 
 /// A message to owe, inside another operation's transaction.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,7 +67,7 @@ pub async fn enqueue_in(
     message: &NewMessage,
     now: Timestamp,
 ) -> Result<(), StoreError> {
-    let context = format!("messages/{}", message.event_key);
+    let context = seal_context(&message.event_key);
     let recipient = message
         .recipient
         .as_deref()
@@ -68,6 +78,32 @@ pub async fn enqueue_in(
         .as_deref()
         .map(|s| sealer.seal(&context, s))
         .transpose()?;
+    insert_in(conn, message, recipient, secret, now).await
+}
+
+/// Owes a message that names no address and carries no secret (the store's own events:
+/// orders, refunds, stock), so nothing needs sealing; one INSERT on the event's path.
+pub(crate) async fn owe_in(conn: &mut Conn, message: &NewMessage, now: Timestamp) -> Result<(), StoreError> {
+    debug_assert!(
+        message.recipient.is_none() && message.secret.is_none(),
+        "owe_in does not seal"
+    );
+    insert_in(conn, message, None, None, now).await
+}
+
+/// The sealing context of a message's recipient and secret: its event key, so a sealed
+/// value cannot be moved to another row.
+fn seal_context(event_key: &str) -> String {
+    format!("messages/{event_key}")
+}
+
+async fn insert_in(
+    conn: &mut Conn,
+    message: &NewMessage,
+    recipient: Option<String>,
+    secret: Option<String>,
+    now: Timestamp,
+) -> Result<(), StoreError> {
     query(
         "INSERT INTO messages (event_key, kind, channel, user_id, order_id, recipient, locale, detail, secret, status,
                                next_attempt_at, created_at)
@@ -91,4 +127,157 @@ pub async fn enqueue_in(
     .execute(&mut *conn)
     .await?;
     Ok(())
+}
+
+/// What an order's move owes its customer (and staff), inside the move's transaction:
+/// called by `orders::move_order` for every move, so each way of getting there (a
+/// notification, the reconciler, staff, the buyer, the jobs) tells alike.
+pub(crate) async fn owe_for_move_in(
+    conn: &mut Conn,
+    order_id: i64,
+    to: emporium_domain::order::OrderStatus,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    use emporium_domain::order::OrderStatus;
+    match to {
+        OrderStatus::Paid => {
+            owe_in(
+                conn,
+                &NewMessage::about_order(MessageKind::OrderPaid, order_id, "paid"),
+                now,
+            )
+            .await?;
+            owe_in(
+                conn,
+                &NewMessage::about_order(MessageKind::StaffNewOrder, order_id, "paid:staff"),
+                now,
+            )
+            .await
+        }
+        OrderStatus::Shipped => {
+            owe_in(
+                conn,
+                &NewMessage::about_order(MessageKind::OrderShipped, order_id, "shipped"),
+                now,
+            )
+            .await?;
+            let opted_in: i64 = query_scalar("SELECT sms_opt_in FROM orders WHERE id = $1")
+                .bind(order_id)
+                .fetch_one(&mut *conn)
+                .await?;
+            if opted_in == 1 {
+                let sms = NewMessage::about_order(MessageKind::OrderShippedSms, order_id, "shipped:sms");
+                owe_in(conn, &sms, now).await?;
+            }
+            Ok(())
+        }
+        OrderStatus::Received => {
+            owe_in(
+                conn,
+                &NewMessage::about_order(MessageKind::OrderReceived, order_id, "received"),
+                now,
+            )
+            .await
+        }
+        OrderStatus::Cancelled => {
+            owe_in(
+                conn,
+                &NewMessage::about_order(MessageKind::OrderCancelled, order_id, "cancelled"),
+                now,
+            )
+            .await
+        }
+        // Paid back in full: the refund's own message says so.
+        OrderStatus::Refunded | OrderStatus::PendingPayment => Ok(()),
+    }
+}
+
+/// The tracking statuses worth a message; carriers' other words (`in_transit`, …) are
+/// only shown on the order page.
+pub const TOLD_TRACKING: [&str; 2] = ["out_for_delivery", "delivered"];
+
+/// What a refund's step owes: `step` is `requested` (to staff), `approved`, `rejected`
+/// or `paid` (to the customer). The detail is the refund's id.
+pub(crate) async fn owe_for_refund_in(
+    conn: &mut Conn,
+    refund_id: i64,
+    order_id: i64,
+    kind: MessageKind,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let step = match kind {
+        MessageKind::StaffRefundRequested => "requested:staff",
+        MessageKind::RefundApproved => "approved",
+        MessageKind::RefundRejected => "rejected",
+        _ => "paid",
+    };
+    let message = NewMessage {
+        event_key: format!("refund:{refund_id}:{step}"),
+        detail: Some(refund_id.to_string()),
+        ..NewMessage::about_order(kind, order_id, step)
+    };
+    owe_in(conn, &message, now).await
+}
+
+/// The facts of a low-stock message (its `detail`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LowStock {
+    /// The product.
+    pub product_id: i64,
+    /// Its variant that ran low.
+    pub variant_id: i64,
+    /// Units available after the draw that crossed the threshold.
+    pub available: i64,
+    /// The variant's threshold.
+    pub threshold: i64,
+}
+
+impl LowStock {
+    /// As stored in `messages.detail`.
+    pub fn encode(&self) -> String {
+        format!(
+            "product={} variant={} available={} threshold={}",
+            self.product_id, self.variant_id, self.available, self.threshold
+        )
+    }
+
+    /// Reads [`LowStock::encode`]'s text back.
+    pub fn decode(detail: &str) -> Option<Self> {
+        let mut fields = detail.split(' ').map(|pair| pair.split_once('='));
+        let mut next = |name: &str| match fields.next()? {
+            Some((key, value)) if key == name => value.parse().ok(),
+            _ => None,
+        };
+        Some(Self {
+            product_id: next("product")?,
+            variant_id: next("variant")?,
+            available: next("available")?,
+            threshold: next("threshold")?,
+        })
+    }
+}
+
+/// Owes staff a low-stock message when a draw of `drawn` units took a variant from above
+/// its threshold to at or below it. Keyed by the draw's reference, which is unique: each
+/// crossing is told once, and the next crossing (after a restock) again.
+pub(crate) async fn owe_low_stock_in(
+    conn: &mut Conn,
+    facts: LowStock,
+    drawn: i64,
+    reference: &str,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    if facts.threshold == 0 || facts.available > facts.threshold || facts.available + drawn <= facts.threshold {
+        return Ok(());
+    }
+    let message = NewMessage {
+        event_key: format!("variant:{}:low:{reference}", facts.variant_id),
+        kind: MessageKind::StaffLowStock,
+        user_id: None,
+        order_id: None,
+        recipient: None,
+        detail: Some(facts.encode()),
+        secret: None,
+    };
+    owe_in(conn, &message, now).await
 }

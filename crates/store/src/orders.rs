@@ -6,6 +6,7 @@
 use emporium_domain::address::AddressSnapshot;
 use emporium_domain::inventory::Units;
 use emporium_domain::invoice::InvoiceRequest;
+use emporium_domain::message::MessageKind;
 use emporium_domain::order::{self, InvalidTransition, OrderEvent, OrderStatus};
 use emporium_domain::pricing::priced::Reason;
 use emporium_domain::pricing::shipping::Destination;
@@ -18,6 +19,7 @@ use crate::db::{Conn, parse_column, query, query_scalar};
 use crate::guests::GuestContact;
 use crate::idempotency::{AnswerKind, IdempotencyKey, Idempotent, Render, StoredAnswer, remember_answer_in};
 use crate::inventory::{StockItem, draw_fifo, open_draws, return_draws};
+use crate::messages::{NewMessage, TOLD_TRACKING, owe_for_move_in, owe_in};
 use crate::order_read::{
     Order, TrackingEvent, address_context, encode_discounts, encode_invoice, encode_offers, encode_options,
     invoice_context, item_from, order_from, order_in,
@@ -281,6 +283,12 @@ async fn place_order_in(
     }
     let actor = format!("user:{}", request.user_id);
     record_event(conn, order.id, None, OrderStatus::PendingPayment, &actor, None, now).await?;
+    // The confirmation is owed with the order (one INSERT; it is written at delivery).
+    let placed = NewMessage {
+        user_id: Some(request.user_id),
+        ..NewMessage::about_order(MessageKind::OrderPlaced, order.id, "placed")
+    };
+    owe_in(conn, &placed, now).await?;
     clear_cart_in(conn, request.user_id).await?;
     // A new order has no payment or shipment yet.
     Ok(order)
@@ -477,6 +485,15 @@ async fn add_tracking_event_in(
         .bind(order_id)
         .execute(&mut *conn)
         .await?;
+    // The milestones the customer is told of, once each (the key holds the status).
+    let milestone = event.status.trim().to_ascii_lowercase();
+    if TOLD_TRACKING.contains(&milestone.as_str()) {
+        let told = NewMessage {
+            detail: Some(milestone.clone()),
+            ..NewMessage::about_order(MessageKind::TrackingUpdate, order_id, &format!("tracking:{milestone}"))
+        };
+        owe_in(conn, &told, now).await?;
+    }
     order_in(conn, sealer, order_id)
         .await?
         .ok_or(StoreError::NotFound("order"))
@@ -538,6 +555,7 @@ pub(crate) async fn move_order(
         return Err(InvalidTransition { from, event }.into());
     }
     record_event(conn, order_id, Some(from), to, actor, detail, now).await?;
+    owe_for_move_in(conn, order_id, to, now).await?;
     Ok((from, to))
 }
 

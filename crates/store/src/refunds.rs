@@ -2,12 +2,14 @@
 //! that arrived too late), paid back through the provider outside any transaction, and
 //! finished with the provider's answer; those left `processing` are asked for again.
 
+use emporium_domain::message::MessageKind;
 use emporium_domain::order::{self, InvalidTransition, OrderEvent, OrderStatus};
 use emporium_domain::payment::RefundStatus;
 use emporium_domain::time::Timestamp;
 
 use crate::db::{Conn, Row, parse_column, query, query_scalar};
 use crate::idempotency::{AnswerKind, IdempotencyKey, Idempotent, Render, StoredAnswer, remember_answer_in};
+use crate::messages::owe_for_refund_in;
 use crate::order_read::order_in;
 use crate::orders::{move_order, record_event, return_order_stock};
 use crate::payments::{Payment, payment_from};
@@ -272,6 +274,7 @@ async fn request_refund_in(
     .fetch_one(&mut *conn)
     .await?;
     let refund = refund_from(&row)?;
+    owe_for_refund_in(conn, refund.id, *order_id, MessageKind::StaffRefundRequested, now).await?;
     let detail = format!("refund {} of {amount} requested: {reason}", refund.id);
     let actor = format!("user:{owner}");
     record_event(
@@ -314,6 +317,7 @@ async fn claim_refund_in(
         return Ok(None);
     }
     let refund = refund_in(conn, refund_id).await?;
+    owe_for_refund_in(conn, refund_id, refund.order_id, MessageKind::RefundApproved, now).await?;
     let payment = payment_from(
         &query("SELECT * FROM payments WHERE id = $1")
             .bind(refund.payment_id)
@@ -349,6 +353,7 @@ async fn finish_refund_in(
                 .bind(refund_id)
                 .execute(&mut *conn)
                 .await?;
+            owe_for_refund_in(conn, refund_id, refund.order_id, MessageKind::RefundPaid, now).await?;
             let row = query(
                 "UPDATE orders SET refunded_amount = refunded_amount + $1, version = version + 1 WHERE id = $2
                  RETURNING status, paid_amount, refunded_amount",
@@ -399,6 +404,7 @@ async fn reject_refund_in(
         return Ok(None);
     }
     let refund = refund_in(conn, refund_id).await?;
+    owe_for_refund_in(conn, refund_id, refund.order_id, MessageKind::RefundRejected, now).await?;
     let row = query("SELECT status FROM orders WHERE id = $1")
         .bind(refund.order_id)
         .fetch_one(&mut *conn)

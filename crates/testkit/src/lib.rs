@@ -8,6 +8,7 @@
 //! skipped engine is a failure: CI must not go green without running it.
 
 pub mod moto;
+pub mod smtp;
 
 use emporium_store::{Engine, Store, StoreOptions};
 

@@ -7,6 +7,7 @@
 mod catalog;
 mod categories;
 mod images;
+mod messages;
 mod pricing;
 mod sales;
 mod variants;
@@ -50,6 +51,8 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/orders/{id}/ship", post(sales::ship))
         .route("/admin/orders/{id}/tracking", post(sales::track))
         .route("/admin/refunds", get(sales::refunds))
+        .route("/admin/customers/{id}/messages", get(messages::customer))
+        .route("/admin/messages/{id}/resend", post(messages::resend))
         .route("/admin/refunds/{id}/approve", post(sales::approve))
         .route("/admin/refunds/{id}/reject", post(sales::reject))
         .route("/admin/reviews/{id}", post(super::reviews::moderate_review))

@@ -59,6 +59,9 @@ pub async fn run(settings: &Settings, demo: bool) -> anyhow::Result<()> {
         media_dir: settings.media_dir(),
         max_upload_bytes: settings.max_image_bytes,
         guest_cart_ttl: Duration::from_secs(settings.guest_cart_days * 24 * 3600),
+        shop_name: settings.shop_name.clone(),
+        mail: settings.mail().map_err(anyhow::Error::msg)?,
+        sms: settings.sms().map_err(anyhow::Error::msg)?,
     };
     let mut state = AppState::new(store.clone(), index.clone(), config)
         .await

@@ -19,6 +19,7 @@ mod limits;
 mod matrix;
 mod me;
 mod media_s3;
+mod messages;
 mod orders;
 mod pricing_rules;
 mod recommendations;

@@ -103,6 +103,8 @@ const ROUTES: &[(&str, &str, Access)] = &[
     ("GET", "/api/v1/products/{id}/also-bought", Public),
     ("GET", "/api/v1/me/recommendations", Caller),
     ("GET", "/api/v1/admin/stats", Staff),
+    ("GET", "/api/v1/admin/messages", Staff),
+    ("POST", "/api/v1/admin/messages/{id}/resend", Staff),
     ("GET", "/api/v1/shipping-zones", Staff),
     ("POST", "/api/v1/shipping-zones", Staff),
     ("GET", "/api/v1/shipping-zones/{id}", Staff),
@@ -204,6 +206,8 @@ struct Fixture {
     /// Received, holding tea (reviewed) and cup (not yet).
     received: i64,
     review: i64,
+    /// A message about the paid order (its confirmation).
+    message: i64,
     /// Strings only A's own answers (or staff's) may contain.
     alice_private: Vec<String>,
     /// Strings only B's own answers (or staff's) may contain.
@@ -453,6 +457,12 @@ async fn fixture(app: &TestApp) -> Fixture {
         shipped,
         received,
         review: review["id"].as_i64().unwrap(),
+        message: app
+            .store
+            .messages(emporium_store::messages::MessageFilter::Order(paid), 1)
+            .await
+            .unwrap()[0]
+            .id,
         alice_private,
         bob_private,
         secrets,
@@ -606,6 +616,10 @@ fn call_for(fx: &Fixture, who: Who, method: &str, template: &str) -> Call {
             format!("/api/v1/products/{}/reviews", fx.cup),
             Some(json!({"order_id": fx.received, "rating": 4, "body": "A fine cup"})),
         ),
+        ("GET", "/api/v1/admin/messages") => (format!("/api/v1/admin/messages?order_id={}", fx.paid), None),
+        ("POST", "/api/v1/admin/messages/{id}/resend") => {
+            (format!("/api/v1/admin/messages/{}/resend", fx.message), None)
+        }
         ("PATCH", "/api/v1/reviews/{id}") => (format!("/api/v1/reviews/{}", fx.review), Some(json!({"hidden": true}))),
         (_, t) if t.contains("{id}") => (t.replace("{id}", &fx.tea.to_string()), None),
         (_, t) if t.contains('{') => panic!("no ids for {method} {t}: add them to call_for"),
@@ -1122,6 +1136,13 @@ async fn web_pages_with_ids_refuse_other_customers(app: TestApp) {
             StatusCode::FORBIDDEN,
         ),
         ("POST", format!("/admin/reviews/{}", fx.review), StatusCode::FORBIDDEN),
+        // The message log (`admin/messages.rs`): staff only, whoever it is about.
+        ("GET", "/admin/customers/1/messages".into(), StatusCode::FORBIDDEN),
+        (
+            "POST",
+            format!("/admin/messages/{}/resend", fx.message),
+            StatusCode::FORBIDDEN,
+        ),
         // The pricing rules' pages (`web_pricing.rs`).
         ("GET", "/admin/shipping".into(), StatusCode::FORBIDDEN),
         ("POST", "/admin/shipping/zones".into(), StatusCode::FORBIDDEN),

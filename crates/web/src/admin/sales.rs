@@ -91,6 +91,9 @@ struct OrderPage {
     ctx: Ctx,
     order: OrderDetail,
     customer: String,
+    customer_id: i64,
+    /// What the shop told the customer about this order.
+    log: super::messages::MessageLog,
     ship: ShipForm,
     ship_errors: FieldErrors,
     track: TrackForm,
@@ -113,6 +116,16 @@ async fn order_page_for(
         .await
         .map(|u| u.username)
         .unwrap_or_default();
+    let id_text = id.to_string();
+    let log = super::messages::MessageLog::load(
+        state,
+        visitor.lang,
+        emporium_app::messages::LogQuery {
+            order_id: Some(&id_text),
+            user_id: None,
+        },
+    )
+    .await?;
     let (ship, ship_errors) = ship.unwrap_or_default();
     let (track, track_errors) = track.unwrap_or_default();
     Ok(render(
@@ -125,6 +138,8 @@ async fn order_page_for(
             ctx: Ctx::new(visitor),
             order: detail,
             customer,
+            customer_id: order.user_id,
+            log,
             ship,
             ship_errors,
             track,

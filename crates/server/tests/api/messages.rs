@@ -1,0 +1,647 @@
+//! The outbox: each event owes its messages in its own transaction, the jobs deliver
+//! them to a real SMTP server (aiosmtpd, `.ci/smtp.sh`) in the customer's language, a
+//! server that is down delays mail without losing or doubling any, and without a mail
+//! server staff see the messages held, with resend.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use emporium_app::AppConfig;
+use emporium_app::messages::mail::MailConfig;
+use emporium_domain::message::{MessageKind, MessageStatus};
+use emporium_store::db::{query, query_scalar};
+use emporium_store::messages::{Message, MessageFilter, NewMessage, enqueue_in};
+use emporium_testkit::TestDb;
+use emporium_testkit::smtp::{Received, SmtpSink};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::app_test;
+use crate::support::{NewProduct, TestApp, expect_problem, json_of};
+use crate::web::Browser;
+
+/// A shop sending mail to `sink`.
+async fn mail_app(db: TestDb, sink: &SmtpSink) -> TestApp {
+    let mail = MailConfig::parse(&sink.url(), "Emporium <shop@emporium.test>").expect("mail settings");
+    TestApp::spawn_with(
+        db,
+        AppConfig {
+            bcrypt_cost: 4,
+            write_limits: emporium_app::WriteLimits::OFF,
+            mail: Some(mail),
+            ..AppConfig::default()
+        },
+    )
+    .await
+}
+
+/// Gives an account an email address and a language (as the account pages would).
+async fn set_contact(app: &TestApp, username: &str, email: &str, locale: &str) {
+    let (username, email, locale) = (username.to_owned(), email.to_owned(), locale.to_owned());
+    app.store
+        .write(move |conn| {
+            Box::pin(async move {
+                query("UPDATE users SET email = $1, locale = $2 WHERE username = $3")
+                    .bind(&email)
+                    .bind(&locale)
+                    .bind(&username)
+                    .execute(&mut *conn)
+                    .await?;
+                Ok(())
+            })
+        })
+        .await
+        .unwrap();
+}
+
+async fn user_id(app: &TestApp, username: &str) -> i64 {
+    query_scalar("SELECT id FROM users WHERE username = $1")
+        .bind(username)
+        .fetch_one(app.store.reader())
+        .await
+        .unwrap()
+}
+
+async fn of_order(app: &TestApp, order: i64) -> Vec<Message> {
+    app.store.messages(MessageFilter::Order(order), 100).await.unwrap()
+}
+
+async fn ship(app: &TestApp, staff: &str, order: i64, tracking: &str) {
+    let body = json!({"carrier": "SF Express", "tracking_number": tracking});
+    let response = app
+        .send(
+            Method::POST,
+            &format!("/api/v1/orders/{order}/ship"),
+            Some(staff),
+            Some(body),
+        )
+        .await;
+    json_of(response, StatusCode::OK).await;
+}
+
+/// The one message to `to` whose subject contains `needle`.
+fn mail_to<'a>(mail: &'a [Received], to: &str, needle: &str) -> &'a Received {
+    let found: Vec<&Received> = mail
+        .iter()
+        .filter(|m| m.rcpt_tos == [to] && m.subject.contains(needle))
+        .collect();
+    assert_eq!(
+        found.len(),
+        1,
+        "one message to {to} about {needle:?}; all: {:#?}",
+        subjects(mail)
+    );
+    found[0]
+}
+
+fn subjects(mail: &[Received]) -> Vec<(String, String)> {
+    mail.iter().map(|m| (m.rcpt_tos.join(","), m.subject.clone())).collect()
+}
+
+/// The links back to the shop in a message's text.
+fn links(app: &TestApp, text: &str) -> Vec<String> {
+    let base = format!("http://{}", app.addr);
+    text.split_whitespace()
+        .filter(|w| w.starts_with(&base))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Follows a link as the page's visitor would (with their session cookie, if any);
+/// answers the page.
+async fn follow(link: &str, session: Option<&str>) -> (StatusCode, String) {
+    let client = reqwest::Client::new();
+    let mut request = client.get(link).header("accept", "text/html");
+    if let Some(token) = session {
+        request = request.header("cookie", format!("emporium_session={token}"));
+    }
+    let response = request.send().await.unwrap();
+    (response.status(), response.text().await.unwrap())
+}
+
+/// The story the issue asks for: a Chinese and an English customer buy, pay and are
+/// shipped to; each gets the messages in their language, as text and HTML, with the
+/// amounts in yuan (never fen), the tracking number and links that open their order;
+/// staff are told of each paid order.
+async fn customers_and_staff_are_told_by_email_in_their_language(db: TestDb) {
+    let Some(sink) = SmtpSink::start() else { return };
+    let app = mail_app(db, &sink).await;
+    let staff = app.staff("boss").await;
+    set_contact(&app, "boss", "boss@emporium.test", "zh-CN").await;
+    let tea = app
+        .create_product(
+            &staff,
+            NewProduct::new("龙井茶 <Longjing>", 159_700).stocked(10, 50_000),
+        )
+        .await;
+    let (li, li_address) = app.shopper("li_lei", tea, 1).await;
+    set_contact(&app, "li_lei", "li@example.com", "zh-CN").await;
+    let (jane, jane_address) = app.shopper("jane", tea, 2).await;
+    set_contact(&app, "jane", "jane@example.com", "en").await;
+
+    let li_order = app.place_order(&li, li_address).await;
+    app.pay(&li, li_order).await;
+    let jane_order = app.place_order(&jane, jane_address).await;
+    app.pay(&jane, jane_order).await;
+    ship(&app, &staff, li_order, "SF1000000001").await;
+    ship(&app, &staff, jane_order, "SF2000000002").await;
+    let report = app.run_jobs().await;
+    assert_eq!(report.messages.sent, 2, "the two shipping notices: {report:?}");
+
+    let mail = sink.received();
+    assert_eq!(mail.len(), 8, "{:#?}", subjects(&mail));
+    // In Chinese, for the Chinese customer.
+    let placed = mail_to(&mail, "li@example.com", &format!("订单 #{li_order} 已提交"));
+    let paid = mail_to(&mail, "li@example.com", &format!("订单 #{li_order} 已付款"));
+    let shipped = mail_to(&mail, "li@example.com", &format!("订单 #{li_order} 已发货"));
+    assert!(paid.subject.starts_with("[Emporium] "), "{}", paid.subject);
+    assert!(shipped.text.contains("SF1000000001") && shipped.text.contains("SF Express"));
+    assert!(shipped.html.contains("SF1000000001"));
+    for m in [placed, paid, shipped] {
+        assert_eq!(m.content_type, "multipart/alternative");
+        assert!(m.text.contains("¥1,597.00"), "{}", m.text);
+        assert!(m.html.contains("¥1,597.00"), "{}", m.html);
+        assert!(m.text.contains("合计"), "{}", m.text);
+        // The product's name is shown as written and escaped in the HTML.
+        assert!(m.text.contains("龙井茶 <Longjing>"));
+        assert!(m.html.contains("龙井茶 &lt;Longjing&gt;") && !m.html.contains("<Longjing>"));
+        assert!(!m.raw.contains("159700") && !m.text.contains("159700") && !m.html.contains("159700"));
+    }
+    // In English, for the English customer.
+    mail_to(&mail, "jane@example.com", &format!("Order #{jane_order} placed"));
+    let paid_en = mail_to(&mail, "jane@example.com", &format!("Order #{jane_order} is paid"));
+    assert!(
+        paid_en.text.contains("¥3,194.00") && paid_en.text.contains("Total"),
+        "{}",
+        paid_en.text
+    );
+    let shipped_en = mail_to(&mail, "jane@example.com", &format!("Order #{jane_order} has shipped"));
+    assert!(
+        shipped_en.text.contains("tracking number SF2000000002"),
+        "{}",
+        shipped_en.text
+    );
+    assert!(!shipped_en.text.contains("订单"));
+    // Staff hear of each paid order, with a link to it in the admin.
+    let to_ship = mail_to(&mail, "boss@emporium.test", &format!("新订单 #{li_order} 待发货"));
+    mail_to(&mail, "boss@emporium.test", &format!("新订单 #{jane_order} 待发货"));
+
+    // Each message's id is fixed by its row, so a repeat after a crash is recognisable.
+    let rows = of_order(&app, li_order).await;
+    let paid_row = rows.iter().find(|m| m.kind == MessageKind::OrderPaid).unwrap();
+    assert_eq!(paid.message_id, format!("<message-{}@127.0.0.1>", paid_row.id));
+    assert!(
+        rows.iter().all(|m| m.status == MessageStatus::Sent && m.attempts == 1),
+        "{rows:#?}"
+    );
+
+    // The links work: the customer's opens their order, staff's the admin's page of it.
+    let order_links = links(&app, &shipped.text);
+    assert_eq!(order_links, [format!("http://{}/orders/{li_order}", app.addr)]);
+    let (status, page) = follow(&order_links[0], Some(&li)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("SF1000000001"),
+        "the order's page shows its tracking number"
+    );
+    let admin_links = links(&app, &to_ship.text);
+    assert_eq!(admin_links, [format!("http://{}/admin/orders/{li_order}", app.addr)]);
+    let (status, page) = follow(&admin_links[0], Some(&staff)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("message-log"),
+        "the admin's order page lists its messages"
+    );
+    app.assert_clean().await;
+}
+emporium_testkit::engine_test!(customers_and_staff_are_told_by_email_in_their_language);
+
+/// The mail server is down while orders are placed and paid: checkout is not slowed or
+/// failed, the messages wait with backoff, and once the server is back each goes out
+/// exactly once, even with two delivery passes running at the same moment.
+async fn mail_waits_for_a_server_that_is_down_and_goes_out_once(db: TestDb) {
+    let Some(mut sink) = SmtpSink::start() else { return };
+    let app = mail_app(db, &sink).await;
+    let staff = app.staff("boss").await;
+    set_contact(&app, "boss", "boss@emporium.test", "zh-CN").await;
+    let tea = app.create_product(&staff, NewProduct::item(2_500, 50)).await;
+    sink.stop();
+
+    let mut orders = Vec::new();
+    for name in ["annie", "bobby", "cyril"] {
+        let (token, address) = app.shopper(name, tea, 1).await;
+        set_contact(&app, name, &format!("{name}@example.com"), "en").await;
+        let started = std::time::Instant::now();
+        let order = app.place_order(&token, address).await;
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "placing does not wait for mail"
+        );
+        app.pay(&token, order).await;
+        orders.push(order);
+    }
+    let mut owed = Vec::new();
+    for &order in &orders {
+        owed.extend(of_order(&app, order).await);
+    }
+    assert_eq!(owed.len(), 9, "placed, paid and staff's, for each order");
+    for m in &owed {
+        assert_eq!(m.status, MessageStatus::Pending, "{m:?}");
+        assert!(m.attempts >= 1 && m.last_error.is_some(), "{m:?}");
+    }
+    // Later attempts fail too while it is down, each scheduled further out.
+    app.clock.advance(Duration::from_secs(5));
+    let report = app.run_jobs().await;
+    assert!(report.messages.retried > 0 && report.messages.sent == 0, "{report:?}");
+    assert!(sink.received().is_empty());
+
+    sink.restart();
+    app.clock.advance(Duration::from_secs(3600));
+    let (a, b) = tokio::join!(
+        emporium_app::jobs::run_due(&app.state),
+        emporium_app::jobs::run_due(&app.state)
+    );
+    let (a, b) = (a.unwrap().messages, b.unwrap().messages);
+    assert_eq!(a.sent + b.sent, 9, "each message sent by exactly one pass: {a:?} {b:?}");
+
+    let mail = sink.received();
+    let ids: BTreeSet<&str> = mail.iter().map(|m| m.message_id.as_str()).collect();
+    assert_eq!(mail.len(), 9, "{:#?}", subjects(&mail));
+    assert_eq!(ids.len(), 9, "no message twice");
+    for name in ["annie", "bobby", "cyril"] {
+        let to = format!("{name}@example.com");
+        assert_eq!(mail.iter().filter(|m| m.rcpt_tos == [to.as_str()]).count(), 2);
+    }
+    // Nothing more goes out later.
+    app.clock.advance(Duration::from_secs(24 * 3600));
+    assert_eq!(app.run_jobs().await.messages.sent, 0);
+    assert_eq!(sink.received().len(), 9);
+    for &order in &orders {
+        assert!(
+            of_order(&app, order)
+                .await
+                .iter()
+                .all(|m| m.status == MessageStatus::Sent && m.sent_at.is_some())
+        );
+    }
+    app.assert_clean().await;
+}
+emporium_testkit::engine_test!(mail_waits_for_a_server_that_is_down_and_goes_out_once);
+
+/// Without a mail server the messages are kept as `held`, and staff see them in the
+/// order's and the customer's message logs ("not sent: no mail server configured"), over
+/// the API and on the pages, with resend; single-use links cannot be resent.
+async fn without_a_mail_server_messages_are_held_and_shown_to_staff(app: TestApp) {
+    let staff = app.staff("boss").await;
+    let tea = app.create_product(&staff, NewProduct::item(1_200, 20)).await;
+    let (token, address) = app.shopper("mei", tea, 1).await;
+    set_contact(&app, "mei", "mei@example.com", "zh-CN").await;
+    let order = app.place_order(&token, address).await;
+    app.pay(&token, order).await;
+
+    let log = app
+        .get_json(&format!("/api/v1/admin/messages?order_id={order}"), Some(&staff))
+        .await;
+    let rows = log["data"].as_array().unwrap();
+    let kinds: BTreeSet<&str> = rows.iter().map(|m| m["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, BTreeSet::from(["order_placed", "order_paid", "staff_new_order"]));
+    for m in rows {
+        assert_eq!(m["status"], "held", "{m}");
+        assert_eq!(m["last_error"], "no mail server configured");
+        assert_eq!(m["attempts"], 0);
+    }
+    let mei = user_id(&app, "mei").await;
+    let by_customer = app
+        .get_json(&format!("/api/v1/admin/messages?user_id={mei}"), Some(&staff))
+        .await;
+    assert_eq!(by_customer["data"].as_array().unwrap().len(), 3);
+
+    // Customers may not read the log; the filter is one of the two ids.
+    let response = app
+        .send(
+            Method::GET,
+            &format!("/api/v1/admin/messages?order_id={order}"),
+            Some(&token),
+            None,
+        )
+        .await;
+    expect_problem(response, StatusCode::FORBIDDEN, "forbidden").await;
+    let response = app
+        .send(Method::GET, "/api/v1/admin/messages", Some(&staff), None)
+        .await;
+    expect_problem(response, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+
+    // Resend: a copy, pending, that the next pass holds again (still no server).
+    let paid = rows.iter().find(|m| m["kind"] == "order_paid").unwrap();
+    let copy = json_of(
+        app.send(
+            Method::POST,
+            &format!("/api/v1/admin/messages/{}/resend", paid["id"]),
+            Some(&staff),
+            None,
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_eq!(copy["status"], "pending");
+    assert_eq!(copy["event_key"], format!("order:{order}:paid:resend:1"));
+    assert_eq!(app.run_jobs().await.messages.held, 1);
+    let response = app
+        .send(Method::POST, "/api/v1/admin/messages/999999/resend", Some(&staff), None)
+        .await;
+    expect_problem(response, StatusCode::NOT_FOUND, "not_found").await;
+
+    // A message with a single-use link (as the password reset owes one) is not resent,
+    // and a held one no longer keeps its secret.
+    let reset = NewMessage {
+        event_key: format!("user:{mei}:password_reset:1"),
+        kind: MessageKind::PasswordReset,
+        user_id: Some(mei),
+        order_id: None,
+        recipient: None,
+        detail: None,
+        secret: Some("a-single-use-token".into()),
+    };
+    let now = emporium_domain::time::Clock::now(&app.clock);
+    let sealer = app.store.sealer().clone();
+    app.store
+        .write(move |conn| Box::pin(async move { enqueue_in(conn, &sealer, &reset, now).await }))
+        .await
+        .unwrap();
+    app.run_jobs().await;
+    let reset_row = app
+        .store
+        .messages(MessageFilter::User(mei), 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|m| m.kind == MessageKind::PasswordReset)
+        .unwrap();
+    assert_eq!(reset_row.status, MessageStatus::Held);
+    assert!(!reset_row.holds_secret);
+    let response = app
+        .send(
+            Method::POST,
+            &format!("/api/v1/admin/messages/{}/resend", reset_row.id),
+            Some(&staff),
+            None,
+        )
+        .await;
+    expect_problem(response, StatusCode::CONFLICT, "not_resendable").await;
+
+    // The pages: the order's log and the customer's, with a working Resend button.
+    let mut browser = Browser::new(&app);
+    let login = browser
+        .submit(
+            "/login",
+            "/login",
+            &[("username", "boss"), ("password", "staff-password"), ("next", "/admin")],
+        )
+        .await;
+    assert_eq!(login.status, StatusCode::SEE_OTHER);
+    let page = browser.get(&format!("/admin/orders/{order}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("id=\"message-log\""));
+    assert!(page.body.contains("no mail server configured"), "held messages say why");
+    assert!(page.body.contains(&format!("/admin/customers/{mei}/messages")));
+    let customer_page = browser.get(&format!("/admin/customers/{mei}/messages")).await;
+    assert_eq!(customer_page.status, StatusCode::OK);
+    assert!(customer_page.body.contains("password_reset") && customer_page.body.contains("order_paid"));
+    assert!(
+        !customer_page.body.contains(&format!("resend-{}", reset_row.id)),
+        "no button for a link"
+    );
+    let resent = browser
+        .submit(
+            &format!("/admin/orders/{order}"),
+            &format!("/admin/messages/{}/resend", paid["id"]),
+            &[],
+        )
+        .await;
+    assert_eq!(resent.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        resent.location.as_deref(),
+        Some(format!("/admin/orders/{order}").as_str())
+    );
+    let copies = of_order(&app, order).await;
+    assert!(
+        copies
+            .iter()
+            .any(|m| m.event_key == format!("order:{order}:paid:resend:2"))
+    );
+    app.assert_clean().await;
+}
+app_test!(without_a_mail_server_messages_are_held_and_shown_to_staff);
+
+/// Two shoppers want the last unit at once: the order that fails on stock rolls back,
+/// and with it the message it would have owed.
+async fn an_order_refused_for_stock_owes_nothing(app: TestApp) {
+    let staff = app.staff("boss").await;
+    let last = app.create_product(&staff, NewProduct::item(9_900, 1)).await;
+    let (a, a_address) = app.shopper("amy", last, 1).await;
+    let (b, b_address) = app.shopper("ben", last, 1).await;
+    let place = |token: String, address: i64| {
+        let app = &app;
+        async move {
+            app.send(
+                Method::POST,
+                "/api/v1/orders",
+                Some(&token),
+                Some(json!({"address_id": address})),
+            )
+            .await
+        }
+    };
+    let (first, second) = tokio::join!(place(a, a_address), place(b, b_address));
+    let statuses = [first.status(), second.status()];
+    assert!(
+        statuses.contains(&StatusCode::CREATED) && statuses.contains(&StatusCode::CONFLICT),
+        "{statuses:?}"
+    );
+    let placed: i64 = query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM messages WHERE kind = 'order_placed'")
+        .fetch_one(app.store.reader())
+        .await
+        .unwrap();
+    assert_eq!(placed, 1, "only the order that was placed owes a message");
+    let loser = if first.status() == StatusCode::CONFLICT {
+        "amy"
+    } else {
+        "ben"
+    };
+    let loser = user_id(&app, loser).await;
+    assert!(
+        app.store
+            .messages(MessageFilter::User(loser), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    app.assert_clean().await;
+}
+app_test!(an_order_refused_for_stock_owes_nothing);
+
+/// Every event of an order's life owes its message once: shipping (and a text message
+/// when the customer opted in), the tracking milestones chosen (not every scan), receipt,
+/// cancelling, each step of a refund, and staff's low-stock warning once per crossing.
+async fn each_event_owes_its_message_once(app: TestApp) {
+    let staff = app.staff("boss").await;
+    let tea = app.create_product(&staff, NewProduct::item(3_000, 12)).await;
+    let (token, address) = app.shopper("kim", tea, 2).await;
+    let order = app.paid_order(&token, address, &[]).await;
+    // The customer agreed to a text when it ships (the guest checkout records it).
+    app.store
+        .write(move |conn| {
+            Box::pin(async move {
+                query("UPDATE orders SET sms_opt_in = 1 WHERE id = $1")
+                    .bind(order)
+                    .execute(&mut *conn)
+                    .await?;
+                Ok(())
+            })
+        })
+        .await
+        .unwrap();
+    ship(&app, &staff, order, "SF3000000003").await;
+    for status in ["in_transit", "out_for_delivery", "out_for_delivery", "delivered"] {
+        let response = app
+            .send(
+                Method::POST,
+                &format!("/api/v1/orders/{order}/tracking-events"),
+                Some(&staff),
+                Some(json!({"status": status})),
+            )
+            .await;
+        json_of(response, StatusCode::CREATED).await;
+    }
+    json_of(
+        app.send(
+            Method::POST,
+            &format!("/api/v1/orders/{order}/confirm-receipt"),
+            Some(&token),
+            None,
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    let report = app.run_jobs().await;
+    let keys: BTreeSet<String> = of_order(&app, order).await.into_iter().map(|m| m.event_key).collect();
+    let expected: BTreeSet<String> = [
+        "placed",
+        "paid",
+        "paid:staff",
+        "shipped",
+        "shipped:sms",
+        "tracking:out_for_delivery",
+        "tracking:delivered",
+        "received",
+    ]
+    .iter()
+    .map(|s| format!("order:{order}:{s}"))
+    .collect();
+    assert_eq!(keys, expected);
+    // The text message goes through the log-only sender (no gateway configured).
+    let sms = of_order(&app, order)
+        .await
+        .into_iter()
+        .find(|m| m.kind == MessageKind::OrderShippedSms)
+        .unwrap();
+    assert_eq!(sms.status, MessageStatus::Sent, "{report:?}");
+
+    // Refunds: requested (staff told), rejected; requested again, approved and paid.
+    let refunded = app.paid_order(&token, address, &[(tea, 1)]).await;
+    let refunds_path = format!("/api/v1/orders/{refunded}/refunds");
+    let ask = |amount: i64| {
+        app.send(
+            Method::POST,
+            &refunds_path,
+            Some(&token),
+            Some(json!({"amount": amount, "reason": "changed my mind"})),
+        )
+    };
+    let first: Value = json_of(ask(1_000).await, StatusCode::CREATED).await;
+    let first = first["id"].as_i64().unwrap();
+    app.send(
+        Method::POST,
+        &format!("/api/v1/refunds/{first}/reject"),
+        Some(&staff),
+        None,
+    )
+    .await;
+    let second: Value = json_of(ask(1_000).await, StatusCode::CREATED).await;
+    let second = second["id"].as_i64().unwrap();
+    let approved = app
+        .send(
+            Method::POST,
+            &format!("/api/v1/refunds/{second}/approve"),
+            Some(&staff),
+            None,
+        )
+        .await;
+    assert!(approved.status().is_success(), "{}", approved.status());
+    let keys: BTreeSet<String> = of_order(&app, refunded)
+        .await
+        .into_iter()
+        .map(|m| m.event_key)
+        .filter(|k| k.starts_with("refund:"))
+        .collect();
+    let expected: BTreeSet<String> = [
+        format!("refund:{first}:requested:staff"),
+        format!("refund:{first}:rejected"),
+        format!("refund:{second}:requested:staff"),
+        format!("refund:{second}:approved"),
+        format!("refund:{second}:paid"),
+    ]
+    .into_iter()
+    .collect();
+    assert_eq!(keys, expected);
+
+    // Cancelling an unpaid order.
+    assert_eq!(app.put_cart(&token, tea, 1).await.status(), StatusCode::OK);
+    let unpaid = app.place_order(&token, address).await;
+    json_of(
+        app.send(
+            Method::POST,
+            &format!("/api/v1/orders/{unpaid}/cancel"),
+            Some(&token),
+            None,
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert!(
+        of_order(&app, unpaid)
+            .await
+            .iter()
+            .any(|m| m.event_key == format!("order:{unpaid}:cancelled"))
+    );
+
+    // Stock: 12 − 2 − 1 = 9 left, cancelled back to 9; threshold 5. Taking 4 crosses it
+    // (one warning), one more does not; after a restock, the next crossing warns again.
+    let low_stock = || async {
+        query_scalar::<i64>("SELECT CAST(COUNT(*) AS BIGINT) FROM messages WHERE kind = 'staff_low_stock'")
+            .fetch_one(app.store.reader())
+            .await
+            .unwrap()
+    };
+    assert_eq!(low_stock().await, 0);
+    app.paid_order(&token, address, &[(tea, 4)]).await;
+    assert_eq!(low_stock().await, 1);
+    app.paid_order(&token, address, &[(tea, 1)]).await;
+    assert_eq!(low_stock().await, 1, "told once per crossing");
+    let lot = app
+        .send(
+            Method::POST,
+            &format!("/api/v1/products/{tea}/stock-lots"),
+            Some(&staff),
+            Some(json!({"quantity": 10, "unit_cost": 1_000})),
+        )
+        .await;
+    assert_eq!(lot.status(), StatusCode::CREATED);
+    app.paid_order(&token, address, &[(tea, 10)]).await;
+    assert_eq!(low_stock().await, 2, "a new crossing after the restock");
+    app.assert_clean().await;
+}
+app_test!(each_event_owes_its_message_once);

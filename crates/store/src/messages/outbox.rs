@@ -1,0 +1,340 @@
+//! The outbox as the delivery and the staff see it: messages read with their recipient
+//! opened, claimed one at a time with a lease, finished under that lease, held when
+//! nothing can send them, listed per order or customer, and resent.
+
+use emporium_domain::message::{Channel, MessageKind, MessageStatus};
+use emporium_domain::time::Timestamp;
+
+use super::{NewMessage, enqueue_in, seal_context};
+use crate::db::{Row, parse_column, query, query_scalar};
+use crate::sealed::Sealer;
+use crate::{Store, StoreError};
+
+/// A message as the outbox keeps it, its recipient opened (the secret never leaves the
+/// store except to the delivery that claims it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    /// Row id.
+    pub id: i64,
+    /// The event and audience.
+    pub event_key: String,
+    /// What happened.
+    pub kind: MessageKind,
+    /// Email or SMS.
+    pub channel: Channel,
+    /// The customer it is about or for.
+    pub user_id: Option<i64>,
+    /// The order it is about.
+    pub order_id: Option<i64>,
+    /// A fixed address, when the event named one.
+    pub recipient: Option<String>,
+    /// `zh-CN` or `en`.
+    pub locale: String,
+    /// Facts of the event.
+    pub detail: Option<String>,
+    /// Whether a secret is still held (cleared once sent).
+    pub holds_secret: bool,
+    /// Where it stands.
+    pub status: MessageStatus,
+    /// Attempts made.
+    pub attempts: i64,
+    /// When it is (or was) next tried.
+    pub next_attempt_at: Timestamp,
+    /// Why the last attempt did not send it.
+    pub last_error: Option<String>,
+    /// Owed at.
+    pub created_at: Timestamp,
+    /// Handed to the server at.
+    pub sent_at: Option<Timestamp>,
+}
+
+/// A message claimed for delivery, with its secret opened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimedMessage {
+    /// The row.
+    pub message: Message,
+    /// The token its link carries.
+    pub secret: Option<String>,
+    /// The lease, which the delivery's [`Store::finish_message`] must still hold.
+    pub lease_until: Timestamp,
+}
+
+/// How a delivery attempt ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Delivered {
+    /// Handed to the server (or provider).
+    Sent,
+    /// Not this time: try again at the given time.
+    Retry(Timestamp, String),
+    /// Given up after the last attempt.
+    Failed(String),
+    /// Nobody to send it to.
+    Skipped(String),
+}
+
+/// The admin's list of messages: by order or by customer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MessageFilter {
+    /// About this order.
+    Order(i64),
+    /// For or about this customer (their account's messages and their orders').
+    User(i64),
+}
+
+fn channel_of(row: &Row) -> Result<Channel, StoreError> {
+    match row.try_get::<String, _>("channel")?.as_str() {
+        "email" => Ok(Channel::Email),
+        "sms" => Ok(Channel::Sms),
+        other => Err(StoreError::Corrupt(format!("channel {other:?}"))),
+    }
+}
+
+fn message_from(row: &Row, sealer: &Sealer) -> Result<(Message, Option<String>), StoreError> {
+    let event_key: String = row.try_get("event_key")?;
+    let context = seal_context(&event_key);
+    let channel = channel_of(row)?;
+    let secret = row.try_get::<Option<String>, _>("secret")?;
+    let holds_secret = secret.is_some();
+    let message = Message {
+        id: row.try_get("id")?,
+        kind: parse_column(row, "kind")?,
+        channel,
+        user_id: row.try_get("user_id")?,
+        order_id: row.try_get("order_id")?,
+        recipient: sealer.open_opt(&context, row.try_get("recipient")?)?,
+        locale: row.try_get("locale")?,
+        detail: row.try_get("detail")?,
+        holds_secret,
+        status: parse_column(row, "status")?,
+        attempts: row.try_get("attempts")?,
+        next_attempt_at: Timestamp::from_millis(row.try_get("next_attempt_at")?),
+        last_error: row.try_get("last_error")?,
+        created_at: Timestamp::from_millis(row.try_get("created_at")?),
+        sent_at: row.try_get::<Option<i64>, _>("sent_at")?.map(Timestamp::from_millis),
+        event_key,
+    };
+    Ok((message, secret))
+}
+
+impl Store {
+    /// The ids and channels of up to `limit` pending messages that are due and not
+    /// leased, oldest first (each is then claimed with [`Store::claim_message`]). A read:
+    /// a pass with nothing to send writes nothing.
+    pub async fn due_messages(&self, now: Timestamp, limit: i64) -> Result<Vec<(i64, Channel)>, StoreError> {
+        let rows = query(
+            "SELECT id, channel FROM messages WHERE status = 'pending' AND next_attempt_at <= $1
+               AND (locked_until IS NULL OR locked_until <= $1) ORDER BY next_attempt_at, id LIMIT $2",
+        )
+        .bind(now.millis())
+        .bind(limit)
+        .fetch_all(self.reader())
+        .await?;
+        rows.iter()
+            .map(|row| Ok((row.try_get("id")?, channel_of(row)?)))
+            .collect()
+    }
+
+    /// Takes the lease on message `id` until `lease_until` if it is still pending, due
+    /// and unleased: a conditional update, so of several instances (or two passes at
+    /// once) exactly one gets it; a crashed instance's lease expires and another takes
+    /// the message up.
+    pub async fn claim_message(
+        &self,
+        id: i64,
+        now: Timestamp,
+        lease_until: Timestamp,
+    ) -> Result<Option<ClaimedMessage>, StoreError> {
+        let row = self
+            .write(move |conn| {
+                Box::pin(async move {
+                    Ok(query(
+                        "UPDATE messages SET locked_until = $1
+                         WHERE id = $2 AND status = 'pending' AND next_attempt_at <= $3
+                           AND (locked_until IS NULL OR locked_until <= $3)
+                         RETURNING *",
+                    )
+                    .bind(lease_until.millis())
+                    .bind(id)
+                    .bind(now.millis())
+                    .fetch_optional(&mut *conn)
+                    .await?)
+                })
+            })
+            .await?;
+        let Some(row) = row else { return Ok(None) };
+        let (message, sealed_secret) = message_from(&row, self.sealer())?;
+        let secret = self
+            .sealer()
+            .open_opt(&seal_context(&message.event_key), sealed_secret)?;
+        Ok(Some(ClaimedMessage {
+            message,
+            secret,
+            lease_until,
+        }))
+    }
+
+    /// Records how a claimed message's attempt ended, if the claim still holds its lease
+    /// (answers whether it did). Sending clears the secret: a sent link is never kept.
+    pub async fn finish_message(
+        &self,
+        claimed: &ClaimedMessage,
+        outcome: Delivered,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let (id, lease) = (claimed.message.id, claimed.lease_until.millis());
+        self.write(move |conn| {
+            Box::pin(async move {
+                let (status, next, error) = match &outcome {
+                    Delivered::Sent => (MessageStatus::Sent, None, None),
+                    Delivered::Retry(at, error) => (MessageStatus::Pending, Some(at.millis()), Some(error.as_str())),
+                    Delivered::Failed(error) => (MessageStatus::Failed, None, Some(error.as_str())),
+                    Delivered::Skipped(why) => (MessageStatus::Skipped, None, Some(why.as_str())),
+                };
+                let done = query(
+                    "UPDATE messages SET status = $1, attempts = attempts + 1, locked_until = NULL, last_error = $2,
+                            next_attempt_at = COALESCE($3, next_attempt_at),
+                            sent_at = CASE WHEN $1 = 'sent' THEN $4 ELSE sent_at END,
+                            secret = CASE WHEN $1 = 'pending' THEN secret ELSE NULL END
+                     WHERE id = $5 AND status = 'pending' AND locked_until = $6",
+                )
+                .bind(status.as_str())
+                .bind(error)
+                .bind(next)
+                .bind(now.millis())
+                .bind(id)
+                .bind(lease)
+                .execute(&mut *conn)
+                .await?;
+                Ok(done.rows_affected() == 1)
+            })
+        })
+        .await
+    }
+
+    /// Keeps every pending message of `channel` unsent, as `held` with `reason`: nothing
+    /// is configured to send them. One statement, so a shop without a mail server pays
+    /// one write per pass, not one per message.
+    pub async fn hold_messages(&self, channel: Channel, reason: &str, now: Timestamp) -> Result<u64, StoreError> {
+        let reason = reason.to_owned();
+        self.write(move |conn| {
+            Box::pin(async move {
+                let held = query(
+                    "UPDATE messages SET status = 'held', last_error = $1, secret = NULL
+                     WHERE status = 'pending' AND channel = $2 AND next_attempt_at <= $3
+                       AND (locked_until IS NULL OR locked_until <= $3)",
+                )
+                .bind(&reason)
+                .bind(channel.as_str())
+                .bind(now.millis())
+                .execute(&mut *conn)
+                .await?;
+                Ok(held.rows_affected())
+            })
+        })
+        .await
+    }
+
+    /// Messages about an order or a customer, newest first (at most `limit`).
+    pub async fn messages(&self, filter: MessageFilter, limit: i64) -> Result<Vec<Message>, StoreError> {
+        let (sql, id) = match filter {
+            MessageFilter::Order(id) => (
+                "SELECT * FROM messages WHERE order_id = $1 ORDER BY id DESC LIMIT $2",
+                id,
+            ),
+            MessageFilter::User(id) => (
+                "SELECT * FROM messages WHERE user_id = $1
+                    OR order_id IN (SELECT o.id FROM orders o WHERE o.user_id = $1)
+                 ORDER BY id DESC LIMIT $2",
+                id,
+            ),
+        };
+        let rows = query(sql).bind(id).bind(limit).fetch_all(self.reader()).await?;
+        rows.iter().map(|r| Ok(message_from(r, self.sealer())?.0)).collect()
+    }
+
+    /// One message.
+    pub async fn message(&self, id: i64) -> Result<Option<Message>, StoreError> {
+        let row = query("SELECT * FROM messages WHERE id = $1")
+            .bind(id)
+            .fetch_optional(self.point())
+            .await?;
+        row.map(|r| Ok(message_from(&r, self.sealer())?.0)).transpose()
+    }
+
+    /// Owes a message again as a new row keyed `<original key>:resend:<n>` (the row
+    /// itself keeps its history); answers the new row. Messages that carry a secret are
+    /// refused by the caller: the person asks for a new link instead.
+    pub async fn resend_message(&self, id: i64, now: Timestamp) -> Result<Message, StoreError> {
+        let sealer = self.sealer().clone();
+        let new_id = self
+            .write(move |conn| {
+                Box::pin(async move {
+                    let row = query("SELECT * FROM messages WHERE id = $1")
+                        .bind(id)
+                        .fetch_optional(&mut *conn)
+                        .await?
+                        .ok_or(StoreError::NotFound("message"))?;
+                    let (original, _) = message_from(&row, &sealer)?;
+                    let base = original
+                        .event_key
+                        .split(":resend:")
+                        .next()
+                        .unwrap_or(&original.event_key)
+                        .to_owned();
+                    // The writer serialises resends on SQLite, and on PostgreSQL the
+                    // unique key makes the second of two concurrent ones fail and retry.
+                    let copies: i64 = query_scalar(
+                        "SELECT CAST(COUNT(*) AS BIGINT) FROM messages WHERE event_key LIKE $1 || ':resend:%'",
+                    )
+                    .bind(&base)
+                    .fetch_one(&mut *conn)
+                    .await?;
+                    let copy = NewMessage {
+                        event_key: format!("{base}:resend:{}", copies + 1),
+                        kind: original.kind,
+                        user_id: original.user_id,
+                        order_id: original.order_id,
+                        recipient: original.recipient,
+                        detail: original.detail,
+                        secret: None,
+                    };
+                    enqueue_in(conn, &sealer, &copy, now).await?;
+                    Ok(query_scalar::<i64>("SELECT id FROM messages WHERE event_key = $1")
+                        .bind(&copy.event_key)
+                        .fetch_one(&mut *conn)
+                        .await?)
+                })
+            })
+            .await?;
+        self.message(new_id).await?.ok_or(StoreError::NotFound("message"))
+    }
+
+    /// Where the customer of a message can be written to now: the guest order's address,
+    /// else the account's (`None`: nowhere).
+    pub async fn customer_email(
+        &self,
+        user_id: Option<i64>,
+        order_id: Option<i64>,
+    ) -> Result<Option<String>, StoreError> {
+        let email: Option<Option<String>> = query_scalar(
+            "SELECT COALESCE((SELECT o.guest_email FROM orders o WHERE o.id = $2),
+                             (SELECT u.email FROM users u
+                              WHERE u.id = COALESCE($1, (SELECT o.user_id FROM orders o WHERE o.id = $2))))",
+        )
+        .bind(user_id)
+        .bind(order_id)
+        .fetch_optional(self.point())
+        .await?;
+        Ok(email.flatten().filter(|e| !e.trim().is_empty()))
+    }
+
+    /// Every staff account's email address, for the staff messages.
+    pub async fn staff_emails(&self) -> Result<Vec<String>, StoreError> {
+        let emails: Vec<String> = query_scalar(
+            "SELECT email FROM users WHERE role = 'staff' AND email IS NOT NULL AND email <> '' ORDER BY id",
+        )
+        .fetch_all(self.reader())
+        .await?;
+        Ok(emails)
+    }
+}
