@@ -645,3 +645,94 @@ async fn each_event_owes_its_message_once(app: TestApp) {
     app.assert_clean().await;
 }
 app_test!(each_event_owes_its_message_once);
+
+/// A guest is told by email in the language it shopped in, and the link in the email
+/// opens its order without an account; the links of a password reset and an email
+/// verification open their pages.
+async fn a_guest_and_a_forgetful_customer_follow_their_links(db: TestDb) {
+    let Some(sink) = SmtpSink::start() else { return };
+    let app = mail_app(db, &sink).await;
+    let staff = app.staff("boss").await;
+    let tea = app.create_product(&staff, NewProduct::item(6_000, 10)).await;
+    let cart = app
+        .request(Method::POST, "/api/v1/carts")
+        .header("accept-language", "en")
+        .send()
+        .await
+        .unwrap();
+    let cart = json_of(cart, StatusCode::CREATED).await["cart_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let put = app
+        .request(Method::PUT, &format!("/api/v1/cart/items/{tea}"))
+        .header("cart-token", &cart)
+        .json(&json!({"quantity": 2}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.status(), StatusCode::OK);
+    let guest = json!({"email": "guest@example.com", "address": {"recipient": "Li Lei", "phone": "+86 139 0000 0000", "line1": "1 Nanjing Rd", "city": "Shanghai", "country": "CN"}});
+    let placed = app
+        .request(Method::POST, "/api/v1/orders")
+        .header("cart-token", &cart)
+        .json(&guest)
+        .send()
+        .await
+        .unwrap();
+    let order = json_of(placed, StatusCode::CREATED).await;
+    let id = order["id"].as_i64().unwrap();
+    app.run_jobs().await;
+    let mail = sink.received();
+    let placed = mail_to(&mail, "guest@example.com", &format!("Order #{id} placed"));
+    assert!(placed.text.contains("¥120.00"), "{}", placed.text);
+    let link = format!(
+        "http://{}/orders/{id}?access={}",
+        app.addr,
+        order["access_token"].as_str().unwrap()
+    );
+    assert_eq!(links(&app, &placed.text), [link.clone()]);
+    let (status, page) = follow(&link, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains(&format!("#{id}")), "the link opens the order");
+
+    // A customer who forgot the password: the link opens the reset form.
+    let registered = app
+        .post(
+            "/api/v1/auth/register",
+            json!({"username": "ruth", "password": "password123", "email": "ruth@example.com"}),
+        )
+        .await;
+    assert_eq!(registered.status(), StatusCode::CREATED);
+    let reset = app.post("/api/v1/auth/password-reset", json!({"login": "ruth"})).await;
+    assert_eq!(reset.status(), StatusCode::ACCEPTED);
+    let mut mail = Vec::new();
+    for _ in 0..100 {
+        app.run_jobs().await;
+        mail = sink.received();
+        if mail.iter().filter(|m| m.rcpt_tos == ["ruth@example.com"]).count() == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let to_ruth: Vec<&Received> = mail.iter().filter(|m| m.rcpt_tos == ["ruth@example.com"]).collect();
+    assert_eq!(to_ruth.len(), 2, "{:#?}", subjects(&mail));
+    for (path, message) in [
+        ("/account/verify-email?token=", to_ruth[0]),
+        ("/account/reset?token=", to_ruth[1]),
+    ] {
+        let found = links(&app, &message.text);
+        assert!(found.iter().any(|l| l.contains(path)), "{path} in {}", message.text);
+        let link = found.iter().find(|l| l.contains(path)).unwrap();
+        let (status, _) = follow(link, None).await;
+        assert_eq!(status, StatusCode::OK, "{link}");
+    }
+    // Once sent, the messages no longer hold their tokens.
+    let kept: i64 = query_scalar("SELECT COUNT(*) FROM messages WHERE secret IS NOT NULL")
+        .fetch_one(app.store.reader())
+        .await
+        .unwrap();
+    assert_eq!(kept, 0);
+    app.assert_clean().await;
+}
+emporium_testkit::engine_test!(a_guest_and_a_forgetful_customer_follow_their_links);
