@@ -691,7 +691,7 @@ async fn a_guest_and_a_forgetful_customer_follow_their_links(db: TestDb) {
         app.addr,
         order["access_token"].as_str().unwrap()
     );
-    assert_eq!(links(&app, &placed.text), [link.clone()]);
+    assert_eq!(links(&app, &placed.text), std::slice::from_ref(&link));
     let (status, page) = follow(&link, None).await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains(&format!("#{id}")), "the link opens the order");
