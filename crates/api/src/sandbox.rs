@@ -91,8 +91,9 @@ async fn complete(
     };
     let payment = sandbox::complete_payment(&state, &page, succeeded).await?;
     if is_form {
-        // Back to where the buyer came from: the shop's order page (the web pages serve it).
-        let location = format!("/orders/{}", payment.order_id);
+        // Back to where the buyer came from: the shop's order page (the web pages serve
+        // it), a guest's by its link.
+        let location = emporium_app::guests::order_page(&state, payment.order_id).await?;
         return Ok((StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response());
     }
     Ok((

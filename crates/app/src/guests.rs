@@ -157,6 +157,16 @@ pub async fn order_session(state: &AppState, order_id: i64, token: &str) -> AppR
     })
 }
 
+/// Where the shop shows order `order_id` (a path): a guest order's link with its token,
+/// else the buyer's own page (which asks them to log in). A pay provider sends the buyer
+/// back here.
+pub async fn order_page(state: &AppState, order_id: i64) -> AppResult<String> {
+    Ok(match state.store().guest_order_contact(order_id).await? {
+        Some(_) => format!("/orders/{order_id}?access={}", state.order_links().token(order_id)),
+        None => format!("/orders/{order_id}"),
+    })
+}
+
 /// What a guest types at checkout besides what a customer chooses.
 #[derive(Debug, Clone)]
 pub struct GuestDetails<'a> {

@@ -14,7 +14,7 @@ pub fn order_link(id: i64, token: &str) -> String {
 
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::StatusCode;
 use emporium_domain::order::OrderStatus;
 use emporium_store::accounts::Session;
 use emporium_store::cart::CartLine;
@@ -22,7 +22,7 @@ use emporium_store::idempotency::Idempotent;
 use emporium_store::order_read::Order;
 use serde::Deserialize;
 
-use super::session::{Visitor, is_secure};
+use super::session::Visitor;
 use super::view::{
     Ctx, FieldErrors, Path, Posted, WebError, WebResult, form_errors, money, nonblank, page, parse_money, render,
     see_other, time,
@@ -463,15 +463,13 @@ pub struct Access {
 }
 
 /// `GET /orders/{id}[?access=<token>]`: the buyer's order, or a guest order by its link
-/// (any other token, or a changed one, is the 404 page). Also where the sandbox's pay page
-/// sends the buyer back, without the link's token: a guest who paid from the link finds
-/// it again in the cookie the pay button left ([`link::remember`]).
+/// (any other token, or a changed one, is the 404 page). The pay provider sends a buyer
+/// back here, a guest with its link (`guests::order_page`).
 pub async fn detail(
     State(state): State<AppState>,
     visitor: Visitor,
     Path(id): Path<i64>,
     Query(link): Query<Access>,
-    headers: HeaderMap,
 ) -> WebResult {
     if let Some(access) = nonblank(&link.access) {
         let session = guests::order_session(&state, id, access).await?;
@@ -480,9 +478,6 @@ pub async fn detail(
             access: Some(access),
         };
         return order_page_as(&state, &visitor, &viewer, id, StatusCode::OK, Shown::default()).await;
-    }
-    if let Some(to) = link::remembered(&state, &headers, id) {
-        return Ok(see_other(&to));
     }
     order_page_for(
         &state,
@@ -522,7 +517,6 @@ impl OrderAction {
 pub async fn pay(
     State(state): State<AppState>,
     Path(id): Path<i64>,
-    headers: HeaderMap,
     Posted { visitor, form }: Posted<OrderAction>,
 ) -> WebResult {
     let session = form.session(&state, &visitor, id).await?;
@@ -531,17 +525,13 @@ pub async fn pay(
     };
     // Without a key nothing is replayed, so nothing needs rendering.
     let render = std::sync::Arc::new(|_: &emporium_store::payments::Payment| String::new());
-    let mut response = match payments::start_payment(&state, session.user.id, id, &with, None, render).await? {
-        Idempotent::Fresh(payment) => see_other(payment.pay_url.as_deref().unwrap_or("/orders")),
-        Idempotent::Replay(_) => see_other(&form.page(id)),
-    };
-    if let Some(access) = nonblank(&form.access) {
-        let secure = is_secure(&headers, &state);
-        response
-            .headers_mut()
-            .append(header::SET_COOKIE, link::remember(id, access, secure));
-    }
-    Ok(response)
+    // The provider sends the buyer back to the order's page (a guest's by its link).
+    Ok(
+        match payments::start_payment(&state, session.user.id, id, &with, None, render).await? {
+            Idempotent::Fresh(payment) => see_other(payment.pay_url.as_deref().unwrap_or("/orders")),
+            Idempotent::Replay(_) => see_other(&form.page(id)),
+        },
+    )
 }
 
 /// `POST /orders/{id}/cancel`.

@@ -21,9 +21,6 @@ pub const ANON_COOKIE: &str = "emporium_anon";
 /// The cookie carrying a guest cart's token (a visitor without a login who added to the
 /// cart). It is a cart, never a login: [`Visitor`] does not take it as a session.
 pub const CART_COOKIE: &str = "emporium_cart";
-/// The cookie that lets the pay provider's return to `/orders/{id}` find the order link
-/// again (see `orders::remember_link`); scoped to that order's path.
-pub const ORDER_LINK_COOKIE: &str = "emporium_order_link";
 
 /// The value of cookie `name` in the request, if sent.
 pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
@@ -49,19 +46,7 @@ pub fn is_secure(headers: &HeaderMap, state: &AppState) -> bool {
 
 /// A `Set-Cookie` value with the flags every cookie of ours carries.
 pub fn set_cookie(name: &str, value: &str, max_age_secs: u64, http_only: bool, secure: bool) -> HeaderValue {
-    set_cookie_at("/", name, value, max_age_secs, http_only, secure)
-}
-
-/// [`set_cookie`] for the pages under `path` only.
-pub fn set_cookie_at(
-    path: &str,
-    name: &str,
-    value: &str,
-    max_age_secs: u64,
-    http_only: bool,
-    secure: bool,
-) -> HeaderValue {
-    let mut cookie = format!("{name}={value}; Path={path}; Max-Age={max_age_secs}; SameSite=Lax");
+    let mut cookie = format!("{name}={value}; Path=/; Max-Age={max_age_secs}; SameSite=Lax");
     if http_only {
         cookie.push_str("; HttpOnly");
     }

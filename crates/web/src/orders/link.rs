@@ -1,20 +1,17 @@
 //! A guest order's link, `/orders/{id}?access=<token>` (the token is the application
-//! layer's HMAC of the order id: nothing stored, nothing guessable), finding it again after
-//! the pay provider's return, and `/orders/lookup`: the link again from the order's
+//! layer's HMAC of the order id: nothing stored, nothing guessable; the pay provider
+//! returns the buyer to it, `guests::order_page`), and `/orders/lookup`: the link again from the order's
 //! number and the email it was placed with (throttled by the use case).
 
 use askama::Template;
 use axum::extract::{Extension, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::StatusCode;
 use serde::Deserialize;
 
-use super::super::session::{ORDER_LINK_COOKIE, Visitor, cookie, set_cookie_at};
+use super::super::session::Visitor;
 use super::super::view::{Ctx, FieldErrors, Posted, WebResult, form_errors, render, see_other, urlencode};
 use emporium_app::accounts::ClientAddress;
 use emporium_app::{AppError, AppState, guests};
-
-/// How long the pay button's cookie lets the provider's return find the link again.
-const REMEMBER_SECS: u64 = 2 * 3600;
 
 /// The page of order `id`: its link with `access`, else the buyer's own page.
 pub fn order_url(id: i64, access: Option<&str>) -> String {
@@ -22,30 +19,6 @@ pub fn order_url(id: i64, access: Option<&str>) -> String {
         Some(token) => format!("/orders/{id}?access={}", urlencode(token)),
         None => format!("/orders/{id}"),
     }
-}
-
-/// The cookie the pay button leaves for a guest: the sandbox (like a real provider) sends
-/// the buyer back to `/orders/{id}` without the link's token, and this finds it again. It
-/// is scoped to that order's path, `HttpOnly` and `SameSite=Lax` (the return is a
-/// top-level navigation), and holds only what the link itself holds.
-pub fn remember(id: i64, access: &str, secure: bool) -> HeaderValue {
-    set_cookie_at(
-        &format!("/orders/{id}"),
-        ORDER_LINK_COOKIE,
-        access,
-        REMEMBER_SECS,
-        true,
-        secure,
-    )
-}
-
-/// The link of order `id`, when the request carries a cookie [`remember`] left for it.
-pub fn remembered(state: &AppState, headers: &HeaderMap, id: i64) -> Option<String> {
-    let token = cookie(headers, ORDER_LINK_COOKIE)?;
-    state
-        .order_links()
-        .verify(id, &token)
-        .then(|| order_url(id, Some(&token)))
 }
 
 #[derive(Template)]
