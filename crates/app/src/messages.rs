@@ -34,7 +34,7 @@ use render::{Facts, render, sms_text};
 use sms::{LogSms, SmsSender, WebhookSms};
 
 /// What a held message says in the admin.
-pub const NO_MAIL_SERVER: &str = "no mail server configured";
+pub use emporium_store::messages::NO_MAIL_SERVER;
 /// How long a claimed message stays locked: longer than any one attempt may take.
 const LEASE: Duration = Duration::from_secs(60);
 /// Messages one pass takes on at most (the next pass continues).

@@ -88,6 +88,7 @@ impl AppState {
             outbox: Arc::new(outbox),
             config,
         }));
+        state.store().set_mail_configured(state.outbox().can_mail()).await?;
         // Serve the stored model from the first request on, not from the first job pass.
         crate::recommendations::load_latest(&state).await?;
         Ok(state)

@@ -31,6 +31,15 @@ pub struct Merged {
     pub capped: usize,
 }
 
+/// A guest (`u`) with no order and no live session at `$1` (now).
+macro_rules! idle_guest {
+    () => {
+        "u.guest = 1
+           AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.user_id = u.id)
+           AND NOT EXISTS (SELECT 1 FROM sessions s WHERE s.user_id = u.id AND s.expires_at > $1)"
+    };
+}
+
 impl Store {
     /// Makes a guest with its cart session (`username` is `guest-<hex>`, which nobody can
     /// register or log in as).
@@ -90,20 +99,33 @@ impl Store {
     /// cart lines, addresses and sessions go with them (a guest with an order stays, as
     /// the order's owner). Answers how many went.
     pub async fn forget_idle_guests(&self, now: Timestamp, limit: i64) -> Result<u64, StoreError> {
+        // Found on the read pool (through the guests' own index), so a pass with none to
+        // forget never holds the writer; each is checked again inside the write.
+        let idle: Vec<i64> = query_scalar(concat!(
+            "SELECT u.id FROM users u WHERE ",
+            idle_guest!(),
+            " ORDER BY u.id LIMIT $2"
+        ))
+        .bind(now.millis())
+        .bind(limit)
+        .fetch_all(self.reader())
+        .await?;
+        if idle.is_empty() {
+            return Ok(0);
+        }
         self.write(move |conn| {
             Box::pin(async move {
-                let idle: Vec<i64> = query_scalar(
-                    "SELECT u.id FROM users u
-                     WHERE u.guest = 1
-                       AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.user_id = u.id)
-                       AND NOT EXISTS (SELECT 1 FROM sessions s WHERE s.user_id = u.id AND s.expires_at > $1)
-                     ORDER BY u.id LIMIT $2",
-                )
-                .bind(now.millis())
-                .bind(limit)
-                .fetch_all(&mut *conn)
-                .await?;
+                let mut forgotten = 0;
                 for id in &idle {
+                    let still: Option<i64> =
+                        query_scalar(concat!("SELECT u.id FROM users u WHERE u.id = $2 AND ", idle_guest!()))
+                            .bind(now.millis())
+                            .bind(*id)
+                            .fetch_optional(&mut *conn)
+                            .await?;
+                    if still.is_none() {
+                        continue;
+                    }
                     for statement in [
                         "DELETE FROM cart_lines WHERE user_id = $1",
                         "DELETE FROM addresses WHERE user_id = $1",
@@ -113,8 +135,9 @@ impl Store {
                     ] {
                         query(statement).bind(*id).execute(&mut *conn).await?;
                     }
+                    forgotten += 1;
                 }
-                Ok(idle.len() as u64)
+                Ok(forgotten)
             })
         })
         .await
@@ -205,7 +228,8 @@ pub(crate) async fn attach_guest_orders_in(
 ) -> Result<u64, StoreError> {
     let rows = query(
         "SELECT id, user_id, address, invoice, guest_phone FROM orders
-         WHERE LOWER(guest_email) = LOWER($1) AND user_id IN (SELECT id FROM users WHERE guest = 1)",
+         WHERE guest_email IS NOT NULL AND LOWER(guest_email) = LOWER($1)
+           AND user_id IN (SELECT id FROM users WHERE guest = 1)",
     )
     .bind(email)
     .fetch_all(&mut *conn)

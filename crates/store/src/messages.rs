@@ -97,6 +97,33 @@ fn seal_context(event_key: &str) -> String {
     format!("messages/{event_key}")
 }
 
+/// Why an email is kept unsent: no mail server is configured.
+pub const NO_MAIL_SERVER: &str = "no mail server configured";
+
+/// The setting that says whether emails can leave (`on`), written by every instance at
+/// start from its mail settings (`Store::set_mail_configured`). Without it an email
+/// that carries no link is written `held` at once, so a shop without mail pays one
+/// INSERT per message and never a second write to hold it.
+const MAIL_SETTING: &str = "outbox_email";
+
+impl crate::Store {
+    /// Records whether this shop can send email (see [`MAIL_SETTING`]): the instances of
+    /// a shop share one mail configuration.
+    pub async fn set_mail_configured(&self, on: bool) -> Result<(), StoreError> {
+        self.write(move |conn| {
+            Box::pin(async move {
+                query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+                    .bind(MAIL_SETTING)
+                    .bind(if on { "on" } else { "off" })
+                    .execute(&mut *conn)
+                    .await?;
+                Ok(())
+            })
+        })
+        .await
+    }
+}
+
 async fn insert_in(
     conn: &mut Conn,
     message: &NewMessage,
@@ -104,14 +131,23 @@ async fn insert_in(
     secret: Option<String>,
     now: Timestamp,
 ) -> Result<(), StoreError> {
+    // A message with a link (`secret`) stays pending even so: the delivery pass holds it
+    // and forgets the link.
     query(
         "INSERT INTO messages (event_key, kind, channel, user_id, order_id, recipient, locale, detail, secret, status,
-                               next_attempt_at, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6,
-                 COALESCE((SELECT u.locale FROM users u
-                           WHERE $9 = 0 AND u.id = COALESCE($4, (SELECT o.user_id FROM orders o WHERE o.id = $5))),
-                          'zh-CN'),
-                 $7, $8, 'pending', $10, $10)
+                               last_error, next_attempt_at, created_at)
+         SELECT $1, $2, $3, $4, $5, $6,
+                COALESCE((SELECT u.locale FROM users u
+                          WHERE $9 = 0 AND u.id = COALESCE($4, (SELECT o.user_id FROM orders o WHERE o.id = $5))),
+                         'zh-CN'),
+                $7, $8,
+                CASE WHEN h.held = 1 THEN 'held' ELSE 'pending' END,
+                CASE WHEN h.held = 1 THEN $11 END,
+                $10, $10
+         FROM (SELECT CASE WHEN $3 = 'email' AND $8 IS NULL
+                            AND NOT EXISTS (SELECT 1 FROM settings WHERE key = $12 AND value = 'on')
+                       THEN 1 ELSE 0 END AS held) h
+         WHERE 1 = 1
          ON CONFLICT (event_key) DO NOTHING",
     )
     .bind(&message.event_key)
@@ -124,6 +160,8 @@ async fn insert_in(
     .bind(&secret)
     .bind(i64::from(message.kind.audience() == Audience::Staff))
     .bind(now.millis())
+    .bind(NO_MAIL_SERVER)
+    .bind(MAIL_SETTING)
     .execute(&mut *conn)
     .await?;
     Ok(())

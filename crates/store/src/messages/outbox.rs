@@ -242,7 +242,7 @@ impl Store {
                 id,
             ),
             MessageFilter::User(id) => (
-                "SELECT * FROM messages WHERE user_id = $1
+                "SELECT * FROM messages WHERE (order_id IS NULL AND user_id = $1)
                     OR order_id IN (SELECT o.id FROM orders o WHERE o.user_id = $1)
                  ORDER BY id DESC LIMIT $2",
                 id,
