@@ -35,7 +35,7 @@ fn reset(key: &str) -> NewMessage {
 async fn one_claim_one_outcome_and_no_kept_secret(db: TestDb) {
     let store = db.open().await;
     // A shop with a mail server: emails wait to be sent (without one they are held at once).
-    store.set_mail_configured(true).await.unwrap();
+    store.set_mail_configured(true).await.expect("mail on");
     owe(&store, reset("user:1:password_reset:1")).await;
     owe(&store, reset("user:1:password_reset:1")).await;
     let due = store.due_messages(NOW, 10).await.expect("due");
@@ -97,7 +97,7 @@ engine_test!(one_claim_one_outcome_and_no_kept_secret);
 async fn retries_wait_and_resends_are_new_rows(db: TestDb) {
     let store = db.open().await;
     // A shop with a mail server: emails wait to be sent (without one they are held at once).
-    store.set_mail_configured(true).await.unwrap();
+    store.set_mail_configured(true).await.expect("mail on");
     owe(
         &store,
         NewMessage {
