@@ -107,7 +107,7 @@ pub const NO_MAIL_SERVER: &str = "no mail server configured";
 const MAIL_SETTING: &str = "outbox_email";
 
 impl crate::Store {
-    /// Records whether this shop can send email (see [`MAIL_SETTING`]): the instances of
+    /// Records whether this shop can send email (the `outbox_email` setting): the instances of
     /// a shop share one mail configuration.
     pub async fn set_mail_configured(&self, on: bool) -> Result<(), StoreError> {
         self.write(move |conn| {
