@@ -57,24 +57,6 @@ pub struct Verified {
 }
 
 impl Store {
-    /// Accounts a password-reset request may name: by login name, or every account with
-    /// that email address (guests excluded), at most `limit`.
-    pub async fn accounts_named(&self, login: &str, limit: i64) -> Result<Vec<User>, StoreError> {
-        let ids: Vec<i64> = query_scalar(
-            "SELECT id FROM users WHERE guest = 0 AND (username_key = $1 OR LOWER(email) = LOWER($2)) ORDER BY id LIMIT $3",
-        )
-        .bind(emporium_domain::account::Username::key_of(login))
-        .bind(login)
-        .bind(limit)
-        .fetch_all(self.reader())
-        .await?;
-        let mut users = Vec::with_capacity(ids.len());
-        for id in ids {
-            users.push(self.user(id).await?);
-        }
-        Ok(users)
-    }
-
     /// Issues a token and owes its message, in one transaction. The account's earlier
     /// unused tokens for the same purpose stop working: only the newest link does.
     pub async fn issue_token(&self, token: NewToken, now: Timestamp) -> Result<(), StoreError> {

@@ -188,6 +188,22 @@ impl Store {
         .await
     }
 
+    /// Accounts a password-reset request may name: by login name, or every account with
+    /// that email address (guests excluded), at most `limit`, read in one statement.
+    pub async fn accounts_named(&self, login: &str, limit: i64) -> Result<Vec<User>, StoreError> {
+        let rows = query(concat!(
+            "SELECT ",
+            user_columns!(),
+            " FROM users u WHERE u.guest = 0 AND (u.username_key = $1 OR LOWER(u.email) = LOWER($2)) ORDER BY u.id LIMIT $3"
+        ))
+        .bind(Username::key_of(login))
+        .bind(login)
+        .bind(limit)
+        .fetch_all(self.reader())
+        .await?;
+        rows.iter().map(|row| user_from(row, self.sealer())).collect()
+    }
+
     /// The user and password hash for a login name (compared case-insensitively).
     pub async fn credentials(&self, username: &str) -> Result<Option<(User, String)>, StoreError> {
         let row = query(concat!(
