@@ -18,7 +18,7 @@ use std::time::Duration;
 use emporium_domain::payment::PaymentStatus;
 use emporium_domain::time::Timestamp;
 use emporium_payments::{
-    BoxFuture, Checkout, Notification, NotificationError, NotifiedStatus, PaymentProvider, PaymentRequest,
+    BoxFuture, Checkout, Incoming, Notice, Notification, NotificationError, NotifiedStatus, PaymentProvider, PaymentRequest,
     ProviderError, RefundOutcome, RefundRequest, RemoteStatus, notification_body, parse_notification, signature,
 };
 use emporium_store::Store;
@@ -76,6 +76,7 @@ impl PaymentProvider for SandboxProvider {
             Ok(Checkout {
                 provider_ref: format!("sbx_{}", opened.merchant_payment),
                 pay_url: pay_page_path(&self.secret, opened.merchant_payment),
+                qr_code: None,
             })
         })
     }
@@ -127,14 +128,14 @@ impl PaymentProvider for SandboxProvider {
         })
     }
 
-    fn verify_notification(
-        &self,
-        header: Option<&str>,
-        body: &[u8],
-        now_unix: i64,
-    ) -> Result<Notification, NotificationError> {
-        signature::verify(&self.secret, header, body, now_unix)?;
-        parse_notification(body)
+    fn verify_notification(&self, incoming: Incoming<'_>) -> Result<Notice, NotificationError> {
+        signature::verify(
+            &self.secret,
+            incoming.header(signature::HEADER),
+            incoming.body,
+            incoming.now_unix,
+        )?;
+        Ok(parse_notification(incoming.body)?.into())
     }
 }
 

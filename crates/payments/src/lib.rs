@@ -5,8 +5,10 @@
 //! The shop talks to providers only through [`PaymentProvider`], held by name in a
 //! [`Providers`] registry, so adding Alipay, WeChat Pay or Stripe means implementing the
 //! trait and registering it, nothing more. The built-in sandbox provider lives in the
-//! server (it needs the database); this crate deliberately has no database, HTTP client
-//! or async runtime, so everything here is tested without I/O.
+//! server (it needs the database); the real providers' adapters live here
+//! ([`alipay`], [`wechatpay`]) and reach their servers through a [`Transport`] the shop
+//! gives them, so this crate has no database, HTTP client or async runtime and its
+//! protocol code is tested without I/O.
 //!
 //! A provider is a handful of boxed futures; here is one that accepts everything:
 //!
@@ -25,6 +27,7 @@
 //!             Ok(Checkout {
 //!                 provider_ref: format!("gen-{}", request.payment_id),
 //!                 pay_url: format!("https://generous.example/pay/{}", request.payment_id),
+//!                 qr_code: None,
 //!             })
 //!         })
 //!     }
@@ -35,9 +38,9 @@
 //!     fn query<'a>(&'a self, _: i64, _: Option<&'a str>) -> BoxFuture<'a, Result<RemoteStatus, ProviderError>> {
 //!         Box::pin(async { Ok(RemoteStatus::Unknown) })
 //!     }
-//!     fn verify_notification(&self, header: Option<&str>, body: &[u8], now: i64) -> Result<Notification, NotificationError> {
-//!         signature::verify(b"generous secret", header, body, now)?;
-//!         parse_notification(body)
+//!     fn verify_notification(&self, incoming: Incoming<'_>) -> Result<Notice, NotificationError> {
+//!         signature::verify(b"generous secret", incoming.header(signature::HEADER), incoming.body, incoming.now_unix)?;
+//!         Ok(parse_notification(incoming.body)?.into())
 //!     }
 //! }
 //!
@@ -45,15 +48,21 @@
 //! assert_eq!(providers.names(), ["generous"]);
 //! ```
 
+pub mod alipay;
 mod notification;
 mod provider;
 mod registry;
 mod retry;
+pub mod rsa;
 pub mod signature;
+mod transport;
+pub mod wechatpay;
 
 pub use notification::{Notification, NotificationError, NotifiedStatus, notification_body, parse_notification};
 pub use provider::{
-    BoxFuture, Checkout, PaymentProvider, PaymentRequest, ProviderError, RefundOutcome, RefundRequest, RemoteStatus,
+    BoxFuture, Checkout, Incoming, Notice, PaymentNotice, PaymentProvider, PaymentRequest, ProviderError,
+    RefundNotice, RefundOutcome, RefundRequest, RemoteStatus, payment_id_of, trade_no,
 };
+pub use transport::{HttpRequest, HttpResponse, Reply, Transport};
 pub use registry::Providers;
 pub use retry::{MAX_ATTEMPTS, MAX_RETRY_DELAY, retry_delay};

@@ -191,3 +191,18 @@ mod tests {
         assert_eq!(tidy(&"y".repeat(MAX_ERROR_LEN)), "y".repeat(MAX_ERROR_LEN));
     }
 }
+
+impl From<Notification> for crate::Notice {
+    /// The sandbox's notification as the shop acts on it.
+    fn from(n: Notification) -> Self {
+        crate::Notice::Payment(crate::PaymentNotice {
+            event_id: n.event_id,
+            payment_id: n.payment_id,
+            order_id: Some(n.order_id),
+            amount: n.amount,
+            currency: n.currency,
+            status: n.status,
+            provider_ref: None,
+        })
+    }
+}

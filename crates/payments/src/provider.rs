@@ -3,7 +3,8 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use crate::{Notification, NotificationError};
+use crate::NotificationError;
+use crate::transport::Reply;
 
 /// A boxed, sendable future: what the trait's async methods return, so that the trait
 /// stays object-safe (`Arc<dyn PaymentProvider>`) without an async-trait macro.
@@ -20,15 +21,51 @@ pub struct PaymentRequest {
     pub amount: i64,
     /// ISO 4217 code of `amount`, e.g. `CNY`.
     pub currency: String,
+    /// How the buyer pays, one of the provider's [`channels`](PaymentProvider::channels)
+    /// (the shop has checked it and filled in the provider's default).
+    pub channel: Option<String>,
+    /// What the buyer sees on the provider's page and statement (e.g. "Emporium order 42").
+    pub subject: String,
+    /// The shop's public address for this provider's notifications
+    /// (`{public_url}/api/v1/payments/notify/{provider}`).
+    pub notify_url: String,
+    /// Where the provider sends the buyer's browser afterwards (the order's page). Only a
+    /// convenience: what the browser brings back is never believed.
+    pub return_url: String,
+    /// When the order stops awaiting payment (unix seconds): the provider should refuse to
+    /// collect after it.
+    pub expires_at_unix: i64,
+    /// The buyer's IP address, which some channels require (WeChat Pay H5).
+    pub client_ip: Option<String>,
+}
+
+/// The shop's name for a payment at a provider (`out_trade_no`): `EP` and the payment id,
+/// at least 8 digits. Letters and digits only, 10 to 21 characters, which every provider
+/// accepts (Alipay: up to 64, WeChat Pay: 6 to 32).
+pub fn trade_no(payment_id: i64) -> String {
+    format!("EP{payment_id:08}")
+}
+
+/// The payment id in a [`trade_no`], or `None` for anything the shop did not make.
+pub fn payment_id_of(trade_no: &str) -> Option<i64> {
+    let digits = trade_no.strip_prefix("EP")?;
+    if digits.len() < 8 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok().filter(|id: &i64| *id > 0)
 }
 
 /// Where to send the buyer, and the provider's own reference.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Checkout {
-    /// The provider's id for this payment (kept for refunds and reconciliation).
+    /// The provider's id for this payment (kept for refunds and reconciliation); the
+    /// shop's [`trade_no`] when the provider gives its own only once the buyer has paid.
     pub provider_ref: String,
-    /// The provider's page where the buyer pays.
+    /// Where the buyer pays: the provider's page, or for a QR channel the code's content
+    /// (which a phone also opens).
     pub pay_url: String,
+    /// For QR channels (Alipay `qr`, WeChat Pay `native`): the text to show as a QR code.
+    pub qr_code: Option<String>,
 }
 
 /// What the shop asks a provider to pay back.
@@ -73,6 +110,10 @@ pub enum RefundOutcome {
         /// The provider's id for the refund.
         provider_ref: String,
     },
+    /// The provider accepted the refund and will finish it later (WeChat Pay's
+    /// `PROCESSING`): the shop keeps it `processing` and learns the end from a refund
+    /// notification or [`query_refund`](PaymentProvider::query_refund).
+    Pending,
     /// The provider declined the refund for a reason it states (nothing was paid back).
     Failed {
         /// The provider's explanation.
@@ -96,6 +137,74 @@ pub enum RemoteStatus {
     Failed,
     /// The provider does not know this payment.
     Unknown,
+}
+
+/// A verified notification, as the shop acts on it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Notice {
+    /// What became of a payment.
+    Payment(PaymentNotice),
+    /// What became of a refund.
+    Refund(RefundNotice),
+    /// Genuine, but nothing the shop acts on (e.g. Alipay's `WAIT_BUYER_PAY`): stored and
+    /// acknowledged, so that the provider stops sending it.
+    Ignored {
+        /// The provider's id for this event.
+        event_id: String,
+        /// What it said, for the log.
+        what: String,
+    },
+}
+
+/// A verified payment notification.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaymentNotice {
+    /// The provider's id for this event; the same event delivered twice has the same id,
+    /// which is how the shop applies it once.
+    pub event_id: String,
+    /// The shop's payment id (from [`trade_no`] for the real providers).
+    pub payment_id: i64,
+    /// The shop's order id when the notification names it (the sandbox's does); the shop
+    /// checks it against the payment's.
+    pub order_id: Option<i64>,
+    /// The amount collected, in the currency's minor unit.
+    pub amount: i64,
+    /// ISO 4217.
+    pub currency: String,
+    /// What happened.
+    pub status: crate::NotifiedStatus,
+    /// The provider's own id for the payment (Alipay `trade_no`, WeChat Pay
+    /// `transaction_id`), when it gives one.
+    pub provider_ref: Option<String>,
+}
+
+/// A verified refund notification.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefundNotice {
+    /// The provider's id for this event.
+    pub event_id: String,
+    /// The shop's refund id (from the refund's [`RefundRequest::key_for`] key).
+    pub refund_id: i64,
+    /// How it ended: `Succeeded` or `Failed` (a notice of `Pending` changes nothing).
+    pub outcome: RefundOutcome,
+}
+
+/// What a notification route received: the headers and the exact body bytes.
+#[derive(Debug, Clone, Copy)]
+pub struct Incoming<'a> {
+    /// The request's headers.
+    pub headers: &'a http::HeaderMap,
+    /// The body as received (signatures cover it byte for byte).
+    pub body: &'a [u8],
+    /// The shop's clock in unix seconds (injected so tests need no real clock).
+    pub now_unix: i64,
+}
+
+impl Incoming<'_> {
+    /// The value of header `name`, when present and visible ASCII.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
 }
 
 /// Why a provider call did not produce an answer.
@@ -139,16 +248,49 @@ pub trait PaymentProvider: Send + Sync + 'static {
         provider_ref: Option<&'a str>,
     ) -> BoxFuture<'a, Result<RemoteStatus, ProviderError>>;
 
-    /// Checks a notification's authenticity and freshness and parses it.
-    ///
-    /// `signature` is the provider's signature header value (for the sandbox:
-    /// `Sandbox-Signature`), `body` the raw bytes as received (the signature covers them
-    /// byte for byte), `now_unix` the shop's clock in seconds (injected so tests need no
-    /// real clock). Every error means "answer 400 and change nothing".
-    fn verify_notification(
-        &self,
-        signature: Option<&str>,
-        body: &[u8],
-        now_unix: i64,
-    ) -> Result<Notification, NotificationError>;
+    /// Checks a notification's authenticity (and freshness, where the provider signs a
+    /// time) and parses it. Every error means "refuse and change nothing". A provider
+    /// checks what only it can (its merchant and app ids); the shop then checks the
+    /// amount, currency and order against its own payment.
+    fn verify_notification(&self, incoming: Incoming<'_>) -> Result<Notice, NotificationError>;
+
+    /// The channels the buyer may choose (`page`, `wap`, `qr` for Alipay; `native`, `h5`
+    /// for WeChat Pay), the first being the default; none for a provider with one way to pay.
+    fn channels(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    /// Whether this provider collects `currency` (ISO 4217); the shop refuses the others
+    /// with a 4xx before asking.
+    fn accepts_currency(&self, currency: &str) -> bool {
+        let _ = currency;
+        true
+    }
+
+    /// Closes an unpaid payment (the order was cancelled or expired) so that the buyer can
+    /// no longer pay it. Closing one that is already closed or unknown is a success. Best
+    /// effort for the shop: a payment that still arrives is refunded.
+    fn close_payment<'a>(&'a self, payment_id: i64, provider_ref: Option<&'a str>) -> BoxFuture<'a, Result<(), ProviderError>> {
+        let _ = (payment_id, provider_ref);
+        Box::pin(async { Ok(()) })
+    }
+
+    /// What became of a refund the shop asked for and left `processing` (reconciliation).
+    /// By default asks [`refund`](Self::refund) again, which is idempotent by key.
+    fn query_refund<'a>(&'a self, request: &'a RefundRequest) -> BoxFuture<'a, Result<RefundOutcome, ProviderError>> {
+        self.refund(request)
+    }
+
+    /// The answer to a notification that was applied (or applied before, or ignored): the
+    /// sandbox's 200, Alipay's `success`, WeChat Pay's 204.
+    fn acknowledge(&self) -> Reply {
+        Reply::empty(200)
+    }
+
+    /// The answer to a notification that was refused; `None` answers the shop's usual
+    /// problem+json 400.
+    fn refuse(&self, reason: &str) -> Option<Reply> {
+        let _ = reason;
+        None
+    }
 }

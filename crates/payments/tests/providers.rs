@@ -5,9 +5,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use emporium_payments::{
-    BoxFuture, Checkout, MAX_ATTEMPTS, MAX_RETRY_DELAY, Notification, NotificationError, PaymentProvider,
+    BoxFuture, Checkout, Incoming, MAX_ATTEMPTS, MAX_RETRY_DELAY, Notice, NotificationError, PaymentProvider,
     PaymentRequest, ProviderError, Providers, RefundOutcome, RefundRequest, RemoteStatus, notification_body,
-    parse_notification, retry_delay, signature,
+    parse_notification, payment_id_of, retry_delay, signature, trade_no,
 };
 use futures_util::FutureExt;
 
@@ -27,6 +27,7 @@ impl PaymentProvider for Fake {
             Ok(Checkout {
                 provider_ref: format!("{}-{}", self.name, request.payment_id),
                 pay_url: format!("/{}/pay/{}", self.name, request.payment_id),
+                qr_code: None,
             })
         })
     }
@@ -59,14 +60,29 @@ impl PaymentProvider for Fake {
         })
     }
 
-    fn verify_notification(
-        &self,
-        signature: Option<&str>,
-        body: &[u8],
-        now_unix: i64,
-    ) -> Result<Notification, NotificationError> {
-        signature::verify(self.secret, signature, body, now_unix)?;
-        parse_notification(body)
+    fn verify_notification(&self, incoming: Incoming<'_>) -> Result<Notice, NotificationError> {
+        signature::verify(
+            self.secret,
+            incoming.header(signature::HEADER),
+            incoming.body,
+            incoming.now_unix,
+        )?;
+        Ok(parse_notification(incoming.body)?.into())
+    }
+}
+
+/// The headers of a notification signed with `header` (a `Sandbox-Signature` value).
+fn signed(header: &str) -> http::HeaderMap {
+    let mut headers = http::HeaderMap::new();
+    headers.insert(signature::HEADER, header.parse().unwrap());
+    headers
+}
+
+fn incoming<'a>(headers: &'a http::HeaderMap, body: &'a [u8], now_unix: i64) -> Incoming<'a> {
+    Incoming {
+        headers,
+        body,
+        now_unix,
     }
 }
 
@@ -113,8 +129,8 @@ fn registering_a_name_again_replaces_the_provider() {
     assert_eq!(providers.names(), ["alipay", "sandbox"]);
     let sandbox = providers.get("sandbox").unwrap();
     let body = br#"{"event_id":"e","payment_id":1,"order_id":1,"amount":1,"currency":"CNY","status":"failed"}"#;
-    let header = signature::sign(b"replacement", 100, body);
-    assert!(sandbox.verify_notification(Some(&header), body, 100).is_ok());
+    let headers = signed(&signature::sign(b"replacement", 100, body));
+    assert!(sandbox.verify_notification(incoming(&headers, body, 100)).is_ok());
 }
 
 #[test]
@@ -125,13 +141,20 @@ fn the_shop_drives_a_provider_through_the_trait_object() {
         order_id: 3,
         amount: 1999,
         currency: "CNY".into(),
+        channel: None,
+        subject: "Emporium order 3".into(),
+        notify_url: "https://shop.example/api/v1/payments/notify/sandbox".into(),
+        return_url: "https://shop.example/orders/3".into(),
+        expires_at_unix: 1_900_000_000,
+        client_ip: None,
     };
     let checkout = provider.create_payment(&request).now_or_never().unwrap().unwrap();
     assert_eq!(
         checkout,
         Checkout {
             provider_ref: "sandbox-9".into(),
-            pay_url: "/sandbox/pay/9".into()
+            pay_url: "/sandbox/pay/9".into(),
+            qr_code: None,
         }
     );
 
@@ -173,12 +196,15 @@ fn a_notification_signed_for_one_provider_is_refused_by_another() {
     )
     .unwrap();
     let body = notification_body(&n);
-    let header = signature::sign(b"s1", 1_000, &body);
+    let headers = signed(&signature::sign(b"s1", 1_000, &body));
     let sandbox = providers.get("sandbox").unwrap();
-    assert_eq!(sandbox.verify_notification(Some(&header), &body, 1_000), Ok(n));
+    assert_eq!(
+        sandbox.verify_notification(incoming(&headers, &body, 1_000)),
+        Ok(Notice::from(n))
+    );
     let alipay = providers.get("alipay").unwrap();
     assert_eq!(
-        alipay.verify_notification(Some(&header), &body, 1_000),
+        alipay.verify_notification(incoming(&headers, &body, 1_000)),
         Err(NotificationError::BadSignature)
     );
 }
@@ -219,4 +245,16 @@ fn a_refund_is_named_by_one_key_however_often_it_is_asked_for() {
     assert_eq!(RefundRequest::key_for(42), RefundRequest::key_for(42));
     assert_eq!(RefundRequest::key_for(42), "emporium-refund-42");
     assert_ne!(RefundRequest::key_for(42), RefundRequest::key_for(421));
+}
+
+#[test]
+fn trade_numbers_name_the_payment_and_nothing_else() {
+    assert_eq!(trade_no(42), "EP00000042");
+    assert_eq!(trade_no(123_456_789), "EP123456789");
+    for id in [1, 42, 99_999_999, 100_000_000, i64::MAX] {
+        assert_eq!(payment_id_of(&trade_no(id)), Some(id));
+    }
+    for foreign in ["", "EP", "EP42", "ep00000042", "XP00000042", "EP0000004a", "EP00000000", "EP-0000042", "EP99999999999999999999"] {
+        assert_eq!(payment_id_of(foreign), None, "{foreign}");
+    }
 }
