@@ -10,6 +10,7 @@
 pub mod keys;
 pub mod moto;
 pub mod smtp;
+pub mod transport;
 
 use emporium_store::{Engine, Store, StoreOptions};
 
