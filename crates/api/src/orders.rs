@@ -91,6 +91,12 @@ pub struct OrderPaymentView {
     pub currency: String,
     /// Where to pay.
     pub pay_url: Option<String>,
+    /// The provider's channel (absent for the sandbox).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<String>,
+    /// For QR channels: the text to show as a QR code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub qr_code: Option<String>,
 }
 
 /// A tracking event.
@@ -273,6 +279,8 @@ impl From<&Order> for OrderView {
                 amount: p.amount,
                 currency: p.currency.clone(),
                 pay_url: p.pay_url.clone(),
+                channel: p.channel.clone(),
+                qr_code: p.qr_code.clone(),
             }),
             shipment: o.shipment.as_ref().map(|s| ShipmentView {
                 carrier: s.carrier.clone(),

@@ -1,18 +1,18 @@
 //! Paying for orders through a provider, the provider's notifications, and refunds.
 
-use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::{Extension, Json};
 use axum::response::{IntoResponse, Response};
 use emporium_app::AppState;
 use emporium_app::cursor::Position;
 use emporium_app::orders;
 use emporium_app::paging::{cut_page, keyset};
-use emporium_app::payments::{self, PayWith, RefundWish};
+use emporium_app::accounts::ClientAddress;
+use emporium_app::payments::{self, Answered, PayWith, RefundWish};
 use emporium_domain::account::Role;
 use emporium_domain::payment::RefundStatus;
-use emporium_payments::signature;
 use emporium_store::idempotency::Idempotent;
 use emporium_store::payments::Payment;
 use emporium_store::refunds::Refund;
@@ -40,8 +40,14 @@ pub struct PaymentView {
     pub amount: i64,
     /// Currency.
     pub currency: String,
-    /// The provider's pay page.
+    /// Where the buyer pays: the provider's page, or for a QR channel the code's text.
     pub pay_url: Option<String>,
+    /// `page`, `wap`, `qr` (Alipay); `native`, `h5` (WeChat Pay); absent for the sandbox.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<String>,
+    /// For `qr` and `native`: the text to show as a QR code (the shop's pay page draws it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub qr_code: Option<String>,
 }
 
 impl From<&Payment> for PaymentView {
@@ -54,6 +60,8 @@ impl From<&Payment> for PaymentView {
             amount: p.amount,
             currency: p.currency.clone(),
             pay_url: p.pay_url.clone(),
+            channel: p.channel.clone(),
+            qr_code: p.qr_code.clone(),
         }
     }
 }
@@ -62,9 +70,13 @@ impl From<&Payment> for PaymentView {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PayRequest {
-    /// A provider name: `sandbox`.
-    #[schema(pattern = "^sandbox$")]
+    /// A provider that is on (`GET /api/v1/payment-providers`).
+    #[schema(pattern = "^(sandbox|alipay|wechatpay)$")]
     pub provider: String,
+    /// One of the provider's channels; absent: its default (`page` for Alipay, `native`
+    /// for WeChat Pay). The sandbox has none.
+    #[schema(pattern = "^(page|wap|qr|native|h5)$")]
+    pub channel: Option<String>,
 }
 
 /// Starts paying for the caller's order: answers where to pay. The result reaches the
@@ -77,8 +89,8 @@ pub struct PayRequest {
         (status = 201, description = "Payment pending", body = PaymentView),
         (status = 401, description = "Not logged in", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such order of yours", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Not awaiting payment", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Unknown provider", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not awaiting payment (`invalid_transition`), or the provider refused (`provider_refused`)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A provider that is not on, a channel it does not have, or a currency it does not collect", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "Provider unavailable", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn pay_order(
@@ -86,9 +98,14 @@ pub async fn pay_order(
     OrderCaller(session): OrderCaller,
     Path(order_id): Path<i64>,
     key: IdempotencyHeader,
+    from: Option<Extension<ClientAddress>>,
     JsonBody(req): JsonBody<PayRequest>,
 ) -> ApiResult<Response> {
-    let with = PayWith { provider: req.provider };
+    let with = PayWith {
+        provider: req.provider,
+        channel: req.channel,
+        client_ip: from.and_then(|Extension(a)| a.0).map(|ip| ip.to_string()),
+    };
     let key = orders::idempotency_key(key.0, session.user.id, format!("POST /orders/{order_id}/pay"), &with);
     let render = std::sync::Arc::new(|p: &Payment| to_json(&PaymentView::from(p)));
     match payments::start_payment(&state, session.user.id, order_id, &with, key, render).await? {
@@ -124,21 +141,66 @@ pub struct NotificationSchema {
     status: String,
 }
 
-/// The sandbox provider's notifications. Signed (`Sandbox-Signature`); a bad or missing
-/// signature, a timestamp more than 300 s away, or an amount that differs from the
-/// payment's is a 400 and changes nothing; a notification already applied is a 200 that
-/// changes nothing.
-#[utoipa::path(post, path = "/api/v1/payments/notify/sandbox", tag = "payments",
-    request_body(content = NotificationSchema, description = "Signed with Sandbox-Signature"),
-    params(("Sandbox-Signature" = String, Header, description = "t=<unix seconds>,v1=<hex HMAC-SHA256(secret, t.body)>")),
+/// A provider's notifications, each in its provider's format: the sandbox's JSON signed
+/// with `Sandbox-Signature` (the schema below), Alipay's form signed `RSA2`, WeChat Pay's
+/// encrypted JSON signed in `Wechatpay-Signature`. Each is verified, kept as received and
+/// applied at most once; one that fails verification or does not match its payment or
+/// refund (amount, currency, merchant, order) changes nothing. The answer is the
+/// provider's own: the sandbox's 200 or problem+json 400, Alipay's `success` or `fail`,
+/// WeChat Pay's 204 or `{"code":"FAIL",…}` 400.
+#[utoipa::path(post, path = "/api/v1/payments/notify/{provider}", tag = "payments",
+    request_body(content = NotificationSchema, description = "The sandbox's body; Alipay and WeChat Pay send theirs"),
+    params(
+        ("provider" = String, Path, description = "`sandbox`, `alipay` or `wechatpay`"),
+        ("Sandbox-Signature" = Option<String>, Header, description = "The sandbox's: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, t.body)>"),
+    ),
     responses(
-        (status = 200, description = "Applied, or applied before"),
-        (status = 400, description = "Rejected: signature, freshness, body or amount", body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "Applied, or applied before (Alipay: the text `success`)"),
+        (status = 204, description = "Applied, or applied before (WeChat Pay)"),
+        (status = 400, description = "Refused: signature, freshness, body, or facts that differ from the payment", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such provider", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn notify_sandbox(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> ApiResult<StatusCode> {
-    let header = headers.get(signature::HEADER).and_then(|v| v.to_str().ok());
-    payments::receive_notification(&state, "sandbox", header, &body).await?;
-    Ok(StatusCode::OK)
+pub async fn notify(
+    State(state): State<AppState>,
+    Path(provider): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let reply = match payments::receive_notification(&state, &provider, &headers, &body).await? {
+        Answered::Acknowledged(reply) => reply,
+        Answered::Refused { reply: Some(reply), .. } => reply,
+        Answered::Refused { error, reply: None } => return Err(error.into()),
+    };
+    let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::OK);
+    Ok(match reply.content_type {
+        Some(content_type) => (status, [(header::CONTENT_TYPE, content_type)], reply.body).into_response(),
+        None => status.into_response(),
+    })
+}
+
+/// A payment provider buyers can pay with.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ProviderView {
+    /// `sandbox`, `alipay`, `wechatpay`.
+    pub name: String,
+    /// Its channels, the default first; empty when it has one way to pay.
+    pub channels: Vec<String>,
+}
+
+/// The providers that are on: those configured, and the sandbox unless it is switched
+/// off (`EMPORIUM_SANDBOX=off`). Public: a storefront asks before showing the pay step.
+#[utoipa::path(get, path = "/api/v1/payment-providers", tag = "payments",
+    responses((status = 200, description = "Sorted by name", body = [ProviderView])))]
+pub async fn list_providers(State(state): State<AppState>) -> Json<Vec<ProviderView>> {
+    Json(
+        payments::offered_providers(&state)
+            .into_iter()
+            .map(|o| ProviderView {
+                name: o.name.into(),
+                channels: o.channels.iter().map(|c| (*c).to_owned()).collect(),
+            })
+            .collect(),
+    )
 }
 
 /// A payment of the caller's (staff: any).

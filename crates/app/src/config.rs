@@ -40,6 +40,8 @@ pub struct AppConfig {
     pub mail: Option<crate::messages::mail::MailConfig>,
     /// The SMS webhook (`EMPORIUM_SMS_URL`); `None` writes texts to the log.
     pub sms: Option<crate::messages::sms::SmsConfig>,
+    /// The payment providers on besides the sandbox, and whether the sandbox is offered.
+    pub payments: crate::payments::providers::PaymentSettings,
 }
 
 impl Default for AppConfig {
@@ -60,6 +62,7 @@ impl Default for AppConfig {
             shop_name: "Emporium".into(),
             mail: None,
             sms: None,
+            payments: crate::payments::providers::PaymentSettings::default(),
         }
     }
 }

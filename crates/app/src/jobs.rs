@@ -71,7 +71,10 @@ pub async fn run_due(state: &AppState) -> Result<Report, StoreError> {
             .cancel_order(id, None, OrderEvent::Expire, "system".into(), now)
             .await
         {
-            Ok(_) => report.expired += 1,
+            Ok(_) => {
+                report.expired += 1;
+                crate::payments::close_unpaid(state, id).await;
+            }
             // Paid or cancelled by someone else meanwhile: nothing to do.
             Err(StoreError::InvalidTransition(_)) => {}
             Err(e) => return Err(e),
@@ -258,14 +261,17 @@ async fn reconcile(state: &AppState) -> Result<usize, StoreError> {
             RemoteStatus::Failed => (false, payment.amount, payment.currency.clone()),
             RemoteStatus::Pending | RemoteStatus::Unknown => continue,
         };
+        let body = format!("reconciliation: the provider's query answered succeeded={succeeded} {amount} {currency}");
         let facts = NotificationFacts {
             provider: payment.provider.clone(),
             event_id: format!("reconcile-{}", payment.id),
             payment_id: payment.id,
-            order_id: payment.order_id,
+            order_id: Some(payment.order_id),
             amount,
             currency,
             succeeded,
+            provider_ref: None,
+            body,
         };
         match crate::payments::apply_notification(state, facts).await {
             Ok(_) => settled += 1,

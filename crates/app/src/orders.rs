@@ -155,9 +155,11 @@ pub async fn visible_order(state: &AppState, session: &Session, id: i64) -> AppR
         .ok_or(AppError::NotFound("order"))
 }
 
-/// The buyer cancels their unpaid order; its units go back to their lots.
+/// The buyer cancels their unpaid order; its units go back to their lots, and its unpaid
+/// payments are closed at their providers (after answering: see
+/// [`close_unpaid_later`](crate::payments::close_unpaid_later)).
 pub async fn cancel_order(state: &AppState, user_id: i64, id: i64) -> AppResult<Order> {
-    state
+    let order = state
         .store()
         .cancel_order(
             id,
@@ -166,8 +168,9 @@ pub async fn cancel_order(state: &AppState, user_id: i64, id: i64) -> AppResult<
             format!("user:{user_id}"),
             state.now(),
         )
-        .await
-        .map_err(AppError::from)
+        .await?;
+    crate::payments::close_unpaid_later(state, id);
+    Ok(order)
 }
 
 /// The buyer confirms receipt of their shipped order.

@@ -2,12 +2,20 @@
 //! and refunds (asked by the buyer, decided by staff, paid back through the provider with
 //! one idempotency key per refund, so the money goes back at most once).
 
+pub mod providers;
+pub mod transport;
+
+use std::sync::Arc;
+
 use emporium_domain::FieldError;
 use emporium_domain::text::single_line;
-use emporium_payments::{NotifiedStatus, PaymentRequest, ProviderError, RefundOutcome, RefundRequest};
+use emporium_payments::{
+    Incoming, Notice, NotifiedStatus, PaymentProvider, PaymentRequest, ProviderError, RefundOutcome, RefundRequest,
+    Reply,
+};
 use emporium_store::StoreError;
 use emporium_store::idempotency::{IdempotencyKey, Idempotent, Render};
-use emporium_store::payments::{NotificationFacts, NotificationOutcome, Payment, PaymentStart};
+use emporium_store::payments::{NotificationFacts, NotificationOutcome, Payment, PaymentStart, RefundNoticeFacts};
 use emporium_store::refunds::{Refund, RefundAsk};
 use serde::Serialize;
 
@@ -22,6 +30,70 @@ pub const REFUND_JOB: &str = "refund_execute";
 pub struct PayWith {
     /// A provider name, e.g. `sandbox`.
     pub provider: String,
+    /// One of the provider's channels; `None` is its default.
+    pub channel: Option<String>,
+    /// The buyer's address (WeChat Pay H5 requires it). Not part of what an idempotency
+    /// key stands for: a retry from another address is the same request.
+    #[serde(skip)]
+    pub client_ip: Option<String>,
+}
+
+/// A provider buyers can pay with now.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProviderOffer {
+    /// Its name (`sandbox`, `alipay`, `wechatpay`).
+    pub name: &'static str,
+    /// Its channels, the default first (empty: it has one way to pay).
+    pub channels: &'static [&'static str],
+}
+
+/// The providers offered to buyers, sorted by name: every one configured, and the sandbox
+/// unless it is switched off (it then still serves refunds and notifications of its
+/// earlier payments).
+pub fn offered_providers(state: &AppState) -> Vec<ProviderOffer> {
+    state
+        .providers()
+        .names()
+        .into_iter()
+        .filter(|name| *name != "sandbox" || state.config().payments.sandbox)
+        .filter_map(|name| state.providers().get(name))
+        .map(|p| ProviderOffer {
+            name: p.name(),
+            channels: p.channels(),
+        })
+        .collect()
+}
+
+/// The provider `with` names, if it is offered, and the channel to use (its default when
+/// none is named); a 422 naming what is offered otherwise.
+fn choose(state: &AppState, with: &PayWith) -> AppResult<(Arc<dyn PaymentProvider>, Option<String>)> {
+    let offered = offered_providers(state);
+    let Some(offer) = offered.iter().find(|o| o.name == with.provider) else {
+        let names: Vec<&str> = offered.iter().map(|o| o.name).collect();
+        return Err(AppError::Invalid(vec![FieldError::new(
+            "provider",
+            format!("must be one of: {}", names.join(", ")),
+        )]));
+    };
+    let channel = match (&with.channel, offer.channels) {
+        (None, []) => None,
+        (None, [first, ..]) => Some((*first).to_owned()),
+        (Some(c), channels) if channels.contains(&c.as_str()) => Some(c.clone()),
+        (Some(_), []) => {
+            return Err(AppError::Invalid(vec![FieldError::new(
+                "channel",
+                format!("{} has no channels; leave it out", offer.name),
+            )]));
+        }
+        (Some(_), channels) => {
+            return Err(AppError::Invalid(vec![FieldError::new(
+                "channel",
+                format!("must be one of: {}", channels.join(", ")),
+            )]));
+        }
+    };
+    let provider = state.providers().get(offer.name).ok_or(AppError::Unavailable)?;
+    Ok((provider, channel))
 }
 
 /// Starts (or resumes) paying for the user's order and answers the payment with its pay
@@ -35,34 +107,35 @@ pub async fn start_payment(
     key: Option<IdempotencyKey>,
     render: Render<Payment>,
 ) -> AppResult<Idempotent<Payment>> {
-    let provider = state.providers().get(&with.provider).ok_or_else(|| {
-        AppError::Invalid(vec![FieldError::new(
-            "provider",
-            format!("must be one of: {}", state.providers().names().join(", ")),
-        )])
-    })?;
+    let (provider, channel) = choose(state, with)?;
     let now = state.now();
+    let checker = provider.clone();
+    let accepts: emporium_store::payments::CurrencyCheck = Arc::new(move |currency: &str| checker.accepts_currency(currency));
     let start = state
         .store()
-        .begin_payment(order_id, user_id, with.provider.clone(), key.clone(), now)
+        .begin_payment(order_id, user_id, (with.provider.clone(), channel), accepts, key.clone(), now)
         .await?;
     let payment = match start {
         PaymentStart::Replay(answer) => return Ok(Idempotent::Replay(answer)),
         PaymentStart::Existing(payment) => payment,
         PaymentStart::New(payment) => {
-            let request = PaymentRequest {
-                payment_id: payment.id,
-                order_id,
-                amount: payment.amount,
-                currency: payment.currency.clone(),
-            };
-            let checkout = provider.create_payment(&request).await.map_err(|e| {
-                tracing::warn!(payment.id = payment.id, error = %e, "provider refused to start a payment");
-                AppError::Unavailable
+            let request = payment_request(state, &payment, with.client_ip.clone()).await?;
+            let checkout = provider.create_payment(&request).await.map_err(|e| match e {
+                ProviderError::Refused(why) => {
+                    tracing::warn!(payment.id = payment.id, error = %why, "provider refused to start a payment");
+                    AppError::Conflict {
+                        code: "provider_refused",
+                        detail: format!("{} refused the payment: {why}", payment.provider),
+                    }
+                }
+                ProviderError::Unavailable(why) => {
+                    tracing::warn!(payment.id = payment.id, error = %why, "provider unavailable to start a payment");
+                    AppError::Unavailable
+                }
             })?;
             state
                 .store()
-                .finish_payment(payment.id, checkout.provider_ref, checkout.pay_url, key, render, now)
+                .finish_payment(payment.id, (checkout.provider_ref, checkout.pay_url, checkout.qr_code), key, render, now)
                 .await
                 .map_err(|e| match e {
                     StoreError::IdempotencyRace => AppError::Conflict {
@@ -74,6 +147,55 @@ pub async fn start_payment(
         }
     };
     Ok(Idempotent::Fresh(payment))
+}
+
+/// What the provider is asked to collect for `payment`: its amount, a subject the buyer
+/// recognises, where to notify the shop and where to send the buyer back, and when the
+/// order stops awaiting payment.
+async fn payment_request(state: &AppState, payment: &Payment, client_ip: Option<String>) -> AppResult<PaymentRequest> {
+    let config = state.config();
+    let public_url = config.public_url.trim_end_matches('/');
+    let deadline = state.store().pay_deadline(payment.order_id).await?;
+    Ok(PaymentRequest {
+        payment_id: payment.id,
+        order_id: payment.order_id,
+        amount: payment.amount,
+        currency: payment.currency.clone(),
+        channel: payment.channel.clone(),
+        subject: format!("{} #{}", config.shop_name, payment.order_id),
+        notify_url: format!("{public_url}/api/v1/payments/notify/{}", payment.provider),
+        return_url: format!("{public_url}{}", crate::guests::order_page(state, payment.order_id).await?),
+        expires_at_unix: deadline.map_or(0, |t| t.millis() / 1000),
+        client_ip,
+    })
+}
+
+/// Asks the providers to close the order's unpaid payments (it was cancelled or
+/// expired), so the buyer cannot pay them any more. Best effort: a provider that cannot
+/// be reached is logged, and a payment that still arrives is refunded.
+pub async fn close_unpaid(state: &AppState, order_id: i64) {
+    let payments = match state.store().order_payments(order_id).await {
+        Ok(payments) => payments,
+        Err(e) => {
+            tracing::warn!(order.id = order_id, error = %e, "cannot list payments to close");
+            return;
+        }
+    };
+    for p in payments.iter().filter(|p| p.status == emporium_domain::payment::PaymentStatus::Pending) {
+        let Some(provider) = state.providers().get(&p.provider) else {
+            continue;
+        };
+        if let Err(e) = provider.close_payment(p.id, p.provider_ref.as_deref()).await {
+            tracing::warn!(payment.id = p.id, error = %e, "could not close an unpaid payment at its provider");
+        }
+    }
+}
+
+/// [`close_unpaid`] in the background, so the buyer's answer does not wait on a provider.
+/// Nothing is lost if this instance stops first: a payment that arrives anyway is refunded.
+pub fn close_unpaid_later(state: &AppState, order_id: i64) {
+    let state = state.clone();
+    tokio::spawn(async move { close_unpaid(&state, order_id).await });
 }
 
 /// Applies a verified notification (or what a reconciliation query found); a payment
@@ -101,36 +223,102 @@ pub async fn apply_notification(state: &AppState, facts: NotificationFacts) -> R
     Ok(outcome)
 }
 
-/// A provider's notification as it arrived: verifies its signature (given in the
-/// provider's signature header) and freshness, then applies it. A bad or missing
-/// signature, a stale timestamp, or facts that differ from the payment are refused and
-/// change nothing; a notification applied before changes nothing either.
+/// How a notification was answered: the provider's acknowledgement, or its refusal.
+#[derive(Debug)]
+pub enum Answered {
+    /// Applied, applied before, or kept as telling nothing: answer this.
+    Acknowledged(Reply),
+    /// Refused (bad signature, stale, malformed, or not matching the payment): nothing
+    /// changed. `reply` is the provider's own refusal format, `None` the shop's problem 400.
+    Refused {
+        /// Why (logged, and the 400's detail).
+        error: AppError,
+        /// The provider's format for it.
+        reply: Option<Reply>,
+    },
+}
+
+/// A provider's notification as it arrived: verifies it (signature, and freshness where
+/// the provider signs a time), keeps it as received, and applies it at most once. A
+/// notification that fails verification, or whose facts differ from the payment or
+/// refund it names, is refused, logged, and changes nothing.
 pub async fn receive_notification(
     state: &AppState,
     provider_name: &str,
-    signature_header: Option<&str>,
+    headers: &http::HeaderMap,
     body: &[u8],
-) -> AppResult<NotificationOutcome> {
+) -> AppResult<Answered> {
     let provider = state
         .providers()
         .get(provider_name)
         .ok_or(AppError::NotFound("provider"))?;
-    let n = provider
-        .verify_notification(signature_header, body, state.now().millis() / 1000)
-        .map_err(|e| AppError::Malformed {
-            detail: e.to_string(),
-            field: None,
-        })?;
-    let facts = NotificationFacts {
-        provider: provider_name.into(),
-        event_id: n.event_id,
-        payment_id: n.payment_id,
-        order_id: n.order_id,
-        amount: n.amount,
-        currency: n.currency,
-        succeeded: n.status == NotifiedStatus::Succeeded,
+    let incoming = Incoming {
+        headers,
+        body,
+        now_unix: state.now().millis() / 1000,
     };
-    Ok(apply_notification(state, facts).await?)
+    let refused = |error: AppError| {
+        tracing::warn!(provider = provider_name, %error, "payment notification refused");
+        let reply = provider.refuse(&error.to_string());
+        Ok(Answered::Refused { error, reply })
+    };
+    let notice = match provider.verify_notification(incoming) {
+        Ok(notice) => notice,
+        Err(e) => {
+            return refused(AppError::Malformed {
+                detail: e.to_string(),
+                field: None,
+            });
+        }
+    };
+    let kept = String::from_utf8_lossy(body).into_owned();
+    let applied = match notice {
+        Notice::Payment(n) => {
+            let facts = NotificationFacts {
+                provider: provider_name.into(),
+                event_id: n.event_id,
+                payment_id: n.payment_id,
+                order_id: n.order_id,
+                amount: n.amount,
+                currency: n.currency,
+                succeeded: n.status == NotifiedStatus::Succeeded,
+                provider_ref: n.provider_ref,
+                body: kept,
+            };
+            apply_notification(state, facts).await.map(drop)
+        }
+        Notice::Refund(n) => {
+            let outcome = match n.outcome {
+                RefundOutcome::Succeeded { provider_ref } => Some(Ok(provider_ref)),
+                RefundOutcome::Failed { reason } => Some(Err(reason)),
+                RefundOutcome::Pending => None,
+            };
+            let facts = RefundNoticeFacts {
+                provider: provider_name.into(),
+                event_id: n.event_id,
+                refund_id: n.refund_id,
+                outcome,
+                body: kept,
+            };
+            state.store().apply_refund_notice(facts, state.now()).await.map(|refund| {
+                if let Some(refund) = refund {
+                    tracing::info!(refund.id = refund.id, status = %refund.status, "refund notification applied");
+                }
+            })
+        }
+        Notice::Ignored { event_id, what } => {
+            tracing::info!(provider = provider_name, event_id, what, "payment notification kept, nothing to apply");
+            state
+                .store()
+                .keep_ignored_notice(provider_name.into(), event_id, 0, kept, state.now())
+                .await
+        }
+    };
+    match applied {
+        Ok(()) => Ok(Answered::Acknowledged(provider.acknowledge())),
+        Err(e @ StoreError::PaymentMismatch(_)) => refused(e.into()),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// What a buyer asks back.
@@ -235,6 +423,14 @@ pub async fn drive_refund(
     };
     let outcome = match provider.refund(&request).await {
         Ok(RefundOutcome::Succeeded { provider_ref }) => Ok(provider_ref),
+        // Accepted, to be finished by the provider: a refund notification or the jobs'
+        // query ends it.
+        Ok(RefundOutcome::Pending) => {
+            return Ok(Driven::Unanswered {
+                refund: refund.clone(),
+                error: "the provider is still paying it back".into(),
+            });
+        }
         Ok(RefundOutcome::Failed { reason }) => Err(reason),
         // Refused: the provider understood and said no, so nothing was paid back.
         Err(ProviderError::Refused(reason)) => Err(reason),

@@ -68,7 +68,11 @@ impl AppState {
                 store.setting_or_insert("sandbox_secret", candidate).await?
             }
         };
+        // The sandbox is always there to serve its earlier payments' refunds and
+        // notifications; whether buyers are offered it is `config.payments.sandbox`.
         let providers = Providers::new().with(Arc::new(SandboxProvider::new(store.clone(), sandbox_secret.as_bytes())));
+        let providers =
+            crate::payments::providers::add_configured(providers, &config.payments).map_err(StoreError::Config)?;
         let passwords = Passwords::new(config.bcrypt_cost);
         let outbox = crate::messages::Outbox::from_config(&config).map_err(StoreError::Config)?;
         let state = Self(Arc::new(Inner {

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 use emporium_app::media::S3Config;
+use emporium_app::payments::providers::{AlipaySettings, PaymentSettings, WechatPaySettings};
 
 /// Where Emporium listens and keeps its data.
 #[derive(Clone, Args)]
@@ -146,12 +147,144 @@ pub struct Settings {
     #[arg(long, global = true, env = "EMPORIUM_SMS_TOKEN", hide_env_values = true)]
     pub sms_token: Option<String>,
 
+    /// The payment providers (docs/PAYMENTS.md).
+    #[command(flatten)]
+    pub payments: PaymentArgs,
+
     /// Log format.
     #[arg(long, global = true, env = "EMPORIUM_LOG_FORMAT", value_enum, default_value_t = LogFormat::Human)]
     pub log_format: LogFormat,
 }
 
 /// How log lines are written.
+/// The payment providers' settings. A provider is on when all of its settings are given;
+/// some but not all stops start-up naming what is missing. Keys are read from files and
+/// never shown.
+#[derive(Debug, Clone, Args)]
+pub struct PaymentArgs {
+    /// Whether buyers are offered the built-in sandbox provider (`off` for a live shop; it
+    /// still serves refunds of its earlier payments).
+    #[arg(long, global = true, env = "EMPORIUM_SANDBOX", value_enum, default_value_t = OnOff::On)]
+    pub sandbox: OnOff,
+    /// Alipay: the app's id (支付宝开放平台 APPID).
+    #[arg(long, global = true, env = "EMPORIUM_ALIPAY_APP_ID")]
+    pub alipay_app_id: Option<String>,
+    /// Alipay: the merchant's private key (PKCS#8 or PKCS#1 PEM file).
+    #[arg(long, global = true, env = "EMPORIUM_ALIPAY_PRIVATE_KEY_FILE")]
+    pub alipay_private_key_file: Option<PathBuf>,
+    /// Alipay: Alipay's public key (PEM file, 支付宝公钥).
+    #[arg(long, global = true, env = "EMPORIUM_ALIPAY_PUBLIC_KEY_FILE")]
+    pub alipay_public_key_file: Option<PathBuf>,
+    /// Alipay: the OpenAPI gateway.
+    #[arg(long, global = true, env = "EMPORIUM_ALIPAY_GATEWAY", default_value = emporium_payments::alipay::PRODUCTION_GATEWAY)]
+    pub alipay_gateway: String,
+    /// WeChat Pay: the merchant id (商户号).
+    #[arg(long, global = true, env = "EMPORIUM_WECHATPAY_MCH_ID")]
+    pub wechatpay_mch_id: Option<String>,
+    /// WeChat Pay: the app id bound to the merchant (AppID).
+    #[arg(long, global = true, env = "EMPORIUM_WECHATPAY_APP_ID")]
+    pub wechatpay_app_id: Option<String>,
+    /// WeChat Pay: the merchant API certificate's serial number.
+    #[arg(long, global = true, env = "EMPORIUM_WECHATPAY_SERIAL")]
+    pub wechatpay_serial: Option<String>,
+    /// WeChat Pay: the merchant's API private key (PEM file, apiclient_key.pem).
+    #[arg(long, global = true, env = "EMPORIUM_WECHATPAY_PRIVATE_KEY_FILE")]
+    pub wechatpay_private_key_file: Option<PathBuf>,
+    /// WeChat Pay: WeChat Pay's public key (PEM file, 微信支付公钥).
+    #[arg(long, global = true, env = "EMPORIUM_WECHATPAY_PUBLIC_KEY_FILE")]
+    pub wechatpay_public_key_file: Option<PathBuf>,
+    /// WeChat Pay: that public key's id (`PUB_KEY_ID_…`).
+    #[arg(long, global = true, env = "EMPORIUM_WECHATPAY_PUBLIC_KEY_ID")]
+    pub wechatpay_public_key_id: Option<String>,
+    /// WeChat Pay: a file holding the 32-character API v3 key.
+    #[arg(long, global = true, env = "EMPORIUM_WECHATPAY_API_V3_KEY_FILE")]
+    pub wechatpay_api_v3_key_file: Option<PathBuf>,
+    /// WeChat Pay: the API's base URL.
+    #[arg(long, global = true, env = "EMPORIUM_WECHATPAY_BASE_URL", default_value = emporium_payments::wechatpay::PRODUCTION_BASE_URL)]
+    pub wechatpay_base_url: String,
+}
+
+/// `on` or `off`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OnOff {
+    /// On.
+    On,
+    /// Off.
+    Off,
+}
+
+/// All of a provider's settings, or none: `Ok(true)` when all are given, `Ok(false)` when
+/// none is, and an error naming the missing ones otherwise.
+fn all_or_none<const N: usize>(provider: &str, given: [(&str, bool); N]) -> Result<bool, String> {
+    let missing: Vec<&str> = given.iter().filter(|(_, set)| !set).map(|(name, _)| *name).collect();
+    match missing.len() {
+        0 => Ok(true),
+        n if n == N => Ok(false),
+        _ => Err(format!(
+            "{provider} is partly configured: set {} too, or none of its settings",
+            missing.join(", ")
+        )),
+    }
+}
+
+fn given(value: Option<&String>) -> Option<String> {
+    value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+}
+
+impl PaymentArgs {
+    /// The providers' settings, or which setting is missing.
+    pub fn settings(&self) -> Result<PaymentSettings, String> {
+        let app_id = given(self.alipay_app_id.as_ref());
+        let alipay = all_or_none(
+            "Alipay",
+            [
+                ("EMPORIUM_ALIPAY_APP_ID", app_id.is_some()),
+                ("EMPORIUM_ALIPAY_PRIVATE_KEY_FILE", self.alipay_private_key_file.is_some()),
+                ("EMPORIUM_ALIPAY_PUBLIC_KEY_FILE", self.alipay_public_key_file.is_some()),
+            ],
+        )?
+        .then(|| AlipaySettings {
+            app_id: app_id.unwrap_or_default(),
+            private_key_file: self.alipay_private_key_file.clone().unwrap_or_default(),
+            public_key_file: self.alipay_public_key_file.clone().unwrap_or_default(),
+            gateway: self.alipay_gateway.clone(),
+        });
+        let (mch_id, wx_app_id, serial, key_id) = (
+            given(self.wechatpay_mch_id.as_ref()),
+            given(self.wechatpay_app_id.as_ref()),
+            given(self.wechatpay_serial.as_ref()),
+            given(self.wechatpay_public_key_id.as_ref()),
+        );
+        let wechatpay = all_or_none(
+            "WeChat Pay",
+            [
+                ("EMPORIUM_WECHATPAY_MCH_ID", mch_id.is_some()),
+                ("EMPORIUM_WECHATPAY_APP_ID", wx_app_id.is_some()),
+                ("EMPORIUM_WECHATPAY_SERIAL", serial.is_some()),
+                ("EMPORIUM_WECHATPAY_PRIVATE_KEY_FILE", self.wechatpay_private_key_file.is_some()),
+                ("EMPORIUM_WECHATPAY_PUBLIC_KEY_FILE", self.wechatpay_public_key_file.is_some()),
+                ("EMPORIUM_WECHATPAY_PUBLIC_KEY_ID", key_id.is_some()),
+                ("EMPORIUM_WECHATPAY_API_V3_KEY_FILE", self.wechatpay_api_v3_key_file.is_some()),
+            ],
+        )?
+        .then(|| WechatPaySettings {
+            mch_id: mch_id.unwrap_or_default(),
+            app_id: wx_app_id.unwrap_or_default(),
+            serial: serial.unwrap_or_default(),
+            private_key_file: self.wechatpay_private_key_file.clone().unwrap_or_default(),
+            public_key_file: self.wechatpay_public_key_file.clone().unwrap_or_default(),
+            public_key_id: key_id.unwrap_or_default(),
+            api_v3_key_file: self.wechatpay_api_v3_key_file.clone().unwrap_or_default(),
+            base_url: self.wechatpay_base_url.clone(),
+        });
+        Ok(PaymentSettings {
+            sandbox: self.sandbox == OnOff::On,
+            alipay,
+            wechatpay,
+        })
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum LogFormat {
     /// Readable lines for a terminal.

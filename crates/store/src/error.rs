@@ -69,6 +69,14 @@ pub enum StoreError {
         /// What may still be refunded.
         remaining: i64,
     },
+    /// The provider asked for cannot collect the order's currency.
+    #[error("{provider} does not collect {currency}")]
+    CurrencyNotAccepted {
+        /// The provider.
+        provider: String,
+        /// The order's currency.
+        currency: String,
+    },
     /// A payment notification that does not match the payment (amount, currency, order).
     #[error("notification does not match the payment: {0}")]
     PaymentMismatch(String),

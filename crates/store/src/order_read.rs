@@ -87,6 +87,10 @@ pub struct PaymentInfo {
     pub currency: String,
     /// Where the buyer pays.
     pub pay_url: Option<String>,
+    /// How the buyer pays at the provider (`qr`, `native`, …).
+    pub channel: Option<String>,
+    /// For QR channels, the text the pay page draws.
+    pub qr_code: Option<String>,
 }
 
 /// A carrier's tracking event.
@@ -569,7 +573,7 @@ async fn complete_all(conn: &mut Conn, orders: &mut [Order]) -> Result<(), Store
     }
     // The payment shown is the succeeded one, else the newest: the first row per order.
     let payments = query(
-        "SELECT id, order_id, provider, status, amount, currency, pay_url FROM payments",
+        "SELECT id, order_id, provider, status, amount, currency, pay_url, channel, qr_code FROM payments",
         " ORDER BY order_id, CASE status WHEN 'succeeded' THEN 0 ELSE 1 END, id DESC",
     )
     .fetch_all(&mut *conn)
@@ -584,6 +588,8 @@ async fn complete_all(conn: &mut Conn, orders: &mut [Order]) -> Result<(), Store
                 amount: r.try_get("amount")?,
                 currency: r.try_get("currency")?,
                 pay_url: r.try_get("pay_url")?,
+                channel: r.try_get("channel")?,
+                qr_code: r.try_get("qr_code")?,
             });
         }
     }

@@ -35,6 +35,10 @@ pub struct Payment {
     pub status: PaymentStatus,
     /// Where the buyer pays.
     pub pay_url: Option<String>,
+    /// How the buyer pays at the provider (`qr`, `native`, …); `None` for the sandbox.
+    pub channel: Option<String>,
+    /// For QR channels, the text the pay page draws as a QR code.
+    pub qr_code: Option<String>,
     /// Created.
     pub created_at: Timestamp,
 }
@@ -49,6 +53,8 @@ pub(crate) fn payment_from(r: &Row) -> Result<Payment, StoreError> {
         currency: r.try_get("currency")?,
         status: parse_column(r, "status")?,
         pay_url: r.try_get("pay_url")?,
+        channel: r.try_get("channel")?,
+        qr_code: r.try_get("qr_code")?,
         created_at: Timestamp::from_millis(r.try_get("created_at")?),
     })
 }
@@ -65,6 +71,10 @@ pub enum PaymentStart {
     New(Payment),
 }
 
+/// Whether the provider asked for collects a currency (checked against the order's
+/// before a payment row is made).
+pub type CurrencyCheck = std::sync::Arc<dyn Fn(&str) -> bool + Send + Sync>;
+
 /// A verified provider notification, as the store applies it.
 #[derive(Debug, Clone)]
 pub struct NotificationFacts {
@@ -74,14 +84,33 @@ pub struct NotificationFacts {
     pub event_id: String,
     /// The shop's payment id.
     pub payment_id: i64,
-    /// The order, as the provider believes.
-    pub order_id: i64,
+    /// The order, when the provider names it (the sandbox does); checked against the payment's.
+    pub order_id: Option<i64>,
     /// The amount collected.
     pub amount: i64,
     /// Its currency.
     pub currency: String,
     /// Whether the payment succeeded.
     pub succeeded: bool,
+    /// The provider's own id for the payment, recorded when it settles.
+    pub provider_ref: Option<String>,
+    /// The notification as received (kept for audit and support).
+    pub body: String,
+}
+
+/// A verified refund notification, as the store applies it.
+#[derive(Debug, Clone)]
+pub struct RefundNoticeFacts {
+    /// Provider name.
+    pub provider: String,
+    /// The provider's event id (applied at most once).
+    pub event_id: String,
+    /// The shop's refund id.
+    pub refund_id: i64,
+    /// The end: `Ok(provider's refund id)` or `Err(reason)`; `None` when it tells no end.
+    pub outcome: Option<Result<String, String>>,
+    /// The notification as received.
+    pub body: String,
 }
 
 /// What applying a notification did.
@@ -110,7 +139,8 @@ impl Store {
         &self,
         order_id: i64,
         owner: i64,
-        provider: String,
+        (provider, channel): (String, Option<String>),
+        accepts: CurrencyCheck,
         idempotency: Option<IdempotencyKey>,
         now: Timestamp,
     ) -> Result<PaymentStart, StoreError> {
@@ -119,16 +149,19 @@ impl Store {
         if let Some(answer) = self.replay(idempotency.as_ref()).await? {
             return Ok(PaymentStart::Replay(answer));
         }
-        self.write(move |conn| Box::pin(async move { begin_payment_in(conn, order_id, owner, &provider, now).await }))
-            .await
+        self.write(move |conn| {
+            Box::pin(async move {
+                begin_payment_in(conn, order_id, owner, (&provider, channel.as_deref()), &accepts, now).await
+            })
+        })
+        .await
     }
 
     /// Records the provider's pay page for a new payment, and the idempotency key.
     pub async fn finish_payment(
         &self,
         payment_id: i64,
-        provider_ref: String,
-        pay_url: String,
+        (provider_ref, pay_url, qr_code): (String, String, Option<String>),
         idempotency: Option<IdempotencyKey>,
         render: Render<Payment>,
         now: Timestamp,
@@ -143,12 +176,13 @@ impl Store {
                 .execute(&mut *conn)
                 .await?;
                 let row = query(
-                    "UPDATE payments SET provider_ref = $1, pay_url = $2, updated_at = $3 WHERE id = $4 RETURNING *",
+                    "UPDATE payments SET provider_ref = $1, pay_url = $2, qr_code = $5, updated_at = $3 WHERE id = $4 RETURNING *",
                 )
                 .bind(&provider_ref)
                 .bind(&pay_url)
                 .bind(now.millis())
                 .bind(payment_id)
+                .bind(&qr_code)
                 .fetch_one(&mut *conn)
                 .await?;
                 let payment = payment_from(&row)?;
@@ -174,6 +208,25 @@ impl Store {
         row.as_ref().map(payment_from).transpose()
     }
 
+    /// The order's payments, oldest first.
+    pub async fn order_payments(&self, order_id: i64) -> Result<Vec<Payment>, StoreError> {
+        let rows = query("SELECT * FROM payments WHERE order_id = $1 ORDER BY id")
+            .bind(order_id)
+            .fetch_all(self.reader())
+            .await?;
+        rows.iter().map(payment_from).collect()
+    }
+
+    /// When order `order_id` stops awaiting payment, if there is such an order.
+    pub async fn pay_deadline(&self, order_id: i64) -> Result<Option<Timestamp>, StoreError> {
+        let row = query("SELECT pay_deadline FROM orders WHERE id = $1")
+            .bind(order_id)
+            .fetch_optional(self.reader())
+            .await?;
+        row.map(|r| Ok(Timestamp::from_millis(r.try_get("pay_deadline")?)))
+            .transpose()
+    }
+
     /// Pending payments older than `before` (for reconciliation with the provider).
     pub async fn stale_pending_payments(&self, before: Timestamp, limit: i64) -> Result<Vec<Payment>, StoreError> {
         let rows = query("SELECT * FROM payments WHERE status = 'pending' AND created_at <= $1 ORDER BY id LIMIT $2")
@@ -195,13 +248,95 @@ impl Store {
         self.write(move |conn| Box::pin(async move { apply_notification_in(conn, &n, now).await }))
             .await
     }
+
+    /// Applies a verified refund notification once: a definite outcome ends a refund still
+    /// `processing` (as [`finish_refund`](Self::finish_refund) does); anything else is only
+    /// kept. A refund that is not this provider's is refused and changes nothing.
+    /// Answers `None` for an event applied before, else the refund as it now stands.
+    pub async fn apply_refund_notice(
+        &self,
+        n: RefundNoticeFacts,
+        now: Timestamp,
+    ) -> Result<Option<crate::refunds::Refund>, StoreError> {
+        self.write(move |conn| {
+            Box::pin(async move {
+                let row = query("SELECT p.id, p.provider FROM refunds r JOIN payments p ON p.id = r.payment_id WHERE r.id = $1")
+                    .bind(n.refund_id)
+                    .fetch_optional(&mut *conn)
+                    .await?
+                    .ok_or_else(|| StoreError::PaymentMismatch(format!("no refund {}", n.refund_id)))?;
+                let (payment_id, provider): (i64, String) = (row.try_get("id")?, row.try_get("provider")?);
+                if provider != n.provider {
+                    return Err(StoreError::PaymentMismatch(format!("refund {} is not paid through {}", n.refund_id, n.provider)));
+                }
+                if !keep_notice_in(conn, &n.provider, &n.event_id, payment_id, "refund", &n.body, now).await? {
+                    return Ok(None);
+                }
+                let refund = match n.outcome {
+                    Some(outcome) => {
+                        let actor = format!("provider:{}", n.provider);
+                        crate::refunds::finish_refund_in(conn, n.refund_id, outcome, &actor, now).await?
+                    }
+                    None => crate::refunds::refund_in(conn, n.refund_id).await?,
+                };
+                Ok(Some(refund))
+            })
+        })
+        .await
+    }
+
+    /// Keeps a verified notification that tells nothing the shop acts on (so support can
+    /// see it arrived); `payment_id` 0 when it names no payment of ours.
+    pub async fn keep_ignored_notice(
+        &self,
+        provider: String,
+        event_id: String,
+        payment_id: i64,
+        body: String,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        self.write(move |conn| {
+            Box::pin(async move {
+                keep_notice_in(conn, &provider, &event_id, payment_id, "ignored", &body, now).await?;
+                Ok(())
+            })
+        })
+        .await
+    }
+}
+
+/// Keeps a notification as received; false when this provider's event was kept before,
+/// which is how each event is applied at most once (in the transaction of its effect).
+async fn keep_notice_in(
+    conn: &mut Conn,
+    provider: &str,
+    event_id: &str,
+    payment_id: i64,
+    kind: &str,
+    body: &str,
+    now: Timestamp,
+) -> Result<bool, StoreError> {
+    let fresh = query(
+        "INSERT INTO payment_notifications (provider, event_id, payment_id, received_at, kind, body)
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (provider, event_id) DO NOTHING",
+    )
+    .bind(provider)
+    .bind(event_id)
+    .bind(payment_id)
+    .bind(now.millis())
+    .bind(kind)
+    .bind(body)
+    .execute(&mut *conn)
+    .await?;
+    Ok(fresh.rows_affected() == 1)
 }
 
 async fn begin_payment_in(
     conn: &mut Conn,
     order_id: i64,
     owner: i64,
-    provider: &str,
+    (provider, channel): (&str, Option<&str>),
+    accepts: &CurrencyCheck,
     now: Timestamp,
 ) -> Result<PaymentStart, StoreError> {
     // The order first (the store's lock order): the update takes the order's row lock on
@@ -226,11 +361,19 @@ async fn begin_payment_in(
         .into());
     }
     let (total, currency): (i64, String) = (order.try_get("total")?, order.try_get("currency")?);
+    if !accepts(&currency) {
+        return Err(StoreError::CurrencyNotAccepted {
+            provider: provider.into(),
+            currency,
+        });
+    }
     let existing = query(
-        "SELECT * FROM payments WHERE order_id = $1 AND provider = $2 AND status = 'pending' ORDER BY id DESC LIMIT 1",
+        "SELECT * FROM payments WHERE order_id = $1 AND provider = $2 AND COALESCE(channel, '') = $3
+           AND status = 'pending' ORDER BY id DESC LIMIT 1",
     )
     .bind(order_id)
     .bind(provider)
+    .bind(channel.unwrap_or(""))
     .fetch_optional(&mut *conn)
     .await?;
     if let Some(row) = existing {
@@ -245,14 +388,15 @@ async fn begin_payment_in(
         });
     }
     let row = query(
-        "INSERT INTO payments (order_id, provider, amount, currency, status, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, 'pending', $5, $5) RETURNING *",
+        "INSERT INTO payments (order_id, provider, channel, amount, currency, status, created_at, updated_at)
+         VALUES ($1, $2, $6, $3, $4, 'pending', $5, $5) RETURNING *",
     )
     .bind(order_id)
     .bind(provider)
     .bind(total)
     .bind(&currency)
     .bind(now.millis())
+    .bind(channel)
     .fetch_one(&mut *conn)
     .await?;
     Ok(PaymentStart::New(payment_from(&row)?))
@@ -263,33 +407,28 @@ async fn apply_notification_in(
     n: &NotificationFacts,
     now: Timestamp,
 ) -> Result<NotificationOutcome, StoreError> {
-    let fresh = query(
-        "INSERT INTO payment_notifications (provider, event_id, payment_id, received_at) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (provider, event_id) DO NOTHING",
-    )
-    .bind(&n.provider)
-    .bind(&n.event_id)
-    .bind(n.payment_id)
-    .bind(now.millis())
-    .execute(&mut *conn)
-    .await?;
-    if fresh.rows_affected() == 0 {
+    if !keep_notice_in(conn, &n.provider, &n.event_id, n.payment_id, "payment", &n.body, now).await? {
         return Ok(NotificationOutcome::Duplicate);
     }
     // The order before the payment (the store's lock order); its version moves because
     // its answer shows the payment's status, failed ones included. A notification whose
     // order and payment do not belong together is refused below, undoing this.
-    query("UPDATE orders SET version = version + 1 WHERE id = $1")
+    query("UPDATE orders SET version = version + 1 WHERE id = COALESCE($1, (SELECT order_id FROM payments WHERE id = $2))")
         .bind(n.order_id)
+        .bind(n.payment_id)
         .execute(&mut *conn)
         .await?;
     // Settle the payment first and check it after: a mismatch fails the operation, which
     // rolls the update back with everything else (one statement fewer on the common path).
     let settled =
-        query("UPDATE payments SET status = $1, updated_at = $2 WHERE id = $3 AND status = 'pending' RETURNING *")
-            .bind(PaymentStatus::settled(n.succeeded).as_str())
-            .bind(now.millis())
-            .bind(n.payment_id)
+        query(
+            "UPDATE payments SET status = $1, updated_at = $2, provider_ref = COALESCE($4, provider_ref)
+             WHERE id = $3 AND status = 'pending' RETURNING *",
+        )
+        .bind(PaymentStatus::settled(n.succeeded).as_str())
+        .bind(now.millis())
+        .bind(n.payment_id)
+        .bind(&n.provider_ref)
             .fetch_optional(&mut *conn)
             .await?;
     let settled_now = settled.is_some();
@@ -304,7 +443,7 @@ async fn apply_notification_in(
     };
     let payment =
         payment_from(&payment.ok_or_else(|| StoreError::PaymentMismatch(format!("no payment {}", n.payment_id)))?)?;
-    if payment.provider != n.provider || payment.order_id != n.order_id {
+    if payment.provider != n.provider || n.order_id.is_some_and(|order| order != payment.order_id) {
         return Err(StoreError::PaymentMismatch(
             "payment and order do not belong together".into(),
         ));

@@ -66,7 +66,7 @@ fn refund_from(r: &Row) -> Result<Refund, StoreError> {
 }
 
 /// Reads a refund inside a transaction.
-async fn refund_in(conn: &mut Conn, id: i64) -> Result<Refund, StoreError> {
+pub(crate) async fn refund_in(conn: &mut Conn, id: i64) -> Result<Refund, StoreError> {
     refund_from(
         &query("SELECT * FROM refunds WHERE id = $1")
             .bind(id)
@@ -327,7 +327,7 @@ async fn claim_refund_in(
     Ok(Some((refund, payment)))
 }
 
-async fn finish_refund_in(
+pub(crate) async fn finish_refund_in(
     conn: &mut Conn,
     refund_id: i64,
     outcome: Result<String, String>,

@@ -13,6 +13,7 @@ pub fn order_link(id: i64, token: &str) -> String {
 }
 
 use askama::Template;
+use axum::Extension;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use emporium_domain::order::OrderStatus;
@@ -27,6 +28,7 @@ use super::view::{
     Ctx, FieldErrors, Path, Posted, WebError, WebResult, form_errors, money, nonblank, page, parse_money, render,
     see_other, time,
 };
+use emporium_app::accounts::ClientAddress;
 use emporium_app::payments::{self, PayWith, RefundWish};
 use emporium_app::{AppState, guests, orders};
 
@@ -347,6 +349,49 @@ struct OrderPage {
     /// A guest order's link token, carried by every form of the page (empty for the
     /// buyer's own page).
     access: String,
+    /// The ways to pay that are on (`provider` or `provider:channel`, and its label).
+    pay_methods: Vec<(String, &'static str)>,
+    /// A pending QR payment's code, drawn as an inline SVG.
+    qr_svg: Option<String>,
+}
+
+/// The ways to pay that are on, as the pay form offers them: one per provider channel
+/// (`alipay:qr`), or the provider alone when it has none (`sandbox`).
+fn pay_methods(state: &AppState, t: &crate::i18n::Texts) -> Vec<(String, &'static str)> {
+    let label = |method: &str| match method {
+        "alipay:page" => t.pay_alipay_page,
+        "alipay:wap" => t.pay_alipay_wap,
+        "alipay:qr" => t.pay_alipay_qr,
+        "wechatpay:native" => t.pay_wechatpay_native,
+        "wechatpay:h5" => t.pay_wechatpay_h5,
+        _ => t.pay_sandbox,
+    };
+    payments::offered_providers(state)
+        .into_iter()
+        .flat_map(|offer| {
+            let methods: Vec<String> = if offer.channels.is_empty() {
+                vec![offer.name.to_owned()]
+            } else {
+                offer.channels.iter().map(|c| format!("{}:{c}", offer.name)).collect()
+            };
+            methods
+        })
+        .map(|method| {
+            let text = label(&method);
+            (method, text)
+        })
+        .collect()
+}
+
+/// `text` as a QR code in an inline SVG (made here: the page loads nothing from elsewhere).
+fn qr_svg(text: &str) -> Option<String> {
+    let code = qrcode::QrCode::new(text.as_bytes()).ok()?;
+    Some(
+        code.render::<qrcode::render::svg::Color<'_>>()
+            .min_dimensions(200, 200)
+            .quiet_zone(true)
+            .build(),
+    )
 }
 
 /// A line of a received order, as the review section shows it.
@@ -437,10 +482,22 @@ pub(super) async fn order_page_as(
         detail.refundable = false;
     }
     let (draft, review_errors) = shown.review.unwrap_or_default();
+    let ctx = Ctx::new(visitor);
+    let (pay_methods, qr_svg) = if order.status == OrderStatus::PendingPayment {
+        let qr = order
+            .payment
+            .as_ref()
+            .filter(|p| p.status == emporium_domain::payment::PaymentStatus::Pending)
+            .and_then(|p| p.qr_code.as_deref())
+            .and_then(qr_svg);
+        (pay_methods(state, ctx.t), qr)
+    } else {
+        (Vec::new(), None)
+    };
     Ok(render(
         status,
         &OrderPage {
-            ctx: Ctx::new(visitor),
+            ctx,
             order: detail,
             refund_amount: shown.refund.0,
             refund_reason: shown.refund.1,
@@ -451,6 +508,8 @@ pub(super) async fn order_page_as(
             review_errors,
             stars: [5, 4, 3, 2, 1],
             access: viewer.access.unwrap_or_default().to_owned(),
+            pay_methods,
+            qr_svg,
         },
     ))
 }
@@ -496,6 +555,9 @@ pub async fn detail(
 pub struct OrderAction {
     #[serde(default)]
     access: String,
+    /// The pay form's choice: `provider` or `provider:channel` (blank: the first offered).
+    #[serde(default)]
+    method: String,
 }
 
 impl OrderAction {
@@ -517,19 +579,37 @@ impl OrderAction {
 pub async fn pay(
     State(state): State<AppState>,
     Path(id): Path<i64>,
+    from: Option<Extension<ClientAddress>>,
     Posted { visitor, form }: Posted<OrderAction>,
 ) -> WebResult {
     let session = form.session(&state, &visitor, id).await?;
+    let method = match nonblank(&form.method) {
+        Some(method) => method.to_owned(),
+        None => pay_methods(&state, Ctx::new(&visitor).t)
+            .into_iter()
+            .next()
+            .map(|(m, _)| m)
+            .unwrap_or_default(),
+    };
+    let (provider, channel) = match method.split_once(':') {
+        Some((provider, channel)) => (provider.to_owned(), Some(channel.to_owned())),
+        None => (method, None),
+    };
     let with = PayWith {
-        provider: "sandbox".into(),
+        provider,
+        channel,
+        client_ip: from.and_then(|Extension(a)| a.0).map(|ip| ip.to_string()),
     };
     // Without a key nothing is replayed, so nothing needs rendering.
     let render = std::sync::Arc::new(|_: &emporium_store::payments::Payment| String::new());
-    // The provider sends the buyer back to the order's page (a guest's by its link).
+    // The provider sends the buyer back to the order's page (a guest's by its link); a QR
+    // payment is paid from that page, which shows the code.
     Ok(
         match payments::start_payment(&state, session.user.id, id, &with, None, render).await? {
-            Idempotent::Fresh(payment) => see_other(payment.pay_url.as_deref().unwrap_or("/orders")),
-            Idempotent::Replay(_) => see_other(&form.page(id)),
+            Idempotent::Fresh(payment) if payment.qr_code.is_none() => {
+                see_other(payment.pay_url.as_deref().unwrap_or("/orders"))
+            }
+            _ => see_other(&form.page(id)),
         },
     )
 }

@@ -62,6 +62,7 @@ pub async fn run(settings: &Settings, demo: bool) -> anyhow::Result<()> {
         shop_name: settings.shop_name.clone(),
         mail: settings.mail().map_err(anyhow::Error::msg)?,
         sms: settings.sms().map_err(anyhow::Error::msg)?,
+        payments: settings.payments.settings().map_err(anyhow::Error::msg)?,
     };
     let mut state = AppState::new(store.clone(), index.clone(), config)
         .await

@@ -4,6 +4,7 @@
 //! shipping, receipt, reviews), so the history obeys every invariant `emporium check`
 //! verifies, and its payments can be refunded through the sandbox like any other.
 
+use std::sync::Arc;
 use anyhow::Context;
 use emporium_app::passwords::Passwords;
 use emporium_domain::account::{Password, Phone, Role, Username};
@@ -167,7 +168,7 @@ async fn buy(
         Err(e) => return Err(e).context("placing a demo order"),
     };
     let PaymentStart::New(payment) = store
-        .begin_payment(order.id, user_id, "sandbox".into(), None, now)
+        .begin_payment(order.id, user_id, ("sandbox".into(), None), Arc::new(|_: &str| true), None, now)
         .await?
     else {
         anyhow::bail!("demo order {} already had a payment", order.id);
@@ -180,10 +181,12 @@ async fn buy(
         provider: "sandbox".into(),
         event_id: format!("demo-{}", payment.id),
         payment_id: payment.id,
-        order_id: order.id,
+        order_id: Some(order.id),
         amount: order.total,
         currency: order.currency.clone(),
         succeeded: true,
+        provider_ref: None,
+        body: String::new(),
     };
     store.apply_notification(facts, now).await?;
     if rng.f64() < 0.2 {
