@@ -10,8 +10,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DIR=interop/alipay
-if [ -f "$DIR/node_modules/.package-lock.json" ] && [ "$DIR/node_modules/.package-lock.json" -nt "$DIR/package-lock.json" ] \
-  && node -e "require('$DIR/node_modules/alipay-sdk/package.json')" 2>/dev/null; then
+if [ -f "$DIR/node_modules/.package-lock.json" ] && ! [ "$DIR/node_modules/.package-lock.json" -ot "$DIR/package-lock.json" ] \
+  && node -e "require('./$DIR/node_modules/alipay-sdk/package.json')" 2>/dev/null; then
   echo "alipay-sdk $(node -p "require('./$DIR/node_modules/alipay-sdk/package.json').version") is installed in $DIR"
   exit 0
 fi
