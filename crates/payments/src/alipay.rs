@@ -13,8 +13,9 @@
 //! - Channel `qr` (`alipay.trade.precreate`) asks the gateway for a code the buyer scans.
 //! - Answers are JSON, `{"<method>_response": {...}, "sign": "..."}`, signed by Alipay
 //!   over the exact text of the `*_response` value, and believed only after that
-//!   signature is checked with Alipay's public key ([`answer`]).
-//! - Notifications are forms POSTed to the `notify_url`, signed by Alipay ([`notify`]).
+//!   signature is checked with Alipay's public key.
+//! - Notifications are forms POSTed to the `notify_url`, signed by Alipay over every
+//!   parameter but `sign` and `sign_type` ([`Alipay::verify_notification`]).
 //!
 //! The shop's payment id travels as `out_trade_no` ([`trade_no`]); Alipay gives its own
 //! `trade_no` only once the buyer has paid (in the notification).
@@ -106,7 +107,9 @@ pub struct Alipay {
 
 impl fmt::Debug for Alipay {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Alipay").field("config", &self.config).finish_non_exhaustive()
+        f.debug_struct("Alipay")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
     }
 }
 
@@ -159,7 +162,9 @@ impl Alipay {
 
     /// The gateway's URL with `params` in its query string.
     fn gateway_url<'a>(&self, params: impl IntoIterator<Item = (&'a String, &'a String)>) -> String {
-        let query = form_urlencoded::Serializer::new(String::new()).extend_pairs(params).finish();
+        let query = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(params)
+            .finish();
         let separator = if self.config.gateway.contains('?') { '&' } else { '?' };
         format!("{}{separator}{query}", self.config.gateway)
     }
@@ -171,7 +176,9 @@ impl Alipay {
     async fn call(&self, method: &str, biz_content: Value, extra: &[(&str, &str)]) -> Result<Answer, ProviderError> {
         let params = self.signed_params(method, &biz_content, extra)?;
         let (body, query): (Vec<_>, Vec<_>) = params.iter().partition(|(key, _)| *key == "biz_content");
-        let body = form_urlencoded::Serializer::new(String::new()).extend_pairs(body).finish();
+        let body = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(body)
+            .finish();
         let request = HttpRequest {
             method: "POST",
             url: self.gateway_url(query),
@@ -190,8 +197,16 @@ impl Alipay {
     }
 
     /// The checkout of channel `page` or `wap`: the gateway URL the browser opens.
-    fn page_checkout(&self, request: &PaymentRequest, method: &str, biz_content: Value) -> Result<Checkout, ProviderError> {
-        let urls = [("notify_url", request.notify_url.as_str()), ("return_url", request.return_url.as_str())];
+    fn page_checkout(
+        &self,
+        request: &PaymentRequest,
+        method: &str,
+        biz_content: Value,
+    ) -> Result<Checkout, ProviderError> {
+        let urls = [
+            ("notify_url", request.notify_url.as_str()),
+            ("return_url", request.return_url.as_str()),
+        ];
         let params = self.signed_params(method, &biz_content, &urls)?;
         Ok(Checkout {
             provider_ref: trade_no(request.payment_id),
@@ -205,14 +220,19 @@ impl Alipay {
     async fn qr_checkout(&self, request: &PaymentRequest, biz_content: Value) -> Result<Checkout, ProviderError> {
         let out_trade_no = trade_no(request.payment_id);
         let method = "alipay.trade.precreate";
-        let fields = match self.call(method, biz_content, &[("notify_url", &request.notify_url)]).await? {
+        let fields = match self
+            .call(method, biz_content, &[("notify_url", &request.notify_url)])
+            .await?
+        {
             Answer::Success(fields) => fields,
             Answer::Failure(failure) => return Err(failure.into_error()),
         };
         same_trade(&fields, &out_trade_no)?;
         let qr_code = field(&fields, "qr_code");
         if qr_code.is_empty() {
-            return Err(ProviderError::Unavailable("Alipay: precreate answered no qr_code".into()));
+            return Err(ProviderError::Unavailable(
+                "Alipay: precreate answered no qr_code".into(),
+            ));
         }
         Ok(Checkout {
             provider_ref: out_trade_no,
@@ -224,7 +244,10 @@ impl Alipay {
     /// `alipay.trade.query` of the shop's payment.
     async fn query_trade(&self, payment_id: i64) -> Result<RemoteStatus, ProviderError> {
         let out_trade_no = trade_no(payment_id);
-        let fields = match self.call("alipay.trade.query", json!({ "out_trade_no": out_trade_no }), &[]).await? {
+        let fields = match self
+            .call("alipay.trade.query", json!({ "out_trade_no": out_trade_no }), &[])
+            .await?
+        {
             Answer::Success(fields) => fields,
             // Page and wap trades exist at Alipay only once the buyer has opened the page.
             Answer::Failure(failure) if failure.sub_code == "ACQ.TRADE_NOT_EXIST" => return Ok(RemoteStatus::Unknown),
@@ -236,14 +259,17 @@ impl Alipay {
             "TRADE_CLOSED" => Ok(RemoteStatus::Failed),
             "TRADE_SUCCESS" | "TRADE_FINISHED" => {
                 let total = field(&fields, "total_amount");
-                let amount = parse_yuan(total)
-                    .ok_or_else(|| ProviderError::Unavailable(format!("Alipay: query answered total_amount {total:?}")))?;
+                let amount = parse_yuan(total).ok_or_else(|| {
+                    ProviderError::Unavailable(format!("Alipay: query answered total_amount {total:?}"))
+                })?;
                 Ok(RemoteStatus::Succeeded {
                     amount,
                     currency: CURRENCY.to_owned(),
                 })
             }
-            other => Err(ProviderError::Unavailable(format!("Alipay: query answered trade_status {other:?}"))),
+            other => Err(ProviderError::Unavailable(format!(
+                "Alipay: query answered trade_status {other:?}"
+            ))),
         }
     }
 
@@ -252,7 +278,10 @@ impl Alipay {
     /// only a query tells apart.
     async fn close_trade(&self, payment_id: i64) -> Result<(), ProviderError> {
         let out_trade_no = trade_no(payment_id);
-        let failure = match self.call("alipay.trade.close", json!({ "out_trade_no": out_trade_no }), &[]).await? {
+        let failure = match self
+            .call("alipay.trade.close", json!({ "out_trade_no": out_trade_no }), &[])
+            .await?
+        {
             Answer::Success(fields) => return same_trade(&fields, &out_trade_no),
             Answer::Failure(failure) => failure,
         };
@@ -282,7 +311,11 @@ impl Alipay {
             Answer::Success(fields) => fields,
             Answer::Failure(failure) if failure.is_temporary() => return Err(failure.into_error()),
             // A business refusal (not refundable, amount too large, balance too low): nothing was paid back.
-            Answer::Failure(failure) => return Ok(RefundOutcome::Failed { reason: failure.describe() }),
+            Answer::Failure(failure) => {
+                return Ok(RefundOutcome::Failed {
+                    reason: failure.describe(),
+                });
+            }
         };
         same_trade(&fields, &out_trade_no)?;
         // fund_change "Y": money moved in this call. "N": a repeat of a refund already
@@ -302,14 +335,18 @@ impl Alipay {
         let fields = match self.call("alipay.trade.fastpay.refund.query", biz_content, &[]).await? {
             Answer::Success(fields) => fields,
             Answer::Failure(failure) if failure.sub_code == "ACQ.TRADE_NOT_EXIST" => {
-                return Ok(RefundOutcome::Failed { reason: failure.describe() });
+                return Ok(RefundOutcome::Failed {
+                    reason: failure.describe(),
+                });
             }
             Answer::Failure(failure) => return Err(failure.into_error()),
         };
         same_trade(&fields, &out_trade_no)?;
         let answered = field(&fields, "out_request_no");
         if !answered.is_empty() && answered != request.idempotency_key {
-            return Err(ProviderError::Unavailable(format!("Alipay: refund query answered out_request_no {answered:?}")));
+            return Err(ProviderError::Unavailable(format!(
+                "Alipay: refund query answered out_request_no {answered:?}"
+            )));
         }
         // REFUND_SUCCESS is the only state Alipay reports; without it the refund has not
         // (yet) been received or done, and the shop asks again later.
@@ -340,7 +377,8 @@ impl PaymentProvider for Alipay {
             if request.currency != CURRENCY {
                 return Err(refused("Alipay collects yuan (CNY) only"));
             }
-            let time_expire = beijing_time(request.expires_at_unix).ok_or_else(|| refused("the expiry is out of range"))?;
+            let time_expire =
+                beijing_time(request.expires_at_unix).ok_or_else(|| refused("the expiry is out of range"))?;
             let mut biz_content = json!({
                 "out_trade_no": trade_no(request.payment_id),
                 "total_amount": yuan(request.amount),
@@ -365,7 +403,11 @@ impl PaymentProvider for Alipay {
 
     /// Asks by `out_trade_no` (the shop's [`trade_no`]), which Alipay knows from the
     /// start; `provider_ref` is not needed.
-    fn query<'a>(&'a self, payment_id: i64, _provider_ref: Option<&'a str>) -> BoxFuture<'a, Result<RemoteStatus, ProviderError>> {
+    fn query<'a>(
+        &'a self,
+        payment_id: i64,
+        _provider_ref: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<RemoteStatus, ProviderError>> {
         Box::pin(self.query_trade(payment_id))
     }
 
@@ -376,7 +418,11 @@ impl PaymentProvider for Alipay {
     /// Closes an unpaid trade. A page or wap trade not yet opened by the buyer is unknown
     /// to Alipay, so closing it is a no-op and its `pay_url` keeps working until its
     /// `time_expire`; a payment after that is refunded by the shop.
-    fn close_payment<'a>(&'a self, payment_id: i64, _provider_ref: Option<&'a str>) -> BoxFuture<'a, Result<(), ProviderError>> {
+    fn close_payment<'a>(
+        &'a self,
+        payment_id: i64,
+        _provider_ref: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<(), ProviderError>> {
         Box::pin(self.close_trade(payment_id))
     }
 
@@ -401,7 +447,9 @@ fn same_trade(fields: &serde_json::Map<String, Value>, out_trade_no: &str) -> Re
     match field(fields, "out_trade_no") {
         "" => Ok(()),
         answered if answered == out_trade_no => Ok(()),
-        answered => Err(ProviderError::Unavailable(format!("Alipay answered about {answered:?}, not {out_trade_no:?}"))),
+        answered => Err(ProviderError::Unavailable(format!(
+            "Alipay answered about {answered:?}, not {out_trade_no:?}"
+        ))),
     }
 }
 

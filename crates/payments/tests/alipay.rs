@@ -2,6 +2,8 @@
 //! channel, queries, closing, refunds paid once, the gateway's failures, answers that
 //! must not be believed, and notifications genuine and forged.
 
+#![allow(clippy::unwrap_used, reason = "a failed unwrap is a failed test")]
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -40,7 +42,11 @@ struct World {
 impl World {
     async fn new() -> Self {
         let fake = FakeAlipay::start(&merchant_key().public, APP_ID).await;
-        let alipay = Arc::new(adapter(&fake, &merchant_key().private_pkcs8, fake.alipay_public_key_pem()));
+        let alipay = Arc::new(adapter(
+            &fake,
+            &merchant_key().private_pkcs8,
+            fake.alipay_public_key_pem(),
+        ));
         let sink = NotifySink::start(alipay.clone()).await;
         Self { fake, alipay, sink }
     }
@@ -62,7 +68,10 @@ impl World {
 
     /// A QR payment the buyer has paid (its notification delivered and acknowledged).
     async fn paid(&self, payment_id: i64) -> String {
-        self.alipay.create_payment(&self.request(payment_id, "qr")).await.unwrap();
+        self.alipay
+            .create_payment(&self.request(payment_id, "qr"))
+            .await
+            .unwrap();
         let out_trade_no = trade_no(payment_id);
         assert_eq!(self.fake.pay(&out_trade_no).await, (200, "success".to_owned()));
         out_trade_no
@@ -135,7 +144,11 @@ async fn the_page_channel_is_a_signed_gateway_url_that_opens_the_cashier() {
     assert_eq!(checkout.provider_ref, "EP00000007");
     assert_eq!(checkout.qr_code, None);
     assert!(checkout.pay_url.starts_with(&format!("{}?", world.fake.gateway_url())));
-    assert_eq!(world.fake.calls("alipay.trade.page.pay"), 0, "no server call to make the URL");
+    assert_eq!(
+        world.fake.calls("alipay.trade.page.pay"),
+        0,
+        "no server call to make the URL"
+    );
 
     let params = query_of(&checkout.pay_url);
     assert_eq!(params["method"], "alipay.trade.page.pay");
@@ -206,7 +219,10 @@ async fn a_payment_is_unknown_then_pending_then_paid_and_notified() {
     assert_eq!(notice.currency, "CNY");
     assert_eq!(notice.status, NotifiedStatus::Succeeded);
     assert_eq!(notice.order_id, None);
-    assert!(notice.provider_ref.as_deref().is_some_and(|r| r.starts_with("2026")), "Alipay's trade_no");
+    assert!(
+        notice.provider_ref.as_deref().is_some_and(|r| r.starts_with("2026")),
+        "Alipay's trade_no"
+    );
     assert!(!notice.event_id.is_empty());
 }
 
@@ -215,7 +231,10 @@ async fn a_paid_trade_is_not_opened_again() {
     let world = World::new().await;
     world.paid(11).await;
     let again = world.alipay.create_payment(&world.request(11, "qr")).await;
-    assert!(matches!(&again, Err(ProviderError::Refused(why)) if why.contains("ACQ.TRADE_HAS_SUCCESS")), "{again:?}");
+    assert!(
+        matches!(&again, Err(ProviderError::Refused(why)) if why.contains("ACQ.TRADE_HAS_SUCCESS")),
+        "{again:?}"
+    );
 }
 
 #[tokio::test]
@@ -229,7 +248,10 @@ async fn closing_succeeds_for_unpaid_closed_and_unknown_trades_but_not_paid_ones
     assert_eq!(world.alipay.close_payment(13, None).await, Ok(()), "never opened");
 
     world.paid(14).await;
-    assert!(matches!(world.alipay.close_payment(14, None).await, Err(ProviderError::Refused(_))));
+    assert!(matches!(
+        world.alipay.close_payment(14, None).await,
+        Err(ProviderError::Refused(_))
+    ));
     assert_eq!(world.fake.trade_status("EP00000014").as_deref(), Some("TRADE_SUCCESS"));
 }
 
@@ -242,13 +264,20 @@ async fn a_refund_asked_twice_pays_once() {
         provider_ref: "emporium-refund-501".into(),
     };
     assert_eq!(world.alipay.refund(&request).await, Ok(expected.clone()));
-    assert_eq!(world.alipay.refund(&request).await, Ok(expected.clone()), "fund_change N, confirmed by the query");
+    assert_eq!(
+        world.alipay.refund(&request).await,
+        Ok(expected.clone()),
+        "fund_change N, confirmed by the query"
+    );
     assert_eq!(world.fake.refunds_paid(&out_trade_no), 1);
     assert_eq!(world.fake.refunded(&out_trade_no), 5000);
     assert_eq!(world.fake.calls("alipay.trade.fastpay.refund.query"), 1);
 
     assert_eq!(world.alipay.query_refund(&request).await, Ok(expected));
-    assert_eq!(world.alipay.query_refund(&refund_request(15, 502, 100)).await, Ok(RefundOutcome::Pending));
+    assert_eq!(
+        world.alipay.query_refund(&refund_request(15, 502, 100)).await,
+        Ok(RefundOutcome::Pending)
+    );
 }
 
 #[tokio::test]
@@ -263,7 +292,10 @@ async fn a_refund_alipay_refuses_is_failed_and_pays_nothing() {
     assert_eq!(world.fake.refunds_paid(&out_trade_no), 0);
     let mut dollars = refund_request(16, 504, 100);
     dollars.currency = "USD".into();
-    assert!(matches!(world.alipay.refund(&dollars).await, Err(ProviderError::Refused(_))));
+    assert!(matches!(
+        world.alipay.refund(&dollars).await,
+        Err(ProviderError::Refused(_))
+    ));
 }
 
 #[tokio::test]
@@ -272,14 +304,23 @@ async fn a_system_error_is_unavailable_and_nothing_is_done() {
     let out_trade_no = world.paid(17).await;
     world.fake.fail_next("alipay.trade.refund", Fault::SystemError);
     let outcome = world.alipay.refund(&refund_request(17, 505, 100)).await;
-    assert!(matches!(&outcome, Err(ProviderError::Unavailable(why)) if why.contains("ACQ.SYSTEM_ERROR")), "{outcome:?}");
+    assert!(
+        matches!(&outcome, Err(ProviderError::Unavailable(why)) if why.contains("ACQ.SYSTEM_ERROR")),
+        "{outcome:?}"
+    );
     assert_eq!(world.fake.refunds_paid(&out_trade_no), 0);
     // The shop asks again later with the same key, and it goes through once.
-    assert!(matches!(world.alipay.refund(&refund_request(17, 505, 100)).await, Ok(RefundOutcome::Succeeded { .. })));
+    assert!(matches!(
+        world.alipay.refund(&refund_request(17, 505, 100)).await,
+        Ok(RefundOutcome::Succeeded { .. })
+    ));
     assert_eq!(world.fake.refunds_paid(&out_trade_no), 1);
 
     world.fake.fail_next("alipay.trade.precreate", Fault::SystemError);
-    assert!(matches!(world.alipay.create_payment(&world.request(18, "qr")).await, Err(ProviderError::Unavailable(_))));
+    assert!(matches!(
+        world.alipay.create_payment(&world.request(18, "qr")).await,
+        Err(ProviderError::Unavailable(_))
+    ));
     assert_eq!(world.fake.trade_status("EP00000018"), None);
 }
 
@@ -290,7 +331,10 @@ async fn http_500_is_unavailable() {
     world.fake.fail_next("alipay.trade.query", Fault::Http500);
     assert!(matches!(world.alipay.query(19, None).await, Err(ProviderError::Unavailable(why)) if why.contains("500")));
     world.fake.fail_next("alipay.trade.close", Fault::Http500);
-    assert!(matches!(world.alipay.close_payment(19, None).await, Err(ProviderError::Unavailable(_))));
+    assert!(matches!(
+        world.alipay.close_payment(19, None).await,
+        Err(ProviderError::Unavailable(_))
+    ));
     assert_eq!(world.fake.trade_status("EP00000019").as_deref(), Some("WAIT_BUYER_PAY"));
 }
 
@@ -298,11 +342,23 @@ async fn http_500_is_unavailable() {
 async fn a_refund_whose_answer_timed_out_is_asked_again_and_paid_once() {
     let world = World::new().await;
     let out_trade_no = world.paid(20).await;
-    world.fake.fail_next("alipay.trade.refund", Fault::Timeout(Duration::from_secs(3)));
+    world
+        .fake
+        .fail_next("alipay.trade.refund", Fault::Timeout(Duration::from_secs(3)));
     let request = refund_request(20, 506, 2345);
-    assert!(matches!(world.alipay.refund(&request).await, Err(ProviderError::Unavailable(_))));
-    assert_eq!(world.fake.refunds_paid(&out_trade_no), 1, "Alipay did it; the answer was lost");
-    assert!(matches!(world.alipay.refund(&request).await, Ok(RefundOutcome::Succeeded { .. })));
+    assert!(matches!(
+        world.alipay.refund(&request).await,
+        Err(ProviderError::Unavailable(_))
+    ));
+    assert_eq!(
+        world.fake.refunds_paid(&out_trade_no),
+        1,
+        "Alipay did it; the answer was lost"
+    );
+    assert!(matches!(
+        world.alipay.refund(&request).await,
+        Ok(RefundOutcome::Succeeded { .. })
+    ));
     assert_eq!(world.fake.refunds_paid(&out_trade_no), 1);
     assert_eq!(world.fake.refunded(&out_trade_no), 2345);
 }
@@ -312,12 +368,20 @@ async fn an_answer_with_a_tampered_sign_is_not_believed() {
     let world = World::new().await;
     let out_trade_no = world.paid(21).await;
     world.fake.fail_next("alipay.trade.query", Fault::TamperedSign);
-    assert!(matches!(world.alipay.query(21, None).await, Err(ProviderError::Unavailable(why)) if why.contains("signature")));
+    assert!(
+        matches!(world.alipay.query(21, None).await, Err(ProviderError::Unavailable(why)) if why.contains("signature"))
+    );
 
     world.fake.fail_next("alipay.trade.refund", Fault::TamperedSign);
     let request = refund_request(21, 507, 45);
-    assert!(matches!(world.alipay.refund(&request).await, Err(ProviderError::Unavailable(_))));
-    assert!(matches!(world.alipay.refund(&request).await, Ok(RefundOutcome::Succeeded { .. })));
+    assert!(matches!(
+        world.alipay.refund(&request).await,
+        Err(ProviderError::Unavailable(_))
+    ));
+    assert!(matches!(
+        world.alipay.refund(&request).await,
+        Ok(RefundOutcome::Succeeded { .. })
+    ));
     assert_eq!(world.fake.refunds_paid(&out_trade_no), 1);
 }
 
@@ -326,14 +390,21 @@ async fn answers_signed_by_another_key_are_not_believed() {
     let world = World::new().await;
     world.paid(22).await;
     let gullible = adapter(&world.fake, &merchant_key().private_pkcs8, &other_key().public);
-    assert!(matches!(gullible.query(22, None).await, Err(ProviderError::Unavailable(_))));
+    assert!(matches!(
+        gullible.query(22, None).await,
+        Err(ProviderError::Unavailable(_))
+    ));
 }
 
 #[tokio::test]
 async fn requests_signed_with_the_wrong_key_get_an_unsigned_refusal() {
     let world = World::new().await;
     world.paid(23).await;
-    let impostor = adapter(&world.fake, &other_key().private_pkcs8, world.fake.alipay_public_key_pem());
+    let impostor = adapter(
+        &world.fake,
+        &other_key().private_pkcs8,
+        world.fake.alipay_public_key_pem(),
+    );
     let outcome = impostor.refund(&refund_request(23, 508, 100)).await;
     assert!(
         matches!(&outcome, Err(ProviderError::Unavailable(why)) if why.contains("unsigned") && why.contains("40002")),
@@ -351,7 +422,10 @@ async fn only_yuan_and_known_channels_are_accepted() {
     assert!(!world.alipay.accepts_currency("USD"));
     let mut request = world.request(24, "qr");
     request.currency = "USD".into();
-    assert!(matches!(world.alipay.create_payment(&request).await, Err(ProviderError::Refused(_))));
+    assert!(matches!(
+        world.alipay.create_payment(&request).await,
+        Err(ProviderError::Refused(_))
+    ));
     assert!(matches!(
         world.alipay.create_payment(&world.request(24, "app")).await,
         Err(ProviderError::Refused(_))
@@ -392,7 +466,10 @@ async fn a_genuine_notification_is_accepted() {
     let Ok(Notice::Payment(notice)) = world.verify(body.as_bytes()) else {
         panic!("refused")
     };
-    assert_eq!((notice.payment_id, notice.amount, notice.status), (30, 12345, NotifiedStatus::Succeeded));
+    assert_eq!(
+        (notice.payment_id, notice.amount, notice.status),
+        (30, 12345, NotifiedStatus::Succeeded)
+    );
     // The event id is the notify_id, the same on every delivery of this event.
     assert_eq!(notice.event_id, world.fake.notification(&out_trade_no)["notify_id"]);
 }
@@ -408,13 +485,19 @@ async fn a_changed_byte_in_the_sign_or_the_body_is_refused() {
     sign[10] = if sign[10] == b'A' { b'B' } else { b'A' };
     let mut forged = fields.clone();
     forged.insert("sign".into(), String::from_utf8(sign).unwrap());
-    assert_eq!(world.verify(encode(&forged).as_bytes()), Err(NotificationError::BadSignature));
+    assert_eq!(
+        world.verify(encode(&forged).as_bytes()),
+        Err(NotificationError::BadSignature)
+    );
 
     let richer = body.replace("total_amount=123.45", "total_amount=123.46");
     assert_ne!(richer, body);
     assert_eq!(world.verify(richer.as_bytes()), Err(NotificationError::BadSignature));
     let other_buyer = body.replace("buyer_id=2088", "buyer_id=3088");
-    assert_eq!(world.verify(other_buyer.as_bytes()), Err(NotificationError::BadSignature));
+    assert_eq!(
+        world.verify(other_buyer.as_bytes()),
+        Err(NotificationError::BadSignature)
+    );
 }
 
 #[tokio::test]
@@ -422,19 +505,31 @@ async fn a_notification_signed_by_another_key_is_refused() {
     let world = World::new().await;
     let out_trade_no = world.paid(32).await;
     let mut fields = world.fake.notification(&out_trade_no);
-    let text = signing_text(fields.iter().map(|(k, v)| (k.as_str(), v.as_str())), &["sign", "sign_type"]);
-    let sign = SigningKey::from_pem(&other_key().private_pkcs8).unwrap().sign_base64(text.as_bytes());
+    let text = signing_text(
+        fields.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+        &["sign", "sign_type"],
+    );
+    let sign = SigningKey::from_pem(&other_key().private_pkcs8)
+        .unwrap()
+        .sign_base64(text.as_bytes());
     fields.insert("sign".into(), sign);
     fields.insert("sign_type".into(), "RSA2".into());
-    assert_eq!(world.verify(encode(&fields).as_bytes()), Err(NotificationError::BadSignature));
+    assert_eq!(
+        world.verify(encode(&fields).as_bytes()),
+        Err(NotificationError::BadSignature)
+    );
 }
 
 #[tokio::test]
 async fn a_genuine_notification_for_another_app_is_refused() {
     let world = World::new().await;
     let out_trade_no = world.paid(33).await;
-    let body = world.fake.notify(&out_trade_no, &[("app_id", Some("2021000000000999"))]);
-    assert!(matches!(world.verify(body.as_bytes()), Err(NotificationError::MalformedBody(why)) if why.contains("app_id")));
+    let body = world
+        .fake
+        .notify(&out_trade_no, &[("app_id", Some("2021000000000999"))]);
+    assert!(
+        matches!(world.verify(body.as_bytes()), Err(NotificationError::MalformedBody(why)) if why.contains("app_id"))
+    );
 }
 
 #[tokio::test]
@@ -451,32 +546,56 @@ async fn malformed_notifications_are_refused() {
     }
     for amount in ["1.234", "-1", "abc", "1e3", ""] {
         let body = signed(&[("total_amount", Some(amount))]);
-        assert!(matches!(world.verify(body.as_bytes()), Err(NotificationError::MalformedBody(_))), "amount {amount:?}");
+        assert!(
+            matches!(world.verify(body.as_bytes()), Err(NotificationError::MalformedBody(_))),
+            "amount {amount:?}"
+        );
     }
     for foreign in ["ORDER42", "EP42", "EP0000003x", "ep00000034"] {
         let body = signed(&[("out_trade_no", Some(foreign))]);
-        assert!(matches!(world.verify(body.as_bytes()), Err(NotificationError::MalformedBody(_))), "{foreign}");
+        assert!(
+            matches!(world.verify(body.as_bytes()), Err(NotificationError::MalformedBody(_))),
+            "{foreign}"
+        );
     }
     let body = signed(&[("trade_status", Some("TRADE_PENDING"))]);
-    assert!(matches!(world.verify(body.as_bytes()), Err(NotificationError::MalformedBody(_))));
+    assert!(matches!(
+        world.verify(body.as_bytes()),
+        Err(NotificationError::MalformedBody(_))
+    ));
 
     let body = signed(&[]);
     let non_utf8 = body.replacen("subject=", "subject=%FF", 1);
-    assert!(matches!(world.verify(non_utf8.as_bytes()), Err(NotificationError::MalformedBody(_))));
+    assert!(matches!(
+        world.verify(non_utf8.as_bytes()),
+        Err(NotificationError::MalformedBody(_))
+    ));
     let mut raw = body.clone().into_bytes();
     raw.extend_from_slice(b"&x=\xff");
     assert!(matches!(world.verify(&raw), Err(NotificationError::MalformedBody(_))));
     let twice = format!("{body}&total_amount=1.00");
-    assert!(matches!(world.verify(twice.as_bytes()), Err(NotificationError::MalformedBody(_))));
+    assert!(matches!(
+        world.verify(twice.as_bytes()),
+        Err(NotificationError::MalformedBody(_))
+    ));
 
     let mut fields = form_decode(body.as_bytes());
     fields.remove("sign");
-    assert_eq!(world.verify(encode(&fields).as_bytes()), Err(NotificationError::MissingSignature));
+    assert_eq!(
+        world.verify(encode(&fields).as_bytes()),
+        Err(NotificationError::MissingSignature)
+    );
     let mut fields = form_decode(body.as_bytes());
     fields.insert("sign_type".into(), "RSA".into());
-    assert!(matches!(world.verify(encode(&fields).as_bytes()), Err(NotificationError::MalformedSignature(_))));
+    assert!(matches!(
+        world.verify(encode(&fields).as_bytes()),
+        Err(NotificationError::MalformedSignature(_))
+    ));
     assert_eq!(world.verify(b""), Err(NotificationError::MissingSignature));
-    assert_eq!(world.verify(b"{\"json\":true}"), Err(NotificationError::MissingSignature));
+    assert_eq!(
+        world.verify(b"{\"json\":true}"),
+        Err(NotificationError::MissingSignature)
+    );
 }
 
 #[tokio::test]
@@ -485,8 +604,17 @@ async fn waiting_closed_and_refund_notifications_read_as_such() {
     world.alipay.create_payment(&world.request(35, "qr")).await.unwrap();
     let waiting = world.fake.notify("EP00000035", &[]);
     assert!(matches!(world.verify(waiting.as_bytes()), Ok(Notice::Ignored { .. })));
-    let closed = world.fake.notify("EP00000035", &[("trade_status", Some("TRADE_CLOSED"))]);
-    assert!(matches!(world.verify(closed.as_bytes()), Ok(Notice::Payment(PaymentNotice { status: NotifiedStatus::Failed, payment_id: 35, .. }))));
+    let closed = world
+        .fake
+        .notify("EP00000035", &[("trade_status", Some("TRADE_CLOSED"))]);
+    assert!(matches!(
+        world.verify(closed.as_bytes()),
+        Ok(Notice::Payment(PaymentNotice {
+            status: NotifiedStatus::Failed,
+            payment_id: 35,
+            ..
+        }))
+    ));
 
     // After a full refund Alipay says TRADE_CLOSED with refund fields: not a failed payment.
     let out_trade_no = world.paid(36).await;
@@ -504,7 +632,9 @@ async fn waiting_closed_and_refund_notifications_read_as_such() {
 
 /// `fields` as a form body, in their order.
 fn encode(fields: &BTreeMap<String, String>) -> String {
-    form_urlencoded::Serializer::new(String::new()).extend_pairs(fields).finish()
+    form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(fields)
+        .finish()
 }
 
 proptest! {

@@ -7,6 +7,8 @@
 //! SDK installed the tests pass as skipped, saying so, except under `CI=true`, where
 //! that is a failure: CI must not go green without comparing.
 
+#![allow(clippy::unwrap_used, reason = "a failed unwrap is a failed test")]
+
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::PathBuf;
@@ -50,7 +52,12 @@ fn node(dir: &PathBuf, request: &Value) -> Value {
         .stderr(Stdio::piped())
         .spawn()
         .expect("node (Node.js 18 or newer) is needed for the Alipay interop tests");
-    child.stdin.take().unwrap().write_all(request.to_string().as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(request.to_string().as_bytes())
+        .unwrap();
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success(), "node: {}", String::from_utf8_lossy(&out.stderr));
     serde_json::from_slice(&out.stdout).unwrap()
@@ -104,7 +111,10 @@ async fn emporium_params() -> Vec<BTreeMap<String, String>> {
         let (_, query) = checkout.pay_url.split_once('?').unwrap();
         all.push(decode_form(query.as_bytes()).unwrap());
     }
-    assert!(matches!(alipay.create_payment(&request("qr")).await, Err(ProviderError::Unavailable(_))));
+    assert!(matches!(
+        alipay.create_payment(&request("qr")).await,
+        Err(ProviderError::Unavailable(_))
+    ));
     let sent = recorder.0.lock().unwrap().pop().unwrap();
     let (_, query) = sent.url.split_once('?').unwrap();
     let mut params = decode_form(query.as_bytes()).unwrap();
@@ -142,12 +152,20 @@ async fn the_sdk_accepts_what_emporium_signs() {
     let Some(dir) = interop_dir() else { return };
     for ours in emporium_params().await {
         let check = |params: &BTreeMap<String, String>, public: &str| {
-            node(&dir, &json!({ "action": "verify", "public_key": public, "params": params }))["ok"].clone()
+            node(
+                &dir,
+                &json!({ "action": "verify", "public_key": public, "params": params }),
+            )["ok"]
+                .clone()
         };
         assert_eq!(check(&ours, &keys::shared(0).public), json!(true), "{}", ours["method"]);
         let mut altered = ours.clone();
         altered.insert("timestamp".into(), "2026-12-07 22:28:53".into());
-        assert_eq!(check(&altered, &keys::shared(0).public), json!(false), "the check can fail");
+        assert_eq!(
+            check(&altered, &keys::shared(0).public),
+            json!(false),
+            "the check can fail"
+        );
         assert_eq!(check(&ours, &keys::shared(1).public), json!(false), "another key");
     }
 }
@@ -203,16 +221,24 @@ async fn a_notification_signed_on_the_node_side_is_accepted() {
     let Ok(Notice::Payment(notice)) = incoming(body.as_bytes()) else {
         panic!("refused: {:?}", incoming(body.as_bytes()))
     };
-    assert_eq!((notice.payment_id, notice.amount, notice.currency.as_str()), (42, 1, "CNY"));
+    assert_eq!(
+        (notice.payment_id, notice.amount, notice.currency.as_str()),
+        (42, 1, "CNY")
+    );
     assert_eq!(notice.provider_ref.as_deref(), Some("2026120722001446880512345678"));
     assert_eq!(notice.event_id, "2026120700222222909012345678901234");
 
     // The SDK's own check accepts it too, so both sides agree on what was signed.
     let mut params = decode_form(body.as_bytes()).unwrap();
-    let verdict = node(&dir, &json!({ "action": "verify", "public_key": alipay_keys.public, "params": params }));
+    let verdict = node(
+        &dir,
+        &json!({ "action": "verify", "public_key": alipay_keys.public, "params": params }),
+    );
     assert_eq!(verdict["ok"], json!(true));
     params.insert("total_amount".into(), "100.00".into());
-    let forged: String = form_urlencoded::Serializer::new(String::new()).extend_pairs(&params).finish();
+    let forged: String = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(&params)
+        .finish();
     assert_eq!(incoming(forged.as_bytes()), Err(NotificationError::BadSignature));
 }
 
@@ -221,10 +247,18 @@ async fn the_sdk_accepts_a_notification_signed_as_the_fake_gateway_signs() {
     let Some(dir) = interop_dir() else { return };
     let alipay_keys = keys::shared(1);
     let mut fields = notification_fields();
-    let text = signing_text(fields.iter().map(|(k, v)| (k.as_str(), v.as_str())), &["sign", "sign_type"]);
-    let sign = SigningKey::from_pem(&alipay_keys.private_pkcs8).unwrap().sign_base64(text.as_bytes());
+    let text = signing_text(
+        fields.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+        &["sign", "sign_type"],
+    );
+    let sign = SigningKey::from_pem(&alipay_keys.private_pkcs8)
+        .unwrap()
+        .sign_base64(text.as_bytes());
     fields.insert("sign".into(), sign);
     fields.insert("sign_type".into(), "RSA2".into());
-    let verdict = node(&dir, &json!({ "action": "verify", "public_key": alipay_keys.public, "params": fields }));
+    let verdict = node(
+        &dir,
+        &json!({ "action": "verify", "public_key": alipay_keys.public, "params": fields }),
+    );
     assert_eq!(verdict["ok"], json!(true));
 }

@@ -92,7 +92,9 @@ pub struct FakeAlipay {
 
 impl std::fmt::Debug for FakeAlipay {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("FakeAlipay").field("addr", &self.addr).finish_non_exhaustive()
+        f.debug_struct("FakeAlipay")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
     }
 }
 
@@ -122,7 +124,9 @@ impl FakeAlipay {
         let app = axum::Router::new()
             .route("/gateway.do", post(gateway).get(gateway))
             .with_state(shared.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind the fake Alipay");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind the fake Alipay");
         let addr = listener.local_addr().expect("fake Alipay address");
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
@@ -172,7 +176,10 @@ impl FakeAlipay {
 
     /// How much was paid back on the trade, in fen.
     pub fn refunded(&self, out_trade_no: &str) -> i64 {
-        self.books().trades.get(out_trade_no).map_or(0, |t| t.refunds.values().sum())
+        self.books()
+            .trades
+            .get(out_trade_no)
+            .map_or(0, |t| t.refunds.values().sum())
     }
 
     /// The buyer pays: the trade becomes `TRADE_SUCCESS`, and its notification is POSTed
@@ -217,7 +224,10 @@ impl FakeAlipay {
             ("buyer_id", "2088102177846880".to_owned()),
             ("buyer_pay_amount", amount.clone()),
             ("charset", "utf-8".to_owned()),
-            ("fund_bill_list", format!(r#"[{{"amount":"{amount}","fundChannel":"ALIPAYACCOUNT"}}]"#)),
+            (
+                "fund_bill_list",
+                format!(r#"[{{"amount":"{amount}","fundChannel":"ALIPAYACCOUNT"}}]"#),
+            ),
             ("gmt_create", trade.gmt_create.clone()),
             ("invoice_amount", amount.clone()),
             ("notify_id", trade.notify_id.clone()),
@@ -245,7 +255,10 @@ impl FakeAlipay {
     /// `fields` as a form body signed with Alipay's key (`sign` over every field but
     /// `sign` and `sign_type`), with `sign_type=RSA2` added.
     pub fn sign_notification(&self, fields: &BTreeMap<String, String>) -> String {
-        let text = signing_text(fields.iter().map(|(k, v)| (k.as_str(), v.as_str())), &["sign", "sign_type"]);
+        let text = signing_text(
+            fields.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+            &["sign", "sign_type"],
+        );
         let sign = self.shared.alipay_key.sign_base64(text.as_bytes());
         form_urlencoded::Serializer::new(String::new())
             .extend_pairs(fields.iter().filter(|(k, _)| *k != "sign" && *k != "sign_type"))
@@ -292,7 +305,11 @@ async fn gateway(State(shared): State<Arc<Shared>>, RawQuery(query): RawQuery, b
         at.map(|at| books.faults.remove(at).1)
     };
     if fault == Some(Fault::Http500) {
-        return (StatusCode::INTERNAL_SERVER_ERROR, "<html>500 Internal Server Error</html>").into_response();
+        return (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "<html>500 Internal Server Error</html>",
+        )
+            .into_response();
     }
     if let Err(failure) = shared.check_request(&params) {
         // Alipay cannot sign for a caller it could not authenticate: no `sign`.
@@ -328,15 +345,22 @@ impl Shared {
         if get("app_id") != self.app_id {
             return Err(invalid("isv.invalid-app-id", "无效的AppID参数"));
         }
-        if get("sign_type") != "RSA2" || get("charset") != "utf-8" || get("version") != "1.0" || get("format") != "JSON" {
-            return Err(invalid("isv.invalid-parameter", "sign_type, charset, version or format"));
+        if get("sign_type") != "RSA2" || get("charset") != "utf-8" || get("version") != "1.0" || get("format") != "JSON"
+        {
+            return Err(invalid(
+                "isv.invalid-parameter",
+                "sign_type, charset, version or format",
+            ));
         }
         if chrono::NaiveDateTime::parse_from_str(get("timestamp"), "%Y-%m-%d %H:%M:%S").is_err() {
             return Err(invalid("isv.invalid-timestamp", "非法的时间戳参数"));
         }
         let text = signing_text(params.iter().map(|(k, v)| (k.as_str(), v.as_str())), &["sign"]);
         if !self.merchant_key.verify_base64(text.as_bytes(), get("sign")) {
-            return Err(invalid("isv.invalid-signature", &format!("验签出错，网关生成的验签字符串为：{text}")));
+            return Err(invalid(
+                "isv.invalid-signature",
+                &format!("验签出错，网关生成的验签字符串为：{text}"),
+            ));
         }
         Ok(())
     }
@@ -348,7 +372,11 @@ impl Shared {
             Ok(trade) => (
                 StatusCode::OK,
                 [(header::CONTENT_TYPE, "text/html;charset=utf-8")],
-                format!("<html><body>Fake Alipay cashier: {} pays {}</body></html>", trade.out_trade_no, yuan(trade.total)),
+                format!(
+                    "<html><body>Fake Alipay cashier: {} pays {}</body></html>",
+                    trade.out_trade_no,
+                    yuan(trade.total)
+                ),
             )
                 .into_response(),
             Err((_, sub_code, why)) => (StatusCode::BAD_REQUEST, format!("{sub_code}: {why}")).into_response(),
@@ -404,12 +432,17 @@ impl Shared {
     fn precreate(&self, biz: &Map<String, Value>, notify_url: Option<&String>) -> Result<Map<String, Value>, Failure> {
         let trade = self.open_trade(biz, notify_url)?;
         let mut books = self.books.lock().expect("books");
-        let stored = books.trades.get_mut(&trade.out_trade_no).ok_or(business("ACQ.SYSTEM_ERROR", "gone"))?;
+        let stored = books
+            .trades
+            .get_mut(&trade.out_trade_no)
+            .ok_or(business("ACQ.SYSTEM_ERROR", "gone"))?;
         let qr_code = stored
             .qr_code
             .get_or_insert_with(|| format!("https://qr.alipay.com/bax0{}", &trade.trade_no[13..]))
             .clone();
-        Ok(object(json!({ "out_trade_no": trade.out_trade_no, "qr_code": qr_code })))
+        Ok(object(
+            json!({ "out_trade_no": trade.out_trade_no, "qr_code": qr_code }),
+        ))
     }
 
     /// Runs `action` on the trade `biz_content` names (by `out_trade_no` or `trade_no`).
@@ -456,7 +489,9 @@ fn close(trade: &mut Trade) -> Result<Map<String, Value>, Failure> {
         return Err(business("ACQ.TRADE_STATUS_ERROR", "交易状态不合法"));
     }
     trade.status = "TRADE_CLOSED";
-    Ok(object(json!({ "trade_no": trade.trade_no, "out_trade_no": trade.out_trade_no })))
+    Ok(object(
+        json!({ "trade_no": trade.trade_no, "out_trade_no": trade.out_trade_no }),
+    ))
 }
 
 /// Pays back at most once per `out_request_no`; a repeat answers `fund_change` "N".
@@ -554,7 +589,12 @@ fn failure_json((code, sub_code, sub_msg): &Failure) -> String {
 }
 
 fn json_answer(body: String) -> Response {
-    (StatusCode::OK, [(header::CONTENT_TYPE, "text/html;charset=utf-8")], body).into_response()
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "text/html;charset=utf-8")],
+        body,
+    )
+        .into_response()
 }
 
 fn response_key(method: &str) -> String {
@@ -586,7 +626,9 @@ pub struct NotifySink {
 
 impl std::fmt::Debug for NotifySink {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("NotifySink").field("addr", &self.addr).finish_non_exhaustive()
+        f.debug_struct("NotifySink")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
     }
 }
 
@@ -596,7 +638,10 @@ impl Drop for NotifySink {
     }
 }
 
-type SinkState = (Arc<dyn PaymentProvider>, Arc<Mutex<Vec<Result<Notice, NotificationError>>>>);
+type SinkState = (
+    Arc<dyn PaymentProvider>,
+    Arc<Mutex<Vec<Result<Notice, NotificationError>>>>,
+);
 
 impl NotifySink {
     /// Starts a route on 127.0.0.1 for `provider`'s notifications.
@@ -605,7 +650,9 @@ impl NotifySink {
         let app = axum::Router::new()
             .route("/notify", post(receive))
             .with_state((provider, received.clone()));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind the notify sink");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind the notify sink");
         let addr = listener.local_addr().expect("notify sink address");
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;

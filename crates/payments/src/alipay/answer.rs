@@ -42,7 +42,11 @@ impl Failure {
 
     /// `sub_code: message`, for an error or a refund's `reason`.
     pub fn describe(&self) -> String {
-        let code = if self.sub_code.is_empty() { &self.code } else { &self.sub_code };
+        let code = if self.sub_code.is_empty() {
+            &self.code
+        } else {
+            &self.sub_code
+        };
         format!("{code}: {}", self.message)
     }
 
@@ -67,7 +71,11 @@ impl Failure {
 /// Alipay leaves `sign` out of some error answers (code 40002 `isv.invalid-signature`
 /// when it could not verify our request); such an answer is only "not a success", and
 /// its code is quoted in the error for the operator, marked as unverified.
-pub(super) fn read_answer(method: &str, response: &HttpResponse, alipay_key: &VerifyingKey) -> Result<Answer, ProviderError> {
+pub(super) fn read_answer(
+    method: &str,
+    response: &HttpResponse,
+    alipay_key: &VerifyingKey,
+) -> Result<Answer, ProviderError> {
     if response.status != 200 {
         return Err(unavailable(format!("HTTP status {}", response.status)));
     }
@@ -91,7 +99,9 @@ pub(super) fn read_answer(method: &str, response: &HttpResponse, alipay_key: &Ve
     if text("code") == SUCCESS {
         return Ok(Answer::Success(fields));
     }
-    let message = Some(text("sub_msg")).filter(|m| !m.is_empty()).unwrap_or_else(|| text("msg"));
+    let message = Some(text("sub_msg"))
+        .filter(|m| !m.is_empty())
+        .unwrap_or_else(|| text("msg"));
     Ok(Answer::Failure(Failure {
         code: text("code"),
         sub_code: text("sub_code"),
@@ -110,7 +120,15 @@ fn only_member<'a>(members: &[(String, &'a str)], key: &str) -> Option<&'a str> 
 /// The `code`/`sub_code` of an unsigned answer, for the log only (it is not believed).
 fn unverified_code(raw: &str) -> String {
     let fields: Map<String, Value> = serde_json::from_str(raw).unwrap_or_default();
-    let text = |name: &str| fields.get(name).and_then(Value::as_str).unwrap_or("?").chars().take(64).collect::<String>();
+    let text = |name: &str| {
+        fields
+            .get(name)
+            .and_then(Value::as_str)
+            .unwrap_or("?")
+            .chars()
+            .take(64)
+            .collect::<String>()
+    };
     format!("unverified code {}, sub_code {}", text("code"), text("sub_code"))
 }
 

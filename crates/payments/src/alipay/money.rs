@@ -65,7 +65,20 @@ mod tests {
         assert_eq!(parse_yuan("0.5"), Some(50));
         assert_eq!(parse_yuan("7"), Some(700));
         assert_eq!(parse_yuan("0.01"), Some(1));
-        for junk in ["", "1.234", "-1", "+1", "abc", "1.", ".5", "1e2", " 1", "1,00", "0x10", "99999999999999999999"] {
+        for junk in [
+            "",
+            "1.234",
+            "-1",
+            "+1",
+            "abc",
+            "1.",
+            ".5",
+            "1e2",
+            " 1",
+            "1,00",
+            "0x10",
+            "99999999999999999999",
+        ] {
             assert_eq!(parse_yuan(junk), None, "{junk:?}");
         }
     }

@@ -19,12 +19,22 @@ const MAX_NOTIFY_ID_LEN: usize = 128;
 /// hours, so a replay is only a repeat, which the shop applies once by `notify_id`.
 pub(super) fn verify(body: &[u8], alipay_key: &VerifyingKey, app_id: &str) -> Result<Notice, NotificationError> {
     let fields = decode_form(body).map_err(NotificationError::MalformedBody)?;
-    let signature = fields.get("sign").filter(|s| !s.is_empty()).ok_or(NotificationError::MissingSignature)?;
+    let signature = fields
+        .get("sign")
+        .filter(|s| !s.is_empty())
+        .ok_or(NotificationError::MissingSignature)?;
     match fields.get("sign_type").map(String::as_str) {
         None | Some("RSA2") => {}
-        Some(other) => return Err(NotificationError::MalformedSignature(format!("sign_type {other:?} is not RSA2"))),
+        Some(other) => {
+            return Err(NotificationError::MalformedSignature(format!(
+                "sign_type {other:?} is not RSA2"
+            )));
+        }
     }
-    let text = signing_text(fields.iter().map(|(k, v)| (k.as_str(), v.as_str())), &["sign", "sign_type"]);
+    let text = signing_text(
+        fields.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+        &["sign", "sign_type"],
+    );
     if !alipay_key.verify_base64(text.as_bytes(), signature) {
         return Err(NotificationError::BadSignature);
     }
@@ -47,9 +57,14 @@ fn read(fields: &BTreeMap<String, String>, app_id: &str) -> Result<Notice, Notif
         return Err(malformed(format!("notify_id is longer than {MAX_NOTIFY_ID_LEN} bytes")));
     }
     let out_trade_no = required("out_trade_no")?;
-    let payment_id = payment_id_of(out_trade_no).ok_or_else(|| malformed(format!("out_trade_no {out_trade_no:?} is not the shop's")))?;
+    let payment_id = payment_id_of(out_trade_no)
+        .ok_or_else(|| malformed(format!("out_trade_no {out_trade_no:?} is not the shop's")))?;
     let total_amount = required("total_amount")?;
-    let amount = parse_yuan(total_amount).ok_or_else(|| malformed(format!("total_amount {total_amount:?} is not yuan with at most 2 decimals")))?;
+    let amount = parse_yuan(total_amount).ok_or_else(|| {
+        malformed(format!(
+            "total_amount {total_amount:?} is not yuan with at most 2 decimals"
+        ))
+    })?;
     let trade_status = required("trade_status")?;
     let ignored = |what: String| Notice::Ignored {
         event_id: event_id.to_owned(),
@@ -60,7 +75,10 @@ fn read(fields: &BTreeMap<String, String>, app_id: &str) -> Result<Notice, Notif
     // trade_status is TRADE_CLOSED after a full refund: it must not read as a failed
     // payment. Alipay refunds answer synchronously (alipay.trade.refund), so the shop
     // already knows; the notification is only acknowledged.
-    if ["refund_fee", "gmt_refund", "out_biz_no"].iter().any(|name| get(name).is_some()) {
+    if ["refund_fee", "gmt_refund", "out_biz_no"]
+        .iter()
+        .any(|name| get(name).is_some())
+    {
         return Ok(ignored(format!("refund of {out_trade_no} ({trade_status})")));
     }
     let status = match trade_status {

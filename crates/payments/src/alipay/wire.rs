@@ -141,14 +141,31 @@ mod tests {
     fn members_keep_their_exact_text() {
         let body = " {\"x_response\" : {\"qr\":\"https:\\/\\/q\", \"n\":[1,{\"}\":2}]} ,\"sign\":\"s\\u003d\"}\n";
         let members = top_level_members(body).unwrap();
-        assert_eq!(members[0], ("x_response".to_owned(), "{\"qr\":\"https:\\/\\/q\", \"n\":[1,{\"}\":2}]}"));
+        assert_eq!(
+            members[0],
+            (
+                "x_response".to_owned(),
+                "{\"qr\":\"https:\\/\\/q\", \"n\":[1,{\"}\":2}]}"
+            )
+        );
         assert_eq!(members[1], ("sign".to_owned(), "\"s\\u003d\""));
         assert_eq!(top_level_members("{}"), Some(vec![]));
     }
 
     #[test]
     fn anything_but_one_object_is_refused() {
-        for body in ["", "[]", "{", "{\"a\":1", "{\"a\":1}x", "{\"a\" 1}", "{\"a\":1,}", "{a:1}", "{\"a\":01}", "\"s\""] {
+        for body in [
+            "",
+            "[]",
+            "{",
+            "{\"a\":1",
+            "{\"a\":1}x",
+            "{\"a\" 1}",
+            "{\"a\":1,}",
+            "{a:1}",
+            "{\"a\":01}",
+            "\"s\"",
+        ] {
             assert_eq!(top_level_members(body), None, "{body:?}");
         }
     }
