@@ -23,6 +23,7 @@
 mod answer;
 mod money;
 mod notify;
+mod trade;
 mod wire;
 
 use std::collections::BTreeMap;
@@ -33,6 +34,7 @@ use serde_json::{Value, json};
 
 use self::answer::{Answer, field, read_answer};
 pub use self::money::{beijing_time, parse_yuan, yuan};
+use self::trade::same_trade;
 pub use self::wire::{decode_form, signing_text};
 use crate::rsa::{SigningKey, VerifyingKey};
 use crate::transport::{HttpRequest, Reply, Transport};
@@ -240,123 +242,6 @@ impl Alipay {
             qr_code: Some(qr_code.to_owned()),
         })
     }
-
-    /// `alipay.trade.query` of the shop's payment.
-    async fn query_trade(&self, payment_id: i64) -> Result<RemoteStatus, ProviderError> {
-        let out_trade_no = trade_no(payment_id);
-        let fields = match self
-            .call("alipay.trade.query", json!({ "out_trade_no": out_trade_no }), &[])
-            .await?
-        {
-            Answer::Success(fields) => fields,
-            // Page and wap trades exist at Alipay only once the buyer has opened the page.
-            Answer::Failure(failure) if failure.sub_code == "ACQ.TRADE_NOT_EXIST" => return Ok(RemoteStatus::Unknown),
-            Answer::Failure(failure) => return Err(failure.into_error()),
-        };
-        same_trade(&fields, &out_trade_no)?;
-        match field(&fields, "trade_status") {
-            "WAIT_BUYER_PAY" => Ok(RemoteStatus::Pending),
-            "TRADE_CLOSED" => Ok(RemoteStatus::Failed),
-            "TRADE_SUCCESS" | "TRADE_FINISHED" => {
-                let total = field(&fields, "total_amount");
-                let amount = parse_yuan(total).ok_or_else(|| {
-                    ProviderError::Unavailable(format!("Alipay: query answered total_amount {total:?}"))
-                })?;
-                Ok(RemoteStatus::Succeeded {
-                    amount,
-                    currency: CURRENCY.to_owned(),
-                })
-            }
-            other => Err(ProviderError::Unavailable(format!(
-                "Alipay: query answered trade_status {other:?}"
-            ))),
-        }
-    }
-
-    /// `alipay.trade.close`: closed, never opened (`ACQ.TRADE_NOT_EXIST`), or already
-    /// closed are all a success. `ACQ.TRADE_STATUS_ERROR` means closed or paid, which
-    /// only a query tells apart.
-    async fn close_trade(&self, payment_id: i64) -> Result<(), ProviderError> {
-        let out_trade_no = trade_no(payment_id);
-        let failure = match self
-            .call("alipay.trade.close", json!({ "out_trade_no": out_trade_no }), &[])
-            .await?
-        {
-            Answer::Success(fields) => return same_trade(&fields, &out_trade_no),
-            Answer::Failure(failure) => failure,
-        };
-        match failure.sub_code.as_str() {
-            "ACQ.TRADE_NOT_EXIST" => Ok(()),
-            "ACQ.TRADE_STATUS_ERROR" => match self.query_trade(payment_id).await? {
-                RemoteStatus::Failed | RemoteStatus::Unknown => Ok(()),
-                RemoteStatus::Succeeded { .. } => Err(refused("the trade is paid and cannot be closed")),
-                RemoteStatus::Pending => Err(failure.into_error()),
-            },
-            _ => Err(failure.into_error()),
-        }
-    }
-
-    /// `alipay.trade.refund`, idempotent at Alipay by `out_request_no` (the request's key).
-    async fn refund_trade(&self, request: &RefundRequest) -> Result<RefundOutcome, ProviderError> {
-        if request.currency != CURRENCY {
-            return Err(refused("Alipay refunds yuan (CNY) only"));
-        }
-        let out_trade_no = trade_no(request.payment_id);
-        let biz_content = json!({
-            "out_trade_no": out_trade_no,
-            "refund_amount": yuan(request.amount),
-            "out_request_no": request.idempotency_key,
-        });
-        let fields = match self.call("alipay.trade.refund", biz_content, &[]).await? {
-            Answer::Success(fields) => fields,
-            Answer::Failure(failure) if failure.is_temporary() => return Err(failure.into_error()),
-            // A business refusal (not refundable, amount too large, balance too low): nothing was paid back.
-            Answer::Failure(failure) => {
-                return Ok(RefundOutcome::Failed {
-                    reason: failure.describe(),
-                });
-            }
-        };
-        same_trade(&fields, &out_trade_no)?;
-        // fund_change "Y": money moved in this call. "N": a repeat of a refund already
-        // made with this out_request_no, or one not finished yet; the refund query says which.
-        if field(&fields, "fund_change") == "Y" {
-            return Ok(RefundOutcome::Succeeded {
-                provider_ref: request.idempotency_key.clone(),
-            });
-        }
-        self.query_refund_request(request).await
-    }
-
-    /// `alipay.trade.fastpay.refund.query` of the refund named by the request's key.
-    async fn query_refund_request(&self, request: &RefundRequest) -> Result<RefundOutcome, ProviderError> {
-        let out_trade_no = trade_no(request.payment_id);
-        let biz_content = json!({ "out_trade_no": out_trade_no, "out_request_no": request.idempotency_key });
-        let fields = match self.call("alipay.trade.fastpay.refund.query", biz_content, &[]).await? {
-            Answer::Success(fields) => fields,
-            Answer::Failure(failure) if failure.sub_code == "ACQ.TRADE_NOT_EXIST" => {
-                return Ok(RefundOutcome::Failed {
-                    reason: failure.describe(),
-                });
-            }
-            Answer::Failure(failure) => return Err(failure.into_error()),
-        };
-        same_trade(&fields, &out_trade_no)?;
-        let answered = field(&fields, "out_request_no");
-        if !answered.is_empty() && answered != request.idempotency_key {
-            return Err(ProviderError::Unavailable(format!(
-                "Alipay: refund query answered out_request_no {answered:?}"
-            )));
-        }
-        // REFUND_SUCCESS is the only state Alipay reports; without it the refund has not
-        // (yet) been received or done, and the shop asks again later.
-        Ok(match field(&fields, "refund_status") {
-            "REFUND_SUCCESS" => RefundOutcome::Succeeded {
-                provider_ref: request.idempotency_key.clone(),
-            },
-            _ => RefundOutcome::Pending,
-        })
-    }
 }
 
 impl PaymentProvider for Alipay {
@@ -376,6 +261,10 @@ impl PaymentProvider for Alipay {
         Box::pin(async move {
             if request.currency != CURRENCY {
                 return Err(refused("Alipay collects yuan (CNY) only"));
+            }
+            // Alipay's least amount is 0.01 yuan; it would refuse less with a vaguer reason.
+            if request.amount <= 0 {
+                return Err(refused("a payment must be at least 0.01 yuan"));
             }
             let time_expire =
                 beijing_time(request.expires_at_unix).ok_or_else(|| refused("the expiry is out of range"))?;
@@ -438,18 +327,6 @@ impl PaymentProvider for Alipay {
     /// Anything but `success` makes Alipay retry; `fail` is what its documentation shows.
     fn refuse(&self, _reason: &str) -> Option<Reply> {
         Some(Reply::text(400, "fail"))
-    }
-}
-
-/// An error unless a successful answer's `out_trade_no` (when it has one) is ours: a
-/// signed answer about another trade is not an answer to this call.
-fn same_trade(fields: &serde_json::Map<String, Value>, out_trade_no: &str) -> Result<(), ProviderError> {
-    match field(fields, "out_trade_no") {
-        "" => Ok(()),
-        answered if answered == out_trade_no => Ok(()),
-        answered => Err(ProviderError::Unavailable(format!(
-            "Alipay answered about {answered:?}, not {out_trade_no:?}"
-        ))),
     }
 }
 

@@ -290,6 +290,17 @@ async fn a_refund_alipay_refuses_is_failed_and_pays_nothing() {
         "{outcome:?}"
     );
     assert_eq!(world.fake.refunds_paid(&out_trade_no), 0);
+    assert!(matches!(
+        world.alipay.refund(&refund_request(16, 509, 0)).await,
+        Err(ProviderError::Refused(_))
+    ));
+
+    world.alipay.create_payment(&world.request(25, "qr")).await.unwrap();
+    let unpaid = world.alipay.refund(&refund_request(25, 510, 100)).await;
+    assert!(
+        matches!(&unpaid, Ok(RefundOutcome::Failed { reason }) if reason.contains("ACQ.TRADE_STATUS_ERROR")),
+        "{unpaid:?}"
+    );
     let mut dollars = refund_request(16, 504, 100);
     dollars.currency = "USD".into();
     assert!(matches!(
@@ -428,6 +439,12 @@ async fn only_yuan_and_known_channels_are_accepted() {
     ));
     assert!(matches!(
         world.alipay.create_payment(&world.request(24, "app")).await,
+        Err(ProviderError::Refused(_))
+    ));
+    let mut nothing = world.request(24, "qr");
+    nothing.amount = 0;
+    assert!(matches!(
+        world.alipay.create_payment(&nothing).await,
         Err(ProviderError::Refused(_))
     ));
     let mut default = world.request(24, "page");

@@ -40,6 +40,13 @@ impl Failure {
         self.code == "20000" || self.sub_code.starts_with("isp.") || self.sub_code.ends_with("SYSTEM_ERROR")
     }
 
+    /// Whether Alipay understood the request and declined it for business reasons
+    /// (public code 40004, "Business Failed"), as opposed to not accepting the request
+    /// itself (40001 missing or 40002 invalid arguments, 40006 missing permissions).
+    pub fn is_business_refusal(&self) -> bool {
+        self.code == "40004" && !self.is_temporary()
+    }
+
     /// `sub_code: message`, for an error or a refund's `reason`.
     pub fn describe(&self) -> String {
         let code = if self.sub_code.is_empty() {
@@ -139,4 +146,111 @@ fn unavailable(why: String) -> ProviderError {
 /// The string field `name` of a successful answer, or "" when absent.
 pub(super) fn field<'a>(fields: &'a Map<String, Value>, name: &str) -> &'a str {
     fields.get(name).and_then(Value::as_str).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use emporium_testkit::keys;
+
+    use super::*;
+    use crate::rsa::SigningKey;
+
+    const METHOD: &str = "alipay.trade.query";
+
+    fn alipay_key() -> (SigningKey, VerifyingKey) {
+        let pair = keys::shared(0);
+        (
+            SigningKey::from_pem(&pair.private_pkcs8).unwrap(),
+            VerifyingKey::from_pem(&pair.public).unwrap(),
+        )
+    }
+
+    fn response(status: u16, body: &str) -> HttpResponse {
+        HttpResponse {
+            status,
+            headers: vec![],
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
+    /// `{"<key>":<inner>,"sign":"<signature of signed>"}`.
+    fn signed_body(key: &str, inner: &str, signed: &str) -> String {
+        let sign = alipay_key().0.sign_base64(signed.as_bytes());
+        format!("{{\"{key}\" : {inner},\n \"sign\":\"{sign}\"}}")
+    }
+
+    fn read(status: u16, body: &str) -> Result<Answer, ProviderError> {
+        read_answer(METHOD, &response(status, body), &alipay_key().1)
+    }
+
+    fn is_unavailable(answer: &Result<Answer, ProviderError>, why: &str) -> bool {
+        matches!(answer, Err(ProviderError::Unavailable(text)) if text.contains(why))
+    }
+
+    #[test]
+    fn the_signature_covers_the_exact_text_of_the_response() {
+        let inner = r#"{"code":"10000","msg":"Success","qr_code":"https:\/\/qr.alipay.com\/x", "n" : 1}"#;
+        let answer = read(200, &signed_body("alipay_trade_query_response", inner, inner)).unwrap();
+        let Answer::Success(fields) = answer else {
+            panic!("{answer:?}")
+        };
+        assert_eq!(field(&fields, "qr_code"), "https://qr.alipay.com/x");
+
+        // Signed over the re-serialized text instead: not Alipay's signature of this answer.
+        let reserialized = serde_json::from_str::<Value>(inner).unwrap().to_string();
+        let body = signed_body("alipay_trade_query_response", inner, &reserialized);
+        assert!(is_unavailable(&read(200, &body), "signature"));
+    }
+
+    #[test]
+    fn failures_are_read_once_signed_including_gateway_errors() {
+        let inner =
+            r#"{"code":"40004","msg":"Business Failed","sub_code":"ACQ.TRADE_NOT_EXIST","sub_msg":"交易不存在"}"#;
+        let expected = Answer::Failure(Failure {
+            code: "40004".into(),
+            sub_code: "ACQ.TRADE_NOT_EXIST".into(),
+            message: "交易不存在".into(),
+        });
+        assert_eq!(
+            read(200, &signed_body("alipay_trade_query_response", inner, inner)),
+            Ok(expected.clone())
+        );
+        assert_eq!(read(200, &signed_body("error_response", inner, inner)), Ok(expected));
+    }
+
+    #[test]
+    fn answers_that_cannot_be_trusted_are_unavailable() {
+        let inner = r#"{"code":"10000","msg":"Success"}"#;
+        let good = signed_body("alipay_trade_query_response", inner, inner);
+        assert!(is_unavailable(&read(500, &good), "HTTP status 500"));
+        assert!(is_unavailable(&read(200, "<html>busy</html>"), "not a JSON object"));
+        assert!(is_unavailable(&read(200, &good[..good.len() - 1]), "not a JSON object"));
+        assert!(is_unavailable(
+            &read_answer(
+                METHOD,
+                &HttpResponse {
+                    status: 200,
+                    headers: vec![],
+                    body: vec![0xff, b'{']
+                },
+                &alipay_key().1
+            ),
+            "UTF-8"
+        ));
+        assert!(is_unavailable(
+            &read(200, &signed_body("alipay_trade_close_response", inner, inner)),
+            "no single"
+        ));
+        let twice = good.replacen('{', &format!("{{\"alipay_trade_query_response\":{inner},"), 1);
+        assert!(is_unavailable(&read(200, &twice), "no single"));
+        let unsigned = r#"{"alipay_trade_query_response":{"code":"40002","msg":"Invalid Arguments","sub_code":"isv.invalid-signature"}}"#;
+        assert!(is_unavailable(
+            &read(200, unsigned),
+            "unsigned answer (unverified code 40002"
+        ));
+        let not_a_string = format!(r#"{{"alipay_trade_query_response":{inner},"sign":7}}"#);
+        assert!(is_unavailable(&read(200, &not_a_string), "unsigned"));
+        let not_an_object = signed_body("alipay_trade_query_response", "\"10000\"", "\"10000\"");
+        assert!(is_unavailable(&read(200, &not_an_object), "not a JSON object"));
+    }
 }
