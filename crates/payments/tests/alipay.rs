@@ -684,15 +684,15 @@ proptest! {
     }
 
     #[test]
-    fn arbitrary_text_never_reads_as_a_different_amount(text in "\\PC{0,12}") {
+    fn text_reads_as_its_decimal_value_or_not_at_all(text in "[0-9.+ e-]{0,8}|\\PC{0,8}") {
         if let Some(fen) = parse_yuan(&text) {
-            // Whatever is accepted is digits with at most two decimals, and means its value.
-            let normalised = yuan(fen);
-            let padded = match text.split_once('.') {
-                Some((w, f)) => format!("{}.{f:0<2}", w.trim_start_matches('0').chars().next().map_or("0".to_owned(), |_| w.trim_start_matches('0').to_owned())),
-                None => format!("{}.00", text.trim_start_matches('0').chars().next().map_or("0".to_owned(), |_| text.trim_start_matches('0').to_owned())),
-            };
-            prop_assert_eq!(normalised, padded);
+            // Only plain decimals with at most two places are accepted, at their exact value.
+            let (whole, fraction) = text.split_once('.').unwrap_or((&text, ""));
+            prop_assert!(!whole.is_empty() && whole.bytes().all(|b| b.is_ascii_digit()), "{text:?}");
+            prop_assert!(fraction.len() <= 2 && fraction.bytes().all(|b| b.is_ascii_digit()), "{text:?}");
+            prop_assert!(text.ends_with(|c: char| c.is_ascii_digit()), "{text:?}");
+            let value = whole.parse::<u128>().unwrap() * 100 + format!("{fraction:0<2}").parse::<u128>().unwrap();
+            prop_assert_eq!(u128::try_from(fen).unwrap(), value);
         }
     }
 }
