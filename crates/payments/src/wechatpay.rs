@@ -111,9 +111,9 @@ impl WechatPayConfig {
     /// (WeChat Pay's keys are 32 ASCII letters and digits), refused otherwise, because
     /// AES-256 needs 32 and a shorter or padded key would fail every notification.
     pub fn api_v3_key(text: &str) -> Result<[u8; 32], ConfigError> {
-        text.as_bytes().try_into().map_err(|_| {
-            ConfigError(format!("the API v3 key must be exactly 32 bytes, not {}", text.len()))
-        })
+        text.as_bytes()
+            .try_into()
+            .map_err(|_| ConfigError(format!("the API v3 key must be exactly 32 bytes, not {}", text.len())))
     }
 
     /// Checks the ids and the base URL: all present, ids without characters that would
@@ -137,7 +137,9 @@ impl WechatPayConfig {
             .or_else(|| self.base_url.strip_prefix("http://"))
             .ok_or_else(|| ConfigError("base_url must start with https:// or http://".into()))?;
         if rest.is_empty() || rest.contains(['/', '?', '#']) {
-            return Err(ConfigError("base_url must be scheme://host[:port], without a path".into()));
+            return Err(ConfigError(
+                "base_url must be scheme://host[:port], without a path".into(),
+            ));
         }
         Ok(())
     }
@@ -159,7 +161,9 @@ pub struct WechatPay {
 
 impl fmt::Debug for WechatPay {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("WechatPay").field("config", &self.config).finish_non_exhaustive()
+        f.debug_struct("WechatPay")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
     }
 }
 
@@ -212,7 +216,12 @@ impl WechatPay {
             nonce: &nonce,
             body: &body,
         };
-        let authorization = signing::authorization(&self.config.mch_id, &self.config.serial, &self.config.private_key, parts);
+        let authorization = signing::authorization(
+            &self.config.mch_id,
+            &self.config.serial,
+            &self.config.private_key,
+            parts,
+        );
         let request = HttpRequest {
             method,
             url: format!("{}{path}", self.config.base_url),
@@ -221,7 +230,10 @@ impl WechatPay {
                 ("Accept".into(), "application/json".into()),
                 ("Content-Type".into(), "application/json".into()),
                 ("User-Agent".into(), USER_AGENT.into()),
-                (signing::HEADER_SERIAL.into(), self.config.platform_public_key_id.clone()),
+                (
+                    signing::HEADER_SERIAL.into(),
+                    self.config.platform_public_key_id.clone(),
+                ),
             ],
             body,
         };
@@ -248,13 +260,21 @@ impl WechatPay {
     /// Believes an answer only when the platform key signed it, recently. Error answers
     /// and empty 204s are signed too, and checked as well: each of them is acted on.
     fn verify_answer(&self, response: &HttpResponse) -> Result<(), ProviderError> {
-        signing::verify_signed(self.platform(), |name| response.header(name), &response.body, (self.clock)())
-            .map_err(|e| unavailable(format!("an answer from WeChat Pay was not believed: {e}")))
+        signing::verify_signed(
+            self.platform(),
+            |name| response.header(name),
+            &response.body,
+            (self.clock)(),
+        )
+        .map_err(|e| unavailable(format!("an answer from WeChat Pay was not believed: {e}")))
     }
 
     async fn create(&self, request: &PaymentRequest) -> Result<Checkout, ProviderError> {
         if request.currency != CURRENCY {
-            return Err(refused(format!("WeChat Pay collects only {CURRENCY}, not {}", request.currency)));
+            return Err(refused(format!(
+                "WeChat Pay collects only {CURRENCY}, not {}",
+                request.currency
+            )));
         }
         if request.amount <= 0 {
             return Err(refused("the amount must be at least 1 fen".into()));
@@ -323,7 +343,9 @@ impl WechatPay {
         }
         let tx: TransactionState = answer.json()?;
         if tx.mchid != self.config.mch_id || tx.out_trade_no != trade_no(payment_id) {
-            return Err(unavailable("WeChat Pay answered about another merchant or payment".into()));
+            return Err(unavailable(
+                "WeChat Pay answered about another merchant or payment".into(),
+            ));
         }
         Ok(Some(tx))
     }
@@ -351,7 +373,9 @@ impl WechatPay {
 
     async fn close(&self, payment_id: i64) -> Result<(), ProviderError> {
         let path = format!("/v3/pay/transactions/out-trade-no/{}/close", trade_no(payment_id));
-        let answer = self.call("POST", &path, Some(&json!({"mchid": self.config.mch_id}))).await?;
+        let answer = self
+            .call("POST", &path, Some(&json!({"mchid": self.config.mch_id})))
+            .await?;
         match answer.code().as_deref() {
             _ if answer.is_success() => Ok(()),
             // Closing what is already closed or was never opened leaves it as wanted.
@@ -362,7 +386,10 @@ impl WechatPay {
 
     async fn create_refund(&self, request: &RefundRequest) -> Result<RefundOutcome, ProviderError> {
         if request.currency != CURRENCY {
-            return Err(refused(format!("WeChat Pay refunds only {CURRENCY}, not {}", request.currency)));
+            return Err(refused(format!(
+                "WeChat Pay refunds only {CURRENCY}, not {}",
+                request.currency
+            )));
         }
         if request.amount <= 0 {
             return Err(refused("the refund must be at least 1 fen".into()));
@@ -372,7 +399,10 @@ impl WechatPay {
         // than trusting a figure from elsewhere also refuses early a payment it never
         // collected. A repeated request queries again, which is harmless.
         let Some(tx) = self.transaction(request.payment_id).await? else {
-            return Err(refused(format!("WeChat Pay does not know payment {}", trade_no(request.payment_id))));
+            return Err(refused(format!(
+                "WeChat Pay does not know payment {}",
+                trade_no(request.payment_id)
+            )));
         };
         let total = match (tx.trade_state.as_str(), &tx.amount) {
             ("SUCCESS" | "REFUND", Some(amount)) => amount.total,
@@ -428,8 +458,13 @@ impl PaymentProvider for WechatPay {
     }
 
     fn verify_notification(&self, incoming: Incoming<'_>) -> Result<Notice, NotificationError> {
-        signing::verify_signed(self.platform(), |name| incoming.header(name), incoming.body, incoming.now_unix)
-            .map_err(notification_error)?;
+        signing::verify_signed(
+            self.platform(),
+            |name| incoming.header(name),
+            incoming.body,
+            incoming.now_unix,
+        )
+        .map_err(notification_error)?;
         let merchant = notify::Merchant {
             mch_id: &self.config.mch_id,
             app_id: &self.config.app_id,
@@ -486,7 +521,8 @@ impl Answer {
     }
 
     fn json<T: DeserializeOwned>(&self) -> Result<T, ProviderError> {
-        serde_json::from_slice(&self.body).map_err(|e| unavailable(format!("an unreadable answer from WeChat Pay: {e}")))
+        serde_json::from_slice(&self.body)
+            .map_err(|e| unavailable(format!("an unreadable answer from WeChat Pay: {e}")))
     }
 
     /// The error code of a failed call, when its body has one.
@@ -566,14 +602,19 @@ fn description(subject: &str) -> String {
 fn time_expire(unix: i64) -> Result<String, ProviderError> {
     let utc = chrono::DateTime::from_timestamp(unix, 0).ok_or_else(|| refused("the expiry is out of range".into()))?;
     let china = chrono::FixedOffset::east_opt(8 * 3600).ok_or_else(|| refused("no +08:00 offset".into()))?;
-    Ok(utc.with_timezone(&china).to_rfc3339_opts(chrono::SecondsFormat::Secs, false))
+    Ok(utc
+        .with_timezone(&china)
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, false))
 }
 
 /// The H5 URL with `redirect_url` (the URL-encoded return page) appended, as WeChat Pay
 /// documents for sending the buyer back after paying.
 fn with_redirect(h5_url: &str, return_url: &str) -> String {
     let separator = if h5_url.contains('?') { '&' } else { '?' };
-    format!("{h5_url}{separator}redirect_url={}", utf8_percent_encode(return_url, NON_ALPHANUMERIC))
+    format!(
+        "{h5_url}{separator}redirect_url={}",
+        utf8_percent_encode(return_url, NON_ALPHANUMERIC)
+    )
 }
 
 /// A value placed in a URL path, encoded (the shop's keys need none; anything else must

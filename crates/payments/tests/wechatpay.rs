@@ -39,7 +39,7 @@ async fn shop_with(timeout: Duration, adjust: impl FnOnce(WechatPayConfig) -> We
     let merchant = keys::shared(0);
     let fake = FakeWechatPay::start(MCH_ID, APP_ID, &merchant.public, *API_V3_KEY).await;
     let config = adjust(config_for(&fake, &merchant.private_pkcs8));
-    config.validate().unwrap();
+    config.validate().expect("test setup");
     let wechat = WechatPay::new(config, Arc::new(PlainHttp::new(timeout)));
     Shop { fake, wechat }
 }
@@ -49,8 +49,8 @@ fn config_for(fake: &FakeWechatPay, merchant_private_pem: &str) -> WechatPayConf
         mch_id: MCH_ID.into(),
         app_id: APP_ID.into(),
         serial: "5157F09EFDC096DE15EBE81A47057A7232F1B8E1".into(),
-        private_key: SigningKey::from_pem(merchant_private_pem).unwrap(),
-        platform_public_key: VerifyingKey::from_pem(&fake.platform_public_key_pem()).unwrap(),
+        private_key: SigningKey::from_pem(merchant_private_pem).expect("test setup"),
+        platform_public_key: VerifyingKey::from_pem(&fake.platform_public_key_pem()).expect("test setup"),
         platform_public_key_id: fake.platform_public_key_id(),
         api_v3_key: *API_V3_KEY,
         base_url: fake.base_url(),
@@ -85,7 +85,11 @@ fn refund_of(refund_id: i64, payment_id: i64, amount: i64) -> RefundRequest {
 }
 
 fn verify(wechat: &WechatPay, headers: &HeaderMap, body: &[u8], now_unix: i64) -> Result<Notice, NotificationError> {
-    wechat.verify_notification(Incoming { headers, body, now_unix })
+    wechat.verify_notification(Incoming {
+        headers,
+        body,
+        now_unix,
+    })
 }
 
 fn verify_delivery(wechat: &WechatPay, delivery: &Delivery) -> Result<Notice, NotificationError> {
@@ -127,7 +131,11 @@ async fn a_native_payment_is_a_qr_code_that_becomes_paid() {
 
     let checkout = wechat.create_payment(&order(7, "native")).await.unwrap();
     assert_eq!(checkout.provider_ref, trade_no(7));
-    assert!(checkout.pay_url.starts_with("weixin://wxpay/bizpayurl?pr="), "{}", checkout.pay_url);
+    assert!(
+        checkout.pay_url.starts_with("weixin://wxpay/bizpayurl?pr="),
+        "{}",
+        checkout.pay_url
+    );
     assert_eq!(checkout.qr_code.as_deref(), Some(checkout.pay_url.as_str()));
     // Asked again (two clicks), the same QR code, not a second payment.
     assert_eq!(wechat.create_payment(&order(7, "native")).await.unwrap(), checkout);
@@ -138,7 +146,10 @@ async fn a_native_payment_is_a_qr_code_that_becomes_paid() {
     let Notice::Payment(notice) = verify_delivery(&wechat, &delivery).unwrap() else {
         panic!("not a payment notice")
     };
-    assert_eq!((notice.payment_id, notice.amount, notice.currency.as_str()), (7, 12_345, "CNY"));
+    assert_eq!(
+        (notice.payment_id, notice.amount, notice.currency.as_str()),
+        (7, 12_345, "CNY")
+    );
     assert_eq!(notice.status, NotifiedStatus::Succeeded);
     assert!(notice.provider_ref.unwrap().starts_with("42000"));
     assert!(notice.event_id.starts_with("EV-"));
@@ -148,7 +159,9 @@ async fn a_native_payment_is_a_qr_code_that_becomes_paid() {
     };
     assert_eq!(wechat.query(7, None).await.unwrap(), succeeded);
     // Once paid, asking for the payment again is refused rather than opening another.
-    assert!(matches!(wechat.create_payment(&order(7, "native")).await, Err(ProviderError::Refused(e)) if e.contains("ORDERPAID")));
+    assert!(
+        matches!(wechat.create_payment(&order(7, "native")).await, Err(ProviderError::Refused(e)) if e.contains("ORDERPAID"))
+    );
 }
 
 #[tokio::test]
@@ -161,16 +174,28 @@ async fn every_request_carries_the_headers_the_official_sdks_send() {
     assert_eq!(headers["wechatpay-serial"], fake.platform_public_key_id().as_str());
     assert_eq!(headers["accept"], "application/json");
     assert_eq!(headers["content-type"], "application/json");
-    assert!(headers["user-agent"].to_str().unwrap().starts_with("emporium-payments/"));
+    assert!(
+        headers["user-agent"]
+            .to_str()
+            .unwrap()
+            .starts_with("emporium-payments/")
+    );
     let authorization = headers["authorization"].to_str().unwrap();
-    assert!(authorization.starts_with(r#"WECHATPAY2-SHA256-RSA2048 mchid="1900000109",nonce_str=""#), "{authorization}");
+    assert!(
+        authorization.starts_with(r#"WECHATPAY2-SHA256-RSA2048 mchid="1900000109",nonce_str=""#),
+        "{authorization}"
+    );
 }
 
 #[tokio::test]
 async fn an_h5_payment_sends_the_buyer_back_to_the_order() {
     let Shop { fake, wechat } = shop().await;
     let checkout = wechat.create_payment(&order(9, "h5")).await.unwrap();
-    assert!(checkout.pay_url.starts_with("https://wx.tenpay.com/cgi-bin/mmpayweb-bin/checkmweb?prepay_id=wx"));
+    assert!(
+        checkout
+            .pay_url
+            .starts_with("https://wx.tenpay.com/cgi-bin/mmpayweb-bin/checkmweb?prepay_id=wx")
+    );
     assert!(
         checkout
             .pay_url
@@ -200,8 +225,14 @@ async fn only_yuan_and_known_channels_are_collected() {
         currency: "USD".into(),
         ..order(11, "native")
     };
-    assert!(matches!(wechat.create_payment(&dollars).await, Err(ProviderError::Refused(_))));
-    assert!(matches!(wechat.create_payment(&order(11, "jsapi")).await, Err(ProviderError::Refused(_))));
+    assert!(matches!(
+        wechat.create_payment(&dollars).await,
+        Err(ProviderError::Refused(_))
+    ));
+    assert!(matches!(
+        wechat.create_payment(&order(11, "jsapi")).await,
+        Err(ProviderError::Refused(_))
+    ));
     let default_channel = PaymentRequest {
         channel: None,
         ..order(12, "native")
@@ -224,13 +255,19 @@ async fn closing_stops_an_unpaid_payment_and_is_idempotent() {
     assert_eq!(fake.trade_state(&trade_no(13)), Some("CLOSED"));
     assert_eq!(wechat.query(13, None).await.unwrap(), RemoteStatus::Failed);
     wechat.close_payment(13, None).await.unwrap();
-    wechat.close_payment(14, None).await.expect("closing an unknown payment is a success");
+    wechat
+        .close_payment(14, None)
+        .await
+        .expect("closing an unknown payment is a success");
 }
 
 // ---- refunds ----
 
 async fn paid_payment(fake: &FakeWechatPay, wechat: &WechatPay, payment_id: i64) {
-    wechat.create_payment(&order(payment_id, "native")).await.unwrap();
+    wechat
+        .create_payment(&order(payment_id, "native"))
+        .await
+        .expect("test setup");
     fake.pay(&trade_no(payment_id)).await;
 }
 
@@ -243,9 +280,15 @@ async fn a_refund_is_processing_then_succeeds() {
     assert_eq!(wechat.query_refund(&request).await.unwrap(), RefundOutcome::Pending);
     assert_eq!(fake.refunded(&trade_no(20)), 2_000);
     // A partly refunded payment was still collected in full.
-    assert!(matches!(wechat.query(20, None).await.unwrap(), RemoteStatus::Succeeded { amount: 12_345, .. }));
+    assert!(matches!(
+        wechat.query(20, None).await.unwrap(),
+        RemoteStatus::Succeeded { amount: 12_345, .. }
+    ));
 
-    let delivery = fake.finish_refund(&request.idempotency_key).await.expect("a refund notify url was given");
+    let delivery = fake
+        .finish_refund(&request.idempotency_key)
+        .await
+        .expect("a refund notify url was given");
     let Notice::Refund(notice) = verify_delivery(&wechat, &delivery).unwrap() else {
         panic!("not a refund notice")
     };
@@ -271,7 +314,10 @@ async fn the_same_refund_asked_twice_pays_once() {
     assert_eq!(fake.refunded(&trade_no(21)), 5_000);
     assert_eq!(fake.refund_count(), 1);
     fake.finish_refund(&request.idempotency_key).await;
-    assert!(matches!(wechat.refund(&request).await.unwrap(), RefundOutcome::Succeeded { .. }));
+    assert!(matches!(
+        wechat.refund(&request).await.unwrap(),
+        RefundOutcome::Succeeded { .. }
+    ));
     assert_eq!(fake.refunded(&trade_no(21)), 5_000);
 }
 
@@ -279,7 +325,10 @@ async fn the_same_refund_asked_twice_pays_once() {
 async fn a_refund_that_was_never_sent_is_sent_when_queried() {
     let Shop { fake, wechat } = shop().await;
     paid_payment(&fake, &wechat, 22).await;
-    assert_eq!(wechat.query_refund(&refund_of(3, 22, 100)).await.unwrap(), RefundOutcome::Pending);
+    assert_eq!(
+        wechat.query_refund(&refund_of(3, 22, 100)).await.unwrap(),
+        RefundOutcome::Pending
+    );
     assert_eq!(fake.refunded(&trade_no(22)), 100);
 }
 
@@ -289,11 +338,17 @@ async fn business_errors_refuse_a_refund() {
     wechat.create_payment(&order(23, "native")).await.unwrap();
     let unpaid = wechat.refund(&refund_of(4, 23, 100)).await;
     assert!(matches!(unpaid, Err(ProviderError::Refused(_))), "{unpaid:?}");
-    assert!(matches!(wechat.refund(&refund_of(5, 999, 100)).await, Err(ProviderError::Refused(_))));
+    assert!(matches!(
+        wechat.refund(&refund_of(5, 999, 100)).await,
+        Err(ProviderError::Refused(_))
+    ));
 
     fake.pay(&trade_no(23)).await;
     let too_much = wechat.refund(&refund_of(6, 23, 20_000)).await;
-    assert!(matches!(&too_much, Err(ProviderError::Refused(e)) if e.contains("INVALID_REQUEST")), "{too_much:?}");
+    assert!(
+        matches!(&too_much, Err(ProviderError::Refused(e)) if e.contains("INVALID_REQUEST")),
+        "{too_much:?}"
+    );
     fake.fail_next(
         "/v3/refund/",
         Fault::Error {
@@ -302,7 +357,10 @@ async fn business_errors_refuse_a_refund() {
         },
     );
     let poor = wechat.refund(&refund_of(7, 23, 100)).await;
-    assert!(matches!(&poor, Err(ProviderError::Refused(e)) if e.contains("NOT_ENOUGH")), "{poor:?}");
+    assert!(
+        matches!(&poor, Err(ProviderError::Refused(e)) if e.contains("NOT_ENOUGH")),
+        "{poor:?}"
+    );
     assert_eq!(fake.refunded(&trade_no(23)), 0);
 }
 
@@ -316,14 +374,20 @@ async fn a_system_error_or_a_bare_500_is_unavailable_and_does_nothing() {
     fake.fail_next("/v3/pay/transactions/native", Fault::Http500);
     assert!(is_unavailable(wechat.create_payment(&order(30, "native")).await));
     assert_eq!(fake.transaction_count(), 0);
-    wechat.create_payment(&order(30, "native")).await.expect("works once WeChat Pay is back");
+    wechat
+        .create_payment(&order(30, "native"))
+        .await
+        .expect("works once WeChat Pay is back");
 
     fake.pay(&trade_no(30)).await;
     let request = refund_of(8, 30, 300);
     fake.fail_next("/v3/refund/", Fault::SystemError);
     assert!(is_unavailable(wechat.refund(&request).await));
     fake.fail_next("/v3/pay/transactions/out-trade-no/", Fault::Http500);
-    assert!(is_unavailable(wechat.refund(&request).await), "the query before the refund failed");
+    assert!(
+        is_unavailable(wechat.refund(&request).await),
+        "the query before the refund failed"
+    );
     assert_eq!(fake.refunded(&trade_no(30)), 0);
     assert_eq!(wechat.refund(&request).await.unwrap(), RefundOutcome::Pending);
     assert_eq!(fake.refunded(&trade_no(30)), 300);
@@ -343,10 +407,16 @@ async fn an_answer_with_a_bad_signature_or_an_unknown_key_is_not_believed() {
     let Shop { fake, wechat } = shop().await;
     fake.fail_next("/v3/pay/transactions/native", Fault::BadSignature);
     let forged = wechat.create_payment(&order(32, "native")).await;
-    assert!(matches!(&forged, Err(ProviderError::Unavailable(e)) if e.contains("not believed")), "{forged:?}");
+    assert!(
+        matches!(&forged, Err(ProviderError::Unavailable(e)) if e.contains("not believed")),
+        "{forged:?}"
+    );
     fake.fail_next("/v3/pay/transactions/out-trade-no/", Fault::UnknownSerial);
     let unknown = wechat.query(32, None).await;
-    assert!(matches!(&unknown, Err(ProviderError::Unavailable(e)) if e.contains("PUB_KEY_ID_0000000000009999")), "{unknown:?}");
+    assert!(
+        matches!(&unknown, Err(ProviderError::Unavailable(e)) if e.contains("PUB_KEY_ID_0000000000009999")),
+        "{unknown:?}"
+    );
     // The fake did create the payment; asking again answers the same one.
     assert!(wechat.create_payment(&order(32, "native")).await.is_ok());
     assert_eq!(fake.transaction_count(), 1);
@@ -362,7 +432,11 @@ async fn an_answer_signed_by_another_platform_key_is_not_believed() {
     .await;
     assert!(is_unavailable(wechat.create_payment(&order(33, "native")).await));
     assert!(is_unavailable(wechat.query(33, None).await));
-    assert_eq!(fake.transaction_count(), 1, "WeChat Pay acted, but the shop did not believe it");
+    assert_eq!(
+        fake.transaction_count(),
+        1,
+        "WeChat Pay acted, but the shop did not believe it"
+    );
 }
 
 #[tokio::test]
@@ -370,7 +444,10 @@ async fn an_answer_more_than_five_minutes_off_is_not_believed() {
     let Shop { fake: _fake, wechat } = shop().await;
     let wechat = wechat.with_clock(|| now() - 301);
     let stale = wechat.query(34, None).await;
-    assert!(matches!(&stale, Err(ProviderError::Unavailable(e)) if e.contains("off the shop's clock")), "{stale:?}");
+    assert!(
+        matches!(&stale, Err(ProviderError::Unavailable(e)) if e.contains("off the shop's clock")),
+        "{stale:?}"
+    );
 }
 
 #[tokio::test]
@@ -382,7 +459,10 @@ async fn requests_signed_with_another_merchant_key_are_refused_by_wechat_pay() {
     })
     .await;
     let refused = wechat.create_payment(&order(35, "native")).await;
-    assert!(matches!(&refused, Err(ProviderError::Refused(e)) if e.contains("SIGN_ERROR")), "{refused:?}");
+    assert!(
+        matches!(&refused, Err(ProviderError::Refused(e)) if e.contains("SIGN_ERROR")),
+        "{refused:?}"
+    );
     assert_eq!(fake.transaction_count(), 0);
 }
 
@@ -408,11 +488,17 @@ async fn genuine_notifications_are_accepted() {
             panic!("not a refund")
         };
         assert_eq!(notice.refund_id, 42);
-        assert_eq!(matches!(notice.outcome, RefundOutcome::Succeeded { .. }), succeeded, "{event}");
+        assert_eq!(
+            matches!(notice.outcome, RefundOutcome::Succeeded { .. }),
+            succeeded,
+            "{event}"
+        );
     }
 
     let (headers, body) = fake.notification("TRANSACTION.NEW_EVENT", "transaction", &paid(7, 500), NOW);
-    assert!(matches!(verify(&wechat, &headers, &body, NOW).unwrap(), Notice::Ignored { what, .. } if what == "TRANSACTION.NEW_EVENT"));
+    assert!(
+        matches!(verify(&wechat, &headers, &body, NOW).unwrap(), Notice::Ignored { what, .. } if what == "TRANSACTION.NEW_EVENT")
+    );
     // Up to five minutes either way is fresh.
     for skew in [-300, 300] {
         let (headers, body) = fake.notification("TRANSACTION.SUCCESS", "transaction", &paid(7, 500), NOW + skew);
@@ -428,34 +514,51 @@ async fn altered_signatures_and_bodies_are_refused() {
     let mut signature = BASE64.decode(headers["wechatpay-signature"].as_bytes()).unwrap();
     signature[17] ^= 1;
     let mut altered = headers.clone();
-    altered.insert("wechatpay-signature", HeaderValue::from_str(&BASE64.encode(&signature)).unwrap());
-    assert_eq!(verify(&wechat, &altered, &body, NOW), Err(NotificationError::BadSignature));
+    altered.insert(
+        "wechatpay-signature",
+        HeaderValue::from_str(&BASE64.encode(&signature)).unwrap(),
+    );
+    assert_eq!(
+        verify(&wechat, &altered, &body, NOW),
+        Err(NotificationError::BadSignature)
+    );
 
     let mut changed = body.clone();
     let at = changed.windows(4).position(|w| w == b"EV-0").unwrap() + 4;
     changed[at] = b'9';
-    assert_eq!(verify(&wechat, &headers, &changed, NOW), Err(NotificationError::BadSignature));
+    assert_eq!(
+        verify(&wechat, &headers, &changed, NOW),
+        Err(NotificationError::BadSignature)
+    );
 
     let mut unsigned = headers.clone();
     unsigned.remove("wechatpay-signature");
-    assert_eq!(verify(&wechat, &unsigned, &body, NOW), Err(NotificationError::MissingSignature));
+    assert_eq!(
+        verify(&wechat, &unsigned, &body, NOW),
+        Err(NotificationError::MissingSignature)
+    );
 
     let mut untimed = headers.clone();
     untimed.remove("wechatpay-timestamp");
-    assert!(matches!(verify(&wechat, &untimed, &body, NOW), Err(NotificationError::MalformedSignature(_))));
+    assert!(matches!(
+        verify(&wechat, &untimed, &body, NOW),
+        Err(NotificationError::MalformedSignature(_))
+    ));
 }
 
 /// The body with `edit` applied to its resource, re-signed by the genuine platform key so
 /// that only the edit is tested.
 fn edited(fake: &FakeWechatPay, body: &[u8], edit: impl FnOnce(&mut Value)) -> (HeaderMap, Vec<u8>) {
-    let mut envelope: Value = serde_json::from_slice(body).unwrap();
+    let mut envelope: Value = serde_json::from_slice(body).expect("test setup");
     edit(&mut envelope["resource"]);
     let body = envelope.to_string().into_bytes();
     (fake.signed_headers(NOW, &body), body)
 }
 
 fn flip_ciphertext_byte(resource: &mut Value, from_end: usize) {
-    let mut sealed = BASE64.decode(resource["ciphertext"].as_str().unwrap()).unwrap();
+    let mut sealed = BASE64
+        .decode(resource["ciphertext"].as_str().expect("test setup"))
+        .expect("test setup");
     let at = sealed.len() - 1 - from_end;
     sealed[at] ^= 0x40;
     resource["ciphertext"] = json!(BASE64.encode(sealed));
@@ -494,9 +597,14 @@ async fn another_key_an_unknown_serial_or_a_stale_time_are_refused() {
     let (_, body) = fake.notification("TRANSACTION.SUCCESS", "transaction", &paid(7, 500), NOW);
     let intruder = SigningKey::from_pem(&keys::shared(1).private_pkcs8).unwrap();
     let forged = signed_headers(&intruder, &fake.platform_public_key_id(), NOW, &body);
-    assert_eq!(verify(&wechat, &forged, &body, NOW), Err(NotificationError::BadSignature));
+    assert_eq!(
+        verify(&wechat, &forged, &body, NOW),
+        Err(NotificationError::BadSignature)
+    );
     let renamed = signed_headers(&intruder, "PUB_KEY_ID_0000000000000002", NOW, &body);
-    assert!(matches!(verify(&wechat, &renamed, &body, NOW), Err(NotificationError::MalformedSignature(e)) if e.contains("PUB_KEY_ID_0000000000000002")));
+    assert!(
+        matches!(verify(&wechat, &renamed, &body, NOW), Err(NotificationError::MalformedSignature(e)) if e.contains("PUB_KEY_ID_0000000000000002"))
+    );
 
     for skew in [301, -301] {
         let (headers, body) = fake.notification("TRANSACTION.SUCCESS", "transaction", &paid(7, 500), NOW - skew);
@@ -513,7 +621,10 @@ async fn notifications_for_another_merchant_app_or_payment_are_refused() {
     let refuse = |plaintext: Value, event: &str, kind: &str| {
         let (headers, body) = fake.notification(event, kind, &plaintext, NOW);
         let result = verify(&wechat, &headers, &body, NOW);
-        assert!(matches!(result, Err(NotificationError::MalformedBody(_))), "{plaintext}: {result:?}");
+        assert!(
+            matches!(result, Err(NotificationError::MalformedBody(_))),
+            "{plaintext}: {result:?}"
+        );
     };
     let with = |key: &str, value: Value| {
         let mut plaintext = paid(7, 500);
@@ -521,10 +632,26 @@ async fn notifications_for_another_merchant_app_or_payment_are_refused() {
         plaintext
     };
     refuse(with("mchid", json!("1900000110")), "TRANSACTION.SUCCESS", "transaction");
-    refuse(with("appid", json!("wx0000000000000000")), "TRANSACTION.SUCCESS", "transaction");
-    refuse(with("out_trade_no", json!("SOMEONE-ELSES-1")), "TRANSACTION.SUCCESS", "transaction");
-    refuse(with("trade_state", json!("NOTPAY")), "TRANSACTION.SUCCESS", "transaction");
-    refuse(with("amount", json!({"total": "500", "currency": "CNY"})), "TRANSACTION.SUCCESS", "transaction");
+    refuse(
+        with("appid", json!("wx0000000000000000")),
+        "TRANSACTION.SUCCESS",
+        "transaction",
+    );
+    refuse(
+        with("out_trade_no", json!("SOMEONE-ELSES-1")),
+        "TRANSACTION.SUCCESS",
+        "transaction",
+    );
+    refuse(
+        with("trade_state", json!("NOTPAY")),
+        "TRANSACTION.SUCCESS",
+        "transaction",
+    );
+    refuse(
+        with("amount", json!({"total": "500", "currency": "CNY"})),
+        "TRANSACTION.SUCCESS",
+        "transaction",
+    );
     refuse(paid(7, 500), "TRANSACTION.SUCCESS", "refund");
     let mut other_merchant = refunded(42, "SUCCESS");
     other_merchant["mchid"] = json!("1900000110");

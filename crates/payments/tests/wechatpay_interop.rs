@@ -31,7 +31,10 @@ const NONCE: &str = "593BEC0C930BF1AFEB40B4A08C8FB242";
 fn library() -> Option<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../interop/wechatpay");
     let installed = dir.join("node_modules/wechatpay-axios-plugin").is_dir();
-    let node = Command::new("node").arg("--version").output().is_ok_and(|o| o.status.success());
+    let node = Command::new("node")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
     if installed && node {
         return Some(dir);
     }
@@ -40,7 +43,10 @@ fn library() -> Option<PathBuf> {
     } else {
         "node is not installed"
     };
-    assert!(std::env::var("CI").as_deref() != Ok("true"), "{why}: the interop test must run under CI=true");
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "{why}: the interop test must run under CI=true"
+    );
     eprintln!("skipped: {why}");
     None
 }
@@ -55,10 +61,20 @@ fn node(dir: &Path, request: Value) -> Value {
         .stderr(Stdio::piped())
         .spawn()
         .expect("node");
-    child.stdin.take().unwrap().write_all(request.to_string().as_bytes()).unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "interop.js {}: {}", request["op"], String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout).unwrap()
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(request.to_string().as_bytes())
+        .expect("write to node");
+    let out = child.wait_with_output().expect("test setup");
+    assert!(
+        out.status.success(),
+        "interop.js {}: {}",
+        request["op"],
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("test setup")
 }
 
 /// A transport that keeps the requests and answers none.
@@ -67,7 +83,7 @@ struct Capture(Mutex<Vec<HttpRequest>>);
 
 impl Transport for Capture {
     fn send(&self, request: HttpRequest) -> BoxFuture<'_, Result<HttpResponse, String>> {
-        self.0.lock().unwrap().push(request);
+        self.0.lock().expect("test setup").push(request);
         Box::pin(async { Err("captured".to_owned()) })
     }
 }
@@ -77,10 +93,10 @@ fn wechat(transport: Arc<dyn Transport>) -> WechatPay {
         mch_id: MCH_ID.into(),
         app_id: APP_ID.into(),
         serial: SERIAL.into(),
-        private_key: SigningKey::from_pem(&keys::shared(0).private_pkcs8).unwrap(),
-        platform_public_key: VerifyingKey::from_pem(&keys::shared(1).public).unwrap(),
+        private_key: SigningKey::from_pem(&keys::shared(0).private_pkcs8).expect("test setup"),
+        platform_public_key: VerifyingKey::from_pem(&keys::shared(1).public).expect("test setup"),
         platform_public_key_id: PLATFORM_KEY_ID.into(),
-        api_v3_key: WechatPayConfig::api_v3_key(API_V3_KEY).unwrap(),
+        api_v3_key: WechatPayConfig::api_v3_key(API_V3_KEY).expect("test setup"),
         base_url: "https://api.mch.weixin.qq.com".into(),
         refund_notify_url: None,
     };
@@ -92,7 +108,9 @@ fn wechat(transport: Arc<dyn Transport>) -> WechatPay {
 /// The `key="value"` items of an `Authorization` header, sorted (the library writes them
 /// in another order; WeChat Pay reads them by name).
 fn items(authorization: &str) -> Vec<String> {
-    let rest = authorization.strip_prefix("WECHATPAY2-SHA256-RSA2048 ").unwrap();
+    let rest = authorization
+        .strip_prefix("WECHATPAY2-SHA256-RSA2048 ")
+        .expect("test setup");
     let mut items: Vec<String> = rest.split(',').map(str::to_owned).collect();
     items.sort();
     items
@@ -132,7 +150,11 @@ async fn request_signatures_equal_the_librarys_byte_for_byte_and_pass_its_verifi
                    "mchid": MCH_ID, "serial": SERIAL}),
         );
         let signature = theirs["signature"].as_str().unwrap();
-        assert!(ours.contains(&format!("signature=\"{signature}\"")), "{} {uri}:\n{ours}\n{signature}", request.method);
+        assert!(
+            ours.contains(&format!("signature=\"{signature}\"")),
+            "{} {uri}:\n{ours}\n{signature}",
+            request.method
+        );
         assert_eq!(items(ours), items(theirs["authorization"].as_str().unwrap()));
 
         let our_signature = ours.split("signature=\"").nth(1).unwrap().split('"').next().unwrap();
@@ -147,11 +169,20 @@ async fn request_signatures_equal_the_librarys_byte_for_byte_and_pass_its_verifi
 
 fn headers(signature: &str, timestamp: i64, nonce: &str) -> HeaderMap {
     let mut headers = HeaderMap::new();
-    headers.insert("wechatpay-signature", HeaderValue::from_str(signature).unwrap());
-    headers.insert("wechatpay-timestamp", HeaderValue::from_str(&timestamp.to_string()).unwrap());
-    headers.insert("wechatpay-nonce", HeaderValue::from_str(nonce).unwrap());
+    headers.insert(
+        "wechatpay-signature",
+        HeaderValue::from_str(signature).expect("test setup"),
+    );
+    headers.insert(
+        "wechatpay-timestamp",
+        HeaderValue::from_str(&timestamp.to_string()).expect("test setup"),
+    );
+    headers.insert("wechatpay-nonce", HeaderValue::from_str(nonce).expect("test setup"));
     headers.insert("wechatpay-serial", HeaderValue::from_static(PLATFORM_KEY_ID));
-    headers.insert("wechatpay-signature-type", HeaderValue::from_static("WECHATPAY2-SHA256-RSA2048"));
+    headers.insert(
+        "wechatpay-signature-type",
+        HeaderValue::from_static("WECHATPAY2-SHA256-RSA2048"),
+    );
     headers
 }
 
@@ -198,7 +229,10 @@ fn notifications_the_library_signs_and_seals_are_accepted() {
             })
             .unwrap_or_else(|e| panic!("{event_type}: {e}"));
         match notice {
-            Notice::Payment(p) => assert_eq!((p.payment_id, p.amount, p.event_id.as_str()), (7, 12_345, "EV-2018022511223320873")),
+            Notice::Payment(p) => assert_eq!(
+                (p.payment_id, p.amount, p.event_id.as_str()),
+                (7, 12_345, "EV-2018022511223320873")
+            ),
             Notice::Refund(r) => assert_eq!(
                 (r.refund_id, r.outcome),
                 (
@@ -217,7 +251,13 @@ fn notifications_the_library_signs_and_seals_are_accepted() {
 async fn what_the_fake_seals_the_library_opens() {
     let Some(dir) = library() else { return };
     let merchant = keys::shared(0);
-    let fake = FakeWechatPay::start(MCH_ID, APP_ID, &merchant.public, *API_V3_KEY.as_bytes().first_chunk().unwrap()).await;
+    let fake = FakeWechatPay::start(
+        MCH_ID,
+        APP_ID,
+        &merchant.public,
+        *API_V3_KEY.as_bytes().first_chunk().unwrap(),
+    )
+    .await;
     let plaintext = json!({"mchid": MCH_ID, "note": "退款成功 ✓", "amount": {"total": 1}});
     let (_, body) = fake.notification("REFUND.SUCCESS", "refund", &plaintext, NOW);
     let envelope: Value = serde_json::from_slice(&body).unwrap();

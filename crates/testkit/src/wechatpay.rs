@@ -102,7 +102,9 @@ struct Inner {
 
 impl std::fmt::Debug for Inner {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Inner").field("mch_id", &self.mch_id).finish_non_exhaustive()
+        f.debug_struct("Inner")
+            .field("mch_id", &self.mch_id)
+            .finish_non_exhaustive()
     }
 }
 
@@ -140,7 +142,10 @@ struct Answer {
 }
 
 fn answer(status: u16, body: Value) -> Answer {
-    Answer { status, body: Some(body) }
+    Answer {
+        status,
+        body: Some(body),
+    }
 }
 
 fn error(status: u16, code: &str, message: &str) -> Answer {
@@ -159,7 +164,10 @@ impl FakeWechatPay {
             api_v3_key,
             platform: SigningKey::from_pem(&pair.private_pkcs8).expect("platform key"),
             platform_pem: pair.public.clone(),
-            client: reqwest::Client::builder().timeout(Duration::from_secs(10)).build().expect("client"),
+            client: reqwest::Client::builder()
+                .timeout(Duration::from_secs(10))
+                .build()
+                .expect("client"),
             state: Mutex::new(Ledger::default()),
         });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
@@ -236,7 +244,13 @@ impl FakeWechatPay {
     /// A genuine notification of `event_type` whose resource (of `original_type`:
     /// `transaction` or `refund`) seals `plaintext`, signed at `timestamp`: its headers
     /// and body, for tests to send or alter.
-    pub fn notification(&self, event_type: &str, original_type: &str, plaintext: &Value, timestamp: i64) -> (HeaderMap, Vec<u8>) {
+    pub fn notification(
+        &self,
+        event_type: &str,
+        original_type: &str,
+        plaintext: &Value,
+        timestamp: i64,
+    ) -> (HeaderMap, Vec<u8>) {
         let id = self.inner.ledger().next();
         let nonce = random_text(12);
         let body = json!({
@@ -266,7 +280,11 @@ impl FakeWechatPay {
 
     /// How much was refunded of `out_trade_no`, in fen (refunds still processing included).
     pub fn refunded(&self, out_trade_no: &str) -> i64 {
-        self.inner.ledger().transactions.get(out_trade_no).map_or(0, |tx| tx.refunded)
+        self.inner
+            .ledger()
+            .transactions
+            .get(out_trade_no)
+            .map_or(0, |tx| tx.refunded)
     }
 
     /// How many refunds exist (one per `out_refund_no`).
@@ -276,7 +294,11 @@ impl FakeWechatPay {
 
     /// The `trade_state` of `out_trade_no`, when it exists.
     pub fn trade_state(&self, out_trade_no: &str) -> Option<&'static str> {
-        self.inner.ledger().transactions.get(out_trade_no).map(|tx| tx.trade_state)
+        self.inner
+            .ledger()
+            .transactions
+            .get(out_trade_no)
+            .map(|tx| tx.trade_state)
     }
 
     /// How many transactions exist.
@@ -333,7 +355,11 @@ impl Inner {
     }
 
     async fn deliver(&self, url: &str, headers: HeaderMap, body: Vec<u8>) -> Delivery {
-        let mut request = self.client.post(url).body(body.clone()).header("Content-Type", "application/json");
+        let mut request = self
+            .client
+            .post(url)
+            .body(body.clone())
+            .header("Content-Type", "application/json");
         for (name, value) in &headers {
             request = request.header(name.as_str(), value.as_bytes());
         }
@@ -382,7 +408,10 @@ impl Inner {
         let mut fields = HashMap::new();
         for item in items.split(',') {
             let (name, quoted) = item.trim().split_once('=').ok_or("an item without '='")?;
-            let value = quoted.strip_prefix('"').and_then(|v| v.strip_suffix('"')).ok_or("an unquoted value")?;
+            let value = quoted
+                .strip_prefix('"')
+                .and_then(|v| v.strip_suffix('"'))
+                .ok_or("an unquoted value")?;
             fields.insert(name, value);
         }
         let field = |name: &str| fields.get(name).copied().ok_or(format!("no {name}"));
@@ -474,7 +503,12 @@ impl Inner {
 
     /// The published constraints of a Native or H5 order.
     fn check_order(&self, request: &Value, trade_type: &str) -> Result<(), String> {
-        let text = |name: &str| request[name].as_str().filter(|s| !s.is_empty()).ok_or(format!("缺少参数 {name}"));
+        let text = |name: &str| {
+            request[name]
+                .as_str()
+                .filter(|s| !s.is_empty())
+                .ok_or(format!("缺少参数 {name}"))
+        };
         if text("appid")? != self.app_id || text("mchid")? != self.mch_id {
             return Err("appid和mch_id不匹配".into());
         }
@@ -498,7 +532,9 @@ impl Inner {
         }
         if trade_type == "MWEB" {
             let scene = &request["scene_info"];
-            if scene["payer_client_ip"].as_str().is_none_or(str::is_empty) || scene["h5_info"]["type"].as_str().is_none() {
+            if scene["payer_client_ip"].as_str().is_none_or(str::is_empty)
+                || scene["h5_info"]["type"].as_str().is_none()
+            {
                 return Err("缺少参数 scene_info.payer_client_ip 或 h5_info.type".into());
             }
         }
@@ -526,17 +562,26 @@ impl Inner {
             "SUCCESS" | "REFUND" => error(400, "ORDERPAID", "订单已支付"),
             _ => {
                 tx.trade_state = "CLOSED";
-                Answer { status: 204, body: None }
+                Answer {
+                    status: 204,
+                    body: None,
+                }
             }
         }
     }
 
     fn refund(&self, ledger: &mut Ledger, request: Value) -> Answer {
         let out_trade_no = request["out_trade_no"].as_str().unwrap_or_default().to_owned();
-        let Some(out_refund_no) = request["out_refund_no"].as_str().filter(|s| !s.is_empty() && s.len() <= 64) else {
+        let Some(out_refund_no) = request["out_refund_no"]
+            .as_str()
+            .filter(|s| !s.is_empty() && s.len() <= 64)
+        else {
             return error(400, "PARAM_ERROR", "缺少参数 out_refund_no");
         };
-        let (refund, total) = (request["amount"]["refund"].as_i64(), request["amount"]["total"].as_i64());
+        let (refund, total) = (
+            request["amount"]["refund"].as_i64(),
+            request["amount"]["total"].as_i64(),
+        );
         let (Some(refund), Some(total)) = (refund.filter(|r| *r > 0), total) else {
             return error(400, "PARAM_ERROR", "amount.refund 与 amount.total 必填");
         };
@@ -607,15 +652,25 @@ impl Inner {
     /// The answer as bytes with the platform's signature headers (altered on request).
     fn respond(&self, answer: Answer, tamper: Option<&Fault>) -> Response {
         let body = answer.body.map(|b| b.to_string().into_bytes()).unwrap_or_default();
-        let key_id = if tamper == Some(&Fault::UnknownSerial) { "PUB_KEY_ID_0000000000009999" } else { PLATFORM_KEY_ID };
+        let key_id = if tamper == Some(&Fault::UnknownSerial) {
+            "PUB_KEY_ID_0000000000009999"
+        } else {
+            PLATFORM_KEY_ID
+        };
         let mut headers = signed_headers(&self.platform, key_id, now(), &body);
         if tamper == Some(&Fault::BadSignature) {
             let signature = headers[signing::HEADER_SIGNATURE].to_str().unwrap_or_default();
             let flipped = if signature.starts_with('A') { "B" } else { "A" };
             let altered = format!("{flipped}{}", &signature[1..]);
-            headers.insert(signing::HEADER_SIGNATURE, HeaderValue::from_str(&altered).expect("base64"));
+            headers.insert(
+                signing::HEADER_SIGNATURE,
+                HeaderValue::from_str(&altered).expect("base64"),
+            );
         }
-        headers.insert("request-id", HeaderValue::from_static("08F1CFB5A30610A80318C8CB9E8A01-0"));
+        headers.insert(
+            "request-id",
+            HeaderValue::from_static("08F1CFB5A30610A80318C8CB9E8A01-0"),
+        );
         if !body.is_empty() {
             headers.insert("content-type", HeaderValue::from_static("application/json"));
         }
@@ -626,7 +681,10 @@ impl Inner {
     /// The fault queued for `path`, removed from the queue.
     fn take_fault(&self, path: &str) -> Option<Fault> {
         let mut ledger = self.ledger();
-        let index = ledger.faults.iter().position(|(prefix, _)| path.starts_with(prefix.as_str()))?;
+        let index = ledger
+            .faults
+            .iter()
+            .position(|(prefix, _)| path.starts_with(prefix.as_str()))?;
         Some(ledger.faults.remove(index).1)
     }
 }
@@ -638,7 +696,13 @@ impl Ledger {
     }
 }
 
-async fn handle(State(inner): State<Arc<Inner>>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+async fn handle(
+    State(inner): State<Arc<Inner>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let path = uri.path_and_query().map_or("/", |p| p.as_str()).to_owned();
     if let Err(message) = inner.authenticate(&method, &path, &headers, &body) {
         return inner.respond(error(401, "SIGN_ERROR", &message), None);
@@ -694,5 +758,8 @@ fn random_text(len: usize) -> String {
     const ALPHABET: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
     let mut bytes = vec![0u8; len];
     getrandom::fill(&mut bytes).expect("random bytes");
-    bytes.iter().map(|b| char::from(ALPHABET[usize::from(*b) % ALPHABET.len()])).collect()
+    bytes
+        .iter()
+        .map(|b| char::from(ALPHABET[usize::from(*b) % ALPHABET.len()]))
+        .collect()
 }

@@ -117,7 +117,10 @@ fn payment(merchant: Merchant<'_>, envelope: Envelope) -> Result<Notice, Notific
         return Err(malformed(format!("appid {} is not ours", tidy(&tx.appid))));
     }
     if tx.trade_state != "SUCCESS" {
-        return Err(malformed(format!("{TRANSACTION_SUCCESS} with trade_state {}", tidy(&tx.trade_state))));
+        return Err(malformed(format!(
+            "{TRANSACTION_SUCCESS} with trade_state {}",
+            tidy(&tx.trade_state)
+        )));
     }
     let payment_id = payment_id_of(&tx.out_trade_no)
         .ok_or_else(|| malformed(format!("out_trade_no {} is not the shop's", tidy(&tx.out_trade_no))))?;
@@ -153,8 +156,12 @@ fn refund(merchant: Merchant<'_>, envelope: Envelope) -> Result<Notice, Notifica
             tidy(&refund.refund_status)
         )));
     }
-    let refund_id = refund_id_of(&refund.out_refund_no)
-        .ok_or_else(|| malformed(format!("out_refund_no {} is not the shop's", tidy(&refund.out_refund_no))))?;
+    let refund_id = refund_id_of(&refund.out_refund_no).ok_or_else(|| {
+        malformed(format!(
+            "out_refund_no {} is not the shop's",
+            tidy(&refund.out_refund_no)
+        ))
+    })?;
     let outcome = match expected {
         "SUCCESS" => RefundOutcome::Succeeded {
             provider_ref: refund.refund_id,
@@ -176,7 +183,10 @@ fn refund(merchant: Merchant<'_>, envelope: Envelope) -> Result<Notice, Notifica
 /// Opens a resource of kind `original_type` with the API v3 key.
 pub(crate) fn decrypt(key: &[u8; 32], resource: &Resource, original_type: &str) -> Result<Vec<u8>, NotificationError> {
     if resource.algorithm != ALGORITHM {
-        return Err(malformed(format!("resource.algorithm {} is not {ALGORITHM}", tidy(&resource.algorithm))));
+        return Err(malformed(format!(
+            "resource.algorithm {} is not {ALGORITHM}",
+            tidy(&resource.algorithm)
+        )));
     }
     if resource.original_type != original_type {
         return Err(malformed(format!(
@@ -184,8 +194,13 @@ pub(crate) fn decrypt(key: &[u8; 32], resource: &Resource, original_type: &str) 
             tidy(&resource.original_type)
         )));
     }
-    open(key, resource.nonce.as_bytes(), resource.associated_data.as_bytes(), &resource.ciphertext)
-        .ok_or_else(|| malformed("resource does not decrypt with the API v3 key (altered, or another key)".into()))
+    open(
+        key,
+        resource.nonce.as_bytes(),
+        resource.associated_data.as_bytes(),
+        &resource.ciphertext,
+    )
+    .ok_or_else(|| malformed("resource does not decrypt with the API v3 key (altered, or another key)".into()))
 }
 
 /// AES-256-GCM open of base64 `ciphertext` (tag at the end) with a 12-byte nonce.
@@ -193,12 +208,15 @@ pub fn open(key: &[u8; 32], nonce: &[u8], associated_data: &[u8], ciphertext: &s
     let nonce = aead::Nonce::try_assume_unique_for_key(nonce).ok()?;
     let key = aead::LessSafeKey::new(aead::UnboundKey::new(&aead::AES_256_GCM, key).ok()?);
     let mut in_out = BASE64.decode(ciphertext).ok()?;
-    let plain = key.open_in_place(nonce, aead::Aad::from(associated_data), &mut in_out).ok()?;
+    let plain = key
+        .open_in_place(nonce, aead::Aad::from(associated_data), &mut in_out)
+        .ok()?;
     Some(plain.to_vec())
 }
 
 fn check_event_id(id: &str) -> Result<(), NotificationError> {
-    let ok = (1..=MAX_EVENT_ID_LEN).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    let ok = (1..=MAX_EVENT_ID_LEN).contains(&id.len())
+        && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
     if ok {
         Ok(())
     } else {
@@ -214,7 +232,10 @@ fn malformed(what: String) -> NotificationError {
 
 /// Untrusted text made short and printable for an error message.
 fn tidy(text: &str) -> String {
-    text.chars().take(64).map(|c| if c.is_control() { '?' } else { c }).collect()
+    text.chars()
+        .take(64)
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect()
 }
 
 #[cfg(test)]
@@ -225,7 +246,13 @@ mod tests {
     #[test]
     fn refund_ids_come_back_from_their_keys() {
         assert_eq!(refund_id_of(&RefundRequest::key_for(42)), Some(42));
-        for bad in ["emporium-refund-", "emporium-refund-0", "emporium-refund--1", "refund-1", "emporium-refund-1x"] {
+        for bad in [
+            "emporium-refund-",
+            "emporium-refund-0",
+            "emporium-refund--1",
+            "refund-1",
+            "emporium-refund-1x",
+        ] {
             assert_eq!(refund_id_of(bad), None, "{bad}");
         }
     }

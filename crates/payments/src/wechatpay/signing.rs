@@ -71,7 +71,13 @@ pub struct RequestParts<'a> {
 /// `WECHATPAY2-SHA256-RSA2048 mchid="…",nonce_str="…",signature="…",timestamp="…",serial_no="…"`
 /// (the order of WeChat Pay's documentation; the platform reads the items by name).
 pub fn authorization(mch_id: &str, serial: &str, key: &SigningKey, parts: RequestParts<'_>) -> String {
-    let message = request_message(parts.method, parts.path_with_query, parts.timestamp, parts.nonce, parts.body);
+    let message = request_message(
+        parts.method,
+        parts.path_with_query,
+        parts.timestamp,
+        parts.nonce,
+        parts.body,
+    );
     let signature = key.sign_base64(&message);
     format!(
         r#"{SCHEME} mchid="{mch_id}",nonce_str="{}",signature="{signature}",timestamp="{}",serial_no="{serial}""#,
@@ -100,7 +106,10 @@ impl std::fmt::Display for SignedError {
             SignedError::Missing => write!(f, "no {HEADER_SIGNATURE} header"),
             SignedError::Malformed(what) => f.write_str(what),
             SignedError::UnknownSerial(serial) => {
-                write!(f, "{HEADER_SERIAL} {serial:?} is not the configured platform public key id")
+                write!(
+                    f,
+                    "{HEADER_SERIAL} {serial:?} is not the configured platform public key id"
+                )
             }
             SignedError::Bad => f.write_str("the platform signature does not match"),
             SignedError::Stale(skew) => write!(f, "signed {skew} s off the shop's clock (at most {TOLERANCE_SECS} s)"),
@@ -127,7 +136,9 @@ pub(crate) fn verify_signed<'h>(
     body: &[u8],
     now_unix: i64,
 ) -> Result<(), SignedError> {
-    let signature = header(HEADER_SIGNATURE).filter(|s| !s.trim().is_empty()).ok_or(SignedError::Missing)?;
+    let signature = header(HEADER_SIGNATURE)
+        .filter(|s| !s.trim().is_empty())
+        .ok_or(SignedError::Missing)?;
     let timestamp = required(&header, HEADER_TIMESTAMP)?;
     let nonce = required(&header, HEADER_NONCE)?;
     let serial = required(&header, HEADER_SERIAL)?;
@@ -137,13 +148,18 @@ pub(crate) fn verify_signed<'h>(
     if let Some(kind) = header(HEADER_SIGNATURE_TYPE)
         && kind != SCHEME
     {
-        return Err(SignedError::Malformed(format!("{HEADER_SIGNATURE_TYPE} is not {SCHEME}")));
+        return Err(SignedError::Malformed(format!(
+            "{HEADER_SIGNATURE_TYPE} is not {SCHEME}"
+        )));
     }
     let signed_at = parse_timestamp(timestamp)?;
     if serial != platform.key_id {
         return Err(SignedError::UnknownSerial(serial.chars().take(64).collect()));
     }
-    if !platform.key.verify_base64(&response_message(timestamp, nonce, body), signature) {
+    if !platform
+        .key
+        .verify_base64(&response_message(timestamp, nonce, body), signature)
+    {
         return Err(SignedError::Bad);
     }
     let skew = now_unix.saturating_sub(signed_at);
@@ -165,7 +181,9 @@ fn required<'h>(header: &impl Fn(&str) -> Option<&'h str>, name: &str) -> Result
 /// Unix seconds: decimal digits only (no sign, no blanks), at most 12 of them.
 fn parse_timestamp(text: &str) -> Result<i64, SignedError> {
     if text.is_empty() || text.len() > 12 || !text.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(SignedError::Malformed(format!("{HEADER_TIMESTAMP} is not unix seconds")));
+        return Err(SignedError::Malformed(format!(
+            "{HEADER_TIMESTAMP} is not unix seconds"
+        )));
     }
     text.parse()
         .map_err(|_| SignedError::Malformed(format!("{HEADER_TIMESTAMP} is not unix seconds")))
@@ -178,7 +196,13 @@ mod tests {
     #[test]
     fn messages_are_lines_each_ended_by_a_line_feed() {
         assert_eq!(
-            request_message("GET", "/v3/x?mchid=1", 1554208460, "593BEC0C930BF1AFEB40B4A08C8FB242", b""),
+            request_message(
+                "GET",
+                "/v3/x?mchid=1",
+                1554208460,
+                "593BEC0C930BF1AFEB40B4A08C8FB242",
+                b""
+            ),
             b"GET\n/v3/x?mchid=1\n1554208460\n593BEC0C930BF1AFEB40B4A08C8FB242\n\n"
         );
         assert_eq!(response_message("1", "n", b"{}"), b"1\nn\n{}\n");
