@@ -21,6 +21,8 @@
 //! [`RefundRequest::key_for`] of its refund id, so WeChat Pay's own idempotency by those
 //! numbers makes every call safe to repeat.
 
+mod answer;
+mod config;
 pub mod notify;
 pub mod signing;
 
@@ -29,17 +31,16 @@ use std::sync::Arc;
 
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use ring::rand::{SecureRandom as _, SystemRandom};
-use serde::Deserialize;
-use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
+pub use config::{ConfigError, WechatPayConfig};
 pub use notify::refund_id_of;
 
-use crate::rsa::{SigningKey, VerifyingKey};
 use crate::{
     BoxFuture, Checkout, HttpRequest, HttpResponse, Incoming, Notice, NotificationError, PaymentProvider,
     PaymentRequest, ProviderError, RefundOutcome, RefundRequest, RemoteStatus, Reply, Transport, trade_no,
 };
+use answer::{Answer, TransactionState, quote, refund_outcome, refused, unavailable};
 use signing::{Platform, RequestParts, SignedError};
 
 /// WeChat Pay's API host.
@@ -54,96 +55,6 @@ pub const MAX_DESCRIPTION_CHARS: usize = 127;
 /// The channels: `native` shows a QR code the buyer scans with WeChat (the default), `h5`
 /// opens WeChat from a mobile browser.
 const CHANNELS: &[&str] = &["native", "h5"];
-
-/// Error codes that mean "try again later" whatever status carries them.
-const RETRYABLE_CODES: &[&str] = &["SYSTEM_ERROR", "FREQUENCY_LIMITED", "BANKERROR"];
-
-/// The longest piece of an answer quoted in an error message.
-const MAX_QUOTE_CHARS: usize = 200;
-
-/// A merchant's WeChat Pay settings. `Debug` shows the ids, never the keys.
-pub struct WechatPayConfig {
-    /// The merchant id (`mchid`), digits.
-    pub mch_id: String,
-    /// The app id the payments belong to (`appid`, e.g. an official account's `wx…`).
-    pub app_id: String,
-    /// The serial number of the merchant's API certificate (`serial_no`), naming the key
-    /// that signs requests.
-    pub serial: String,
-    /// The merchant's API private key (`apiclient_key.pem`).
-    pub private_key: SigningKey,
-    /// The platform public key (微信支付公钥) that signs answers and notifications.
-    pub platform_public_key: VerifyingKey,
-    /// That key's id (`PUB_KEY_ID_…`), which answers name in `Wechatpay-Serial`.
-    pub platform_public_key_id: String,
-    /// The API v3 key that seals notifications' content (exactly 32 bytes; see
-    /// [`WechatPayConfig::api_v3_key`]).
-    pub api_v3_key: [u8; 32],
-    /// `scheme://host[:port]` without a path ([`PRODUCTION_BASE_URL`], or a fake's).
-    pub base_url: String,
-    /// Where WeChat Pay sends refund notifications; without it the shop learns refunds'
-    /// ends only by [`query_refund`](PaymentProvider::query_refund).
-    pub refund_notify_url: Option<String>,
-}
-
-impl fmt::Debug for WechatPayConfig {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("WechatPayConfig")
-            .field("mch_id", &self.mch_id)
-            .field("app_id", &self.app_id)
-            .field("serial", &self.serial)
-            .field("private_key", &"<redacted>")
-            .field("platform_public_key_id", &self.platform_public_key_id)
-            .field("api_v3_key", &"<redacted>")
-            .field("base_url", &self.base_url)
-            .field("refund_notify_url", &self.refund_notify_url)
-            .finish()
-    }
-}
-
-/// Why WeChat Pay settings were refused. Never echoes a key.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("WeChat Pay settings: {0}")]
-pub struct ConfigError(String);
-
-impl WechatPayConfig {
-    /// The API v3 key from its text as the merchant platform shows it: exactly 32 bytes
-    /// (WeChat Pay's keys are 32 ASCII letters and digits), refused otherwise, because
-    /// AES-256 needs 32 and a shorter or padded key would fail every notification.
-    pub fn api_v3_key(text: &str) -> Result<[u8; 32], ConfigError> {
-        text.as_bytes()
-            .try_into()
-            .map_err(|_| ConfigError(format!("the API v3 key must be exactly 32 bytes, not {}", text.len())))
-    }
-
-    /// Checks the ids and the base URL: all present, ids without characters that would
-    /// break the `Authorization` header, and a base URL without a path (the signature
-    /// covers the path as sent, which must start with `/v3/`).
-    pub fn validate(&self) -> Result<(), ConfigError> {
-        let ids = [
-            ("mch_id", &self.mch_id),
-            ("app_id", &self.app_id),
-            ("serial", &self.serial),
-            ("platform_public_key_id", &self.platform_public_key_id),
-        ];
-        for (name, value) in ids {
-            if value.is_empty() || !value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
-                return Err(ConfigError(format!("{name} must be letters, digits and '_'")));
-            }
-        }
-        let rest = self
-            .base_url
-            .strip_prefix("https://")
-            .or_else(|| self.base_url.strip_prefix("http://"))
-            .ok_or_else(|| ConfigError("base_url must start with https:// or http://".into()))?;
-        if rest.is_empty() || rest.contains(['/', '?', '#']) {
-            return Err(ConfigError(
-                "base_url must be scheme://host[:port], without a path".into(),
-            ));
-        }
-        Ok(())
-    }
-}
 
 /// The clock, in unix seconds (injectable for tests).
 type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
@@ -501,97 +412,6 @@ impl PaymentProvider for WechatPay {
 /// The `User-Agent` of every request.
 const USER_AGENT: &str = concat!("emporium-payments/", env!("CARGO_PKG_VERSION"), " (WeChatPay-APIv3)");
 
-/// A verified answer.
-struct Answer {
-    status: u16,
-    body: Vec<u8>,
-}
-
-/// WeChat Pay's error body.
-#[derive(Deserialize)]
-struct ApiError {
-    code: String,
-    #[serde(default)]
-    message: String,
-}
-
-impl Answer {
-    fn is_success(&self) -> bool {
-        (200..300).contains(&self.status)
-    }
-
-    fn json<T: DeserializeOwned>(&self) -> Result<T, ProviderError> {
-        serde_json::from_slice(&self.body)
-            .map_err(|e| unavailable(format!("an unreadable answer from WeChat Pay: {e}")))
-    }
-
-    /// The error code of a failed call, when its body has one.
-    fn code(&self) -> Option<String> {
-        if self.is_success() {
-            return None;
-        }
-        serde_json::from_slice::<ApiError>(&self.body).ok().map(|e| e.code)
-    }
-
-    /// A failed call as the shop's error: `Unavailable` for WeChat Pay's own trouble,
-    /// `Refused` for a business error (`NOT_ENOUGH`, `INVALID_REQUEST`, `ORDERPAID`…).
-    fn error(&self) -> ProviderError {
-        let Ok(error) = serde_json::from_slice::<ApiError>(&self.body) else {
-            return unavailable(format!("WeChat Pay answered {} without an error code", self.status));
-        };
-        let text = format!("{} {}: {}", self.status, quote(&error.code), quote(&error.message));
-        if RETRYABLE_CODES.contains(&error.code.as_str()) {
-            unavailable(text)
-        } else {
-            refused(text)
-        }
-    }
-}
-
-/// A transaction as the query answers it (the fields the shop reads).
-#[derive(Deserialize)]
-struct TransactionState {
-    mchid: String,
-    out_trade_no: String,
-    trade_state: String,
-    amount: Option<TransactionAmount>,
-}
-
-/// `amount` of a queried transaction.
-#[derive(Deserialize)]
-struct TransactionAmount {
-    total: i64,
-    currency: String,
-}
-
-/// A refund as the refund API answers it.
-#[derive(Deserialize)]
-struct RefundState {
-    refund_id: String,
-    out_refund_no: String,
-    status: String,
-}
-
-fn refund_outcome(answer: &Answer, out_refund_no: &str) -> Result<RefundOutcome, ProviderError> {
-    let refund: RefundState = answer.json()?;
-    if refund.out_refund_no != out_refund_no {
-        return Err(unavailable("WeChat Pay answered about another refund".into()));
-    }
-    Ok(match refund.status.as_str() {
-        "SUCCESS" => RefundOutcome::Succeeded {
-            provider_ref: refund.refund_id,
-        },
-        "PROCESSING" => RefundOutcome::Pending,
-        "CLOSED" => RefundOutcome::Failed {
-            reason: "WeChat Pay closed the refund (CLOSED)".into(),
-        },
-        "ABNORMAL" => RefundOutcome::Failed {
-            reason: "the refund could not be paid into the buyer's account (ABNORMAL)".into(),
-        },
-        other => return Err(unavailable(format!("unknown refund status {}", quote(other)))),
-    })
-}
-
 /// The subject cut to [`MAX_DESCRIPTION_CHARS`] characters (never inside a character).
 fn description(subject: &str) -> String {
     subject.chars().take(MAX_DESCRIPTION_CHARS).collect()
@@ -647,22 +467,6 @@ fn notification_error(error: SignedError) -> NotificationError {
     }
 }
 
-fn unavailable(text: String) -> ProviderError {
-    ProviderError::Unavailable(text)
-}
-
-fn refused(text: String) -> ProviderError {
-    ProviderError::Refused(text)
-}
-
-/// Untrusted text, short and printable, for an error message.
-fn quote(text: &str) -> String {
-    text.chars()
-        .take(MAX_QUOTE_CHARS)
-        .map(|c| if c.is_control() { '?' } else { c })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -686,15 +490,6 @@ mod tests {
             with_redirect("https://wx.tenpay.com/pay?prepay_id=1", "https://shop.example/o/1?x=y"),
             "https://wx.tenpay.com/pay?prepay_id=1&redirect_url=https%3A%2F%2Fshop%2Eexample%2Fo%2F1%3Fx%3Dy"
         );
-    }
-
-    #[test]
-    fn api_v3_keys_must_be_32_bytes() {
-        assert!(WechatPayConfig::api_v3_key(&"k".repeat(32)).is_ok());
-        for bad in ["", "short", &"k".repeat(33)] {
-            let error = WechatPayConfig::api_v3_key(bad).unwrap_err();
-            assert!(!error.to_string().contains("kkkk"), "{error}");
-        }
     }
 
     #[test]
