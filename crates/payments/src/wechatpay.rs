@@ -207,7 +207,7 @@ impl WechatPay {
                 let ip = request
                     .client_ip
                     .as_deref()
-                    .filter(|ip| !ip.is_empty())
+                    .filter(|ip| ip.parse::<std::net::IpAddr>().is_ok())
                     .ok_or_else(|| refused("the h5 channel needs the buyer's IP address (client_ip)".into()))?;
                 body["scene_info"] = json!({"payer_client_ip": ip, "h5_info": {"type": "Wap"}});
                 ("/v3/pay/transactions/h5", "h5_url")

@@ -213,7 +213,15 @@ async fn an_h5_payment_sends_the_buyer_back_to_the_order() {
         panic!("an h5 payment without the buyer's IP was not refused")
     };
     assert!(reason.contains("client_ip"), "{reason}");
-    assert_eq!(fake.transaction_count(), 1, "nothing was sent for the refused one");
+    let garbled = PaymentRequest {
+        client_ip: Some("not an address".into()),
+        ..order(10, "h5")
+    };
+    assert!(matches!(
+        wechat.create_payment(&garbled).await,
+        Err(ProviderError::Refused(_))
+    ));
+    assert_eq!(fake.transaction_count(), 1, "nothing was sent for the refused ones");
 }
 
 #[tokio::test]
@@ -660,6 +668,63 @@ async fn notifications_for_another_merchant_app_or_payment_are_refused() {
     let mut foreign_refund = refunded(42, "SUCCESS");
     foreign_refund["out_refund_no"] = json!("1217752501201407033233368018");
     refuse(foreign_refund, "REFUND.SUCCESS", "refund");
+}
+
+/// A notification route as the shop has one: verify, then acknowledge or refuse in
+/// WeChat Pay's format. Answers its URL.
+async fn receiver(wechat: Arc<WechatPay>) -> String {
+    let route = move |headers: HeaderMap, body: axum::body::Bytes| async move {
+        let incoming = Incoming {
+            headers: &headers,
+            body: &body,
+            now_unix: now(),
+        };
+        let reply = match wechat.verify_notification(incoming) {
+            Ok(_) => wechat.acknowledge(),
+            Err(error) => wechat
+                .refuse(&error.to_string())
+                .expect("WeChat Pay has its own refusal"),
+        };
+        (http::StatusCode::from_u16(reply.status).expect("a status"), reply.body)
+    };
+    let app = axum::Router::new().route("/notify", axum::routing::post(route));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("address");
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    format!("http://{addr}/notify")
+}
+
+#[tokio::test]
+async fn a_delivered_notification_is_acknowledged_with_204_or_refused_with_fail() {
+    let Shop { fake, wechat } = shop().await;
+    let wechat = Arc::new(wechat);
+    let url = receiver(wechat.clone()).await;
+    let checkout = PaymentRequest {
+        notify_url: url,
+        ..order(40, "native")
+    };
+    wechat.create_payment(&checkout).await.unwrap();
+    let delivery = fake.pay(&trade_no(40)).await;
+    assert_eq!(delivery.answer, Some((204, String::new())));
+
+    // A shop holding another API v3 key cannot open the resource and says so.
+    let confused = WechatPay::new(
+        WechatPayConfig {
+            api_v3_key: *b"ANOTHER-API-V3-KEY-OF-32-BYTES!!",
+            ..config_for(&fake, &keys::shared(0).private_pkcs8)
+        },
+        Arc::new(PlainHttp::new(Duration::from_secs(5))),
+    );
+    let checkout = PaymentRequest {
+        notify_url: receiver(Arc::new(confused)).await,
+        ..order(41, "native")
+    };
+    wechat.create_payment(&checkout).await.unwrap();
+    let (status, body) = fake.pay(&trade_no(41)).await.answer.expect("an answer");
+    assert_eq!(status, 400);
+    let body: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(body["code"], "FAIL");
+    assert!(body["message"].as_str().unwrap().contains("API v3 key"), "{body}");
 }
 
 #[tokio::test]
