@@ -81,7 +81,9 @@ impl fmt::Debug for WechatPay {
 impl WechatPay {
     /// An adapter for `config`, reaching WeChat Pay through `transport`, on the system
     /// clock and with random nonces.
-    pub fn new(config: WechatPayConfig, transport: Arc<dyn Transport>) -> Self {
+    /// A trailing `/` on the base URL is dropped (the signed path must start with `/v3/`).
+    pub fn new(mut config: WechatPayConfig, transport: Arc<dyn Transport>) -> Self {
+        config.base_url = config.base_url.trim_end_matches('/').to_owned();
         let rng = SystemRandom::new();
         Self {
             config,

@@ -750,7 +750,7 @@ fn settings_never_show_keys() {
         platform_public_key: VerifyingKey::from_pem(&merchant.public).unwrap(),
         platform_public_key_id: "PUB_KEY_ID_0114".into(),
         api_v3_key: *API_V3_KEY,
-        base_url: "https://api.mch.weixin.qq.com/".into(),
+        base_url: "https://api.mch.weixin.qq.com/v3".into(),
         refund_notify_url: None,
     };
     let shown = format!("{config:?}");

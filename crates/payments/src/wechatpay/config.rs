@@ -74,10 +74,10 @@ impl WechatPayConfig {
                 return Err(ConfigError(format!("{name} must be letters, digits and '_'")));
             }
         }
-        let rest = self
-            .base_url
+        let base_url = self.base_url.trim_end_matches('/');
+        let rest = base_url
             .strip_prefix("https://")
-            .or_else(|| self.base_url.strip_prefix("http://"))
+            .or_else(|| base_url.strip_prefix("http://"))
             .ok_or_else(|| ConfigError("base_url must start with https:// or http://".into()))?;
         if rest.is_empty() || rest.contains(['/', '?', '#']) {
             return Err(ConfigError(
