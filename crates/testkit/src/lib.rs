@@ -12,6 +12,7 @@ pub mod keys;
 pub mod moto;
 pub mod smtp;
 pub mod transport;
+pub mod wechatpay;
 
 use emporium_store::{Engine, Store, StoreOptions};
 

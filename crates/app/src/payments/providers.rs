@@ -80,8 +80,9 @@ fn verifying_key(setting: &str, path: &Path) -> Result<VerifyingKey, String> {
     VerifyingKey::from_pem(&read(setting, path)?).map_err(|e| format!("{setting}: {e}"))
 }
 
-/// Adds the real providers whose settings are given to `providers`.
-pub fn add_configured(mut providers: Providers, settings: &PaymentSettings) -> Result<Providers, String> {
+/// Adds the real providers whose settings are given to `providers`; `public_url` is where
+/// they reach the shop's notification routes.
+pub fn add_configured(mut providers: Providers, settings: &PaymentSettings, public_url: &str) -> Result<Providers, String> {
     if settings.alipay.is_none() && settings.wechatpay.is_none() {
         return Ok(providers);
     }
@@ -97,9 +98,8 @@ pub fn add_configured(mut providers: Providers, settings: &PaymentSettings) -> R
     }
     if let Some(w) = &settings.wechatpay {
         let api_v3_key = read("EMPORIUM_WECHATPAY_API_V3_KEY_FILE", &w.api_v3_key_file)?;
-        let api_v3_key: [u8; 32] = api_v3_key.trim().as_bytes().try_into().map_err(|_| {
-            "EMPORIUM_WECHATPAY_API_V3_KEY_FILE: the API v3 key must be exactly 32 characters".to_owned()
-        })?;
+        let api_v3_key = WechatPayConfig::api_v3_key(api_v3_key.trim())
+            .map_err(|e| format!("EMPORIUM_WECHATPAY_API_V3_KEY_FILE: {e}"))?;
         let config = WechatPayConfig {
             mch_id: w.mch_id.clone(),
             app_id: w.app_id.clone(),
@@ -109,7 +109,10 @@ pub fn add_configured(mut providers: Providers, settings: &PaymentSettings) -> R
             platform_public_key_id: w.public_key_id.clone(),
             api_v3_key,
             base_url: w.base_url.clone(),
+            // Refunds finish later at WeChat Pay; it tells the shop here (the jobs also ask).
+            refund_notify_url: Some(format!("{}/api/v1/payments/notify/wechatpay", public_url.trim_end_matches('/'))),
         };
+        config.validate().map_err(|e| format!("WeChat Pay settings: {e}"))?;
         providers = providers.with(Arc::new(WechatPay::new(config, transport)));
     }
     Ok(providers)
