@@ -3,13 +3,13 @@
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::{Extension, Json};
 use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
 use emporium_app::AppState;
+use emporium_app::accounts::ClientAddress;
 use emporium_app::cursor::Position;
 use emporium_app::orders;
 use emporium_app::paging::{cut_page, keyset};
-use emporium_app::accounts::ClientAddress;
 use emporium_app::payments::{self, Answered, PayWith, RefundWish};
 use emporium_domain::account::Role;
 use emporium_domain::payment::RefundStatus;

@@ -172,7 +172,9 @@ impl From<StoreError> for AppError {
                 "amount",
                 format!("must be between 1 and {remaining}, what is left to refund"),
             )]),
-            e @ StoreError::CurrencyNotAccepted { .. } => Self::Invalid(vec![FieldError::new("provider", e.to_string())]),
+            e @ StoreError::CurrencyNotAccepted { .. } => {
+                Self::Invalid(vec![FieldError::new("provider", e.to_string())])
+            }
             StoreError::PaymentMismatch(why) => Self::Malformed {
                 detail: why,
                 field: None,

@@ -110,10 +110,18 @@ pub async fn start_payment(
     let (provider, channel) = choose(state, with)?;
     let now = state.now();
     let checker = provider.clone();
-    let accepts: emporium_store::payments::CurrencyCheck = Arc::new(move |currency: &str| checker.accepts_currency(currency));
+    let accepts: emporium_store::payments::CurrencyCheck =
+        Arc::new(move |currency: &str| checker.accepts_currency(currency));
     let start = state
         .store()
-        .begin_payment(order_id, user_id, (with.provider.clone(), channel), accepts, key.clone(), now)
+        .begin_payment(
+            order_id,
+            user_id,
+            (with.provider.clone(), channel),
+            accepts,
+            key.clone(),
+            now,
+        )
         .await?;
     let payment = match start {
         PaymentStart::Replay(answer) => return Ok(Idempotent::Replay(answer)),
@@ -135,7 +143,13 @@ pub async fn start_payment(
             })?;
             state
                 .store()
-                .finish_payment(payment.id, (checkout.provider_ref, checkout.pay_url, checkout.qr_code), key, render, now)
+                .finish_payment(
+                    payment.id,
+                    (checkout.provider_ref, checkout.pay_url, checkout.qr_code),
+                    key,
+                    render,
+                    now,
+                )
                 .await
                 .map_err(|e| match e {
                     StoreError::IdempotencyRace => AppError::Conflict {
@@ -164,7 +178,10 @@ async fn payment_request(state: &AppState, payment: &Payment, client_ip: Option<
         channel: payment.channel.clone(),
         subject: format!("{} #{}", config.shop_name, payment.order_id),
         notify_url: format!("{public_url}/api/v1/payments/notify/{}", payment.provider),
-        return_url: format!("{public_url}{}", crate::guests::order_page(state, payment.order_id).await?),
+        return_url: format!(
+            "{public_url}{}",
+            crate::guests::order_page(state, payment.order_id).await?
+        ),
         expires_at_unix: deadline.map_or(0, |t| t.millis() / 1000),
         client_ip,
     })
@@ -181,7 +198,10 @@ pub async fn close_unpaid(state: &AppState, order_id: i64) {
             return;
         }
     };
-    for p in payments.iter().filter(|p| p.status == emporium_domain::payment::PaymentStatus::Pending) {
+    for p in payments
+        .iter()
+        .filter(|p| p.status == emporium_domain::payment::PaymentStatus::Pending)
+    {
         let Some(provider) = state.providers().get(&p.provider) else {
             continue;
         };
@@ -272,48 +292,54 @@ pub async fn receive_notification(
         }
     };
     let kept = String::from_utf8_lossy(body).into_owned();
-    let applied = match notice {
-        Notice::Payment(n) => {
-            let facts = NotificationFacts {
-                provider: provider_name.into(),
-                event_id: n.event_id,
-                payment_id: n.payment_id,
-                order_id: n.order_id,
-                amount: n.amount,
-                currency: n.currency,
-                succeeded: n.status == NotifiedStatus::Succeeded,
-                provider_ref: n.provider_ref,
-                body: kept,
-            };
-            apply_notification(state, facts).await.map(drop)
-        }
-        Notice::Refund(n) => {
-            let outcome = match n.outcome {
-                RefundOutcome::Succeeded { provider_ref } => Some(Ok(provider_ref)),
-                RefundOutcome::Failed { reason } => Some(Err(reason)),
-                RefundOutcome::Pending => None,
-            };
-            let facts = RefundNoticeFacts {
-                provider: provider_name.into(),
-                event_id: n.event_id,
-                refund_id: n.refund_id,
-                outcome,
-                body: kept,
-            };
-            state.store().apply_refund_notice(facts, state.now()).await.map(|refund| {
+    let applied =
+        match notice {
+            Notice::Payment(n) => {
+                let facts = NotificationFacts {
+                    provider: provider_name.into(),
+                    event_id: n.event_id,
+                    payment_id: n.payment_id,
+                    order_id: n.order_id,
+                    amount: n.amount,
+                    currency: n.currency,
+                    succeeded: n.status == NotifiedStatus::Succeeded,
+                    provider_ref: n.provider_ref,
+                    body: kept,
+                };
+                apply_notification(state, facts).await.map(drop)
+            }
+            Notice::Refund(n) => {
+                let outcome = match n.outcome {
+                    RefundOutcome::Succeeded { provider_ref } => Some(Ok(provider_ref)),
+                    RefundOutcome::Failed { reason } => Some(Err(reason)),
+                    RefundOutcome::Pending => None,
+                };
+                let facts = RefundNoticeFacts {
+                    provider: provider_name.into(),
+                    event_id: n.event_id,
+                    refund_id: n.refund_id,
+                    outcome,
+                    body: kept,
+                };
+                state.store().apply_refund_notice(facts, state.now()).await.map(|refund| {
                 if let Some(refund) = refund {
                     tracing::info!(refund.id = refund.id, status = %refund.status, "refund notification applied");
                 }
             })
-        }
-        Notice::Ignored { event_id, what } => {
-            tracing::info!(provider = provider_name, event_id, what, "payment notification kept, nothing to apply");
-            state
-                .store()
-                .keep_ignored_notice(provider_name.into(), event_id, 0, kept, state.now())
-                .await
-        }
-    };
+            }
+            Notice::Ignored { event_id, what } => {
+                tracing::info!(
+                    provider = provider_name,
+                    event_id,
+                    what,
+                    "payment notification kept, nothing to apply"
+                );
+                state
+                    .store()
+                    .keep_ignored_notice(provider_name.into(), event_id, 0, kept, state.now())
+                    .await
+            }
+        };
     match applied {
         Ok(()) => Ok(Answered::Acknowledged(provider.acknowledge())),
         Err(e @ StoreError::PaymentMismatch(_)) => refused(e.into()),

@@ -18,8 +18,9 @@ use std::time::Duration;
 use emporium_domain::payment::PaymentStatus;
 use emporium_domain::time::Timestamp;
 use emporium_payments::{
-    BoxFuture, Checkout, Incoming, Notice, Notification, NotificationError, NotifiedStatus, PaymentProvider, PaymentRequest,
-    ProviderError, RefundOutcome, RefundRequest, RemoteStatus, notification_body, parse_notification, signature,
+    BoxFuture, Checkout, Incoming, Notice, Notification, NotificationError, NotifiedStatus, PaymentProvider,
+    PaymentRequest, ProviderError, RefundOutcome, RefundRequest, RemoteStatus, notification_body, parse_notification,
+    signature,
 };
 use emporium_store::Store;
 use emporium_store::job_queue::NewJob;

@@ -71,8 +71,8 @@ impl AppState {
         // The sandbox is always there to serve its earlier payments' refunds and
         // notifications; whether buyers are offered it is `config.payments.sandbox`.
         let providers = Providers::new().with(Arc::new(SandboxProvider::new(store.clone(), sandbox_secret.as_bytes())));
-        let providers =
-            crate::payments::providers::add_configured(providers, &config.payments, &config.public_url).map_err(StoreError::Config)?;
+        let providers = crate::payments::providers::add_configured(providers, &config.payments, &config.public_url)
+            .map_err(StoreError::Config)?;
         let passwords = Passwords::new(config.bcrypt_cost);
         let outbox = crate::messages::Outbox::from_config(&config).map_err(StoreError::Config)?;
         let state = Self(Arc::new(Inner {

@@ -239,7 +239,10 @@ impl PaymentArgs {
             "Alipay",
             [
                 ("EMPORIUM_ALIPAY_APP_ID", app_id.is_some()),
-                ("EMPORIUM_ALIPAY_PRIVATE_KEY_FILE", self.alipay_private_key_file.is_some()),
+                (
+                    "EMPORIUM_ALIPAY_PRIVATE_KEY_FILE",
+                    self.alipay_private_key_file.is_some(),
+                ),
                 ("EMPORIUM_ALIPAY_PUBLIC_KEY_FILE", self.alipay_public_key_file.is_some()),
             ],
         )?
@@ -261,10 +264,19 @@ impl PaymentArgs {
                 ("EMPORIUM_WECHATPAY_MCH_ID", mch_id.is_some()),
                 ("EMPORIUM_WECHATPAY_APP_ID", wx_app_id.is_some()),
                 ("EMPORIUM_WECHATPAY_SERIAL", serial.is_some()),
-                ("EMPORIUM_WECHATPAY_PRIVATE_KEY_FILE", self.wechatpay_private_key_file.is_some()),
-                ("EMPORIUM_WECHATPAY_PUBLIC_KEY_FILE", self.wechatpay_public_key_file.is_some()),
+                (
+                    "EMPORIUM_WECHATPAY_PRIVATE_KEY_FILE",
+                    self.wechatpay_private_key_file.is_some(),
+                ),
+                (
+                    "EMPORIUM_WECHATPAY_PUBLIC_KEY_FILE",
+                    self.wechatpay_public_key_file.is_some(),
+                ),
                 ("EMPORIUM_WECHATPAY_PUBLIC_KEY_ID", key_id.is_some()),
-                ("EMPORIUM_WECHATPAY_API_V3_KEY_FILE", self.wechatpay_api_v3_key_file.is_some()),
+                (
+                    "EMPORIUM_WECHATPAY_API_V3_KEY_FILE",
+                    self.wechatpay_api_v3_key_file.is_some(),
+                ),
             ],
         )?
         .then(|| WechatPaySettings {

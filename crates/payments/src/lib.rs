@@ -60,9 +60,9 @@ pub mod wechatpay;
 
 pub use notification::{Notification, NotificationError, NotifiedStatus, notification_body, parse_notification};
 pub use provider::{
-    BoxFuture, Checkout, Incoming, Notice, PaymentNotice, PaymentProvider, PaymentRequest, ProviderError,
-    RefundNotice, RefundOutcome, RefundRequest, RemoteStatus, payment_id_of, trade_no,
+    BoxFuture, Checkout, Incoming, Notice, PaymentNotice, PaymentProvider, PaymentRequest, ProviderError, RefundNotice,
+    RefundOutcome, RefundRequest, RemoteStatus, payment_id_of, trade_no,
 };
-pub use transport::{HttpRequest, HttpResponse, Reply, Transport};
 pub use registry::Providers;
 pub use retry::{MAX_ATTEMPTS, MAX_RETRY_DELAY, retry_delay};
+pub use transport::{HttpRequest, HttpResponse, Reply, Transport};

@@ -177,21 +177,6 @@ fn tidy(message: &str) -> String {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn tidy_replaces_control_characters_and_truncates() {
-        assert_eq!(tidy("a\nb\u{1b}c"), "a?b?c");
-        let long = "x".repeat(MAX_ERROR_LEN + 50);
-        let tidied = tidy(&long);
-        assert_eq!(tidied.chars().count(), MAX_ERROR_LEN + 1);
-        assert!(tidied.ends_with('…'));
-        assert_eq!(tidy(&"y".repeat(MAX_ERROR_LEN)), "y".repeat(MAX_ERROR_LEN));
-    }
-}
-
 impl From<Notification> for crate::Notice {
     /// The sandbox's notification as the shop acts on it.
     fn from(n: Notification) -> Self {
@@ -204,5 +189,20 @@ impl From<Notification> for crate::Notice {
             status: n.status,
             provider_ref: None,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tidy_replaces_control_characters_and_truncates() {
+        assert_eq!(tidy("a\nb\u{1b}c"), "a?b?c");
+        let long = "x".repeat(MAX_ERROR_LEN + 50);
+        let tidied = tidy(&long);
+        assert_eq!(tidied.chars().count(), MAX_ERROR_LEN + 1);
+        assert!(tidied.ends_with('…'));
+        assert_eq!(tidy(&"y".repeat(MAX_ERROR_LEN)), "y".repeat(MAX_ERROR_LEN));
     }
 }

@@ -270,7 +270,11 @@ pub trait PaymentProvider: Send + Sync + 'static {
     /// Closes an unpaid payment (the order was cancelled or expired) so that the buyer can
     /// no longer pay it. Closing one that is already closed or unknown is a success. Best
     /// effort for the shop: a payment that still arrives is refunded.
-    fn close_payment<'a>(&'a self, payment_id: i64, provider_ref: Option<&'a str>) -> BoxFuture<'a, Result<(), ProviderError>> {
+    fn close_payment<'a>(
+        &'a self,
+        payment_id: i64,
+        provider_ref: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<(), ProviderError>> {
         let _ = (payment_id, provider_ref);
         Box::pin(async { Ok(()) })
     }

@@ -92,8 +92,8 @@ impl VerifyingKey {
             Ok(der) => der.to_vec(),
             Err(_) => bare_base64(text)?,
         };
-        let rsa_public_key =
-            rsa_key_in_spki(&spki).ok_or_else(|| KeyError("the public key is not an RSA SubjectPublicKeyInfo".into()))?;
+        let rsa_public_key = rsa_key_in_spki(&spki)
+            .ok_or_else(|| KeyError("the public key is not an RSA SubjectPublicKeyInfo".into()))?;
         Ok(Self {
             rsa_public_key: rsa_public_key.to_vec(),
         })
@@ -165,7 +165,10 @@ mod tests {
 
     #[test]
     fn der_lengths_are_read_strictly() {
-        assert_eq!(der_element(&[0x04, 0x02, 1, 2, 9]), Some((0x04, &[1u8, 2][..], &[9u8][..])));
+        assert_eq!(
+            der_element(&[0x04, 0x02, 1, 2, 9]),
+            Some((0x04, &[1u8, 2][..], &[9u8][..]))
+        );
         assert_eq!(der_element(&[0x04, 0x81, 0x01, 7]), Some((0x04, &[7u8][..], &[][..])));
         assert_eq!(der_element(&[0x04, 0x03, 1, 2]), None, "shorter than its length");
         assert_eq!(der_element(&[0x04, 0x80]), None, "indefinite length");
@@ -175,7 +178,8 @@ mod tests {
 
     #[test]
     fn keys_that_are_not_keys_are_refused_without_echoing_them() {
-        let error = SigningKey::from_pem("-----BEGIN PRIVATE KEY-----\nc2VjcmV0\n-----END PRIVATE KEY-----\n").unwrap_err();
+        let error =
+            SigningKey::from_pem("-----BEGIN PRIVATE KEY-----\nc2VjcmV0\n-----END PRIVATE KEY-----\n").unwrap_err();
         assert!(!error.to_string().contains("c2VjcmV0"), "{error}");
         assert!(VerifyingKey::from_pem("not a key at all!").is_err());
         assert!(VerifyingKey::from_pem("AAAA").is_err());

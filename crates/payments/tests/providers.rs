@@ -74,7 +74,7 @@ impl PaymentProvider for Fake {
 /// The headers of a notification signed with `header` (a `Sandbox-Signature` value).
 fn signed(header: &str) -> http::HeaderMap {
     let mut headers = http::HeaderMap::new();
-    headers.insert(signature::HEADER, header.parse().unwrap());
+    headers.insert(signature::HEADER, header.parse().expect("a header value"));
     headers
 }
 
@@ -254,7 +254,17 @@ fn trade_numbers_name_the_payment_and_nothing_else() {
     for id in [1, 42, 99_999_999, 100_000_000, i64::MAX] {
         assert_eq!(payment_id_of(&trade_no(id)), Some(id));
     }
-    for foreign in ["", "EP", "EP42", "ep00000042", "XP00000042", "EP0000004a", "EP00000000", "EP-0000042", "EP99999999999999999999"] {
+    for foreign in [
+        "",
+        "EP",
+        "EP42",
+        "ep00000042",
+        "XP00000042",
+        "EP0000004a",
+        "EP00000000",
+        "EP-0000042",
+        "EP99999999999999999999",
+    ] {
         assert_eq!(payment_id_of(foreign), None, "{foreign}");
     }
 }

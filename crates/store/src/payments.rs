@@ -260,14 +260,19 @@ impl Store {
     ) -> Result<Option<crate::refunds::Refund>, StoreError> {
         self.write(move |conn| {
             Box::pin(async move {
-                let row = query("SELECT p.id, p.provider FROM refunds r JOIN payments p ON p.id = r.payment_id WHERE r.id = $1")
-                    .bind(n.refund_id)
-                    .fetch_optional(&mut *conn)
-                    .await?
-                    .ok_or_else(|| StoreError::PaymentMismatch(format!("no refund {}", n.refund_id)))?;
+                let row = query(
+                    "SELECT p.id, p.provider FROM refunds r JOIN payments p ON p.id = r.payment_id WHERE r.id = $1",
+                )
+                .bind(n.refund_id)
+                .fetch_optional(&mut *conn)
+                .await?
+                .ok_or_else(|| StoreError::PaymentMismatch(format!("no refund {}", n.refund_id)))?;
                 let (payment_id, provider): (i64, String) = (row.try_get("id")?, row.try_get("provider")?);
                 if provider != n.provider {
-                    return Err(StoreError::PaymentMismatch(format!("refund {} is not paid through {}", n.refund_id, n.provider)));
+                    return Err(StoreError::PaymentMismatch(format!(
+                        "refund {} is not paid through {}",
+                        n.refund_id, n.provider
+                    )));
                 }
                 if !keep_notice_in(conn, &n.provider, &n.event_id, payment_id, "refund", &n.body, now).await? {
                     return Ok(None);
@@ -420,17 +425,16 @@ async fn apply_notification_in(
         .await?;
     // Settle the payment first and check it after: a mismatch fails the operation, which
     // rolls the update back with everything else (one statement fewer on the common path).
-    let settled =
-        query(
-            "UPDATE payments SET status = $1, updated_at = $2, provider_ref = COALESCE($4, provider_ref)
+    let settled = query(
+        "UPDATE payments SET status = $1, updated_at = $2, provider_ref = COALESCE($4, provider_ref)
              WHERE id = $3 AND status = 'pending' RETURNING *",
-        )
-        .bind(PaymentStatus::settled(n.succeeded).as_str())
-        .bind(now.millis())
-        .bind(n.payment_id)
-        .bind(&n.provider_ref)
-            .fetch_optional(&mut *conn)
-            .await?;
+    )
+    .bind(PaymentStatus::settled(n.succeeded).as_str())
+    .bind(now.millis())
+    .bind(n.payment_id)
+    .bind(&n.provider_ref)
+    .fetch_optional(&mut *conn)
+    .await?;
     let settled_now = settled.is_some();
     let payment = match settled {
         Some(row) => Some(row),

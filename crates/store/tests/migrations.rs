@@ -193,7 +193,14 @@ async fn answers_remembered_before_0006_replay_after_it(db: TestDb) {
         replay(AnswerKind::Order, "1")
     );
     let paid = store
-        .begin_payment(1, 7, "sandbox".into(), Some(key("POST /orders/1/pay")), NOW)
+        .begin_payment(
+            1,
+            7,
+            ("sandbox".into(), None),
+            std::sync::Arc::new(|_: &str| true),
+            Some(key("POST /orders/1/pay")),
+            NOW,
+        )
         .await
         .expect("replayed");
     assert_eq!(

@@ -88,7 +88,14 @@ async fn paid_order(store: &Store, (user, address): (i64, i64), variant: i64, un
     // order as stored, to the version and each line's FIFO cost.
     assert_eq!(store.order(order.id).await.expect("read"), Some(order.clone()));
     let PaymentStart::New(payment) = store
-        .begin_payment(order.id, user, "sandbox".into(), None, at)
+        .begin_payment(
+            order.id,
+            user,
+            ("sandbox".into(), None),
+            std::sync::Arc::new(|_: &str| true),
+            None,
+            at,
+        )
         .await
         .expect("payment")
     else {
@@ -98,7 +105,9 @@ async fn paid_order(store: &Store, (user, address): (i64, i64), variant: i64, un
         provider: "sandbox".into(),
         event_id: format!("evt_{}", order.id),
         payment_id: payment.id,
-        order_id: order.id,
+        order_id: Some(order.id),
+        provider_ref: None,
+        body: String::new(),
         amount: order.total,
         currency: order.currency.clone(),
         succeeded: true,

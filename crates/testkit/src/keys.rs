@@ -27,17 +27,29 @@ fn openssl(args: &[&str], input: Option<&str>) -> String {
         .spawn()
         .expect("the openssl command (Debian's openssl package) is needed to make test keys");
     if let Some(input) = input {
-        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+        child
+            .stdin
+            .take()
+            .expect("a piped stdin")
+            .write_all(input.as_bytes())
+            .expect("writing to openssl");
     }
     drop(child.stdin.take());
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap()
+    let out = child.wait_with_output().expect("openssl ran");
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("PEM is ASCII")
 }
 
 /// A fresh RSA-2048 key pair.
 pub fn fresh() -> KeyPair {
-    let private_pkcs8 = openssl(&["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"], None);
+    let private_pkcs8 = openssl(
+        &["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"],
+        None,
+    );
     let private_pkcs1 = openssl(&["rsa", "-traditional"], Some(&private_pkcs8));
     let public = openssl(&["pkey", "-pubout"], Some(&private_pkcs8));
     KeyPair {
@@ -51,7 +63,10 @@ pub fn fresh() -> KeyPair {
 /// a noticeable moment; tests that need two different keys ask for two numbers).
 pub fn shared(n: usize) -> KeyPair {
     static KEYS: OnceLock<Mutex<Vec<KeyPair>>> = OnceLock::new();
-    let mut keys = KEYS.get_or_init(|| Mutex::new(Vec::new())).lock().unwrap();
+    let mut keys = KEYS
+        .get_or_init(|| Mutex::new(Vec::new()))
+        .lock()
+        .expect("no test panicked while making a key");
     while keys.len() <= n {
         keys.push(fresh());
     }
@@ -61,6 +76,6 @@ pub fn shared(n: usize) -> KeyPair {
 /// Writes `text` to a new file in `dir` and answers its path (settings take key files).
 pub fn write(dir: &std::path::Path, name: &str, text: &str) -> std::path::PathBuf {
     let path = dir.join(name);
-    std::fs::write(&path, text).unwrap();
+    std::fs::write(&path, text).expect("writing a key file");
     path
 }

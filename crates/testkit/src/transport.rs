@@ -16,7 +16,10 @@ impl PlainHttp {
     /// A transport that waits at most `timeout` for an answer.
     pub fn new(timeout: Duration) -> Self {
         Self {
-            client: reqwest::Client::builder().timeout(timeout).build().unwrap(),
+            client: reqwest::Client::builder()
+                .timeout(timeout)
+                .build()
+                .expect("a plain HTTP client"),
         }
     }
 }
@@ -34,7 +37,12 @@ impl Transport for PlainHttp {
             let headers = answer
                 .headers()
                 .iter()
-                .map(|(n, v)| (n.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+                .map(|(n, v)| {
+                    (
+                        n.as_str().to_owned(),
+                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                    )
+                })
                 .collect();
             let body = answer.bytes().await.map_err(|e| e.to_string())?.to_vec();
             Ok(HttpResponse { status, headers, body })

@@ -82,7 +82,11 @@ fn verifying_key(setting: &str, path: &Path) -> Result<VerifyingKey, String> {
 
 /// Adds the real providers whose settings are given to `providers`; `public_url` is where
 /// they reach the shop's notification routes.
-pub fn add_configured(mut providers: Providers, settings: &PaymentSettings, public_url: &str) -> Result<Providers, String> {
+pub fn add_configured(
+    mut providers: Providers,
+    settings: &PaymentSettings,
+    public_url: &str,
+) -> Result<Providers, String> {
     if settings.alipay.is_none() && settings.wechatpay.is_none() {
         return Ok(providers);
     }
@@ -110,7 +114,10 @@ pub fn add_configured(mut providers: Providers, settings: &PaymentSettings, publ
             api_v3_key,
             base_url: w.base_url.clone(),
             // Refunds finish later at WeChat Pay; it tells the shop here (the jobs also ask).
-            refund_notify_url: Some(format!("{}/api/v1/payments/notify/wechatpay", public_url.trim_end_matches('/'))),
+            refund_notify_url: Some(format!(
+                "{}/api/v1/payments/notify/wechatpay",
+                public_url.trim_end_matches('/')
+            )),
         };
         config.validate().map_err(|e| format!("WeChat Pay settings: {e}"))?;
         providers = providers.with(Arc::new(WechatPay::new(config, transport)));

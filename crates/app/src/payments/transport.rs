@@ -28,7 +28,9 @@ pub struct HyperTransport {
 
 impl std::fmt::Debug for HyperTransport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("HyperTransport").field("timeout", &self.timeout).finish()
+        f.debug_struct("HyperTransport")
+            .field("timeout", &self.timeout)
+            .finish()
     }
 }
 
@@ -64,7 +66,12 @@ impl HyperTransport {
         let headers = answer
             .headers()
             .iter()
-            .map(|(n, v)| (n.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+            .map(|(n, v)| {
+                (
+                    n.as_str().to_owned(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
             .collect();
         let body = http_body_util::Limited::new(answer.into_body(), MAX_ANSWER_BYTES)
             .collect()

@@ -4,7 +4,6 @@
 //! shipping, receipt, reviews), so the history obeys every invariant `emporium check`
 //! verifies, and its payments can be refunded through the sandbox like any other.
 
-use std::sync::Arc;
 use anyhow::Context;
 use emporium_app::passwords::Passwords;
 use emporium_domain::account::{Password, Phone, Role, Username};
@@ -19,6 +18,7 @@ use emporium_store::orders::PlaceOrder;
 use emporium_store::payments::{NotificationFacts, PaymentStart};
 use emporium_store::reviews::NewReview;
 use emporium_store::{Store, StoreError};
+use std::sync::Arc;
 
 /// What shoppers say, in both of the shop's languages.
 const REVIEWS: [(i64, &str); 8] = [
@@ -168,7 +168,14 @@ async fn buy(
         Err(e) => return Err(e).context("placing a demo order"),
     };
     let PaymentStart::New(payment) = store
-        .begin_payment(order.id, user_id, ("sandbox".into(), None), Arc::new(|_: &str| true), None, now)
+        .begin_payment(
+            order.id,
+            user_id,
+            ("sandbox".into(), None),
+            Arc::new(|_: &str| true),
+            None,
+            now,
+        )
         .await?
     else {
         anyhow::bail!("demo order {} already had a payment", order.id);
