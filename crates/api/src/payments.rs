@@ -172,11 +172,19 @@ pub async fn notify(
         Answered::Refused { error, reply: None } => return Err(error.into()),
     };
     let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::OK);
-    Ok(match reply.content_type {
+    let mut response = match reply.content_type {
         Some(content_type) => (status, [(header::CONTENT_TYPE, content_type)], reply.body).into_response(),
         None => status.into_response(),
-    })
+    };
+    response.extensions_mut().insert(ProviderFormat);
+    Ok(response)
 }
+
+/// Marks an answer written in a provider's own format (Alipay's `fail`, WeChat Pay's
+/// `{"code":"FAIL"}`), which the server's rule that every refusal is a problem document
+/// leaves as it is: the provider reads it, not a person.
+#[derive(Debug, Clone, Copy)]
+pub struct ProviderFormat;
 
 /// A payment provider buyers can pay with.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]

@@ -109,7 +109,12 @@ async fn problem_documents(req: Request<axum::body::Body>, next: axum::middlewar
         .get(axum::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    let documented = content_type.starts_with("application/problem+json") || content_type.starts_with("text/html");
+    let documented = content_type.starts_with("application/problem+json")
+        || content_type.starts_with("text/html")
+        || response
+            .extensions()
+            .get::<emporium_api::payments::ProviderFormat>()
+            .is_some();
     if !(status.is_client_error() || status.is_server_error()) || documented {
         return response;
     }

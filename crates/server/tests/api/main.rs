@@ -22,6 +22,7 @@ mod media_s3;
 mod messages;
 mod orders;
 mod pricing_rules;
+mod providers;
 mod recommendations;
 mod refund_recovery;
 mod reviews;
