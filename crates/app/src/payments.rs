@@ -188,8 +188,10 @@ async fn payment_request(state: &AppState, payment: &Payment, client_ip: Option<
 }
 
 /// Asks the providers to close the order's unpaid payments (it was cancelled or
-/// expired), so the buyer cannot pay them any more. Best effort: a provider that cannot
-/// be reached is logged, and a payment that still arrives is refunded.
+/// expired), so the buyer cannot pay them any more, and marks each one closed `failed`
+/// (so reconciliation stops asking about it). Best effort: a provider that cannot be
+/// reached is logged and its payment stays pending for reconciliation, and a payment
+/// that still arrives is taken and refunded.
 pub async fn close_unpaid(state: &AppState, order_id: i64) {
     let payments = match state.store().order_payments(order_id).await {
         Ok(payments) => payments,
@@ -205,8 +207,15 @@ pub async fn close_unpaid(state: &AppState, order_id: i64) {
         let Some(provider) = state.providers().get(&p.provider) else {
             continue;
         };
-        if let Err(e) = provider.close_payment(p.id, p.provider_ref.as_deref()).await {
-            tracing::warn!(payment.id = p.id, error = %e, "could not close an unpaid payment at its provider");
+        match provider.close_payment(p.id, p.provider_ref.as_deref()).await {
+            Ok(()) => {
+                if let Err(e) = state.store().fail_unpaid_payment(p.id, state.now()).await {
+                    tracing::warn!(payment.id = p.id, error = %e, "could not record a closed payment");
+                }
+            }
+            Err(e) => {
+                tracing::warn!(payment.id = p.id, error = %e, "could not close an unpaid payment at its provider")
+            }
         }
     }
 }

@@ -130,15 +130,36 @@ const CHECKS: &[(&str, &str)] = &[
          HAVING o.refunded_amount > o.paid_amount OR o.refunded_amount <> CAST(COALESCE(SUM(r.amount), 0) AS BIGINT)",
     ),
     (
-        "every paid order is backed by exactly one succeeded payment of its amount",
+        "every paid order is backed by exactly one succeeded payment of its amount (besides duplicates)",
         "SELECT 'order ' || CAST(o.id AS TEXT) AS subject, o.status || ', paid ' || CAST(o.paid_amount AS TEXT) || ', ' ||
                 CAST(COUNT(p.id) AS TEXT) || ' succeeded payments of ' ||
-                CAST(CAST(COALESCE(SUM(p.amount), 0) AS BIGINT) AS TEXT) AS detail
+                CAST(CAST(COALESCE(SUM(p.amount), 0) AS BIGINT) AS TEXT) || ', duplicates ' ||
+                CAST(COUNT(p.duplicate_of) AS TEXT) AS detail
          FROM orders o LEFT JOIN payments p ON p.order_id = o.id AND p.status = 'succeeded'
          GROUP BY o.id, o.status, o.paid_amount, o.total
-         HAVING (o.status IN ('paid', 'shipped', 'received', 'refunded') AND (COUNT(p.id) <> 1 OR o.paid_amount <> o.total))
+         HAVING (o.status IN ('paid', 'shipped', 'received', 'refunded')
+                 AND (COUNT(p.id) - COUNT(p.duplicate_of) <> 1
+                      OR o.paid_amount - CAST(COALESCE(SUM(CASE WHEN p.duplicate_of IS NOT NULL THEN p.amount END), 0) AS BIGINT) <> o.total))
              OR (o.status = 'pending_payment' AND COUNT(p.id) <> 0)
              OR CAST(COALESCE(SUM(p.amount), 0) AS BIGINT) <> o.paid_amount",
+    ),
+    (
+        "a payment that paid an order a second time is being paid back in full",
+        "SELECT 'payment ' || CAST(p.id AS TEXT) AS subject, 'duplicate of payment ' || CAST(p.duplicate_of AS TEXT) ||
+                ' without a refund of its ' || CAST(p.amount AS TEXT) AS detail
+         FROM payments p
+         WHERE p.duplicate_of IS NOT NULL
+           AND (p.status <> 'succeeded' OR NOT EXISTS (SELECT 1 FROM refunds r WHERE r.payment_id = p.id
+                  AND r.status IN ('processing', 'refunded') AND r.amount = p.amount))",
+    ),
+    (
+        "a payment's channel belongs to its provider, and a QR channel's pay page has its code",
+        "SELECT 'payment ' || CAST(id AS TEXT) AS subject, provider || ' ' || COALESCE(channel, '(none)') AS detail
+         FROM payments
+         WHERE (provider = 'sandbox' AND channel IS NOT NULL)
+            OR (provider = 'alipay' AND COALESCE(channel, '') NOT IN ('page', 'wap', 'qr'))
+            OR (provider = 'wechatpay' AND COALESCE(channel, '') NOT IN ('native', 'h5'))
+            OR (channel IN ('qr', 'native') AND pay_url IS NOT NULL AND qr_code IS NULL)",
     ),
     (
         "a refunded order has paid everything back",

@@ -208,6 +208,32 @@ impl Store {
         row.as_ref().map(payment_from).transpose()
     }
 
+    /// Marks a payment that is still pending `failed` (its provider closed it); answers
+    /// whether it was pending. Should its provider still report it paid, the money is
+    /// taken and paid back (see [`Store::apply_notification`]).
+    pub async fn fail_unpaid_payment(&self, payment_id: i64, now: Timestamp) -> Result<bool, StoreError> {
+        self.write(move |conn| {
+            Box::pin(async move {
+                // The order first (lock order); its answer shows the payment's status.
+                query(
+                    "UPDATE orders SET version = version + 1 WHERE id = (SELECT order_id FROM payments WHERE id = $1)",
+                )
+                .bind(payment_id)
+                .execute(&mut *conn)
+                .await?;
+                let failed = query(
+                    "UPDATE payments SET status = 'failed', updated_at = $1 WHERE id = $2 AND status = 'pending'",
+                )
+                .bind(now.millis())
+                .bind(payment_id)
+                .execute(&mut *conn)
+                .await?;
+                Ok(failed.rows_affected() == 1)
+            })
+        })
+        .await
+    }
+
     /// The order's payments, oldest first.
     pub async fn order_payments(&self, order_id: i64) -> Result<Vec<Payment>, StoreError> {
         let rows = query("SELECT * FROM payments WHERE order_id = $1 ORDER BY id")
@@ -425,9 +451,20 @@ async fn apply_notification_in(
         .await?;
     // Settle the payment first and check it after: a mismatch fails the operation, which
     // rolls the update back with everything else (one statement fewer on the common path).
+    // Money the provider says it collected is taken even for a payment the shop had
+    // given up on (closed when its order was cancelled, but paid in a race with the
+    // close): it is then paid back below, never ignored.
+    // A second payment of one order can succeed (the buyer paid at two providers, or
+    // paid a trade the shop could not close): it is marked the duplicate of the first,
+    // which keeps "one succeeded payment per order" unique for the rest, and is paid back
+    // below like a payment that arrived after cancellation. The order's lock (taken
+    // above) makes two successes of one order see each other here.
     let settled = query(
-        "UPDATE payments SET status = $1, updated_at = $2, provider_ref = COALESCE($4, provider_ref)
-             WHERE id = $3 AND status = 'pending' RETURNING *",
+        "UPDATE payments SET status = $1, updated_at = $2, provider_ref = COALESCE($4, provider_ref),
+                duplicate_of = CASE WHEN $1 = 'succeeded' THEN
+                    (SELECT q.id FROM payments q WHERE q.order_id = payments.order_id AND q.status = 'succeeded'
+                       AND q.duplicate_of IS NULL AND q.id <> payments.id) END
+             WHERE id = $3 AND (status = 'pending' OR ($1 = 'succeeded' AND status = 'failed')) RETURNING *",
     )
     .bind(PaymentStatus::settled(n.succeeded).as_str())
     .bind(now.millis())
@@ -487,10 +524,18 @@ async fn apply_notification_in(
             order_id: payment.order_id,
         }),
         Err(StoreError::InvalidTransition(t)) => {
-            // The money came after the order was cancelled (payment timeout): keep the
-            // record straight and pay it back.
-            let refund_id = open_late_refund_in(conn, &payment, now).await?;
-            let detail = format!("payment {} arrived late; refund {refund_id} opened", payment.id);
+            // The money came after the order was cancelled (payment timeout), or the order
+            // was paid already (a duplicate): keep the record straight and pay it back.
+            let (reason, detail) = if t.from == OrderStatus::Cancelled {
+                ("payment arrived after the order was cancelled", "arrived late")
+            } else {
+                (
+                    "the order was already paid; this second payment goes back",
+                    "paid the order a second time",
+                )
+            };
+            let refund_id = open_late_refund_in(conn, &payment, reason, now).await?;
+            let detail = format!("payment {} {detail}; refund {refund_id} opened", payment.id);
             record_event(conn, payment.order_id, Some(t.from), t.from, &actor, Some(&detail), now).await?;
             Ok(NotificationOutcome::LateRefundDue {
                 order_id: payment.order_id,

@@ -246,10 +246,12 @@ async fn request_refund_in(
         }
         .into());
     }
-    let payment_id: i64 = query_scalar("SELECT id FROM payments WHERE order_id = $1 AND status = 'succeeded'")
-        .bind(*order_id)
-        .fetch_one(&mut *conn)
-        .await?;
+    // The order's payment, not a duplicate (which is being paid back on its own).
+    let payment_id: i64 =
+        query_scalar("SELECT id FROM payments WHERE order_id = $1 AND status = 'succeeded' AND duplicate_of IS NULL")
+            .bind(*order_id)
+            .fetch_one(&mut *conn)
+            .await?;
     let pending: i64 = query_scalar(
         "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM refunds WHERE order_id = $1 AND status IN ('requested', 'processing')",
     )
@@ -417,15 +419,21 @@ async fn reject_refund_in(
 
 /// Opens the refund of a payment that arrived after its order was cancelled: already
 /// decided (`processing`, by the system), so a job pays it back without a staff approval.
-pub(crate) async fn open_late_refund_in(conn: &mut Conn, payment: &Payment, now: Timestamp) -> Result<i64, StoreError> {
+pub(crate) async fn open_late_refund_in(
+    conn: &mut Conn,
+    payment: &Payment,
+    reason: &str,
+    now: Timestamp,
+) -> Result<i64, StoreError> {
     Ok(query_scalar(
         "INSERT INTO refunds (order_id, payment_id, amount, reason, status, requested_by, created_at, decided_at)
-         VALUES ($1, $2, $3, 'payment arrived after the order was cancelled', 'processing', 0, $4, $4) RETURNING id",
+         VALUES ($1, $2, $3, $5, 'processing', 0, $4, $4) RETURNING id",
     )
     .bind(payment.order_id)
     .bind(payment.id)
     .bind(payment.amount)
     .bind(now.millis())
+    .bind(reason)
     .fetch_one(&mut *conn)
     .await?)
 }

@@ -119,7 +119,7 @@ pub fn add_configured(
                 public_url.trim_end_matches('/')
             )),
         };
-        config.validate().map_err(|e| format!("WeChat Pay settings: {e}"))?;
+        config.validate().map_err(|e| e.to_string())?;
         providers = providers.with(Arc::new(WechatPay::new(config, transport)));
     }
     Ok(providers)

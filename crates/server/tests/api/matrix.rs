@@ -86,7 +86,8 @@ const ROUTES: &[(&str, &str, Access)] = &[
     ("POST", "/api/v1/orders/lookup", Public),
     ("GET", "/api/v1/orders/{id}", Owned),
     ("POST", "/api/v1/orders/{id}/pay", Owned),
-    ("POST", "/api/v1/payments/notify/sandbox", Provider),
+    ("POST", "/api/v1/payments/notify/{provider}", Provider),
+    ("GET", "/api/v1/payment-providers", Public),
     ("POST", "/api/v1/orders/{id}/cancel", Owned),
     ("POST", "/api/v1/orders/{id}/ship", Staff),
     ("POST", "/api/v1/orders/{id}/tracking-events", Staff),
@@ -587,10 +588,10 @@ fn call_for(fx: &Fixture, who: Who, method: &str, template: &str) -> Call {
             format!("/api/v1/orders/{}/pay", fx.pending),
             Some(json!({"provider": "sandbox"})),
         ),
-        ("POST", "/api/v1/payments/notify/sandbox") => {
+        ("POST", "/api/v1/payments/notify/{provider}") => {
             let p = &fx.pending_payment;
             let body = json!({"event_id": "evt_matrix_1", "payment_id": p["payment_id"], "order_id": fx.pending, "amount": p["amount"], "currency": p["currency"], "status": "failed"});
-            (template.to_owned(), Some(body))
+            ("/api/v1/payments/notify/sandbox".to_owned(), Some(body))
         }
         ("POST", "/api/v1/orders/{id}/cancel") => (format!("/api/v1/orders/{}/cancel", fx.pending), None),
         ("POST", "/api/v1/orders/{id}/ship") => (
@@ -676,7 +677,7 @@ async fn send(app: &TestApp, fx: &Fixture, who: Who, method: &str, template: &st
         if signed {
             let header = signature::sign(app.state.sandbox_secret(), app.clock.now_unix(), raw.as_bytes());
             request = request.header(signature::HEADER, header);
-        } else if template == "/api/v1/payments/notify/sandbox" && who == Who::Anonymous {
+        } else if template == "/api/v1/payments/notify/{provider}" && who == Who::Anonymous {
             // A forged signature: the right shape, the wrong secret.
             let header = signature::sign(b"guessed secret", app.clock.now_unix(), raw.as_bytes());
             request = request.header(signature::HEADER, header);

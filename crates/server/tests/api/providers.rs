@@ -430,7 +430,42 @@ async fn wechat_lost_notification_found_by_reconciliation(db: TestDb) {
     app.assert_clean().await;
 }
 
+async fn paid_at_two_providers_the_second_goes_back(db: TestDb) {
+    let shop = shop(db, true).await;
+    let (app, alipay, wechat) = (&shop.app, &shop.alipay, &shop.wechat);
+    let (token, _, order) = pending_order(app).await;
+    // The buyer opens a WeChat Pay code, then an Alipay one, and pays both.
+    let first = json_of(
+        pay(app, &token, order, json!({"provider": "wechatpay"})).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let second = json_of(
+        pay(app, &token, order, json!({"provider": "alipay", "channel": "qr"})).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_ne!(first["payment_id"], second["payment_id"]);
+    let delivery = wechat.pay(&trade_no(first["payment_id"].as_i64().expect("id"))).await;
+    assert_eq!(delivery.answer.as_ref().map(|a| a.0), Some(204));
+    assert_eq!(order_status(app, &token, order).await, "paid");
+    let alipay_trade = trade_no(second["payment_id"].as_i64().expect("id"));
+    assert_eq!(alipay.pay(&alipay_trade).await, (200, "success".to_owned()));
+    // The second payment is taken, marked a duplicate and paid back by the jobs, once.
+    let report = app.run_jobs().await;
+    assert_eq!(report.jobs_done, 1, "{report:?}");
+    assert_eq!(alipay.refunds_paid(&alipay_trade), 1);
+    assert_eq!(alipay.refunded(&alipay_trade), 12_345);
+    let shown = app.get_json(&format!("/api/v1/orders/{order}"), Some(&token)).await;
+    assert_eq!(shown["status"], "paid", "{shown}");
+    assert_eq!(wechat.refund_count(), 0);
+    app.run_jobs().await;
+    assert_eq!(alipay.refunds_paid(&alipay_trade), 1);
+    app.assert_clean().await;
+}
+
 engine_test!(
+    paid_at_two_providers_the_second_goes_back,
     offered_with_and_without_the_sandbox,
     alipay_qr_journey,
     alipay_unavailable_then_paid_through_the_page,

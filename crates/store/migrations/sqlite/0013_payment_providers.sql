@@ -12,3 +12,11 @@ ALTER TABLE payments ADD COLUMN qr_code TEXT;
 -- Rows from before this version have neither.
 ALTER TABLE payment_notifications ADD COLUMN kind TEXT;
 ALTER TABLE payment_notifications ADD COLUMN body TEXT;
+
+-- A second payment of one order that succeeds anyway (the buyer paid at two providers,
+-- or paid a trade that could not be closed) names the first; it is paid back at once
+-- (crates/store/src/payments.rs). The rule "at most one succeeded payment per order"
+-- then holds for the payments that are not duplicates, so nobody is charged twice.
+ALTER TABLE payments ADD COLUMN duplicate_of BIGINT REFERENCES payments (id);
+DROP INDEX payments_one_success;
+CREATE UNIQUE INDEX payments_one_success ON payments (order_id) WHERE status = 'succeeded' AND duplicate_of IS NULL;
