@@ -3,7 +3,7 @@
 //! same bytes, the SDK accepts what Emporium signs, and Emporium accepts a notification
 //! signed on the Node side.
 //!
-//! Needs `node` and `.ci/interop_alipay.sh` (`npm ci` in `interop/alipay`). Without the
+//! Needs `node` and `.ci/interop.sh` (`npm ci` in `interop/alipay`). Without the
 //! SDK installed the tests pass as skipped, saying so, except under `CI=true`, where
 //! that is a failure: CI must not go green without comparing.
 
@@ -36,9 +36,9 @@ fn interop_dir() -> Option<PathBuf> {
     }
     assert!(
         std::env::var("CI").as_deref() != Ok("true"),
-        "interop/alipay/node_modules is missing under CI=true: run .ci/interop_alipay.sh"
+        "interop/alipay/node_modules is missing under CI=true: run .ci/interop.sh"
     );
-    eprintln!("skipped: interop/alipay/node_modules is missing (run .ci/interop_alipay.sh)");
+    eprintln!("skipped: interop/alipay/node_modules is missing (run .ci/interop.sh)");
     None
 }
 

@@ -3,7 +3,7 @@
 //! signatures equal the library's byte for byte and pass its verification, a notification
 //! the library signs and seals is accepted, and what the fake seals the library opens.
 //!
-//! Needs Node and `interop/wechatpay/node_modules` (`.ci/interop_wechatpay.sh`). Without
+//! Needs Node and `interop/wechatpay/node_modules` (`.ci/interop.sh`). Without
 //! them each test passes as skipped, saying why, except under `CI=true`, where it fails.
 
 use std::io::Write as _;
@@ -39,7 +39,7 @@ fn library() -> Option<PathBuf> {
         return Some(dir);
     }
     let why = if node {
-        "interop/wechatpay/node_modules is missing (run .ci/interop_wechatpay.sh)"
+        "interop/wechatpay/node_modules is missing (run .ci/interop.sh)"
     } else {
         "node is not installed"
     };
