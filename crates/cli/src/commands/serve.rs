@@ -74,7 +74,17 @@ pub async fn run(settings: &Settings, demo: bool) -> anyhow::Result<()> {
             .with_context(|| format!("connecting to Redis at {}", emporium_store::redact(url)))?;
         state = state.with_order_cache(cache);
     }
-    tracing::info!(%addr, engine = ?store.engine(), cache = state.order_cache().backend(), "listening");
+    let providers = emporium_app::payments::offered_providers(&state);
+    let real = providers.iter().any(|p| p.name != "sandbox");
+    if real && !state.config().public_url.starts_with("https://") {
+        // Alipay and WeChat Pay deliver notifications to public https addresses only.
+        tracing::warn!(
+            public_url = %state.config().public_url,
+            "a payment provider is on but --public-url is not https: its notifications cannot reach the shop (docs/PAYMENTS.md)"
+        );
+    }
+    let names: Vec<&str> = providers.iter().map(|p| p.name).collect();
+    tracing::info!(%addr, engine = ?store.engine(), cache = state.order_cache().backend(), providers = ?names, "listening");
     println!("Emporium is listening on {scheme}://{addr} (API docs: {scheme}://{addr}/api/docs)");
     Server::start(state, listener, tls, Background::All)
         .until(shutdown_signal())
