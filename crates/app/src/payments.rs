@@ -188,7 +188,7 @@ async fn payment_request(state: &AppState, payment: &Payment, client_ip: Option<
 }
 
 /// Asks the providers to close the order's unpaid payments (it was cancelled or
-/// expired), so the buyer cannot pay them any more, and marks each one closed `failed`
+/// expired), so the buyer cannot pay them any more, and marks each one they closed `failed`
 /// (so reconciliation stops asking about it). Best effort: a provider that cannot be
 /// reached is logged and its payment stays pending for reconciliation, and a payment
 /// that still arrives is taken and refunded.
@@ -208,7 +208,9 @@ pub async fn close_unpaid(state: &AppState, order_id: i64) {
             continue;
         };
         match provider.close_payment(p.id, p.provider_ref.as_deref()).await {
-            Ok(()) => {
+            // The sandbox closes nothing: its payment stays pending, as its buyer may still pay.
+            Ok(false) => {}
+            Ok(true) => {
                 if let Err(e) = state.store().fail_unpaid_payment(p.id, state.now()).await {
                     tracing::warn!(payment.id = p.id, error = %e, "could not record a closed payment");
                 }

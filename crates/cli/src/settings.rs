@@ -176,7 +176,7 @@ pub struct PaymentArgs {
     #[arg(long, global = true, env = "EMPORIUM_ALIPAY_PUBLIC_KEY_FILE")]
     pub alipay_public_key_file: Option<PathBuf>,
     /// Alipay: the OpenAPI gateway.
-    #[arg(long, global = true, env = "EMPORIUM_ALIPAY_GATEWAY", default_value = emporium_payments::alipay::PRODUCTION_GATEWAY)]
+    #[arg(long, global = true, env = "EMPORIUM_ALIPAY_GATEWAY", default_value = emporium_app::payments::providers::ALIPAY_GATEWAY)]
     pub alipay_gateway: String,
     /// WeChat Pay: the merchant id (商户号).
     #[arg(long, global = true, env = "EMPORIUM_WECHATPAY_MCH_ID")]
@@ -200,7 +200,7 @@ pub struct PaymentArgs {
     #[arg(long, global = true, env = "EMPORIUM_WECHATPAY_API_V3_KEY_FILE")]
     pub wechatpay_api_v3_key_file: Option<PathBuf>,
     /// WeChat Pay: the API's base URL.
-    #[arg(long, global = true, env = "EMPORIUM_WECHATPAY_BASE_URL", default_value = emporium_payments::wechatpay::PRODUCTION_BASE_URL)]
+    #[arg(long, global = true, env = "EMPORIUM_WECHATPAY_BASE_URL", default_value = emporium_app::payments::providers::WECHATPAY_BASE_URL)]
     pub wechatpay_base_url: String,
 }
 

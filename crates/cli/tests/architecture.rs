@@ -48,7 +48,9 @@ const MAY_USE: &[(&str, &[&str])] = &[
             "emporium-demo",
         ],
     ),
-    ("emporium-testkit", &["emporium-store"]),
+    // Test support: fresh databases, and fakes of the payment providers that sign and
+    // verify with the adapters' own helpers (as the providers' SDKs would).
+    ("emporium-testkit", &["emporium-store", "emporium-payments"]),
     // The load harness measures through HTTP; it seeds through the store and signs
     // notifications as the sandbox provider would.
     (

@@ -4,10 +4,12 @@
 //! Concurrent shoppers (customers, and guests with a cart token) run the whole journey (cart, `POST /orders` with an
 //! `Idempotency-Key`, pay, complete at the sandbox, duplicate and forged signed
 //! notifications, refunds approved or rejected by staff, some payments arriving after the
-//! order expired), retrying every request with the same key and body until it is
+//! order expired; a quarter of the customers' orders paid through WeChat Pay instead, at
+//! a local fake that speaks its protocol, with encrypted notifications delivered until
+//! acknowledged and refunds finished later by notification), retrying every request with the same key and body until it is
 //! answered, across the kills. After each kill `emporium check` must pass on the crashed
 //! database; at the end the harness checks, from the clients' side and against the
-//! sandbox's ledger, the four promises: every acknowledged order exists exactly once, no
+//! sandbox's and the fake WeChat Pay's ledgers, the four promises: every acknowledged order exists exactly once, no
 //! unit is sold that was not received, no payment or refund is applied twice, and no
 //! refund is left `processing` once the recovery job has had its chance.
 //!
@@ -24,9 +26,10 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
-use emporium_payments::{Notification, NotifiedStatus, notification_body, signature};
+use emporium_payments::{Notification, NotifiedStatus, RefundRequest, notification_body, signature, trade_no};
 use emporium_store::{Store, StoreOptions};
-use emporium_testkit::{TestDb, engine_test};
+use emporium_testkit::wechatpay::FakeWechatPay;
+use emporium_testkit::{TestDb, engine_test, keys};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use sqlx::Row;
@@ -44,6 +47,40 @@ const COUPON_USES: i64 = 25;
 const UNITS_EACH: i64 = 30;
 /// Shoppers without an account, beside the customers.
 const GUESTS: usize = 2;
+/// The share of customers' orders paid through (the fake) WeChat Pay.
+const WECHAT_SHARE: f32 = 0.25;
+const MCH_ID: &str = "1900000001";
+const WX_APP_ID: &str = "wxd678efh567hg6787";
+const API_V3_KEY: &[u8; 32] = b"crash-harness-api-v3-key-32bytes";
+
+/// The settings that turn WeChat Pay on against `fake`, with the merchant's key files
+/// written to `dir` as a merchant would keep them.
+fn wechat_env(fake: &FakeWechatPay, dir: &Path) -> Vec<(String, String)> {
+    let merchant = keys::shared(0);
+    let file = |name: &str, text: &str| keys::write(dir, name, text).display().to_string();
+    vec![
+        ("EMPORIUM_WECHATPAY_MCH_ID".into(), MCH_ID.into()),
+        ("EMPORIUM_WECHATPAY_APP_ID".into(), WX_APP_ID.into()),
+        (
+            "EMPORIUM_WECHATPAY_SERIAL".into(),
+            "5157F09EFDC096DE15EBE81A47057A7232F1B8E1".into(),
+        ),
+        (
+            "EMPORIUM_WECHATPAY_PRIVATE_KEY_FILE".into(),
+            file("apiclient_key.pem", &merchant.private_pkcs8),
+        ),
+        (
+            "EMPORIUM_WECHATPAY_PUBLIC_KEY_FILE".into(),
+            file("wechatpay_public.pem", &fake.platform_public_key_pem()),
+        ),
+        ("EMPORIUM_WECHATPAY_PUBLIC_KEY_ID".into(), fake.platform_public_key_id()),
+        (
+            "EMPORIUM_WECHATPAY_API_V3_KEY_FILE".into(),
+            file("api_v3_key", std::str::from_utf8(API_V3_KEY).unwrap()),
+        ),
+        ("EMPORIUM_WECHATPAY_BASE_URL".into(), fake.base_url()),
+    ]
+}
 
 /// The binary under test, with settings pointing at `db` and a scratch data dir.
 fn emporium(db: &TestDb, data_dir: &Path) -> Command {
@@ -66,10 +103,12 @@ fn emporium(db: &TestDb, data_dir: &Path) -> Command {
     cmd
 }
 
-/// Starts `serve` on a free port, its log appended to `log`; answers the child and URL.
-fn serve(db: &TestDb, data_dir: &Path, log: &Path) -> (Child, String) {
+/// Starts `serve` on a free port with `providers` (settings), its log appended to `log`;
+/// answers the child and URL.
+fn serve(db: &TestDb, data_dir: &Path, log: &Path, providers: &[(String, String)]) -> (Child, String) {
     let log = std::fs::OpenOptions::new().create(true).append(true).open(log).unwrap();
     let mut cmd = emporium(db, data_dir);
+    cmd.envs(providers.iter().map(|(k, v)| (k, v)));
     cmd.args(["serve", "--addr", "127.0.0.1:0"])
         .stdout(Stdio::piped())
         .stderr(log);
@@ -114,6 +153,7 @@ struct Figures {
     replays: AtomicU64,
     payments_completed: AtomicU64,
     late_payments: AtomicU64,
+    wechat_payments: AtomicU64,
     notifications: AtomicU64,
     forged: AtomicU64,
     refunds_requested: AtomicU64,
@@ -189,6 +229,8 @@ struct Shared {
     /// Payments completed as succeeded at the sandbox: (payment, order, amount, currency).
     paid: Mutex<Vec<(i64, i64, i64, String)>>,
     unexpected: Mutex<Vec<String>>,
+    /// The WeChat Pay the shop talks to.
+    wechat: FakeWechatPay,
 }
 
 impl Shared {
@@ -243,6 +285,46 @@ impl Shared {
                     // The server is down or restarting: a real process, no clock to move.
                     tokio::time::sleep(Duration::from_millis(25)).await;
                 }
+            }
+        }
+    }
+
+    /// Delivers a WeChat Pay notification (its exact headers and bytes) to whichever
+    /// instance is up, until it is answered, as WeChat Pay retries; answers the status.
+    async fn deliver_wechat(&self, headers: &reqwest::header::HeaderMap, body: &[u8]) -> StatusCode {
+        let started = Instant::now();
+        loop {
+            assert!(
+                started.elapsed() < Duration::from_secs(120),
+                "WeChat Pay notification: no answer for 2 minutes"
+            );
+            let base = self.url.read().unwrap().clone();
+            let request = self
+                .http
+                .post(format!("{base}/api/v1/payments/notify/wechatpay"))
+                .timeout(Duration::from_secs(15))
+                .headers(headers.clone())
+                .header("content-type", "application/json")
+                .body(body.to_vec());
+            bump(&self.figures.requests);
+            match request.send().await {
+                Ok(response) if !response.status().is_server_error() => return response.status(),
+                Ok(_) | Err(_) => {
+                    bump(&self.figures.retried);
+                    tokio::time::sleep(Duration::from_millis(25)).await;
+                }
+            }
+        }
+    }
+
+    /// Finishes refund `refund_id` at WeChat Pay if it is there and still processing, and
+    /// delivers its notification until the shop answers.
+    async fn finish_wechat_refund(&self, refund_id: i64) {
+        if let Some(delivery) = self.wechat.try_finish_refund(&RefundRequest::key_for(refund_id)).await {
+            let status = self.deliver_wechat(&delivery.headers, &delivery.body).await;
+            bump(&self.figures.notifications);
+            if status != StatusCode::NO_CONTENT {
+                self.unexpected(format!("WeChat Pay refund notification for {refund_id}: {status}"));
             }
         }
     }
@@ -389,13 +471,15 @@ async fn shopper(
         }
 
         let pay_key = format!("{key}-pay");
+        let wechat = matches!(buyer, Buyer::Customer { .. }) && rng.f32() < WECHAT_SHARE;
+        let provider = if wechat { "wechatpay" } else { "sandbox" };
         let (status, payment) = shared
             .send(
                 Method::POST,
                 &format!("/api/v1/orders/{id}/pay"),
                 buyer.bearer(),
                 Some(&pay_key),
-                Some(&json!({"provider": "sandbox"})),
+                Some(&json!({"provider": provider})),
                 on_order.clone(),
             )
             .await;
@@ -409,31 +493,54 @@ async fn shopper(
         let payment_id = payment["payment_id"].as_i64().unwrap();
         let amount = payment["amount"].as_i64().unwrap();
         let currency = payment["currency"].as_str().unwrap().to_owned();
-        let late = rng.f32() < 0.08;
+        if wechat {
+            // The buyer scans and pays; WeChat Pay's notification (to an instance that may
+            // be down, or an old address) is delivered until acknowledged, sometimes twice.
+            // Closed already (the order expired while the shop restarted): nothing to pay.
+            let Some(delivery) = shared.wechat.try_pay(&trade_no(payment_id)).await else {
+                continue;
+            };
+            bump(&shared.figures.payments_completed);
+            bump(&shared.figures.wechat_payments);
+            for _ in 0..rng.usize(1..=2) {
+                let status = shared.deliver_wechat(&delivery.headers, &delivery.body).await;
+                bump(&shared.figures.notifications);
+                if status != StatusCode::NO_CONTENT {
+                    shared.unexpected(format!("WeChat Pay notification for {payment_id}: {status}"));
+                }
+            }
+        }
+        let late = !wechat && rng.f32() < 0.08;
         if late {
             // The buyer dawdles on the pay page past the payment timeout: the order is
             // cancelled, then the money arrives and must go back.
             bump(&shared.figures.late_payments);
             tokio::time::sleep(Duration::from_secs(PAYMENT_TIMEOUT_SECS + 2)).await;
         }
-        let succeeded = late || rng.f32() < 0.9;
+        let succeeded = wechat || late || rng.f32() < 0.9;
         let outcome = if succeeded { "succeeded" } else { "failed" };
-        let (status, _) = shared
-            .send(
-                Method::POST,
-                &format!("{}/complete", payment["pay_url"].as_str().unwrap()),
-                None,
-                None,
-                Some(&json!({"outcome": outcome})),
-                None,
-            )
-            .await;
+        let (status, _) = if wechat {
+            (StatusCode::ACCEPTED, Value::Null)
+        } else {
+            shared
+                .send(
+                    Method::POST,
+                    &format!("{}/complete", payment["pay_url"].as_str().unwrap()),
+                    None,
+                    None,
+                    Some(&json!({"outcome": outcome})),
+                    None,
+                )
+                .await
+        };
         if status != StatusCode::ACCEPTED {
             shared.unexpected(format!("complete {payment_id}: {status}"));
             continue;
         }
-        bump(&shared.figures.payments_completed);
-        if succeeded {
+        if !wechat {
+            bump(&shared.figures.payments_completed);
+        }
+        if succeeded && !wechat {
             shared
                 .paid
                 .lock()
@@ -443,7 +550,7 @@ async fn shopper(
         // The provider's notification, and duplicates of it, as the provider may send them
         // (the job runner delivers its own copies as well).
         let event = format!("evt_h_{payment_id}_{}", rng.u32(..));
-        for _ in 0..rng.usize(1..=3) {
+        for _ in 0..if wechat { 0 } else { rng.usize(1..=3) } {
             let (status, answer) = shared
                 .notify(event.clone(), (payment_id, id, amount, &currency), succeeded)
                 .await;
@@ -452,7 +559,7 @@ async fn shopper(
                 shared.unexpected(format!("notification for {payment_id}: {status} {answer}"));
             }
         }
-        if rng.f32() < 0.2 {
+        if !wechat && rng.f32() < 0.2 {
             // A forged amount, correctly signed (a compromised or buggy provider): refused.
             let (status, _) = shared
                 .notify(format!("{event}-forged"), (payment_id, id, amount + 1, &currency), true)
@@ -520,6 +627,11 @@ async fn shopper(
         if status != StatusCode::OK && status != StatusCode::CONFLICT {
             shared.unexpected(format!("{verb} refund {refund_id}: {status} {answer}"));
         }
+        if wechat && verb == "approve" {
+            // WeChat Pay answered PROCESSING; a little later it finishes and notifies.
+            tokio::time::sleep(Duration::from_millis(rng.u64(0..300))).await;
+            shared.finish_wechat_refund(refund_id).await;
+        }
     }
 }
 
@@ -580,7 +692,9 @@ async fn crash_run(db: TestDb, engine: &str) {
     child.stdin.take().unwrap().write_all(b"staff-password\n").unwrap();
     assert!(child.wait().unwrap().success());
 
-    let (mut server, url) = serve(&db, data.path(), &log);
+    let wechat = FakeWechatPay::start(MCH_ID, WX_APP_ID, &keys::shared(0).public, *API_V3_KEY).await;
+    let providers = wechat_env(&wechat, data.path());
+    let (mut server, url) = serve(&db, data.path(), &log, &providers);
     let shared = Arc::new(Shared {
         url: RwLock::new(url),
         http: reqwest::Client::new(),
@@ -589,6 +703,7 @@ async fn crash_run(db: TestDb, engine: &str) {
         acked: Mutex::new(Vec::new()),
         paid: Mutex::new(Vec::new()),
         unexpected: Mutex::new(Vec::new()),
+        wechat,
     });
     use reqwest::Method;
     let staff = login(&shared, "staff", "staff-password").await;
@@ -699,7 +814,7 @@ async fn crash_run(db: TestDb, engine: &str) {
         invariant_checks += check(&db, data.path());
         checking += t.elapsed();
         let t = Instant::now();
-        let (next, url) = serve(&db, data.path(), &log);
+        let (next, url) = serve(&db, data.path(), &log, &providers);
         restarting += t.elapsed();
         server = next;
         *shared.url.write().unwrap() = url;
@@ -758,6 +873,11 @@ async fn crash_run(db: TestDb, engine: &str) {
         assert_eq!(status, StatusCode::OK, "{page}");
         if page["data"].as_array().unwrap().is_empty() {
             break;
+        }
+        // WeChat Pay finishes the refunds it was asked for (some only now, asked again by
+        // the jobs after a kill swallowed the first answer).
+        for refund in page["data"].as_array().unwrap() {
+            shared.finish_wechat_refund(refund["id"].as_i64().unwrap()).await;
         }
         assert!(
             Instant::now() < deadline,
@@ -925,15 +1045,30 @@ async fn crash_run(db: TestDb, engine: &str) {
     .fetch_all(store.reader())
     .await
     .unwrap();
+    // What WeChat Pay collected and paid back, per order, from its own books.
+    let mut wechat_books: BTreeMap<i64, (i64, i64)> = BTreeMap::new();
+    for row in sqlx::query("SELECT id, order_id, amount FROM payments WHERE provider = 'wechatpay'")
+        .fetch_all(store.reader())
+        .await
+        .unwrap()
+    {
+        let (payment, order, amount): (i64, i64, i64) = (row.get("id"), row.get("order_id"), row.get("amount"));
+        let trade = trade_no(payment);
+        let collected = matches!(shared.wechat.trade_state(&trade), Some("SUCCESS" | "REFUND"));
+        let books = wechat_books.entry(order).or_default();
+        books.0 += if collected { amount } else { 0 };
+        books.1 += shared.wechat.refunded(&trade);
+    }
     let (mut paid_orders, mut refunded_money, mut late_refunded) = (0, 0, 0);
     for row in &rows {
         let id: i64 = row.get("id");
         let status: String = row.get("status");
         let (total, paid, refunded): (i64, i64, i64) =
             (row.get("total"), row.get("paid_amount"), row.get("refunded_amount"));
+        let (wechat_captured, wechat_refunded) = wechat_books.get(&id).copied().unwrap_or_default();
         let (captured, sandbox_refunded, refunds_paid): (i64, i64, i64) = (
-            row.get("captured"),
-            row.get("sandbox_refunded"),
+            row.get::<i64, _>("captured") + wechat_captured,
+            row.get::<i64, _>("sandbox_refunded") + wechat_refunded,
             row.get("refunds_paid"),
         );
         let in_flight: i64 = row.get("in_flight");
@@ -943,7 +1078,7 @@ async fn crash_run(db: TestDb, engine: &str) {
         );
         assert_eq!(
             paid, captured,
-            "order {id} ({status}): the shop counts {paid} paid, the sandbox collected {captured}"
+            "order {id} ({status}): the shop counts {paid} paid, the sandbox and WeChat Pay collected {captured}"
         );
         assert!(
             paid == 0 || paid == total,
@@ -951,7 +1086,7 @@ async fn crash_run(db: TestDb, engine: &str) {
         );
         assert_eq!(
             refunded, sandbox_refunded,
-            "order {id}: the shop refunded {refunded}, the sandbox paid back {sandbox_refunded}"
+            "order {id}: the shop refunded {refunded}, the sandbox and WeChat Pay paid back {sandbox_refunded}"
         );
         assert_eq!(
             refunded, refunds_paid,
@@ -972,7 +1107,12 @@ async fn crash_run(db: TestDb, engine: &str) {
         .fetch_one(store.reader())
         .await
         .unwrap();
-    assert_eq!(sandbox_refunds, shop_refunds, "each refund paid back once");
+    let wechat_refunds = i64::try_from(shared.wechat.refund_count()).unwrap();
+    assert_eq!(
+        sandbox_refunds + wechat_refunds,
+        shop_refunds,
+        "each refund paid back once"
+    );
     harness_checks += 1;
     let coupon_used: i64 = sqlx::query_scalar("SELECT used FROM coupons WHERE code = $1")
         .bind(COUPON)
@@ -994,7 +1134,7 @@ async fn crash_run(db: TestDb, engine: &str) {
     let n = |c: &AtomicU64| c.load(Ordering::Relaxed);
     println!(
         "crash[{engine}]: {rounds} SIGKILLs in {:.1} s; {} requests ({} retried across kills); {} orders acknowledged ({} by guests, {} replays, {} refused for stock, {} for a used-up coupon); \
-         {} payments completed ({} late), {} paid orders; {} signed notifications + {} forged; {} refunds requested ({} approvals, {} rejections), {} paid back ({} money units, {} late payments returned, \
+         {} payments completed ({} late, {} through WeChat Pay), {} paid orders; {} signed notifications + {} forged; {} refunds requested ({} approvals, {} rejections), {} paid back ({} money units, {} late payments returned, \
          {redriven} finished by the recovery job); {} `emporium check` invariant checks and {harness_checks} harness checks passed; \
          check took {:.2} s and restart {:.2} s on average",
         started.elapsed().as_secs_f64(),
@@ -1007,6 +1147,7 @@ async fn crash_run(db: TestDb, engine: &str) {
         n(&f.coupon_refused),
         n(&f.payments_completed),
         n(&f.late_payments),
+        n(&f.wechat_payments),
         paid_orders,
         n(&f.notifications),
         n(&f.forged),

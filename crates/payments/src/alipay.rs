@@ -311,8 +311,8 @@ impl PaymentProvider for Alipay {
         &'a self,
         payment_id: i64,
         _provider_ref: Option<&'a str>,
-    ) -> BoxFuture<'a, Result<(), ProviderError>> {
-        Box::pin(self.close_trade(payment_id))
+    ) -> BoxFuture<'a, Result<bool, ProviderError>> {
+        Box::pin(async move { self.close_trade(payment_id).await.map(|()| true) })
     }
 
     fn query_refund<'a>(&'a self, request: &'a RefundRequest) -> BoxFuture<'a, Result<RefundOutcome, ProviderError>> {

@@ -268,15 +268,17 @@ pub trait PaymentProvider: Send + Sync + 'static {
     }
 
     /// Closes an unpaid payment (the order was cancelled or expired) so that the buyer can
-    /// no longer pay it. Closing one that is already closed or unknown is a success. Best
-    /// effort for the shop: a payment that still arrives is refunded.
+    /// no longer pay it; answers whether the provider closed it (`false`: it has no way to
+    /// close one, as the sandbox, whose buyers may still pay late). Closing one that is
+    /// already closed or unknown is a success. Best effort for the shop: a payment that
+    /// still arrives is taken and refunded.
     fn close_payment<'a>(
         &'a self,
         payment_id: i64,
         provider_ref: Option<&'a str>,
-    ) -> BoxFuture<'a, Result<(), ProviderError>> {
+    ) -> BoxFuture<'a, Result<bool, ProviderError>> {
         let _ = (payment_id, provider_ref);
-        Box::pin(async { Ok(()) })
+        Box::pin(async { Ok(false) })
     }
 
     /// What became of a refund the shop asked for and left `processing` (reconciliation).

@@ -394,8 +394,8 @@ impl PaymentProvider for WechatPay {
         currency == CURRENCY
     }
 
-    fn close_payment<'a>(&'a self, payment_id: i64, _: Option<&'a str>) -> BoxFuture<'a, Result<(), ProviderError>> {
-        Box::pin(self.close(payment_id))
+    fn close_payment<'a>(&'a self, payment_id: i64, _: Option<&'a str>) -> BoxFuture<'a, Result<bool, ProviderError>> {
+        Box::pin(async move { self.close(payment_id).await.map(|()| true) })
     }
 
     fn query_refund<'a>(&'a self, request: &'a RefundRequest) -> BoxFuture<'a, Result<RefundOutcome, ProviderError>> {

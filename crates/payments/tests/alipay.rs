@@ -241,11 +241,11 @@ async fn a_paid_trade_is_not_opened_again() {
 async fn closing_succeeds_for_unpaid_closed_and_unknown_trades_but_not_paid_ones() {
     let world = World::new().await;
     world.alipay.create_payment(&world.request(12, "qr")).await.unwrap();
-    assert_eq!(world.alipay.close_payment(12, None).await, Ok(()));
+    assert_eq!(world.alipay.close_payment(12, None).await, Ok(true));
     assert_eq!(world.fake.trade_status("EP00000012").as_deref(), Some("TRADE_CLOSED"));
     assert_eq!(world.alipay.query(12, None).await, Ok(RemoteStatus::Failed));
-    assert_eq!(world.alipay.close_payment(12, None).await, Ok(()), "already closed");
-    assert_eq!(world.alipay.close_payment(13, None).await, Ok(()), "never opened");
+    assert_eq!(world.alipay.close_payment(12, None).await, Ok(true), "already closed");
+    assert_eq!(world.alipay.close_payment(13, None).await, Ok(true), "never opened");
 
     world.paid(14).await;
     assert!(matches!(

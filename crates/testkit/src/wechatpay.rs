@@ -202,26 +202,49 @@ impl FakeWechatPay {
     /// The buyer pays `out_trade_no`: it becomes `SUCCESS` and a `TRANSACTION.SUCCESS`
     /// notification goes to the notify URL it was created with.
     pub async fn pay(&self, out_trade_no: &str) -> Delivery {
+        self.try_pay(out_trade_no)
+            .await
+            .expect("only an unpaid transaction can be paid")
+    }
+
+    /// [`pay`](Self::pay), or `None` when the transaction is unknown or not `NOTPAY`
+    /// (closed by the shop, say), as the buyer's app would refuse to pay it.
+    pub async fn try_pay(&self, out_trade_no: &str) -> Option<Delivery> {
         let (url, plaintext) = {
             let mut ledger = self.inner.ledger();
             let id = ledger.next();
-            let tx = ledger.transactions.get_mut(out_trade_no).expect("no such transaction");
-            assert_eq!(tx.trade_state, "NOTPAY", "only an unpaid transaction can be paid");
+            let tx = ledger.transactions.get_mut(out_trade_no)?;
+            if tx.trade_state != "NOTPAY" {
+                return None;
+            }
             tx.trade_state = "SUCCESS";
             tx.transaction_id = Some(format!("42000{id:023}"));
             let url = tx.request["notify_url"].as_str().unwrap_or_default().to_owned();
             (url, self.inner.transaction_json(out_trade_no, tx))
         };
         let (headers, body) = self.notification("TRANSACTION.SUCCESS", "transaction", &plaintext, now());
-        self.inner.deliver(&url, headers, body).await
+        Some(self.inner.deliver(&url, headers, body).await)
     }
 
     /// A refund finishes: `SUCCESS`, and a `REFUND.SUCCESS` notification goes to the
     /// refund's notify URL, when it was given one (`None` otherwise).
     pub async fn finish_refund(&self, out_refund_no: &str) -> Option<Delivery> {
+        assert!(
+            self.inner.ledger().refunds.contains_key(out_refund_no),
+            "no such refund"
+        );
+        self.try_finish_refund(out_refund_no).await
+    }
+
+    /// [`finish_refund`](Self::finish_refund) of a refund still `PROCESSING`; `None` when
+    /// there is no such refund, it has finished, or it has no notify URL.
+    pub async fn try_finish_refund(&self, out_refund_no: &str) -> Option<Delivery> {
         let (url, plaintext) = {
             let mut ledger = self.inner.ledger();
-            let refund = ledger.refunds.get_mut(out_refund_no).expect("no such refund");
+            let refund = ledger.refunds.get_mut(out_refund_no)?;
+            if refund.status != "PROCESSING" {
+                return None;
+            }
             refund.status = "SUCCESS";
             let plaintext = json!({
                 "mchid": self.inner.mch_id,

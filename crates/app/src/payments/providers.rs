@@ -13,6 +13,11 @@ use emporium_payments::{Providers, Transport};
 
 use super::transport::{HyperTransport, PROVIDER_TIMEOUT};
 
+/// Alipay's production OpenAPI gateway (the `EMPORIUM_ALIPAY_GATEWAY` default).
+pub const ALIPAY_GATEWAY: &str = emporium_payments::alipay::PRODUCTION_GATEWAY;
+/// WeChat Pay's production API (the `EMPORIUM_WECHATPAY_BASE_URL` default).
+pub const WECHATPAY_BASE_URL: &str = emporium_payments::wechatpay::PRODUCTION_BASE_URL;
+
 /// The providers' settings (README's settings table, docs/PAYMENTS.md).
 #[derive(Debug, Clone)]
 pub struct PaymentSettings {
