@@ -239,7 +239,7 @@ pub async fn apply_notification(state: &AppState, facts: NotificationFacts) -> R
             tracing::warn!(
                 order.id = order_id,
                 refund.id = refund_id,
-                "payment arrived after cancellation; refunding"
+                "payment arrived after cancellation, or paid the order a second time; refunding"
             );
             state
                 .store()

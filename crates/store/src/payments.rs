@@ -123,8 +123,8 @@ pub enum NotificationOutcome {
         /// The order.
         order_id: i64,
     },
-    /// The money arrived after the order was cancelled: a refund was opened and must be
-    /// paid back through the provider.
+    /// The money arrived after the order was cancelled, or paid an order that was paid
+    /// already (a duplicate): a refund was opened and must be paid back through the provider.
     LateRefundDue {
         /// The order.
         order_id: i64,
