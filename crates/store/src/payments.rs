@@ -169,12 +169,7 @@ impl Store {
         self.write(move |conn| {
             Box::pin(async move {
                 // The order first (lock order), and its answer shows the pay page.
-                query(
-                    "UPDATE orders SET version = version + 1 WHERE id = (SELECT order_id FROM payments WHERE id = $1)",
-                )
-                .bind(payment_id)
-                .execute(&mut *conn)
-                .await?;
+                touch_order_of_in(conn, payment_id).await?;
                 let row = query(
                     "UPDATE payments SET provider_ref = $1, pay_url = $2, qr_code = $5, updated_at = $3 WHERE id = $4 RETURNING *",
                 )
@@ -215,12 +210,7 @@ impl Store {
         self.write(move |conn| {
             Box::pin(async move {
                 // The order first (lock order); its answer shows the payment's status.
-                query(
-                    "UPDATE orders SET version = version + 1 WHERE id = (SELECT order_id FROM payments WHERE id = $1)",
-                )
-                .bind(payment_id)
-                .execute(&mut *conn)
-                .await?;
+                touch_order_of_in(conn, payment_id).await?;
                 let failed = query(
                     "UPDATE payments SET status = 'failed', updated_at = $1 WHERE id = $2 AND status = 'pending'",
                 )
@@ -334,6 +324,17 @@ impl Store {
         })
         .await
     }
+}
+
+/// Moves the version of the order `payment_id` pays for, which takes the order's row lock
+/// on PostgreSQL (the store's lock order: the order before its payments) and tells the
+/// order's cached answers that it changed.
+async fn touch_order_of_in(conn: &mut Conn, payment_id: i64) -> Result<(), StoreError> {
+    query("UPDATE orders SET version = version + 1 WHERE id = (SELECT order_id FROM payments WHERE id = $1)")
+        .bind(payment_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }
 
 /// Keeps a notification as received; false when this provider's event was kept before,

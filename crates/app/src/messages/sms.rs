@@ -19,7 +19,6 @@ use hyper::{Method, Request, Uri};
 use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::TokioExecutor;
 
 /// A sending in progress.
 pub type SmsFuture<'a> = Pin<Box<dyn Future<Output = Result<(), String>> + Send + 'a>>;
@@ -106,15 +105,9 @@ impl WebhookSms {
     /// A sender for `config`, trusting the system's certificates for https (rustls on
     /// ring, as the rest of the shop).
     pub fn new(config: SmsConfig) -> Result<Self, String> {
-        let connector = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_provider_and_native_roots(rustls::crypto::ring::default_provider())
-            .map_err(|e| format!("loading the system's trusted certificates: {e}"))?
-            .https_or_http()
-            .enable_http1()
-            .build();
         Ok(Self {
             config,
-            client: Client::builder(TokioExecutor::new()).build(connector),
+            client: crate::payments::transport::https_client()?,
         })
     }
 }

@@ -34,17 +34,24 @@ impl std::fmt::Debug for HyperTransport {
     }
 }
 
+/// An HTTP/1 client over rustls on ring that trusts the system's certificates (and speaks
+/// plain http where a setting points at it): what the shop calls other services with
+/// (payment providers, the SMS webhook).
+pub(crate) fn https_client() -> Result<Client<HttpsConnector<HttpConnector>, Full<Bytes>>, String> {
+    let connector = hyper_rustls::HttpsConnectorBuilder::new()
+        .with_provider_and_native_roots(rustls::crypto::ring::default_provider())
+        .map_err(|e| format!("loading the system's trusted certificates: {e}"))?
+        .https_or_http()
+        .enable_http1()
+        .build();
+    Ok(Client::builder(TokioExecutor::new()).build(connector))
+}
+
 impl HyperTransport {
     /// A transport that gives up after `timeout`.
     pub fn new(timeout: Duration) -> Result<Self, String> {
-        let connector = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_provider_and_native_roots(rustls::crypto::ring::default_provider())
-            .map_err(|e| format!("loading the system's trusted certificates: {e}"))?
-            .https_or_http()
-            .enable_http1()
-            .build();
         Ok(Self {
-            client: Client::builder(TokioExecutor::new()).build(connector),
+            client: https_client()?,
             timeout,
         })
     }
