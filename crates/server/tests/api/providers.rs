@@ -512,7 +512,56 @@ async fn the_order_page_offers_each_way_to_pay_and_draws_the_qr_code(db: TestDb)
     app.assert_clean().await;
 }
 
+async fn a_currency_the_provider_does_not_collect_is_refused_before_asking(db: TestDb) {
+    let shop = shop(db, true).await;
+    let (app, alipay, wechat) = (&shop.app, &shop.alipay, &shop.wechat);
+    let staff = app.staff("boss").await;
+    let product = json_of(
+        app.send(
+            Method::POST,
+            "/api/v1/products",
+            Some(&staff),
+            Some(json!({"name": "Imported tea", "price": 2_500, "currency": "USD",
+                        "initial_stock": {"quantity": 5, "unit_cost": 1_000}})),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await["id"]
+        .as_i64()
+        .expect("id");
+    let (token, address) = app.shopper("lee", product, 1).await;
+    let order = app.place_order(&token, address).await;
+    for provider in ["alipay", "wechatpay"] {
+        let refused = expect_problem(
+            pay(app, &token, order, json!({"provider": provider})).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+        )
+        .await;
+        assert_eq!(refused.errors[0].field, "provider");
+        assert_eq!(refused.errors[0].message, format!("{provider} does not collect USD"));
+    }
+    assert_eq!(
+        alipay.calls("alipay.trade.page.pay") + alipay.calls("alipay.trade.precreate"),
+        0
+    );
+    assert_eq!(wechat.transaction_count(), 0);
+    assert!(
+        app.store.order_payments(order).await.expect("payments").is_empty(),
+        "nothing was opened"
+    );
+    // The sandbox takes any currency.
+    json_of(
+        pay(app, &token, order, json!({"provider": "sandbox"})).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    app.assert_clean().await;
+}
+
 engine_test!(
+    a_currency_the_provider_does_not_collect_is_refused_before_asking,
     the_order_page_offers_each_way_to_pay_and_draws_the_qr_code,
     paid_at_two_providers_the_second_goes_back,
     offered_with_and_without_the_sandbox,
