@@ -507,4 +507,50 @@ mod tests {
         // A URL without a sender is refused by the flags themselves.
         assert!(Cli::try_parse_from(["emporium", "--smtp-url", "smtp://mail.example.com"]).is_err());
     }
+
+    #[test]
+    fn a_provider_is_on_with_all_of_its_settings_and_a_partial_set_names_what_is_missing() {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct Cli {
+            #[command(flatten)]
+            settings: Settings,
+        }
+        let parse = |args: &[&str]| {
+            let mut all = vec!["emporium"];
+            all.extend_from_slice(args);
+            Cli::try_parse_from(all)
+                .expect("flags parse")
+                .settings
+                .payments
+                .settings()
+        };
+        let none = parse(&[]).expect("nothing set is fine");
+        assert!(none.sandbox && none.alipay.is_none() && none.wechatpay.is_none());
+        let alipay = parse(&[
+            "--alipay-app-id",
+            "2021000000000001",
+            "--alipay-private-key-file",
+            "/keys/app.pem",
+            "--alipay-public-key-file",
+            "/keys/alipay.pem",
+            "--sandbox",
+            "off",
+        ])
+        .expect("complete");
+        assert!(!alipay.sandbox);
+        let settings = alipay.alipay.expect("Alipay on");
+        assert_eq!(settings.gateway, "https://openapi.alipay.com/gateway.do");
+        let partial = parse(&["--alipay-app-id", "2021000000000001"]).expect_err("partial");
+        assert!(
+            partial.contains("EMPORIUM_ALIPAY_PRIVATE_KEY_FILE, EMPORIUM_ALIPAY_PUBLIC_KEY_FILE"),
+            "{partial}"
+        );
+        let partial = parse(&["--wechatpay-mch-id", "1900000001", "--wechatpay-app-id", " "]).expect_err("partial");
+        assert!(partial.starts_with("WeChat Pay is partly configured"), "{partial}");
+        assert!(
+            partial.contains("EMPORIUM_WECHATPAY_APP_ID"),
+            "a blank value is missing: {partial}"
+        );
+    }
 }
