@@ -161,10 +161,17 @@ pub async fn order_session(state: &AppState, order_id: i64, token: &str) -> AppR
 /// else the buyer's own page (which asks them to log in). A pay provider sends the buyer
 /// back here.
 pub async fn order_page(state: &AppState, order_id: i64) -> AppResult<String> {
-    Ok(match state.store().guest_order_contact(order_id).await? {
-        Some(_) => format!("/orders/{order_id}?access={}", state.order_links().token(order_id)),
-        None => format!("/orders/{order_id}"),
-    })
+    let guest = state.store().guest_order_contact(order_id).await?.is_some();
+    Ok(order_link(state, order_id, guest))
+}
+
+/// [`order_page`] when whether a guest placed the order is known already.
+pub fn order_link(state: &AppState, order_id: i64, guest: bool) -> String {
+    if guest {
+        format!("/orders/{order_id}?access={}", state.order_links().token(order_id))
+    } else {
+        format!("/orders/{order_id}")
+    }
 }
 
 /// What a guest types at checkout besides what a customer chooses.

@@ -15,7 +15,9 @@ use emporium_payments::{
 };
 use emporium_store::StoreError;
 use emporium_store::idempotency::{IdempotencyKey, Idempotent, Render};
-use emporium_store::payments::{NotificationFacts, NotificationOutcome, Payment, PaymentStart, RefundNoticeFacts};
+use emporium_store::payments::{
+    NotificationFacts, NotificationOutcome, PayTerms, Payment, PaymentStart, RefundNoticeFacts,
+};
 use emporium_store::refunds::{Refund, RefundAsk};
 use serde::Serialize;
 
@@ -126,8 +128,8 @@ pub async fn start_payment(
     let payment = match start {
         PaymentStart::Replay(answer) => return Ok(Idempotent::Replay(answer)),
         PaymentStart::Existing(payment) => payment,
-        PaymentStart::New(payment) => {
-            let request = payment_request(state, &payment, with.client_ip.clone()).await?;
+        PaymentStart::New(payment, terms) => {
+            let request = payment_request(state, &payment, terms, with.client_ip.clone());
             let checkout = provider.create_payment(&request).await.map_err(|e| match e {
                 ProviderError::Refused(why) => {
                     tracing::warn!(payment.id = payment.id, error = %why, "provider refused to start a payment");
@@ -164,13 +166,13 @@ pub async fn start_payment(
 }
 
 /// What the provider is asked to collect for `payment`: its amount, a subject the buyer
-/// recognises, where to notify the shop and where to send the buyer back, and when the
-/// order stops awaiting payment.
-async fn payment_request(state: &AppState, payment: &Payment, client_ip: Option<String>) -> AppResult<PaymentRequest> {
+/// recognises, where to notify the shop and where to send the buyer back (the order's
+/// page, a guest's by its link), and when the order stops awaiting payment.
+fn payment_request(state: &AppState, payment: &Payment, terms: PayTerms, client_ip: Option<String>) -> PaymentRequest {
     let config = state.config();
     let public_url = config.public_url.trim_end_matches('/');
-    let deadline = state.store().pay_deadline(payment.order_id).await?;
-    Ok(PaymentRequest {
+    let page = crate::guests::order_link(state, payment.order_id, terms.guest);
+    PaymentRequest {
         payment_id: payment.id,
         order_id: payment.order_id,
         amount: payment.amount,
@@ -178,13 +180,10 @@ async fn payment_request(state: &AppState, payment: &Payment, client_ip: Option<
         channel: payment.channel.clone(),
         subject: format!("{} #{}", config.shop_name, payment.order_id),
         notify_url: format!("{public_url}/api/v1/payments/notify/{}", payment.provider),
-        return_url: format!(
-            "{public_url}{}",
-            crate::guests::order_page(state, payment.order_id).await?
-        ),
-        expires_at_unix: deadline.map_or(0, |t| t.millis() / 1000),
+        return_url: format!("{public_url}{page}"),
+        expires_at_unix: terms.pay_deadline.millis() / 1000,
         client_ip,
-    })
+    }
 }
 
 /// Asks the providers to close the order's unpaid payments (it was cancelled or

@@ -68,7 +68,17 @@ pub enum PaymentStart {
     /// clicks twice cannot be charged twice.
     Existing(Payment),
     /// A new payment row; ask the provider for a pay page, then [`Store::finish_payment`].
-    New(Payment),
+    New(Payment, PayTerms),
+}
+
+/// What a provider is told about the order being paid, read with it (no second read on
+/// the pay path).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PayTerms {
+    /// When the order stops awaiting payment.
+    pub pay_deadline: Timestamp,
+    /// Whether a guest placed it (its page is then its link).
+    pub guest: bool,
 }
 
 /// Whether the provider asked for collects a currency (checked against the order's
@@ -233,16 +243,6 @@ impl Store {
         rows.iter().map(payment_from).collect()
     }
 
-    /// When order `order_id` stops awaiting payment, if there is such an order.
-    pub async fn pay_deadline(&self, order_id: i64) -> Result<Option<Timestamp>, StoreError> {
-        let row = query("SELECT pay_deadline FROM orders WHERE id = $1")
-            .bind(order_id)
-            .fetch_optional(self.reader())
-            .await?;
-        row.map(|r| Ok(Timestamp::from_millis(r.try_get("pay_deadline")?)))
-            .transpose()
-    }
-
     /// Pending payments older than `before` (for reconciliation with the provider).
     pub async fn stale_pending_payments(&self, before: Timestamp, limit: i64) -> Result<Vec<Payment>, StoreError> {
         let rows = query("SELECT * FROM payments WHERE status = 'pending' AND created_at <= $1 ORDER BY id LIMIT $2")
@@ -378,7 +378,7 @@ async fn begin_payment_in(
     // the order's answer shows its payment. It also answers what this needs of the
     // order, in the same statement.
     let order =
-        query("UPDATE orders SET version = version + 1 WHERE id = $1 RETURNING user_id, status, total, currency")
+        query("UPDATE orders SET version = version + 1 WHERE id = $1 RETURNING user_id, status, total, currency, pay_deadline, guest_email")
             .bind(order_id)
             .fetch_optional(&mut *conn)
             .await?
@@ -393,6 +393,10 @@ async fn begin_payment_in(
         .into());
     }
     let (total, currency): (i64, String) = (order.try_get("total")?, order.try_get("currency")?);
+    let terms = PayTerms {
+        pay_deadline: Timestamp::from_millis(order.try_get("pay_deadline")?),
+        guest: order.try_get::<Option<String>, _>("guest_email")?.is_some(),
+    };
     if !accepts(&currency) {
         return Err(StoreError::CurrencyNotAccepted {
             provider: provider.into(),
@@ -416,7 +420,7 @@ async fn begin_payment_in(
         return Ok(if payment.pay_url.is_some() {
             PaymentStart::Existing(payment)
         } else {
-            PaymentStart::New(payment)
+            PaymentStart::New(payment, terms)
         });
     }
     let row = query(
@@ -431,7 +435,7 @@ async fn begin_payment_in(
     .bind(channel)
     .fetch_one(&mut *conn)
     .await?;
-    Ok(PaymentStart::New(payment_from(&row)?))
+    Ok(PaymentStart::New(payment_from(&row)?, terms))
 }
 
 async fn apply_notification_in(

@@ -87,7 +87,7 @@ async fn paid_order(store: &Store, (user, address): (i64, i64), variant: i64, un
     // The order is assembled from what the placing statements returned: it must be the
     // order as stored, to the version and each line's FIFO cost.
     assert_eq!(store.order(order.id).await.expect("read"), Some(order.clone()));
-    let PaymentStart::New(payment) = store
+    let PaymentStart::New(payment, _) = store
         .begin_payment(
             order.id,
             user,

@@ -167,7 +167,7 @@ async fn buy(
         }
         Err(e) => return Err(e).context("placing a demo order"),
     };
-    let PaymentStart::New(payment) = store
+    let PaymentStart::New(payment, _) = store
         .begin_payment(
             order.id,
             user_id,
