@@ -271,7 +271,7 @@ async fn reconcile(state: &AppState) -> Result<usize, StoreError> {
             currency,
             succeeded,
             provider_ref: None,
-            body,
+            body: Some(body),
         };
         match crate::payments::apply_notification(state, facts).await {
             Ok(_) => settled += 1,

@@ -104,8 +104,9 @@ pub struct NotificationFacts {
     pub succeeded: bool,
     /// The provider's own id for the payment, recorded when it settles.
     pub provider_ref: Option<String>,
-    /// The notification as received (kept for audit and support).
-    pub body: String,
+    /// The notification as received (kept for audit and support); `None` where the
+    /// provider's own record is in this database already (the sandbox's ledger).
+    pub body: Option<String>,
 }
 
 /// A verified refund notification, as the store applies it.
@@ -120,7 +121,7 @@ pub struct RefundNoticeFacts {
     /// The end: `Ok(provider's refund id)` or `Err(reason)`; `None` when it tells no end.
     pub outcome: Option<Result<String, String>>,
     /// The notification as received.
-    pub body: String,
+    pub body: Option<String>,
 }
 
 /// What applying a notification did.
@@ -290,7 +291,17 @@ impl Store {
                         n.refund_id, n.provider
                     )));
                 }
-                if !keep_notice_in(conn, &n.provider, &n.event_id, payment_id, "refund", &n.body, now).await? {
+                if !keep_notice_in(
+                    conn,
+                    &n.provider,
+                    &n.event_id,
+                    payment_id,
+                    "refund",
+                    n.body.as_deref(),
+                    now,
+                )
+                .await?
+                {
                     return Ok(None);
                 }
                 let refund = match n.outcome {
@@ -318,7 +329,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         self.write(move |conn| {
             Box::pin(async move {
-                keep_notice_in(conn, &provider, &event_id, payment_id, "ignored", &body, now).await?;
+                keep_notice_in(conn, &provider, &event_id, payment_id, "ignored", Some(&body), now).await?;
                 Ok(())
             })
         })
@@ -345,7 +356,7 @@ async fn keep_notice_in(
     event_id: &str,
     payment_id: i64,
     kind: &str,
-    body: &str,
+    body: Option<&str>,
     now: Timestamp,
 ) -> Result<bool, StoreError> {
     let fresh = query(
@@ -443,7 +454,17 @@ async fn apply_notification_in(
     n: &NotificationFacts,
     now: Timestamp,
 ) -> Result<NotificationOutcome, StoreError> {
-    if !keep_notice_in(conn, &n.provider, &n.event_id, n.payment_id, "payment", &n.body, now).await? {
+    if !keep_notice_in(
+        conn,
+        &n.provider,
+        &n.event_id,
+        n.payment_id,
+        "payment",
+        n.body.as_deref(),
+        now,
+    )
+    .await?
+    {
         return Ok(NotificationOutcome::Duplicate);
     }
     // The order before the payment (the store's lock order); its version moves because

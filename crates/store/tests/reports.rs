@@ -107,7 +107,7 @@ async fn paid_order(store: &Store, (user, address): (i64, i64), variant: i64, un
         payment_id: payment.id,
         order_id: Some(order.id),
         provider_ref: None,
-        body: String::new(),
+        body: None,
         amount: order.total,
         currency: order.currency.clone(),
         succeeded: true,

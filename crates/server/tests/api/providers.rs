@@ -233,6 +233,23 @@ async fn alipay_qr_journey(db: TestDb) {
         .filter(|e| e["to"] == "paid")
         .count();
     assert_eq!(paid_events, 1, "{events}");
+    // Each verified notification is kept as received: the ignored one and the payment.
+    let kept: Vec<(String, Option<String>)> = sqlx::query_as(
+        "SELECT kind, body FROM payment_notifications WHERE provider = 'alipay' ORDER BY received_at, kind",
+    )
+    .fetch_all(app.store.reader())
+    .await
+    .expect("notifications");
+    let kinds: Vec<&str> = kept.iter().map(|(kind, _)| kind.as_str()).collect();
+    assert_eq!(
+        kinds,
+        ["ignored", "payment"],
+        "the forged one is not kept, the duplicate once"
+    );
+    assert!(kept.iter().all(|(_, body)| {
+        body.as_deref()
+            .is_some_and(|b| b.contains(&format!("out_trade_no={trade}")))
+    }));
     let stored = app.store.payment(payment_id).await.expect("read").expect("payment");
     assert_ne!(
         stored.provider_ref.as_deref(),

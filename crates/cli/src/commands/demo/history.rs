@@ -193,7 +193,7 @@ async fn buy(
         currency: order.currency.clone(),
         succeeded: true,
         provider_ref: None,
-        body: String::new(),
+        body: None,
     };
     store.apply_notification(facts, now).await?;
     if rng.f64() < 0.2 {
