@@ -73,7 +73,9 @@ pub async fn run_due(state: &AppState) -> Result<Report, StoreError> {
         {
             Ok(_) => {
                 report.expired += 1;
-                crate::payments::close_unpaid(state, id).await;
+                // In the background, as for a buyer's cancel: a provider that is slow or
+                // down must not hold up the rest of the pass (deliveries, refunds).
+                crate::payments::close_unpaid_later(state, id);
             }
             // Paid or cancelled by someone else meanwhile: nothing to do.
             Err(StoreError::InvalidTransition(_)) => {}

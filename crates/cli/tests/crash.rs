@@ -246,6 +246,54 @@ impl Shared {
         body: Option<&Value>,
         extra: Option<(&str, String)>,
     ) -> (StatusCode, Value) {
+        let response = self
+            .until_answered(method.clone(), path, |mut request| {
+                if let Some(token) = token {
+                    request = request.bearer_auth(token);
+                }
+                if let Some(key) = key {
+                    request = request.header("Idempotency-Key", key);
+                }
+                if let Some((name, value)) = &extra {
+                    request = request.header(*name, value.as_str());
+                }
+                if let Some(body) = body {
+                    request = match body {
+                        // A signed notification: the exact bytes that were signed.
+                        Value::String(raw) => request.header("content-type", "application/json").body(raw.clone()),
+                        _ => request.json(body),
+                    };
+                }
+                request
+            })
+            .await;
+        let status = response.status();
+        let text = response.text().await.unwrap_or_default();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    /// Delivers a WeChat Pay notification (its exact headers and bytes) to whichever
+    /// instance is up, until it is answered, as WeChat Pay retries; answers the status.
+    async fn deliver_wechat(&self, headers: &reqwest::header::HeaderMap, body: &[u8]) -> StatusCode {
+        self.until_answered(reqwest::Method::POST, "/api/v1/payments/notify/wechatpay", |request| {
+            request
+                .headers(headers.clone())
+                .header("content-type", "application/json")
+                .body(body.to_vec())
+        })
+        .await
+        .status()
+    }
+
+    /// Sends the request `dress` makes of `method path` (against whichever instance is up)
+    /// until the server answers: connection refused, reset or timed out while it is down
+    /// or being killed, and 5xx answers, are tried again with the same request.
+    async fn until_answered(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        dress: impl Fn(reqwest::RequestBuilder) -> reqwest::RequestBuilder,
+    ) -> reqwest::Response {
         let started = Instant::now();
         loop {
             assert!(
@@ -253,64 +301,16 @@ impl Shared {
                 "{method} {path}: no answer for 2 minutes"
             );
             let base = self.url.read().unwrap().clone();
-            let mut request = self
+            let request = self
                 .http
                 .request(method.clone(), format!("{base}{path}"))
                 .timeout(Duration::from_secs(15));
-            if let Some(token) = token {
-                request = request.bearer_auth(token);
-            }
-            if let Some(key) = key {
-                request = request.header("Idempotency-Key", key);
-            }
-            if let Some((name, value)) = &extra {
-                request = request.header(*name, value.as_str());
-            }
-            if let Some(body) = body {
-                request = match body {
-                    // A signed notification: the exact bytes that were signed.
-                    Value::String(raw) => request.header("content-type", "application/json").body(raw.clone()),
-                    _ => request.json(body),
-                };
-            }
             bump(&self.figures.requests);
-            match request.send().await {
-                Ok(response) if !response.status().is_server_error() => {
-                    let status = response.status();
-                    let text = response.text().await.unwrap_or_default();
-                    return (status, serde_json::from_str(&text).unwrap_or(Value::Null));
-                }
+            match dress(request).send().await {
+                Ok(response) if !response.status().is_server_error() => return response,
                 Ok(_) | Err(_) => {
                     bump(&self.figures.retried);
                     // The server is down or restarting: a real process, no clock to move.
-                    tokio::time::sleep(Duration::from_millis(25)).await;
-                }
-            }
-        }
-    }
-
-    /// Delivers a WeChat Pay notification (its exact headers and bytes) to whichever
-    /// instance is up, until it is answered, as WeChat Pay retries; answers the status.
-    async fn deliver_wechat(&self, headers: &reqwest::header::HeaderMap, body: &[u8]) -> StatusCode {
-        let started = Instant::now();
-        loop {
-            assert!(
-                started.elapsed() < Duration::from_secs(120),
-                "WeChat Pay notification: no answer for 2 minutes"
-            );
-            let base = self.url.read().unwrap().clone();
-            let request = self
-                .http
-                .post(format!("{base}/api/v1/payments/notify/wechatpay"))
-                .timeout(Duration::from_secs(15))
-                .headers(headers.clone())
-                .header("content-type", "application/json")
-                .body(body.to_vec());
-            bump(&self.figures.requests);
-            match request.send().await {
-                Ok(response) if !response.status().is_server_error() => return response.status(),
-                Ok(_) | Err(_) => {
-                    bump(&self.figures.retried);
                     tokio::time::sleep(Duration::from_millis(25)).await;
                 }
             }

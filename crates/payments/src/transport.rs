@@ -29,6 +29,20 @@ pub struct HttpResponse {
 }
 
 impl HttpResponse {
+    /// An answer from its parts, the headers as an HTTP client holds them.
+    pub fn new(status: u16, headers: &http::HeaderMap, body: Vec<u8>) -> Self {
+        let headers = headers
+            .iter()
+            .map(|(n, v)| {
+                (
+                    n.as_str().to_owned(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect();
+        Self { status, headers, body }
+    }
+
     /// The first header called `name` (case-insensitive).
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers

@@ -33,19 +33,9 @@ impl Transport for PlainHttp {
                 builder = builder.header(name, value);
             }
             let answer = builder.send().await.map_err(|e| e.to_string())?;
-            let status = answer.status().as_u16();
-            let headers = answer
-                .headers()
-                .iter()
-                .map(|(n, v)| {
-                    (
-                        n.as_str().to_owned(),
-                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                    )
-                })
-                .collect();
+            let (status, headers) = (answer.status().as_u16(), answer.headers().clone());
             let body = answer.bytes().await.map_err(|e| e.to_string())?.to_vec();
-            Ok(HttpResponse { status, headers, body })
+            Ok(HttpResponse::new(status, &headers, body))
         })
     }
 }

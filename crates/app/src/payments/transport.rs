@@ -69,24 +69,14 @@ impl HyperTransport {
             .request(request)
             .await
             .map_err(|e| format!("the provider cannot be reached: {e}"))?;
-        let status = answer.status().as_u16();
-        let headers = answer
-            .headers()
-            .iter()
-            .map(|(n, v)| {
-                (
-                    n.as_str().to_owned(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
-            .collect();
-        let body = http_body_util::Limited::new(answer.into_body(), MAX_ANSWER_BYTES)
+        let (parts, body) = answer.into_parts();
+        let body = http_body_util::Limited::new(body, MAX_ANSWER_BYTES)
             .collect()
             .await
             .map_err(|e| format!("reading the provider's answer: {e}"))?
             .to_bytes()
             .to_vec();
-        Ok(HttpResponse { status, headers, body })
+        Ok(HttpResponse::new(parts.status.as_u16(), &parts.headers, body))
     }
 }
 
