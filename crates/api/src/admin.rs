@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::error::{ApiResult, Problem};
-use crate::extract::{Query, Staff};
+use crate::extract::{Query, Staff, area};
 
 /// Report parameters.
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -119,7 +119,7 @@ impl From<&Stats> for StatsView {
     ))]
 pub async fn get_stats(
     State(state): State<AppState>,
-    _staff: Staff,
+    _staff: Staff<area::Reports>,
     Query(p): Query<StatsParams>,
 ) -> ApiResult<Json<StatsView>> {
     let range = StatsRange {

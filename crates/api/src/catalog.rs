@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::extract::{JsonBody, MaybeAuth, Path, Query, Staff};
+use crate::extract::{JsonBody, MaybeAuth, Path, Query, Staff, area};
 
 /// A product as the API shows it.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -768,7 +768,7 @@ impl From<CreateProductRequest> for ProductDraft {
     ))]
 pub async fn create_product(
     State(state): State<AppState>,
-    _staff: Staff,
+    _staff: Staff<area::Catalogue>,
     JsonBody(req): JsonBody<CreateProductRequest>,
 ) -> ApiResult<(StatusCode, Json<ProductView>)> {
     let product = catalog::create_product(&state, req.into()).await?;
@@ -857,7 +857,7 @@ impl From<UpdateProductRequest> for ProductEdit {
     ))]
 pub async fn update_product(
     State(state): State<AppState>,
-    _staff: Staff,
+    _staff: Staff<area::Catalogue>,
     Path(id): Path<i64>,
     JsonBody(req): JsonBody<UpdateProductRequest>,
 ) -> ApiResult<Json<ProductView>> {
@@ -878,7 +878,7 @@ pub async fn update_product(
     ))]
 pub async fn archive_product(
     State(state): State<AppState>,
-    _staff: Staff,
+    _staff: Staff<area::Catalogue>,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<ProductView>> {
     Ok(Json(ProductView::staff(catalog::archive_product(&state, id).await?)))

@@ -15,7 +15,7 @@ use utoipa::ToSchema;
 
 use super::Page;
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::extract::{JsonBody, MaybeAuth, Path, Staff};
+use crate::extract::{JsonBody, MaybeAuth, Path, Staff, area};
 
 /// The locale a request asks for (`Accept-Language`), if it names a supported one.
 pub fn locale(headers: &HeaderMap) -> Option<Locale> {
@@ -118,7 +118,7 @@ async fn one(state: &AppState, id: i64, headers: &HeaderMap) -> ApiResult<Catego
     ))]
 pub async fn create_category(
     State(state): State<AppState>,
-    _staff: Staff,
+    _staff: Staff<area::Catalogue>,
     headers: HeaderMap,
     JsonBody(req): JsonBody<CreateCategoryRequest>,
 ) -> ApiResult<(StatusCode, Json<CategoryView>)> {
@@ -169,7 +169,7 @@ pub struct UpdateCategoryRequest {
     ))]
 pub async fn update_category(
     State(state): State<AppState>,
-    _staff: Staff,
+    _staff: Staff<area::Catalogue>,
     Path(id): Path<i64>,
     headers: HeaderMap,
     JsonBody(req): JsonBody<UpdateCategoryRequest>,
@@ -201,7 +201,7 @@ pub async fn update_category(
     ))]
 pub async fn delete_category(
     State(state): State<AppState>,
-    _staff: Staff,
+    _staff: Staff<area::Catalogue>,
     Path(id): Path<i64>,
 ) -> ApiResult<StatusCode> {
     categories::delete_category(&state, id).await?;

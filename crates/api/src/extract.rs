@@ -10,6 +10,7 @@ use axum::http::request::Parts;
 use emporium_domain::account::Role;
 use emporium_store::accounts::Session;
 use serde::de::DeserializeOwned;
+use std::marker::PhantomData;
 
 use crate::error::ApiError;
 use emporium_app::AppState;
@@ -207,21 +208,62 @@ impl FromRequestParts<AppState> for MaybeAuth {
     }
 }
 
-/// Logged-in staff: 401 without a valid session, 403 for a customer.
+/// Logged-in staff allowed in the back-office area `A` (`Staff<area::Fulfilment>`): 401
+/// without a valid session, 403 `forbidden` for customers and for staff whose role lacks
+/// the area's permission. The area is part of the type, so a staff handler cannot be
+/// written without naming the one permission it checks.
 #[derive(Debug, Clone)]
-pub struct Staff(pub Session);
+pub struct Staff<A: area::Area>(pub Session, pub PhantomData<A>);
 
-impl FromRequestParts<AppState> for Staff {
+impl<A: area::Area> FromRequestParts<AppState> for Staff<A> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let Auth(session) = Auth::from_request_parts(parts, state).await?;
-        if session.user.role == Role::Staff {
-            Ok(Staff(session))
-        } else {
-            Err(ApiError::Forbidden)
-        }
+        emporium_app::staff::require(&session, A::PERMISSION)?;
+        Ok(Staff(session, PhantomData))
     }
+}
+
+/// The back-office areas as types, one per [`Permission`](emporium_domain::staff::Permission), for [`Staff`].
+pub mod area {
+    use emporium_domain::staff::Permission;
+
+    /// An area of the back office: the permission its routes require.
+    pub trait Area: Send + Sync + 'static {
+        /// The permission a staff member needs here.
+        const PERMISSION: Permission;
+    }
+
+    macro_rules! areas {
+        ($($(#[$doc:meta])* $name:ident),* $(,)?) => {$(
+            $(#[$doc])*
+            #[derive(Debug, Clone, Copy)]
+            pub struct $name;
+            impl Area for $name {
+                const PERMISSION: Permission = Permission::$name;
+            }
+        )*};
+    }
+
+    areas!(
+        /// Products, variants, categories, images, review moderation.
+        Catalogue,
+        /// Lots, write-offs, valuation.
+        Inventory,
+        /// Shipping, tracking, the staff's order list and detail.
+        Fulfilment,
+        /// Refund and return decisions, staff cancels and refunds.
+        Refunds,
+        /// The customer list and detail, blocking, message log and resend.
+        Customers,
+        /// The dashboard and reports.
+        Reports,
+        /// Pricing rules and shop settings.
+        Settings,
+        /// Staff management and the audit log.
+        Staff,
+    );
 }
 
 /// Whoever owns a cart: a logged-in user (`Authorization`), or a guest by its cart token

@@ -18,7 +18,7 @@ use utoipa::ToSchema;
 
 use crate::catalog::ProductView;
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::extract::{Path, Staff};
+use crate::extract::{Path, Staff, area};
 
 /// The form of an upload (`multipart/form-data`).
 #[derive(Debug, Deserialize, ToSchema)]
@@ -64,7 +64,7 @@ const DRAIN_LIMIT: usize = 64 * 1024 * 1024;
     ))]
 pub async fn upload_image(
     State(state): State<AppState>,
-    _staff: Staff,
+    _staff: Staff<area::Catalogue>,
     Path(id): Path<i64>,
     request: Request,
 ) -> ApiResult<(StatusCode, Json<ProductView>)> {

@@ -15,7 +15,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::Page;
 use super::params::PageParams;
 use crate::error::{ApiResult, Problem};
-use crate::extract::{JsonBody, Path, Query, Staff};
+use crate::extract::{JsonBody, Path, Query, Staff, area};
 
 /// A lot of stock.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -84,7 +84,7 @@ pub struct ReceiveStockRequest {
     ))]
 pub async fn receive_stock(
     State(state): State<AppState>,
-    _staff: Staff,
+    _staff: Staff<area::Inventory>,
     Path(id): Path<i64>,
     JsonBody(req): JsonBody<ReceiveStockRequest>,
 ) -> ApiResult<(StatusCode, Json<LotView>)> {
@@ -124,7 +124,7 @@ pub struct LotFilter {
     ))]
 pub async fn list_lots(
     State(state): State<AppState>,
-    _staff: Staff,
+    _staff: Staff<area::Inventory>,
     Path(id): Path<i64>,
     Query(filter): Query<LotFilter>,
     Query(page): Query<PageParams>,
@@ -225,7 +225,7 @@ impl From<Adjustment> for AdjustmentView {
     ))]
 pub async fn adjust_stock(
     State(state): State<AppState>,
-    Staff(staff): Staff,
+    Staff(staff, _): Staff<area::Inventory>,
     Path(id): Path<i64>,
     JsonBody(req): JsonBody<AdjustStockRequest>,
 ) -> ApiResult<(StatusCode, Json<AdjustmentView>)> {
@@ -292,7 +292,7 @@ pub struct ValuationView {
     ))]
 pub async fn valuation(
     State(state): State<AppState>,
-    _staff: Staff,
+    _staff: Staff<area::Inventory>,
     Query(page): Query<PageParams>,
 ) -> ApiResult<Json<ValuationView>> {
     let fingerprint = "valuation";

@@ -10,6 +10,7 @@ pub mod admin;
 pub mod cart;
 pub mod catalog;
 pub mod categories;
+pub mod customers;
 pub mod inventory;
 pub mod me;
 pub mod messages;
@@ -22,6 +23,7 @@ pub mod pricing;
 pub mod recommendations;
 pub mod reviews;
 pub mod sandbox;
+pub mod staff;
 pub mod variants;
 
 pub mod error;
@@ -54,6 +56,8 @@ pub use error::{ApiError, ApiResult, Problem};
         (name = "reviews", description = "Reviews by verified buyers, and their moderation"),
         (name = "recommendations", description = "Collaborative filtering: also bought, and for you"),
         (name = "operations", description = "Health, readiness, metrics and staff reports"),
+        (name = "staff", description = "Staff accounts and their roles (permission `staff`)"),
+        (name = "customers", description = "Customer accounts for staff: search, profile, blocking (permission `customers`)"),
         (name = "pricing", description = "Pricing rules (staff): shipping zones and methods, promotions, coupons, tax"),
     )
 )]
@@ -161,6 +165,13 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(admin::get_stats))
         .routes(routes!(messages::list_messages))
         .routes(routes!(messages::resend_message))
+        .routes(routes!(staff::list_roles))
+        .routes(routes!(staff::list_staff, staff::create_staff))
+        .routes(routes!(staff::update_staff))
+        .routes(routes!(customers::list_customers))
+        .routes(routes!(customers::get_customer))
+        .routes(routes!(customers::block_customer))
+        .routes(routes!(customers::unblock_customer))
         .merge(pricing_rules_routes());
     openapi::complete(router.get_openapi_mut());
     router

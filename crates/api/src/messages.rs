@@ -11,7 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::Page;
 use crate::error::{ApiResult, Problem};
-use crate::extract::{Path, Query, Staff};
+use crate::extract::{Path, Query, Staff, area};
 
 /// Whose messages: exactly one of the two.
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -91,7 +91,7 @@ impl From<&Message> for MessageView {
     ))]
 pub async fn list_messages(
     State(state): State<AppState>,
-    _staff: Staff,
+    _staff: Staff<area::Customers>,
     Query(p): Query<MessageParams>,
 ) -> ApiResult<Json<Page<MessageView>>> {
     let query = LogQuery {
@@ -119,7 +119,7 @@ pub async fn list_messages(
     ))]
 pub async fn resend_message(
     State(state): State<AppState>,
-    _staff: Staff,
+    _staff: Staff<area::Customers>,
     Path(id): Path<i64>,
 ) -> ApiResult<(StatusCode, Json<MessageView>)> {
     let copy = messages::resend_message(&state, id).await?;

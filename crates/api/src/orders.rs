@@ -25,7 +25,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::Page;
 use super::params;
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::extract::{Auth, IdempotencyHeader, JsonBody, OrderCaller, Path, Query, Shopper, Staff};
+use crate::extract::{Auth, IdempotencyHeader, JsonBody, OrderCaller, Path, Query, Shopper, Staff, area};
 
 /// An order line.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -559,7 +559,7 @@ pub async fn list_orders(
     Auth(session): Auth,
     Query(p): Query<ListOrdersParams>,
 ) -> ApiResult<Response> {
-    let staff = session.user.role == emporium_domain::account::Role::Staff;
+    let staff = session.user.reads_all_orders();
     let status = p
         .status
         .as_deref()
@@ -687,7 +687,7 @@ pub struct ShipRequest {
     ))]
 pub async fn ship_order(
     State(state): State<AppState>,
-    Staff(staff): Staff,
+    Staff(staff, _): Staff<area::Fulfilment>,
     Path(id): Path<i64>,
     JsonBody(req): JsonBody<ShipRequest>,
 ) -> ApiResult<Json<OrderView>> {
@@ -724,7 +724,7 @@ pub struct TrackingEventRequest {
     ))]
 pub async fn add_tracking_event(
     State(state): State<AppState>,
-    _staff: Staff,
+    _staff: Staff<area::Fulfilment>,
     Path(id): Path<i64>,
     JsonBody(req): JsonBody<TrackingEventRequest>,
 ) -> ApiResult<(StatusCode, Json<OrderView>)> {

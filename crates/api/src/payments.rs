@@ -11,7 +11,6 @@ use emporium_app::cursor::Position;
 use emporium_app::orders;
 use emporium_app::paging::{cut_page, keyset};
 use emporium_app::payments::{self, Answered, PayWith, RefundWish};
-use emporium_domain::account::Role;
 use emporium_domain::payment::RefundStatus;
 use emporium_store::idempotency::Idempotent;
 use emporium_store::payments::Payment;
@@ -23,7 +22,7 @@ use super::Page;
 use super::orders::{replayed, to_json};
 use super::params;
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::extract::{Auth, IdempotencyHeader, JsonBody, OrderCaller, Path, Query, Staff};
+use crate::extract::{Auth, IdempotencyHeader, JsonBody, OrderCaller, Path, Query, Staff, area};
 
 /// A payment.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -226,7 +225,7 @@ pub async fn get_payment(
 ) -> ApiResult<Json<PaymentView>> {
     let payment = state.store().payment(id).await?.ok_or(ApiError::NotFound("payment"))?;
     let owner = state.store().order_head(payment.order_id).await?.map(|(user, _)| user);
-    if owner != Some(session.user.id) && session.user.role != Role::Staff {
+    if owner != Some(session.user.id) && !session.user.reads_all_orders() {
         return Err(ApiError::NotFound("payment"));
     }
     Ok(Json(PaymentView::from(&payment)))
@@ -330,7 +329,7 @@ pub async fn request_refund(
     ))]
 pub async fn approve_refund(
     State(state): State<AppState>,
-    Staff(staff): Staff,
+    Staff(staff, _): Staff<area::Refunds>,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<RefundView>> {
     Ok(Json(RefundView::from(
@@ -350,7 +349,7 @@ pub async fn approve_refund(
     ))]
 pub async fn reject_refund(
     State(state): State<AppState>,
-    Staff(staff): Staff,
+    Staff(staff, _): Staff<area::Refunds>,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<RefundView>> {
     Ok(Json(RefundView::from(
@@ -382,7 +381,7 @@ pub struct ListRefundsParams {
     ))]
 pub async fn list_refunds(
     State(state): State<AppState>,
-    _staff: Staff,
+    _staff: Staff<area::Refunds>,
     Query(p): Query<ListRefundsParams>,
 ) -> ApiResult<Json<Page<RefundView>>> {
     let wanted = p.status.clone().filter(|s| !s.is_empty());

@@ -20,7 +20,7 @@ use utoipa::ToSchema;
 
 use super::Page;
 use crate::error::{ApiResult, Problem};
-use crate::extract::{JsonBody, Path, Staff};
+use crate::extract::{JsonBody, Path, Staff, area};
 
 /// Times as the API writes them (RFC 3339, UTC, milliseconds).
 fn rfc3339(t: Option<emporium_domain::time::Timestamp>) -> Option<String> {
@@ -205,7 +205,7 @@ pub struct UpdateZoneRequest {
         (status = 401, description = "Not logged in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not staff", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn list_shipping_zones(State(state): State<AppState>, _staff: Staff) -> ApiResult<Json<Page<ZoneView>>> {
+pub async fn list_shipping_zones(State(state): State<AppState>, _staff: Staff<area::Settings>) -> ApiResult<Json<Page<ZoneView>>> {
     let zones = pricing_rules::zones(&state).await?;
     Ok(Json(Page {
         data: zones.iter().map(ZoneView::from).collect(),
@@ -223,7 +223,7 @@ pub async fn list_shipping_zones(State(state): State<AppState>, _staff: Staff) -
     ))]
 pub async fn create_shipping_zone(
     State(state): State<AppState>,
-    _staff: Staff,
+    _staff: Staff<area::Settings>,
     JsonBody(req): JsonBody<CreateZoneRequest>,
 ) -> ApiResult<(StatusCode, Json<ZoneView>)> {
     let draft = ZoneDraft {
@@ -247,7 +247,7 @@ pub async fn create_shipping_zone(
     ))]
 pub async fn get_shipping_zone(
     State(state): State<AppState>,
-    _staff: Staff,
+    _staff: Staff<area::Settings>,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<ZoneView>> {
     Ok(Json(ZoneView::from(&pricing_rules::zone(&state, id).await?)))
@@ -265,7 +265,7 @@ pub async fn get_shipping_zone(
     ))]
 pub async fn update_shipping_zone(
     State(state): State<AppState>,
-    _staff: Staff,
+    _staff: Staff<area::Settings>,
     Path(id): Path<i64>,
     JsonBody(req): JsonBody<UpdateZoneRequest>,
 ) -> ApiResult<Json<ZoneView>> {
@@ -291,7 +291,7 @@ pub async fn update_shipping_zone(
     ))]
 pub async fn delete_shipping_zone(
     State(state): State<AppState>,
-    _staff: Staff,
+    _staff: Staff<area::Settings>,
     Path(id): Path<i64>,
 ) -> ApiResult<StatusCode> {
     pricing_rules::delete_zone(&state, id).await?;
@@ -356,7 +356,7 @@ pub struct UpdateMethodRequest {
     ))]
 pub async fn create_shipping_method(
     State(state): State<AppState>,
-    _staff: Staff,
+    _staff: Staff<area::Settings>,
     Path(zone_id): Path<i64>,
     JsonBody(req): JsonBody<CreateMethodRequest>,
 ) -> ApiResult<(StatusCode, Json<MethodView>)> {
@@ -385,7 +385,7 @@ pub async fn create_shipping_method(
     ))]
 pub async fn update_shipping_method(
     State(state): State<AppState>,
-    _staff: Staff,
+    _staff: Staff<area::Settings>,
     Path(id): Path<i64>,
     JsonBody(req): JsonBody<UpdateMethodRequest>,
 ) -> ApiResult<Json<MethodView>> {
@@ -414,7 +414,7 @@ pub async fn update_shipping_method(
     ))]
 pub async fn delete_shipping_method(
     State(state): State<AppState>,
-    _staff: Staff,
+    _staff: Staff<area::Settings>,
     Path(id): Path<i64>,
 ) -> ApiResult<StatusCode> {
     pricing_rules::delete_method(&state, id).await?;

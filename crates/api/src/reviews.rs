@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 use super::Page;
 use super::params::PageParams;
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::extract::{Auth, JsonBody, MaybeAuth, Path, Query, Staff};
+use crate::extract::{Auth, JsonBody, MaybeAuth, Path, Query, Staff, area};
 use emporium_app::AppState;
 use emporium_app::cursor::Position;
 
@@ -147,7 +147,7 @@ pub struct ModerateReview {
     ))]
 pub async fn moderate_review(
     State(state): State<AppState>,
-    Staff(staff): Staff,
+    Staff(staff, _): Staff<area::Catalogue>,
     Path(id): Path<i64>,
     JsonBody(body): JsonBody<ModerateReview>,
 ) -> ApiResult<Json<ReviewView>> {

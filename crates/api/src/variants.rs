@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 
 use crate::catalog::{CreateVariantRequest, ProductView};
 use crate::error::{ApiResult, Problem};
-use crate::extract::{JsonBody, Path, Staff};
+use crate::extract::{JsonBody, Path, Staff, area};
 
 /// Adds a variant to a product (staff). Its `option_values` must be a combination of the
 /// product's options not taken by another variant.
@@ -27,7 +27,7 @@ use crate::extract::{JsonBody, Path, Staff};
     ))]
 pub async fn add_variant(
     State(state): State<AppState>,
-    _staff: Staff,
+    _staff: Staff<area::Catalogue>,
     Path(id): Path<i64>,
     JsonBody(req): JsonBody<CreateVariantRequest>,
 ) -> ApiResult<(StatusCode, Json<ProductView>)> {
@@ -94,7 +94,7 @@ impl From<UpdateVariantRequest> for VariantEdit {
     ))]
 pub async fn update_variant(
     State(state): State<AppState>,
-    _staff: Staff,
+    _staff: Staff<area::Catalogue>,
     Path((id, variant_id)): Path<(i64, i64)>,
     JsonBody(req): JsonBody<UpdateVariantRequest>,
 ) -> ApiResult<Json<ProductView>> {
@@ -116,7 +116,7 @@ pub async fn update_variant(
     ))]
 pub async fn archive_variant(
     State(state): State<AppState>,
-    _staff: Staff,
+    _staff: Staff<area::Catalogue>,
     Path((id, variant_id)): Path<(i64, i64)>,
 ) -> ApiResult<Json<ProductView>> {
     Ok(Json(ProductView::staff(

@@ -152,6 +152,10 @@ pub async fn log_in(state: &AppState, input: Credentials<'_>) -> AppResult<Logge
     let Some((user, hash)) = credentials.filter(|_| valid) else {
         return Err(AppError::InvalidCredentials);
     };
+    // Told only to whoever knows the password, so it gives nothing away to others.
+    if user.disabled_at.is_some() {
+        return Err(AppError::NotAllowed("this account is disabled".into()));
+    }
     state.store().login_succeeded(input.username, &address, now).await?;
     if state.passwords().needs_rehash(&hash) {
         rehash(state, &user, input.password, hash).await;

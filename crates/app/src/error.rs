@@ -184,6 +184,17 @@ impl From<StoreError> for AppError {
                 detail: StoreError::AlreadyReviewed.to_string(),
             },
             StoreError::NotReviewable(why) => Self::NotAllowed(why.to_string()),
+            StoreError::AccountDisabled => Self::NotAllowed("this account is disabled".into()),
+            StoreError::StaffRefused(emporium_domain::staff::Refusal::OwnAccount) => {
+                Self::NotAllowed("nobody can change their own role or disable their own account".into())
+            }
+            StoreError::StaffRefused(emporium_domain::staff::Refusal::Escalation) => Self::NotAllowed(
+                "you can only give, or change, roles whose permissions you hold yourself".into(),
+            ),
+            StoreError::LastOwner => Self::Conflict {
+                code: "last_owner",
+                detail: "the shop's last enabled owner cannot be demoted or disabled".into(),
+            },
             StoreError::LimitReached(what) => Self::Conflict {
                 code: "limit_reached",
                 detail: what.into(),

@@ -3,7 +3,6 @@
 //! its tracking. (The moves the clock makes, expiry and auto-confirmation, are in
 //! [`crate::jobs`].)
 
-use emporium_domain::account::Role;
 use emporium_domain::invoice::InvoiceRequest;
 use emporium_domain::order::OrderEvent;
 use emporium_domain::text::{optional_line, single_line};
@@ -135,23 +134,23 @@ pub(crate) async fn place(
     Ok(outcome)
 }
 
-/// The owner and version of an order `session` may see (their own; staff any), or not
+/// The owner and version of an order `session` may see (their own; staff who read all orders any), or not
 /// found: another customer's order is indistinguishable from none.
 pub async fn visible_head(state: &AppState, session: &Session, id: i64) -> AppResult<(i64, i64)> {
     let head = state.store().order_head(id).await?.ok_or(AppError::NotFound("order"))?;
-    if head.0 != session.user.id && session.user.role != Role::Staff {
+    if head.0 != session.user.id && !session.user.reads_all_orders() {
         return Err(AppError::NotFound("order"));
     }
     Ok(head)
 }
 
-/// A whole order `session` may see (their own; staff any), or not found.
+/// A whole order `session` may see (their own; staff who read all orders any), or not found.
 pub async fn visible_order(state: &AppState, session: &Session, id: i64) -> AppResult<Order> {
     state
         .store()
         .order(id)
         .await?
-        .filter(|o| o.user_id == session.user.id || session.user.role == Role::Staff)
+        .filter(|o| o.user_id == session.user.id || session.user.reads_all_orders())
         .ok_or(AppError::NotFound("order"))
 }
 

@@ -18,6 +18,7 @@ pub mod order;
 pub mod payment;
 pub mod pricing;
 pub mod review;
+pub mod staff;
 pub mod text;
 pub mod throttle;
 pub mod time;

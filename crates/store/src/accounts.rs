@@ -2,12 +2,16 @@
 
 use crate::db::{Conn, Row, query, query_scalar};
 use emporium_domain::account::{DisplayName, Email, Phone, Role, Username};
+use emporium_domain::staff::{Permission, Permissions, StaffRole};
 use emporium_domain::address::{MAX_ADDRESSES_PER_USER, NewAddress};
 use emporium_domain::throttle::{self, Bucket, Verdict};
 use emporium_domain::time::Timestamp;
 
-use crate::sealed::context;
+use crate::sealed::{context, normalise_phone};
 use crate::{Sealer, Store, StoreError};
+
+/// The purpose a phone number's blind index is computed for.
+pub(crate) const PHONE_INDEX: &str = "users.phone";
 
 /// A user as the rest of the system sees it: never the password hash.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,14 +36,42 @@ pub struct User {
     pub locale: String,
     /// Whether the email address was proven by a link.
     pub email_verified: bool,
+    /// A staff account's role (`None` for customers).
+    pub staff_role: Option<StaffRole>,
+    /// When the account was disabled (staff) or blocked (customers); such an account
+    /// cannot log in and has no sessions.
+    pub disabled_at: Option<Timestamp>,
+}
+
+impl User {
+    /// What the user may do in the back office: their role's permissions while they are
+    /// enabled staff, nothing otherwise.
+    pub fn permissions(&self) -> Permissions {
+        match (self.role, self.staff_role, self.disabled_at) {
+            (Role::Staff, Some(role), None) => role.permissions(),
+            _ => Permissions::NONE,
+        }
+    }
+
+    /// Whether the user may work in `area` of the back office.
+    pub fn may(&self, area: Permission) -> bool {
+        self.permissions().has(area)
+    }
+
+    /// Whether the user may read every customer's orders, not just their own
+    /// (`Permissions::reads_all_orders`).
+    pub fn reads_all_orders(&self) -> bool {
+        self.permissions().reads_all_orders()
+    }
 }
 
 /// The columns [`user_from`] reads, as a macro so queries stay `&'static str` literals.
 macro_rules! user_columns {
     () => {
-        "u.id, u.username, u.email, u.display_name, u.phone, u.role, u.created_at, u.guest, u.locale, u.email_verified_at"
+        "u.id, u.username, u.email, u.display_name, u.phone, u.role, u.created_at, u.guest, u.locale, u.email_verified_at, u.staff_role, u.disabled_at"
     };
 }
+pub(crate) use user_columns;
 
 pub(crate) fn user_from(row: &Row, sealer: &Sealer) -> Result<User, StoreError> {
     let role: String = row.try_get("role")?;
@@ -58,6 +90,11 @@ pub(crate) fn user_from(row: &Row, sealer: &Sealer) -> Result<User, StoreError> 
         locale: row.try_get("locale")?,
         email_verified: row.try_get::<Option<i64>, _>("email_verified_at")?.is_some()
             && row.try_get::<Option<String>, _>("email")?.is_some(),
+        staff_role: row
+            .try_get::<Option<String>, _>("staff_role")?
+            .map(|raw| raw.parse().map_err(|_| StoreError::Corrupt(format!("staff_role {raw:?}"))))
+            .transpose()?,
+        disabled_at: row.try_get::<Option<i64>, _>("disabled_at")?.map(Timestamp::from_millis),
     })
 }
 
@@ -158,34 +195,45 @@ fn address_from(row: &Row, sealer: &Sealer) -> Result<Address, StoreError> {
     })
 }
 
+/// Inserts an account (`staff_role` only for staff) and reads it back.
+pub(crate) async fn create_user_in(
+    conn: &mut Conn,
+    sealer: &Sealer,
+    user: &NewUser,
+    staff_role: Option<StaffRole>,
+    now: Timestamp,
+) -> Result<User, StoreError> {
+    let row = query(
+        "INSERT INTO users (username, username_key, password_hash, email, role, staff_role, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
+         RETURNING id",
+    )
+    .bind(user.username.as_str())
+    .bind(user.username.key())
+    .bind(&user.password_hash)
+    .bind(user.email.as_ref().map(Email::as_str))
+    .bind(user.role.as_str())
+    .bind(staff_role.map(StaffRole::as_str))
+    .bind(now.millis())
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(|e| match StoreError::from(e) {
+        e if e.is_unique_violation() => StoreError::UsernameTaken,
+        e => e,
+    })?;
+    user_by_id(conn, row.try_get("id")?, sealer).await
+}
+
 impl Store {
     /// Registers an account. Fails with [`StoreError::UsernameTaken`] if the name is in
-    /// use in any letter case.
+    /// use in any letter case. A staff account made here is an owner (the first staff
+    /// account of a shop is made so, by `emporium user create`); the admin's staff
+    /// management makes them with a role of its choosing through [`Store::create_staff`].
     pub async fn create_user(&self, user: NewUser, now: Timestamp) -> Result<User, StoreError> {
+        let staff_role = (user.role == Role::Staff).then_some(StaffRole::Owner);
         let sealer = self.sealer().clone();
-        self.write(move |conn| {
-            Box::pin(async move {
-                let row = query(
-                    "INSERT INTO users (username, username_key, password_hash, email, role, created_at, updated_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $6)
-                     RETURNING id",
-                )
-                .bind(user.username.as_str())
-                .bind(user.username.key())
-                .bind(&user.password_hash)
-                .bind(user.email.as_ref().map(Email::as_str))
-                .bind(user.role.as_str())
-                .bind(now.millis())
-                .fetch_one(&mut *conn)
-                .await
-                .map_err(|e| match StoreError::from(e) {
-                    e if e.is_unique_violation() => StoreError::UsernameTaken,
-                    e => e,
-                })?;
-                user_by_id(conn, row.try_get("id")?, &sealer).await
-            })
-        })
-        .await
+        self.write(move |conn| Box::pin(async move { create_user_in(conn, &sealer, &user, staff_role, now).await }))
+            .await
     }
 
     /// Accounts a password-reset request may name: by login name, or every account with
@@ -389,16 +437,20 @@ impl Store {
                     .bind(session.created_at.millis())
                     .execute(&mut *conn)
                     .await?;
+                // Only for an account that is not disabled now: a login that checked the
+                // password just before the account was disabled opens nothing.
                 let id = query_scalar(
-                    "INSERT INTO sessions (user_id, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4) RETURNING id",
+                    "INSERT INTO sessions (user_id, token_hash, created_at, expires_at)
+                     SELECT id, $2, $3, $4 FROM users WHERE id = $1 AND disabled_at IS NULL
+                     RETURNING id",
                 )
                 .bind(user_id)
                 .bind(&session.token_hash)
                 .bind(session.created_at.millis())
                 .bind(session.expires_at.millis())
-                .fetch_one(&mut *conn)
+                .fetch_optional(&mut *conn)
                 .await?;
-                Ok(id)
+                id.ok_or(StoreError::AccountDisabled)
             })
         })
         .await
@@ -415,7 +467,8 @@ impl Store {
         let row = query(concat!(
             "SELECT s.id AS session_id, s.expires_at AS session_expires_at, ",
             user_columns!(),
-            " FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.expires_at > $2"
+            " FROM sessions s JOIN users u ON u.id = s.user_id
+              WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled_at IS NULL"
         ))
         .bind(token_hash)
         .bind(now.millis())
@@ -502,6 +555,7 @@ impl Store {
                     let (set_name, name) = split(changes.display_name, DisplayName::as_str);
                     let (set_email, email) = split(changes.email, Email::as_str);
                     let (set_phone, phone) = split(changes.phone, Phone::as_str);
+                    let phone_index = phone.as_deref().map(|p| sealer.blind_index(PHONE_INDEX, &normalise_phone(p)));
                     let phone = phone
                         .map(|p| sealer.seal(&context("users.phone", user_id), &p))
                         .transpose()?;
@@ -510,6 +564,7 @@ impl Store {
                         display_name = CASE WHEN $1 = 1 THEN $2 ELSE display_name END,
                         email        = CASE WHEN $3 = 1 THEN $4 ELSE email END,
                         phone        = CASE WHEN $5 = 1 THEN $6 ELSE phone END,
+                        phone_index  = CASE WHEN $5 = 1 THEN $9 ELSE phone_index END,
                         updated_at   = $7
                      WHERE id = $8",
                     )
@@ -521,6 +576,7 @@ impl Store {
                     .bind(phone)
                     .bind(now.millis())
                     .bind(user_id)
+                    .bind(phone_index)
                     .execute(&mut *conn)
                     .await?;
                     if updated.rows_affected() == 0 {

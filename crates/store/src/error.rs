@@ -7,6 +7,15 @@ pub enum StoreError {
     /// what was looked for (`order`, `address`), so each layer above can say so.
     #[error("{0} not found")]
     NotFound(&'static str),
+    /// The account is disabled (staff) or blocked (customers): it cannot log in.
+    #[error("the account is disabled")]
+    AccountDisabled,
+    /// A change of staff role or state that the rules refuse (`domain::staff`).
+    #[error("staff change refused: {0:?}")]
+    StaffRefused(emporium_domain::staff::Refusal),
+    /// The change would leave the shop without an enabled owner.
+    #[error("the last enabled owner cannot be demoted or disabled")]
+    LastOwner,
     /// The username is registered already (compared case-insensitively).
     #[error("username is taken")]
     UsernameTaken,

@@ -24,6 +24,7 @@ pub mod cart;
 pub mod catalog;
 pub mod categories;
 pub mod check;
+pub mod customers;
 pub mod db;
 mod error;
 pub mod guests;
@@ -47,6 +48,7 @@ pub mod sandbox_ledger;
 pub mod sealed;
 mod session_cache;
 mod sql;
+pub mod staff;
 pub mod variants;
 mod writer;
 
@@ -210,6 +212,7 @@ impl Store {
             }
         };
         store.verify_keys().await?;
+        store.index_phones().await?;
         Ok(store)
     }
 

@@ -32,6 +32,9 @@ const NONCE_LEN: usize = 24;
 #[derive(Clone)]
 pub struct Keyring {
     keys: Vec<(String, XChaCha20Poly1305)>,
+    /// The key of the blind indexes ([`Sealer::blind_index`]), derived from the sealing
+    /// (first) key, so rotating that key rotates this one too.
+    index_key: [u8; 32],
 }
 
 // Keys must never reach a log line.
@@ -52,6 +55,7 @@ impl Keyring {
     /// commas (so one environment variable can hold several); `#` starts a comment.
     pub fn parse(text: &str) -> Result<Self, KeyError> {
         let mut keys = Vec::new();
+        let mut index_key = [0u8; 32];
         let entries = text
             .lines()
             .map(|line| line.split('#').next().unwrap_or(""))
@@ -79,12 +83,15 @@ impl Keyring {
             if keys.iter().any(|(known, _)| known == id) {
                 return Err(KeyError(format!("key id {id:?} appears twice")));
             }
+            if keys.is_empty() {
+                index_key = hmac_sha256(&bytes, INDEX_KEY_LABEL.as_bytes());
+            }
             keys.push((id.to_owned(), cipher));
         }
         if keys.is_empty() {
             return Err(KeyError("no key found".into()));
         }
-        Ok(Self { keys })
+        Ok(Self { keys, index_key })
     }
 
     /// A new keyring entry `<id> <base64 key>` from the system's randomness.
@@ -188,6 +195,24 @@ impl Keyring {
     }
 }
 
+/// What the blind-index key is derived with (HMAC-SHA256 of this label under the key).
+const INDEX_KEY_LABEL: &str = "emporium blind index v1";
+
+fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
+    use hmac::{Hmac, Mac};
+    // HMAC takes a key of any length, so this cannot fail.
+    let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(key).expect("HMAC accepts any key length");
+    mac.update(message);
+    mac.finalize().into_bytes().into()
+}
+
+/// The value a phone number's blind index is computed from: its digits only, so
+/// `+86 138-0013-8000` and `+8613800138000` are one number (a number typed with and
+/// without its country code are two; staff search with the code if it was stored so).
+pub fn normalise_phone(phone: &str) -> String {
+    phone.chars().filter(char::is_ascii_digit).collect()
+}
+
 fn hex_of(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -259,6 +284,28 @@ impl Sealer {
     /// [`Sealer::open`] for a nullable column.
     pub fn open_opt(&self, context: &str, stored: Option<String>) -> Result<Option<String>, StoreError> {
         stored.map(|s| self.open(context, s)).transpose()
+    }
+
+    /// A keyed blind index of `normalised` for `purpose` (`users.phone`):
+    /// `<key id>:<hex of HMAC-SHA256>` under a key derived from the sealing key, so equal
+    /// values can be found by an exact match while the database holds nothing that gives
+    /// the value away to someone without the keys. Without keys (library users and old
+    /// tests only), the index is computed under a fixed key and prefixed `plain`.
+    pub fn blind_index(&self, purpose: &str, normalised: &str) -> String {
+        let (id, key) = match &self.0 {
+            Some(keys) => (keys.current_id(), keys.index_key),
+            None => ("plain", [0u8; 32]),
+        };
+        let message = format!("{purpose}\0{normalised}");
+        format!("{id}:{}", hex_of(&hmac_sha256(&key, message.as_bytes())))
+    }
+
+    /// The prefix of the blind indexes [`Sealer::blind_index`] writes now.
+    pub(crate) fn blind_index_prefix(&self) -> String {
+        match &self.0 {
+            Some(keys) => format!("{}:", keys.current_id()),
+            None => "plain:".to_owned(),
+        }
     }
 
     /// Whether `stored` is sealed under the current key already (or there are no keys).
@@ -333,6 +380,7 @@ impl Store {
         for (table, owner, columns) in SEALED {
             self.reseal_table(table, owner, columns, &mut report).await?;
         }
+        self.index_phones().await?;
         let check = self.sealer().seal(KEY_CHECK_CONTEXT, "emporium")?;
         self.write(move |conn| {
             Box::pin(async move {

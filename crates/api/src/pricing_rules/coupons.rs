@@ -15,7 +15,7 @@ use utoipa::ToSchema;
 use super::rfc3339;
 use crate::Page;
 use crate::error::{ApiResult, Problem};
-use crate::extract::{JsonBody, Path, Query, Staff};
+use crate::extract::{JsonBody, Path, Query, Staff, area};
 use crate::params::PageParams;
 
 /// A coupon and its use.
@@ -241,7 +241,7 @@ pub struct CouponRemovedView {
     ))]
 pub async fn list_coupons(
     State(state): State<AppState>,
-    _staff: Staff,
+    _staff: Staff<area::Settings>,
     Query(p): Query<PageParams>,
 ) -> ApiResult<Json<Page<CouponView>>> {
     let fingerprint = "coupons";
@@ -266,7 +266,7 @@ pub async fn list_coupons(
     ))]
 pub async fn create_coupon(
     State(state): State<AppState>,
-    _staff: Staff,
+    _staff: Staff<area::Settings>,
     JsonBody(req): JsonBody<CreateCouponRequest>,
 ) -> ApiResult<(StatusCode, Json<CouponView>)> {
     let draft = CouponDraft {
@@ -302,7 +302,7 @@ pub async fn create_coupon(
     ))]
 pub async fn create_coupon_batch(
     State(state): State<AppState>,
-    _staff: Staff,
+    _staff: Staff<area::Settings>,
     JsonBody(req): JsonBody<CouponBatchRequest>,
 ) -> ApiResult<(StatusCode, Json<CouponBatchView>)> {
     let batch = CouponBatch {
@@ -341,7 +341,7 @@ pub async fn create_coupon_batch(
     ))]
 pub async fn get_coupon(
     State(state): State<AppState>,
-    _staff: Staff,
+    _staff: Staff<area::Settings>,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<CouponView>> {
     Ok(Json(CouponView::from(&pricing_rules::coupon(&state, id).await?)))
@@ -360,7 +360,7 @@ pub async fn get_coupon(
     ))]
 pub async fn update_coupon(
     State(state): State<AppState>,
-    _staff: Staff,
+    _staff: Staff<area::Settings>,
     Path(id): Path<i64>,
     JsonBody(req): JsonBody<UpdateCouponRequest>,
 ) -> ApiResult<Json<CouponView>> {
@@ -396,7 +396,7 @@ pub async fn update_coupon(
     ))]
 pub async fn delete_coupon(
     State(state): State<AppState>,
-    _staff: Staff,
+    _staff: Staff<area::Settings>,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<CouponRemovedView>> {
     let result = match pricing_rules::delete_coupon(&state, id).await? {

@@ -15,7 +15,7 @@ use utoipa::ToSchema;
 use super::rfc3339;
 use crate::Page;
 use crate::error::{ApiResult, Problem};
-use crate::extract::{JsonBody, Path, Staff};
+use crate::extract::{JsonBody, Path, Staff, area};
 
 /// One 满减 tier: spend at least `min_spend` on the targeted lines, get `off` off.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -226,7 +226,7 @@ fn tiers(t: Option<Vec<ThresholdTierBody>>) -> Option<Vec<(i64, i64)>> {
         (status = 401, description = "Not logged in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not staff", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn list_promotions(State(state): State<AppState>, _staff: Staff) -> ApiResult<Json<Page<PromotionView>>> {
+pub async fn list_promotions(State(state): State<AppState>, _staff: Staff<area::Settings>) -> ApiResult<Json<Page<PromotionView>>> {
     let all = pricing_rules::promotions(&state).await?;
     Ok(Json(Page {
         data: all.iter().map(PromotionView::from).collect(),
@@ -244,7 +244,7 @@ pub async fn list_promotions(State(state): State<AppState>, _staff: Staff) -> Ap
     ))]
 pub async fn create_promotion(
     State(state): State<AppState>,
-    _staff: Staff,
+    _staff: Staff<area::Settings>,
     JsonBody(req): JsonBody<CreatePromotionRequest>,
 ) -> ApiResult<(StatusCode, Json<PromotionView>)> {
     let draft = PromotionDraft {
@@ -282,7 +282,7 @@ pub async fn create_promotion(
     ))]
 pub async fn get_promotion(
     State(state): State<AppState>,
-    _staff: Staff,
+    _staff: Staff<area::Settings>,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<PromotionView>> {
     Ok(Json(PromotionView::from(&pricing_rules::promotion(&state, id).await?)))
@@ -300,7 +300,7 @@ pub async fn get_promotion(
     ))]
 pub async fn update_promotion(
     State(state): State<AppState>,
-    _staff: Staff,
+    _staff: Staff<area::Settings>,
     Path(id): Path<i64>,
     JsonBody(req): JsonBody<UpdatePromotionRequest>,
 ) -> ApiResult<Json<PromotionView>> {
@@ -338,7 +338,7 @@ pub async fn update_promotion(
     ))]
 pub async fn delete_promotion(
     State(state): State<AppState>,
-    _staff: Staff,
+    _staff: Staff<area::Settings>,
     Path(id): Path<i64>,
 ) -> ApiResult<StatusCode> {
     pricing_rules::delete_promotion(&state, id).await?;

@@ -14,7 +14,7 @@ use utoipa::ToSchema;
 
 use crate::Page;
 use crate::error::{ApiResult, Problem};
-use crate::extract::{JsonBody, Path, Staff};
+use crate::extract::{JsonBody, Path, Staff, area};
 
 /// A tax rate for a category.
 #[derive(Debug, Serialize, ToSchema)]
@@ -82,7 +82,7 @@ impl From<&TaxRules> for TaxSettingsBody {
         (status = 401, description = "Not logged in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not staff", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn list_tax_rates(State(state): State<AppState>, _staff: Staff) -> ApiResult<Json<Page<TaxRateView>>> {
+pub async fn list_tax_rates(State(state): State<AppState>, _staff: Staff<area::Settings>) -> ApiResult<Json<Page<TaxRateView>>> {
     let rates = pricing_rules::tax_rates(&state).await?;
     Ok(Json(Page {
         data: rates.iter().map(TaxRateView::from).collect(),
@@ -101,7 +101,7 @@ pub async fn list_tax_rates(State(state): State<AppState>, _staff: Staff) -> Api
     ))]
 pub async fn create_tax_rate(
     State(state): State<AppState>,
-    _staff: Staff,
+    _staff: Staff<area::Settings>,
     JsonBody(req): JsonBody<CreateTaxRateRequest>,
 ) -> ApiResult<(StatusCode, Json<TaxRateView>)> {
     let draft = TaxRateDraft {
@@ -124,7 +124,7 @@ pub async fn create_tax_rate(
     ))]
 pub async fn delete_tax_rate(
     State(state): State<AppState>,
-    _staff: Staff,
+    _staff: Staff<area::Settings>,
     Path(id): Path<i64>,
 ) -> ApiResult<StatusCode> {
     pricing_rules::delete_tax_rate(&state, id).await?;
@@ -138,7 +138,7 @@ pub async fn delete_tax_rate(
         (status = 401, description = "Not logged in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not staff", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn get_tax_settings(State(state): State<AppState>, _staff: Staff) -> ApiResult<Json<TaxSettingsBody>> {
+pub async fn get_tax_settings(State(state): State<AppState>, _staff: Staff<area::Settings>) -> ApiResult<Json<TaxSettingsBody>> {
     Ok(Json(TaxSettingsBody::from(&pricing_rules::tax_settings(&state).await?)))
 }
 
@@ -152,7 +152,7 @@ pub async fn get_tax_settings(State(state): State<AppState>, _staff: Staff) -> A
     ))]
 pub async fn set_tax_settings(
     State(state): State<AppState>,
-    _staff: Staff,
+    _staff: Staff<area::Settings>,
     JsonBody(req): JsonBody<TaxSettingsBody>,
 ) -> ApiResult<Json<TaxSettingsBody>> {
     let draft = TaxSettingsDraft {
