@@ -32,12 +32,13 @@ impl Store {
         rows.iter().map(|row| user_from(row, self.sealer())).collect()
     }
 
-    /// Makes a staff account with `role` on behalf of `actor_id`, whose permissions are
-    /// read in the same transaction: the role must be within them
-    /// ([`StoreError::StaffRefused`] otherwise).
+    /// Makes a staff account with `role` on behalf of staff member `actor_id`, whose
+    /// permissions are read in the same transaction: the role must be within them
+    /// ([`StoreError::StaffRefused`] otherwise). `None` is the operator at the command
+    /// line (`emporium user create`), bound by no staff member's permissions.
     pub async fn create_staff(
         &self,
-        actor_id: i64,
+        actor_id: Option<i64>,
         user: NewUser,
         role: StaffRole,
         now: Timestamp,
@@ -45,10 +46,12 @@ impl Store {
         let sealer = self.sealer().clone();
         self.write(move |conn| {
             Box::pin(async move {
-                let actor = staff_permissions_in(conn, actor_id).await?;
-                // A new account is nobody yet (id 0): only the subset rule applies.
-                may_assign(actor, actor_id, 0, Permissions::NONE, role.permissions())
-                    .map_err(StoreError::StaffRefused)?;
+                if let Some(actor_id) = actor_id {
+                    let actor = staff_permissions_in(conn, actor_id).await?;
+                    // A new account is nobody yet (id 0): only the subset rule applies.
+                    may_assign(actor, actor_id, 0, Permissions::NONE, role.permissions())
+                        .map_err(StoreError::StaffRefused)?;
+                }
                 let user = NewUser {
                     role: Role::Staff,
                     ..user

@@ -149,6 +149,14 @@ pub async fn log_in(
             FieldErrors::one("form", t.too_many_attempts),
             StatusCode::TOO_MANY_REQUESTS,
         ),
+        // A disabled staff account or a blocked customer (told only after the password).
+        Err(AppError::NotAllowed(_)) => credentials_page(
+            &visitor,
+            false,
+            form,
+            FieldErrors::one("form", t.account_disabled_login),
+            StatusCode::FORBIDDEN,
+        ),
         Err(e) => {
             let errors = form_errors(e, visitor.lang)?;
             credentials_page(&visitor, false, form, errors, StatusCode::UNPROCESSABLE_ENTITY)

@@ -1,17 +1,22 @@
 //! The staff pages under `/admin`: the dashboard (charts drawn from the stats report),
 //! products (list, create, edit, archive, images), stock lots and the FIFO valuation, orders by
 //! status with shipping and tracking, refunds to approve or reject, and the pricing rules
-//! (shipping zones and methods, promotions, coupons, tax; `admin/pricing.rs`). Anonymous
-//! visitors are sent to log in; customers get 403.
+//! (shipping zones and methods, promotions, coupons, tax; `admin/pricing.rs`), customers
+//! (`admin/customers.rs`) and staff (`admin/staff.rs`). Anonymous visitors are sent to
+//! log in; customers, and staff whose role lacks the page's permission, get 403.
 
 mod catalog;
 mod categories;
+mod confirm;
+mod customers;
 mod images;
 mod messages;
 mod pricing;
 mod sales;
+mod staff;
 mod variants;
 
+use emporium_domain::staff::Permission;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Query, State};
@@ -51,6 +56,12 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/orders/{id}/ship", post(sales::ship))
         .route("/admin/orders/{id}/tracking", post(sales::track))
         .route("/admin/refunds", get(sales::refunds))
+        .route("/admin/customers", get(customers::list))
+        .route("/admin/customers/{id}", get(customers::show))
+        .route("/admin/customers/{id}/block", post(customers::block))
+        .route("/admin/customers/{id}/unblock", post(customers::unblock))
+        .route("/admin/staff", get(staff::list).post(staff::create))
+        .route("/admin/staff/{id}", post(staff::update))
         .route("/admin/customers/{id}/messages", get(messages::customer))
         .route("/admin/messages/{id}/resend", post(messages::resend))
         .route("/admin/refunds/{id}/approve", post(sales::approve))
@@ -96,6 +107,20 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/tax", get(pricing::tax::show).post(pricing::tax::set_settings))
         .route("/admin/tax/rates", post(pricing::tax::create_rate))
         .route("/admin/tax/rates/{id}/delete", post(pricing::tax::delete_rate))
+}
+
+/// The first admin section a staff member holding `permissions` may use.
+fn landing(permissions: emporium_domain::staff::Permissions) -> Option<&'static str> {
+    permissions.iter().find_map(|p| match p {
+        Permission::Catalogue => Some("/admin/products"),
+        Permission::Inventory => Some("/admin/inventory"),
+        Permission::Fulfilment => Some("/admin/orders"),
+        Permission::Refunds => Some("/admin/refunds"),
+        Permission::Customers => Some("/admin/customers"),
+        Permission::Reports => None,
+        Permission::Settings => Some("/admin/shipping"),
+        Permission::Staff => Some("/admin/staff"),
+    })
 }
 
 /// The dashboard's summary figures, formatted.
@@ -144,7 +169,13 @@ pub struct RangeForm {
 
 /// `GET /admin?from=&to=`.
 pub async fn dashboard(State(state): State<AppState>, visitor: Visitor, Query(p): Query<RangeForm>) -> WebResult {
-    visitor.staff()?;
+    // `/admin` is where the admin link leads: staff without the reports go to the first
+    // section they may use instead.
+    if visitor.user()?.user.may(Permission::Reports) {
+    } else if let Some(to) = landing(visitor.permissions()) {
+        return Ok(super::view::see_other(to));
+    }
+    visitor.staff(Permission::Reports)?;
     let t = visitor.t();
     let ctx = Ctx::new(&visitor);
     let range = StatsRange {

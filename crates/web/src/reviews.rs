@@ -2,6 +2,7 @@
 //! hide / show buttons on the product page. Both call the same use cases as the API
 //! (`emporium_app::reviews`), so the rules are one.
 
+use emporium_domain::staff::Permission;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
@@ -73,7 +74,7 @@ pub async fn moderate_review(
     Path(id): Path<i64>,
     Posted { visitor, form }: Posted<ModerateForm>,
 ) -> WebResult {
-    let staff = visitor.staff()?.user.id;
+    let staff = visitor.staff(Permission::Catalogue)?.user.id;
     let review = reviews::moderate_review(&state, staff, id, form.hidden == "true").await?;
     Ok(see_other(&format!("/products/{}#review-{id}", review.product_id)))
 }

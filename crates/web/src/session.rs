@@ -6,6 +6,7 @@ use axum::extract::FromRequestParts;
 use axum::http::header::{self, HeaderMap, HeaderValue};
 use axum::http::request::Parts;
 use emporium_domain::account::Role;
+use emporium_domain::staff::{Permission, Permissions};
 use emporium_store::accounts::Session;
 
 use super::csrf;
@@ -86,19 +87,21 @@ impl Visitor {
             .ok_or_else(|| WebError::LoginRequired(self.path.clone()))
     }
 
-    /// Logged-in staff: anonymous visitors are sent to log in, customers get 403.
-    pub fn staff(&self) -> Result<&Session, WebError> {
-        let session = self.user()?;
-        if session.user.role == Role::Staff {
-            Ok(session)
-        } else {
-            Err(WebError::Forbidden)
-        }
+    /// Logged-in staff allowed in `area` of the back office: anonymous visitors are sent
+    /// to log in; customers, and staff whose role lacks the permission, get the 403 page.
+    /// Every admin handler starts with this one call, naming its area.
+    pub fn staff(&self, area: Permission) -> Result<&Session, WebError> {
+        emporium_app::staff::require(self.user()?, area).map_err(|_| WebError::Forbidden)
     }
 
-    /// Whether the visitor is logged-in staff.
+    /// Whether the visitor is logged-in staff (of any role).
     pub fn is_staff(&self) -> bool {
         self.session.as_ref().is_some_and(|s| s.user.role == Role::Staff)
+    }
+
+    /// What the visitor may do in the back office (nothing unless enabled staff).
+    pub fn permissions(&self) -> Permissions {
+        self.session.as_ref().map_or(Permissions::NONE, |s| s.user.permissions())
     }
 }
 

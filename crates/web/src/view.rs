@@ -13,6 +13,7 @@ use serde::de::DeserializeOwned;
 
 use super::csrf;
 use super::i18n::{Lang, Texts};
+use emporium_domain::staff::Permissions;
 use super::session::{ANON_COOKIE, Visitor, cookie};
 use emporium_app::{AppError, AppState};
 
@@ -27,6 +28,8 @@ pub struct Ctx {
     pub username: Option<String>,
     /// Whether to show the admin link.
     pub is_staff: bool,
+    /// What the visitor may do in the back office: the admin nav shows only these areas.
+    pub permissions: Permissions,
     /// The CSRF token for forms.
     pub csrf: String,
     /// This page in the other language.
@@ -43,10 +46,17 @@ impl Ctx {
             t: visitor.t(),
             username: visitor.session.as_ref().map(|s| s.user.username.clone()),
             is_staff: visitor.is_staff(),
+            permissions: visitor.permissions(),
             csrf: visitor.csrf.clone(),
             switch_url: with_query(&visitor.path, "lang", visitor.lang.other().code()),
             notice: None,
         }
+    }
+
+    /// Whether the visitor may use the back-office area named `area` (`catalogue`,
+    /// `staff`…), for the admin nav.
+    pub fn may(&self, area: &str) -> bool {
+        self.permissions.iter().any(|p| p.as_str() == area)
     }
 
     /// An order or refund status in words.
@@ -301,7 +311,12 @@ impl IntoResponse for WebError {
                 let to = format!("/login?next={}", urlencode(&next));
                 return Redirect::to(&to).into_response();
             }
-            Self::Forbidden => (StatusCode::FORBIDDEN, "Staff only", "仅限工作人员", String::new()),
+            Self::Forbidden => (
+                StatusCode::FORBIDDEN,
+                "Staff only",
+                "仅限工作人员",
+                "This page needs a permission your account does not hold. · 您的账号没有访问此页面的权限。".to_owned(),
+            ),
             Self::Csrf => (
                 StatusCode::FORBIDDEN,
                 "This form has expired or came from another site",

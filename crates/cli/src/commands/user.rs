@@ -6,6 +6,7 @@ use anyhow::Context;
 use clap::Args;
 use emporium_app::passwords::Passwords;
 use emporium_domain::account::{Email, Password, Role, Username};
+use emporium_domain::staff::StaffRole;
 use emporium_domain::time::{Clock, SystemClock};
 use emporium_store::StoreError;
 use emporium_store::accounts::NewUser;
@@ -28,6 +29,10 @@ pub struct CreateArgs {
     /// `customer` or `staff`.
     #[arg(long, default_value = "customer")]
     role: Role,
+    /// A staff account's role: `owner` (the default), `manager`, `fulfilment`, `support`,
+    /// `catalogue` or `analyst` (docs/API.md, staff roles). Only with `--role staff`.
+    #[arg(long)]
+    staff_role: Option<StaffRole>,
     /// Contact address.
     #[arg(long)]
     email: Option<String>,
@@ -54,6 +59,11 @@ pub async fn create(settings: &Settings, args: CreateArgs) -> anyhow::Result<()>
         .map(Email::parse)
         .transpose()
         .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let staff_role = match (args.role, args.staff_role) {
+        (Role::Staff, role) => Some(role.unwrap_or(StaffRole::Owner)),
+        (Role::Customer, None) => None,
+        (Role::Customer, Some(_)) => anyhow::bail!("--staff-role needs --role staff"),
+    };
     let store = open_store(settings).await?;
     let password_hash = Passwords::new(settings.bcrypt_cost).hash(&password).await?;
     let new = NewUser {
@@ -62,11 +72,18 @@ pub async fn create(settings: &Settings, args: CreateArgs) -> anyhow::Result<()>
         email,
         role: args.role,
     };
-    let result = store.create_user(new, SystemClock.now()).await;
+    // The command line is the operator's: no staff member's permissions bound the role.
+    let result = match staff_role {
+        Some(role) => store.create_staff(None, new, role, SystemClock.now()).await,
+        None => store.create_user(new, SystemClock.now()).await,
+    };
     store.close().await;
     match result {
         Ok(user) => {
-            println!("created {} {:?} (id {})", user.role.as_str(), user.username, user.id);
+            match user.staff_role {
+                Some(role) => println!("created staff ({role}) {:?} (id {})", user.username, user.id),
+                None => println!("created {} {:?} (id {})", user.role.as_str(), user.username, user.id),
+            }
             Ok(())
         }
         Err(StoreError::UsernameTaken) => anyhow::bail!("the username {:?} is already taken", args.username),

@@ -1,5 +1,6 @@
 //! Staff pages for the catalogue: products, their stock lots, and the FIFO valuation.
 
+use emporium_domain::staff::Permission;
 use std::collections::BTreeMap;
 
 use askama::Template;
@@ -56,7 +57,7 @@ pub struct ListQuery {
 
 /// `GET /admin/products`.
 pub async fn list(State(state): State<AppState>, visitor: Visitor, Query(p): Query<ListQuery>) -> WebResult {
-    visitor.staff()?;
+    visitor.staff(Permission::Catalogue)?;
     let params = ProductQuery {
         q: Some(p.q.clone()),
         status: Some(p.status.clone()).filter(|s| !s.is_empty()),
@@ -441,7 +442,7 @@ async fn render_product_page(
 
 /// `GET /admin/products/new`.
 pub async fn new_page(State(state): State<AppState>, visitor: Visitor) -> WebResult {
-    visitor.staff()?;
+    visitor.staff(Permission::Catalogue)?;
     let form = ProductForm {
         currency: "CNY".into(),
         status: "active".into(),
@@ -467,7 +468,7 @@ fn price_of(form: &ProductForm, errors: &mut Vec<FieldError>) -> i64 {
 
 /// `POST /admin/products`.
 pub async fn create(State(state): State<AppState>, Posted { visitor, form }: Posted<ProductForm>) -> WebResult {
-    visitor.staff()?;
+    visitor.staff(Permission::Catalogue)?;
     let mut errors = Vec::new();
     let price = price_of(&form, &mut errors);
     let initial_stock = if form.initial_quantity.trim().is_empty() {
@@ -562,7 +563,7 @@ fn rename_initial(mut errors: FieldErrors) -> FieldErrors {
 
 /// `GET /admin/products/{id}`.
 pub async fn edit_page(State(state): State<AppState>, visitor: Visitor, Path(id): Path<i64>) -> WebResult {
-    visitor.staff()?;
+    visitor.staff(Permission::Catalogue)?;
     product_page(&state, &visitor, Some(id), None, None).await
 }
 
@@ -572,7 +573,7 @@ pub async fn update(
     Path(id): Path<i64>,
     Posted { visitor, form }: Posted<ProductForm>,
 ) -> WebResult {
-    visitor.staff()?;
+    visitor.staff(Permission::Catalogue)?;
     let product = state.store().product(id).await?.ok_or(WebError::NotFound)?;
     let single = product.variants.len() == 1;
     let mut errors = Vec::new();
@@ -628,7 +629,7 @@ pub async fn archive(
     Path(id): Path<i64>,
     Posted { visitor, .. }: Posted<Empty>,
 ) -> WebResult {
-    visitor.staff()?;
+    visitor.staff(Permission::Catalogue)?;
     catalog::archive_product(&state, id).await?;
     Ok(see_other(&format!("/admin/products/{id}")))
 }
@@ -639,7 +640,7 @@ pub async fn receive(
     Path(id): Path<i64>,
     Posted { visitor, form }: Posted<LotForm>,
 ) -> WebResult {
-    visitor.staff()?;
+    visitor.staff(Permission::Inventory)?;
     let product = state.store().product(id).await?.ok_or(WebError::NotFound)?;
     let mut errors = Vec::new();
     let quantity = form.quantity.trim().parse::<i64>().unwrap_or_else(|_| {
@@ -705,7 +706,7 @@ pub struct After {
 
 /// `GET /admin/inventory`: the FIFO valuation.
 pub async fn inventory(State(state): State<AppState>, visitor: Visitor, Query(p): Query<After>) -> WebResult {
-    visitor.staff()?;
+    visitor.staff(Permission::Inventory)?;
     const PER_PAGE: i64 = 50;
     let after = p.after.as_deref().and_then(|a| a.parse().ok()).unwrap_or(0);
     let (mut rows, total_units, total_value) = state.store().valuation(after, PER_PAGE + 1).await?;

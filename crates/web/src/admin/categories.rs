@@ -1,6 +1,7 @@
 //! Staff pages for the category tree: the tree with a form per category (name, English
 //! name, slug, parent, position), a form to add one, and removing an empty one.
 
+use emporium_domain::staff::Permission;
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -70,7 +71,7 @@ async fn categories_page(state: &AppState, visitor: &Visitor, errors: FieldError
 
 /// `GET /admin/categories`.
 pub async fn list(State(state): State<AppState>, visitor: Visitor) -> WebResult {
-    visitor.staff()?;
+    visitor.staff(Permission::Catalogue)?;
     categories_page(&state, &visitor, FieldErrors::default()).await
 }
 
@@ -123,7 +124,7 @@ async fn again(state: &AppState, visitor: &Visitor, e: AppError) -> WebResult {
 
 /// `POST /admin/categories`: adds a category.
 pub async fn create(State(state): State<AppState>, Posted { visitor, form }: Posted<CategoryForm>) -> WebResult {
-    visitor.staff()?;
+    visitor.staff(Permission::Catalogue)?;
     let draft = match (form.parent(), form.position()) {
         (Ok(parent_id), Ok(position)) => CategoryDraft {
             name: form.name.clone(),
@@ -150,7 +151,7 @@ pub async fn update(
     Path(id): Path<i64>,
     Posted { visitor, form }: Posted<CategoryForm>,
 ) -> WebResult {
-    visitor.staff()?;
+    visitor.staff(Permission::Catalogue)?;
     let edit = match (form.parent(), form.position()) {
         (Ok(parent_id), Ok(position)) => CategoryEdit {
             name: Some(form.name.clone()),
@@ -174,7 +175,7 @@ pub async fn delete(
     Path(id): Path<i64>,
     Posted { visitor, .. }: Posted<Empty>,
 ) -> WebResult {
-    visitor.staff()?;
+    visitor.staff(Permission::Catalogue)?;
     match categories::delete_category(&state, id).await {
         Ok(()) => Ok(see_other("/admin/categories")),
         Err(AppError::NotFound(_)) => Err(WebError::NotFound),

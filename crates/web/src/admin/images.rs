@@ -2,6 +2,7 @@
 //! is one of its parts) and removing one. Both call the same use cases as the API
 //! (`media::add_product_image`, `catalog::update_product`).
 
+use emporium_domain::staff::Permission;
 use axum::extract::multipart::{Field, Multipart};
 use axum::extract::{FromRequest, FromRequestParts, Request, State};
 use emporium_app::AppState;
@@ -127,7 +128,7 @@ pub async fn upload(
     Path(id): Path<i64>,
     PostedUpload { visitor, upload }: PostedUpload,
 ) -> WebResult {
-    visitor.staff()?;
+    visitor.staff(Permission::Catalogue)?;
     let alt = upload.alt.clone().unwrap_or_default();
     match media::add_product_image(&state, id, upload).await {
         Ok(_) => Ok(see_other(&format!("/admin/products/{id}#images"))),
@@ -153,7 +154,7 @@ pub async fn remove(
     Path(id): Path<i64>,
     Posted { visitor, form }: Posted<RemoveForm>,
 ) -> WebResult {
-    visitor.staff()?;
+    visitor.staff(Permission::Catalogue)?;
     let product = state.store().product(id).await?.ok_or(WebError::NotFound)?;
     let images: Vec<ImageInput> = product
         .images

@@ -5,6 +5,7 @@
 //! does not compile, as in `i18n.rs`), so the log can be added to the order page
 //! without touching the shared `Texts` while issue 21's other pages are written there.
 
+use emporium_domain::staff::Permission;
 use askama::Template;
 use axum::extract::State;
 use emporium_app::messages::{self, LogQuery, NO_MAIL_SERVER};
@@ -137,7 +138,7 @@ struct CustomerMessagesPage {
 
 /// `GET /admin/customers/{id}/messages`.
 pub async fn customer(State(state): State<AppState>, visitor: Visitor, Path(id): Path<i64>) -> WebResult {
-    visitor.staff()?;
+    visitor.staff(Permission::Customers)?;
     let user = match state.store().user(id).await {
         Ok(user) => user,
         Err(StoreError::NotFound(_)) => return Err(WebError::NotFound),
@@ -166,7 +167,7 @@ pub async fn resend(
     Path(id): Path<i64>,
     Posted { visitor, .. }: Posted<Empty>,
 ) -> WebResult {
-    visitor.staff()?;
+    visitor.staff(Permission::Customers)?;
     let copy = messages::resend_message(&state, id).await?;
     Ok(match (copy.order_id, copy.user_id) {
         (Some(order), _) => see_other(&format!("/admin/orders/{order}")),

@@ -1,6 +1,7 @@
 //! Staff pages for sales: orders by status (ship, add tracking) and refunds (approve or
 //! reject).
 
+use emporium_domain::staff::Permission;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -49,7 +50,7 @@ pub struct OrdersQuery {
 
 /// `GET /admin/orders`.
 pub async fn orders(State(state): State<AppState>, visitor: Visitor, Query(p): Query<OrdersQuery>) -> WebResult {
-    visitor.staff()?;
+    visitor.staff(Permission::Fulfilment)?;
     let status = if p.status.is_empty() {
         None
     } else {
@@ -150,7 +151,7 @@ async fn order_page_for(
 
 /// `GET /admin/orders/{id}`.
 pub async fn order(State(state): State<AppState>, visitor: Visitor, Path(id): Path<i64>) -> WebResult {
-    visitor.staff()?;
+    visitor.staff(Permission::Fulfilment)?;
     order_page_for(&state, &visitor, id, None, None).await
 }
 
@@ -160,7 +161,7 @@ pub async fn ship(
     Path(id): Path<i64>,
     Posted { visitor, form }: Posted<ShipForm>,
 ) -> WebResult {
-    let staff = visitor.staff()?.user.id;
+    let staff = visitor.staff(Permission::Fulfilment)?.user.id;
     match orders::ship_order(&state, staff, id, &form.carrier, &form.tracking_number).await {
         Ok(_) => Ok(see_other(&format!("/admin/orders/{id}"))),
         Err(AppError::NotFound(_)) => Err(WebError::NotFound),
@@ -177,7 +178,7 @@ pub async fn track(
     Path(id): Path<i64>,
     Posted { visitor, form }: Posted<TrackForm>,
 ) -> WebResult {
-    visitor.staff()?;
+    visitor.staff(Permission::Fulfilment)?;
     let tracking = Tracking {
         status: &form.status,
         location: nonblank(&form.location),
@@ -224,7 +225,7 @@ pub struct RefundsQuery {
 
 /// `GET /admin/refunds`.
 pub async fn refunds(State(state): State<AppState>, visitor: Visitor, Query(p): Query<RefundsQuery>) -> WebResult {
-    visitor.staff()?;
+    visitor.staff(Permission::Refunds)?;
     const PER_PAGE: i64 = 20;
     let statuses = RefundStatus::ALL.map(RefundStatus::as_str);
     let status = p.status.unwrap_or_else(|| "requested".to_owned());
@@ -275,7 +276,7 @@ pub async fn approve(
     Path(id): Path<i64>,
     Posted { visitor, .. }: Posted<Empty>,
 ) -> WebResult {
-    let staff = visitor.staff()?.user.id;
+    let staff = visitor.staff(Permission::Refunds)?.user.id;
     payments::approve_refund(&state, staff, id).await?;
     Ok(see_other("/admin/refunds?status=refunded"))
 }
@@ -286,7 +287,7 @@ pub async fn reject(
     Path(id): Path<i64>,
     Posted { visitor, .. }: Posted<Empty>,
 ) -> WebResult {
-    let staff = visitor.staff()?.user.id;
+    let staff = visitor.staff(Permission::Refunds)?.user.id;
     payments::reject_refund(&state, staff, id).await?;
     Ok(see_other("/admin/refunds?status=rejected"))
 }

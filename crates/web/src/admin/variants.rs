@@ -2,6 +2,7 @@
 //! and status per row, each row its own form), adding a variant, and the combinations a
 //! new product's options make.
 
+use emporium_domain::staff::Permission;
 use axum::extract::State;
 use emporium_app::variants::{self, VariantDraft, VariantEdit};
 use emporium_app::{AppError, AppState};
@@ -146,7 +147,7 @@ pub async fn add(
     Path(id): Path<i64>,
     Posted { visitor, form }: Posted<VariantForm>,
 ) -> WebResult {
-    visitor.staff()?;
+    visitor.staff(Permission::Catalogue)?;
     let product = state.store().product(id).await?.ok_or(WebError::NotFound)?;
     let (price, compare_at_price, weight_grams) = match amounts(&form, &product.currency) {
         Ok(a) => a,
@@ -189,7 +190,7 @@ pub async fn update(
     Path((id, variant_id)): Path<(i64, i64)>,
     Posted { visitor, form }: Posted<VariantForm>,
 ) -> WebResult {
-    visitor.staff()?;
+    visitor.staff(Permission::Catalogue)?;
     let product = state.store().product(id).await?.ok_or(WebError::NotFound)?;
     let (price, compare_at_price, weight_grams) = match amounts(&form, &product.currency) {
         Ok(a) => a,

@@ -2,6 +2,7 @@
 //! batch (the codes are shown once, on the answer to the form), changing one, and
 //! removing one (which deactivates it instead when orders hold it).
 
+use emporium_domain::staff::Permission;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -153,7 +154,7 @@ pub struct ListQuery {
 
 /// `GET /admin/coupons?before=&removed=`.
 pub async fn list(State(state): State<AppState>, visitor: Visitor, Query(q): Query<ListQuery>) -> WebResult {
-    visitor.staff()?;
+    visitor.staff(Permission::Settings)?;
     let t = visitor.t();
     let s = ListState {
         before: q.before.and_then(|b| b.parse().ok()),
@@ -296,7 +297,7 @@ fn read<T>(read: impl FnOnce(&mut Reader) -> T) -> Result<T, AppError> {
 
 /// `POST /admin/coupons`: adds one coupon.
 pub async fn create(State(state): State<AppState>, Posted { visitor, form }: Posted<CouponForm>) -> WebResult {
-    visitor.staff()?;
+    visitor.staff(Permission::Settings)?;
     let draft = read(|r| CouponDraft {
         code: form.code.clone(),
         terms: form.terms(r),
@@ -322,7 +323,7 @@ pub async fn create(State(state): State<AppState>, Posted { visitor, form }: Pos
 /// the page itself rather than a redirect: the codes are shown this once (the list
 /// shows each with its batch label afterwards).
 pub async fn create_batch(State(state): State<AppState>, Posted { visitor, form }: Posted<CouponForm>) -> WebResult {
-    visitor.staff()?;
+    visitor.staff(Permission::Settings)?;
     let batch = read(|r| CouponBatch {
         prefix: form.prefix.trim().to_owned(),
         count: r.whole("count", &form.count),
@@ -366,7 +367,7 @@ fn edit_page(visitor: &Visitor, id: i64, used: u32, form: CouponForm, errors: Fi
 
 /// `GET /admin/coupons/{id}`: the change form.
 pub async fn edit(State(state): State<AppState>, Path(id): Path<i64>, visitor: Visitor) -> WebResult {
-    visitor.staff()?;
+    visitor.staff(Permission::Settings)?;
     match pricing_rules::coupon(&state, id).await {
         Ok(r) => edit_page(&visitor, id, r.coupon.used, CouponForm::of(&r), FieldErrors::default()),
         Err(AppError::NotFound(_)) => Err(WebError::NotFound),
@@ -380,7 +381,7 @@ pub async fn update(
     Path(id): Path<i64>,
     Posted { visitor, form }: Posted<CouponForm>,
 ) -> WebResult {
-    visitor.staff()?;
+    visitor.staff(Permission::Settings)?;
     let current = match pricing_rules::coupon(&state, id).await {
         Ok(r) => r,
         Err(AppError::NotFound(_)) => return Err(WebError::NotFound),
@@ -426,7 +427,7 @@ pub async fn delete(
     Path(id): Path<i64>,
     Posted { visitor, .. }: Posted<Empty>,
 ) -> WebResult {
-    visitor.staff()?;
+    visitor.staff(Permission::Settings)?;
     match pricing_rules::delete_coupon(&state, id).await {
         Ok(CouponRemoval::Deleted) => Ok(see_other(&format!("{PAGE}?removed=deleted"))),
         Ok(CouponRemoval::Deactivated) => Ok(see_other(&format!("{PAGE}?removed=deactivated"))),

@@ -2,6 +2,7 @@
 //! shipping, buy N get M), each with its targets, schedule, priority and whether it
 //! combines; adding, changing and removing one.
 
+use emporium_domain::staff::Permission;
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -151,7 +152,7 @@ async fn list_page(state: &AppState, visitor: &Visitor, form: PromotionForm, err
 
 /// `GET /admin/promotions`.
 pub async fn list(State(state): State<AppState>, visitor: Visitor) -> WebResult {
-    visitor.staff()?;
+    visitor.staff(Permission::Settings)?;
     list_page(&state, &visitor, PromotionForm::new(), FieldErrors::default()).await
 }
 
@@ -323,7 +324,7 @@ impl PromotionForm {
 
 /// `POST /admin/promotions`: adds a promotion.
 pub async fn create(State(state): State<AppState>, Posted { visitor, form }: Posted<PromotionForm>) -> WebResult {
-    visitor.staff()?;
+    visitor.staff(Permission::Settings)?;
     let result = match form.draft() {
         Ok(draft) => pricing_rules::create_promotion(&state, draft).await.map(drop),
         Err(e) => Err(e),
@@ -357,7 +358,7 @@ fn edit_page(visitor: &Visitor, id: i64, form: PromotionForm, errors: FieldError
 
 /// `GET /admin/promotions/{id}`: the change form.
 pub async fn edit(State(state): State<AppState>, Path(id): Path<i64>, visitor: Visitor) -> WebResult {
-    visitor.staff()?;
+    visitor.staff(Permission::Settings)?;
     match pricing_rules::promotion(&state, id).await {
         Ok(r) => edit_page(&visitor, id, PromotionForm::of(&r), FieldErrors::default()),
         Err(AppError::NotFound(_)) => Err(WebError::NotFound),
@@ -371,7 +372,7 @@ pub async fn update(
     Path(id): Path<i64>,
     Posted { visitor, form }: Posted<PromotionForm>,
 ) -> WebResult {
-    visitor.staff()?;
+    visitor.staff(Permission::Settings)?;
     let result = match form.draft() {
         Ok(d) => {
             let edit = PromotionEdit {
@@ -412,7 +413,7 @@ pub async fn delete(
     Path(id): Path<i64>,
     Posted { visitor, .. }: Posted<Empty>,
 ) -> WebResult {
-    visitor.staff()?;
+    visitor.staff(Permission::Settings)?;
     match pricing_rules::delete_promotion(&state, id).await {
         Ok(()) => Ok(see_other(PAGE)),
         Err(AppError::NotFound(_)) => Err(WebError::NotFound),

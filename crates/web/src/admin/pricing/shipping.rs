@@ -2,6 +2,7 @@
 //! adding a method to a zone (flat, by weight in tiers, or by item count, with an
 //! optional free-shipping amount and estimate), pausing and removing a method.
 
+use emporium_domain::staff::Permission;
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -158,7 +159,7 @@ async fn shipping_page(state: &AppState, visitor: &Visitor, failed: Failed) -> W
 
 /// `GET /admin/shipping`.
 pub async fn list(State(state): State<AppState>, visitor: Visitor) -> WebResult {
-    visitor.staff()?;
+    visitor.staff(Permission::Settings)?;
     shipping_page(&state, &visitor, Failed::None).await
 }
 
@@ -177,7 +178,7 @@ pub struct ZoneForm {
 
 /// `POST /admin/shipping/zones`: adds a zone.
 pub async fn create_zone(State(state): State<AppState>, Posted { visitor, form }: Posted<ZoneForm>) -> WebResult {
-    visitor.staff()?;
+    visitor.staff(Permission::Settings)?;
     let country = form.country.trim();
     let draft = ZoneDraft {
         name: form.name.clone(),
@@ -200,7 +201,7 @@ pub async fn delete_zone(
     Path(id): Path<i64>,
     Posted { visitor, .. }: Posted<Empty>,
 ) -> WebResult {
-    visitor.staff()?;
+    visitor.staff(Permission::Settings)?;
     row_result(&state, &visitor, pricing_rules::delete_zone(&state, id).await).await
 }
 
@@ -301,7 +302,7 @@ pub async fn create_method(
     Path(zone_id): Path<i64>,
     Posted { visitor, form }: Posted<MethodForm>,
 ) -> WebResult {
-    visitor.staff()?;
+    visitor.staff(Permission::Settings)?;
     let result = match form.draft() {
         Ok(draft) => pricing_rules::create_method(&state, zone_id, draft).await.map(drop),
         Err(e) => Err(e),
@@ -330,7 +331,7 @@ pub async fn set_method_active(
     Path(id): Path<i64>,
     Posted { visitor, form }: Posted<ActiveForm>,
 ) -> WebResult {
-    visitor.staff()?;
+    visitor.staff(Permission::Settings)?;
     let edit = MethodEdit {
         active: Some(super::checked(&form.active)),
         ..MethodEdit::default()
@@ -345,7 +346,7 @@ pub async fn delete_method(
     Path(id): Path<i64>,
     Posted { visitor, .. }: Posted<Empty>,
 ) -> WebResult {
-    visitor.staff()?;
+    visitor.staff(Permission::Settings)?;
     row_result(&state, &visitor, pricing_rules::delete_method(&state, id).await).await
 }
 

@@ -2,6 +2,7 @@
 //! shipping rate) and the rates by category (optionally for one region); rates are
 //! typed in percent and kept in basis points.
 
+use emporium_domain::staff::Permission;
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -116,7 +117,7 @@ async fn tax_page(state: &AppState, visitor: &Visitor, failed: Failed) -> WebRes
 
 /// `GET /admin/tax`.
 pub async fn show(State(state): State<AppState>, visitor: Visitor) -> WebResult {
-    visitor.staff()?;
+    visitor.staff(Permission::Settings)?;
     tax_page(&state, &visitor, Failed::None).await
 }
 
@@ -136,7 +137,7 @@ pub struct SettingsForm {
 
 /// `POST /admin/tax`: sets the mode and rates.
 pub async fn set_settings(State(state): State<AppState>, Posted { visitor, form }: Posted<SettingsForm>) -> WebResult {
-    visitor.staff()?;
+    visitor.staff(Permission::Settings)?;
     let mut r = Reader::default();
     let draft = TaxSettingsDraft {
         mode: form.mode.trim().to_owned(),
@@ -171,7 +172,7 @@ pub struct RateForm {
 
 /// `POST /admin/tax/rates`: adds a category rate.
 pub async fn create_rate(State(state): State<AppState>, Posted { visitor, form }: Posted<RateForm>) -> WebResult {
-    visitor.staff()?;
+    visitor.staff(Permission::Settings)?;
     let mut r = Reader::default();
     let draft = TaxRateDraft {
         // A category that is not a number names no category: the use case says so.
@@ -198,7 +199,7 @@ pub async fn delete_rate(
     Path(id): Path<i64>,
     Posted { visitor, .. }: Posted<Empty>,
 ) -> WebResult {
-    visitor.staff()?;
+    visitor.staff(Permission::Settings)?;
     match pricing_rules::delete_tax_rate(&state, id).await {
         Ok(()) => Ok(see_other(PAGE)),
         Err(AppError::NotFound(_)) => Err(WebError::NotFound),

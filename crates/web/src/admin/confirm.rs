@@ -1,0 +1,30 @@
+//! The confirmation step of an admin action that works without JavaScript: the action's
+//! form posts without `confirmed`, gets this page with the same fields hidden and a
+//! confirm button, and posts again with `confirmed=1`.
+
+use askama::Template;
+
+use crate::session::Visitor;
+use crate::view::{Ctx, WebResult, page};
+
+#[derive(Template)]
+#[template(path = "admin/confirm.html")]
+struct ConfirmPage {
+    ctx: Ctx,
+    message: String,
+    action: String,
+    fields: Vec<(String, String)>,
+    back: String,
+}
+
+/// The page asking `visitor` to confirm `message`; confirming posts `fields` and
+/// `confirmed=1` to `action`, cancelling goes back to `back`.
+pub fn ask(visitor: &Visitor, message: String, action: &str, fields: Vec<(String, String)>, back: &str) -> WebResult {
+    Ok(page(&ConfirmPage {
+        ctx: Ctx::new(visitor),
+        message,
+        action: action.to_owned(),
+        fields,
+        back: back.to_owned(),
+    }))
+}
