@@ -79,10 +79,11 @@ impl Store {
     /// A customer's figures: orders, payments, refunds, reviews, addresses.
     pub async fn customer_figures(&self, id: i64) -> Result<CustomerFigures, StoreError> {
         let row = query(
+            // PostgreSQL sums BIGINTs as NUMERIC: cast back, as the reports do.
             "SELECT COUNT(*) AS orders,
-                    COALESCE(SUM(CASE WHEN paid_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS paid_orders,
-                    COALESCE(SUM(paid_amount), 0) AS paid_amount,
-                    COALESCE(SUM(refunded_amount), 0) AS refunded_amount
+                    CAST(COALESCE(SUM(CASE WHEN paid_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS BIGINT) AS paid_orders,
+                    CAST(COALESCE(SUM(paid_amount), 0) AS BIGINT) AS paid_amount,
+                    CAST(COALESCE(SUM(refunded_amount), 0) AS BIGINT) AS refunded_amount
                FROM orders WHERE user_id = $1",
         )
         .bind(id)

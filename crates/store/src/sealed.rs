@@ -207,10 +207,17 @@ fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
 }
 
 /// The value a phone number's blind index is computed from: its digits only, so
-/// `+86 138-0013-8000` and `+8613800138000` are one number (a number typed with and
-/// without its country code are two; staff search with the code if it was stored so).
+/// `+86 138-0013-8000` and `+8613800138000` are one number; an international prefix
+/// `00` is dropped, and so is China's country code `86` before an 11-digit mobile
+/// number, so `138 0013 8000`, `+86 13800138000` and `0086…` are one number too. Other
+/// countries' numbers match as typed (with or without their code, consistently).
 pub fn normalise_phone(phone: &str) -> String {
-    phone.chars().filter(char::is_ascii_digit).collect()
+    let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
+    let digits = digits.strip_prefix("00").unwrap_or(&digits);
+    match digits.strip_prefix("86") {
+        Some(national) if national.len() == 11 && national.starts_with('1') => national.to_owned(),
+        _ => digits.to_owned(),
+    }
 }
 
 fn hex_of(bytes: &[u8]) -> String {
@@ -504,6 +511,23 @@ mod tests {
 
     fn keyring(text: &str) -> Keyring {
         Keyring::parse(text).expect("keyring")
+    }
+
+    #[test]
+    fn phone_numbers_are_normalised_for_their_index() {
+        for same in ["+86 138-0013-8000", "13800138000", "0086 138 0013 8000", "(+86) 138 0013 8000"] {
+            assert_eq!(normalise_phone(same), "13800138000", "{same}");
+        }
+        assert_eq!(normalise_phone("+44 20 7946 0958"), "442079460958");
+        assert_eq!(normalise_phone("+86 10 6552 9988"), "861065529988", "a landline keeps its code");
+        let keys = Sealer::new(keyring(&Keyring::generate_entry().expect("entry")));
+        let a = keys.blind_index("users.phone", "13800138000");
+        assert_eq!(a, keys.blind_index("users.phone", "13800138000"), "deterministic");
+        assert_ne!(a, keys.blind_index("users.phone", "13800138001"));
+        assert_ne!(a, keys.blind_index("users.email", "13800138000"), "per purpose");
+        assert!(a.starts_with(&keys.blind_index_prefix()) && !a.contains("13800138000"));
+        let other = Sealer::new(keyring(&Keyring::generate_entry().expect("entry")));
+        assert_ne!(a, other.blind_index("users.phone", "13800138000"), "per key");
     }
 
     #[test]

@@ -26,6 +26,7 @@ mod providers;
 mod recommendations;
 mod refund_recovery;
 mod reviews;
+mod staff;
 #[path = "../support/mod.rs"]
 #[allow(dead_code, reason = "shared with the browser suite; each suite uses a part of it")]
 mod support;

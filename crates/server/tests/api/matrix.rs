@@ -10,6 +10,7 @@
 use std::collections::BTreeSet;
 
 use emporium_api::Problem;
+use emporium_domain::staff::{Permission, StaffRole};
 use emporium_payments::signature;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -28,8 +29,9 @@ enum Access {
     /// A logged-in user, on one of their own things named by id (in the path, or for
     /// `POST /orders` and reviews in the body): anyone else's id is a 404.
     Owned,
-    /// Staff only: 401 without a token, 403 for customers.
-    Staff,
+    /// Staff holding this permission: 401 without a token, 403 for customers and for
+    /// staff whose role lacks it.
+    Staff(Permission),
     /// The payment provider: no token, a signed body; anything unsigned is a 400.
     Provider,
     /// Whoever holds a single-use token from an email (reset, verification): without the
@@ -38,6 +40,15 @@ enum Access {
 }
 
 use Access::{Caller, Link, Owned, Provider, Public, Staff};
+
+const CATALOGUE: Access = Staff(Permission::Catalogue);
+const INVENTORY: Access = Staff(Permission::Inventory);
+const FULFILMENT: Access = Staff(Permission::Fulfilment);
+const REFUNDS: Access = Staff(Permission::Refunds);
+const CUSTOMERS: Access = Staff(Permission::Customers);
+const REPORTS: Access = Staff(Permission::Reports);
+const SETTINGS: Access = Staff(Permission::Settings);
+const STAFF: Access = Staff(Permission::Staff);
 
 /// Every route and who may call it. Order matters only for the owner's pass, which runs
 /// the calls in this order (pay before the notification before cancel, …).
@@ -57,19 +68,19 @@ const ROUTES: &[(&str, &str, Access)] = &[
     ("POST", "/api/v1/me/addresses", Caller),
     ("DELETE", "/api/v1/me/addresses/{id}", Owned),
     ("GET", "/api/v1/products", Public),
-    ("POST", "/api/v1/products", Staff),
+    ("POST", "/api/v1/products", CATALOGUE),
     ("GET", "/api/v1/products/{id}", Public),
-    ("PATCH", "/api/v1/products/{id}", Staff),
-    ("DELETE", "/api/v1/products/{id}", Staff),
-    ("POST", "/api/v1/products/{id}/images", Staff),
+    ("PATCH", "/api/v1/products/{id}", CATALOGUE),
+    ("DELETE", "/api/v1/products/{id}", CATALOGUE),
+    ("POST", "/api/v1/products/{id}/images", CATALOGUE),
     ("GET", "/api/v1/categories", Public),
-    ("POST", "/api/v1/categories", Staff),
-    ("PATCH", "/api/v1/categories/{id}", Staff),
-    ("DELETE", "/api/v1/categories/{id}", Staff),
-    ("POST", "/api/v1/products/{id}/stock-lots", Staff),
-    ("GET", "/api/v1/products/{id}/stock-lots", Staff),
-    ("POST", "/api/v1/products/{id}/stock-adjustments", Staff),
-    ("GET", "/api/v1/inventory/valuation", Staff),
+    ("POST", "/api/v1/categories", CATALOGUE),
+    ("PATCH", "/api/v1/categories/{id}", CATALOGUE),
+    ("DELETE", "/api/v1/categories/{id}", CATALOGUE),
+    ("POST", "/api/v1/products/{id}/stock-lots", INVENTORY),
+    ("GET", "/api/v1/products/{id}/stock-lots", INVENTORY),
+    ("POST", "/api/v1/products/{id}/stock-adjustments", INVENTORY),
+    ("GET", "/api/v1/inventory/valuation", INVENTORY),
     ("GET", "/api/v1/cart", Caller),
     ("DELETE", "/api/v1/cart", Caller),
     ("DELETE", "/api/v1/cart/items/{product_id}", Caller),
@@ -78,9 +89,9 @@ const ROUTES: &[(&str, &str, Access)] = &[
     ("DELETE", "/api/v1/cart/lines/{variant_id}", Caller),
     ("POST", "/api/v1/cart/price", Owned),
     ("GET", "/api/v1/shipping-methods", Owned),
-    ("POST", "/api/v1/products/{id}/variants", Staff),
-    ("PATCH", "/api/v1/products/{id}/variants/{variant_id}", Staff),
-    ("DELETE", "/api/v1/products/{id}/variants/{variant_id}", Staff),
+    ("POST", "/api/v1/products/{id}/variants", CATALOGUE),
+    ("PATCH", "/api/v1/products/{id}/variants/{variant_id}", CATALOGUE),
+    ("DELETE", "/api/v1/products/{id}/variants/{variant_id}", CATALOGUE),
     ("POST", "/api/v1/orders", Owned),
     ("GET", "/api/v1/orders", Caller),
     ("POST", "/api/v1/orders/lookup", Public),
@@ -89,47 +100,55 @@ const ROUTES: &[(&str, &str, Access)] = &[
     ("POST", "/api/v1/payments/notify/{provider}", Provider),
     ("GET", "/api/v1/payment-providers", Public),
     ("POST", "/api/v1/orders/{id}/cancel", Owned),
-    ("POST", "/api/v1/orders/{id}/ship", Staff),
-    ("POST", "/api/v1/orders/{id}/tracking-events", Staff),
+    ("POST", "/api/v1/orders/{id}/ship", FULFILMENT),
+    ("POST", "/api/v1/orders/{id}/tracking-events", FULFILMENT),
     ("POST", "/api/v1/orders/{id}/confirm-receipt", Owned),
     ("GET", "/api/v1/orders/{id}/events", Owned),
     ("GET", "/api/v1/payments/{id}", Owned),
     ("POST", "/api/v1/orders/{id}/refunds", Owned),
-    ("POST", "/api/v1/refunds/{id}/approve", Staff),
-    ("POST", "/api/v1/refunds/{id}/reject", Staff),
-    ("GET", "/api/v1/refunds", Staff),
+    ("POST", "/api/v1/refunds/{id}/approve", REFUNDS),
+    ("POST", "/api/v1/refunds/{id}/reject", REFUNDS),
+    ("GET", "/api/v1/refunds", REFUNDS),
     ("POST", "/api/v1/products/{id}/reviews", Owned),
     ("GET", "/api/v1/products/{id}/reviews", Public),
-    ("PATCH", "/api/v1/reviews/{id}", Staff),
+    ("PATCH", "/api/v1/reviews/{id}", CATALOGUE),
     ("GET", "/api/v1/products/{id}/also-bought", Public),
     ("GET", "/api/v1/me/recommendations", Caller),
-    ("GET", "/api/v1/admin/stats", Staff),
-    ("GET", "/api/v1/admin/messages", Staff),
-    ("POST", "/api/v1/admin/messages/{id}/resend", Staff),
-    ("GET", "/api/v1/shipping-zones", Staff),
-    ("POST", "/api/v1/shipping-zones", Staff),
-    ("GET", "/api/v1/shipping-zones/{id}", Staff),
-    ("PATCH", "/api/v1/shipping-zones/{id}", Staff),
-    ("POST", "/api/v1/shipping-zones/{id}/methods", Staff),
-    ("PATCH", "/api/v1/shipping-methods/{id}", Staff),
-    ("DELETE", "/api/v1/shipping-methods/{id}", Staff),
-    ("DELETE", "/api/v1/shipping-zones/{id}", Staff),
-    ("GET", "/api/v1/promotions", Staff),
-    ("POST", "/api/v1/promotions", Staff),
-    ("GET", "/api/v1/promotions/{id}", Staff),
-    ("PATCH", "/api/v1/promotions/{id}", Staff),
-    ("DELETE", "/api/v1/promotions/{id}", Staff),
-    ("GET", "/api/v1/coupons", Staff),
-    ("POST", "/api/v1/coupons", Staff),
-    ("POST", "/api/v1/coupons/batch", Staff),
-    ("GET", "/api/v1/coupons/{id}", Staff),
-    ("PATCH", "/api/v1/coupons/{id}", Staff),
-    ("DELETE", "/api/v1/coupons/{id}", Staff),
-    ("GET", "/api/v1/tax-rates", Staff),
-    ("POST", "/api/v1/tax-rates", Staff),
-    ("DELETE", "/api/v1/tax-rates/{id}", Staff),
-    ("GET", "/api/v1/tax-settings", Staff),
-    ("PUT", "/api/v1/tax-settings", Staff),
+    ("GET", "/api/v1/admin/stats", REPORTS),
+    ("GET", "/api/v1/admin/messages", CUSTOMERS),
+    ("POST", "/api/v1/admin/messages/{id}/resend", CUSTOMERS),
+    ("GET", "/api/v1/shipping-zones", SETTINGS),
+    ("POST", "/api/v1/shipping-zones", SETTINGS),
+    ("GET", "/api/v1/shipping-zones/{id}", SETTINGS),
+    ("PATCH", "/api/v1/shipping-zones/{id}", SETTINGS),
+    ("POST", "/api/v1/shipping-zones/{id}/methods", SETTINGS),
+    ("PATCH", "/api/v1/shipping-methods/{id}", SETTINGS),
+    ("DELETE", "/api/v1/shipping-methods/{id}", SETTINGS),
+    ("DELETE", "/api/v1/shipping-zones/{id}", SETTINGS),
+    ("GET", "/api/v1/promotions", SETTINGS),
+    ("POST", "/api/v1/promotions", SETTINGS),
+    ("GET", "/api/v1/promotions/{id}", SETTINGS),
+    ("PATCH", "/api/v1/promotions/{id}", SETTINGS),
+    ("DELETE", "/api/v1/promotions/{id}", SETTINGS),
+    ("GET", "/api/v1/coupons", SETTINGS),
+    ("POST", "/api/v1/coupons", SETTINGS),
+    ("POST", "/api/v1/coupons/batch", SETTINGS),
+    ("GET", "/api/v1/coupons/{id}", SETTINGS),
+    ("PATCH", "/api/v1/coupons/{id}", SETTINGS),
+    ("DELETE", "/api/v1/coupons/{id}", SETTINGS),
+    ("GET", "/api/v1/tax-rates", SETTINGS),
+    ("POST", "/api/v1/tax-rates", SETTINGS),
+    ("DELETE", "/api/v1/tax-rates/{id}", SETTINGS),
+    ("GET", "/api/v1/tax-settings", SETTINGS),
+    ("PUT", "/api/v1/tax-settings", SETTINGS),
+    ("GET", "/api/v1/roles", STAFF),
+    ("GET", "/api/v1/staff", STAFF),
+    ("POST", "/api/v1/staff", STAFF),
+    ("PATCH", "/api/v1/staff/{id}", STAFF),
+    ("GET", "/api/v1/customers", CUSTOMERS),
+    ("GET", "/api/v1/customers/{id}", CUSTOMERS),
+    ("POST", "/api/v1/customers/{id}/block", CUSTOMERS),
+    ("POST", "/api/v1/customers/{id}/unblock", CUSTOMERS),
     ("GET", "/healthz", Public),
     ("GET", "/readyz", Public),
     ("GET", "/metrics", Public),
@@ -177,6 +196,11 @@ enum Who {
 /// Customer A's things (and staff's), created through the API.
 struct Fixture {
     staff: String,
+    /// A token per role, for the pass per permission.
+    roles: Vec<(StaffRole, String)>,
+    /// A support member for the owner to change, and a customer for staff to block.
+    spare_staff: i64,
+    carol: i64,
     alice: String,
     bob: String,
     tea: i64,
@@ -310,6 +334,16 @@ async fn fixture(app: &TestApp) -> Fixture {
     )
     .await;
 
+    let mut roles = Vec::new();
+    for role in StaffRole::ALL {
+        roles.push((role, app.staff_as(&format!("role_{role}"), role).await));
+    }
+    app.staff_as("spare_s7", StaffRole::Support).await;
+    let spare_staff = app.store.credentials("spare_s7").await.unwrap().unwrap().0.id;
+    let carol = app.customer("carol_c7").await;
+    let profile = json!({"email": "carol@c7.example", "phone": "+86 135 0000 5555"});
+    let carol = created(app, &carol, Method::PATCH, "/api/v1/me", profile).await["id"].as_i64().unwrap();
+
     let alice = app.customer("alice_a7").await;
     let profile = json!({"email": "alice@a7.example", "phone": "+86 131 0000 7777"});
     let me = created(app, &alice, Method::PATCH, "/api/v1/me", profile).await;
@@ -435,6 +469,9 @@ async fn fixture(app: &TestApp) -> Fixture {
             (Who::Intruder, bob.clone()),
         ],
         staff,
+        roles,
+        spare_staff,
+        carol,
         alice,
         bob,
         tea,
@@ -621,6 +658,15 @@ fn call_for(fx: &Fixture, who: Who, method: &str, template: &str) -> Call {
         ("POST", "/api/v1/admin/messages/{id}/resend") => {
             (format!("/api/v1/admin/messages/{}/resend", fx.message), None)
         }
+        ("POST", "/api/v1/staff") => (
+            template.to_owned(),
+            Some(json!({"username": format!("hired_{who_name}"), "password": "hired-password-1", "role": "analyst"})),
+        ),
+        ("PATCH", "/api/v1/staff/{id}") => (format!("/api/v1/staff/{}", fx.spare_staff), Some(json!({"role": "analyst"}))),
+        ("GET", "/api/v1/customers") => ("/api/v1/customers?q=carol".to_owned(), None),
+        (_, "/api/v1/customers/{id}") => (format!("/api/v1/customers/{}", fx.carol), None),
+        (_, "/api/v1/customers/{id}/block") => (format!("/api/v1/customers/{}/block", fx.carol), None),
+        (_, "/api/v1/customers/{id}/unblock") => (format!("/api/v1/customers/{}/unblock", fx.carol), None),
         ("PATCH", "/api/v1/reviews/{id}") => (format!("/api/v1/reviews/{}", fx.review), Some(json!({"hidden": true}))),
         (_, t) if t.contains("{id}") => (t.replace("{id}", &fx.tea.to_string()), None),
         (_, t) if t.contains('{') => panic!("no ids for {method} {t}: add them to call_for"),
@@ -858,7 +904,7 @@ async fn every_route_refuses_strangers_other_customers_and_customers_on_staff_ro
                 "anonymous {method} {template}: {}",
                 reply.status
             ),
-            Caller | Owned | Staff => {
+            Caller | Owned | Staff(_) => {
                 assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "anonymous {method} {template}");
                 assert_eq!(reply.problem().code, "unauthenticated");
             }
@@ -888,7 +934,7 @@ async fn every_route_refuses_strangers_other_customers_and_customers_on_staff_ro
                 );
                 assert_eq!(reply.problem().code, "not_found");
             }
-            Staff => {
+            Staff(_) => {
                 assert_eq!(reply.status, StatusCode::FORBIDDEN, "B {method} {template}");
                 assert_eq!(reply.problem().code, "forbidden");
                 let reply = exchange(&app, &fx, Who::Owner, method, template, false).await;
@@ -904,6 +950,46 @@ async fn every_route_refuses_strangers_other_customers_and_customers_on_staff_ro
             assert_eq!(page["data"], json!([]), "B sees none of A's orders");
         }
     }
+    // A row per permission: for each area, every role lacking its permission is refused
+    // on each of the area's routes (403 `forbidden`, before the body is read), and every
+    // role holding it reads the area's lists. The manager holds every permission but
+    // `staff`; the others lack several, so each permission is refused to a role holding
+    // all but it where one exists (`staff`: the manager), and to every role without it.
+    let mut refusals = 0;
+    for permission in Permission::ALL {
+        for (role, token) in &fx.roles {
+            let holds = role.permissions().has(permission);
+            for &(method, template, access) in ROUTES {
+                if access != Staff(permission) {
+                    continue;
+                }
+                let call = call_for(&fx, Who::Staff, method, template);
+                if holds {
+                    if method == "GET" {
+                        let response = app.send(Method::GET, &call.path, Some(token), None).await;
+                        assert!(response.status().is_success(), "{role} GET {template}: {}", response.status());
+                    }
+                    continue;
+                }
+                let mut request = app.request(Method::from_bytes(method.as_bytes()).unwrap(), &call.path).bearer_auth(token);
+                if let Some(body) = &call.body {
+                    request = request.json(body);
+                }
+                let reply = request.send().await.unwrap();
+                assert_eq!(reply.status(), StatusCode::FORBIDDEN, "{role} {method} {template}");
+                let problem: Problem = reply.json().await.unwrap();
+                assert_eq!(problem.code, "forbidden", "{role} {method} {template}");
+                refusals += 1;
+            }
+        }
+        assert!(
+            fx.roles.iter().any(|(r, _)| !r.permissions().has(permission)),
+            "some role lacks {permission}"
+        );
+    }
+    assert!(refusals >= 150, "refusals by permission: {refusals}");
+    checked += refusals;
+
     // Parameters cannot widen B's view: a status filter still shows only B's orders, and
     // a cursor from staff's listing of everyone's orders is refused.
     let mine = json_of(
@@ -959,7 +1045,7 @@ async fn every_route_refuses_strangers_other_customers_and_customers_on_staff_ro
             json!(false),
             "{name} must declare additionalProperties: false"
         );
-        let who = if access == Staff { Who::Staff } else { Who::Owner };
+        let who = if matches!(access, Staff(_)) { Who::Staff } else { Who::Owner };
         let declared = schema["properties"].as_object().unwrap();
         let extras: Vec<&str> = PROTECTED
             .iter()
@@ -1018,7 +1104,7 @@ async fn every_route_refuses_strangers_other_customers_and_customers_on_staff_ro
 
     // A (and staff on staff routes) get their way, in the table's order.
     for &(method, template, access) in ROUTES {
-        let who = if access == Staff { Who::Staff } else { Who::Owner };
+        let who = if matches!(access, Staff(_)) { Who::Staff } else { Who::Owner };
         if (method, template) == ("POST", "/api/v1/auth/register") {
             continue; // "new_owner" was taken above on purpose
         }

@@ -280,6 +280,30 @@ impl TestApp {
         body["token"].as_str().expect("token").to_owned()
     }
 
+    /// Creates a staff account with `role` (as `emporium user create --role staff
+    /// --staff-role <role>` does) and logs it in; answers the token.
+    pub async fn staff_as(&self, username: &str, role: emporium_domain::staff::StaffRole) -> String {
+        let password = Password::parse("password", "staff-password").expect("password");
+        let password_hash = Passwords::new(TEST_BCRYPT_COST).hash(&password).await.expect("hash");
+        let user = NewUser {
+            username: Username::parse(username).expect("username"),
+            password_hash,
+            email: None,
+            role: Role::Staff,
+        };
+        self.store
+            .create_staff(None, user, role, self.clock.now())
+            .await
+            .expect("staff created");
+        let body: Value = self
+            .login(username, "staff-password")
+            .await
+            .json()
+            .await
+            .expect("login json");
+        body["token"].as_str().expect("token").to_owned()
+    }
+
     /// Registers and logs in a customer; answers their token.
     pub async fn customer(&self, username: &str) -> String {
         assert_eq!(
