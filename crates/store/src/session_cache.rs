@@ -2,8 +2,10 @@
 //!
 //! Every signed-in request starts by looking up its session: for a customer reading their
 //! own orders that was one of the request's two database round trips. What a session
-//! says never changes (its owner, and the owner's id, name and role; roles are set when an
-//! account is made), only whether it still holds, so a copy is safe to reuse while:
+//! says (its owner, and the owner's id, name, role and staff role) changes only when a
+//! staff member's role changes or an account is disabled, and those changes forget the
+//! owner's sessions after their commit (`staff.rs`, `customers.rs`); otherwise only
+//! whether it still holds changes, so a copy is safe to reuse while:
 //!
 //! - **it has not expired**: each entry keeps the session's `expires_at`, checked on
 //!   every hit;
