@@ -205,7 +205,10 @@ pub struct UpdateZoneRequest {
         (status = 401, description = "Not logged in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not staff", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn list_shipping_zones(State(state): State<AppState>, _staff: Staff<area::Settings>) -> ApiResult<Json<Page<ZoneView>>> {
+pub async fn list_shipping_zones(
+    State(state): State<AppState>,
+    _staff: Staff<area::Settings>,
+) -> ApiResult<Json<Page<ZoneView>>> {
     let zones = pricing_rules::zones(&state).await?;
     Ok(Json(Page {
         data: zones.iter().map(ZoneView::from).collect(),

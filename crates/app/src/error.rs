@@ -188,9 +188,9 @@ impl From<StoreError> for AppError {
             StoreError::StaffRefused(emporium_domain::staff::Refusal::OwnAccount) => {
                 Self::NotAllowed("nobody can change their own role or disable their own account".into())
             }
-            StoreError::StaffRefused(emporium_domain::staff::Refusal::Escalation) => Self::NotAllowed(
-                "you can only give, or change, roles whose permissions you hold yourself".into(),
-            ),
+            StoreError::StaffRefused(emporium_domain::staff::Refusal::Escalation) => {
+                Self::NotAllowed("you can only give, or change, roles whose permissions you hold yourself".into())
+            }
             StoreError::LastOwner => Self::Conflict {
                 code: "last_owner",
                 detail: "the shop's last enabled owner cannot be demoted or disabled".into(),

@@ -83,7 +83,10 @@ pub async fn create_staff(state: &AppState, actor: &Session, input: NewStaff<'_>
         email,
         role: Role::Staff,
     };
-    let user = state.store().create_staff(Some(actor.user.id), new, role, state.now()).await?;
+    let user = state
+        .store()
+        .create_staff(Some(actor.user.id), new, role, state.now())
+        .await?;
     tracing::info!(user.id = user.id, actor.id = actor.user.id, role = %role, "staff account created");
     Ok(user)
 }

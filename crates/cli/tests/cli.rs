@@ -92,10 +92,14 @@ async fn migrate_then_create_a_staff_account_then_serve_it(db: TestDb) {
     let out = run(create("boss"), Some("staff-password-1\n"));
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(
-        text(&out.stdout).contains("created staff \"boss\""),
+        text(&out.stdout).contains("created staff \"boss\"") && text(&out.stdout).contains("role owner"),
         "{}",
         text(&out.stdout)
     );
+    let mut packer = create("packer");
+    packer.args(["--staff-role", "fulfilment"]);
+    let out = run(packer, Some("staff-password-2\n"));
+    assert!(text(&out.stdout).contains("role fulfilment"), "{}", text(&out.stderr));
 
     let again = run(create("BOSS"), Some("another-password\n"));
     assert!(!again.status.success());
@@ -291,6 +295,19 @@ async fn bad_accounts_are_refused_with_a_reason(db: TestDb) {
     let out = run(c, None);
     assert!(!out.status.success());
     assert!(text(&out.stderr).contains("role"), "{}", text(&out.stderr));
+
+    // A staff role only for staff, and only a known one.
+    for args in [
+        ["--role", "customer", "--staff-role", "owner"],
+        ["--role", "staff", "--staff-role", "admin"],
+    ] {
+        let mut c = emporium(&db, dir.path());
+        c.args(["user", "create", "--username", "someone", "--password", "long-enough-1"]);
+        c.args(args);
+        let out = run(c, None);
+        assert!(!out.status.success(), "{args:?}");
+        assert!(text(&out.stderr).contains("staff"), "{}", text(&out.stderr));
+    }
 }
 engine_test!(bad_accounts_are_refused_with_a_reason);
 

@@ -200,10 +200,9 @@ impl FromStr for StaffRole {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        StaffRole::ALL
-            .into_iter()
-            .find(|r| r.as_str() == s)
-            .ok_or_else(|| format!("unknown staff role {s:?} (expected owner, manager, fulfilment, support, catalogue or analyst)"))
+        StaffRole::ALL.into_iter().find(|r| r.as_str() == s).ok_or_else(|| {
+            format!("unknown staff role {s:?} (expected owner, manager, fulfilment, support, catalogue or analyst)")
+        })
     }
 }
 
@@ -269,7 +268,16 @@ mod tests {
         let names: Vec<&str> = Permission::ALL.iter().map(|p| p.as_str()).collect();
         assert_eq!(
             names,
-            ["catalogue", "inventory", "fulfilment", "refunds", "customers", "reports", "settings", "staff"]
+            [
+                "catalogue",
+                "inventory",
+                "fulfilment",
+                "refunds",
+                "customers",
+                "reports",
+                "settings",
+                "staff"
+            ]
         );
     }
 
@@ -302,14 +310,8 @@ mod tests {
             Err(Refusal::OwnAccount)
         );
         // A manager may not make an owner, nor touch one.
-        assert_eq!(
-            may_assign(manager, 1, 2, support, owner),
-            Err(Refusal::Escalation)
-        );
-        assert_eq!(
-            may_assign(manager, 1, 2, owner, support),
-            Err(Refusal::Escalation)
-        );
+        assert_eq!(may_assign(manager, 1, 2, support, owner), Err(Refusal::Escalation));
+        assert_eq!(may_assign(manager, 1, 2, owner, support), Err(Refusal::Escalation));
         assert_eq!(may_assign(manager, 1, 2, support, manager), Ok(()));
         // Support holds no more than support.
         assert_eq!(

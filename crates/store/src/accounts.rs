@@ -2,8 +2,8 @@
 
 use crate::db::{Conn, Row, query, query_scalar};
 use emporium_domain::account::{DisplayName, Email, Phone, Role, Username};
-use emporium_domain::staff::{Permission, Permissions, StaffRole};
 use emporium_domain::address::{MAX_ADDRESSES_PER_USER, NewAddress};
+use emporium_domain::staff::{Permission, Permissions, StaffRole};
 use emporium_domain::throttle::{self, Bucket, Verdict};
 use emporium_domain::time::Timestamp;
 
@@ -92,9 +92,14 @@ pub(crate) fn user_from(row: &Row, sealer: &Sealer) -> Result<User, StoreError> 
             && row.try_get::<Option<String>, _>("email")?.is_some(),
         staff_role: row
             .try_get::<Option<String>, _>("staff_role")?
-            .map(|raw| raw.parse().map_err(|_| StoreError::Corrupt(format!("staff_role {raw:?}"))))
+            .map(|raw| {
+                raw.parse()
+                    .map_err(|_| StoreError::Corrupt(format!("staff_role {raw:?}")))
+            })
             .transpose()?,
-        disabled_at: row.try_get::<Option<i64>, _>("disabled_at")?.map(Timestamp::from_millis),
+        disabled_at: row
+            .try_get::<Option<i64>, _>("disabled_at")?
+            .map(Timestamp::from_millis),
     })
 }
 
@@ -555,7 +560,9 @@ impl Store {
                     let (set_name, name) = split(changes.display_name, DisplayName::as_str);
                     let (set_email, email) = split(changes.email, Email::as_str);
                     let (set_phone, phone) = split(changes.phone, Phone::as_str);
-                    let phone_index = phone.as_deref().map(|p| sealer.blind_index(PHONE_INDEX, &normalise_phone(p)));
+                    let phone_index = phone
+                        .as_deref()
+                        .map(|p| sealer.blind_index(PHONE_INDEX, &normalise_phone(p)));
                     let phone = phone
                         .map(|p| sealer.seal(&context("users.phone", user_id), &p))
                         .transpose()?;

@@ -515,11 +515,20 @@ mod tests {
 
     #[test]
     fn phone_numbers_are_normalised_for_their_index() {
-        for same in ["+86 138-0013-8000", "13800138000", "0086 138 0013 8000", "(+86) 138 0013 8000"] {
+        for same in [
+            "+86 138-0013-8000",
+            "13800138000",
+            "0086 138 0013 8000",
+            "(+86) 138 0013 8000",
+        ] {
             assert_eq!(normalise_phone(same), "13800138000", "{same}");
         }
         assert_eq!(normalise_phone("+44 20 7946 0958"), "442079460958");
-        assert_eq!(normalise_phone("+86 10 6552 9988"), "861065529988", "a landline keeps its code");
+        assert_eq!(
+            normalise_phone("+86 10 6552 9988"),
+            "861065529988",
+            "a landline keeps its code"
+        );
         let keys = Sealer::new(keyring(&Keyring::generate_entry().expect("entry")));
         let a = keys.blind_index("users.phone", "13800138000");
         assert_eq!(a, keys.blind_index("users.phone", "13800138000"), "deterministic");

@@ -77,7 +77,9 @@ impl Store {
     ) -> Result<User, StoreError> {
         let sealer = self.sealer().clone();
         let changed = self
-            .write(move |conn| Box::pin(async move { change_staff_in(conn, &sealer, actor_id, target_id, change, now).await }))
+            .write(move |conn| {
+                Box::pin(async move { change_staff_in(conn, &sealer, actor_id, target_id, change, now).await })
+            })
             .await;
         self.sessions.forget(|s| s.user.id == target_id);
         changed
@@ -94,10 +96,16 @@ async fn staff_permissions_in(conn: &mut Conn, user_id: i64) -> Result<Permissio
     let role: String = row.try_get("role")?;
     let staff_role: Option<String> = row.try_get("staff_role")?;
     let disabled: Option<i64> = row.try_get("disabled_at")?;
-    Ok(match (role.as_str(), staff_role.and_then(|r| r.parse::<StaffRole>().ok()), disabled) {
-        ("staff", Some(r), None) => r.permissions(),
-        _ => Permissions::NONE,
-    })
+    Ok(
+        match (
+            role.as_str(),
+            staff_role.and_then(|r| r.parse::<StaffRole>().ok()),
+            disabled,
+        ) {
+            ("staff", Some(r), None) => r.permissions(),
+            _ => Permissions::NONE,
+        },
+    )
 }
 
 async fn change_staff_in(

@@ -16,12 +16,12 @@ mod sales;
 mod staff;
 mod variants;
 
-use emporium_domain::staff::Permission;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
+use emporium_domain::staff::Permission;
 
 use super::chart::{Series, bar_chart, line_chart};
 use super::session::Visitor;

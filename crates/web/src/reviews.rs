@@ -2,9 +2,9 @@
 //! hide / show buttons on the product page. Both call the same use cases as the API
 //! (`emporium_app::reviews`), so the rules are one.
 
-use emporium_domain::staff::Permission;
 use axum::extract::State;
 use axum::http::StatusCode;
+use emporium_domain::staff::Permission;
 use serde::Deserialize;
 
 use super::orders::{ReviewDraft, order_page_for};

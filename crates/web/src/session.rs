@@ -101,7 +101,9 @@ impl Visitor {
 
     /// What the visitor may do in the back office (nothing unless enabled staff).
     pub fn permissions(&self) -> Permissions {
-        self.session.as_ref().map_or(Permissions::NONE, |s| s.user.permissions())
+        self.session
+            .as_ref()
+            .map_or(Permissions::NONE, |s| s.user.permissions())
     }
 }
 

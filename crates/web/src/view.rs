@@ -13,9 +13,9 @@ use serde::de::DeserializeOwned;
 
 use super::csrf;
 use super::i18n::{Lang, Texts};
-use emporium_domain::staff::Permissions;
 use super::session::{ANON_COOKIE, Visitor, cookie};
 use emporium_app::{AppError, AppState};
+use emporium_domain::staff::Permissions;
 
 /// What the layout needs on every page.
 #[derive(Debug, Clone)]

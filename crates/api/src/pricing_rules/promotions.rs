@@ -226,7 +226,10 @@ fn tiers(t: Option<Vec<ThresholdTierBody>>) -> Option<Vec<(i64, i64)>> {
         (status = 401, description = "Not logged in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not staff", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn list_promotions(State(state): State<AppState>, _staff: Staff<area::Settings>) -> ApiResult<Json<Page<PromotionView>>> {
+pub async fn list_promotions(
+    State(state): State<AppState>,
+    _staff: Staff<area::Settings>,
+) -> ApiResult<Json<Page<PromotionView>>> {
     let all = pricing_rules::promotions(&state).await?;
     Ok(Json(Page {
         data: all.iter().map(PromotionView::from).collect(),

@@ -82,7 +82,10 @@ impl From<&TaxRules> for TaxSettingsBody {
         (status = 401, description = "Not logged in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not staff", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn list_tax_rates(State(state): State<AppState>, _staff: Staff<area::Settings>) -> ApiResult<Json<Page<TaxRateView>>> {
+pub async fn list_tax_rates(
+    State(state): State<AppState>,
+    _staff: Staff<area::Settings>,
+) -> ApiResult<Json<Page<TaxRateView>>> {
     let rates = pricing_rules::tax_rates(&state).await?;
     Ok(Json(Page {
         data: rates.iter().map(TaxRateView::from).collect(),
@@ -138,7 +141,10 @@ pub async fn delete_tax_rate(
         (status = 401, description = "Not logged in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not staff", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn get_tax_settings(State(state): State<AppState>, _staff: Staff<area::Settings>) -> ApiResult<Json<TaxSettingsBody>> {
+pub async fn get_tax_settings(
+    State(state): State<AppState>,
+    _staff: Staff<area::Settings>,
+) -> ApiResult<Json<TaxSettingsBody>> {
     Ok(Json(TaxSettingsBody::from(&pricing_rules::tax_settings(&state).await?)))
 }
 

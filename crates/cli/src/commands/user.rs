@@ -81,7 +81,7 @@ pub async fn create(settings: &Settings, args: CreateArgs) -> anyhow::Result<()>
     match result {
         Ok(user) => {
             match user.staff_role {
-                Some(role) => println!("created staff ({role}) {:?} (id {})", user.username, user.id),
+                Some(role) => println!("created staff {:?} (id {}, role {role})", user.username, user.id),
                 None => println!("created {} {:?} (id {})", user.role.as_str(), user.username, user.id),
             }
             Ok(())

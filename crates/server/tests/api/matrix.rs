@@ -342,7 +342,9 @@ async fn fixture(app: &TestApp) -> Fixture {
     let spare_staff = app.store.credentials("spare_s7").await.unwrap().unwrap().0.id;
     let carol = app.customer("carol_c7").await;
     let profile = json!({"email": "carol@c7.example", "phone": "+86 135 0000 5555"});
-    let carol = created(app, &carol, Method::PATCH, "/api/v1/me", profile).await["id"].as_i64().unwrap();
+    let carol = created(app, &carol, Method::PATCH, "/api/v1/me", profile).await["id"]
+        .as_i64()
+        .unwrap();
 
     let alice = app.customer("alice_a7").await;
     let profile = json!({"email": "alice@a7.example", "phone": "+86 131 0000 7777"});
@@ -662,7 +664,10 @@ fn call_for(fx: &Fixture, who: Who, method: &str, template: &str) -> Call {
             template.to_owned(),
             Some(json!({"username": format!("hired_{who_name}"), "password": "hired-password-1", "role": "analyst"})),
         ),
-        ("PATCH", "/api/v1/staff/{id}") => (format!("/api/v1/staff/{}", fx.spare_staff), Some(json!({"role": "analyst"}))),
+        ("PATCH", "/api/v1/staff/{id}") => (
+            format!("/api/v1/staff/{}", fx.spare_staff),
+            Some(json!({"role": "analyst"})),
+        ),
         ("GET", "/api/v1/customers") => ("/api/v1/customers?q=carol".to_owned(), None),
         (_, "/api/v1/customers/{id}") => (format!("/api/v1/customers/{}", fx.carol), None),
         (_, "/api/v1/customers/{id}/block") => (format!("/api/v1/customers/{}/block", fx.carol), None),
@@ -967,11 +972,17 @@ async fn every_route_refuses_strangers_other_customers_and_customers_on_staff_ro
                 if holds {
                     if method == "GET" {
                         let response = app.send(Method::GET, &call.path, Some(token), None).await;
-                        assert!(response.status().is_success(), "{role} GET {template}: {}", response.status());
+                        assert!(
+                            response.status().is_success(),
+                            "{role} GET {template}: {}",
+                            response.status()
+                        );
                     }
                     continue;
                 }
-                let mut request = app.request(Method::from_bytes(method.as_bytes()).unwrap(), &call.path).bearer_auth(token);
+                let mut request = app
+                    .request(Method::from_bytes(method.as_bytes()).unwrap(), &call.path)
+                    .bearer_auth(token);
                 if let Some(body) = &call.body {
                     request = request.json(body);
                 }
@@ -1045,7 +1056,11 @@ async fn every_route_refuses_strangers_other_customers_and_customers_on_staff_ro
             json!(false),
             "{name} must declare additionalProperties: false"
         );
-        let who = if matches!(access, Staff(_)) { Who::Staff } else { Who::Owner };
+        let who = if matches!(access, Staff(_)) {
+            Who::Staff
+        } else {
+            Who::Owner
+        };
         let declared = schema["properties"].as_object().unwrap();
         let extras: Vec<&str> = PROTECTED
             .iter()
@@ -1104,7 +1119,11 @@ async fn every_route_refuses_strangers_other_customers_and_customers_on_staff_ro
 
     // A (and staff on staff routes) get their way, in the table's order.
     for &(method, template, access) in ROUTES {
-        let who = if matches!(access, Staff(_)) { Who::Staff } else { Who::Owner };
+        let who = if matches!(access, Staff(_)) {
+            Who::Staff
+        } else {
+            Who::Owner
+        };
         if (method, template) == ("POST", "/api/v1/auth/register") {
             continue; // "new_owner" was taken above on purpose
         }
@@ -1286,6 +1305,25 @@ async fn web_pages_with_ids_refuse_other_customers(app: TestApp) {
         (
             "POST",
             format!("/admin/coupons/{}/delete", fx.rules.coupon),
+            StatusCode::FORBIDDEN,
+        ),
+        ("GET", "/admin/customers".into(), StatusCode::FORBIDDEN),
+        ("GET", format!("/admin/customers/{}", fx.carol), StatusCode::FORBIDDEN),
+        (
+            "POST",
+            format!("/admin/customers/{}/block", fx.carol),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            "POST",
+            format!("/admin/customers/{}/unblock", fx.carol),
+            StatusCode::FORBIDDEN,
+        ),
+        ("GET", "/admin/staff".into(), StatusCode::FORBIDDEN),
+        ("POST", "/admin/staff".into(), StatusCode::FORBIDDEN),
+        (
+            "POST",
+            format!("/admin/staff/{}", fx.spare_staff),
             StatusCode::FORBIDDEN,
         ),
         ("GET", "/admin/tax".into(), StatusCode::FORBIDDEN),

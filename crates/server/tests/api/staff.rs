@@ -63,10 +63,16 @@ async fn each_role_works_in_its_areas_and_nowhere_else(app: TestApp) {
             expect_problem(response, StatusCode::FORBIDDEN, "forbidden").await;
         }
         // Every staff member still sees the catalogue and their own profile.
-        assert_eq!(app.send(Method::GET, "/api/v1/me", Some(&token), None).await.status(), StatusCode::OK);
+        assert_eq!(
+            app.send(Method::GET, "/api/v1/me", Some(&token), None).await.status(),
+            StatusCode::OK
+        );
     }
     let roles = app.get_json("/api/v1/roles", Some(&owner)).await;
-    assert_eq!(roles["data"][0], json!({"role": "owner", "permissions": ["catalogue", "inventory", "fulfilment", "refunds", "customers", "reports", "settings", "staff"]}));
+    assert_eq!(
+        roles["data"][0],
+        json!({"role": "owner", "permissions": ["catalogue", "inventory", "fulfilment", "refunds", "customers", "reports", "settings", "staff"]})
+    );
     assert_eq!(roles["data"][5], json!({"role": "analyst", "permissions": ["reports"]}));
 }
 app_test!(each_role_works_in_its_areas_and_nowhere_else);
@@ -144,7 +150,9 @@ async fn staff_are_created_changed_and_never_beyond_the_actor(app: TestApp) {
     )
     .await;
     assert_eq!(
-        app.send(Method::GET, "/api/v1/customers", Some(&manager), None).await.status(),
+        app.send(Method::GET, "/api/v1/customers", Some(&manager), None)
+            .await
+            .status(),
         StatusCode::OK
     );
     // Neither field: 422; unknown staff: 404; a customer's id is no staff member: 404.
@@ -182,7 +190,12 @@ async fn staff_are_created_changed_and_never_beyond_the_actor(app: TestApp) {
     )
     .await;
     let list = app.get_json("/api/v1/staff", Some(&owner)).await;
-    let names: Vec<&str> = list["data"].as_array().unwrap().iter().map(|s| s["username"].as_str().unwrap()).collect();
+    let names: Vec<&str> = list["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["username"].as_str().unwrap())
+        .collect();
     assert_eq!(names, ["owner_1", "mgr_1"]);
 }
 app_test!(staff_are_created_changed_and_never_beyond_the_actor);
@@ -208,11 +221,26 @@ async fn nobody_grants_more_than_they_hold(app: TestApp) {
     assert!(matches!(refused, Err(StoreError::StaffRefused(_))), "{refused:?}");
     let refused = app
         .store
-        .change_staff(mgr, owner, StaffChange { role: None, disabled: Some(true) }, now)
+        .change_staff(
+            mgr,
+            owner,
+            StaffChange {
+                role: None,
+                disabled: Some(true),
+            },
+            now,
+        )
         .await;
-    assert!(matches!(refused, Err(StoreError::StaffRefused(_))), "a manager disables an owner: {refused:?}");
+    assert!(
+        matches!(refused, Err(StoreError::StaffRefused(_))),
+        "a manager disables an owner: {refused:?}"
+    );
     // Within the manager's own permissions it would pass.
-    let changed = app.store.change_staff(mgr, sup, to(StaffRole::Catalogue), now).await.unwrap();
+    let changed = app
+        .store
+        .change_staff(mgr, sup, to(StaffRole::Catalogue), now)
+        .await
+        .unwrap();
     assert_eq!(changed.staff_role, Some(StaffRole::Catalogue));
     let made = app
         .store
@@ -256,7 +284,11 @@ async fn the_last_owner_cannot_be_demoted_or_disabled(app: TestApp) {
     // The store refuses a demotion of the last enabled owner by anyone, with 409.
     let third = app.staff("owner_3").await;
     let third_id = id_of(&app, &third).await;
-    json_of(patch_staff(&app, &third, first_id, json!({"role": "manager"})).await, StatusCode::OK).await;
+    json_of(
+        patch_staff(&app, &third, first_id, json!({"role": "manager"})).await,
+        StatusCode::OK,
+    )
+    .await;
     expect_problem(
         patch_staff(&app, &first, third_id, json!({"disabled": true})).await,
         StatusCode::FORBIDDEN,
@@ -265,10 +297,18 @@ async fn the_last_owner_cannot_be_demoted_or_disabled(app: TestApp) {
     .await;
     // Re-enable the second owner (as the third), then the second demotes the third: fine;
     // the third tries to demote the second, now the last: its own role is gone (403).
-    json_of(patch_staff(&app, &third, second_id, json!({"disabled": false})).await, StatusCode::OK).await;
+    json_of(
+        patch_staff(&app, &third, second_id, json!({"disabled": false})).await,
+        StatusCode::OK,
+    )
+    .await;
     let second: Value = app.login("owner_2", "staff-password").await.json().await.unwrap();
     let second = second["token"].as_str().unwrap().to_owned();
-    json_of(patch_staff(&app, &second, third_id, json!({"role": "manager"})).await, StatusCode::OK).await;
+    json_of(
+        patch_staff(&app, &second, third_id, json!({"role": "manager"})).await,
+        StatusCode::OK,
+    )
+    .await;
     // Only the second is an owner now; the store's own rule, asked directly by an actor
     // who could (a hypothetical second owner racing): refused with `last_owner`.
     let refused = app
@@ -301,10 +341,17 @@ async fn two_owners_demoting_each_other_at_once_leave_one(app: TestApp) {
         let b = app.staff(&format!("own_b{round}")).await;
         let (a_id, b_id) = (id_of(&app, &a).await, id_of(&app, &b).await);
         // Earlier rounds' owners are demoted first, so these two are the only owners.
-        for other in app.get_json("/api/v1/staff", Some(&a)).await["data"].as_array().unwrap() {
+        for other in app.get_json("/api/v1/staff", Some(&a)).await["data"]
+            .as_array()
+            .unwrap()
+        {
             let id = other["id"].as_i64().unwrap();
             if id != a_id && id != b_id && other["role"] == "owner" {
-                json_of(patch_staff(&app, &a, id, json!({"role": "analyst"})).await, StatusCode::OK).await;
+                json_of(
+                    patch_staff(&app, &a, id, json!({"role": "analyst"})).await,
+                    StatusCode::OK,
+                )
+                .await;
             }
         }
         let (x, y) = tokio::join!(
@@ -339,10 +386,16 @@ async fn disabled_staff_and_blocked_customers_lose_their_sessions(app: TestApp) 
     let packer_id = id_of(&app, &packer).await;
     // The session works (and is now in the session cache)…
     assert_eq!(
-        app.send(Method::GET, "/api/v1/inventory/valuation", Some(&packer), None).await.status(),
+        app.send(Method::GET, "/api/v1/inventory/valuation", Some(&packer), None)
+            .await
+            .status(),
         StatusCode::OK
     );
-    json_of(patch_staff(&app, &owner, packer_id, json!({"disabled": true})).await, StatusCode::OK).await;
+    json_of(
+        patch_staff(&app, &owner, packer_id, json!({"disabled": true})).await,
+        StatusCode::OK,
+    )
+    .await;
     // …and stops at once; logging in again is refused after the password.
     expect_problem(
         app.send(Method::GET, "/api/v1/me", Some(&packer), None).await,
@@ -350,19 +403,41 @@ async fn disabled_staff_and_blocked_customers_lose_their_sessions(app: TestApp) 
         "unauthenticated",
     )
     .await;
-    expect_problem(app.login("packer_1", "staff-password").await, StatusCode::FORBIDDEN, "forbidden").await;
-    expect_problem(app.login("packer_1", "wrong-password").await, StatusCode::UNAUTHORIZED, "invalid_credentials").await;
-    json_of(patch_staff(&app, &owner, packer_id, json!({"disabled": false})).await, StatusCode::OK).await;
+    expect_problem(
+        app.login("packer_1", "staff-password").await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    )
+    .await;
+    expect_problem(
+        app.login("packer_1", "wrong-password").await,
+        StatusCode::UNAUTHORIZED,
+        "invalid_credentials",
+    )
+    .await;
+    json_of(
+        patch_staff(&app, &owner, packer_id, json!({"disabled": false})).await,
+        StatusCode::OK,
+    )
+    .await;
     assert_eq!(app.login("packer_1", "staff-password").await.status(), StatusCode::OK);
 
     // A customer blocked by support.
     let support = app.staff_as("support_1", StaffRole::Support).await;
     let carol = app.customer("carol").await;
     let carol_id = id_of(&app, &carol).await;
-    assert_eq!(app.send(Method::GET, "/api/v1/cart", Some(&carol), None).await.status(), StatusCode::OK);
+    assert_eq!(
+        app.send(Method::GET, "/api/v1/cart", Some(&carol), None).await.status(),
+        StatusCode::OK
+    );
     let blocked = json_of(
-        app.send(Method::POST, &format!("/api/v1/customers/{carol_id}/block"), Some(&support), None)
-            .await,
+        app.send(
+            Method::POST,
+            &format!("/api/v1/customers/{carol_id}/block"),
+            Some(&support),
+            None,
+        )
+        .await,
         StatusCode::OK,
     )
     .await;
@@ -373,18 +448,33 @@ async fn disabled_staff_and_blocked_customers_lose_their_sessions(app: TestApp) 
         "unauthenticated",
     )
     .await;
-    expect_problem(app.login("carol", "password123").await, StatusCode::FORBIDDEN, "forbidden").await;
+    expect_problem(
+        app.login("carol", "password123").await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    )
+    .await;
     // Staff are not customers: the customer routes do not reach them.
     expect_problem(
-        app.send(Method::POST, &format!("/api/v1/customers/{packer_id}/block"), Some(&support), None)
-            .await,
+        app.send(
+            Method::POST,
+            &format!("/api/v1/customers/{packer_id}/block"),
+            Some(&support),
+            None,
+        )
+        .await,
         StatusCode::NOT_FOUND,
         "not_found",
     )
     .await;
     let unblocked = json_of(
-        app.send(Method::POST, &format!("/api/v1/customers/{carol_id}/unblock"), Some(&support), None)
-            .await,
+        app.send(
+            Method::POST,
+            &format!("/api/v1/customers/{carol_id}/unblock"),
+            Some(&support),
+            None,
+        )
+        .await,
         StatusCode::OK,
     )
     .await;
@@ -393,8 +483,13 @@ async fn disabled_staff_and_blocked_customers_lose_their_sessions(app: TestApp) 
     // An analyst may not block anyone.
     let analyst = app.staff_as("analyst_1", StaffRole::Analyst).await;
     expect_problem(
-        app.send(Method::POST, &format!("/api/v1/customers/{carol_id}/block"), Some(&analyst), None)
-            .await,
+        app.send(
+            Method::POST,
+            &format!("/api/v1/customers/{carol_id}/block"),
+            Some(&analyst),
+            None,
+        )
+        .await,
         StatusCode::FORBIDDEN,
         "forbidden",
     )
@@ -414,10 +509,18 @@ async fn customers_are_found_by_every_field_and_the_phone_stays_sealed(app: Test
     let wei: Value = app.login("zhang_wei", "password123").await.json().await.unwrap();
     let wei = wei["token"].as_str().unwrap().to_owned();
     let profile = json!({"display_name": "张伟 Wei", "phone": "+86 138-0013-8000"});
-    json_of(app.send(Method::PATCH, "/api/v1/me", Some(&wei), Some(profile)).await, StatusCode::OK).await;
+    json_of(
+        app.send(Method::PATCH, "/api/v1/me", Some(&wei), Some(profile)).await,
+        StatusCode::OK,
+    )
+    .await;
     let li = app.customer("li_na").await;
     let profile = json!({"email": "li@example.org", "phone": "139 0000 1111"});
-    json_of(app.send(Method::PATCH, "/api/v1/me", Some(&li), Some(profile)).await, StatusCode::OK).await;
+    json_of(
+        app.send(Method::PATCH, "/api/v1/me", Some(&li), Some(profile)).await,
+        StatusCode::OK,
+    )
+    .await;
     app.staff_as("packer_1", StaffRole::Fulfilment).await;
 
     let found = |q: &'static str| {
@@ -440,7 +543,11 @@ async fn customers_are_found_by_every_field_and_the_phone_stays_sealed(app: Test
     assert_eq!(found("wei.zhang@example").await, ["zhang_wei"], "email, any case");
     assert_eq!(found("+8613800138000").await, ["zhang_wei"], "phone, as digits");
     assert_eq!(found("+86 138 0013 8000").await, ["zhang_wei"], "phone, spaced");
-    assert_eq!(found("13800138000").await, ["zhang_wei"], "a Chinese mobile without +86");
+    assert_eq!(
+        found("13800138000").await,
+        ["zhang_wei"],
+        "a Chinese mobile without +86"
+    );
     assert_eq!(found("008613800138000").await, ["zhang_wei"], "or with 0086");
     assert_eq!(found("13900001111").await, ["li_na"], "phone");
     assert!(found("1380013").await.is_empty(), "a phone is matched whole");
@@ -457,8 +564,13 @@ async fn customers_are_found_by_every_field_and_the_phone_stays_sealed(app: Test
         .await;
     assert_eq!(second["data"][0]["username"], "zhang_wei");
     expect_problem(
-        app.send(Method::GET, &format!("/api/v1/customers?q=li&cursor={cursor}"), Some(&support), None)
-            .await,
+        app.send(
+            Method::GET,
+            &format!("/api/v1/customers?q=li&cursor={cursor}"),
+            Some(&support),
+            None,
+        )
+        .await,
         StatusCode::UNPROCESSABLE_ENTITY,
         "validation_failed",
     )
@@ -466,13 +578,21 @@ async fn customers_are_found_by_every_field_and_the_phone_stays_sealed(app: Test
 
     // The detail: profile (phone opened for staff with `customers`), figures, orders.
     let wei_id = id_of(&app, &wei).await;
-    let detail = app.get_json(&format!("/api/v1/customers/{wei_id}"), Some(&support)).await;
+    let detail = app
+        .get_json(&format!("/api/v1/customers/{wei_id}"), Some(&support))
+        .await;
     assert_eq!(detail["customer"]["phone"], "+86 138-0013-8000");
     assert_eq!(detail["figures"]["orders"], 0);
     assert_eq!(detail["recent_orders"], json!([]));
     let packer_id = app.store.credentials("packer_1").await.unwrap().unwrap().0.id;
     expect_problem(
-        app.send(Method::GET, &format!("/api/v1/customers/{packer_id}"), Some(&support), None).await,
+        app.send(
+            Method::GET,
+            &format!("/api/v1/customers/{packer_id}"),
+            Some(&support),
+            None,
+        )
+        .await,
         StatusCode::NOT_FOUND,
         "not_found",
     )
@@ -527,7 +647,11 @@ async fn log_in<'a>(app: &'a TestApp, username: &str) -> Browser<'a> {
         .submit(
             "/login",
             "/login",
-            &[("username", username), ("password", "staff-password"), ("next", "/admin")],
+            &[
+                ("username", username),
+                ("password", "staff-password"),
+                ("next", "/admin"),
+            ],
         )
         .await;
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
@@ -542,10 +666,26 @@ async fn admin_pages_follow_the_role(app: TestApp) {
     let dashboard = analyst.get("/admin").await;
     assert_eq!(dashboard.status, StatusCode::OK);
     assert!(dashboard.body.contains(r#"href="/admin""#));
-    for hidden in ["/admin/products", "/admin/orders", "/admin/customers", "/admin/staff", "/admin/shipping"] {
-        assert!(!dashboard.body.contains(&format!(r#"href="{hidden}""#)), "analyst nav shows {hidden}");
+    for hidden in [
+        "/admin/products",
+        "/admin/orders",
+        "/admin/customers",
+        "/admin/staff",
+        "/admin/shipping",
+    ] {
+        assert!(
+            !dashboard.body.contains(&format!(r#"href="{hidden}""#)),
+            "analyst nav shows {hidden}"
+        );
     }
-    for refused in ["/admin/products", "/admin/orders", "/admin/customers", "/admin/staff", "/admin/refunds", "/admin/shipping"] {
+    for refused in [
+        "/admin/products",
+        "/admin/orders",
+        "/admin/customers",
+        "/admin/staff",
+        "/admin/refunds",
+        "/admin/shipping",
+    ] {
         let page = analyst.get(refused).await;
         assert_eq!(page.status, StatusCode::FORBIDDEN, "analyst {refused}");
         assert!(page.body.contains("Staff only") || page.body.contains("仅限工作人员"));
@@ -560,7 +700,17 @@ async fn admin_pages_follow_the_role(app: TestApp) {
     assert!(orders.body.contains(r#"href="/admin/orders""#) && !orders.body.contains(r#"href="/admin/staff""#));
     // A forged post is refused too.
     let csrf = orders.csrf();
-    let page = packer.post("/admin/staff", &[("csrf", &csrf), ("username", "mole"), ("password", "mole-password"), ("role", "owner")]).await;
+    let page = packer
+        .post(
+            "/admin/staff",
+            &[
+                ("csrf", &csrf),
+                ("username", "mole"),
+                ("password", "mole-password"),
+                ("role", "owner"),
+            ],
+        )
+        .await;
     assert_eq!(page.status, StatusCode::FORBIDDEN);
     assert!(app.store.credentials("mole").await.unwrap().is_none());
 }
@@ -574,18 +724,35 @@ async fn the_staff_page_adds_changes_and_disables_with_a_confirmation(app: TestA
     assert!(page.body.contains(r#"id="role-analyst""#));
     // Add a staff member.
     let added = owner
-        .submit("/admin/staff", "/admin/staff", &[("username", "packer_1"), ("password", "packer-pass-1"), ("email", ""), ("role", "fulfilment")])
+        .submit(
+            "/admin/staff",
+            "/admin/staff",
+            &[
+                ("username", "packer_1"),
+                ("password", "packer-pass-1"),
+                ("email", ""),
+                ("role", "fulfilment"),
+            ],
+        )
         .await;
     assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
     let packer_id = app.store.credentials("packer_1").await.unwrap().unwrap().0.id;
     // A bad form comes back with its messages.
     let bad = owner
-        .submit("/admin/staff", "/admin/staff", &[("username", "x"), ("password", "packer-pass-1"), ("role", "fulfilment")])
+        .submit(
+            "/admin/staff",
+            "/admin/staff",
+            &[("username", "x"), ("password", "packer-pass-1"), ("role", "fulfilment")],
+        )
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     // Changing a role asks first; nothing changes until confirmed.
     let ask = owner
-        .submit("/admin/staff", &format!("/admin/staff/{packer_id}"), &[("role", "support")])
+        .submit(
+            "/admin/staff",
+            &format!("/admin/staff/{packer_id}"),
+            &[("role", "support")],
+        )
         .await;
     assert_eq!(ask.status, StatusCode::OK);
     assert!(ask.body.contains(r#"id="confirm-yes""#) && ask.body.contains(r#"name="confirmed" value="1""#));
@@ -594,18 +761,31 @@ async fn the_staff_page_adds_changes_and_disables_with_a_confirmation(app: TestA
     assert_eq!(user.staff_role, Some(StaffRole::Fulfilment));
     let csrf = ask.csrf();
     let done = owner
-        .post(&format!("/admin/staff/{packer_id}"), &[("csrf", &csrf), ("role", "support"), ("confirmed", "1")])
+        .post(
+            &format!("/admin/staff/{packer_id}"),
+            &[("csrf", &csrf), ("role", "support"), ("confirmed", "1")],
+        )
         .await;
     assert_eq!(done.status, StatusCode::SEE_OTHER);
-    assert_eq!(app.store.user(packer_id).await.unwrap().staff_role, Some(StaffRole::Support));
+    assert_eq!(
+        app.store.user(packer_id).await.unwrap().staff_role,
+        Some(StaffRole::Support)
+    );
     // Disable, confirmed.
     let ask = owner
-        .submit("/admin/staff", &format!("/admin/staff/{packer_id}"), &[("disabled", "1")])
+        .submit(
+            "/admin/staff",
+            &format!("/admin/staff/{packer_id}"),
+            &[("disabled", "1")],
+        )
         .await;
     assert!(ask.body.contains(r#"name="disabled" value="1""#));
     let csrf = ask.csrf();
     owner
-        .post(&format!("/admin/staff/{packer_id}"), &[("csrf", &csrf), ("disabled", "1"), ("confirmed", "1")])
+        .post(
+            &format!("/admin/staff/{packer_id}"),
+            &[("csrf", &csrf), ("disabled", "1"), ("confirmed", "1")],
+        )
         .await;
     assert!(app.store.user(packer_id).await.unwrap().disabled_at.is_some());
     owner.set_cookie("lang", "zh");
@@ -621,40 +801,70 @@ async fn the_customer_pages_search_show_and_block(app: TestApp) {
     app.staff_as("support_1", StaffRole::Support).await;
     let carol = app.customer("carol").await;
     let profile = json!({"display_name": "Carol C", "phone": "+86 137 0000 2222"});
-    json_of(app.send(Method::PATCH, "/api/v1/me", Some(&carol), Some(profile)).await, StatusCode::OK).await;
+    json_of(
+        app.send(Method::PATCH, "/api/v1/me", Some(&carol), Some(profile)).await,
+        StatusCode::OK,
+    )
+    .await;
     let carol_id = id_of(&app, &carol).await;
     let mut support = log_in(&app, "support_1").await;
     let list = support.get("/admin/customers?q=13700002222").await;
     assert_eq!(list.status, StatusCode::OK);
-    assert!(list.body.contains(&format!(r#"id="customer-{carol_id}""#)), "found by phone");
+    assert!(
+        list.body.contains(&format!(r#"id="customer-{carol_id}""#)),
+        "found by phone"
+    );
     let none = support.get("/admin/customers?q=nobody").await;
     assert!(none.body.contains(r#"id="no-customers""#));
     let page = support.get(&format!("/admin/customers/{carol_id}")).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("+86 137 0000 2222"));
-    assert!(page.body.contains(&format!(r#"href="/admin/customers/{carol_id}/messages""#)));
+    assert!(
+        page.body
+            .contains(&format!(r#"href="/admin/customers/{carol_id}/messages""#))
+    );
     // Block: asked first, then done; the customer's session ends.
     let ask = support
-        .submit(&format!("/admin/customers/{carol_id}"), &format!("/admin/customers/{carol_id}/block"), &[])
+        .submit(
+            &format!("/admin/customers/{carol_id}"),
+            &format!("/admin/customers/{carol_id}/block"),
+            &[],
+        )
         .await;
     assert_eq!(ask.status, StatusCode::OK);
     assert!(ask.body.contains(r#"id="confirm-message""#));
-    assert_eq!(app.send(Method::GET, "/api/v1/cart", Some(&carol), None).await.status(), StatusCode::OK);
+    assert_eq!(
+        app.send(Method::GET, "/api/v1/cart", Some(&carol), None).await.status(),
+        StatusCode::OK
+    );
     let csrf = ask.csrf();
     let done = support
-        .post(&format!("/admin/customers/{carol_id}/block"), &[("csrf", &csrf), ("confirmed", "1")])
+        .post(
+            &format!("/admin/customers/{carol_id}/block"),
+            &[("csrf", &csrf), ("confirmed", "1")],
+        )
         .await;
     assert_eq!(done.status, StatusCode::SEE_OTHER);
-    assert_eq!(app.send(Method::GET, "/api/v1/cart", Some(&carol), None).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.send(Method::GET, "/api/v1/cart", Some(&carol), None).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
     let page = support.get(&format!("/admin/customers/{carol_id}")).await;
     assert!(page.body.contains(r#"id="unblock-customer""#));
     // A blocked customer's login page says so.
     let mut browser = Browser::new(&app);
     let refused = browser
-        .submit("/login", "/login", &[("username", "carol"), ("password", "password123")])
+        .submit(
+            "/login",
+            "/login",
+            &[("username", "carol"), ("password", "password123")],
+        )
         .await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
     assert!(refused.body.contains("disabled"));
-    assert_eq!(support.get("/admin/customers/999999").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        support.get("/admin/customers/999999").await.status,
+        StatusCode::NOT_FOUND
+    );
 }
 app_test!(the_customer_pages_search_show_and_block);

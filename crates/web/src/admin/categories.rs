@@ -1,12 +1,12 @@
 //! Staff pages for the category tree: the tree with a form per category (name, English
 //! name, slug, parent, position), a form to add one, and removing an empty one.
 
-use emporium_domain::staff::Permission;
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
 use emporium_app::categories::{self, CategoryDraft, CategoryEdit};
 use emporium_app::{AppError, AppState};
+use emporium_domain::staff::Permission;
 use serde::Deserialize;
 
 use crate::account::Empty;

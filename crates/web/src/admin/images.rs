@@ -2,12 +2,12 @@
 //! is one of its parts) and removing one. Both call the same use cases as the API
 //! (`media::add_product_image`, `catalog::update_product`).
 
-use emporium_domain::staff::Permission;
 use axum::extract::multipart::{Field, Multipart};
 use axum::extract::{FromRequest, FromRequestParts, Request, State};
 use emporium_app::AppState;
 use emporium_app::catalog::{self, ImageInput, ProductEdit};
 use emporium_app::media::{self, Upload};
+use emporium_domain::staff::Permission;
 use serde::Deserialize;
 
 use crate::csrf;

@@ -5,12 +5,12 @@
 //! does not compile, as in `i18n.rs`), so the log can be added to the order page
 //! without touching the shared `Texts` while issue 21's other pages are written there.
 
-use emporium_domain::staff::Permission;
 use askama::Template;
 use axum::extract::State;
 use emporium_app::messages::{self, LogQuery, NO_MAIL_SERVER};
 use emporium_app::{AppError, AppState};
 use emporium_domain::message::MessageStatus;
+use emporium_domain::staff::Permission;
 use emporium_store::StoreError;
 use emporium_store::messages::Message;
 

@@ -1,12 +1,12 @@
 //! Staff pages for sales: orders by status (ship, add tracking) and refunds (approve or
 //! reject).
 
-use emporium_domain::staff::Permission;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use emporium_domain::order::OrderStatus;
 use emporium_domain::payment::RefundStatus;
+use emporium_domain::staff::Permission;
 use serde::Deserialize;
 
 use emporium_app::orders::{self, Tracking};

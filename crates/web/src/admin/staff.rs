@@ -52,7 +52,12 @@ async fn staff_page(state: &AppState, visitor: &Visitor, errors: FieldErrors) ->
                 email: u.email.clone().unwrap_or_default(),
                 role: role.as_str().to_owned(),
                 role_name: t.role_name(role),
-                permissions: role.permissions().iter().map(Permission::as_str).collect::<Vec<_>>().join(", "),
+                permissions: role
+                    .permissions()
+                    .iter()
+                    .map(Permission::as_str)
+                    .collect::<Vec<_>>()
+                    .join(", "),
                 disabled: u.disabled_at.is_some(),
                 created: time(u.created_at),
                 is_me: u.id == me,

@@ -2,10 +2,10 @@
 //! and status per row, each row its own form), adding a variant, and the combinations a
 //! new product's options make.
 
-use emporium_domain::staff::Permission;
 use axum::extract::State;
 use emporium_app::variants::{self, VariantDraft, VariantEdit};
 use emporium_app::{AppError, AppState};
+use emporium_domain::staff::Permission;
 use emporium_store::catalog::Product;
 use serde::Deserialize;
 

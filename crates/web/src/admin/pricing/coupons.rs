@@ -2,13 +2,13 @@
 //! batch (the codes are shown once, on the answer to the form), changing one, and
 //! removing one (which deactivates it instead when orders hold it).
 
-use emporium_domain::staff::Permission;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use emporium_app::pricing_rules::{self, CouponBatch, CouponDraft, CouponEdit, CouponTerms, TargetsDraft};
 use emporium_app::{AppError, AppState};
 use emporium_domain::pricing::coupon::CouponKind;
+use emporium_domain::staff::Permission;
 use emporium_store::pricing_admin::{CouponRecord, CouponRemoval};
 use serde::Deserialize;
 

@@ -2,7 +2,6 @@
 //! shipping, buy N get M), each with its targets, schedule, priority and whether it
 //! combines; adding, changing and removing one.
 
-use emporium_domain::staff::Permission;
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -10,6 +9,7 @@ use emporium_app::pricing_rules::{self, PromotionDraft, PromotionEdit, TargetsDr
 use emporium_app::{AppError, AppState};
 use emporium_domain::pricing::promotion::PromotionKind;
 use emporium_domain::pricing::rules::{Schedule, Targets};
+use emporium_domain::staff::Permission;
 use emporium_store::pricing_admin::PromotionRecord;
 use serde::Deserialize;
 

@@ -2,13 +2,13 @@
 //! adding a method to a zone (flat, by weight in tiers, or by item count, with an
 //! optional free-shipping amount and estimate), pausing and removing a method.
 
-use emporium_domain::staff::Permission;
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
 use emporium_app::pricing_rules::{self, MethodDraft, MethodEdit, RuleDraft, ZoneDraft};
 use emporium_app::{AppError, AppState};
 use emporium_domain::pricing::shipping::ShippingRule;
+use emporium_domain::staff::Permission;
 use emporium_store::pricing_admin::{MethodRecord, ZoneRecord};
 use serde::Deserialize;
 

@@ -2,12 +2,12 @@
 //! shipping rate) and the rates by category (optionally for one region); rates are
 //! typed in percent and kept in basis points.
 
-use emporium_domain::staff::Permission;
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
 use emporium_app::pricing_rules::{self, TaxRateDraft, TaxSettingsDraft};
 use emporium_app::{AppError, AppState, categories};
+use emporium_domain::staff::Permission;
 use serde::Deserialize;
 
 use super::{Reader, on_form, percent_text};
