@@ -146,12 +146,15 @@ fuzz_engine() {
     say "$engine as $identity"
     local status=0
     # Logging out would end the very session the run uses: it is fuzzed with a throwaway
-    # token below instead.
+    # token below instead. Blocking a customer (by any id the fuzzer tries) would block
+    # the demo customer whose throwaway session the logout run needs; it has its stories
+    # in crates/server/tests/api/staff.rs and its row in the matrix.
     "$VENV/bin/schemathesis" --config-file .ci/schemathesis.toml run "$base/api/openapi.json" \
       --header "Authorization: Bearer $token" \
       --phases examples,coverage,fuzzing,stateful \
       --checks all --exclude-checks "$EXCLUDED_CHECKS" \
       --exclude-path /api/v1/auth/logout \
+      --exclude-path '/api/v1/customers/{id}/block' \
       --max-examples "$MAX_EXAMPLES" --seed "$SEED" \
       --workers 1 --no-color \
       --report junit,ndjson --report-dir "$OUT/$engine-$identity" \
