@@ -1,5 +1,6 @@
 //! The migrations: both engines' files build the same schema (the store's one SQL text
-//! depends on it), and migration 0006 upgrades remembered idempotent answers in place.
+//! depends on it), migration 0006 upgrades remembered idempotent answers in place, and
+//! 0015 makes existing staff owners and gives existing phone numbers their blind index.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -116,6 +117,49 @@ async fn both_engines_build_the_same_tables_and_columns() {
     let found = differences(&lite, &pg);
     assert!(found.is_empty(), "the migrations disagree:\n{}", found.join("\n"));
 }
+
+/// Staff from before roles become owners (in SQL), and customers' phone numbers written
+/// before the blind index get theirs when the store opens (`Store::index_phones`).
+async fn staff_become_owners_and_phones_are_indexed_after_0015(db: TestDb) {
+    sqlx::any::install_default_drivers();
+    let (url, migrator) = if db.url.starts_with("sqlite:") {
+        (format!("{}?mode=rwc", db.url), sqlx::migrate!("./migrations/sqlite"))
+    } else {
+        (db.url.clone(), sqlx::migrate!("./migrations/postgres"))
+    };
+    let mut old = AnyConnection::connect(&url).await.expect("connect");
+    migrator.run_to(13, &mut old).await.expect("migrate to 0013");
+    for (name, role, phone) in [
+        ("boss", "staff", None),
+        ("carol", "customer", Some("+86 137 0000 2222")),
+        ("dave", "customer", None),
+    ] {
+        sqlx::query(
+            "INSERT INTO users (username, username_key, password_hash, phone, role, created_at, updated_at)
+             VALUES ($1, $1, 'x', $2, $3, 0, 0)",
+        )
+        .bind(name)
+        .bind(phone)
+        .bind(role)
+        .execute(&mut old)
+        .await
+        .expect("a user of 0013");
+    }
+    old.close().await.expect("close");
+
+    let store: Store = db.open().await;
+    let (boss, _) = store.credentials("boss").await.expect("read").expect("boss");
+    assert_eq!(boss.staff_role, Some(emporium_domain::staff::StaffRole::Owner));
+    assert!(boss.may(emporium_domain::staff::Permission::Staff));
+    let (carol, _) = store.credentials("carol").await.expect("read").expect("carol");
+    assert_eq!(carol.staff_role, None);
+    assert_eq!(carol.permissions(), emporium_domain::staff::Permissions::NONE);
+    let found = store.customers(Some("13700002222"), None, 10).await.expect("search");
+    let names: Vec<&str> = found.iter().map(|u| u.username.as_str()).collect();
+    assert_eq!(names, ["carol"], "found by the index written at open");
+    assert_eq!(store.index_phones().await.expect("index"), 0, "nothing left to index");
+}
+engine_test!(staff_become_owners_and_phones_are_indexed_after_0015);
 
 /// A database migrated up to 0005, the schema before stored answers.
 async fn at_0005(db: &TestDb, engine: Engine) -> AnyConnection {
