@@ -25,6 +25,7 @@ mod pricing_rules;
 mod providers;
 mod recommendations;
 mod refund_recovery;
+mod returns;
 mod reviews;
 #[path = "../support/mod.rs"]
 #[allow(dead_code, reason = "shared with the browser suite; each suite uses a part of it")]
