@@ -68,6 +68,41 @@ pub async fn order_returns(state: &AppState, order_id: i64) -> AppResult<Vec<Ret
     Ok(state.store().order_returns(order_id).await?)
 }
 
+/// What a buyer may still send back of an order: until when, and each line with the
+/// units neither returned nor asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReturnOptions {
+    /// The end of the return window.
+    pub closes_at: emporium_domain::time::Timestamp,
+    /// `(order line, units left)` for every line with units left.
+    pub lines: Vec<(i64, i64)>,
+}
+
+/// What may still be returned of `order` now, given its `returns`: `None` when the order
+/// is not received, its window has closed, or every unit is returned or asked for.
+pub fn return_options(state: &AppState, order: &Order, returns: &[Return]) -> Option<ReturnOptions> {
+    let received = order.received_at.filter(|_| order.status == OrderStatus::Received)?;
+    let closes_at = received.plus(state.config().return_window);
+    if state.now() > closes_at {
+        return None;
+    }
+    let lines: Vec<(i64, i64)> = order
+        .items
+        .iter()
+        .map(|item| {
+            let held: i64 = returns
+                .iter()
+                .flat_map(|r| r.lines.iter().map(move |l| (r.status, l)))
+                .filter(|(_, l)| l.order_item_id == item.id)
+                .map(|(status, l)| returns::units_held(status, l.quantity, l.resellable, l.damaged))
+                .sum();
+            (item.id, item.quantity - held)
+        })
+        .filter(|(_, left)| *left > 0)
+        .collect();
+    (!lines.is_empty()).then_some(ReturnOptions { closes_at, lines })
+}
+
 /// Staff approve a requested return, telling the buyer how to send it (1–1000
 /// characters, line breaks kept).
 pub async fn approve_return(state: &AppState, staff_id: i64, id: i64, instructions: &str) -> AppResult<Return> {

@@ -111,6 +111,17 @@ pub fn transition(from: ReturnStatus, event: ReturnEvent) -> Result<ReturnStatus
     }
 }
 
+/// Units of an order line a return holds: all it asked for until it is received, then
+/// what came back (units a parcel lacked are free to ask for again); none once rejected.
+/// (`store/src/returns.rs::units_held_in` sums the same in SQL.)
+pub fn units_held(status: ReturnStatus, asked: i64, resellable: i64, damaged: i64) -> i64 {
+    match status {
+        ReturnStatus::Rejected => 0,
+        ReturnStatus::Received => resellable + damaged,
+        ReturnStatus::Requested | ReturnStatus::Approved => asked,
+    }
+}
+
 /// What one order line cost the buyer, in minor units: its amount less its discounts, plus
 /// its tax when prices exclude tax (when they include it, the tax is inside the amount).
 pub fn line_paid(line_total: i64, discount: i64, tax: i64, tax_exclusive: bool) -> i64 {
@@ -208,6 +219,9 @@ mod tests {
             assert_eq!(s.as_str().parse(), Ok(s));
         }
         assert!(!S::Rejected.holds_units() && S::Approved.holds_units());
+        assert_eq!(units_held(S::Requested, 3, 0, 0), 3);
+        assert_eq!(units_held(S::Received, 3, 1, 1), 2);
+        assert_eq!(units_held(S::Rejected, 3, 0, 0), 0);
     }
 
     #[test]

@@ -9,6 +9,7 @@ mod categories;
 mod images;
 mod messages;
 mod pricing;
+mod returns;
 mod sales;
 mod variants;
 
@@ -51,6 +52,13 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/orders/{id}/ship", post(sales::ship))
         .route("/admin/orders/{id}/tracking", post(sales::track))
         .route("/admin/refunds", get(sales::refunds))
+        .route("/admin/orders/{id}/cancel", post(returns::cancel_order))
+        .route("/admin/orders/{id}/refunds", post(returns::refund))
+        .route("/admin/returns", get(returns::list))
+        .route("/admin/returns/{id}", get(returns::detail))
+        .route("/admin/returns/{id}/approve", post(returns::approve))
+        .route("/admin/returns/{id}/reject", post(returns::reject))
+        .route("/admin/returns/{id}/receive", post(returns::receive))
         .route("/admin/customers/{id}/messages", get(messages::customer))
         .route("/admin/messages/{id}/resend", post(messages::resend))
         .route("/admin/refunds/{id}/approve", post(sales::approve))

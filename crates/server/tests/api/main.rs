@@ -36,3 +36,4 @@ mod web;
 mod web_accounts;
 mod web_guests;
 mod web_pricing;
+mod web_returns;
