@@ -25,7 +25,7 @@ use emporium_domain::time::Timestamp;
 use crate::db::{Conn, Row, parse_column, query, query_scalar};
 use crate::idempotency::{AnswerKind, IdempotencyKey, Idempotent, Render, StoredAnswer, remember_answer_in};
 use crate::inventory::take_back_units_in;
-use crate::messages::owe_for_refund_in;
+use crate::messages::{owe_for_refund_in, owe_for_return_in};
 use crate::order_read::{Order, order_in};
 use crate::orders::{cancel_order_in, record_event};
 use crate::payments::{Payment, payment_from};
@@ -650,6 +650,7 @@ async fn request_return_in(conn: &mut Conn, ask: &ReturnAsk, now: Timestamp) -> 
     }
     let actor = format!("user:{}", ask.owner);
     record_return_event(conn, id, None, ReturnStatus::Requested, &actor, Some(&ask.reason), now).await?;
+    owe_for_return_in(conn, id, ask.order_id, MessageKind::StaffReturnRequested, now).await?;
     let detail = format!("return {id} requested: {}", ask.reason);
     record_event(conn, ask.order_id, Some(status), status, &actor, Some(&detail), now).await?;
     whole_return(conn, id).await?.ok_or(StoreError::NotFound("return"))
@@ -708,6 +709,11 @@ async fn decide_return_in(
     .await?;
     let actor = format!("staff:{staff_id}");
     record_return_event(conn, return_id, Some(from), to, &actor, instructions.or(note), now).await?;
+    let kind = match event {
+        ReturnEvent::Approve => MessageKind::ReturnApproved,
+        _ => MessageKind::ReturnRejected,
+    };
+    owe_for_return_in(conn, return_id, order_id, kind, now).await?;
     let status = order_status_in(conn, order_id).await?;
     let detail = format!("return {return_id} {to}");
     record_event(conn, order_id, Some(status), status, &actor, Some(&detail), now).await?;

@@ -1204,6 +1204,43 @@ async fn web_pages_with_ids_refuse_other_customers(app: TestApp) {
             StatusCode::FORBIDDEN,
         ),
         ("POST", format!("/admin/reviews/{}", fx.review), StatusCode::FORBIDDEN),
+        // Returns and the shop's money actions (`web_returns.rs`).
+        (
+            "POST",
+            format!("/orders/{}/returns", fx.returnable),
+            StatusCode::NOT_FOUND,
+        ),
+        ("GET", "/admin/returns".into(), StatusCode::FORBIDDEN),
+        (
+            "GET",
+            format!("/admin/returns/{}", fx.return_to_approve),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            "POST",
+            format!("/admin/returns/{}/approve", fx.return_to_approve),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            "POST",
+            format!("/admin/returns/{}/reject", fx.return_to_reject),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            "POST",
+            format!("/admin/returns/{}/receive", fx.return_to_receive),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            "POST",
+            format!("/admin/orders/{}/cancel", fx.to_ship),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            "POST",
+            format!("/admin/orders/{}/refunds", fx.paid),
+            StatusCode::FORBIDDEN,
+        ),
         // The message log (`admin/messages.rs`): staff only, whoever it is about.
         ("GET", "/admin/customers/1/messages".into(), StatusCode::FORBIDDEN),
         (

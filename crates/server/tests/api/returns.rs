@@ -130,6 +130,24 @@ async fn a_return_restocks_its_lots_and_pays_the_lines_back(app: TestApp) {
         .map(|e| e["to"].as_str().unwrap())
         .collect();
     assert_eq!(history, ["requested", "approved", "received"]);
+    // Each step was told in its own transaction: staff of the ask, the buyer of the
+    // approval (with the instructions) and of the refund.
+    let told: Vec<&str> = app
+        .store
+        .messages(emporium_store::messages::MessageFilter::Order(id), 50)
+        .await
+        .unwrap()
+        .iter()
+        .map(|m| m.kind.as_str())
+        .collect();
+    for kind in [
+        "staff_return_requested",
+        "return_approved",
+        "refund_approved",
+        "refund_paid",
+    ] {
+        assert!(told.contains(&kind), "{kind} in {told:?}");
+    }
     // One unit back into the lot it left, at its cost; the damaged one written off.
     assert_eq!(stock(&app, &staff, product).await, (8, vec![8]));
     let order_now = app.get_json(&format!("/api/v1/orders/{id}"), Some(&token)).await;
