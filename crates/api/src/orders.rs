@@ -651,8 +651,8 @@ pub async fn get_order(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CancelRequest {
-    /// Up to 500 characters, kept in the order's history and its refund (staff only;
-    /// a buyer's cancel ignores it).
+    /// Up to 500 characters, kept in the order's history and its refund when staff
+    /// cancel a paid order (other cancels ignore it).
     pub reason: Option<String>,
 }
 
