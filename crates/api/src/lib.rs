@@ -21,6 +21,7 @@ mod params;
 pub mod payments;
 pub mod pricing;
 pub mod recommendations;
+pub mod returns;
 pub mod reviews;
 pub mod sandbox;
 pub mod staff;
@@ -53,6 +54,7 @@ pub use error::{ApiError, ApiResult, Problem};
         (name = "cart", description = "The caller's cart"),
         (name = "orders", description = "Orders through their whole life"),
         (name = "payments", description = "Payments, provider notifications and refunds"),
+        (name = "returns", description = "Returns after the sale: asked by the buyer, decided and received by staff"),
         (name = "reviews", description = "Reviews by verified buyers, and their moderation"),
         (name = "recommendations", description = "Collaborative filtering: also bought, and for you"),
         (name = "operations", description = "Health, readiness, metrics and staff reports"),
@@ -155,6 +157,12 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(payments::approve_refund))
         .routes(routes!(payments::reject_refund))
         .routes(routes!(payments::list_refunds))
+        .routes(routes!(returns::request_return, returns::order_returns))
+        .routes(routes!(returns::list_returns))
+        .routes(routes!(returns::get_return))
+        .routes(routes!(returns::approve_return))
+        .routes(routes!(returns::reject_return))
+        .routes(routes!(returns::receive_return))
         .routes(routes!(reviews::add_review, reviews::list_reviews))
         .routes(routes!(reviews::moderate_review))
         .routes(routes!(recommendations::also_bought))

@@ -30,6 +30,8 @@ use crate::extract::{Auth, IdempotencyHeader, JsonBody, OrderCaller, Path, Query
 /// An order line.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct OrderItemView {
+    /// The line's id (a return names it as `order_item_id`).
+    pub id: i64,
     /// The product.
     pub product_id: i64,
     /// The variant.
@@ -220,6 +222,7 @@ impl From<&Order> for OrderView {
                 .items
                 .iter()
                 .map(|i| OrderItemView {
+                    id: i.id,
                     product_id: i.product_id,
                     variant_id: i.variant_id,
                     name: i.name.clone(),
@@ -644,21 +647,46 @@ pub async fn get_order(
     Ok(raw_json(StatusCode::OK, json.to_string()))
 }
 
-/// Cancels the caller's unpaid order; its units go back to their lots.
+/// Why staff cancel an order (the body is optional).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CancelRequest {
+    /// Up to 500 characters, kept in the order's history and its refund when staff
+    /// cancel a paid order (other cancels ignore it).
+    pub reason: Option<String>,
+}
+
+/// Cancels an order; its units go back to their lots. The buyer may cancel while it
+/// awaits payment; staff may also cancel a paid order that has not shipped, which pays
+/// everything back through the provider at once.
 #[utoipa::path(post, path = "/api/v1/orders/{id}/cancel", tag = "orders", security(("bearer" = []), ("order_access_token" = [])),
     params(("id" = i64, Path, description = "Order id")),
+    request_body(content = Option<CancelRequest>, description = "Optional: why (staff)"),
     responses(
-        (status = 200, description = "Cancelled", body = OrderView),
+        (status = 200, description = "Cancelled (by staff, with its refund paid back or being paid)", body = OrderView),
+        (status = 400, description = "A body that is not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Not logged in", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such order of yours", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Not awaiting payment", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not awaiting payment (buyer), shipped already (staff)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A reason too long", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn cancel_order(
     State(state): State<AppState>,
     OrderCaller(session): OrderCaller,
     Path(id): Path<i64>,
+    body: axum::body::Bytes,
 ) -> ApiResult<Json<OrderView>> {
-    let order = orders::cancel_order(&state, session.user.id, id).await?;
+    let req = if body.iter().all(u8::is_ascii_whitespace) {
+        None
+    } else {
+        Some(crate::extract::parse_json::<CancelRequest>(&body)?)
+    };
+    let order = if session.user.may(emporium_domain::staff::Permission::Refunds) {
+        let reason = req.as_ref().and_then(|r| r.reason.as_deref());
+        emporium_app::returns::cancel_by_staff(&state, session.user.id, id, reason).await?
+    } else {
+        orders::cancel_order(&state, session.user.id, id).await?
+    };
     Ok(Json(OrderView::from(&order)))
 }
 

@@ -279,12 +279,14 @@ pub struct RefundRequestBody {
     pub reason: String,
 }
 
-/// Asks for a refund of the caller's paid order. Staff approve or reject it.
+/// Asks for a refund of the caller's paid order; staff approve or reject it. Sent by
+/// staff, it is a refund on the shop's initiative (goodwill), approved at once and paid
+/// back through the provider.
 #[utoipa::path(post, path = "/api/v1/orders/{id}/refunds", tag = "payments", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Order id"), ("Idempotency-Key" = Option<String>, Header, description = "1–255 characters")),
     request_body = RefundRequestBody,
     responses(
-        (status = 201, description = "Requested", body = RefundView),
+        (status = 201, description = "Requested (by staff: approved and paid back, or being paid)", body = RefundView),
         (status = 401, description = "Not logged in", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such order of yours", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Not paid", body = Problem, content_type = "application/problem+json"),
@@ -308,12 +310,15 @@ pub async fn request_refund(
         &wish,
     );
     let render = std::sync::Arc::new(|r: &Refund| to_json(&RefundView::from(r)));
-    Ok(
-        match payments::ask_refund(&state, session.user.id, order_id, &wish, key, render).await? {
-            Idempotent::Replay(answer) => replayed(answer),
-            Idempotent::Fresh(refund) => (StatusCode::CREATED, Json(RefundView::from(&refund))).into_response(),
-        },
-    )
+    let outcome = if session.user.may(emporium_domain::staff::Permission::Refunds) {
+        emporium_app::returns::refund_by_staff(&state, session.user.id, order_id, &wish, key, render).await?
+    } else {
+        payments::ask_refund(&state, session.user.id, order_id, &wish, key, render).await?
+    };
+    Ok(match outcome {
+        Idempotent::Replay(answer) => replayed(answer),
+        Idempotent::Fresh(refund) => (StatusCode::CREATED, Json(RefundView::from(&refund))).into_response(),
+    })
 }
 
 /// Approves a requested refund (staff): the money goes back through the provider; when

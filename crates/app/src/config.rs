@@ -13,6 +13,8 @@ pub struct AppConfig {
     pub session_ttl: Duration,
     /// How long an order may stay unpaid before it is cancelled.
     pub payment_timeout: Duration,
+    /// How long after an order is received its buyer may ask to return goods.
+    pub return_window: Duration,
     /// Orders the in-process cache holds (when Redis is not used).
     pub order_cache_capacity: usize,
     /// Where this server is reached, for the sandbox provider's notifications.
@@ -50,6 +52,7 @@ impl Default for AppConfig {
             bcrypt_cost: 12,
             session_ttl: Duration::from_secs(30 * 24 * 3600),
             payment_timeout: Duration::from_secs(30 * 60),
+            return_window: emporium_domain::returns::DEFAULT_RETURN_WINDOW,
             order_cache_capacity: 10_000,
             public_url: "http://127.0.0.1:8080".into(),
             sandbox_secret: None,

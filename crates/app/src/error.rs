@@ -200,12 +200,36 @@ impl From<StoreError> for AppError {
                 detail: what.into(),
             },
             StoreError::Throttled(wait) => Self::RateLimited(wait),
+            StoreError::Return(refusal) => refusal.into(),
             StoreError::RefundPending => Self::Conflict {
                 code: "refund_pending",
                 detail: StoreError::RefundPending.to_string(),
             },
             e if e.is_unavailable() => Self::Unavailable,
             other => Self::Internal(other.into()),
+        }
+    }
+}
+
+impl From<emporium_store::returns::ReturnRefusal> for AppError {
+    /// A return refused: the order's or the return's state is a 409 with its code, a
+    /// wrong line or count a 422 naming it.
+    fn from(refusal: emporium_store::returns::ReturnRefusal) -> Self {
+        use emporium_store::returns::ReturnRefusal;
+        match refusal {
+            ReturnRefusal::NotReceived(_) => Self::Conflict {
+                code: "order_not_received",
+                detail: refusal.to_string(),
+            },
+            ReturnRefusal::WindowClosed(closed) => Self::Conflict {
+                code: "return_window_closed",
+                detail: format!("returns for this order closed at {}", closed.to_rfc3339()),
+            },
+            ReturnRefusal::Field(e) => Self::Invalid(vec![e]),
+            ReturnRefusal::Move(_) => Self::Conflict {
+                code: "invalid_transition",
+                detail: refusal.to_string(),
+            },
         }
     }
 }

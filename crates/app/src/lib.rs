@@ -33,6 +33,7 @@ pub mod payments;
 pub mod pricing_rules;
 pub mod recommendations;
 pub mod reports;
+pub mod returns;
 pub mod reviews;
 pub mod sandbox;
 pub mod search_sync;

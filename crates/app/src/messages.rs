@@ -149,6 +149,7 @@ async fn attempt(state: &AppState, claimed: &ClaimedMessage) -> Delivered {
         order: gathered.order.as_ref(),
         order_link: order_link.as_deref(),
         refund: gathered.refund.as_ref(),
+        ret: gathered.ret.as_ref(),
         milestone: message
             .detail
             .as_deref()
@@ -205,6 +206,7 @@ async fn attempt(state: &AppState, claimed: &ClaimedMessage) -> Delivered {
 struct Gathered {
     order: Option<Order>,
     refund: Option<emporium_store::refunds::Refund>,
+    ret: Option<emporium_store::returns::Return>,
     low_stock: Option<(LowStock, String)>,
 }
 
@@ -224,6 +226,16 @@ async fn gather(state: &AppState, message: &Message) -> Result<Gathered, StoreEr
         && let Some(id) = message.detail.as_deref().and_then(|d| d.parse().ok())
     {
         gathered.refund = store.refund(id).await?;
+    }
+    let return_kinds = [
+        MessageKind::ReturnApproved,
+        MessageKind::ReturnRejected,
+        MessageKind::StaffReturnRequested,
+    ];
+    if return_kinds.contains(&message.kind)
+        && let Some(id) = message.detail.as_deref().and_then(|d| d.parse().ok())
+    {
+        gathered.ret = store.find_return(id).await?;
     }
     if message.kind == MessageKind::StaffLowStock
         && let Some(low) = message.detail.as_deref().and_then(LowStock::decode)

@@ -403,16 +403,23 @@ pub async fn approve_refund(state: &AppState, staff_id: i64, id: i64) -> AppResu
     let Some((refund, payment)) = state.store().claim_refund(id, now).await? else {
         return Err(refund_undecidable(state, id).await);
     };
-    let refund = match drive_refund(state, &refund, &payment, format!("staff:{staff_id}")).await? {
+    pay_back(state, &refund, &payment, format!("staff:{staff_id}")).await
+}
+
+/// Pays a decided (`processing`) refund back through its provider once and answers it
+/// as it stands: `refunded` or `failed` when the provider answered, still `processing`
+/// when it could not (the money may or may not have gone back: the jobs ask again with
+/// the same key, so it ends once, either way). Staff approvals, received returns and the
+/// shop's own refunds and cancels all end here.
+pub async fn pay_back(state: &AppState, refund: &Refund, payment: &Payment, actor: String) -> AppResult<Refund> {
+    let refund = match drive_refund(state, refund, payment, actor).await? {
         Driven::Decided(refund) => refund,
-        // The money may or may not have gone back: the refund stays `processing` and the
-        // jobs ask again with the same key, so it ends once, either way.
         Driven::Unanswered { refund, error } => {
-            tracing::warn!(refund.id = id, %error, "refund provider did not answer; the jobs will ask again");
+            tracing::warn!(refund.id = refund.id, %error, "refund provider did not answer; the jobs will ask again");
             refund
         }
     };
-    tracing::info!(refund.id = id, status = %refund.status, "refund decided");
+    tracing::info!(refund.id = refund.id, status = %refund.status, "refund decided");
     Ok(refund)
 }
 

@@ -69,6 +69,10 @@ pub struct Settings {
     #[arg(long, global = true, env = "EMPORIUM_REFUND_RETRY_AFTER", default_value = "60s", value_parser = parse_duration)]
     pub refund_retry_after: Duration,
 
+    /// How long after an order is received its buyer may ask to return goods.
+    #[arg(long, global = true, env = "EMPORIUM_RETURN_WINDOW", default_value = "7d", value_parser = parse_duration)]
+    pub return_window: Duration,
+
     /// The URL this server is reached at (the sandbox provider sends its notifications
     /// there); default: `http://<addr>`.
     #[arg(long, global = true, env = "EMPORIUM_PUBLIC_URL")]
@@ -374,6 +378,7 @@ impl fmt::Debug for Settings {
             .field("bcrypt_cost", &self.bcrypt_cost)
             .field("session_ttl", &self.session_ttl)
             .field("order_payment_timeout", &self.order_payment_timeout)
+            .field("return_window", &self.return_window)
             .field("sandbox_secret", &self.sandbox_secret.as_ref().map(|_| "***"))
             .field("order_cache_capacity", &self.order_cache_capacity)
             .field("product_cache_capacity", &self.product_cache_capacity)

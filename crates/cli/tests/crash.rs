@@ -4,7 +4,9 @@
 //! Concurrent shoppers (customers, and guests with a cart token) run the whole journey (cart, `POST /orders` with an
 //! `Idempotency-Key`, pay, complete at the sandbox, duplicate and forged signed
 //! notifications, refunds approved or rejected by staff, some payments arriving after the
-//! order expired; a quarter of the customers' orders paid through WeChat Pay instead, at
+//! order expired; after the sale, paid orders cancelled by staff with a full refund and
+//! delivered orders returned (asked, approved, received with units resellable or damaged,
+//! paid back); a quarter of the customers' orders paid through WeChat Pay instead, at
 //! a local fake that speaks its protocol, with encrypted notifications delivered until
 //! acknowledged and refunds finished later by notification), retrying every request with the same key and body until it is
 //! answered, across the kills. After each kill `emporium check` must pass on the crashed
@@ -159,6 +161,8 @@ struct Figures {
     refunds_requested: AtomicU64,
     approvals: AtomicU64,
     rejections: AtomicU64,
+    staff_cancels: AtomicU64,
+    returns_received: AtomicU64,
 }
 
 fn bump(counter: &AtomicU64) {
@@ -569,11 +573,17 @@ async fn shopper(
                 shared.unexpected(format!("forged notification for {payment_id}: {status}"));
             }
         }
-        // Guests ask the shop for refunds outside the API; staff's refunds are issue 22's.
+        // Guests ask the shop for refunds outside the API.
         let Buyer::Customer { token, .. } = &buyer else {
             continue;
         };
-        if !succeeded || late || rng.f32() < 0.5 {
+        if !succeeded || late {
+            continue;
+        }
+        if rng.f32() < 0.5 {
+            if rng.f32() < 0.4 {
+                after_sale(&shared, &mut rng, token, &staff, id).await;
+            }
             continue;
         }
         let partial = rng.bool();
@@ -633,6 +643,135 @@ async fn shopper(
             shared.finish_wechat_refund(refund_id).await;
         }
     }
+}
+
+/// After the sale, on a paid order: staff cancel it with a full refund, or it ships and
+/// arrives and the buyer returns some of it, which staff approve and receive (units
+/// resellable or damaged). Each step is retried across kills until answered; a staff
+/// step answered 409 was taken by an earlier attempt whose answer the kill swallowed,
+/// and a return asked twice is found by listing the order's returns.
+async fn after_sale(shared: &Shared, rng: &mut fastrand::Rng, token: &str, staff: &str, id: i64) {
+    use reqwest::Method;
+    let ok_or_taken = |what: &str, status: StatusCode, answer: &Value| {
+        if status != StatusCode::OK && status != StatusCode::CONFLICT {
+            shared.unexpected(format!("{what} of order {id}: {status} {answer}"));
+        }
+    };
+    if rng.f32() < 0.3 {
+        let body = json!({"reason": "out of stock at the warehouse"});
+        let (status, answer) = shared
+            .send(
+                Method::POST,
+                &format!("/api/v1/orders/{id}/cancel"),
+                Some(staff),
+                None,
+                Some(&body),
+                None,
+            )
+            .await;
+        ok_or_taken("staff cancel", status, &answer);
+        bump(&shared.figures.staff_cancels);
+        return;
+    }
+    let ship = json!({"carrier": "SF Express", "tracking_number": format!("SF{id:010}")});
+    let (status, answer) = shared
+        .send(
+            Method::POST,
+            &format!("/api/v1/orders/{id}/ship"),
+            Some(staff),
+            None,
+            Some(&ship),
+            None,
+        )
+        .await;
+    ok_or_taken("ship", status, &answer);
+    let (status, answer) = shared
+        .send(
+            Method::POST,
+            &format!("/api/v1/orders/{id}/confirm-receipt"),
+            Some(token),
+            None,
+            None,
+            None,
+        )
+        .await;
+    ok_or_taken("confirm", status, &answer);
+    let (_, order) = shared
+        .send(
+            Method::GET,
+            &format!("/api/v1/orders/{id}"),
+            Some(token),
+            None,
+            None,
+            None,
+        )
+        .await;
+    if order["status"] != "received" {
+        // Refunded or cancelled meanwhile (a slow restart let the order expire first).
+        return;
+    }
+    let item = &order["items"][0];
+    let (line, bought) = (item["id"].as_i64().unwrap(), item["quantity"].as_i64().unwrap());
+    let units = rng.i64(1..=bought);
+    let ask = json!({"lines": [{"order_item_id": line, "quantity": units}], "reason": "不合适"});
+    let (status, answer) = shared
+        .send(
+            Method::POST,
+            &format!("/api/v1/orders/{id}/returns"),
+            Some(token),
+            None,
+            Some(&ask),
+            None,
+        )
+        .await;
+    let return_id = if status == StatusCode::CREATED {
+        answer["id"].as_i64().unwrap()
+    } else {
+        // Asked before the kill: the order's returns hold it.
+        let (_, all) = shared
+            .send(
+                Method::GET,
+                &format!("/api/v1/orders/{id}/returns"),
+                Some(token),
+                None,
+                None,
+                None,
+            )
+            .await;
+        match all.as_array().and_then(|a| a.first()) {
+            Some(first) => first["id"].as_i64().unwrap(),
+            None => {
+                shared.unexpected(format!("return of order {id}: {status} {answer}"));
+                return;
+            }
+        }
+    };
+    let approve = json!({"instructions": "Send it to 1 Shop Road"});
+    let (status, answer) = shared
+        .send(
+            Method::POST,
+            &format!("/api/v1/returns/{return_id}/approve"),
+            Some(staff),
+            None,
+            Some(&approve),
+            None,
+        )
+        .await;
+    ok_or_taken("approve return", status, &answer);
+    let damaged = rng.i64(0..=units);
+    let receive = json!({"lines": [{"order_item_id": line, "resellable": units - damaged, "damaged": damaged}]});
+    let (status, answer) = shared
+        .send(
+            Method::POST,
+            &format!("/api/v1/returns/{return_id}/receive"),
+            Some(staff),
+            None,
+            Some(&receive),
+            None,
+        )
+        .await;
+    ok_or_taken("receive return", status, &answer);
+    bump(&shared.figures.returns_received);
 }
 
 /// Logs in (retrying across kills) and answers the token.
@@ -1020,9 +1159,25 @@ async fn crash_run(db: TestDb, engine: &str) {
                 .fetch_one(store.reader())
                 .await
                 .unwrap();
-            // Cancelled and refunded-before-shipping orders gave their units back.
+            // Cancelled and refunded-before-shipping orders gave their units back; a
+            // shipped order's are out, less those its returns put back on the shelf.
+            let shipped: Option<i64> = sqlx::query_scalar("SELECT shipped_at FROM orders WHERE id = $1")
+                .bind(a.id)
+                .fetch_one(store.reader())
+                .await
+                .unwrap();
             if status == "pending_payment" || status == "paid" {
                 out += held[&a.id];
+            } else if shipped.is_some() {
+                let restocked: i64 = sqlx::query_scalar(
+                    "SELECT CAST(COALESCE(SUM(l.resellable), 0) AS BIGINT) FROM return_lines l
+                     JOIN returns r ON r.id = l.return_id AND r.status = 'received' WHERE r.order_id = $1",
+                )
+                .bind(a.id)
+                .fetch_one(store.reader())
+                .await
+                .unwrap();
+                out += held[&a.id] - restocked;
             }
         }
         let received = received[&product];
@@ -1134,7 +1289,7 @@ async fn crash_run(db: TestDb, engine: &str) {
     let n = |c: &AtomicU64| c.load(Ordering::Relaxed);
     println!(
         "crash[{engine}]: {rounds} SIGKILLs in {:.1} s; {} requests ({} retried across kills); {} orders acknowledged ({} by guests, {} replays, {} refused for stock, {} for a used-up coupon); \
-         {} payments completed ({} late, {} through WeChat Pay), {} paid orders; {} signed notifications + {} forged; {} refunds requested ({} approvals, {} rejections), {} paid back ({} money units, {} late payments returned, \
+         {} payments completed ({} late, {} through WeChat Pay), {} paid orders; {} signed notifications + {} forged; {} refunds requested ({} approvals, {} rejections), {} paid orders cancelled by staff, {} returns received, {} paid back ({} money units, {} late payments returned, \
          {redriven} finished by the recovery job); {} `emporium check` invariant checks and {harness_checks} harness checks passed; \
          check took {:.2} s and restart {:.2} s on average",
         started.elapsed().as_secs_f64(),
@@ -1154,6 +1309,8 @@ async fn crash_run(db: TestDb, engine: &str) {
         n(&f.refunds_requested),
         n(&f.approvals),
         n(&f.rejections),
+        n(&f.staff_cancels),
+        n(&f.returns_received),
         shop_refunds,
         refunded_money,
         late_refunded,

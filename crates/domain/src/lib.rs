@@ -17,6 +17,7 @@ pub mod money;
 pub mod order;
 pub mod payment;
 pub mod pricing;
+pub mod returns;
 pub mod review;
 pub mod staff;
 pub mod text;

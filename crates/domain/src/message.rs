@@ -28,6 +28,10 @@ pub enum MessageKind {
     RefundRejected,
     /// To the customer: a refund was paid back.
     RefundPaid,
+    /// To the customer: a return was approved, with how to send the goods back.
+    ReturnApproved,
+    /// To the customer: a return was rejected, with the shop's reason.
+    ReturnRejected,
     /// To the account's address: a link to set a new password.
     PasswordReset,
     /// To the address being proven: a link that verifies it.
@@ -38,6 +42,8 @@ pub enum MessageKind {
     StaffRefundRequested,
     /// To staff: a variant's available stock fell below its threshold.
     StaffLowStock,
+    /// To staff: a return waits for a decision.
+    StaffReturnRequested,
 }
 
 /// Who a message is for.
@@ -70,7 +76,7 @@ impl Channel {
 
 impl MessageKind {
     /// Every kind.
-    pub const ALL: [MessageKind; 15] = [
+    pub const ALL: [MessageKind; 18] = [
         Self::OrderPlaced,
         Self::OrderPaid,
         Self::OrderShipped,
@@ -81,11 +87,14 @@ impl MessageKind {
         Self::RefundApproved,
         Self::RefundRejected,
         Self::RefundPaid,
+        Self::ReturnApproved,
+        Self::ReturnRejected,
         Self::PasswordReset,
         Self::VerifyEmail,
         Self::StaffNewOrder,
         Self::StaffRefundRequested,
         Self::StaffLowStock,
+        Self::StaffReturnRequested,
     ];
 
     /// The stored name.
@@ -101,18 +110,23 @@ impl MessageKind {
             Self::RefundApproved => "refund_approved",
             Self::RefundRejected => "refund_rejected",
             Self::RefundPaid => "refund_paid",
+            Self::ReturnApproved => "return_approved",
+            Self::ReturnRejected => "return_rejected",
             Self::PasswordReset => "password_reset",
             Self::VerifyEmail => "verify_email",
             Self::StaffNewOrder => "staff_new_order",
             Self::StaffRefundRequested => "staff_refund_requested",
             Self::StaffLowStock => "staff_low_stock",
+            Self::StaffReturnRequested => "staff_return_requested",
         }
     }
 
     /// Who it is for.
     pub fn audience(self) -> Audience {
         match self {
-            Self::StaffNewOrder | Self::StaffRefundRequested | Self::StaffLowStock => Audience::Staff,
+            Self::StaffNewOrder | Self::StaffRefundRequested | Self::StaffLowStock | Self::StaffReturnRequested => {
+                Audience::Staff
+            }
             _ => Audience::Customer,
         }
     }

@@ -94,8 +94,10 @@ impl fmt::Display for OrderStatus {
 pub enum OrderEvent {
     /// The provider confirmed the payment.
     Pay,
-    /// The buyer cancelled before paying.
+    /// The buyer (or staff) cancelled before paying.
     Cancel,
+    /// Staff cancelled a paid order before it shipped: everything paid goes back.
+    CancelPaid,
     /// The payment timeout passed.
     Expire,
     /// Staff shipped it.
@@ -119,7 +121,7 @@ pub struct InvalidTransition {
 fn event_verb(e: OrderEvent) -> &'static str {
     match e {
         OrderEvent::Pay => "paid",
-        OrderEvent::Cancel => "cancelled",
+        OrderEvent::Cancel | OrderEvent::CancelPaid => "cancelled",
         OrderEvent::Expire => "expired",
         OrderEvent::Ship => "shipped",
         OrderEvent::ConfirmReceipt => "confirmed as received",
@@ -134,6 +136,7 @@ pub fn transition(from: OrderStatus, event: OrderEvent) -> Result<OrderStatus, I
     match (from, event) {
         (S::PendingPayment, E::Pay) => Ok(S::Paid),
         (S::PendingPayment, E::Cancel | E::Expire) => Ok(S::Cancelled),
+        (S::Paid, E::CancelPaid) => Ok(S::Cancelled),
         (S::Paid, E::Ship) => Ok(S::Shipped),
         (S::Shipped, E::ConfirmReceipt) => Ok(S::Received),
         (S::Paid | S::Shipped | S::Received, E::RefundInFull) => Ok(S::Refunded),
@@ -203,6 +206,8 @@ mod tests {
         for (from, event) in [
             (S::Paid, E::Pay),
             (S::Paid, E::Cancel),
+            (S::Shipped, E::CancelPaid),
+            (S::PendingPayment, E::CancelPaid),
             (S::Cancelled, E::Pay),
             (S::Shipped, E::Cancel),
             (S::PendingPayment, E::Ship),
@@ -228,6 +233,7 @@ mod tests {
         for event in [
             OrderEvent::Pay,
             OrderEvent::Cancel,
+            OrderEvent::CancelPaid,
             OrderEvent::Expire,
             OrderEvent::Ship,
             OrderEvent::ConfirmReceipt,

@@ -86,7 +86,69 @@ const CHECKS: &[(&str, &str)] = &[
          GROUP BY o.id, o.status, o.shipped_at, i.id, i.quantity
          HAVING CAST(COALESCE(SUM(d.quantity), 0) AS BIGINT) <> i.quantity
              OR (o.status = 'cancelled' AND CAST(COALESCE(SUM(d.quantity - d.returned), 0) AS BIGINT) <> 0)
-             OR (o.status IN ('pending_payment', 'paid', 'shipped', 'received') AND CAST(COALESCE(SUM(d.returned), 0) AS BIGINT) <> 0)",
+             OR (o.status IN ('pending_payment', 'paid') AND CAST(COALESCE(SUM(d.returned + d.written_off), 0) AS BIGINT) <> 0)",
+    ),
+    // Returns (issue 22): a unit that came back is counted once, in its draw and in the
+    // return line that received it, and never more than was drawn.
+    (
+        "no draw gives back more units than it took",
+        "SELECT 'draw ' || CAST(id AS TEXT) AS subject,
+                'took ' || CAST(quantity AS TEXT) || ', returned ' || CAST(returned AS TEXT) ||
+                ', written off ' || CAST(written_off AS TEXT) AS detail
+         FROM stock_draws WHERE returned + written_off > quantity",
+    ),
+    (
+        "a shipped line's units back in stock or written off are exactly what its received returns counted",
+        "SELECT 'order line ' || CAST(i.id AS TEXT) AS subject,
+                'draws returned ' || CAST(CAST(COALESCE(SUM(d.returned), 0) AS BIGINT) AS TEXT) || ' and wrote off ' ||
+                CAST(CAST(COALESCE(SUM(d.written_off), 0) AS BIGINT) AS TEXT) || '; returns restocked ' ||
+                CAST(COALESCE((SELECT SUM(l.resellable) FROM return_lines l JOIN returns r ON r.id = l.return_id
+                               WHERE l.order_item_id = i.id AND r.status = 'received'), 0) AS TEXT) || ' and damaged ' ||
+                CAST(COALESCE((SELECT SUM(l.damaged) FROM return_lines l JOIN returns r ON r.id = l.return_id
+                               WHERE l.order_item_id = i.id AND r.status = 'received'), 0) AS TEXT) AS detail
+         FROM order_items i JOIN orders o ON o.id = i.order_id
+         LEFT JOIN stock_draws d ON d.reference = 'order_item:' || CAST(i.id AS TEXT)
+         WHERE o.shipped_at IS NOT NULL
+         GROUP BY i.id
+         HAVING CAST(COALESCE(SUM(d.returned), 0) AS BIGINT) <> COALESCE((SELECT SUM(l.resellable) FROM return_lines l
+                    JOIN returns r ON r.id = l.return_id WHERE l.order_item_id = i.id AND r.status = 'received'), 0)
+             OR CAST(COALESCE(SUM(d.written_off), 0) AS BIGINT) <> COALESCE((SELECT SUM(l.damaged) FROM return_lines l
+                    JOIN returns r ON r.id = l.return_id WHERE l.order_item_id = i.id AND r.status = 'received'), 0)",
+    ),
+    (
+        "a return names lines of its own received order, and no line is returned beyond what was bought",
+        "SELECT 'order line ' || CAST(i.id AS TEXT) AS subject,
+                'bought ' || CAST(i.quantity AS TEXT) || ', held by returns ' ||
+                CAST(CAST(SUM(CASE WHEN r.status = 'received' THEN l.resellable + l.damaged ELSE l.quantity END) AS BIGINT) AS TEXT) ||
+                ', of orders ' || CAST(MIN(r.order_id) AS TEXT) || '-' || CAST(MAX(r.order_id) AS TEXT) AS detail
+         FROM return_lines l JOIN returns r ON r.id = l.return_id JOIN order_items i ON i.id = l.order_item_id
+         JOIN orders o ON o.id = i.order_id
+         WHERE r.status <> 'rejected'
+         GROUP BY i.id, i.quantity, i.order_id
+         HAVING CAST(SUM(CASE WHEN r.status = 'received' THEN l.resellable + l.damaged ELSE l.quantity END) AS BIGINT) > i.quantity
+             OR MIN(r.order_id) <> i.order_id OR MAX(r.order_id) <> i.order_id
+             OR MIN(CASE WHEN o.received_at IS NULL THEN 0 ELSE 1 END) = 0",
+    ),
+    (
+        "returns never pay a line back more than was paid for it",
+        "SELECT 'order line ' || CAST(i.id AS TEXT) AS subject,
+                'paid ' || CAST(i.line_total - i.discount + CASE WHEN o.tax_mode = 'exclusive' THEN i.tax ELSE 0 END AS TEXT) ||
+                ', returns paid back ' || CAST(CAST(SUM(l.refund) AS BIGINT) AS TEXT) AS detail
+         FROM return_lines l JOIN returns r ON r.id = l.return_id AND r.status = 'received'
+         JOIN order_items i ON i.id = l.order_item_id JOIN orders o ON o.id = i.order_id
+         GROUP BY i.id, i.line_total, i.discount, i.tax, o.tax_mode
+         HAVING CAST(SUM(l.refund) AS BIGINT) > i.line_total - i.discount + CASE WHEN o.tax_mode = 'exclusive' THEN i.tax ELSE 0 END",
+    ),
+    (
+        "a received return that owes money has opened its refund of that amount, and never owes more than its lines and shipping",
+        "SELECT 'return ' || CAST(r.id AS TEXT) AS subject,
+                'owes ' || CAST(r.refund_amount AS TEXT) || ' (shipping ' || CAST(r.shipping_refund AS TEXT) || '); refund ' ||
+                COALESCE(CAST(f.id AS TEXT) || ' ' || f.status || ' of ' || CAST(f.amount AS TEXT), 'none') AS detail
+         FROM returns r LEFT JOIN refunds f ON f.id = r.refund_id
+         WHERE r.status = 'received' AND (
+               (r.refund_amount > 0 AND (f.id IS NULL OR f.amount <> r.refund_amount OR f.order_id <> r.order_id
+                                         OR f.status IN ('requested', 'rejected')))
+            OR r.refund_amount > r.shipping_refund + (SELECT COALESCE(SUM(l.refund), 0) FROM return_lines l WHERE l.return_id = r.id))",
     ),
     (
         "every order's totals add up: lines less their discounts, plus shipping (plus tax when prices exclude it)",

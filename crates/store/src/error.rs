@@ -95,6 +95,9 @@ pub enum StoreError {
     /// The buyer may not review this product with this order.
     #[error(transparent)]
     NotReviewable(#[from] crate::reviews::NotReviewable),
+    /// A return cannot be asked for or moved as requested.
+    #[error(transparent)]
+    Return(#[from] crate::returns::ReturnRefusal),
     /// A per-account cap was reached.
     #[error("limit reached: {0}")]
     LimitReached(&'static str),

@@ -485,7 +485,8 @@ pub(crate) struct OpenDraw {
 /// The draws made under `reference` (`order_item:7`, `adjustment:3`) with units still out.
 pub(crate) async fn open_draws(conn: &mut Conn, reference: &str) -> Result<Vec<OpenDraw>, StoreError> {
     let rows = query(
-        "SELECT id, lot_id, product_id, variant_id, quantity - returned AS open FROM stock_draws WHERE reference = $1 AND returned < quantity",
+        "SELECT id, lot_id, product_id, variant_id, quantity - returned - written_off AS open FROM stock_draws
+         WHERE reference = $1 AND returned + written_off < quantity ORDER BY lot_id, id",
     )
     .bind(reference)
     .fetch_all(&mut *conn)
@@ -503,6 +504,48 @@ pub(crate) async fn open_draws(conn: &mut Conn, reference: &str) -> Result<Vec<O
             })
         })
         .collect()
+}
+
+/// What came back of one order line: `resellable` units return to the lots they were
+/// drawn from (the oldest lots first), `damaged` ones are written off at the unit cost
+/// of the draws they came from. Answers the cost written off. Inside a transaction;
+/// refuses (as corrupt) more units than the line still has out.
+pub(crate) async fn take_back_units_in(
+    conn: &mut Conn,
+    order_item_id: i64,
+    resellable: i64,
+    damaged: i64,
+    now: Timestamp,
+) -> Result<i64, StoreError> {
+    let open = open_draws(conn, &format!("order_item:{order_item_id}")).await?;
+    let (mut back, mut to_restock, mut to_write_off, mut cost) = (Vec::new(), resellable, damaged, 0);
+    for draw in open {
+        let mut left = draw.open;
+        let restock = left.min(to_restock);
+        if restock > 0 {
+            back.push(OpenDraw { open: restock, ..draw });
+            to_restock -= restock;
+            left -= restock;
+        }
+        let write_off = left.min(to_write_off);
+        if write_off > 0 {
+            let unit_cost: i64 =
+                query_scalar("UPDATE stock_draws SET written_off = written_off + $1 WHERE id = $2 RETURNING unit_cost")
+                    .bind(write_off)
+                    .bind(draw.id)
+                    .fetch_one(&mut *conn)
+                    .await?;
+            cost += write_off * unit_cost;
+            to_write_off -= write_off;
+        }
+    }
+    if to_restock > 0 || to_write_off > 0 {
+        return Err(StoreError::Corrupt(format!(
+            "order line {order_item_id} has fewer units out than are coming back"
+        )));
+    }
+    return_draws(conn, back, now).await?;
+    Ok(cost)
 }
 
 /// Returns units drawn under `reference` to the lots they came from and to the products'
@@ -548,7 +591,8 @@ pub(crate) async fn return_draws(conn: &mut Conn, mut draws: Vec<OpenDraw>, now:
             .bind(d.lot_id)
             .execute(&mut *conn)
             .await?;
-        query("UPDATE stock_draws SET returned = quantity WHERE id = $1")
+        query("UPDATE stock_draws SET returned = returned + $1 WHERE id = $2")
+            .bind(d.open)
             .bind(d.id)
             .execute(&mut *conn)
             .await?;

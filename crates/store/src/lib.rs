@@ -43,6 +43,7 @@ pub mod product_images;
 pub mod recommendations;
 pub mod refunds;
 pub mod reports;
+pub mod returns;
 pub mod reviews;
 pub mod sandbox_ledger;
 pub mod sealed;

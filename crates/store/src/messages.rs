@@ -257,6 +257,29 @@ pub(crate) async fn owe_for_refund_in(
     owe_in(conn, &message, now).await
 }
 
+/// What a return's step owes: `requested` (to staff), `approved` or `rejected` (to the
+/// customer). The detail is the return's id. (Receiving it opens a refund, which owes
+/// the refund's own messages.)
+pub(crate) async fn owe_for_return_in(
+    conn: &mut Conn,
+    return_id: i64,
+    order_id: i64,
+    kind: MessageKind,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let step = match kind {
+        MessageKind::StaffReturnRequested => "requested:staff",
+        MessageKind::ReturnApproved => "approved",
+        _ => "rejected",
+    };
+    let message = NewMessage {
+        event_key: format!("return:{return_id}:{step}"),
+        detail: Some(return_id.to_string()),
+        ..NewMessage::about_order(kind, order_id, step)
+    };
+    owe_in(conn, &message, now).await
+}
+
 /// The facts of a low-stock message (its `detail`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LowStock {

@@ -99,7 +99,7 @@ impl Store {
     ) -> Result<Order, StoreError> {
         let sealer = self.sealer().clone();
         self.write(move |conn| {
-            Box::pin(async move { cancel_order_in(conn, &sealer, order_id, owner, event, &actor, now).await })
+            Box::pin(async move { cancel_order_in(conn, &sealer, order_id, owner, event, &actor, None, now).await })
         })
         .await
     }
@@ -380,16 +380,18 @@ pub(crate) async fn snapshot_address_in(
     })
 }
 
-async fn cancel_order_in(
+#[allow(clippy::too_many_arguments)] // one transaction's inputs, each named at the call
+pub(crate) async fn cancel_order_in(
     conn: &mut Conn,
     sealer: &Sealer,
     order_id: i64,
     owner: Option<i64>,
     event: OrderEvent,
     actor: &str,
+    detail: Option<&str>,
     now: Timestamp,
 ) -> Result<Order, StoreError> {
-    move_order(conn, order_id, owner, event, actor, None, now).await?;
+    move_order(conn, order_id, owner, event, actor, detail, now).await?;
     // Coupons before products, the order placing takes their locks in (PostgreSQL).
     release_coupons_in(conn, order_id, now).await?;
     return_order_stock(conn, order_id, now).await?;

@@ -12,6 +12,7 @@ mod customers;
 mod images;
 mod messages;
 mod pricing;
+mod returns;
 mod sales;
 mod staff;
 mod variants;
@@ -62,6 +63,13 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/customers/{id}/unblock", post(customers::unblock))
         .route("/admin/staff", get(staff::list).post(staff::create))
         .route("/admin/staff/{id}", post(staff::update))
+        .route("/admin/orders/{id}/cancel", post(returns::cancel_order))
+        .route("/admin/orders/{id}/refunds", post(returns::refund))
+        .route("/admin/returns", get(returns::list))
+        .route("/admin/returns/{id}", get(returns::detail))
+        .route("/admin/returns/{id}/approve", post(returns::approve))
+        .route("/admin/returns/{id}/reject", post(returns::reject))
+        .route("/admin/returns/{id}/receive", post(returns::receive))
         .route("/admin/customers/{id}/messages", get(messages::customer))
         .route("/admin/messages/{id}/resend", post(messages::resend))
         .route("/admin/refunds/{id}/approve", post(sales::approve))

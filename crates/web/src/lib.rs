@@ -55,6 +55,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/orders/{id}/cancel", post(orders::cancel))
         .route("/orders/{id}/confirm", post(orders::confirm))
         .route("/orders/{id}/refunds", post(orders::refund))
+        .route("/orders/{id}/returns", post(orders::returns::ask))
         .route("/orders/{order}/reviews/{product}", post(reviews::write_review))
         .route("/login", get(account::login_page).post(account::log_in))
         .route("/register", get(account::register_page).post(account::register))

@@ -4,6 +4,7 @@
 //! and the lookup by number and email are in `orders/link.rs`.
 
 mod link;
+pub mod returns;
 
 pub use link::{lookup_order, lookup_page};
 
@@ -353,6 +354,10 @@ struct OrderPage {
     pay_methods: Vec<(String, &'static str)>,
     /// A pending QR payment's code, drawn as an inline SVG.
     qr_svg: Option<String>,
+    /// The order's returns.
+    returns: Vec<returns::ReturnRow>,
+    /// The form to ask for a return, while the buyer may.
+    return_form: Option<returns::ReturnFormView>,
 }
 
 /// The ways to pay that are on, as the pay form offers them: one per provider channel
@@ -430,6 +435,8 @@ pub(super) struct Shown {
     pub errors: FieldErrors,
     /// A review form that failed.
     pub review: Option<(ReviewDraft, FieldErrors)>,
+    /// A return form that failed: the fields as posted, and the errors.
+    pub returned: Option<(Vec<(String, String)>, FieldErrors)>,
 }
 
 /// The order page; `review` re-shows a review form that failed.
@@ -444,7 +451,12 @@ pub(super) async fn order_page_for(
 ) -> WebResult {
     let session = visitor.user()?;
     let viewer = Viewer { session, access: None };
-    let shown = Shown { refund, errors, review };
+    let shown = Shown {
+        refund,
+        errors,
+        review,
+        ..Shown::default()
+    };
     order_page_as(state, visitor, &viewer, id, status, shown).await
 }
 
@@ -482,6 +494,10 @@ pub(super) async fn order_page_as(
         detail.refundable = false;
     }
     let (draft, review_errors) = shown.review.unwrap_or_default();
+    let (typed, return_errors) = shown.returned.unwrap_or_default();
+    // The buyer asks for returns (a guest too, by the order's link); staff only look.
+    let asker = order.user_id == session.user.id;
+    let (returns, return_form) = returns::section(state, &order, asker, &typed, &return_errors).await?;
     let ctx = Ctx::new(visitor);
     let (pay_methods, qr_svg) = if order.status == OrderStatus::PendingPayment {
         let qr = order
@@ -510,6 +526,8 @@ pub(super) async fn order_page_as(
             access: viewer.access.unwrap_or_default().to_owned(),
             pay_methods,
             qr_svg,
+            returns,
+            return_form,
         },
     ))
 }
@@ -561,6 +579,19 @@ pub struct OrderAction {
 }
 
 impl OrderAction {
+    /// The action of a form carrying only a guest order's link token (blank: none).
+    fn with_access(access: &str) -> Self {
+        Self {
+            access: access.to_owned(),
+            ..Self::default()
+        }
+    }
+
+    /// The link token, if the form carried one.
+    fn access(&self) -> Option<&str> {
+        nonblank(&self.access)
+    }
+
     /// The session to act for: the guest of the link's order, or the logged-in buyer.
     async fn session(&self, state: &AppState, visitor: &Visitor, id: i64) -> Result<Session, WebError> {
         match nonblank(&self.access) {

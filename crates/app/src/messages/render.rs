@@ -35,6 +35,8 @@ pub struct Facts<'a> {
     pub order_link: Option<&'a str>,
     /// The refund it is about.
     pub refund: Option<&'a Refund>,
+    /// The return it is about.
+    pub ret: Option<&'a emporium_store::returns::Return>,
     /// The tracking milestone (`out_for_delivery`, `delivered`).
     pub milestone: Option<&'a str>,
     /// The variant that ran low, and its product's name.
@@ -188,6 +190,51 @@ pub fn render(facts: &Facts<'_>) -> Rendered {
             t(
                 &format!("订单 #{id} 的退款 {refund_amount} 已退回"),
                 &format!("Refund of {refund_amount} for order #{id} paid back"),
+            )
+        }
+        MessageKind::ReturnApproved => {
+            let ret = facts.ret;
+            let number = ret.map_or(0, |r| r.id);
+            blocks.push(Block::Para(t(
+                &format!("订单 #{id} 的退货申请（退货单 #{number}）已同意。请按以下说明寄回商品，商家收到后会原路退款："),
+                &format!("Your return #{number} for order #{id} was approved. Please send the goods back as below; the money comes back once they arrive:"),
+            )));
+            blocks.push(Block::Para(
+                ret.and_then(|r| r.instructions.clone()).unwrap_or_default(),
+            ));
+            blocks.extend(return_lines(facts, zh));
+            blocks.push(view_order);
+            t(
+                &format!("订单 #{id} 的退货申请已同意"),
+                &format!("Return for order #{id} approved: how to send it back"),
+            )
+        }
+        MessageKind::ReturnRejected => {
+            let note = facts.ret.and_then(|r| r.note.clone()).unwrap_or_default();
+            blocks.push(Block::Para(t(
+                &format!("很抱歉，订单 #{id} 的退货申请未获同意。原因：{note}"),
+                &format!("We are sorry: the return for order #{id} was declined. Reason: {note}"),
+            )));
+            blocks.push(view_order);
+            t(
+                &format!("订单 #{id} 的退货申请未获同意"),
+                &format!("Return for order #{id} declined"),
+            )
+        }
+        MessageKind::StaffReturnRequested => {
+            let (number, reason) = facts.ret.map_or((0, ""), |r| (r.id, r.reason.as_str()));
+            blocks.push(Block::Para(t(
+                &format!("订单 #{id} 的顾客申请退货（退货单 #{number}），原因：{reason}"),
+                &format!("The customer of order #{id} asks to return goods (return #{number}). Reason: {reason}"),
+            )));
+            blocks.extend(return_lines(facts, zh));
+            blocks.push(Block::Link(
+                t("审核退货", "Decide in the admin"),
+                format!("{}/admin/returns/{number}", facts.public_url),
+            ));
+            t(
+                &format!("订单 #{id} 有退货申请待处理"),
+                &format!("Return for order #{id} to decide"),
             )
         }
         MessageKind::PasswordReset => {
@@ -350,6 +397,21 @@ fn order_table(facts: &Facts<'_>) -> Option<Block> {
     Some(Block::Table(lines, totals))
 }
 
+/// The units a return asks back, one per line (`Longjing × 2`).
+fn return_lines(facts: &Facts<'_>, zh: bool) -> Option<Block> {
+    let ret = facts.ret?;
+    let lines: Vec<String> = ret
+        .lines
+        .iter()
+        .map(|l| format!("{} × {}", l.name, l.quantity))
+        .collect();
+    let head = if zh { "退回商品：" } else { "Goods to return: " };
+    Some(Block::Para(format!(
+        "{head}{}",
+        lines.join(if zh { "；" } else { "; " })
+    )))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -368,6 +430,7 @@ mod tests {
             order: None,
             order_link: None,
             refund: None,
+            ret: None,
             milestone: None,
             low_stock: None,
             secret: Some("a+b/c=="),

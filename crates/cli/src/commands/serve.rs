@@ -43,6 +43,7 @@ pub async fn run(settings: &Settings, demo: bool) -> anyhow::Result<()> {
         bcrypt_cost: settings.bcrypt_cost,
         session_ttl: settings.session_ttl,
         payment_timeout: settings.order_payment_timeout,
+        return_window: settings.return_window,
         order_cache_capacity: settings.order_cache_capacity,
         public_url: settings
             .public_url

@@ -25,6 +25,7 @@ mod pricing_rules;
 mod providers;
 mod recommendations;
 mod refund_recovery;
+mod returns;
 mod reviews;
 mod staff;
 #[path = "../support/mod.rs"]
@@ -36,3 +37,4 @@ mod web;
 mod web_accounts;
 mod web_guests;
 mod web_pricing;
+mod web_returns;

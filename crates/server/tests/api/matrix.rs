@@ -109,6 +109,13 @@ const ROUTES: &[(&str, &str, Access)] = &[
     ("POST", "/api/v1/refunds/{id}/approve", REFUNDS),
     ("POST", "/api/v1/refunds/{id}/reject", REFUNDS),
     ("GET", "/api/v1/refunds", REFUNDS),
+    ("POST", "/api/v1/orders/{id}/returns", Owned),
+    ("GET", "/api/v1/orders/{id}/returns", Owned),
+    ("GET", "/api/v1/returns", Caller),
+    ("GET", "/api/v1/returns/{id}", Owned),
+    ("POST", "/api/v1/returns/{id}/approve", REFUNDS),
+    ("POST", "/api/v1/returns/{id}/reject", REFUNDS),
+    ("POST", "/api/v1/returns/{id}/receive", REFUNDS),
     ("POST", "/api/v1/products/{id}/reviews", Owned),
     ("GET", "/api/v1/products/{id}/reviews", Public),
     ("PATCH", "/api/v1/reviews/{id}", CATALOGUE),
@@ -231,6 +238,13 @@ struct Fixture {
     /// Received, holding tea (reviewed) and cup (not yet).
     received: i64,
     review: i64,
+    /// Received with four units of tea: three returns asked (two awaiting a decision,
+    /// one approved), one unit left to ask for.
+    returnable: i64,
+    returnable_item: i64,
+    return_to_approve: i64,
+    return_to_reject: i64,
+    return_to_receive: i64,
     /// A message about the paid order (its confirmation).
     message: i64,
     /// Strings only A's own answers (or staff's) may contain.
@@ -408,6 +422,35 @@ async fn fixture(app: &TestApp) -> Fixture {
         words,
     )
     .await;
+    let returnable = app.paid_order(&alice, address, &[(tea, 4)]).await;
+    app.deliver(&staff, &alice, returnable).await;
+    let returnable_item = app
+        .get_json(&format!("/api/v1/orders/{returnable}"), Some(&alice))
+        .await["items"][0]["id"]
+        .as_i64()
+        .unwrap();
+    let mut returns = Vec::new();
+    for _ in 0..3 {
+        let ask = json!({"lines": [{"order_item_id": returnable_item, "quantity": 1}], "reason": "不合适"});
+        let ret = created(
+            app,
+            &alice,
+            Method::POST,
+            &format!("/api/v1/orders/{returnable}/returns"),
+            ask,
+        )
+        .await;
+        returns.push(ret["id"].as_i64().unwrap());
+    }
+    let approve = json!({"instructions": "Send it to 1 Shop Road"});
+    created(
+        app,
+        &staff,
+        Method::POST,
+        &format!("/api/v1/returns/{}/approve", returns[2]),
+        approve,
+    )
+    .await;
     assert_eq!(app.put_cart(&alice, tea, 3).await.status(), StatusCode::OK);
 
     // What identifies A (or B) as a person: as stored, so a normalised form is caught too.
@@ -497,6 +540,11 @@ async fn fixture(app: &TestApp) -> Fixture {
         shipped,
         received,
         review: review["id"].as_i64().unwrap(),
+        returnable,
+        returnable_item,
+        return_to_approve: returns[0],
+        return_to_reject: returns[1],
+        return_to_receive: returns[2],
         message: app
             .store
             .messages(emporium_store::messages::MessageFilter::Order(paid), 1)
@@ -649,6 +697,25 @@ fn call_for(fx: &Fixture, who: Who, method: &str, template: &str) -> Call {
         ("POST", "/api/v1/orders/{id}/refunds") => (
             format!("/api/v1/orders/{}/refunds", fx.paid),
             Some(json!({"amount": 500, "reason": "lid missing"})),
+        ),
+        (_, "/api/v1/orders/{id}/returns") => (
+            format!("/api/v1/orders/{}/returns", fx.returnable),
+            (method == "POST").then(
+                || json!({"lines": [{"order_item_id": fx.returnable_item, "quantity": 1}], "reason": "wrong colour"}),
+            ),
+        ),
+        ("GET", "/api/v1/returns/{id}") => (format!("/api/v1/returns/{}", fx.return_to_approve), None),
+        ("POST", "/api/v1/returns/{id}/approve") => (
+            format!("/api/v1/returns/{}/approve", fx.return_to_approve),
+            Some(json!({"instructions": "Send it to 1 Shop Road"})),
+        ),
+        ("POST", "/api/v1/returns/{id}/reject") => (
+            format!("/api/v1/returns/{}/reject", fx.return_to_reject),
+            Some(json!({"note": "worn"})),
+        ),
+        ("POST", "/api/v1/returns/{id}/receive") => (
+            format!("/api/v1/returns/{}/receive", fx.return_to_receive),
+            Some(json!({"lines": [{"order_item_id": fx.returnable_item, "resellable": 1, "damaged": 0}]})),
         ),
         ("POST", "/api/v1/refunds/{id}/approve") => (format!("/api/v1/refunds/{}/approve", fx.refund), None),
         ("POST", "/api/v1/refunds/{id}/reject") => (format!("/api/v1/refunds/{}/reject", fx.refund2), None),
@@ -1242,6 +1309,43 @@ async fn web_pages_with_ids_refuse_other_customers(app: TestApp) {
             StatusCode::FORBIDDEN,
         ),
         ("POST", format!("/admin/reviews/{}", fx.review), StatusCode::FORBIDDEN),
+        // Returns and the shop's money actions (`web_returns.rs`).
+        (
+            "POST",
+            format!("/orders/{}/returns", fx.returnable),
+            StatusCode::NOT_FOUND,
+        ),
+        ("GET", "/admin/returns".into(), StatusCode::FORBIDDEN),
+        (
+            "GET",
+            format!("/admin/returns/{}", fx.return_to_approve),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            "POST",
+            format!("/admin/returns/{}/approve", fx.return_to_approve),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            "POST",
+            format!("/admin/returns/{}/reject", fx.return_to_reject),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            "POST",
+            format!("/admin/returns/{}/receive", fx.return_to_receive),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            "POST",
+            format!("/admin/orders/{}/cancel", fx.to_ship),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            "POST",
+            format!("/admin/orders/{}/refunds", fx.paid),
+            StatusCode::FORBIDDEN,
+        ),
         // The message log (`admin/messages.rs`): staff only, whoever it is about.
         ("GET", "/admin/customers/1/messages".into(), StatusCode::FORBIDDEN),
         (

@@ -556,6 +556,88 @@ async fn staff_receive_stock_ship_and_refund_from_the_admin_pages() -> Result<()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_return_goes_from_the_order_page_back_onto_the_shelf() -> Result<()> {
+    if !browser_available() {
+        return Ok(());
+    }
+    let (app, staff) = shop().await;
+    let customer = app.customer("buyer_zhao").await;
+    let order = paid_order(&app, &customer, 2).await;
+    app.deliver(&staff, &customer, order).await;
+    let item = api_call(&app, Method::GET, &format!("/api/v1/orders/{order}"), &customer, None).await["items"][0]["id"]
+        .as_i64()
+        .unwrap();
+
+    let mut j = Journey::start(&app, "return-buyer").await?;
+    let r = async {
+        j.open(&format!("/login?next=%2Forders%2F{order}")).await?;
+        j.fill("#f-username", "buyer_zhao").await?;
+        j.fill("#f-password", "password123").await?;
+        j.click("#submit").await?;
+        ensure!(shown_status(&j).await? == "received");
+        j.fill(&format!("#qty-{item}"), "1").await?;
+        j.fill("#return-reason", "颜色不喜欢").await?;
+        j.click("#request-return").await?;
+        j.expect_html("data-status=\"requested\"").await
+    }
+    .await;
+    j.step("ask", r).await?;
+    j.finish().await?;
+    let rid = api_call(
+        &app,
+        Method::GET,
+        &format!("/api/v1/orders/{order}/returns"),
+        &customer,
+        None,
+    )
+    .await[0]["id"]
+        .as_i64()
+        .unwrap();
+
+    let mut j = Journey::start(&app, "return-staff").await?;
+    let r = async {
+        j.open("/login?next=%2Fadmin%2Freturns").await?;
+        j.fill("#f-username", "boss").await?;
+        j.fill("#f-password", "staff-password").await?;
+        j.click("#submit").await?;
+        j.click(&format!("#open-return-{rid}")).await?;
+        j.fill("#instructions", "寄回：杭州市西湖区 1 号").await?;
+        j.click("#approve-return").await?;
+        j.expect_html("data-status=\"approved\"").await
+    }
+    .await;
+    j.step("approve", r).await?;
+    let r = async {
+        j.fill(&format!("#resellable-{item}"), "1").await?;
+        j.fill(&format!("#damaged-{item}"), "0").await?;
+        j.tick("#confirm-receive").await?;
+        j.click("#receive-return").await?;
+        j.expect_html("data-status=\"received\"").await?;
+        let refund = j.text("#return-refund").await?;
+        ensure!(refund == "¥128.00", "refund shown: {refund}");
+        Ok(())
+    }
+    .await;
+    j.step("receive", r).await?;
+    j.finish().await?;
+
+    let order = api_call(&app, Method::GET, &format!("/api/v1/orders/{order}"), &customer, None).await;
+    ensure!(
+        order["refunded_amount"] == 12_800,
+        "refunded: {}",
+        order["refunded_amount"]
+    );
+    let product = api_call(&app, Method::GET, "/api/v1/products/1", &staff, None).await;
+    ensure!(
+        product["variants"][0]["stock_available"] == 19,
+        "stock after the return: {}",
+        product["variants"][0]["stock_available"]
+    );
+    app.assert_clean().await;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_language_switch_changes_every_page() -> Result<()> {
     if !browser_available() {
         return Ok(());

@@ -99,16 +99,37 @@ struct OrderPage {
     ship_errors: FieldErrors,
     track: TrackForm,
     track_errors: FieldErrors,
+    /// The cancel and refund forms as typed, and their errors.
+    money: super::returns::MoneyForm,
+    money_errors: FieldErrors,
+    /// Whether staff may cancel it with a full refund (paid, not shipped).
+    cancellable: bool,
+    /// The order's returns (the shared partial shows them with links to decide).
+    returns: Vec<crate::orders::returns::ReturnRow>,
+    return_form: Option<crate::orders::returns::ReturnFormView>,
+    access: String,
 }
 
-async fn order_page_for(
-    state: &AppState,
-    visitor: &Visitor,
-    id: i64,
-    ship: Option<(ShipForm, FieldErrors)>,
-    track: Option<(TrackForm, FieldErrors)>,
-) -> WebResult {
-    let failed = ship.is_some() || track.is_some();
+/// A form of the admin order page that failed, to show again with its errors.
+#[derive(Default)]
+pub(super) enum Failed {
+    /// Nothing failed.
+    #[default]
+    Nothing,
+    /// Shipping.
+    Ship(ShipForm, FieldErrors),
+    /// A tracking event.
+    Track(TrackForm, FieldErrors),
+    /// A cancel or refund by the shop.
+    Money(super::returns::MoneyForm, FieldErrors),
+}
+
+pub(super) async fn order_page_for(state: &AppState, visitor: &Visitor, id: i64, failed: Failed) -> WebResult {
+    let status = if matches!(failed, Failed::Nothing) {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
     let order = state.store().order(id).await?.ok_or(WebError::NotFound)?;
     let detail = order_detail(state, &order).await?;
     let customer = state
@@ -127,16 +148,23 @@ async fn order_page_for(
         },
     )
     .await?;
-    let (ship, ship_errors) = ship.unwrap_or_default();
-    let (track, track_errors) = track.unwrap_or_default();
+    let returns = emporium_app::returns::order_returns(state, id)
+        .await?
+        .iter()
+        .map(|r| crate::orders::returns::ReturnRow::new(r, &order.currency))
+        .collect();
+    let (mut ship, mut ship_errors, mut track, mut track_errors, mut money, mut money_errors) = Default::default();
+    match failed {
+        Failed::Nothing => {}
+        Failed::Ship(form, errors) => (ship, ship_errors) = (form, errors),
+        Failed::Track(form, errors) => (track, track_errors) = (form, errors),
+        Failed::Money(form, errors) => (money, money_errors) = (form, errors),
+    }
     Ok(render(
-        if failed {
-            StatusCode::UNPROCESSABLE_ENTITY
-        } else {
-            StatusCode::OK
-        },
+        status,
         &OrderPage {
             ctx: Ctx::new(visitor),
+            cancellable: order.status == OrderStatus::Paid,
             order: detail,
             customer,
             customer_id: order.user_id,
@@ -145,6 +173,11 @@ async fn order_page_for(
             ship_errors,
             track,
             track_errors,
+            money,
+            money_errors,
+            returns,
+            return_form: None,
+            access: String::new(),
         },
     ))
 }
@@ -152,7 +185,7 @@ async fn order_page_for(
 /// `GET /admin/orders/{id}`.
 pub async fn order(State(state): State<AppState>, visitor: Visitor, Path(id): Path<i64>) -> WebResult {
     visitor.staff(Permission::Fulfilment)?;
-    order_page_for(&state, &visitor, id, None, None).await
+    order_page_for(&state, &visitor, id, Failed::Nothing).await
 }
 
 /// `POST /admin/orders/{id}/ship`.
@@ -167,7 +200,7 @@ pub async fn ship(
         Err(AppError::NotFound(_)) => Err(WebError::NotFound),
         Err(e) => {
             let errors = form_errors(e, visitor.lang)?;
-            order_page_for(&state, &visitor, id, Some((form, errors)), None).await
+            order_page_for(&state, &visitor, id, Failed::Ship(form, errors)).await
         }
     }
 }
@@ -190,7 +223,7 @@ pub async fn track(
         Err(AppError::NotFound(_)) => Err(WebError::NotFound),
         Err(e) => {
             let errors = form_errors(e, visitor.lang)?;
-            order_page_for(&state, &visitor, id, None, Some((form, errors))).await
+            order_page_for(&state, &visitor, id, Failed::Track(form, errors)).await
         }
     }
 }
