@@ -159,14 +159,11 @@ pub fn check_lines(lines: &[ReturnQuantity]) -> Result<(), FieldError> {
     }
     for (i, line) in lines.iter().enumerate() {
         if line.quantity < 1 || line.quantity > crate::order::MAX_LINE_QUANTITY {
-            return Err(FieldError::new(
-                &format!("lines[{i}].quantity"),
-                "must be from 1 to 999",
-            ));
+            return Err(FieldError::new(format!("lines[{i}].quantity"), "must be from 1 to 999"));
         }
         if lines[..i].iter().any(|l| l.order_item_id == line.order_item_id) {
             return Err(FieldError::new(
-                &format!("lines[{i}].order_item_id"),
+                format!("lines[{i}].order_item_id"),
                 "names a line already listed",
             ));
         }
