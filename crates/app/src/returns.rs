@@ -219,6 +219,11 @@ pub async fn refund_by_staff(
     })
 }
 
+/// A customer's latest returns, newest first, for the admin's customer page.
+pub async fn customer_returns(state: &AppState, user_id: i64, limit: i64) -> AppResult<Vec<Return>> {
+    Ok(state.store().returns(None, Some(user_id), None, limit).await?)
+}
+
 /// Returns newest first for staff (optionally in one status), or the caller's own.
 pub async fn list_returns(
     state: &AppState,

@@ -112,6 +112,10 @@ async fn the_return_journey_through_the_forms(app: TestApp) {
         product["variants"][0]["stock_available"], 8,
         "one unit back on the shelf"
     );
+    // The customer's page in the admin lists it.
+    let lee = app.store.credentials("lee_w").await.unwrap().unwrap().0.id;
+    let customer_page = staff.get(&format!("/admin/customers/{lee}")).await;
+    assert!(customer_page.body.contains(&format!("href=\"/admin/returns/{rid}\"")));
 
     // The buyer sees the instructions with their line break and the refund, in Chinese too.
     buyer.set_cookie("lang", "zh");

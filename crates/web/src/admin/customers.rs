@@ -98,6 +98,8 @@ struct CustomerPage {
     reviews: i64,
     addresses: i64,
     recent: Vec<OrderRow>,
+    /// The customer's latest returns.
+    returns: Vec<crate::orders::returns::ReturnRow>,
 }
 
 /// The currency the figures are shown in (amounts are summed as stored).
@@ -131,6 +133,11 @@ pub async fn show(State(state): State<AppState>, visitor: Visitor, Path(id): Pat
                 total: money(o.total, &o.currency),
                 created: time(o.created_at),
             })
+            .collect(),
+        returns: emporium_app::returns::customer_returns(&state, id, 20)
+            .await?
+            .iter()
+            .map(|r| crate::orders::returns::ReturnRow::new(r, CURRENCY))
             .collect(),
     }))
 }
