@@ -217,6 +217,9 @@ impl FromRequestParts<AppState> for Staff {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let Auth(session) = Auth::from_request_parts(parts, state).await?;
         if session.user.role == Role::Staff {
+            // The staff member is the actor of whatever this request writes (the audit
+            // log reads it from the request's context: emporium_app::audit).
+            emporium_app::audit::act_as(&session.user);
             Ok(Staff(session))
         } else {
             Err(ApiError::Forbidden)

@@ -90,6 +90,8 @@ impl Visitor {
     pub fn staff(&self) -> Result<&Session, WebError> {
         let session = self.user()?;
         if session.user.role == Role::Staff {
+            // The actor of whatever this request writes (emporium_app::audit).
+            emporium_app::audit::act_as(&session.user);
             Ok(session)
         } else {
             Err(WebError::Forbidden)
