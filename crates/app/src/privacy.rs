@@ -129,3 +129,108 @@ pub async fn delete_account(state: &AppState, session: &Session, password: &str)
     tracing::info!(user.id = user.id, "account deleted (anonymised)");
     Ok(())
 }
+
+/// The export as a portable document (JSON): one format, served by the API
+/// (`GET /api/v1/me/export`) and downloaded from the account page alike. Times are
+/// RFC 3339 UTC, money in minor units of the order's currency.
+pub fn document(export: &Export, now: emporium_domain::time::Timestamp) -> serde_json::Value {
+    use serde_json::json;
+    let t = |ts: emporium_domain::time::Timestamp| ts.to_rfc3339();
+    let user = &export.user;
+    let orders: Vec<serde_json::Value> = export
+        .orders
+        .iter()
+        .map(|o| {
+            let order = &o.order;
+            let a = &order.address;
+            json!({
+                "id": order.id,
+                "status": order.status.as_str(),
+                "currency": order.currency,
+                "subtotal": order.subtotal,
+                "shipping_fee": order.shipping_fee,
+                "discount_total": order.discount_total,
+                "tax_total": order.tax_total,
+                "total": order.total,
+                "paid_amount": order.paid_amount,
+                "refunded_amount": order.refunded_amount,
+                "shipping_method": order.shipping_method,
+                "address": {
+                    "recipient": a.recipient, "phone": a.phone, "line1": a.line1, "line2": a.line2,
+                    "city": a.city, "region": a.region, "postal_code": a.postal_code, "country": a.country,
+                },
+                "invoice": order.invoice.as_ref().map(|i| json!({
+                    "kind": i.kind.as_str(), "title": i.title, "taxpayer_id": i.taxpayer_id,
+                })),
+                "note": order.note,
+                "guest_contact": order.guest.as_ref().map(|g| json!({
+                    "email": g.email, "phone": g.phone, "sms_opt_in": g.sms_opt_in,
+                })),
+                "created_at": t(order.created_at),
+                "paid_at": order.paid_at.map(t),
+                "shipped_at": order.shipped_at.map(t),
+                "received_at": order.received_at.map(t),
+                "cancelled_at": order.cancelled_at.map(t),
+                "items": order.items.iter().map(|i| json!({
+                    "product_id": i.product_id, "variant_id": i.variant_id, "name": i.name, "sku": i.sku,
+                    "options": i.options.iter().map(|(k, v)| json!({"name": k, "value": v})).collect::<Vec<_>>(),
+                    "unit_price": i.unit_price, "quantity": i.quantity, "line_total": i.line_total,
+                    "discount": i.discount, "tax": i.tax,
+                })).collect::<Vec<_>>(),
+                "payment": order.payment.as_ref().map(|p| json!({
+                    "id": p.id, "provider": p.provider, "status": p.status.as_str(), "amount": p.amount,
+                    "currency": p.currency, "channel": p.channel,
+                })),
+                "shipment": order.shipment.as_ref().map(|s| json!({
+                    "carrier": s.carrier, "tracking_number": s.tracking_number, "shipped_at": t(s.shipped_at),
+                })),
+                "refunds": o.refunds.iter().map(|r| json!({
+                    "id": r.id, "amount": r.amount, "reason": r.reason, "status": r.status.as_str(),
+                })).collect::<Vec<_>>(),
+                "history": o.history.iter().map(|e| json!({
+                    "from": e.from.map(|s| s.as_str()), "to": e.to.as_str(), "actor": e.actor,
+                    "at": t(e.at), "detail": e.detail,
+                })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    json!({
+        "exported_at": t(now),
+        "profile": {
+            "id": user.id,
+            "username": user.username,
+            "email": user.email,
+            "email_verified": user.email_verified,
+            "display_name": user.display_name,
+            "phone": user.phone,
+            "locale": user.locale,
+            "created_at": t(user.created_at),
+        },
+        "addresses": export.addresses.iter().map(|a| {
+            let f = &a.fields;
+            json!({
+                "id": a.id, "recipient": f.recipient, "phone": f.phone, "line1": f.line1, "line2": f.line2,
+                "city": f.city, "region": f.region, "postal_code": f.postal_code, "country": f.country,
+                "created_at": t(a.created_at),
+            })
+        }).collect::<Vec<_>>(),
+        "orders": orders,
+        // Returns (issue 22, item 1) add their section here.
+        "reviews": export.reviews.iter().map(|r| json!({
+            "id": r.id, "product_id": r.product_id, "order_id": r.order_id, "rating": r.rating,
+            "body": r.body, "hidden": r.hidden, "created_at": t(r.created_at),
+        })).collect::<Vec<_>>(),
+        "messages": export.messages.iter().map(|m| json!({
+            "id": m.id, "kind": m.kind.as_str(), "channel": m.channel.as_str(), "order_id": m.order_id,
+            "status": m.status.as_str(), "created_at": t(m.created_at),
+        })).collect::<Vec<_>>(),
+        "sessions": export.sessions.iter().map(|s| json!({
+            "id": s.id, "created_at": t(s.created_at), "expires_at": t(s.expires_at),
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// [`document`] as indented JSON text (the account page's download).
+pub fn document_text(export: &Export, now: emporium_domain::time::Timestamp) -> AppResult<String> {
+    serde_json::to_string_pretty(&document(export, now)).map_err(|e| AppError::Internal(e.into()))
+}
