@@ -145,9 +145,9 @@ impl Store {
             } else {
                 // An area: its actions start with `<area>.`; compared by prefix without
                 // LIKE, so `_` and `%` in the filter mean themselves.
-                sql.push(" AND SUBSTR(action, 1, ")
+                sql.push(" AND SUBSTR(action, 1, CAST(")
                     .bind((action.len() as i64 + 1).into())
-                    .push(") = ")
+                    .push(" AS INTEGER)) = ")
                     .bind(format!("{action}.").into());
             }
         }

@@ -174,7 +174,6 @@ pub async fn delete_account_in(
         query(sql).bind(user_id).execute(&mut *conn).await?;
     }
     for sql in [
-        "DELETE FROM login_failures WHERE username_key = $1",
         "DELETE FROM known_login_addresses WHERE username_key = $1",
         "DELETE FROM login_attempts WHERE bucket = 'account:' || $1 OR SUBSTR(bucket, 1, LENGTH($1) + 6) = 'pair:' || $1 || '@'",
     ] {
