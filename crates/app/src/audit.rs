@@ -92,6 +92,14 @@ pub async fn record(state: &AppState, action: &str, kind: &str, id: impl ToStrin
     store_entry(state, entry(state, action, kind, id, summary)).await;
 }
 
+/// Records a change of `user_id`'s staff role (or their being disabled) by the current
+/// actor: the one line the staff-roles use cases call after their write, e.g.
+/// `audit::role_changed(state, id, "manager", "owner").await`.
+pub async fn role_changed(state: &AppState, user_id: i64, before: &str, after: &str) {
+    let summary = serde_json::json!({"before": {"role": before}, "after": {"role": after}}).to_string();
+    record(state, "staff.role_change", "user", user_id, summary).await;
+}
+
 /// Records a security event about `user` (a failed login, a lock-out): the user is the
 /// subject and, when known, the actor; `None` for a name that matches no account.
 pub async fn security(
