@@ -308,3 +308,56 @@ async fn deleting_an_account_keeps_the_books_and_leaves_nothing_personal_readabl
     }
 }
 app_test!(deleting_an_account_keeps_the_books_and_leaves_nothing_personal_readable);
+
+async fn the_account_page_downloads_the_data_and_deletes_the_account(app: TestApp) {
+    let mut browser = crate::web::Browser::new(&app);
+    browser.register("page_mei").await;
+    let account = browser.get("/account").await;
+    assert_eq!(account.status, StatusCode::OK);
+    assert!(account.body.contains(r#"href="/account/export""#), "the download link");
+    assert!(
+        account.body.contains(r#"id="delete-account-form""#),
+        "the deletion form"
+    );
+    let export = browser.get("/account/export").await;
+    assert_eq!(export.status, StatusCode::OK);
+    let document: Value = serde_json::from_str(&export.body).unwrap();
+    assert_eq!(document["profile"]["username"], "page_mei");
+
+    // Without the confirmation, or with a wrong password: the page again, nothing done.
+    let unconfirmed = browser
+        .submit("/account", "/account/delete", &[("password", "password123")])
+        .await;
+    assert_eq!(unconfirmed.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let wrong = browser
+        .submit(
+            "/account",
+            "/account/delete",
+            &[("password", "nope-nope"), ("confirm", "1")],
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(wrong.body.contains(r#"id="delete-e-password""#), "{}", wrong.body);
+    assert_eq!(browser.get("/account").await.status, StatusCode::OK, "still logged in");
+
+    let deleted = browser
+        .submit(
+            "/account",
+            "/account/delete",
+            &[("password", "password123"), ("confirm", "1")],
+        )
+        .await;
+    assert_eq!(deleted.status, StatusCode::SEE_OTHER);
+    assert_eq!(deleted.location.as_deref(), Some("/?deleted=1"));
+    assert_eq!(
+        browser.get("/account").await.status,
+        StatusCode::SEE_OTHER,
+        "logged out"
+    );
+    assert_eq!(
+        app.login("page_mei", "password123").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    app.assert_clean().await;
+}
+app_test!(the_account_page_downloads_the_data_and_deletes_the_account);
