@@ -131,6 +131,8 @@ impl Store {
                         "DELETE FROM addresses WHERE user_id = $1",
                         "DELETE FROM sessions WHERE user_id = $1",
                         "DELETE FROM idempotency_keys WHERE user_id = $1",
+                        // Its data key (made with its first address) goes with it.
+                        "DELETE FROM user_keys WHERE user_id = $1",
                         "DELETE FROM users WHERE id = $1 AND guest = 1",
                     ] {
                         query(statement).bind(*id).execute(&mut *conn).await?;
