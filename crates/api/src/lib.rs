@@ -7,6 +7,7 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod audit;
 pub mod cart;
 pub mod catalog;
 pub mod categories;
@@ -20,6 +21,7 @@ pub mod orders;
 mod params;
 pub mod payments;
 pub mod pricing;
+pub mod privacy;
 pub mod recommendations;
 pub mod returns;
 pub mod reviews;
@@ -115,7 +117,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(accounts::confirm_password_reset))
         .routes(routes!(accounts::verify_email))
         .routes(routes!(me::resend_verification))
-        .routes(routes!(me::get_profile, me::update_profile))
+        .routes(routes!(me::get_profile, me::update_profile, privacy::delete_my_account))
+        .routes(routes!(privacy::export_my_data))
+        .routes(routes!(audit::list_audit_log))
         .routes(routes!(me::change_password))
         .routes(routes!(me::list_addresses, me::add_address))
         .routes(routes!(me::delete_address))

@@ -138,7 +138,25 @@ pub async fn log_in(state: &AppState, input: Credentials<'_>) -> AppResult<Logge
         None => false,
     };
     let buckets = throttle::login_buckets(username_key.as_deref(), &address, known);
-    state.store().take_login_attempt(buckets, now).await?;
+    if let Err(e) = state.store().take_login_attempt(buckets, now).await {
+        if let emporium_store::StoreError::Throttled(_) = e {
+            // A lock-out (account, address or both): recorded against the account when
+            // the name is one, without the name typed otherwise (it may be anything).
+            let user = match &username_key {
+                Some(_) => state.store().credentials(input.username).await?.map(|(u, _)| u),
+                None => None,
+            };
+            crate::audit::security(
+                state,
+                "login.locked",
+                user.as_ref(),
+                input.from.0.map(|ip| ip.to_string()),
+                "",
+            )
+            .await;
+        }
+        return Err(e.into());
+    }
     let credentials = match username_key {
         Some(_) => state.store().credentials(input.username).await?,
         None => None,
@@ -149,7 +167,21 @@ pub async fn log_in(state: &AppState, input: Credentials<'_>) -> AppResult<Logge
         .verify(input.password, hash)
         .await
         .map_err(|e| AppError::Internal(e.into()))?;
-    let Some((user, hash)) = credentials.filter(|_| valid) else {
+    let Some((user, hash)) = credentials.clone().filter(|_| valid) else {
+        let user = credentials.map(|(user, _)| user);
+        let summary = if user.is_some() {
+            "wrong password"
+        } else {
+            "unknown account"
+        };
+        crate::audit::security(
+            state,
+            "login.failed",
+            user.as_ref(),
+            input.from.0.map(|ip| ip.to_string()),
+            summary,
+        )
+        .await;
         return Err(AppError::InvalidCredentials);
     };
     // Told only to whoever knows the password, so it gives nothing away to others.

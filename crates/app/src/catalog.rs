@@ -588,81 +588,91 @@ async fn category_of(state: &AppState, name: Option<String>, id: Option<i64>) ->
 
 /// Validates and creates a product with its variants (and their first lots, if given).
 pub async fn create_product(state: &AppState, mut req: ProductDraft) -> AppResult<Product> {
-    let now = state.now();
-    req.category = category_of(state, req.category.take(), req.category_id).await?;
-    let options = ProductOptions::parse(&req.options);
-    let variants = match &options {
-        Ok(options) => draft_variants(&req, options, now).map(Some),
-        Err(_) => Ok(None),
-    };
-    let translations = match &options {
-        Ok(options) => ProductTranslations::parse(&req.translations, options).map(Some),
-        Err(_) => Ok(None),
-    };
-    let parsed = (
-        ProductName::parse(&req.name),
-        Description::parse(req.description.as_deref().unwrap_or("")),
-        req.currency
-            .as_deref()
-            .map_or(Ok(Currency::CNY), |c| Currency::parse("currency", c)),
-        req.category
-            .as_deref()
-            .filter(|c| !c.trim().is_empty())
-            .map(|c| CategoryName::parse("category", c))
-            .transpose(),
-        parse_images(req.images.as_deref().unwrap_or_default()),
-        req.status
-            .as_deref()
-            .map_or(Ok(ProductStatus::Active), |s| ProductStatus::parse("status", s)),
-    );
-    let new = match (parsed, options, variants, translations) {
-        (
-            (Ok(name), Ok(description), Ok(currency), Ok(category), Ok(images), Ok(status)),
-            Ok(options),
-            Ok(Some(variants)),
-            Ok(Some(translations)),
-        ) => NewProduct {
-            name,
-            description,
-            currency,
-            category,
-            images,
-            status,
-            options,
-            variants,
-            translations,
-        },
-        ((a, b, c, d, e, f), options, variants, translations) => {
-            let mut errors = Invalid::of([a.err(), b.err(), c.err(), d.err(), e.err(), f.err()]);
-            errors.0.extend(options.err().map(|i| i.0).unwrap_or_default());
-            errors.0.extend(variants.err().map(|i| i.0).unwrap_or_default());
-            errors.0.extend(translations.err().map(|i| i.0).unwrap_or_default());
-            errors.0.sort_by_key(|e| field_order(&e.field));
-            return Err(errors.into());
-        }
-    };
-    // Each first lot within a lot's bound, and all of them within a product's.
-    let mut value = 0;
-    for (i, lot) in new
-        .variants
-        .iter()
-        .enumerate()
-        .filter_map(|(i, v)| Some(i).zip(v.initial_stock.as_ref()))
-    {
-        let field = if req.variants.is_some() {
-            format!("variants[{i}].initial_stock.unit_cost")
-        } else {
-            "initial_stock.unit_cost".to_owned()
+    let result: AppResult<Product> = async {
+        let now = state.now();
+        req.category = category_of(state, req.category.take(), req.category_id).await?;
+        let options = ProductOptions::parse(&req.options);
+        let variants = match &options {
+            Ok(options) => draft_variants(&req, options, now).map(Some),
+            Err(_) => Ok(None),
         };
-        crate::inventory::check_value(state, &field, None, lot).await?;
-        let lot_value = inventory::lot_value(&field, lot.quantity, lot.unit_cost)?;
-        inventory::check_stock_value(&field, value, lot_value)?;
-        value += lot_value;
+        let translations = match &options {
+            Ok(options) => ProductTranslations::parse(&req.translations, options).map(Some),
+            Err(_) => Ok(None),
+        };
+        let parsed = (
+            ProductName::parse(&req.name),
+            Description::parse(req.description.as_deref().unwrap_or("")),
+            req.currency
+                .as_deref()
+                .map_or(Ok(Currency::CNY), |c| Currency::parse("currency", c)),
+            req.category
+                .as_deref()
+                .filter(|c| !c.trim().is_empty())
+                .map(|c| CategoryName::parse("category", c))
+                .transpose(),
+            parse_images(req.images.as_deref().unwrap_or_default()),
+            req.status
+                .as_deref()
+                .map_or(Ok(ProductStatus::Active), |s| ProductStatus::parse("status", s)),
+        );
+        let new = match (parsed, options, variants, translations) {
+            (
+                (Ok(name), Ok(description), Ok(currency), Ok(category), Ok(images), Ok(status)),
+                Ok(options),
+                Ok(Some(variants)),
+                Ok(Some(translations)),
+            ) => NewProduct {
+                name,
+                description,
+                currency,
+                category,
+                images,
+                status,
+                options,
+                variants,
+                translations,
+            },
+            ((a, b, c, d, e, f), options, variants, translations) => {
+                let mut errors = Invalid::of([a.err(), b.err(), c.err(), d.err(), e.err(), f.err()]);
+                errors.0.extend(options.err().map(|i| i.0).unwrap_or_default());
+                errors.0.extend(variants.err().map(|i| i.0).unwrap_or_default());
+                errors.0.extend(translations.err().map(|i| i.0).unwrap_or_default());
+                errors.0.sort_by_key(|e| field_order(&e.field));
+                return Err(errors.into());
+            }
+        };
+        // Each first lot within a lot's bound, and all of them within a product's.
+        let mut value = 0;
+        for (i, lot) in new
+            .variants
+            .iter()
+            .enumerate()
+            .filter_map(|(i, v)| Some(i).zip(v.initial_stock.as_ref()))
+        {
+            let field = if req.variants.is_some() {
+                format!("variants[{i}].initial_stock.unit_cost")
+            } else {
+                "initial_stock.unit_cost".to_owned()
+            };
+            crate::inventory::check_value(state, &field, None, lot).await?;
+            let lot_value = inventory::lot_value(&field, lot.quantity, lot.unit_cost)?;
+            inventory::check_stock_value(&field, value, lot_value)?;
+            value += lot_value;
+        }
+        let product = state.store().create_product(new, now).await?;
+        state.nudge_search();
+        tracing::info!(product.id = product.id, "product created");
+        Ok(product)
     }
-    let product = state.store().create_product(new, now).await?;
-    state.nudge_search();
-    tracing::info!(product.id = product.id, "product created");
-    Ok(product)
+    .await;
+    crate::audit::recorded(state, "product.create", "product", result, |v| {
+        (
+            v.id.to_string(),
+            serde_json::json!({"name": v.name, "price": v.price, "currency": v.currency}).to_string(),
+        )
+    })
+    .await
 }
 
 /// Changes to a product as typed by staff: absent fields stay as they are; for
@@ -721,102 +731,119 @@ fn edited_options(product: &Product, raw: &[(String, Vec<String>)]) -> Result<Pr
 
 /// Validates and applies changes to a product.
 pub async fn update_product(state: &AppState, id: i64, mut req: ProductEdit) -> AppResult<Product> {
-    req.category = match (req.category.take(), req.category_id) {
-        (None, None) => None,
-        (Some(Some(_)), Some(_)) => {
-            return Err(FieldError::new("category_id", "give category or category_id, not both").into());
-        }
-        (_, Some(None)) | (Some(None), None) => Some(None),
-        (Some(Some(name)), None) => Some(category_of(state, Some(name), None).await?),
-        (_, Some(Some(category))) => Some(category_of(state, None, Some(category)).await?),
-    };
-    let edits_variant = req.price.is_some()
-        || req.sku.is_some()
-        || req.compare_at_price.is_some()
-        || req.weight_grams.is_some()
-        || req.barcode.is_some();
-    let needs_product = edits_variant || req.options.is_some() || req.translations.is_some();
-    let product = if needs_product {
-        Some(crate::variants::product_for_edit(state, id).await?)
-    } else {
-        None
-    };
-    let variant = match (&product, edits_variant) {
-        (Some(p), true) => {
-            let variant_id = p.sole_variant().ok_or_else(|| crate::variants::variant_required(p))?.id;
-            let edit = VariantEdit {
-                sku: req.sku.clone(),
-                price: req.price,
-                compare_at_price: req.compare_at_price,
-                weight_grams: req.weight_grams,
-                barcode: req.barcode.clone(),
-                ..VariantEdit::default()
-            };
-            Some((variant_id, crate::variants::parse_edit("", p, variant_id, edit)?))
-        }
-        _ => None,
-    };
-    let parsed = (
-        req.name.as_deref().map(ProductName::parse).transpose(),
-        req.description.as_deref().map(Description::parse).transpose(),
-        req.currency
-            .as_deref()
-            .map(|c| Currency::parse("currency", c))
-            .transpose(),
-        clearable(req.category, |c| CategoryName::parse("category", c)),
-        req.images.as_deref().map(parse_images).transpose(),
-        req.status
-            .as_deref()
-            .map(|s| ProductStatus::parse("status", s))
-            .transpose(),
-    );
-    let options = match (&product, &req.options) {
-        (Some(p), Some(raw)) => edited_options(p, raw).map(Some),
-        _ => Ok(None),
-    };
-    // Translations name the options the product will have after this edit.
-    let translations = match (&product, &req.translations, &options) {
-        (Some(p), Some(raw), Ok(options)) => {
-            ProductTranslations::parse(raw, options.as_ref().unwrap_or(&p.options)).map(Some)
-        }
-        _ => Ok(None),
-    };
-    let changes = match (parsed, options, translations) {
+    let result: AppResult<Product> = async {
+        req.category = match (req.category.take(), req.category_id) {
+            (None, None) => None,
+            (Some(Some(_)), Some(_)) => {
+                return Err(FieldError::new("category_id", "give category or category_id, not both").into());
+            }
+            (_, Some(None)) | (Some(None), None) => Some(None),
+            (Some(Some(name)), None) => Some(category_of(state, Some(name), None).await?),
+            (_, Some(Some(category))) => Some(category_of(state, None, Some(category)).await?),
+        };
+        let edits_variant = req.price.is_some()
+            || req.sku.is_some()
+            || req.compare_at_price.is_some()
+            || req.weight_grams.is_some()
+            || req.barcode.is_some();
+        let needs_product = edits_variant || req.options.is_some() || req.translations.is_some();
+        let product = if needs_product {
+            Some(crate::variants::product_for_edit(state, id).await?)
+        } else {
+            None
+        };
+        let variant = match (&product, edits_variant) {
+            (Some(p), true) => {
+                let variant_id = p.sole_variant().ok_or_else(|| crate::variants::variant_required(p))?.id;
+                let edit = VariantEdit {
+                    sku: req.sku.clone(),
+                    price: req.price,
+                    compare_at_price: req.compare_at_price,
+                    weight_grams: req.weight_grams,
+                    barcode: req.barcode.clone(),
+                    ..VariantEdit::default()
+                };
+                Some((variant_id, crate::variants::parse_edit("", p, variant_id, edit)?))
+            }
+            _ => None,
+        };
+        let parsed = (
+            req.name.as_deref().map(ProductName::parse).transpose(),
+            req.description.as_deref().map(Description::parse).transpose(),
+            req.currency
+                .as_deref()
+                .map(|c| Currency::parse("currency", c))
+                .transpose(),
+            clearable(req.category, |c| CategoryName::parse("category", c)),
+            req.images.as_deref().map(parse_images).transpose(),
+            req.status
+                .as_deref()
+                .map(|s| ProductStatus::parse("status", s))
+                .transpose(),
+        );
+        let options = match (&product, &req.options) {
+            (Some(p), Some(raw)) => edited_options(p, raw).map(Some),
+            _ => Ok(None),
+        };
+        // Translations name the options the product will have after this edit.
+        let translations = match (&product, &req.translations, &options) {
+            (Some(p), Some(raw), Ok(options)) => {
+                ProductTranslations::parse(raw, options.as_ref().unwrap_or(&p.options)).map(Some)
+            }
+            _ => Ok(None),
+        };
+        let changes = match (parsed, options, translations) {
+            (
+                (Ok(name), Ok(description), Ok(currency), Ok(category), Ok(images), Ok(status)),
+                Ok(options),
+                Ok(translations),
+            ) => ProductChanges {
+                name,
+                description,
+                currency,
+                category,
+                images,
+                status,
+                options,
+                variant,
+                translations,
+            },
+            ((a, b, c, d, e, f), options, translations) => {
+                let mut errors = Invalid::of([a.err(), b.err(), c.err(), d.err(), e.err(), f.err()]);
+                errors.0.extend(options.err().map(|i| i.0).unwrap_or_default());
+                errors.0.extend(translations.err().map(|i| i.0).unwrap_or_default());
+                return Err(errors.into());
+            }
+        };
+        let product = state.store().update_product(id, changes, state.now()).await?;
+        state.nudge_search();
+        Ok(product)
+    }
+    .await;
+    crate::audit::recorded(state, "product.update", "product", result, |v| {
         (
-            (Ok(name), Ok(description), Ok(currency), Ok(category), Ok(images), Ok(status)),
-            Ok(options),
-            Ok(translations),
-        ) => ProductChanges {
-            name,
-            description,
-            currency,
-            category,
-            images,
-            status,
-            options,
-            variant,
-            translations,
-        },
-        ((a, b, c, d, e, f), options, translations) => {
-            let mut errors = Invalid::of([a.err(), b.err(), c.err(), d.err(), e.err(), f.err()]);
-            errors.0.extend(options.err().map(|i| i.0).unwrap_or_default());
-            errors.0.extend(translations.err().map(|i| i.0).unwrap_or_default());
-            return Err(errors.into());
-        }
-    };
-    let product = state.store().update_product(id, changes, state.now()).await?;
-    state.nudge_search();
-    Ok(product)
+            id.to_string(),
+            serde_json::json!({"after": {"name": v.name, "price": v.price, "price_max": v.price_max}}).to_string(),
+        )
+    })
+    .await
 }
 
 /// Archives a product: it leaves listings, search and carts, and stays in past orders.
 pub async fn archive_product(state: &AppState, id: i64) -> AppResult<Product> {
-    let changes = ProductChanges {
-        status: Some(ProductStatus::Archived),
-        ..Default::default()
-    };
-    let product = state.store().update_product(id, changes, state.now()).await?;
-    state.nudge_search();
-    tracing::info!(product.id = id, "product archived");
-    Ok(product)
+    let result: AppResult<Product> = async {
+        let changes = ProductChanges {
+            status: Some(ProductStatus::Archived),
+            ..Default::default()
+        };
+        let product = state.store().update_product(id, changes, state.now()).await?;
+        state.nudge_search();
+        tracing::info!(product.id = id, "product archived");
+        Ok(product)
+    }
+    .await;
+    crate::audit::recorded(state, "product.archive", "product", result, |_v| {
+        (id.to_string(), String::from("{\"status\":\"archived\"}"))
+    })
+    .await
 }

@@ -80,37 +80,44 @@ pub async fn tree(state: &AppState) -> AppResult<Arc<CategoryTree>> {
 
 /// Validates and creates a category; answers its id.
 pub async fn create_category(state: &AppState, d: CategoryDraft) -> AppResult<i64> {
-    let parsed = (
-        CategoryName::parse("name", &d.name),
-        d.slug
-            .as_deref()
-            .filter(|s| !s.trim().is_empty())
-            .map(|s| Slug::parse("slug", s))
-            .transpose(),
-        position(d.position),
-        names(&d.names, false),
-    );
-    let new = match parsed {
-        (Ok(name), Ok(slug), Ok(position), Ok(names)) => NewCategory {
-            parent_id: d.parent_id,
-            // Until the id is known; the store names it `c<id>` when none was typed.
-            slug,
-            name,
-            position: position.unwrap_or(0),
-            names: names.into_iter().filter_map(|(l, n)| n.map(|n| (l, n))).collect(),
-        },
-        (a, b, c, d) => {
-            let mut errors = Invalid::of([a.err(), b.err(), c.err()]);
-            errors.0.extend(d.err().map(|i| i.0).unwrap_or_default());
-            return Err(errors.into());
-        }
-    };
-    let id = state
-        .store()
-        .create_category(new, state.now())
-        .await
-        .map_err(|e| parent_not_found(e, "parent_id"))?;
-    Ok(id)
+    let result: AppResult<i64> = async {
+        let parsed = (
+            CategoryName::parse("name", &d.name),
+            d.slug
+                .as_deref()
+                .filter(|s| !s.trim().is_empty())
+                .map(|s| Slug::parse("slug", s))
+                .transpose(),
+            position(d.position),
+            names(&d.names, false),
+        );
+        let new = match parsed {
+            (Ok(name), Ok(slug), Ok(position), Ok(names)) => NewCategory {
+                parent_id: d.parent_id,
+                // Until the id is known; the store names it `c<id>` when none was typed.
+                slug,
+                name,
+                position: position.unwrap_or(0),
+                names: names.into_iter().filter_map(|(l, n)| n.map(|n| (l, n))).collect(),
+            },
+            (a, b, c, d) => {
+                let mut errors = Invalid::of([a.err(), b.err(), c.err()]);
+                errors.0.extend(d.err().map(|i| i.0).unwrap_or_default());
+                return Err(errors.into());
+            }
+        };
+        let id = state
+            .store()
+            .create_category(new, state.now())
+            .await
+            .map_err(|e| parent_not_found(e, "parent_id"))?;
+        Ok(id)
+    }
+    .await;
+    crate::audit::recorded(state, "category.create", "category", result, |v| {
+        (v.to_string(), String::new())
+    })
+    .await
 }
 
 /// A missing parent is a bad field, not a missing category.
@@ -125,36 +132,47 @@ fn parent_not_found(e: emporium_store::StoreError, field: &'static str) -> AppEr
 
 /// Validates and applies changes to a category.
 pub async fn update_category(state: &AppState, id: i64, e: CategoryEdit) -> AppResult<()> {
-    let parsed = (
-        e.name.as_deref().map(|n| CategoryName::parse("name", n)).transpose(),
-        e.slug.as_deref().map(|s| Slug::parse("slug", s)).transpose(),
-        position(e.position),
-        names(&e.names, true),
-    );
-    let changes = match parsed {
-        (Ok(name), Ok(slug), Ok(position), Ok(names)) => CategoryChanges {
-            parent_id: e.parent_id,
-            slug,
-            name,
-            position,
-            names,
-        },
-        (a, b, c, d) => {
-            let mut errors = Invalid::of([a.err(), b.err(), c.err()]);
-            errors.0.extend(d.err().map(|i| i.0).unwrap_or_default());
-            return Err(errors.into());
-        }
-    };
-    state
-        .store()
-        .update_category(id, changes, state.now())
-        .await
-        .map_err(|e| parent_not_found(e, "parent_id"))?;
-    state.nudge_search();
-    Ok(())
+    let result: AppResult<()> = async {
+        let parsed = (
+            e.name.as_deref().map(|n| CategoryName::parse("name", n)).transpose(),
+            e.slug.as_deref().map(|s| Slug::parse("slug", s)).transpose(),
+            position(e.position),
+            names(&e.names, true),
+        );
+        let changes = match parsed {
+            (Ok(name), Ok(slug), Ok(position), Ok(names)) => CategoryChanges {
+                parent_id: e.parent_id,
+                slug,
+                name,
+                position,
+                names,
+            },
+            (a, b, c, d) => {
+                let mut errors = Invalid::of([a.err(), b.err(), c.err()]);
+                errors.0.extend(d.err().map(|i| i.0).unwrap_or_default());
+                return Err(errors.into());
+            }
+        };
+        state
+            .store()
+            .update_category(id, changes, state.now())
+            .await
+            .map_err(|e| parent_not_found(e, "parent_id"))?;
+        state.nudge_search();
+        Ok(())
+    }
+    .await;
+    crate::audit::recorded(state, "category.update", "category", result, |_v| {
+        (id.to_string(), String::new())
+    })
+    .await
 }
 
 /// Removes an empty category.
 pub async fn delete_category(state: &AppState, id: i64) -> AppResult<()> {
-    Ok(state.store().delete_category(id).await?)
+    let result: AppResult<()> = async { Ok(state.store().delete_category(id).await?) }.await;
+    crate::audit::recorded(state, "category.delete", "category", result, |_v| {
+        (id.to_string(), String::new())
+    })
+    .await
 }

@@ -74,6 +74,7 @@ pub async fn detail(state: &AppState, id: i64) -> AppResult<CustomerDetail> {
 pub async fn block(state: &AppState, staff_id: i64, id: i64) -> AppResult<User> {
     let user = state.store().set_customer_blocked(id, true, state.now()).await?;
     tracing::info!(user.id = id, actor.id = staff_id, "customer blocked");
+    crate::audit::record(state, "customer.block", "user", id, user.username.clone()).await;
     Ok(user)
 }
 
@@ -81,5 +82,6 @@ pub async fn block(state: &AppState, staff_id: i64, id: i64) -> AppResult<User> 
 pub async fn unblock(state: &AppState, staff_id: i64, id: i64) -> AppResult<User> {
     let user = state.store().set_customer_blocked(id, false, state.now()).await?;
     tracing::info!(user.id = id, actor.id = staff_id, "customer unblocked");
+    crate::audit::record(state, "customer.unblock", "user", id, user.username.clone()).await;
     Ok(user)
 }

@@ -32,43 +32,47 @@ pub struct Receipt<'a> {
 /// Validates and receives a lot of stock for a variant of a product (`variant_id` may be
 /// left out for a product with one variant).
 pub async fn receive_stock(state: &AppState, id: i64, variant_id: Option<i64>, req: Receipt<'_>) -> AppResult<Lot> {
-    let now = state.now();
-    let received_at = match req.received_at {
-        None => Ok(now),
-        Some(raw) => match Timestamp::parse_rfc3339(raw) {
-            Some(t) if t <= now.plus(FUTURE_SLACK) => Ok(t),
-            Some(_) => Err(FieldError::new("received_at", "must not be in the future")),
-            None => Err(FieldError::new(
-                "received_at",
-                "must be an RFC 3339 time such as 2026-11-25T08:00:00Z",
-            )),
-        },
-    };
-    let lot = match (
-        Units::parse("quantity", req.quantity),
-        UnitCost::parse("unit_cost", req.unit_cost),
-        received_at,
-        optional_line("note", req.note, 500),
-    ) {
-        (Ok(quantity), Ok(unit_cost), Ok(received_at), Ok(note)) => NewLot {
-            quantity,
-            unit_cost,
+    let result: AppResult<Lot> = async {
+        let now = state.now();
+        let received_at = match req.received_at {
+            None => Ok(now),
+            Some(raw) => match Timestamp::parse_rfc3339(raw) {
+                Some(t) if t <= now.plus(FUTURE_SLACK) => Ok(t),
+                Some(_) => Err(FieldError::new("received_at", "must not be in the future")),
+                None => Err(FieldError::new(
+                    "received_at",
+                    "must be an RFC 3339 time such as 2026-11-25T08:00:00Z",
+                )),
+            },
+        };
+        let lot = match (
+            Units::parse("quantity", req.quantity),
+            UnitCost::parse("unit_cost", req.unit_cost),
             received_at,
-            note,
-        },
-        (a, b, c, d) => return Err(Invalid::of([a.err(), b.err(), c.err(), d.err()]).into()),
-    };
-    let variant_id = variant_of(state, id, variant_id).await?;
-    check_value(state, "unit_cost", Some(id), &lot).await?;
-    let lot = state.store().receive_stock(id, variant_id, lot, now).await?;
-    tracing::info!(
-        product.id = id,
-        variant.id = variant_id,
-        lot.id = lot.id,
-        units = lot.quantity,
-        "stock received"
-    );
-    Ok(lot)
+            optional_line("note", req.note, 500),
+        ) {
+            (Ok(quantity), Ok(unit_cost), Ok(received_at), Ok(note)) => NewLot {
+                quantity,
+                unit_cost,
+                received_at,
+                note,
+            },
+            (a, b, c, d) => return Err(Invalid::of([a.err(), b.err(), c.err(), d.err()]).into()),
+        };
+        let variant_id = variant_of(state, id, variant_id).await?;
+        check_value(state, "unit_cost", Some(id), &lot).await?;
+        let lot = state.store().receive_stock(id, variant_id, lot, now).await?;
+        tracing::info!(
+            product.id = id,
+            variant.id = variant_id,
+            lot.id = lot.id,
+            units = lot.quantity,
+            "stock received"
+        );
+        Ok(lot)
+    }
+    .await;
+    crate::audit::recorded(state, "stock.receive", "lot", result, |v| (v.id.to_string(), serde_json::json!({"product_id": v.product_id, "variant_id": v.variant_id, "quantity": v.quantity, "unit_cost": v.unit_cost}).to_string())).await
 }
 
 /// Refuses a lot worth more than one lot may be, or that would make the product's stock
@@ -124,23 +128,33 @@ pub async fn write_off(
     quantity: i64,
     reason: &str,
 ) -> AppResult<Adjustment> {
-    let (quantity, reason) = match (
-        Units::parse("quantity", quantity),
-        single_line("reason", reason, 1, 200),
-    ) {
-        (Ok(q), Ok(r)) => (q, r),
-        (q, r) => return Err(Invalid::of([q.err(), r.err()]).into()),
-    };
-    let variant_id = variant_of(state, id, variant_id).await?;
-    let adjustment = state
-        .store()
-        .adjust_stock(id, variant_id, quantity, reason, Some(staff_id), state.now())
-        .await?;
-    tracing::info!(
-        product.id = id,
-        units = adjustment.quantity,
-        cost = adjustment.cost,
-        "stock written off"
-    );
-    Ok(adjustment)
+    let result: AppResult<Adjustment> = async {
+        let (quantity, reason) = match (
+            Units::parse("quantity", quantity),
+            single_line("reason", reason, 1, 200),
+        ) {
+            (Ok(q), Ok(r)) => (q, r),
+            (q, r) => return Err(Invalid::of([q.err(), r.err()]).into()),
+        };
+        let variant_id = variant_of(state, id, variant_id).await?;
+        let adjustment = state
+            .store()
+            .adjust_stock(id, variant_id, quantity, reason, Some(staff_id), state.now())
+            .await?;
+        tracing::info!(
+            product.id = id,
+            units = adjustment.quantity,
+            cost = adjustment.cost,
+            "stock written off"
+        );
+        Ok(adjustment)
+    }
+    .await;
+    crate::audit::recorded(state, "stock.write_off", "product", result, |_v| {
+        (
+            id.to_string(),
+            serde_json::json!({"variant_id": variant_id, "quantity": quantity, "reason": reason}).to_string(),
+        )
+    })
+    .await
 }

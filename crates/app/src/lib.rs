@@ -12,6 +12,7 @@
 //! cache ([`order_cache`]) and the built-in [`sandbox`] payment provider.
 
 pub mod accounts;
+pub mod audit;
 pub mod cart;
 pub mod catalog;
 pub mod categories;
@@ -31,6 +32,7 @@ pub mod paging;
 pub mod passwords;
 pub mod payments;
 pub mod pricing_rules;
+pub mod privacy;
 pub mod recommendations;
 pub mod reports;
 pub mod returns;

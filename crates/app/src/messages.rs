@@ -329,12 +329,19 @@ pub async fn list_messages(state: &AppState, query: LogQuery<'_>) -> AppResult<V
 /// goes out with the next delivery pass. A message that carried a secret link cannot be
 /// resent (its link was single-use and is gone): the person asks again.
 pub async fn resend_message(state: &AppState, id: i64) -> AppResult<Message> {
-    let message = state.store().message(id).await?.ok_or(AppError::NotFound("message"))?;
-    if message.kind.carries_secret() {
-        return Err(AppError::Conflict {
-            code: "not_resendable",
-            detail: "a message carrying a single-use link cannot be resent; the person asks for a new one".into(),
-        });
+    let result: AppResult<Message> = async {
+        let message = state.store().message(id).await?.ok_or(AppError::NotFound("message"))?;
+        if message.kind.carries_secret() {
+            return Err(AppError::Conflict {
+                code: "not_resendable",
+                detail: "a message carrying a single-use link cannot be resent; the person asks for a new one".into(),
+            });
+        }
+        Ok(state.store().resend_message(id, state.now()).await?)
     }
-    Ok(state.store().resend_message(id, state.now()).await?)
+    .await;
+    crate::audit::recorded(state, "message.resend", "message", result, |_v| {
+        (id.to_string(), String::new())
+    })
+    .await
 }

@@ -183,18 +183,28 @@ pub async fn confirm_receipt(state: &AppState, user_id: i64, id: i64) -> AppResu
 
 /// Staff ship a paid order with its carrier and tracking number (1–64 characters each).
 pub async fn ship_order(state: &AppState, staff_id: i64, id: i64, carrier: &str, tracking: &str) -> AppResult<Order> {
-    let (carrier, tracking) = match (
-        single_line("carrier", carrier, 1, 64),
-        single_line("tracking_number", tracking, 1, 64),
-    ) {
-        (Ok(c), Ok(t)) => (c, t),
-        (c, t) => return Err(Invalid::of([c.err(), t.err()]).into()),
-    };
-    state
-        .store()
-        .ship_order(id, carrier, tracking, format!("staff:{staff_id}"), state.now())
-        .await
-        .map_err(AppError::from)
+    let result: AppResult<Order> = async {
+        let (carrier, tracking) = match (
+            single_line("carrier", carrier, 1, 64),
+            single_line("tracking_number", tracking, 1, 64),
+        ) {
+            (Ok(c), Ok(t)) => (c, t),
+            (c, t) => return Err(Invalid::of([c.err(), t.err()]).into()),
+        };
+        state
+            .store()
+            .ship_order(id, carrier, tracking, format!("staff:{staff_id}"), state.now())
+            .await
+            .map_err(AppError::from)
+    }
+    .await;
+    crate::audit::recorded(state, "order.ship", "order", result, |v| {
+        (
+            id.to_string(),
+            serde_json::json!({"status": v.status.as_str(), "carrier": carrier, "tracking": tracking}).to_string(),
+        )
+    })
+    .await
 }
 
 /// A carrier's tracking event as typed.
@@ -212,30 +222,40 @@ pub struct Tracking<'a> {
 
 /// Records a tracking event on a shipped order.
 pub async fn add_tracking_event(state: &AppState, id: i64, input: Tracking<'_>) -> AppResult<Order> {
-    let now = state.now();
-    let occurred_at = match input.occurred_at {
-        None => Ok(now),
-        Some(raw) => {
-            Timestamp::parse_rfc3339(raw).ok_or_else(|| FieldError::new("occurred_at", "must be an RFC 3339 time"))
-        }
-    };
-    let event = match (
-        single_line("status", input.status, 1, 64),
-        optional_line("location", input.location, 200),
-        optional_line("description", input.description, 500),
-        occurred_at,
-    ) {
-        (Ok(status), Ok(location), Ok(description), Ok(occurred_at)) => TrackingEvent {
-            status,
-            location,
-            description,
+    let result: AppResult<Order> = async {
+        let now = state.now();
+        let occurred_at = match input.occurred_at {
+            None => Ok(now),
+            Some(raw) => {
+                Timestamp::parse_rfc3339(raw).ok_or_else(|| FieldError::new("occurred_at", "must be an RFC 3339 time"))
+            }
+        };
+        let event = match (
+            single_line("status", input.status, 1, 64),
+            optional_line("location", input.location, 200),
+            optional_line("description", input.description, 500),
             occurred_at,
-        },
-        (a, b, c, d) => return Err(Invalid::of([a.err(), b.err(), c.err(), d.err()]).into()),
-    };
-    state
-        .store()
-        .add_tracking_event(id, event, now)
-        .await
-        .map_err(AppError::from)
+        ) {
+            (Ok(status), Ok(location), Ok(description), Ok(occurred_at)) => TrackingEvent {
+                status,
+                location,
+                description,
+                occurred_at,
+            },
+            (a, b, c, d) => return Err(Invalid::of([a.err(), b.err(), c.err(), d.err()]).into()),
+        };
+        state
+            .store()
+            .add_tracking_event(id, event, now)
+            .await
+            .map_err(AppError::from)
+    }
+    .await;
+    crate::audit::recorded(state, "order.tracking", "order", result, |v| {
+        (
+            id.to_string(),
+            serde_json::json!({"status": v.status.as_str()}).to_string(),
+        )
+    })
+    .await
 }

@@ -399,11 +399,20 @@ pub async fn ask_refund(
 /// Staff approve a requested refund: it is paid back through the provider; when
 /// everything paid has come back the order is `refunded`.
 pub async fn approve_refund(state: &AppState, staff_id: i64, id: i64) -> AppResult<Refund> {
-    let now = state.now();
-    let Some((refund, payment)) = state.store().claim_refund(id, now).await? else {
-        return Err(refund_undecidable(state, id).await);
-    };
-    pay_back(state, &refund, &payment, format!("staff:{staff_id}")).await
+    let result: AppResult<Refund> = async {
+        let Some((refund, payment)) = state.store().claim_refund(id, state.now()).await? else {
+            return Err(refund_undecidable(state, id).await);
+        };
+        pay_back(state, &refund, &payment, format!("staff:{staff_id}")).await
+    }
+    .await;
+    crate::audit::recorded(state, "refund.approve", "refund", result, |v| {
+        (
+            id.to_string(),
+            serde_json::json!({"order_id": v.order_id, "amount": v.amount, "status": v.status.as_str()}).to_string(),
+        )
+    })
+    .await
 }
 
 /// Pays a decided (`processing`) refund back through its provider once and answers it
@@ -496,14 +505,24 @@ pub async fn drive_refund(
 
 /// Staff reject a requested refund.
 pub async fn reject_refund(state: &AppState, staff_id: i64, id: i64) -> AppResult<Refund> {
-    match state
-        .store()
-        .reject_refund(id, format!("staff:{staff_id}"), state.now())
-        .await?
-    {
-        Some(refund) => Ok(refund),
-        None => Err(refund_undecidable(state, id).await),
+    let result: AppResult<Refund> = async {
+        match state
+            .store()
+            .reject_refund(id, format!("staff:{staff_id}"), state.now())
+            .await?
+        {
+            Some(refund) => Ok(refund),
+            None => Err(refund_undecidable(state, id).await),
+        }
     }
+    .await;
+    crate::audit::recorded(state, "refund.reject", "refund", result, |v| {
+        (
+            id.to_string(),
+            serde_json::json!({"order_id": v.order_id, "amount": v.amount, "status": v.status.as_str()}).to_string(),
+        )
+    })
+    .await
 }
 
 /// Why a refund could not be decided: it is decided already, or there is none.

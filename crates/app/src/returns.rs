@@ -110,14 +110,35 @@ pub async fn approve_return(state: &AppState, staff_id: i64, id: i64, instructio
         return Err(FieldError::new("instructions", "say where and how to send the goods back").into());
     }
     let decision = ReturnDecision::Approve { instructions };
-    Ok(state.store().decide_return(id, decision, staff_id, state.now()).await?)
+    let result = state
+        .store()
+        .decide_return(id, decision, staff_id, state.now())
+        .await
+        .map_err(AppError::from);
+    crate::audit::recorded(state, "return.approve", "return", result, described).await
+}
+
+/// A return's id and its audit summary.
+fn described(r: &Return) -> (String, String) {
+    let summary = serde_json::json!({
+        "order_id": r.order_id,
+        "status": r.status.as_str(),
+        "units": r.lines.iter().map(|l| l.quantity).sum::<i64>(),
+        "refund": r.refund_amount,
+    });
+    (r.id.to_string(), summary.to_string())
 }
 
 /// Staff reject a requested return, saying why (1–500 characters).
 pub async fn reject_return(state: &AppState, staff_id: i64, id: i64, note: &str) -> AppResult<Return> {
     let note = single_line("note", note, 1, 500)?;
     let decision = ReturnDecision::Reject { note };
-    Ok(state.store().decide_return(id, decision, staff_id, state.now()).await?)
+    let result = state
+        .store()
+        .decide_return(id, decision, staff_id, state.now())
+        .await
+        .map_err(AppError::from);
+    crate::audit::recorded(state, "return.reject", "return", result, described).await
 }
 
 /// Staff check an approved return's parcel in, saying per line how many units are
@@ -157,6 +178,8 @@ pub async fn receive_return(
         .receive_return(id, counts.to_vec(), note, staff_id, state.now())
         .await?;
     tracing::info!(return.id = id, refund = ret.refund_amount, "return received");
+    let (_, summary) = described(&ret);
+    crate::audit::record(state, "return.receive", "return", id, summary).await;
     if let Some((refund, payment)) = refund {
         pay_back(state, &refund, &payment, format!("staff:{staff_id}")).await?;
     }
@@ -177,13 +200,21 @@ pub async fn cancel_by_staff(state: &AppState, staff_id: i64, id: i64, reason: O
             .cancel_order(id, None, OrderEvent::Cancel, actor, state.now())
             .await?;
         crate::payments::close_unpaid_later(state, id);
+        crate::audit::record(state, "order.cancel", "order", id, "unpaid").await;
         return Ok(order);
     }
+    let reason_text = reason.clone();
     let (order, refund) = state
         .store()
         .cancel_paid_order(id, staff_id, reason, state.now())
         .await?;
     tracing::info!(order.id = id, "paid order cancelled by staff");
+    let summary = serde_json::json!({
+        "before": "paid",
+        "refund": refund.as_ref().map(|(r, _)| r.amount),
+        "reason": reason_text,
+    });
+    crate::audit::record(state, "order.cancel", "order", id, summary.to_string()).await;
     if let Some((refund, payment)) = refund {
         pay_back(state, &refund, &payment, actor).await?;
     }
@@ -214,6 +245,8 @@ pub async fn refund_by_staff(
         Idempotent::Replay(answer) => Idempotent::Replay(answer),
         Idempotent::Fresh((refund, payment)) => {
             tracing::info!(refund.id = refund.id, order.id = order_id, "refund by staff");
+            let summary = serde_json::json!({"order_id": order_id, "amount": refund.amount, "reason": refund.reason});
+            crate::audit::record(state, "refund.issue", "refund", refund.id, summary.to_string()).await;
             Idempotent::Fresh(pay_back(state, &refund, &payment, format!("staff:{staff_id}")).await?)
         }
     })

@@ -57,12 +57,19 @@ pub async fn write_review(state: &AppState, user_id: i64, product_id: i64, body:
 /// Staff hide a review (it leaves the product's rating) or show it again; repeating a
 /// decision changes nothing.
 pub async fn moderate_review(state: &AppState, staff_id: i64, id: i64, hidden: bool) -> AppResult<Review> {
-    match state.store().set_review_hidden(id, hidden, staff_id, state.now()).await {
-        Ok(review) => {
-            state.nudge_search();
-            Ok(review)
+    let result: AppResult<Review> = async {
+        match state.store().set_review_hidden(id, hidden, staff_id, state.now()).await {
+            Ok(review) => {
+                state.nudge_search();
+                Ok(review)
+            }
+            Err(StoreError::NotFound(_)) => Err(AppError::NotFound("review")),
+            Err(e) => Err(e.into()),
         }
-        Err(StoreError::NotFound(_)) => Err(AppError::NotFound("review")),
-        Err(e) => Err(e.into()),
     }
+    .await;
+    crate::audit::recorded(state, "review.moderate", "review", result, |_v| {
+        (id.to_string(), serde_json::json!({"hidden": hidden}).to_string())
+    })
+    .await
 }

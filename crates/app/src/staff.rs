@@ -19,6 +19,9 @@ use crate::{AppError, AppResult, AppState};
 /// customer, for disabled staff and for staff whose role lacks the permission.
 pub fn require(session: &Session, area: Permission) -> AppResult<&Session> {
     if session.user.may(area) {
+        // The staff member is the actor of whatever this request writes: the audit log
+        // reads it from the request's context (`crate::audit`), so every gate sets it here.
+        crate::audit::act_as(&session.user);
         Ok(session)
     } else {
         Err(AppError::Forbidden)
@@ -88,6 +91,14 @@ pub async fn create_staff(state: &AppState, actor: &Session, input: NewStaff<'_>
         .create_staff(Some(actor.user.id), new, role, state.now())
         .await?;
     tracing::info!(user.id = user.id, actor.id = actor.user.id, role = %role, "staff account created");
+    crate::audit::record(
+        state,
+        "staff.create",
+        "user",
+        user.id,
+        serde_json::json!({"username": user.username, "role": role.as_str()}).to_string(),
+    )
+    .await;
     Ok(user)
 }
 
@@ -113,10 +124,20 @@ pub async fn change_staff(state: &AppState, actor: &Session, id: i64, edit: Staf
         role,
         disabled: edit.disabled,
     };
+    let before = state.store().user(id).await.ok();
     let user = state
         .store()
         .change_staff(actor.user.id, id, change, state.now())
         .await?;
     tracing::info!(user.id = id, actor.id = actor.user.id, role = ?role, disabled = ?edit.disabled, "staff account changed");
+    let role_of = |u: &User| u.staff_role.map_or("none", StaffRole::as_str).to_owned();
+    if role.is_some() {
+        let was = before.as_ref().map_or_else(|| "unknown".to_owned(), role_of);
+        crate::audit::role_changed(state, id, &was, &role_of(&user)).await;
+    }
+    if let Some(disabled) = edit.disabled {
+        let action = if disabled { "staff.disable" } else { "staff.enable" };
+        crate::audit::record(state, action, "user", id, user.username.clone()).await;
+    }
     Ok(user)
 }

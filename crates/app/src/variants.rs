@@ -229,21 +229,31 @@ pub(crate) async fn product_for_edit(state: &AppState, product_id: i64) -> AppRe
 
 /// Adds a variant to a product. Answers the product.
 pub async fn add_variant(state: &AppState, product_id: i64, draft: VariantDraft) -> AppResult<Product> {
-    let product = product_for_edit(state, product_id).await?;
-    let new = parse_variant("", &product.options, &draft, state.now())?;
-    let existing: Vec<_> = product
-        .variants
-        .iter()
-        .map(|v| (v.option_values.clone(), v.sku.clone()))
-        .collect();
-    check_set(&existing, &[&new], true)?;
-    if let Some(lot) = &new.initial_stock {
-        crate::inventory::check_value(state, "initial_stock.unit_cost", Some(product_id), lot).await?;
+    let result: AppResult<Product> = async {
+        let product = product_for_edit(state, product_id).await?;
+        let new = parse_variant("", &product.options, &draft, state.now())?;
+        let existing: Vec<_> = product
+            .variants
+            .iter()
+            .map(|v| (v.option_values.clone(), v.sku.clone()))
+            .collect();
+        check_set(&existing, &[&new], true)?;
+        if let Some(lot) = &new.initial_stock {
+            crate::inventory::check_value(state, "initial_stock.unit_cost", Some(product_id), lot).await?;
+        }
+        let product = state.store().add_variant(product_id, new, state.now()).await?;
+        state.nudge_search();
+        tracing::info!(product.id = product_id, "variant added");
+        Ok(product)
     }
-    let product = state.store().add_variant(product_id, new, state.now()).await?;
-    state.nudge_search();
-    tracing::info!(product.id = product_id, "variant added");
-    Ok(product)
+    .await;
+    crate::audit::recorded(state, "variant.create", "product", result, |v| {
+        (
+            product_id.to_string(),
+            serde_json::json!({"after": {"price": v.price, "price_max": v.price_max}}).to_string(),
+        )
+    })
+    .await
 }
 
 /// Parses changes to variant `variant_id` of `product`, field names starting with `prefix`.
@@ -348,24 +358,45 @@ pub async fn update_variant(
     variant_id: i64,
     edit: VariantEdit,
 ) -> AppResult<Product> {
-    let product = product_for_edit(state, product_id).await?;
-    let changes = parse_edit("", &product, variant_id, edit)?;
-    let product = state
-        .store()
-        .update_variant(product_id, variant_id, changes, state.now())
-        .await?;
-    state.nudge_search();
-    Ok(product)
+    let result: AppResult<Product> = async {
+        let product = product_for_edit(state, product_id).await?;
+        let changes = parse_edit("", &product, variant_id, edit)?;
+        let product = state
+            .store()
+            .update_variant(product_id, variant_id, changes, state.now())
+            .await?;
+        state.nudge_search();
+        Ok(product)
+    }
+    .await;
+    crate::audit::recorded(state, "variant.update", "variant", result, |v| {
+        (
+            variant_id.to_string(),
+            serde_json::json!({"product_id": product_id, "after": {"price": v.price, "price_max": v.price_max}})
+                .to_string(),
+        )
+    })
+    .await
 }
 
 /// Withdraws a variant from sale (it stays in past orders and keeps its lots). Answers
 /// the product.
 pub async fn archive_variant(state: &AppState, product_id: i64, variant_id: i64) -> AppResult<Product> {
-    let product = state
-        .store()
-        .archive_variant(product_id, variant_id, state.now())
-        .await?;
-    state.nudge_search();
-    tracing::info!(product.id = product_id, variant.id = variant_id, "variant archived");
-    Ok(product)
+    let result: AppResult<Product> = async {
+        let product = state
+            .store()
+            .archive_variant(product_id, variant_id, state.now())
+            .await?;
+        state.nudge_search();
+        tracing::info!(product.id = product_id, variant.id = variant_id, "variant archived");
+        Ok(product)
+    }
+    .await;
+    crate::audit::recorded(state, "variant.archive", "variant", result, |_v| {
+        (
+            variant_id.to_string(),
+            serde_json::json!({"product_id": product_id, "status": "archived"}).to_string(),
+        )
+    })
+    .await
 }

@@ -57,6 +57,8 @@ pub fn router(state: AppState, limiters: std::sync::Arc<Limiters>) -> Router {
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         // Inside the tracing and body-limit layers, so a 429 is logged with its request
         // id, yet before any handler touches the database.
+        // Inside the limits (which resolve the client's address) and the request id.
+        .layer(axum::middleware::from_fn(audit_context))
         .layer(axum::middleware::from_fn_with_state(limiters, limits::limit_writes))
         .layer(axum::middleware::from_fn_with_state(state.clone(), security_headers))
         .layer(
@@ -78,6 +80,26 @@ pub fn router(state: AppState, limiters: std::sync::Arc<Limiters>) -> Router {
         // Outermost, so it sees every answer, including the timeout's and the limits'.
         .layer(axum::middleware::from_fn(problem_documents))
         .with_state(state)
+}
+
+/// Runs the request inside its audit context (`emporium_app::audit::scope`): its id, as
+/// the request-id layer set or kept it, and the client's address, as the limits resolved
+/// it. The staff gates add the actor; the use cases read all three when they record.
+async fn audit_context(req: Request<axum::body::Body>, next: axum::middleware::Next) -> Response {
+    let context = emporium_app::audit::RequestContext {
+        request_id: req
+            .headers()
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+        ip: req
+            .extensions()
+            .get::<emporium_app::accounts::ClientAddress>()
+            .and_then(|a| a.0)
+            .map(|ip| ip.to_string()),
+        actor: None,
+    };
+    emporium_app::audit::scope(context, next.run(req)).await
 }
 
 /// The longest request target (path and query) served; a longer one is a `414` problem.

@@ -132,7 +132,7 @@ impl Store {
                         .execute(&mut *conn)
                         .await?;
                     retire_tokens_in(conn, user_id, Purpose::VerifyEmail, now).await?;
-                    let attached_orders = attach_guest_orders_in(conn, &sealer, user_id, &email).await?;
+                    let attached_orders = attach_guest_orders_in(conn, &sealer, user_id, &email, now).await?;
                     Ok(Verified {
                         user: user_by_id(conn, user_id, &sealer).await?,
                         attached_orders,

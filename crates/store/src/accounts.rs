@@ -68,7 +68,8 @@ impl User {
 /// The columns [`user_from`] reads, as a macro so queries stay `&'static str` literals.
 macro_rules! user_columns {
     () => {
-        "u.id, u.username, u.email, u.display_name, u.phone, u.role, u.created_at, u.guest, u.locale, u.email_verified_at, u.staff_role, u.disabled_at"
+        "u.id, u.username, u.email, u.display_name, u.phone, u.role, u.created_at, u.guest, u.locale, u.email_verified_at, \
+         u.staff_role, u.disabled_at, (SELECT k.wrapped FROM user_keys k WHERE k.user_id = u.id) AS owner_key"
     };
 }
 pub(crate) use user_columns;
@@ -76,6 +77,7 @@ pub(crate) use user_columns;
 pub(crate) fn user_from(row: &Row, sealer: &Sealer) -> Result<User, StoreError> {
     let role: String = row.try_get("role")?;
     let id: i64 = row.try_get("id")?;
+    let sealer = &sealer.for_owner(id, row.try_get("owner_key")?)?;
     Ok(User {
         id,
         username: row.try_get("username")?,
@@ -560,9 +562,16 @@ impl Store {
                     let (set_name, name) = split(changes.display_name, DisplayName::as_str);
                     let (set_email, email) = split(changes.email, Email::as_str);
                     let (set_phone, phone) = split(changes.phone, Phone::as_str);
+                    // The blind index is the shop's (keyring-derived), the sealing the
+                    // customer's own key.
                     let phone_index = phone
                         .as_deref()
                         .map(|p| sealer.blind_index(PHONE_INDEX, &normalise_phone(p)));
+                    let sealer = if phone.is_some() {
+                        sealer.owner_key_in(conn, user_id, now.millis()).await?
+                    } else {
+                        sealer.clone()
+                    };
                     let phone = phone
                         .map(|p| sealer.seal(&context("users.phone", user_id), &p))
                         .transpose()?;
@@ -604,26 +613,30 @@ impl Store {
             .bind(user_id)
             .fetch_all(self.reader())
             .await?;
-        rows.iter().map(|row| address_from(row, self.sealer())).collect()
+        let sealer = self.sealer().owner_read_in(self.reader(), user_id).await?;
+        rows.iter().map(|row| address_from(row, &sealer)).collect()
     }
 
     /// Adds an address to a user's book, up to [`MAX_ADDRESSES_PER_USER`].
     pub async fn add_address(&self, user_id: i64, address: NewAddress, now: Timestamp) -> Result<Address, StoreError> {
         let sealer = self.sealer().clone();
-        let seal = |column: &str, value: &str| sealer.seal(&context(&format!("addresses.{column}"), user_id), value);
-        let recipient = seal("recipient", &address.recipient)?;
-        let phone = seal("phone", address.phone.as_str())?;
-        let line1 = seal("line1", &address.line1)?;
-        let line2 = address.line2.as_deref().map(|v| seal("line2", v)).transpose()?;
-        let city = seal("city", &address.city)?;
-        let region = address.region.as_deref().map(|v| seal("region", v)).transpose()?;
-        let postal_code = address
-            .postal_code
-            .as_deref()
-            .map(|v| seal("postal_code", v))
-            .transpose()?;
         self.write(move |conn| {
             Box::pin(async move {
+                // Sealed under the customer's own data key (made now if they have none).
+                let sealer = sealer.owner_key_in(conn, user_id, now.millis()).await?;
+                let seal =
+                    |column: &str, value: &str| sealer.seal(&context(&format!("addresses.{column}"), user_id), value);
+                let recipient = seal("recipient", &address.recipient)?;
+                let phone = seal("phone", address.phone.as_str())?;
+                let line1 = seal("line1", &address.line1)?;
+                let line2 = address.line2.as_deref().map(|v| seal("line2", v)).transpose()?;
+                let city = seal("city", &address.city)?;
+                let region = address.region.as_deref().map(|v| seal("region", v)).transpose()?;
+                let postal_code = address
+                    .postal_code
+                    .as_deref()
+                    .map(|v| seal("postal_code", v))
+                    .transpose()?;
                 let count: i64 = query_scalar("SELECT COUNT(*) FROM addresses WHERE user_id = $1")
                     .bind(user_id)
                     .fetch_one(&mut *conn)

@@ -339,6 +339,30 @@ const CHECKS: &[(&str, &str)] = &[
             OR (m.status = 'sent' AND m.sent_at IS NULL)",
     ),
     (
+        "every audit entry's actor is a user (or nobody, for an anonymous security event)",
+        "SELECT 'audit entry ' || CAST(a.id AS TEXT) AS subject, 'actor ' || CAST(a.actor_id AS TEXT) || ' is not a user' AS detail
+         FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id
+         WHERE a.actor_id IS NOT NULL AND u.id IS NULL",
+    ),
+    (
+        "a deleted account holds no clear personal data, no data key, no login and no address book",
+        "SELECT 'user ' || CAST(u.id AS TEXT) AS subject, 'deleted but still holds personal data or a key' AS detail
+         FROM users u
+         WHERE u.deleted_at IS NOT NULL
+           AND (u.email IS NOT NULL OR u.display_name IS NOT NULL OR u.phone IS NOT NULL OR u.password_hash <> '!'
+                OR u.username <> 'deleted-' || CAST(u.id AS TEXT)
+                OR EXISTS (SELECT 1 FROM user_keys k WHERE k.user_id = u.id)
+                OR EXISTS (SELECT 1 FROM addresses a WHERE a.user_id = u.id)
+                OR EXISTS (SELECT 1 FROM sessions s WHERE s.user_id = u.id))
+         UNION ALL
+         SELECT 'order ' || CAST(o.id AS TEXT), 'of a deleted account, with a readable address, contact or note'
+         FROM orders o JOIN users u ON u.id = o.user_id
+         WHERE u.deleted_at IS NOT NULL
+           AND ((SUBSTR(o.address, 1, 5) <> 'enc2:' AND o.address <> '(erased)')
+                OR o.guest_email IS NOT NULL OR o.note IS NOT NULL
+                OR (o.guest_phone IS NOT NULL AND SUBSTR(o.guest_phone, 1, 5) <> 'enc2:' AND o.guest_phone <> '(erased)'))",
+    ),
+    (
         // 15 is `messages::MAX_ATTEMPTS`: the attempt that reaches it marks the message failed.
         "no message is still pending after its last attempt",
         "SELECT 'message ' || CAST(id AS TEXT) AS subject, 'pending after ' || CAST(attempts AS TEXT) || ' attempts' AS detail

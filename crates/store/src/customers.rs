@@ -145,7 +145,7 @@ impl Store {
         let mut after = 0i64;
         loop {
             let rows = query(
-                "SELECT id, phone FROM users
+                "SELECT id, phone, (SELECT k.wrapped FROM user_keys k WHERE k.user_id = users.id) AS owner_key FROM users
                   WHERE id > $1 AND phone IS NOT NULL AND (phone_index IS NULL OR phone_index NOT LIKE $2 ESCAPE '\\')
                   ORDER BY id LIMIT 500",
             )
@@ -160,7 +160,9 @@ impl Store {
                 let id: i64 = row.try_get("id")?;
                 let stored: String = row.try_get("phone")?;
                 // A value no key opens is `emporium check`'s to report; it stays unindexed.
-                let Ok(phone) = self.sealer().open(&context("users.phone", id), stored.clone()) else {
+                // Sealed under the customer's own key (or the keyring's, before it had one).
+                let sealer = self.sealer().for_owner(id, row.try_get("owner_key")?)?;
+                let Ok(phone) = sealer.open(&context("users.phone", id), stored.clone()) else {
                     tracing::warn!(user.id = id, "phone number does not open; not indexed");
                     continue;
                 };

@@ -131,6 +131,8 @@ impl Store {
                         "DELETE FROM addresses WHERE user_id = $1",
                         "DELETE FROM sessions WHERE user_id = $1",
                         "DELETE FROM idempotency_keys WHERE user_id = $1",
+                        // Its data key (made with its first address) goes with it.
+                        "DELETE FROM user_keys WHERE user_id = $1",
                         "DELETE FROM users WHERE id = $1 AND guest = 1",
                     ] {
                         query(statement).bind(*id).execute(&mut *conn).await?;
@@ -225,24 +227,30 @@ pub(crate) async fn attach_guest_orders_in(
     sealer: &Sealer,
     user_id: i64,
     email: &str,
+    now: Timestamp,
 ) -> Result<u64, StoreError> {
     let rows = query(
-        "SELECT id, user_id, address, invoice, guest_phone FROM orders
+        "SELECT id, user_id, address, invoice, guest_phone,
+                (SELECT k.wrapped FROM user_keys k WHERE k.user_id = orders.user_id) AS owner_key
+         FROM orders
          WHERE guest_email IS NOT NULL AND LOWER(guest_email) = LOWER($1)
            AND user_id IN (SELECT id FROM users WHERE guest = 1)",
     )
     .bind(email)
     .fetch_all(&mut *conn)
     .await?;
+    // Sealed again under the account's own data key (made now if it has none).
+    let to = sealer.owner_key_in(conn, user_id, now.millis()).await?;
     for row in &rows {
         let owner: i64 = row.try_get("user_id")?;
+        let from = sealer.for_row(owner, row)?;
         let move_sealed = |column: &str| -> Result<Option<String>, StoreError> {
             let stored: Option<String> = row.try_get(column)?;
             let name = format!("orders.{column}");
             stored
-                .map(|v| sealer.open(&context(&name, owner), v))
+                .map(|v| from.open(&context(&name, owner), v))
                 .transpose()?
-                .map(|plain| sealer.seal(&context(&name, user_id), &plain))
+                .map(|plain| to.seal(&context(&name, user_id), &plain))
                 .transpose()
         };
         query(

@@ -20,6 +20,7 @@
 
 pub mod account_tokens;
 pub mod accounts;
+pub mod audit;
 pub mod cart;
 pub mod catalog;
 pub mod categories;
@@ -38,6 +39,7 @@ pub mod orders;
 pub mod payments;
 pub mod pricing;
 pub mod pricing_admin;
+pub mod privacy;
 mod product_cache;
 pub mod product_images;
 pub mod recommendations;

@@ -12,7 +12,7 @@ use emporium_domain::pricing::{Discount, PricedCart};
 use emporium_domain::time::Timestamp;
 
 use crate::db::{Conn, Row, Value, parse_column, query, query_scalar};
-use crate::sealed::context;
+use crate::sealed::{ORDER_SELECT, context, order_select};
 use crate::sql::Sql;
 use crate::{Sealer, Store, StoreError};
 
@@ -235,6 +235,7 @@ fn ts(row: &Row, column: &str) -> Result<Option<Timestamp>, StoreError> {
 /// An order from its row (items, payment and shipment still empty), its address opened.
 pub(crate) fn order_from(row: &Row, sealer: &Sealer) -> Result<Order, StoreError> {
     let user_id = row.try_get("user_id")?;
+    let sealer = &sealer.for_row(user_id, row)?;
     let address = sealer.open(&address_context(user_id), row.try_get("address")?)?;
     Ok(Order {
         id: row.try_get("id")?,
@@ -256,6 +257,7 @@ pub(crate) fn order_from(row: &Row, sealer: &Sealer) -> Result<Order, StoreError
             .try_get::<Option<String>, _>("invoice")?
             .map(|sealed| sealer.open(&invoice_context(user_id), sealed))
             .transpose()?
+            .filter(|plain| plain != crate::sealed::ERASED)
             .map(|plain| decode_invoice(&plain))
             .transpose()?,
         paid_amount: row.try_get("paid_amount")?,
@@ -412,7 +414,7 @@ impl Store {
         before: Option<i64>,
         limit: i64,
     ) -> Result<Vec<Order>, StoreError> {
-        self.whole_orders(order_page("SELECT * FROM orders", user_id, status, before, limit))
+        self.whole_orders(order_page(ORDER_SELECT, user_id, status, before, limit))
             .await
     }
 
@@ -437,7 +439,8 @@ impl Store {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let mut sql = Sql::new("SELECT * FROM orders WHERE id IN ");
+        let mut sql = Sql::new(ORDER_SELECT);
+        sql.push(" WHERE id IN ");
         sql.bind_list(ids.iter().copied());
         let mut orders = self.whole_orders(sql).await?;
         orders.sort_by_key(|o| ids.iter().position(|id| *id == o.id));
@@ -512,7 +515,7 @@ impl Store {
 
 /// Reads a whole order inside a transaction (or on a reader connection).
 pub(crate) async fn order_in(conn: &mut Conn, sealer: &Sealer, id: i64) -> Result<Option<Order>, StoreError> {
-    let Some(row) = query("SELECT * FROM orders WHERE id = $1")
+    let Some(row) = query(concat!(order_select!(), " WHERE id = $1"))
         .bind(id)
         .fetch_optional(&mut *conn)
         .await?

@@ -164,6 +164,9 @@ async fn place_order_in(
     (rules, tree): (&Rules, Option<&CategoryTree>),
     now: Timestamp,
 ) -> Result<Order, StoreError> {
+    // The buyer's data key (made now if this is their first sealed datum) seals the
+    // order's personal fields, so deleting the account makes them unreadable.
+    let sealer = &sealer.owner_key_in(conn, request.user_id, now.millis()).await?;
     let snapshot = snapshot_address_in(conn, sealer, request.user_id, request.address_id).await?;
     let address = sealer.seal(&address_context(request.user_id), &snapshot.to_lines())?;
     let lines = cart_lines_in(conn, request.user_id).await?;
@@ -363,6 +366,7 @@ pub(crate) async fn snapshot_address_in(
     .fetch_optional(&mut *conn)
     .await?
     .ok_or(StoreError::NotFound("address"))?;
+    let sealer = &sealer.with_owner_in(conn, user_id).await?;
     let open = |column: &str| -> Result<String, StoreError> {
         let stored = row.try_get::<Option<String>, _>(column)?.unwrap_or_default();
         sealer.open(&context(&format!("addresses.{column}"), user_id), stored)

@@ -66,7 +66,7 @@ macro_rules! review_columns {
     };
 }
 
-fn review_from(row: &Row) -> Result<Review, StoreError> {
+pub(crate) fn review_from(row: &Row) -> Result<Review, StoreError> {
     let status: String = row.try_get("status")?;
     Ok(Review {
         id: row.try_get("id")?,

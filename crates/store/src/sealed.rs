@@ -17,11 +17,12 @@ use std::fmt;
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::db::query;
+use crate::db::{Conn, On, query, query_scalar};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use emporium_domain::time::Timestamp;
 
 use crate::{Store, StoreError};
 
@@ -151,47 +152,20 @@ impl Keyring {
 
     fn seal(&self, context: &str, plain: &str) -> Result<String, StoreError> {
         let (id, cipher) = &self.keys[0];
-        let mut nonce = [0u8; NONCE_LEN];
-        getrandom::fill(&mut nonce).map_err(|e| StoreError::Config(format!("no randomness: {e}")))?;
-        let sealed = cipher
-            .encrypt(
-                &XNonce::from(nonce),
-                Payload {
-                    msg: plain.as_bytes(),
-                    aad: context.as_bytes(),
-                },
-            )
-            .map_err(|_| StoreError::Config("sealing failed".into()))?;
-        let mut bytes = nonce.to_vec();
-        bytes.extend_from_slice(&sealed);
-        Ok(format!("{PREFIX}{id}:{}", B64.encode(bytes)))
+        Ok(format!("{PREFIX}{id}:{}", seal_with(cipher, context, plain)?))
     }
 
     fn open(&self, context: &str, stored: &str) -> Result<String, StoreError> {
-        let unreadable = |why: &str| StoreError::Config(format!("sealed {context}: {why}"));
         let rest = &stored[PREFIX.len()..];
-        let (id, body) = rest.split_once(':').ok_or_else(|| unreadable("malformed"))?;
-        let (_, cipher) = self
-            .keys
-            .iter()
-            .find(|(known, _)| known == id)
-            .ok_or_else(|| unreadable(&format!("sealed with key {id:?}, which is not in the keyring")))?;
-        let bytes = B64.decode(body).map_err(|_| unreadable("malformed"))?;
-        if bytes.len() < NONCE_LEN {
-            return Err(unreadable("malformed"));
-        }
-        let (nonce, sealed) = bytes.split_at(NONCE_LEN);
-        let nonce: [u8; NONCE_LEN] = nonce.try_into().map_err(|_| unreadable("malformed"))?;
-        let plain = cipher
-            .decrypt(
-                &XNonce::from(nonce),
-                Payload {
-                    msg: sealed,
-                    aad: context.as_bytes(),
-                },
-            )
-            .map_err(|_| unreadable("does not open (wrong key, or moved from another row)"))?;
-        String::from_utf8(plain).map_err(|_| unreadable("not text"))
+        let (id, body) = rest
+            .split_once(':')
+            .ok_or_else(|| StoreError::Config(format!("sealed {context}: malformed")))?;
+        let (_, cipher) = self.keys.iter().find(|(known, _)| known == id).ok_or_else(|| {
+            StoreError::Config(format!(
+                "sealed {context}: sealed with key {id:?}, which is not in the keyring"
+            ))
+        })?;
+        open_with(cipher, context, body)
     }
 }
 
@@ -257,30 +231,161 @@ fn write_private(path: &Path, text: &str, create_new: bool) -> std::io::Result<(
 }
 
 /// What the store seals with: a keyring, or none (values are then written in plain text;
-/// only library users and old tests run so — the binary always has keys).
+/// only library users and old tests run so — the binary always has keys), and, once
+/// loaded for a row ([`Sealer::for_owner`]), the data key of the customer owning it.
 #[derive(Clone, Debug, Default)]
-pub struct Sealer(Option<Arc<Keyring>>);
+pub struct Sealer {
+    keyring: Option<Arc<Keyring>>,
+    owner: Option<(i64, OwnerKey)>,
+}
+
+/// A customer's own data key, or the fact that they have none any more.
+#[derive(Clone)]
+enum OwnerKey {
+    Open(Arc<XChaCha20Poly1305>),
+    /// No key row: never made (then nothing is sealed under one) or destroyed with the
+    /// account. What was sealed under it reads as [`ERASED`].
+    Gone,
+}
+
+impl fmt::Debug for OwnerKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Open(_) => "OwnerKey::Open",
+            Self::Gone => "OwnerKey::Gone",
+        })
+    }
+}
+
+/// What a value sealed under a destroyed customer key (or blanked by an account's
+/// deletion) reads as: the books keep their rows, the person is gone.
+pub const ERASED: &str = "(erased)";
+
+/// The prefix of a value sealed under its owner's data key: `enc2:<base64>`.
+const OWNER_PREFIX: &str = "enc2:";
+
+/// The user id a context names (`"users.phone/42"` → 42).
+fn owner_of(context: &str) -> Option<i64> {
+    context.rsplit_once('/').and_then(|(_, id)| id.parse().ok())
+}
 
 impl Sealer {
     /// Seals with `keyring`.
     pub fn new(keyring: Keyring) -> Self {
-        Self(Some(Arc::new(keyring)))
+        Self {
+            keyring: Some(Arc::new(keyring)),
+            owner: None,
+        }
     }
 
-    /// `plain` as it is stored for `context` (`"<table>.<column>/<user id>"`).
+    /// This sealer with `user_id`'s data key, unwrapped from `wrapped` (its `user_keys`
+    /// row, `None` when there is none: destroyed, or never made).
+    pub(crate) fn for_owner(&self, user_id: i64, wrapped: Option<String>) -> Result<Sealer, StoreError> {
+        let key = match (wrapped, &self.keyring) {
+            (Some(wrapped), Some(keys)) => {
+                let encoded = keys.open(&context("user_keys.wrapped", user_id), &wrapped)?;
+                let bytes = B64
+                    .decode(encoded)
+                    .map_err(|_| StoreError::Corrupt(format!("the data key of user {user_id}")))?;
+                let cipher = XChaCha20Poly1305::new_from_slice(&bytes)
+                    .map_err(|_| StoreError::Corrupt(format!("the data key of user {user_id}")))?;
+                OwnerKey::Open(Arc::new(cipher))
+            }
+            _ => OwnerKey::Gone,
+        };
+        Ok(Self {
+            keyring: self.keyring.clone(),
+            owner: Some((user_id, key)),
+        })
+    }
+
+    /// This sealer for the owner of `row`: as it is if it holds that user's key already,
+    /// else with the key from the row's `owner_key` column (see [`ORDER_SELECT`]).
+    pub(crate) fn for_row(&self, user_id: i64, row: &crate::db::Row) -> Result<Sealer, StoreError> {
+        if self.owner.as_ref().is_some_and(|(owner, _)| *owner == user_id) {
+            return Ok(self.clone());
+        }
+        self.for_owner(user_id, row.try_get("owner_key")?)
+    }
+
+    /// This sealer with `user_id`'s data key: as it is if it holds it already, else read.
+    pub(crate) async fn with_owner_in(&self, conn: &mut Conn, user_id: i64) -> Result<Sealer, StoreError> {
+        if self.owner.as_ref().is_some_and(|(owner, _)| *owner == user_id) {
+            return Ok(self.clone());
+        }
+        self.owner_read_in(conn, user_id).await
+    }
+
+    /// This sealer with `user_id`'s data key read inside `conn`'s transaction (or pool).
+    pub(crate) async fn owner_read_in<'a>(&self, on: impl Into<On<'a>>, user_id: i64) -> Result<Sealer, StoreError> {
+        let wrapped: Option<String> = query_scalar("SELECT wrapped FROM user_keys WHERE user_id = $1")
+            .bind(user_id)
+            .fetch_optional(on)
+            .await?;
+        self.for_owner(user_id, wrapped)
+    }
+
+    /// This sealer with `user_id`'s data key, made now (in the caller's write
+    /// transaction) if the customer has none yet. A deleted account gets no new key.
+    pub(crate) async fn owner_key_in(&self, conn: &mut Conn, user_id: i64, now: i64) -> Result<Sealer, StoreError> {
+        let Some(keys) = &self.keyring else {
+            return Ok(self.clone());
+        };
+        let wrapped: Option<String> = query_scalar("SELECT wrapped FROM user_keys WHERE user_id = $1")
+            .bind(user_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+        if wrapped.is_some() {
+            return self.for_owner(user_id, wrapped);
+        }
+        let mut key = [0u8; 32];
+        getrandom::fill(&mut key).map_err(|e| StoreError::Config(format!("no randomness: {e}")))?;
+        let wrapped = keys.seal(&context("user_keys.wrapped", user_id), &B64.encode(key))?;
+        // Only for a live account; two writers making one at once: the first wins.
+        query(
+            "INSERT INTO user_keys (user_id, wrapped, created_at)
+             SELECT id, $2, $3 FROM users WHERE id = $1 AND deleted_at IS NULL
+             ON CONFLICT (user_id) DO NOTHING",
+        )
+        .bind(user_id)
+        .bind(&wrapped)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+        self.owner_read_in(&mut *conn, user_id).await
+    }
+
+    /// `plain` as it is stored for `context` (`"<table>.<column>/<user id>"`): under the
+    /// owner's data key when it is loaded and alive, else under the keyring.
     pub fn seal(&self, context: &str, plain: &str) -> Result<String, StoreError> {
-        match &self.0 {
+        if let Some((owner, OwnerKey::Open(cipher))) = &self.owner
+            && owner_of(context) == Some(*owner)
+        {
+            return Ok(format!("{OWNER_PREFIX}{}", seal_with(cipher, context, plain)?));
+        }
+        match &self.keyring {
             Some(keys) => keys.seal(context, plain),
             None => Ok(plain.to_owned()),
         }
     }
 
-    /// The plain text of a stored value.
+    /// The plain text of a stored value; [`ERASED`] for one under a destroyed owner key.
     pub fn open(&self, context: &str, stored: String) -> Result<String, StoreError> {
+        if let Some(body) = stored.strip_prefix(OWNER_PREFIX) {
+            return match &self.owner {
+                Some((owner, key)) if owner_of(context) == Some(*owner) => match key {
+                    OwnerKey::Open(cipher) => open_with(cipher, context, body),
+                    OwnerKey::Gone => Ok(ERASED.to_owned()),
+                },
+                _ => Err(StoreError::Config(format!(
+                    "{context} is sealed under its owner's key, which was not loaded"
+                ))),
+            };
+        }
         if !stored.starts_with(PREFIX) {
             return Ok(stored);
         }
-        match &self.0 {
+        match &self.keyring {
             Some(keys) => keys.open(context, &stored),
             None => Err(StoreError::Config(format!(
                 "{context} is sealed but no data keys are configured"
@@ -299,7 +404,7 @@ impl Sealer {
     /// the value away to someone without the keys. Without keys (library users and old
     /// tests only), the index is computed under a fixed key and prefixed `plain`.
     pub fn blind_index(&self, purpose: &str, normalised: &str) -> String {
-        let (id, key) = match &self.0 {
+        let (id, key) = match &self.keyring {
             Some(keys) => (keys.current_id(), keys.index_key),
             None => ("plain", [0u8; 32]),
         };
@@ -309,22 +414,72 @@ impl Sealer {
 
     /// The prefix of the blind indexes [`Sealer::blind_index`] writes now.
     pub(crate) fn blind_index_prefix(&self) -> String {
-        match &self.0 {
+        match &self.keyring {
             Some(keys) => format!("{}:", keys.current_id()),
             None => "plain:".to_owned(),
         }
     }
 
-    /// Whether `stored` is sealed under the current key already (or there are no keys).
-    fn is_current(&self, stored: &str) -> bool {
-        match &self.0 {
+    /// Whether `stored` needs no re-seal: under its owner's key when `per_owner`, else
+    /// under the keyring's current key (or there are no keys).
+    fn is_current(&self, stored: &str, per_owner: bool) -> bool {
+        match &self.keyring {
             None => true,
+            Some(_) if per_owner => stored.starts_with(OWNER_PREFIX),
             Some(keys) => stored
                 .strip_prefix(PREFIX)
                 .is_some_and(|rest| rest.split(':').next() == Some(keys.current_id())),
         }
     }
 }
+
+fn seal_with(cipher: &XChaCha20Poly1305, context: &str, plain: &str) -> Result<String, StoreError> {
+    let mut nonce = [0u8; NONCE_LEN];
+    getrandom::fill(&mut nonce).map_err(|e| StoreError::Config(format!("no randomness: {e}")))?;
+    let sealed = cipher
+        .encrypt(
+            &XNonce::from(nonce),
+            Payload {
+                msg: plain.as_bytes(),
+                aad: context.as_bytes(),
+            },
+        )
+        .map_err(|_| StoreError::Config("sealing failed".into()))?;
+    let mut bytes = nonce.to_vec();
+    bytes.extend_from_slice(&sealed);
+    Ok(B64.encode(bytes))
+}
+
+fn open_with(cipher: &XChaCha20Poly1305, context: &str, body: &str) -> Result<String, StoreError> {
+    let unreadable = |why: &str| StoreError::Config(format!("sealed {context}: {why}"));
+    let bytes = B64.decode(body).map_err(|_| unreadable("malformed"))?;
+    if bytes.len() < NONCE_LEN {
+        return Err(unreadable("malformed"));
+    }
+    let (nonce, sealed) = bytes.split_at(NONCE_LEN);
+    let nonce: [u8; NONCE_LEN] = nonce.try_into().map_err(|_| unreadable("malformed"))?;
+    let plain = cipher
+        .decrypt(
+            &XNonce::from(nonce),
+            Payload {
+                msg: sealed,
+                aad: context.as_bytes(),
+            },
+        )
+        .map_err(|_| unreadable("does not open (wrong key, or moved from another row)"))?;
+    String::from_utf8(plain).map_err(|_| unreadable("not text"))
+}
+
+/// The columns of an order with its buyer's wrapped data key, for [`Sealer::for_row`].
+macro_rules! order_select {
+    () => {
+        "SELECT orders.*, (SELECT k.wrapped FROM user_keys k WHERE k.user_id = orders.user_id) AS owner_key FROM orders"
+    };
+}
+pub(crate) use order_select;
+
+/// [`order_select!`] as a constant, for [`crate::sql::Sql`].
+pub(crate) const ORDER_SELECT: &str = order_select!();
 
 /// The context string of a sealed column of a user's row.
 pub(crate) fn context(column: &str, user_id: i64) -> String {
@@ -334,13 +489,20 @@ pub(crate) fn context(column: &str, user_id: i64) -> String {
 /// The sealed columns of `addresses`.
 pub(crate) const ADDRESS_COLUMNS: [&str; 7] = ["recipient", "phone", "line1", "line2", "city", "region", "postal_code"];
 
-/// Every sealed column: (table, the column naming the owning user, columns). Remembered
-/// idempotent answers are left out on purpose (see the module's documentation).
-const SEALED: [(&str, &str, &[&str]); 3] = [
-    ("users", "id", &["phone"]),
-    ("addresses", "user_id", &ADDRESS_COLUMNS),
-    ("orders", "user_id", &["address", "invoice", "guest_phone"]),
+/// Every sealed column: (table, the column naming the owning user, columns, whether
+/// the values belong under their owner's data key). The customers' data keys come first,
+/// wrapped by the keyring, so a rotation re-wraps them before anything else. Remembered
+/// idempotent answers and messages are left out on purpose (see the module's
+/// documentation; an account's deletion clears its own).
+const SEALED: [(&str, &str, &[&str], bool); 4] = [
+    ("user_keys", "user_id", &["wrapped"], false),
+    ("users", "id", &["phone"], true),
+    ("addresses", "user_id", &ADDRESS_COLUMNS, true),
+    ("orders", "user_id", &["address", "invoice", "guest_phone"], true),
 ];
+
+/// A batch of sealed rows: (row id, owner, owner's wrapped data key, values).
+type SealedRows = Vec<(i64, i64, Option<String>, Vec<Option<String>>)>;
 
 /// What a re-seal did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -362,7 +524,7 @@ impl Store {
     /// Refuses a keyring that cannot open what this database was sealed with (say, a
     /// second instance that made its own key file instead of sharing the first one's).
     pub(crate) async fn verify_keys(&self) -> Result<(), StoreError> {
-        if self.sealer().0.is_none() {
+        if self.sealer().keyring.is_none() {
             return Ok(());
         }
         let candidate = self.sealer().seal(KEY_CHECK_CONTEXT, "emporium")?;
@@ -379,13 +541,14 @@ impl Store {
     /// key, in batches of one transaction each, so it can run beside a serving shop and be
     /// run again after an interruption. Fails, changing nothing more, on a value no key in
     /// the keyring opens.
-    pub async fn reseal_all(&self) -> Result<ResealReport, StoreError> {
+    pub async fn reseal_all(&self, now: Timestamp) -> Result<ResealReport, StoreError> {
         let mut report = ResealReport {
-            key_id: self.sealer().0.as_ref().map(|keys| keys.current_id().to_owned()),
+            key_id: self.sealer().keyring.as_ref().map(|keys| keys.current_id().to_owned()),
             ..ResealReport::default()
         };
-        for (table, owner, columns) in SEALED {
-            self.reseal_table(table, owner, columns, &mut report).await?;
+        for (table, owner, columns, per_owner) in SEALED {
+            self.reseal_table(table, owner, columns, per_owner, &mut report, now)
+                .await?;
         }
         self.index_phones().await?;
         let check = self.sealer().seal(KEY_CHECK_CONTEXT, "emporium")?;
@@ -404,20 +567,24 @@ impl Store {
     }
 
     /// Counts the personal values that no key in the keyring opens (for `emporium check`).
+    /// A value under a destroyed customer key is erased, not unreadable.
     pub async fn unreadable_sealed_values(&self) -> Result<u64, StoreError> {
         let mut unreadable = 0;
-        for (table, owner, columns) in SEALED {
+        for (table, owner, columns, _) in SEALED {
             let mut after = 0i64;
             loop {
                 let rows = self.sealed_batch(table, owner, columns, after).await?;
                 let Some(last) = rows.last() else { break };
                 after = last.0;
-                for (_, user_id, values) in &rows {
+                for (_, user_id, wrapped, values) in rows {
+                    let Ok(sealer) = self.sealer().for_owner(user_id, wrapped) else {
+                        unreadable += 1;
+                        continue;
+                    };
                     for (column, value) in columns.iter().zip(values) {
                         if let Some(value) = value
-                            && self
-                                .sealer()
-                                .open(&context(&format!("{table}.{column}"), *user_id), value.clone())
+                            && sealer
+                                .open(&context(&format!("{table}.{column}"), user_id), value)
                                 .is_err()
                         {
                             unreadable += 1;
@@ -435,10 +602,11 @@ impl Store {
         owner: &str,
         columns: &[&str],
         after: i64,
-    ) -> Result<Vec<(i64, i64, Vec<Option<String>>)>, StoreError> {
+    ) -> Result<SealedRows, StoreError> {
         // Table and column names come from the constants above, never from input.
         let sql = format!(
-            "SELECT id, {owner} AS owner, {} FROM {table} WHERE id > $1 ORDER BY id LIMIT 500",
+            "SELECT id, {owner} AS owner, (SELECT k.wrapped FROM user_keys k WHERE k.user_id = {table}.{owner}) AS owner_key, {}
+             FROM {table} WHERE id > $1 ORDER BY id LIMIT 500",
             columns.join(", ")
         );
         let rows = query(sqlx::AssertSqlSafe(sql))
@@ -451,46 +619,64 @@ impl Store {
                     .iter()
                     .map(|c| row.try_get::<Option<String>, _>(*c))
                     .collect::<Result<Vec<_>, _>>()?;
-                Ok((row.try_get("id")?, row.try_get("owner")?, values))
+                Ok((
+                    row.try_get("id")?,
+                    row.try_get("owner")?,
+                    row.try_get("owner_key")?,
+                    values,
+                ))
             })
             .collect()
     }
 
+    /// Re-seals one table's values: the data keys under the keyring's current key, the
+    /// personal values under their owner's data key (made for them if they have none).
     async fn reseal_table(
         &self,
         table: &'static str,
         owner: &'static str,
         columns: &'static [&'static str],
+        per_owner: bool,
         report: &mut ResealReport,
+        now: Timestamp,
     ) -> Result<(), StoreError> {
-        let sealer = self.sealer().clone();
         let mut after = 0i64;
         loop {
             let rows = self.sealed_batch(table, owner, columns, after).await?;
             let Some(last) = rows.last() else { break };
             after = last.0;
             let mut updates = Vec::new();
-            for (id, user_id, values) in rows {
+            for (id, user_id, wrapped, values) in rows {
+                let sealer = self.sealer().for_owner(user_id, wrapped)?;
                 for (column, value) in columns.iter().zip(values) {
                     let Some(value) = value else { continue };
-                    if sealer.is_current(&value) {
+                    if sealer.is_current(&value, per_owner) || value == ERASED {
                         report.current += 1;
                         continue;
                     }
                     let ctx = context(&format!("{table}.{column}"), user_id);
                     let plain = sealer.open(&ctx, value.clone())?;
-                    updates.push((id, *column, value, sealer.seal(&ctx, &plain)?));
+                    updates.push((id, user_id, *column, value, ctx, plain));
                 }
             }
             report.resealed += updates.len() as u64;
+            let sealer = self.sealer().clone();
+            let now = now.millis();
             self.write(move |conn| {
+                let (sealer, updates) = (sealer.clone(), updates.clone());
                 Box::pin(async move {
-                    for (id, column, old, new) in &updates {
+                    for (id, user_id, column, old, ctx, plain) in &updates {
+                        let sealer = if per_owner {
+                            sealer.owner_key_in(conn, *user_id, now).await?
+                        } else {
+                            sealer.clone()
+                        };
+                        let new = sealer.seal(ctx, plain)?;
                         // Only if unchanged since read: a concurrent edit wins, and is
-                        // already sealed under the current key by the serving instance.
+                        // already sealed as it should be by the serving instance.
                         let sql = format!("UPDATE {table} SET {column} = $1 WHERE id = $2 AND {column} = $3");
                         query(sqlx::AssertSqlSafe(sql))
-                            .bind(new)
+                            .bind(&new)
                             .bind(id)
                             .bind(old)
                             .execute(&mut *conn)
@@ -563,8 +749,9 @@ mod tests {
         let sealed_old = Sealer::new(keyring(&old)).seal("c/1", "secret").expect("seal");
         let rotated = Sealer::new(keyring(&format!("{new}\n{old}")));
         assert_eq!(rotated.open("c/1", sealed_old.clone()).expect("open"), "secret");
-        assert!(!rotated.is_current(&sealed_old));
-        assert!(rotated.is_current(&rotated.seal("c/1", "secret").expect("seal")));
+        assert!(!rotated.is_current(&sealed_old, false));
+        assert!(rotated.is_current(&rotated.seal("c/1", "secret").expect("seal"), false));
+        assert!(!rotated.is_current(&rotated.seal("c/1", "secret").expect("seal"), true));
         let err = Sealer::new(keyring(&new))
             .open("c/1", sealed_old)
             .expect_err("retired key");

@@ -2,9 +2,11 @@
 //! (profile, email verification, password, language of messages, addresses). Password
 //! reset and the email link's page are in `account/recovery.rs`.
 
+mod privacy;
 mod recovery;
 mod settings;
 
+pub use privacy::{delete as delete_account, export as export_data};
 pub use settings::{change_password, set_locale};
 
 pub use recovery::{
@@ -309,6 +311,7 @@ struct AccountPage {
     addresses: Vec<(i64, String)>,
     address: AddressForm,
     address_errors: FieldErrors,
+    delete_errors: FieldErrors,
 }
 
 /// The account page's forms that failed, each with what was typed and its errors.
@@ -317,16 +320,19 @@ pub(crate) struct Failed {
     profile: Option<(ProfileForm, FieldErrors)>,
     address: Option<(AddressForm, FieldErrors)>,
     password: Option<FieldErrors>,
+    delete: Option<FieldErrors>,
 }
 
 async fn account(state: &AppState, visitor: &Visitor, failed: Failed, notice: Option<&'static str>) -> WebResult {
     let session = visitor.user()?;
     let user = state.store().user(session.user.id).await?;
-    let status = if failed.profile.is_some() || failed.address.is_some() || failed.password.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
+    let status =
+        if failed.profile.is_some() || failed.address.is_some() || failed.password.is_some() || failed.delete.is_some()
+        {
+            StatusCode::UNPROCESSABLE_ENTITY
+        } else {
+            StatusCode::OK
+        };
     let (profile, profile_errors) = failed.profile.unwrap_or_else(|| {
         (
             ProfileForm {
@@ -357,6 +363,7 @@ async fn account(state: &AppState, visitor: &Visitor, failed: Failed, notice: Op
             addresses: addresses.iter().map(|a| (a.id, address_line(a))).collect(),
             address,
             address_errors,
+            delete_errors: failed.delete.unwrap_or_default(),
         },
     ))
 }

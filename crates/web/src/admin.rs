@@ -5,6 +5,7 @@
 //! (`admin/customers.rs`) and staff (`admin/staff.rs`). Anonymous visitors are sent to
 //! log in; customers, and staff whose role lacks the page's permission, get 403.
 
+mod audit;
 mod catalog;
 mod categories;
 mod confirm;
@@ -34,6 +35,8 @@ use emporium_app::reports::{self, StatsRange, date_of};
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/admin", get(dashboard))
+        .route("/admin/audit", get(audit::list))
+        .route("/admin/audit.csv", get(audit::csv))
         .route("/admin/products", get(catalog::list).post(catalog::create))
         .route("/admin/products/new", get(catalog::new_page))
         .route("/admin/products/{id}", get(catalog::edit_page).post(catalog::update))

@@ -63,6 +63,8 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/account", get(account::account_page))
         .route("/account/profile", post(account::update_profile))
         .route("/account/password", post(account::change_password))
+        .route("/account/export", get(account::export_data))
+        .route("/account/delete", post(account::delete_account))
         .route("/account/locale", post(account::set_locale))
         .route(
             "/account/forgot",

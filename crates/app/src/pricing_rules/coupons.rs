@@ -194,70 +194,87 @@ pub async fn coupon(state: &AppState, id: i64) -> AppResult<CouponRecord> {
 
 /// Validates and creates a coupon (`coupon_code_taken` when its code is); answers it.
 pub async fn create_coupon(state: &AppState, d: CouponDraft) -> AppResult<CouponRecord> {
-    let coupon = parse_coupon(d)?;
-    let ids = state
-        .store()
-        .create_coupons(vec![coupon], None, state.now())
-        .await
-        .map_err(code_taken)?;
-    let id = parsed(ids.first().copied())?;
-    Ok(state.store().coupon(id).await?)
+    let result: AppResult<CouponRecord> = async {
+        let coupon = parse_coupon(d)?;
+        let ids = state
+            .store()
+            .create_coupons(vec![coupon], None, state.now())
+            .await
+            .map_err(code_taken)?;
+        let id = parsed(ids.first().copied())?;
+        Ok(state.store().coupon(id).await?)
+    }
+    .await;
+    crate::audit::recorded(state, "coupon.create", "coupon", result, |v| {
+        (
+            v.coupon.id.to_string(),
+            serde_json::json!({"active": v.active}).to_string(),
+        )
+    })
+    .await
 }
 
 /// Generates and stores a batch of coupons with the same terms; answers the batch's
 /// label and the codes. Randomness comes from the operating system (`getrandom`); should
 /// a code collide with one already stored, the whole batch is drawn again (twice at most).
 pub async fn create_coupon_batch(state: &AppState, b: CouponBatch) -> AppResult<(String, Vec<String>)> {
-    let mut errors = Errors::default();
-    let count = errors.take(match b.count {
-        n @ 1..=MAX_BATCH => usize::try_from(n).map_err(|_| FieldError::new("count", "must be from 1 to 1000")),
-        _ => Err(FieldError::new("count", format!("must be from 1 to {MAX_BATCH}"))),
-    });
-    let length = errors.take(match b.length.unwrap_or(8) {
-        n @ 6..=16 => usize::try_from(n).map_err(|_| FieldError::new("length", "must be from 6 to 16")),
-        _ => Err(FieldError::new("length", "must be from 6 to 16")),
-    });
-    let placeholder = CouponCode::parse("code", "XXX").map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
-    let template = parse_terms(&mut errors, placeholder, b.terms);
-    // The prefix's own checks, before any randomness is drawn.
-    if let (Some(count), Some(length)) = (count, length) {
-        errors.take(generate_coupon_codes(&b.prefix, count.min(1), length, || 0).map(drop));
-    }
-    errors.finish()?;
-    let (count, length, template) = (parsed(count)?, parsed(length)?, parsed(template)?);
-    let label = format!("{:016x}", random()?);
-    for attempt in 0..3 {
-        let mut failure = None;
-        let codes = generate_coupon_codes(&b.prefix, count, length, || {
-            getrandom::u64().unwrap_or_else(|e| {
-                failure = Some(e);
-                0
-            })
+    let result: AppResult<(String, Vec<String>)> = async {
+        let mut errors = Errors::default();
+        let count = errors.take(match b.count {
+            n @ 1..=MAX_BATCH => usize::try_from(n).map_err(|_| FieldError::new("count", "must be from 1 to 1000")),
+            _ => Err(FieldError::new("count", format!("must be from 1 to {MAX_BATCH}"))),
         });
-        if let Some(e) = failure {
-            return Err(AppError::Internal(anyhow::anyhow!(
-                "no randomness for coupon codes: {e}"
-            )));
+        let length = errors.take(match b.length.unwrap_or(8) {
+            n @ 6..=16 => usize::try_from(n).map_err(|_| FieldError::new("length", "must be from 6 to 16")),
+            _ => Err(FieldError::new("length", "must be from 6 to 16")),
+        });
+        let placeholder = CouponCode::parse("code", "XXX").map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+        let template = parse_terms(&mut errors, placeholder, b.terms);
+        // The prefix's own checks, before any randomness is drawn.
+        if let (Some(count), Some(length)) = (count, length) {
+            errors.take(generate_coupon_codes(&b.prefix, count.min(1), length, || 0).map(drop));
         }
-        let codes = codes?;
-        let coupons: Vec<Coupon> = codes
-            .iter()
-            .map(|code| Coupon {
-                code: code.clone(),
-                ..template.clone()
-            })
-            .collect();
-        match state
-            .store()
-            .create_coupons(coupons, Some(label.clone()), state.now())
-            .await
-        {
-            Ok(_) => return Ok((label, codes.iter().map(|c| c.as_str().to_owned()).collect())),
-            Err(e) if e.is_unique_violation() && attempt < 2 => continue,
-            Err(e) => return Err(code_taken(e)),
+        errors.finish()?;
+        let (count, length, template) = (parsed(count)?, parsed(length)?, parsed(template)?);
+        let label = format!("{:016x}", random()?);
+        for attempt in 0..3 {
+            let mut failure = None;
+            let codes = generate_coupon_codes(&b.prefix, count, length, || {
+                getrandom::u64().unwrap_or_else(|e| {
+                    failure = Some(e);
+                    0
+                })
+            });
+            if let Some(e) = failure {
+                return Err(AppError::Internal(anyhow::anyhow!(
+                    "no randomness for coupon codes: {e}"
+                )));
+            }
+            let codes = codes?;
+            let coupons: Vec<Coupon> = codes
+                .iter()
+                .map(|code| Coupon {
+                    code: code.clone(),
+                    ..template.clone()
+                })
+                .collect();
+            match state
+                .store()
+                .create_coupons(coupons, Some(label.clone()), state.now())
+                .await
+            {
+                Ok(_) => return Ok((label, codes.iter().map(|c| c.as_str().to_owned()).collect())),
+                Err(e) if e.is_unique_violation() && attempt < 2 => continue,
+                Err(e) => return Err(code_taken(e)),
+            }
         }
+        Err(AppError::Internal(anyhow::anyhow!("coupon batch: no attempt left")))
     }
-    Err(AppError::Internal(anyhow::anyhow!("coupon batch: no attempt left")))
+    .await;
+    crate::audit::recorded(state, "coupon.create_batch", "coupon_batch", result, |v| {
+        (v.0.clone(), serde_json::json!({"count": v.1.len()}).to_string())
+    })
+    .await
 }
 
 fn random() -> AppResult<u64> {
@@ -267,42 +284,56 @@ fn random() -> AppResult<u64> {
 /// Applies changes to a coupon (validated whole; `used` is never set by hand, and the
 /// usage limit cannot go below it); answers it.
 pub async fn update_coupon(state: &AppState, id: i64, e: CouponEdit) -> AppResult<CouponRecord> {
-    let current = state.store().coupon(id).await?;
-    let mut t = coupon_terms(&current.coupon);
-    t.kind = e.kind.unwrap_or(t.kind);
-    t.value = e.value.unwrap_or(t.value);
-    t.max_discount = e.max_discount.unwrap_or(t.max_discount);
-    t.min_spend = e.min_spend.unwrap_or(t.min_spend);
-    t.starts_at = e.starts_at.unwrap_or(t.starts_at);
-    t.ends_at = e.ends_at.unwrap_or(t.ends_at);
-    t.usage_limit = e.usage_limit.unwrap_or(t.usage_limit);
-    t.per_customer_limit = e.per_customer_limit.unwrap_or(t.per_customer_limit);
-    t.targets.product_ids = e.product_ids.unwrap_or(t.targets.product_ids);
-    t.targets.variant_ids = e.variant_ids.unwrap_or(t.targets.variant_ids);
-    t.targets.category_ids = e.category_ids.unwrap_or(t.targets.category_ids);
-    t.combinable = e.combinable.or(t.combinable);
-    let d = CouponDraft {
-        code: e.code.unwrap_or_else(|| current.coupon.code.as_str().to_owned()),
-        terms: t,
-    };
-    let coupon = Coupon { id, ..parse_coupon(d)? };
-    let saved = state
-        .store()
-        .update_coupon(coupon, e.active.unwrap_or(current.active), state.now())
-        .await
-        .map_err(code_taken)?;
-    if let CouponSaved::LimitBelowUse(used) = saved {
-        return Err(FieldError::new(
-            "usage_limit",
-            format!("must be at least {used}, the orders that hold the coupon"),
-        )
-        .into());
+    let result: AppResult<CouponRecord> = async {
+        let current = state.store().coupon(id).await?;
+        let mut t = coupon_terms(&current.coupon);
+        t.kind = e.kind.unwrap_or(t.kind);
+        t.value = e.value.unwrap_or(t.value);
+        t.max_discount = e.max_discount.unwrap_or(t.max_discount);
+        t.min_spend = e.min_spend.unwrap_or(t.min_spend);
+        t.starts_at = e.starts_at.unwrap_or(t.starts_at);
+        t.ends_at = e.ends_at.unwrap_or(t.ends_at);
+        t.usage_limit = e.usage_limit.unwrap_or(t.usage_limit);
+        t.per_customer_limit = e.per_customer_limit.unwrap_or(t.per_customer_limit);
+        t.targets.product_ids = e.product_ids.unwrap_or(t.targets.product_ids);
+        t.targets.variant_ids = e.variant_ids.unwrap_or(t.targets.variant_ids);
+        t.targets.category_ids = e.category_ids.unwrap_or(t.targets.category_ids);
+        t.combinable = e.combinable.or(t.combinable);
+        let d = CouponDraft {
+            code: e.code.unwrap_or_else(|| current.coupon.code.as_str().to_owned()),
+            terms: t,
+        };
+        let coupon = Coupon { id, ..parse_coupon(d)? };
+        let saved = state
+            .store()
+            .update_coupon(coupon, e.active.unwrap_or(current.active), state.now())
+            .await
+            .map_err(code_taken)?;
+        if let CouponSaved::LimitBelowUse(used) = saved {
+            return Err(FieldError::new(
+                "usage_limit",
+                format!("must be at least {used}, the orders that hold the coupon"),
+            )
+            .into());
+        }
+        Ok(state.store().coupon(id).await?)
     }
-    Ok(state.store().coupon(id).await?)
+    .await;
+    crate::audit::recorded(state, "coupon.update", "coupon", result, |v| {
+        (
+            id.to_string(),
+            serde_json::json!({"after": {"active": v.active}}).to_string(),
+        )
+    })
+    .await
 }
 
 /// Removes a coupon no order ever held, or deactivates one that orders hold or held;
 /// answers which.
 pub async fn delete_coupon(state: &AppState, id: i64) -> AppResult<CouponRemoval> {
-    Ok(state.store().delete_coupon(id).await?)
+    let result: AppResult<CouponRemoval> = async { Ok(state.store().delete_coupon(id).await?) }.await;
+    crate::audit::recorded(state, "coupon.delete", "coupon", result, |_v| {
+        (id.to_string(), String::new())
+    })
+    .await
 }

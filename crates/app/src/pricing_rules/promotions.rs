@@ -255,51 +255,75 @@ pub async fn promotion(state: &AppState, id: i64) -> AppResult<PromotionRecord> 
 
 /// Validates and creates a promotion; answers it.
 pub async fn create_promotion(state: &AppState, d: PromotionDraft) -> AppResult<PromotionRecord> {
-    let (promotion, active) = parse_promotion(0, d)?;
-    let id = state.store().create_promotion(promotion, active, state.now()).await?;
-    Ok(state.store().promotion(id).await?)
+    let result: AppResult<PromotionRecord> = async {
+        let (promotion, active) = parse_promotion(0, d)?;
+        let id = state.store().create_promotion(promotion, active, state.now()).await?;
+        Ok(state.store().promotion(id).await?)
+    }
+    .await;
+    crate::audit::recorded(state, "promotion.create", "promotion", result, |v| {
+        (
+            v.promotion.id.to_string(),
+            serde_json::json!({"active": v.active}).to_string(),
+        )
+    })
+    .await
 }
 
 /// Applies changes to a promotion (validated whole); answers it.
 pub async fn update_promotion(state: &AppState, id: i64, e: PromotionEdit) -> AppResult<PromotionRecord> {
-    let current = state.store().promotion(id).await?;
-    let mut d = promotion_draft(&current);
-    if let Some(kind) = e.kind.filter(|k| *k != d.kind) {
-        d = PromotionDraft {
-            kind,
-            tiers: None,
-            percent: None,
-            per_unit: None,
-            min_spend: None,
-            n: None,
-            m: None,
-            ..d
-        };
+    let result: AppResult<PromotionRecord> = async {
+        let current = state.store().promotion(id).await?;
+        let mut d = promotion_draft(&current);
+        if let Some(kind) = e.kind.filter(|k| *k != d.kind) {
+            d = PromotionDraft {
+                kind,
+                tiers: None,
+                percent: None,
+                per_unit: None,
+                min_spend: None,
+                n: None,
+                m: None,
+                ..d
+            };
+        }
+        d.name = e.name.unwrap_or(d.name);
+        d.tiers = e.tiers.or(d.tiers);
+        d.percent = e.percent.or(d.percent);
+        d.per_unit = e.per_unit.or(d.per_unit);
+        d.min_spend = e.min_spend.or(d.min_spend);
+        d.n = e.n.or(d.n);
+        d.m = e.m.or(d.m);
+        d.targets.product_ids = e.product_ids.unwrap_or(d.targets.product_ids);
+        d.targets.variant_ids = e.variant_ids.unwrap_or(d.targets.variant_ids);
+        d.targets.category_ids = e.category_ids.unwrap_or(d.targets.category_ids);
+        d.starts_at = e.starts_at.unwrap_or(d.starts_at);
+        d.ends_at = e.ends_at.unwrap_or(d.ends_at);
+        d.priority = e.priority.or(d.priority);
+        d.combinable = e.combinable.or(d.combinable);
+        d.active = e.active.or(d.active);
+        let (promotion, active) = parse_promotion(id, d)?;
+        state
+            .store()
+            .update_promotion(PromotionRecord { promotion, active }, state.now())
+            .await?;
+        Ok(state.store().promotion(id).await?)
     }
-    d.name = e.name.unwrap_or(d.name);
-    d.tiers = e.tiers.or(d.tiers);
-    d.percent = e.percent.or(d.percent);
-    d.per_unit = e.per_unit.or(d.per_unit);
-    d.min_spend = e.min_spend.or(d.min_spend);
-    d.n = e.n.or(d.n);
-    d.m = e.m.or(d.m);
-    d.targets.product_ids = e.product_ids.unwrap_or(d.targets.product_ids);
-    d.targets.variant_ids = e.variant_ids.unwrap_or(d.targets.variant_ids);
-    d.targets.category_ids = e.category_ids.unwrap_or(d.targets.category_ids);
-    d.starts_at = e.starts_at.unwrap_or(d.starts_at);
-    d.ends_at = e.ends_at.unwrap_or(d.ends_at);
-    d.priority = e.priority.or(d.priority);
-    d.combinable = e.combinable.or(d.combinable);
-    d.active = e.active.or(d.active);
-    let (promotion, active) = parse_promotion(id, d)?;
-    state
-        .store()
-        .update_promotion(PromotionRecord { promotion, active }, state.now())
-        .await?;
-    Ok(state.store().promotion(id).await?)
+    .await;
+    crate::audit::recorded(state, "promotion.update", "promotion", result, |v| {
+        (
+            id.to_string(),
+            serde_json::json!({"after": {"active": v.active}}).to_string(),
+        )
+    })
+    .await
 }
 
 /// Removes a promotion.
 pub async fn delete_promotion(state: &AppState, id: i64) -> AppResult<()> {
-    Ok(state.store().delete_promotion(id).await?)
+    let result: AppResult<()> = async { Ok(state.store().delete_promotion(id).await?) }.await;
+    crate::audit::recorded(state, "promotion.delete", "promotion", result, |_v| {
+        (id.to_string(), String::new())
+    })
+    .await
 }

@@ -56,27 +56,41 @@ pub async fn zone(state: &AppState, id: i64) -> AppResult<ZoneRecord> {
 
 /// Validates and creates a zone; answers it.
 pub async fn create_zone(state: &AppState, d: ZoneDraft) -> AppResult<ZoneRecord> {
-    let (zone, position) = parse_zone(&d)?;
-    let id = state.store().create_shipping_zone(zone, position, state.now()).await?;
-    zone_after_write(state, id).await
+    let result: AppResult<ZoneRecord> = async {
+        let (zone, position) = parse_zone(&d)?;
+        let id = state.store().create_shipping_zone(zone, position, state.now()).await?;
+        zone_after_write(state, id).await
+    }
+    .await;
+    crate::audit::recorded(state, "shipping_zone.create", "shipping_zone", result, |v| {
+        (v.zone.id.to_string(), String::new())
+    })
+    .await
 }
 
 /// Applies changes to a zone (validated with the fields it keeps); answers it.
 pub async fn update_zone(state: &AppState, id: i64, e: ZoneEdit) -> AppResult<ZoneRecord> {
-    let current = state.store().shipping_zone(id).await?;
-    let z = &current.zone;
-    let d = ZoneDraft {
-        name: e.name.unwrap_or_else(|| z.name.clone()),
-        country: e.country.unwrap_or_else(|| z.country.map(|c| c.as_str().to_owned())),
-        regions: e.regions.unwrap_or_else(|| z.regions.clone()),
-        position: Some(e.position.unwrap_or(current.position)),
-    };
-    let (zone, position) = parse_zone(&d)?;
-    state
-        .store()
-        .update_shipping_zone(id, zone, position, state.now())
-        .await?;
-    zone_after_write(state, id).await
+    let result: AppResult<ZoneRecord> = async {
+        let current = state.store().shipping_zone(id).await?;
+        let z = &current.zone;
+        let d = ZoneDraft {
+            name: e.name.unwrap_or_else(|| z.name.clone()),
+            country: e.country.unwrap_or_else(|| z.country.map(|c| c.as_str().to_owned())),
+            regions: e.regions.unwrap_or_else(|| z.regions.clone()),
+            position: Some(e.position.unwrap_or(current.position)),
+        };
+        let (zone, position) = parse_zone(&d)?;
+        state
+            .store()
+            .update_shipping_zone(id, zone, position, state.now())
+            .await?;
+        zone_after_write(state, id).await
+    }
+    .await;
+    crate::audit::recorded(state, "shipping_zone.update", "shipping_zone", result, |_v| {
+        (id.to_string(), String::new())
+    })
+    .await
 }
 
 /// The zone as written (gone again already only if removed meanwhile).
@@ -86,7 +100,11 @@ async fn zone_after_write(state: &AppState, id: i64) -> AppResult<ZoneRecord> {
 
 /// Removes a zone and its methods.
 pub async fn delete_zone(state: &AppState, id: i64) -> AppResult<()> {
-    Ok(state.store().delete_shipping_zone(id).await?)
+    let result: AppResult<()> = async { Ok(state.store().delete_shipping_zone(id).await?) }.await;
+    crate::audit::recorded(state, "shipping_zone.delete", "shipping_zone", result, |_v| {
+        (id.to_string(), String::new())
+    })
+    .await
 }
 
 // ---------------------------------------------------------------- shipping methods
@@ -212,39 +230,63 @@ fn parse_method(id: i64, d: &MethodDraft) -> AppResult<(ShippingMethod, i64)> {
 
 /// Validates and adds a method to a zone; answers it.
 pub async fn create_method(state: &AppState, zone_id: i64, d: MethodDraft) -> AppResult<MethodRecord> {
-    let (method, position) = parse_method(0, &d)?;
-    let id = state
-        .store()
-        .create_shipping_method(zone_id, method, position, d.active.unwrap_or(true), state.now())
-        .await?;
-    Ok(state.store().shipping_method(id).await?)
+    let result: AppResult<MethodRecord> = async {
+        let (method, position) = parse_method(0, &d)?;
+        let id = state
+            .store()
+            .create_shipping_method(zone_id, method, position, d.active.unwrap_or(true), state.now())
+            .await?;
+        Ok(state.store().shipping_method(id).await?)
+    }
+    .await;
+    crate::audit::recorded(state, "shipping_method.create", "shipping_method", result, |v| {
+        (
+            v.method.id.to_string(),
+            serde_json::json!({"zone_id": zone_id, "active": v.active}).to_string(),
+        )
+    })
+    .await
 }
 
 /// Applies changes to a method (validated whole); answers it.
 pub async fn update_method(state: &AppState, id: i64, e: MethodEdit) -> AppResult<MethodRecord> {
-    let current = state.store().shipping_method(id).await?;
-    let m = &current.method;
-    let d = MethodDraft {
-        name: e.name.unwrap_or_else(|| m.name.clone()),
-        name_en: e.name_en.unwrap_or_else(|| m.name_en.clone()),
-        rule: e.rule.unwrap_or_else(|| RuleDraft::of(&m.rule)),
-        free_above: e.free_above.unwrap_or(m.free_above.map(Amount::minor)),
-        estimate: e.estimate.unwrap_or_else(|| m.estimate.clone()),
-        position: Some(e.position.unwrap_or(current.position)),
-        active: Some(e.active.unwrap_or(current.active)),
-    };
-    let (method, position) = parse_method(id, &d)?;
-    let record = MethodRecord {
-        zone_id: current.zone_id,
-        method,
-        position,
-        active: d.active.unwrap_or(true),
-    };
-    state.store().update_shipping_method(record, state.now()).await?;
-    Ok(state.store().shipping_method(id).await?)
+    let result: AppResult<MethodRecord> = async {
+        let current = state.store().shipping_method(id).await?;
+        let m = &current.method;
+        let d = MethodDraft {
+            name: e.name.unwrap_or_else(|| m.name.clone()),
+            name_en: e.name_en.unwrap_or_else(|| m.name_en.clone()),
+            rule: e.rule.unwrap_or_else(|| RuleDraft::of(&m.rule)),
+            free_above: e.free_above.unwrap_or(m.free_above.map(Amount::minor)),
+            estimate: e.estimate.unwrap_or_else(|| m.estimate.clone()),
+            position: Some(e.position.unwrap_or(current.position)),
+            active: Some(e.active.unwrap_or(current.active)),
+        };
+        let (method, position) = parse_method(id, &d)?;
+        let record = MethodRecord {
+            zone_id: current.zone_id,
+            method,
+            position,
+            active: d.active.unwrap_or(true),
+        };
+        state.store().update_shipping_method(record, state.now()).await?;
+        Ok(state.store().shipping_method(id).await?)
+    }
+    .await;
+    crate::audit::recorded(state, "shipping_method.update", "shipping_method", result, |v| {
+        (
+            id.to_string(),
+            serde_json::json!({"after": {"active": v.active}}).to_string(),
+        )
+    })
+    .await
 }
 
 /// Removes a method.
 pub async fn delete_method(state: &AppState, id: i64) -> AppResult<()> {
-    Ok(state.store().delete_shipping_method(id).await?)
+    let result: AppResult<()> = async { Ok(state.store().delete_shipping_method(id).await?) }.await;
+    crate::audit::recorded(state, "shipping_method.delete", "shipping_method", result, |_v| {
+        (id.to_string(), String::new())
+    })
+    .await
 }

@@ -28,9 +28,35 @@ pub fn rotate(settings: &Settings) -> anyhow::Result<()> {
 
 /// Seals every personal value that is plain or under an older key with the first key.
 pub async fn reseal(settings: &Settings) -> anyhow::Result<()> {
+    use emporium_domain::time::{Clock as _, SystemClock};
     let store = super::open_store(settings).await?;
-    let report = store.reseal_all().await;
+    let report = store.reseal_all(SystemClock.now()).await;
+    // The security event goes in the audit log (in a transaction of its own: a re-seal
+    // is many batches), whether it finished or not.
+    let summary = match &report {
+        Ok(r) => format!(
+            "{{\"key\":{:?},\"resealed\":{},\"current\":{}}}",
+            r.key_id.as_deref().unwrap_or(""),
+            r.resealed,
+            r.current
+        ),
+        Err(_) => "{\"failed\":true}".to_owned(),
+    };
+    let recorded = store
+        .record_audit(emporium_store::audit::Entry {
+            at: SystemClock.now(),
+            actor_id: None,
+            actor_name: "emporium keys reseal".into(),
+            action: "keys.reseal".into(),
+            entity_kind: "keys".into(),
+            entity_id: report.as_ref().ok().and_then(|r| r.key_id.clone()),
+            summary,
+            request_id: None,
+            ip: None,
+        })
+        .await;
     store.close().await;
+    recorded.context("recording the re-seal in the audit log")?;
     let report = report.context("re-sealing personal data")?;
     println!(
         "re-sealed {} values under key {}; {} were already under it. Older keys can be removed \

@@ -668,6 +668,13 @@ async fn idle_guests_are_forgotten_and_buyers_kept(app: TestApp) {
     let tea = app.create_product(&staff, NewProduct::item(6_000, 10)).await;
     let idle = guest_cart(&app).await;
     assert_eq!(put_line(&app, &idle, tea, 1).await, StatusCode::OK);
+    // An address in its book gave the idle guest a data key: it goes with the guest.
+    let address = as_guest(&app, Method::POST, "/api/v1/me/addresses", &idle)
+        .json(&serde_json::json!({"recipient": "Idle", "phone": "13800000000", "line1": "1 Idle Rd", "city": "上海", "country": "CN"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(address.status(), StatusCode::CREATED);
     let buyer = guest_cart(&app).await;
     assert_eq!(put_line(&app, &buyer, tea, 1).await, StatusCode::OK);
     let placed = as_guest(&app, Method::POST, "/api/v1/orders", &buyer)
@@ -684,6 +691,11 @@ async fn idle_guests_are_forgotten_and_buyers_kept(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(guests, 1);
+    let keys: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM user_keys")
+        .fetch_one(app.store.reader())
+        .await
+        .unwrap();
+    assert_eq!(keys, 1, "the buyer's key stays, the idle guest's went");
     let order = app
         .request(Method::GET, &format!("/api/v1/orders/{}", placed["id"]))
         .header("order-access-token", placed["access_token"].as_str().unwrap())

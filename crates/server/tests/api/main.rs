@@ -6,6 +6,7 @@
 mod accounts;
 mod admin;
 mod at_rest;
+mod audit;
 mod catalog;
 mod categories;
 mod checkout_pricing;
@@ -22,6 +23,7 @@ mod media_s3;
 mod messages;
 mod orders;
 mod pricing_rules;
+mod privacy;
 mod providers;
 mod recommendations;
 mod refund_recovery;

@@ -34,12 +34,16 @@ enum Access {
     Staff(Permission),
     /// The payment provider: no token, a signed body; anything unsigned is a 400.
     Provider,
+    /// A logged-in customer on their own account, confirmed by their password
+    /// (`DELETE /me`): the matrix sends a wrong one, so it is 422 for every customer and
+    /// nothing happens; the real deletion is `privacy.rs`.
+    Confirmed,
     /// Whoever holds a single-use token from an email (reset, verification): without the
     /// real one, 422 `invalid_token` for everyone (the real ones: `guests.rs`).
     Link,
 }
 
-use Access::{Caller, Link, Owned, Provider, Public, Staff};
+use Access::{Caller, Confirmed, Link, Owned, Provider, Public, Staff};
 
 const CATALOGUE: Access = Staff(Permission::Catalogue);
 const INVENTORY: Access = Staff(Permission::Inventory);
@@ -64,6 +68,8 @@ const ROUTES: &[(&str, &str, Access)] = &[
     ("GET", "/api/v1/me", Caller),
     ("PATCH", "/api/v1/me", Caller),
     ("POST", "/api/v1/me/password", Caller),
+    ("DELETE", "/api/v1/me", Confirmed),
+    ("GET", "/api/v1/me/export", Caller),
     ("GET", "/api/v1/me/addresses", Caller),
     ("POST", "/api/v1/me/addresses", Caller),
     ("DELETE", "/api/v1/me/addresses/{id}", Owned),
@@ -123,6 +129,7 @@ const ROUTES: &[(&str, &str, Access)] = &[
     ("GET", "/api/v1/me/recommendations", Caller),
     ("GET", "/api/v1/admin/stats", REPORTS),
     ("GET", "/api/v1/admin/messages", CUSTOMERS),
+    ("GET", "/api/v1/audit-log", STAFF),
     ("POST", "/api/v1/admin/messages/{id}/resend", CUSTOMERS),
     ("GET", "/api/v1/shipping-zones", SETTINGS),
     ("POST", "/api/v1/shipping-zones", SETTINGS),
@@ -569,6 +576,18 @@ fn assert_link_refused(reply: &Reply, method: &str, template: &str) {
     assert_eq!(reply.problem().code, "invalid_token", "{method} {template}");
 }
 
+/// A confirmed route called with a wrong password: 422 naming `password`, nothing done.
+fn assert_wrong_password(reply: &Reply, method: &str, template: &str) {
+    assert_eq!(
+        reply.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{method} {template}: {}",
+        reply.body
+    );
+    let problem = reply.problem();
+    assert!(problem.errors.iter().any(|e| e.field == "password"), "{problem:?}");
+}
+
 /// One concrete request.
 struct Call {
     path: String,
@@ -597,6 +616,7 @@ fn call_for(fx: &Fixture, who: Who, method: &str, template: &str) -> Call {
             template.to_owned(),
             Some(json!({"display_name": format!("{who_name} shown")})),
         ),
+        ("DELETE", "/api/v1/me") => (template.to_owned(), Some(json!({"password": "not-the-password"}))),
         ("POST", "/api/v1/me/password") => (
             template.to_owned(),
             Some(json!({"current_password": PASSWORD, "new_password": PASSWORD})),
@@ -976,7 +996,7 @@ async fn every_route_refuses_strangers_other_customers_and_customers_on_staff_ro
                 "anonymous {method} {template}: {}",
                 reply.status
             ),
-            Caller | Owned | Staff(_) => {
+            Caller | Owned | Staff(_) | Confirmed => {
                 assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "anonymous {method} {template}");
                 assert_eq!(reply.problem().code, "unauthenticated");
             }
@@ -1016,6 +1036,7 @@ async fn every_route_refuses_strangers_other_customers_and_customers_on_staff_ro
             }
             Provider => assert_eq!(reply.status, StatusCode::BAD_REQUEST, "an unsigned notification"),
             Link => assert_link_refused(&reply, method, template),
+            Confirmed => assert_wrong_password(&reply, method, template),
         }
         if (method, template) == ("GET", "/api/v1/orders") {
             let page: Value = serde_json::from_str(&reply.body).unwrap();
@@ -1198,6 +1219,10 @@ async fn every_route_refuses_strangers_other_customers_and_customers_on_staff_ro
         checked += 1;
         if access == Link {
             assert_link_refused(&reply, method, template);
+            continue;
+        }
+        if access == Confirmed {
+            assert_wrong_password(&reply, method, template);
             continue;
         }
         assert!(

@@ -148,6 +148,17 @@ async fn a_return_restocks_its_lots_and_pays_the_lines_back(app: TestApp) {
     ] {
         assert!(told.contains(&kind), "{kind} in {told:?}");
     }
+    // Staff's decisions are in the audit log, under their name.
+    let audit = app
+        .get_json(&format!("/api/v1/audit-log?entity=return:{rid}"), Some(&staff))
+        .await;
+    let actions: Vec<(&str, &str)> = audit["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["action"].as_str().unwrap(), e["actor_name"].as_str().unwrap()))
+        .collect();
+    assert_eq!(actions, [("return.receive", "boss"), ("return.approve", "boss")]);
     // One unit back into the lot it left, at its cost; the damaged one written off.
     assert_eq!(stock(&app, &staff, product).await, (8, vec![8]));
     let order_now = app.get_json(&format!("/api/v1/orders/{id}"), Some(&token)).await;
@@ -529,6 +540,16 @@ async fn staff_cancel_a_paid_order_and_everything_goes_back(app: TestApp) {
     );
     let history = app.get_json(&format!("/api/v1/orders/{id}/events"), Some(&token)).await;
     assert!(history.to_string().contains("out of stock at the warehouse"));
+    let audit = app
+        .get_json(&format!("/api/v1/audit-log?entity=order:{id}"), Some(&staff))
+        .await;
+    assert_eq!(audit["data"][0]["action"], "order.cancel");
+    assert!(
+        audit["data"][0]["summary"]
+            .as_str()
+            .unwrap()
+            .contains("out of stock at the warehouse")
+    );
     app.assert_clean().await;
 
     // A shipped order is not cancelled; an unpaid one is, without money.
