@@ -232,7 +232,7 @@ fn write_private(path: &Path, text: &str, create_new: bool) -> std::io::Result<(
 
 /// What the store seals with: a keyring, or none (values are then written in plain text;
 /// only library users and old tests run so — the binary always has keys), and, once
-/// loaded for a row ([`Sealer::for_owner`]), the data key of the customer owning it.
+/// loaded for a row (`Sealer::for_owner`), the data key of the customer owning it.
 #[derive(Clone, Debug, Default)]
 pub struct Sealer {
     keyring: Option<Arc<Keyring>>,
