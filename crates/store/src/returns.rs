@@ -89,6 +89,8 @@ pub struct Return {
     pub order_id: i64,
     /// The buyer.
     pub user_id: i64,
+    /// The order's currency, which every amount of the return is in.
+    pub currency: String,
     /// Where it is.
     pub status: ReturnStatus,
     /// The buyer's reason.
@@ -163,6 +165,7 @@ fn return_from(r: &Row) -> Result<Return, StoreError> {
         id: r.try_get("id")?,
         order_id: r.try_get("order_id")?,
         user_id: r.try_get("user_id")?,
+        currency: r.try_get("currency")?,
         status: parse_column(r, "status")?,
         reason: r.try_get("reason")?,
         instructions: r.try_get("instructions")?,
@@ -202,7 +205,7 @@ fn line_from(r: &Row) -> Result<ReturnLine, StoreError> {
 
 /// Reads a whole return (lines and history) on any connection.
 async fn whole_return(conn: &mut Conn, id: i64) -> Result<Option<Return>, StoreError> {
-    let Some(row) = query("SELECT * FROM returns WHERE id = $1")
+    let Some(row) = query("SELECT r.*, o.currency FROM returns r JOIN orders o ON o.id = r.order_id WHERE r.id = $1")
         .bind(id)
         .fetch_optional(&mut *conn)
         .await?
@@ -312,8 +315,9 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<Return>, StoreError> {
         let rows = query(
-            "SELECT * FROM returns WHERE ($1 = '' OR status = $1) AND ($2 = 0 OR user_id = $2) AND id < $3
-             ORDER BY id DESC LIMIT $4",
+            "SELECT r.*, o.currency FROM returns r JOIN orders o ON o.id = r.order_id
+             WHERE ($1 = '' OR r.status = $1) AND ($2 = 0 OR r.user_id = $2) AND r.id < $3
+             ORDER BY r.id DESC LIMIT $4",
         )
         .bind(status.map_or("", ReturnStatus::as_str))
         .bind(user_id.unwrap_or(0))

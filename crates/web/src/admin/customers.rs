@@ -137,7 +137,7 @@ pub async fn show(State(state): State<AppState>, visitor: Visitor, Path(id): Pat
         returns: emporium_app::returns::customer_returns(&state, id, 20)
             .await?
             .iter()
-            .map(|r| crate::orders::returns::ReturnRow::new(r, CURRENCY))
+            .map(crate::orders::returns::ReturnRow::new)
             .collect(),
     }))
 }

@@ -57,20 +57,11 @@ pub async fn list(State(state): State<AppState>, visitor: Visitor, Query(p): Que
     } else {
         None
     };
-    let mut shown = Vec::with_capacity(rows.len());
-    for r in &rows {
-        let currency = state
-            .store()
-            .order(r.order_id)
-            .await?
-            .map_or_else(|| "CNY".to_owned(), |o| o.currency);
-        shown.push(ReturnRow::new(r, &currency));
-    }
     Ok(page(&ReturnsPage {
         ctx: Ctx::new(&visitor),
         status,
         statuses: ReturnStatus::ALL.map(ReturnStatus::as_str),
-        returns: shown,
+        returns: rows.iter().map(ReturnRow::new).collect(),
         next_url,
     }))
 }
@@ -98,11 +89,6 @@ async fn return_page(
 ) -> WebResult {
     let session = visitor.staff(Permission::Refunds)?;
     let ret = returns::visible_return(state, session, id).await?;
-    let currency = state
-        .store()
-        .order(ret.order_id)
-        .await?
-        .map_or_else(|| "CNY".to_owned(), |o| o.currency);
     let field = |key: &str| typed.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
     let receive = ret
         .lines
@@ -127,7 +113,7 @@ async fn return_page(
         &ReturnPage {
             ctx: Ctx::new(visitor),
             order_id: ret.order_id,
-            r: ReturnRow::new(&ret, &currency),
+            r: ReturnRow::new(&ret),
             instructions: field("instructions").unwrap_or_default(),
             note: field("note").unwrap_or_default(),
             receive,

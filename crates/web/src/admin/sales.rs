@@ -151,7 +151,7 @@ pub(super) async fn order_page_for(state: &AppState, visitor: &Visitor, id: i64,
     let returns = emporium_app::returns::order_returns(state, id)
         .await?
         .iter()
-        .map(|r| crate::orders::returns::ReturnRow::new(r, &order.currency))
+        .map(crate::orders::returns::ReturnRow::new)
         .collect();
     let (mut ship, mut ship_errors, mut track, mut track_errors, mut money, mut money_errors) = Default::default();
     match failed {

@@ -56,8 +56,9 @@ pub struct ReturnLineRow {
 }
 
 impl ReturnRow {
-    /// The row of `r`, amounts in `currency`.
-    pub fn new(r: &Return, currency: &str) -> Self {
+    /// The row of `r`, amounts in its order's currency.
+    pub fn new(r: &Return) -> Self {
+        let currency = r.currency.as_str();
         let received = r.received_at.is_some();
         let amount = |a: i64| if received { money(a, currency) } else { String::new() };
         Self {
@@ -175,7 +176,7 @@ pub(super) async fn section(
     errors: &FieldErrors,
 ) -> Result<(Vec<ReturnRow>, Option<ReturnFormView>), crate::view::WebError> {
     let all = returns::order_returns(state, order.id).await?;
-    let rows = all.iter().map(|r| ReturnRow::new(r, &order.currency)).collect();
+    let rows = all.iter().map(ReturnRow::new).collect();
     let form = if asker {
         returns::return_options(state, order, &all).map(|o| ReturnFormView::new(&o, order, typed, errors))
     } else {
