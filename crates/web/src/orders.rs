@@ -137,14 +137,7 @@ pub async fn order_page(
 ) -> Result<(Vec<Order>, Option<String>), WebError> {
     let before = before.and_then(|b| b.parse::<i64>().ok());
     let mut orders = state.store().orders(owner, status, before, ORDERS_PER_PAGE + 1).await?;
-    let next = if orders.len() as i64 > ORDERS_PER_PAGE {
-        orders.truncate(ORDERS_PER_PAGE as usize);
-        orders
-            .last()
-            .map(|o| super::view::with_query(base, "before", &o.id.to_string()))
-    } else {
-        None
-    };
+    let next = super::view::next_before(&mut orders, ORDERS_PER_PAGE, base, |o| o.id);
     Ok((orders, next))
 }
 

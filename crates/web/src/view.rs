@@ -65,6 +65,18 @@ impl Ctx {
     }
 }
 
+/// Cuts `rows`, read with one row more than `per_page`, to the page, and answers the
+/// next page's address (`path` with `before=` the id of the last row shown) when that
+/// extra row says there is one. The keyset paging of the pages' newest-first lists.
+pub fn next_before<T>(rows: &mut Vec<T>, per_page: i64, path: &str, id: impl Fn(&T) -> i64) -> Option<String> {
+    let per_page = usize::try_from(per_page).unwrap_or(0);
+    if rows.len() <= per_page {
+        return None;
+    }
+    rows.truncate(per_page);
+    rows.last().map(|r| with_query(path, "before", &id(r).to_string()))
+}
+
 /// `path` with `key=value` set in its query string (replacing any earlier value).
 pub fn with_query(path: &str, key: &str, value: &str) -> String {
     replace_query(path, &[key], &[(key, value)])

@@ -16,7 +16,7 @@ use serde::Deserialize;
 use crate::orders::returns::ReturnRow;
 use crate::session::Visitor;
 use crate::view::{
-    Ctx, FieldErrors, Path, Posted, WebError, WebResult, form_errors, page, parse_money, render, see_other, with_query,
+    Ctx, FieldErrors, Path, Posted, WebError, WebResult, form_errors, next_before, page, parse_money, render, see_other,
 };
 
 #[derive(Template)]
@@ -50,13 +50,7 @@ pub async fn list(State(state): State<AppState>, visitor: Visitor, Query(p): Que
     };
     let before = p.before.as_deref().and_then(|b| b.parse().ok());
     let mut rows = returns::list_returns(&state, session, wanted, before, PER_PAGE + 1).await?;
-    let next_url = if rows.len() as i64 > PER_PAGE {
-        rows.truncate(PER_PAGE as usize);
-        rows.last()
-            .map(|r| with_query(&visitor.path, "before", &r.id.to_string()))
-    } else {
-        None
-    };
+    let next_url = next_before(&mut rows, PER_PAGE, &visitor.path, |r| r.id);
     Ok(page(&ReturnsPage {
         ctx: Ctx::new(&visitor),
         status,

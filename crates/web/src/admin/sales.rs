@@ -16,8 +16,8 @@ use crate::account::Empty;
 use crate::orders::{OrderDetail, OrderRow, order_detail, order_page};
 use crate::session::Visitor;
 use crate::view::{
-    Ctx, FieldErrors, Path, Posted, WebError, WebResult, form_errors, money, nonblank, page, render, see_other, time,
-    with_query,
+    Ctx, FieldErrors, Path, Posted, WebError, WebResult, form_errors, money, next_before, nonblank, page, render,
+    see_other, time,
 };
 
 /// Order statuses staff filter by.
@@ -271,13 +271,7 @@ pub async fn refunds(State(state): State<AppState>, visitor: Visitor, Query(p): 
     };
     let before = p.before.as_deref().and_then(|b| b.parse().ok());
     let mut rows = state.store().refunds(wanted, before, PER_PAGE + 1).await?;
-    let next_url = if rows.len() as i64 > PER_PAGE {
-        rows.truncate(PER_PAGE as usize);
-        rows.last()
-            .map(|r| with_query(&visitor.path, "before", &r.id.to_string()))
-    } else {
-        None
-    };
+    let next_url = next_before(&mut rows, PER_PAGE, &visitor.path, |r| r.id);
     let mut refunds = Vec::with_capacity(rows.len());
     for r in &rows {
         let currency = state
