@@ -49,11 +49,6 @@ impl ReturnStatus {
         raw.parse()
             .map_err(|()| FieldError::new(field, "must be one of requested, approved, rejected, received"))
     }
-
-    /// Whether the return still holds its units (they cannot be asked for again).
-    pub fn holds_units(self) -> bool {
-        !matches!(self, Self::Rejected)
-    }
 }
 
 impl FromStr for ReturnStatus {
@@ -215,7 +210,6 @@ mod tests {
         for s in S::ALL {
             assert_eq!(s.as_str().parse(), Ok(s));
         }
-        assert!(!S::Rejected.holds_units() && S::Approved.holds_units());
         assert_eq!(units_held(S::Requested, 3, 0, 0), 3);
         assert_eq!(units_held(S::Received, 3, 1, 1), 2);
         assert_eq!(units_held(S::Rejected, 3, 0, 0), 0);
