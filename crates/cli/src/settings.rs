@@ -73,6 +73,11 @@ pub struct Settings {
     #[arg(long, global = true, env = "EMPORIUM_RETURN_WINDOW", default_value = "7d", value_parser = parse_duration)]
     pub return_window: Duration,
 
+    /// The shop's time zone, an IANA name such as `Asia/Shanghai` or `Europe/Berlin`: the
+    /// pages show times in it (everything is stored in UTC).
+    #[arg(long, global = true, env = "EMPORIUM_TIME_ZONE", default_value = emporium_app::config::DEFAULT_TIME_ZONE, value_parser = parse_time_zone)]
+    pub time_zone: jiff::tz::TimeZone,
+
     /// The URL this server is reached at (the sandbox provider sends its notifications
     /// there); default: `http://<addr>`.
     #[arg(long, global = true, env = "EMPORIUM_PUBLIC_URL")]
@@ -379,6 +384,7 @@ impl fmt::Debug for Settings {
             .field("session_ttl", &self.session_ttl)
             .field("order_payment_timeout", &self.order_payment_timeout)
             .field("return_window", &self.return_window)
+            .field("time_zone", &self.time_zone.iana_name())
             .field("sandbox_secret", &self.sandbox_secret.as_ref().map(|_| "***"))
             .field("order_cache_capacity", &self.order_cache_capacity)
             .field("product_cache_capacity", &self.product_cache_capacity)
@@ -409,6 +415,11 @@ impl fmt::Debug for Settings {
 /// be read is not shown at all (where its secret sits is then unknown).
 fn redact_bucket_url(url: &str) -> String {
     S3Config::parse(url).map_or_else(|_| "<not a bucket URL; hidden>".to_owned(), |c| c.redacted())
+}
+
+/// An IANA time zone name, from the zone database built into the binary.
+pub fn parse_time_zone(s: &str) -> Result<jiff::tz::TimeZone, String> {
+    jiff::tz::TimeZone::get(s.trim()).map_err(|_| format!("{s:?} is not a time zone name such as Asia/Shanghai"))
 }
 
 /// Parses `90s`, `30m`, `12h`, `7d` (or plain seconds).

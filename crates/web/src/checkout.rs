@@ -292,6 +292,9 @@ pub async fn checkout_with(
 /// `GET /checkout`: the customer's checkout, or for a visitor without a login the choice
 /// of logging in, registering, or checking out as a guest.
 pub async fn checkout(State(state): State<AppState>, visitor: Visitor) -> WebResult {
+    if super::shop::cart_is_short(&state, &visitor).await? {
+        return Ok(see_other("/cart"));
+    }
     if visitor.session.is_none() {
         return super::guest_checkout::checkout(&state, &visitor).await;
     }
@@ -364,6 +367,11 @@ pub async fn place_order(State(state): State<AppState>, Posted { visitor, form }
         }
         // Not one of the buyer's addresses (deleted meanwhile, or someone else's).
         Err(AppError::NotFound(_)) => no_address(&state, &visitor, form).await,
+        // Stock ran out meanwhile: the cart says which line, and offers no checkout.
+        Err(AppError::Conflict {
+            code: "insufficient_stock",
+            ..
+        }) => Ok(see_other("/cart")),
         Err(e) => {
             let status = if matches!(e, AppError::Conflict { .. }) {
                 StatusCode::CONFLICT

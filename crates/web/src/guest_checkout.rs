@@ -270,6 +270,10 @@ pub async fn place_order(
     let id = match placed {
         Ok(Idempotent::Fresh(order)) => order.id,
         Ok(Idempotent::Replay(answer)) => answer.body.parse().map_err(|_| WebError::NotFound)?,
+        Err(AppError::Conflict {
+            code: "insufficient_stock",
+            ..
+        }) => return Ok(see_other("/cart")),
         Err(e) => {
             let status = if matches!(e, AppError::Conflict { .. }) {
                 StatusCode::CONFLICT

@@ -3,6 +3,7 @@
 //! A guest order's page is the same page opened by its link (`?access=<token>`); the link
 //! and the lookup by number and email are in `orders/link.rs`.
 
+pub mod history;
 mod link;
 pub mod returns;
 
@@ -18,19 +19,22 @@ use axum::Extension;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use emporium_domain::order::OrderStatus;
+use emporium_domain::payment::PaymentStatus;
 use emporium_store::accounts::Session;
 use emporium_store::cart::CartLine;
 use emporium_store::idempotency::Idempotent;
 use emporium_store::order_read::Order;
 use serde::Deserialize;
 
+use self::history::{Reader, Step};
+use super::i18n::Lang;
 use super::session::Visitor;
 use super::view::{
-    Ctx, FieldErrors, Path, Posted, WebError, WebResult, form_errors, money, nonblank, page, parse_money, render,
+    Ctx, FieldErrors, Path, Posted, WebError, WebResult, money, nonblank, page, parse_money, refund_errors, render,
     see_other, time,
 };
 use emporium_app::accounts::ClientAddress;
-use emporium_app::payments::{self, PayWith, RefundWish};
+use emporium_app::payments::{self, Asked, PayWith, RefundWish};
 use emporium_app::{AppState, guests, orders};
 
 /// A line of a cart or order, formatted.
@@ -153,19 +157,6 @@ pub async fn list(State(state): State<AppState>, visitor: Visitor, Query(p): Que
     }))
 }
 
-/// An entry of the timeline.
-#[derive(Debug)]
-pub struct Step {
-    /// Raw status reached.
-    pub to: String,
-    /// When.
-    pub at: String,
-    /// Who (`user:7`, `staff:2`, `system`, `provider:sandbox`).
-    pub actor: String,
-    /// Details.
-    pub detail: String,
-}
-
 /// A tracking event, formatted.
 #[derive(Debug)]
 pub struct Track {
@@ -210,8 +201,6 @@ pub struct OrderDetail {
     pub created_at: String,
     /// Pay deadline.
     pub pay_deadline: String,
-    /// Payment status, if a payment was started.
-    pub payment_status: Option<String>,
     /// Carrier and tracking number.
     pub shipment: Option<(String, String)>,
     /// Tracking events.
@@ -227,7 +216,12 @@ pub struct OrderDetail {
 }
 
 /// Loads an order's page data.
-pub async fn order_detail(state: &AppState, order: &Order) -> Result<OrderDetail, WebError> {
+pub async fn order_detail(
+    state: &AppState,
+    order: &Order,
+    lang: Lang,
+    reader: Reader,
+) -> Result<OrderDetail, WebError> {
     let events = state.store().order_events(order.id).await?;
     let refunds = state.store().order_refunds(order.id).await?;
     let address = order.address.parts().collect::<Vec<_>>().join(", ");
@@ -277,7 +271,6 @@ pub async fn order_detail(state: &AppState, order: &Order) -> Result<OrderDetail
         invoice: order.invoice.as_ref().map(ToString::to_string).unwrap_or_default(),
         created_at: time(order.created_at),
         pay_deadline: time(order.pay_deadline),
-        payment_status: order.payment.as_ref().map(|p| p.status.as_str().to_owned()),
         shipment: order
             .shipment
             .as_ref()
@@ -297,15 +290,7 @@ pub async fn order_detail(state: &AppState, order: &Order) -> Result<OrderDetail
                     .collect()
             })
             .unwrap_or_default(),
-        steps: events
-            .into_iter()
-            .map(|e| Step {
-                to: e.to.as_str().to_owned(),
-                at: time(e.at),
-                actor: e.actor,
-                detail: e.detail.unwrap_or_default(),
-            })
-            .collect(),
+        steps: history::steps(&events, lang, reader, &order.currency, time),
         refundable,
         refundable_left: money(order.paid_amount - order.refunded_amount, &order.currency),
         refunds: refunds
@@ -333,6 +318,10 @@ struct OrderPage {
     errors: FieldErrors,
     /// Whether to refresh the page by itself (a payment is under way).
     refresh: bool,
+    /// Where the latest payment of an unpaid order stands, for its notice and the actions
+    /// offered: `none` (not started), `qr` (a code to scan), `unfinished` (the buyer left the
+    /// provider's page), `checking` (the provider could not say yet) or `failed`.
+    pay_state: &'static str,
     /// The lines of a received order, each with a review form or "reviewed".
     reviewable: Vec<Reviewable>,
     /// The review form that failed, with what was typed, and its errors.
@@ -463,9 +452,22 @@ pub(super) async fn order_page_as(
     shown: Shown,
 ) -> WebResult {
     let session = viewer.session;
-    let order = orders::visible_order(state, session, id).await?;
-    let mut detail = order_detail(state, &order).await?;
-    let refresh = order.status == OrderStatus::PendingPayment && order.payment.is_some();
+    let mut order = orders::visible_order(state, session, id).await?;
+    // A buyer back from the provider's page learns what happened there: the provider is
+    // asked about a pending payment, and an answer it gives is applied at once.
+    let mut asked = None;
+    if order.status == OrderStatus::PendingPayment
+        && let Some(payment) = order.payment.as_ref().filter(|p| p.status == PaymentStatus::Pending)
+    {
+        asked = payments::ask_about_pending(state, payment.id).await?;
+        if asked == Some(Asked::Settled) {
+            order = orders::visible_order(state, session, id).await?;
+        }
+    }
+    let pay_state = pay_state(&order, asked);
+    let refresh = matches!(pay_state, "qr" | "checking");
+    let ctx = Ctx::new(visitor);
+    let mut detail = order_detail(state, &order, ctx.lang, Reader::Shopper).await?;
     // Only the buyer reviews, once per line of a received order; a guest's link pays,
     // cancels and confirms receipt, and writes no reviews (reviews carry an account's name).
     let reviewable =
@@ -491,12 +493,11 @@ pub(super) async fn order_page_as(
     // The buyer asks for returns (a guest too, by the order's link); staff only look.
     let asker = order.user_id == session.user.id;
     let (returns, return_form) = returns::section(state, &order, asker, &typed, &return_errors).await?;
-    let ctx = Ctx::new(visitor);
     let (pay_methods, qr_svg) = if order.status == OrderStatus::PendingPayment {
         let qr = order
             .payment
             .as_ref()
-            .filter(|p| p.status == emporium_domain::payment::PaymentStatus::Pending)
+            .filter(|p| p.status == PaymentStatus::Pending)
             .and_then(|p| p.qr_code.as_deref())
             .and_then(qr_svg);
         (pay_methods(state, ctx.t), qr)
@@ -512,6 +513,7 @@ pub(super) async fn order_page_as(
             refund_reason: shown.refund.1,
             errors: shown.errors,
             refresh,
+            pay_state,
             reviewable,
             draft,
             review_errors,
@@ -523,6 +525,22 @@ pub(super) async fn order_page_as(
             return_form,
         },
     ))
+}
+
+/// Where an unpaid order's latest payment stands (see [`OrderPage::pay_state`]); `""` for
+/// an order that is not awaiting payment.
+fn pay_state(order: &Order, asked: Option<Asked>) -> &'static str {
+    if order.status != OrderStatus::PendingPayment {
+        return "";
+    }
+    match &order.payment {
+        None => "none",
+        Some(p) if p.status == PaymentStatus::Failed => "failed",
+        Some(p) if p.status == PaymentStatus::Succeeded => "checking",
+        Some(p) if p.qr_code.is_some() => "qr",
+        Some(_) if asked == Some(Asked::Unfinished) => "unfinished",
+        Some(_) => "checking",
+    }
 }
 
 /// `?access=` of a guest order's link.
@@ -710,7 +728,7 @@ pub async fn refund(
     match payments::ask_refund(&state, session.user.id, id, &wish, None, render).await {
         Ok(_) => Ok(see_other(&format!("/orders/{id}"))),
         Err(e) => {
-            let errors = form_errors(e, visitor.lang)?;
+            let errors = refund_errors(e, visitor.lang, &order)?;
             order_page_for(
                 &state,
                 &visitor,

@@ -34,10 +34,36 @@ pub struct Card {
     pub price: String,
     /// Its first image at the medium size (a placeholder when it has none).
     pub image: Picture,
-    /// `4.5 ★ (12)`, or empty when unrated.
-    pub rating: String,
+    /// The struck-through price the lowest price is cut from (划线价), if any.
+    pub compare_at: Option<String>,
+    /// The star bar, or `None` when unrated.
+    pub stars: Option<Stars>,
     /// Whether any units can be ordered.
     pub in_stock: bool,
+}
+
+/// A rating as a bar of five stars filled to the nearest half, with its number and count.
+#[derive(Debug, Clone)]
+pub struct Stars {
+    /// Half stars filled, 0–10 (the CSS class `s-N` fills the bar to N × 10 %).
+    pub halves: u8,
+    /// `4.5`.
+    pub average: String,
+    /// How many reviews.
+    pub count: i64,
+}
+
+impl Stars {
+    /// The bar of a product's rating, `None` while it has no reviews.
+    pub fn of(average: f64, count: i64) -> Option<Self> {
+        (count > 0).then(|| Self {
+            // 0.0..=5.0 in half stars; the cast cannot truncate a value in 0..=10.
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            halves: (average.clamp(0.0, 5.0) * 2.0).round() as u8,
+            average: format!("{average:.1}"),
+            count,
+        })
+    }
 }
 
 impl Card {
@@ -47,8 +73,9 @@ impl Card {
             id: p.id,
             name: names(p, lang).name(&p.name).to_owned(),
             price: price_range(p),
+            compare_at: compare_at(p),
             image: image_of(p),
-            rating: rating_of(p),
+            stars: Stars::of(p.rating_average, p.rating_count),
             in_stock: p.stock_available > 0,
         }
     }
@@ -117,12 +144,21 @@ fn image_of(p: &Product) -> Picture {
         .map_or_else(|| Picture::placeholder(""), |i| Picture::of(i, Rendition::Medium, ""))
 }
 
-fn rating_of(p: &Product) -> String {
-    if p.rating_count > 0 {
-        format!("{:.1} ★ ({})", p.rating_average, p.rating_count)
-    } else {
-        String::new()
+/// The breadcrumbs to a category: home, then each ancestor and the category itself, each
+/// linking to its listing.
+async fn crumbs(state: &AppState, category: Option<i64>, lang: Lang) -> Result<Vec<(String, String)>, WebError> {
+    let mut crumbs = vec![("/".to_owned(), lang.texts().home.to_owned())];
+    if let Some(id) = category {
+        let tree = state.store().category_tree().await?;
+        let locale = Some(lang.html_tag());
+        crumbs.extend(tree.path(id).into_iter().map(|c| {
+            (
+                format!("/products?category={}", super::view::urlencode(&c.name)),
+                c.name_in(locale).to_owned(),
+            )
+        }));
     }
+    Ok(crumbs)
 }
 
 #[derive(Template)]
@@ -436,7 +472,11 @@ struct ProductPage {
     /// The main picture (large), then every image small for the strip below it.
     picture: Picture,
     thumbs: Vec<Picture>,
-    rating: String,
+    /// The struck-through price beside the lowest one, if any.
+    compare_at: Option<String>,
+    stars: Option<Stars>,
+    /// Home, then the product's category and its ancestors: (link, label).
+    crumbs: Vec<(String, String)>,
     quantity: String,
     errors: FieldErrors,
     /// A page of reviews, newest first (staff also see hidden ones).
@@ -487,6 +527,18 @@ fn choices(product: &Product, wanted: Option<i64>, lang: Lang) -> Vec<VariantCho
 }
 
 /// A product's price as the shop shows it: one price, or the range over its variants.
+/// The compare-at price of the product's cheapest offered variant, when it is above that
+/// variant's price: what a card strikes through beside the lowest price.
+pub fn compare_at(product: &Product) -> Option<String> {
+    product
+        .variants
+        .iter()
+        .filter(|v| v.status == ProductStatus::Active)
+        .min_by_key(|v| v.price)
+        .and_then(|v| v.compare_at_price.filter(|was| *was > v.price))
+        .map(|was| money(was, &product.currency))
+}
+
 pub fn price_range(product: &Product) -> String {
     if product.price_max > product.price {
         format!(
@@ -548,6 +600,7 @@ async fn product_page(
         format!("/products/{}?reviews_before={last}#reviews", product.id)
     });
     let also_bought = also_bought(state, product.id, 8).await?;
+    let crumbs = crumbs(state, product.category_id, visitor.lang).await?;
     Ok(render(
         status,
         &ProductPage {
@@ -567,7 +620,9 @@ async fn product_page(
             } else {
                 Vec::new()
             },
-            rating: rating_of(&product),
+            compare_at: compare_at(&product),
+            stars: Stars::of(product.rating_average, product.rating_count),
+            crumbs,
             product,
             quantity,
             errors,
@@ -687,6 +742,9 @@ pub struct CartRow {
 #[template(path = "cart.html")]
 struct CartPage {
     ctx: Ctx,
+    /// Some line asks for more than is in stock: say so, and offer no checkout until the
+    /// shopper lowers it (placing the order would be refused).
+    short: bool,
     rows: Vec<CartRow>,
     subtotal: String,
 }
@@ -695,6 +753,16 @@ struct CartPage {
 #[derive(Debug, Deserialize)]
 pub struct AddedFlag {
     added: Option<String>,
+}
+
+/// Whether the visitor's cart asks for more of something than is in stock (the checkout
+/// sends them back to the cart, which says which line).
+pub async fn cart_is_short(state: &AppState, visitor: &Visitor) -> Result<bool, WebError> {
+    let lines = match guest::cart_owner(state, visitor).await? {
+        Some(owner) => state.store().cart(owner.user.id).await?,
+        None => Vec::new(),
+    };
+    Ok(lines.iter().any(|l| l.stock_available < l.quantity))
 }
 
 /// `GET /cart`: the customer's cart, or the guest cart of the cookie (empty without one).
@@ -707,8 +775,10 @@ pub async fn cart(State(state): State<AppState>, visitor: Visitor, Query(flag): 
     if flag.added.is_some() {
         ctx.notice = Some(ctx.t.added_to_cart);
     }
+    let short = lines.iter().any(|l| l.stock_available < l.quantity);
     Ok(page(&CartPage {
         ctx,
+        short,
         rows: lines
             .iter()
             .map(|l| CartRow {

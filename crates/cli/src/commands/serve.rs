@@ -64,6 +64,7 @@ pub async fn run(settings: &Settings, demo: bool) -> anyhow::Result<()> {
         mail: settings.mail().map_err(anyhow::Error::msg)?,
         sms: settings.sms().map_err(anyhow::Error::msg)?,
         payments: settings.payments.settings().map_err(anyhow::Error::msg)?,
+        time_zone: settings.time_zone.clone(),
     };
     let mut state = AppState::new(store.clone(), index.clone(), config)
         .await

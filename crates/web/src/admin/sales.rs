@@ -13,6 +13,7 @@ use emporium_app::orders::{self, Tracking};
 use emporium_app::{AppError, AppState, payments};
 
 use crate::account::Empty;
+use crate::orders::history::Reader;
 use crate::orders::{OrderDetail, OrderRow, order_detail, order_page};
 use crate::session::Visitor;
 use crate::view::{
@@ -131,7 +132,7 @@ pub(super) async fn order_page_for(state: &AppState, visitor: &Visitor, id: i64,
         StatusCode::UNPROCESSABLE_ENTITY
     };
     let order = state.store().order(id).await?.ok_or(WebError::NotFound)?;
-    let detail = order_detail(state, &order).await?;
+    let detail = order_detail(state, &order, visitor.lang, Reader::Staff).await?;
     let customer = state
         .store()
         .user(order.user_id)
