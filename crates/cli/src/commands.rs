@@ -1,4 +1,4 @@
-//! One module per command. Each opens what it needs from the shared settings.
+//! One module per command. Each opens what it needs from its settings.
 
 pub mod demo;
 pub mod keys;

@@ -1,6 +1,7 @@
 //! The `emporium` binary: parses the command line, sets up logging, and runs one command.
-//! Every command reads the same settings (see `settings.rs`), so `emporium user create`
-//! reaches the same database as `emporium serve`.
+//! Each command takes only the flags it uses (see `settings.rs`), and all read the same
+//! environment variables, so `emporium user create` reaches the database `emporium serve`
+//! uses.
 
 mod commands;
 mod settings;

@@ -1,5 +1,7 @@
-//! Settings shared by every command: flags override environment variables, which
-//! override defaults (clap's `env` support gives exactly that order).
+//! The commands' settings, in groups a command takes as it needs them: where the data
+//! lives (every command that opens the database), how passwords are hashed, where media
+//! go, and the rest, which only `serve` reads. Flags override environment variables,
+//! which override defaults (clap's `env` support gives exactly that order).
 
 use std::fmt;
 use std::net::SocketAddr;
