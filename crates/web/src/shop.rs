@@ -233,6 +233,9 @@ pub struct SearchForm {
     sort: String,
     #[serde(default)]
     cursor: Option<String>,
+    /// The cursors of the pages before this one (see [`Pager`]).
+    #[serde(default)]
+    back: String,
     /// `true` for products in stock only.
     #[serde(default)]
     in_stock: String,
@@ -275,10 +278,65 @@ struct ProductsPage {
     option_groups: Vec<(String, Vec<ValueBox>)>,
     in_stock_count: u64,
     sorts: Vec<(&'static str, &'static str)>,
+    /// The sorts as links above the results: (link, label, whether it is the one shown).
+    sort_links: Vec<(String, &'static str, bool)>,
     products: Vec<Card>,
-    next_url: Option<String>,
-    paged: bool,
+    /// The heading: the query searched, else the category browsed (in the page's
+    /// language), else "all products".
+    heading: String,
+    /// Home, then the browsed category and its ancestors.
+    crumbs: Vec<(String, String)>,
+    pages: Pager,
     errors: FieldErrors,
+}
+
+/// Previous and next for keyset pages. A cursor only goes forward, so each page's link
+/// carries the cursors of the pages before it (`back=`, `~` standing for the first page,
+/// which has none): "previous" pops one, "next" pushes the current one. The trail is cut
+/// to the last [`Pager::TRAIL`] pages; "first page" reaches the rest.
+#[derive(Debug, Default)]
+struct Pager {
+    /// 1 for the first page.
+    number: usize,
+    previous: Option<String>,
+    next: Option<String>,
+    /// The first page, from the third page on.
+    first: Option<String>,
+}
+
+impl Pager {
+    const TRAIL: usize = 20;
+
+    fn new(path: &str, cursor: Option<&str>, back: &str, next: Option<&str>) -> Self {
+        let trail: Vec<&str> = back.split('.').filter(|c| !c.is_empty()).collect();
+        let reset = ["cursor", "back"];
+        let number = trail.len() + 1;
+        let previous = trail.split_last().map(|(last, rest)| {
+            let rest = rest.join(".");
+            let mut set = Vec::new();
+            if *last != "~" {
+                set.push(("cursor", *last));
+            }
+            if !rest.is_empty() {
+                set.push(("back", rest.as_str()));
+            }
+            super::view::replace_query(path, &reset, &set)
+        });
+        let next = next.map(|next| {
+            let mut kept: Vec<&str> = trail.clone();
+            kept.push(cursor.filter(|c| !c.is_empty()).unwrap_or("~"));
+            let from = kept.len().saturating_sub(Self::TRAIL);
+            let back = kept[from..].join(".");
+            super::view::replace_query(path, &reset, &[("cursor", next), ("back", back.as_str())])
+        });
+        let first = (number > 2).then(|| super::view::replace_query(path, &reset, &[]));
+        Self {
+            number,
+            previous,
+            next,
+            first,
+        }
+    }
 }
 
 /// `GET /products`: search and browse with filters, sorts and pages.
@@ -336,7 +394,7 @@ pub async fn products(
         None
     };
     let (found, next, facets) = found.map_or((Vec::new(), None, None), |p| (p.products, p.next_cursor, p.facets));
-    let next_url = next.map(|c| super::view::with_query(&visitor.path, "cursor", &c));
+    let pages = Pager::new(&visitor.path, form.cursor.as_deref(), &form.back, next.as_deref());
     let tree = state.store().category_tree().await?;
     let locale = Some(visitor.lang.html_tag());
     let facets = facets.unwrap_or_default();
@@ -416,11 +474,32 @@ pub async fn products(
             ("rating", t.sort_rating),
         ]
     };
+    let sort_links = sorts
+        .iter()
+        .map(|(value, label)| {
+            let set: Vec<(&str, &str)> = if value.is_empty() { Vec::new() } else { vec![("sort", *value)] };
+            (
+                super::view::replace_query(&visitor.path, &["sort", "cursor", "back"], &set),
+                *label,
+                *value == form.sort,
+            )
+        })
+        .collect();
+    let browsed = tree.find(&form.category);
+    let heading = if !form.q.trim().is_empty() {
+        format!("{}: “{}”", t.search, form.q.trim())
+    } else {
+        browsed.map_or_else(|| t.all_products.to_owned(), |c| c.name_in(locale).to_owned())
+    };
+    let crumbs = crumbs(&state, browsed.map(|c| c.id), visitor.lang).await?;
     Ok(render(
         status,
         &ProductsPage {
             ctx: Ctx::new(&visitor),
-            paged: form.cursor.as_deref().is_some_and(|c| !c.is_empty()),
+            pages,
+            sort_links,
+            heading,
+            crumbs,
             total: (errors.is_empty()).then_some(facets.total),
             bands,
             option_groups,
@@ -429,7 +508,6 @@ pub async fn products(
             categories,
             sorts,
             products: found.iter().map(|p| Card::new(p, visitor.lang)).collect(),
-            next_url,
             errors,
         },
     ))
