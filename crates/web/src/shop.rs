@@ -236,6 +236,9 @@ pub struct SearchForm {
     /// The cursors of the pages before this one (see [`Pager`]).
     #[serde(default)]
     back: String,
+    /// Products per page (1–96, default 24); a malformed value is the default.
+    #[serde(default)]
+    limit: String,
     /// `true` for products in stock only.
     #[serde(default)]
     in_stock: String,
@@ -375,7 +378,13 @@ pub async fn products(
         max_price: price("max_price", &form.max_price),
         sort: Some(form.sort.clone()).filter(|s| !s.is_empty()),
         status: None,
-        limit: Some("24".into()),
+        limit: Some(
+            form.limit
+                .trim()
+                .parse::<u32>()
+                .map_or(24, |n| n.clamp(1, 96))
+                .to_string(),
+        ),
         cursor: form.cursor.clone().filter(|c| !c.is_empty()),
         options: form.options.clone(),
         in_stock: Some(form.in_stock.clone()).filter(|s| s == "true"),
@@ -477,7 +486,11 @@ pub async fn products(
     let sort_links = sorts
         .iter()
         .map(|(value, label)| {
-            let set: Vec<(&str, &str)> = if value.is_empty() { Vec::new() } else { vec![("sort", *value)] };
+            let set: Vec<(&str, &str)> = if value.is_empty() {
+                Vec::new()
+            } else {
+                vec![("sort", *value)]
+            };
             (
                 super::view::replace_query(&visitor.path, &["sort", "cursor", "back"], &set),
                 *label,
@@ -854,13 +867,14 @@ pub async fn cart(State(state): State<AppState>, visitor: Visitor, Query(flag): 
         ctx.notice = Some(ctx.t.added_to_cart);
     }
     let short = lines.iter().any(|l| l.stock_available < l.quantity);
+    let names = super::orders::Names::load(&state, visitor.lang, lines.iter().map(|l| l.product_id)).await?;
     Ok(page(&CartPage {
         ctx,
         short,
         rows: lines
             .iter()
             .map(|l| CartRow {
-                line: Line::from(l),
+                line: Line::of_cart(l, &names),
                 stock_available: l.stock_available,
             })
             .collect(),

@@ -40,3 +40,4 @@ mod web_accounts;
 mod web_guests;
 mod web_pricing;
 mod web_returns;
+mod web_storefront;
