@@ -16,6 +16,7 @@ mod pricing;
 mod returns;
 mod sales;
 mod staff;
+mod storefront;
 mod variants;
 
 use askama::Template;
@@ -115,6 +116,9 @@ pub fn routes() -> Router<AppState> {
             get(pricing::coupons::edit).post(pricing::coupons::update),
         )
         .route("/admin/coupons/{id}/delete", post(pricing::coupons::delete))
+        .route("/admin/storefront", get(storefront::show).post(storefront::save))
+        .route("/admin/storefront/image", post(storefront::upload))
+        .route("/admin/storefront/image/remove", post(storefront::remove_image))
         .route("/admin/tax", get(pricing::tax::show).post(pricing::tax::set_settings))
         .route("/admin/tax/rates", post(pricing::tax::create_rate))
         .route("/admin/tax/rates/{id}/delete", post(pricing::tax::delete_rate))
