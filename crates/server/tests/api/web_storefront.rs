@@ -217,11 +217,12 @@ async fn times_are_in_the_shops_zone_and_listings_page_both_ways(app: TestApp) {
     let shanghai = utc.to_zoned(jiff::tz::TimeZone::get("Asia/Shanghai").unwrap());
     let mut buyer = logged_in(&app, "yan", "password123").await;
     let page = buyer.get(&format!("/orders/{order}")).await;
-    let english = shanghai.strftime("%-d %b %Y, %H:%M").to_string();
+    // Written with no-break spaces, so a moment never wraps.
+    let english = shanghai.strftime("%-d %b %Y, %H:%M").to_string().replace(' ', "\u{a0}");
     assert!(page.body.contains(&english), "{english} missing:\n{}", page.body);
     let page = buyer.get(&format!("/orders/{order}?lang=zh")).await;
     let page = buyer.get(page.location.as_deref().expect("switch")).await;
-    let chinese = shanghai.strftime("%Y-%m-%d %H:%M").to_string();
+    let chinese = shanghai.strftime("%Y-%m-%d %H:%M").to_string().replace(' ', "\u{a0}");
     assert!(page.body.contains(&chinese), "{chinese} missing");
 
     // Two products a page: next twice, then previous twice, back where it started.
