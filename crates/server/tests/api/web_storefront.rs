@@ -97,6 +97,17 @@ async fn the_order_page_says_what_happened_to_a_payment(app: TestApp) {
     // Paid at the provider: back on the page the order is paid at once, with no pay or
     // cancel buttons, before any notification is delivered.
     pay_on_the_page(&app, &customer, order, "succeeded").await;
+    // Several views at once (other tabs, the refresh): each may ask the provider, and
+    // the answer is applied once.
+    let mut tabs = Vec::new();
+    for _ in 0..4 {
+        tabs.push(logged_in(&app, "mei", "password123").await);
+    }
+    let views = tabs.iter_mut().map(|tab| tab.get(&path));
+    for view in futures_util::future::join_all(views).await {
+        assert_eq!(view.status, StatusCode::OK);
+        assert!(view.body.contains(r#"data-status="paid""#), "{}", view.body);
+    }
     let page = buyer.get(&path).await;
     assert!(page.body.contains(r#"data-status="paid""#), "{}", page.body);
     assert!(page.body.contains(r#"id="paid-note""#));
