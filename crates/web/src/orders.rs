@@ -266,7 +266,8 @@ pub async fn order_detail(
     let events = state.store().order_events(order.id).await?;
     let refunds = state.store().order_refunds(order.id).await?;
     let address = order.address.parts().collect::<Vec<_>>().join(", ");
-    let names = Names::load(state, lang, order.items.iter().map(|i| i.product_id)).await?;
+    let ids: Vec<i64> = order.items.iter().map(|i| i.product_id).collect();
+    let names = Names::load(state, lang, ids).await?;
     let refundable = matches!(
         order.status,
         OrderStatus::Paid | OrderStatus::Shipped | OrderStatus::Received
@@ -534,7 +535,7 @@ pub(super) async fn order_page_as(
     let (typed, return_errors) = shown.returned.unwrap_or_default();
     // The buyer asks for returns (a guest too, by the order's link); staff only look.
     let asker = order.user_id == session.user.id;
-    let (returns, return_form) = returns::section(state, &order, asker, &typed, &return_errors).await?;
+    let (returns, return_form) = returns::section(state, &order, asker, &typed, &return_errors, visitor.lang).await?;
     let (pay_methods, qr_svg) = if order.status == OrderStatus::PendingPayment {
         let qr = order
             .payment

@@ -134,11 +134,12 @@ pub async fn show(State(state): State<AppState>, visitor: Visitor, Path(id): Pat
                 created: time(o.created_at),
             })
             .collect(),
-        returns: emporium_app::returns::customer_returns(&state, id, 20)
-            .await?
-            .iter()
-            .map(crate::orders::returns::ReturnRow::new)
-            .collect(),
+        returns: crate::orders::returns::ReturnRow::rows(
+            &state,
+            &emporium_app::returns::customer_returns(&state, id, 20).await?,
+            visitor.lang,
+        )
+        .await?,
     }))
 }
 

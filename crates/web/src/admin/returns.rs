@@ -56,7 +56,7 @@ pub async fn list(State(state): State<AppState>, visitor: Visitor, Query(p): Que
         ctx: Ctx::new(&visitor),
         status,
         statuses: ReturnStatus::ALL.map(ReturnStatus::as_str),
-        returns: rows.iter().map(ReturnRow::new).collect(),
+        returns: ReturnRow::rows(&state, &rows, visitor.lang).await?,
         next_url,
     }))
 }
@@ -108,7 +108,9 @@ async fn return_page(
         &ReturnPage {
             ctx: Ctx::new(visitor),
             order_id: ret.order_id,
-            r: ReturnRow::new(&ret),
+            r: ReturnRow::rows(state, std::slice::from_ref(&ret), visitor.lang)
+                .await?
+                .remove(0),
             instructions: field("instructions").unwrap_or_default(),
             note: field("note").unwrap_or_default(),
             receive,

@@ -149,11 +149,12 @@ pub(super) async fn order_page_for(state: &AppState, visitor: &Visitor, id: i64,
         },
     )
     .await?;
-    let returns = emporium_app::returns::order_returns(state, id)
-        .await?
-        .iter()
-        .map(crate::orders::returns::ReturnRow::new)
-        .collect();
+    let returns = crate::orders::returns::ReturnRow::rows(
+        state,
+        &emporium_app::returns::order_returns(state, id).await?,
+        visitor.lang,
+    )
+    .await?;
     let (mut ship, mut ship_errors, mut track, mut track_errors, mut money, mut money_errors) = Default::default();
     match failed {
         Failed::Nothing => {}
