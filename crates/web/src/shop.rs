@@ -227,8 +227,8 @@ pub async fn home(State(state): State<AppState>, visitor: Visitor) -> WebResult 
     }
     let hero = storefront::hero(&state).await?;
     let hero = hero.is_set().then(|| HeroView {
-        title: hero.title.get(locale.unwrap_or("en")).to_owned(),
-        subtitle: hero.subtitle.get(locale.unwrap_or("en")).to_owned(),
+        title: hero.title.get(visitor.lang.html_tag()).to_owned(),
+        subtitle: hero.subtitle.get(visitor.lang.html_tag()).to_owned(),
         link: if hero.link.is_empty() {
             "/products".to_owned()
         } else {
