@@ -13,6 +13,7 @@ mod customers;
 mod images;
 mod messages;
 mod pricing;
+mod product_actions;
 mod returns;
 mod sales;
 mod staff;
@@ -27,9 +28,10 @@ use emporium_domain::staff::Permission;
 
 use super::chart::{Series, bar_chart, line_chart};
 use super::session::Visitor;
-use super::view::{Ctx, FieldErrors, WebResult, form_errors, money, render};
+use super::view::{Ctx, FieldErrors, WebResult, form_errors, money, page, render};
 use emporium_app::AppState;
 use emporium_app::reports::{self, StatsRange, date_of};
+use emporium_store::attention::Attention;
 
 /// `/admin/…`.
 pub fn routes() -> Router<AppState> {
@@ -40,7 +42,9 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/products", get(catalog::list).post(catalog::create))
         .route("/admin/products/new", get(catalog::new_page))
         .route("/admin/products/{id}", get(catalog::edit_page).post(catalog::update))
-        .route("/admin/products/{id}/archive", post(catalog::archive))
+        .route("/admin/products/{id}/archive", post(product_actions::archive))
+        .route("/admin/products/{id}/unarchive", post(product_actions::unarchive))
+        .route("/admin/products/{id}/write-off", post(product_actions::write_off))
         .route("/admin/products/{id}/lots", post(catalog::receive))
         // An upload is bounded by the shop's image limit as it is read, not by the 1 MiB
         // every other body gets.
@@ -52,6 +56,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/products/{id}/variants", post(variants::add))
         .route("/admin/products/{id}/variants/{variant_id}", post(variants::update))
         .route("/admin/inventory", get(catalog::inventory))
+        .route("/admin/inventory/low", get(low_stock))
         .route("/admin/categories", get(categories::list).post(categories::create))
         .route("/admin/categories/{id}", post(categories::update))
         .route("/admin/categories/{id}/delete", post(categories::delete))
@@ -120,6 +125,41 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/tax/rates/{id}/delete", post(pricing::tax::delete_rate))
 }
 
+impl Ctx {
+    /// The admin section the page belongs to, for the sidebar's highlight: `dashboard`,
+    /// `orders`, `products`, … (empty outside `/admin`).
+    pub fn admin_section(&self) -> &'static str {
+        let path = self.path.split(['?', '#']).next().unwrap_or_default();
+        let Some(rest) = path.strip_prefix("/admin") else {
+            return "";
+        };
+        let first = rest.trim_start_matches('/').split('/').next().unwrap_or_default();
+        match first {
+            "" => "dashboard",
+            "inventory" if rest.starts_with("/inventory/low") => "low_stock",
+            "shipping" | "promotions" | "coupons" | "tax" => "pricing",
+            "messages" => "customers",
+            "reviews" => "products",
+            "orders" | "refunds" | "returns" | "products" | "categories" | "inventory" | "customers" | "staff"
+            | "audit" => SECTIONS.iter().copied().find(|s| *s == first).unwrap_or_default(),
+            _ => "",
+        }
+    }
+}
+
+/// The sidebar's sections that are named after their path.
+const SECTIONS: [&str; 9] = [
+    "orders",
+    "refunds",
+    "returns",
+    "products",
+    "categories",
+    "inventory",
+    "customers",
+    "staff",
+    "audit",
+];
+
 /// The first admin section a staff member holding `permissions` may use.
 fn landing(permissions: emporium_domain::staff::Permissions) -> Option<&'static str> {
     permissions.iter().find_map(|p| match p {
@@ -165,6 +205,7 @@ struct DashboardPage {
     money_chart: String,
     orders_chart: String,
     top: Vec<TopRow>,
+    attention: Attention,
 }
 
 /// The currency the dashboard shows sums in (amounts are summed as stored).
@@ -189,6 +230,7 @@ pub async fn dashboard(State(state): State<AppState>, visitor: Visitor, Query(p)
     visitor.staff(Permission::Reports)?;
     let t = visitor.t();
     let ctx = Ctx::new(&visitor);
+    let attention = reports::attention(&state).await?;
     let range = StatsRange {
         from: p.from.as_deref(),
         to: p.to.as_deref(),
@@ -210,6 +252,7 @@ pub async fn dashboard(State(state): State<AppState>, visitor: Visitor, Query(p)
                 money_chart: String::new(),
                 orders_chart: String::new(),
                 top: Vec::new(),
+                attention,
             },
         ));
     };
@@ -287,6 +330,51 @@ pub async fn dashboard(State(state): State<AppState>, visitor: Visitor, Query(p)
                     revenue: fmt_money(p.revenue),
                 })
                 .collect(),
+            attention,
         },
     ))
+}
+
+/// A variant running low, for the list.
+#[derive(Debug)]
+pub struct LowStockRow {
+    product_id: i64,
+    name: String,
+    /// The variant's SKU and values.
+    variant: String,
+    available: i64,
+    threshold: i64,
+}
+
+#[derive(Template)]
+#[template(path = "admin/low_stock.html")]
+struct LowStockPage {
+    ctx: Ctx,
+    rows: Vec<LowStockRow>,
+}
+
+/// The most variants the low-stock list shows.
+const LOW_STOCK_SHOWN: i64 = 200;
+
+/// `GET /admin/inventory/low`: the variants at or below their low-stock threshold.
+pub async fn low_stock(State(state): State<AppState>, visitor: Visitor) -> WebResult {
+    visitor.staff(Permission::Inventory)?;
+    let rows = reports::low_stock(&state, LOW_STOCK_SHOWN).await?;
+    Ok(page(&LowStockPage {
+        ctx: Ctx::new(&visitor),
+        rows: rows
+            .into_iter()
+            .map(|r| LowStockRow {
+                product_id: r.product_id,
+                variant: [r.sku.unwrap_or_default(), r.option_values.label()]
+                    .into_iter()
+                    .filter(|s| !s.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(" · "),
+                name: r.name,
+                available: r.available,
+                threshold: r.threshold,
+            })
+            .collect(),
+    }))
 }

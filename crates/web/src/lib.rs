@@ -16,6 +16,7 @@ mod assets;
 mod chart;
 mod checkout;
 mod csrf;
+mod flash;
 mod guest;
 mod guest_checkout;
 mod i18n;

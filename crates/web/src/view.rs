@@ -36,6 +36,8 @@ pub struct Ctx {
     pub switch_url: String,
     /// A one-line notice at the top (after an action).
     pub notice: Option<&'static str>,
+    /// The request's path and query (the admin sidebar highlights its section).
+    pub path: String,
 }
 
 impl Ctx {
@@ -49,7 +51,8 @@ impl Ctx {
             permissions: visitor.permissions(),
             csrf: visitor.csrf.clone(),
             switch_url: with_query(&visitor.path, "lang", visitor.lang.other().code()),
-            notice: None,
+            notice: super::flash::notice(&visitor.path, visitor.t()),
+            path: visitor.path.clone(),
         }
     }
 

@@ -17,7 +17,7 @@ use emporium_app::{AppError, AppState};
 use emporium_domain::translation::TextDraft;
 
 use super::images::{ImageRow, UploadForm};
-use crate::account::Empty;
+use crate::flash::{Done, after};
 use crate::session::Visitor;
 use crate::view::{
     Ctx, FieldErrors, Path, Posted, WebError, WebResult, form_errors, money, page, parse_money, render, see_other,
@@ -351,6 +351,11 @@ struct ProductPage {
     images: Vec<ImageRow>,
     /// The upload form, as typed when it failed.
     upload: UploadForm,
+    /// The write-off form, as typed when it failed, and its errors.
+    write_off: super::product_actions::WriteOffForm,
+    write_off_errors: FieldErrors,
+    /// Whether the product is archived (the page offers to put it back on sale).
+    archived: bool,
 }
 
 pub(super) async fn product_page(
@@ -360,7 +365,7 @@ pub(super) async fn product_page(
     form: Option<(ProductForm, FieldErrors)>,
     lot: Option<(LotForm, FieldErrors)>,
 ) -> WebResult {
-    render_product_page(state, visitor, id, form, lot, None).await
+    render_product_page(state, visitor, id, form, lot, None, None).await
 }
 
 /// The edit page of product `id` with the upload form's errors.
@@ -370,7 +375,17 @@ pub(super) async fn product_page_with_upload(
     id: i64,
     upload: UploadForm,
 ) -> WebResult {
-    render_product_page(state, visitor, Some(id), None, None, Some(upload)).await
+    render_product_page(state, visitor, Some(id), None, None, Some(upload), None).await
+}
+
+/// The edit page of product `id` with the write-off form's errors.
+pub(super) async fn product_page_with_write_off(
+    state: &AppState,
+    visitor: &Visitor,
+    id: i64,
+    write_off: (super::product_actions::WriteOffForm, FieldErrors),
+) -> WebResult {
+    render_product_page(state, visitor, Some(id), None, None, None, Some(write_off)).await
 }
 
 async fn render_product_page(
@@ -380,8 +395,9 @@ async fn render_product_page(
     form: Option<(ProductForm, FieldErrors)>,
     lot: Option<(LotForm, FieldErrors)>,
     upload: Option<UploadForm>,
+    write_off: Option<(super::product_actions::WriteOffForm, FieldErrors)>,
 ) -> WebResult {
-    let failed = form.is_some() || lot.is_some() || upload.is_some();
+    let failed = form.is_some() || lot.is_some() || upload.is_some() || write_off.is_some();
     let product = match id {
         Some(id) => Some(state.store().product(id).await?.ok_or(WebError::NotFound)?),
         None => None,
@@ -398,6 +414,7 @@ async fn render_product_page(
     };
     let currency = product.as_ref().map_or("CNY", |p| p.currency.as_str()).to_owned();
     let (lot, lot_errors) = lot.unwrap_or_default();
+    let (write_off, write_off_errors) = write_off.unwrap_or_default();
     Ok(render(
         if failed {
             StatusCode::UNPROCESSABLE_ENTITY
@@ -436,6 +453,11 @@ async fn render_product_page(
                 .unwrap_or_default(),
             images: product.as_ref().map(super::images::rows).unwrap_or_default(),
             upload: upload.unwrap_or_default(),
+            write_off,
+            write_off_errors,
+            archived: product
+                .as_ref()
+                .is_some_and(|p| p.status == emporium_domain::catalog::ProductStatus::Archived),
         },
     ))
 }
@@ -529,7 +551,10 @@ pub async fn create(State(state): State<AppState>, Posted { visitor, form }: Pos
         ..ProductDraft::default()
     };
     match catalog::create_product(&state, request).await {
-        Ok(product) => Ok(see_other(&format!("/admin/products/{}", product.id))),
+        Ok(product) => Ok(see_other(&after(
+            &format!("/admin/products/{}", product.id),
+            Done::Created,
+        ))),
         Err(e) => {
             let errors = rename_initial(form_errors(e, visitor.lang)?);
             product_page(&state, &visitor, None, Some((form, errors)), None).await
@@ -614,24 +639,13 @@ pub async fn update(
         ..ProductEdit::default()
     };
     match catalog::update_product(&state, id, request).await {
-        Ok(_) => Ok(see_other(&format!("/admin/products/{id}"))),
+        Ok(_) => Ok(see_other(&after(&format!("/admin/products/{id}"), Done::Saved))),
         Err(AppError::NotFound(_)) => Err(WebError::NotFound),
         Err(e) => {
             let errors = rename_initial(form_errors(e, visitor.lang)?);
             product_page(&state, &visitor, Some(id), Some((form, errors)), None).await
         }
     }
-}
-
-/// `POST /admin/products/{id}/archive`.
-pub async fn archive(
-    State(state): State<AppState>,
-    Path(id): Path<i64>,
-    Posted { visitor, .. }: Posted<Empty>,
-) -> WebResult {
-    visitor.staff(Permission::Catalogue)?;
-    catalog::archive_product(&state, id).await?;
-    Ok(see_other(&format!("/admin/products/{id}")))
 }
 
 /// `POST /admin/products/{id}/lots`: receives stock.
@@ -669,7 +683,10 @@ pub async fn receive(
     };
     let variant_id = form.variant_id.trim().parse::<i64>().ok();
     match inventory::receive_stock(&state, id, variant_id, receipt).await {
-        Ok(_) => Ok(see_other(&format!("/admin/products/{id}#lots"))),
+        Ok(_) => Ok(see_other(&format!(
+            "{}#lots",
+            after(&format!("/admin/products/{id}"), Done::StockReceived)
+        ))),
         Err(e) => {
             let errors = form_errors(e, visitor.lang)?;
             product_page(&state, &visitor, Some(id), None, Some((form, errors))).await

@@ -12,7 +12,9 @@ use serde::Deserialize;
 use emporium_app::orders::{self, Tracking};
 use emporium_app::{AppError, AppState, payments};
 
+use super::confirm::{self, Confirmed};
 use crate::account::Empty;
+use crate::flash::{Done, after};
 use crate::orders::{OrderDetail, OrderRow, order_detail, order_page};
 use crate::session::Visitor;
 use crate::view::{
@@ -196,7 +198,7 @@ pub async fn ship(
 ) -> WebResult {
     let staff = visitor.staff(Permission::Fulfilment)?.user.id;
     match orders::ship_order(&state, staff, id, &form.carrier, &form.tracking_number).await {
-        Ok(_) => Ok(see_other(&format!("/admin/orders/{id}"))),
+        Ok(_) => Ok(see_other(&after(&format!("/admin/orders/{id}"), Done::Shipped))),
         Err(AppError::NotFound(_)) => Err(WebError::NotFound),
         Err(e) => {
             let errors = form_errors(e, visitor.lang)?;
@@ -219,7 +221,7 @@ pub async fn track(
         occurred_at: None,
     };
     match orders::add_tracking_event(&state, id, tracking).await {
-        Ok(_) => Ok(see_other(&format!("/admin/orders/{id}"))),
+        Ok(_) => Ok(see_other(&after(&format!("/admin/orders/{id}"), Done::TrackingAdded))),
         Err(AppError::NotFound(_)) => Err(WebError::NotFound),
         Err(e) => {
             let errors = form_errors(e, visitor.lang)?;
@@ -297,15 +299,34 @@ pub async fn refunds(State(state): State<AppState>, visitor: Visitor, Query(p): 
     }))
 }
 
-/// `POST /admin/refunds/{id}/approve`: pays the money back through the provider.
+/// `POST /admin/refunds/{id}/approve`: asks first, then pays the money back through the
+/// provider.
 pub async fn approve(
     State(state): State<AppState>,
     Path(id): Path<i64>,
-    Posted { visitor, .. }: Posted<Empty>,
+    Posted { visitor, form }: Posted<Confirmed>,
 ) -> WebResult {
     let staff = visitor.staff(Permission::Refunds)?.user.id;
+    if !form.yes() {
+        let refund = state.store().refund(id).await?.ok_or(WebError::NotFound)?;
+        let currency = state
+            .store()
+            .order(refund.order_id)
+            .await?
+            .map_or_else(|| "CNY".to_owned(), |o| o.currency);
+        let message = visitor
+            .t()
+            .adm_confirm_approve_refund
+            .replace("{id}", &id.to_string())
+            .replace("{amount}", &money(refund.amount, &currency));
+        let action = format!("/admin/refunds/{id}/approve");
+        return confirm::ask(&visitor, message, &action, Vec::new(), "/admin/refunds");
+    }
     payments::approve_refund(&state, staff, id).await?;
-    Ok(see_other("/admin/refunds?status=refunded"))
+    Ok(see_other(&after(
+        "/admin/refunds?status=refunded",
+        Done::RefundApproved,
+    )))
 }
 
 /// `POST /admin/refunds/{id}/reject`.
@@ -316,5 +337,8 @@ pub async fn reject(
 ) -> WebResult {
     let staff = visitor.staff(Permission::Refunds)?.user.id;
     payments::reject_refund(&state, staff, id).await?;
-    Ok(see_other("/admin/refunds?status=rejected"))
+    Ok(see_other(&after(
+        "/admin/refunds?status=rejected",
+        Done::RefundRejected,
+    )))
 }
