@@ -12,6 +12,7 @@ mod confirm;
 mod customers;
 mod images;
 mod messages;
+mod order_list;
 mod pricing;
 mod product_actions;
 mod returns;
@@ -40,6 +41,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/audit", get(audit::list))
         .route("/admin/audit.csv", get(audit::csv))
         .route("/admin/products", get(catalog::list).post(catalog::create))
+        .route("/admin/products.csv", get(catalog::csv))
         .route("/admin/products/new", get(catalog::new_page))
         .route("/admin/products/{id}", get(catalog::edit_page).post(catalog::update))
         .route("/admin/products/{id}/archive", post(product_actions::archive))
@@ -60,7 +62,9 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/categories", get(categories::list).post(categories::create))
         .route("/admin/categories/{id}", post(categories::update))
         .route("/admin/categories/{id}/delete", post(categories::delete))
-        .route("/admin/orders", get(sales::orders))
+        .route("/admin/orders", get(order_list::list))
+        .route("/admin/orders.csv", get(order_list::csv))
+        .route("/admin/orders/ship", get(order_list::ship_form).post(order_list::ship))
         .route("/admin/orders/{id}", get(sales::order))
         .route("/admin/orders/{id}/ship", post(sales::ship))
         .route("/admin/orders/{id}/tracking", post(sales::track))

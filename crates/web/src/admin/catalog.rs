@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
 use emporium_domain::FieldError;
 use emporium_store::catalog::Product;
 use serde::Deserialize;
@@ -41,33 +42,52 @@ struct ProductsPage {
     ctx: Ctx,
     status: String,
     q: String,
+    sort: String,
+    sorts: [(&'static str, &'static str); 5],
     products: Vec<ProductRow>,
+    csv_url: String,
     next_url: Option<String>,
 }
 
-/// `?status=&q=&cursor=`.
+/// `?status=&q=&sort=&cursor=`.
 #[derive(Debug, Deserialize)]
 pub struct ListQuery {
     #[serde(default)]
     status: String,
     #[serde(default)]
     q: String,
+    #[serde(default)]
+    sort: String,
     cursor: Option<String>,
+}
+
+impl ListQuery {
+    /// The catalogue query for a page of `limit` products.
+    fn params(&self, limit: i64) -> ProductQuery {
+        ProductQuery {
+            q: Some(self.q.clone()),
+            status: Some(self.status.clone()).filter(|s| !s.is_empty()),
+            sort: Some(self.sort.clone()).filter(|s| !s.is_empty()),
+            limit: Some(limit.to_string()),
+            cursor: self.cursor.clone().filter(|c| !c.is_empty()),
+            facets: Some("false".into()),
+            ..ProductQuery::default()
+        }
+    }
+
+    /// The filters as a query string (for the export link).
+    fn query_string(&self) -> String {
+        let pairs = [("q", &self.q), ("status", &self.status), ("sort", &self.sort)];
+        serde_urlencoded::to_string(pairs.iter().filter(|(_, v)| !v.is_empty()).collect::<Vec<_>>()).unwrap_or_default()
+    }
 }
 
 /// `GET /admin/products`.
 pub async fn list(State(state): State<AppState>, visitor: Visitor, Query(p): Query<ListQuery>) -> WebResult {
     visitor.staff(Permission::Catalogue)?;
-    let params = ProductQuery {
-        q: Some(p.q.clone()),
-        status: Some(p.status.clone()).filter(|s| !s.is_empty()),
-        limit: Some("50".into()),
-        cursor: p.cursor.clone().filter(|c| !c.is_empty()),
-        facets: Some("false".into()),
-        ..ProductQuery::default()
-    };
-    let found = find_products(&state, &params, true).await?;
+    let found = find_products(&state, &p.params(50), true).await?;
     let (products, next) = (found.products, found.next_cursor);
+    let t = visitor.t();
     Ok(page(&ProductsPage {
         ctx: Ctx::new(&visitor),
         products: products
@@ -82,9 +102,70 @@ pub async fn list(State(state): State<AppState>, visitor: Visitor, Query(p): Que
             })
             .collect(),
         next_url: next.map(|c| with_query(&visitor.path, "cursor", &c)),
+        csv_url: format!("/admin/products.csv?{}", p.query_string()),
+        sorts: [
+            ("newest", t.sort_newest),
+            ("relevance", t.sort_relevance),
+            ("price_asc", t.sort_price_asc),
+            ("price_desc", t.sort_price_desc),
+            ("rating", t.sort_rating),
+        ],
+        // What the catalogue sorts by when the query names no sort.
+        sort: match (p.sort.is_empty(), p.q.trim().is_empty()) {
+            (false, _) => p.sort,
+            (true, true) => "newest".to_owned(),
+            (true, false) => "relevance".to_owned(),
+        },
         status: p.status,
         q: p.q,
     }))
+}
+
+/// The most products one CSV export holds.
+const PRODUCTS_CSV_CAP: usize = 10_000;
+
+/// `GET /admin/products.csv`: the products the list's filters select, in its sort (up to
+/// 10,000), one line per variant, prices in major units.
+pub async fn csv(State(state): State<AppState>, visitor: Visitor, Query(mut p): Query<ListQuery>) -> WebResult {
+    use emporium_app::audit::csv_field;
+    visitor.staff(Permission::Catalogue)?;
+    let mut out = String::from("product_id,name,status,category,variant_id,sku,options,currency,price,stock\r\n");
+    let mut count = 0;
+    p.cursor = None;
+    loop {
+        let found = find_products(&state, &p.params(100), true).await?;
+        for product in &found.products {
+            for v in &product.variants {
+                let fields = [
+                    product.id.to_string(),
+                    product.name.clone(),
+                    product.status.as_str().to_owned(),
+                    product.category.clone().unwrap_or_default(),
+                    v.id.to_string(),
+                    v.sku.clone().unwrap_or_default(),
+                    v.option_values.label(),
+                    product.currency.clone(),
+                    super::order_list::decimal(v.price, &product.currency),
+                    v.stock_available.to_string(),
+                ];
+                out.push_str(&fields.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","));
+                out.push_str("\r\n");
+            }
+        }
+        count += found.products.len();
+        match found.next_cursor {
+            Some(c) if count < PRODUCTS_CSV_CAP => p.cursor = Some(c),
+            _ => break,
+        }
+    }
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (header::CONTENT_DISPOSITION, "attachment; filename=\"products.csv\""),
+        ],
+        out,
+    )
+        .into_response())
 }
 
 /// The product form, as typed.

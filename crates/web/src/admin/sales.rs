@@ -1,4 +1,4 @@
-//! Staff pages for sales: orders by status (ship, add tracking) and refunds (approve or
+//! Staff pages for sales: an order (ship, add tracking; the list is `order_list.rs`) and refunds (approve or
 //! reject).
 
 use askama::Template;
@@ -15,58 +15,12 @@ use emporium_app::{AppError, AppState, payments};
 use super::confirm::{self, Confirmed};
 use crate::account::Empty;
 use crate::flash::{Done, after};
-use crate::orders::{OrderDetail, OrderRow, order_detail, order_page};
+use crate::orders::{OrderDetail, order_detail};
 use crate::session::Visitor;
 use crate::view::{
     Ctx, FieldErrors, Path, Posted, WebError, WebResult, form_errors, money, next_before, nonblank, page, render,
     see_other, time,
 };
-
-/// Order statuses staff filter by.
-const STATUSES: [&str; 6] = [
-    "pending_payment",
-    "paid",
-    "shipped",
-    "received",
-    "refunded",
-    "cancelled",
-];
-
-#[derive(Template)]
-#[template(path = "admin/orders.html")]
-struct OrdersPage {
-    ctx: Ctx,
-    status: String,
-    statuses: [&'static str; 6],
-    orders: Vec<OrderRow>,
-    next_url: Option<String>,
-}
-
-/// `?status=&before=`.
-#[derive(Debug, Deserialize)]
-pub struct OrdersQuery {
-    #[serde(default)]
-    status: String,
-    before: Option<String>,
-}
-
-/// `GET /admin/orders`.
-pub async fn orders(State(state): State<AppState>, visitor: Visitor, Query(p): Query<OrdersQuery>) -> WebResult {
-    visitor.staff(Permission::Fulfilment)?;
-    let status = if p.status.is_empty() {
-        None
-    } else {
-        Some(OrderStatus::parse("status", &p.status).map_err(|e| WebError::BadRequest(e.to_string()))?)
-    };
-    let (orders, next_url) = order_page(&state, None, status, p.before.as_deref(), &visitor.path).await?;
-    Ok(page(&OrdersPage {
-        ctx: Ctx::new(&visitor),
-        status: p.status,
-        statuses: STATUSES,
-        orders: orders.iter().map(OrderRow::from).collect(),
-        next_url,
-    }))
-}
 
 /// The ship and tracking forms.
 #[derive(Debug, Default, Deserialize)]
