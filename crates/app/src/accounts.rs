@@ -507,7 +507,19 @@ pub async fn add_address(state: &AppState, user_id: i64, input: AddressInput<'_>
 /// Validates and stores new fields for one of the user's addresses; another user's is not
 /// found. Orders placed to it keep the address as it was.
 pub async fn update_address(state: &AppState, user_id: i64, id: i64, input: AddressInput<'_>) -> AppResult<Address> {
-    let address = NewAddress::parse(input)?;
+    let address = match NewAddress::parse(input) {
+        Ok(address) => address,
+        // Someone else's address is not found whatever the fields say: its existence is
+        // not confirmed by a validation error.
+        Err(invalid) => {
+            let book = state.store().addresses(user_id).await?;
+            return Err(if book.iter().any(|a| a.id == id) {
+                invalid.into()
+            } else {
+                AppError::NotFound("address")
+            });
+        }
+    };
     Ok(state.store().update_address(user_id, id, address, state.now()).await?)
 }
 

@@ -612,7 +612,9 @@ async fn staff_create_edit_stock_and_archive_products_from_the_pages(app: TestAp
     let id = path.trim_start_matches("/admin/products/");
     let mut visitor = Browser::new(&app);
     assert!(visitor.get(&format!("/products/{id}")).await.body.contains("¥90.00"));
-    staff.submit(&path, &format!("{path}/archive"), &[]).await;
+    staff
+        .submit(&path, &format!("{path}/archive"), &[("confirmed", "1")])
+        .await;
     assert_eq!(
         visitor.get(&format!("/products/{id}")).await.status,
         StatusCode::NOT_FOUND

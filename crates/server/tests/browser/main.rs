@@ -522,6 +522,8 @@ async fn staff_receive_stock_ship_and_refund_from_the_admin_pages() -> Result<()
     let r = async {
         j.open("/admin/refunds").await?;
         j.click("#admin-refunds button[id^=approve-]").await?;
+        // Approving pays money back: the confirmation page first.
+        j.click("#confirm-yes").await?;
         j.expect_html("status-badge s-refunded").await
     }
     .await;
