@@ -559,8 +559,11 @@ async fn staff_create_edit_stock_and_archive_products_from_the_pages(app: TestAp
             ],
         )
         .await;
-    let path = created.location.clone().expect("to the product's page");
-    let page = staff.get(&path).await;
+    let to = created.location.clone().expect("to the product's page");
+    // The product's page, saying it was created.
+    let page = staff.get(&to).await;
+    assert!(page.body.contains("Product created."));
+    let path = to.trim_end_matches("?done=created").to_owned();
     assert!(
         page.body.contains(r#"value="88.50""#),
         "the price is shown in major units"
