@@ -265,7 +265,7 @@ mod tests {
         assert_eq!(round_ticks(0, 7), (0, 8, 2));
         assert_eq!(round_ticks(0, 23), (0, 25, 5));
         assert_eq!(round_ticks(0, 159_729_100), (0, 200_000_000, 50_000_000));
-        assert_eq!(round_ticks(-120, 430), (-200, 500, 100));
+        assert_eq!(round_ticks(-120, 430), (-200, 600, 200));
         for (lo, hi) in [(0, 1), (0, 99), (-5, 17), (0, 1_234_567), (-999, 0), (0, i64::MAX / 4)] {
             let (first, last, step) = round_ticks(lo, hi);
             let mantissa = (0..19)
@@ -299,7 +299,7 @@ mod tests {
             .filter(|t| t.split('>').next().unwrap().contains(r#"text-anchor="middle""#))
             .map(|t| t.split('"').next().unwrap().parse().unwrap())
             .collect();
-        assert!(xs.len() >= 2 && xs.len() <= 12, "{} date labels", xs.len());
+        assert!(xs.len() >= 8, "{} date labels", xs.len());
         let width = text_width("12-31");
         assert!(xs.windows(2).all(|w| w[1] - w[0] > width), "overlap: {xs:?}");
         assert!(
