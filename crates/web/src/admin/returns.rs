@@ -133,7 +133,7 @@ async fn after(
     outcome: Result<(), AppError>,
 ) -> WebResult {
     match outcome {
-        Ok(()) => Ok(see_other(&format!("/admin/returns/{id}"))),
+        Ok(()) => Ok(see_other(&flash::after(&format!("/admin/returns/{id}"), Done::Saved))),
         Err(AppError::NotFound(_)) => Err(WebError::NotFound),
         Err(e) => {
             let errors = form_errors(e, visitor.lang)?;
