@@ -9,7 +9,7 @@ use emporium_app::{AppError, AppState};
 use emporium_domain::staff::Permission;
 use serde::Deserialize;
 
-use crate::account::Empty;
+use crate::admin::confirm::Confirmed;
 use crate::flash::{Done, after};
 use crate::session::Visitor;
 use crate::view::{Ctx, FieldErrors, Path, Posted, WebError, WebResult, form_errors, render, see_other};
@@ -174,9 +174,12 @@ pub async fn update(
 pub async fn delete(
     State(state): State<AppState>,
     Path(id): Path<i64>,
-    Posted { visitor, .. }: Posted<Empty>,
+    Posted { visitor, form }: Posted<Confirmed>,
 ) -> WebResult {
     visitor.staff(Permission::Catalogue)?;
+    if let Some(ask) = form.ask_to_delete(&visitor, &format!("/admin/categories/{id}/delete"), "/admin/categories") {
+        return ask;
+    }
     match categories::delete_category(&state, id).await {
         Ok(()) => Ok(see_other(&after("/admin/categories", Done::Saved))),
         Err(AppError::NotFound(_)) => Err(WebError::NotFound),

@@ -42,4 +42,18 @@ impl Confirmed {
     pub(super) fn yes(&self) -> bool {
         self.confirmed == "1"
     }
+
+    /// The confirmation page for deleting through `action` (back to `back`), unless this
+    /// form was confirmed already.
+    pub(super) fn ask_to_delete(&self, visitor: &Visitor, action: &str, back: &str) -> Option<WebResult> {
+        (!self.yes()).then(|| {
+            ask(
+                visitor,
+                visitor.t().adm_confirm_delete.to_owned(),
+                action,
+                Vec::new(),
+                back,
+            )
+        })
+    }
 }
