@@ -201,6 +201,12 @@ async fn ship_several_orders_reports_each_failure(app: TestApp) {
     assert!(shipped.body.contains(&format!("id=\"error-{second}\"")));
     assert!(shipped.body.contains(&format!("id=\"error-{unpaid}\"")));
     assert!(!shipped.body.contains(&format!("id=\"error-{first}\"")));
+    assert!(shipped.body.contains("Carrier: must not be empty"), "{}", shipped.body);
+    assert!(
+        shipped
+            .body
+            .contains("Only paid orders ship; this one is “Awaiting payment”.")
+    );
     // The failed ones come back with what was typed, to correct and send again.
     assert!(shipped.body.contains(&format!(
         "name=\"tracking_number_{second}\" id=\"tracking-{second}\" value=\"SF0002\""

@@ -227,6 +227,8 @@ pub struct ShipLine {
     customer: String,
     summary: String,
     total: String,
+    /// The order's status when the page was drawn.
+    status: String,
     carrier: String,
     tracking_number: String,
     /// Why it was not shipped (its messages), when it was tried and failed.
@@ -272,10 +274,37 @@ async fn lines_for(state: &AppState, ids: &[i64]) -> Result<Vec<ShipLine>, WebEr
                 customer: r.customer,
                 summary: r.summary,
                 total: r.total,
+                status: r.status,
                 ..ShipLine::default()
             }
         })
         .collect())
+}
+
+/// Why `line` was not shipped, for the person at the page: each field's message after the
+/// field's name, or the order's status when it is not one that ships.
+fn ship_error(t: &'static Texts, lang: crate::i18n::Lang, line: &ShipLine, e: AppError) -> String {
+    if matches!(e, AppError::Conflict { .. }) {
+        return t
+            .adm_ship_wrong_status
+            .replace("{status}", t.order_status(&line.status));
+    }
+    match form_errors(e, lang) {
+        Ok(errors) => errors
+            .0
+            .iter()
+            .map(|e| {
+                let field = match e.field.as_str() {
+                    "carrier" => t.carrier,
+                    "tracking_number" => t.tracking_number,
+                    _ => return e.message.clone(),
+                };
+                format!("{field}: {}", e.message)
+            })
+            .collect::<Vec<_>>()
+            .join(" "),
+        Err(_) => t.adm_bulk_failed.to_owned(),
+    }
 }
 
 /// `GET /admin/orders/ship?id=…&id=…`: the ship-several form for the ticked orders.
@@ -325,10 +354,7 @@ pub async fn ship(State(state): State<AppState>, Posted { visitor, form }: Poste
         match orders::ship_order(&state, staff, line.id, &carrier, &tracking_number).await {
             Ok(_) => shipped.push(line.id),
             Err(e) => {
-                let error = match form_errors(e, visitor.lang) {
-                    Ok(errors) => errors.0.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join(" "),
-                    Err(_) => t.adm_bulk_failed.to_owned(),
-                };
+                let error = ship_error(t, visitor.lang, &line, e);
                 failed.push(ShipLine {
                     carrier,
                     tracking_number,
