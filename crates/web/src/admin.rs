@@ -1,9 +1,14 @@
-//! The staff pages under `/admin`: the dashboard (charts drawn from the stats report),
-//! products (list, create, edit, archive, images), stock lots and the FIFO valuation, orders by
-//! status with shipping and tracking, refunds to approve or reject, and the pricing rules
-//! (shipping zones and methods, promotions, coupons, tax; `admin/pricing.rs`), customers
-//! (`admin/customers.rs`) and staff (`admin/staff.rs`). Anonymous visitors are sent to
-//! log in; customers, and staff whose role lacks the page's permission, get 403.
+//! The staff pages under `/admin`, in one sidebar layout (`templates/admin/layout.html`,
+//! the current section marked by `Ctx::admin_section`): the dashboard ("needs attention"
+//! counters linking to their lists, charts drawn from the stats report), products (list,
+//! search, sort, CSV export, create, edit, archive and unarchive, write-off, images), stock
+//! lots, the low-stock list and the FIFO valuation, orders (search, sort, export, ship
+//! several; `admin/order_list.rs`) with shipping and tracking, refunds to approve or
+//! reject, and the pricing rules (shipping zones and methods, promotions, coupons, tax;
+//! `admin/pricing.rs`), customers (`admin/customers.rs`) and staff (`admin/staff.rs`).
+//! Irreversible actions ask first (`admin/confirm.rs`); saves come back with a notice
+//! (`flash.rs`). Anonymous visitors are sent to log in; customers, and staff whose role
+//! lacks the page's permission, get 403.
 
 mod audit;
 mod catalog;
