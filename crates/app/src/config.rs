@@ -44,7 +44,13 @@ pub struct AppConfig {
     pub sms: Option<crate::messages::sms::SmsConfig>,
     /// The payment providers on besides the sandbox, and whether the sandbox is offered.
     pub payments: crate::payments::providers::PaymentSettings,
+    /// The shop's time zone: the pages show times in it (`--time-zone`, default
+    /// Asia/Shanghai). Everything stored stays in UTC milliseconds.
+    pub time_zone: jiff::tz::TimeZone,
 }
+
+/// The time zone a shop has unless it says otherwise.
+pub const DEFAULT_TIME_ZONE: &str = "Asia/Shanghai";
 
 impl Default for AppConfig {
     fn default() -> Self {
@@ -66,6 +72,8 @@ impl Default for AppConfig {
             mail: None,
             sms: None,
             payments: crate::payments::providers::PaymentSettings::default(),
+            // The zone database is built in (jiff's bundled tzdb), so this name resolves.
+            time_zone: jiff::tz::TimeZone::get(DEFAULT_TIME_ZONE).unwrap_or(jiff::tz::TimeZone::UTC),
         }
     }
 }

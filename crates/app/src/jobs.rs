@@ -23,9 +23,8 @@ use std::time::Duration;
 
 use emporium_domain::order::{AUTO_CONFIRM_AFTER, OrderEvent};
 use emporium_domain::payment::RefundStatus;
-use emporium_payments::{MAX_RETRY_DELAY, RemoteStatus, retry_delay};
+use emporium_payments::{MAX_RETRY_DELAY, retry_delay};
 use emporium_store::StoreError;
-use emporium_store::payments::NotificationFacts;
 
 use crate::payments::{Driven, REFUND_JOB, drive_refund};
 use crate::sandbox::{Delivery, NOTIFY_JOB};
@@ -248,35 +247,9 @@ async fn reconcile(state: &AppState) -> Result<usize, StoreError> {
         .stale_pending_payments(now.minus(RECONCILE_AFTER), BATCH)
         .await?
     {
-        let Some(provider) = state.providers().get(&payment.provider) else {
-            continue;
-        };
-        let status = match provider.query(payment.id, payment.provider_ref.as_deref()).await {
-            Ok(status) => status,
-            Err(e) => {
-                tracing::warn!(payment.id = payment.id, error = %e, "reconciliation query failed");
-                continue;
-            }
-        };
-        let (succeeded, amount, currency) = match status {
-            RemoteStatus::Succeeded { amount, currency } => (true, amount, currency),
-            RemoteStatus::Failed => (false, payment.amount, payment.currency.clone()),
-            RemoteStatus::Pending | RemoteStatus::Unknown => continue,
-        };
-        let body = format!("reconciliation: the provider's query answered succeeded={succeeded} {amount} {currency}");
-        let facts = NotificationFacts {
-            provider: payment.provider.clone(),
-            event_id: format!("reconcile-{}", payment.id),
-            payment_id: payment.id,
-            order_id: Some(payment.order_id),
-            amount,
-            currency,
-            succeeded,
-            provider_ref: None,
-            body: Some(body),
-        };
-        match crate::payments::apply_notification(state, facts).await {
-            Ok(_) => settled += 1,
+        match crate::payments::ask_provider(state, &payment).await {
+            Ok(crate::payments::Asked::Settled) => settled += 1,
+            Ok(_) => {}
             Err(e) => tracing::warn!(payment.id = payment.id, error = %e, "reconciliation could not apply"),
         }
     }

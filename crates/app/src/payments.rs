@@ -8,10 +8,11 @@ pub mod transport;
 use std::sync::Arc;
 
 use emporium_domain::FieldError;
+use emporium_domain::payment::PaymentStatus;
 use emporium_domain::text::single_line;
 use emporium_payments::{
     Incoming, Notice, NotifiedStatus, PaymentProvider, PaymentRequest, ProviderError, RefundOutcome, RefundRequest,
-    Reply,
+    RemoteStatus, Reply,
 };
 use emporium_store::StoreError;
 use emporium_store::idempotency::{IdempotencyKey, Idempotent, Render};
@@ -199,10 +200,7 @@ pub async fn close_unpaid(state: &AppState, order_id: i64) {
             return;
         }
     };
-    for p in payments
-        .iter()
-        .filter(|p| p.status == emporium_domain::payment::PaymentStatus::Pending)
-    {
+    for p in payments.iter().filter(|p| p.status == PaymentStatus::Pending) {
         let Some(provider) = state.providers().get(&p.provider) else {
             continue;
         };
@@ -251,6 +249,67 @@ pub async fn apply_notification(state: &AppState, facts: NotificationFacts) -> R
         NotificationOutcome::Duplicate => tracing::debug!("duplicate payment notification ignored"),
     }
     Ok(outcome)
+}
+
+/// What a payment's provider said when asked where a pending payment stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Asked {
+    /// It succeeded or failed, and that is now applied (or already was).
+    Settled,
+    /// The buyer has not finished paying at the provider.
+    Unfinished,
+    /// The provider could not be asked or did not know the payment.
+    Unknown,
+}
+
+/// Asks `payment`'s provider where it stands and applies a final answer as if its
+/// notification had arrived, with a synthetic event id so it applies once however often
+/// it is asked. The reconciliation job asks about payments left pending; the order page
+/// asks when the buyer comes back from the provider, so it can say what happened rather
+/// than wait for the notification (as shops do with Alipay's return URL).
+pub async fn ask_provider(state: &AppState, payment: &Payment) -> Result<Asked, StoreError> {
+    let Some(provider) = state.providers().get(&payment.provider) else {
+        return Ok(Asked::Unknown);
+    };
+    let status = match provider.query(payment.id, payment.provider_ref.as_deref()).await {
+        Ok(status) => status,
+        Err(e) => {
+            tracing::warn!(payment.id = payment.id, error = %e, "payment query failed");
+            return Ok(Asked::Unknown);
+        }
+    };
+    let (succeeded, amount, currency) = match status {
+        RemoteStatus::Succeeded { amount, currency } => (true, amount, currency),
+        RemoteStatus::Failed => (false, payment.amount, payment.currency.clone()),
+        RemoteStatus::Pending => return Ok(Asked::Unfinished),
+        RemoteStatus::Unknown => return Ok(Asked::Unknown),
+    };
+    let body = format!("reconciliation: the provider's query answered succeeded={succeeded} {amount} {currency}");
+    let facts = NotificationFacts {
+        provider: payment.provider.clone(),
+        event_id: format!("reconcile-{}", payment.id),
+        payment_id: payment.id,
+        order_id: Some(payment.order_id),
+        amount,
+        currency,
+        succeeded,
+        provider_ref: None,
+        body: Some(body),
+    };
+    apply_notification(state, facts).await?;
+    Ok(Asked::Settled)
+}
+
+/// The buyer is looking at their order while its latest payment is pending: asks the
+/// provider (see [`ask_provider`]). `None` when there is nothing to ask about.
+pub async fn ask_about_pending(state: &AppState, payment_id: i64) -> AppResult<Option<Asked>> {
+    let Some(payment) = state.store().payment(payment_id).await? else {
+        return Ok(None);
+    };
+    if payment.status != PaymentStatus::Pending {
+        return Ok(None);
+    }
+    Ok(Some(ask_provider(state, &payment).await?))
 }
 
 /// How a notification was answered: the provider's acknowledgement, or its refusal.

@@ -1,4 +1,4 @@
-//! One module per command. Each opens what it needs from the shared settings.
+//! One module per command. Each opens what it needs from its settings.
 
 pub mod demo;
 pub mod keys;
@@ -13,17 +13,22 @@ use anyhow::Context;
 use emporium_app::media::{LocalDir, MediaStorage, S3Bucket};
 use emporium_store::{Store, StoreOptions};
 
-use crate::settings::Settings;
+use crate::settings::{MediaArgs, StoreArgs};
 
-/// Opens (and migrates) the database named by the settings.
-pub async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
-    let url = settings.database_url();
-    let keys = settings.keyring().context("loading the data keys")?;
-    let options = StoreOptions {
-        product_cache_capacity: settings.product_cache_capacity,
-        session_cache_lifetime: std::time::Duration::from_millis(settings.session_cache_ms),
-        ..StoreOptions::new(&url).with_keys(keys)
-    };
+/// Opens (and migrates) the database named by the settings, with the store's default
+/// caches (`serve` sizes its own: [`open_store_with`]).
+pub async fn open_store(store: &StoreArgs) -> anyhow::Result<Store> {
+    open_store_with(store, |options| options).await
+}
+
+/// Opens (and migrates) the database, with `tune` adjusting the options first.
+pub async fn open_store_with(
+    store: &StoreArgs,
+    tune: impl FnOnce(StoreOptions) -> StoreOptions,
+) -> anyhow::Result<Store> {
+    let url = store.database_url();
+    let keys = store.keyring().context("loading the data keys")?;
+    let options = tune(StoreOptions::new(&url).with_keys(keys));
     Store::open(&options)
         .await
         .with_context(|| format!("opening the database {}", emporium_store::redact(&url)))
@@ -31,7 +36,7 @@ pub async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
 
 /// Opens (or creates) the search index in the data dir. A running server holds the
 /// index's write lock, so this fails while one runs on the same data dir.
-pub fn open_search(settings: &Settings) -> anyhow::Result<(emporium_search::SearchIndex, emporium_search::Opened)> {
+pub fn open_search(settings: &StoreArgs) -> anyhow::Result<(emporium_search::SearchIndex, emporium_search::Opened)> {
     let dir = settings.data_dir.join("search");
     emporium_search::SearchIndex::open(&dir).with_context(|| {
         format!(
@@ -44,9 +49,9 @@ pub fn open_search(settings: &Settings) -> anyhow::Result<(emporium_search::Sear
 /// Where media files are kept: the bucket of `--media-s3-url`, else `<data-dir>/media`.
 /// A bucket that does not answer now is a warning, not a failure: the shop serves
 /// everything else meanwhile, and `/media` answers 503 until the bucket is back.
-pub async fn open_media(settings: &Settings) -> anyhow::Result<Arc<dyn MediaStorage>> {
-    let Some(config) = settings.media_s3()? else {
-        let dir = settings.media_dir();
+pub async fn open_media(store: &StoreArgs, media: &MediaArgs) -> anyhow::Result<Arc<dyn MediaStorage>> {
+    let Some(config) = media.media_s3()? else {
+        let dir = store.media_dir();
         tracing::info!(media = %dir.display(), "media files in the data directory");
         return Ok(Arc::new(LocalDir::new(dir)));
     };
@@ -60,7 +65,7 @@ pub async fn open_media(settings: &Settings) -> anyhow::Result<Arc<dyn MediaStor
 }
 
 /// `emporium migrate`: apply pending migrations and exit.
-pub async fn migrate(settings: &Settings) -> anyhow::Result<()> {
+pub async fn migrate(settings: &StoreArgs) -> anyhow::Result<()> {
     let url = settings.database_url();
     let keys = settings.keyring().context("loading the data keys")?;
     let applied = emporium_store::migrate(&StoreOptions::new(&url).with_keys(keys))
@@ -74,7 +79,7 @@ pub async fn migrate(settings: &Settings) -> anyhow::Result<()> {
 }
 
 /// `emporium check`: the stock and money invariants; fails when any is broken.
-pub async fn check(settings: &Settings) -> anyhow::Result<()> {
+pub async fn check(settings: &StoreArgs) -> anyhow::Result<()> {
     let store = open_store(settings).await?;
     let result = store.check_invariants().await;
     let unreadable = store.unreadable_sealed_values().await;

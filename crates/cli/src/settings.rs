@@ -1,5 +1,7 @@
-//! Settings shared by every command: flags override environment variables, which
-//! override defaults (clap's `env` support gives exactly that order).
+//! The commands' settings, in groups a command takes as it needs them: where the data
+//! lives (every command that opens the database), how passwords are hashed, where media
+//! go, and the rest, which only `serve` reads. Flags override environment variables,
+//! which override defaults (clap's `env` support gives exactly that order).
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -10,157 +12,202 @@ use clap::{Args, ValueEnum};
 use emporium_app::media::S3Config;
 use emporium_app::payments::providers::{AlipaySettings, PaymentSettings, WechatPaySettings};
 
-/// Where Emporium listens and keeps its data.
+/// Where the data lives: every command that opens the database takes these.
 #[derive(Clone, Args)]
-pub struct Settings {
-    /// Address to listen on.
-    #[arg(long, global = true, env = "EMPORIUM_ADDR", default_value = "127.0.0.1:8080")]
-    pub addr: SocketAddr,
-
+pub struct StoreArgs {
     /// Folder for the SQLite database, the search index, uploaded images (`media/`) and
     /// generated secrets.
-    #[arg(long, global = true, env = "EMPORIUM_DATA_DIR", default_value = "./emporium-data")]
+    #[arg(long, env = "EMPORIUM_DATA_DIR", default_value = "./emporium-data")]
     pub data_dir: PathBuf,
 
     /// Database URL: `sqlite://<file>` (default: `<data-dir>/emporium.db`) or `postgres://…`.
-    #[arg(long, global = true, env = "EMPORIUM_DATABASE_URL")]
+    #[arg(long, env = "EMPORIUM_DATABASE_URL")]
     pub database_url: Option<String>,
-
-    /// Redis URL for the shared order cache when several instances run.
-    #[arg(long, global = true, env = "EMPORIUM_REDIS_URL")]
-    pub redis_url: Option<String>,
-
-    /// bcrypt cost for password hashes (10–31; each step doubles the time).
-    #[arg(long, global = true, env = "EMPORIUM_BCRYPT_COST", default_value_t = 12, value_parser = clap::value_parser!(u32).range(10..=31))]
-    pub bcrypt_cost: u32,
-
-    /// How long a login session lasts, e.g. `30d`, `12h`.
-    #[arg(long, global = true, env = "EMPORIUM_SESSION_TTL", default_value = "30d", value_parser = parse_duration)]
-    pub session_ttl: Duration,
-
-    /// How long an order may stay unpaid before it is cancelled and its stock released.
-    #[arg(long, global = true, env = "EMPORIUM_ORDER_PAYMENT_TIMEOUT", default_value = "30m", value_parser = parse_duration)]
-    pub order_payment_timeout: Duration,
-
-    /// The sandbox payment provider's signing secret (default: random, kept in the database).
-    #[arg(long, global = true, env = "EMPORIUM_SANDBOX_SECRET", hide_env_values = true)]
-    pub sandbox_secret: Option<String>,
-
-    /// Orders the in-process hot-order cache holds (ignored with --redis-url).
-    #[arg(long, global = true, env = "EMPORIUM_ORDER_CACHE_CAPACITY", default_value_t = 10_000)]
-    pub order_cache_capacity: usize,
-
-    /// Products kept in memory for product pages, listings and search results (0: none).
-    #[arg(long, global = true, env = "EMPORIUM_PRODUCT_CACHE_CAPACITY", default_value_t = emporium_store::DEFAULT_PRODUCT_CACHE)]
-    pub product_cache_capacity: usize,
-
-    /// Milliseconds a looked-up session is reused without asking the database (0: never).
-    /// A session revoked on another instance is honoured here for at most this long.
-    #[arg(long, global = true, env = "EMPORIUM_SESSION_CACHE_MS", default_value_t = emporium_store::DEFAULT_SESSION_CACHE.as_millis() as u64)]
-    pub session_cache_ms: u64,
-
-    /// The shortest time between two rebuilds of the recommendation model (it is rebuilt
-    /// only when orders have moved since), e.g. `60s`, `10m`.
-    #[arg(long, global = true, env = "EMPORIUM_RECOMMENDATIONS_REFRESH", default_value = "60s", value_parser = parse_duration)]
-    pub recommendations_refresh: Duration,
-
-    /// How long a refund may stay `processing` (its provider's answer unrecorded, e.g.
-    /// after a crash) before the background jobs ask the provider again, e.g. `60s`.
-    #[arg(long, global = true, env = "EMPORIUM_REFUND_RETRY_AFTER", default_value = "60s", value_parser = parse_duration)]
-    pub refund_retry_after: Duration,
-
-    /// How long after an order is received its buyer may ask to return goods.
-    #[arg(long, global = true, env = "EMPORIUM_RETURN_WINDOW", default_value = "7d", value_parser = parse_duration)]
-    pub return_window: Duration,
-
-    /// The URL this server is reached at (the sandbox provider sends its notifications
-    /// there); default: `http://<addr>`.
-    #[arg(long, global = true, env = "EMPORIUM_PUBLIC_URL")]
-    pub public_url: Option<String>,
-
-    /// Writes (POST, PUT, PATCH, DELETE) per second one client address may make, with
-    /// bursts of twice that; 0 turns the limit off (load tests only).
-    #[arg(long, global = true, env = "EMPORIUM_WRITE_LIMIT_PER_ADDRESS", default_value_t = 50)]
-    pub write_limit_per_address: u32,
-
-    /// Writes per second one session (token or cookie) may make, with bursts of twice
-    /// that; 0 turns the limit off.
-    #[arg(long, global = true, env = "EMPORIUM_WRITE_LIMIT_PER_SESSION", default_value_t = 10)]
-    pub write_limit_per_session: u32,
-
-    /// Take the client address for the write limits and the login throttle from the last `X-Forwarded-For`
-    /// entry: set it only when every request comes through your load balancer.
-    #[arg(long, global = true, env = "EMPORIUM_TRUST_FORWARDED_FOR")]
-    pub trust_forwarded_for: bool,
-
-    /// The largest product image file staff may upload, in bytes.
-    #[arg(long, global = true, env = "EMPORIUM_MAX_IMAGE_BYTES", default_value_t = emporium_app::media::DEFAULT_MAX_UPLOAD_BYTES, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1024..=256 * 1024 * 1024))]
-    pub max_image_bytes: usize,
-
-    /// How many days a guest's cart (its cookie or `Cart-Token`) lives.
-    #[arg(long, global = true, env = "EMPORIUM_GUEST_CART_DAYS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=365))]
-    pub guest_cart_days: u64,
-
-    /// Keep product images in an S3-compatible bucket instead of `<data-dir>/media`, so
-    /// several instances share them:
-    /// `s3://ACCESS_KEY:SECRET@HOST[:PORT]/BUCKET[/PREFIX][?region=…&path_style=true&tls=false&timeout=20]`
-    /// (README, "Images in an S3 bucket").
-    #[arg(long, global = true, env = "EMPORIUM_MEDIA_S3_URL", hide_env_values = true)]
-    pub media_s3_url: Option<String>,
-
-    /// Serve https with this PEM certificate chain (needs --tls-key).
-    #[arg(long, global = true, env = "EMPORIUM_TLS_CERT", requires = "tls_key")]
-    pub tls_cert: Option<PathBuf>,
-
-    /// The PEM private key of --tls-cert.
-    #[arg(long, global = true, env = "EMPORIUM_TLS_KEY", requires = "tls_cert")]
-    pub tls_key: Option<PathBuf>,
 
     /// The keys customers' phone numbers and addresses are sealed with, as
     /// `<id> <base64 key>` entries separated by commas (the first seals); default: the
     /// file `<data-dir>/data-keys`, created with a new key on first use.
-    #[arg(long, global = true, env = "EMPORIUM_DATA_KEYS", hide_env_values = true)]
+    #[arg(long, env = "EMPORIUM_DATA_KEYS", hide_env_values = true)]
     pub data_keys: Option<String>,
+}
+
+/// The same three flags given before the command (`emporium --data-dir D migrate`), as
+/// earlier releases accepted them. Hidden: each command's help lists them as its own.
+/// No environment here, so a value is present only when typed, and then it wins.
+#[derive(Debug, Clone, Default, Args)]
+pub struct EarlyStoreArgs {
+    #[arg(long = "data-dir", id = "early_data_dir", hide = true)]
+    data_dir: Option<PathBuf>,
+    #[arg(long = "database-url", id = "early_database_url", hide = true)]
+    database_url: Option<String>,
+    #[arg(long = "data-keys", id = "early_data_keys", hide = true)]
+    data_keys: Option<String>,
+}
+
+impl EarlyStoreArgs {
+    /// `args` with whatever was given before the command in place of its own values.
+    pub fn over(self, mut args: StoreArgs) -> StoreArgs {
+        if let Some(dir) = self.data_dir {
+            args.data_dir = dir;
+        }
+        if self.database_url.is_some() {
+            args.database_url = self.database_url;
+        }
+        if self.data_keys.is_some() {
+            args.data_keys = self.data_keys;
+        }
+        args
+    }
+}
+
+/// How passwords are hashed: the commands that create accounts take this.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct PasswordArgs {
+    /// bcrypt cost for password hashes (10–31; each step doubles the time).
+    #[arg(long, env = "EMPORIUM_BCRYPT_COST", default_value_t = 12, value_parser = clap::value_parser!(u32).range(10..=31))]
+    pub bcrypt_cost: u32,
+}
+
+/// Where media files go: the commands that store images take this.
+#[derive(Clone, Args)]
+pub struct MediaArgs {
+    /// Keep product images in an S3-compatible bucket instead of `<data-dir>/media`, so
+    /// several instances share them:
+    /// `s3://ACCESS_KEY:SECRET@HOST[:PORT]/BUCKET[/PREFIX][?region=…&path_style=true&tls=false&timeout=20]`
+    /// (README, "Images in an S3 bucket").
+    #[arg(long, env = "EMPORIUM_MEDIA_S3_URL", hide_env_values = true)]
+    pub media_s3_url: Option<String>,
+}
+
+/// Everything `emporium serve` reads: where it listens and keeps its data, and how the
+/// shop behaves.
+#[derive(Clone, Args)]
+pub struct Settings {
+    /// Address to listen on.
+    #[arg(long, env = "EMPORIUM_ADDR", default_value = "127.0.0.1:8080")]
+    pub addr: SocketAddr,
+
+    #[command(flatten)]
+    pub store: StoreArgs,
+
+    #[command(flatten)]
+    pub passwords: PasswordArgs,
+
+    #[command(flatten)]
+    pub media: MediaArgs,
+
+    /// Redis URL for the shared order cache when several instances run.
+    #[arg(long, env = "EMPORIUM_REDIS_URL")]
+    pub redis_url: Option<String>,
+
+    /// How long a login session lasts, e.g. `30d`, `12h`.
+    #[arg(long, env = "EMPORIUM_SESSION_TTL", default_value = "30d", value_parser = parse_duration)]
+    pub session_ttl: Duration,
+
+    /// How long an order may stay unpaid before it is cancelled and its stock released.
+    #[arg(long, env = "EMPORIUM_ORDER_PAYMENT_TIMEOUT", default_value = "30m", value_parser = parse_duration)]
+    pub order_payment_timeout: Duration,
+
+    /// The sandbox payment provider's signing secret (default: random, kept in the database).
+    #[arg(long, env = "EMPORIUM_SANDBOX_SECRET", hide_env_values = true)]
+    pub sandbox_secret: Option<String>,
+
+    /// Orders the in-process hot-order cache holds (ignored with --redis-url).
+    #[arg(long, env = "EMPORIUM_ORDER_CACHE_CAPACITY", default_value_t = 10_000)]
+    pub order_cache_capacity: usize,
+
+    /// Products kept in memory for product pages, listings and search results (0: none).
+    #[arg(long, env = "EMPORIUM_PRODUCT_CACHE_CAPACITY", default_value_t = emporium_store::DEFAULT_PRODUCT_CACHE)]
+    pub product_cache_capacity: usize,
+
+    /// Milliseconds a looked-up session is reused without asking the database (0: never).
+    /// A session revoked on another instance is honoured here for at most this long.
+    #[arg(long, env = "EMPORIUM_SESSION_CACHE_MS", default_value_t = emporium_store::DEFAULT_SESSION_CACHE.as_millis() as u64)]
+    pub session_cache_ms: u64,
+
+    /// The shortest time between two rebuilds of the recommendation model (it is rebuilt
+    /// only when orders have moved since), e.g. `60s`, `10m`.
+    #[arg(long, env = "EMPORIUM_RECOMMENDATIONS_REFRESH", default_value = "60s", value_parser = parse_duration)]
+    pub recommendations_refresh: Duration,
+
+    /// How long a refund may stay `processing` (its provider's answer unrecorded, e.g.
+    /// after a crash) before the background jobs ask the provider again, e.g. `60s`.
+    #[arg(long, env = "EMPORIUM_REFUND_RETRY_AFTER", default_value = "60s", value_parser = parse_duration)]
+    pub refund_retry_after: Duration,
+
+    /// How long after an order is received its buyer may ask to return goods.
+    #[arg(long, env = "EMPORIUM_RETURN_WINDOW", default_value = "7d", value_parser = parse_duration)]
+    pub return_window: Duration,
+
+    /// The shop's time zone, an IANA name such as `Asia/Shanghai` or `Europe/Berlin`: the
+    /// pages show times in it (everything is stored in UTC).
+    #[arg(long, env = "EMPORIUM_TIME_ZONE", default_value = emporium_app::config::DEFAULT_TIME_ZONE, value_parser = parse_time_zone)]
+    pub time_zone: jiff::tz::TimeZone,
+
+    /// The URL this server is reached at (the sandbox provider sends its notifications
+    /// there); default: `http://<addr>`.
+    #[arg(long, env = "EMPORIUM_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
+    /// Writes (POST, PUT, PATCH, DELETE) per second one client address may make, with
+    /// bursts of twice that; 0 turns the limit off (load tests only).
+    #[arg(long, env = "EMPORIUM_WRITE_LIMIT_PER_ADDRESS", default_value_t = 50)]
+    pub write_limit_per_address: u32,
+
+    /// Writes per second one session (token or cookie) may make, with bursts of twice
+    /// that; 0 turns the limit off.
+    #[arg(long, env = "EMPORIUM_WRITE_LIMIT_PER_SESSION", default_value_t = 10)]
+    pub write_limit_per_session: u32,
+
+    /// Take the client address for the write limits and the login throttle from the last `X-Forwarded-For`
+    /// entry: set it only when every request comes through your load balancer.
+    #[arg(long, env = "EMPORIUM_TRUST_FORWARDED_FOR")]
+    pub trust_forwarded_for: bool,
+
+    /// The largest product image file staff may upload, in bytes.
+    #[arg(long, env = "EMPORIUM_MAX_IMAGE_BYTES", default_value_t = emporium_app::media::DEFAULT_MAX_UPLOAD_BYTES, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1024..=256 * 1024 * 1024))]
+    pub max_image_bytes: usize,
+
+    /// How many days a guest's cart (its cookie or `Cart-Token`) lives.
+    #[arg(long, env = "EMPORIUM_GUEST_CART_DAYS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=365))]
+    pub guest_cart_days: u64,
+
+    /// Serve https with this PEM certificate chain (needs --tls-key).
+    #[arg(long, env = "EMPORIUM_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// The PEM private key of --tls-cert.
+    #[arg(long, env = "EMPORIUM_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
 
     /// The shop's name, as its emails and text messages sign.
-    #[arg(long, global = true, env = "EMPORIUM_SHOP_NAME", default_value = "Emporium")]
+    #[arg(long, env = "EMPORIUM_SHOP_NAME", default_value = "Emporium")]
     pub shop_name: String,
 
     /// The mail server: `smtp://[user:pass@]host[:587]` (STARTTLS, required unless the
     /// host is this machine) or `smtps://[user:pass@]host[:465]` (implicit TLS); unset,
     /// emails are kept unsent and the admin shows them as such (docs/OPERATIONS.md).
-    #[arg(
-        long,
-        global = true,
-        env = "EMPORIUM_SMTP_URL",
-        hide_env_values = true,
-        requires = "mail_from"
-    )]
+    #[arg(long, env = "EMPORIUM_SMTP_URL", hide_env_values = true, requires = "mail_from")]
     pub smtp_url: Option<String>,
 
     /// The sender of the shop's emails: `shop@example.com` or `Shop <shop@example.com>`.
-    #[arg(long, global = true, env = "EMPORIUM_MAIL_FROM")]
+    #[arg(long, env = "EMPORIUM_MAIL_FROM")]
     pub mail_from: Option<String>,
 
     /// An SMS gateway webhook: each shipping text is POSTed there as JSON `{to, text, id}`
     /// with the bearer token `--sms-token`; unset, texts are written to the log.
-    #[arg(long, global = true, env = "EMPORIUM_SMS_URL", requires = "sms_token")]
+    #[arg(long, env = "EMPORIUM_SMS_URL", requires = "sms_token")]
     pub sms_url: Option<String>,
 
     /// The bearer token sent to `--sms-url`.
-    #[arg(long, global = true, env = "EMPORIUM_SMS_TOKEN", hide_env_values = true)]
+    #[arg(long, env = "EMPORIUM_SMS_TOKEN", hide_env_values = true)]
     pub sms_token: Option<String>,
 
     /// The payment providers (docs/PAYMENTS.md).
     #[command(flatten)]
     pub payments: PaymentArgs,
-
-    /// Log format.
-    #[arg(long, global = true, env = "EMPORIUM_LOG_FORMAT", value_enum, default_value_t = LogFormat::Human)]
-    pub log_format: LogFormat,
 }
 
-/// How log lines are written.
 /// The payment providers' settings. A provider is on when all of its settings are given;
 /// some but not all stops start-up naming what is missing. Keys are read from files and
 /// never shown.
@@ -168,43 +215,43 @@ pub struct Settings {
 pub struct PaymentArgs {
     /// Whether buyers are offered the built-in sandbox provider (`off` for a live shop; it
     /// still serves refunds of its earlier payments).
-    #[arg(long, global = true, env = "EMPORIUM_SANDBOX", value_enum, default_value_t = OnOff::On)]
+    #[arg(long, env = "EMPORIUM_SANDBOX", value_enum, default_value_t = OnOff::On)]
     pub sandbox: OnOff,
     /// Alipay: the app's id (支付宝开放平台 APPID).
-    #[arg(long, global = true, env = "EMPORIUM_ALIPAY_APP_ID")]
+    #[arg(long, env = "EMPORIUM_ALIPAY_APP_ID")]
     pub alipay_app_id: Option<String>,
     /// Alipay: the merchant's private key (PKCS#8 or PKCS#1 PEM file).
-    #[arg(long, global = true, env = "EMPORIUM_ALIPAY_PRIVATE_KEY_FILE")]
+    #[arg(long, env = "EMPORIUM_ALIPAY_PRIVATE_KEY_FILE")]
     pub alipay_private_key_file: Option<PathBuf>,
     /// Alipay: Alipay's public key (PEM file, 支付宝公钥).
-    #[arg(long, global = true, env = "EMPORIUM_ALIPAY_PUBLIC_KEY_FILE")]
+    #[arg(long, env = "EMPORIUM_ALIPAY_PUBLIC_KEY_FILE")]
     pub alipay_public_key_file: Option<PathBuf>,
     /// Alipay: the OpenAPI gateway.
-    #[arg(long, global = true, env = "EMPORIUM_ALIPAY_GATEWAY", default_value = emporium_app::payments::providers::ALIPAY_GATEWAY)]
+    #[arg(long, env = "EMPORIUM_ALIPAY_GATEWAY", default_value = emporium_app::payments::providers::ALIPAY_GATEWAY)]
     pub alipay_gateway: String,
     /// WeChat Pay: the merchant id (商户号).
-    #[arg(long, global = true, env = "EMPORIUM_WECHATPAY_MCH_ID")]
+    #[arg(long, env = "EMPORIUM_WECHATPAY_MCH_ID")]
     pub wechatpay_mch_id: Option<String>,
     /// WeChat Pay: the app id bound to the merchant (AppID).
-    #[arg(long, global = true, env = "EMPORIUM_WECHATPAY_APP_ID")]
+    #[arg(long, env = "EMPORIUM_WECHATPAY_APP_ID")]
     pub wechatpay_app_id: Option<String>,
     /// WeChat Pay: the merchant API certificate's serial number.
-    #[arg(long, global = true, env = "EMPORIUM_WECHATPAY_SERIAL")]
+    #[arg(long, env = "EMPORIUM_WECHATPAY_SERIAL")]
     pub wechatpay_serial: Option<String>,
     /// WeChat Pay: the merchant's API private key (PEM file, apiclient_key.pem).
-    #[arg(long, global = true, env = "EMPORIUM_WECHATPAY_PRIVATE_KEY_FILE")]
+    #[arg(long, env = "EMPORIUM_WECHATPAY_PRIVATE_KEY_FILE")]
     pub wechatpay_private_key_file: Option<PathBuf>,
     /// WeChat Pay: WeChat Pay's public key (PEM file, 微信支付公钥).
-    #[arg(long, global = true, env = "EMPORIUM_WECHATPAY_PUBLIC_KEY_FILE")]
+    #[arg(long, env = "EMPORIUM_WECHATPAY_PUBLIC_KEY_FILE")]
     pub wechatpay_public_key_file: Option<PathBuf>,
     /// WeChat Pay: that public key's id (`PUB_KEY_ID_…`).
-    #[arg(long, global = true, env = "EMPORIUM_WECHATPAY_PUBLIC_KEY_ID")]
+    #[arg(long, env = "EMPORIUM_WECHATPAY_PUBLIC_KEY_ID")]
     pub wechatpay_public_key_id: Option<String>,
     /// WeChat Pay: a file holding the 32-character API v3 key.
-    #[arg(long, global = true, env = "EMPORIUM_WECHATPAY_API_V3_KEY_FILE")]
+    #[arg(long, env = "EMPORIUM_WECHATPAY_API_V3_KEY_FILE")]
     pub wechatpay_api_v3_key_file: Option<PathBuf>,
     /// WeChat Pay: the API's base URL.
-    #[arg(long, global = true, env = "EMPORIUM_WECHATPAY_BASE_URL", default_value = emporium_app::payments::providers::WECHATPAY_BASE_URL)]
+    #[arg(long, env = "EMPORIUM_WECHATPAY_BASE_URL", default_value = emporium_app::payments::providers::WECHATPAY_BASE_URL)]
     pub wechatpay_base_url: String,
 }
 
@@ -301,6 +348,15 @@ impl PaymentArgs {
     }
 }
 
+/// How every command logs; the one flag that goes before or after any command.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct LogArgs {
+    /// Log format.
+    #[arg(long, global = true, env = "EMPORIUM_LOG_FORMAT", value_enum, default_value_t = LogFormat::Human)]
+    pub log_format: LogFormat,
+}
+
+/// How log lines are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum LogFormat {
     /// Readable lines for a terminal.
@@ -309,7 +365,7 @@ pub enum LogFormat {
     Json,
 }
 
-impl Settings {
+impl StoreArgs {
     /// Where the data keys are kept when `--data-keys` is not given.
     pub fn data_keys_file(&self) -> PathBuf {
         self.data_dir.join("data-keys")
@@ -325,6 +381,27 @@ impl Settings {
         self.data_dir.join("media")
     }
 
+    /// The database URL in force: the explicit one, or the SQLite file in the data dir.
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.clone(),
+            None => format!("sqlite://{}", self.data_dir.join("emporium.db").display()),
+        }
+    }
+}
+
+// The database URL may carry a password and the data keys are secrets.
+impl fmt::Debug for StoreArgs {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StoreArgs")
+            .field("data_dir", &self.data_dir)
+            .field("database_url", &emporium_store::redact(&self.database_url()))
+            .field("data_keys", &self.data_keys.as_ref().map(|_| "***"))
+            .finish()
+    }
+}
+
+impl MediaArgs {
     /// The bucket's settings when `--media-s3-url` is given (an empty value is none). A
     /// bad URL is an error naming the setting and what is wrong with it, never repeating
     /// the secret.
@@ -335,7 +412,17 @@ impl Settings {
             .map(|url| S3Config::parse(url).map_err(|e| anyhow::anyhow!("--media-s3-url (EMPORIUM_MEDIA_S3_URL): {e}")))
             .transpose()
     }
+}
 
+impl fmt::Debug for MediaArgs {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MediaArgs")
+            .field("media_s3_url", &self.media_s3_url.as_deref().map(redact_bucket_url))
+            .finish()
+    }
+}
+
+impl Settings {
     /// The mail server's settings when `--smtp-url` is given (an empty value is none).
     pub fn mail(&self) -> Result<Option<emporium_app::messages::mail::MailConfig>, String> {
         self.smtp_url
@@ -357,14 +444,6 @@ impl Settings {
             })
             .transpose()
     }
-
-    /// The database URL in force: the explicit one, or the SQLite file in the data dir.
-    pub fn database_url(&self) -> String {
-        match &self.database_url {
-            Some(url) => url.clone(),
-            None => format!("sqlite://{}", self.data_dir.join("emporium.db").display()),
-        }
-    }
 }
 
 // Settings reach logs and error messages; secrets in URLs must not.
@@ -372,13 +451,13 @@ impl fmt::Debug for Settings {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Settings")
             .field("addr", &self.addr)
-            .field("data_dir", &self.data_dir)
-            .field("database_url", &emporium_store::redact(&self.database_url()))
+            .field("store", &self.store)
             .field("redis_url", &self.redis_url.as_deref().map(emporium_store::redact))
-            .field("bcrypt_cost", &self.bcrypt_cost)
+            .field("bcrypt_cost", &self.passwords.bcrypt_cost)
             .field("session_ttl", &self.session_ttl)
             .field("order_payment_timeout", &self.order_payment_timeout)
             .field("return_window", &self.return_window)
+            .field("time_zone", &self.time_zone.iana_name())
             .field("sandbox_secret", &self.sandbox_secret.as_ref().map(|_| "***"))
             .field("order_cache_capacity", &self.order_cache_capacity)
             .field("product_cache_capacity", &self.product_cache_capacity)
@@ -391,16 +470,14 @@ impl fmt::Debug for Settings {
             .field("trust_forwarded_for", &self.trust_forwarded_for)
             .field("max_image_bytes", &self.max_image_bytes)
             .field("guest_cart_days", &self.guest_cart_days)
-            .field("media_s3_url", &self.media_s3_url.as_deref().map(redact_bucket_url))
+            .field("media", &self.media)
             .field("tls_cert", &self.tls_cert)
             .field("tls_key", &self.tls_key)
-            .field("data_keys", &self.data_keys.as_ref().map(|_| "***"))
             .field("shop_name", &self.shop_name)
             .field("smtp_url", &self.mail().ok().flatten().map(|m| m.smtp.redacted()))
             .field("mail_from", &self.mail_from)
             .field("sms_url", &self.sms_url)
             .field("sms_token", &self.sms_token.as_ref().map(|_| "***"))
-            .field("log_format", &self.log_format)
             .finish()
     }
 }
@@ -409,6 +486,11 @@ impl fmt::Debug for Settings {
 /// be read is not shown at all (where its secret sits is then unknown).
 fn redact_bucket_url(url: &str) -> String {
     S3Config::parse(url).map_or_else(|_| "<not a bucket URL; hidden>".to_owned(), |c| c.redacted())
+}
+
+/// An IANA time zone name, from the zone database built into the binary.
+pub fn parse_time_zone(s: &str) -> Result<jiff::tz::TimeZone, String> {
+    jiff::tz::TimeZone::get(s.trim()).map_err(|_| format!("{s:?} is not a time zone name such as Asia/Shanghai"))
 }
 
 /// Parses `90s`, `30m`, `12h`, `7d` (or plain seconds).
@@ -461,7 +543,7 @@ mod tests {
                 .settings
         };
         let good = with("s3://AKIAEXAMPLE:top%2Fsecret@minio.internal:9000/media?path_style=true&tls=false");
-        let config = good.media_s3().expect("a good URL").expect("a bucket");
+        let config = good.media.media_s3().expect("a good URL").expect("a bucket");
         assert_eq!(config.bucket(), "media");
         let shown = format!("{good:?}");
         assert!(!shown.contains("top"), "{shown}");
@@ -471,16 +553,16 @@ mod tests {
         );
 
         let bad = with("s3://AKIAEXAMPLE:top%2Fsecret@minio.internal:9000/media?path_style=yes");
-        let error = format!("{:#}", bad.media_s3().expect_err("refused"));
+        let error = format!("{:#}", bad.media.media_s3().expect_err("refused"));
         assert!(error.starts_with("--media-s3-url (EMPORIUM_MEDIA_S3_URL): "), "{error}");
         assert!(error.contains("path_style=\"yes\""), "{error}");
         assert!(!error.contains("top") && !format!("{bad:?}").contains("top"), "{error}");
         // Not even a URL: nothing of it is shown.
         let garbage = with("AKIAEXAMPLE:topsecret@minio");
-        assert!(garbage.media_s3().is_err());
+        assert!(garbage.media.media_s3().is_err());
         assert!(!format!("{garbage:?}").contains("topsecret"));
         // Empty (`EMPORIUM_MEDIA_S3_URL=` in a compose file) is the data directory.
-        assert!(with("").media_s3().expect("empty is fine").is_none());
+        assert!(with("").media.media_s3().expect("empty is fine").is_none());
     }
 
     #[test]

@@ -139,24 +139,24 @@ async fn the_demo_loads_once_and_the_index_rebuilds_from_it(db: TestDb) {
     };
     let out = run(demo(), None);
     assert!(out.status.success(), "{}", text(&out.stderr));
+    let said = text(&out.stdout);
     assert!(
-        text(&out.stdout).contains("loaded 300 new demo products"),
-        "{}",
-        text(&out.stdout)
+        said.contains("loading demo catalogue… 300 new products of 300"),
+        "{said}"
     );
-    let orders: usize = text(&out.stdout)
-        .split(" new demo products (of 300) and ")
+    let orders: usize = said
+        .split("orders… 90 days: ")
         .nth(1)
         .and_then(|r| r.split(' ').next())
         .and_then(|n| n.parse().ok())
-        .unwrap();
+        .unwrap_or_else(|| panic!("{said}"));
     assert!(
-        (20..=80).contains(&orders),
-        "each of 20 shoppers orders 1-4 times: {orders}"
+        (30..=150).contains(&orders),
+        "20 shoppers order about 3 times each in 90 days, and `demo` 8 times: {orders}"
     );
     let again = run(demo(), None);
     assert!(
-        text(&again.stdout).contains("loaded 0 new demo products (of 300) and 0 orders"),
+        text(&again.stdout).contains("0 new products of 300") && text(&again.stdout).contains("days: 0 orders"),
         "{}",
         text(&again.stdout)
     );
@@ -252,6 +252,79 @@ async fn the_demo_loads_once_and_the_index_rebuilds_from_it(db: TestDb) {
         "{home}"
     );
 
+    // The `demo` shopper has an order in every state, and a return.
+    let login = |name: &'static str, password: &'static str| {
+        let client = client.clone();
+        let url = url.clone();
+        async move {
+            let answer: Value = client
+                .post(format!("{url}/api/v1/auth/login"))
+                .json(&json!({"username": name, "password": password}))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            answer["token"].as_str().unwrap().to_owned()
+        }
+    };
+    let demo_token = login("demo", "demo-password").await;
+    let mine: Value = client
+        .get(format!("{url}/api/v1/orders?limit=50"))
+        .bearer_auth(&demo_token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let states: std::collections::BTreeSet<&str> = mine["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["status"].as_str().unwrap())
+        .collect();
+    for state in [
+        "pending_payment",
+        "paid",
+        "shipped",
+        "received",
+        "cancelled",
+        "refunded",
+    ] {
+        assert!(states.contains(state), "no {state} order of demo's: {states:?}");
+    }
+    let returns: Value = client
+        .get(format!("{url}/api/v1/returns"))
+        .bearer_auth(&demo_token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(returns["data"].as_array().unwrap().len() >= 2, "{returns}");
+    // Ninety days of it: orders paid in the first month of the range and in the last.
+    let staff_token = login("staff", "staff-password").await;
+    let stats: Value = client
+        .get(format!("{url}/api/v1/admin/stats?from={}", days_ago(89)))
+        .bearer_auth(&staff_token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let days = stats["days"].as_array().unwrap();
+    assert_eq!(days.len(), 90, "{stats}");
+    let paid = |range: &[Value]| range.iter().map(|d| d["orders"].as_i64().unwrap()).sum::<i64>();
+    assert!(
+        paid(&days[..30]) > 0 && paid(&days[60..]) > paid(&days[..30]),
+        "{stats}"
+    );
+    assert!(stats["totals"]["refunds"].as_i64().unwrap() > 0, "{stats}");
+
     let mut recommended = 0;
     for id in 1..=300 {
         let list: Value = client
@@ -272,6 +345,13 @@ async fn the_demo_loads_once_and_the_index_rebuilds_from_it(db: TestDb) {
     child.wait().unwrap();
 }
 engine_test!(the_demo_loads_once_and_the_index_rebuilds_from_it);
+
+/// `YYYY-MM-DD` (UTC) of `n` days before today.
+fn days_ago(n: u64) -> String {
+    (chrono::Utc::now().date_naive() - chrono::Days::new(n))
+        .format("%Y-%m-%d")
+        .to_string()
+}
 
 async fn bad_accounts_are_refused_with_a_reason(db: TestDb) {
     let dir = tempfile::tempdir().unwrap();
@@ -332,6 +412,50 @@ fn json_logs_are_one_object_per_line() {
     assert!(entry["timestamp"].is_string(), "{entry}");
 }
 
+/// A log that is not a terminal (a file, a pipe, a collector) is plain text: no colour
+/// codes, whatever `NO_COLOR` says.
+#[test]
+fn human_logs_to_a_file_carry_no_colour_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = Command::new(env!("CARGO_BIN_EXE_emporium"));
+    c.env("EMPORIUM_DATA_DIR", dir.path())
+        .env("RUST_LOG", "info")
+        .env_remove("NO_COLOR")
+        .env_remove("EMPORIUM_LOG_FORMAT")
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    let mut child = c.spawn().unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stderr.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(line.contains("INFO"), "{line:?}");
+    assert!(!line.contains('\u{1b}'), "colour codes in a log file: {line:?}");
+}
+
+#[test]
+fn every_command_lists_only_the_flags_it_uses() {
+    let help = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_emporium"))
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        text(&out.stdout)
+    };
+    let user = help(&["user", "create", "--help"]);
+    assert!(user.contains("--username") && user.contains("--data-dir") && user.contains("--bcrypt-cost"));
+    for foreign in ["--addr", "--smtp-url", "--alipay-app-id", "--tls-cert", "--redis-url"] {
+        assert!(!user.contains(foreign), "{foreign} in `user create --help`:\n{user}");
+    }
+    assert!(!help(&["user", "--help"]).contains("--addr"));
+    let serve = help(&["serve", "--help"]);
+    assert!(serve.contains("--addr") && serve.contains("--demo") && serve.contains("--smtp-url"));
+}
+
 #[test]
 fn the_embedded_default_lives_in_the_data_dir_and_flags_beat_the_environment() {
     let env_dir = tempfile::tempdir().unwrap();
@@ -354,7 +478,7 @@ fn a_bcrypt_cost_below_ten_is_refused() {
     let mut c = Command::new(env!("CARGO_BIN_EXE_emporium"));
     c.env("EMPORIUM_DATA_DIR", dir.path())
         .env("EMPORIUM_BCRYPT_COST", "9")
-        .arg("migrate");
+        .args(["user", "create", "--username", "someone", "--password", "long-enough-1"]);
     let out = run(c, None);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
     assert!(text(&out.stderr).contains("bcrypt-cost"), "{}", text(&out.stderr));

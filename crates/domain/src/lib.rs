@@ -8,6 +8,7 @@
 pub mod account;
 pub mod address;
 pub mod catalog;
+pub mod history;
 pub mod inventory;
 pub mod invoice;
 pub mod locale;

@@ -5,7 +5,7 @@ use emporium_domain::pricing::CartItem;
 use emporium_domain::time::Timestamp;
 use emporium_domain::variant::{OptionValues, ProductOptions};
 
-use crate::db::{Conn, Row, query};
+use crate::db::{Conn, Row, query, query_scalar};
 use crate::{Store, StoreError};
 
 /// A cart line with the variant as it is now.
@@ -82,6 +82,16 @@ fn cart_line_from(r: &Row) -> Result<CartLine, StoreError> {
 }
 
 impl Store {
+    /// How many units the user's cart holds (the header's cart count).
+    pub async fn cart_units(&self, user_id: i64) -> Result<i64, StoreError> {
+        Ok(
+            query_scalar("SELECT CAST(COALESCE(SUM(quantity), 0) AS BIGINT) FROM cart_lines WHERE user_id = $1")
+                .bind(user_id)
+                .fetch_one(self.reader())
+                .await?,
+        )
+    }
+
     /// The user's cart: active products only, oldest line first.
     pub async fn cart(&self, user_id: i64) -> Result<Vec<CartLine>, StoreError> {
         let rows = query(cart_lines_ordered_by!("c.added_at, c.variant_id"))

@@ -11,6 +11,8 @@ use emporium_app::AppState;
 const CSS: &str = include_str!("../assets/app.css");
 const ICON: &str = include_str!("../assets/icon.svg");
 const PLACEHOLDER: &str = include_str!("../assets/placeholder.svg");
+/// Five stars: the mask the rating bars are filled through.
+const STARS: &str = include_str!("../assets/stars.svg");
 
 /// `/assets/…`.
 pub fn routes() -> Router<AppState> {
@@ -20,6 +22,7 @@ pub fn routes() -> Router<AppState> {
             get(|| async { asset("text/css; charset=utf-8", CSS) }),
         )
         .route("/assets/icon.svg", get(|| async { asset("image/svg+xml", ICON) }))
+        .route("/assets/stars.svg", get(|| async { asset("image/svg+xml", STARS) }))
         .route(
             "/assets/placeholder.svg",
             get(|| async { asset("image/svg+xml", PLACEHOLDER) }),

@@ -246,12 +246,13 @@ async fn checkout_page(
             }
         }
     };
+    let names = super::orders::Names::load(state, visitor.lang, lines.iter().map(|l| l.product_id)).await?;
     Ok(render(
         status,
         &CheckoutPage {
             ctx: Ctx::new(visitor),
             subtotal: cart_subtotal(&lines),
-            lines: lines.iter().map(Line::from).collect(),
+            lines: lines.iter().map(|l| Line::of_cart(l, &names)).collect(),
             breakdown,
             coupon: form.coupon.clone(),
             invoice: (
@@ -292,6 +293,9 @@ pub async fn checkout_with(
 /// `GET /checkout`: the customer's checkout, or for a visitor without a login the choice
 /// of logging in, registering, or checking out as a guest.
 pub async fn checkout(State(state): State<AppState>, visitor: Visitor) -> WebResult {
+    if super::shop::cart_is_short(&state, &visitor).await? {
+        return Ok(see_other("/cart"));
+    }
     if visitor.session.is_none() {
         return super::guest_checkout::checkout(&state, &visitor).await;
     }
@@ -364,6 +368,11 @@ pub async fn place_order(State(state): State<AppState>, Posted { visitor, form }
         }
         // Not one of the buyer's addresses (deleted meanwhile, or someone else's).
         Err(AppError::NotFound(_)) => no_address(&state, &visitor, form).await,
+        // Stock ran out meanwhile: the cart says which line, and offers no checkout.
+        Err(AppError::Conflict {
+            code: "insufficient_stock",
+            ..
+        }) => Ok(see_other("/cart")),
         Err(e) => {
             let status = if matches!(e, AppError::Conflict { .. }) {
                 StatusCode::CONFLICT

@@ -202,12 +202,13 @@ async fn page(
     } else {
         None
     };
+    let names = super::orders::Names::load(state, visitor.lang, lines.iter().map(|l| l.product_id)).await?;
     Ok(render(
         status,
         &GuestCheckoutPage {
             ctx: Ctx::new(visitor),
             subtotal: cart_subtotal(&lines),
-            lines: lines.iter().map(Line::from).collect(),
+            lines: lines.iter().map(|l| Line::of_cart(l, &names)).collect(),
             breakdown,
             coupon: form.coupon.clone(),
             invoice: (
@@ -270,6 +271,10 @@ pub async fn place_order(
     let id = match placed {
         Ok(Idempotent::Fresh(order)) => order.id,
         Ok(Idempotent::Replay(answer)) => answer.body.parse().map_err(|_| WebError::NotFound)?,
+        Err(AppError::Conflict {
+            code: "insufficient_stock",
+            ..
+        }) => return Ok(see_other("/cart")),
         Err(e) => {
             let status = if matches!(e, AppError::Conflict { .. }) {
                 StatusCode::CONFLICT

@@ -137,7 +137,11 @@ async fn pages_middleware(State(state): State<AppState>, mut req: Request, next:
             new_anon = Some(value);
         }
     }
-    let mut response = next.run(req).await;
+    let clock = view::PageClock {
+        lang: i18n::Lang::negotiate(req.headers()),
+        zone: state.config().time_zone.clone(),
+    };
+    let mut response = view::PAGE_CLOCK.scope(clock, next.run(req)).await;
     let headers = response.headers_mut();
     if let Some(value) = new_anon {
         headers.append(

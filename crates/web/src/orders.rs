@@ -3,6 +3,7 @@
 //! A guest order's page is the same page opened by its link (`?access=<token>`); the link
 //! and the lookup by number and email are in `orders/link.rs`.
 
+pub mod history;
 mod link;
 pub mod returns;
 
@@ -18,19 +19,22 @@ use axum::Extension;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use emporium_domain::order::OrderStatus;
+use emporium_domain::payment::PaymentStatus;
 use emporium_store::accounts::Session;
 use emporium_store::cart::CartLine;
 use emporium_store::idempotency::Idempotent;
 use emporium_store::order_read::Order;
 use serde::Deserialize;
 
+use self::history::{Reader, Step};
+use super::i18n::Lang;
 use super::session::Visitor;
 use super::view::{
-    Ctx, FieldErrors, Path, Posted, WebError, WebResult, form_errors, money, nonblank, page, parse_money, render,
+    Ctx, FieldErrors, Path, Posted, WebError, WebResult, money, nonblank, page, parse_money, refund_errors, render,
     see_other, time,
 };
 use emporium_app::accounts::ClientAddress;
-use emporium_app::payments::{self, PayWith, RefundWish};
+use emporium_app::payments::{self, Asked, PayWith, RefundWish};
 use emporium_app::{AppState, guests, orders};
 
 /// A line of a cart or order, formatted.
@@ -52,14 +56,14 @@ pub struct Line {
     pub line_total: String,
 }
 
-impl From<&CartLine> for Line {
-    /// A cart line as the cart and checkout pages show it.
-    fn from(l: &CartLine) -> Self {
+impl Line {
+    /// A cart line as the cart and checkout pages show it, named in the page's language.
+    pub fn of_cart(l: &CartLine, names: &Names) -> Self {
         Self {
             product_id: l.product_id,
             variant_id: l.variant_id,
-            name: l.name.clone(),
-            variant: variant_label(&l.options),
+            name: names.product(l.product_id, &l.name),
+            variant: names.variant(&l.options),
             unit_price: money(l.unit_price, &l.currency),
             quantity: l.quantity,
             line_total: money(l.unit_price * l.quantity, &l.currency),
@@ -67,13 +71,54 @@ impl From<&CartLine> for Line {
     }
 }
 
-/// `颜色: 黑 · 尺码: 42`.
-pub fn variant_label(options: &[(String, String)]) -> String {
-    options
-        .iter()
-        .map(|(name, value)| format!("{name}: {value}"))
-        .collect::<Vec<_>>()
-        .join(" · ")
+/// Product names and option labels in a page's language, for lines that store them as
+/// written in the catalogue (cart lines, and order lines' snapshots). A snapshot is
+/// translated only while the product still has that name; a product renamed since keeps
+/// the name it was bought under.
+pub struct Names {
+    products: std::collections::HashMap<i64, emporium_store::catalog::Product>,
+    labels: std::sync::Arc<emporium_store::catalog::OptionLabels>,
+    locale: &'static str,
+}
+
+impl Names {
+    /// The names of `product_ids` in `lang` (read through the store's product cache).
+    pub async fn load(
+        state: &AppState,
+        lang: Lang,
+        product_ids: impl IntoIterator<Item = i64>,
+    ) -> Result<Self, WebError> {
+        let mut ids: Vec<i64> = product_ids.into_iter().collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let products = state.store().products_by_ids(&ids).await?;
+        Ok(Self {
+            products: products.into_iter().map(|p| (p.id, p)).collect(),
+            labels: state.store().option_labels(lang.html_tag()).await?,
+            locale: lang.html_tag(),
+        })
+    }
+
+    /// `snapshot`, the name stored with a line of `product_id`, in the page's language.
+    pub fn product(&self, product_id: i64, snapshot: &str) -> String {
+        match self.products.get(&product_id) {
+            Some(p) if p.name == snapshot => {
+                emporium_domain::translation::InLocale::of(&p.translations, Some(self.locale))
+                    .name(&p.name)
+                    .to_owned()
+            }
+            _ => snapshot.to_owned(),
+        }
+    }
+
+    /// `颜色: 黑 · 尺码: 42` (or `Colour: Black · Size: 42`) for a line's options.
+    pub fn variant(&self, options: &[(String, String)]) -> String {
+        options
+            .iter()
+            .map(|(name, value)| format!("{}: {}", self.labels.option(name), self.labels.value(name, value)))
+            .collect::<Vec<_>>()
+            .join(" · ")
+    }
 }
 
 /// What a cart's lines add up to (before shipping), and their currency.
@@ -153,19 +198,6 @@ pub async fn list(State(state): State<AppState>, visitor: Visitor, Query(p): Que
     }))
 }
 
-/// An entry of the timeline.
-#[derive(Debug)]
-pub struct Step {
-    /// Raw status reached.
-    pub to: String,
-    /// When.
-    pub at: String,
-    /// Who (`user:7`, `staff:2`, `system`, `provider:sandbox`).
-    pub actor: String,
-    /// Details.
-    pub detail: String,
-}
-
 /// A tracking event, formatted.
 #[derive(Debug)]
 pub struct Track {
@@ -210,8 +242,6 @@ pub struct OrderDetail {
     pub created_at: String,
     /// Pay deadline.
     pub pay_deadline: String,
-    /// Payment status, if a payment was started.
-    pub payment_status: Option<String>,
     /// Carrier and tracking number.
     pub shipment: Option<(String, String)>,
     /// Tracking events.
@@ -227,10 +257,16 @@ pub struct OrderDetail {
 }
 
 /// Loads an order's page data.
-pub async fn order_detail(state: &AppState, order: &Order) -> Result<OrderDetail, WebError> {
+pub async fn order_detail(
+    state: &AppState,
+    order: &Order,
+    lang: Lang,
+    reader: Reader,
+) -> Result<OrderDetail, WebError> {
     let events = state.store().order_events(order.id).await?;
     let refunds = state.store().order_refunds(order.id).await?;
     let address = order.address.parts().collect::<Vec<_>>().join(", ");
+    let names = Names::load(state, lang, order.items.iter().map(|i| i.product_id)).await?;
     let refundable = matches!(
         order.status,
         OrderStatus::Paid | OrderStatus::Shipped | OrderStatus::Received
@@ -244,8 +280,8 @@ pub async fn order_detail(state: &AppState, order: &Order) -> Result<OrderDetail
             .map(|i| Line {
                 product_id: i.product_id,
                 variant_id: i.variant_id,
-                name: i.name.clone(),
-                variant: variant_label(&i.options),
+                name: names.product(i.product_id, &i.name),
+                variant: names.variant(&i.options),
                 unit_price: money(i.unit_price, &order.currency),
                 quantity: i.quantity,
                 line_total: money(i.line_total, &order.currency),
@@ -277,7 +313,6 @@ pub async fn order_detail(state: &AppState, order: &Order) -> Result<OrderDetail
         invoice: order.invoice.as_ref().map(ToString::to_string).unwrap_or_default(),
         created_at: time(order.created_at),
         pay_deadline: time(order.pay_deadline),
-        payment_status: order.payment.as_ref().map(|p| p.status.as_str().to_owned()),
         shipment: order
             .shipment
             .as_ref()
@@ -297,15 +332,7 @@ pub async fn order_detail(state: &AppState, order: &Order) -> Result<OrderDetail
                     .collect()
             })
             .unwrap_or_default(),
-        steps: events
-            .into_iter()
-            .map(|e| Step {
-                to: e.to.as_str().to_owned(),
-                at: time(e.at),
-                actor: e.actor,
-                detail: e.detail.unwrap_or_default(),
-            })
-            .collect(),
+        steps: history::steps(&events, lang, reader, &order.currency, time),
         refundable,
         refundable_left: money(order.paid_amount - order.refunded_amount, &order.currency),
         refunds: refunds
@@ -333,6 +360,10 @@ struct OrderPage {
     errors: FieldErrors,
     /// Whether to refresh the page by itself (a payment is under way).
     refresh: bool,
+    /// Where the latest payment of an unpaid order stands, for its notice and the actions
+    /// offered: `none` (not started), `qr` (a code to scan), `unfinished` (the buyer left the
+    /// provider's page), `checking` (the provider could not say yet) or `failed`.
+    pay_state: &'static str,
     /// The lines of a received order, each with a review form or "reviewed".
     reviewable: Vec<Reviewable>,
     /// The review form that failed, with what was typed, and its errors.
@@ -463,9 +494,22 @@ pub(super) async fn order_page_as(
     shown: Shown,
 ) -> WebResult {
     let session = viewer.session;
-    let order = orders::visible_order(state, session, id).await?;
-    let mut detail = order_detail(state, &order).await?;
-    let refresh = order.status == OrderStatus::PendingPayment && order.payment.is_some();
+    let mut order = orders::visible_order(state, session, id).await?;
+    // A buyer back from the provider's page learns what happened there: the provider is
+    // asked about a pending payment, and an answer it gives is applied at once.
+    let mut asked = None;
+    if order.status == OrderStatus::PendingPayment
+        && let Some(payment) = order.payment.as_ref().filter(|p| p.status == PaymentStatus::Pending)
+    {
+        asked = payments::ask_about_pending(state, payment.id).await?;
+        if asked == Some(Asked::Settled) {
+            order = orders::visible_order(state, session, id).await?;
+        }
+    }
+    let pay_state = pay_state(&order, asked);
+    let refresh = matches!(pay_state, "qr" | "checking");
+    let ctx = Ctx::new(visitor);
+    let mut detail = order_detail(state, &order, ctx.lang, Reader::Shopper).await?;
     // Only the buyer reviews, once per line of a received order; a guest's link pays,
     // cancels and confirms receipt, and writes no reviews (reviews carry an account's name).
     let reviewable =
@@ -491,12 +535,11 @@ pub(super) async fn order_page_as(
     // The buyer asks for returns (a guest too, by the order's link); staff only look.
     let asker = order.user_id == session.user.id;
     let (returns, return_form) = returns::section(state, &order, asker, &typed, &return_errors).await?;
-    let ctx = Ctx::new(visitor);
     let (pay_methods, qr_svg) = if order.status == OrderStatus::PendingPayment {
         let qr = order
             .payment
             .as_ref()
-            .filter(|p| p.status == emporium_domain::payment::PaymentStatus::Pending)
+            .filter(|p| p.status == PaymentStatus::Pending)
             .and_then(|p| p.qr_code.as_deref())
             .and_then(qr_svg);
         (pay_methods(state, ctx.t), qr)
@@ -512,6 +555,7 @@ pub(super) async fn order_page_as(
             refund_reason: shown.refund.1,
             errors: shown.errors,
             refresh,
+            pay_state,
             reviewable,
             draft,
             review_errors,
@@ -523,6 +567,22 @@ pub(super) async fn order_page_as(
             return_form,
         },
     ))
+}
+
+/// Where an unpaid order's latest payment stands (see [`OrderPage::pay_state`]); `""` for
+/// an order that is not awaiting payment.
+fn pay_state(order: &Order, asked: Option<Asked>) -> &'static str {
+    if order.status != OrderStatus::PendingPayment {
+        return "";
+    }
+    match &order.payment {
+        None => "none",
+        Some(p) if p.status == PaymentStatus::Failed => "failed",
+        Some(p) if p.status == PaymentStatus::Succeeded => "checking",
+        Some(p) if p.qr_code.is_some() => "qr",
+        Some(_) if asked == Some(Asked::Unfinished) => "unfinished",
+        Some(_) => "checking",
+    }
 }
 
 /// `?access=` of a guest order's link.
@@ -710,7 +770,7 @@ pub async fn refund(
     match payments::ask_refund(&state, session.user.id, id, &wish, None, render).await {
         Ok(_) => Ok(see_other(&format!("/orders/{id}"))),
         Err(e) => {
-            let errors = form_errors(e, visitor.lang)?;
+            let errors = refund_errors(e, visitor.lang, &order)?;
             order_page_for(
                 &state,
                 &visitor,

@@ -7,7 +7,10 @@ use axum::http::header::{self, HeaderMap, HeaderValue};
 use axum::http::request::Parts;
 use emporium_domain::account::Role;
 use emporium_domain::staff::{Permission, Permissions};
+use std::sync::Arc;
+
 use emporium_store::accounts::Session;
+use emporium_store::categories::CategoryTree;
 
 use super::csrf;
 use super::i18n::{Lang, Texts};
@@ -72,6 +75,10 @@ pub struct Visitor {
     /// The guest cart's token from its cookie, if one is sent (not checked yet: see
     /// `guest::shopper`).
     pub cart_token: Option<String>,
+    /// Units in the visitor's cart (their account's, or the guest cart's), for the header.
+    pub cart_count: i64,
+    /// The category tree (cached by the store), for the header's category links.
+    pub categories: Arc<CategoryTree>,
 }
 
 impl Visitor {
@@ -129,12 +136,36 @@ impl FromRequestParts<AppState> for Visitor {
             .uri
             .path_and_query()
             .map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned());
+        let cart_token = cookie(&parts.headers, CART_COOKIE).filter(|t| tokens::looks_valid(t));
+        let cart_owner = match (&session, &cart_token) {
+            (Some(s), _) => Some(s.user.id),
+            (None, Some(token)) => emporium_app::guests::cart_session(state, token)
+                .await
+                .map_err(WebError::App)?
+                .map(|s| s.user.id),
+            (None, None) => None,
+        };
+        let cart_count = match cart_owner {
+            Some(id) => state
+                .store()
+                .cart_units(id)
+                .await
+                .map_err(|e| WebError::App(e.into()))?,
+            None => 0,
+        };
+        let categories = state
+            .store()
+            .category_tree()
+            .await
+            .map_err(|e| WebError::App(e.into()))?;
         Ok(Self {
             session,
             lang: Lang::negotiate(&parts.headers),
             csrf,
             path,
-            cart_token: cookie(&parts.headers, CART_COOKIE).filter(|t| tokens::looks_valid(t)),
+            cart_token,
+            cart_count,
+            categories,
         })
     }
 }

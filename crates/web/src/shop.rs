@@ -34,10 +34,36 @@ pub struct Card {
     pub price: String,
     /// Its first image at the medium size (a placeholder when it has none).
     pub image: Picture,
-    /// `4.5 ★ (12)`, or empty when unrated.
-    pub rating: String,
+    /// The struck-through price the lowest price is cut from (划线价), if any.
+    pub compare_at: Option<String>,
+    /// The star bar, or `None` when unrated.
+    pub stars: Option<Stars>,
     /// Whether any units can be ordered.
     pub in_stock: bool,
+}
+
+/// A rating as a bar of five stars filled to the nearest half, with its number and count.
+#[derive(Debug, Clone)]
+pub struct Stars {
+    /// Half stars filled, 0–10 (the CSS class `s-N` fills the bar to N × 10 %).
+    pub halves: u8,
+    /// `4.5`.
+    pub average: String,
+    /// How many reviews.
+    pub count: i64,
+}
+
+impl Stars {
+    /// The bar of a product's rating, `None` while it has no reviews.
+    pub fn of(average: f64, count: i64) -> Option<Self> {
+        (count > 0).then(|| Self {
+            // 0.0..=5.0 in half stars; the cast cannot truncate a value in 0..=10.
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            halves: (average.clamp(0.0, 5.0) * 2.0).round() as u8,
+            average: format!("{average:.1}"),
+            count,
+        })
+    }
 }
 
 impl Card {
@@ -47,8 +73,9 @@ impl Card {
             id: p.id,
             name: names(p, lang).name(&p.name).to_owned(),
             price: price_range(p),
+            compare_at: compare_at(p),
             image: image_of(p),
-            rating: rating_of(p),
+            stars: Stars::of(p.rating_average, p.rating_count),
             in_stock: p.stock_available > 0,
         }
     }
@@ -117,12 +144,21 @@ fn image_of(p: &Product) -> Picture {
         .map_or_else(|| Picture::placeholder(""), |i| Picture::of(i, Rendition::Medium, ""))
 }
 
-fn rating_of(p: &Product) -> String {
-    if p.rating_count > 0 {
-        format!("{:.1} ★ ({})", p.rating_average, p.rating_count)
-    } else {
-        String::new()
+/// The breadcrumbs to a category: home, then each ancestor and the category itself, each
+/// linking to its listing.
+async fn crumbs(state: &AppState, category: Option<i64>, lang: Lang) -> Result<Vec<(String, String)>, WebError> {
+    let mut crumbs = vec![("/".to_owned(), lang.texts().home.to_owned())];
+    if let Some(id) = category {
+        let tree = state.store().category_tree().await?;
+        let locale = Some(lang.html_tag());
+        crumbs.extend(tree.path(id).into_iter().map(|c| {
+            (
+                format!("/products?category={}", super::view::urlencode(&c.name)),
+                c.name_in(locale).to_owned(),
+            )
+        }));
     }
+    Ok(crumbs)
 }
 
 #[derive(Template)]
@@ -197,6 +233,12 @@ pub struct SearchForm {
     sort: String,
     #[serde(default)]
     cursor: Option<String>,
+    /// The cursors of the pages before this one (see [`Pager`]).
+    #[serde(default)]
+    back: String,
+    /// Products per page (1–96, default 24); a malformed value is the default.
+    #[serde(default)]
+    limit: String,
     /// `true` for products in stock only.
     #[serde(default)]
     in_stock: String,
@@ -239,10 +281,65 @@ struct ProductsPage {
     option_groups: Vec<(String, Vec<ValueBox>)>,
     in_stock_count: u64,
     sorts: Vec<(&'static str, &'static str)>,
+    /// The sorts as links above the results: (link, label, whether it is the one shown).
+    sort_links: Vec<(String, &'static str, bool)>,
     products: Vec<Card>,
-    next_url: Option<String>,
-    paged: bool,
+    /// The heading: the query searched, else the category browsed (in the page's
+    /// language), else "all products".
+    heading: String,
+    /// Home, then the browsed category and its ancestors.
+    crumbs: Vec<(String, String)>,
+    pages: Pager,
     errors: FieldErrors,
+}
+
+/// Previous and next for keyset pages. A cursor only goes forward, so each page's link
+/// carries the cursors of the pages before it (`back=`, `~` standing for the first page,
+/// which has none): "previous" pops one, "next" pushes the current one. The trail is cut
+/// to the last [`Pager::TRAIL`] pages; "first page" reaches the rest.
+#[derive(Debug, Default)]
+struct Pager {
+    /// 1 for the first page.
+    number: usize,
+    previous: Option<String>,
+    next: Option<String>,
+    /// The first page, from the third page on.
+    first: Option<String>,
+}
+
+impl Pager {
+    const TRAIL: usize = 20;
+
+    fn new(path: &str, cursor: Option<&str>, back: &str, next: Option<&str>) -> Self {
+        let trail: Vec<&str> = back.split('.').filter(|c| !c.is_empty()).collect();
+        let reset = ["cursor", "back"];
+        let number = trail.len() + 1;
+        let previous = trail.split_last().map(|(last, rest)| {
+            let rest = rest.join(".");
+            let mut set = Vec::new();
+            if *last != "~" {
+                set.push(("cursor", *last));
+            }
+            if !rest.is_empty() {
+                set.push(("back", rest.as_str()));
+            }
+            super::view::replace_query(path, &reset, &set)
+        });
+        let next = next.map(|next| {
+            let mut kept: Vec<&str> = trail.clone();
+            kept.push(cursor.filter(|c| !c.is_empty()).unwrap_or("~"));
+            let from = kept.len().saturating_sub(Self::TRAIL);
+            let back = kept[from..].join(".");
+            super::view::replace_query(path, &reset, &[("cursor", next), ("back", back.as_str())])
+        });
+        let first = (number > 2).then(|| super::view::replace_query(path, &reset, &[]));
+        Self {
+            number,
+            previous,
+            next,
+            first,
+        }
+    }
 }
 
 /// `GET /products`: search and browse with filters, sorts and pages.
@@ -281,7 +378,13 @@ pub async fn products(
         max_price: price("max_price", &form.max_price),
         sort: Some(form.sort.clone()).filter(|s| !s.is_empty()),
         status: None,
-        limit: Some("24".into()),
+        limit: Some(
+            form.limit
+                .trim()
+                .parse::<u32>()
+                .map_or(24, |n| n.clamp(1, 96))
+                .to_string(),
+        ),
         cursor: form.cursor.clone().filter(|c| !c.is_empty()),
         options: form.options.clone(),
         in_stock: Some(form.in_stock.clone()).filter(|s| s == "true"),
@@ -300,7 +403,7 @@ pub async fn products(
         None
     };
     let (found, next, facets) = found.map_or((Vec::new(), None, None), |p| (p.products, p.next_cursor, p.facets));
-    let next_url = next.map(|c| super::view::with_query(&visitor.path, "cursor", &c));
+    let pages = Pager::new(&visitor.path, form.cursor.as_deref(), &form.back, next.as_deref());
     let tree = state.store().category_tree().await?;
     let locale = Some(visitor.lang.html_tag());
     let facets = facets.unwrap_or_default();
@@ -380,11 +483,36 @@ pub async fn products(
             ("rating", t.sort_rating),
         ]
     };
+    let sort_links = sorts
+        .iter()
+        .map(|(value, label)| {
+            let set: Vec<(&str, &str)> = if value.is_empty() {
+                Vec::new()
+            } else {
+                vec![("sort", *value)]
+            };
+            (
+                super::view::replace_query(&visitor.path, &["sort", "cursor", "back"], &set),
+                *label,
+                *value == form.sort,
+            )
+        })
+        .collect();
+    let browsed = tree.find(&form.category);
+    let heading = if !form.q.trim().is_empty() {
+        format!("{}: “{}”", t.search, form.q.trim())
+    } else {
+        browsed.map_or_else(|| t.all_products.to_owned(), |c| c.name_in(locale).to_owned())
+    };
+    let crumbs = crumbs(&state, browsed.map(|c| c.id), visitor.lang).await?;
     Ok(render(
         status,
         &ProductsPage {
             ctx: Ctx::new(&visitor),
-            paged: form.cursor.as_deref().is_some_and(|c| !c.is_empty()),
+            pages,
+            sort_links,
+            heading,
+            crumbs,
             total: (errors.is_empty()).then_some(facets.total),
             bands,
             option_groups,
@@ -393,7 +521,6 @@ pub async fn products(
             categories,
             sorts,
             products: found.iter().map(|p| Card::new(p, visitor.lang)).collect(),
-            next_url,
             errors,
         },
     ))
@@ -436,7 +563,11 @@ struct ProductPage {
     /// The main picture (large), then every image small for the strip below it.
     picture: Picture,
     thumbs: Vec<Picture>,
-    rating: String,
+    /// The struck-through price beside the lowest one, if any.
+    compare_at: Option<String>,
+    stars: Option<Stars>,
+    /// Home, then the product's category and its ancestors: (link, label).
+    crumbs: Vec<(String, String)>,
     quantity: String,
     errors: FieldErrors,
     /// A page of reviews, newest first (staff also see hidden ones).
@@ -487,6 +618,18 @@ fn choices(product: &Product, wanted: Option<i64>, lang: Lang) -> Vec<VariantCho
 }
 
 /// A product's price as the shop shows it: one price, or the range over its variants.
+/// The compare-at price of the product's cheapest offered variant, when it is above that
+/// variant's price: what a card strikes through beside the lowest price.
+pub fn compare_at(product: &Product) -> Option<String> {
+    product
+        .variants
+        .iter()
+        .filter(|v| v.status == ProductStatus::Active)
+        .min_by_key(|v| v.price)
+        .and_then(|v| v.compare_at_price.filter(|was| *was > v.price))
+        .map(|was| money(was, &product.currency))
+}
+
 pub fn price_range(product: &Product) -> String {
     if product.price_max > product.price {
         format!(
@@ -548,6 +691,7 @@ async fn product_page(
         format!("/products/{}?reviews_before={last}#reviews", product.id)
     });
     let also_bought = also_bought(state, product.id, 8).await?;
+    let crumbs = crumbs(state, product.category_id, visitor.lang).await?;
     Ok(render(
         status,
         &ProductPage {
@@ -567,7 +711,9 @@ async fn product_page(
             } else {
                 Vec::new()
             },
-            rating: rating_of(&product),
+            compare_at: compare_at(&product),
+            stars: Stars::of(product.rating_average, product.rating_count),
+            crumbs,
             product,
             quantity,
             errors,
@@ -687,6 +833,9 @@ pub struct CartRow {
 #[template(path = "cart.html")]
 struct CartPage {
     ctx: Ctx,
+    /// Some line asks for more than is in stock: say so, and offer no checkout until the
+    /// shopper lowers it (placing the order would be refused).
+    short: bool,
     rows: Vec<CartRow>,
     subtotal: String,
 }
@@ -695,6 +844,16 @@ struct CartPage {
 #[derive(Debug, Deserialize)]
 pub struct AddedFlag {
     added: Option<String>,
+}
+
+/// Whether the visitor's cart asks for more of something than is in stock (the checkout
+/// sends them back to the cart, which says which line).
+pub async fn cart_is_short(state: &AppState, visitor: &Visitor) -> Result<bool, WebError> {
+    let lines = match guest::cart_owner(state, visitor).await? {
+        Some(owner) => state.store().cart(owner.user.id).await?,
+        None => Vec::new(),
+    };
+    Ok(lines.iter().any(|l| l.stock_available < l.quantity))
 }
 
 /// `GET /cart`: the customer's cart, or the guest cart of the cookie (empty without one).
@@ -707,12 +866,15 @@ pub async fn cart(State(state): State<AppState>, visitor: Visitor, Query(flag): 
     if flag.added.is_some() {
         ctx.notice = Some(ctx.t.added_to_cart);
     }
+    let short = lines.iter().any(|l| l.stock_available < l.quantity);
+    let names = super::orders::Names::load(&state, visitor.lang, lines.iter().map(|l| l.product_id)).await?;
     Ok(page(&CartPage {
         ctx,
+        short,
         rows: lines
             .iter()
             .map(|l| CartRow {
-                line: Line::from(l),
+                line: Line::of_cart(l, &names),
                 stock_available: l.stock_available,
             })
             .collect(),

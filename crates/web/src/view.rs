@@ -38,6 +38,13 @@ pub struct Ctx {
     pub notice: Option<&'static str>,
     /// The request's path and query (the admin sidebar highlights its section).
     pub path: String,
+    /// Units in the cart, shown beside the header's cart link.
+    pub cart_count: i64,
+    /// What the header's search box shows: the query of the listing on screen.
+    pub query: String,
+    /// The top categories under the header (link, label, whether it is the one browsed);
+    /// none in the back office.
+    pub catnav: Vec<(String, String, bool)>,
 }
 
 impl Ctx {
@@ -53,6 +60,25 @@ impl Ctx {
             switch_url: with_query(&visitor.path, "lang", visitor.lang.other().code()),
             notice: super::flash::notice(&visitor.path, visitor.t()),
             path: visitor.path.clone(),
+            cart_count: visitor.cart_count,
+            query: listing_param(&visitor.path, "q").unwrap_or_default(),
+            catnav: if visitor.path.starts_with("/admin") {
+                Vec::new()
+            } else {
+                let browsed = listing_param(&visitor.path, "category");
+                let locale = Some(visitor.lang.html_tag());
+                let tree = &visitor.categories;
+                tree.iter()
+                    .filter(|(depth, c)| *depth == 0 && tree.product_count(c.id) > 0)
+                    .map(|(_, c)| {
+                        (
+                            format!("/products?category={}", urlencode(&c.name)),
+                            c.name_in(locale).to_owned(),
+                            browsed.as_deref() == Some(c.name.as_str()),
+                        )
+                    })
+                    .collect()
+            },
         }
     }
 
@@ -66,6 +92,15 @@ impl Ctx {
     pub fn status(&self, status: &str) -> &'static str {
         self.t.order_status(status)
     }
+}
+
+/// Parameter `key` of `path` when it is the product listing (`/products?…`).
+fn listing_param(path: &str, key: &str) -> Option<String> {
+    let query = path.strip_prefix("/products?")?;
+    serde_urlencoded::from_str::<Vec<(String, String)>>(query)
+        .ok()?
+        .into_iter()
+        .find_map(|(k, v)| (k == key).then_some(v))
 }
 
 /// Cuts `rows`, read with one row more than `per_page`, to the page, and answers the
@@ -97,7 +132,8 @@ pub fn replace_query(path: &str, drop: &[&str], set: &[(&str, &str)]) -> String 
     format!("{base}?{}", serde_urlencoded::to_string(pairs).unwrap_or_default())
 }
 
-/// Money with its currency's symbol and minor units: `¥12.50`, `$3.00`, `€0.99`,
+/// Money with its currency's symbol, thousands separators and minor units: `¥12.50`,
+/// `¥1,597,291.00`, `$3.00`, `€0.99`,
 /// `JPY 500` style for currencies without a well-known symbol.
 pub fn money(amount: i64, currency: &str) -> String {
     let exponent = Currency::parse("currency", currency).map_or(2, Currency::exponent);
@@ -114,10 +150,11 @@ pub fn money(amount: i64, currency: &str) -> String {
     let sign = if amount < 0 { "-" } else { "" };
     let abs = amount.unsigned_abs();
     let scale = 10u64.pow(u32::from(exponent));
+    let whole = grouped(abs / scale);
     let number = if exponent == 0 {
-        abs.to_string()
+        whole
     } else {
-        format!("{}.{:0width$}", abs / scale, abs % scale, width = usize::from(exponent))
+        format!("{whole}.{:0width$}", abs % scale, width = usize::from(exponent))
     };
     if symbol.is_empty() {
         format!("{sign}{currency} {number}")
@@ -126,11 +163,26 @@ pub fn money(amount: i64, currency: &str) -> String {
     }
 }
 
+/// `1597291` as `1,597,291`: thousands separated by commas, as both languages write money.
+fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// Parses an amount typed in major units (`12.5`, `12.50`, `12`) into minor units of
 /// `currency`; `None` if it is not such a number or has too many decimals.
 pub fn parse_money(raw: &str, currency: &str) -> Option<i64> {
     let exponent = u32::from(Currency::parse("currency", currency).map_or(2, Currency::exponent));
-    let raw = raw.trim().trim_start_matches(['¥', '$', '€', '£']);
+    // What the pages show (`¥1,597.00`) may be typed back.
+    let raw = raw.trim().trim_start_matches(['¥', '$', '€', '£']).replace(',', "");
+    let raw = raw.as_str();
     let (whole, fraction) = raw.split_once('.').unwrap_or((raw, ""));
     if whole.is_empty() && fraction.is_empty()
         || !whole.bytes().all(|b| b.is_ascii_digit())
@@ -146,11 +198,48 @@ pub fn parse_money(raw: &str, currency: &str) -> Option<i64> {
     whole.checked_mul(10i64.pow(exponent))?.checked_add(fraction)
 }
 
-/// A moment as `2026-11-25 08:00 UTC`.
+/// A moment as the page's reader writes it, in the shop's time zone (see [`time_in`]).
 pub fn time(t: Timestamp) -> String {
-    chrono::DateTime::from_timestamp_millis(t.millis())
-        .map(|d| d.format("%Y-%m-%d %H:%M UTC").to_string())
-        .unwrap_or_default()
+    let (lang, zone) = PAGE_CLOCK
+        .try_with(|c| (c.lang, c.zone.clone()))
+        .unwrap_or((Lang::En, jiff::tz::TimeZone::UTC));
+    time_in(t, lang, &zone)
+}
+
+/// `t` as `lang` writes a date and time, in `zone`: `2026-12-07 20:47` (the form Chinese
+/// pages use) or `7 Dec 2026, 20:47`.
+pub fn time_in(t: Timestamp, lang: Lang, zone: &jiff::tz::TimeZone) -> String {
+    let Ok(at) = jiff::Timestamp::from_millisecond(t.millis()) else {
+        return String::new();
+    };
+    let zoned = at.to_zoned(zone.clone());
+    match lang {
+        Lang::Zh => zoned.strftime("%Y-%m-%d %H:%M").to_string(),
+        Lang::En => zoned.strftime("%-d %b %Y, %H:%M").to_string(),
+    }
+}
+
+/// The shop's time zone, for the page being made (UTC outside a page request).
+pub fn shop_zone() -> jiff::tz::TimeZone {
+    PAGE_CLOCK
+        .try_with(|c| c.zone.clone())
+        .unwrap_or(jiff::tz::TimeZone::UTC)
+}
+
+/// What a page's times are written with: its language and the shop's time zone.
+#[derive(Debug, Clone)]
+pub struct PageClock {
+    /// The page's language.
+    pub lang: Lang,
+    /// The shop's time zone.
+    pub zone: jiff::tz::TimeZone,
+}
+
+tokio::task_local! {
+    /// The clock of the page being made. The pages middleware sets it around each request,
+    /// so [`time`] (called from every page's view code, often far from any [`Ctx`]) writes
+    /// times in the page's language and the shop's zone without threading both through.
+    pub static PAGE_CLOCK: PageClock;
 }
 
 /// A form field as typed, or `None` when it was left blank (optional fields).
@@ -211,6 +300,23 @@ pub fn form_errors(e: AppError, lang: Lang) -> Result<FieldErrors, WebError> {
         }
         other => return Err(WebError::App(other)),
     };
+    Ok(errors.localized(lang))
+}
+
+/// [`form_errors`] for a refund of `order`: the use case words "too much" in minor units
+/// (`must be between 1 and 290700`); people read what is left in money.
+pub fn refund_errors(
+    e: AppError,
+    lang: Lang,
+    order: &emporium_store::order_read::Order,
+) -> Result<FieldErrors, WebError> {
+    let mut errors = form_errors(e, Lang::En)?;
+    for error in &mut errors.0 {
+        if error.field == "amount" && error.message.starts_with("must be between 1 and") {
+            let left = money(order.paid_amount - order.refunded_amount, &order.currency);
+            error.message = format!("must be at most {left}, what is left to refund");
+        }
+    }
     Ok(errors.localized(lang))
 }
 
@@ -454,12 +560,18 @@ mod tests {
         assert_eq!(money(500, "JPY"), "¥500");
         assert_eq!(money(1234, "KWD"), "KWD 1.234");
         assert_eq!(money(-199, "CNY"), "-¥1.99");
+        assert_eq!(money(99_900, "CNY"), "¥999.00");
+        assert_eq!(money(100_000, "CNY"), "¥1,000.00");
+        assert_eq!(money(159_729_100, "CNY"), "¥1,597,291.00");
+        assert_eq!(money(100_000, "JPY"), "¥100,000");
+        assert_eq!(money(-123_456_789, "USD"), "-$1,234,567.89");
     }
 
     #[test]
     fn typed_amounts_become_minor_units() {
         assert_eq!(parse_money("12.5", "CNY"), Some(1250));
         assert_eq!(parse_money("¥12.50", "CNY"), Some(1250));
+        assert_eq!(parse_money("¥1,597.00", "CNY"), Some(159_700));
         assert_eq!(parse_money("12", "CNY"), Some(1200));
         assert_eq!(parse_money("500", "JPY"), Some(500));
         assert_eq!(parse_money("5.5", "JPY"), None);

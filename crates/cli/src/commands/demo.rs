@@ -9,6 +9,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use emporium_app::media::{self, MediaStorage};
+use emporium_app::passwords::Passwords;
+use emporium_domain::account::{Password, Role, Username};
 use emporium_domain::catalog::{CategoryName, Description, Images, ProductName, ProductStatus, Sku};
 use emporium_domain::inventory::Units;
 use emporium_domain::media::MediaPath;
@@ -16,50 +18,144 @@ use emporium_domain::money::{Currency, Price, UnitCost};
 use emporium_domain::time::{Clock, SystemClock, Timestamp};
 use emporium_domain::translation::{ProductTranslations, TextDraft};
 use emporium_domain::variant::ProductOptions;
-use emporium_store::Store;
+use emporium_store::accounts::NewUser;
 use emporium_store::catalog::{ImportProduct, NewProduct};
 use emporium_store::categories::{CategoryChanges, NewCategory};
 use emporium_store::inventory::NewLot;
 use emporium_store::variants::NewVariant;
+use emporium_store::{Store, StoreError};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::{open_media, open_store};
-use crate::settings::Settings;
+use crate::settings::{MediaArgs, PasswordArgs, StoreArgs};
 
 /// The seed of the demo catalogue: the same products on every machine.
 pub const SEED: u64 = 42;
 /// Products sent to the store per transaction.
 const BATCH: usize = 2000;
 
+/// The demo accounts, created once; their passwords are printed for the person trying it.
+pub const ACCOUNTS: [(&str, &str, Role); 2] = [
+    ("demo", "demo-password", Role::Customer),
+    ("staff", "staff-password", Role::Staff),
+];
+
 /// `emporium demo --products N --shoppers M`.
-pub async fn run(settings: &Settings, products: u32, shoppers: u32) -> anyhow::Result<()> {
-    let media = open_media(settings).await?;
-    let store = open_store(settings).await?;
+pub async fn run(
+    store_args: &StoreArgs,
+    passwords: PasswordArgs,
+    media_args: &MediaArgs,
+    products: u32,
+    shoppers: u32,
+) -> anyhow::Result<()> {
+    let media = open_media(store_args, media_args).await?;
+    let store = open_store(store_args).await?;
     let started = Instant::now();
-    let result = async {
-        let inserted = load(&store, media.as_ref(), products as usize).await?;
-        let orders = load_history(&store, shoppers as usize, settings.bcrypt_cost).await?;
-        anyhow::Ok((inserted, orders))
-    }
+    let result = load_shop(
+        &store,
+        media.as_ref(),
+        products as usize,
+        shoppers as usize,
+        passwords.bcrypt_cost,
+    )
     .await;
     store.close().await;
-    let (inserted, orders) = result?;
+    result?;
     println!(
-        "loaded {inserted} new demo products (of {products}) and {orders} orders of {shoppers} demo shoppers in {:.1?}; the search index catches up when `emporium serve` runs",
+        "demo loaded in {:.1?}; the search index catches up when `emporium serve` runs",
         started.elapsed()
     );
     Ok(())
 }
 
-/// Demo shoppers and their orders (see [`history`]), then the recommendation model built
-/// on them so the first page shows it. Answers how many orders were placed.
-pub async fn load_history(store: &Store, shoppers: usize, bcrypt_cost: u32) -> anyhow::Result<usize> {
+/// The whole demo shop, saying what it is doing as it goes (a line per step; on a
+/// terminal, progress bars too): `products` products with their stock lots (those already
+/// there are skipped), the demo accounts, `shoppers` shoppers with [`history::DAYS`]
+/// days of orders, and the recommendation model built on them.
+pub async fn load_shop(
+    store: &Store,
+    media: &dyn MediaStorage,
+    products: usize,
+    shoppers: usize,
+    bcrypt_cost: u32,
+) -> anyhow::Result<()> {
+    let step = Instant::now();
+    let inserted = load(store, media, products).await?;
+    println!(
+        "loading demo catalogue… {inserted} new products of {products}, with their stock lots ({:.1?})",
+        step.elapsed()
+    );
+    let (staff, demo) = accounts(store, bcrypt_cost).await?;
+
+    let step = Instant::now();
     let now = SystemClock.now();
-    let orders = history::load(store, shoppers, bcrypt_cost, now).await?;
+    let bar = ProgressBar::new(u64::from(history::DAYS)).with_style(
+        ProgressStyle::with_template("{spinner} orders… {bar:30} {pos}/{len} days (eta {eta})")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let cast = history::Cast { staff, demo };
+    let loaded = history::load(store, shoppers, bcrypt_cost, cast, now, &|day| {
+        bar.set_position(u64::from(day))
+    })
+    .await?;
+    bar.finish_and_clear();
+    println!(
+        "orders… {} days: {} orders of {shoppers} shoppers, {} refunds, {} returns ({:.1?})",
+        history::DAYS,
+        loaded.orders,
+        loaded.refunds,
+        loaded.returns,
+        step.elapsed()
+    );
+
+    let step = Instant::now();
     emporium_app::recommendations::rebuild(store, &emporium_recommend::Params::default(), now)
         .await
         .context("building the recommendation model")?;
-    Ok(orders)
+    println!("recommendations… built ({:.1?})", step.elapsed());
+    Ok(())
+}
+
+/// Makes the demo accounts that do not exist yet. Answers the staff account's id and,
+/// when it was made just now, the `demo` customer's (the history gives it its orders).
+pub async fn accounts(store: &Store, cost: u32) -> anyhow::Result<(i64, Option<i64>)> {
+    let passwords = Passwords::new(cost);
+    let (mut staff, mut demo) = (None, None);
+    for (name, password, role) in ACCOUNTS {
+        let (id, new) = match store.credentials(name).await? {
+            Some((user, _)) => (user.id, false),
+            None => {
+                let username = Username::parse(name).map_err(|e| anyhow::anyhow!("{e}"))?;
+                let password = Password::parse("password", password).map_err(|e| anyhow::anyhow!("{e}"))?;
+                let user = NewUser {
+                    username,
+                    password_hash: passwords.hash(&password).await?,
+                    email: None,
+                    role,
+                };
+                // Made before the history, as any customer signs up before ordering.
+                let at = SystemClock
+                    .now()
+                    .minus(Duration::from_secs(86_400 * u64::from(history::DAYS + 1)));
+                match store.create_user(user, at).await {
+                    Ok(user) => (user.id, true),
+                    Err(StoreError::UsernameTaken) => {
+                        let (user, _) = store
+                            .credentials(name)
+                            .await?
+                            .context("a demo account vanished while it was made")?;
+                        (user.id, false)
+                    }
+                    Err(e) => return Err(e).context("creating demo accounts"),
+                }
+            }
+        };
+        match role {
+            Role::Staff => staff = Some(id),
+            Role::Customer => demo = new.then_some(id),
+        }
+    }
+    Ok((staff.context("no demo staff account")?, demo))
 }
 
 /// Files the demo categories in their two-level tree (`emporium_demo::category_tree`),

@@ -3,11 +3,11 @@
 
 use anyhow::Context;
 
-use crate::settings::Settings;
+use crate::settings::StoreArgs;
 
 /// Adds a new key in front of the keyring, so it seals from the next start on; the old
 /// keys still open what they sealed until `reseal` has run.
-pub fn rotate(settings: &Settings) -> anyhow::Result<()> {
+pub fn rotate(settings: &StoreArgs) -> anyhow::Result<()> {
     if settings.data_keys.is_some() {
         let entry = emporium_store::Keyring::generate_entry()?;
         println!("The keys come from EMPORIUM_DATA_KEYS / --data-keys, which this command cannot edit.");
@@ -27,7 +27,7 @@ pub fn rotate(settings: &Settings) -> anyhow::Result<()> {
 }
 
 /// Seals every personal value that is plain or under an older key with the first key.
-pub async fn reseal(settings: &Settings) -> anyhow::Result<()> {
+pub async fn reseal(settings: &StoreArgs) -> anyhow::Result<()> {
     use emporium_domain::time::{Clock as _, SystemClock};
     let store = super::open_store(settings).await?;
     let report = store.reseal_all(SystemClock.now()).await;

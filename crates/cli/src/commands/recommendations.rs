@@ -9,11 +9,11 @@ use emporium_recommend::eval::{self, Split};
 use emporium_recommend::{DEFAULT_SCAN_BUDGET, EXACT_SCAN, Params};
 
 use super::open_store;
-use crate::settings::Settings;
+use crate::settings::StoreArgs;
 
 /// `emporium recommendations rebuild`: fits the model on every purchase now and stores
 /// it; running servers load it within seconds.
-pub async fn rebuild(settings: &Settings) -> anyhow::Result<()> {
+pub async fn rebuild(settings: &StoreArgs) -> anyhow::Result<()> {
     let store = open_store(settings).await?;
     let now = emporium_domain::time::Clock::now(&emporium_domain::time::SystemClock);
     let built = emporium_app::recommendations::rebuild(&store, &Params::default(), now).await;

@@ -5,10 +5,10 @@ use std::time::Instant;
 use anyhow::Context;
 
 use super::{open_search, open_store};
-use crate::settings::Settings;
+use crate::settings::StoreArgs;
 
 /// Rebuilds the index and reports how many products it holds.
-pub async fn run(settings: &Settings) -> anyhow::Result<()> {
+pub async fn run(settings: &StoreArgs) -> anyhow::Result<()> {
     let store = open_store(settings).await?;
     let (index, _) = open_search(settings)?;
     let started = Instant::now();

@@ -1,35 +1,42 @@
 //! `emporium serve`: open the database, optionally seed the demo, serve until SIGINT or
 //! SIGTERM, then drain requests in flight and close the database cleanly.
 
-use std::time::Duration;
+use std::io::Write;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use emporium_app::media::MediaStorage;
 use emporium_app::order_cache::OrderCache;
-use emporium_app::passwords::Passwords;
 use emporium_app::{AppConfig, AppState, WriteLimits};
-use emporium_domain::account::{Password, Role, Username};
-use emporium_domain::time::{Clock, SystemClock};
+use emporium_domain::account::Role;
 use emporium_server::{Background, Server};
-use emporium_store::accounts::NewUser;
-use emporium_store::{Store, StoreError};
+use emporium_store::{Store, StoreOptions};
 use tokio::net::TcpListener;
 
-use super::{open_media, open_search, open_store};
+use super::{open_media, open_search, open_store_with};
 use crate::settings::Settings;
 
 /// Runs the server.
 pub async fn run(settings: &Settings, demo: bool) -> anyhow::Result<()> {
     tracing::debug!(?settings, "starting");
-    let media = open_media(settings).await?;
-    let store = open_store(settings).await?;
+    let media = open_media(&settings.store, &settings.media).await?;
+    let store = open_store_with(&settings.store, |options| StoreOptions {
+        product_cache_capacity: settings.product_cache_capacity,
+        session_cache_lifetime: Duration::from_millis(settings.session_cache_ms),
+        ..options
+    })
+    .await?;
     if demo {
         seed_demo(&store, settings, media.as_ref()).await?;
     }
-    let (index, opened) = open_search(settings)?;
+    let (index, opened) = open_search(&settings.store)?;
+    let step = Instant::now();
     emporium_app::search_sync::prepare(&store, &index, &opened)
         .await
         .context("preparing the search index")?;
+    if demo {
+        println!("search index… ready ({:.1?})", step.elapsed());
+    }
     let listener = TcpListener::bind(settings.addr)
         .await
         .with_context(|| format!("binding {}", settings.addr))?;
@@ -40,7 +47,7 @@ pub async fn run(settings: &Settings, demo: bool) -> anyhow::Result<()> {
     };
     let scheme = if tls.is_some() { "https" } else { "http" };
     let config = AppConfig {
-        bcrypt_cost: settings.bcrypt_cost,
+        bcrypt_cost: settings.passwords.bcrypt_cost,
         session_ttl: settings.session_ttl,
         payment_timeout: settings.order_payment_timeout,
         return_window: settings.return_window,
@@ -57,13 +64,14 @@ pub async fn run(settings: &Settings, demo: bool) -> anyhow::Result<()> {
             trust_forwarded_for: settings.trust_forwarded_for,
         },
         refund_retry_after: settings.refund_retry_after,
-        media_dir: settings.media_dir(),
+        media_dir: settings.store.media_dir(),
         max_upload_bytes: settings.max_image_bytes,
         guest_cart_ttl: Duration::from_secs(settings.guest_cart_days * 24 * 3600),
         shop_name: settings.shop_name.clone(),
         mail: settings.mail().map_err(anyhow::Error::msg)?,
         sms: settings.sms().map_err(anyhow::Error::msg)?,
         payments: settings.payments.settings().map_err(anyhow::Error::msg)?,
+        time_zone: settings.time_zone.clone(),
     };
     let mut state = AppState::new(store.clone(), index.clone(), config)
         .await
@@ -86,7 +94,8 @@ pub async fn run(settings: &Settings, demo: bool) -> anyhow::Result<()> {
     }
     let names: Vec<&str> = providers.iter().map(|p| p.name).collect();
     tracing::info!(%addr, engine = ?store.engine(), cache = state.order_cache().backend(), providers = ?names, "listening");
-    println!("Emporium is listening on {scheme}://{addr} (API docs: {scheme}://{addr}/api/docs)");
+    print!("{}", welcome(&format!("{scheme}://{addr}"), demo));
+    std::io::stdout().flush().context("writing to stdout")?;
     Server::start(state, listener, tls, Background::All)
         .until(shutdown_signal())
         .await?;
@@ -124,62 +133,41 @@ async fn shutdown_signal() {
     tracing::info!("shutting down: finishing requests in flight");
 }
 
-/// The demo accounts, created once; their passwords are printed for the person trying it.
-const DEMO_ACCOUNTS: [(&str, &str, Role); 2] = [
-    ("demo", "demo-password", Role::Customer),
-    ("staff", "staff-password", Role::Staff),
-];
-
 /// How many products `serve --demo` loads into an empty catalogue.
 const DEMO_PRODUCTS: usize = 1000;
 /// How many demo shoppers with orders and reviews it adds alongside.
 const DEMO_SHOPPERS: usize = 200;
 
-/// The demo catalogue (when there are no products yet) and accounts.
+/// The demo shop when there are no products yet (saying what it does as it goes), and
+/// the demo accounts in any case.
 async fn seed_demo(store: &Store, settings: &Settings, media: &dyn MediaStorage) -> anyhow::Result<()> {
-    let cost = settings.bcrypt_cost;
+    let cost = settings.passwords.bcrypt_cost;
     if store.products_after(0, 1).await?.is_empty() {
-        let n = super::demo::load(store, media, DEMO_PRODUCTS).await?;
-        let orders = super::demo::load_history(store, DEMO_SHOPPERS, cost).await?;
-        println!(
-            "loaded {n} demo products with their stock lots, and {orders} orders of {DEMO_SHOPPERS} demo shoppers"
-        );
-    }
-    seed_demo_accounts(store, cost).await
-}
-
-async fn seed_demo_accounts(store: &Store, cost: u32) -> anyhow::Result<()> {
-    let passwords = Passwords::new(cost);
-    for (name, password, role) in DEMO_ACCOUNTS {
-        if store.credentials(name).await?.is_some() {
-            println!(
-                "demo {} account: username {name:?}, password {password:?}",
-                role.as_str()
-            );
-            continue;
-        }
-        let username = Username::parse(name).map_err(|e| anyhow::anyhow!("{e}"))?;
-        let password_parsed = Password::parse("password", password).map_err(|e| anyhow::anyhow!("{e}"))?;
-        let password_hash = passwords.hash(&password_parsed).await?;
-        match store
-            .create_user(
-                NewUser {
-                    username,
-                    password_hash,
-                    email: None,
-                    role,
-                },
-                SystemClock.now(),
-            )
-            .await
-        {
-            Ok(_) | Err(StoreError::UsernameTaken) => {}
-            Err(e) => return Err(e).context("creating demo accounts"),
-        }
-        println!(
-            "demo {} account: username {name:?}, password {password:?}",
-            role.as_str()
-        );
+        let started = Instant::now();
+        println!("Loading the demo shop into an empty database (once; it takes a little while)…");
+        super::demo::load_shop(store, media, DEMO_PRODUCTS, DEMO_SHOPPERS, cost).await?;
+        println!("demo shop loaded in {:.1?}", started.elapsed());
+    } else {
+        super::demo::accounts(store, cost).await?;
     }
     Ok(())
+}
+
+/// What a person starting the server wants to know, in one write (a reader that stops
+/// after the first line, as the tests do, never sees a later write fail): where it
+/// listens, where the shop and the admin are, and with `--demo` how to log in.
+fn welcome(base: &str, demo: bool) -> String {
+    let mut text = format!(
+        "Emporium is listening on {base} (API docs: {base}/api/docs)\n  the shop:  {base}/\n  the admin: {base}/admin\n"
+    );
+    if demo {
+        for (name, password, role) in super::demo::ACCOUNTS {
+            let who = match role {
+                Role::Staff => "staff (admin)",
+                Role::Customer => "shopper",
+            };
+            text.push_str(&format!("  demo {who} login: {name} / {password}\n"));
+        }
+    }
+    text
 }

@@ -12,7 +12,7 @@ use emporium_store::StoreError;
 use emporium_store::accounts::NewUser;
 
 use super::open_store;
-use crate::settings::Settings;
+use crate::settings::{PasswordArgs, StoreArgs};
 
 /// Arguments of `emporium user create`.
 #[derive(Debug, Args)]
@@ -39,7 +39,7 @@ pub struct CreateArgs {
 }
 
 /// Creates the account and prints its id.
-pub async fn create(settings: &Settings, args: CreateArgs) -> anyhow::Result<()> {
+pub async fn create(settings: &StoreArgs, passwords: PasswordArgs, args: CreateArgs) -> anyhow::Result<()> {
     let raw_password = match args.password {
         Some(p) => p,
         None => {
@@ -65,7 +65,7 @@ pub async fn create(settings: &Settings, args: CreateArgs) -> anyhow::Result<()>
         (Role::Customer, Some(_)) => anyhow::bail!("--staff-role needs --role staff"),
     };
     let store = open_store(settings).await?;
-    let password_hash = Passwords::new(settings.bcrypt_cost).hash(&password).await?;
+    let password_hash = Passwords::new(passwords.bcrypt_cost).hash(&password).await?;
     let new = NewUser {
         username,
         password_hash,

@@ -41,3 +41,4 @@ mod web_admin;
 mod web_guests;
 mod web_pricing;
 mod web_returns;
+mod web_storefront;

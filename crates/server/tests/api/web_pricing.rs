@@ -176,8 +176,8 @@ async fn staff_add_a_threshold_promotion_and_see_bad_percentages_refused(app: Te
     assert_eq!(promo["kind"], "threshold");
     assert_eq!(promo["tiers"][1]["off"], 3_000);
     assert_eq!(
-        promo["starts_at"], "2026-11-11T00:00:00.000Z",
-        "datetime-local is read in UTC"
+        promo["starts_at"], "2026-11-10T16:00:00.000Z",
+        "datetime-local is read in the shop's time zone (Asia/Shanghai, UTC+8)"
     );
     let page = staff.get("/admin/promotions").await;
     assert!(page.body.contains("双十一满减") && page.body.contains("¥199.00 − ¥30.00"));

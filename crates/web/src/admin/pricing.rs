@@ -16,7 +16,7 @@ use emporium_app::AppError;
 use emporium_domain::FieldError;
 use emporium_domain::time::Timestamp;
 
-use crate::view::{FieldErrors, parse_money};
+use crate::view::{FieldErrors, parse_money, shop_zone};
 
 /// The currency the pricing rules are kept in (the store prices every cart in it).
 const CURRENCY: &str = "CNY";
@@ -75,17 +75,20 @@ impl Reader {
         })
     }
 
-    /// A `datetime-local` value (read in UTC) as an RFC 3339 time; blank for none.
+    /// A `datetime-local` value (read in the shop's time zone) as an RFC 3339 time; blank
+    /// for none.
     fn time(&mut self, field: &str, raw: &str) -> Option<String> {
         let raw = raw.trim();
         if raw.is_empty() {
             return None;
         }
+        let zone = shop_zone();
         let parsed = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
             .iter()
-            .find_map(|f| chrono::NaiveDateTime::parse_from_str(raw, f).ok());
+            .find_map(|f| jiff::civil::DateTime::strptime(f, raw).ok())
+            .and_then(|t| t.to_zoned(zone).ok());
         match parsed {
-            Some(t) => Some(t.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+            Some(t) => Some(t.timestamp().strftime("%Y-%m-%dT%H:%M:%SZ").to_string()),
             None => {
                 self.fail(field, "must be a date and time such as 2026-11-25T08:00");
                 None
@@ -150,12 +153,12 @@ fn yuan_text(fen: i64) -> String {
     }
 }
 
-/// An RFC 3339 time as a `datetime-local` value in UTC.
+/// An RFC 3339 time as a `datetime-local` value in the shop's time zone.
 fn time_input(rfc3339: Option<&str>) -> String {
     rfc3339
         .and_then(Timestamp::parse_rfc3339)
-        .and_then(|t| chrono::DateTime::from_timestamp_millis(t.millis()))
-        .map(|d| d.format("%Y-%m-%dT%H:%M").to_string())
+        .and_then(|t| jiff::Timestamp::from_millisecond(t.millis()).ok())
+        .map(|t| t.to_zoned(shop_zone()).strftime("%Y-%m-%dT%H:%M").to_string())
         .unwrap_or_default()
 }
 

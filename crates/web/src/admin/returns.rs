@@ -18,8 +18,8 @@ use crate::flash::{self, Done};
 use crate::orders::returns::ReturnRow;
 use crate::session::Visitor;
 use crate::view::{
-    Ctx, FieldErrors, Path, Posted, WebError, WebResult, form_errors, money, next_before, page, parse_money, render,
-    see_other,
+    Ctx, FieldErrors, Path, Posted, WebError, WebResult, form_errors, money, next_before, page, parse_money,
+    refund_errors, render, see_other,
 };
 
 #[derive(Template)]
@@ -343,7 +343,8 @@ async fn money_outcome(
         Ok(()) => Ok(see_other(&flash::after(&format!("/admin/orders/{id}"), done))),
         Err(AppError::NotFound(_)) => Err(WebError::NotFound),
         Err(e) => {
-            let errors = form_errors(e, visitor.lang)?;
+            let order = state.store().order(id).await?.ok_or(WebError::NotFound)?;
+            let errors = refund_errors(e, visitor.lang, &order)?;
             super::sales::order_page_for(state, visitor, id, super::sales::Failed::Money(form, errors)).await
         }
     }

@@ -15,6 +15,7 @@ use emporium_app::{AppError, AppState, payments};
 use super::confirm::{self, Confirmed};
 use crate::account::Empty;
 use crate::flash::{Done, after};
+use crate::orders::history::Reader;
 use crate::orders::{OrderDetail, order_detail};
 use crate::session::Visitor;
 use crate::view::{
@@ -87,7 +88,7 @@ pub(super) async fn order_page_for(state: &AppState, visitor: &Visitor, id: i64,
         StatusCode::UNPROCESSABLE_ENTITY
     };
     let order = state.store().order(id).await?.ok_or(WebError::NotFound)?;
-    let detail = order_detail(state, &order).await?;
+    let detail = order_detail(state, &order, visitor.lang, Reader::Staff).await?;
     let customer = state
         .store()
         .user(order.user_id)
