@@ -42,6 +42,7 @@ pub mod sandbox;
 pub mod search_sync;
 pub mod staff;
 pub mod state;
+pub mod storefront;
 pub mod tokens;
 pub mod variants;
 

@@ -23,6 +23,7 @@ mod product_actions;
 mod returns;
 mod sales;
 mod staff;
+mod storefront;
 mod variants;
 
 use askama::Template;
@@ -129,6 +130,9 @@ pub fn routes() -> Router<AppState> {
             get(pricing::coupons::edit).post(pricing::coupons::update),
         )
         .route("/admin/coupons/{id}/delete", post(pricing::coupons::delete))
+        .route("/admin/storefront", get(storefront::show).post(storefront::save))
+        .route("/admin/storefront/image", post(storefront::upload))
+        .route("/admin/storefront/image/remove", post(storefront::remove_image))
         .route("/admin/tax", get(pricing::tax::show).post(pricing::tax::set_settings))
         .route("/admin/tax/rates", post(pricing::tax::create_rate))
         .route("/admin/tax/rates/{id}/delete", post(pricing::tax::delete_rate))
@@ -150,14 +154,14 @@ impl Ctx {
             "messages" => "customers",
             "reviews" => "products",
             "orders" | "refunds" | "returns" | "products" | "categories" | "inventory" | "customers" | "staff"
-            | "audit" => SECTIONS.iter().copied().find(|s| *s == first).unwrap_or_default(),
+            | "audit" | "storefront" => SECTIONS.iter().copied().find(|s| *s == first).unwrap_or_default(),
             _ => "",
         }
     }
 }
 
 /// The sidebar's sections that are named after their path.
-const SECTIONS: [&str; 9] = [
+const SECTIONS: [&str; 10] = [
     "orders",
     "refunds",
     "returns",
@@ -167,6 +171,7 @@ const SECTIONS: [&str; 9] = [
     "customers",
     "staff",
     "audit",
+    "storefront",
 ];
 
 /// The first admin section a staff member holding `permissions` may use.

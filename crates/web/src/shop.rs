@@ -21,7 +21,7 @@ use super::view::{
 use emporium_app::catalog::{self, find_products};
 use emporium_app::error::AppError;
 use emporium_app::recommendations::{Basis, also_bought, for_user, popular};
-use emporium_app::{AppState, cart};
+use emporium_app::{AppState, cart, storefront};
 
 /// A product as a card in a grid.
 #[derive(Debug, Clone)]
@@ -167,15 +167,35 @@ struct HomePage {
     ctx: Ctx,
     featured: Vec<Card>,
     top_rated: Vec<Card>,
-    /// Top-level categories: (what the listing link names, the label, active products).
-    categories: Vec<(String, String, i64)>,
+    /// The banner staff set, in the page's language; `None` when there is none.
+    hero: Option<HeroView>,
+    /// Top-level categories with their children, each with its active products.
+    categories: Vec<CategoryLink>,
     /// "For you" for a logged-in shopper with history, else what sells; hidden while
     /// nothing was ever bought.
     recommendations: Vec<Card>,
     recommendations_title: &'static str,
 }
 
-/// `GET /`: recommendations, categories, new arrivals, top rated.
+/// The home page's banner in the page's language.
+#[derive(Debug)]
+struct HeroView {
+    title: String,
+    subtitle: String,
+    link: String,
+    picture: Option<Picture>,
+}
+
+/// A category's link with its count, and its children's (the home page's tree).
+#[derive(Debug)]
+struct CategoryLink {
+    href: String,
+    label: String,
+    count: i64,
+    children: Vec<CategoryLink>,
+}
+
+/// `GET /`: the banner, recommendations, the category tree, new arrivals, top rated.
 pub async fn home(State(state): State<AppState>, visitor: Visitor) -> WebResult {
     let active = ProductFilter {
         status: Some(ProductStatus::Active),
@@ -191,11 +211,35 @@ pub async fn home(State(state): State<AppState>, visitor: Visitor) -> WebResult 
         .await?;
     let tree = state.store().category_tree().await?;
     let locale = Some(visitor.lang.html_tag());
-    let categories = tree
-        .iter()
-        .filter(|(depth, c)| *depth == 0 && tree.product_count(c.id) > 0)
-        .map(|(_, c)| (c.name.clone(), c.name_in(locale).to_owned(), tree.product_count(c.id)))
-        .collect();
+    let link = |c: &emporium_store::categories::Category| CategoryLink {
+        href: format!("/products?category={}", super::view::urlencode(&c.name)),
+        label: c.name_in(locale).to_owned(),
+        count: tree.product_count(c.id),
+        children: Vec::new(),
+    };
+    let mut categories: Vec<CategoryLink> = Vec::new();
+    for (depth, c) in tree.iter().filter(|(_, c)| tree.product_count(c.id) > 0) {
+        match (depth, categories.last_mut()) {
+            (0, _) => categories.push(link(c)),
+            (1, Some(parent)) => parent.children.push(link(c)),
+            _ => {}
+        }
+    }
+    let hero = storefront::hero(&state).await?;
+    let hero = hero.is_set().then(|| HeroView {
+        title: hero.title.get(locale.unwrap_or("en")).to_owned(),
+        subtitle: hero.subtitle.get(locale.unwrap_or("en")).to_owned(),
+        link: if hero.link.is_empty() {
+            "/products".to_owned()
+        } else {
+            hero.link.clone()
+        },
+        picture: hero
+            .image
+            .as_deref()
+            .and_then(|url| Image::parse("image", url, &hero.image_alt).ok())
+            .map(|image| Picture::of(&image, Rendition::Large, "")),
+    });
     let t = visitor.t();
     let (recommended, recommendations_title) = match &visitor.session {
         Some(session) => match for_user(&state, session.user.id, 8).await? {
@@ -213,6 +257,7 @@ pub async fn home(State(state): State<AppState>, visitor: Visitor) -> WebResult 
             .map(|p| Card::new(p, visitor.lang))
             .collect(),
         categories,
+        hero,
         recommendations: recommended.iter().map(|(p, _)| Card::new(p, visitor.lang)).collect(),
         recommendations_title,
     }))

@@ -207,16 +207,18 @@ pub fn time(t: Timestamp) -> String {
 }
 
 /// `t` as `lang` writes a date and time, in `zone`: `2026-12-07 20:47` (the form Chinese
-/// pages use) or `7 Dec 2026, 20:47`.
+/// pages use) or `7 Dec 2026, 20:47`, with no-break spaces.
 pub fn time_in(t: Timestamp, lang: Lang, zone: &jiff::tz::TimeZone) -> String {
     let Ok(at) = jiff::Timestamp::from_millisecond(t.millis()) else {
         return String::new();
     };
     let zoned = at.to_zoned(zone.clone());
-    match lang {
+    let written = match lang {
         Lang::Zh => zoned.strftime("%Y-%m-%d %H:%M").to_string(),
         Lang::En => zoned.strftime("%-d %b %Y, %H:%M").to_string(),
-    }
+    };
+    // No-break spaces: a narrow table column never breaks a moment over several lines.
+    written.replace(' ', "\u{a0}")
 }
 
 /// The shop's time zone, for the page being made (UTC outside a page request).

@@ -217,11 +217,12 @@ async fn times_are_in_the_shops_zone_and_listings_page_both_ways(app: TestApp) {
     let shanghai = utc.to_zoned(jiff::tz::TimeZone::get("Asia/Shanghai").unwrap());
     let mut buyer = logged_in(&app, "yan", "password123").await;
     let page = buyer.get(&format!("/orders/{order}")).await;
-    let english = shanghai.strftime("%-d %b %Y, %H:%M").to_string();
+    // Written with no-break spaces, so a moment never wraps.
+    let english = shanghai.strftime("%-d %b %Y, %H:%M").to_string().replace(' ', "\u{a0}");
     assert!(page.body.contains(&english), "{english} missing:\n{}", page.body);
     let page = buyer.get(&format!("/orders/{order}?lang=zh")).await;
     let page = buyer.get(page.location.as_deref().expect("switch")).await;
-    let chinese = shanghai.strftime("%Y-%m-%d %H:%M").to_string();
+    let chinese = shanghai.strftime("%Y-%m-%d %H:%M").to_string().replace(' ', "\u{a0}");
     assert!(page.body.contains(&chinese), "{chinese} missing");
 
     // Two products a page: next twice, then previous twice, back where it started.
@@ -256,3 +257,73 @@ async fn times_are_in_the_shops_zone_and_listings_page_both_ways(app: TestApp) {
     assert!(searched.body.contains(r#"name="q" value="Tea""#));
 }
 app_test!(times_are_in_the_shops_zone_and_listings_page_both_ways);
+
+async fn staff_set_the_home_page_banner(app: TestApp) {
+    let owner = app.staff("boss").await;
+    app.customer("kim").await;
+    let mut home = Browser::new(&app);
+    assert!(
+        !home.get("/").await.body.contains(r#"id="hero""#),
+        "no banner until one is set"
+    );
+
+    let mut customer = logged_in(&app, "kim", "password123").await;
+    assert_eq!(customer.get("/admin/storefront").await.status, StatusCode::FORBIDDEN);
+
+    let mut boss = logged_in(&app, "boss", "staff-password").await;
+    let bad = boss
+        .submit(
+            "/admin/storefront",
+            "/admin/storefront",
+            &[("title_zh", "新茶上市"), ("link", "javascript:alert(1)")],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains(r#"id="hero-e-link""#), "{}", bad.body);
+    assert!(bad.body.contains(r#"value="新茶上市""#), "what was typed is kept");
+    let saved = boss
+        .submit(
+            "/admin/storefront",
+            "/admin/storefront",
+            &[
+                ("title_zh", "新茶上市"),
+                ("title_en", "New tea is in"),
+                ("subtitle_en", "Spring's first picking"),
+                ("link", "/products?category=Tea"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    let page = boss.get("/admin/storefront").await;
+    let csrf = page.csrf();
+    let uploaded = boss
+        .post_multipart(
+            "/admin/storefront/image",
+            &[
+                ("csrf", None, csrf.into_bytes()),
+                ("file", Some("hills.png"), crate::web::png(1200, 400)),
+                ("alt", None, "Tea hills".as_bytes().to_vec()),
+            ],
+        )
+        .await;
+    assert_eq!(uploaded.status, StatusCode::SEE_OTHER, "{}", uploaded.body);
+    assert!(boss.get("/admin/storefront").await.body.contains(r#"id="hero-thumb""#));
+
+    let page = home.get("/").await;
+    assert!(
+        page.body.contains(r#"<h1 id="hero-h">New tea is in</h1>"#),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("Spring&#39;s first picking") || page.body.contains("Spring's first picking"));
+    assert!(page.body.contains(r#"href="/products?category=Tea" id="hero-link""#));
+    assert!(page.body.contains(r#"alt="Tea hills""#));
+    home.set_cookie("lang", "zh");
+    let page = home.get("/").await;
+    assert!(page.body.contains(r#"<h1 id="hero-h">新茶上市</h1>"#));
+    // No Chinese line was given: the English one stands in.
+    assert!(page.body.contains("Spring"));
+    let audit = app.get_json("/api/v1/audit-log?limit=10", Some(&owner)).await;
+    assert!(audit.to_string().contains("storefront.hero"), "{audit}");
+}
+app_test!(staff_set_the_home_page_banner);
