@@ -27,6 +27,7 @@ pub mod media;
 pub mod messages;
 pub mod metrics;
 pub mod order_cache;
+pub mod order_search;
 pub mod orders;
 pub mod paging;
 pub mod passwords;

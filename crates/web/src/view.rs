@@ -36,6 +36,8 @@ pub struct Ctx {
     pub switch_url: String,
     /// A one-line notice at the top (after an action).
     pub notice: Option<&'static str>,
+    /// The request's path and query (the admin sidebar highlights its section).
+    pub path: String,
     /// Units in the cart, shown beside the header's cart link.
     pub cart_count: i64,
     /// What the header's search box shows: the query of the listing on screen.
@@ -56,7 +58,8 @@ impl Ctx {
             permissions: visitor.permissions(),
             csrf: visitor.csrf.clone(),
             switch_url: with_query(&visitor.path, "lang", visitor.lang.other().code()),
-            notice: None,
+            notice: super::flash::notice(&visitor.path, visitor.t()),
+            path: visitor.path.clone(),
             cart_count: visitor.cart_count,
             query: listing_param(&visitor.path, "q").unwrap_or_default(),
             catnav: if visitor.path.starts_with("/admin") {

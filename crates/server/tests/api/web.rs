@@ -559,8 +559,11 @@ async fn staff_create_edit_stock_and_archive_products_from_the_pages(app: TestAp
             ],
         )
         .await;
-    let path = created.location.clone().expect("to the product's page");
-    let page = staff.get(&path).await;
+    let to = created.location.clone().expect("to the product's page");
+    // The product's page, saying it was created.
+    let page = staff.get(&to).await;
+    assert!(page.body.contains("Product created."));
+    let path = to.trim_end_matches("?done=created").to_owned();
     assert!(
         page.body.contains(r#"value="88.50""#),
         "the price is shown in major units"
@@ -612,7 +615,9 @@ async fn staff_create_edit_stock_and_archive_products_from_the_pages(app: TestAp
     let id = path.trim_start_matches("/admin/products/");
     let mut visitor = Browser::new(&app);
     assert!(visitor.get(&format!("/products/{id}")).await.body.contains("¥90.00"));
-    staff.submit(&path, &format!("{path}/archive"), &[]).await;
+    staff
+        .submit(&path, &format!("{path}/archive"), &[("confirmed", "1")])
+        .await;
     assert_eq!(
         visitor.get(&format!("/products/{id}")).await.status,
         StatusCode::NOT_FOUND

@@ -11,6 +11,7 @@ use emporium_store::accounts::User;
 use serde::Deserialize;
 
 use super::confirm;
+use crate::flash::{Done, after};
 use crate::session::Visitor;
 use crate::view::{Ctx, Path, Posted, WebError, WebResult, money, page, see_other, time, urlencode};
 
@@ -186,7 +187,7 @@ async fn set_blocked(state: &AppState, visitor: &Visitor, id: i64, blocked: bool
         customers::unblock(state, staff.user.id, id).await
     };
     match done {
-        Ok(_) => Ok(see_other(&back)),
+        Ok(_) => Ok(see_other(&after(&back, Done::Saved))),
         Err(AppError::NotFound(_)) => Err(WebError::NotFound),
         Err(e) => Err(e.into()),
     }
