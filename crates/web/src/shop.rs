@@ -279,6 +279,9 @@ struct ProductsPage {
     next_url: Option<String>,
     paged: bool,
     errors: FieldErrors,
+    /// When the words found nothing: other words that find something, and the search with
+    /// them (same filters).
+    suggestion: Option<(String, String)>,
 }
 
 /// `GET /products`: search and browse with filters, sorts and pages.
@@ -335,7 +338,13 @@ pub async fn products(
     } else {
         None
     };
-    let (found, next, facets) = found.map_or((Vec::new(), None, None), |p| (p.products, p.next_cursor, p.facets));
+    let (found, next, facets, suggestion) = found.map_or((Vec::new(), None, None, None), |p| {
+        (p.products, p.next_cursor, p.facets, p.suggestion)
+    });
+    let suggestion = suggestion.map(|words| {
+        let url = super::view::replace_query(&visitor.path, &["q", "cursor"], &[("q", &words)]);
+        (words, url)
+    });
     let next_url = next.map(|c| super::view::with_query(&visitor.path, "cursor", &c));
     let tree = state.store().category_tree().await?;
     let locale = Some(visitor.lang.html_tag());
@@ -431,6 +440,7 @@ pub async fn products(
             products: found.iter().map(|p| Card::new(p, visitor.lang)).collect(),
             next_url,
             errors,
+            suggestion,
         },
     ))
 }
