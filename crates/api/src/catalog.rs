@@ -417,6 +417,10 @@ pub struct ProductPage {
     /// Counts of every product matching (all pages), absent with `facets=false`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub facets: Option<FacetsView>,
+    /// When `q` found nothing: a `q` that finds products with the same other parameters (a
+    /// spelling correction, or the Chinese words of pinyin); absent when there is none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suggestion: Option<String>,
 }
 
 /// Counts of the products a listing or search matches, by what it can be narrowed by.
@@ -568,6 +572,7 @@ pub async fn list_products(
             .collect(),
         next_cursor: found.next_cursor,
         facets: found.facets.map(|f| FacetsView::new(f, locale, &labels)),
+        suggestion: found.suggestion,
     }))
 }
 

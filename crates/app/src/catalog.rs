@@ -65,6 +65,9 @@ pub struct ProductPage {
     /// Counts of all matches by category, price band, option value and stock (unless the
     /// query asked for none).
     pub facets: Option<CatalogFacets>,
+    /// When words found nothing: other words that find something with the same filters (a
+    /// spelling correction, or the Chinese words of a pinyin query), to offer the shopper.
+    pub suggestion: Option<String>,
 }
 
 /// Counts of the products a listing or search matches (all pages), by what a shopper can
@@ -298,6 +301,11 @@ pub async fn find_products(state: &AppState, params: &ProductQuery, staff: bool)
             cut_page(rows, listing.limit, |p| Position::After(order.key_of(p), p.id))
         }
     };
+    // Only the first page of a search that found nothing pays for a suggestion.
+    let suggestion = match indexed && products.is_empty() && listing.position.is_none() {
+        true => suggest(state, &listing).await?,
+        false => None,
+    };
     let facets = match listing.facets {
         true => Some(facets(state, &listing).await?),
         false => None,
@@ -306,6 +314,7 @@ pub async fn find_products(state: &AppState, params: &ProductQuery, staff: bool)
         products,
         next_cursor: next.map(|p| state.cursors().encode(&fingerprint, p)),
         facets,
+        suggestion,
     })
 }
 
@@ -342,6 +351,15 @@ async fn on_index<T: Send + 'static>(
         .await
         .map_err(|e| AppError::Internal(e.into()))?
         .map_err(|e| AppError::Internal(e.into()))
+}
+
+/// Other words for a listing's words that found nothing (see [`ProductPage::suggestion`]).
+async fn suggest(state: &AppState, listing: &Listing) -> AppResult<Option<String>> {
+    if listing.text.is_none() {
+        return Ok(None);
+    }
+    let query = index_query(listing, 0);
+    on_index(state, None, move |index| index.suggest(&query)).await
 }
 
 /// Counts a listing's matches (see [`CatalogFacets`]).

@@ -322,13 +322,14 @@ async fn ask_provider_within(
 const PAGE_ASK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// The buyer is looking at their order while its latest payment is pending: asks the
-/// provider (see [`ask_provider`]). `None` when there is nothing to ask about.
+/// provider (see [`ask_provider`]). `None` when there is no such payment.
 pub async fn ask_about_pending(state: &AppState, payment_id: i64) -> AppResult<Option<Asked>> {
     let Some(payment) = state.store().payment(payment_id).await? else {
         return Ok(None);
     };
     if payment.status != PaymentStatus::Pending {
-        return Ok(None);
+        // Settled since the caller read it (a notification, another view): read again.
+        return Ok(Some(Asked::Settled));
     }
     // A page waits for the provider only briefly: one that is slow or down leaves the
     // answer to its notification and the reconciliation job, and the page says it waits.

@@ -10,6 +10,9 @@ use tantivy_jieba::JiebaTokenizer;
 pub(crate) const INDEX_ANALYZER: &str = "emporium_index";
 /// Analyzer name used to split query text into words (registered for completeness).
 pub(crate) const QUERY_ANALYZER: &str = "emporium_query";
+/// Analyzer name of the suggestion vocabulary: the words as written (lower-cased, not
+/// stemmed), so that a suggestion reads `headphones`, not `headphon`.
+pub(crate) const WORDS_ANALYZER: &str = "emporium_words";
 
 /// Longer tokens (in bytes) are dropped: they are base64 blobs, URLs or pasted junk, and huge
 /// terms bloat the dictionary. 48 bytes is 16 CJK characters or a 48-letter Latin word.
@@ -40,6 +43,15 @@ pub(crate) fn index_analyzer() -> TextAnalyzer {
 /// tokens of the same text, so whatever the query asks for was indexed.
 pub(crate) fn query_analyzer() -> TextAnalyzer {
     analyzer(false)
+}
+
+/// The analyzer for the suggestion vocabulary: the index chain without stemming.
+pub(crate) fn words_analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(JiebaTokenizer::with_search_mode(true))
+        .filter(RemoveLongFilter::limit(MAX_TOKEN_BYTES))
+        .filter(LowerCaser)
+        .filter(DropNonWords)
+        .build()
 }
 
 fn analyzer(search_mode: bool) -> TextAnalyzer {
@@ -134,7 +146,7 @@ fn is_typo_tolerant(word: &str) -> bool {
     word.chars().count() >= MIN_TYPO_CHARS && word.chars().all(is_latin_letter)
 }
 
-fn is_latin_letter(c: char) -> bool {
+pub(crate) fn is_latin_letter(c: char) -> bool {
     // ASCII plus Latin-1 Supplement and Latin Extended-A/B letters (é, ß, ł...); digits are
     // excluded so that model numbers (`12345` vs `12346`) never match "with a typo".
     c.is_ascii_alphabetic() || (('\u{00C0}'..='\u{024F}').contains(&c) && c.is_alphabetic())

@@ -10,7 +10,7 @@ use tantivy::indexer::IndexWriterOptions;
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy};
 
-use crate::analysis::{INDEX_ANALYZER, QUERY_ANALYZER, index_analyzer, query_analyzer};
+use crate::analysis::{INDEX_ANALYZER, QUERY_ANALYZER, WORDS_ANALYZER, index_analyzer, query_analyzer, words_analyzer};
 use crate::error::SearchError;
 use crate::schema::{CommitPayload, Fields, build_schema};
 use crate::types::{Facets, Opened, ProductDoc, SearchHits, SearchQuery};
@@ -46,6 +46,8 @@ pub(crate) struct Inner {
     feed_position: Mutex<Option<i64>>,
     /// Answers to recent queries on the current snapshot (see [`crate::search::Answers`]).
     pub(crate) answers: Mutex<crate::search::Answers>,
+    /// The suggestion vocabulary of each segment, built the first time a suggestion needs it.
+    pub(crate) vocabulary: crate::suggest::VocabularyCache,
 }
 
 impl std::fmt::Debug for SearchIndex {
@@ -81,6 +83,7 @@ impl SearchIndex {
         let (_, fields) = build_schema();
         index.tokenizers().register(INDEX_ANALYZER, index_analyzer());
         index.tokenizers().register(QUERY_ANALYZER, query_analyzer());
+        index.tokenizers().register(WORDS_ANALYZER, words_analyzer());
         let threads = std::thread::available_parallelism()
             .map_or(1, |n| n.get())
             .min(MAX_INDEXING_THREADS);
@@ -108,6 +111,7 @@ impl SearchIndex {
                 writer: Mutex::new(writer),
                 feed_position: Mutex::new(feed_position),
                 answers: Mutex::new(crate::search::Answers::default()),
+                vocabulary: crate::suggest::VocabularyCache::default(),
             }),
         })
     }
@@ -214,6 +218,16 @@ impl SearchIndex {
     /// runtime may call this in place and send only a miss to a blocking thread.
     pub fn kept_answer(&self, query: &SearchQuery) -> Option<SearchHits> {
         crate::search::kept(&self.inner, query)
+    }
+
+    /// A query close to `query`'s text that finds something with the same filters, for a
+    /// search that found nothing: a spelling correction (`hedphnoes` → `headphones`) or the
+    /// catalogue's Chinese words for pinyin (`shouji` → `手机`, `lv cha` → `绿茶`).
+    ///
+    /// Made of the words of product and category names; `None` when nothing close finds a
+    /// product. The first call after the index changed reads the new segments' words.
+    pub fn suggest(&self, query: &SearchQuery) -> Result<Option<String>, SearchError> {
+        crate::suggest::suggest(&self.inner, query)
     }
 
     /// Counts what `query` matches (its page and order aside) by category, price band,

@@ -15,6 +15,9 @@
 //! 3. only if that finds nothing, Latin words of five letters or more may match with one typo;
 //! 4. only if that still finds nothing, products matching *some* of the words are returned,
 //!    those matching more words first.
+//!
+//! When a search finds nothing at all, [`SearchIndex::suggest`] offers a nearby query that
+//! does: a spelling correction, or the Chinese words a pinyin query spells.
 
 mod analysis;
 mod error;
@@ -22,6 +25,7 @@ mod index;
 mod query;
 mod schema;
 mod search;
+mod suggest;
 mod types;
 
 pub use error::SearchError;

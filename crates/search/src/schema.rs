@@ -6,13 +6,13 @@ use tantivy::schema::{
 };
 use tantivy::{TantivyDocument, Term};
 
-use crate::analysis::INDEX_ANALYZER;
+use crate::analysis::{INDEX_ANALYZER, WORDS_ANALYZER};
 use crate::types::{ProductDoc, ProductStatus, price_band};
 
 /// Version of what is stored in the index: the schema *and* the analysis (segmentation,
 /// stemming). Bump it whenever either changes; an index with another version is discarded at
 /// open and rebuilt from the database.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// Fast-field names, used by the sorting collectors.
 pub(crate) const ID: &str = "id";
@@ -59,6 +59,9 @@ pub(crate) struct Fields {
     pub created_at: Field,
     /// Category ids, price band, option values and stock, for counting and filtering.
     pub facets: Field,
+    /// Names (every language) and category names, unstemmed: the vocabulary search
+    /// suggestions are made of; never searched.
+    pub words: Field,
 }
 
 /// Builds the schema; [`Fields`] is only valid for an index whose schema equals this one.
@@ -81,6 +84,15 @@ pub(crate) fn build_schema() -> (Schema, Fields) {
         rating: builder.add_f64_field(RATING, FAST),
         created_at: builder.add_i64_field(CREATED_AT, FAST),
         facets: builder.add_facet_field(FACETS, FacetOptions::default()),
+        // Documents only: the vocabulary needs each word's document frequency, nothing more.
+        words: builder.add_text_field(
+            "words",
+            TextOptions::default().set_indexing_options(
+                TextFieldIndexing::default()
+                    .set_tokenizer(WORDS_ANALYZER)
+                    .set_index_option(IndexRecordOption::Basic),
+            ),
+        ),
     };
     // Nothing is stored: hits are read from the `id` fast field and the database has the rest.
     (builder.build(), fields)
@@ -102,6 +114,10 @@ impl Fields {
         for category in product.category.iter().chain(&product.category_path) {
             doc.add_text(self.category_text, category);
             doc.add_text(self.category, category);
+        }
+        let names = std::iter::once(&product.name).chain(&product.translated_names);
+        for words in names.chain(product.category.iter()).chain(&product.category_path) {
+            doc.add_text(self.words, words);
         }
         doc.add_i64(self.price, product.price);
         doc.add_text(self.status, product.status.keyword());

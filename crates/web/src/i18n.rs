@@ -235,6 +235,9 @@ pub struct Texts {
     pub sort_rating: &'static str,
     pub apply: &'static str,
     pub no_results: &'static str,
+    /// Before and after a suggested search, a link: "Did you mean *手机*?".
+    pub did_you_mean: &'static str,
+    pub did_you_mean_end: &'static str,
     /// `{}` is the number of products matched.
     pub results_count: &'static str,
     pub results_one: &'static str,
@@ -824,6 +827,8 @@ pub static EN: Texts = Texts {
     sort_rating: "Rating",
     apply: "Apply",
     no_results: "No products match.",
+    did_you_mean: "Did you mean ",
+    did_you_mean_end: "?",
     results_count: "{} products",
     results_one: "1 product",
     in_stock_only: "In stock only",
@@ -1355,6 +1360,8 @@ pub static ZH: Texts = Texts {
     sort_rating: "评分",
     apply: "筛选",
     no_results: "没有符合条件的商品。",
+    did_you_mean: "您是不是要找：",
+    did_you_mean_end: "？",
     results_count: "共 {} 件商品",
     results_one: "共 1 件商品",
     in_stock_only: "仅显示有货",

@@ -499,11 +499,15 @@ pub(super) async fn order_page_as(
     // A buyer back from the provider's page learns what happened there: the provider is
     // asked about a pending payment, and an answer it gives is applied at once.
     let mut asked = None;
+    // (An order read while its payment was being applied may show the payment settled
+    // and the order not yet: asking again reads it again.)
     if order.status == OrderStatus::PendingPayment
-        && let Some(payment) = order.payment.as_ref().filter(|p| p.status == PaymentStatus::Pending)
+        && let Some(payment) = order.payment.as_ref().filter(|p| p.status != PaymentStatus::Failed)
     {
         asked = payments::ask_about_pending(state, payment.id).await?;
-        if asked == Some(Asked::Settled) {
+        // Read again unless the provider says the buyer has not finished: it settled the
+        // payment, or (had it no answer in time) a notification or another view may have.
+        if asked.is_some_and(|a| a != Asked::Unfinished) {
             order = orders::visible_order(state, session, id).await?;
         }
     }

@@ -336,6 +336,9 @@ struct ProductsPage {
     crumbs: Vec<(String, String)>,
     pages: Pager,
     errors: FieldErrors,
+    /// When the words found nothing: other words that find something, and the search with
+    /// them (same filters).
+    suggestion: Option<(String, String)>,
 }
 
 /// Previous and next for keyset pages. A cursor only goes forward, so each page's link
@@ -447,7 +450,13 @@ pub async fn products(
     } else {
         None
     };
-    let (found, next, facets) = found.map_or((Vec::new(), None, None), |p| (p.products, p.next_cursor, p.facets));
+    let (found, next, facets, suggestion) = found.map_or((Vec::new(), None, None, None), |p| {
+        (p.products, p.next_cursor, p.facets, p.suggestion)
+    });
+    let suggestion = suggestion.map(|words| {
+        let url = super::view::replace_query(&visitor.path, &["q", "cursor", "back"], &[("q", &words)]);
+        (words, url)
+    });
     let pages = Pager::new(&visitor.path, form.cursor.as_deref(), &form.back, next.as_deref());
     let tree = state.store().category_tree().await?;
     let locale = Some(visitor.lang.html_tag());
@@ -567,6 +576,7 @@ pub async fn products(
             sorts,
             products: found.iter().map(|p| Card::new(p, visitor.lang)).collect(),
             errors,
+            suggestion,
         },
     ))
 }

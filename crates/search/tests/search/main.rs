@@ -12,4 +12,5 @@ mod filters_and_sorts;
 mod hostile;
 mod lifecycle;
 mod ranking;
+mod suggestions;
 mod writes;

@@ -30,6 +30,7 @@ mod refund_recovery;
 mod returns;
 mod reviews;
 mod staff;
+mod suggestions;
 #[path = "../support/mod.rs"]
 #[allow(dead_code, reason = "shared with the browser suite; each suite uses a part of it")]
 mod support;
