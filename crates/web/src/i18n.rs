@@ -933,7 +933,7 @@ pub static EN: Texts = Texts {
     cost_of_goods: "Cost of goods",
     gross_margin: "Gross margin",
     tax_collected: "VAT collected",
-    invoice: "Invoice (发票)",
+    invoice: "Invoice (fapiao)",
     invoice_none: "No invoice",
     invoice_personal: "Personal",
     invoice_company: "Company",
