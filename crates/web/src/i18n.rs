@@ -234,6 +234,8 @@ pub struct Texts {
     pub sort_price_desc: &'static str,
     pub sort_rating: &'static str,
     pub apply: &'static str,
+    /// The summary of the products' filter panel, which phones show folded.
+    pub filters: &'static str,
     pub no_results: &'static str,
     /// `{}` is the number of products matched.
     pub results_count: &'static str,
@@ -751,6 +753,7 @@ pub static EN: Texts = Texts {
     sort_price_desc: "Price: high to low",
     sort_rating: "Rating",
     apply: "Apply",
+    filters: "Filter and sort",
     no_results: "No products match.",
     results_count: "{} products",
     results_one: "1 product",
@@ -1211,6 +1214,7 @@ pub static ZH: Texts = Texts {
     sort_price_desc: "价格从高到低",
     sort_rating: "评分",
     apply: "筛选",
+    filters: "筛选与排序",
     no_results: "没有符合条件的商品。",
     results_count: "共 {} 件商品",
     results_one: "共 1 件商品",

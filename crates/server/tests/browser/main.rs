@@ -15,6 +15,7 @@
 mod support;
 
 mod harness;
+mod tour;
 
 use anyhow::{Result, ensure};
 use emporium_testkit::TestDb;
