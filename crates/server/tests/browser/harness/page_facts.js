@@ -63,6 +63,15 @@ if (phone) {
     const r = el.getBoundingClientRect();
     if (r.height < 44) small.push(`${describe(el)} is ${Math.round(r.height)} px high`);
   }
+  // A link standing on its own (not a word inside a sentence) is a target too.
+  for (const a of document.body.querySelectorAll('main a[href]')) {
+    if (!a.checkVisibility() || a.closest('nav')) continue;
+    const own = a.innerText.trim();
+    const around = a.parentElement.innerText.trim();
+    if (own !== around) continue;
+    const r = a.getBoundingClientRect();
+    if (r.height < 44) small.push(`${describe(a)} is ${Math.round(r.height)} px high`);
+  }
 }
 return {
   phone,
