@@ -41,6 +41,10 @@ pub const PHONE: (u32, u32) = (390, 844);
 /// A laptop's window.
 pub const DESKTOP: (u32, u32) = (1280, 900);
 
+/// What the test support writes into the shop without a browser (the address of
+/// `TestApp::add_address`, the carrier of `TestApp::deliver`): content, not interface.
+const FIXTURE_CONTENT: &[&str] = &["王小明", "+86 138 0013 8000", "建国路 88 号", "北京", "SF Express"];
+
 /// Findings the suite knows about and lets pass until the page is fixed: each names the
 /// page (a path prefix), the check (`axe:<rule>`, `minor-units`, `internal-id`,
 /// `untranslated`, `overflow`, `tap-target`), a piece of the finding's text, and why it
@@ -211,6 +215,7 @@ impl Journey {
             _profile: profile,
         };
         journey.catalogue_is_content(app).await;
+        journey.content(FIXTURE_CONTENT.iter().copied());
         Ok(journey)
     }
 
@@ -242,7 +247,10 @@ impl Journey {
             // A structured entry ("颜色: 黑, 白") shows in pieces.
             for piece in text.split(['\n', ',', ':', '=', '/', '·']).chain([text]) {
                 let piece = piece.trim();
-                if !piece.is_empty() {
+                // A number or a lone letter is no word of any language, and cutting it
+                // out would cut it out of everything else too.
+                let word = piece.chars().any(|c| c.is_alphabetic()) && (piece.chars().count() > 1 || !piece.is_ascii());
+                if word {
                     checks.content.insert(piece.to_owned());
                 }
             }
@@ -361,6 +369,22 @@ impl Journey {
         }
         bail!("clicking {css} did not lead to another page")
     }
+    /// Unfolds the products' filter panel: its summary on a phone; on a wider screen the
+    /// panel shows unfolded already, but WebDriver counts what is inside a closed
+    /// `<details>` as hidden whatever the style says, so it is opened the way a click on
+    /// its (there hidden) summary would.
+    pub async fn unfold_filters(&self) -> Result<()> {
+        let summary = self.element("#filters-toggle").await?;
+        if summary.is_displayed().await? {
+            summary.click().await?;
+        } else {
+            self.client
+                .execute("document.querySelector('.filter-panel').open = true;", Vec::new())
+                .await?;
+        }
+        Ok(())
+    }
+
     /// Ticks (or unticks) the checkbox with CSS selector `css`; the page stays.
     pub async fn tick(&self, css: &str) -> Result<()> {
         self.element(css).await?.click().await?;

@@ -105,6 +105,7 @@ async fn shopper_searches_buys_pays_and_asks_for_a_refund() -> Result<()> {
     let r = async {
         // Browse a category, cheapest first, with the filter form.
         j.open("/products").await?;
+        j.unfold_filters().await?;
         let category = j.client.find(fantoccini::Locator::Css("#f-category")).await?;
         category.select_by_value("Tea").await?;
         let sort = j.client.find(fantoccini::Locator::Css("#f-sort")).await?;
@@ -373,11 +374,13 @@ async fn staff_make_sizes_and_colours_and_a_shopper_buys_exactly_one() -> Result
         // stock), with the counts beside each value.
         app.catch_up_search().await;
         j.open("/products").await?;
+        j.unfold_filters().await?;
         j.tick("input[name=option][value='尺码:42']").await?;
         j.tick("#f-in_stock").await?;
         j.click("form.filters button[type=submit]").await?;
         let count = j.text("#result-count").await?;
         ensure!(count == "1 product" || count == "共 1 件商品", "result count: {count}");
+        j.unfold_filters().await?;
         let sizes = j.text(".facet-option").await?;
         ensure!(sizes.contains("42"), "size facet: {sizes}");
         j.open(&format!("/products/{id}")).await?;

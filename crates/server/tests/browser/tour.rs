@@ -76,7 +76,7 @@ async fn shopper_on_a_phone_in_chinese_then_in_english_and_on_a_laptop() -> Resu
         j.open("/products").await?;
         let category = j.client.find(fantoccini::Locator::Css("#f-category")).await?;
         ensure!(!category.is_displayed().await?, "the filter panel starts folded");
-        j.tick("#filters-toggle").await?;
+        j.unfold_filters().await?;
         ensure!(category.is_displayed().await?, "the summary opens the panel");
         category.select_by_value("Tea").await?;
         j.click("form.filters button[type=submit]").await?;
@@ -161,6 +161,21 @@ async fn shopper_on_a_phone_in_chinese_then_in_english_and_on_a_laptop() -> Resu
                 .await?,
         )?;
         ensure!(!ran, "a script added to the page ran despite script-src 'none'");
+        // On a laptop the filter panel shows unfolded, and its fields take the keyboard.
+        j.open("/products").await?;
+        let reachable: bool = serde_json::from_value(
+            j.client
+                .execute(
+                    "const f = document.querySelector('#f-category'); f.focus();
+                     return f.checkVisibility() && document.activeElement === f;",
+                    Vec::new(),
+                )
+                .await?,
+        )?;
+        ensure!(
+            reachable,
+            "the filters on a laptop are hidden or out of the keyboard's reach"
+        );
         j.click("#logout").await?;
         for (name, path) in [
             ("login", "/login"),

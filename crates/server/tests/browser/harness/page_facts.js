@@ -21,7 +21,9 @@ function describe(el) {
   const text = (el.innerText || el.value || el.getAttribute('aria-label') || '').trim().slice(0, 30);
   return text ? `${name} "${text}"` : name;
 }
-const ui = [document.title];
+// The error page speaks both languages by design, each part marked with its lang, except
+// in its title, which cannot be marked.
+const ui = document.querySelector('main.error-page') ? [] : [document.title];
 const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
 for (let n = walker.nextNode(); n; n = walker.nextNode()) {
   const text = n.nodeValue.trim();
