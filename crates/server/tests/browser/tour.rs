@@ -181,14 +181,39 @@ async fn shopper_on_a_phone_in_chinese_then_in_english_and_on_a_laptop() -> Resu
             ("login", "/login"),
             ("register", "/register"),
             ("lookup", "/orders/lookup"),
+            ("forgot", "/account/forgot"),
         ] {
             j.open(path).await?;
             ensure!(j.path().await? == path, "{name}");
         }
-        Ok(())
+        // A guest's cart and the checkout that asks for an email and an address.
+        j.open("/products/2").await?;
+        j.click("#add-to-cart").await?;
+        j.click("#checkout").await?;
+        j.expect_html("id=\"guest-checkout-form\"").await
     }
     .await;
     j.step("zh-laptop-logged-out", r).await?;
+
+    let r = async {
+        // The same pages for a visitor on a phone, in English.
+        j.resize(PHONE).await?;
+        speak(&j, "en").await?;
+        for path in [
+            "/login",
+            "/register",
+            "/orders/lookup",
+            "/account/forgot",
+            "/cart",
+            "/checkout",
+        ] {
+            j.open(path).await?;
+            ensure!(j.path().await? == path, "{path} led to {}", j.path().await?);
+        }
+        j.expect_html("id=\"guest-checkout-form\"").await
+    }
+    .await;
+    j.step("en-phone-logged-out", r).await?;
     eprintln!("phone-shopper: {} pages checked", j.pages_checked());
     j.finish().await?;
     app.assert_clean().await;
