@@ -128,6 +128,33 @@ async fn shopper_on_a_phone_in_chinese_then_in_english_and_on_a_laptop() -> Resu
     .await;
     j.step("zh-phone-paid", r).await?;
 
+    let r = async {
+        // A payment that fails leaves the order awaiting payment, and the page says so.
+        j.open("/products/3").await?;
+        j.click("#add-to-cart").await?;
+        j.click("#checkout").await?;
+        j.click("#place-order").await?;
+        j.click("#pay").await?;
+        j.click("button[value=failed]").await?;
+        app.run_jobs().await;
+        j.open(&j.path().await?).await?;
+        ensure!(shown_status(&j).await? == "pending_payment");
+        j.expect_html("id=\"pay\"").await
+    }
+    .await;
+    j.step("zh-phone-payment-failed", r).await?;
+
+    let r = async {
+        // Asking for more than is left to refund: the message names yuan, not fen.
+        j.open(&format!("/orders/{delivered}")).await?;
+        j.fill("#f-amount", "9999").await?;
+        j.fill("#f-reason", "全部退款").await?;
+        j.click("#request-refund").await?;
+        j.expect_html("id=\"e-amount\"").await
+    }
+    .await;
+    j.step("zh-phone-refund-too-much", r).await?;
+
     let pages = [
         ("home", "/".to_owned()),
         ("products", "/products".to_owned()),
