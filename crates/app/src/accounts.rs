@@ -504,6 +504,25 @@ pub async fn add_address(state: &AppState, user_id: i64, input: AddressInput<'_>
     Ok(state.store().add_address(user_id, address, state.now()).await?)
 }
 
+/// Validates and stores new fields for one of the user's addresses; another user's is not
+/// found. Orders placed to it keep the address as it was.
+pub async fn update_address(state: &AppState, user_id: i64, id: i64, input: AddressInput<'_>) -> AppResult<Address> {
+    let address = match NewAddress::parse(input) {
+        Ok(address) => address,
+        // Someone else's address is not found whatever the fields say: its existence is
+        // not confirmed by a validation error.
+        Err(invalid) => {
+            let book = state.store().addresses(user_id).await?;
+            return Err(if book.iter().any(|a| a.id == id) {
+                invalid.into()
+            } else {
+                AppError::NotFound("address")
+            });
+        }
+    };
+    Ok(state.store().update_address(user_id, id, address, state.now()).await?)
+}
+
 /// Removes one of the user's addresses; another user's is not found.
 pub async fn delete_address(state: &AppState, user_id: i64, id: i64) -> AppResult<()> {
     state.store().delete_address(user_id, id).await.map_err(AppError::from)

@@ -27,6 +27,7 @@ pub mod media;
 pub mod messages;
 pub mod metrics;
 pub mod order_cache;
+pub mod order_search;
 pub mod orders;
 pub mod paging;
 pub mod passwords;
@@ -41,6 +42,7 @@ pub mod sandbox;
 pub mod search_sync;
 pub mod staff;
 pub mod state;
+pub mod storefront;
 pub mod tokens;
 pub mod variants;
 

@@ -81,51 +81,9 @@ pub fn read_limit(state: &AppState) -> usize {
 /// added twice).
 pub async fn add_product_image(state: &AppState, product_id: i64, upload: Upload) -> AppResult<(Product, ImageAdded)> {
     let result: AppResult<(Product, ImageAdded)> = async {
-        let max = state.config().max_upload_bytes;
-        // Too large is decided first, as for any body (API.md §2.7's order of checks).
-        if upload.file.as_ref().is_some_and(|f| f.len() > max) {
-            return Err(AppError::TooLarge {
-                field: "file",
-                max_bytes: max,
-            });
-        }
-        let alt = AltText::parse("alt", upload.alt.as_deref().unwrap_or(""));
-        let file = match upload.file {
-            None => Err(FieldError::new("file", "is required: a JPEG, PNG or WebP image")),
-            Some(bytes) if bytes.is_empty() => Err(FieldError::new("file", "must not be empty")),
-            Some(bytes) => Ok(bytes),
-        };
-        let (alt, bytes) = match (alt, file) {
-            (Ok(alt), Ok(bytes)) => (alt, bytes),
-            (alt, file) => return Err(emporium_domain::Invalid::of([alt.err(), file.err()]).into()),
-        };
-        let hash = ContentHash::parse(&hex::encode(Sha256::digest(&bytes)))
-            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("a SHA-256 digest is 64 hex digits")))?;
-        let media = state.media();
-        let original = StorageKey::upload(&hash, UploadFile::Original);
-        // The same bytes were verified and stored before: nothing to decode or write.
-        let stored = media.storage().exists(&original).await.map_err(storage_error)?;
-        let rendered = if stored {
-            None
-        } else {
-            Some(render(media, bytes.clone()).await?)
-        };
-        let image = Image::new(hash.url(), alt);
-        check_room(state, product_id, &image).await?;
-        if let Some(rendered) = rendered {
-            for (rendition, encoded) in rendered.sizes {
-                let key = StorageKey::upload(&hash, UploadFile::Sized(rendition));
-                media.storage().put(&key, encoded).await.map_err(storage_error)?;
-            }
-            media.storage().put(&original, bytes).await.map_err(storage_error)?;
-            tracing::info!(
-                media.hash = hash.as_str(),
-                width = rendered.width,
-                height = rendered.height,
-                format = rendered.format.content_type(),
-                "image stored"
-            );
-        }
+        let verified = verify(state, upload).await?;
+        check_room(state, product_id, &verified.image).await?;
+        let image = write(state.media(), verified).await?;
         let (product, added) = state.store().add_product_image(product_id, image, state.now()).await?;
         state.nudge_search();
         Ok((product, added))
@@ -135,6 +93,91 @@ pub async fn add_product_image(state: &AppState, product_id: i64, upload: Upload
         (product_id.to_string(), String::new())
     })
     .await
+}
+
+/// Verifies and stores an uploaded image that belongs to no product (the home page's
+/// banner); answers it as an image to record where it is shown.
+pub async fn store_image(state: &AppState, upload: Upload) -> AppResult<Image> {
+    let verified = verify(state, upload).await?;
+    write(state.media(), verified).await
+}
+
+/// An upload checked and decoded, not written yet.
+struct Verified {
+    image: Image,
+    hash: ContentHash,
+    bytes: Vec<u8>,
+    /// Its sizes, `None` when the same bytes were stored before.
+    rendered: Option<process::Rendered>,
+}
+
+/// Checks an upload (size first, as for any body: API.md §2.7's order of checks; then the
+/// alt text and that the bytes decode as an accepted image) and renders its sizes.
+async fn verify(state: &AppState, upload: Upload) -> AppResult<Verified> {
+    let max = state.config().max_upload_bytes;
+    if upload.file.as_ref().is_some_and(|f| f.len() > max) {
+        return Err(AppError::TooLarge {
+            field: "file",
+            max_bytes: max,
+        });
+    }
+    let alt = AltText::parse("alt", upload.alt.as_deref().unwrap_or(""));
+    let file = match upload.file {
+        None => Err(FieldError::new("file", "is required: a JPEG, PNG or WebP image")),
+        Some(bytes) if bytes.is_empty() => Err(FieldError::new("file", "must not be empty")),
+        Some(bytes) => Ok(bytes),
+    };
+    let (alt, bytes) = match (alt, file) {
+        (Ok(alt), Ok(bytes)) => (alt, bytes),
+        (alt, file) => return Err(emporium_domain::Invalid::of([alt.err(), file.err()]).into()),
+    };
+    let hash = ContentHash::parse(&hex::encode(Sha256::digest(&bytes)))
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("a SHA-256 digest is 64 hex digits")))?;
+    let media = state.media();
+    let original = StorageKey::upload(&hash, UploadFile::Original);
+    // The same bytes were verified and stored before: nothing to decode or write.
+    let stored = media.storage().exists(&original).await.map_err(storage_error)?;
+    let rendered = if stored {
+        None
+    } else {
+        Some(render(media, bytes.clone()).await?)
+    };
+    Ok(Verified {
+        image: Image::new(hash.url(), alt),
+        hash,
+        bytes,
+        rendered,
+    })
+}
+
+/// Writes a verified upload's sizes, then its original (whose presence says the rest is
+/// there); answers the image.
+async fn write(media: &Media, verified: Verified) -> AppResult<Image> {
+    let Verified {
+        image,
+        hash,
+        bytes,
+        rendered,
+    } = verified;
+    if let Some(rendered) = rendered {
+        for (rendition, encoded) in rendered.sizes {
+            let key = StorageKey::upload(&hash, UploadFile::Sized(rendition));
+            media.storage().put(&key, encoded).await.map_err(storage_error)?;
+        }
+        media
+            .storage()
+            .put(&StorageKey::upload(&hash, UploadFile::Original), bytes)
+            .await
+            .map_err(storage_error)?;
+        tracing::info!(
+            media.hash = hash.as_str(),
+            width = rendered.width,
+            height = rendered.height,
+            format = rendered.format.content_type(),
+            "image stored"
+        );
+    }
+    Ok(image)
 }
 
 /// Decodes and renders on the blocking pool, at most one picture per core at a time.

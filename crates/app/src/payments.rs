@@ -268,10 +268,28 @@ pub enum Asked {
 /// asks when the buyer comes back from the provider, so it can say what happened rather
 /// than wait for the notification (as shops do with Alipay's return URL).
 pub async fn ask_provider(state: &AppState, payment: &Payment) -> Result<Asked, StoreError> {
+    ask_provider_within(state, payment, None).await
+}
+
+/// [`ask_provider`], waiting at most `patience` for the provider's answer (the answer's
+/// application is never cut short: it is one transaction, applied once).
+async fn ask_provider_within(
+    state: &AppState,
+    payment: &Payment,
+    patience: Option<std::time::Duration>,
+) -> Result<Asked, StoreError> {
     let Some(provider) = state.providers().get(&payment.provider) else {
         return Ok(Asked::Unknown);
     };
-    let status = match provider.query(payment.id, payment.provider_ref.as_deref()).await {
+    let query = provider.query(payment.id, payment.provider_ref.as_deref());
+    let answer = match patience {
+        Some(patience) => match tokio::time::timeout(patience, query).await {
+            Ok(answer) => answer,
+            Err(_) => return Ok(Asked::Unknown),
+        },
+        None => query.await,
+    };
+    let status = match answer {
         Ok(status) => status,
         Err(e) => {
             tracing::warn!(payment.id = payment.id, error = %e, "payment query failed");
@@ -300,6 +318,9 @@ pub async fn ask_provider(state: &AppState, payment: &Payment) -> Result<Asked, 
     Ok(Asked::Settled)
 }
 
+/// How long a page waits for a provider's answer about a pending payment.
+const PAGE_ASK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// The buyer is looking at their order while its latest payment is pending: asks the
 /// provider (see [`ask_provider`]). `None` when there is nothing to ask about.
 pub async fn ask_about_pending(state: &AppState, payment_id: i64) -> AppResult<Option<Asked>> {
@@ -309,7 +330,11 @@ pub async fn ask_about_pending(state: &AppState, payment_id: i64) -> AppResult<O
     if payment.status != PaymentStatus::Pending {
         return Ok(None);
     }
-    Ok(Some(ask_provider(state, &payment).await?))
+    // A page waits for the provider only briefly: one that is slow or down leaves the
+    // answer to its notification and the reconciliation job, and the page says it waits.
+    Ok(Some(
+        ask_provider_within(state, &payment, Some(PAGE_ASK_TIMEOUT)).await?,
+    ))
 }
 
 /// How a notification was answered: the provider's acknowledgement, or its refusal.

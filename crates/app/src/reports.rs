@@ -74,6 +74,17 @@ pub async fn stats(state: &AppState, range: StatsRange<'_>) -> AppResult<Stats> 
     Ok(state.store().stats(from, to, top).await?)
 }
 
+/// What needs attention now: orders to ship, refunds and returns to decide, variants
+/// running low (the dashboard's counters).
+pub async fn attention(state: &AppState) -> AppResult<emporium_store::attention::Attention> {
+    Ok(state.store().attention().await?)
+}
+
+/// The variants at or below their low-stock threshold, fewest units first (1–500 of them).
+pub async fn low_stock(state: &AppState, limit: i64) -> AppResult<Vec<emporium_store::attention::LowStockLine>> {
+    Ok(state.store().low_stock(limit.clamp(1, 500)).await?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

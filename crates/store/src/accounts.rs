@@ -667,6 +667,57 @@ impl Store {
         .await
     }
 
+    /// Replaces the fields of one of the user's addresses; someone else's is
+    /// [`StoreError::NotFound`]. Orders keep the snapshot they were placed with.
+    pub async fn update_address(
+        &self,
+        user_id: i64,
+        address_id: i64,
+        address: NewAddress,
+        now: Timestamp,
+    ) -> Result<Address, StoreError> {
+        let sealer = self.sealer().clone();
+        self.write(move |conn| {
+            Box::pin(async move {
+                let sealer = sealer.owner_key_in(conn, user_id, now.millis()).await?;
+                let seal =
+                    |column: &str, value: &str| sealer.seal(&context(&format!("addresses.{column}"), user_id), value);
+                let recipient = seal("recipient", &address.recipient)?;
+                let phone = seal("phone", address.phone.as_str())?;
+                let line1 = seal("line1", &address.line1)?;
+                let line2 = address.line2.as_deref().map(|v| seal("line2", v)).transpose()?;
+                let city = seal("city", &address.city)?;
+                let region = address.region.as_deref().map(|v| seal("region", v)).transpose()?;
+                let postal_code = address
+                    .postal_code
+                    .as_deref()
+                    .map(|v| seal("postal_code", v))
+                    .transpose()?;
+                let row = query(
+                    "UPDATE addresses SET recipient = $1, phone = $2, line1 = $3, line2 = $4, city = $5,
+                            region = $6, postal_code = $7, country = $8
+                     WHERE id = $9 AND user_id = $10
+                     RETURNING *",
+                )
+                .bind(&recipient)
+                .bind(&phone)
+                .bind(&line1)
+                .bind(&line2)
+                .bind(&city)
+                .bind(&region)
+                .bind(&postal_code)
+                .bind(&address.country)
+                .bind(address_id)
+                .bind(user_id)
+                .fetch_optional(&mut *conn)
+                .await?
+                .ok_or(StoreError::NotFound("address"))?;
+                address_from(&row, &sealer)
+            })
+        })
+        .await
+    }
+
     /// Removes one of the user's addresses; someone else's is [`StoreError::NotFound`].
     pub async fn delete_address(&self, user_id: i64, address_id: i64) -> Result<(), StoreError> {
         self.write(move |conn| {

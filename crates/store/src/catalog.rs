@@ -545,6 +545,43 @@ impl Store {
         })
         .await
     }
+
+    /// A named setting's value, if it has one.
+    pub async fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
+        Ok(query_scalar("SELECT value FROM settings WHERE key = $1")
+            .bind(key)
+            .fetch_optional(self.reader())
+            .await?)
+    }
+
+    /// Sets a named setting (`None` removes it).
+    pub async fn put_setting(&self, key: &str, value: Option<String>) -> Result<(), StoreError> {
+        let key = key.to_owned();
+        self.write(move |conn| {
+            Box::pin(async move {
+                match value {
+                    Some(value) => {
+                        query(
+                            "INSERT INTO settings (key, value) VALUES ($1, $2)
+                             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                        )
+                        .bind(&key)
+                        .bind(&value)
+                        .execute(&mut *conn)
+                        .await?;
+                    }
+                    None => {
+                        query("DELETE FROM settings WHERE key = $1")
+                            .bind(&key)
+                            .execute(&mut *conn)
+                            .await?;
+                    }
+                }
+                Ok(())
+            })
+        })
+        .await
+    }
 }
 
 /// Appends to the change feed; call inside every transaction that changes a product.

@@ -20,6 +20,7 @@
 
 pub mod account_tokens;
 pub mod accounts;
+pub mod attention;
 pub mod audit;
 pub mod cart;
 pub mod catalog;
@@ -35,6 +36,7 @@ pub mod job_queue;
 mod kept;
 pub mod messages;
 pub mod order_read;
+pub mod order_search;
 pub mod orders;
 pub mod payments;
 pub mod pricing;

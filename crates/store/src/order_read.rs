@@ -449,7 +449,7 @@ impl Store {
 
     /// The orders `sql` selects (`SELECT * FROM orders …`), with their items, payment and
     /// shipment.
-    async fn whole_orders(&self, sql: Sql) -> Result<Vec<Order>, StoreError> {
+    pub(crate) async fn whole_orders(&self, sql: Sql) -> Result<Vec<Order>, StoreError> {
         let mut conn = Conn::Pooled(self.reader().acquire().await?);
         let rows = sql.build().fetch_all(&mut conn).await?;
         let mut orders = rows

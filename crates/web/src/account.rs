@@ -2,6 +2,7 @@
 //! (profile, email verification, password, language of messages, addresses). Password
 //! reset and the email link's page are in `account/recovery.rs`.
 
+pub(crate) mod address_edit;
 mod privacy;
 mod recovery;
 mod settings;
@@ -347,7 +348,7 @@ async fn account(state: &AppState, visitor: &Visitor, failed: Failed, notice: Op
     let addresses = state.store().addresses(user.id).await?;
     let pending_email = state.store().pending_email(user.id, state.now()).await?;
     let mut ctx = Ctx::new(visitor);
-    ctx.notice = notice;
+    ctx.notice = notice.or(ctx.notice);
     Ok(render(
         status,
         &AccountPage {

@@ -1,9 +1,14 @@
-//! The staff pages under `/admin`: the dashboard (charts drawn from the stats report),
-//! products (list, create, edit, archive, images), stock lots and the FIFO valuation, orders by
-//! status with shipping and tracking, refunds to approve or reject, and the pricing rules
-//! (shipping zones and methods, promotions, coupons, tax; `admin/pricing.rs`), customers
-//! (`admin/customers.rs`) and staff (`admin/staff.rs`). Anonymous visitors are sent to
-//! log in; customers, and staff whose role lacks the page's permission, get 403.
+//! The staff pages under `/admin`, in one sidebar layout (`templates/admin/layout.html`,
+//! the current section marked by `Ctx::admin_section`): the dashboard ("needs attention"
+//! counters linking to their lists, charts drawn from the stats report), products (list,
+//! search, sort, CSV export, create, edit, archive and unarchive, write-off, images), stock
+//! lots, the low-stock list and the FIFO valuation, orders (search, sort, export, ship
+//! several; `admin/order_list.rs`) with shipping and tracking, refunds to approve or
+//! reject, and the pricing rules (shipping zones and methods, promotions, coupons, tax;
+//! `admin/pricing.rs`), customers (`admin/customers.rs`) and staff (`admin/staff.rs`).
+//! Irreversible actions ask first (`admin/confirm.rs`); saves come back with a notice
+//! (`flash.rs`). Anonymous visitors are sent to log in; customers, and staff whose role
+//! lacks the page's permission, get 403.
 
 mod audit;
 mod catalog;
@@ -12,10 +17,13 @@ mod confirm;
 mod customers;
 mod images;
 mod messages;
+mod order_list;
 mod pricing;
+mod product_actions;
 mod returns;
 mod sales;
 mod staff;
+mod storefront;
 mod variants;
 
 use askama::Template;
@@ -27,9 +35,10 @@ use emporium_domain::staff::Permission;
 
 use super::chart::{Series, bar_chart, line_chart};
 use super::session::Visitor;
-use super::view::{Ctx, FieldErrors, WebResult, form_errors, money, render};
+use super::view::{Ctx, FieldErrors, WebResult, form_errors, money, page, render};
 use emporium_app::AppState;
 use emporium_app::reports::{self, StatsRange, date_of};
+use emporium_store::attention::Attention;
 
 /// `/admin/…`.
 pub fn routes() -> Router<AppState> {
@@ -38,9 +47,12 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/audit", get(audit::list))
         .route("/admin/audit.csv", get(audit::csv))
         .route("/admin/products", get(catalog::list).post(catalog::create))
+        .route("/admin/products.csv", get(catalog::csv))
         .route("/admin/products/new", get(catalog::new_page))
         .route("/admin/products/{id}", get(catalog::edit_page).post(catalog::update))
-        .route("/admin/products/{id}/archive", post(catalog::archive))
+        .route("/admin/products/{id}/archive", post(product_actions::archive))
+        .route("/admin/products/{id}/unarchive", post(product_actions::unarchive))
+        .route("/admin/products/{id}/write-off", post(product_actions::write_off))
         .route("/admin/products/{id}/lots", post(catalog::receive))
         // An upload is bounded by the shop's image limit as it is read, not by the 1 MiB
         // every other body gets.
@@ -52,10 +64,13 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/products/{id}/variants", post(variants::add))
         .route("/admin/products/{id}/variants/{variant_id}", post(variants::update))
         .route("/admin/inventory", get(catalog::inventory))
+        .route("/admin/inventory/low", get(low_stock))
         .route("/admin/categories", get(categories::list).post(categories::create))
         .route("/admin/categories/{id}", post(categories::update))
         .route("/admin/categories/{id}/delete", post(categories::delete))
-        .route("/admin/orders", get(sales::orders))
+        .route("/admin/orders", get(order_list::list))
+        .route("/admin/orders.csv", get(order_list::csv))
+        .route("/admin/orders/ship", get(order_list::ship_form).post(order_list::ship))
         .route("/admin/orders/{id}", get(sales::order))
         .route("/admin/orders/{id}/ship", post(sales::ship))
         .route("/admin/orders/{id}/tracking", post(sales::track))
@@ -115,10 +130,49 @@ pub fn routes() -> Router<AppState> {
             get(pricing::coupons::edit).post(pricing::coupons::update),
         )
         .route("/admin/coupons/{id}/delete", post(pricing::coupons::delete))
+        .route("/admin/storefront", get(storefront::show).post(storefront::save))
+        .route("/admin/storefront/image", post(storefront::upload))
+        .route("/admin/storefront/image/remove", post(storefront::remove_image))
         .route("/admin/tax", get(pricing::tax::show).post(pricing::tax::set_settings))
         .route("/admin/tax/rates", post(pricing::tax::create_rate))
         .route("/admin/tax/rates/{id}/delete", post(pricing::tax::delete_rate))
 }
+
+impl Ctx {
+    /// The admin section the page belongs to, for the sidebar's highlight: `dashboard`,
+    /// `orders`, `products`, … (empty outside `/admin`).
+    pub fn admin_section(&self) -> &'static str {
+        let path = self.path.split(['?', '#']).next().unwrap_or_default();
+        let Some(rest) = path.strip_prefix("/admin") else {
+            return "";
+        };
+        let first = rest.trim_start_matches('/').split('/').next().unwrap_or_default();
+        match first {
+            "" => "dashboard",
+            "inventory" if rest.starts_with("/inventory/low") => "low_stock",
+            "shipping" | "promotions" | "coupons" | "tax" => "pricing",
+            "messages" => "customers",
+            "reviews" => "products",
+            "orders" | "refunds" | "returns" | "products" | "categories" | "inventory" | "customers" | "staff"
+            | "audit" | "storefront" => SECTIONS.iter().copied().find(|s| *s == first).unwrap_or_default(),
+            _ => "",
+        }
+    }
+}
+
+/// The sidebar's sections that are named after their path.
+const SECTIONS: [&str; 10] = [
+    "orders",
+    "refunds",
+    "returns",
+    "products",
+    "categories",
+    "inventory",
+    "customers",
+    "staff",
+    "audit",
+    "storefront",
+];
 
 /// The first admin section a staff member holding `permissions` may use.
 fn landing(permissions: emporium_domain::staff::Permissions) -> Option<&'static str> {
@@ -165,6 +219,7 @@ struct DashboardPage {
     money_chart: String,
     orders_chart: String,
     top: Vec<TopRow>,
+    attention: Attention,
 }
 
 /// The currency the dashboard shows sums in (amounts are summed as stored).
@@ -189,6 +244,7 @@ pub async fn dashboard(State(state): State<AppState>, visitor: Visitor, Query(p)
     visitor.staff(Permission::Reports)?;
     let t = visitor.t();
     let ctx = Ctx::new(&visitor);
+    let attention = reports::attention(&state).await?;
     let range = StatsRange {
         from: p.from.as_deref(),
         to: p.to.as_deref(),
@@ -210,6 +266,7 @@ pub async fn dashboard(State(state): State<AppState>, visitor: Visitor, Query(p)
                 money_chart: String::new(),
                 orders_chart: String::new(),
                 top: Vec::new(),
+                attention,
             },
         ));
     };
@@ -287,6 +344,51 @@ pub async fn dashboard(State(state): State<AppState>, visitor: Visitor, Query(p)
                     revenue: fmt_money(p.revenue),
                 })
                 .collect(),
+            attention,
         },
     ))
+}
+
+/// A variant running low, for the list.
+#[derive(Debug)]
+pub struct LowStockRow {
+    product_id: i64,
+    name: String,
+    /// The variant's SKU and values.
+    variant: String,
+    available: i64,
+    threshold: i64,
+}
+
+#[derive(Template)]
+#[template(path = "admin/low_stock.html")]
+struct LowStockPage {
+    ctx: Ctx,
+    rows: Vec<LowStockRow>,
+}
+
+/// The most variants the low-stock list shows.
+const LOW_STOCK_SHOWN: i64 = 200;
+
+/// `GET /admin/inventory/low`: the variants at or below their low-stock threshold.
+pub async fn low_stock(State(state): State<AppState>, visitor: Visitor) -> WebResult {
+    visitor.staff(Permission::Inventory)?;
+    let rows = reports::low_stock(&state, LOW_STOCK_SHOWN).await?;
+    Ok(page(&LowStockPage {
+        ctx: Ctx::new(&visitor),
+        rows: rows
+            .into_iter()
+            .map(|r| LowStockRow {
+                product_id: r.product_id,
+                variant: [r.sku.unwrap_or_default(), r.option_values.label()]
+                    .into_iter()
+                    .filter(|s| !s.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(" · "),
+                name: r.name,
+                available: r.available,
+                threshold: r.threshold,
+            })
+            .collect(),
+    }))
 }

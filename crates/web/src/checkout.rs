@@ -246,12 +246,13 @@ async fn checkout_page(
             }
         }
     };
+    let names = super::orders::Names::load(state, visitor.lang, lines.iter().map(|l| l.product_id)).await?;
     Ok(render(
         status,
         &CheckoutPage {
             ctx: Ctx::new(visitor),
             subtotal: cart_subtotal(&lines),
-            lines: lines.iter().map(Line::from).collect(),
+            lines: lines.iter().map(|l| Line::of_cart(l, &names)).collect(),
             breakdown,
             coupon: form.coupon.clone(),
             invoice: (

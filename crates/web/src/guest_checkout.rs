@@ -202,12 +202,13 @@ async fn page(
     } else {
         None
     };
+    let names = super::orders::Names::load(state, visitor.lang, lines.iter().map(|l| l.product_id)).await?;
     Ok(render(
         status,
         &GuestCheckoutPage {
             ctx: Ctx::new(visitor),
             subtotal: cart_subtotal(&lines),
-            lines: lines.iter().map(Line::from).collect(),
+            lines: lines.iter().map(|l| Line::of_cart(l, &names)).collect(),
             breakdown,
             coupon: form.coupon.clone(),
             invoice: (

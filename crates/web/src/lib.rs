@@ -16,6 +16,7 @@ mod assets;
 mod chart;
 mod checkout;
 mod csrf;
+mod flash;
 mod guest;
 mod guest_checkout;
 mod i18n;
@@ -77,6 +78,10 @@ pub fn routes(state: AppState) -> Router<AppState> {
         )
         .route("/account/verify-email/resend", post(account::resend_verification))
         .route("/account/addresses", post(account::add_address))
+        .route(
+            "/account/addresses/{id}",
+            get(account::address_edit::edit).post(account::address_edit::update),
+        )
         .route("/account/addresses/{id}/delete", post(account::delete_address))
         .merge(admin::routes())
         .layer(axum::middleware::from_fn_with_state(state, pages_middleware));

@@ -56,14 +56,14 @@ pub struct Line {
     pub line_total: String,
 }
 
-impl From<&CartLine> for Line {
-    /// A cart line as the cart and checkout pages show it.
-    fn from(l: &CartLine) -> Self {
+impl Line {
+    /// A cart line as the cart and checkout pages show it, named in the page's language.
+    pub fn of_cart(l: &CartLine, names: &Names) -> Self {
         Self {
             product_id: l.product_id,
             variant_id: l.variant_id,
-            name: l.name.clone(),
-            variant: variant_label(&l.options),
+            name: names.product(l.product_id, &l.name),
+            variant: names.variant(&l.options),
             unit_price: money(l.unit_price, &l.currency),
             quantity: l.quantity,
             line_total: money(l.unit_price * l.quantity, &l.currency),
@@ -71,13 +71,54 @@ impl From<&CartLine> for Line {
     }
 }
 
-/// `颜色: 黑 · 尺码: 42`.
-pub fn variant_label(options: &[(String, String)]) -> String {
-    options
-        .iter()
-        .map(|(name, value)| format!("{name}: {value}"))
-        .collect::<Vec<_>>()
-        .join(" · ")
+/// Product names and option labels in a page's language, for lines that store them as
+/// written in the catalogue (cart lines, and order lines' snapshots). A snapshot is
+/// translated only while the product still has that name; a product renamed since keeps
+/// the name it was bought under.
+pub struct Names {
+    products: std::collections::HashMap<i64, emporium_store::catalog::Product>,
+    labels: std::sync::Arc<emporium_store::catalog::OptionLabels>,
+    locale: &'static str,
+}
+
+impl Names {
+    /// The names of `product_ids` in `lang` (read through the store's product cache).
+    pub async fn load(
+        state: &AppState,
+        lang: Lang,
+        product_ids: impl IntoIterator<Item = i64>,
+    ) -> Result<Self, WebError> {
+        let mut ids: Vec<i64> = product_ids.into_iter().collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let products = state.store().products_by_ids(&ids).await?;
+        Ok(Self {
+            products: products.into_iter().map(|p| (p.id, p)).collect(),
+            labels: state.store().option_labels(lang.html_tag()).await?,
+            locale: lang.html_tag(),
+        })
+    }
+
+    /// `snapshot`, the name stored with a line of `product_id`, in the page's language.
+    pub fn product(&self, product_id: i64, snapshot: &str) -> String {
+        match self.products.get(&product_id) {
+            Some(p) if p.name == snapshot => {
+                emporium_domain::translation::InLocale::of(&p.translations, Some(self.locale))
+                    .name(&p.name)
+                    .to_owned()
+            }
+            _ => snapshot.to_owned(),
+        }
+    }
+
+    /// `颜色: 黑 · 尺码: 42` (or `Colour: Black · Size: 42`) for a line's options.
+    pub fn variant(&self, options: &[(String, String)]) -> String {
+        options
+            .iter()
+            .map(|(name, value)| format!("{}: {}", self.labels.option(name), self.labels.value(name, value)))
+            .collect::<Vec<_>>()
+            .join(" · ")
+    }
 }
 
 /// What a cart's lines add up to (before shipping), and their currency.
@@ -225,6 +266,8 @@ pub async fn order_detail(
     let events = state.store().order_events(order.id).await?;
     let refunds = state.store().order_refunds(order.id).await?;
     let address = order.address.parts().collect::<Vec<_>>().join(", ");
+    let ids: Vec<i64> = order.items.iter().map(|i| i.product_id).collect();
+    let names = Names::load(state, lang, ids).await?;
     let refundable = matches!(
         order.status,
         OrderStatus::Paid | OrderStatus::Shipped | OrderStatus::Received
@@ -238,8 +281,8 @@ pub async fn order_detail(
             .map(|i| Line {
                 product_id: i.product_id,
                 variant_id: i.variant_id,
-                name: i.name.clone(),
-                variant: variant_label(&i.options),
+                name: names.product(i.product_id, &i.name),
+                variant: names.variant(&i.options),
                 unit_price: money(i.unit_price, &order.currency),
                 quantity: i.quantity,
                 line_total: money(i.line_total, &order.currency),
@@ -492,7 +535,7 @@ pub(super) async fn order_page_as(
     let (typed, return_errors) = shown.returned.unwrap_or_default();
     // The buyer asks for returns (a guest too, by the order's link); staff only look.
     let asker = order.user_id == session.user.id;
-    let (returns, return_form) = returns::section(state, &order, asker, &typed, &return_errors).await?;
+    let (returns, return_form) = returns::section(state, &order, asker, &typed, &return_errors, visitor.lang).await?;
     let (pay_methods, qr_svg) = if order.status == OrderStatus::PendingPayment {
         let qr = order
             .payment

@@ -21,7 +21,7 @@ use super::view::{
 use emporium_app::catalog::{self, find_products};
 use emporium_app::error::AppError;
 use emporium_app::recommendations::{Basis, also_bought, for_user, popular};
-use emporium_app::{AppState, cart};
+use emporium_app::{AppState, cart, storefront};
 
 /// A product as a card in a grid.
 #[derive(Debug, Clone)]
@@ -167,15 +167,35 @@ struct HomePage {
     ctx: Ctx,
     featured: Vec<Card>,
     top_rated: Vec<Card>,
-    /// Top-level categories: (what the listing link names, the label, active products).
-    categories: Vec<(String, String, i64)>,
+    /// The banner staff set, in the page's language; `None` when there is none.
+    hero: Option<HeroView>,
+    /// Top-level categories with their children, each with its active products.
+    categories: Vec<CategoryLink>,
     /// "For you" for a logged-in shopper with history, else what sells; hidden while
     /// nothing was ever bought.
     recommendations: Vec<Card>,
     recommendations_title: &'static str,
 }
 
-/// `GET /`: recommendations, categories, new arrivals, top rated.
+/// The home page's banner in the page's language.
+#[derive(Debug)]
+struct HeroView {
+    title: String,
+    subtitle: String,
+    link: String,
+    picture: Option<Picture>,
+}
+
+/// A category's link with its count, and its children's (the home page's tree).
+#[derive(Debug)]
+struct CategoryLink {
+    href: String,
+    label: String,
+    count: i64,
+    children: Vec<CategoryLink>,
+}
+
+/// `GET /`: the banner, recommendations, the category tree, new arrivals, top rated.
 pub async fn home(State(state): State<AppState>, visitor: Visitor) -> WebResult {
     let active = ProductFilter {
         status: Some(ProductStatus::Active),
@@ -191,11 +211,35 @@ pub async fn home(State(state): State<AppState>, visitor: Visitor) -> WebResult 
         .await?;
     let tree = state.store().category_tree().await?;
     let locale = Some(visitor.lang.html_tag());
-    let categories = tree
-        .iter()
-        .filter(|(depth, c)| *depth == 0 && tree.product_count(c.id) > 0)
-        .map(|(_, c)| (c.name.clone(), c.name_in(locale).to_owned(), tree.product_count(c.id)))
-        .collect();
+    let link = |c: &emporium_store::categories::Category| CategoryLink {
+        href: format!("/products?category={}", super::view::urlencode(&c.name)),
+        label: c.name_in(locale).to_owned(),
+        count: tree.product_count(c.id),
+        children: Vec::new(),
+    };
+    let mut categories: Vec<CategoryLink> = Vec::new();
+    for (depth, c) in tree.iter().filter(|(_, c)| tree.product_count(c.id) > 0) {
+        match (depth, categories.last_mut()) {
+            (0, _) => categories.push(link(c)),
+            (1, Some(parent)) => parent.children.push(link(c)),
+            _ => {}
+        }
+    }
+    let hero = storefront::hero(&state).await?;
+    let hero = hero.is_set().then(|| HeroView {
+        title: hero.title.get(visitor.lang.html_tag()).to_owned(),
+        subtitle: hero.subtitle.get(visitor.lang.html_tag()).to_owned(),
+        link: if hero.link.is_empty() {
+            "/products".to_owned()
+        } else {
+            hero.link.clone()
+        },
+        picture: hero
+            .image
+            .as_deref()
+            .and_then(|url| Image::parse("image", url, &hero.image_alt).ok())
+            .map(|image| Picture::of(&image, Rendition::Large, "")),
+    });
     let t = visitor.t();
     let (recommended, recommendations_title) = match &visitor.session {
         Some(session) => match for_user(&state, session.user.id, 8).await? {
@@ -213,6 +257,7 @@ pub async fn home(State(state): State<AppState>, visitor: Visitor) -> WebResult 
             .map(|p| Card::new(p, visitor.lang))
             .collect(),
         categories,
+        hero,
         recommendations: recommended.iter().map(|(p, _)| Card::new(p, visitor.lang)).collect(),
         recommendations_title,
     }))
@@ -233,6 +278,12 @@ pub struct SearchForm {
     sort: String,
     #[serde(default)]
     cursor: Option<String>,
+    /// The cursors of the pages before this one (see [`Pager`]).
+    #[serde(default)]
+    back: String,
+    /// Products per page (1–96, default 24); a malformed value is the default.
+    #[serde(default)]
+    limit: String,
     /// `true` for products in stock only.
     #[serde(default)]
     in_stock: String,
@@ -275,10 +326,65 @@ struct ProductsPage {
     option_groups: Vec<(String, Vec<ValueBox>)>,
     in_stock_count: u64,
     sorts: Vec<(&'static str, &'static str)>,
+    /// The sorts as links above the results: (link, label, whether it is the one shown).
+    sort_links: Vec<(String, &'static str, bool)>,
     products: Vec<Card>,
-    next_url: Option<String>,
-    paged: bool,
+    /// The heading: the query searched, else the category browsed (in the page's
+    /// language), else "all products".
+    heading: String,
+    /// Home, then the browsed category and its ancestors.
+    crumbs: Vec<(String, String)>,
+    pages: Pager,
     errors: FieldErrors,
+}
+
+/// Previous and next for keyset pages. A cursor only goes forward, so each page's link
+/// carries the cursors of the pages before it (`back=`, `~` standing for the first page,
+/// which has none): "previous" pops one, "next" pushes the current one. The trail is cut
+/// to the last [`Pager::TRAIL`] pages; "first page" reaches the rest.
+#[derive(Debug, Default)]
+struct Pager {
+    /// 1 for the first page.
+    number: usize,
+    previous: Option<String>,
+    next: Option<String>,
+    /// The first page, from the third page on.
+    first: Option<String>,
+}
+
+impl Pager {
+    const TRAIL: usize = 20;
+
+    fn new(path: &str, cursor: Option<&str>, back: &str, next: Option<&str>) -> Self {
+        let trail: Vec<&str> = back.split('.').filter(|c| !c.is_empty()).collect();
+        let reset = ["cursor", "back"];
+        let number = trail.len() + 1;
+        let previous = trail.split_last().map(|(last, rest)| {
+            let rest = rest.join(".");
+            let mut set = Vec::new();
+            if *last != "~" {
+                set.push(("cursor", *last));
+            }
+            if !rest.is_empty() {
+                set.push(("back", rest.as_str()));
+            }
+            super::view::replace_query(path, &reset, &set)
+        });
+        let next = next.map(|next| {
+            let mut kept: Vec<&str> = trail.clone();
+            kept.push(cursor.filter(|c| !c.is_empty()).unwrap_or("~"));
+            let from = kept.len().saturating_sub(Self::TRAIL);
+            let back = kept[from..].join(".");
+            super::view::replace_query(path, &reset, &[("cursor", next), ("back", back.as_str())])
+        });
+        let first = (number > 2).then(|| super::view::replace_query(path, &reset, &[]));
+        Self {
+            number,
+            previous,
+            next,
+            first,
+        }
+    }
 }
 
 /// `GET /products`: search and browse with filters, sorts and pages.
@@ -317,7 +423,13 @@ pub async fn products(
         max_price: price("max_price", &form.max_price),
         sort: Some(form.sort.clone()).filter(|s| !s.is_empty()),
         status: None,
-        limit: Some("24".into()),
+        limit: Some(
+            form.limit
+                .trim()
+                .parse::<u32>()
+                .map_or(24, |n| n.clamp(1, 96))
+                .to_string(),
+        ),
         cursor: form.cursor.clone().filter(|c| !c.is_empty()),
         options: form.options.clone(),
         in_stock: Some(form.in_stock.clone()).filter(|s| s == "true"),
@@ -336,7 +448,7 @@ pub async fn products(
         None
     };
     let (found, next, facets) = found.map_or((Vec::new(), None, None), |p| (p.products, p.next_cursor, p.facets));
-    let next_url = next.map(|c| super::view::with_query(&visitor.path, "cursor", &c));
+    let pages = Pager::new(&visitor.path, form.cursor.as_deref(), &form.back, next.as_deref());
     let tree = state.store().category_tree().await?;
     let locale = Some(visitor.lang.html_tag());
     let facets = facets.unwrap_or_default();
@@ -416,11 +528,36 @@ pub async fn products(
             ("rating", t.sort_rating),
         ]
     };
+    let sort_links = sorts
+        .iter()
+        .map(|(value, label)| {
+            let set: Vec<(&str, &str)> = if value.is_empty() {
+                Vec::new()
+            } else {
+                vec![("sort", *value)]
+            };
+            (
+                super::view::replace_query(&visitor.path, &["sort", "cursor", "back"], &set),
+                *label,
+                *value == form.sort,
+            )
+        })
+        .collect();
+    let browsed = tree.find(&form.category);
+    let heading = if !form.q.trim().is_empty() {
+        format!("{}: “{}”", t.search, form.q.trim())
+    } else {
+        browsed.map_or_else(|| t.all_products.to_owned(), |c| c.name_in(locale).to_owned())
+    };
+    let crumbs = crumbs(&state, browsed.map(|c| c.id), visitor.lang).await?;
     Ok(render(
         status,
         &ProductsPage {
             ctx: Ctx::new(&visitor),
-            paged: form.cursor.as_deref().is_some_and(|c| !c.is_empty()),
+            pages,
+            sort_links,
+            heading,
+            crumbs,
             total: (errors.is_empty()).then_some(facets.total),
             bands,
             option_groups,
@@ -429,7 +566,6 @@ pub async fn products(
             categories,
             sorts,
             products: found.iter().map(|p| Card::new(p, visitor.lang)).collect(),
-            next_url,
             errors,
         },
     ))
@@ -776,13 +912,14 @@ pub async fn cart(State(state): State<AppState>, visitor: Visitor, Query(flag): 
         ctx.notice = Some(ctx.t.added_to_cart);
     }
     let short = lines.iter().any(|l| l.stock_available < l.quantity);
+    let names = super::orders::Names::load(&state, visitor.lang, lines.iter().map(|l| l.product_id)).await?;
     Ok(page(&CartPage {
         ctx,
         short,
         rows: lines
             .iter()
             .map(|l| CartRow {
-                line: Line::from(l),
+                line: Line::of_cart(l, &names),
                 stock_available: l.stock_available,
             })
             .collect(),

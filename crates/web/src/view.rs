@@ -36,6 +36,8 @@ pub struct Ctx {
     pub switch_url: String,
     /// A one-line notice at the top (after an action).
     pub notice: Option<&'static str>,
+    /// The request's path and query (the admin sidebar highlights its section).
+    pub path: String,
     /// Units in the cart, shown beside the header's cart link.
     pub cart_count: i64,
     /// What the header's search box shows: the query of the listing on screen.
@@ -56,7 +58,8 @@ impl Ctx {
             permissions: visitor.permissions(),
             csrf: visitor.csrf.clone(),
             switch_url: with_query(&visitor.path, "lang", visitor.lang.other().code()),
-            notice: None,
+            notice: super::flash::notice(&visitor.path, visitor.t()),
+            path: visitor.path.clone(),
             cart_count: visitor.cart_count,
             query: listing_param(&visitor.path, "q").unwrap_or_default(),
             catnav: if visitor.path.starts_with("/admin") {
@@ -204,16 +207,18 @@ pub fn time(t: Timestamp) -> String {
 }
 
 /// `t` as `lang` writes a date and time, in `zone`: `2026-12-07 20:47` (the form Chinese
-/// pages use) or `7 Dec 2026, 20:47`.
+/// pages use) or `7 Dec 2026, 20:47`, with no-break spaces.
 pub fn time_in(t: Timestamp, lang: Lang, zone: &jiff::tz::TimeZone) -> String {
     let Ok(at) = jiff::Timestamp::from_millisecond(t.millis()) else {
         return String::new();
     };
     let zoned = at.to_zoned(zone.clone());
-    match lang {
+    let written = match lang {
         Lang::Zh => zoned.strftime("%Y-%m-%d %H:%M").to_string(),
         Lang::En => zoned.strftime("%-d %b %Y, %H:%M").to_string(),
-    }
+    };
+    // No-break spaces: a narrow table column never breaks a moment over several lines.
+    written.replace(' ', "\u{a0}")
 }
 
 /// The shop's time zone, for the page being made (UTC outside a page request).

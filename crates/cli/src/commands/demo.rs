@@ -215,6 +215,7 @@ pub async fn load(store: &Store, media: &dyn MediaStorage, n: usize) -> anyhow::
     let now = SystemClock.now();
     category_tree(store, now).await.context("filing the demo categories")?;
     save_drawings(media).await?;
+    hero(store, media).await.context("setting the demo banner")?;
     let bar = ProgressBar::new(n as u64).with_style(
         ProgressStyle::with_template(
             "{spinner} loading demo catalogue {bar:30} {pos}/{len} products ({per_sec}, eta {eta})",
@@ -245,6 +246,47 @@ pub async fn load(store: &Store, media: &dyn MediaStorage, n: usize) -> anyhow::
     Ok(inserted)
 }
 
+/// The demo shop's home-page banner, unless staff set one: new-season tea, with a drawing
+/// of hills and a cup as its picture.
+async fn hero(store: &Store, media: &dyn MediaStorage) -> anyhow::Result<()> {
+    use emporium_app::storefront::{self, Hero, Texts};
+    if store.setting(storefront::HERO_KEY).await?.is_some() {
+        return Ok(());
+    }
+    let image = media::save_drawing(media, "hero-tea", HERO_DRAWING).await?;
+    let hero = Hero {
+        title: Texts {
+            en: "New-season tea has arrived".into(),
+            zh: "明前新茶 上市".into(),
+        },
+        subtitle: Texts {
+            en: "Longjing, Biluochun and Keemun from this spring's first picking, in stock now.".into(),
+            zh: "龙井、碧螺春、祁门红茶，今春头采，现货发售。".into(),
+        },
+        link: "/products?category=Tea".into(),
+        image: Some(image),
+        image_alt: String::new(),
+    };
+    store
+        .put_setting(storefront::HERO_KEY, Some(storefront::encode(&hero)))
+        .await?;
+    Ok(())
+}
+
+/// Tea hills at dawn and a steaming cup: the demo banner's picture (decorative).
+const HERO_DRAWING: &str = r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1200 400" width="1200" height="400">
+<defs><linearGradient id="sky" x1="0" y1="0" x2="0" y2="1"><stop offset="0" stop-color="#f7d9a8"/><stop offset="1" stop-color="#e9a66b"/></linearGradient></defs>
+<rect width="1200" height="400" fill="url(#sky)"/>
+<circle cx="930" cy="120" r="60" fill="#fff3d6"/>
+<path d="M0 260 C200 170 380 240 560 200 C760 150 900 230 1200 180 L1200 400 L0 400 Z" fill="#7fa36b"/>
+<path d="M0 310 C240 240 420 320 640 280 C860 240 1000 300 1200 260 L1200 400 L0 400 Z" fill="#4e7a45"/>
+<path d="M0 350 C260 300 520 370 760 330 C960 300 1080 350 1200 330 L1200 400 L0 400 Z" fill="#2f5a33"/>
+<g fill="none" stroke="#3b5d32" stroke-width="3" opacity=".5"><path d="M60 330 q40 -14 80 0 q40 14 80 0"/><path d="M300 345 q40 -14 80 0 q40 14 80 0"/><path d="M820 320 q40 -14 80 0 q40 14 80 0"/></g>
+<g transform="translate(880 250)"><path d="M0 0 h150 v40 a75 60 0 0 1 -150 0 z" fill="#fff"/><path d="M150 12 a28 24 0 0 1 0 48" fill="none" stroke="#fff" stroke-width="10"/><rect x="-25" y="95" width="200" height="12" rx="6" fill="#fff"/>
+<g fill="none" stroke="#fff" stroke-width="6" stroke-linecap="round" opacity=".8"><path d="M40 -15 q-15 -25 0 -50"/><path d="M75 -15 q-15 -25 0 -50"/><path d="M110 -15 q-15 -25 0 -50"/></g></g>
+</svg>
+"##;
+
 /// Stores every drawing the demo products use (a few dozen small SVG files; the same
 /// bytes each time, so loading again rewrites them unchanged).
 async fn save_drawings(storage: &dyn MediaStorage) -> anyhow::Result<()> {
@@ -254,6 +296,20 @@ async fn save_drawings(storage: &dyn MediaStorage) -> anyhow::Result<()> {
             .with_context(|| format!("storing the demo drawing {}", drawing.name))?;
     }
     Ok(())
+}
+
+/// The compare-at price (划线价) of a demo variant: about one product in five is on sale,
+/// its variants struck through at 20–35 % above their price (whole yuan). Decided by the
+/// SKU, so the same products are on sale in every load.
+fn on_sale(sku: &str, price: i64) -> Option<i64> {
+    let spread: u64 = sku
+        .bytes()
+        .map(u64::from)
+        .fold(7, |h, b| h.wrapping_mul(31).wrapping_add(b));
+    (spread % 5 == 0).then(|| {
+        let percent = 120 + i64::try_from(spread % 16).unwrap_or(0);
+        (price * percent / 100).div_euclid(100) * 100 + 100
+    })
 }
 
 /// A demo product through the same validation as any product.
@@ -276,6 +332,10 @@ fn to_import(demo: emporium_demo::DemoProduct, now: Timestamp) -> anyhow::Result
         );
         variant.option_values = options
             .combination("option_values", &v.option_values)
+            .map_err(invalid)?;
+        variant.compare_at_price = on_sale(&demo.sku, v.price)
+            .map(|was| Price::parse("compare_at_price", was))
+            .transpose()
             .map_err(invalid)?;
         variants.push(variant);
         lots.push(

@@ -37,6 +37,8 @@ mod translations;
 mod variants;
 mod web;
 mod web_accounts;
+mod web_admin;
 mod web_guests;
 mod web_pricing;
 mod web_returns;
+mod web_storefront;

@@ -559,8 +559,11 @@ async fn staff_create_edit_stock_and_archive_products_from_the_pages(app: TestAp
             ],
         )
         .await;
-    let path = created.location.clone().expect("to the product's page");
-    let page = staff.get(&path).await;
+    let to = created.location.clone().expect("to the product's page");
+    // The product's page, saying it was created.
+    let page = staff.get(&to).await;
+    assert!(page.body.contains("Product created."));
+    let path = to.trim_end_matches("?done=created").to_owned();
     assert!(
         page.body.contains(r#"value="88.50""#),
         "the price is shown in major units"
@@ -612,7 +615,9 @@ async fn staff_create_edit_stock_and_archive_products_from_the_pages(app: TestAp
     let id = path.trim_start_matches("/admin/products/");
     let mut visitor = Browser::new(&app);
     assert!(visitor.get(&format!("/products/{id}")).await.body.contains("¥90.00"));
-    staff.submit(&path, &format!("{path}/archive"), &[]).await;
+    staff
+        .submit(&path, &format!("{path}/archive"), &[("confirmed", "1")])
+        .await;
     assert_eq!(
         visitor.get(&format!("/products/{id}")).await.status,
         StatusCode::NOT_FOUND
@@ -688,7 +693,12 @@ async fn reviews_and_recommendations_on_the_pages(app: TestApp) {
         shown.contains("好茶") && !page.body.contains("<script>alert(1)"),
         "{shown}"
     );
-    assert!(page.body.contains("4.0 ★ (1)"));
+    assert!(
+        page.body.contains(
+            r#"class="stars s-8" role="img" aria-label="Rating 4.0/5"></span> 4.0 <span class="muted">(1)</span>"#
+        ),
+        "a star bar filled to 4 of 5, the average and the count"
+    );
     assert!(!page.body.contains(r#"id="also-bought""#), "no model yet");
     emporium_app::recommendations::refresh(&app.state).await.unwrap();
     let page = browser.get(&format!("/products/{tea}")).await;
@@ -846,7 +856,7 @@ async fn staff_build_the_category_tree_from_the_admin_page(app: TestApp) {
 }
 app_test!(staff_build_the_category_tree_from_the_admin_page);
 
-fn png(width: u32, height: u32) -> Vec<u8> {
+pub fn png(width: u32, height: u32) -> Vec<u8> {
     let mut out = std::io::Cursor::new(Vec::new());
     image::DynamicImage::ImageRgb8(image::RgbImage::from_fn(width, height, |x, y| {
         image::Rgb([(x % 256) as u8, (y % 256) as u8, 128])

@@ -121,11 +121,21 @@ async fn staff_set_up_shipping_from_the_page(app: TestApp) {
         .unwrap()
         .clone();
     assert_eq!(sf["active"], false);
-    let removed = staff
+    // Deleting asks first; nothing goes until confirmed.
+    let asked = staff
         .submit(
             "/admin/shipping",
             &format!("/admin/shipping/methods/{sf_id}/delete"),
             &[],
+        )
+        .await;
+    assert_eq!(asked.status, StatusCode::OK);
+    assert!(asked.body.contains("id=\"confirm-form\"") && asked.body.contains("cannot be undone"));
+    let removed = staff
+        .submit(
+            "/admin/shipping",
+            &format!("/admin/shipping/methods/{sf_id}/delete"),
+            &[("confirmed", "1")],
         )
         .await;
     assert_eq!(removed.status, StatusCode::SEE_OTHER);
@@ -133,7 +143,7 @@ async fn staff_set_up_shipping_from_the_page(app: TestApp) {
         .submit(
             "/admin/shipping",
             &format!("/admin/shipping/zones/{zone_id}/delete"),
-            &[],
+            &[("confirmed", "1")],
         )
         .await;
     assert_eq!(gone.status, StatusCode::SEE_OTHER);
@@ -202,7 +212,11 @@ async fn staff_add_a_threshold_promotion_and_see_bad_percentages_refused(app: Te
     assert_eq!(promo["percent"], 10);
     assert_eq!(promo["active"], false, "an unticked box is off");
     let removed = staff
-        .submit("/admin/promotions", &format!("/admin/promotions/{id}/delete"), &[])
+        .submit(
+            "/admin/promotions",
+            &format!("/admin/promotions/{id}/delete"),
+            &[("confirmed", "1")],
+        )
         .await;
     assert_eq!(removed.status, StatusCode::SEE_OTHER);
 }
@@ -272,7 +286,11 @@ async fn staff_add_a_coupon_and_generate_a_batch(app: TestApp) {
     // A coupon no order holds is deleted, and the list says so.
     let id = coupon["id"].as_i64().unwrap();
     let removed = staff
-        .submit("/admin/coupons", &format!("/admin/coupons/{id}/delete"), &[])
+        .submit(
+            "/admin/coupons",
+            &format!("/admin/coupons/{id}/delete"),
+            &[("confirmed", "1")],
+        )
         .await;
     assert_eq!(removed.location.as_deref(), Some("/admin/coupons?removed=deleted"));
     let notice = staff.get("/admin/coupons?removed=deleted").await;
@@ -320,7 +338,11 @@ async fn staff_set_tax_in_percent(app: TestApp) {
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(refused.body.contains(r#"id="tax-settings-form-e-shipping_rate""#));
     let removed = staff
-        .submit("/admin/tax", &format!("/admin/tax/rates/{}/delete", rate["id"]), &[])
+        .submit(
+            "/admin/tax",
+            &format!("/admin/tax/rates/{}/delete", rate["id"]),
+            &[("confirmed", "1")],
+        )
         .await;
     assert_eq!(removed.status, StatusCode::SEE_OTHER);
     let rates = app.get_json("/api/v1/tax-rates", Some(&token)).await;

@@ -161,15 +161,18 @@ async fn staff_cancel_and_refund_from_the_order_page(app: TestApp) {
     )
     .await;
     assert_eq!(order["refunded_amount"], 2_000);
-    // Without the tick nothing is cancelled; with it, the rest goes back.
-    let unticked = staff
+    // Unconfirmed, the confirmation page and nothing cancelled; confirmed, the rest goes back.
+    let unconfirmed = staff
         .submit(
             &format!("/admin/orders/{other}"),
             &format!("/admin/orders/{other}/cancel"),
             &[("reason", "warehouse fire")],
         )
         .await;
-    assert_eq!(unticked.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(unconfirmed.status, StatusCode::OK);
+    assert!(unconfirmed.body.contains("id=\"confirm-form\""));
+    let order = app.get_json(&format!("/api/v1/orders/{other}"), Some(&customer)).await;
+    assert_eq!(order["status"], "paid");
     let cancelled = staff
         .submit(
             &format!("/admin/orders/{other}"),

@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
 use emporium_domain::FieldError;
 use emporium_store::catalog::Product;
 use serde::Deserialize;
@@ -17,7 +18,7 @@ use emporium_app::{AppError, AppState};
 use emporium_domain::translation::TextDraft;
 
 use super::images::{ImageRow, UploadForm};
-use crate::account::Empty;
+use crate::flash::{Done, after};
 use crate::session::Visitor;
 use crate::view::{
     Ctx, FieldErrors, Path, Posted, WebError, WebResult, form_errors, money, page, parse_money, render, see_other,
@@ -41,33 +42,52 @@ struct ProductsPage {
     ctx: Ctx,
     status: String,
     q: String,
+    sort: String,
+    sorts: [(&'static str, &'static str); 5],
     products: Vec<ProductRow>,
+    csv_url: String,
     next_url: Option<String>,
 }
 
-/// `?status=&q=&cursor=`.
+/// `?status=&q=&sort=&cursor=`.
 #[derive(Debug, Deserialize)]
 pub struct ListQuery {
     #[serde(default)]
     status: String,
     #[serde(default)]
     q: String,
+    #[serde(default)]
+    sort: String,
     cursor: Option<String>,
+}
+
+impl ListQuery {
+    /// The catalogue query for a page of `limit` products.
+    fn params(&self, limit: i64) -> ProductQuery {
+        ProductQuery {
+            q: Some(self.q.clone()),
+            status: Some(self.status.clone()).filter(|s| !s.is_empty()),
+            sort: Some(self.sort.clone()).filter(|s| !s.is_empty()),
+            limit: Some(limit.to_string()),
+            cursor: self.cursor.clone().filter(|c| !c.is_empty()),
+            facets: Some("false".into()),
+            ..ProductQuery::default()
+        }
+    }
+
+    /// The filters as a query string (for the export link).
+    fn query_string(&self) -> String {
+        let pairs = [("q", &self.q), ("status", &self.status), ("sort", &self.sort)];
+        serde_urlencoded::to_string(pairs.iter().filter(|(_, v)| !v.is_empty()).collect::<Vec<_>>()).unwrap_or_default()
+    }
 }
 
 /// `GET /admin/products`.
 pub async fn list(State(state): State<AppState>, visitor: Visitor, Query(p): Query<ListQuery>) -> WebResult {
     visitor.staff(Permission::Catalogue)?;
-    let params = ProductQuery {
-        q: Some(p.q.clone()),
-        status: Some(p.status.clone()).filter(|s| !s.is_empty()),
-        limit: Some("50".into()),
-        cursor: p.cursor.clone().filter(|c| !c.is_empty()),
-        facets: Some("false".into()),
-        ..ProductQuery::default()
-    };
-    let found = find_products(&state, &params, true).await?;
+    let found = find_products(&state, &p.params(50), true).await?;
     let (products, next) = (found.products, found.next_cursor);
+    let t = visitor.t();
     Ok(page(&ProductsPage {
         ctx: Ctx::new(&visitor),
         products: products
@@ -82,9 +102,70 @@ pub async fn list(State(state): State<AppState>, visitor: Visitor, Query(p): Que
             })
             .collect(),
         next_url: next.map(|c| with_query(&visitor.path, "cursor", &c)),
+        csv_url: format!("/admin/products.csv?{}", p.query_string()),
+        sorts: [
+            ("newest", t.sort_newest),
+            ("relevance", t.sort_relevance),
+            ("price_asc", t.sort_price_asc),
+            ("price_desc", t.sort_price_desc),
+            ("rating", t.sort_rating),
+        ],
+        // What the catalogue sorts by when the query names no sort.
+        sort: match (p.sort.is_empty(), p.q.trim().is_empty()) {
+            (false, _) => p.sort,
+            (true, true) => "newest".to_owned(),
+            (true, false) => "relevance".to_owned(),
+        },
         status: p.status,
         q: p.q,
     }))
+}
+
+/// The most products one CSV export holds.
+const PRODUCTS_CSV_CAP: usize = 10_000;
+
+/// `GET /admin/products.csv`: the products the list's filters select, in its sort (up to
+/// 10,000), one line per variant, prices in major units.
+pub async fn csv(State(state): State<AppState>, visitor: Visitor, Query(mut p): Query<ListQuery>) -> WebResult {
+    use emporium_app::audit::csv_field;
+    visitor.staff(Permission::Catalogue)?;
+    let mut out = String::from("product_id,name,status,category,variant_id,sku,options,currency,price,stock\r\n");
+    let mut count = 0;
+    p.cursor = None;
+    loop {
+        let found = find_products(&state, &p.params(100), true).await?;
+        for product in &found.products {
+            for v in &product.variants {
+                let fields = [
+                    product.id.to_string(),
+                    product.name.clone(),
+                    product.status.as_str().to_owned(),
+                    product.category.clone().unwrap_or_default(),
+                    v.id.to_string(),
+                    v.sku.clone().unwrap_or_default(),
+                    v.option_values.label(),
+                    product.currency.clone(),
+                    super::order_list::decimal(v.price, &product.currency),
+                    v.stock_available.to_string(),
+                ];
+                out.push_str(&fields.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","));
+                out.push_str("\r\n");
+            }
+        }
+        count += found.products.len();
+        match found.next_cursor {
+            Some(c) if count < PRODUCTS_CSV_CAP => p.cursor = Some(c),
+            _ => break,
+        }
+    }
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (header::CONTENT_DISPOSITION, "attachment; filename=\"products.csv\""),
+        ],
+        out,
+    )
+        .into_response())
 }
 
 /// The product form, as typed.
@@ -351,6 +432,11 @@ struct ProductPage {
     images: Vec<ImageRow>,
     /// The upload form, as typed when it failed.
     upload: UploadForm,
+    /// The write-off form, as typed when it failed, and its errors.
+    write_off: super::product_actions::WriteOffForm,
+    write_off_errors: FieldErrors,
+    /// Whether the product is archived (the page offers to put it back on sale).
+    archived: bool,
 }
 
 pub(super) async fn product_page(
@@ -360,7 +446,7 @@ pub(super) async fn product_page(
     form: Option<(ProductForm, FieldErrors)>,
     lot: Option<(LotForm, FieldErrors)>,
 ) -> WebResult {
-    render_product_page(state, visitor, id, form, lot, None).await
+    render_product_page(state, visitor, id, form, lot, None, None).await
 }
 
 /// The edit page of product `id` with the upload form's errors.
@@ -370,7 +456,17 @@ pub(super) async fn product_page_with_upload(
     id: i64,
     upload: UploadForm,
 ) -> WebResult {
-    render_product_page(state, visitor, Some(id), None, None, Some(upload)).await
+    render_product_page(state, visitor, Some(id), None, None, Some(upload), None).await
+}
+
+/// The edit page of product `id` with the write-off form's errors.
+pub(super) async fn product_page_with_write_off(
+    state: &AppState,
+    visitor: &Visitor,
+    id: i64,
+    write_off: (super::product_actions::WriteOffForm, FieldErrors),
+) -> WebResult {
+    render_product_page(state, visitor, Some(id), None, None, None, Some(write_off)).await
 }
 
 async fn render_product_page(
@@ -380,8 +476,9 @@ async fn render_product_page(
     form: Option<(ProductForm, FieldErrors)>,
     lot: Option<(LotForm, FieldErrors)>,
     upload: Option<UploadForm>,
+    write_off: Option<(super::product_actions::WriteOffForm, FieldErrors)>,
 ) -> WebResult {
-    let failed = form.is_some() || lot.is_some() || upload.is_some();
+    let failed = form.is_some() || lot.is_some() || upload.is_some() || write_off.is_some();
     let product = match id {
         Some(id) => Some(state.store().product(id).await?.ok_or(WebError::NotFound)?),
         None => None,
@@ -398,6 +495,7 @@ async fn render_product_page(
     };
     let currency = product.as_ref().map_or("CNY", |p| p.currency.as_str()).to_owned();
     let (lot, lot_errors) = lot.unwrap_or_default();
+    let (write_off, write_off_errors) = write_off.unwrap_or_default();
     Ok(render(
         if failed {
             StatusCode::UNPROCESSABLE_ENTITY
@@ -436,6 +534,11 @@ async fn render_product_page(
                 .unwrap_or_default(),
             images: product.as_ref().map(super::images::rows).unwrap_or_default(),
             upload: upload.unwrap_or_default(),
+            write_off,
+            write_off_errors,
+            archived: product
+                .as_ref()
+                .is_some_and(|p| p.status == emporium_domain::catalog::ProductStatus::Archived),
         },
     ))
 }
@@ -529,7 +632,10 @@ pub async fn create(State(state): State<AppState>, Posted { visitor, form }: Pos
         ..ProductDraft::default()
     };
     match catalog::create_product(&state, request).await {
-        Ok(product) => Ok(see_other(&format!("/admin/products/{}", product.id))),
+        Ok(product) => Ok(see_other(&after(
+            &format!("/admin/products/{}", product.id),
+            Done::Created,
+        ))),
         Err(e) => {
             let errors = rename_initial(form_errors(e, visitor.lang)?);
             product_page(&state, &visitor, None, Some((form, errors)), None).await
@@ -614,24 +720,13 @@ pub async fn update(
         ..ProductEdit::default()
     };
     match catalog::update_product(&state, id, request).await {
-        Ok(_) => Ok(see_other(&format!("/admin/products/{id}"))),
+        Ok(_) => Ok(see_other(&after(&format!("/admin/products/{id}"), Done::Saved))),
         Err(AppError::NotFound(_)) => Err(WebError::NotFound),
         Err(e) => {
             let errors = rename_initial(form_errors(e, visitor.lang)?);
             product_page(&state, &visitor, Some(id), Some((form, errors)), None).await
         }
     }
-}
-
-/// `POST /admin/products/{id}/archive`.
-pub async fn archive(
-    State(state): State<AppState>,
-    Path(id): Path<i64>,
-    Posted { visitor, .. }: Posted<Empty>,
-) -> WebResult {
-    visitor.staff(Permission::Catalogue)?;
-    catalog::archive_product(&state, id).await?;
-    Ok(see_other(&format!("/admin/products/{id}")))
 }
 
 /// `POST /admin/products/{id}/lots`: receives stock.
@@ -669,7 +764,10 @@ pub async fn receive(
     };
     let variant_id = form.variant_id.trim().parse::<i64>().ok();
     match inventory::receive_stock(&state, id, variant_id, receipt).await {
-        Ok(_) => Ok(see_other(&format!("/admin/products/{id}#lots"))),
+        Ok(_) => Ok(see_other(&format!(
+            "{}#lots",
+            after(&format!("/admin/products/{id}"), Done::StockReceived)
+        ))),
         Err(e) => {
             let errors = form_errors(e, visitor.lang)?;
             product_page(&state, &visitor, Some(id), None, Some((form, errors))).await

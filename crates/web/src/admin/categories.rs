@@ -9,7 +9,8 @@ use emporium_app::{AppError, AppState};
 use emporium_domain::staff::Permission;
 use serde::Deserialize;
 
-use crate::account::Empty;
+use crate::admin::confirm::Confirmed;
+use crate::flash::{Done, after};
 use crate::session::Visitor;
 use crate::view::{Ctx, FieldErrors, Path, Posted, WebError, WebResult, form_errors, render, see_other};
 
@@ -140,7 +141,7 @@ pub async fn create(State(state): State<AppState>, Posted { visitor, form }: Pos
         (Err(e), _) | (_, Err(e)) => return again(&state, &visitor, e).await,
     };
     match categories::create_category(&state, draft).await {
-        Ok(_) => Ok(see_other("/admin/categories")),
+        Ok(_) => Ok(see_other(&after("/admin/categories", Done::Saved))),
         Err(e) => again(&state, &visitor, e).await,
     }
 }
@@ -163,7 +164,7 @@ pub async fn update(
         (Err(e), _) | (_, Err(e)) => return again(&state, &visitor, e).await,
     };
     match categories::update_category(&state, id, edit).await {
-        Ok(()) => Ok(see_other("/admin/categories")),
+        Ok(()) => Ok(see_other(&after("/admin/categories", Done::Saved))),
         Err(AppError::NotFound(_)) => Err(WebError::NotFound),
         Err(e) => again(&state, &visitor, e).await,
     }
@@ -173,11 +174,14 @@ pub async fn update(
 pub async fn delete(
     State(state): State<AppState>,
     Path(id): Path<i64>,
-    Posted { visitor, .. }: Posted<Empty>,
+    Posted { visitor, form }: Posted<Confirmed>,
 ) -> WebResult {
     visitor.staff(Permission::Catalogue)?;
+    if let Some(ask) = form.ask_to_delete(&visitor, &format!("/admin/categories/{id}/delete"), "/admin/categories") {
+        return ask;
+    }
     match categories::delete_category(&state, id).await {
-        Ok(()) => Ok(see_other("/admin/categories")),
+        Ok(()) => Ok(see_other(&after("/admin/categories", Done::Saved))),
         Err(AppError::NotFound(_)) => Err(WebError::NotFound),
         Err(e) => again(&state, &visitor, e).await,
     }

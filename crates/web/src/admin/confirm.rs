@@ -3,6 +3,7 @@
 //! confirm button, and posts again with `confirmed=1`.
 
 use askama::Template;
+use serde::Deserialize;
 
 use crate::session::Visitor;
 use crate::view::{Ctx, WebResult, page};
@@ -27,4 +28,32 @@ pub fn ask(visitor: &Visitor, message: String, action: &str, fields: Vec<(String
         fields,
         back: back.to_owned(),
     }))
+}
+
+/// A form whose action asks first: `confirmed=1` once confirmed.
+#[derive(Debug, Default, Deserialize)]
+pub struct Confirmed {
+    #[serde(default)]
+    confirmed: String,
+}
+
+impl Confirmed {
+    /// Whether the confirmation page's button sent it.
+    pub(super) fn yes(&self) -> bool {
+        self.confirmed == "1"
+    }
+
+    /// The confirmation page for deleting through `action` (back to `back`), unless this
+    /// form was confirmed already.
+    pub(super) fn ask_to_delete(&self, visitor: &Visitor, action: &str, back: &str) -> Option<WebResult> {
+        (!self.yes()).then(|| {
+            ask(
+                visitor,
+                visitor.t().adm_confirm_delete.to_owned(),
+                action,
+                Vec::new(),
+                back,
+            )
+        })
+    }
 }

@@ -11,6 +11,7 @@ use emporium_store::accounts::User;
 use serde::Deserialize;
 
 use super::confirm;
+use crate::flash::{Done, after};
 use crate::session::Visitor;
 use crate::view::{Ctx, Path, Posted, WebError, WebResult, money, page, see_other, time, urlencode};
 
@@ -134,11 +135,12 @@ pub async fn show(State(state): State<AppState>, visitor: Visitor, Path(id): Pat
                 created: time(o.created_at),
             })
             .collect(),
-        returns: emporium_app::returns::customer_returns(&state, id, 20)
-            .await?
-            .iter()
-            .map(crate::orders::returns::ReturnRow::new)
-            .collect(),
+        returns: crate::orders::returns::ReturnRow::rows(
+            &state,
+            &emporium_app::returns::customer_returns(&state, id, 20).await?,
+            visitor.lang,
+        )
+        .await?,
     }))
 }
 
@@ -185,7 +187,7 @@ async fn set_blocked(state: &AppState, visitor: &Visitor, id: i64, blocked: bool
         customers::unblock(state, staff.user.id, id).await
     };
     match done {
-        Ok(_) => Ok(see_other(&back)),
+        Ok(_) => Ok(see_other(&after(&back, Done::Saved))),
         Err(AppError::NotFound(_)) => Err(WebError::NotFound),
         Err(e) => Err(e.into()),
     }

@@ -9,7 +9,7 @@ use askama::Template;
 use axum::extract::State;
 use emporium_app::messages::{self, LogQuery, NO_MAIL_SERVER};
 use emporium_app::{AppError, AppState};
-use emporium_domain::message::MessageStatus;
+use emporium_domain::message::{MessageKind, MessageStatus};
 use emporium_domain::staff::Permission;
 use emporium_store::StoreError;
 use emporium_store::messages::Message;
@@ -80,6 +80,8 @@ pub struct LogRow {
     pub kind: &'static str,
     pub channel: &'static str,
     pub status: &'static str,
+    /// The status in the page's language.
+    pub status_label: &'static str,
     pub attempts: i64,
     pub order_id: Option<i64>,
     /// "not sent: no mail server configured", or the last error.
@@ -102,14 +104,53 @@ impl MessageLog {
         let rows = messages::list_messages(state, query)
             .await?
             .iter()
-            .map(|m| row(t, m))
+            .map(|m| row(t, lang, m))
             .collect();
         Ok(Self { t, rows })
     }
 }
 
-fn row(t: &LogTexts, m: &Message) -> LogRow {
+/// What a message is, for staff reading the log (the kind's stored name is for machines).
+fn kind_label(kind: MessageKind, lang: Lang) -> &'static str {
+    use MessageKind::*;
+    let (en, zh) = match kind {
+        OrderPlaced => ("Order placed", "订单已提交"),
+        OrderPaid => ("Payment received", "已收到付款"),
+        OrderShipped => ("Shipped", "已发货"),
+        OrderShippedSms => ("Shipped (text message)", "已发货（短信）"),
+        TrackingUpdate => ("Tracking update", "物流更新"),
+        OrderReceived => ("Receipt confirmed", "已确认收货"),
+        OrderCancelled => ("Order cancelled", "订单已取消"),
+        RefundApproved => ("Refund approved", "退款已同意"),
+        RefundRejected => ("Refund declined", "退款未通过"),
+        RefundPaid => ("Refund paid back", "退款已退回"),
+        ReturnApproved => ("Return approved", "退货已同意"),
+        ReturnRejected => ("Return declined", "退货未通过"),
+        PasswordReset => ("Password reset", "重置密码"),
+        VerifyEmail => ("Email verification", "邮箱验证"),
+        StaffNewOrder => ("To staff: new order to ship", "致员工：新订单待发货"),
+        StaffRefundRequested => ("To staff: refund to decide", "致员工：退款待审核"),
+        StaffLowStock => ("To staff: low stock", "致员工：库存不足"),
+        StaffReturnRequested => ("To staff: return to decide", "致员工：退货待审核"),
+    };
+    if lang == Lang::Zh { zh } else { en }
+}
+
+/// A message's status, for staff.
+fn status_label(status: MessageStatus, lang: Lang) -> &'static str {
+    let (en, zh) = match status {
+        MessageStatus::Pending => ("Waiting", "待发送"),
+        MessageStatus::Sent => ("Sent", "已发送"),
+        MessageStatus::Failed => ("Failed", "发送失败"),
+        MessageStatus::Held => ("Not sent", "未发送"),
+        MessageStatus::Skipped => ("Skipped", "已跳过"),
+    };
+    if lang == Lang::Zh { zh } else { en }
+}
+
+fn row(t: &LogTexts, lang: Lang, m: &Message) -> LogRow {
     let note = match (m.status, m.last_error.as_deref()) {
+        (MessageStatus::Held, _) if lang == Lang::Zh => format!("{}：未配置邮件服务器", t.not_sent),
         (MessageStatus::Held, _) => format!("{}: {NO_MAIL_SERVER}", t.not_sent),
         (MessageStatus::Sent, _) => String::new(),
         (_, Some(error)) => error.to_owned(),
@@ -117,9 +158,10 @@ fn row(t: &LogTexts, m: &Message) -> LogRow {
     };
     LogRow {
         id: m.id,
-        kind: m.kind.as_str(),
+        kind: kind_label(m.kind, lang),
         channel: m.channel.as_str(),
         status: m.status.as_str(),
+        status_label: status_label(m.status, lang),
         attempts: m.attempts,
         order_id: m.order_id,
         note,

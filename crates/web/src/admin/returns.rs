@@ -1,7 +1,7 @@
 //! Staff pages after the sale: returns to decide and receive, and the shop's own money
 //! actions on an order (cancel a paid order with a full refund, refund on the shop's
-//! initiative). Irreversible steps ask for a ticked confirmation, which works without
-//! JavaScript.
+//! initiative). Irreversible steps ask first, without JavaScript: receiving a return by a
+//! ticked box, cancelling and refunding by a confirmation page (`confirm.rs`).
 
 use askama::Template;
 use axum::extract::{Query, State};
@@ -13,11 +13,13 @@ use emporium_domain::returns::{ReturnCount, ReturnStatus};
 use emporium_domain::staff::Permission;
 use serde::Deserialize;
 
+use super::confirm;
+use crate::flash::{self, Done};
 use crate::orders::returns::ReturnRow;
 use crate::session::Visitor;
 use crate::view::{
-    Ctx, FieldErrors, Path, Posted, WebError, WebResult, form_errors, next_before, page, parse_money, refund_errors,
-    render, see_other,
+    Ctx, FieldErrors, Path, Posted, WebError, WebResult, form_errors, money, next_before, page, parse_money,
+    refund_errors, render, see_other,
 };
 
 #[derive(Template)]
@@ -56,7 +58,7 @@ pub async fn list(State(state): State<AppState>, visitor: Visitor, Query(p): Que
         ctx: Ctx::new(&visitor),
         status,
         statuses: ReturnStatus::ALL.map(ReturnStatus::as_str),
-        returns: rows.iter().map(ReturnRow::new).collect(),
+        returns: ReturnRow::rows(&state, &rows, visitor.lang).await?,
         next_url,
     }))
 }
@@ -108,7 +110,9 @@ async fn return_page(
         &ReturnPage {
             ctx: Ctx::new(visitor),
             order_id: ret.order_id,
-            r: ReturnRow::new(&ret),
+            r: ReturnRow::rows(state, std::slice::from_ref(&ret), visitor.lang)
+                .await?
+                .remove(0),
             instructions: field("instructions").unwrap_or_default(),
             note: field("note").unwrap_or_default(),
             receive,
@@ -131,7 +135,7 @@ async fn after(
     outcome: Result<(), AppError>,
 ) -> WebResult {
     match outcome {
-        Ok(()) => Ok(see_other(&format!("/admin/returns/{id}"))),
+        Ok(()) => Ok(see_other(&flash::after(&format!("/admin/returns/{id}"), Done::Saved))),
         Err(AppError::NotFound(_)) => Err(WebError::NotFound),
         Err(e) => {
             let errors = form_errors(e, visitor.lang)?;
@@ -232,8 +236,10 @@ pub async fn receive(
     after(&state, &visitor, id, &form, outcome).await
 }
 
-/// The shop's money actions on an order: a reason, an amount (refunds only; blank: all
-/// that is left) and the ticked `confirm`.
+/// The shop's money actions on an order: a reason and an amount (refunds only; blank: all
+/// that is left). They go back to the customer at once, so the form asks first: the
+/// confirmation page posts it again with `confirmed=1` (a ticked `confirm` box, as older
+/// pages sent, counts too).
 #[derive(Debug, Default, Deserialize)]
 pub struct MoneyForm {
     #[serde(default)]
@@ -242,38 +248,53 @@ pub struct MoneyForm {
     pub(super) amount: String,
     #[serde(default)]
     confirm: String,
+    #[serde(default)]
+    confirmed: String,
 }
 
-fn confirmed(form: &MoneyForm) -> Result<(), AppError> {
-    if form.confirm.is_empty() {
-        Err(FieldError::new("confirm", "tick the box to confirm: the money goes back at once").into())
-    } else {
-        Ok(())
+impl MoneyForm {
+    fn confirmed(&self) -> bool {
+        self.confirmed == "1" || !self.confirm.is_empty()
+    }
+
+    /// The confirmation page for `message`, posting this form again to `action`.
+    fn ask(&self, visitor: &Visitor, id: i64, message: String, action: &str) -> WebResult {
+        let fields = vec![
+            ("reason".to_owned(), self.reason.clone()),
+            ("amount".to_owned(), self.amount.clone()),
+        ];
+        confirm::ask(visitor, message, action, fields, &format!("/admin/orders/{id}"))
     }
 }
 
-/// `POST /admin/orders/{id}/cancel`: cancels the order (a paid one with a full refund).
+/// `POST /admin/orders/{id}/cancel`: asks first, then cancels the order (a paid one with a
+/// full refund).
 pub async fn cancel_order(
     State(state): State<AppState>,
     Path(id): Path<i64>,
     Posted { visitor, form }: Posted<MoneyForm>,
 ) -> WebResult {
     let staff = visitor.staff(Permission::Refunds)?.user.id;
-    let outcome = match confirmed(&form) {
-        Ok(()) => returns::cancel_by_staff(
-            &state,
-            staff,
-            id,
-            Some(form.reason.as_str()).filter(|r| !r.trim().is_empty()),
-        )
-        .await
-        .map(|_| ()),
-        Err(e) => Err(e),
-    };
-    money_outcome(&state, &visitor, id, form, outcome).await
+    if !form.confirmed() {
+        let order = state.store().order(id).await?.ok_or(WebError::NotFound)?;
+        let message = visitor.t().adm_confirm_cancel.replace("{id}", &id.to_string()).replace(
+            "{amount}",
+            &money(order.paid_amount - order.refunded_amount, &order.currency),
+        );
+        return form.ask(&visitor, id, message, &format!("/admin/orders/{id}/cancel"));
+    }
+    let outcome = returns::cancel_by_staff(
+        &state,
+        staff,
+        id,
+        Some(form.reason.as_str()).filter(|r| !r.trim().is_empty()),
+    )
+    .await
+    .map(|_| ());
+    money_outcome(&state, &visitor, id, form, outcome, Done::Cancelled).await
 }
 
-/// `POST /admin/orders/{id}/refunds`: a refund on the shop's initiative.
+/// `POST /admin/orders/{id}/refunds`: asks first, then refunds on the shop's initiative.
 pub async fn refund(
     State(state): State<AppState>,
     Path(id): Path<i64>,
@@ -287,8 +308,17 @@ pub async fn refund(
             .map(Some)
             .ok_or_else(|| AppError::from(FieldError::new("amount", "must be an amount such as 12.50"))),
     };
-    let outcome = match (confirmed(&form), amount) {
-        (Ok(()), Ok(amount)) => {
+    let outcome = match amount {
+        Ok(amount) if !form.confirmed() => {
+            let t = visitor.t();
+            let shown = amount.map_or_else(|| t.adm_all_left.to_owned(), |a| money(a, &order.currency));
+            let message = t
+                .adm_confirm_refund
+                .replace("{id}", &id.to_string())
+                .replace("{amount}", &shown);
+            return form.ask(&visitor, id, message, &format!("/admin/orders/{id}/refunds"));
+        }
+        Ok(amount) => {
             let wish = RefundWish {
                 amount,
                 reason: form.reason.clone(),
@@ -298,9 +328,9 @@ pub async fn refund(
                 .await
                 .map(|_| ())
         }
-        (Err(e), _) | (_, Err(e)) => Err(e),
+        Err(e) => Err(e),
     };
-    money_outcome(&state, &visitor, id, form, outcome).await
+    money_outcome(&state, &visitor, id, form, outcome, Done::Refunded).await
 }
 
 async fn money_outcome(
@@ -309,9 +339,10 @@ async fn money_outcome(
     id: i64,
     form: MoneyForm,
     outcome: Result<(), AppError>,
+    done: Done,
 ) -> WebResult {
     match outcome {
-        Ok(()) => Ok(see_other(&format!("/admin/orders/{id}"))),
+        Ok(()) => Ok(see_other(&flash::after(&format!("/admin/orders/{id}"), done))),
         Err(AppError::NotFound(_)) => Err(WebError::NotFound),
         Err(e) => {
             let order = state.store().order(id).await?.ok_or(WebError::NotFound)?;

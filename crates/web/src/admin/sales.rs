@@ -1,4 +1,4 @@
-//! Staff pages for sales: orders by status (ship, add tracking) and refunds (approve or
+//! Staff pages for sales: an order (ship, add tracking; the list is `order_list.rs`) and refunds (approve or
 //! reject).
 
 use askama::Template;
@@ -12,60 +12,16 @@ use serde::Deserialize;
 use emporium_app::orders::{self, Tracking};
 use emporium_app::{AppError, AppState, payments};
 
+use super::confirm::{self, Confirmed};
 use crate::account::Empty;
+use crate::flash::{Done, after};
 use crate::orders::history::Reader;
-use crate::orders::{OrderDetail, OrderRow, order_detail, order_page};
+use crate::orders::{OrderDetail, order_detail};
 use crate::session::Visitor;
 use crate::view::{
     Ctx, FieldErrors, Path, Posted, WebError, WebResult, form_errors, money, next_before, nonblank, page, render,
     see_other, time,
 };
-
-/// Order statuses staff filter by.
-const STATUSES: [&str; 6] = [
-    "pending_payment",
-    "paid",
-    "shipped",
-    "received",
-    "refunded",
-    "cancelled",
-];
-
-#[derive(Template)]
-#[template(path = "admin/orders.html")]
-struct OrdersPage {
-    ctx: Ctx,
-    status: String,
-    statuses: [&'static str; 6],
-    orders: Vec<OrderRow>,
-    next_url: Option<String>,
-}
-
-/// `?status=&before=`.
-#[derive(Debug, Deserialize)]
-pub struct OrdersQuery {
-    #[serde(default)]
-    status: String,
-    before: Option<String>,
-}
-
-/// `GET /admin/orders`.
-pub async fn orders(State(state): State<AppState>, visitor: Visitor, Query(p): Query<OrdersQuery>) -> WebResult {
-    visitor.staff(Permission::Fulfilment)?;
-    let status = if p.status.is_empty() {
-        None
-    } else {
-        Some(OrderStatus::parse("status", &p.status).map_err(|e| WebError::BadRequest(e.to_string()))?)
-    };
-    let (orders, next_url) = order_page(&state, None, status, p.before.as_deref(), &visitor.path).await?;
-    Ok(page(&OrdersPage {
-        ctx: Ctx::new(&visitor),
-        status: p.status,
-        statuses: STATUSES,
-        orders: orders.iter().map(OrderRow::from).collect(),
-        next_url,
-    }))
-}
 
 /// The ship and tracking forms.
 #[derive(Debug, Default, Deserialize)]
@@ -149,11 +105,12 @@ pub(super) async fn order_page_for(state: &AppState, visitor: &Visitor, id: i64,
         },
     )
     .await?;
-    let returns = emporium_app::returns::order_returns(state, id)
-        .await?
-        .iter()
-        .map(crate::orders::returns::ReturnRow::new)
-        .collect();
+    let returns = crate::orders::returns::ReturnRow::rows(
+        state,
+        &emporium_app::returns::order_returns(state, id).await?,
+        visitor.lang,
+    )
+    .await?;
     let (mut ship, mut ship_errors, mut track, mut track_errors, mut money, mut money_errors) = Default::default();
     match failed {
         Failed::Nothing => {}
@@ -197,7 +154,7 @@ pub async fn ship(
 ) -> WebResult {
     let staff = visitor.staff(Permission::Fulfilment)?.user.id;
     match orders::ship_order(&state, staff, id, &form.carrier, &form.tracking_number).await {
-        Ok(_) => Ok(see_other(&format!("/admin/orders/{id}"))),
+        Ok(_) => Ok(see_other(&after(&format!("/admin/orders/{id}"), Done::Shipped))),
         Err(AppError::NotFound(_)) => Err(WebError::NotFound),
         Err(e) => {
             let errors = form_errors(e, visitor.lang)?;
@@ -220,7 +177,7 @@ pub async fn track(
         occurred_at: None,
     };
     match orders::add_tracking_event(&state, id, tracking).await {
-        Ok(_) => Ok(see_other(&format!("/admin/orders/{id}"))),
+        Ok(_) => Ok(see_other(&after(&format!("/admin/orders/{id}"), Done::TrackingAdded))),
         Err(AppError::NotFound(_)) => Err(WebError::NotFound),
         Err(e) => {
             let errors = form_errors(e, visitor.lang)?;
@@ -298,15 +255,34 @@ pub async fn refunds(State(state): State<AppState>, visitor: Visitor, Query(p): 
     }))
 }
 
-/// `POST /admin/refunds/{id}/approve`: pays the money back through the provider.
+/// `POST /admin/refunds/{id}/approve`: asks first, then pays the money back through the
+/// provider.
 pub async fn approve(
     State(state): State<AppState>,
     Path(id): Path<i64>,
-    Posted { visitor, .. }: Posted<Empty>,
+    Posted { visitor, form }: Posted<Confirmed>,
 ) -> WebResult {
     let staff = visitor.staff(Permission::Refunds)?.user.id;
+    if !form.yes() {
+        let refund = state.store().refund(id).await?.ok_or(WebError::NotFound)?;
+        let currency = state
+            .store()
+            .order(refund.order_id)
+            .await?
+            .map_or_else(|| "CNY".to_owned(), |o| o.currency);
+        let message = visitor
+            .t()
+            .adm_confirm_approve_refund
+            .replace("{id}", &id.to_string())
+            .replace("{amount}", &money(refund.amount, &currency));
+        let action = format!("/admin/refunds/{id}/approve");
+        return confirm::ask(&visitor, message, &action, Vec::new(), "/admin/refunds");
+    }
     payments::approve_refund(&state, staff, id).await?;
-    Ok(see_other("/admin/refunds?status=refunded"))
+    Ok(see_other(&after(
+        "/admin/refunds?status=refunded",
+        Done::RefundApproved,
+    )))
 }
 
 /// `POST /admin/refunds/{id}/reject`.
@@ -317,5 +293,8 @@ pub async fn reject(
 ) -> WebResult {
     let staff = visitor.staff(Permission::Refunds)?.user.id;
     payments::reject_refund(&state, staff, id).await?;
-    Ok(see_other("/admin/refunds?status=rejected"))
+    Ok(see_other(&after(
+        "/admin/refunds?status=rejected",
+        Done::RefundRejected,
+    )))
 }

@@ -12,6 +12,7 @@ use emporium_store::accounts::User;
 use serde::Deserialize;
 
 use super::confirm;
+use crate::flash::{Done, after};
 use crate::session::Visitor;
 use crate::view::{Ctx, FieldErrors, Path, Posted, WebError, WebResult, form_errors, render, see_other, time};
 
@@ -116,7 +117,7 @@ pub async fn create(State(state): State<AppState>, Posted { visitor, form }: Pos
         role: &form.role,
     };
     match staff::create_staff(&state, actor, input).await {
-        Ok(_) => Ok(see_other("/admin/staff")),
+        Ok(_) => Ok(see_other(&after("/admin/staff", Done::Saved))),
         Err(e) => again(&state, &visitor, e).await,
     }
 }
@@ -166,7 +167,7 @@ pub async fn update(
         return confirm::ask(&visitor, message, &format!("/admin/staff/{id}"), fields, "/admin/staff");
     }
     match staff::change_staff(&state, actor, id, StaffEdit { role, disabled }).await {
-        Ok(_) => Ok(see_other("/admin/staff")),
+        Ok(_) => Ok(see_other(&after("/admin/staff", Done::Saved))),
         Err(AppError::NotFound(_)) => Err(WebError::NotFound),
         Err(e) => again(&state, &visitor, e).await,
     }

@@ -10,6 +10,7 @@ use emporium_store::catalog::Product;
 use serde::Deserialize;
 
 use super::catalog::{ProductForm, product_page};
+use crate::flash::{Done, after};
 use crate::session::Visitor;
 use crate::view::{FieldErrors, Path, Posted, WebError, WebResult, form_errors, money, parse_money, see_other};
 
@@ -179,7 +180,10 @@ pub async fn add(
         ..VariantDraft::default()
     };
     match variants::add_variant(&state, id, draft).await {
-        Ok(_) => Ok(see_other(&format!("/admin/products/{id}#variants"))),
+        Ok(_) => Ok(see_other(&format!(
+            "{}#variants",
+            after(&format!("/admin/products/{id}"), Done::Saved)
+        ))),
         Err(e) => again(&state, &visitor, &product, e).await,
     }
 }
@@ -224,7 +228,10 @@ pub async fn update(
         variants::update_variant(&state, id, variant_id, edit).await
     };
     match done {
-        Ok(_) => Ok(see_other(&format!("/admin/products/{id}#variants"))),
+        Ok(_) => Ok(see_other(&format!(
+            "{}#variants",
+            after(&format!("/admin/products/{id}"), Done::Saved)
+        ))),
         Err(AppError::NotFound(_)) => Err(WebError::NotFound),
         Err(e) => again(&state, &visitor, &product, e).await,
     }

@@ -8,11 +8,12 @@ use axum::http::StatusCode;
 use emporium_app::AppState;
 use emporium_app::returns::{self, ReturnOptions, ReturnWish};
 use emporium_domain::FieldError;
-use emporium_domain::returns::ReturnQuantity;
+use emporium_domain::returns::{ReturnQuantity, ReturnStatus};
 use emporium_store::order_read::Order;
 use emporium_store::returns::Return;
 
-use super::{OrderAction, Shown, Viewer, order_page_as};
+use super::{Names, OrderAction, Shown, Viewer, order_page_as};
+use crate::i18n::Lang;
 use crate::view::{FieldErrors, Path, Posted, WebResult, form_errors, money, see_other, time};
 
 /// A return as the pages show it.
@@ -56,8 +57,15 @@ pub struct ReturnLineRow {
 }
 
 impl ReturnRow {
-    /// The row of `r`, amounts in its order's currency.
-    pub fn new(r: &Return) -> Self {
+    /// The rows of `returns`, their products named in `lang`.
+    pub async fn rows(state: &AppState, returns: &[Return], lang: Lang) -> Result<Vec<Self>, crate::view::WebError> {
+        let ids: Vec<i64> = returns.iter().flat_map(|r| &r.lines).map(|l| l.product_id).collect();
+        let names = Names::load(state, lang, ids).await?;
+        Ok(returns.iter().map(|r| Self::new(r, &names, lang)).collect())
+    }
+
+    /// The row of `r`, amounts in its order's currency, names in the page's language.
+    pub fn new(r: &Return, names: &Names, lang: Lang) -> Self {
         let currency = r.currency.as_str();
         let received = r.received_at.is_some();
         let amount = |a: i64| if received { money(a, currency) } else { String::new() };
@@ -78,7 +86,7 @@ impl ReturnRow {
                 .lines
                 .iter()
                 .map(|l| ReturnLineRow {
-                    name: l.name.clone(),
+                    name: names.product(l.product_id, &l.name),
                     quantity: l.quantity,
                     resellable: l.resellable,
                     damaged: l.damaged,
@@ -89,11 +97,18 @@ impl ReturnRow {
                 .events
                 .iter()
                 .map(|e| {
-                    (
-                        time(e.at),
-                        e.to.as_str().to_owned(),
-                        e.detail.clone().unwrap_or_default(),
-                    )
+                    // Receiving stores its tally in English for the audit trail; the
+                    // page's lines show the same counts, so the timeline says it plainly.
+                    let detail = if e.to == ReturnStatus::Received {
+                        match lang {
+                            Lang::En => "Parcel received: restocked and written-off units as in the lines above.",
+                            Lang::Zh => "已收到退货：入库与报损数量见上方明细。",
+                        }
+                        .to_owned()
+                    } else {
+                        e.detail.clone().unwrap_or_default()
+                    };
+                    (time(e.at), e.to.as_str().to_owned(), detail)
                 })
                 .collect(),
         }
@@ -115,7 +130,13 @@ pub struct ReturnFormView {
 
 impl ReturnFormView {
     /// The form for `options` of `order`, with what was `typed` and its `errors`.
-    fn new(options: &ReturnOptions, order: &Order, typed: &[(String, String)], errors: &FieldErrors) -> Self {
+    fn new(
+        options: &ReturnOptions,
+        order: &Order,
+        typed: &[(String, String)],
+        errors: &FieldErrors,
+        names: &Names,
+    ) -> Self {
         let typed_value = |key: &str| typed.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
         let lines: Vec<(i64, String, i64, String)> = options
             .lines
@@ -125,7 +146,7 @@ impl ReturnFormView {
                     .items
                     .iter()
                     .find(|i| i.id == item)
-                    .map(|i| i.name.clone())
+                    .map(|i| names.product(i.product_id, &i.name))
                     .unwrap_or_default();
                 (
                     item,
@@ -174,11 +195,14 @@ pub(super) async fn section(
     asker: bool,
     typed: &[(String, String)],
     errors: &FieldErrors,
+    lang: Lang,
 ) -> Result<(Vec<ReturnRow>, Option<ReturnFormView>), crate::view::WebError> {
     let all = returns::order_returns(state, order.id).await?;
-    let rows = all.iter().map(ReturnRow::new).collect();
+    let ids: Vec<i64> = order.items.iter().map(|i| i.product_id).collect();
+    let names = Names::load(state, lang, ids).await?;
+    let rows = all.iter().map(|r| ReturnRow::new(r, &names, lang)).collect();
     let form = if asker {
-        returns::return_options(state, order, &all).map(|o| ReturnFormView::new(&o, order, typed, errors))
+        returns::return_options(state, order, &all).map(|o| ReturnFormView::new(&o, order, typed, errors, &names))
     } else {
         None
     };

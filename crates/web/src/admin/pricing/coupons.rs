@@ -14,7 +14,7 @@ use serde::Deserialize;
 
 use super::promotions::{schedule_text, targets_text};
 use super::{CURRENCY, Reader, checked, ids_text, on_form, time_input, yuan_text};
-use crate::account::Empty;
+use crate::admin::confirm::Confirmed;
 use crate::i18n::Texts;
 use crate::session::Visitor;
 use crate::view::{Ctx, FieldErrors, Path, Posted, WebError, WebResult, form_errors, money, render, see_other};
@@ -425,9 +425,12 @@ pub async fn update(
 pub async fn delete(
     State(state): State<AppState>,
     Path(id): Path<i64>,
-    Posted { visitor, .. }: Posted<Empty>,
+    Posted { visitor, form }: Posted<Confirmed>,
 ) -> WebResult {
     visitor.staff(Permission::Settings)?;
+    if let Some(ask) = form.ask_to_delete(&visitor, &format!("/admin/coupons/{id}/delete"), PAGE) {
+        return ask;
+    }
     match pricing_rules::delete_coupon(&state, id).await {
         Ok(CouponRemoval::Deleted) => Ok(see_other(&format!("{PAGE}?removed=deleted"))),
         Ok(CouponRemoval::Deactivated) => Ok(see_other(&format!("{PAGE}?removed=deactivated"))),

@@ -14,7 +14,7 @@ use emporium_store::pricing_admin::PromotionRecord;
 use serde::Deserialize;
 
 use super::{CURRENCY, Reader, checked, ids_text, on_form, time_cell, time_input, yuan_text};
-use crate::account::Empty;
+use crate::admin::confirm::Confirmed;
 use crate::i18n::Texts;
 use crate::session::Visitor;
 use crate::view::{Ctx, FieldErrors, Path, Posted, WebError, WebResult, form_errors, money, render, see_other};
@@ -411,9 +411,12 @@ pub async fn update(
 pub async fn delete(
     State(state): State<AppState>,
     Path(id): Path<i64>,
-    Posted { visitor, .. }: Posted<Empty>,
+    Posted { visitor, form }: Posted<Confirmed>,
 ) -> WebResult {
     visitor.staff(Permission::Settings)?;
+    if let Some(ask) = form.ask_to_delete(&visitor, &format!("/admin/promotions/{id}/delete"), PAGE) {
+        return ask;
+    }
     match pricing_rules::delete_promotion(&state, id).await {
         Ok(()) => Ok(see_other(PAGE)),
         Err(AppError::NotFound(_)) => Err(WebError::NotFound),

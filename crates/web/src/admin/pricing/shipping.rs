@@ -13,7 +13,7 @@ use emporium_store::pricing_admin::{MethodRecord, ZoneRecord};
 use serde::Deserialize;
 
 use super::{CURRENCY, Reader, on_form, split_names};
-use crate::account::Empty;
+use crate::admin::confirm::Confirmed;
 use crate::i18n::Texts;
 use crate::session::Visitor;
 use crate::view::{Ctx, FieldErrors, Path, Posted, WebError, WebResult, form_errors, money, render, see_other};
@@ -199,9 +199,12 @@ pub async fn create_zone(State(state): State<AppState>, Posted { visitor, form }
 pub async fn delete_zone(
     State(state): State<AppState>,
     Path(id): Path<i64>,
-    Posted { visitor, .. }: Posted<Empty>,
+    Posted { visitor, form }: Posted<Confirmed>,
 ) -> WebResult {
     visitor.staff(Permission::Settings)?;
+    if let Some(ask) = form.ask_to_delete(&visitor, &format!("/admin/shipping/zones/{id}/delete"), PAGE) {
+        return ask;
+    }
     row_result(&state, &visitor, pricing_rules::delete_zone(&state, id).await).await
 }
 
@@ -344,9 +347,12 @@ pub async fn set_method_active(
 pub async fn delete_method(
     State(state): State<AppState>,
     Path(id): Path<i64>,
-    Posted { visitor, .. }: Posted<Empty>,
+    Posted { visitor, form }: Posted<Confirmed>,
 ) -> WebResult {
     visitor.staff(Permission::Settings)?;
+    if let Some(ask) = form.ask_to_delete(&visitor, &format!("/admin/shipping/methods/{id}/delete"), PAGE) {
+        return ask;
+    }
     row_result(&state, &visitor, pricing_rules::delete_method(&state, id).await).await
 }
 

@@ -11,7 +11,7 @@ use emporium_domain::staff::Permission;
 use serde::Deserialize;
 
 use super::{Reader, on_form, percent_text};
-use crate::account::Empty;
+use crate::admin::confirm::Confirmed;
 use crate::session::Visitor;
 use crate::view::{Ctx, FieldErrors, Path, Posted, WebError, WebResult, form_errors, render, see_other};
 
@@ -197,9 +197,12 @@ pub async fn create_rate(State(state): State<AppState>, Posted { visitor, form }
 pub async fn delete_rate(
     State(state): State<AppState>,
     Path(id): Path<i64>,
-    Posted { visitor, .. }: Posted<Empty>,
+    Posted { visitor, form }: Posted<Confirmed>,
 ) -> WebResult {
     visitor.staff(Permission::Settings)?;
+    if let Some(ask) = form.ask_to_delete(&visitor, &format!("/admin/tax/rates/{id}/delete"), PAGE) {
+        return ask;
+    }
     match pricing_rules::delete_tax_rate(&state, id).await {
         Ok(()) => Ok(see_other(PAGE)),
         Err(AppError::NotFound(_)) => Err(WebError::NotFound),
