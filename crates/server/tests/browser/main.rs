@@ -394,7 +394,8 @@ async fn staff_make_sizes_and_colours_and_a_shopper_buys_exactly_one() -> Result
         j.fill("#f-quantity", "2").await?;
         j.click("#add-to-cart").await?;
         let cart = j.text("#cart").await?;
-        ensure!(cart.contains("颜色: 白 · 尺码: 42"), "cart: {cart}");
+        // The options in the page's language (English), from the translations saved above.
+        ensure!(cart.contains("Colour: White · Size: 42"), "cart: {cart}");
         let subtotal = j.text("#cart-subtotal").await?;
         ensure!(subtotal == "¥858.00", "cart subtotal {subtotal}");
         Ok(())
@@ -412,7 +413,7 @@ async fn staff_make_sizes_and_colours_and_a_shopper_buys_exactly_one() -> Result
         j.click("#save-address").await?;
         j.click("#place-order").await?;
         ensure!(shown_status(&j).await? == "pending_payment");
-        j.expect_html("颜色: 白 · 尺码: 42").await
+        j.expect_html("Colour: White · Size: 42").await
     }
     .await;
     j.step("ordered-that-variant", r).await?;

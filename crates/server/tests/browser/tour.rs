@@ -313,6 +313,8 @@ async fn staff_run_the_day_on_a_phone_in_chinese_then_in_english_and_on_a_laptop
         ("product", "/admin/products/1".to_owned()),
         ("new-product", "/admin/products/new".to_owned()),
         ("inventory", "/admin/inventory".to_owned()),
+        ("low-stock", "/admin/inventory/low".to_owned()),
+        ("storefront", "/admin/storefront".to_owned()),
         ("categories", "/admin/categories".to_owned()),
         ("customers", "/admin/customers".to_owned()),
         ("customer", format!("/admin/customers/{customer_id}")),
