@@ -9,6 +9,7 @@ use emporium_app::storefront::{self, Hero, HeroDraft};
 use emporium_domain::staff::Permission;
 
 use super::images::PostedUpload;
+use crate::flash::{Done, after};
 use crate::session::Visitor;
 use crate::view::{Ctx, FieldErrors, Posted, WebResult, form_errors, render, see_other};
 
@@ -73,7 +74,7 @@ pub async fn show(State(state): State<AppState>, visitor: Visitor) -> WebResult 
 pub async fn save(State(state): State<AppState>, Posted { visitor, form }: Posted<HeroDraft>) -> WebResult {
     let staff = visitor.staff(Permission::Settings)?;
     match storefront::set_hero(&state, staff, &form).await {
-        Ok(_) => Ok(see_other("/admin/storefront?saved=1")),
+        Ok(_) => Ok(see_other(&after("/admin/storefront", Done::Saved))),
         Err(e) => {
             let errors = form_errors(e, visitor.lang)?;
             page(&state, &visitor, Some(form), errors, FieldErrors::default()).await
@@ -85,7 +86,7 @@ pub async fn save(State(state): State<AppState>, Posted { visitor, form }: Poste
 pub async fn upload(State(state): State<AppState>, PostedUpload { visitor, upload }: PostedUpload) -> WebResult {
     let staff = visitor.staff(Permission::Settings)?;
     match storefront::set_hero_image(&state, staff, upload).await {
-        Ok(_) => Ok(see_other("/admin/storefront?saved=1")),
+        Ok(_) => Ok(see_other(&after("/admin/storefront", Done::Saved))),
         Err(e) => {
             let errors = form_errors(e, visitor.lang)?;
             page(&state, &visitor, None, FieldErrors::default(), errors).await
@@ -97,7 +98,7 @@ pub async fn upload(State(state): State<AppState>, PostedUpload { visitor, uploa
 pub async fn remove_image(State(state): State<AppState>, Posted { visitor, .. }: Posted<Empty>) -> WebResult {
     let staff = visitor.staff(Permission::Settings)?;
     storefront::remove_hero_image(&state, staff).await?;
-    Ok(see_other("/admin/storefront?saved=1"))
+    Ok(see_other(&after("/admin/storefront", Done::Saved)))
 }
 
 /// A form with nothing but its CSRF token.
