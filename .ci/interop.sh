@@ -3,8 +3,10 @@
 # package.json and package-lock.json: Alipay's official Node.js SDK (interop/alipay,
 # alipay-sdk) and wechatpay-axios-plugin (interop/wechatpay). The tests compare
 # Emporium's signatures with theirs byte for byte and exchange signed (and, for WeChat
-# Pay, encrypted) notifications both ways (crates/payments/tests/*_interop.rs). Test
-# tools only, never a dependency of the product. Needs Node 18+ and npm. Idempotent:
+# Pay, encrypted) notifications both ways (crates/payments/tests/*_interop.rs). And
+# axe-core (interop/axe), which the browser suite injects into every page of its journeys
+# (crates/server/tests/browser/harness.rs). Test tools only, never a dependency of the
+# product. Needs Node 18+ and npm. Idempotent:
 # `npm ci` is skipped while a folder's node_modules matches its lock file.
 #
 #   .ci/interop.sh            then: CI=true cargo test -p emporium-payments --test alipay_interop --test wechatpay_interop
@@ -23,3 +25,4 @@ install() {
 
 install interop/alipay alipay-sdk
 install interop/wechatpay wechatpay-axios-plugin
+install interop/axe axe-core

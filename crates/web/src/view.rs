@@ -425,11 +425,13 @@ struct ErrorPage {
     title_en: &'static str,
     title_zh: &'static str,
     detail: String,
+    /// The detail in Chinese where there is one, shown marked with its `lang`.
+    detail_zh: &'static str,
 }
 
 impl IntoResponse for WebError {
     fn into_response(self) -> Response {
-        let (status, title_en, title_zh, detail) = match self {
+        let (status, title_en, title_zh, detail, detail_zh) = match self {
             Self::LoginRequired(next) => {
                 let to = format!("/login?next={}", urlencode(&next));
                 return Redirect::to(&to).into_response();
@@ -438,18 +440,21 @@ impl IntoResponse for WebError {
                 StatusCode::FORBIDDEN,
                 "Staff only",
                 "仅限工作人员",
-                "This page needs a permission your account does not hold. · 您的账号没有访问此页面的权限。".to_owned(),
+                "This page needs a permission your account does not hold.".to_owned(),
+                "您的账号没有访问此页面的权限。",
             ),
             Self::Csrf => (
                 StatusCode::FORBIDDEN,
                 "This form has expired or came from another site",
                 "表单已过期或来自其他网站",
-                "Go back, reload the page and try again. · 请返回并刷新页面后重试。".to_owned(),
+                "Go back, reload the page and try again.".to_owned(),
+                "请返回并刷新页面后重试。",
             ),
-            Self::NotFound => (StatusCode::NOT_FOUND, "Page not found", "页面不存在", String::new()),
-            Self::BadRequest(detail) => (StatusCode::BAD_REQUEST, "Bad request", "请求有误", detail),
+            Self::NotFound => (StatusCode::NOT_FOUND, "Page not found", "页面不存在", String::new(), ""),
+            Self::BadRequest(detail) => (StatusCode::BAD_REQUEST, "Bad request", "请求有误", detail, ""),
             Self::App(e) => {
                 let status = status_of(&e);
+                let mut detail_zh = "";
                 let detail = match e {
                     // Logged once, here; the visitor sees no internals.
                     AppError::Internal(cause) => {
@@ -458,8 +463,8 @@ impl IntoResponse for WebError {
                     }
                     AppError::StorageUnavailable(cause) => {
                         tracing::error!(error = %cause, "media storage unavailable on a page");
-                        "The image storage cannot be reached; try again later. · 图片存储暂时无法访问，请稍后重试。"
-                            .to_owned()
+                        detail_zh = "图片存储暂时无法访问，请稍后重试。";
+                        "The image storage cannot be reached; try again later.".to_owned()
                     }
                     AppError::Invalid(errors) | AppError::Unprocessable { errors, .. } => {
                         errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
@@ -474,7 +479,7 @@ impl IntoResponse for WebError {
                     StatusCode::SERVICE_UNAVAILABLE => ("Temporarily unavailable", "服务暂时不可用"),
                     _ => ("Something went wrong", "出错了"),
                 };
-                (status, en, zh, detail)
+                (status, en, zh, detail, detail_zh)
             }
         };
         render(
@@ -484,6 +489,7 @@ impl IntoResponse for WebError {
                 title_en,
                 title_zh,
                 detail,
+                detail_zh,
             },
         )
     }

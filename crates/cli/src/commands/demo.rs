@@ -306,7 +306,7 @@ fn on_sale(sku: &str, price: i64) -> Option<i64> {
         .bytes()
         .map(u64::from)
         .fold(7, |h, b| h.wrapping_mul(31).wrapping_add(b));
-    (spread % 5 == 0).then(|| {
+    spread.is_multiple_of(5).then(|| {
         let percent = 120 + i64::try_from(spread % 16).unwrap_or(0);
         (price * percent / 100).div_euclid(100) * 100 + 100
     })

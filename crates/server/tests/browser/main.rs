@@ -15,6 +15,7 @@
 mod support;
 
 mod harness;
+mod tour;
 
 use anyhow::{Result, ensure};
 use emporium_testkit::TestDb;
@@ -104,6 +105,7 @@ async fn shopper_searches_buys_pays_and_asks_for_a_refund() -> Result<()> {
     let r = async {
         // Browse a category, cheapest first, with the filter form.
         j.open("/products").await?;
+        j.unfold_filters().await?;
         let category = j.client.find(fantoccini::Locator::Css("#f-category")).await?;
         category.select_by_value("Tea").await?;
         let sort = j.client.find(fantoccini::Locator::Css("#f-sort")).await?;
@@ -375,11 +377,13 @@ async fn staff_make_sizes_and_colours_and_a_shopper_buys_exactly_one() -> Result
         // stock), with the counts beside each value.
         app.catch_up_search().await;
         j.open("/products").await?;
+        j.unfold_filters().await?;
         j.tick("input[name=option][value='尺码:42']").await?;
         j.tick("#f-in_stock").await?;
         j.click("form.filters button[type=submit]").await?;
         let count = j.text("#result-count").await?;
         ensure!(count == "1 product" || count == "共 1 件商品", "result count: {count}");
+        j.unfold_filters().await?;
         let sizes = j.text(".facet-option").await?;
         ensure!(sizes.contains("42"), "size facet: {sizes}");
         j.open(&format!("/products/{id}")).await?;
@@ -390,7 +394,8 @@ async fn staff_make_sizes_and_colours_and_a_shopper_buys_exactly_one() -> Result
         j.fill("#f-quantity", "2").await?;
         j.click("#add-to-cart").await?;
         let cart = j.text("#cart").await?;
-        ensure!(cart.contains("颜色: 白 · 尺码: 42"), "cart: {cart}");
+        // The options in the page's language (English), from the translations saved above.
+        ensure!(cart.contains("Colour: White · Size: 42"), "cart: {cart}");
         let subtotal = j.text("#cart-subtotal").await?;
         ensure!(subtotal == "¥858.00", "cart subtotal {subtotal}");
         Ok(())
@@ -408,7 +413,7 @@ async fn staff_make_sizes_and_colours_and_a_shopper_buys_exactly_one() -> Result
         j.click("#save-address").await?;
         j.click("#place-order").await?;
         ensure!(shown_status(&j).await? == "pending_payment");
-        j.expect_html("颜色: 白 · 尺码: 42").await
+        j.expect_html("Colour: White · Size: 42").await
     }
     .await;
     j.step("ordered-that-variant", r).await?;
@@ -486,7 +491,7 @@ async fn staff_receive_stock_ship_and_refund_from_the_admin_pages() -> Result<()
         j.open("/admin/inventory").await?;
         let value = j.text("#total-value").await?;
         // 17 + 10 + 12 + 5 ... units at their lots' costs: 17×60 + 5×75 + 10×70 + 12×40.
-        ensure!(value == "¥2575.00", "valuation {value}");
+        ensure!(value == "¥2,575.00", "valuation {value}");
         Ok(())
     }
     .await;
