@@ -429,6 +429,27 @@ struct ErrorPage {
     detail_zh: &'static str,
 }
 
+/// What a refusal means, for the Chinese half of the error page (the use cases word their
+/// details in English; the code says which refusal it is).
+fn conflict_zh(code: &str) -> &'static str {
+    match code {
+        "invalid_transition" => "订单当前的状态不允许这一操作，请刷新页面查看最新状态。",
+        "insufficient_stock" => "库存不足，请减少数量后再试。",
+        "cart_empty" => "购物车是空的。",
+        "product_unavailable" => "该商品已下架。",
+        "refund_pending" => "这个订单有待处理的退款申请，请先处理。",
+        "order_not_received" => "确认收货后才能申请退货。",
+        "return_window_closed" => "已超过可申请退货的期限。",
+        "provider_refused" => "支付机构拒绝了这笔交易，请换一种付款方式。",
+        "idempotency_conflict" => "这个请求已经用于另一项操作，请刷新页面后重试。",
+        "already_reviewed" => "这件商品在此订单中已评价过。",
+        "mixed_currencies" => "购物车中的商品币种不同，无法一起结算。",
+        "coupon_not_applicable" => "这张优惠券不适用于本订单。",
+        "limit_reached" => "已达到数量上限。",
+        _ => "",
+    }
+}
+
 impl IntoResponse for WebError {
     fn into_response(self) -> Response {
         let (status, title_en, title_zh, detail, detail_zh) = match self {
@@ -468,6 +489,10 @@ impl IntoResponse for WebError {
                     }
                     AppError::Invalid(errors) | AppError::Unprocessable { errors, .. } => {
                         errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+                    }
+                    AppError::Conflict { code, detail } => {
+                        detail_zh = conflict_zh(code);
+                        detail
                     }
                     other => other.to_string(),
                 };

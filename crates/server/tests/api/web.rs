@@ -506,6 +506,10 @@ async fn a_purchase_through_the_forms(app: TestApp) {
     let early = browser.submit(&order_path, &format!("{order_path}/confirm"), &[]).await;
     assert_eq!(early.status, StatusCode::CONFLICT);
     assert!(early.body.contains("That cannot be done now"));
+    assert!(
+        early.body.contains("订单当前的状态不允许这一操作"),
+        "the refusal in Chinese too"
+    );
     let pay = browser.submit(&order_path, &format!("{order_path}/pay"), &[]).await;
     assert!(
         pay.location.as_deref().is_some_and(|l| l.starts_with("/sandbox/pay/")),
