@@ -82,12 +82,13 @@ fn cart_line_from(r: &Row) -> Result<CartLine, StoreError> {
 }
 
 impl Store {
-    /// How many units the user's cart holds (the header's cart count).
+    /// How many units the user's cart holds (the header's cart count, on every page: a
+    /// point read of the user's few lines by their key).
     pub async fn cart_units(&self, user_id: i64) -> Result<i64, StoreError> {
         Ok(
             query_scalar("SELECT CAST(COALESCE(SUM(quantity), 0) AS BIGINT) FROM cart_lines WHERE user_id = $1")
                 .bind(user_id)
-                .fetch_one(self.reader())
+                .fetch_one(self.point())
                 .await?,
         )
     }

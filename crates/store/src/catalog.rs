@@ -546,11 +546,11 @@ impl Store {
         .await
     }
 
-    /// A named setting's value, if it has one.
+    /// A named setting's value, if it has one (a point read by its key).
     pub async fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
         Ok(query_scalar("SELECT value FROM settings WHERE key = $1")
             .bind(key)
-            .fetch_optional(self.reader())
+            .fetch_optional(self.point())
             .await?)
     }
 
