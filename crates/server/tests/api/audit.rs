@@ -198,7 +198,11 @@ async fn the_admin_page_filters_and_exports_csv_safely(app: TestApp) {
     let page = browser.get("/admin/audit?action=product.create").await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("product.create"), "{}", page.body);
-    assert!(page.body.contains(&format!("product:{product}")));
+    assert!(
+        page.body
+            .contains(&format!(r#"<a href="/admin/products/{product}">product:{product}</a>"#)),
+        "the entity links to its page"
+    );
     let csv = browser.get("/admin/audit.csv?action=product.create").await;
     assert_eq!(csv.status, StatusCode::OK);
     let mut lines = csv.body.split("\r\n");

@@ -80,6 +80,8 @@ struct AuditRow {
     actor: String,
     action: String,
     entity: String,
+    /// The entity's admin page, where it has one.
+    entity_url: Option<String>,
     summary: String,
     request_id: String,
     ip: String,
@@ -93,6 +95,20 @@ struct AuditPage {
     rows: Vec<AuditRow>,
     csv_url: String,
     next_url: Option<String>,
+}
+
+/// The admin page of an audited thing, for the log's link (ids that are not numbers, and
+/// kinds without a page of their own, get none).
+fn entity_page(kind: &str, id: &str) -> Option<String> {
+    let id: i64 = id.parse().ok()?;
+    let section = match kind {
+        "product" => "products",
+        "order" => "orders",
+        "return" => "returns",
+        "user" | "customer" => "customers",
+        _ => return None,
+    };
+    Some(format!("/admin/{section}/{id}"))
 }
 
 /// `GET /admin/audit`.
@@ -112,6 +128,7 @@ pub async fn list(State(state): State<AppState>, visitor: Visitor, Query(filters
                     None => e.actor_name,
                 },
                 action: e.action,
+                entity_url: e.entity_id.as_deref().and_then(|id| entity_page(&e.entity_kind, id)),
                 entity: match e.entity_id {
                     Some(id) => format!("{}:{id}", e.entity_kind),
                     None => e.entity_kind,
