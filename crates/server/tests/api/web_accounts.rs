@@ -252,7 +252,7 @@ async fn the_account_page_changes_the_password_and_the_language_of_messages(app:
             .get("/account")
             .await
             .body
-            .contains(r#"<option value="zh" selected>"#)
+            .contains(r#"<option value="zh" lang="zh-CN" selected>"#)
     );
     let bad = browser.submit("/account", "/account/locale", &[("locale", "fr")]).await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
