@@ -236,6 +236,12 @@ async fn times_are_in_the_shops_zone_and_listings_page_both_ways(app: TestApp) {
     let chinese = shanghai.strftime("%Y-%m-%d %H:%M").to_string().replace(' ', "\u{a0}");
     assert!(page.body.contains(&chinese), "{chinese} missing");
 
+    // The cards and the pager of a listing page (its facet counts follow the search
+    // index, which may still be taking in the products just made).
+    let results = |page: &Page| -> String {
+        let start = page.body.find(r#"id="results""#).expect("results");
+        page.body[start..].to_owned()
+    };
     // Two products a page: next twice, then previous twice, back where it started.
     let href = |page: &Page, rel: &str| -> Option<String> {
         let marker = format!(r#"" rel="{rel}""#);
@@ -253,9 +259,9 @@ async fn times_are_in_the_shops_zone_and_listings_page_both_ways(app: TestApp) {
     }
     assert!(pages[2].body.contains("page 3"));
     let back = buyer.get(&href(&pages[2], "prev").expect("previous")).await;
-    assert_eq!(back.body, pages[1].body, "previous is the page before");
+    assert_eq!(results(&back), results(&pages[1]), "previous is the page before");
     let back = buyer.get(&href(&back, "prev").expect("previous")).await;
-    assert_eq!(back.body, pages[0].body, "and the first page again");
+    assert_eq!(results(&back), results(&pages[0]), "and the first page again");
     // The sort in use is marked, and the header's search keeps the query.
     assert!(
         pages[0]
