@@ -8,6 +8,7 @@ use emporium_domain::catalog::{Image, ProductStatus};
 use emporium_domain::media::{Rendition, rendition_url};
 use emporium_domain::translation::InLocale;
 use emporium_store::catalog::{Product, ProductFilter, ProductOrder};
+use emporium_store::categories::CategoryTree;
 use serde::Deserialize;
 
 use super::guest;
@@ -146,10 +147,9 @@ fn image_of(p: &Product) -> Picture {
 
 /// The breadcrumbs to a category: home, then each ancestor and the category itself, each
 /// linking to its listing.
-async fn crumbs(state: &AppState, category: Option<i64>, lang: Lang) -> Result<Vec<(String, String)>, WebError> {
+fn crumbs(tree: &CategoryTree, category: Option<i64>, lang: Lang) -> Vec<(String, String)> {
     let mut crumbs = vec![("/".to_owned(), lang.texts().home.to_owned())];
     if let Some(id) = category {
-        let tree = state.store().category_tree().await?;
         let locale = Some(lang.html_tag());
         crumbs.extend(tree.path(id).into_iter().map(|c| {
             (
@@ -158,7 +158,7 @@ async fn crumbs(state: &AppState, category: Option<i64>, lang: Lang) -> Result<V
             )
         }));
     }
-    Ok(crumbs)
+    crumbs
 }
 
 #[derive(Template)]
@@ -558,7 +558,7 @@ pub async fn products(
     } else {
         browsed.map_or_else(|| t.all_products.to_owned(), |c| c.name_in(locale).to_owned())
     };
-    let crumbs = crumbs(&state, browsed.map(|c| c.id), visitor.lang).await?;
+    let crumbs = crumbs(&tree, browsed.map(|c| c.id), visitor.lang);
     Ok(render(
         status,
         &ProductsPage {
@@ -746,7 +746,7 @@ async fn product_page(
         format!("/products/{}?reviews_before={last}#reviews", product.id)
     });
     let also_bought = also_bought(state, product.id, 8).await?;
-    let crumbs = crumbs(state, product.category_id, visitor.lang).await?;
+    let crumbs = crumbs(&visitor.categories, product.category_id, visitor.lang);
     Ok(render(
         status,
         &ProductPage {

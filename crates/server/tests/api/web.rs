@@ -148,6 +148,16 @@ impl<'a> Browser<'a> {
         self.post(action, &fields).await
     }
 
+    /// A browser logged in through the login page as `username`.
+    pub async fn logged_in(app: &'a TestApp, username: &str, password: &str) -> Self {
+        let mut browser = Self::new(app);
+        let login = browser
+            .submit("/login", "/login", &[("username", username), ("password", password)])
+            .await;
+        assert_eq!(login.status, StatusCode::SEE_OTHER);
+        browser
+    }
+
     /// Registers through the page (which logs in).
     pub async fn register(&mut self, username: &str) -> Page {
         self.submit(

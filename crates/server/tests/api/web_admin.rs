@@ -11,15 +11,6 @@ use crate::app_test;
 use crate::support::{NewProduct, TestApp, json_of};
 use crate::web::{Browser, Page};
 
-async fn logged_in<'a>(app: &'a TestApp, username: &str, password: &str) -> Browser<'a> {
-    let mut browser = Browser::new(app);
-    let login = browser
-        .submit("/login", "/login", &[("username", username), ("password", password)])
-        .await;
-    assert_eq!(login.status, StatusCode::SEE_OTHER);
-    browser
-}
-
 /// The status of order `id` as its owner reads it.
 async fn order_status(app: &TestApp, token: &str, id: i64) -> String {
     app.get_json(&format!("/api/v1/orders/{id}"), Some(token)).await["status"]
@@ -94,7 +85,7 @@ async fn the_dashboard_counts_what_needs_attention(app: TestApp) {
     )
     .await;
 
-    let mut staff = logged_in(&app, "boss", "staff-password").await;
+    let mut staff = Browser::logged_in(&app, "boss", "staff-password").await;
     let page = staff.get("/admin").await;
     assert_eq!(page.status, StatusCode::OK);
     let counter = |id: &str| {
@@ -137,7 +128,7 @@ async fn the_dashboard_counts_what_needs_attention(app: TestApp) {
     assert!(zh.body.contains("待发货订单") && zh.body.contains("库存预警"));
 
     // Customers are refused, anonymous visitors sent to log in.
-    let mut buyer = logged_in(&app, "lee_w", "password123").await;
+    let mut buyer = Browser::logged_in(&app, "lee_w", "password123").await;
     assert_eq!(buyer.get("/admin/inventory/low").await.status, StatusCode::FORBIDDEN);
     let anonymous = Browser::new(&app).get("/admin/inventory/low").await;
     assert_eq!(anonymous.status, StatusCode::SEE_OTHER);
@@ -156,7 +147,7 @@ async fn ship_several_orders_reports_each_failure(app: TestApp) {
     app.put_cart(&customer, tea, 1).await;
     let unpaid = app.place_order(&customer, address).await;
 
-    let mut staff = logged_in(&app, "boss", "staff-password").await;
+    let mut staff = Browser::logged_in(&app, "boss", "staff-password").await;
     let list = staff.get("/admin/orders").await;
     assert!(
         list.body.contains(&format!("id=\"pick-{first}\"")) && list.body.contains(&format!("id=\"pick-{second}\""))
@@ -237,7 +228,7 @@ async fn ship_several_orders_reports_each_failure(app: TestApp) {
     assert!(none.body.contains("Select at least one order"));
 
     // Customers may neither open the form nor post it.
-    let mut buyer = logged_in(&app, "lee_w", "password123").await;
+    let mut buyer = Browser::logged_in(&app, "lee_w", "password123").await;
     let buyer_csrf = buyer.get("/account").await.csrf();
     assert_eq!(
         buyer.get(&format!("/admin/orders/ship?id={unpaid}")).await.status,
@@ -273,7 +264,7 @@ async fn orders_search_sort_and_export(app: TestApp) {
     let (bob, bob_address) = app.shopper("bob_q", tea, 3).await;
     let big = app.place_order(&bob, bob_address).await;
 
-    let mut staff = logged_in(&app, "boss", "staff-password").await;
+    let mut staff = Browser::logged_in(&app, "boss", "staff-password").await;
     let by_customer = staff.get("/admin/orders?q=ALICE").await;
     assert!(by_customer.body.contains(&format!("href=\"/admin/orders/{small}\"")));
     assert!(!by_customer.body.contains(&format!("href=\"/admin/orders/{big}\"")));
@@ -343,7 +334,7 @@ async fn orders_search_sort_and_export(app: TestApp) {
     assert!(products.body.contains(",CNY,30.00,16\r\n"), "{}", products.body);
 
     // Customers get 403; anonymous visitors are sent to log in.
-    let mut buyer = logged_in(&app, "alice_q", "password123").await;
+    let mut buyer = Browser::logged_in(&app, "alice_q", "password123").await;
     for path in ["/admin/orders.csv", "/admin/products.csv", "/admin/orders?q=bob"] {
         let refused = buyer.get(path).await;
         assert_eq!(refused.status, StatusCode::FORBIDDEN, "{path}");
@@ -375,7 +366,7 @@ async fn irreversible_actions_ask_first(app: TestApp) {
     .await["id"]
         .as_i64()
         .unwrap();
-    let mut staff = logged_in(&app, "boss", "staff-password").await;
+    let mut staff = Browser::logged_in(&app, "boss", "staff-password").await;
 
     // Archive: the confirmation page first, naming the product; nothing changes yet.
     let path = format!("/admin/products/{tea}");
@@ -485,7 +476,7 @@ async fn saves_say_so_in_the_page_language(app: TestApp) {
     let tea = app
         .create_product(&token, NewProduct::new("Longjing 龙井", 3_000).stocked(5, 700))
         .await;
-    let mut staff = logged_in(&app, "boss", "staff-password").await;
+    let mut staff = Browser::logged_in(&app, "boss", "staff-password").await;
     let path = format!("/admin/products/{tea}");
     let saved = staff
         .submit(
@@ -540,7 +531,7 @@ async fn staff_write_stock_off_after_confirming(app: TestApp) {
     let tea = app
         .create_product(&token, NewProduct::new("Longjing 龙井", 3_000).stocked(10, 700))
         .await;
-    let mut staff = logged_in(&app, "boss", "staff-password").await;
+    let mut staff = Browser::logged_in(&app, "boss", "staff-password").await;
     let path = format!("/admin/products/{tea}");
     let page = staff.get(&path).await;
     assert!(page.body.contains("id=\"write-off-form\""));
@@ -611,7 +602,7 @@ async fn staff_write_stock_off_after_confirming(app: TestApp) {
     // A customer may not.
     let (customer, _) = app.shopper("lee_w", tea, 1).await;
     drop(customer);
-    let mut buyer = logged_in(&app, "lee_w", "password123").await;
+    let mut buyer = Browser::logged_in(&app, "lee_w", "password123").await;
     let buyer_csrf = buyer.get("/account").await.csrf();
     let refused = buyer
         .post(
@@ -635,7 +626,7 @@ async fn shoppers_edit_their_own_addresses_only(app: TestApp) {
     let theirs = app.customer("mallory").await;
     let their_address = app.add_address(&theirs).await;
 
-    let mut lee = logged_in(&app, "lee_w", "password123").await;
+    let mut lee = Browser::logged_in(&app, "lee_w", "password123").await;
     let account = lee.get("/account").await;
     assert!(account.body.contains(&format!("href=\"/account/addresses/{address}\"")));
     let form = lee.get(&format!("/account/addresses/{address}")).await;

@@ -10,15 +10,6 @@ use crate::app_test;
 use crate::support::{NewProduct, TestApp, json_of};
 use crate::web::Browser;
 
-async fn logged_in<'a>(app: &'a TestApp, username: &str, password: &str) -> Browser<'a> {
-    let mut browser = Browser::new(app);
-    let login = browser
-        .submit("/login", "/login", &[("username", username), ("password", password)])
-        .await;
-    assert_eq!(login.status, StatusCode::SEE_OTHER);
-    browser
-}
-
 async fn the_return_journey_through_the_forms(app: TestApp) {
     let token = app.staff("boss").await;
     let tea = app
@@ -33,7 +24,7 @@ async fn the_return_journey_through_the_forms(app: TestApp) {
         .unwrap();
     let qty = format!("qty_{item}");
 
-    let mut buyer = logged_in(&app, "lee_w", "password123").await;
+    let mut buyer = Browser::logged_in(&app, "lee_w", "password123").await;
     let page = buyer.get(&format!("/orders/{order}")).await;
     assert!(
         page.body.contains("id=\"return-form\""),
@@ -74,7 +65,7 @@ async fn the_return_journey_through_the_forms(app: TestApp) {
         StatusCode::FORBIDDEN
     );
 
-    let mut staff = logged_in(&app, "boss", "staff-password").await;
+    let mut staff = Browser::logged_in(&app, "boss", "staff-password").await;
     let list = staff.get("/admin/returns").await;
     assert!(list.body.contains(&format!("id=\"open-return-{rid}\"")));
     let approved = staff
@@ -137,7 +128,7 @@ async fn staff_cancel_and_refund_from_the_order_page(app: TestApp) {
     let other = app.place_order(&customer, address).await;
     app.pay(&customer, other).await;
 
-    let mut staff = logged_in(&app, "boss", "staff-password").await;
+    let mut staff = Browser::logged_in(&app, "boss", "staff-password").await;
     let page = staff.get(&format!("/admin/orders/{paid}")).await;
     assert!(page.body.contains("id=\"staff-cancel-form\""));
     // A goodwill refund of 20.00, typed in yuan, confirmed.
@@ -186,7 +177,7 @@ async fn staff_cancel_and_refund_from_the_order_page(app: TestApp) {
     assert_eq!(order["refunded_amount"], order["total"]);
 
     // A customer posting to the staff forms is refused.
-    let mut buyer = logged_in(&app, "lee_w", "password123").await;
+    let mut buyer = Browser::logged_in(&app, "lee_w", "password123").await;
     let csrf = buyer.get("/account").await.csrf();
     let refused = buyer
         .post(

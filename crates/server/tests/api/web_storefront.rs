@@ -11,15 +11,6 @@ use crate::app_test;
 use crate::support::{NewProduct, TestApp, json_of};
 use crate::web::{Browser, Page};
 
-async fn logged_in<'a>(app: &'a TestApp, username: &str, password: &str) -> Browser<'a> {
-    let mut browser = Browser::new(app);
-    let login = browser
-        .submit("/login", "/login", &[("username", username), ("password", password)])
-        .await;
-    assert_eq!(login.status, StatusCode::SEE_OTHER);
-    browser
-}
-
 /// What a shopper must never read: internal actor names, ids of internal things, and
 /// amounts in minor units next to the words that carry them.
 fn assert_no_internals(page: &Page) {
@@ -62,7 +53,7 @@ async fn the_order_page_says_what_happened_to_a_payment(app: TestApp) {
         .await;
     let (customer, address) = app.shopper("mei", tea, 2).await;
     let order = app.place_order(&customer, address).await;
-    let mut buyer = logged_in(&app, "mei", "password123").await;
+    let mut buyer = Browser::logged_in(&app, "mei", "password123").await;
     let path = format!("/orders/{order}");
 
     let page = buyer.get(&path).await;
@@ -101,7 +92,7 @@ async fn the_order_page_says_what_happened_to_a_payment(app: TestApp) {
     // the answer is applied once.
     let mut tabs = Vec::new();
     for _ in 0..4 {
-        tabs.push(logged_in(&app, "mei", "password123").await);
+        tabs.push(Browser::logged_in(&app, "mei", "password123").await);
     }
     let views = tabs.iter_mut().map(|tab| tab.get(&path));
     for view in futures_util::future::join_all(views).await {
@@ -144,7 +135,7 @@ async fn the_history_is_written_for_its_reader(app: TestApp) {
     .await;
     let path = format!("/orders/{order}");
 
-    let mut buyer = logged_in(&app, "lan", "password123").await;
+    let mut buyer = Browser::logged_in(&app, "lan", "password123").await;
     let page = buyer.get(&path).await;
     assert_no_internals(&page);
     for sentence in [
@@ -171,7 +162,7 @@ async fn the_history_is_written_for_its_reader(app: TestApp) {
     }
 
     // Staff read the same history about the customer, with who on the staff acted.
-    let mut boss = logged_in(&app, "boss", "staff-password").await;
+    let mut boss = Browser::logged_in(&app, "boss", "staff-password").await;
     let page = boss.get(&format!("/admin/orders/{order}")).await;
     assert!(page.body.contains("The customer asked for a refund of ¥12,345.00"));
     assert!(page.body.contains("(staff #"), "{}", page.body);
@@ -184,7 +175,7 @@ async fn the_cart_stops_a_shopper_asking_for_more_than_is_in_stock(app: TestApp)
         .create_product(&staff, NewProduct::new("Longjing 龙井", 3_000).stocked(5, 700))
         .await;
     let (_customer, _address) = app.shopper("ping", tea, 4).await;
-    let mut buyer = logged_in(&app, "ping", "password123").await;
+    let mut buyer = Browser::logged_in(&app, "ping", "password123").await;
     let cart = buyer.get("/cart").await;
     assert!(cart.body.contains(r#"id="checkout""#) && !cart.body.contains("cart-short"));
     assert!(cart.body.contains(r#"id="cart-count""#) && cart.body.contains(">4</span>"));
@@ -226,7 +217,7 @@ async fn times_are_in_the_shops_zone_and_listings_page_both_ways(app: TestApp) {
         .or_else(|_| placed.parse::<jiff::Timestamp>())
         .expect("RFC 3339");
     let shanghai = utc.to_zoned(jiff::tz::TimeZone::get("Asia/Shanghai").unwrap());
-    let mut buyer = logged_in(&app, "yan", "password123").await;
+    let mut buyer = Browser::logged_in(&app, "yan", "password123").await;
     let page = buyer.get(&format!("/orders/{order}")).await;
     // Written with no-break spaces, so a moment never wraps.
     let english = shanghai.strftime("%-d %b %Y, %H:%M").to_string().replace(' ', "\u{a0}");
@@ -284,10 +275,10 @@ async fn staff_set_the_home_page_banner(app: TestApp) {
         "no banner until one is set"
     );
 
-    let mut customer = logged_in(&app, "kim", "password123").await;
+    let mut customer = Browser::logged_in(&app, "kim", "password123").await;
     assert_eq!(customer.get("/admin/storefront").await.status, StatusCode::FORBIDDEN);
 
-    let mut boss = logged_in(&app, "boss", "staff-password").await;
+    let mut boss = Browser::logged_in(&app, "boss", "staff-password").await;
     let bad = boss
         .submit(
             "/admin/storefront",
