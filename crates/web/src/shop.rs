@@ -7,6 +7,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use emporium_domain::catalog::{Image, ProductStatus};
 use emporium_domain::media::{Rendition, rendition_url};
 use emporium_domain::translation::InLocale;
+use emporium_store::cart::CartLine;
 use emporium_store::catalog::{Product, ProductFilter, ProductOrder};
 use emporium_store::categories::CategoryTree;
 use serde::Deserialize;
@@ -904,19 +905,21 @@ pub struct AddedFlag {
 /// Whether the visitor's cart asks for more of something than is in stock (the checkout
 /// sends them back to the cart, which says which line).
 pub async fn cart_is_short(state: &AppState, visitor: &Visitor) -> Result<bool, WebError> {
-    let lines = match guest::cart_owner(state, visitor).await? {
+    let lines = cart_lines(state, visitor).await?;
+    Ok(lines.iter().any(|l| l.stock_available < l.quantity))
+}
+
+/// The visitor's cart: their account's, or the guest cart of the cookie (empty without one).
+async fn cart_lines(state: &AppState, visitor: &Visitor) -> Result<Vec<CartLine>, WebError> {
+    Ok(match guest::cart_owner(state, visitor).await? {
         Some(owner) => state.store().cart(owner.user.id).await?,
         None => Vec::new(),
-    };
-    Ok(lines.iter().any(|l| l.stock_available < l.quantity))
+    })
 }
 
 /// `GET /cart`: the customer's cart, or the guest cart of the cookie (empty without one).
 pub async fn cart(State(state): State<AppState>, visitor: Visitor, Query(flag): Query<AddedFlag>) -> WebResult {
-    let lines = match guest::cart_owner(&state, &visitor).await? {
-        Some(owner) => state.store().cart(owner.user.id).await?,
-        None => Vec::new(),
-    };
+    let lines = cart_lines(&state, &visitor).await?;
     let mut ctx = Ctx::new(&visitor);
     if flag.added.is_some() {
         ctx.notice = Some(ctx.t.added_to_cart);
