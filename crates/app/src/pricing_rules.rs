@@ -22,7 +22,7 @@ pub use promotions::{
 };
 pub use shipping::{
     MethodDraft, MethodEdit, RuleDraft, ZoneDraft, ZoneEdit, create_method, create_zone, delete_method, delete_zone,
-    update_method, update_zone, zone, zones,
+    method, update_method, update_zone, zone, zones,
 };
 pub use tax::{
     TaxRateDraft, TaxSettingsDraft, create_tax_rate, delete_tax_rate, set_tax_settings, tax_rates, tax_settings,
@@ -34,6 +34,7 @@ use emporium_domain::time::Timestamp;
 use emporium_domain::{FieldError, Invalid};
 
 use crate::error::{AppError, AppResult};
+use crate::state::AppState;
 
 /// Collects field errors from several independent parses.
 #[derive(Debug, Default)]
@@ -140,4 +141,40 @@ impl TargetsDraft {
             category_ids: t.category_ids.clone(),
         }
     }
+}
+
+/// The variants an offer is about, as staff type them on the admin pages: each item a
+/// variant id (digits) or a SKU (exactly as stored). Answers their ids in the order typed;
+/// an item that names no variant is an error naming `variant_ids[i]`, every one at once.
+pub async fn variant_targets(state: &AppState, typed: &[String]) -> AppResult<Vec<i64>> {
+    if typed.len() > MAX_TARGETS {
+        return Err(AppError::Invalid(vec![FieldError::new(
+            "variant_ids",
+            format!("must list at most {MAX_TARGETS} ids"),
+        )]));
+    }
+    let mut errors = Errors::default();
+    let mut ids = Vec::with_capacity(typed.len());
+    for (i, item) in typed.iter().map(|t| t.trim()).enumerate() {
+        let field = format!("variant_ids[{i}]");
+        let id = if item.bytes().all(|b| b.is_ascii_digit()) {
+            item.parse::<i64>().ok().filter(|&id| id > 0)
+        } else {
+            None
+        };
+        if id.is_none() {
+            if let Err(e) = emporium_domain::catalog::Sku::parse(item) {
+                errors.0.push(FieldError::new(field, e.message));
+                continue;
+            }
+        }
+        match state.store().target_variant(id, item).await? {
+            Some(found) => ids.push(found),
+            None => errors
+                .0
+                .push(FieldError::new(field, "names no variant (an id or a SKU)")),
+        }
+    }
+    errors.finish()?;
+    Ok(ids)
 }

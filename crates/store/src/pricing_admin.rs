@@ -395,6 +395,16 @@ impl Store {
             .collect()
     }
 
+    /// The id of the variant staff name by its id or by its SKU (exactly), if it exists:
+    /// for an offer's targets as typed on the admin pages.
+    pub async fn target_variant(&self, id: Option<i64>, sku: &str) -> Result<Option<i64>, StoreError> {
+        let q = match id {
+            Some(id) => query_scalar::<i64>("SELECT id FROM product_variants WHERE id = $1").bind(id),
+            None => query_scalar::<i64>("SELECT id FROM product_variants WHERE sku = $1").bind(sku),
+        };
+        Ok(q.fetch_optional(self.point()).await?)
+    }
+
     /// One shipping zone with its methods.
     pub async fn shipping_zone(&self, id: i64) -> Result<ZoneRecord, StoreError> {
         let row = query("SELECT id, name, country, regions, position FROM shipping_zones WHERE id = $1")

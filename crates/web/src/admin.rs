@@ -104,6 +104,14 @@ pub fn routes() -> Router<AppState> {
             post(pricing::shipping::create_method),
         )
         .route(
+            "/admin/shipping/zones/{id}",
+            get(pricing::shipping::edit_zone).post(pricing::shipping::update_zone),
+        )
+        .route(
+            "/admin/shipping/methods/{id}",
+            get(pricing::shipping::edit_method).post(pricing::shipping::update_method),
+        )
+        .route(
             "/admin/shipping/methods/{id}/active",
             post(pricing::shipping::set_method_active),
         )

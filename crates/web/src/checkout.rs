@@ -124,6 +124,9 @@ pub(super) struct Breakdown {
     pub(super) refused: Vec<String>,
     /// What each discounted line costs after its discounts, by variant.
     pub(super) nets: Vec<(i64, String)>,
+    /// `(name, why)` of each promotion that did not apply for a reason the shopper can
+    /// act on or should know (not those for other items or other dates).
+    pub(super) declined: Vec<(String, String)>,
 }
 
 impl Breakdown {
@@ -156,14 +159,11 @@ impl Breakdown {
             0 => t.free.to_owned(),
             fee => money(fee),
         };
-        rows.push((
-            format!(
-                "{} ({})",
-                t.shipping,
-                method_name(&shipping.name, shipping.name_en.as_deref())
-            ),
-            fee,
-        ));
+        let mut method = method_name(&shipping.name, shipping.name_en.as_deref());
+        if let Some(estimate) = &shipping.estimate {
+            method.push_str(&format!(" · {estimate}"));
+        }
+        rows.push((format!("{} ({method})", t.shipping), fee));
         let tax = match priced.tax_mode {
             emporium_domain::pricing::tax::TaxMode::Inclusive => {
                 format!("{} {}", t.tax_included, money(priced.tax_total))
@@ -194,6 +194,18 @@ impl Breakdown {
                 .iter()
                 .filter(|l| l.net < l.subtotal)
                 .map(|l| (l.variant_id, money(l.net)))
+                .collect(),
+            declined: priced
+                .promotions
+                .iter()
+                .filter(|o| !o.applied)
+                .filter_map(|o| {
+                    use emporium_domain::pricing::Reason;
+                    match o.reason? {
+                        Reason::NoMatchingItems | Reason::NotStarted | Reason::Expired => None,
+                        why => Some((o.name.clone(), super::i18n::offer_reason(lang, why.as_str()).to_owned())),
+                    }
+                })
                 .collect(),
             refused: priced
                 .coupons

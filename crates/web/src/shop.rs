@@ -7,11 +7,13 @@ use axum::http::{HeaderMap, StatusCode, header};
 use emporium_domain::catalog::{Image, ProductStatus};
 use emporium_domain::media::{Rendition, rendition_url};
 use emporium_domain::translation::InLocale;
+use emporium_store::accounts::Session;
 use emporium_store::cart::CartLine;
 use emporium_store::catalog::{Product, ProductFilter, ProductOrder};
 use emporium_store::categories::CategoryTree;
 use serde::Deserialize;
 
+use super::checkout::Breakdown;
 use super::guest;
 use super::i18n::Lang;
 use super::orders::{Line, cart_subtotal};
@@ -894,6 +896,40 @@ struct CartPage {
     short: bool,
     rows: Vec<CartRow>,
     subtotal: String,
+    /// The cart priced as checkout would price it to the address checkout starts with
+    /// (the shopper's last one), when there is one and some method ships there.
+    breakdown: Option<Breakdown>,
+    /// That address, in one line.
+    priced_to: String,
+}
+
+impl CartPage {
+    /// A discounted line's cost after its discounts (beside its struck-through total).
+    fn net_of(&self, variant_id: &i64) -> Option<&str> {
+        super::checkout::net_of(self.breakdown.as_ref(), *variant_id)
+    }
+}
+
+/// The breakdown of the cart of `owner` to the address checkout starts with, and that
+/// address in one line; `None` without an address, or when no method ships there (the
+/// checkout page says why).
+async fn cart_breakdown(
+    state: &AppState,
+    visitor: &Visitor,
+    owner: &Session,
+) -> Result<Option<(Breakdown, String)>, WebError> {
+    let addresses = state.store().addresses(owner.user.id).await?;
+    let Some(address) = addresses.last() else {
+        return Ok(None);
+    };
+    match cart::price(state, owner.user.id, address.id, None, &[]).await {
+        Ok(priced) => Ok(Some((
+            Breakdown::new(&priced, visitor),
+            super::account::address_line(address),
+        ))),
+        Err(AppError::Unprocessable { .. } | AppError::Invalid(_)) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Whether `?added=1` is on the URL.
@@ -905,26 +941,36 @@ pub struct AddedFlag {
 /// Whether the visitor's cart asks for more of something than is in stock (the checkout
 /// sends them back to the cart, which says which line).
 pub async fn cart_is_short(state: &AppState, visitor: &Visitor) -> Result<bool, WebError> {
-    let lines = cart_lines(state, visitor).await?;
+    let (_, lines) = visitor_cart(state, visitor).await?;
     Ok(lines.iter().any(|l| l.stock_available < l.quantity))
 }
 
-/// The visitor's cart: their account's, or the guest cart of the cookie (empty without one).
-async fn cart_lines(state: &AppState, visitor: &Visitor) -> Result<Vec<CartLine>, WebError> {
+/// The visitor's cart with its owner: their account's, or the guest cart of the cookie
+/// (no owner and empty without one).
+async fn visitor_cart(state: &AppState, visitor: &Visitor) -> Result<(Option<Session>, Vec<CartLine>), WebError> {
     Ok(match guest::cart_owner(state, visitor).await? {
-        Some(owner) => state.store().cart(owner.user.id).await?,
-        None => Vec::new(),
+        Some(owner) => {
+            let lines = state.store().cart(owner.user.id).await?;
+            (Some(owner), lines)
+        }
+        None => (None, Vec::new()),
     })
 }
 
 /// `GET /cart`: the customer's cart, or the guest cart of the cookie (empty without one).
 pub async fn cart(State(state): State<AppState>, visitor: Visitor, Query(flag): Query<AddedFlag>) -> WebResult {
-    let lines = cart_lines(&state, &visitor).await?;
+    let (owner, lines) = visitor_cart(&state, &visitor).await?;
     let mut ctx = Ctx::new(&visitor);
     if flag.added.is_some() {
         ctx.notice = Some(ctx.t.added_to_cart);
     }
     let short = lines.iter().any(|l| l.stock_available < l.quantity);
+    // A short cart cannot be priced (nothing could be placed); it says which line first.
+    let priced = match &owner {
+        Some(owner) if !lines.is_empty() && !short => cart_breakdown(&state, &visitor, owner).await?,
+        _ => None,
+    };
+    let (breakdown, priced_to) = priced.map_or((None, String::new()), |(b, to)| (Some(b), to));
     let names = super::orders::Names::load(&state, visitor.lang, lines.iter().map(|l| l.product_id)).await?;
     Ok(page(&CartPage {
         ctx,
@@ -937,5 +983,7 @@ pub async fn cart(State(state): State<AppState>, visitor: Visitor, Query(flag): 
             })
             .collect(),
         subtotal: cart_subtotal(&lines),
+        breakdown,
+        priced_to,
     }))
 }

@@ -228,6 +228,11 @@ fn parse_method(id: i64, d: &MethodDraft) -> AppResult<(ShippingMethod, i64)> {
     Ok((parsed(method)?, parsed(position)?))
 }
 
+/// One method, active or not.
+pub async fn method(state: &AppState, id: i64) -> AppResult<MethodRecord> {
+    Ok(state.store().shipping_method(id).await?)
+}
+
 /// Validates and adds a method to a zone; answers it.
 pub async fn create_method(state: &AppState, zone_id: i64, d: MethodDraft) -> AppResult<MethodRecord> {
     let result: AppResult<MethodRecord> = async {

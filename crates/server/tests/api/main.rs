@@ -41,5 +41,6 @@ mod web_accounts;
 mod web_admin;
 mod web_guests;
 mod web_pricing;
+mod web_pricing_zh;
 mod web_returns;
 mod web_storefront;

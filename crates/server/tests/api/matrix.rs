@@ -1413,6 +1413,26 @@ async fn web_pages_with_ids_refuse_other_customers(app: TestApp) {
             StatusCode::FORBIDDEN,
         ),
         (
+            "GET",
+            format!("/admin/shipping/zones/{}", fx.rules.zone),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            "POST",
+            format!("/admin/shipping/zones/{}", fx.rules.zone),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            "GET",
+            format!("/admin/shipping/methods/{}", fx.rules.method),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            "POST",
+            format!("/admin/shipping/methods/{}", fx.rules.method),
+            StatusCode::FORBIDDEN,
+        ),
+        (
             "POST",
             format!("/admin/shipping/methods/{}/active", fx.rules.method),
             StatusCode::FORBIDDEN,

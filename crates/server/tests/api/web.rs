@@ -53,6 +53,11 @@ impl<'a> Browser<'a> {
         self.cookies.get(name).cloned()
     }
 
+    /// Sends `Accept-Language: value` with every request from now on.
+    pub fn accept_language(&mut self, value: &str) {
+        self.headers.push(("accept-language", value.to_owned()));
+    }
+
     /// Keeps cookie `name` (as another browser that was handed it would).
     pub fn set_cookie(&mut self, name: &str, value: &str) {
         self.cookies.insert(name.to_owned(), value.to_owned());

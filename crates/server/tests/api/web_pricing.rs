@@ -44,7 +44,7 @@ async fn staff_set_up_shipping_from_the_page(app: TestApp) {
         )
         .await;
     assert_eq!(added.status, StatusCode::SEE_OTHER);
-    assert_eq!(added.location.as_deref(), Some("/admin/shipping"));
+    assert_eq!(added.location.as_deref(), Some("/admin/shipping?done=saved"));
     let zones = app.get_json("/api/v1/shipping-zones", Some(&token)).await;
     let zone = data(&zones).iter().find(|z| z["name"] == "华南").unwrap().clone();
     assert_eq!(zone["country"], "CN");

@@ -106,6 +106,26 @@ impl Reader {
     }
 }
 
+/// The variants typed in a form's `variant_ids` box (ids or SKUs) as their ids, through
+/// the use case that looks them up.
+async fn variant_targets(state: &emporium_app::AppState, typed: &str) -> Result<Vec<i64>, AppError> {
+    let typed: Vec<String> = split_list(typed).map(str::to_owned).collect();
+    emporium_app::pricing_rules::variant_targets(state, &typed).await
+}
+
+/// Both results, or every field error of either (a failure that is not about fields
+/// wins).
+fn both<A, B>(a: Result<A, AppError>, b: Result<B, AppError>) -> Result<(A, B), AppError> {
+    match (a, b) {
+        (Ok(a), Ok(b)) => Ok((a, b)),
+        (Err(AppError::Invalid(mut x)), Err(AppError::Invalid(y))) => {
+            x.extend(y);
+            Err(AppError::Invalid(x))
+        }
+        (Err(AppError::Invalid(_)), Err(other)) | (Err(other), _) | (_, Err(other)) => Err(other),
+    }
+}
+
 /// The items of a list typed with commas, spaces or one a line (full-width commas too).
 fn split_list(raw: &str) -> impl Iterator<Item = &str> {
     raw.split(|c: char| c == ',' || c == '，' || c == '、' || c.is_whitespace())

@@ -13,8 +13,9 @@ use emporium_store::pricing_admin::{CouponRecord, CouponRemoval};
 use serde::Deserialize;
 
 use super::promotions::{schedule_text, targets_text};
-use super::{CURRENCY, Reader, checked, ids_text, on_form, time_input, yuan_text};
+use super::{CURRENCY, Reader, both, checked, ids_text, on_form, time_input, variant_targets, yuan_text};
 use crate::admin::confirm::Confirmed;
+use crate::flash::{Done, after};
 use crate::i18n::Texts;
 use crate::session::Visitor;
 use crate::view::{Ctx, FieldErrors, Path, Posted, WebError, WebResult, form_errors, money, render, see_other};
@@ -199,6 +200,9 @@ pub struct CouponForm {
     per_customer_limit: String,
     #[serde(default)]
     product_ids: String,
+    /// Variant ids or SKUs.
+    #[serde(default)]
+    variant_ids: String,
     #[serde(default)]
     category_ids: String,
     /// A checkbox.
@@ -247,6 +251,7 @@ impl CouponForm {
             usage_limit: c.usage_limit.map(|l| l.to_string()).unwrap_or_default(),
             per_customer_limit: c.per_customer_limit.map(|l| l.to_string()).unwrap_or_default(),
             product_ids: ids_text(&c.targets.product_ids),
+            variant_ids: ids_text(&c.targets.variant_ids),
             category_ids: ids_text(&c.targets.category_ids),
             combinable: c.combinable.to_string(),
             active: r.active.to_string(),
@@ -302,6 +307,10 @@ pub async fn create(State(state): State<AppState>, Posted { visitor, form }: Pos
         code: form.code.clone(),
         terms: form.terms(r),
     });
+    let draft = both(draft, variant_targets(&state, &form.variant_ids).await).map(|(mut d, variant_ids)| {
+        d.terms.targets.variant_ids = variant_ids;
+        d
+    });
     let result = match draft {
         Ok(d) => pricing_rules::create_coupon(&state, d).await.map(drop),
         Err(e) => Err(e),
@@ -329,6 +338,10 @@ pub async fn create_batch(State(state): State<AppState>, Posted { visitor, form 
         count: r.whole("count", &form.count),
         length: None,
         terms: form.terms(r),
+    });
+    let batch = both(batch, variant_targets(&state, &form.variant_ids).await).map(|(mut b, variant_ids)| {
+        b.terms.targets.variant_ids = variant_ids;
+        b
     });
     let result = match batch {
         Ok(b) => pricing_rules::create_coupon_batch(&state, b).await,
@@ -406,12 +419,16 @@ pub async fn update(
             active: Some(form.is_checked("active")),
         }
     });
+    let edit = both(edit, variant_targets(&state, &form.variant_ids).await).map(|(mut e, variant_ids)| {
+        e.variant_ids = Some(variant_ids);
+        e
+    });
     let result = match edit {
         Ok(e) => pricing_rules::update_coupon(&state, id, e).await.map(drop),
         Err(e) => Err(e),
     };
     match result {
-        Ok(()) => Ok(see_other(PAGE)),
+        Ok(()) => Ok(see_other(&after(PAGE, Done::Saved))),
         Err(AppError::NotFound(_)) => Err(WebError::NotFound),
         Err(e) => {
             let errors = on_form(form_errors(e, visitor.lang)?);

@@ -13,8 +13,9 @@ use emporium_domain::staff::Permission;
 use emporium_store::pricing_admin::PromotionRecord;
 use serde::Deserialize;
 
-use super::{CURRENCY, Reader, checked, ids_text, on_form, time_cell, time_input, yuan_text};
+use super::{CURRENCY, Reader, both, checked, ids_text, on_form, time_cell, time_input, variant_targets, yuan_text};
 use crate::admin::confirm::Confirmed;
+use crate::flash::{Done, after};
 use crate::i18n::Texts;
 use crate::session::Visitor;
 use crate::view::{Ctx, FieldErrors, Path, Posted, WebError, WebResult, form_errors, money, render, see_other};
@@ -182,6 +183,9 @@ pub struct PromotionForm {
     m: String,
     #[serde(default)]
     product_ids: String,
+    /// Variant ids or SKUs.
+    #[serde(default)]
+    variant_ids: String,
     #[serde(default)]
     category_ids: String,
     /// `datetime-local`, in UTC.
@@ -216,6 +220,7 @@ impl PromotionForm {
         let mut f = Self {
             name: p.name.clone(),
             product_ids: ids_text(&p.targets.product_ids),
+            variant_ids: ids_text(&p.targets.variant_ids),
             category_ids: ids_text(&p.targets.category_ids),
             starts_at: time_input(p.schedule.starts_at().map(|t| t.to_rfc3339()).as_deref()),
             ends_at: time_input(p.schedule.ends_at().map(|t| t.to_rfc3339()).as_deref()),
@@ -263,7 +268,16 @@ impl PromotionForm {
     }
 
     /// The form read into the use case's draft; only the chosen kind's fields are given.
-    fn draft(&self) -> Result<PromotionDraft, AppError> {
+    /// The variants typed (ids or SKUs) are looked up, and their errors come with the
+    /// rest.
+    async fn draft(&self, state: &AppState) -> Result<PromotionDraft, AppError> {
+        let (mut d, variant_ids) = both(self.read(), variant_targets(state, &self.variant_ids).await)?;
+        d.targets.variant_ids = variant_ids;
+        Ok(d)
+    }
+
+    /// The form's own fields read into the use case's draft (no variants yet).
+    fn read(&self) -> Result<PromotionDraft, AppError> {
         let mut r = Reader::default();
         let kind = self.kind.trim();
         let mut d = PromotionDraft {
@@ -325,7 +339,7 @@ impl PromotionForm {
 /// `POST /admin/promotions`: adds a promotion.
 pub async fn create(State(state): State<AppState>, Posted { visitor, form }: Posted<PromotionForm>) -> WebResult {
     visitor.staff(Permission::Settings)?;
-    let result = match form.draft() {
+    let result = match form.draft(&state).await {
         Ok(draft) => pricing_rules::create_promotion(&state, draft).await.map(drop),
         Err(e) => Err(e),
     };
@@ -373,7 +387,7 @@ pub async fn update(
     Posted { visitor, form }: Posted<PromotionForm>,
 ) -> WebResult {
     visitor.staff(Permission::Settings)?;
-    let result = match form.draft() {
+    let result = match form.draft(&state).await {
         Ok(d) => {
             let edit = PromotionEdit {
                 name: Some(d.name),
@@ -385,7 +399,7 @@ pub async fn update(
                 n: d.n,
                 m: d.m,
                 product_ids: Some(d.targets.product_ids),
-                variant_ids: None,
+                variant_ids: Some(d.targets.variant_ids),
                 category_ids: Some(d.targets.category_ids),
                 starts_at: Some(d.starts_at),
                 ends_at: Some(d.ends_at),
@@ -398,7 +412,7 @@ pub async fn update(
         Err(e) => Err(e),
     };
     match result {
-        Ok(()) => Ok(see_other(PAGE)),
+        Ok(()) => Ok(see_other(&after(PAGE, Done::Saved))),
         Err(AppError::NotFound(_)) => Err(WebError::NotFound),
         Err(e) => {
             let errors = on_form(form_errors(e, visitor.lang)?);

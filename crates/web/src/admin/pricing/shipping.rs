@@ -1,6 +1,11 @@
 //! `/admin/shipping`: the shipping zones with their methods; adding and removing a zone,
 //! adding a method to a zone (flat, by weight in tiers, or by item count, with an
-//! optional free-shipping amount and estimate), pausing and removing a method.
+//! optional free-shipping amount and estimate), pausing and removing a method. Changing
+//! a zone or a method has a page of its own (`shipping/edit.rs`).
+
+mod edit;
+
+pub use edit::{edit_method, edit_zone, update_method, update_zone};
 
 use askama::Template;
 use axum::extract::State;
@@ -14,6 +19,7 @@ use serde::Deserialize;
 
 use super::{CURRENCY, Reader, on_form, split_names};
 use crate::admin::confirm::Confirmed;
+use crate::flash::{Done, after};
 use crate::i18n::Texts;
 use crate::session::Visitor;
 use crate::view::{Ctx, FieldErrors, Path, Posted, WebError, WebResult, form_errors, money, render, see_other};
@@ -163,7 +169,7 @@ pub async fn list(State(state): State<AppState>, visitor: Visitor) -> WebResult 
     shipping_page(&state, &visitor, Failed::None).await
 }
 
-/// The add-a-zone form.
+/// The add-a-zone and change-a-zone forms.
 #[derive(Debug, Default, Deserialize)]
 pub struct ZoneForm {
     #[serde(default)]
@@ -174,20 +180,36 @@ pub struct ZoneForm {
     /// Separated by commas or lines.
     #[serde(default)]
     regions: String,
+    /// Order among zones (the change form only); blank keeps it.
+    #[serde(default)]
+    position: String,
+}
+
+impl ZoneForm {
+    /// The form read into the use case's draft (the position only when typed).
+    fn draft(&self) -> Result<ZoneDraft, AppError> {
+        let mut r = Reader::default();
+        let position = r.whole_opt("position", &self.position);
+        r.finish()?;
+        let country = self.country.trim();
+        Ok(ZoneDraft {
+            name: self.name.clone(),
+            country: (!country.is_empty()).then(|| country.to_uppercase()),
+            regions: split_names(&self.regions),
+            position,
+        })
+    }
 }
 
 /// `POST /admin/shipping/zones`: adds a zone.
 pub async fn create_zone(State(state): State<AppState>, Posted { visitor, form }: Posted<ZoneForm>) -> WebResult {
     visitor.staff(Permission::Settings)?;
-    let country = form.country.trim();
-    let draft = ZoneDraft {
-        name: form.name.clone(),
-        country: (!country.is_empty()).then(|| country.to_uppercase()),
-        regions: split_names(&form.regions),
-        position: None,
+    let result = match form.draft() {
+        Ok(draft) => pricing_rules::create_zone(&state, draft).await.map(drop),
+        Err(e) => Err(e),
     };
-    match pricing_rules::create_zone(&state, draft).await {
-        Ok(_) => Ok(see_other(PAGE)),
+    match result {
+        Ok(()) => Ok(see_other(&after(PAGE, Done::Saved))),
         Err(e) => {
             let errors = on_form(form_errors(e, visitor.lang)?);
             shipping_page(&state, &visitor, Failed::Zone(form, errors)).await
@@ -208,7 +230,7 @@ pub async fn delete_zone(
     row_result(&state, &visitor, pricing_rules::delete_zone(&state, id).await).await
 }
 
-/// The add-a-method form.
+/// The add-a-method and change-a-method forms.
 #[derive(Debug, Default, Deserialize)]
 pub struct MethodForm {
     #[serde(default)]
@@ -235,6 +257,12 @@ pub struct MethodForm {
     free_above: String,
     #[serde(default)]
     estimate: String,
+    /// Order within the zone (the change form only); blank keeps it.
+    #[serde(default)]
+    position: String,
+    /// A checkbox (the change form only).
+    #[serde(default)]
+    active: String,
 }
 
 impl MethodForm {
@@ -281,6 +309,7 @@ impl MethodForm {
         let mut r = Reader::default();
         let rule = self.rule(&mut r);
         let free_above = r.yuan_opt("free_above", &self.free_above);
+        let position = r.whole_opt("position", &self.position);
         r.finish()?;
         let optional = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
         Ok(MethodDraft {
@@ -289,7 +318,7 @@ impl MethodForm {
             rule,
             free_above,
             estimate: optional(&self.estimate),
-            position: None,
+            position,
             active: None,
         })
     }
@@ -311,7 +340,7 @@ pub async fn create_method(
         Err(e) => Err(e),
     };
     match result {
-        Ok(()) => Ok(see_other(PAGE)),
+        Ok(()) => Ok(see_other(&after(PAGE, Done::Saved))),
         Err(AppError::NotFound(_)) => Err(WebError::NotFound),
         Err(e) => {
             let errors = on_form(form_errors(e, visitor.lang)?);
