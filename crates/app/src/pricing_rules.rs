@@ -162,11 +162,11 @@ pub async fn variant_targets(state: &AppState, typed: &[String]) -> AppResult<Ve
         } else {
             None
         };
-        if id.is_none() {
-            if let Err(e) = emporium_domain::catalog::Sku::parse(item) {
-                errors.0.push(FieldError::new(field, e.message));
-                continue;
-            }
+        if id.is_none()
+            && let Err(e) = emporium_domain::catalog::Sku::parse(item)
+        {
+            errors.0.push(FieldError::new(field, e.message));
+            continue;
         }
         match state.store().target_variant(id, item).await? {
             Some(found) => ids.push(found),

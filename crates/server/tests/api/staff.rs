@@ -685,6 +685,8 @@ async fn admin_pages_follow_the_role(app: TestApp) {
         "/admin/staff",
         "/admin/refunds",
         "/admin/shipping",
+        "/admin/shipping/zones/1",
+        "/admin/shipping/methods/1",
     ] {
         let page = analyst.get(refused).await;
         assert_eq!(page.status, StatusCode::FORBIDDEN, "analyst {refused}");
