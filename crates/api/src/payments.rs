@@ -277,6 +277,22 @@ pub struct RefundRequestBody {
     /// 1–500 characters.
     #[schema(min_length = 1)]
     pub reason: String,
+    /// The lines the refund is for and how much of each (at most 100); absent for the
+    /// order as a whole. Each part is at most what is left to refund on its line.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schema(max_items = 100)]
+    pub lines: Vec<RefundLineBody>,
+}
+
+/// One line's part of a refund.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefundLineBody {
+    /// The order line (`items[].id` of the order).
+    pub order_item_id: i64,
+    /// Minor units.
+    #[schema(minimum = 1)]
+    pub amount: i64,
 }
 
 /// Asks for a refund of the caller's paid order; staff approve or reject it. Sent by
@@ -302,6 +318,14 @@ pub async fn request_refund(
     let wish = RefundWish {
         amount: req.amount,
         reason: req.reason,
+        lines: req
+            .lines
+            .iter()
+            .map(|l| payments::LineRefundWish {
+                order_item_id: l.order_item_id,
+                amount: l.amount,
+            })
+            .collect(),
     };
     let key = orders::idempotency_key(
         key.0,

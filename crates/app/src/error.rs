@@ -168,6 +168,7 @@ impl From<StoreError> for AppError {
                 code: "product_unavailable",
                 detail: format!("product {id} is not for sale"),
             },
+            StoreError::RefundLine(e) => Self::Invalid(vec![e]),
             StoreError::RefundTooLarge { remaining } => Self::Invalid(vec![FieldError::new(
                 "amount",
                 format!("must be between 1 and {remaining}, what is left to refund"),

@@ -19,6 +19,7 @@ use emporium_store::idempotency::{IdempotencyKey, Idempotent, Render};
 use emporium_store::payments::{
     NotificationFacts, NotificationOutcome, PayTerms, Payment, PaymentStart, RefundNoticeFacts,
 };
+use emporium_store::refund_lines::RefundLine;
 use emporium_store::refunds::{Refund, RefundAsk};
 use serde::Serialize;
 
@@ -448,10 +449,62 @@ pub async fn receive_notification(
 /// What a buyer asks back.
 #[derive(Debug, Clone, Serialize)]
 pub struct RefundWish {
-    /// Minor units; default: everything not yet refunded.
+    /// Minor units; default: everything not yet refunded (with `lines`, their sum).
     pub amount: Option<i64>,
     /// 1–500 characters.
     pub reason: String,
+    /// The lines the refund is for and how much of each; empty for the order as a whole.
+    /// (Left out of the serialized wish when empty, so an `Idempotency-Key` stored before
+    /// lines existed still matches the same body.)
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub lines: Vec<LineRefundWish>,
+}
+
+/// One line's part of a refund, as asked.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct LineRefundWish {
+    /// The order line (`items[].id` of the order).
+    pub order_item_id: i64,
+    /// Minor units, 1 or more.
+    pub amount: i64,
+}
+
+/// Most lines one refund may name.
+pub const MAX_REFUND_LINES: usize = 100;
+
+/// The lines of a refund wish, checked for form: at most [`MAX_REFUND_LINES`], each a
+/// distinct line with a positive amount (every bad one named). Whether each is the
+/// order's and within what is left on it is the store's to check, under the order's lock.
+fn refund_lines(wish: &RefundWish) -> AppResult<Vec<RefundLine>> {
+    if wish.lines.len() > MAX_REFUND_LINES {
+        return Err(FieldError::new("lines", format!("at most {MAX_REFUND_LINES} lines")).into());
+    }
+    let mut errors = Vec::new();
+    for (i, line) in wish.lines.iter().enumerate() {
+        if line.amount <= 0 {
+            errors.push(FieldError::new(
+                format!("lines[{i}].amount"),
+                "must be a positive number of minor units (fen)",
+            ));
+        }
+        if wish.lines[..i].iter().any(|l| l.order_item_id == line.order_item_id) {
+            errors.push(FieldError::new(
+                format!("lines[{i}].order_item_id"),
+                "names a line already listed",
+            ));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
+    Ok(wish
+        .lines
+        .iter()
+        .map(|l| RefundLine {
+            order_item_id: l.order_item_id,
+            amount: l.amount,
+        })
+        .collect())
 }
 
 /// Opens a refund request on the user's paid order; staff approve or reject it.
@@ -464,6 +517,7 @@ pub async fn ask_refund(
     render: Render<Refund>,
 ) -> AppResult<Idempotent<Refund>> {
     let reason = single_line("reason", &req.reason, 1, 500)?;
+    let lines = refund_lines(req)?;
     let outcome = state
         .store()
         .request_refund(
@@ -472,6 +526,7 @@ pub async fn ask_refund(
                 owner: user_id,
                 amount: req.amount,
                 reason,
+                lines,
             },
             key,
             render,

@@ -234,6 +234,13 @@ pub async fn refund_by_staff(
     render: Render<Refund>,
 ) -> AppResult<Idempotent<Refund>> {
     let reason = single_line("reason", &wish.reason, 1, 500)?;
+    if !wish.lines.is_empty() {
+        return Err(FieldError::new(
+            "lines",
+            "a refund by staff is for the order as a whole (a return pays back lines)",
+        )
+        .into());
+    }
     if wish.amount.is_some_and(|a| a <= 0) {
         return Err(FieldError::new("amount", "must be a positive number of minor units (fen)").into());
     }

@@ -140,6 +140,30 @@ const CHECKS: &[(&str, &str)] = &[
          HAVING CAST(SUM(l.refund) AS BIGINT) > i.line_total - i.discount + CASE WHEN o.tax_mode = 'exclusive' THEN i.tax ELSE 0 END",
     ),
     (
+        "no line is paid back more than was paid for it, by the refunds tied to it and its returns together",
+        "SELECT 'order line ' || CAST(i.id AS TEXT) AS subject,
+                'paid ' || CAST(i.line_total - i.discount + CASE WHEN o.tax_mode = 'exclusive' THEN i.tax ELSE 0 END AS TEXT) ||
+                ', refunds tied to it ' || CAST(x.refunded AS TEXT) || ', returns paid back ' || CAST(x.returned AS TEXT) AS detail
+         FROM (SELECT t.order_item_id, CAST(SUM(t.refunded) AS BIGINT) AS refunded, CAST(SUM(t.returned) AS BIGINT) AS returned
+               FROM (SELECT l.order_item_id, l.amount AS refunded, 0 AS returned
+                     FROM refund_lines l JOIN refunds r ON r.id = l.refund_id
+                     WHERE r.status IN ('requested', 'processing', 'refunded')
+                     UNION ALL
+                     SELECT l.order_item_id, 0, l.refund
+                     FROM return_lines l JOIN returns r ON r.id = l.return_id WHERE r.status = 'received') t
+               GROUP BY t.order_item_id) x
+         JOIN order_items i ON i.id = x.order_item_id JOIN orders o ON o.id = i.order_id
+         WHERE x.refunded + x.returned > i.line_total - i.discount + CASE WHEN o.tax_mode = 'exclusive' THEN i.tax ELSE 0 END",
+    ),
+    (
+        "a refund tied to lines is their sum, and they are lines of its own order",
+        "SELECT 'refund ' || CAST(r.id AS TEXT) AS subject,
+                'amount ' || CAST(r.amount AS TEXT) || ', lines ' || CAST(CAST(SUM(l.amount) AS BIGINT) AS TEXT) AS detail
+         FROM refunds r JOIN refund_lines l ON l.refund_id = r.id JOIN order_items i ON i.id = l.order_item_id
+         GROUP BY r.id, r.amount, r.order_id
+         HAVING CAST(SUM(l.amount) AS BIGINT) <> r.amount OR MIN(i.order_id) <> r.order_id OR MAX(i.order_id) <> r.order_id",
+    ),
+    (
         "a received return that owes money has opened its refund of that amount, and never owes more than its lines and shipping",
         "SELECT 'return ' || CAST(r.id AS TEXT) AS subject,
                 'owes ' || CAST(r.refund_amount AS TEXT) || ' (shipping ' || CAST(r.shipping_refund AS TEXT) || '); refund ' ||

@@ -95,6 +95,10 @@ pub enum StoreError {
     /// The buyer may not review this product with this order.
     #[error(transparent)]
     NotReviewable(#[from] crate::reviews::NotReviewable),
+    /// A refund's part for an order line is not one (not the order's line, or more than
+    /// is left to refund on it).
+    #[error("{}: {}", .0.field, .0.message)]
+    RefundLine(emporium_domain::FieldError),
     /// A return cannot be asked for or moved as requested.
     #[error(transparent)]
     Return(#[from] crate::returns::ReturnRefusal),

@@ -45,6 +45,7 @@ pub mod privacy;
 mod product_cache;
 pub mod product_images;
 pub mod recommendations;
+pub mod refund_lines;
 pub mod refunds;
 pub mod reports;
 pub mod returns;

@@ -2,6 +2,7 @@
 //! that arrived too late), paid back through the provider outside any transaction, and
 //! finished with the provider's answer; those left `processing` are asked for again.
 
+use emporium_domain::FieldError;
 use emporium_domain::message::MessageKind;
 use emporium_domain::order::{self, InvalidTransition, OrderEvent, OrderStatus};
 use emporium_domain::payment::RefundStatus;
@@ -13,6 +14,7 @@ use crate::messages::owe_for_refund_in;
 use crate::order_read::order_in;
 use crate::orders::{move_order, record_event, return_order_stock};
 use crate::payments::{Payment, payment_from};
+use crate::refund_lines::{self, RefundLine};
 use crate::{Sealer, Store, StoreError};
 
 /// A buyer's request for money back.
@@ -22,10 +24,13 @@ pub struct RefundAsk {
     pub order_id: i64,
     /// Who asks (must own the order).
     pub owner: i64,
-    /// How much; `None` for everything still refundable.
+    /// How much; `None` for everything still refundable (or, with `lines`, their sum).
     pub amount: Option<i64>,
     /// Why.
     pub reason: String,
+    /// The lines it is for and how much of each (checked, distinct); empty for the order
+    /// as a whole.
+    pub lines: Vec<RefundLine>,
 }
 
 /// A refund.
@@ -226,6 +231,7 @@ async fn request_refund_in(
         owner,
         amount,
         reason,
+        lines,
     } = ask;
     // Bump the version first: on PostgreSQL the update takes the order's row lock, so two
     // concurrent requests for one order queue here and the second sees the first's refund
@@ -259,7 +265,19 @@ async fn request_refund_in(
     .fetch_one(&mut *conn)
     .await?;
     let remaining = order::refundable(order.paid_amount, order.refunded_amount, pending);
-    let amount = amount.unwrap_or(remaining);
+    let amount = if lines.is_empty() {
+        amount.unwrap_or(remaining)
+    } else {
+        // Each line's part within what is left on it; the amount, if given, is their sum.
+        let sum = refund_lines::check_lines_in(conn, *order_id, lines).await?;
+        if amount.is_some_and(|a| a != sum) {
+            return Err(StoreError::RefundLine(FieldError::new(
+                "amount",
+                format!("must be the sum of the lines' amounts ({sum}), or left out"),
+            )));
+        }
+        sum
+    };
     if amount <= 0 || amount > remaining {
         return Err(StoreError::RefundTooLarge { remaining });
     }
@@ -276,6 +294,7 @@ async fn request_refund_in(
     .fetch_one(&mut *conn)
     .await?;
     let refund = refund_from(&row)?;
+    refund_lines::record_lines_in(conn, refund.id, lines).await?;
     owe_for_refund_in(conn, refund.id, *order_id, MessageKind::StaffRefundRequested, now).await?;
     let detail = format!("refund {} of {amount} requested: {reason}", refund.id);
     let actor = format!("user:{owner}");

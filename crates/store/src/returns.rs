@@ -792,7 +792,11 @@ async fn receive_return_in(
         .bind(return_id)
         .fetch_one(&mut *conn)
         .await?;
-        let refund = returns::unit_refund(paid, quantity, before, resellable + damaged);
+        // The units' share, within what refunds tied to this line left of it.
+        let left = crate::refund_lines::line_left_in(conn, order_id, line.order_item_id)
+            .await?
+            .unwrap_or(0);
+        let refund = returns::unit_refund(paid, quantity, before, resellable + damaged).min(left);
         let damaged_cost = take_back_units_in(conn, line.order_item_id, resellable, damaged, now).await?;
         query(
             "UPDATE return_lines SET resellable = $1, damaged = $2, refund = $3, damaged_cost = $4

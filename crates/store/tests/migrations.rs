@@ -259,6 +259,7 @@ async fn answers_remembered_before_0006_replay_after_it(db: TestDb) {
         owner: 7,
         amount: None,
         reason: "r".into(),
+        lines: Vec::new(),
     };
     let refund = store
         .request_refund(

@@ -181,6 +181,7 @@ async fn days_add_up_revenue_refunds_fifo_cost_and_margin(db: TestDb) {
                 owner: alice.0,
                 amount: Some(300),
                 reason: "dented".into(),
+                lines: Vec::new(),
             },
             None,
             std::sync::Arc::new(|_| String::new()),

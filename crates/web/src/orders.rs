@@ -770,6 +770,7 @@ pub async fn refund(
     let wish = RefundWish {
         amount,
         reason: form.reason.clone(),
+        lines: Vec::new(),
     };
     let render = std::sync::Arc::new(|_: &emporium_store::refunds::Refund| String::new());
     match payments::ask_refund(&state, session.user.id, id, &wish, None, render).await {

@@ -26,6 +26,7 @@ mod pricing_rules;
 mod privacy;
 mod providers;
 mod recommendations;
+mod refund_lines;
 mod refund_recovery;
 mod returns;
 mod reviews;

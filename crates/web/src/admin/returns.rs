@@ -322,6 +322,7 @@ pub async fn refund(
             let wish = RefundWish {
                 amount,
                 reason: form.reason.clone(),
+                lines: Vec::new(),
             };
             let render = std::sync::Arc::new(|_: &emporium_store::refunds::Refund| String::new());
             returns::refund_by_staff(&state, staff, id, &wish, None, render)

@@ -174,6 +174,7 @@ pub async fn live(store: &Store, life: &Life, staff: i64, now: Timestamp) -> any
             owner: user,
             amount: None,
             reason: "Ordered the wrong one / 拍错了".into(),
+            lines: Vec::new(),
         };
         let Idempotent::Fresh(refund) = store
             .request_refund(ask, None, Arc::new(|_| String::new()), t)
