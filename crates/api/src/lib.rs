@@ -122,7 +122,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(audit::list_audit_log))
         .routes(routes!(me::change_password))
         .routes(routes!(me::list_addresses, me::add_address))
-        .routes(routes!(me::delete_address))
+        .routes(routes!(me::update_address, me::delete_address))
         .routes(routes!(catalog::list_products, catalog::create_product))
         .routes(routes!(
             catalog::get_product,

@@ -249,6 +249,29 @@ pub async fn add_address(
     Ok((StatusCode::CREATED, Json(stored.into())))
 }
 
+/// Replaces the fields of one of the caller's addresses (the whole address, as `POST`
+/// takes it). Orders placed to it keep their own copy. Another user's address is 404,
+/// whatever the fields say.
+#[utoipa::path(put, path = "/api/v1/me/addresses/{id}", tag = "me", security(("bearer" = []), ("cart_token" = [])),
+    params(("id" = i64, Path, description = "Address id")),
+    request_body = AddAddressRequest,
+    responses(
+        (status = 200, description = "Updated", body = AddressView),
+        (status = 400, description = "Malformed id or body", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not logged in", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such address of yours", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn update_address(
+    State(state): State<AppState>,
+    Shopper(session): Shopper,
+    Path(id): Path<i64>,
+    JsonBody(req): JsonBody<AddAddressRequest>,
+) -> ApiResult<Json<AddressView>> {
+    let stored = accounts::update_address(&state, session.user.id, id, req.input()).await?;
+    Ok(Json(stored.into()))
+}
+
 /// Removes one of the caller's addresses. Another user's address is 404.
 #[utoipa::path(delete, path = "/api/v1/me/addresses/{id}", tag = "me", security(("bearer" = []), ("cart_token" = [])),
     params(("id" = i64, Path, description = "Address id")),

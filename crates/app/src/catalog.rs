@@ -284,7 +284,7 @@ pub async fn find_products(state: &AppState, params: &ProductQuery, staff: bool)
         listing.category = Some(found.map_or(wanted, |c| c.name.clone()));
     }
     let indexed = listing.text.is_some() || !listing.options.is_empty() || listing.in_stock;
-    let (products, next) = match indexed {
+    let (products, next, partial) = match indexed {
         true => search(state, &listing).await?,
         false => {
             let order = match listing.sort {
@@ -298,11 +298,13 @@ pub async fn find_products(state: &AppState, params: &ProductQuery, staff: bool)
                 .store()
                 .list_products(&listing.filter, order, after, listing.limit + 1)
                 .await?;
-            cut_page(rows, listing.limit, |p| Position::After(order.key_of(p), p.id))
+            let (products, next) = cut_page(rows, listing.limit, |p| Position::After(order.key_of(p), p.id));
+            (products, next, false)
         }
     };
-    // Only the first page of a search that found nothing pays for a suggestion.
-    let suggestion = match indexed && products.is_empty() && listing.position.is_none() {
+    // Only the first page of a search that found nothing, or matched only some of its
+    // words, pays for a suggestion.
+    let suggestion = match indexed && (products.is_empty() || partial) && listing.position.is_none() {
         true => suggest(state, &listing).await?,
         false => None,
     };
@@ -395,7 +397,9 @@ async fn facets(state: &AppState, listing: &Listing) -> AppResult<CatalogFacets>
 
 /// Runs a listing on the index, then reads the products themselves from the database so
 /// prices and stock are current even if the index lags a moment behind.
-async fn search(state: &AppState, listing: &Listing) -> AppResult<(Vec<Product>, Option<Position>)> {
+/// The page the index finds, where the next starts, and whether it matched only some of
+/// the words ([`emporium_search::SearchHits::partial`]).
+async fn search(state: &AppState, listing: &Listing) -> AppResult<(Vec<Product>, Option<Position>, bool)> {
     let offset = match listing.position {
         None => 0,
         Some(Position::Offset(o)) => o,
@@ -409,7 +413,7 @@ async fn search(state: &AppState, listing: &Listing) -> AppResult<(Vec<Product>,
         products.retain(|p| p.status == status);
     }
     let next = hits.has_more.then(|| Position::Offset(offset + listing.limit as u64));
-    Ok((products, next))
+    Ok((products, next, hits.partial))
 }
 
 /// An image as typed: where it is, and optionally its alt text.

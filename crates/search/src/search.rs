@@ -15,7 +15,7 @@ use tantivy::{Order, Searcher};
 use crate::analysis::query_words;
 use crate::error::SearchError;
 use crate::index::Inner;
-use crate::query::{TextQuery, with_filters};
+use crate::query::{TextQuery, Tier, with_filters};
 use crate::schema::{
     CATEGORY_ROOT, CREATED_AT, FACETS, ID, OPTION_ROOT, OPTION_SEP, PRICE, PRICE_ROOT, RATING, STOCK_ROOT,
     in_stock_facet,
@@ -268,7 +268,9 @@ fn run(inner: &Inner, request: &SearchQuery) -> Result<SearchHits, SearchError> 
         // through would splice another tier's results into the pagination.
         if !ids.is_empty() || (offset > 0 && searcher.search(&*query, &Count)? > 0) {
             tracing::debug!(?tier, words = words.len(), hits = ids.len(), "search answered");
-            return Ok(page(ids, limit));
+            let mut hits = page(ids, limit);
+            hits.partial = tier == Tier::AnyWord;
+            return Ok(hits);
         }
     }
     Ok(SearchHits::default())
@@ -277,7 +279,11 @@ fn run(inner: &Inner, request: &SearchQuery) -> Result<SearchHits, SearchError> 
 fn page(mut ids: Vec<i64>, limit: usize) -> SearchHits {
     let has_more = ids.len() > limit;
     ids.truncate(limit);
-    SearchHits { ids, has_more }
+    SearchHits {
+        ids,
+        has_more,
+        partial: false,
+    }
 }
 
 /// Ids of the documents in `window` of the sorted matches.

@@ -166,6 +166,9 @@ pub struct SearchHits {
     pub ids: Vec<i64>,
     /// Whether another page follows this one.
     pub has_more: bool,
+    /// Whether no product matched every word, so these match only some of them (`shou
+    /// ji` finding the "Shou Mei" teas): a suggestion may then serve better.
+    pub partial: bool,
 }
 
 /// How [`crate::SearchIndex::open`] found the index folder.

@@ -438,17 +438,49 @@ impl InlineReaders {
     }
 
     fn run(&self, sql: &str, args: &[Value], limit: Option<usize>) -> Result<Vec<Row>, sqlx::Error> {
-        let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
-        let conn = match idle {
-            Some(conn) => conn,
-            None => self.open().map_err(lite_error)?,
-        };
+        let conn = self.take()?;
         let out = run_lite(&conn, sql, args, limit);
+        self.give_back(conn);
+        out
+    }
+
+    /// Runs `op`'s reads inside one read transaction, so they all see the same snapshot
+    /// of the file (a commit landing between two of them is seen by neither). `op` runs
+    /// on the calling thread like any inline read: on a `rusqlite` connection every
+    /// query finishes when called, so its future never waits, and no other task can run
+    /// (or cancel it) between `BEGIN` and `COMMIT`.
+    pub(crate) async fn snapshot<T, E>(
+        &self,
+        op: impl for<'c> FnOnce(&'c mut Conn) -> crate::BoxFuture<'c, Result<T, E>>,
+    ) -> Result<T, E>
+    where
+        E: From<sqlx::Error>,
+    {
+        let conn = self.take()?;
+        conn.execute_batch("BEGIN").map_err(lite_error)?;
+        let mut conn = Conn::Lite(conn);
+        let out = op(&mut conn).await;
+        if let Conn::Lite(conn) = conn
+            && conn.execute_batch("COMMIT").is_ok()
+        {
+            self.give_back(conn);
+        }
+        out
+    }
+
+    fn take(&self) -> Result<rusqlite::Connection, sqlx::Error> {
+        let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        match idle {
+            Some(conn) => Ok(conn),
+            None => self.open().map_err(lite_error),
+        }
+    }
+
+    fn give_back(&self, conn: rusqlite::Connection) {
         let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
         if idle.len() < INLINE_IDLE {
             idle.push(conn);
         }
-        out
     }
 
     fn open(&self) -> rusqlite::Result<rusqlite::Connection> {

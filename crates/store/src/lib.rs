@@ -247,6 +247,30 @@ impl Store {
         }
     }
 
+    /// Runs `op`'s reads on one snapshot of the database: on SQLite one read transaction
+    /// on an inline reader (see [`db::InlineReaders::snapshot`]), on PostgreSQL a
+    /// read-only transaction at `REPEATABLE READ` (its default, `READ COMMITTED`, gives
+    /// each statement a snapshot of its own). For reads of several queries whose
+    /// results must agree with one another.
+    pub(crate) async fn snapshot<T>(
+        &self,
+        op: impl for<'c> FnOnce(&'c mut Conn) -> BoxFuture<'c, Result<T, StoreError>>,
+    ) -> Result<T, StoreError> {
+        if let Some(readers) = &self.inline {
+            return readers.snapshot(op).await;
+        }
+        let mut conn = Conn::Tx(
+            self.read
+                .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                .await?,
+        );
+        let out = op(&mut conn).await?;
+        if let Conn::Tx(tx) = conn {
+            tx.commit().await?;
+        }
+        Ok(out)
+    }
+
     /// Runs `op` as one write transaction and returns its result once committed.
     ///
     /// On SQLite `op` may share a commit with other concurrent operations; it runs inside

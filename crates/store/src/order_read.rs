@@ -389,10 +389,13 @@ fn decode_options(stored: &str) -> Vec<(String, String)> {
 }
 
 impl Store {
-    /// The order with everything in it.
+    /// The order with everything in it, all of it as of one moment: its status, items,
+    /// payment and shipment are read on one snapshot, so a read racing a commit (the
+    /// payment's notification, say) sees the order wholly before or wholly after it.
     pub async fn order(&self, id: i64) -> Result<Option<Order>, StoreError> {
-        let mut conn = Conn::Pooled(self.reader().acquire().await?);
-        order_in(&mut conn, self.sealer(), id).await
+        let sealer = self.sealer().clone();
+        self.snapshot(move |conn| Box::pin(async move { order_in(conn, &sealer, id).await }))
+            .await
     }
 
     /// The owner and version of an order (a cheap look-up for the cache and for access checks).

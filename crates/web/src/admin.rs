@@ -11,6 +11,7 @@
 //! lacks the page's permission, get 403.
 
 mod audit;
+mod audit_words;
 mod catalog;
 mod categories;
 mod confirm;

@@ -499,8 +499,6 @@ pub(super) async fn order_page_as(
     // A buyer back from the provider's page learns what happened there: the provider is
     // asked about a pending payment, and an answer it gives is applied at once.
     let mut asked = None;
-    // (An order read while its payment was being applied may show the payment settled
-    // and the order not yet: asking again reads it again.)
     if order.status == OrderStatus::PendingPayment
         && let Some(payment) = order.payment.as_ref().filter(|p| p.status != PaymentStatus::Failed)
     {

@@ -102,9 +102,6 @@ pub struct Picture {
     pub alt: String,
 }
 
-/// Where a product without images points.
-const PLACEHOLDER: &str = "/assets/placeholder.svg";
-
 impl Picture {
     /// `image` at `size`, offering the sizes up to it; `fallback_alt` when it has none.
     pub fn of(image: &Image, size: Rendition, fallback_alt: &str) -> Self {
@@ -133,7 +130,7 @@ impl Picture {
     /// The shop's placeholder.
     pub fn placeholder(alt: &str) -> Self {
         Self {
-            src: PLACEHOLDER.to_owned(),
+            src: crate::assets::url("placeholder.svg").to_owned(),
             srcset: String::new(),
             alt: alt.to_owned(),
         }

@@ -175,7 +175,8 @@ fn has_more_is_exact_at_page_boundaries() {
         page("", Some("T-Shirts"), 0, 7),
         SearchHits {
             ids: (30..37).rev().collect(),
-            has_more: false
+            has_more: false,
+            partial: false,
         }
     );
     assert_eq!(page("", Some("T-Shirts"), 7, 7), SearchHits::default());

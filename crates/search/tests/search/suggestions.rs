@@ -192,3 +192,14 @@ fn the_vocabulary_follows_the_index() {
     assert_eq!(ask("kafei"), None, "deleted products are never suggested");
     assert_eq!(ask("cofee"), None);
 }
+
+#[test]
+fn a_search_matching_only_some_words_says_so() {
+    let both = shop().search(&shopper("iPhone 15")).expect("search");
+    assert!(!both.ids.is_empty() && !both.partial, "every word matched");
+    let some = shop().search(&shopper("Sony iPhone")).expect("search");
+    assert_eq!(some.ids.len(), 2, "either word: {some:?}");
+    assert!(some.partial, "no product is both");
+    let none = shop().search(&shopper("xqzvbnm")).expect("search");
+    assert!(none.ids.is_empty() && !none.partial);
+}

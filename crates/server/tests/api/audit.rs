@@ -199,9 +199,23 @@ async fn the_admin_page_filters_and_exports_csv_safely(app: TestApp) {
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("product.create"), "{}", page.body);
     assert!(
-        page.body
-            .contains(&format!(r#"<a href="/admin/products/{product}">product:{product}</a>"#)),
-        "the entity links to its page"
+        page.body.contains(&format!(
+            r#"<a href="/admin/products/{product}">Product #{product}</a>"#
+        )),
+        "the entity links to its page, named in words"
+    );
+    assert!(page.body.contains("Product created"), "the action in words");
+    assert!(
+        page.body.contains("price: ¥9.00"),
+        "the summary in words, the price in yuan"
+    );
+    assert!(!page.body.contains(r#"&quot;price&quot;"#), "no raw JSON");
+    browser.set_cookie("lang", "zh");
+    let zh = browser.get("/admin/audit?action=product.create").await;
+    assert!(
+        zh.body.contains("新建商品") && zh.body.contains("价格: ¥9.00"),
+        "{}",
+        zh.body
     );
     let csv = browser.get("/admin/audit.csv?action=product.create").await;
     assert_eq!(csv.status, StatusCode::OK);

@@ -213,6 +213,7 @@ async fn the_openapi_document_describes_every_route(app: TestApp) {
         ("/api/v1/me/password", "post"),
         ("/api/v1/me/addresses", "get"),
         ("/api/v1/me/addresses", "post"),
+        ("/api/v1/me/addresses/{id}", "put"),
         ("/api/v1/me/addresses/{id}", "delete"),
         ("/api/v1/products", "get"),
         ("/api/v1/products", "post"),

@@ -72,6 +72,7 @@ const ROUTES: &[(&str, &str, Access)] = &[
     ("GET", "/api/v1/me/export", Caller),
     ("GET", "/api/v1/me/addresses", Caller),
     ("POST", "/api/v1/me/addresses", Caller),
+    ("PUT", "/api/v1/me/addresses/{id}", Owned),
     ("DELETE", "/api/v1/me/addresses/{id}", Owned),
     ("GET", "/api/v1/products", Public),
     ("POST", "/api/v1/products", CATALOGUE),
@@ -629,6 +630,12 @@ fn call_for(fx: &Fixture, who: Who, method: &str, template: &str) -> Call {
             };
             (template.to_owned(), Some(body))
         }
+        ("PUT", "/api/v1/me/addresses/{id}") => (
+            format!("/api/v1/me/addresses/{}", fx.spare_address),
+            Some(
+                json!({"recipient": "Alice Moved", "phone": "+86 131 0000 7777", "line1": "9 Aliceweg", "city": "Alicetown", "country": "CN"}),
+            ),
+        ),
         (_, "/api/v1/me/addresses/{id}") => (format!("/api/v1/me/addresses/{}", fx.spare_address), None),
         ("POST", "/api/v1/products") => (
             template.to_owned(),

@@ -289,6 +289,93 @@ async fn nobody_reaches_another_users_addresses(app: TestApp) {
 }
 app_test!(nobody_reaches_another_users_addresses);
 
+async fn an_address_is_replaced_in_place(app: TestApp) {
+    let owner = app.customer("hana").await;
+    let other = app.customer("igor").await;
+    let added: Value = app
+        .send(Method::POST, "/api/v1/me/addresses", Some(&owner), Some(address("花")))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let path = format!("/api/v1/me/addresses/{}", added["id"]);
+    let mut moved = address("花子");
+    moved["line1"] = json!("浦东新区世纪大道 100 号");
+    moved["line2"] = json!("15 楼");
+    moved["city"] = json!("上海");
+    let response = app.send(Method::PUT, &path, Some(&owner), Some(moved)).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let updated: Value = response.json().await.unwrap();
+    assert_eq!(
+        (
+            &updated["id"],
+            &updated["created_at"],
+            &updated["recipient"],
+            &updated["city"],
+            &updated["line2"]
+        ),
+        (
+            &added["id"],
+            &added["created_at"],
+            &json!("花子"),
+            &json!("上海"),
+            &json!("15 楼")
+        )
+    );
+    let list: Value = app
+        .send(Method::GET, "/api/v1/me/addresses", Some(&owner), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["data"], json!([updated]), "replaced, not added");
+
+    // Leaving an optional field out clears it; a bad field is named.
+    let response = app.send(Method::PUT, &path, Some(&owner), Some(address("花子"))).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.json::<Value>().await.unwrap()["line2"], Value::Null);
+    let problem = expect_problem(
+        app.send(
+            Method::PUT,
+            &path,
+            Some(&owner),
+            Some(json!({"recipient": "", "phone": "x", "line1": "1", "city": "c", "country": "C"})),
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(fields(&problem), ["recipient", "phone", "country"]);
+
+    // Someone else's address is not found, whether the body is good or bad.
+    let invalid = json!({"recipient": "", "phone": "x", "line1": "1", "city": "c", "country": "C"});
+    for body in [address("Igor"), invalid] {
+        let response = app.send(Method::PUT, &path, Some(&other), Some(body)).await;
+        assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    }
+    expect_problem(
+        app.send(
+            Method::PUT,
+            "/api/v1/me/addresses/999999",
+            Some(&owner),
+            Some(address("x")),
+        )
+        .await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
+    let kept: Value = app
+        .send(Method::GET, "/api/v1/me/addresses", Some(&owner), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(kept["data"][0]["recipient"], "花子", "the stranger changed nothing");
+}
+app_test!(an_address_is_replaced_in_place);
+
 async fn bad_addresses_name_every_bad_field(app: TestApp) {
     let token = app.customer("heidi").await;
     let bad = json!({"recipient": "", "phone": "call me", "line1": "x", "city": "Paris", "country": "France"});

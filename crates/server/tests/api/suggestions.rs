@@ -66,6 +66,48 @@ async fn a_search_that_finds_nothing_suggests_one_that_does(app: TestApp) {
 }
 app_test!(a_search_that_finds_nothing_suggests_one_that_does);
 
+/// `shou ji` also finds the tea named "Shou Mei", matching one of its two words: the
+/// phones it spells are suggested beside that weak answer, on the API and the page.
+async fn a_search_matching_some_words_still_suggests(app: TestApp) {
+    bilingual_shop(&app).await;
+    let staff = app.staff("tea").await;
+    let body = json!({
+        "name": "寿眉白茶 Shou Mei", "category": "Tea", "price": 8_800,
+        "translations": {"en": {"name": "Shou Mei White Tea"}},
+    });
+    let response = app
+        .send(Method::POST, "/api/v1/products", Some(&staff), Some(body))
+        .await;
+    assert!(response.status().is_success());
+    app.catch_up_search().await;
+
+    let answer = search(&app, "q=shou%20ji").await;
+    let names: Vec<&str> = answer["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p["name"].as_str())
+        .collect();
+    assert_eq!(names, ["寿眉白茶 Shou Mei"], "the weak match is still shown");
+    assert_eq!(answer["suggestion"], "手机");
+    // Both words are the catalogue's own, just never together: nothing better to say.
+    let answer = search(&app, "q=Sony%20Longjing").await;
+    assert_eq!(answer["data"].as_array().map(Vec::len), Some(2));
+    assert!(answer.get("suggestion").is_none(), "{}", answer["suggestion"]);
+
+    let mut browser = Browser::new(&app);
+    let page = browser.get("/products?q=shou+ji").await;
+    assert!(page.body.contains("寿眉白茶 Shou Mei") || page.body.contains("Shou Mei White Tea"));
+    assert!(!page.body.contains("No products match."));
+    assert!(
+        page.body
+            .contains(r#"<p id="suggestion">Did you mean <a href="/products?q=%E6%89%8B%E6%9C%BA">手机</a>?</p>"#),
+        "{}",
+        page.body
+    );
+}
+app_test!(a_search_matching_some_words_still_suggests);
+
 async fn the_products_page_links_the_suggestion_in_both_languages(app: TestApp) {
     bilingual_shop(&app).await;
     let mut english = Browser::new(&app);

@@ -11,6 +11,7 @@ use emporium_app::audit::{self, AuditQuery};
 use emporium_domain::staff::Permission;
 use serde::Deserialize;
 
+use super::audit_words;
 use crate::session::Visitor;
 use crate::view::{Ctx, WebResult, page, time};
 
@@ -78,7 +79,10 @@ fn urlencode(v: &str) -> String {
 struct AuditRow {
     at: String,
     actor: String,
+    /// The action in words, and its code (what the filter takes).
     action: String,
+    code: String,
+    /// The record in words ("Product #3").
     entity: String,
     /// The entity's admin page, where it has one.
     entity_url: Option<String>,
@@ -127,13 +131,11 @@ pub async fn list(State(state): State<AppState>, visitor: Visitor, Query(filters
                     Some(id) => format!("{} (#{id})", e.actor_name),
                     None => e.actor_name,
                 },
-                action: e.action,
+                action: audit_words::action(&e.action, visitor.lang),
+                code: e.action,
                 entity_url: e.entity_id.as_deref().and_then(|id| entity_page(&e.entity_kind, id)),
-                entity: match e.entity_id {
-                    Some(id) => format!("{}:{id}", e.entity_kind),
-                    None => e.entity_kind,
-                },
-                summary: e.summary,
+                entity: audit_words::entity(&e.entity_kind, e.entity_id.as_deref(), visitor.lang),
+                summary: audit_words::summary(&e.summary, visitor.lang),
                 request_id: e.request_id.unwrap_or_default(),
                 ip: e.ip.unwrap_or_default(),
             }
