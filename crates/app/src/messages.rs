@@ -41,6 +41,10 @@ const LEASE: Duration = Duration::from_secs(60);
 const BATCH: i64 = 100;
 /// Messages the admin log shows.
 const LOG_LIMIT: i64 = 200;
+/// How young a held email must be to go out once mail is configured, unless the shop
+/// says otherwise (`--mail-held-hours`): an order's news of the last day is still worth
+/// telling; last month's is not.
+pub const DEFAULT_HELD_MAX_AGE: Duration = Duration::from_secs(24 * 3600);
 
 /// How messages leave: the mail server (none when `EMPORIUM_SMTP_URL` is unset) and the
 /// SMS sender (log-only unless `EMPORIUM_SMS_URL` is set).
@@ -86,12 +90,19 @@ pub struct DeliveryReport {
     pub skipped: usize,
     /// Kept unsent: no mail server.
     pub held: usize,
+    /// Held ones made due again: a mail server is configured now.
+    pub released: u64,
+    /// Held ones given up once a mail server is configured: too old, or their link is gone.
+    pub dropped: u64,
 }
 
 /// Delivers the messages that are due (called by `jobs::run_due` on every instance).
 pub async fn deliver_due(state: &AppState) -> Result<DeliveryReport, StoreError> {
     let now = state.now();
     let mut report = DeliveryReport::default();
+    if state.outbox().can_mail() {
+        (report.released, report.dropped) = release_held(state, now).await?;
+    }
     let mut due = state.store().due_messages(now, BATCH).await?;
     if !state.outbox().can_mail() && due.iter().any(|(_, c)| *c == Channel::Email) {
         let held = state.store().hold_messages(Channel::Email, NO_MAIL_SERVER, now).await?;
@@ -124,6 +135,32 @@ pub async fn deliver_due(state: &AppState) -> Result<DeliveryReport, StoreError>
         }
     }
     Ok(report)
+}
+
+/// Emails held while the shop had no mail server, now that it has one: those at most
+/// `mail_held_max_age` old that carry no single-use link become due (and go out in this
+/// pass, each claimed with its lease like any other); the rest are `skipped`, saying why.
+/// Asked with a read first, so a pass with nothing held writes nothing.
+async fn release_held(state: &AppState, now: emporium_domain::time::Timestamp) -> Result<(u64, u64), StoreError> {
+    if !state.store().any_held_email().await? {
+        return Ok((0, 0));
+    }
+    let age = state.config().mail_held_max_age;
+    // Zero: none is young enough (not even one held this very millisecond).
+    let since = if age.is_zero() {
+        now.plus(Duration::from_millis(1))
+    } else {
+        now.minus(age)
+    };
+    let (released, dropped) = state.store().release_held_emails(since, now).await?;
+    if released > 0 || dropped > 0 {
+        tracing::info!(
+            released,
+            dropped,
+            "held emails released now that a mail server is configured"
+        );
+    }
+    Ok((released, dropped))
 }
 
 /// One attempt at a claimed message.

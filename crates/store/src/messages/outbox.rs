@@ -116,6 +116,13 @@ fn message_from(row: &Row, sealer: &Sealer) -> Result<(Message, Option<String>),
     Ok((message, secret))
 }
 
+/// Why a held email was not sent once mail was configured: its single-use link was
+/// forgotten when it was held.
+pub const HELD_LINK_GONE: &str = "held without a mail server; its single-use link was not kept";
+/// Why a held email was not sent once mail was configured: older than
+/// `--mail-held-hours`.
+pub const HELD_TOO_LONG: &str = "held without a mail server for too long to be sent";
+
 impl Store {
     /// The ids and channels of up to `limit` pending messages that are due and not
     /// leased, oldest first (each is then claimed with [`Store::claim_message`]). A read:
@@ -234,6 +241,54 @@ impl Store {
         .await
     }
 
+    /// Whether any email is `held` (index `messages_held`). A read, so a pass of an
+    /// instance that has a mail server, with nothing held, writes nothing.
+    pub async fn any_held_email(&self) -> Result<bool, StoreError> {
+        let held: Option<i64> =
+            query_scalar("SELECT id FROM messages WHERE status = 'held' AND channel = 'email' LIMIT 1")
+                .fetch_optional(self.reader())
+                .await?;
+        Ok(held.is_some())
+    }
+
+    /// A mail server is configured now: every held email written at or after `since`
+    /// that carries no single-use link is made `pending` and due at `now` (the delivery
+    /// then claims each with its lease, as any other, so it goes out once whichever
+    /// instance releases it, and two releases at once release it once); every other held
+    /// email is `skipped`, saying why. One transaction; answers (released, skipped).
+    ///
+    /// A held message of a kind with a link ([`MessageKind::carries_secret`]) lost its
+    /// token when it was held, and the token's validity (30 minutes for a reset) is long
+    /// past or would be by the time anyone read it: the person asks again.
+    pub async fn release_held_emails(&self, since: Timestamp, now: Timestamp) -> Result<(u64, u64), StoreError> {
+        self.write(move |conn| {
+            Box::pin(async move {
+                // The kinds spelled here are those `MessageKind::carries_secret` names
+                // (a unit test below holds them together).
+                let released = query(
+                    "UPDATE messages SET status = 'pending', next_attempt_at = $1, last_error = NULL, locked_until = NULL
+                     WHERE status = 'held' AND channel = 'email' AND created_at >= $2
+                       AND kind NOT IN ('password_reset', 'verify_email')",
+                )
+                .bind(now.millis())
+                .bind(since.millis())
+                .execute(&mut *conn)
+                .await?;
+                let skipped = query(
+                    "UPDATE messages SET status = 'skipped', last_error = CASE
+                            WHEN kind IN ('password_reset', 'verify_email') THEN $1 ELSE $2 END
+                     WHERE status = 'held' AND channel = 'email'",
+                )
+                .bind(HELD_LINK_GONE)
+                .bind(HELD_TOO_LONG)
+                .execute(&mut *conn)
+                .await?;
+                Ok((released.rows_affected(), skipped.rows_affected()))
+            })
+        })
+        .await
+    }
+
     /// Messages about an order or a customer, newest first (at most `limit`).
     pub async fn messages(&self, filter: MessageFilter, limit: i64) -> Result<Vec<Message>, StoreError> {
         let (sql, id) = match filter {
@@ -336,5 +391,21 @@ impl Store {
         .fetch_all(self.reader())
         .await?;
         Ok(emails)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use emporium_domain::message::MessageKind;
+
+    /// `release_held_emails` spells the kinds that carry a link in its SQL.
+    #[test]
+    fn the_release_names_the_kinds_that_carry_a_link() {
+        let kinds: Vec<&str> = MessageKind::ALL
+            .into_iter()
+            .filter(|k| k.carries_secret())
+            .map(MessageKind::as_str)
+            .collect();
+        assert_eq!(kinds, ["password_reset", "verify_email"]);
     }
 }
