@@ -288,6 +288,54 @@ async fn mail_waits_for_a_server_that_is_down_and_goes_out_once(db: TestDb) {
 }
 emporium_testkit::engine_test!(mail_waits_for_a_server_that_is_down_and_goes_out_once);
 
+/// A guest's refund, asked for with the order's link token, is told to the guest's
+/// address (there is no account to write to), and the request to staff.
+async fn a_guests_refund_is_told_to_the_guests_address(db: TestDb) {
+    let Some(sink) = SmtpSink::start() else { return };
+    let app = mail_app(db, &sink).await;
+    let staff = app.staff("boss").await;
+    set_contact(&app, "boss", "boss@emporium.test", "zh-CN").await;
+    let tea = app.create_product(&staff, NewProduct::item(6_000, 10)).await;
+    let (order, access) = crate::guests::guest_paid_order(&app, tea, 1, "guest@example.com").await;
+    let asked = app
+        .request(Method::POST, &format!("/api/v1/orders/{order}/refunds"))
+        .header("order-access-token", &access)
+        .json(&json!({"reason": "changed my mind"}))
+        .send()
+        .await
+        .unwrap();
+    let refund = json_of(asked, StatusCode::CREATED).await;
+    let approved = app
+        .send(
+            Method::POST,
+            &format!("/api/v1/refunds/{}/approve", refund["id"]),
+            Some(&staff),
+            None,
+        )
+        .await;
+    assert_eq!(json_of(approved, StatusCode::OK).await["status"], "refunded");
+    app.run_jobs().await;
+
+    let mail = sink.received();
+    let to_guest = |needle: &str| mail_to(&mail, "guest@example.com", needle).text.clone();
+    let approved = to_guest(&format!("订单 #{order} 的退款 ¥70.00 已批准"));
+    to_guest(&format!("订单 #{order} 的退款 ¥70.00 已退回"));
+    // Its link opens the order by its token, as the guest has no login.
+    assert_eq!(
+        links(&app, &approved),
+        [format!("http://{}/orders/{order}?access={access}", app.addr)]
+    );
+    mail_to(&mail, "boss@emporium.test", &format!("订单 #{order} 有退款申请待处理"));
+    assert!(
+        mail.iter()
+            .all(|m| m.rcpt_tos == ["guest@example.com"] || m.rcpt_tos == ["boss@emporium.test"]),
+        "{:#?}",
+        subjects(&mail)
+    );
+    app.assert_clean().await;
+}
+emporium_testkit::engine_test!(a_guests_refund_is_told_to_the_guests_address);
+
 /// The password reset message owed to `user`.
 async fn reset_of(app: &TestApp, user: i64) -> Message {
     app.store
