@@ -516,7 +516,8 @@ pub(super) async fn order_page_as(
     let ctx = Ctx::new(visitor);
     let detail = order_detail(state, &order, ctx.lang, Reader::Shopper).await?;
     // Only the buyer reviews, once per line of a received order; a guest's link pays,
-    // cancels and confirms receipt, and writes no reviews (reviews carry an account's name).
+    // cancels, confirms receipt, asks for refunds and returns, and writes no reviews
+    // (reviews carry an account's name).
     let reviewable =
         if viewer.access.is_none() && order.status == OrderStatus::Received && order.user_id == session.user.id {
             let reviewed = state.store().reviewed_in_order(order.id).await?;
