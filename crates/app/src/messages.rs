@@ -5,12 +5,15 @@
 //!
 //! Exactly once, as far as SMTP allows: each message is claimed with a lease by a
 //! conditional update just before it is sent (of several instances, or two passes at
-//! once, one gets it), its attempt takes at most [`mail::SMTP_TIMEOUT`] (well inside the
-//! lease), and the outcome is recorded only while the lease is held. The window left is
-//! a crash (or a lost database) after the server accepted a message and before `sent`
-//! was written: the lease then expires and the message goes again, with the same
-//! `Message-ID` (`<message-<id>@<public host>>`), which mail clients and most servers use
-//! to drop the repeat.
+//! once, one gets it), its whole attempt is cut off at `ATTEMPT_BUDGET` (40 s, inside the
+//! 60 s lease: no one else takes it up while it may still be on its way), and the
+//! outcome is recorded only while the lease is held. The window left is a crash (or a
+//! lost database) after the server accepted a message and before `sent` was written:
+//! the lease then expires and the message goes again, with the same `Message-ID`
+//! (`<message-<id>@<public host>>`), which mail clients and many servers use to drop the
+//! repeat; the claim that finds the old lease notes it on the row
+//! ([`emporium_store::messages::INTERRUPTED`]), so the admin's log says the person may
+//! have it twice.
 
 pub mod mail;
 pub mod render;
@@ -37,6 +40,12 @@ use sms::{LogSms, SmsSender, WebhookSms};
 pub use emporium_store::messages::NO_MAIL_SERVER;
 /// How long a claimed message stays locked: longer than any one attempt may take.
 const LEASE: Duration = Duration::from_secs(60);
+/// The most one attempt may take, all told (reading its facts, connecting, each SMTP
+/// command, or the SMS webhook), leaving the lease time to record the outcome. The SMTP
+/// timeout bounds each read and write, not their sum: without this, a server that
+/// answers slowly enough could keep an attempt going past its lease, and another
+/// instance would send the message again while the first still was.
+const ATTEMPT_BUDGET: Duration = Duration::from_secs(40);
 /// Messages one pass takes on at most (the next pass continues).
 const BATCH: i64 = 100;
 /// Messages the admin log shows.
@@ -116,7 +125,19 @@ pub async fn deliver_due(state: &AppState) -> Result<DeliveryReport, StoreError>
         let Some(claimed) = state.store().claim_message(id, now, now.plus(LEASE)).await? else {
             continue;
         };
-        let outcome = attempt(state, &claimed).await;
+        let outcome = match tokio::time::timeout(ATTEMPT_BUDGET, attempt(state, &claimed)).await {
+            Ok(outcome) => outcome,
+            // Abandoned mid-way: the server may have taken it (a repeat carries the same
+            // Message-ID), or not; tried again like any failure.
+            Err(_) => retry_or_fail(
+                state,
+                &claimed.message,
+                format!(
+                    "the attempt took longer than {} s and was abandoned",
+                    ATTEMPT_BUDGET.as_secs()
+                ),
+            ),
+        };
         match &outcome {
             Delivered::Sent => report.sent += 1,
             Delivered::Retry(..) => report.retried += 1,
@@ -163,16 +184,19 @@ async fn release_held(state: &AppState, now: emporium_domain::time::Timestamp) -
     Ok((released, dropped))
 }
 
+/// A failed attempt's outcome: tried again with backoff, or given up after the last.
+fn retry_or_fail(state: &AppState, message: &Message, error: String) -> Delivered {
+    let attempt = u32::try_from(message.attempts + 1).unwrap_or(u32::MAX);
+    match retry_delay(attempt).filter(|_| message.attempts + 1 < MAX_ATTEMPTS) {
+        Some(delay) => Delivered::Retry(state.now().plus(delay), error),
+        None => Delivered::Failed(error),
+    }
+}
+
 /// One attempt at a claimed message.
 async fn attempt(state: &AppState, claimed: &ClaimedMessage) -> Delivered {
     let message = &claimed.message;
-    let retry_or_fail = |error: String| {
-        let attempt = u32::try_from(message.attempts + 1).unwrap_or(u32::MAX);
-        match retry_delay(attempt).filter(|_| message.attempts + 1 < MAX_ATTEMPTS) {
-            Some(delay) => Delivered::Retry(state.now().plus(delay), error),
-            None => Delivered::Failed(error),
-        }
-    };
+    let retry_or_fail = |error: String| retry_or_fail(state, message, error);
     let gathered = match gather(state, message).await {
         Ok(g) => g,
         Err(e) => return retry_or_fail(format!("reading the message's facts: {e}")),

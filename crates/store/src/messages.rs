@@ -16,7 +16,10 @@ use crate::StoreError;
 use crate::db::{Conn, query, query_scalar};
 use crate::sealed::Sealer;
 
-pub use outbox::{ClaimedMessage, Delivered, HELD_LINK_GONE, HELD_TOO_LONG, Message, MessageFilter};
+pub use outbox::{
+    ClaimedMessage, Delivered, HELD_LINK_GONE, HELD_TOO_LONG, INTERRUPTED, Message, MessageFilter,
+    SENT_AFTER_INTERRUPTION,
+};
 
 /// Attempts at one message before it is marked `failed` (with
 /// `emporium_payments::retry_delay`'s schedule, the last is about three hours after the

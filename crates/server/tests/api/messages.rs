@@ -336,6 +336,62 @@ async fn a_guests_refund_is_told_to_the_guests_address(db: TestDb) {
 }
 emporium_testkit::engine_test!(a_guests_refund_is_told_to_the_guests_address);
 
+/// An instance that stops mid-attempt (it claimed a message, and the server may have
+/// taken it) holds nothing up for long: no one sends the message while its lease holds;
+/// once the lease runs out the next pass sends it, with the same Message-ID, and its row
+/// says the person may have it twice. The stopped instance's late outcome is refused.
+async fn an_interrupted_attempt_goes_again_and_says_it_may_be_a_repeat(db: TestDb) {
+    let Some(sink) = SmtpSink::start() else { return };
+    let app = mail_app(db, &sink).await;
+    let staff = app.staff("boss").await;
+    let tea = app.create_product(&staff, NewProduct::item(2_500, 50)).await;
+    let (token, address) = app.shopper("pete", tea, 1).await;
+    set_contact(&app, "pete", "pete@example.com", "en").await;
+    let order = app.place_order(&token, address).await;
+    let placed = of_order(&app, order).await;
+    assert_eq!(placed.len(), 1, "{placed:#?}");
+    let now = emporium_domain::time::Clock::now(&app.clock);
+    let lease = Duration::from_secs(60);
+    let crashed = app
+        .store
+        .claim_message(placed[0].id, now, now.plus(lease))
+        .await
+        .unwrap()
+        .expect("claimed");
+    assert_eq!(crashed.message.last_error, None, "a first claim notes nothing");
+    app.clock.advance(Duration::from_secs(30));
+    assert_eq!(app.run_jobs().await.messages.sent, 0, "leased");
+    app.clock.advance(Duration::from_secs(31));
+    assert_eq!(app.run_jobs().await.messages.sent, 1);
+    let mail = sink.received();
+    assert_eq!(mail.len(), 1);
+    assert_eq!(mail[0].message_id, format!("<message-{}@127.0.0.1>", placed[0].id));
+    let row = app.store.message(placed[0].id).await.unwrap().unwrap();
+    assert_eq!(row.status, MessageStatus::Sent);
+    assert_eq!(
+        row.last_error.as_deref(),
+        Some(emporium_store::messages::SENT_AFTER_INTERRUPTION)
+    );
+    let logged = app
+        .get_json(&format!("/api/v1/admin/messages?order_id={order}"), Some(&staff))
+        .await;
+    assert_eq!(
+        logged["data"][0]["last_error"],
+        emporium_store::messages::SENT_AFTER_INTERRUPTION
+    );
+    // The stopped instance, back, cannot record its outcome any more.
+    let late = emporium_domain::time::Clock::now(&app.clock);
+    assert!(
+        !app.store
+            .finish_message(&crashed, emporium_store::messages::Delivered::Sent, late)
+            .await
+            .unwrap()
+    );
+    assert_eq!(app.store.message(placed[0].id).await.unwrap().unwrap(), row);
+    app.assert_clean().await;
+}
+emporium_testkit::engine_test!(an_interrupted_attempt_goes_again_and_says_it_may_be_a_repeat);
+
 /// The password reset message owed to `user`.
 async fn reset_of(app: &TestApp, user: i64) -> Message {
     app.store

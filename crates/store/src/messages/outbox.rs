@@ -123,6 +123,15 @@ pub const HELD_LINK_GONE: &str = "held without a mail server; its single-use lin
 /// `--mail-held-hours`.
 pub const HELD_TOO_LONG: &str = "held without a mail server for too long to be sent";
 
+/// What a claim writes on a message whose earlier claim's lease ran out without an
+/// outcome (its instance stopped, or lost the database, mid-attempt): that attempt may
+/// have reached the server.
+pub const INTERRUPTED: &str = "an earlier attempt stopped without recording its outcome; it may have been delivered";
+/// What a message sent right after such an interrupted attempt keeps saying: the person
+/// may have it twice (with the same `Message-ID`).
+pub const SENT_AFTER_INTERRUPTION: &str =
+    "sent; an earlier attempt stopped without recording its outcome and may have been delivered too (same Message-ID)";
+
 impl Store {
     /// The ids and channels of up to `limit` pending messages that are due and not
     /// leased, oldest first (each is then claimed with [`Store::claim_message`]). A read:
@@ -154,8 +163,11 @@ impl Store {
         let row = self
             .write(move |conn| {
                 Box::pin(async move {
+                    // A lease still set here ran out without an outcome (`finish_message`
+                    // clears it): say so, as that attempt may have been delivered.
                     Ok(query(
-                        "UPDATE messages SET locked_until = $1
+                        "UPDATE messages SET locked_until = $1,
+                                last_error = CASE WHEN locked_until IS NULL THEN last_error ELSE $4 END
                          WHERE id = $2 AND status = 'pending' AND next_attempt_at <= $3
                            AND (locked_until IS NULL OR locked_until <= $3)
                          RETURNING *",
@@ -163,6 +175,7 @@ impl Store {
                     .bind(lease_until.millis())
                     .bind(id)
                     .bind(now.millis())
+                    .bind(INTERRUPTED)
                     .fetch_optional(&mut *conn)
                     .await?)
                 })
@@ -189,10 +202,15 @@ impl Store {
         now: Timestamp,
     ) -> Result<bool, StoreError> {
         let (id, lease) = (claimed.message.id, claimed.lease_until.millis());
+        let interrupted = claimed.message.last_error.as_deref() == Some(INTERRUPTED);
         self.write(move |conn| {
             Box::pin(async move {
                 let (status, next, error) = match &outcome {
-                    Delivered::Sent => (MessageStatus::Sent, None, None),
+                    Delivered::Sent => (
+                        MessageStatus::Sent,
+                        None,
+                        interrupted.then_some(SENT_AFTER_INTERRUPTION),
+                    ),
                     Delivered::Retry(at, error) => (MessageStatus::Pending, Some(at.millis()), Some(error.as_str())),
                     Delivered::Failed(error) => (MessageStatus::Failed, None, Some(error.as_str())),
                     Delivered::Skipped(why) => (MessageStatus::Skipped, None, Some(why.as_str())),
