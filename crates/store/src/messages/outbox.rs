@@ -203,6 +203,11 @@ impl Store {
     ) -> Result<bool, StoreError> {
         let (id, lease) = (claimed.message.id, claimed.lease_until.millis());
         let interrupted = claimed.message.last_error.as_deref() == Some(INTERRUPTED);
+        // A buyer's paid notice owes staff's "new order" once it has been tried.
+        let staff_order = claimed
+            .message
+            .order_id
+            .filter(|_| claimed.message.kind == MessageKind::OrderPaid);
         self.write(move |conn| {
             Box::pin(async move {
                 let (status, next, error) = match &outcome {
@@ -230,7 +235,11 @@ impl Store {
                 .bind(lease)
                 .execute(&mut *conn)
                 .await?;
-                Ok(done.rows_affected() == 1)
+                let done = done.rows_affected() == 1;
+                if done && let Some(order_id) = staff_order {
+                    super::owe_staff_new_order_in(conn, order_id, now).await?;
+                }
+                Ok(done)
             })
         })
         .await
