@@ -295,10 +295,11 @@ pub struct RefundLineBody {
     pub amount: i64,
 }
 
-/// Asks for a refund of the caller's paid order; staff approve or reject it. Sent by
+/// Asks for a refund of the caller's paid order; staff approve or reject it. A guest
+/// asks with the order's link token (`Order-Access-Token`) instead of a login. Sent by
 /// staff, it is a refund on the shop's initiative (goodwill), approved at once and paid
 /// back through the provider.
-#[utoipa::path(post, path = "/api/v1/orders/{id}/refunds", tag = "payments", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/orders/{id}/refunds", tag = "payments", security(("bearer" = []), ("order_access_token" = [])),
     params(("id" = i64, Path, description = "Order id"), ("Idempotency-Key" = Option<String>, Header, description = "1–255 characters")),
     request_body = RefundRequestBody,
     responses(
@@ -310,7 +311,7 @@ pub struct RefundLineBody {
     ))]
 pub async fn request_refund(
     State(state): State<AppState>,
-    Auth(session): Auth,
+    OrderCaller(session): OrderCaller,
     Path(order_id): Path<i64>,
     key: IdempotencyHeader,
     JsonBody(req): JsonBody<RefundRequestBody>,

@@ -40,6 +40,9 @@ pub struct AppConfig {
     /// The mail server (`EMPORIUM_SMTP_URL`, `EMPORIUM_MAIL_FROM`); `None` keeps emails
     /// `held`, shown in the admin as not sent.
     pub mail: Option<crate::messages::mail::MailConfig>,
+    /// How young a `held` email must be to go out once a mail server is configured
+    /// (`--mail-held-hours`); older ones are `skipped`. Zero: none goes out.
+    pub mail_held_max_age: Duration,
     /// The SMS webhook (`EMPORIUM_SMS_URL`); `None` writes texts to the log.
     pub sms: Option<crate::messages::sms::SmsConfig>,
     /// The payment providers on besides the sandbox, and whether the sandbox is offered.
@@ -70,6 +73,7 @@ impl Default for AppConfig {
             guest_cart_ttl: crate::guests::DEFAULT_CART_TTL,
             shop_name: "Emporium".into(),
             mail: None,
+            mail_held_max_age: crate::messages::DEFAULT_HELD_MAX_AGE,
             sms: None,
             payments: crate::payments::providers::PaymentSettings::default(),
             // The zone database is built in (jiff's bundled tzdb), so this name resolves.

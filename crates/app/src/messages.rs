@@ -5,12 +5,15 @@
 //!
 //! Exactly once, as far as SMTP allows: each message is claimed with a lease by a
 //! conditional update just before it is sent (of several instances, or two passes at
-//! once, one gets it), its attempt takes at most [`mail::SMTP_TIMEOUT`] (well inside the
-//! lease), and the outcome is recorded only while the lease is held. The window left is
-//! a crash (or a lost database) after the server accepted a message and before `sent`
-//! was written: the lease then expires and the message goes again, with the same
-//! `Message-ID` (`<message-<id>@<public host>>`), which mail clients and most servers use
-//! to drop the repeat.
+//! once, one gets it), its whole attempt is cut off at `ATTEMPT_BUDGET` (40 s, inside the
+//! 60 s lease: no one else takes it up while it may still be on its way), and the
+//! outcome is recorded only while the lease is held. The window left is a crash (or a
+//! lost database) after the server accepted a message and before `sent` was written:
+//! the lease then expires and the message goes again, with the same `Message-ID`
+//! (`<message-<id>@<public host>>`), which mail clients and many servers use to drop the
+//! repeat; the claim that finds the old lease notes it on the row
+//! ([`emporium_store::messages::INTERRUPTED`]), so the admin's log says the person may
+//! have it twice.
 
 pub mod mail;
 pub mod render;
@@ -37,10 +40,20 @@ use sms::{LogSms, SmsSender, WebhookSms};
 pub use emporium_store::messages::NO_MAIL_SERVER;
 /// How long a claimed message stays locked: longer than any one attempt may take.
 const LEASE: Duration = Duration::from_secs(60);
+/// The most one attempt may take, all told (reading its facts, connecting, each SMTP
+/// command, or the SMS webhook), leaving the lease time to record the outcome. The SMTP
+/// timeout bounds each read and write, not their sum: without this, a server that
+/// answers slowly enough could keep an attempt going past its lease, and another
+/// instance would send the message again while the first still was.
+const ATTEMPT_BUDGET: Duration = Duration::from_secs(40);
 /// Messages one pass takes on at most (the next pass continues).
 const BATCH: i64 = 100;
 /// Messages the admin log shows.
 const LOG_LIMIT: i64 = 200;
+/// How young a held email must be to go out once mail is configured, unless the shop
+/// says otherwise (`--mail-held-hours`): an order's news of the last day is still worth
+/// telling; last month's is not.
+pub const DEFAULT_HELD_MAX_AGE: Duration = Duration::from_secs(24 * 3600);
 
 /// How messages leave: the mail server (none when `EMPORIUM_SMTP_URL` is unset) and the
 /// SMS sender (log-only unless `EMPORIUM_SMS_URL` is set).
@@ -86,12 +99,19 @@ pub struct DeliveryReport {
     pub skipped: usize,
     /// Kept unsent: no mail server.
     pub held: usize,
+    /// Held ones made due again: a mail server is configured now.
+    pub released: u64,
+    /// Held ones given up once a mail server is configured: too old, or their link is gone.
+    pub dropped: u64,
 }
 
 /// Delivers the messages that are due (called by `jobs::run_due` on every instance).
 pub async fn deliver_due(state: &AppState) -> Result<DeliveryReport, StoreError> {
     let now = state.now();
     let mut report = DeliveryReport::default();
+    if state.outbox().can_mail() {
+        (report.released, report.dropped) = release_held(state, now).await?;
+    }
     let mut due = state.store().due_messages(now, BATCH).await?;
     if !state.outbox().can_mail() && due.iter().any(|(_, c)| *c == Channel::Email) {
         let held = state.store().hold_messages(Channel::Email, NO_MAIL_SERVER, now).await?;
@@ -105,7 +125,19 @@ pub async fn deliver_due(state: &AppState) -> Result<DeliveryReport, StoreError>
         let Some(claimed) = state.store().claim_message(id, now, now.plus(LEASE)).await? else {
             continue;
         };
-        let outcome = attempt(state, &claimed).await;
+        let outcome = match tokio::time::timeout(ATTEMPT_BUDGET, attempt(state, &claimed)).await {
+            Ok(outcome) => outcome,
+            // Abandoned mid-way: the server may have taken it (a repeat carries the same
+            // Message-ID), or not; tried again like any failure.
+            Err(_) => retry_or_fail(
+                state,
+                &claimed.message,
+                format!(
+                    "the attempt took longer than {} s and was abandoned",
+                    ATTEMPT_BUDGET.as_secs()
+                ),
+            ),
+        };
         match &outcome {
             Delivered::Sent => report.sent += 1,
             Delivered::Retry(..) => report.retried += 1,
@@ -126,16 +158,45 @@ pub async fn deliver_due(state: &AppState) -> Result<DeliveryReport, StoreError>
     Ok(report)
 }
 
+/// Emails held while the shop had no mail server, now that it has one: those at most
+/// `mail_held_max_age` old that carry no single-use link become due (and go out in this
+/// pass, each claimed with its lease like any other); the rest are `skipped`, saying why.
+/// Asked with a read first, so a pass with nothing held writes nothing.
+async fn release_held(state: &AppState, now: emporium_domain::time::Timestamp) -> Result<(u64, u64), StoreError> {
+    if !state.store().any_held_email().await? {
+        return Ok((0, 0));
+    }
+    let age = state.config().mail_held_max_age;
+    // Zero: none is young enough (not even one held this very millisecond).
+    let since = if age.is_zero() {
+        now.plus(Duration::from_millis(1))
+    } else {
+        now.minus(age)
+    };
+    let (released, dropped) = state.store().release_held_emails(since, now).await?;
+    if released > 0 || dropped > 0 {
+        tracing::info!(
+            released,
+            dropped,
+            "held emails released now that a mail server is configured"
+        );
+    }
+    Ok((released, dropped))
+}
+
+/// A failed attempt's outcome: tried again with backoff, or given up after the last.
+fn retry_or_fail(state: &AppState, message: &Message, error: String) -> Delivered {
+    let attempt = u32::try_from(message.attempts + 1).unwrap_or(u32::MAX);
+    match retry_delay(attempt).filter(|_| message.attempts + 1 < MAX_ATTEMPTS) {
+        Some(delay) => Delivered::Retry(state.now().plus(delay), error),
+        None => Delivered::Failed(error),
+    }
+}
+
 /// One attempt at a claimed message.
 async fn attempt(state: &AppState, claimed: &ClaimedMessage) -> Delivered {
     let message = &claimed.message;
-    let retry_or_fail = |error: String| {
-        let attempt = u32::try_from(message.attempts + 1).unwrap_or(u32::MAX);
-        match retry_delay(attempt).filter(|_| message.attempts + 1 < MAX_ATTEMPTS) {
-            Some(delay) => Delivered::Retry(state.now().plus(delay), error),
-            None => Delivered::Failed(error),
-        }
-    };
+    let retry_or_fail = |error: String| retry_or_fail(state, message, error);
     let gathered = match gather(state, message).await {
         Ok(g) => g,
         Err(e) => return retry_or_fail(format!("reading the message's facts: {e}")),

@@ -190,6 +190,12 @@ pub struct Settings {
     #[arg(long, env = "EMPORIUM_SMTP_URL", hide_env_values = true, requires = "mail_from")]
     pub smtp_url: Option<String>,
 
+    /// Emails held while no mail server was configured go out once one is, if they are at
+    /// most this many hours old (0: none does); older ones, and single-use links, are
+    /// marked skipped (docs/OPERATIONS.md).
+    #[arg(long, env = "EMPORIUM_MAIL_HELD_HOURS", default_value_t = 24, value_parser = clap::value_parser!(u64).range(0..=720))]
+    pub mail_held_hours: u64,
+
     /// The sender of the shop's emails: `shop@example.com` or `Shop <shop@example.com>`.
     #[arg(long, env = "EMPORIUM_MAIL_FROM")]
     pub mail_from: Option<String>,
@@ -476,6 +482,7 @@ impl fmt::Debug for Settings {
             .field("shop_name", &self.shop_name)
             .field("smtp_url", &self.mail().ok().flatten().map(|m| m.smtp.redacted()))
             .field("mail_from", &self.mail_from)
+            .field("mail_held_hours", &self.mail_held_hours)
             .field("sms_url", &self.sms_url)
             .field("sms_token", &self.sms_token.as_ref().map(|_| "***"))
             .finish()

@@ -387,6 +387,16 @@ const CHECKS: &[(&str, &str)] = &[
                 OR (o.guest_phone IS NOT NULL AND SUBSTR(o.guest_phone, 1, 5) <> 'enc2:' AND o.guest_phone <> '(erased)'))",
     ),
     (
+        // `messages::owe_staff_new_order_in`, called when a paid notice's attempt is recorded.
+        "every paid notice that was tried has owed staff their new-order notice",
+        "SELECT 'message ' || CAST(m.id AS TEXT) AS subject,
+                'order_paid tried ' || CAST(m.attempts AS TEXT) || ' times, but staff were not told of order ' || CAST(m.order_id AS TEXT) AS detail
+         FROM messages m
+         WHERE m.kind = 'order_paid' AND m.attempts > 0 AND m.order_id IS NOT NULL
+           AND NOT EXISTS (SELECT 1 FROM messages s
+                           WHERE s.event_key = 'order:' || CAST(m.order_id AS TEXT) || ':paid:staff')",
+    ),
+    (
         // 15 is `messages::MAX_ATTEMPTS`: the attempt that reaches it marks the message failed.
         "no message is still pending after its last attempt",
         "SELECT 'message ' || CAST(id AS TEXT) AS subject, 'pending after ' || CAST(attempts AS TEXT) || ' attempts' AS detail

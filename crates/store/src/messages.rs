@@ -5,7 +5,8 @@
 //! An event is told once: each row's `event_key` names the event and its audience
 //! (`order:12:paid`, `order:12:paid:staff`), and a second write of the same key is
 //! ignored, so a duplicated notification or a retried transaction never owes two
-//! messages.
+//! messages. (Staff's notice of a paid order is owed from the buyer's paid notice when
+//! its attempt is recorded, not by the payment: [`owe_staff_new_order_in`].)
 
 mod outbox;
 
@@ -16,7 +17,10 @@ use crate::StoreError;
 use crate::db::{Conn, query, query_scalar};
 use crate::sealed::Sealer;
 
-pub use outbox::{ClaimedMessage, Delivered, Message, MessageFilter};
+pub use outbox::{
+    ClaimedMessage, Delivered, HELD_LINK_GONE, HELD_TOO_LONG, INTERRUPTED, Message, MessageFilter,
+    SENT_AFTER_INTERRUPTION,
+};
 
 /// Attempts at one message before it is marked `failed` (with
 /// `emporium_payments::retry_delay`'s schedule, the last is about three hours after the
@@ -178,16 +182,12 @@ pub(crate) async fn owe_for_move_in(
 ) -> Result<(), StoreError> {
     use emporium_domain::order::OrderStatus;
     match to {
+        // One row on the payment's path: staff's "new order to ship" is owed from it by
+        // the delivery ([`owe_staff_new_order_in`]), not by the payment.
         OrderStatus::Paid => {
             owe_in(
                 conn,
                 &NewMessage::about_order(MessageKind::OrderPaid, order_id, "paid"),
-                now,
-            )
-            .await?;
-            owe_in(
-                conn,
-                &NewMessage::about_order(MessageKind::StaffNewOrder, order_id, "paid:staff"),
                 now,
             )
             .await
@@ -228,6 +228,25 @@ pub(crate) async fn owe_for_move_in(
         // Paid back in full: the refund's own message says so.
         OrderStatus::Refunded | OrderStatus::PendingPayment => Ok(()),
     }
+}
+
+/// Owes staff's "new order to ship" for a paid order (`order:<id>:paid:staff`), from its
+/// buyer's paid notice: called in the transaction that records the outcome of that
+/// notice's first (and every) attempt, sent or not, so the payment's transaction writes
+/// one message row rather than two (SQLite's one writer is what a checkout waits for).
+/// Nothing is lost by it: the paid notice is owed with the payment and stays pending
+/// until an attempt's outcome is recorded, which owes this in the same transaction; the
+/// key makes a second call (a retry, a resend of the paid notice) owe nothing more. A
+/// paid notice never attempted (held without a mail server, then too old to send) owes
+/// staff nothing either. `emporium check` verifies that every attempted paid notice has
+/// its staff notice.
+pub(crate) async fn owe_staff_new_order_in(conn: &mut Conn, order_id: i64, now: Timestamp) -> Result<(), StoreError> {
+    owe_in(
+        conn,
+        &NewMessage::about_order(MessageKind::StaffNewOrder, order_id, "paid:staff"),
+        now,
+    )
+    .await
 }
 
 /// The tracking statuses worth a message; carriers' other words (`in_transit`, …) are

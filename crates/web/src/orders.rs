@@ -512,9 +512,10 @@ pub(super) async fn order_page_as(
     let pay_state = pay_state(&order, asked);
     let refresh = matches!(pay_state, "qr" | "checking");
     let ctx = Ctx::new(visitor);
-    let mut detail = order_detail(state, &order, ctx.lang, Reader::Shopper).await?;
+    let detail = order_detail(state, &order, ctx.lang, Reader::Shopper).await?;
     // Only the buyer reviews, once per line of a received order; a guest's link pays,
-    // cancels and confirms receipt, and writes no reviews (reviews carry an account's name).
+    // cancels, confirms receipt, asks for refunds and returns, and writes no reviews
+    // (reviews carry an account's name).
     let reviewable =
         if viewer.access.is_none() && order.status == OrderStatus::Received && order.user_id == session.user.id {
             let reviewed = state.store().reviewed_in_order(order.id).await?;
@@ -530,9 +531,6 @@ pub(super) async fn order_page_as(
         } else {
             Vec::new()
         };
-    if viewer.access.is_some() {
-        detail.refundable = false;
-    }
     let (draft, review_errors) = shown.review.unwrap_or_default();
     let (typed, return_errors) = shown.returned.unwrap_or_default();
     // The buyer asks for returns (a guest too, by the order's link); staff only look.
@@ -723,28 +721,47 @@ pub async fn confirm(
     Ok(see_other(&form.page(id)))
 }
 
-/// The refund form.
+/// The refund form (a guest's carries the order's link token).
 #[derive(Debug, Deserialize)]
 pub struct RefundForm {
     #[serde(default)]
     amount: String,
     #[serde(default)]
     reason: String,
+    #[serde(default)]
+    access: String,
 }
 
-/// `POST /orders/{id}/refunds`.
+/// `POST /orders/{id}/refunds`: the buyer asks for money back, a guest by the order's link.
 pub async fn refund(
     State(state): State<AppState>,
     Path(id): Path<i64>,
     Posted { visitor, form }: Posted<RefundForm>,
 ) -> WebResult {
-    let session = visitor.user()?;
+    let action = OrderAction::with_access(&form.access);
+    let session = action.session(&state, &visitor, id).await?;
     let order = state
         .store()
         .order(id)
         .await?
         .filter(|o| o.user_id == session.user.id)
         .ok_or(WebError::NotFound)?;
+    let again = |errors: FieldErrors| {
+        let (state, visitor, session, action) = (&state, &visitor, &session, &action);
+        let refund = (form.amount.clone(), form.reason.clone());
+        async move {
+            let viewer = Viewer {
+                session,
+                access: action.access(),
+            };
+            let shown = Shown {
+                refund,
+                errors,
+                ..Shown::default()
+            };
+            order_page_as(state, visitor, &viewer, id, StatusCode::UNPROCESSABLE_ENTITY, shown).await
+        }
+    };
     let amount = if form.amount.trim().is_empty() {
         None
     } else {
@@ -752,16 +769,7 @@ pub async fn refund(
             Some(minor) => Some(minor),
             None => {
                 let errors = FieldErrors::one("amount", "must be an amount such as 12.50").localized(visitor.lang);
-                return order_page_for(
-                    &state,
-                    &visitor,
-                    id,
-                    (form.amount, form.reason),
-                    errors,
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    None,
-                )
-                .await;
+                return again(errors).await;
             }
         }
     };
@@ -772,19 +780,7 @@ pub async fn refund(
     };
     let render = std::sync::Arc::new(|_: &emporium_store::refunds::Refund| String::new());
     match payments::ask_refund(&state, session.user.id, id, &wish, None, render).await {
-        Ok(_) => Ok(see_other(&format!("/orders/{id}"))),
-        Err(e) => {
-            let errors = refund_errors(e, visitor.lang, &order)?;
-            order_page_for(
-                &state,
-                &visitor,
-                id,
-                (form.amount, form.reason),
-                errors,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                None,
-            )
-            .await
-        }
+        Ok(_) => Ok(see_other(&action.page(id))),
+        Err(e) => again(refund_errors(e, visitor.lang, &order)?).await,
     }
 }

@@ -69,6 +69,7 @@ pub async fn run(settings: &Settings, demo: bool) -> anyhow::Result<()> {
         guest_cart_ttl: Duration::from_secs(settings.guest_cart_days * 24 * 3600),
         shop_name: settings.shop_name.clone(),
         mail: settings.mail().map_err(anyhow::Error::msg)?,
+        mail_held_max_age: Duration::from_secs(settings.mail_held_hours * 3600),
         sms: settings.sms().map_err(anyhow::Error::msg)?,
         payments: settings.payments.settings().map_err(anyhow::Error::msg)?,
         time_zone: settings.time_zone.clone(),

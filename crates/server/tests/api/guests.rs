@@ -706,3 +706,183 @@ async fn idle_guests_are_forgotten_and_buyers_kept(app: TestApp) {
     app.assert_clean().await;
 }
 app_test!(idle_guests_are_forgotten_and_buyers_kept);
+
+/// Places and pays a guest order of `quantity` units of `product` for `email`; answers
+/// the order's id and link token.
+pub(crate) async fn guest_paid_order(app: &TestApp, product: i64, quantity: i64, email: &str) -> (i64, String) {
+    let cart = guest_cart(app).await;
+    assert_eq!(put_line(app, &cart, product, quantity).await, StatusCode::OK);
+    let placed = as_guest(app, Method::POST, "/api/v1/orders", &cart)
+        .json(&guest_order_body(email))
+        .send()
+        .await
+        .unwrap();
+    let placed = json_of(placed, StatusCode::CREATED).await;
+    let (order, access) = (
+        placed["id"].as_i64().unwrap(),
+        placed["access_token"].as_str().unwrap().to_owned(),
+    );
+    let payment = app
+        .request(Method::POST, &format!("/api/v1/orders/{order}/pay"))
+        .header("order-access-token", &access)
+        .json(&json!({"provider": "sandbox"}))
+        .send()
+        .await
+        .unwrap();
+    let payment = json_of(payment, StatusCode::CREATED).await;
+    let complete = app
+        .post(
+            &format!("{}/complete", payment["pay_url"].as_str().unwrap()),
+            json!({"outcome": "succeeded"}),
+        )
+        .await;
+    assert_eq!(complete.status(), StatusCode::ACCEPTED);
+    app.run_jobs().await;
+    (order, access)
+}
+
+/// A guest asks for money back on a paid order, and to return goods of a received one,
+/// with the order's link token as a customer does with a login (the same use cases);
+/// another token, or a customer's login, finds no such order.
+async fn a_guest_asks_for_a_refund_and_a_return_by_the_order_token(app: TestApp) {
+    let staff = app.staff("boss").await;
+    let tea = app.create_product(&staff, NewProduct::item(6_000, 10)).await;
+    let (order, access) = guest_paid_order(&app, tea, 2, "guest@example.com").await;
+    let with_token = |method: Method, path: &str, token: &str| {
+        app.request(method, path).header("order-access-token", token.to_owned())
+    };
+    let refunds = format!("/api/v1/orders/{order}/refunds");
+
+    // Nobody else asks for it: another order's token, a changed one, a customer's login
+    // (with or without the token beside it), or nobody at all.
+    let alice = app.customer("alice").await;
+    let address = app.add_address(&alice).await;
+    assert_eq!(app.put_cart(&alice, tea, 1).await.status(), StatusCode::OK);
+    let alices = app.place_order(&alice, address).await;
+    let mut altered = access.clone().into_bytes();
+    altered[0] = if altered[0] == b'0' { b'1' } else { b'0' };
+    let altered = String::from_utf8(altered).unwrap();
+    let ask = json!({"amount": 2_000, "reason": "one box arrived dented"});
+    for token in [altered.clone(), app.state.order_links().token(alices)] {
+        let response = with_token(Method::POST, &refunds, &token)
+            .json(&ask)
+            .send()
+            .await
+            .unwrap();
+        expect_problem(response, StatusCode::NOT_FOUND, "not_found").await;
+    }
+    let response = app.send(Method::POST, &refunds, Some(&alice), Some(ask.clone())).await;
+    expect_problem(response, StatusCode::NOT_FOUND, "not_found").await;
+    let response = with_token(Method::POST, &refunds, &access)
+        .bearer_auth(&alice)
+        .json(&ask)
+        .send()
+        .await
+        .unwrap();
+    expect_problem(response, StatusCode::NOT_FOUND, "not_found").await;
+    let response = app.request(Method::POST, &refunds).json(&ask).send().await.unwrap();
+    expect_problem(response, StatusCode::UNAUTHORIZED, "unauthenticated").await;
+    let response = with_token(Method::POST, &refunds, "garbage")
+        .json(&ask)
+        .send()
+        .await
+        .unwrap();
+    expect_problem(response, StatusCode::UNAUTHORIZED, "unauthenticated").await;
+    // Alice's own token is no login on her order (it is no guest's).
+    let response = with_token(
+        Method::POST,
+        &format!("/api/v1/orders/{alices}/refunds"),
+        &app.state.order_links().token(alices),
+    )
+    .json(&ask)
+    .send()
+    .await
+    .unwrap();
+    expect_problem(response, StatusCode::NOT_FOUND, "not_found").await;
+    assert!(
+        app.get_json("/api/v1/refunds", Some(&staff)).await["data"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+
+    // The token asks, with the rules a customer's login meets: more than was paid is
+    // refused, a key replays the first answer.
+    let too_much = with_token(Method::POST, &refunds, &access)
+        .json(&json!({"amount": 12_001, "reason": "all of it and more"}))
+        .send()
+        .await
+        .unwrap();
+    expect_problem(too_much, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    let keyed = || {
+        with_token(Method::POST, &refunds, &access)
+            .header("idempotency-key", "guest-refund-1")
+            .json(&ask)
+            .send()
+    };
+    let first = json_of(keyed().await.unwrap(), StatusCode::CREATED).await;
+    assert_eq!(
+        (first["status"].as_str(), first["amount"].as_i64()),
+        (Some("requested"), Some(2_000))
+    );
+    let again: Value = keyed().await.unwrap().json().await.unwrap();
+    assert_eq!(first, again, "replayed, not asked twice");
+    let listed = app.get_json("/api/v1/refunds?status=requested", Some(&staff)).await;
+    assert_eq!(listed["data"].as_array().unwrap().len(), 1);
+    let approved = app
+        .send(
+            Method::POST,
+            &format!("/api/v1/refunds/{}/approve", first["id"]),
+            Some(&staff),
+            None,
+        )
+        .await;
+    assert_eq!(json_of(approved, StatusCode::OK).await["status"], "refunded");
+    let shown: Value = with_token(Method::GET, &format!("/api/v1/orders/{order}"), &access)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(shown["refunded_amount"], 2_000, "{shown}");
+
+    // Received, it may be returned by the same token (and only by it).
+    let shipped = app
+        .send(
+            Method::POST,
+            &format!("/api/v1/orders/{order}/ship"),
+            Some(&staff),
+            Some(json!({"carrier": "SF Express", "tracking_number": "SF4000000004"})),
+        )
+        .await;
+    json_of(shipped, StatusCode::OK).await;
+    let received = with_token(
+        Method::POST,
+        &format!("/api/v1/orders/{order}/confirm-receipt"),
+        &access,
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(received.status(), StatusCode::OK);
+    let item = shown["items"][0]["id"].as_i64().unwrap();
+    let wish = json!({"lines": [{"order_item_id": item, "quantity": 1}], "reason": "too strong"});
+    let returns = format!("/api/v1/orders/{order}/returns");
+    let response = with_token(Method::POST, &returns, &altered)
+        .json(&wish)
+        .send()
+        .await
+        .unwrap();
+    expect_problem(response, StatusCode::NOT_FOUND, "not_found").await;
+    let response = app.send(Method::POST, &returns, Some(&alice), Some(wish.clone())).await;
+    expect_problem(response, StatusCode::NOT_FOUND, "not_found").await;
+    let ret = with_token(Method::POST, &returns, &access)
+        .json(&wish)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(json_of(ret, StatusCode::CREATED).await["status"], "requested");
+    app.assert_clean().await;
+}
+app_test!(a_guest_asks_for_a_refund_and_a_return_by_the_order_token);

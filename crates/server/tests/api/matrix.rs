@@ -1050,6 +1050,70 @@ async fn every_route_refuses_strangers_other_customers_and_customers_on_staff_ro
             assert_eq!(page["data"], json!([]), "B sees none of A's orders");
         }
     }
+    // The routes that also take a guest order's link token (`Order-Access-Token`, as
+    // the document says), on the guest's order: another order's token, the guest's token
+    // altered, and a customer's login (with or without the guest's token beside it) are
+    // each the 404 of an order that is not yours, never 401/403, never the guest's data.
+    let links = app.state.order_links();
+    let guest_token = links.token(fx.guest_order);
+    let paid_token = links.token(fx.paid);
+    let mut altered = guest_token.clone().into_bytes();
+    altered[0] = if altered[0] == b'0' { b'1' } else { b'0' };
+    let altered = String::from_utf8(altered).unwrap();
+    let mut by_link = 0;
+    for &(method, template, _) in ROUTES {
+        let security = &doc["paths"][template][method.to_lowercase()]["security"];
+        let takes_link = security
+            .as_array()
+            .is_some_and(|s| s.iter().any(|r| r.get("order_access_token").is_some()));
+        if !takes_link {
+            continue;
+        }
+        let body = call_for(&fx, Who::Owner, method, template).body;
+        let path = template.replace("{id}", &fx.guest_order.to_string());
+        let tries: [(Option<&str>, Option<&str>, Who); 5] = [
+            (Some(paid_token.as_str()), None, Who::Anonymous),
+            (Some(altered.as_str()), None, Who::Anonymous),
+            (None, Some(fx.bob.as_str()), Who::Intruder),
+            (None, Some(fx.alice.as_str()), Who::Owner),
+            (Some(guest_token.as_str()), Some(fx.bob.as_str()), Who::Intruder),
+        ];
+        for (token, bearer, who) in tries {
+            let mut request = app.request(Method::from_bytes(method.as_bytes()).unwrap(), &path);
+            if let Some(token) = token {
+                request = request.header("order-access-token", token);
+            }
+            if let Some(bearer) = bearer {
+                request = request.bearer_auth(bearer);
+            }
+            if let Some(body) = &body {
+                request = request.json(body);
+            }
+            let response = request.send().await.unwrap();
+            let reply = Reply {
+                status: response.status(),
+                content_type: response
+                    .headers()
+                    .get("content-type")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default()
+                    .to_owned(),
+                body: response.text().await.unwrap(),
+            };
+            assert_eq!(
+                reply.status,
+                StatusCode::NOT_FOUND,
+                "{method} {path} with {token:?} and {bearer:?}: {}",
+                reply.body
+            );
+            assert_eq!(reply.problem().code, "not_found");
+            assert_no_leak(&fx, who, &format!("{method} {path} by link"), &reply);
+            by_link += 1;
+        }
+    }
+    assert!(by_link >= 40, "link checks: {by_link}");
+    checked += by_link;
+
     // A row per permission: for each area, every role lacking its permission is refused
     // on each of the area's routes (403 `forbidden`, before the body is read), and every
     // role holding it reads the area's lists. The manager holds every permission but
@@ -1597,6 +1661,12 @@ async fn web_pages_with_ids_refuse_other_customers(app: TestApp) {
         ("POST", format!("/orders/{o}/pay"), links.token(o)),
         ("POST", format!("/orders/{o}/cancel"), links.token(o)),
         ("POST", format!("/orders/{o}/cancel"), links.token(fx.paid)),
+        ("POST", format!("/orders/{}/refunds", fx.paid), links.token(fx.paid)),
+        (
+            "POST",
+            format!("/orders/{}/refunds", fx.guest_order),
+            links.token(fx.paid),
+        ),
         (
             "POST",
             format!("/orders/{}/confirm", fx.shipped),

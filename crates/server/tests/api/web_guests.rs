@@ -310,6 +310,55 @@ async fn a_guest_checks_out_pays_and_follows_the_order_by_its_link(app: TestApp)
     app.run_jobs().await;
     let page = elsewhere.get(&link).await;
     assert!(page.body.contains(r#"data-status="paid""#), "{}", page.body);
+    // Paid, the link asks for money back like a buyer's login: only with its own token;
+    // a mistyped amount is shown again beside its field, on the link's page.
+    assert!(page.body.contains(r#"id="refund-form""#), "{}", page.body);
+    let csrf = page.csrf();
+    let intruder_csrf = intruder.get("/orders/lookup").await.csrf();
+    for access in [altered(&token), second_token.clone()] {
+        let asked = intruder
+            .post(
+                &format!("/orders/{order_id}/refunds"),
+                &[("csrf", &intruder_csrf), ("access", &access), ("reason", "mine now")],
+            )
+            .await;
+        assert_eq!(asked.status, StatusCode::NOT_FOUND, "{access}");
+    }
+    let wrong = elsewhere
+        .post(
+            &format!("/orders/{order_id}/refunds"),
+            &[
+                ("csrf", &csrf),
+                ("access", &token),
+                ("amount", "ten"),
+                ("reason", "dented"),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(wrong.body.contains(r#"id="e-amount""#), "{}", wrong.body);
+    assert!(wrong.body.contains(&format!(r#"name="access" value="{token}""#)));
+    let asked = elsewhere
+        .post(
+            &format!("/orders/{order_id}/refunds"),
+            &[
+                ("csrf", &csrf),
+                ("access", &token),
+                ("amount", "5.00"),
+                ("reason", "dented"),
+            ],
+        )
+        .await;
+    assert_eq!(asked.location.as_deref(), Some(link.as_str()), "back to the link");
+    let page = elsewhere.get(&link).await;
+    assert!(
+        page.body.contains(r#"id="refunds""#) && page.body.contains("dented"),
+        "{}",
+        page.body
+    );
+    let refunds = app.get_json("/api/v1/refunds?status=requested", Some(&staff)).await;
+    assert_eq!(refunds["data"][0]["order_id"], order_id);
+    assert_eq!(refunds["data"][0]["amount"], 500);
     // The second guest cancels theirs by its link.
     let mut other = Browser::new(&app);
     let csrf = other.get(&second).await.csrf();

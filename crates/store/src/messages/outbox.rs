@@ -116,6 +116,22 @@ fn message_from(row: &Row, sealer: &Sealer) -> Result<(Message, Option<String>),
     Ok((message, secret))
 }
 
+/// Why a held email was not sent once mail was configured: its single-use link was
+/// forgotten when it was held.
+pub const HELD_LINK_GONE: &str = "held without a mail server; its single-use link was not kept";
+/// Why a held email was not sent once mail was configured: older than
+/// `--mail-held-hours`.
+pub const HELD_TOO_LONG: &str = "held without a mail server for too long to be sent";
+
+/// What a claim writes on a message whose earlier claim's lease ran out without an
+/// outcome (its instance stopped, or lost the database, mid-attempt): that attempt may
+/// have reached the server.
+pub const INTERRUPTED: &str = "an earlier attempt stopped without recording its outcome; it may have been delivered";
+/// What a message sent right after such an interrupted attempt keeps saying: the person
+/// may have it twice (with the same `Message-ID`).
+pub const SENT_AFTER_INTERRUPTION: &str =
+    "sent; an earlier attempt stopped without recording its outcome and may have been delivered too (same Message-ID)";
+
 impl Store {
     /// The ids and channels of up to `limit` pending messages that are due and not
     /// leased, oldest first (each is then claimed with [`Store::claim_message`]). A read:
@@ -147,8 +163,11 @@ impl Store {
         let row = self
             .write(move |conn| {
                 Box::pin(async move {
+                    // A lease still set here ran out without an outcome (`finish_message`
+                    // clears it): say so, as that attempt may have been delivered.
                     Ok(query(
-                        "UPDATE messages SET locked_until = $1
+                        "UPDATE messages SET locked_until = $1,
+                                last_error = CASE WHEN locked_until IS NULL THEN last_error ELSE $4 END
                          WHERE id = $2 AND status = 'pending' AND next_attempt_at <= $3
                            AND (locked_until IS NULL OR locked_until <= $3)
                          RETURNING *",
@@ -156,6 +175,7 @@ impl Store {
                     .bind(lease_until.millis())
                     .bind(id)
                     .bind(now.millis())
+                    .bind(INTERRUPTED)
                     .fetch_optional(&mut *conn)
                     .await?)
                 })
@@ -182,10 +202,20 @@ impl Store {
         now: Timestamp,
     ) -> Result<bool, StoreError> {
         let (id, lease) = (claimed.message.id, claimed.lease_until.millis());
+        let interrupted = claimed.message.last_error.as_deref() == Some(INTERRUPTED);
+        // A buyer's paid notice owes staff's "new order" once it has been tried.
+        let staff_order = claimed
+            .message
+            .order_id
+            .filter(|_| claimed.message.kind == MessageKind::OrderPaid);
         self.write(move |conn| {
             Box::pin(async move {
                 let (status, next, error) = match &outcome {
-                    Delivered::Sent => (MessageStatus::Sent, None, None),
+                    Delivered::Sent => (
+                        MessageStatus::Sent,
+                        None,
+                        interrupted.then_some(SENT_AFTER_INTERRUPTION),
+                    ),
                     Delivered::Retry(at, error) => (MessageStatus::Pending, Some(at.millis()), Some(error.as_str())),
                     Delivered::Failed(error) => (MessageStatus::Failed, None, Some(error.as_str())),
                     Delivered::Skipped(why) => (MessageStatus::Skipped, None, Some(why.as_str())),
@@ -205,7 +235,11 @@ impl Store {
                 .bind(lease)
                 .execute(&mut *conn)
                 .await?;
-                Ok(done.rows_affected() == 1)
+                let done = done.rows_affected() == 1;
+                if done && let Some(order_id) = staff_order {
+                    super::owe_staff_new_order_in(conn, order_id, now).await?;
+                }
+                Ok(done)
             })
         })
         .await
@@ -229,6 +263,54 @@ impl Store {
                 .execute(&mut *conn)
                 .await?;
                 Ok(held.rows_affected())
+            })
+        })
+        .await
+    }
+
+    /// Whether any email is `held` (index `messages_held`). A read, so a pass of an
+    /// instance that has a mail server, with nothing held, writes nothing.
+    pub async fn any_held_email(&self) -> Result<bool, StoreError> {
+        let held: Option<i64> =
+            query_scalar("SELECT id FROM messages WHERE status = 'held' AND channel = 'email' LIMIT 1")
+                .fetch_optional(self.reader())
+                .await?;
+        Ok(held.is_some())
+    }
+
+    /// A mail server is configured now: every held email written at or after `since`
+    /// that carries no single-use link is made `pending` and due at `now` (the delivery
+    /// then claims each with its lease, as any other, so it goes out once whichever
+    /// instance releases it, and two releases at once release it once); every other held
+    /// email is `skipped`, saying why. One transaction; answers (released, skipped).
+    ///
+    /// A held message of a kind with a link ([`MessageKind::carries_secret`]) lost its
+    /// token when it was held, and the token's validity (30 minutes for a reset) is long
+    /// past or would be by the time anyone read it: the person asks again.
+    pub async fn release_held_emails(&self, since: Timestamp, now: Timestamp) -> Result<(u64, u64), StoreError> {
+        self.write(move |conn| {
+            Box::pin(async move {
+                // The kinds spelled here are those `MessageKind::carries_secret` names
+                // (a unit test below holds them together).
+                let released = query(
+                    "UPDATE messages SET status = 'pending', next_attempt_at = $1, last_error = NULL, locked_until = NULL
+                     WHERE status = 'held' AND channel = 'email' AND created_at >= $2
+                       AND kind NOT IN ('password_reset', 'verify_email')",
+                )
+                .bind(now.millis())
+                .bind(since.millis())
+                .execute(&mut *conn)
+                .await?;
+                let skipped = query(
+                    "UPDATE messages SET status = 'skipped', last_error = CASE
+                            WHEN kind IN ('password_reset', 'verify_email') THEN $1 ELSE $2 END
+                     WHERE status = 'held' AND channel = 'email'",
+                )
+                .bind(HELD_LINK_GONE)
+                .bind(HELD_TOO_LONG)
+                .execute(&mut *conn)
+                .await?;
+                Ok((released.rows_affected(), skipped.rows_affected()))
             })
         })
         .await
@@ -336,5 +418,21 @@ impl Store {
         .fetch_all(self.reader())
         .await?;
         Ok(emails)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use emporium_domain::message::MessageKind;
+
+    /// `release_held_emails` spells the kinds that carry a link in its SQL.
+    #[test]
+    fn the_release_names_the_kinds_that_carry_a_link() {
+        let kinds: Vec<&str> = MessageKind::ALL
+            .into_iter()
+            .filter(|k| k.carries_secret())
+            .map(MessageKind::as_str)
+            .collect();
+        assert_eq!(kinds, ["password_reset", "verify_email"]);
     }
 }

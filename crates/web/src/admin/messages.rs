@@ -152,7 +152,8 @@ fn row(t: &LogTexts, lang: Lang, m: &Message) -> LogRow {
     let note = match (m.status, m.last_error.as_deref()) {
         (MessageStatus::Held, _) if lang == Lang::Zh => format!("{}：未配置邮件服务器", t.not_sent),
         (MessageStatus::Held, _) => format!("{}: {NO_MAIL_SERVER}", t.not_sent),
-        (MessageStatus::Sent, _) => String::new(),
+        // Sent, but perhaps twice (an earlier attempt was interrupted): it says so.
+        (MessageStatus::Sent, error) => error.unwrap_or_default().to_owned(),
         (_, Some(error)) => error.to_owned(),
         (_, None) => String::new(),
     };
