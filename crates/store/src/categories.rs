@@ -49,8 +49,16 @@ impl Category {
 }
 
 /// The whole tree in display order (depth first, siblings by position then id).
+///
+/// Every page draws from it (the header's links, the listing's filter), so what they ask
+/// is worked out once when the tree is read: a category's subtree is the run of entries
+/// after it that are deeper, and its product count is summed once.
 #[derive(Debug, Clone, Default)]
-pub struct CategoryTree(Vec<(usize, Category)>);
+pub struct CategoryTree {
+    entries: Vec<(usize, Category)>,
+    /// Active products in each entry's category and below, by entry.
+    totals: Vec<i64>,
+}
 
 impl CategoryTree {
     fn build(mut all: Vec<Category>) -> Self {
@@ -67,41 +75,53 @@ impl CategoryTree {
             }
         }
         walk(&all, None, 0, &mut out);
-        Self(out)
+        // Each category's products count for it and for every category above it (its
+        // ancestors are the entries still open on the way down).
+        let mut totals = vec![0; out.len()];
+        let mut ancestors: Vec<usize> = Vec::new();
+        for (i, (depth, c)) in out.iter().enumerate() {
+            ancestors.truncate(*depth);
+            ancestors.push(i);
+            for &at in &ancestors {
+                totals[at] += c.own_products;
+            }
+        }
+        Self { entries: out, totals }
+    }
+
+    fn position(&self, id: i64) -> Option<usize> {
+        self.entries.iter().position(|(_, c)| c.id == id)
     }
 
     /// `(depth, category)` in display order.
     pub fn iter(&self) -> impl Iterator<Item = &(usize, Category)> {
-        self.0.iter()
+        self.entries.iter()
     }
 
     /// The category with this id.
     pub fn get(&self, id: i64) -> Option<&Category> {
-        self.0.iter().map(|(_, c)| c).find(|c| c.id == id)
+        self.entries.iter().map(|(_, c)| c).find(|c| c.id == id)
     }
 
     /// The category with this name or slug.
     pub fn find(&self, name_or_slug: &str) -> Option<&Category> {
-        self.0.iter().map(|(_, c)| c).find(|c| {
+        self.entries.iter().map(|(_, c)| c).find(|c| {
             c.name == name_or_slug || c.slug == name_or_slug || c.names.iter().any(|(_, n)| n == name_or_slug)
         })
     }
 
     /// The ids of `id` and every category below it.
     pub fn subtree(&self, id: i64) -> Vec<i64> {
-        let mut ids = vec![id];
-        let mut i = 0;
-        while i < ids.len() {
-            let parent = ids[i];
-            ids.extend(
-                self.0
+        let Some(at) = self.position(id) else { return vec![id] };
+        let depth = self.entries[at].0;
+        std::iter::once(id)
+            .chain(
+                self.entries[at + 1..]
                     .iter()
-                    .filter(|(_, c)| c.parent_id == Some(parent))
+                    .take_while(|(d, _)| *d > depth)
                     .map(|(_, c)| c.id),
-            );
-            i += 1;
-        }
-        ids
+            )
+            .collect()
     }
 
     /// `id`'s ancestors and itself, from the top.
@@ -121,11 +141,7 @@ impl CategoryTree {
 
     /// Active products in `id` and below.
     pub fn product_count(&self, id: i64) -> i64 {
-        self.subtree(id)
-            .iter()
-            .filter_map(|c| self.get(*c))
-            .map(|c| c.own_products)
-            .sum()
+        self.position(id).map_or(0, |at| self.totals[at])
     }
 }
 
@@ -450,5 +466,45 @@ fn taken(e: sqlx::Error) -> StoreError {
             }
         }
         e => e,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn category(id: i64, parent_id: Option<i64>, own_products: i64) -> Category {
+        Category {
+            id,
+            parent_id,
+            slug: format!("c{id}"),
+            name: format!("C{id}"),
+            position: id,
+            names: Vec::new(),
+            own_products,
+        }
+    }
+
+    #[test]
+    fn counts_and_subtrees_take_in_everything_below() {
+        // 1 ─┬─ 2 ── 3
+        //    └─ 4
+        // 5
+        let tree = CategoryTree::build(vec![
+            category(3, Some(2), 4),
+            category(1, None, 1),
+            category(2, Some(1), 2),
+            category(4, Some(1), 8),
+            category(5, None, 16),
+        ]);
+        let order: Vec<(usize, i64)> = tree.iter().map(|(d, c)| (*d, c.id)).collect();
+        assert_eq!(order, [(0, 1), (1, 2), (2, 3), (1, 4), (0, 5)]);
+        let counts: Vec<i64> = (1..=5).map(|id| tree.product_count(id)).collect();
+        assert_eq!(counts, [15, 6, 4, 8, 16]);
+        assert_eq!(tree.subtree(1), [1, 2, 3, 4]);
+        assert_eq!(tree.subtree(2), [2, 3]);
+        assert_eq!(tree.subtree(5), [5]);
+        assert_eq!(tree.subtree(9), [9], "an unknown id is its own subtree");
+        assert_eq!(tree.product_count(9), 0);
     }
 }

@@ -160,7 +160,10 @@ impl FromRequestParts<AppState> for Visitor {
             .map_err(|e| WebError::App(e.into()))?;
         Ok(Self {
             session,
-            lang: Lang::negotiate(&parts.headers),
+            // The pages middleware has read it already for the page's clock.
+            lang: super::view::PAGE_CLOCK
+                .try_with(|c| c.lang)
+                .unwrap_or_else(|_| Lang::negotiate(&parts.headers)),
             csrf,
             path,
             cart_token,

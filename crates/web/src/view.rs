@@ -16,6 +16,8 @@ use super::i18n::{Lang, Texts};
 use super::session::{ANON_COOKIE, Visitor, cookie};
 use emporium_app::{AppError, AppState};
 use emporium_domain::staff::Permissions;
+use emporium_store::categories::CategoryTree;
+use std::sync::{Arc, Mutex, Weak};
 
 /// What the layout needs on every page.
 #[derive(Debug, Clone)]
@@ -42,9 +44,54 @@ pub struct Ctx {
     pub cart_count: i64,
     /// What the header's search box shows: the query of the listing on screen.
     pub query: String,
-    /// The top categories under the header (link, label, whether it is the one browsed);
-    /// none in the back office.
-    pub catnav: Vec<(String, String, bool)>,
+    /// The top categories under the header; none in the back office.
+    pub catnav: Arc<[NavLink]>,
+    /// The category the listing on screen browses (its `?category=`), to mark its link.
+    pub browsed: Option<String>,
+}
+
+/// One of the header's category links.
+#[derive(Debug)]
+pub struct NavLink {
+    /// `/products?category=…`.
+    pub href: String,
+    /// The category's name in the page's language.
+    pub label: String,
+    /// Its own name, as `?category=` carries it.
+    pub name: String,
+}
+
+/// The header's links to the top categories that have products, in `lang`. They are the
+/// same on every page until the tree changes, so they are built once per tree the store
+/// reads (it keeps one for a few seconds) and language, not on every page.
+fn catnav(tree: &Arc<CategoryTree>, lang: Lang) -> Arc<[NavLink]> {
+    type Built = Vec<(Weak<CategoryTree>, Lang, Arc<[NavLink]>)>;
+    static BUILT: Mutex<Built> = Mutex::new(Vec::new());
+    let same = |(built, built_lang, _): &(Weak<CategoryTree>, Lang, Arc<[NavLink]>)| {
+        *built_lang == lang && std::ptr::eq(built.as_ptr(), Arc::as_ptr(tree))
+    };
+    if let Some((.., links)) = BUILT.lock().unwrap_or_else(|p| p.into_inner()).iter().find(|e| same(e)) {
+        return Arc::clone(links);
+    }
+    let locale = Some(lang.html_tag());
+    let links: Arc<[NavLink]> = tree
+        .iter()
+        .filter(|(depth, c)| *depth == 0 && tree.product_count(c.id) > 0)
+        .map(|(_, c)| NavLink {
+            href: format!("/products?category={}", urlencode(&c.name)),
+            label: c.name_in(locale).to_owned(),
+            name: c.name.clone(),
+        })
+        .collect();
+    let mut built = BUILT.lock().unwrap_or_else(|p| p.into_inner());
+    // Trees no longer held by any store are dropped (a few remain: one per store, and
+    // tests run many).
+    built.retain(|(t, ..)| t.strong_count() > 0);
+    if built.len() >= 16 {
+        built.remove(0);
+    }
+    built.push((Arc::downgrade(tree), lang, Arc::clone(&links)));
+    links
 }
 
 impl Ctx {
@@ -63,22 +110,11 @@ impl Ctx {
             cart_count: visitor.cart_count,
             query: listing_param(&visitor.path, "q").unwrap_or_default(),
             catnav: if visitor.path.starts_with("/admin") {
-                Vec::new()
+                Arc::from([])
             } else {
-                let browsed = listing_param(&visitor.path, "category");
-                let locale = Some(visitor.lang.html_tag());
-                let tree = &visitor.categories;
-                tree.iter()
-                    .filter(|(depth, c)| *depth == 0 && tree.product_count(c.id) > 0)
-                    .map(|(_, c)| {
-                        (
-                            format!("/products?category={}", urlencode(&c.name)),
-                            c.name_in(locale).to_owned(),
-                            browsed.as_deref() == Some(c.name.as_str()),
-                        )
-                    })
-                    .collect()
+                catnav(&visitor.categories, visitor.lang)
             },
+            browsed: listing_param(&visitor.path, "category"),
         }
     }
 
@@ -136,44 +172,59 @@ pub fn replace_query(path: &str, drop: &[&str], set: &[(&str, &str)]) -> String 
 /// `¥1,597,291.00`, `$3.00`, `€0.99`,
 /// `JPY 500` style for currencies without a well-known symbol.
 pub fn money(amount: i64, currency: &str) -> String {
-    let exponent = Currency::parse("currency", currency).map_or(2, Currency::exponent);
-    let symbol = match currency {
-        "CNY" | "JPY" => "¥",
-        "USD" => "$",
-        "EUR" => "€",
-        "GBP" => "£",
-        "HKD" => "HK$",
-        "KRW" => "₩",
-        "INR" => "₹",
-        _ => "",
+    // The currencies shops here use, without a look-up in the ISO table (a page shows a
+    // few dozen amounts, so this is one of its hottest functions).
+    let (symbol, exponent) = match currency {
+        "CNY" => ("¥", 2),
+        "USD" => ("$", 2),
+        "EUR" => ("€", 2),
+        "GBP" => ("£", 2),
+        "HKD" => ("HK$", 2),
+        "INR" => ("₹", 2),
+        "JPY" => ("¥", 0),
+        "KRW" => ("₩", 0),
+        other => ("", Currency::parse("currency", other).map_or(2, Currency::exponent)),
     };
-    let sign = if amount < 0 { "-" } else { "" };
+    let mut out = String::with_capacity(24);
+    if amount < 0 {
+        out.push('-');
+    }
+    if symbol.is_empty() {
+        out.push_str(currency);
+        out.push(' ');
+    } else {
+        out.push_str(symbol);
+    }
     let abs = amount.unsigned_abs();
     let scale = 10u64.pow(u32::from(exponent));
-    let whole = grouped(abs / scale);
-    let number = if exponent == 0 {
-        whole
-    } else {
-        format!("{whole}.{:0width$}", abs % scale, width = usize::from(exponent))
-    };
-    if symbol.is_empty() {
-        format!("{sign}{currency} {number}")
-    } else {
-        format!("{sign}{symbol}{number}")
-    }
-}
-
-/// `1597291` as `1,597,291`: thousands separated by commas, as both languages write money.
-fn grouped(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
+    push_grouped(&mut out, abs / scale);
+    if exponent > 0 {
+        use std::fmt::Write;
+        let _ = write!(out, ".{:0width$}", abs % scale, width = usize::from(exponent));
     }
     out
+}
+
+/// Appends `1597291` as `1,597,291`: thousands separated by commas, as both languages
+/// write money.
+fn push_grouped(out: &mut String, n: u64) {
+    let mut digits = [0u8; 20];
+    let mut len = 0;
+    let mut rest = n;
+    loop {
+        digits[len] = b'0' + (rest % 10) as u8;
+        len += 1;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    for i in (0..len).rev() {
+        out.push(char::from(digits[i]));
+        if i > 0 && i % 3 == 0 {
+            out.push(',');
+        }
+    }
 }
 
 /// Parses an amount typed in major units (`12.5`, `12.50`, `12`) into minor units of
@@ -527,9 +578,22 @@ pub fn not_found() -> Response {
 
 /// Percent-encodes a query value.
 pub fn urlencode(value: &str) -> String {
-    serde_urlencoded::to_string([("v", value)])
-        .map(|s| s.trim_start_matches("v=").to_owned())
-        .unwrap_or_default()
+    // As `application/x-www-form-urlencoded` writes a value (what serde_urlencoded does):
+    // letters, digits and `*-._` as they are, a space as `+`, every other byte as `%XX`.
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let mut out = String::with_capacity(value.len() * 3);
+    for b in value.bytes() {
+        match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'*' | b'-' | b'.' | b'_' => out.push(char::from(b)),
+            b' ' => out.push('+'),
+            _ => {
+                out.push('%');
+                out.push(char::from(HEX[usize::from(b >> 4)]));
+                out.push(char::from(HEX[usize::from(b & 15)]));
+            }
+        }
+    }
+    out
 }
 
 /// A form post from a page: the visitor and the parsed fields, after the CSRF checks (a
@@ -597,6 +661,8 @@ mod tests {
         assert_eq!(money(100_000, "CNY"), "¥1,000.00");
         assert_eq!(money(159_729_100, "CNY"), "¥1,597,291.00");
         assert_eq!(money(100_000, "JPY"), "¥100,000");
+        assert_eq!(money(7, "CNY"), "¥0.07");
+        assert_eq!(money(i64::MIN, "CNY"), "-¥92,233,720,368,547,758.08");
         assert_eq!(money(-123_456_789, "USD"), "-$1,234,567.89");
     }
 
@@ -630,6 +696,13 @@ mod tests {
     }
 
     proptest::proptest! {
+        /// The hand-written encoder writes what a form encoder would.
+        #[test]
+        fn urlencode_writes_a_value_as_forms_do(value in proptest::prelude::any::<String>()) {
+            let form = serde_urlencoded::to_string([("v", value.as_str())]).unwrap();
+            proptest::prop_assert_eq!(format!("v={}", urlencode(&value)), form);
+        }
+
         /// Whatever arrives, the answer is a valid `Location` header that a browser
         /// resolves to this site: the whole class of open redirects and header 500s.
         #[test]
