@@ -6,7 +6,7 @@
 //! (`order:12:paid`, `order:12:paid:staff`), and a second write of the same key is
 //! ignored, so a duplicated notification or a retried transaction never owes two
 //! messages. (Staff's notice of a paid order is owed from the buyer's paid notice when
-//! its attempt is recorded, not by the payment: [`owe_staff_new_order_in`].)
+//! its attempt is recorded, not by the payment: `owe_staff_new_order_in`.)
 
 mod outbox;
 
