@@ -93,11 +93,12 @@ impl Store {
         )
     }
 
-    /// The user's cart: active products only, oldest line first.
+    /// The user's cart: active products only, oldest line first. A point read: at most
+    /// 100 lines found by the user's key, each joined to its product and variant by theirs.
     pub async fn cart(&self, user_id: i64) -> Result<Vec<CartLine>, StoreError> {
         let rows = query(cart_lines_ordered_by!("c.added_at, c.variant_id"))
             .bind(user_id)
-            .fetch_all(self.reader())
+            .fetch_all(self.point())
             .await?;
         rows.iter().map(cart_line_from).collect()
     }
