@@ -946,6 +946,8 @@ pub async fn cart_is_short(state: &AppState, visitor: &Visitor) -> Result<bool, 
 /// (no owner and empty without one).
 async fn visitor_cart(state: &AppState, visitor: &Visitor) -> Result<(Option<Session>, Vec<CartLine>), WebError> {
     Ok(match guest::cart_owner(state, visitor).await? {
+        // The header's count read the cart a moment ago: an empty one has no lines to read.
+        Some(owner) if visitor.cart_count == 0 => (Some(owner), Vec::new()),
         Some(owner) => {
             let lines = state.store().cart(owner.user.id).await?;
             (Some(owner), lines)
