@@ -97,6 +97,7 @@ fn catnav(tree: &Arc<CategoryTree>, lang: Lang) -> Arc<[NavLink]> {
 impl Ctx {
     /// The context for `visitor`'s page.
     pub fn new(visitor: &Visitor) -> Self {
+        let (query, browsed) = listing_params(&visitor.path);
         Self {
             lang: visitor.lang,
             t: visitor.t(),
@@ -108,13 +109,13 @@ impl Ctx {
             notice: super::flash::notice(&visitor.path, visitor.t()),
             path: visitor.path.clone(),
             cart_count: visitor.cart_count,
-            query: listing_param(&visitor.path, "q").unwrap_or_default(),
+            query: query.unwrap_or_default(),
             catnav: if visitor.path.starts_with("/admin") {
                 Arc::from([])
             } else {
                 catnav(&visitor.categories, visitor.lang)
             },
-            browsed: listing_param(&visitor.path, "category"),
+            browsed,
         }
     }
 
@@ -130,13 +131,21 @@ impl Ctx {
     }
 }
 
-/// Parameter `key` of `path` when it is the product listing (`/products?…`).
-fn listing_param(path: &str, key: &str) -> Option<String> {
-    let query = path.strip_prefix("/products?")?;
-    serde_urlencoded::from_str::<Vec<(String, String)>>(query)
-        .ok()?
-        .into_iter()
-        .find_map(|(k, v)| (k == key).then_some(v))
+/// `q` and `category` of `path` when it is the product listing (`/products?…`), read in
+/// one pass (the header shows the one, marks the other).
+fn listing_params(path: &str) -> (Option<String>, Option<String>) {
+    let Some(query) = path.strip_prefix("/products?") else {
+        return (None, None);
+    };
+    let (mut q, mut category) = (None, None);
+    for (k, v) in serde_urlencoded::from_str::<Vec<(String, String)>>(query).unwrap_or_default() {
+        match k.as_str() {
+            "q" if q.is_none() => q = Some(v),
+            "category" if category.is_none() => category = Some(v),
+            _ => {}
+        }
+    }
+    (q, category)
 }
 
 /// Cuts `rows`, read with one row more than `per_page`, to the page, and answers the
