@@ -187,16 +187,19 @@ fn translations_view(t: &ProductTranslations) -> BTreeMap<String, TranslationVie
     t.iter()
         .map(|(tag, text)| {
             let mut values: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
-            for ((option, value), label) in &text.values {
+            for ((option, value), label) in text.values() {
                 values
-                    .entry(option.clone())
+                    .entry(option.to_owned())
                     .or_default()
-                    .insert(value.clone(), label.clone());
+                    .insert(value.to_owned(), label.to_owned());
             }
             let view = TranslationView {
-                name: text.name.clone(),
-                description: text.description.clone(),
-                options: text.options.iter().cloned().collect(),
+                name: text.name().map(str::to_owned),
+                description: text.description().map(str::to_owned),
+                options: text
+                    .options()
+                    .map(|(option, label)| (option.to_owned(), label.to_owned()))
+                    .collect(),
                 values,
             };
             (tag.to_owned(), view)
@@ -291,7 +294,7 @@ impl ProductView {
             .filter(|v| staff || v.status == ProductStatus::Active)
             .map(|v| VariantView::new(v, &p.options, names))
             .collect();
-        let description = match names.0.and_then(|t| t.description.as_deref()) {
+        let description = match names.0.and_then(|t| t.description()) {
             Some(translated) => translated.to_owned(),
             None => p.description,
         };

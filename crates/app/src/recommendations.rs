@@ -103,12 +103,7 @@ pub async fn rebuild(store: &Store, params: &Params, now: Timestamp) -> Result<B
     // the next pass sees the model as stale rather than missing it.
     let watermark = store.order_watermark().await?;
     let purchases = store.purchases().await?;
-    let categories: HashMap<i64, String> = store
-        .product_categories()
-        .await?
-        .into_iter()
-        .filter_map(|(id, c)| c.map(|c| (id, c)))
-        .collect();
+    let categories: HashMap<i64, String> = store.purchased_categories().await?.into_iter().collect();
     let params = params.clone();
     let (model, body, fit) = tokio::task::spawn_blocking(move || {
         let started = Instant::now();

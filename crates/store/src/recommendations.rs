@@ -63,7 +63,8 @@ impl Store {
             "SELECT DISTINCT o.user_id, i.product_id FROM orders o JOIN order_items i ON i.order_id = o.id
              WHERE o.status IN {PURCHASED}"
         );
-        // Streamed straight from sqlx: the only query that does not collect its rows.
+        // Streamed straight from sqlx (with `purchased_categories`, the only queries that
+        // do not collect their rows).
         let mut rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch(self.reader());
         let mut pairs = Vec::new();
         while let Some(row) = rows.try_next().await? {
@@ -87,12 +88,24 @@ impl Store {
             .await?)
     }
 
-    /// Every product's category, for the "popular in your categories" fallback.
-    pub async fn product_categories(&self) -> Result<Vec<(i64, Option<String>)>, StoreError> {
-        let rows = query("SELECT id, category FROM products")
-            .fetch_all(self.reader())
-            .await?;
-        rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
+    /// The category of every product ever purchased (the model's items), for the
+    /// "popular in your categories" fallback. Only those: a catalogue of 100,000 products
+    /// of which a thousand sold read all 100,000 rows before, about 30 MB held for a
+    /// moment on every rebuild, which the allocator then kept. Streamed like
+    /// [`Store::purchases`].
+    pub async fn purchased_categories(&self) -> Result<Vec<(i64, String)>, StoreError> {
+        let sql = format!(
+            "SELECT p.id, p.category FROM products p
+             WHERE p.category IS NOT NULL AND p.id IN (
+                 SELECT i.product_id FROM orders o JOIN order_items i ON i.order_id = o.id
+                 WHERE o.status IN {PURCHASED})"
+        );
+        let mut rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch(self.reader());
+        let mut categories = Vec::new();
+        while let Some(row) = rows.try_next().await? {
+            categories.push((sqlx::Row::try_get(&row, 0)?, sqlx::Row::try_get(&row, 1)?));
+        }
+        Ok(categories)
     }
 
     /// The newest order event: it moves whenever an order is placed, paid, cancelled or

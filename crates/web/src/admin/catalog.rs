@@ -223,19 +223,17 @@ fn translation_fields(p: &Product, tag: &str) -> (String, String, String) {
         return Default::default();
     };
     let labels = t
-        .options
-        .iter()
+        .options()
         .map(|(option, label)| format!("{option} = {label}"))
         .chain(
-            t.values
-                .iter()
+            t.values()
                 .map(|((option, value), label)| format!("{option}: {value} = {label}")),
         )
         .collect::<Vec<_>>()
         .join("\n");
     (
-        t.name.clone().unwrap_or_default(),
-        t.description.clone().unwrap_or_default(),
+        t.name().unwrap_or_default().to_owned(),
+        t.description().unwrap_or_default().to_owned(),
         labels,
     )
 }
