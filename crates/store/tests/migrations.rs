@@ -118,6 +118,47 @@ async fn both_engines_build_the_same_tables_and_columns() {
     assert!(found.is_empty(), "the migrations disagree:\n{}", found.join("\n"));
 }
 
+/// SQLite evaluates a CHECK's `x IN ('a', 'b', 'c')` (three values or more) by building a
+/// temporary b-tree on every write it checks (migration 0019 says more), so on SQLite no
+/// CHECK may hold such a list, and the rewritten ones still refuse what they refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_checks_hold_no_long_in_lists_and_still_refuse() {
+    let db = TestDb::sqlite();
+    let _store = db.open().await;
+    let mut conn = AnyConnection::connect(&db.url).await.expect("connect");
+    let tables: Vec<(String, String)> = sqlx::query("SELECT name, sql FROM sqlite_master WHERE type = 'table'")
+        .fetch_all(&mut conn)
+        .await
+        .expect("schema")
+        .iter()
+        .map(|r| (r.get::<String, _>(0), r.get::<String, _>(1)))
+        .collect();
+    assert!(tables.len() > 20, "schema not read");
+    let mut long_lists = Vec::new();
+    for (name, sql) in &tables {
+        for (at, _) in sql.match_indices(" IN (") {
+            let list = &sql[at + 5..];
+            let list = &list[..list.find(')').unwrap_or(list.len())];
+            if list.matches(',').count() >= 2 {
+                long_lists.push(format!("{name}: IN ({list})"));
+            }
+        }
+    }
+    assert!(long_lists.is_empty(), "write these as OR of equalities: {long_lists:?}");
+    for sql in [
+        "INSERT INTO messages (event_key, kind, channel, locale, status, next_attempt_at, created_at)
+         VALUES ('k', 'order_placed', 'email', 'en', 'lost', 0, 0)",
+        "INSERT INTO products (name, description, price, currency, status, created_at, updated_at)
+         VALUES ('p', '', 1, 'CNY', 'gone', 0, 0)",
+    ] {
+        let refused = sqlx::query(sql)
+            .execute(&mut conn)
+            .await
+            .expect_err("a status outside the list");
+        assert!(refused.to_string().contains("CHECK constraint failed"), "{refused}");
+    }
+}
+
 /// Staff from before roles become owners (in SQL), and customers' phone numbers written
 /// before the blind index get theirs when the store opens (`Store::index_phones`).
 async fn staff_become_owners_and_phones_are_indexed_after_0015(db: TestDb) {
