@@ -145,6 +145,11 @@ async fn sqlite_checks_hold_no_long_in_lists_and_still_refuse() {
         }
     }
     assert!(long_lists.is_empty(), "write these as OR of equalities: {long_lists:?}");
+    let integrity: String = sqlx::query_scalar("PRAGMA integrity_check")
+        .fetch_one(&mut conn)
+        .await
+        .expect("integrity check");
+    assert_eq!(integrity, "ok", "the schema edited in place");
     for sql in [
         "INSERT INTO messages (event_key, kind, channel, locale, status, next_attempt_at, created_at)
          VALUES ('k', 'order_placed', 'email', 'en', 'lost', 0, 0)",
