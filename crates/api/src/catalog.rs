@@ -187,19 +187,16 @@ fn translations_view(t: &ProductTranslations) -> BTreeMap<String, TranslationVie
     t.iter()
         .map(|(tag, text)| {
             let mut values: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
-            for ((option, value), label) in text.values() {
+            for ((option, value), label) in &text.values {
                 values
-                    .entry(option.to_owned())
+                    .entry(option.clone())
                     .or_default()
-                    .insert(value.to_owned(), label.to_owned());
+                    .insert(value.clone(), label.clone());
             }
             let view = TranslationView {
-                name: text.name().map(str::to_owned),
-                description: text.description().map(str::to_owned),
-                options: text
-                    .options()
-                    .map(|(option, label)| (option.to_owned(), label.to_owned()))
-                    .collect(),
+                name: text.name.clone(),
+                description: text.description.clone(),
+                options: text.options.iter().cloned().collect(),
                 values,
             };
             (tag.to_owned(), view)
@@ -294,7 +291,7 @@ impl ProductView {
             .filter(|v| staff || v.status == ProductStatus::Active)
             .map(|v| VariantView::new(v, &p.options, names))
             .collect();
-        let description = match names.0.and_then(|t| t.description()) {
+        let description = match names.0.and_then(|t| t.description.as_deref()) {
             Some(translated) => translated.to_owned(),
             None => p.description,
         };

@@ -69,21 +69,16 @@ pub fn doc(p: &Product, tree: &CategoryTree) -> ProductDoc {
         description: p.description.clone(),
         category: p.category.clone(),
         category_path,
-        translated_names: p
-            .translations
-            .iter()
-            .filter_map(|(_, t)| t.name())
-            .map(str::to_owned)
-            .collect(),
+        translated_names: p.translations.iter().filter_map(|(_, t)| t.name.clone()).collect(),
         translated_texts: p
             .translations
             .iter()
             .flat_map(|(_, t)| {
-                t.description()
-                    .into_iter()
-                    .chain(t.options().map(|(_, label)| label))
-                    .chain(t.values().map(|(_, label)| label))
-                    .map(str::to_owned)
+                t.description
+                    .iter()
+                    .chain(t.options.iter().map(|(_, label)| label))
+                    .chain(t.values.iter().map(|(_, label)| label))
+                    .cloned()
             })
             .collect(),
         price: p.price,

@@ -29,152 +29,62 @@ pub struct TextDraft {
     pub values: BTreeMap<String, BTreeMap<String, String>>,
 }
 
-/// What a stored translation row translates.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Field {
-    Name,
-    Description,
-    /// An option's name.
-    Option,
-    /// One of an option's values.
-    Value,
-}
-
-/// One translated text in [`ProductTranslations`]' one allocation: the option name, the
-/// value and the translation, end to end from `start` (option and value are empty where
-/// the field has none).
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Entry {
-    start: u32,
-    /// Where the option name, the value and the translation end.
-    ends: [u32; 3],
-    locale: &'static str,
-    field: Field,
-}
-
-/// A product's translations, every locale's, checked.
+/// One locale's translation of a product, checked.
 ///
-/// Packed: every text in one allocation and a sorted table of where each lies, because
-/// every cached product holds its translations; as lists of strings per locale they were
-/// about ten allocations a demo product (packing saved 0.12 KB a cached product;
-/// BENCHMARKS, round fourteen). Read through [`ProductText`] views.
+/// Lists rather than maps: a product has a handful of texts, and every cached product
+/// holds its translations, where a map's smallest node is several hundred bytes.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ProductTranslations {
-    text: Box<str>,
-    /// By locale tag, then field, option and value: the order [`Builder`] keeps.
-    entries: Box<[Entry]>,
-}
-
-/// One locale's translation of a product: a view into [`ProductTranslations`].
-#[derive(Debug, Clone, Copy)]
-pub struct ProductText<'a> {
-    text: &'a str,
-    entries: &'a [Entry],
-}
-
-impl<'a> ProductText<'a> {
-    fn parts(self, e: &Entry) -> (&'a str, &'a str, &'a str) {
-        let [option, value, label] = e.ends.map(|end| end as usize);
-        let start = e.start as usize;
-        (
-            &self.text[start..option],
-            &self.text[option..value],
-            &self.text[value..label],
-        )
-    }
-
-    fn labels(self, field: Field) -> impl Iterator<Item = (&'a str, &'a str, &'a str)> {
-        self.entries
-            .iter()
-            .filter(move |e| e.field == field)
-            .map(move |e| self.parts(e))
-    }
-
+pub struct ProductText {
     /// The name.
-    pub fn name(self) -> Option<&'a str> {
-        self.labels(Field::Name).next().map(|(_, _, label)| label)
-    }
-
+    pub name: Option<String>,
     /// The description.
-    pub fn description(self) -> Option<&'a str> {
-        self.labels(Field::Description).next().map(|(_, _, label)| label)
-    }
-
+    pub description: Option<String>,
     /// `(option name, its translation)`, originals sorted.
-    pub fn options(self) -> impl Iterator<Item = (&'a str, &'a str)> {
-        self.labels(Field::Option).map(|(option, _, label)| (option, label))
+    pub options: Vec<(String, String)>,
+    /// `((option, value), the value's translation)`, originals sorted.
+    pub values: Vec<((String, String), String)>,
+}
+
+impl ProductText {
+    /// Sets an option's translation.
+    fn set_option(&mut self, option: String, label: String) {
+        match self.options.binary_search_by(|(o, _)| o.cmp(&option)) {
+            Ok(at) => self.options[at].1 = label,
+            Err(at) => self.options.insert(at, (option, label)),
+        }
     }
 
-    /// `((option, value), the value's translation)`, originals sorted.
-    pub fn values(self) -> impl Iterator<Item = ((&'a str, &'a str), &'a str)> {
-        self.labels(Field::Value)
-            .map(|(option, value, label)| ((option, value), label))
+    /// Sets a value's translation.
+    fn set_value(&mut self, key: (String, String), label: String) {
+        match self.values.binary_search_by(|(k, _)| k.cmp(&key)) {
+            Ok(at) => self.values[at].1 = label,
+            Err(at) => self.values.insert(at, (key, label)),
+        }
     }
 
     /// An option's translation.
-    pub fn option(self, option: &str) -> Option<&'a str> {
-        self.options().find(|(o, _)| *o == option).map(|(_, l)| l)
+    pub fn option(&self, option: &str) -> Option<&str> {
+        self.options.iter().find(|(o, _)| o == option).map(|(_, l)| l.as_str())
     }
 
     /// A value's translation.
-    pub fn value(self, option: &str, value: &str) -> Option<&'a str> {
-        self.values()
-            .find(|((o, v), _)| *o == option && *v == value)
-            .map(|(_, l)| l)
+    pub fn value(&self, option: &str, value: &str) -> Option<&str> {
+        self.values
+            .iter()
+            .find(|((o, v), _)| o == option && v == value)
+            .map(|(_, l)| l.as_str())
+    }
+
+    /// Gives back spare capacity (held for as long as the product is cached).
+    fn shrink(&mut self) {
+        self.options.shrink_to_fit();
+        self.values.shrink_to_fit();
     }
 }
 
-/// Translations being put together: one text per (locale, field, option, value), kept
-/// sorted, then packed.
-#[derive(Default)]
-struct Builder(BTreeMap<(&'static str, Field, String, String), String>);
-
-impl Builder {
-    fn set(&mut self, locale: &'static str, field: Field, option: &str, value: &str, label: String) {
-        self.0
-            .insert((locale, field, option.to_owned(), value.to_owned()), label);
-    }
-
-    /// Sets a stored row (unknown locales and fields are skipped: a newer release's).
-    fn set_row(&mut self, locale: &str, field: &str, label: String) {
-        let Some(tag) = Locale::parse(locale).map(Locale::tag) else {
-            return;
-        };
-        let mut parts = field.split('\t');
-        match (parts.next(), parts.next(), parts.next()) {
-            (Some("name"), None, None) => self.set(tag, Field::Name, "", "", label),
-            (Some("description"), None, None) => self.set(tag, Field::Description, "", "", label),
-            (Some("option"), Some(option), None) => self.set(tag, Field::Option, option, "", label),
-            (Some("value"), Some(option), Some(v)) => self.set(tag, Field::Value, option, v, label),
-            _ => {}
-        }
-    }
-
-    fn pack(self) -> ProductTranslations {
-        let mut text = String::new();
-        let mut entries = Vec::with_capacity(self.0.len());
-        // Texts are bounded far below 4 GiB by validation (10,000 characters at most).
-        let at = |text: &String| u32::try_from(text.len()).unwrap_or(u32::MAX);
-        for ((locale, field, option, value), label) in self.0 {
-            let start = at(&text);
-            text.push_str(&option);
-            let option_end = at(&text);
-            text.push_str(&value);
-            let value_end = at(&text);
-            text.push_str(&label);
-            entries.push(Entry {
-                start,
-                ends: [option_end, value_end, at(&text)],
-                locale,
-                field,
-            });
-        }
-        ProductTranslations {
-            text: text.into_boxed_str(),
-            entries: entries.into_boxed_slice(),
-        }
-    }
-}
+/// A product's translations by locale tag (`en`, `zh-CN`), sorted by tag.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProductTranslations(Vec<(&'static str, ProductText)>);
 
 impl ProductTranslations {
     /// Checks translations as typed against the product's options: a supported locale,
@@ -182,7 +92,7 @@ impl ProductTranslations {
     /// product has. Errors name `translations.<locale>.<field>`.
     pub fn parse(raw: &BTreeMap<String, TextDraft>, options: &ProductOptions) -> Result<Self, Invalid> {
         let mut errors = Vec::new();
-        let mut out = Builder::default();
+        let mut out = ProductTranslations::default();
         for (tag, draft) in raw {
             let Some(locale) = Locale::parse(tag) else {
                 errors.push(FieldError::new(
@@ -191,20 +101,17 @@ impl ProductTranslations {
                 ));
                 continue;
             };
-            let locale = locale.tag();
-            // Typed again for a locale already given (`en` and `en-GB`): the last wins.
-            out.0.retain(|(l, ..), _| *l != locale);
             let at = |field: &str| format!("translations.{tag}.{field}");
+            let mut text = ProductText::default();
             if let Some(name) = &draft.name {
                 match ProductName::parse(name) {
-                    Ok(n) => out.set(locale, Field::Name, "", "", n.as_str().to_owned()),
+                    Ok(n) => text.name = Some(n.as_str().to_owned()),
                     Err(e) => errors.push(FieldError::new(at("name"), e.message)),
                 }
             }
             if let Some(description) = &draft.description {
                 match Description::parse(description) {
-                    Ok(d) if d.as_str().is_empty() => {}
-                    Ok(d) => out.set(locale, Field::Description, "", "", d.as_str().to_owned()),
+                    Ok(d) => text.description = Some(d.as_str().to_owned()).filter(|d| !d.is_empty()),
                     Err(e) => errors.push(FieldError::new(at("description"), e.message)),
                 }
             }
@@ -215,7 +122,9 @@ impl ProductTranslations {
                     continue;
                 }
                 match single_line(&field, label, 1, 32) {
-                    Ok(l) => out.set(locale, Field::Option, option, "", l),
+                    Ok(l) => {
+                        text.set_option(option.clone(), l);
+                    }
                     Err(e) => errors.push(e),
                 }
             }
@@ -234,90 +143,117 @@ impl ProductTranslations {
                         continue;
                     }
                     match single_line(&field, label, 1, 64) {
-                        Ok(l) => out.set(locale, Field::Value, option, value, l),
+                        Ok(l) => {
+                            text.set_value((option.clone(), value.clone()), l);
+                        }
                         Err(e) => errors.push(e),
                     }
                 }
             }
+            *out.entry(locale.tag()) = text;
         }
         if errors.is_empty() {
-            Ok(out.pack())
+            out.shrink();
+            Ok(out)
         } else {
             Err(Invalid(errors))
         }
     }
 
+    /// The translation into `tag`, made empty when there is none yet.
+    fn entry(&mut self, tag: &'static str) -> &mut ProductText {
+        let at = match self.0.binary_search_by(|(t, _)| t.cmp(&tag)) {
+            Ok(at) => at,
+            Err(at) => {
+                self.0.insert(at, (tag, ProductText::default()));
+                at
+            }
+        };
+        &mut self.0[at].1
+    }
+
+    /// Gives back spare capacity (call when done adding rows).
+    pub fn shrink(&mut self) {
+        self.0.shrink_to_fit();
+        for (_, text) in &mut self.0 {
+            text.shrink();
+        }
+    }
+
     /// Whether there is no translation at all.
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.0.is_empty()
     }
 
     /// The translation into `locale` (a tag), if any.
-    pub fn get(&self, locale: &str) -> Option<ProductText<'_>> {
-        self.iter().find(|(tag, _)| *tag == locale).map(|(_, text)| text)
+    pub fn get(&self, locale: &str) -> Option<&ProductText> {
+        self.0.iter().find(|(tag, _)| *tag == locale).map(|(_, text)| text)
     }
 
     /// `(locale tag, translation)`, by tag.
-    pub fn iter(&self) -> impl Iterator<Item = (&'static str, ProductText<'_>)> {
-        self.entries.chunk_by(|a, b| a.locale == b.locale).map(|entries| {
-            let text = ProductText {
-                text: &self.text,
-                entries,
-            };
-            (entries[0].locale, text)
-        })
+    pub fn iter(&self) -> impl Iterator<Item = (&'static str, &ProductText)> {
+        self.0.iter().map(|(tag, text)| (*tag, text))
     }
 
     /// The stored rows: `(locale, field, value)`.
     pub fn rows(&self) -> Vec<(&'static str, String, String)> {
-        let text = ProductText {
-            text: &self.text,
-            entries: &self.entries,
-        };
-        self.entries
-            .iter()
-            .map(|e| {
-                let (option, value, label) = text.parts(e);
-                let field = match e.field {
-                    Field::Name => "name".to_owned(),
-                    Field::Description => "description".to_owned(),
-                    Field::Option => format!("option\t{option}"),
-                    Field::Value => format!("value\t{option}\t{value}"),
-                };
-                (e.locale, field, label.to_owned())
-            })
-            .collect()
+        let mut rows = Vec::new();
+        for (tag, t) in &self.0 {
+            rows.extend(t.name.iter().map(|n| (*tag, "name".to_owned(), n.clone())));
+            rows.extend(
+                t.description
+                    .iter()
+                    .map(|d| (*tag, "description".to_owned(), d.clone())),
+            );
+            for (option, label) in &t.options {
+                rows.push((*tag, format!("option\t{option}"), label.clone()));
+            }
+            for ((option, value), label) in &t.values {
+                rows.push((*tag, format!("value\t{option}\t{value}"), label.clone()));
+            }
+        }
+        rows
     }
 
     /// The rows as one text: `locale` U+001F `field` U+001F `value`, rows separated by
     /// U+001E (what the store's product query aggregates them into; no translated text can
     /// hold a control character other than a line break or tab).
     pub fn from_packed_rows(packed: &str) -> Self {
-        let mut builder = Builder::default();
+        let mut translations = Self::default();
         for row in packed.split('\u{1e}') {
             let mut parts = row.splitn(3, '\u{1f}');
             if let (Some(locale), Some(field), Some(value)) = (parts.next(), parts.next(), parts.next()) {
-                builder.set_row(locale, field, value.to_owned());
+                translations.add_row(locale, field, value.to_owned());
             }
         }
-        builder.pack()
+        translations.shrink();
+        translations
     }
 
     /// Adds a stored row back (unknown locales and fields are skipped: a newer release's).
-    /// Repacks the whole: for tests and one-off edits, not for loading many rows.
     pub fn add_row(&mut self, locale: &str, field: &str, value: String) {
-        let mut builder = Builder::default();
-        for (l, f, v) in self.rows() {
-            builder.set_row(l, &f, v);
+        let Some(tag) = Locale::parse(locale).map(Locale::tag) else {
+            return;
+        };
+        let text = self.entry(tag);
+        let mut parts = field.split('\t');
+        match (parts.next(), parts.next(), parts.next()) {
+            (Some("name"), None, None) => text.name = Some(value),
+            (Some("description"), None, None) => text.description = Some(value),
+            (Some("option"), Some(option), None) => {
+                text.set_option(option.to_owned(), value);
+            }
+            (Some("value"), Some(option), Some(v)) => {
+                text.set_value((option.to_owned(), v.to_owned()), value);
+            }
+            _ => {}
         }
-        builder.set_row(locale, field, value);
-        *self = builder.pack();
     }
 }
 
 /// Names in one locale with the originals as fallback: what a product answer shows.
 #[derive(Debug, Clone, Copy)]
-pub struct InLocale<'a>(pub Option<ProductText<'a>>);
+pub struct InLocale<'a>(pub Option<&'a ProductText>);
 
 impl<'a> InLocale<'a> {
     /// The product's translations in `locale` (no locale, or none there: the originals).
@@ -327,12 +263,12 @@ impl<'a> InLocale<'a> {
 
     /// The name.
     pub fn name(self, original: &'a str) -> &'a str {
-        self.0.and_then(ProductText::name).unwrap_or(original)
+        self.0.and_then(|t| t.name.as_deref()).unwrap_or(original)
     }
 
     /// The description.
     pub fn description(self, original: &'a str) -> &'a str {
-        self.0.and_then(ProductText::description).unwrap_or(original)
+        self.0.and_then(|t| t.description.as_deref()).unwrap_or(original)
     }
 
     /// An option's name.

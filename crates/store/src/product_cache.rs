@@ -181,7 +181,7 @@ impl ProductCache {
 
 /// A product in much less memory than a [`Product`]: its texts in one allocation instead
 /// of six. Measured with variants and translations (BENCHMARKS, round fourteen): a full
-/// cache of demo products costs about 1.9 KB of resident memory a product.
+/// cache of demo products costs about 2 KB of resident memory a product.
 struct Packed {
     /// Name, description, currency, category, options and images (their stored forms),
     /// end to end.

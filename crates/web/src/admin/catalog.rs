@@ -223,17 +223,19 @@ fn translation_fields(p: &Product, tag: &str) -> (String, String, String) {
         return Default::default();
     };
     let labels = t
-        .options()
+        .options
+        .iter()
         .map(|(option, label)| format!("{option} = {label}"))
         .chain(
-            t.values()
+            t.values
+                .iter()
                 .map(|((option, value), label)| format!("{option}: {value} = {label}")),
         )
         .collect::<Vec<_>>()
         .join("\n");
     (
-        t.name().unwrap_or_default().to_owned(),
-        t.description().unwrap_or_default().to_owned(),
+        t.name.clone().unwrap_or_default(),
+        t.description.clone().unwrap_or_default(),
         labels,
     )
 }
