@@ -132,6 +132,24 @@ async fn two_instances_share_images_in_a_bucket_and_an_unreachable_bucket_is_a_5
         "storage_unavailable",
     )
     .await;
-    let shown = two.get_json(&format!("/api/v1/products/{product}"), None).await;
-    assert_eq!(shown["images"], serde_json::json!([url]));
+    // The instance that wrote shows its product at once; the other one forgets its cached
+    // copy when its search follower reads the change feed (every 250 ms, later on a busy
+    // machine: OPERATIONS, "Product cache"), so it is asked until it shows the upload. A
+    // failed upload that had recorded its image would never match.
+    let want = serde_json::json!([url]);
+    let shown = one.get_json(&format!("/api/v1/products/{product}"), None).await;
+    assert_eq!(shown["images"], want);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let shown = two.get_json(&format!("/api/v1/products/{product}"), None).await;
+        if shown["images"] == want {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the other instance still shows {}",
+            shown["images"]
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
 }
