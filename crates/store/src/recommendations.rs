@@ -63,8 +63,17 @@ impl Store {
             "SELECT DISTINCT o.user_id, i.product_id FROM orders o JOIN order_items i ON i.order_id = o.id
              WHERE o.status IN {PURCHASED}"
         );
-        // Streamed straight from sqlx (with `purchased_categories`, the only queries that
-        // do not collect their rows).
+        self.streamed_pairs(sql).await
+    }
+
+    /// The two columns of every row of `sql`, streamed straight from sqlx rather than
+    /// collected as rows first (the only queries that do so: a rebuild reads every
+    /// purchase, and rows cost far more than the pairs).
+    async fn streamed_pairs<A, B>(&self, sql: String) -> Result<Vec<(A, B)>, StoreError>
+    where
+        A: for<'r> sqlx::Decode<'r, sqlx::Any> + sqlx::Type<sqlx::Any>,
+        B: for<'r> sqlx::Decode<'r, sqlx::Any> + sqlx::Type<sqlx::Any>,
+    {
         let mut rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch(self.reader());
         let mut pairs = Vec::new();
         while let Some(row) = rows.try_next().await? {
@@ -94,18 +103,13 @@ impl Store {
     /// moment on every rebuild, which the allocator then kept. Streamed like
     /// [`Store::purchases`].
     pub async fn purchased_categories(&self) -> Result<Vec<(i64, String)>, StoreError> {
-        let sql = format!(
+        self.streamed_pairs(format!(
             "SELECT p.id, p.category FROM products p
              WHERE p.category IS NOT NULL AND p.id IN (
                  SELECT i.product_id FROM orders o JOIN order_items i ON i.order_id = o.id
                  WHERE o.status IN {PURCHASED})"
-        );
-        let mut rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch(self.reader());
-        let mut categories = Vec::new();
-        while let Some(row) = rows.try_next().await? {
-            categories.push((sqlx::Row::try_get(&row, 0)?, sqlx::Row::try_get(&row, 1)?));
-        }
-        Ok(categories)
+        ))
+        .await
     }
 
     /// The newest order event: it moves whenever an order is placed, paid, cancelled or
